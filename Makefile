@@ -1,0 +1,67 @@
+# Two commands for a new machine:  `make run` (app with demo data)  and  `make test` (the whole suite).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app dealer
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test setup setup-test assets translations lock db demo serve bench clean
+
+run: setup db demo serve
+
+test: setup-test
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# --- setup -------------------------------------------------------------------------------------
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.lock setup.cfg | $(BIN)/activate
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.installed-test: requirements-dev.lock setup.cfg | $(BIN)/activate
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(VENV)/.installed $@
+
+setup: $(VENV)/.installed assets translations
+setup-test: $(VENV)/.installed-test assets translations
+
+# Front-end libraries from the npm registry (package-lock.json), copied into the static folder.
+assets: static/vendor/htmx/htmx.min.js
+static/vendor/htmx/htmx.min.js: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor/htmx
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -q -d dealer/translations
+
+# Regenerate the lock files after changing setup.cfg.
+lock:
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile setup.cfg --python-version 3.11 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile setup.cfg --extra test --python-version 3.11 --generate-hashes -o requirements-dev.lock
+
+# Extract and update the message catalogs after changing UI text.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o dealer/translations/messages.pot .
+	$(BIN)/pybabel update -i dealer/translations/messages.pot -d dealer/translations --no-fuzzy-matching
+
+# --- run ---------------------------------------------------------------------------------------
+db:
+	$(FLASK) db upgrade
+
+demo:
+	$(FLASK) seed-demo
+
+serve:
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor instance

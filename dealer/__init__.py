@@ -1,0 +1,144 @@
+"""The 4S dealership after-sales service center application."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, session
+from sqlalchemy import event
+
+from dealer.config import load_config
+from dealer.extensions import api, babel, bootstrap, csrf, db, limiter, login_manager, migrate, talisman
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Content Security Policy: everything from this site (stores may be offline; no CDN is ever used).
+CSP = {
+    "default-src": "'self'",
+    "img-src": ["'self'", "data:", "blob:"],
+    "style-src": ["'self'"],
+    "script-src": ["'self'"],
+    "object-src": "'none'",
+    "frame-ancestors": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, error handlers, commands."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_relative_config=True)
+    load_config(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from dealer.errors import register_error_handlers
+    register_error_handlers(app)
+
+    from dealer.cli import register_commands
+    register_commands(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from dealer.access import ROLE_LABELS
+    from dealer.customers.validators import mask_phone
+
+    app.add_template_filter(mask_phone, "mask_phone")
+
+    def has_role(*roles: str) -> bool:
+        from flask_login import current_user
+
+        return current_user.is_authenticated and bool(current_user.role_names & set(roles))
+
+    @app.context_processor
+    def _helpers():
+        return {"role_labels": ROLE_LABELS, "current_locale": get_locale, "has_role": has_role}
+
+
+def _select_locale():
+    from flask_login import current_user
+
+    languages = g.get("_languages")
+    choice = session.get("locale")
+    if choice in languages:
+        return choice
+    if current_user and getattr(current_user, "locale", None) in languages:
+        return current_user.locale
+    return "zh_Hans_CN"  # Simplified Chinese unless the user chose otherwise
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+
+    from dealer.access import enforce_access
+
+    # Access is checked before CSRF, so a forbidden role gets 403 whatever it posts.
+    app.before_request(enforce_access)
+    csrf.init_app(app)
+
+    def locale_selector():
+        g._languages = app.config["LANGUAGES"]
+        return _select_locale()
+
+    babel.init_app(app, locale_selector=locale_selector, default_translation_directories=str(
+        ROOT / "dealer" / "translations"))
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    talisman.init_app(app, force_https=app.config["FORCE_HTTPS"], content_security_policy=CSP,
+                      session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+                      strict_transport_security=app.config["FORCE_HTTPS"], frame_options="DENY",
+                      referrer_policy="same-origin")
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    from flask_babel import lazy_gettext as _l
+    login_manager.login_message = _l("Please sign in to open this page.")
+    login_manager.login_message_category = "warning"
+
+    from dealer.auth.services import load_user
+
+    @login_manager.user_loader
+    def _load(user_id: str):
+        return load_user(int(user_id))
+
+    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
+
+
+def _configure_sqlite(engine) -> None:
+    """Let pysqlite's transactions and SAVEPOINTs work as SQLAlchemy expects, and enforce foreign keys."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from dealer import audit, auth, customers, stores
+    from dealer.auth.api import blp as auth_api
+    from dealer.customers.api import customers_blp, vehicles_blp
+
+    for module in (auth, stores, customers, audit):
+        app.register_blueprint(module.bp)
+    for blueprint in (auth_api, customers_blp, vehicles_blp):
+        api.register_blueprint(blueprint)
+        csrf.exempt(blueprint)

@@ -1,0 +1,61 @@
+"""/api/v1/auth: exchange a username and password for a bearer token; manage one's tokens."""
+from flask import current_app
+from marshmallow import Schema, fields
+
+from dealer.access import ALL_STAFF, current_actor, public, roles_required
+from dealer.api_base import ApiBlueprint
+from dealer.auth import services
+from dealer.auth.views import _login_limit
+from dealer.db import utcnow
+from dealer.extensions import limiter
+
+blp = ApiBlueprint("auth_api", __name__, url_prefix="/api/v1/auth", description="Bearer tokens.")
+
+
+class TokenRequest(Schema):
+    username = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+    name = fields.String(load_default="API", metadata={"description": "What the token is for."})
+
+
+class TokenOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    prefix = fields.String()
+    expires_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class NewToken(TokenOut):
+    token = fields.String(metadata={"description": "The secret: shown once, send as 'Authorization: Bearer ...'."})
+
+
+@blp.route("/token", methods=["POST"])
+@public
+@limiter.limit(_login_limit)
+@blp.arguments(TokenRequest)
+@blp.response(201, NewToken)
+def create_token(data):
+    """Return a new personal token for valid staff credentials."""
+    user = services.authenticate(data["username"], data["password"], now=utcnow())
+    token, secret = services.create_api_token(actor=user.as_actor(), name=data["name"], now=utcnow())
+    current_app.logger.info("api token %s created for %s", token.prefix, user.username)
+    return {**{k: getattr(token, k) for k in ("id", "name", "prefix", "expires_at", "revoked_at", "created_at")},
+            "token": secret}
+
+
+@blp.route("/tokens", methods=["GET"])
+@roles_required(*ALL_STAFF)
+@blp.response(200, TokenOut(many=True))
+def list_tokens():
+    """List the caller's own tokens."""
+    return services.list_api_tokens(actor=current_actor())
+
+
+@blp.route("/tokens/<int:token_id>", methods=["DELETE"])
+@roles_required(*ALL_STAFF)
+@blp.response(200, TokenOut)
+def revoke_token(token_id):
+    """Revoke one of the caller's tokens."""
+    return services.revoke_api_token(token_id, actor=current_actor(), now=utcnow())

@@ -1,0 +1,160 @@
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from dealer.access import ADMIN, ALL_STAFF, CUSTOMER_READERS, current_actor, public, roles_required
+from dealer.auth import bp, services
+from dealer.auth.forms import ApiTokenForm, ConfirmForm, LoginForm, PasswordForm, UserForm
+from dealer.db import utcnow
+from dealer.errors import DomainError
+from dealer.extensions import limiter
+from dealer.forms import put_error_on_form, safe_next
+from dealer.stores.services import list_stores
+
+
+@bp.route("/")
+@roles_required(*ALL_STAFF)
+def home():
+    """Send each person to where their work starts."""
+    roles = current_user.role_names
+    if roles & CUSTOMER_READERS:
+        return redirect(url_for("customers.search"))
+    if ADMIN in roles:
+        return redirect(url_for("auth.users"))
+    return render_template("auth/home.html")
+
+
+def _login_limit():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _username_key():
+    return "login:" + (request.form.get("username") or "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_username_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next"), "auth.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.username.data, form.password.data, now=utcnow())
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            login_user(user, remember=form.remember.data)
+            if user.locale:
+                session["locale"] = user.locale
+            return redirect(safe_next(request.args.get("next"), "auth.home"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language/<code>", methods=["POST"])
+@public
+def set_language(code):
+    if code in current_app.config["LANGUAGES"]:
+        session["locale"] = code
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@roles_required(*ALL_STAFF)
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(current_user.id, password=form.password.data, actor=current_actor())
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("auth.home"))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@roles_required(*ALL_STAFF)
+def api_tokens():
+    form = ApiTokenForm()
+    new_secret = None
+    if form.validate_on_submit():
+        _token, new_secret = services.create_api_token(actor=current_actor(), name=form.name.data, now=utcnow())
+        form = ApiTokenForm(formdata=None)
+    return render_template("auth/tokens.html", form=form, new_secret=new_secret, revoke_form=ConfirmForm(),
+                           tokens=services.list_api_tokens(actor=current_actor()))
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@roles_required(*ALL_STAFF)
+def revoke_api_token(token_id):
+    if ConfirmForm().validate_on_submit():
+        services.revoke_api_token(token_id, actor=current_actor(), now=utcnow())
+        flash(_("The token has been revoked."), "success")
+    return redirect(url_for("auth.api_tokens"))
+
+
+def _user_form(formdata=None, obj=None) -> UserForm:
+    form = UserForm(formdata=formdata, obj=obj)
+    actor = current_actor()
+    stores = [s for s in list_stores() if actor.store_id is None or s.id == actor.store_id]
+    form.store.choices = ([(0, _("Group level (all stores)"))] if actor.store_id is None else []) + [
+        (s.id, f"{s.code} {s.name}") for s in stores]
+    return form
+
+
+@bp.route("/users")
+@roles_required(ADMIN)
+def users():
+    return render_template("auth/users.html", users=services.list_users(actor=current_actor()))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def new_user():
+    form = _user_form(request.form if request.method == "POST" else None)
+    if form.validate_on_submit():
+        try:
+            services.create_user(form.username.data, password=form.password.data or "", roles=form.roles.data,
+                                 store_id=form.store.data or None, actor=current_actor(),
+                                 full_name=form.full_name.data or "", mobile=form.mobile.data or "")
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            flash(_("The account %(name)s has been created.", name=form.username.data), "success")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def edit_user(user_id):
+    user = services.get_user(user_id, actor=current_actor())
+    form = _user_form(request.form if request.method == "POST" else None, obj=user)
+    if request.method == "GET":
+        form.roles.data = sorted(user.role_names)
+        form.store.data = user.store_id or 0
+    if form.validate_on_submit():
+        try:
+            services.update_user(user.id, actor=current_actor(), roles=form.roles.data,
+                                 store_id=form.store.data or None, full_name=form.full_name.data or "",
+                                 mobile=form.mobile.data or "", active=form.active.data)
+            if form.password.data:
+                services.set_password(user.id, password=form.password.data, actor=current_actor())
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            flash(_("The account has been saved."), "success")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=user)

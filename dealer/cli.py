@@ -1,0 +1,39 @@
+"""Command-line commands: create-user, seed-demo (and each module's group)."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+
+from dealer.access import ROLES, SYSTEM
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(create_user_command)
+    from dealer.demo import seed_demo_command
+
+    app.cli.add_command(seed_demo_command)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES),
+              help="A role; repeat for several.")
+@click.option("--store", "store_code", default=None, help="The store's code; omit for a group-level account.")
+@click.option("--full-name", default="", help="The person's name as shown in the app.")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input.")
+def create_user_command(username, roles, store_code, full_name, password_stdin):
+    """Create a staff account (the first admin of a new deployment comes from here)."""
+    from dealer.auth import services
+    from dealer.errors import DomainError
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        store_id = services.find_store_by_code(store_code).id if store_code else None
+        user = services.create_user(username, password=password, roles=list(roles), store_id=store_id,
+                                    actor=SYSTEM, full_name=full_name)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    click.echo(f"Created {user.username} ({', '.join(sorted(user.role_names))}) "
+               f"{'at ' + store_code if store_code else 'group-level'}.")

@@ -1,0 +1,74 @@
+"""Configuration: defaults here, secrets and deployment settings from the environment."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The deployment is misconfigured and the app must not start."""
+
+
+def _instance_secret_key(instance_path: str) -> str:
+    """Return the development secret key, generating it once into the instance folder."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config(app, overrides: dict | None = None) -> None:
+    """Fill app.config from defaults, the environment and the overrides (tests pass these)."""
+    overrides = dict(overrides or {})
+    env = os.environ
+    production = overrides.get("ENV", env.get("DEALER_ENV", "development")) == "production"
+    instance = app.instance_path
+    Path(instance).mkdir(parents=True, exist_ok=True)
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance) / 'dealer.sqlite3'}"
+    if database_url.startswith("postgres://"):  # Heroku-style URLs
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+
+    app.config.update(
+        ENV="production" if production else "development",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=production,
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        WTF_CSRF_TIME_LIMIT=None,  # tied to the session; a front-desk form may stay open all shift
+        BABEL_DEFAULT_LOCALE="zh_Hans_CN",
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        LANGUAGES={"zh_Hans_CN": "简体中文", "en": "English"},
+        BOOTSTRAP_SERVE_LOCAL=True,
+        RATELIMIT_STORAGE_URI=env.get("REDIS_URL") or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        LOGIN_RATE_LIMIT=env.get("DEALER_LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        UPLOAD_FOLDER=env.get("DEALER_UPLOAD_FOLDER") or str(Path(instance) / "uploads"),
+        MAX_CONTENT_LENGTH=int(env.get("DEALER_MAX_UPLOAD_BYTES", 16 * 1024 * 1024)),
+        API_TITLE="Dealer service center API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        SEARCH_RESULT_LIMIT=50,
+        FORCE_HTTPS=production and env.get("DEALER_FORCE_HTTPS", "1") == "1",
+    )
+    app.config.update(overrides)
+
+    secret = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")
+    if not secret:
+        if production:
+            raise ConfigError("SECRET_KEY must be set in the environment in production.")
+        secret = _instance_secret_key(instance)
+    app.config["SECRET_KEY"] = secret
+    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,6 @@
+"""Customer files (客户档案) and vehicles (车辆), and the front-desk search."""
+from flask import Blueprint
+
+bp = Blueprint("customers", __name__)
+
+from dealer.customers import views  # noqa: E402,F401

@@ -1,0 +1,136 @@
+"""Customers (客户), their vehicles (车辆), odometer history and ownership history."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dealer.db import SearchKey, Timestamps, UTCDateTime, utcnow
+from dealer.extensions import db
+
+USE_PRIVATE = "private"
+USE_COMMERCIAL = "commercial"
+VEHICLE_USES = (USE_PRIVATE, USE_COMMERCIAL)
+
+
+class Customer(Timestamps, db.Model):
+    """A car owner's file (客户档案). One per mobile number per store."""
+
+    __tablename__ = "customers"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "mobile"),
+        sa.Index("ix_customers_store_id_mobile_last4", "store_id", "mobile_last4"),
+        sa.Index("ix_customers_store_id_name", "store_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    name: Mapped[str] = mapped_column(SearchKey)
+    mobile: Mapped[str] = mapped_column(sa.String(11))
+    mobile_last4: Mapped[str] = mapped_column(sa.String(4))
+    phone2: Mapped[str] = mapped_column(sa.String(20), default="")
+    marketing_consent: Mapped[bool] = mapped_column(default=False)
+    marketing_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    birthday: Mapped[date | None] = mapped_column(sa.Date)
+    advisor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+
+    advisor = relationship("User")
+    vehicles: Mapped[list[Vehicle]] = relationship(back_populates="owner", order_by="Vehicle.id")
+
+    def set_mobile(self, mobile: str) -> None:
+        self.mobile = mobile
+        self.mobile_last4 = mobile[-4:]
+
+
+class Vehicle(Timestamps, db.Model):
+    """A car the store serves. Plate and VIN are unique within a store."""
+
+    __tablename__ = "vehicles"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "plate"),
+        sa.UniqueConstraint("store_id", "vin"),
+        # The front-desk search: plate suffix (last 4) and VIN suffix (last 6) through reversed keys.
+        sa.Index("ix_vehicles_store_id_plate_reversed", "store_id", "plate_reversed"),
+        sa.Index("ix_vehicles_store_id_vin_reversed", "store_id", "vin_reversed"),
+        sa.Index("ix_vehicles_store_id_owner_id", "store_id", "owner_id"),
+        sa.CheckConstraint("use IN ('private', 'commercial')", name="use_known"),
+        sa.CheckConstraint("seats IS NULL OR seats BETWEEN 1 AND 99", name="seats_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"))
+    plate: Mapped[str] = mapped_column(SearchKey)
+    plate_reversed: Mapped[str] = mapped_column(SearchKey)
+    vin: Mapped[str] = mapped_column(SearchKey)
+    vin_reversed: Mapped[str] = mapped_column(SearchKey)
+    brand: Mapped[str] = mapped_column(sa.String(40), default="")
+    model: Mapped[str] = mapped_column(sa.String(60), default="")
+    model_year: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    colour: Mapped[str] = mapped_column(sa.String(20), default="")
+    engine_number: Mapped[str] = mapped_column(sa.String(30), default="")
+    purchase_date: Mapped[date | None] = mapped_column(sa.Date)
+    registration_date: Mapped[date | None] = mapped_column(sa.Date)
+    use: Mapped[str] = mapped_column(sa.String(12), default=USE_PRIVATE)
+    seats: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    insurance_expiry: Mapped[date | None] = mapped_column(sa.Date)
+    last_inspection_date: Mapped[date | None] = mapped_column(sa.Date)
+    # The latest odometer reading, kept with the history so lists need no extra query.
+    odometer_km: Mapped[int | None] = mapped_column(sa.Integer)
+
+    owner: Mapped[Customer] = relationship(back_populates="vehicles")
+    readings: Mapped[list[OdometerReading]] = relationship(
+        back_populates="vehicle", order_by="(OdometerReading.read_on.desc(), OdometerReading.id.desc())")
+    ownerships: Mapped[list[VehicleOwnership]] = relationship(
+        back_populates="vehicle", order_by="VehicleOwnership.started_at.desc()")
+
+    def set_plate(self, plate: str) -> None:
+        self.plate = plate
+        self.plate_reversed = plate[::-1]
+
+    def set_vin(self, vin: str) -> None:
+        self.vin = vin
+        self.vin_reversed = vin[::-1]
+
+
+class OdometerReading(db.Model):
+    """One odometer reading (里程). Readings never go backwards unless marked as a correction."""
+
+    __tablename__ = "odometer_readings"
+    __table_args__ = (
+        sa.Index("ix_odometer_readings_store_id_vehicle_id_read_on", "store_id", "vehicle_id", "read_on"),
+        sa.CheckConstraint("km >= 0", name="km_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    vehicle_id: Mapped[int] = mapped_column(sa.ForeignKey("vehicles.id"))
+    read_on: Mapped[date] = mapped_column(sa.Date)
+    km: Mapped[int] = mapped_column(sa.Integer)
+    is_correction: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    vehicle: Mapped[Vehicle] = relationship(back_populates="readings")
+    recorded_by = relationship("User")
+
+
+class VehicleOwnership(db.Model):
+    """A period during which a customer owned a vehicle; a change of owner keeps the history (过户)."""
+
+    __tablename__ = "vehicle_ownerships"
+    __table_args__ = (sa.Index("ix_vehicle_ownerships_store_id_vehicle_id", "store_id", "vehicle_id"),
+                      sa.Index("ix_vehicle_ownerships_store_id_customer_id", "store_id", "customer_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    vehicle_id: Mapped[int] = mapped_column(sa.ForeignKey("vehicles.id"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    vehicle: Mapped[Vehicle] = relationship(back_populates="ownerships")
+    customer: Mapped[Customer] = relationship()

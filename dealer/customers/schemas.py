@@ -1,0 +1,123 @@
+"""API schemas for customers and vehicles (they also generate the OpenAPI document)."""
+from marshmallow import Schema, fields, validate
+
+from dealer.customers.models import VEHICLE_USES
+
+
+class CustomerInSchema(Schema):
+    store_id = fields.Integer(metadata={"description": "Required for group-level tokens; defaults to "
+                                                      "the token owner's store."})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    mobile = fields.String(required=True, metadata={"example": "13812345678"})
+    phone2 = fields.String(load_default="")
+    marketing_consent = fields.Boolean(load_default=False)
+    birthday = fields.Date(allow_none=True, load_default=None)
+    advisor_id = fields.Integer(allow_none=True, load_default=None)
+    notes = fields.String(load_default="")
+
+
+class CustomerPatchSchema(CustomerInSchema):
+    class Meta:
+        exclude = ("store_id",)
+
+
+class VehicleBriefSchema(Schema):
+    id = fields.Integer()
+    plate = fields.String()
+    vin = fields.String()
+    brand = fields.String()
+    model = fields.String()
+
+
+class CustomerOutSchema(Schema):
+    id = fields.Integer()
+    store_id = fields.Integer()
+    name = fields.String()
+    mobile = fields.String(metadata={"description": "Whole for roles that call customers, masked otherwise."})
+    phone2 = fields.String()
+    marketing_consent = fields.Boolean()
+    birthday = fields.Date(allow_none=True)
+    advisor_id = fields.Integer(allow_none=True)
+    notes = fields.String()
+    vehicles = fields.List(fields.Nested(VehicleBriefSchema))
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class VehicleInSchema(Schema):
+    customer_id = fields.Integer(required=True)
+    plate = fields.String(required=True, metadata={"example": "京A12345"})
+    vin = fields.String(required=True, metadata={"example": "LFV2A21K0A3000001"})
+    brand = fields.String(load_default="")
+    model = fields.String(load_default="")
+    model_year = fields.Integer(allow_none=True, load_default=None)
+    colour = fields.String(load_default="")
+    engine_number = fields.String(load_default="")
+    purchase_date = fields.Date(allow_none=True, load_default=None)
+    registration_date = fields.Date(allow_none=True, load_default=None)
+    use = fields.String(load_default="private", validate=validate.OneOf(VEHICLE_USES))
+    seats = fields.Integer(allow_none=True, load_default=None)
+    insurance_expiry = fields.Date(allow_none=True, load_default=None)
+    last_inspection_date = fields.Date(allow_none=True, load_default=None)
+    odometer_km = fields.Integer(allow_none=True, load_default=None)
+
+
+class VehiclePatchSchema(VehicleInSchema):
+    class Meta:
+        exclude = ("customer_id", "odometer_km")
+
+
+class OwnerBriefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    mobile = fields.String()
+
+
+class VehicleOutSchema(Schema):
+    id = fields.Integer()
+    store_id = fields.Integer()
+    owner_id = fields.Integer()
+    owner = fields.Nested(OwnerBriefSchema)
+    plate = fields.String()
+    vin = fields.String()
+    brand = fields.String()
+    model = fields.String()
+    model_year = fields.Integer(allow_none=True)
+    colour = fields.String()
+    engine_number = fields.String()
+    purchase_date = fields.Date(allow_none=True)
+    registration_date = fields.Date(allow_none=True)
+    use = fields.String()
+    seats = fields.Integer(allow_none=True)
+    insurance_expiry = fields.Date(allow_none=True)
+    last_inspection_date = fields.Date(allow_none=True)
+    odometer_km = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class OdometerInSchema(Schema):
+    km = fields.Integer(required=True, validate=validate.Range(min=0))
+    read_on = fields.Date(required=True)
+    is_correction = fields.Boolean(load_default=False)
+    note = fields.String(load_default="")
+
+
+class OdometerOutSchema(Schema):
+    id = fields.Integer()
+    km = fields.Integer()
+    read_on = fields.Date()
+    is_correction = fields.Boolean()
+    note = fields.String()
+
+
+class SearchArgsSchema(Schema):
+    q = fields.String(load_default="", metadata={"description": "Plate (or its last characters), mobile (or its "
+                                                               "last 4 digits), VIN (or its last 6), or name."})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class PageArgsSchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

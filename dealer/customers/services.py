@@ -1,0 +1,442 @@
+"""Customers and vehicles: the business rules, and the front-desk search."""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
+
+from dealer import audit
+from dealer.access import Actor
+from dealer.auth.models import User
+from dealer.customers.models import VEHICLE_USES, Customer, OdometerReading, Vehicle, VehicleOwnership
+from dealer.customers.validators import (InvalidValue, _fold, normalize_mobile, normalize_phone, normalize_plate,
+                                         normalize_vin)
+from dealer.db import get_for_update, prefix_range, unique_violation
+from dealer.errors import DomainError, Forbidden, NotFound
+from dealer.extensions import db
+from dealer.stores.models import Store
+
+
+class MobileTaken(DomainError):
+    code = "customers.mobile_taken"
+
+    def default_message(self):
+        return _l("A customer with this mobile number already exists in this store.")
+
+
+class PlateTaken(DomainError):
+    code = "customers.plate_taken"
+
+    def default_message(self):
+        return _l("A vehicle with this plate already exists in this store.")
+
+
+class VinTaken(DomainError):
+    code = "customers.vin_taken"
+
+    def default_message(self):
+        return _l("A vehicle with this VIN already exists in this store.")
+
+
+class OdometerWentBackwards(DomainError):
+    code = "customers.odometer_backwards"
+    status = 422
+
+
+class CustomerHasVehicles(DomainError):
+    code = "customers.has_vehicles"
+
+    def default_message(self):
+        return _l("This customer still owns vehicles: transfer them first.")
+
+
+@dataclass
+class CustomerInput:
+    name: str
+    mobile: str
+    phone2: str = ""
+    marketing_consent: bool = False
+    birthday: date | None = None
+    advisor_id: int | None = None
+    notes: str = ""
+
+
+@dataclass
+class VehicleInput:
+    plate: str
+    vin: str
+    brand: str = ""
+    model: str = ""
+    model_year: int | None = None
+    colour: str = ""
+    engine_number: str = ""
+    purchase_date: date | None = None
+    registration_date: date | None = None
+    use: str = "private"
+    seats: int | None = None
+    insurance_expiry: date | None = None
+    last_inspection_date: date | None = None
+    odometer_km: int | None = field(default=None, metadata={"create_only": True})
+
+
+# -- store scope -------------------------------------------------------------------------------
+
+def visible_store_ids(actor: Actor) -> list[int]:
+    """Return the stores whose records the actor sees: their own, or all for group level."""
+    if actor.store_id is not None:
+        return [actor.store_id]
+    return list(db.session.scalars(sa.select(Store.id).order_by(Store.id)))
+
+
+def _check_store(actor: Actor, store_id: int) -> None:
+    if actor.store_id is not None and actor.store_id != store_id:
+        raise Forbidden()
+    if db.session.get(Store, store_id) is None:
+        raise InvalidValue(_l("Unknown store."), field="store_id")
+
+
+def get_customer(customer_id: int, *, actor: Actor) -> Customer:
+    """Return a customer the actor may see. Raises NotFound."""
+    customer = db.session.get(Customer, customer_id)
+    if customer is None or (actor.store_id is not None and customer.store_id != actor.store_id):
+        raise NotFound()
+    return customer
+
+
+def get_vehicle(vehicle_id: int, *, actor: Actor) -> Vehicle:
+    """Return a vehicle the actor may see. Raises NotFound."""
+    vehicle = db.session.get(Vehicle, vehicle_id)
+    if vehicle is None or (actor.store_id is not None and vehicle.store_id != actor.store_id):
+        raise NotFound()
+    return vehicle
+
+
+# -- customers ---------------------------------------------------------------------------------
+
+def _clean_customer(data: CustomerInput, store_id: int) -> dict:
+    name = re.sub(r"\s+", " ", data.name or "").strip()
+    if not name:
+        raise InvalidValue(_l("Enter the customer's name."), field="name")
+    if len(name) > 40:
+        raise InvalidValue(_l("The name is too long (at most 40 characters)."), field="name")
+    values = asdict(data)
+    values["name"] = name
+    values["mobile"] = normalize_mobile(data.mobile)
+    values["phone2"] = normalize_phone(data.phone2) if (data.phone2 or "").strip() else ""
+    values["notes"] = (data.notes or "").strip()
+    if data.birthday and data.birthday > date.today():
+        raise InvalidValue(_l("The birthday cannot be in the future."), field="birthday")
+    if data.advisor_id is not None:
+        advisor = db.session.get(User, data.advisor_id)
+        if advisor is None or advisor.store_id != store_id or "service_advisor" not in advisor.role_names:
+            raise InvalidValue(_l("Choose a service advisor of this store."), field="advisor_id")
+    return values
+
+
+def _flush_customer(customer: Customer) -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError as error:
+        if unique_violation(error, "customers", "store_id", "mobile"):
+            raise MobileTaken(field="mobile") from None
+        raise
+
+
+def create_customer(data: CustomerInput, *, store_id: int, actor: Actor, now: datetime) -> Customer:
+    """Open a customer file. Raises InvalidValue, MobileTaken (also when two desks race)."""
+    _check_store(actor, store_id)
+    values = _clean_customer(data, store_id)
+    customer = Customer(store_id=store_id)
+    _apply_customer(customer, values, now)
+    db.session.add(customer)
+    _flush_customer(customer)
+    audit.record("customer_created", customer, actor=actor,
+                 changes={"name": customer.name, "marketing_consent": customer.marketing_consent})
+    db.session.commit()
+    return customer
+
+
+def _apply_customer(customer: Customer, values: dict, now: datetime) -> None:
+    if values["marketing_consent"] != bool(customer.marketing_consent):
+        customer.marketing_consent_at = now
+    for key, value in values.items():
+        if key == "mobile":
+            customer.set_mobile(value)
+        else:
+            setattr(customer, key, value)
+
+
+def update_customer(customer_id: int, data: CustomerInput, *, actor: Actor, now: datetime) -> Customer:
+    """Change a customer's file. Raises NotFound, InvalidValue, MobileTaken."""
+    customer = get_customer(customer_id, actor=actor)
+    values = _clean_customer(data, customer.store_id)
+    changes = audit.diff(customer, values)
+    _apply_customer(customer, values, now)
+    _flush_customer(customer)
+    if changes:
+        audit.record("customer_updated", customer, actor=actor,
+                     changes={k: v for k, v in changes.items() if k != "notes"})
+    db.session.commit()
+    return customer
+
+
+def delete_customer(customer_id: int, *, actor: Actor) -> None:
+    """Delete a customer file opened by mistake. Raises CustomerHasVehicles if it owns any vehicle."""
+    customer = get_customer(customer_id, actor=actor)
+    if customer.vehicles:
+        raise CustomerHasVehicles()
+    owned_before = db.session.scalar(
+        sa.select(sa.func.count()).select_from(VehicleOwnership).where(VehicleOwnership.customer_id == customer.id))
+    if owned_before:
+        raise CustomerHasVehicles(_l("This customer has vehicle history and cannot be deleted."))
+    audit.record("customer_deleted", customer, actor=actor, changes={"name": customer.name,
+                                                                     "mobile": customer.mobile})
+    db.session.delete(customer)
+    db.session.commit()
+
+
+def customer_by_mobile(mobile: str, *, store_id: int, actor: Actor) -> Customer:
+    """Return the store's customer with this mobile. Raises InvalidValue, NotFound."""
+    _check_store(actor, store_id)
+    mobile = normalize_mobile(mobile, field="new_owner_mobile")
+    customer = db.session.scalar(sa.select(Customer).where(Customer.store_id == store_id, Customer.mobile == mobile))
+    if customer is None:
+        raise NotFound(_l("No customer of this store has the mobile %(m)s: open their file first.", m=mobile),
+                       field="new_owner_mobile")
+    return customer
+
+
+def list_customers(*, actor: Actor, page: int = 1, per_page: int = 50):
+    stmt = (sa.select(Customer).where(Customer.store_id.in_(visible_store_ids(actor)))
+            .order_by(Customer.id.desc()))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def store_advisors(store_id: int) -> list[User]:
+    """Return the store's active service advisors, for the one-to-one advisor choice."""
+    from dealer.auth.models import UserRole
+
+    return list(db.session.scalars(
+        sa.select(User).join(UserRole).where(User.store_id == store_id, User.active,
+                                             UserRole.role == "service_advisor").order_by(User.full_name)))
+
+
+# -- vehicles ----------------------------------------------------------------------------------
+
+def _clean_vehicle(data: VehicleInput) -> dict:
+    values = asdict(data)
+    values.pop("odometer_km")
+    values["plate"] = normalize_plate(data.plate)
+    values["vin"] = normalize_vin(data.vin)
+    if data.use not in VEHICLE_USES:
+        raise InvalidValue(_l("Choose private or commercial use."), field="use")
+    this_year = date.today().year
+    if data.model_year is not None and not 1950 <= data.model_year <= this_year + 1:
+        raise InvalidValue(_l("Enter a model year between 1950 and %(year)d.", year=this_year + 1),
+                           field="model_year")
+    if data.seats is not None and not 1 <= data.seats <= 99:
+        raise InvalidValue(_l("Enter between 1 and 99 seats."), field="seats")
+    if data.registration_date and data.registration_date > date.today():
+        raise InvalidValue(_l("The registration date cannot be in the future."), field="registration_date")
+    for key in ("brand", "model", "colour", "engine_number"):
+        values[key] = (values[key] or "").strip()
+    values["engine_number"] = values["engine_number"].upper()
+    return values
+
+
+def _apply_vehicle(vehicle: Vehicle, values: dict) -> None:
+    for key, value in values.items():
+        if key == "plate":
+            vehicle.set_plate(value)
+        elif key == "vin":
+            vehicle.set_vin(value)
+        else:
+            setattr(vehicle, key, value)
+
+
+def _flush_vehicle() -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError as error:
+        if unique_violation(error, "vehicles", "store_id", "plate"):
+            raise PlateTaken(field="plate") from None
+        if unique_violation(error, "vehicles", "store_id", "vin"):
+            raise VinTaken(field="vin") from None
+        raise
+
+
+def add_vehicle(customer_id: int, data: VehicleInput, *, actor: Actor, now: datetime) -> Vehicle:
+    """Register a vehicle to a customer, with its first odometer reading if given.
+
+    Raises NotFound, InvalidValue, PlateTaken, VinTaken.
+    """
+    customer = get_customer(customer_id, actor=actor)
+    values = _clean_vehicle(data)
+    vehicle = Vehicle(store_id=customer.store_id, owner=customer)
+    _apply_vehicle(vehicle, values)
+    db.session.add(vehicle)
+    _flush_vehicle()
+    db.session.add(VehicleOwnership(store_id=vehicle.store_id, vehicle=vehicle, customer=customer, started_at=now))
+    if data.odometer_km is not None:
+        _add_reading(vehicle, km=data.odometer_km, read_on=now.date(), is_correction=False, note="", actor=actor)
+    audit.record("vehicle_created", vehicle, actor=actor, changes={"plate": vehicle.plate, "vin": vehicle.vin,
+                                                                   "owner_id": customer.id})
+    db.session.commit()
+    return vehicle
+
+
+def update_vehicle(vehicle_id: int, data: VehicleInput, *, actor: Actor) -> Vehicle:
+    """Correct a vehicle's details. Raises NotFound, InvalidValue, PlateTaken, VinTaken."""
+    vehicle = get_vehicle(vehicle_id, actor=actor)
+    values = _clean_vehicle(data)
+    changes = audit.diff(vehicle, values)
+    _apply_vehicle(vehicle, values)
+    _flush_vehicle()
+    if changes:
+        audit.record("vehicle_updated", vehicle, actor=actor, changes=changes)
+    db.session.commit()
+    return vehicle
+
+
+def _add_reading(vehicle: Vehicle, *, km: int, read_on: date, is_correction: bool, note: str,
+                 actor: Actor) -> OdometerReading:
+    if km < 0 or km > 3_000_000:
+        raise InvalidValue(_l("Enter a mileage between 0 and 3,000,000 km."), field="km")
+    if read_on > date.today():
+        raise InvalidValue(_l("The reading date cannot be in the future."), field="read_on")
+    base = sa.select(OdometerReading).where(OdometerReading.store_id == vehicle.store_id,
+                                            OdometerReading.vehicle_id == vehicle.id)
+    before = db.session.scalars(base.where(OdometerReading.read_on <= read_on)
+                                .order_by(OdometerReading.read_on.desc(), OdometerReading.id.desc())).first()
+    after = db.session.scalars(base.where(OdometerReading.read_on > read_on)
+                               .order_by(OdometerReading.read_on, OdometerReading.id)).first()
+    if not is_correction:
+        if before is not None and km < before.km:
+            raise OdometerWentBackwards(
+                _l("%(km)d km is less than the %(last)d km read on %(day)s. Mark it as a correction if the "
+                   "earlier reading was wrong or the odometer was replaced.", km=km, last=before.km,
+                   day=before.read_on.isoformat()), field="km")
+        if after is not None and km > after.km:
+            raise OdometerWentBackwards(
+                _l("%(km)d km is more than the %(later)d km read later, on %(day)s.", km=km, later=after.km,
+                   day=after.read_on.isoformat()), field="km")
+    elif not note.strip():
+        raise InvalidValue(_l("Say why the reading is corrected."), field="note")
+    reading = OdometerReading(store_id=vehicle.store_id, vehicle=vehicle, km=km, read_on=read_on,
+                              is_correction=is_correction, note=note.strip(), recorded_by_id=actor.user_id)
+    db.session.add(reading)
+    if after is None:
+        vehicle.odometer_km = km
+    if is_correction:
+        audit.record("odometer_corrected", vehicle, actor=actor,
+                     changes={"km": [before.km if before else None, km], "note": note.strip()})
+    return reading
+
+
+def record_odometer(vehicle_id: int, *, km: int, read_on: date, actor: Actor, is_correction: bool = False,
+                    note: str = "") -> OdometerReading:
+    """Add an odometer reading. Raises OdometerWentBackwards unless it is a marked correction."""
+    get_vehicle(vehicle_id, actor=actor)
+    vehicle = get_for_update(Vehicle, vehicle_id)  # one reading at a time per vehicle
+    reading = _add_reading(vehicle, km=km, read_on=read_on, is_correction=is_correction, note=note, actor=actor)
+    db.session.commit()
+    return reading
+
+
+def transfer_vehicle(vehicle_id: int, *, new_owner_id: int, actor: Actor, now: datetime) -> Vehicle:
+    """Change a vehicle's owner (过户), closing the current ownership and keeping the history."""
+    get_vehicle(vehicle_id, actor=actor)
+    vehicle = get_for_update(Vehicle, vehicle_id)
+    new_owner = get_customer(new_owner_id, actor=actor)
+    if new_owner.store_id != vehicle.store_id:
+        raise InvalidValue(_l("The new owner must be a customer of the same store."), field="new_owner_id")
+    if new_owner.id == vehicle.owner_id:
+        raise InvalidValue(_l("This customer already owns the vehicle."), field="new_owner_id")
+    current = db.session.scalars(sa.select(VehicleOwnership).where(
+        VehicleOwnership.vehicle_id == vehicle.id, VehicleOwnership.ended_at.is_(None))).all()
+    for ownership in current:
+        ownership.ended_at = now
+    old_owner_id = vehicle.owner_id
+    vehicle.owner = new_owner
+    db.session.add(VehicleOwnership(store_id=vehicle.store_id, vehicle=vehicle, customer=new_owner, started_at=now))
+    audit.record("vehicle_owner_changed", vehicle, actor=actor, changes={"owner_id": [old_owner_id, new_owner.id]})
+    db.session.commit()
+    return vehicle
+
+
+# -- the front-desk search ---------------------------------------------------------------------
+
+@dataclass
+class SearchHit:
+    customer: Customer
+    vehicle: Vehicle | None
+
+
+_PLATE_CHARS = re.compile(r"[0-9A-Z\u4e00-\u9fff]{2,8}")
+_VIN_CHARS = re.compile(r"[A-HJ-NPR-Z0-9]{6,17}")
+
+
+def search(query: str, *, actor: Actor, limit: int = 50) -> list[SearchHit]:
+    """Find vehicles and customers from one box (一框搜索).
+
+    Accepts a full or partial plate (prefix or suffix, e.g. the last 4 characters), a full mobile or its
+    last 4 digits, a VIN or its last 6 characters, or the start of a name. Every branch is an index range
+    scan on a key that leads with store_id.
+    """
+    q = _fold(query)
+    raw = (query or "").strip()
+    if not q:
+        return []
+    stores = visible_store_ids(actor)
+    vehicle_ids: list[int] = []
+    customer_ids: list[int] = []
+
+    def vehicles_where(condition):
+        stmt = sa.select(Vehicle.id).where(Vehicle.store_id.in_(stores), condition).limit(limit)
+        vehicle_ids.extend(db.session.scalars(stmt))
+
+    def customers_where(condition):
+        stmt = sa.select(Customer.id).where(Customer.store_id.in_(stores), condition).limit(limit)
+        customer_ids.extend(db.session.scalars(stmt))
+
+    if re.fullmatch(r"1\d{10}", q):
+        customers_where(Customer.mobile == q)
+    if re.fullmatch(r"\d{4}", q):
+        customers_where(Customer.mobile_last4 == q)
+    if _PLATE_CHARS.fullmatch(q):
+        vehicles_where(prefix_range(Vehicle.plate, q))
+        vehicles_where(prefix_range(Vehicle.plate_reversed, q[::-1]))
+    if len(q) == 17 and _VIN_CHARS.fullmatch(q):
+        vehicles_where(Vehicle.vin == q)
+    elif _VIN_CHARS.fullmatch(q) and len(q) >= 6:
+        vehicles_where(prefix_range(Vehicle.vin_reversed, q[::-1]))
+    if not q.isdigit():
+        customers_where(prefix_range(Customer.name, raw))
+
+    return _hits(list(dict.fromkeys(vehicle_ids)), list(dict.fromkeys(customer_ids)), limit)
+
+
+def _hits(vehicle_ids: list[int], customer_ids: list[int], limit: int) -> list[SearchHit]:
+    hits: list[SearchHit] = []
+    seen_vehicles: set[int] = set()
+    if vehicle_ids:
+        vehicles = db.session.scalars(sa.select(Vehicle).where(Vehicle.id.in_(vehicle_ids[:limit]))
+                                      .options(joinedload(Vehicle.owner)).order_by(Vehicle.plate)).all()
+        for vehicle in vehicles:
+            hits.append(SearchHit(vehicle.owner, vehicle))
+            seen_vehicles.add(vehicle.id)
+    if customer_ids and len(hits) < limit:
+        customers = db.session.scalars(sa.select(Customer).where(Customer.id.in_(customer_ids[:limit]))
+                                       .options(selectinload(Customer.vehicles)).order_by(Customer.name)).all()
+        for customer in customers:
+            owned = [v for v in customer.vehicles if v.id not in seen_vehicles]
+            if not customer.vehicles:
+                hits.append(SearchHit(customer, None))
+            hits.extend(SearchHit(customer, v) for v in owned)
+    return hits[:limit]

@@ -1,0 +1,81 @@
+"""Database helpers shared by every module: UTC timestamps, store scoping, prefix search, row locks."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from dealer.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware UTC datetime on every database (SQLite keeps no zone; PostgreSQL's timestamptz does)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def __init__(self, timezone: bool = True):
+        super().__init__(timezone=True)
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; pass an aware datetime")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+# Search keys compare byte-wise (collation "C" on PostgreSQL, BINARY on SQLite), so a prefix
+# is a plain index range scan on both databases.
+SearchKey = sa.String(40).with_variant(sa.String(40, collation="C"), "postgresql")
+
+# Greater than any character that can follow a prefix.
+_MAX_CHAR = "\U0010ffff"
+
+
+def prefix_range(column, prefix: str):
+    """Return a condition matching values that start with `prefix`, usable by a b-tree index."""
+    return sa.and_(column >= prefix, column < prefix + _MAX_CHAR)
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+def get_for_update(model, ident, **filters):
+    """Load one row and lock it until the transaction ends (SELECT ... FOR UPDATE on PostgreSQL).
+
+    SQLite locks the whole database on the first write instead, which is enough there.
+    """
+    stmt = sa.select(model).filter_by(id=ident, **filters).with_for_update()
+    return db.session.scalars(stmt).one_or_none()
+
+
+def unique_violation(error: sa.exc.IntegrityError, table: str, *columns: str) -> bool:
+    """Tell whether `error` is a violation of the unique key on `table` over `columns`.
+
+    The key must be named by the naming convention (uq_<table>_<col>_<col>).
+    """
+    orig = error.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:  # PostgreSQL
+        diag = getattr(orig, "diag", None)
+        return sqlstate == "23505" and getattr(diag, "constraint_name", None) == (
+            "uq_%s_%s" % (table, "_".join(columns)))
+    listed = ", ".join("%s.%s" % (table, column) for column in columns)
+    return "UNIQUE constraint failed: " + listed in str(orig)

@@ -1,0 +1,133 @@
+"""DomainError and the one place it becomes a flash message or a JSON error."""
+from __future__ import annotations
+
+import logging
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+from dealer.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A business rule refused the request; nothing was changed.
+
+    `message` is shown to the user (a lazy translation); `field` names the form or API field
+    it belongs to, when there is one.
+    """
+
+    code = "domain_error"
+    status = 409
+
+    def __init__(self, message=None, field: str | None = None, **params):
+        self.message = message if message is not None else self.default_message()
+        self.field = field
+        self.params = params
+        super().__init__(str(self.message))
+
+    def default_message(self):
+        return _l("The request could not be completed.")
+
+    def fields(self) -> dict[str, list[str]]:
+        return {self.field: [str(self.message)]} if self.field else {}
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+
+    def default_message(self):
+        return _l("Not found.")
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+
+    def default_message(self):
+        return _l("You are not allowed to do this.")
+
+
+class ValidationFailed(DomainError):
+    """Several fields were wrong at once (API input)."""
+
+    code = "validation_failed"
+    status = 422
+
+    def __init__(self, field_errors: dict[str, list[str]], message=None):
+        self._field_errors = field_errors
+        super().__init__(message or _l("Some fields are not valid."))
+
+    def fields(self):
+        return self._field_errors
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_body(code: str, message, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+
+
+def json_error(code: str, message, status: int, fields: dict | None = None):
+    response = jsonify(error_body(code, message, fields))
+    response.status_code = status
+    return response
+
+
+_HTTP_MESSAGES = {
+    400: _l("The request was not understood."),
+    401: _l("Please sign in."),
+    403: _l("You are not allowed to do this."),
+    404: _l("Not found."),
+    405: _l("This method is not allowed here."),
+    413: _l("The upload is too large."),
+    422: _l("Some fields are not valid."),
+    429: _l("Too many attempts. Please wait and try again."),
+    500: _l("Something went wrong on our side. Please try again."),
+}
+
+
+def register_error_handlers(app) -> None:
+    """Map DomainError and HTTP errors once: JSON under /api, a page or a flash elsewhere."""
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        db.session.rollback()
+        if is_api_request():
+            return json_error(error.code, error.message, error.status, error.fields())
+        flash(str(error.message), "danger")
+        return redirect(request.referrer or url_for("auth.home"))
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        status = error.code or 500
+        message = _HTTP_MESSAGES.get(status, error.description)
+        if is_api_request():
+            fields = {}
+            data = getattr(error, "data", None) or {}
+            if status == 422 and "messages" in data:
+                # webargs/marshmallow: {"json": {"field": ["msg"]}} -> {"field": ["msg"]}
+                for location_errors in data["messages"].values():
+                    fields.update(location_errors)
+            code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 422: "validation_failed",
+                    429: "rate_limited"}.get(status, "http_%d" % status)
+            return json_error(code, message, status, fields)
+        if status == 429:
+            message = _("Too many sign-in attempts. Please wait a few minutes and try again.")
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        if app.testing:
+            raise error
+        log.exception("unhandled error")
+        db.session.rollback()
+        if is_api_request():
+            return json_error("internal_error", _HTTP_MESSAGES[500], 500)
+        return render_template("error.html", status=500, message=_HTTP_MESSAGES[500]), 500

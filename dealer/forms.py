@@ -1,0 +1,35 @@
+"""Helpers shared by every module's forms and views."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import flash, request, url_for
+
+from dealer.errors import DomainError
+
+
+def put_error_on_form(form, error: DomainError) -> None:
+    """Show a DomainError beside its field, or above the form when it names none on this form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(error.message)]
+    else:
+        flash(str(error.message), "danger")
+
+
+def safe_next(target: str | None, default_endpoint: str = "auth.home") -> str:
+    """Return `target` only if it leads inside this site (a path, no scheme or host); else the default."""
+    if target:
+        target = target.strip().replace("\\", "/")
+        parts = urlsplit(target)
+        if (not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
+                and "\n" not in target and "\r" not in target):
+            return target
+    return url_for(default_endpoint)
+
+
+def page_arg() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1

@@ -1,0 +1,189 @@
+"""Stores and partner stations: the business rules."""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from dealer import audit
+from dealer.access import Actor
+from dealer.db import unique_violation
+from dealer.errors import DomainError, Forbidden, NotFound
+from dealer.extensions import db
+from dealer.stores.models import STATION_CAPABILITIES, PartnerStation, Store
+
+
+class InvalidStore(DomainError):
+    code = "stores.invalid"
+    status = 422
+
+
+class StoreCodeTaken(DomainError):
+    code = "stores.code_taken"
+
+    def default_message(self):
+        return _l("Another store already has this code.")
+
+
+@dataclass
+class StoreInput:
+    code: str
+    name: str
+    brand: str = ""
+    address: str = ""
+    phone: str = ""
+    rescue_hotline: str = ""
+    timezone: str = "Asia/Shanghai"
+    active: bool = True
+
+
+@dataclass
+class StationInput:
+    name: str
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    phone: str = ""
+    capabilities: list[str] = field(default_factory=list)
+    active: bool = True
+
+
+def list_stores(*, active_only: bool = False) -> list[Store]:
+    stmt = sa.select(Store).order_by(Store.code)
+    if active_only:
+        stmt = stmt.where(Store.active)
+    return list(db.session.scalars(stmt))
+
+
+def get_store(store_id: int, *, actor: Actor) -> Store:
+    store = db.session.get(Store, store_id)
+    if store is None or (actor.store_id is not None and store.id != actor.store_id):
+        raise NotFound()
+    return store
+
+
+def _clean_store(data: StoreInput) -> dict:
+    values = {k: (v.strip() if isinstance(v, str) else v) for k, v in asdict(data).items()}
+    values["code"] = values["code"].upper()
+    if not re.fullmatch(r"[A-Z0-9][A-Z0-9_-]{1,19}", values["code"]):
+        raise InvalidStore(_l("A store code has 2 to 20 letters, digits, - or _."), field="code")
+    if not values["name"]:
+        raise InvalidStore(_l("Enter the store's name."), field="name")
+    return values
+
+
+def _flush_store() -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError as error:
+        if unique_violation(error, "stores", "code"):
+            raise StoreCodeTaken(field="code") from None
+        raise
+
+
+def _require_group_admin(actor: Actor) -> None:
+    if actor.user_id is not None and (actor.store_id is not None or "admin" not in actor.roles):
+        raise Forbidden()
+
+
+def create_store(data: StoreInput, *, actor: Actor) -> Store:
+    """Add a store to the group (group-level admins only). Raises InvalidStore, StoreCodeTaken."""
+    _require_group_admin(actor)
+    store = Store(**_clean_store(data))
+    db.session.add(store)
+    _flush_store()
+    audit.record("store_created", store, actor=actor, store_id=store.id, changes={"code": store.code})
+    db.session.commit()
+    return store
+
+
+def update_store(store_id: int, data: StoreInput, *, actor: Actor) -> Store:
+    """Change a store's details. Raises NotFound, InvalidStore, StoreCodeTaken."""
+    _require_group_admin(actor)
+    store = get_store(store_id, actor=actor)
+    values = _clean_store(data)
+    changes = audit.diff(store, values)
+    for key, value in values.items():
+        setattr(store, key, value)
+    _flush_store()
+    if changes:
+        audit.record("store_updated", store, actor=actor, store_id=store.id, changes=changes)
+    db.session.commit()
+    return store
+
+
+def _clean_station(data: StationInput) -> dict:
+    values = asdict(data)
+    values["name"] = data.name.strip()
+    if not values["name"]:
+        raise InvalidStore(_l("Enter the station's name."), field="name")
+    if (data.latitude is None) != (data.longitude is None):
+        raise InvalidStore(_l("Enter both latitude and longitude, or neither."), field="latitude")
+    if data.latitude is not None and not (-90 <= data.latitude <= 90):
+        raise InvalidStore(_l("Latitude is between -90 and 90."), field="latitude")
+    if data.longitude is not None and not (-180 <= data.longitude <= 180):
+        raise InvalidStore(_l("Longitude is between -180 and 180."), field="longitude")
+    unknown = set(data.capabilities) - set(STATION_CAPABILITIES)
+    if unknown:
+        raise InvalidStore(_l("Unknown capability: %(c)s", c=", ".join(sorted(unknown))), field="capabilities")
+    values["capabilities"] = sorted(set(data.capabilities))
+    return values
+
+
+def _check_station_writer(actor: Actor, store_id: int) -> None:
+    if actor.user_id is None:
+        return
+    if actor.store_id is not None and actor.store_id != store_id:
+        raise Forbidden()
+
+
+def _flush_station() -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError as error:
+        if unique_violation(error, "partner_stations", "store_id", "name"):
+            raise InvalidStore(_l("This store already has a station with this name."), field="name") from None
+        raise
+
+
+def create_station(store_id: int, data: StationInput, *, actor: Actor) -> PartnerStation:
+    """Record a partner second-tier station for a store. Raises InvalidStore."""
+    _check_station_writer(actor, store_id)
+    get_store(store_id, actor=actor)
+    station = PartnerStation(store_id=store_id, **_clean_station(data))
+    db.session.add(station)
+    _flush_station()
+    audit.record("station_created", station, actor=actor, changes={"name": station.name})
+    db.session.commit()
+    return station
+
+
+def update_station(station_id: int, data: StationInput, *, actor: Actor) -> PartnerStation:
+    station = get_station(station_id, actor=actor)
+    values = _clean_station(data)
+    changes = audit.diff(station, values)
+    for key, value in values.items():
+        setattr(station, key, value)
+    _flush_station()
+    if changes:
+        audit.record("station_updated", station, actor=actor, changes=changes)
+    db.session.commit()
+    return station
+
+
+def get_station(station_id: int, *, actor: Actor) -> PartnerStation:
+    station = db.session.get(PartnerStation, station_id)
+    if station is None or (actor.store_id is not None and station.store_id != actor.store_id):
+        raise NotFound()
+    return station
+
+
+def list_stations(*, actor: Actor) -> list[PartnerStation]:
+    stmt = sa.select(PartnerStation).order_by(PartnerStation.store_id, PartnerStation.name)
+    if actor.store_id is not None:
+        stmt = stmt.where(PartnerStation.store_id == actor.store_id)
+    return list(db.session.scalars(stmt))
