@@ -7,7 +7,10 @@ from flask import Flask, g, session
 from sqlalchemy import event
 
 from dealer.config import load_config
-from dealer.extensions import api, babel, bootstrap, csrf, db, limiter, login_manager, migrate, talisman
+from flask_smorest import Api
+from flask_talisman import Talisman
+
+from dealer.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,7 +95,7 @@ def _init_extensions(app: Flask) -> None:
         ROOT / "dealer" / "translations"))
     bootstrap.init_app(app)
     limiter.init_app(app)
-    talisman.init_app(app, force_https=app.config["FORCE_HTTPS"], content_security_policy=CSP,
+    Talisman(app, force_https=app.config["FORCE_HTTPS"], content_security_policy=CSP,
                       session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
                       strict_transport_security=app.config["FORCE_HTTPS"], frame_options="DENY",
                       referrer_policy="same-origin")
@@ -111,8 +114,6 @@ def _init_extensions(app: Flask) -> None:
     def _load(user_id: str):
         return load_user(int(user_id))
 
-    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
-        "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
 
 
 def _configure_sqlite(engine) -> None:
@@ -139,6 +140,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (auth, stores, customers, audit):
         app.register_blueprint(module.bp)
+    api = Api(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     for blueprint in (auth_api, customers_blp, vehicles_blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

@@ -7,14 +7,14 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 
-class ErrorDetail(Schema):
+class ApiErrorDetailSchema(Schema):
     code = fields.String(metadata={"example": "customers.mobile_taken"})
     message = fields.String()
     fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 
-class ErrorSchema(Schema):
-    error = fields.Nested(ErrorDetail)
+class ApiErrorSchema(Schema):
+    error = fields.Nested(ApiErrorDetailSchema)
 
 
 class ApiBlueprint(Blueprint):
@@ -29,7 +29,7 @@ class ApiBlueprint(Blueprint):
                                         (404, "Not found, or in another store."),
                                         (409, "A business rule refused the request."),
                                         (422, "Invalid input: see error.fields.")):
-                view = self.alt_response(status, description=description, schema=ErrorSchema)(view)
+                view = self.alt_response(status, description=description, schema=ApiErrorSchema)(view)
             return register(view)
 
         return wrapper

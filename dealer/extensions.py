@@ -1,13 +1,14 @@
-"""Flask extensions: created once here, bound to the app in create_app."""
+"""Flask extensions: created once here, bound to the app in create_app.
+
+flask-smorest's Api and Talisman keep per-app state on the object, so create_app makes one per app.
+"""
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
-from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -33,5 +34,3 @@ csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
 limiter = Limiter(key_func=get_remote_address)
-talisman = Talisman()
-api = Api()

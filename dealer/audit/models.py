@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dealer.db import UTCDateTime, utcnow
+from dealer.database import UTCDateTime, utcnow
 from dealer.extensions import db
 
 

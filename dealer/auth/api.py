@@ -6,7 +6,7 @@ from dealer.access import ALL_STAFF, current_actor, public, roles_required
 from dealer.api_base import ApiBlueprint
 from dealer.auth import services
 from dealer.auth.views import _login_limit
-from dealer.db import utcnow
+from dealer.database import utcnow
 from dealer.extensions import limiter
 
 blp = ApiBlueprint("auth_api", __name__, url_prefix="/api/v1/auth", description="Bearer tokens.")

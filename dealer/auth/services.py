@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from dealer import audit
 from dealer.access import GROUP_ROLES, ROLES, Actor
 from dealer.auth.models import ApiToken, User, UserRole
-from dealer.db import utcnow
+from dealer.database import utcnow
 from dealer.errors import DomainError, Forbidden, NotFound
 from dealer.extensions import db
 from dealer.stores.models import Store

@@ -5,7 +5,7 @@ from flask_login import current_user, login_user, logout_user
 from dealer.access import ADMIN, ALL_STAFF, CUSTOMER_READERS, current_actor, public, roles_required
 from dealer.auth import bp, services
 from dealer.auth.forms import ApiTokenForm, ConfirmForm, LoginForm, PasswordForm, UserForm
-from dealer.db import utcnow
+from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.extensions import limiter
 from dealer.forms import put_error_on_form, safe_next

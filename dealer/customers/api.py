@@ -5,7 +5,7 @@ from dealer.access import CUSTOMER_READERS, CUSTOMER_WRITERS, PHONE_CALLERS, cur
 from dealer.api_base import ApiBlueprint
 from dealer.customers import schemas, services
 from dealer.customers.validators import mask_phone
-from dealer.db import utcnow
+from dealer.database import utcnow
 
 customers_blp = ApiBlueprint("customers_api", __name__, url_prefix="/api/v1/customers",
                              description="Customer files (客户档案).")

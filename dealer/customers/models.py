@@ -6,7 +6,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dealer.db import SearchKey, Timestamps, UTCDateTime, utcnow
+from dealer.database import SearchKey, Timestamps, UTCDateTime, utcnow
 from dealer.extensions import db
 
 USE_PRIVATE = "private"
@@ -36,6 +36,7 @@ class Customer(Timestamps, db.Model):
     advisor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
 
+    store = relationship("Store")
     advisor = relationship("User")
     vehicles: Mapped[list[Vehicle]] = relationship(back_populates="owner", order_by="Vehicle.id")
 
@@ -80,6 +81,7 @@ class Vehicle(Timestamps, db.Model):
     # The latest odometer reading, kept with the history so lists need no extra query.
     odometer_km: Mapped[int | None] = mapped_column(sa.Integer)
 
+    store = relationship("Store")
     owner: Mapped[Customer] = relationship(back_populates="vehicles")
     readings: Mapped[list[OdometerReading]] = relationship(
         back_populates="vehicle", order_by="(OdometerReading.read_on.desc(), OdometerReading.id.desc())")

@@ -15,7 +15,7 @@ from dealer.auth.models import User
 from dealer.customers.models import VEHICLE_USES, Customer, OdometerReading, Vehicle, VehicleOwnership
 from dealer.customers.validators import (InvalidValue, _fold, normalize_mobile, normalize_phone, normalize_plate,
                                          normalize_vin)
-from dealer.db import get_for_update, prefix_range, unique_violation
+from dealer.database import get_for_update, prefix_range, unique_violation
 from dealer.errors import DomainError, Forbidden, NotFound
 from dealer.extensions import db
 from dealer.stores.models import Store

@@ -5,7 +5,7 @@ from dealer.access import CUSTOMER_READERS, CUSTOMER_WRITERS, MANAGER, PHONE_CAL
 from dealer.auth.forms import ConfirmForm
 from dealer.customers import bp, services
 from dealer.customers.forms import USE_LABELS, CustomerForm, OdometerForm, TransferForm, VehicleForm
-from dealer.db import utcnow
+from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.forms import page_arg, put_error_on_form
 from dealer.stores.services import list_stores

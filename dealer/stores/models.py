@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dealer.db import Timestamps
+from dealer.database import Timestamps
 from dealer.extensions import db
 
 

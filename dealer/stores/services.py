@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from dealer import audit
 from dealer.access import Actor
-from dealer.db import unique_violation
+from dealer.database import unique_violation
 from dealer.errors import DomainError, Forbidden, NotFound
 from dealer.extensions import db
 from dealer.stores.models import STATION_CAPABILITIES, PartnerStation, Store

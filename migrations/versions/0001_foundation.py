@@ -7,7 +7,7 @@ Create Date: 2026-11-23 03:30:57.133539
 """
 from alembic import op
 import sqlalchemy as sa
-import dealer.db
+import dealer.database
 
 
 # revision identifiers, used by Alembic.
@@ -29,8 +29,8 @@ def upgrade():
     sa.Column('rescue_hotline', sa.String(length=30), nullable=False),
     sa.Column('timezone', sa.String(length=40), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', dealer.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', dealer.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stores')),
     sa.UniqueConstraint('code', name=op.f('uq_stores_code'))
     )
@@ -44,8 +44,8 @@ def upgrade():
     sa.Column('phone', sa.String(length=30), nullable=False),
     sa.Column('capabilities', sa.JSON(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', dealer.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', dealer.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('latitude IS NULL OR (latitude BETWEEN -90 AND 90)', name=op.f('ck_partner_stations_latitude_range')),
     sa.CheckConstraint('longitude IS NULL OR (longitude BETWEEN -180 AND 180)', name=op.f('ck_partner_stations_longitude_range')),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_partner_stations_store_id_stores')),
@@ -64,9 +64,9 @@ def upgrade():
     sa.Column('store_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('locale', sa.String(length=20), nullable=True),
-    sa.Column('last_login_at', dealer.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', dealer.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', dealer.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', dealer.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_users_store_id_stores')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
@@ -80,11 +80,11 @@ def upgrade():
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('prefix', sa.String(length=12), nullable=False),
-    sa.Column('expires_at', dealer.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_used_at', dealer.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', dealer.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', dealer.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', dealer.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', dealer.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', dealer.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', dealer.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
@@ -101,7 +101,7 @@ def upgrade():
     sa.Column('entity_type', sa.String(length=40), nullable=False),
     sa.Column('entity_id', sa.BigInteger(), nullable=True),
     sa.Column('changes', sa.JSON(), nullable=False),
-    sa.Column('created_at', dealer.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_log_actor_id_users')),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_audit_log_store_id_stores')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
@@ -118,12 +118,12 @@ def upgrade():
     sa.Column('mobile_last4', sa.String(length=4), nullable=False),
     sa.Column('phone2', sa.String(length=20), nullable=False),
     sa.Column('marketing_consent', sa.Boolean(), nullable=False),
-    sa.Column('marketing_consent_at', dealer.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('marketing_consent_at', dealer.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('birthday', sa.Date(), nullable=True),
     sa.Column('advisor_id', sa.Integer(), nullable=True),
     sa.Column('notes', sa.Text(), nullable=False),
-    sa.Column('created_at', dealer.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', dealer.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['advisor_id'], ['users.id'], name=op.f('fk_customers_advisor_id_users')),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_customers_store_id_stores')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers')),
@@ -160,8 +160,8 @@ def upgrade():
     sa.Column('insurance_expiry', sa.Date(), nullable=True),
     sa.Column('last_inspection_date', sa.Date(), nullable=True),
     sa.Column('odometer_km', sa.Integer(), nullable=True),
-    sa.Column('created_at', dealer.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', dealer.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("use IN ('private', 'commercial')", name=op.f('ck_vehicles_use_known')),
     sa.CheckConstraint('seats IS NULL OR seats BETWEEN 1 AND 99', name=op.f('ck_vehicles_seats_range')),
     sa.ForeignKeyConstraint(['owner_id'], ['customers.id'], name=op.f('fk_vehicles_owner_id_customers')),
@@ -184,7 +184,7 @@ def upgrade():
     sa.Column('is_correction', sa.Boolean(), nullable=False),
     sa.Column('note', sa.String(length=200), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', dealer.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('km >= 0', name=op.f('ck_odometer_readings_km_not_negative')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_odometer_readings_recorded_by_id_users')),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_odometer_readings_store_id_stores')),
@@ -199,8 +199,8 @@ def upgrade():
     sa.Column('store_id', sa.Integer(), nullable=False),
     sa.Column('vehicle_id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
-    sa.Column('started_at', dealer.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ended_at', dealer.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', dealer.database.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_vehicle_ownerships_customer_id_customers')),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_vehicle_ownerships_store_id_stores')),
     sa.ForeignKeyConstraint(['vehicle_id'], ['vehicles.id'], name=op.f('fk_vehicle_ownerships_vehicle_id_vehicles')),
