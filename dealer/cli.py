@@ -5,6 +5,7 @@ import sys
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from dealer.access import ROLES, SYSTEM
 
@@ -23,6 +24,7 @@ def register_commands(app: Flask) -> None:
 @click.option("--store", "store_code", default=None, help="The store's code; omit for a group-level account.")
 @click.option("--full-name", default="", help="The person's name as shown in the app.")
 @click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input.")
+@with_appcontext
 def create_user_command(username, roles, store_code, full_name, password_stdin):
     """Create a staff account (the first admin of a new deployment comes from here)."""
     from dealer.auth import services

@@ -40,8 +40,11 @@ def _customer_form(obj=None) -> CustomerForm:
         store_id = stores[0].id
     advisors = services.store_advisors(store_id) if store_id else []
     form.advisor.choices = [(0, _("(none)"))] + [(a.id, a.display_name) for a in advisors]
-    if obj is not None and request.method == "GET":
-        form.advisor.data = obj.advisor_id or 0
+    if request.method == "GET":
+        if obj is not None:
+            form.advisor.data = obj.advisor_id or 0
+        elif any(a.id == actor.user_id for a in advisors):
+            form.advisor.data = actor.user_id  # one-to-one: whoever opens the file looks after the customer
     return form
 
 

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import random
+import sys
 from datetime import date, datetime, timedelta, timezone
 
 import click
+from flask.cli import with_appcontext
 import sqlalchemy as sa
 from faker import Faker
 
@@ -51,6 +53,7 @@ GROUP_STAFF = (("admin", ["admin"], "系统管理员"), ("group", ["manager"], "
 @click.option("--vehicles", default=60, show_default=True, type=click.IntRange(0, 5_000_000),
               help="Vehicles (with their owners) to create, spread over the demo stores.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed, for repeatable data.")
+@with_appcontext
 def seed_demo_command(vehicles: int, seed: int):
     """Fill a demo dealer group: stores, staff of every role, partner stations, customers and vehicles."""
     rng = random.Random(seed)
@@ -111,7 +114,7 @@ def _customers_and_vehicles(stores: list[Store], count: int, rng: random.Random,
     next_customer = (db.session.scalar(sa.select(sa.func.max(Customer.id))) or 0) + 1
     next_vehicle = (db.session.scalar(sa.select(sa.func.max(Vehicle.id))) or 0) + 1
 
-    with click.progressbar(length=count, label="Vehicles", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=count, label="Vehicles", file=sys.stderr) as bar:
         done = 0
         while done < count:
             size = min(batch, count - done)

@@ -1,0 +1,85 @@
+"""End-to-end tests in Debian's headless Chromium, driven by Playwright, against the app on 127.0.0.1.
+
+The server runs in a thread on a SQLite file built by the migrations and filled by `seed-demo`, with
+CSRF and everything else as in production (but plain HTTP).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from dealer import create_app
+from tests.conftest import missing
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage"]
+ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "..", "test-artifacts")
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """Serve the app with demo data on a free port of 127.0.0.1; yield its base URL."""
+    folder = tmp_path_factory.mktemp("live")
+    app = create_app({"SECRET_KEY": "browser-test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite3'}",
+                      "UPLOAD_FOLDER": str(folder / "uploads"), "LOGIN_RATE_LIMIT": "1000 per minute"})
+    with app.app_context():
+        upgrade()
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--vehicles", "30"])
+    assert result.exit_code == 0, result.output
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = chromium_path()
+    if executable is None:
+        missing("Chromium (Debian package 'chromium')")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("Playwright (Python package 'playwright')")
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture()
+def page(browser, live_server, request):
+    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    yield page
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    page.screenshot(path=os.path.join(ARTIFACTS, f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not errors, f"errors in the browser console: {errors}"
+
+
+def sign_in(page, username: str, password: str = "demo-2026") -> None:
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
