@@ -16,16 +16,13 @@ test: setup-test
 # --- setup -------------------------------------------------------------------------------------
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: requirements.lock setup.cfg | $(BIN)/activate
 	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 $(VENV)/.installed-test: requirements-dev.lock setup.cfg | $(BIN)/activate
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(VENV)/.installed $@
 
 setup: $(VENV)/.installed assets translations
@@ -39,6 +36,7 @@ static/vendor/htmx/htmx.min.js: package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	touch $@
 
+# The package runs from this folder (no install step): `flask --app dealer`, `gunicorn wsgi:app`, pytest.
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -q -d dealer/translations
 
