@@ -38,7 +38,7 @@ static/vendor/htmx/htmx.min.js: package-lock.json
 
 # The package runs from this folder (no install step): `flask --app dealer`, `gunicorn wsgi:app`, pytest.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d dealer/translations
+	$(BIN)/pybabel compile -q -d dealer/translations
 
 # Regenerate the lock files after changing setup.cfg.
 lock:
@@ -48,7 +48,7 @@ lock:
 
 # Extract and update the message catalogs after changing UI text.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o dealer/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --project dealer --version 0.1.0 -o dealer/translations/messages.pot .
 	$(BIN)/pybabel update -i dealer/translations/messages.pot -d dealer/translations --no-fuzzy-matching
 
 # --- run ---------------------------------------------------------------------------------------

@@ -101,7 +101,7 @@ class Actor:
         return bool(self.roles & set(roles))
 
 
-SYSTEM = Actor(user_id=None, store_id=None, roles=frozenset(), name="system")
+SYSTEM = Actor(user_id=None, store_id=None, roles=frozenset(), name="")
 
 
 def current_actor() -> Actor:
