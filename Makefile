@@ -38,7 +38,7 @@ static/vendor/htmx/htmx.min.js: package-lock.json
 
 # The package runs from this folder (no install step): `flask --app dealer`, `gunicorn wsgi:app`, pytest.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d dealer/translations
+	$(BIN)/pybabel -q compile -d dealer/translations
 
 # Regenerate the lock files after changing setup.cfg.
 lock:

@@ -1,11 +1,13 @@
 """Staff accounts, roles and API tokens: the business rules."""
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from dealer import audit
 from dealer.access import GROUP_ROLES, ROLES, Actor
@@ -58,11 +60,20 @@ def authenticate(username: str, password: str, *, now: datetime) -> User:
     Raises InvalidCredentials (the same for an unknown user, a wrong password or a disabled account).
     """
     user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        # Hash anyway, so an unknown username takes as long to refuse as a wrong password.
+        check_password_hash(_unknown_user_hash(), password)
+        raise InvalidCredentials()
+    if not user.check_password(password) or not user.active:
         raise InvalidCredentials()
     user.last_login_at = now
     db.session.commit()
     return user
+
+
+@functools.cache
+def _unknown_user_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 def load_user(user_id: int) -> User | None:
@@ -97,6 +108,16 @@ def find_store_by_code(code: str) -> Store:
     return store
 
 
+def _get_store(store_id: int | None) -> Store | None:
+    """Return the store, or None for group level. Raises UnknownStore for an id that names none."""
+    if store_id is None:
+        return None
+    store = db.session.get(Store, store_id)
+    if store is None:
+        raise UnknownStore(_l("Unknown store."), field="store")
+    return store
+
+
 def _check_can_manage(actor: Actor, store_id: int | None) -> None:
     """Admins manage accounts; a store admin only those of their own store."""
     if actor.user_id is None:  # CLI / system
@@ -109,12 +130,12 @@ def _check_can_manage(actor: Actor, store_id: int | None) -> None:
 
 def create_user(username: str, *, password: str, roles: list[str], store_id: int | None, actor: Actor,
                 full_name: str = "", mobile: str = "") -> User:
-    """Create a staff account with these roles. Raises UsernameTaken, InvalidRoles, WeakPassword."""
+    """Create a staff account with these roles.
+
+    Raises Forbidden, UnknownStore, InvalidRoles, WeakPassword, UsernameTaken.
+    """
     _check_can_manage(actor, store_id)
-    store = db.session.get(Store, store_id) if store_id is not None else None
-    if store_id is not None and store is None:
-        raise UnknownStore(_l("Unknown store."), field="store")
-    roles = _check_roles(roles, store)
+    roles = _check_roles(roles, _get_store(store_id))
     _check_password(password)
     username = username.strip()
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
@@ -136,14 +157,16 @@ def create_user(username: str, *, password: str, roles: list[str], store_id: int
 
 def update_user(user_id: int, *, actor: Actor, roles: list[str], store_id: int | None, full_name: str,
                 mobile: str, active: bool) -> User:
-    """Change an account's roles, store, name or state; every change is audited."""
+    """Change an account's roles, store, name or state; every change is audited.
+
+    Raises NotFound, Forbidden, UnknownStore, InvalidRoles.
+    """
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound()
     _check_can_manage(actor, user.store_id)
     _check_can_manage(actor, store_id)
-    store = db.session.get(Store, store_id) if store_id is not None else None
-    roles = _check_roles(roles, store)
+    roles = _check_roles(roles, _get_store(store_id))
     if user.id == actor.user_id and (not active or "admin" not in roles):
         raise InvalidRoles(_l("You cannot remove your own administrator role or disable yourself."),
                            field="roles")
