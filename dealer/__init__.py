@@ -63,8 +63,11 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _select_locale():
+    from flask import has_request_context
     from flask_login import current_user
 
+    if not has_request_context():  # CLI commands and scheduled jobs
+        return "zh_Hans_CN"
     languages = g.get("_languages")
     choice = session.get("locale")
     if choice in languages:

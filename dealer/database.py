@@ -62,7 +62,9 @@ def get_for_update(model, ident, **filters):
 
     SQLite locks the whole database on the first write instead, which is enough there.
     """
-    stmt = sa.select(model).filter_by(id=ident, **filters).with_for_update()
+    # populate_existing: an object already in the session is refreshed from the locked row, not reused stale.
+    stmt = (sa.select(model).filter_by(id=ident, **filters).with_for_update()
+            .execution_options(populate_existing=True))
     return db.session.scalars(stmt).one_or_none()
 
 

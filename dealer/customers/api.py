@@ -129,4 +129,4 @@ def update_vehicle(data, vehicle_id):
 @vehicles_blp.response(201, schemas.OdometerOutSchema)
 def record_odometer(data, vehicle_id):
     """Record an odometer reading; a lower reading needs is_correction and a note."""
-    return services.record_odometer(vehicle_id, actor=current_actor(), **data)
+    return services.record_odometer(vehicle_id, actor=current_actor(), now=utcnow(), **data)

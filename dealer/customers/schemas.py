@@ -47,7 +47,7 @@ class CustomerOutSchema(Schema):
 class VehicleInSchema(Schema):
     customer_id = fields.Integer(required=True)
     plate = fields.String(required=True, metadata={"example": "京A12345"})
-    vin = fields.String(required=True, metadata={"example": "LFV2A21K0A3000001"})
+    vin = fields.String(required=True, metadata={"example": "LFV2A21K8A3000001"})
     brand = fields.String(load_default="")
     model = fields.String(load_default="")
     model_year = fields.Integer(allow_none=True, load_default=None)

@@ -15,7 +15,7 @@ from dealer.auth.models import User
 from dealer.customers.models import VEHICLE_USES, Customer, OdometerReading, Vehicle, VehicleOwnership
 from dealer.customers.validators import (InvalidValue, _fold, normalize_mobile, normalize_phone, normalize_plate,
                                          normalize_vin)
-from dealer.database import get_for_update, prefix_range, unique_violation
+from dealer.database import prefix_range, unique_violation
 from dealer.errors import DomainError, Forbidden, NotFound
 from dealer.extensions import db
 from dealer.stores.models import Store
@@ -44,6 +44,13 @@ class VinTaken(DomainError):
 
 class OdometerWentBackwards(DomainError):
     code = "customers.odometer_backwards"
+    status = 422
+
+
+class UnknownMobile(DomainError):
+    """No customer of the store has the mobile typed in a form: a mistyped input, not a missing page."""
+
+    code = "customers.unknown_mobile"
     status = 422
 
 
@@ -117,7 +124,7 @@ def get_vehicle(vehicle_id: int, *, actor: Actor) -> Vehicle:
 
 # -- customers ---------------------------------------------------------------------------------
 
-def _clean_customer(data: CustomerInput, store_id: int) -> dict:
+def _clean_customer(data: CustomerInput, store_id: int, now: datetime) -> dict:
     name = re.sub(r"\s+", " ", data.name or "").strip()
     if not name:
         raise InvalidValue(_l("Enter the customer's name."), field="name")
@@ -128,7 +135,7 @@ def _clean_customer(data: CustomerInput, store_id: int) -> dict:
     values["mobile"] = normalize_mobile(data.mobile)
     values["phone2"] = normalize_phone(data.phone2) if (data.phone2 or "").strip() else ""
     values["notes"] = (data.notes or "").strip()
-    if data.birthday and data.birthday > date.today():
+    if data.birthday and data.birthday > db.session.get(Store, store_id).local_date(now):
         raise InvalidValue(_l("The birthday cannot be in the future."), field="birthday")
     if data.advisor_id is not None:
         advisor = db.session.get(User, data.advisor_id)
@@ -137,10 +144,13 @@ def _clean_customer(data: CustomerInput, store_id: int) -> dict:
     return values
 
 
-def _flush_customer(customer: Customer) -> None:
+def _save_customer(customer: Customer, values: dict, now: datetime) -> None:
+    # The change is made inside the SAVEPOINT: begin_nested() flushes whatever is pending before it
+    # starts, so a taken mobile flushed outside it would break the whole transaction.
     try:
         with db.session.begin_nested():
-            db.session.flush()
+            db.session.add(customer)
+            _apply_customer(customer, values, now)
     except sa.exc.IntegrityError as error:
         if unique_violation(error, "customers", "store_id", "mobile"):
             raise MobileTaken(field="mobile") from None
@@ -150,11 +160,9 @@ def _flush_customer(customer: Customer) -> None:
 def create_customer(data: CustomerInput, *, store_id: int, actor: Actor, now: datetime) -> Customer:
     """Open a customer file. Raises InvalidValue, MobileTaken (also when two desks race)."""
     _check_store(actor, store_id)
-    values = _clean_customer(data, store_id)
+    values = _clean_customer(data, store_id, now)
     customer = Customer(store_id=store_id)
-    _apply_customer(customer, values, now)
-    db.session.add(customer)
-    _flush_customer(customer)
+    _save_customer(customer, values, now)
     audit.record("customer_created", customer, actor=actor,
                  changes={"name": customer.name, "marketing_consent": customer.marketing_consent})
     db.session.commit()
@@ -174,10 +182,9 @@ def _apply_customer(customer: Customer, values: dict, now: datetime) -> None:
 def update_customer(customer_id: int, data: CustomerInput, *, actor: Actor, now: datetime) -> Customer:
     """Change a customer's file. Raises NotFound, InvalidValue, MobileTaken."""
     customer = get_customer(customer_id, actor=actor)
-    values = _clean_customer(data, customer.store_id)
+    values = _clean_customer(data, customer.store_id, now)
     changes = audit.diff(customer, values)
-    _apply_customer(customer, values, now)
-    _flush_customer(customer)
+    _save_customer(customer, values, now)
     if changes:
         audit.record("customer_updated", customer, actor=actor,
                      changes={k: v for k, v in changes.items() if k != "notes"})
@@ -201,13 +208,13 @@ def delete_customer(customer_id: int, *, actor: Actor) -> None:
 
 
 def customer_by_mobile(mobile: str, *, store_id: int, actor: Actor) -> Customer:
-    """Return the store's customer with this mobile. Raises InvalidValue, NotFound."""
+    """Return the store's customer with this mobile. Raises InvalidValue, UnknownMobile."""
     _check_store(actor, store_id)
     mobile = normalize_mobile(mobile, field="new_owner_mobile")
     customer = db.session.scalar(sa.select(Customer).where(Customer.store_id == store_id, Customer.mobile == mobile))
     if customer is None:
-        raise NotFound(_l("No customer of this store has the mobile %(m)s: open their file first.", m=mobile),
-                       field="new_owner_mobile")
+        raise UnknownMobile(_l("No customer of this store has the mobile %(m)s: open their file first.",
+                               m=mobile), field="new_owner_mobile")
     return customer
 
 
@@ -259,10 +266,12 @@ def _apply_vehicle(vehicle: Vehicle, values: dict) -> None:
             setattr(vehicle, key, value)
 
 
-def _flush_vehicle() -> None:
+def _save_vehicle(vehicle: Vehicle, values: dict) -> None:
+    # Changed inside the SAVEPOINT, as _save_customer explains.
     try:
         with db.session.begin_nested():
-            db.session.flush()
+            db.session.add(vehicle)
+            _apply_vehicle(vehicle, values)
     except sa.exc.IntegrityError as error:
         if unique_violation(error, "vehicles", "store_id", "plate"):
             raise PlateTaken(field="plate") from None
@@ -278,13 +287,12 @@ def add_vehicle(customer_id: int, data: VehicleInput, *, actor: Actor, now: date
     """
     customer = get_customer(customer_id, actor=actor)
     values = _clean_vehicle(data)
-    vehicle = Vehicle(store_id=customer.store_id, owner=customer)
-    _apply_vehicle(vehicle, values)
-    db.session.add(vehicle)
-    _flush_vehicle()
+    vehicle = Vehicle(store_id=customer.store_id, owner_id=customer.id)
+    _save_vehicle(vehicle, values)
     db.session.add(VehicleOwnership(store_id=vehicle.store_id, vehicle=vehicle, customer=customer, started_at=now))
     if data.odometer_km is not None:
-        _add_reading(vehicle, km=data.odometer_km, read_on=now.date(), is_correction=False, note="", actor=actor)
+        _add_reading(vehicle, km=data.odometer_km, read_on=customer.store.local_date(now),
+                     is_correction=False, note="", actor=actor, now=now)
     audit.record("vehicle_created", vehicle, actor=actor, changes={"plate": vehicle.plate, "vin": vehicle.vin,
                                                                    "owner_id": customer.id})
     db.session.commit()
@@ -296,8 +304,7 @@ def update_vehicle(vehicle_id: int, data: VehicleInput, *, actor: Actor) -> Vehi
     vehicle = get_vehicle(vehicle_id, actor=actor)
     values = _clean_vehicle(data)
     changes = audit.diff(vehicle, values)
-    _apply_vehicle(vehicle, values)
-    _flush_vehicle()
+    _save_vehicle(vehicle, values)
     if changes:
         audit.record("vehicle_updated", vehicle, actor=actor, changes=changes)
     db.session.commit()
@@ -305,10 +312,10 @@ def update_vehicle(vehicle_id: int, data: VehicleInput, *, actor: Actor) -> Vehi
 
 
 def _add_reading(vehicle: Vehicle, *, km: int, read_on: date, is_correction: bool, note: str,
-                 actor: Actor) -> OdometerReading:
+                 actor: Actor, now: datetime) -> OdometerReading:
     if km < 0 or km > 3_000_000:
         raise InvalidValue(_l("Enter a mileage between 0 and 3,000,000 km."), field="km")
-    if read_on > date.today():
+    if read_on > vehicle.store.local_date(now):
         raise InvalidValue(_l("The reading date cannot be in the future."), field="read_on")
     base = sa.select(OdometerReading).where(OdometerReading.store_id == vehicle.store_id,
                                             OdometerReading.vehicle_id == vehicle.id)
@@ -339,20 +346,36 @@ def _add_reading(vehicle: Vehicle, *, km: int, read_on: date, is_correction: boo
     return reading
 
 
-def record_odometer(vehicle_id: int, *, km: int, read_on: date, actor: Actor, is_correction: bool = False,
-                    note: str = "") -> OdometerReading:
-    """Add an odometer reading. Raises OdometerWentBackwards unless it is a marked correction."""
-    get_vehicle(vehicle_id, actor=actor)
-    vehicle = get_for_update(Vehicle, vehicle_id)  # one reading at a time per vehicle
-    reading = _add_reading(vehicle, km=km, read_on=read_on, is_correction=is_correction, note=note, actor=actor)
+def _lock_vehicle(vehicle_id: int, actor: Actor) -> Vehicle:
+    """Return a vehicle the actor may see, locked until the transaction ends and read after the lock.
+
+    Raises NotFound. The refresh matters: the vehicle may already sit in the session, loaded before
+    the lock (a view looks it up first), with an owner another desk has changed since.
+    """
+    vehicle = get_vehicle(vehicle_id, actor=actor)
+    db.session.refresh(vehicle, with_for_update=True)  # SELECT ... FOR UPDATE on PostgreSQL
+    return vehicle
+
+
+def record_odometer(vehicle_id: int, *, km: int, read_on: date, actor: Actor, now: datetime,
+                    is_correction: bool = False, note: str = "") -> OdometerReading:
+    """Add an odometer reading (里程) dated `read_on`, at the latest the store's today at `now`.
+
+    Raises NotFound, InvalidValue, OdometerWentBackwards unless it is a correction with a note.
+    """
+    vehicle = _lock_vehicle(vehicle_id, actor)  # one reading at a time per vehicle
+    reading = _add_reading(vehicle, km=km, read_on=read_on, is_correction=is_correction, note=note,
+                           actor=actor, now=now)
     db.session.commit()
     return reading
 
 
 def transfer_vehicle(vehicle_id: int, *, new_owner_id: int, actor: Actor, now: datetime) -> Vehicle:
-    """Change a vehicle's owner (过户), closing the current ownership and keeping the history."""
-    get_vehicle(vehicle_id, actor=actor)
-    vehicle = get_for_update(Vehicle, vehicle_id)
+    """Change a vehicle's owner (过户), closing the current ownership and keeping the history.
+
+    Raises NotFound, InvalidValue (a customer of another store, or the current owner).
+    """
+    vehicle = _lock_vehicle(vehicle_id, actor)
     new_owner = get_customer(new_owner_id, actor=actor)
     if new_owner.store_id != vehicle.store_id:
         raise InvalidValue(_l("The new owner must be a customer of the same store."), field="new_owner_id")
@@ -405,8 +428,9 @@ def search(query: str, *, actor: Actor, limit: int = 50) -> list[SearchHit]:
         stmt = sa.select(Customer.id).where(Customer.store_id.in_(stores), condition).limit(limit)
         customer_ids.extend(db.session.scalars(stmt))
 
-    if re.fullmatch(r"1\d{10}", q):
-        customers_where(Customer.mobile == q)
+    mobile = re.fullmatch(r"(?:\+86|0086)?(1\d{10})", q)
+    if mobile:
+        customers_where(Customer.mobile == mobile.group(1))
     if re.fullmatch(r"\d{4}", q):
         customers_where(Customer.mobile_last4 == q)
     if _PLATE_CHARS.fullmatch(q):
@@ -419,24 +443,32 @@ def search(query: str, *, actor: Actor, limit: int = 50) -> list[SearchHit]:
     if not q.isdigit():
         customers_where(prefix_range(Customer.name, raw))
 
-    return _hits(list(dict.fromkeys(vehicle_ids)), list(dict.fromkeys(customer_ids)), limit)
+    return _hits(list(dict.fromkeys(vehicle_ids)), list(dict.fromkeys(customer_ids)), stores, limit)
 
 
-def _hits(vehicle_ids: list[int], customer_ids: list[int], limit: int) -> list[SearchHit]:
+def _hits(vehicle_ids: list[int], customer_ids: list[int], stores: list[int], limit: int) -> list[SearchHit]:
+    """Load the matched vehicles (with owner and advisor) and customers (with their vehicles) in 3 queries."""
     hits: list[SearchHit] = []
     seen_vehicles: set[int] = set()
     if vehicle_ids:
-        vehicles = db.session.scalars(sa.select(Vehicle).where(Vehicle.id.in_(vehicle_ids[:limit]))
-                                      .options(joinedload(Vehicle.owner)).order_by(Vehicle.plate)).all()
+        vehicles = db.session.scalars(
+            sa.select(Vehicle).where(Vehicle.id.in_(vehicle_ids[:limit]))
+            .options(joinedload(Vehicle.owner).joinedload(Customer.advisor)).order_by(Vehicle.plate)).all()
         for vehicle in vehicles:
             hits.append(SearchHit(vehicle.owner, vehicle))
             seen_vehicles.add(vehicle.id)
     if customer_ids and len(hits) < limit:
-        customers = db.session.scalars(sa.select(Customer).where(Customer.id.in_(customer_ids[:limit]))
-                                       .options(selectinload(Customer.vehicles)).order_by(Customer.name)).all()
+        customers = db.session.scalars(
+            sa.select(Customer).where(Customer.id.in_(customer_ids[:limit]))
+            .options(joinedload(Customer.advisor)).order_by(Customer.name)).all()
+        # Through (store_id, owner_id): a plain selectinload would filter on owner_id alone and miss the index.
+        owned: dict[int, list[Vehicle]] = {c.id: [] for c in customers}
+        for vehicle in db.session.scalars(
+                sa.select(Vehicle).where(Vehicle.store_id.in_(stores), Vehicle.owner_id.in_(list(owned)))
+                .order_by(Vehicle.plate)):
+            owned[vehicle.owner_id].append(vehicle)
         for customer in customers:
-            owned = [v for v in customer.vehicles if v.id not in seen_vehicles]
-            if not customer.vehicles:
+            if not owned[customer.id]:
                 hits.append(SearchHit(customer, None))
-            hits.extend(SearchHit(customer, v) for v in owned)
+            hits.extend(SearchHit(customer, v) for v in owned[customer.id] if v.id not in seen_vehicles)
     return hits[:limit]

@@ -70,7 +70,8 @@ _ALNUM = "A-HJ-NP-Z0-9"
 _PLATE_PATTERNS = (
     # Ordinary 7-character plate: 京A12345, 粤B1234学, 沪A1234挂, 粤Z1234港
     re.compile(rf"[{PROVINCES}][{_LETTER}][{_ALNUM}]{{4}}[{_ALNUM}挂学警港澳领试超]"),
-    # New-energy small car: D/F (or A-K for newer series) then 5 characters, e.g. 京AD12345, 沪AF1A234
+    # New-energy small car: D/F (or A-K for newer series), a letter or digit, then 4 digits,
+    # e.g. 京AD12345, 沪AFA1234
     re.compile(rf"[{PROVINCES}][{_LETTER}][A-HJK][{_ALNUM}]\d{{4}}"),
     # New-energy large vehicle: 5 digits then D/F, e.g. 粤B12345D
     re.compile(rf"[{PROVINCES}][{_LETTER}]\d{{5}}[DF]"),

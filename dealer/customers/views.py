@@ -133,7 +133,9 @@ def new_vehicle(customer_id):
 def show_vehicle(vehicle_id):
     actor = current_actor()
     vehicle = services.get_vehicle(vehicle_id, actor=actor)
-    return render_template("customers/vehicle.html", vehicle=vehicle, odometer_form=OdometerForm(),
+    # The reading is dated in the store's time zone, not the server's.
+    odometer_form = OdometerForm(read_on=vehicle.store.local_date(utcnow()))
+    return render_template("customers/vehicle.html", vehicle=vehicle, odometer_form=odometer_form,
                            transfer_form=TransferForm(), can_edit=actor.has_any(CUSTOMER_WRITERS),
                            show_phone=actor.has_any(PHONE_CALLERS), use_labels=USE_LABELS)
 
@@ -163,7 +165,7 @@ def record_odometer(vehicle_id):
     if form.validate_on_submit():
         services.record_odometer(vehicle_id, km=form.km.data, read_on=form.read_on.data,
                                  is_correction=form.is_correction.data, note=form.note.data or "",
-                                 actor=current_actor())
+                                 actor=current_actor(), now=utcnow())
         flash(_("The reading has been recorded."), "success")
     else:
         for errors in form.errors.values():
@@ -181,4 +183,7 @@ def transfer_vehicle(vehicle_id):
                                                 actor=current_actor())
         services.transfer_vehicle(vehicle.id, new_owner_id=new_owner.id, actor=current_actor(), now=utcnow())
         flash(_("The vehicle now belongs to %(name)s.", name=new_owner.name), "success")
+    else:
+        for errors in form.errors.values():
+            flash("; ".join(errors), "danger")
     return redirect(url_for("customers.show_vehicle", vehicle_id=vehicle.id))

@@ -1,6 +1,9 @@
 """Stores (门店) and partner second-tier stations (二级维修站)."""
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,6 +25,10 @@ class Store(Timestamps, db.Model):
     rescue_hotline: Mapped[str] = mapped_column(sa.String(30), default="")
     timezone: Mapped[str] = mapped_column(sa.String(40), default="Asia/Shanghai")
     active: Mapped[bool] = mapped_column(default=True)
+
+    def local_date(self, moment: datetime) -> date:
+        """Return the calendar date at the store (in its time zone) at `moment`, an aware datetime."""
+        return moment.astimezone(ZoneInfo(self.timezone or "Asia/Shanghai")).date()
 
     def __repr__(self) -> str:
         return f"<Store {self.code}>"

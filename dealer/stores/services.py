@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -71,13 +72,27 @@ def _clean_store(data: StoreInput) -> dict:
         raise InvalidStore(_l("A store code has 2 to 20 letters, digits, - or _."), field="code")
     if not values["name"]:
         raise InvalidStore(_l("Enter the store's name."), field="name")
+    try:
+        ZoneInfo(values["timezone"])  # the store's dates (today, opening hours) are reckoned in it
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidStore(_l("Unknown time zone."), field="timezone") from None
     return values
 
 
-def _flush_store() -> None:
+def _save(entity, values: dict) -> None:
+    """Add or change `entity` inside a SAVEPOINT, so a unique-key violation leaves the transaction usable.
+
+    The change must be made inside it: begin_nested() first flushes whatever is pending.
+    """
+    with db.session.begin_nested():
+        db.session.add(entity)
+        for key, value in values.items():
+            setattr(entity, key, value)
+
+
+def _save_store(store: Store, values: dict) -> None:
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        _save(store, values)
     except sa.exc.IntegrityError as error:
         if unique_violation(error, "stores", "code"):
             raise StoreCodeTaken(field="code") from None
@@ -92,9 +107,8 @@ def _require_group_admin(actor: Actor) -> None:
 def create_store(data: StoreInput, *, actor: Actor) -> Store:
     """Add a store to the group (group-level admins only). Raises InvalidStore, StoreCodeTaken."""
     _require_group_admin(actor)
-    store = Store(**_clean_store(data))
-    db.session.add(store)
-    _flush_store()
+    store = Store()
+    _save_store(store, _clean_store(data))
     audit.record("store_created", store, actor=actor, store_id=store.id, changes={"code": store.code})
     db.session.commit()
     return store
@@ -106,9 +120,7 @@ def update_store(store_id: int, data: StoreInput, *, actor: Actor) -> Store:
     store = get_store(store_id, actor=actor)
     values = _clean_store(data)
     changes = audit.diff(store, values)
-    for key, value in values.items():
-        setattr(store, key, value)
-    _flush_store()
+    _save_store(store, values)
     if changes:
         audit.record("store_updated", store, actor=actor, store_id=store.id, changes=changes)
     db.session.commit()
@@ -140,10 +152,9 @@ def _check_station_writer(actor: Actor, store_id: int) -> None:
         raise Forbidden()
 
 
-def _flush_station() -> None:
+def _save_station(station: PartnerStation, values: dict) -> None:
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        _save(station, values)
     except sa.exc.IntegrityError as error:
         if unique_violation(error, "partner_stations", "store_id", "name"):
             raise InvalidStore(_l("This store already has a station with this name."), field="name") from None
@@ -154,21 +165,19 @@ def create_station(store_id: int, data: StationInput, *, actor: Actor) -> Partne
     """Record a partner second-tier station for a store. Raises InvalidStore."""
     _check_station_writer(actor, store_id)
     get_store(store_id, actor=actor)
-    station = PartnerStation(store_id=store_id, **_clean_station(data))
-    db.session.add(station)
-    _flush_station()
+    station = PartnerStation(store_id=store_id)
+    _save_station(station, _clean_station(data))
     audit.record("station_created", station, actor=actor, changes={"name": station.name})
     db.session.commit()
     return station
 
 
 def update_station(station_id: int, data: StationInput, *, actor: Actor) -> PartnerStation:
+    """Change a partner station's details. Raises NotFound (another store's station), InvalidStore."""
     station = get_station(station_id, actor=actor)
     values = _clean_station(data)
     changes = audit.diff(station, values)
-    for key, value in values.items():
-        setattr(station, key, value)
-    _flush_station()
+    _save_station(station, values)
     if changes:
         audit.record("station_updated", station, actor=actor, changes=changes)
     db.session.commit()
