@@ -15,8 +15,18 @@ def _instance_secret_key(instance_path: str) -> str:
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        # Written whole to a private file, then linked into place: when several workers start at once,
+        # the first link wins and every worker reads that one key; nobody else can ever read it.
+        draft = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
@@ -62,6 +72,9 @@ def load_config(app, overrides: dict | None = None) -> None:
         OPENAPI_JSON_PATH="openapi.json",
         SEARCH_RESULT_LIMIT=50,
         FORCE_HTTPS=production and env.get("DEALER_FORCE_HTTPS", "1") == "1",
+        # Reverse proxies in front of the app (nginx, a load balancer): trust that many X-Forwarded-* hops,
+        # so rate limits see the client's address and redirects keep https.
+        PROXY_HOPS=int(env.get("DEALER_PROXY_HOPS", "0")),
     )
     app.config.update(overrides)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -93,6 +94,17 @@ _HTTP_MESSAGES = {
 }
 
 
+def _back_url() -> str:
+    """Return the page of this site the user came from, or the home page (never another site)."""
+    from dealer.forms import safe_next
+
+    referrer = urlsplit(request.referrer or "")
+    same_site = referrer.scheme in ("http", "https") and referrer.netloc == request.host
+    if same_site or not (referrer.scheme or referrer.netloc):
+        return safe_next(referrer.path + ("?" + referrer.query if referrer.query else ""))
+    return url_for("auth.home")
+
+
 def register_error_handlers(app) -> None:
     """Map DomainError and HTTP errors once: JSON under /api, a page or a flash elsewhere."""
 
@@ -101,8 +113,12 @@ def register_error_handlers(app) -> None:
         db.session.rollback()
         if is_api_request():
             return json_error(error.code, error.message, error.status, error.fields())
+        if error.status in (403, 404) and request.method in ("GET", "HEAD"):
+            # The page asked for is missing, in another store, or not the user's to see: say so, with
+            # the status. A form that names something missing (a POST) goes back to its page instead.
+            return render_template("error.html", status=error.status, message=error.message), error.status
         flash(str(error.message), "danger")
-        return redirect(request.referrer or url_for("auth.home"))
+        return redirect(_back_url())
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

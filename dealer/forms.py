@@ -4,8 +4,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, request, url_for
+from wtforms.fields.choices import SelectChoice
 
 from dealer.errors import DomainError
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Turn (value, label) pairs into WTForms select options."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def put_error_on_form(form, error: DomainError) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from dealer import create_app
 from dealer.extensions import db
+from tests.isolation import isolated_client
 from tests.pgcluster import PostgresCluster, find_bindir
 
 REQUIRE_ALL = os.environ.get("DEALER_REQUIRE_ALL") == "1"
@@ -121,7 +122,8 @@ def committed_db(app):
 
 @pytest.fixture()
 def client(app, db_session):
-    return app.test_client()
+    """A test client whose every request gets its own app context (and `g`), as in production."""
+    return isolated_client(app)
 
 
 @pytest.fixture()

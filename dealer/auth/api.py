@@ -33,7 +33,8 @@ class NewToken(TokenOut):
 
 @blp.route("/token", methods=["POST"])
 @public
-@limiter.limit(_login_limit)
+@blp.doc(security=[])  # the one operation that needs no bearer token: it hands one out
+@limiter.limit(_login_limit, deduct_when=lambda response: response.status_code != 201)  # failures only
 @blp.arguments(TokenRequest)
 @blp.response(201, NewToken)
 def create_token(data):

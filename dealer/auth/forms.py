@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from dealer.access import ROLE_LABELS, ROLES
+from dealer.forms import choices
 
 
 class LoginForm(FlaskForm):
@@ -24,7 +25,7 @@ class UserForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=50)])
     mobile = StringField(_l("Mobile"), validators=[Optional(), Length(max=20)])
     store = SelectField(_l("Store"), coerce=int)
-    roles = MultiCheckboxField(_l("Roles"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    roles = MultiCheckboxField(_l("Roles"), choices=choices((r, ROLE_LABELS[r]) for r in ROLES))
     password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)])
     active = BooleanField(_l("Active"), default=True)
     submit = SubmitField(_l("Save"))

@@ -156,10 +156,10 @@ def create_user(username: str, *, password: str, roles: list[str], store_id: int
 
 
 def update_user(user_id: int, *, actor: Actor, roles: list[str], store_id: int | None, full_name: str,
-                mobile: str, active: bool) -> User:
-    """Change an account's roles, store, name or state; every change is audited.
+                mobile: str, active: bool, password: str | None = None) -> User:
+    """Change an account's roles, store, name, state and (when given) password; every change is audited.
 
-    Raises NotFound, Forbidden, UnknownStore, InvalidRoles.
+    Raises NotFound, Forbidden, UnknownStore, InvalidRoles, WeakPassword; then nothing is changed.
     """
     user = db.session.get(User, user_id)
     if user is None:
@@ -170,6 +170,8 @@ def update_user(user_id: int, *, actor: Actor, roles: list[str], store_id: int |
     if user.id == actor.user_id and (not active or "admin" not in roles):
         raise InvalidRoles(_l("You cannot remove your own administrator role or disable yourself."),
                            field="roles")
+    if password:
+        _check_password(password)
     changes = audit.diff(user, {"store_id": store_id, "full_name": full_name.strip(), "mobile": mobile.strip(),
                                 "active": active})
     old_roles = sorted(user.role_names)
@@ -182,6 +184,9 @@ def update_user(user_id: int, *, actor: Actor, roles: list[str], store_id: int |
             setattr(user, key, new)
     if changes:
         audit.record("user_updated", user, actor=actor, store_id=user.store_id, changes=changes)
+    if password:
+        user.set_password(password)
+        audit.record("password_changed", user, actor=actor, store_id=user.store_id)
     db.session.commit()
     return user
 

@@ -8,7 +8,7 @@ from dealer.auth.forms import ApiTokenForm, ConfirmForm, LoginForm, PasswordForm
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.extensions import limiter
-from dealer.forms import put_error_on_form, safe_next
+from dealer.forms import choices, put_error_on_form, safe_next
 from dealer.stores.services import list_stores
 
 
@@ -32,10 +32,15 @@ def _username_key():
     return "login:" + (request.form.get("username") or "").strip().lower()
 
 
+def _sign_in_failed(response) -> bool:
+    """Count only failed attempts: a whole store's staff sign in from one address when a shift starts."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_username_key)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_sign_in_failed)
+@limiter.limit(_login_limit, methods=["POST"], key_func=_username_key, deduct_when=_sign_in_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next"), "auth.home"))
@@ -109,8 +114,8 @@ def _user_form(formdata=None, obj=None) -> UserForm:
     form = UserForm(formdata=formdata, obj=obj)
     actor = current_actor()
     stores = [s for s in list_stores() if actor.store_id is None or s.id == actor.store_id]
-    form.store.choices = ([(0, _("Group level (all stores)"))] if actor.store_id is None else []) + [
-        (s.id, f"{s.code} {s.name}") for s in stores]
+    form.store.choices = choices(([(0, _("Group level (all stores)"))] if actor.store_id is None else []) + [
+        (s.id, f"{s.code} {s.name}") for s in stores])
     return form
 
 
@@ -149,9 +154,8 @@ def edit_user(user_id):
         try:
             services.update_user(user.id, actor=current_actor(), roles=form.roles.data,
                                  store_id=form.store.data or None, full_name=form.full_name.data or "",
-                                 mobile=form.mobile.data or "", active=form.active.data)
-            if form.password.data:
-                services.set_password(user.id, password=form.password.data, actor=current_actor())
+                                 mobile=form.mobile.data or "", active=form.active.data,
+                                 password=form.password.data or None)
         except DomainError as error:
             put_error_on_form(form, error)
         else:

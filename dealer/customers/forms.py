@@ -6,6 +6,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from dealer.customers.models import USE_COMMERCIAL, USE_PRIVATE
+from dealer.forms import choices
 
 USE_LABELS = {USE_PRIVATE: _l("Private"), USE_COMMERCIAL: _l("Commercial")}
 
@@ -33,7 +34,7 @@ class VehicleForm(FlaskForm):
     engine_number = StringField(_l("Engine number"), validators=[Optional(), Length(max=30)])
     purchase_date = DateField(_l("Purchase date"), validators=[Optional()])
     registration_date = DateField(_l("Registration date"), validators=[Optional()])
-    use = SelectField(_l("Use"), choices=list(USE_LABELS.items()), default=USE_PRIVATE)
+    use = SelectField(_l("Use"), choices=choices(USE_LABELS.items()), default=USE_PRIVATE)
     seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(1, 99)])
     insurance_expiry = DateField(_l("Insurance policy expiry"), validators=[Optional()])
     last_inspection_date = DateField(_l("Last annual inspection"), validators=[Optional()])

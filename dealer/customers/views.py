@@ -7,7 +7,7 @@ from dealer.customers import bp, services
 from dealer.customers.forms import USE_LABELS, CustomerForm, OdometerForm, TransferForm, VehicleForm
 from dealer.database import utcnow
 from dealer.errors import DomainError
-from dealer.forms import page_arg, put_error_on_form
+from dealer.forms import choices, page_arg, put_error_on_form
 from dealer.stores.services import list_stores
 
 VEHICLE_FIELDS = ("plate", "vin", "brand", "model", "model_year", "colour", "engine_number", "purchase_date",
@@ -35,11 +35,11 @@ def _customer_form(obj=None) -> CustomerForm:
     actor = current_actor()
     store_id = obj.store_id if obj is not None else (actor.store_id or form.store.data)
     stores = [s for s in list_stores(active_only=True) if actor.store_id is None or s.id == actor.store_id]
-    form.store.choices = [(s.id, f"{s.code} {s.name}") for s in stores]
+    form.store.choices = choices((s.id, f"{s.code} {s.name}") for s in stores)
     if store_id is None and stores:
         store_id = stores[0].id
     advisors = services.store_advisors(store_id) if store_id else []
-    form.advisor.choices = [(0, _("(none)"))] + [(a.id, a.display_name) for a in advisors]
+    form.advisor.choices = choices([(0, _("(none)"))] + [(a.id, a.display_name) for a in advisors])
     if request.method == "GET":
         if obj is not None:
             form.advisor.data = obj.advisor_id or 0

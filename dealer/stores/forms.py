@@ -4,6 +4,7 @@ from wtforms import BooleanField, FloatField, SelectField, StringField, SubmitFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from dealer.auth.forms import MultiCheckboxField
+from dealer.forms import choices
 
 CAPABILITY_LABELS = {
     "towing": _l("Towing"),
@@ -23,8 +24,8 @@ class StoreForm(FlaskForm):
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
     rescue_hotline = StringField(_l("24-hour rescue hotline"), validators=[Optional(), Length(max=30)])
-    timezone = SelectField(_l("Time zone"), choices=[("Asia/Shanghai", "Asia/Shanghai"),
-                                                     ("Asia/Urumqi", "Asia/Urumqi")])
+    timezone = SelectField(_l("Time zone"), choices=choices([("Asia/Shanghai", "Asia/Shanghai"),
+                                                             ("Asia/Urumqi", "Asia/Urumqi")]))
     active = BooleanField(_l("Active"), default=True)
     submit = SubmitField(_l("Save"))
 
@@ -36,6 +37,6 @@ class StationForm(FlaskForm):
     latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
     longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
-    capabilities = MultiCheckboxField(_l("What it can do"), choices=list(CAPABILITY_LABELS.items()))
+    capabilities = MultiCheckboxField(_l("What it can do"), choices=choices(CAPABILITY_LABELS.items()))
     active = BooleanField(_l("Active"), default=True)
     submit = SubmitField(_l("Save"))

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 
 from dealer.access import ADMIN, MANAGER, RESCUE_DISPATCHER, current_actor, roles_required
 from dealer.errors import DomainError
-from dealer.forms import put_error_on_form
+from dealer.forms import choices, put_error_on_form
 from dealer.stores import bp, services
 from dealer.stores.forms import CAPABILITY_LABELS, StationForm, StoreForm
 
@@ -57,8 +57,8 @@ def edit(store_id):
 def _station_form(obj=None) -> StationForm:
     form = StationForm(obj=obj)
     actor = current_actor()
-    form.store.choices = [(s.id, f"{s.code} {s.name}") for s in services.list_stores()
-                          if actor.store_id is None or s.id == actor.store_id]
+    form.store.choices = choices((s.id, f"{s.code} {s.name}") for s in services.list_stores()
+                                 if actor.store_id is None or s.id == actor.store_id)
     return form
 
 

@@ -1,0 +1,202 @@
+"""The access matrix: every route the app registers, and who may use it.
+
+Deny by default (issue 3): a route added without an entry here fails
+`test_every_endpoint_is_in_the_matrix_and_declares_it`, and
+`test_each_role_is_let_in_or_refused_as_the_matrix_says` requests every rule as every role.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dealer.access import (
+    ADMIN, CASHIER, CS_SUPERVISOR, MANAGER, RESCUE_DISPATCHER, ROLES, SERVICE_ADVISOR, TECHNICIAN,
+    declared_access,
+)
+from dealer.auth import services as auth_services
+from tests.factories import UserFactory
+from tests.helpers import NOW, login
+from tests.isolation import isolated_client
+
+PUBLIC = "public"
+STAFF = frozenset(ROLES)
+CUSTOMER_READERS = frozenset({MANAGER, SERVICE_ADVISOR, TECHNICIAN, CASHIER, RESCUE_DISPATCHER,
+                              CS_SUPERVISOR})
+CUSTOMER_WRITERS = frozenset({MANAGER, SERVICE_ADVISOR})
+
+# Written out by hand on purpose: this is the declaration the views are checked against.
+MATRIX: dict[str, str | frozenset[str]] = {
+    # sign-in, language, one's own account
+    "auth.login": PUBLIC,
+    "auth.logout": PUBLIC,
+    "auth.set_language": PUBLIC,
+    "auth.home": STAFF,
+    "auth.change_password": STAFF,
+    "auth.api_tokens": STAFF,
+    "auth.revoke_api_token": STAFF,
+    # staff accounts and roles
+    "auth.users": frozenset({ADMIN}),
+    "auth.new_user": frozenset({ADMIN}),
+    "auth.edit_user": frozenset({ADMIN}),
+    # stores and partner stations
+    "stores.index": frozenset({ADMIN, MANAGER}),
+    "stores.new": frozenset({ADMIN}),
+    "stores.edit": frozenset({ADMIN}),
+    "stores.stations": frozenset({ADMIN, MANAGER, RESCUE_DISPATCHER}),
+    "stores.new_station": frozenset({ADMIN, MANAGER}),
+    "stores.edit_station": frozenset({ADMIN, MANAGER}),
+    # audit log
+    "audit.index": frozenset({ADMIN, MANAGER}),
+    # customers and vehicles (pages)
+    "customers.search": CUSTOMER_READERS,
+    "customers.index": CUSTOMER_READERS,
+    "customers.show_customer": CUSTOMER_READERS,
+    "customers.show_vehicle": CUSTOMER_READERS,
+    "customers.new_customer": CUSTOMER_WRITERS,
+    "customers.edit_customer": CUSTOMER_WRITERS,
+    "customers.new_vehicle": CUSTOMER_WRITERS,
+    "customers.edit_vehicle": CUSTOMER_WRITERS,
+    "customers.record_odometer": CUSTOMER_WRITERS,
+    "customers.transfer_vehicle": CUSTOMER_WRITERS,
+    "customers.delete_customer": frozenset({MANAGER}),
+    # JSON API
+    "api-docs.openapi_json": PUBLIC,
+    "auth_api.create_token": PUBLIC,
+    "auth_api.list_tokens": STAFF,
+    "auth_api.revoke_token": STAFF,
+    "customers_api.list_customers": CUSTOMER_READERS,
+    "customers_api.get_customer": CUSTOMER_READERS,
+    "customers_api.create_customer": CUSTOMER_WRITERS,
+    "customers_api.update_customer": CUSTOMER_WRITERS,
+    "vehicles_api.list_vehicles": CUSTOMER_READERS,
+    "vehicles_api.get_vehicle": CUSTOMER_READERS,
+    "vehicles_api.create_vehicle": CUSTOMER_WRITERS,
+    "vehicles_api.update_vehicle": CUSTOMER_WRITERS,
+    "vehicles_api.record_odometer": CUSTOMER_WRITERS,
+}
+
+# Static files are served by Flask and bootstrap-flask; they carry no data.
+SKIPPED = {"static", "bootstrap.static"}
+METHODS = ("GET", "POST", "PUT", "DELETE")
+# Signing out ends the client's session, so it is requested last.
+LAST = {"auth.logout"}
+
+
+def _rules(app):
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint not in SKIPPED]
+    return sorted(rules, key=lambda rule: (rule.endpoint in LAST, rule.endpoint, rule.rule))
+
+
+def _url(rule) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", "999999", rule.rule)
+
+
+def _method(rule) -> str:
+    return next(method for method in METHODS if method in rule.methods)
+
+
+def _is_api(rule) -> bool:
+    return rule.rule.startswith("/api/")
+
+
+def _sent_to_login(response) -> bool:
+    return response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
+
+
+def _request(client, rule, **kwargs):
+    return client.open(_url(rule), method=_method(rule), **kwargs)
+
+
+def test_every_endpoint_is_in_the_matrix_and_declares_it(app):
+    registered = {rule.endpoint for rule in app.url_map.iter_rules()} - SKIPPED
+
+    assert registered - MATRIX.keys() == set(), "routes without an entry in the access matrix"
+    assert MATRIX.keys() - registered == set(), "matrix entries for routes that no longer exist"
+    mismatched = {endpoint: (declared_access(app, endpoint), expected)
+                  for endpoint, expected in MATRIX.items() if declared_access(app, endpoint) != expected}
+    assert mismatched == {}
+
+
+def test_each_role_is_let_in_or_refused_as_the_matrix_says(app, db_session, store):
+    rules = _rules(app)
+    wrong = []
+    for role in ROLES:
+        user = UserFactory(username=f"matrix-{role}", roles=[role], store=store)
+        _token, secret = auth_services.create_api_token(actor=user.as_actor(), name="matrix", now=NOW)
+        bearer = {"Authorization": f"Bearer {secret}"}
+        client = isolated_client(app)
+        login(client, user)
+        for rule in rules:
+            expected = MATRIX[rule.endpoint]
+            if _is_api(rule):
+                response = _request(client, rule, headers=bearer)
+            else:
+                response = _request(client, rule)
+            allowed = expected == PUBLIC or role in expected
+            status = response.status_code
+            if allowed and (status in (401, 403) or _sent_to_login(response)):
+                wrong.append((role, rule.endpoint, status, "refused but the matrix allows it"))
+            if not allowed and status != 403:
+                wrong.append((role, rule.endpoint, status, "let in but the matrix forbids it"))
+            if not allowed and _is_api(rule):
+                assert response.get_json()["error"]["code"] == "forbidden"
+    assert wrong == []
+
+
+def test_anonymous_is_sent_to_sign_in_or_refused_except_on_public_routes(app, client):
+    wrong = []
+    for rule in _rules(app):
+        response = _request(client, rule)
+        status = response.status_code
+        if MATRIX[rule.endpoint] == PUBLIC:
+            if status in (401, 403) or _sent_to_login(response):
+                wrong.append((rule.endpoint, status, "public route refused"))
+        elif _is_api(rule):
+            if status != 401 or response.get_json()["error"]["code"] != "unauthorized":
+                wrong.append((rule.endpoint, status, "API without a token must answer 401"))
+        elif not _sent_to_login(response):
+            wrong.append((rule.endpoint, status, "page must redirect to /login"))
+    assert wrong == []
+
+
+def test_api_ignores_the_session_cookie_and_wants_a_bearer_token(client, staff):
+    login(client, staff[MANAGER])
+
+    assert client.get("/customers").status_code == 200
+    response = client.get("/api/v1/customers")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("header", ["Bearer not-a-token", "Basic dXNlcjpwYXNz", "Bearer ", "dlr_abc"])
+def test_api_refuses_a_missing_or_bad_authorization_header(client, staff, header):
+    response = client.get("/api/v1/customers", headers={"Authorization": header})
+
+    assert response.status_code == 401
+
+
+def test_user_without_roles_is_refused_everywhere_but_public_routes(client, db_session, store):
+    nobody = UserFactory(username="no-roles", roles=["service_advisor"], store=store)
+    nobody.roles.clear()
+    db_session.flush()
+    login(client, nobody)
+
+    assert client.get("/").status_code == 403
+    assert client.get("/desk").status_code == 403
+    assert client.get("/login").status_code == 302  # signed in: sent on to the home page
+
+
+def test_a_route_that_declares_nothing_is_refused(tmp_path_factory):
+    from dealer import create_app
+    from tests.conftest import base_config
+
+    app = create_app(base_config(tmp_path_factory, SQLALCHEMY_DATABASE_URI="sqlite://"))
+    app.add_url_rule("/undeclared", "undeclared", lambda: "secret")
+    app.add_url_rule("/api/v1/undeclared", "undeclared_api", lambda: "secret")
+    client = app.test_client()
+
+    assert client.get("/undeclared").status_code == 403
+    response = client.get("/api/v1/undeclared", headers={"Authorization": "Bearer whatever"})
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "forbidden"

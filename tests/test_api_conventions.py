@@ -1,0 +1,206 @@
+"""The JSON API's conventions: OpenAPI document, bearer tokens, one error shape."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dealer.access import PUBLIC, declared_access
+from dealer.auth import services
+from tests.factories import PASSWORD
+from tests.helpers import NOW, actor
+
+DOCUMENT = "/api/v1/openapi.json"
+
+
+def _assert_error_shape(response, status: int, code: str) -> dict:
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "fields"}
+    assert body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["fields"], dict)
+    return body["error"]
+
+
+def _bearer(secret: str) -> dict:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def _api_routes(app) -> set[tuple[str, str]]:
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/") and rule.rule != DOCUMENT:
+            path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+            routes |= {(path, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"}}
+    return routes
+
+
+# --- the OpenAPI document -------------------------------------------------------------------------
+
+def test_openapi_document_describes_every_api_route(app, client):
+    document = client.get(DOCUMENT).get_json()
+
+    assert document["openapi"].startswith("3.")
+    documented = {(path, method) for path, operations in document["paths"].items()
+                  for method in operations if method in {"get", "post", "put", "patch", "delete"}}
+    assert documented == _api_routes(app)
+    assert len(documented) >= 10
+
+
+def test_openapi_document_declares_bearer_authentication(client):
+    document = client.get(DOCUMENT).get_json()
+
+    assert document["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
+    assert {"bearerAuth": []} in document["security"]
+
+
+def test_openapi_document_marks_public_operations_as_needing_no_token(app, client):
+    document = client.get(DOCUMENT).get_json()
+    public = {rule.rule for rule in app.url_map.iter_rules()
+              if rule.rule.startswith("/api/v1/") and rule.rule != DOCUMENT
+              and declared_access(app, rule.endpoint) == PUBLIC}
+
+    assert public == {"/api/v1/auth/token"}
+    assert document["paths"]["/api/v1/auth/token"]["post"].get("security") == []
+    assert "security" not in document["paths"]["/api/v1/customers"]["get"]  # the default: bearerAuth
+
+
+def test_openapi_document_describes_the_error_shape(client):
+    document = client.get(DOCUMENT).get_json()
+
+    error = document["components"]["schemas"]["ApiError"]
+    assert "error" in error["properties"]
+    responses = document["paths"]["/api/v1/customers/{customer_id}"]["get"]["responses"]
+    assert {"401", "403", "404"} <= set(responses)
+
+
+# --- bearer tokens --------------------------------------------------------------------------------
+
+def test_token_from_username_and_password_works_as_bearer(client, staff):
+    response = client.post("/api/v1/auth/token", json={"username": "service_advisor-sz", "password": PASSWORD,
+                                                       "name": "DMS"})
+
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["token"].startswith("dlr_") and body["prefix"] == body["token"][:10]
+    assert body["name"] == "DMS"
+    assert "password" not in body
+    tokens = client.get("/api/v1/auth/tokens", headers=_bearer(body["token"]))
+    assert tokens.status_code == 200
+    assert [t["id"] for t in tokens.get_json()] == [body["id"]]
+    assert "token" not in tokens.get_json()[0]  # the secret is shown once only
+    assert client.get("/api/v1/customers", headers=_bearer(body["token"])).status_code == 200
+
+
+@pytest.mark.parametrize("credentials", [
+    {"username": "service_advisor-sz", "password": "wrong-password"},
+    {"username": "nobody", "password": PASSWORD},
+])
+def test_token_with_bad_credentials_is_401_with_the_error_shape(client, staff, credentials):
+    response = client.post("/api/v1/auth/token", json=credentials)
+
+    error = _assert_error_shape(response, 401, "auth.invalid_credentials")
+    assert error["fields"] == {}
+
+
+def test_token_for_a_disabled_account_is_refused(client, db_session, staff):
+    staff["cashier"].active = False
+    db_session.flush()
+
+    response = client.post("/api/v1/auth/token", json={"username": "cashier-sz", "password": PASSWORD})
+
+    _assert_error_shape(response, 401, "auth.invalid_credentials")
+
+
+def test_revoked_token_is_refused_afterwards(client, staff):
+    _token, secret = services.create_api_token(actor=actor(staff["manager"]), name="x", now=NOW)
+    token_id = client.get("/api/v1/auth/tokens", headers=_bearer(secret)).get_json()[0]["id"]
+
+    revoked = client.delete(f"/api/v1/auth/tokens/{token_id}", headers=_bearer(secret))
+
+    assert revoked.status_code == 200
+    assert revoked.get_json()["revoked_at"]
+    _assert_error_shape(client.get("/api/v1/auth/tokens", headers=_bearer(secret)), 401, "unauthorized")
+
+
+def test_revoking_someone_elses_token_is_404(client, staff):
+    token, victim = services.create_api_token(actor=actor(staff["manager"]), name="x", now=NOW)
+    _token, secret = services.create_api_token(actor=actor(staff["cashier"]), name="y", now=NOW)
+
+    response = client.delete(f"/api/v1/auth/tokens/{token.id}", headers=_bearer(secret))
+
+    _assert_error_shape(response, 404, "not_found")
+    assert client.get("/api/v1/auth/tokens", headers=_bearer(victim)).status_code == 200
+
+
+def test_missing_token_is_401_and_wrong_role_is_403(client, staff):
+    _token, secret = services.create_api_token(actor=actor(staff["parts_clerk"]), name="x", now=NOW)
+
+    _assert_error_shape(client.get("/api/v1/customers"), 401, "unauthorized")
+    _assert_error_shape(client.get("/api/v1/customers", headers=_bearer(secret)), 403, "forbidden")
+
+
+# --- input errors ---------------------------------------------------------------------------------
+
+def test_unknown_json_field_is_422_naming_the_field(client, staff):
+    response = client.post("/api/v1/auth/token", json={"username": "manager-sz", "password": PASSWORD,
+                                                       "is_admin": True})
+
+    error = _assert_error_shape(response, 422, "validation_failed")
+    assert list(error["fields"]) == ["is_admin"]
+
+
+def test_wrong_type_is_422_naming_the_field(client, staff):
+    response = client.post("/api/v1/auth/token", json={"username": 42, "password": PASSWORD})
+
+    error = _assert_error_shape(response, 422, "validation_failed")
+    assert list(error["fields"]) == ["username"]
+    assert error["fields"]["username"] and all(isinstance(m, str) for m in error["fields"]["username"])
+
+
+def test_missing_fields_are_422_naming_each(client):
+    response = client.post("/api/v1/auth/token", json={})
+
+    error = _assert_error_shape(response, 422, "validation_failed")
+    assert set(error["fields"]) == {"username", "password"}
+
+
+def test_wrong_query_type_is_422(client, staff):
+    _token, secret = services.create_api_token(actor=actor(staff["manager"]), name="x", now=NOW)
+
+    response = client.get("/api/v1/customers?page=first", headers=_bearer(secret))
+
+    error = _assert_error_shape(response, 422, "validation_failed")
+    assert "page" in error["fields"]
+
+
+def test_body_that_is_not_json_is_400_with_the_error_shape(client):
+    response = client.post("/api/v1/auth/token", data="{not json", content_type="application/json")
+
+    _assert_error_shape(response, 400, "http_400")
+
+
+# --- HTTP errors under /api -----------------------------------------------------------------------
+
+def test_unknown_api_path_is_404_json(client):
+    _assert_error_shape(client.get("/api/v1/no-such-thing"), 404, "not_found")
+
+
+def test_missing_record_is_404_json(client, staff):
+    _token, secret = services.create_api_token(actor=actor(staff["manager"]), name="x", now=NOW)
+
+    _assert_error_shape(client.get("/api/v1/customers/999999", headers=_bearer(secret)), 404, "not_found")
+
+
+def test_wrong_method_is_405_json(client):
+    _assert_error_shape(client.get("/api/v1/auth/token"), 405, "http_405")
+
+
+def test_pages_outside_the_api_answer_html_errors(client):
+    response = client.get("/no-such-page")
+
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
