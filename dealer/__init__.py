@@ -142,14 +142,20 @@ def _configure_sqlite(engine) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from dealer import audit, auth, customers, stores
+    import importlib
+
+    from dealer import audit, auth, customers, reminders, sms, stores
     from dealer.auth.api import blp as auth_api
     from dealer.customers.api import customers_blp, vehicles_blp
+    from dealer.reminders.api import blp as reminders_api
+    from dealer.scheduler import models as _scheduler_models  # noqa: F401  (its tables are in the schema)
+    from dealer.sms.api import blp as sms_api
 
-    for module in (auth, stores, customers, audit):
+    for module in (auth, stores, customers, audit, sms, reminders):
+        importlib.import_module(module.__name__ + ".views")  # the routes attach themselves to module.bp
         app.register_blueprint(module.bp)
     api = Api(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
-    for blueprint in (auth_api, customers_blp, vehicles_blp):
+    for blueprint in (auth_api, customers_blp, vehicles_blp, sms_api, reminders_api):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

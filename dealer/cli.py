@@ -15,6 +15,12 @@ def register_commands(app: Flask) -> None:
     from dealer.demo import seed_demo_command
 
     app.cli.add_command(seed_demo_command)
+    from dealer.reminders.cli import reminders_cli
+    from dealer.scheduler.cli import scheduler_cli
+    from dealer.sms.cli import sms_cli
+
+    for group in (sms_cli, reminders_cli, scheduler_cli):
+        app.cli.add_command(group)
 
 
 @click.command("create-user")

@@ -71,6 +71,17 @@ def load_config(app, overrides: dict | None = None) -> None:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         SEARCH_RESULT_LIMIT=50,
+        # SMS: "local" records messages in the instance folder (no account needed); "aliyun" sends for real.
+        SMS_BACKEND=env.get("SMS_BACKEND", "local"),
+        SMS_LOCAL_LOG=env.get("SMS_LOCAL_LOG") or str(Path(instance) / "sms-outbox.jsonl"),
+        ALIYUN_SMS_ACCESS_KEY_ID=env.get("ALIYUN_SMS_ACCESS_KEY_ID", ""),
+        ALIYUN_SMS_ACCESS_KEY_SECRET=env.get("ALIYUN_SMS_ACCESS_KEY_SECRET", ""),
+        ALIYUN_SMS_ENDPOINT=env.get("ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com"),
+        ALIYUN_SMS_PROTOCOL=env.get("ALIYUN_SMS_PROTOCOL", "https"),
+        # The provider's callbacks post to /api/v1/sms/callbacks/<token>/...; unset means callbacks are off.
+        SMS_CALLBACK_TOKEN=env.get("SMS_CALLBACK_TOKEN", ""),
+        # Run the scheduler's lease loop in this process (gunicorn workers); tests and CLI leave it off.
+        SCHEDULER_ENABLED=env.get("DEALER_SCHEDULER", "0") == "1",
         FORCE_HTTPS=production and env.get("DEALER_FORCE_HTTPS", "1") == "1",
         # Reverse proxies in front of the app (nginx, a load balancer): trust that many X-Forwarded-* hops,
         # so rate limits see the client's address and redirects keep https.

@@ -21,6 +21,7 @@ from tests.isolation import isolated_client
 from tests.pgcluster import PostgresCluster, find_bindir
 
 REQUIRE_ALL = os.environ.get("DEALER_REQUIRE_ALL") == "1"
+pytest_plugins = ["tests.sms.standin"]  # the SMS provider stand-in (fixture sms_standin)
 BACKENDS = ["sqlite", "postgresql"]
 
 

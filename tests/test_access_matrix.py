@@ -60,6 +60,21 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "customers.record_odometer": CUSTOMER_WRITERS,
     "customers.transfer_vehicle": CUSTOMER_WRITERS,
     "customers.delete_customer": frozenset({MANAGER}),
+    # SMS outbox, templates and rules
+    "sms.outbox": frozenset({MANAGER, SERVICE_ADVISOR, CS_SUPERVISOR}),
+    "sms.show": frozenset({MANAGER, SERVICE_ADVISOR, CS_SUPERVISOR}),
+    "sms.templates": frozenset({MANAGER}),
+    "sms.edit_template": frozenset({MANAGER}),
+    "sms.settings": frozenset({MANAGER}),
+    "sms.figures": frozenset({MANAGER}),
+    # reminders
+    "reminders.index": frozenset({SERVICE_ADVISOR, MANAGER}),
+    "reminders.mark": frozenset({SERVICE_ADVISOR, MANAGER}),
+    "reminders.record_inspection": CUSTOMER_WRITERS,
+    "reminders.record_maintenance": CUSTOMER_WRITERS,
+    "reminders.record_insurance": CUSTOMER_WRITERS,
+    "reminders.opt_out": CUSTOMER_WRITERS,
+    "reminders.intervals": frozenset({MANAGER}),
     # JSON API
     "api-docs.openapi_json": PUBLIC,
     "auth_api.create_token": PUBLIC,
@@ -74,6 +89,12 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "vehicles_api.create_vehicle": CUSTOMER_WRITERS,
     "vehicles_api.update_vehicle": CUSTOMER_WRITERS,
     "vehicles_api.record_odometer": CUSTOMER_WRITERS,
+    "sms_api.list_messages": frozenset({MANAGER, SERVICE_ADVISOR, CS_SUPERVISOR}),
+    "sms_api.get_message": frozenset({MANAGER, SERVICE_ADVISOR, CS_SUPERVISOR}),
+    # the provider's callbacks authenticate with a secret token in the URL instead of a role
+    "sms_api.delivery_report": PUBLIC,
+    "sms_api.owner_reply": PUBLIC,
+    "reminders_api.list_reminders": frozenset({MANAGER, SERVICE_ADVISOR, CS_SUPERVISOR}),
 }
 
 # Static files are served by Flask and bootstrap-flask; they carry no data.

@@ -63,8 +63,11 @@ def test_openapi_document_marks_public_operations_as_needing_no_token(app, clien
               if rule.rule.startswith("/api/v1/") and rule.rule != DOCUMENT
               and declared_access(app, rule.endpoint) == PUBLIC}
 
-    assert public == {"/api/v1/auth/token"}
+    assert public == {"/api/v1/auth/token", "/api/v1/sms/callbacks/<token>/report",
+                      "/api/v1/sms/callbacks/<token>/reply"}
     assert document["paths"]["/api/v1/auth/token"]["post"].get("security") == []
+    for kind in ("report", "reply"):  # the provider authenticates with the secret in the URL instead
+        assert document["paths"]["/api/v1/sms/callbacks/{token}/" + kind]["post"].get("security") == []
     assert "security" not in document["paths"]["/api/v1/customers"]["get"]  # the default: bearerAuth
 
 

@@ -5,4 +5,3 @@ from dealer.audit.services import diff, record  # noqa: F401  (the module's publ
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-from dealer.audit import views  # noqa: E402,F401

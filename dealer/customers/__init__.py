@@ -3,4 +3,3 @@ from flask import Blueprint
 
 bp = Blueprint("customers", __name__)
 
-from dealer.customers import views  # noqa: E402,F401

@@ -120,7 +120,7 @@ def get_vehicle(vehicle_id):
 @vehicles_blp.response(200, VehicleOut)
 def update_vehicle(data, vehicle_id):
     """Replace a vehicle's details."""
-    return services.update_vehicle(vehicle_id, services.VehicleInput(**data), actor=current_actor())
+    return services.update_vehicle(vehicle_id, services.VehicleInput(**data), actor=current_actor(), now=utcnow())
 
 
 @vehicles_blp.route("/<int:vehicle_id>/odometer", methods=["POST"])

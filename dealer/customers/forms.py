@@ -9,6 +9,9 @@ from dealer.customers.models import USE_COMMERCIAL, USE_PRIVATE
 from dealer.forms import choices
 
 USE_LABELS = {USE_PRIVATE: _l("Private"), USE_COMMERCIAL: _l("Commercial")}
+# Inspection classes (dealer.reminders.rules): what decides the annual-inspection schedule.
+CLASS_LABELS = {"small_passenger": _l("Small passenger car (up to 9 seats)"), "van": _l("Van (minibus)"),
+                "large_passenger": _l("Large or medium passenger vehicle"), "truck": _l("Truck")}
 
 
 class CustomerForm(FlaskForm):
@@ -36,6 +39,9 @@ class VehicleForm(FlaskForm):
     registration_date = DateField(_l("Registration date"), validators=[Optional()])
     use = SelectField(_l("Use"), choices=choices(USE_LABELS.items()), default=USE_PRIVATE)
     seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(1, 99)])
+    vehicle_class = SelectField(_l("Inspection class"), choices=choices(CLASS_LABELS.items()),
+                                default="small_passenger")
+    model_family = StringField(_l("Model family (for maintenance intervals)"), validators=[Optional(), Length(max=40)])
     insurance_expiry = DateField(_l("Insurance policy expiry"), validators=[Optional()])
     last_inspection_date = DateField(_l("Last annual inspection"), validators=[Optional()])
     odometer_km = IntegerField(_l("Odometer (km)"), validators=[Optional(), NumberRange(0, 3_000_000)])

@@ -35,6 +35,10 @@ class Customer(Timestamps, db.Model):
     birthday: Mapped[date | None] = mapped_column(sa.Date)
     advisor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # Service SMS (reminders, car ready, booking codes) go to everyone who has not refused them.
+    service_sms_opt_out: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # When the owner was last told that their marketing opt-out (reply T) took effect: told once.
+    opt_out_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     store = relationship("Store")
     advisor = relationship("User")
@@ -58,6 +62,10 @@ class Vehicle(Timestamps, db.Model):
         sa.Index("ix_vehicles_store_id_owner_id", "store_id", "owner_id"),
         sa.CheckConstraint("use IN ('private', 'commercial')", name="use_known"),
         sa.CheckConstraint("seats IS NULL OR seats BETWEEN 1 AND 99", name="seats_range"),
+        # The nightly reminder scan: due dates by store.
+        sa.Index("ix_vehicles_store_id_next_inspection_due", "store_id", "next_inspection_due"),
+        sa.Index("ix_vehicles_store_id_insurance_expiry", "store_id", "insurance_expiry"),
+        sa.Index("ix_vehicles_store_id_next_maintenance_due", "store_id", "next_maintenance_due"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,6 +88,16 @@ class Vehicle(Timestamps, db.Model):
     last_inspection_date: Mapped[date | None] = mapped_column(sa.Date)
     # The latest odometer reading, kept with the history so lists need no extra query.
     odometer_km: Mapped[int | None] = mapped_column(sa.Integer)
+    # Inspection class (年审车型分类) and the maintenance interval's model family (store setting).
+    vehicle_class: Mapped[str] = mapped_column(sa.String(20), default="small_passenger",
+                                               server_default="small_passenger")
+    model_family: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    last_maintenance_date: Mapped[date | None] = mapped_column(sa.Date)
+    last_maintenance_km: Mapped[int | None] = mapped_column(sa.Integer)
+    # Derived from the fields above by dealer.reminders whenever they change; the nightly scan reads them.
+    next_inspection_due: Mapped[date | None] = mapped_column(sa.Date)
+    next_inspection_on_site: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    next_maintenance_due: Mapped[date | None] = mapped_column(sa.Date)
 
     store = relationship("Store")
     owner: Mapped[Customer] = relationship(back_populates="vehicles")

@@ -59,6 +59,9 @@ class VehicleInSchema(Schema):
     seats = fields.Integer(allow_none=True, load_default=None)
     insurance_expiry = fields.Date(allow_none=True, load_default=None)
     last_inspection_date = fields.Date(allow_none=True, load_default=None)
+    vehicle_class = fields.String(load_default="small_passenger",
+                                  validate=validate.OneOf(("small_passenger", "van", "large_passenger", "truck")))
+    model_family = fields.String(load_default="")
     odometer_km = fields.Integer(allow_none=True, load_default=None)
 
 
@@ -92,6 +95,13 @@ class VehicleOutSchema(Schema):
     insurance_expiry = fields.Date(allow_none=True)
     last_inspection_date = fields.Date(allow_none=True)
     odometer_km = fields.Integer(allow_none=True)
+    vehicle_class = fields.String()
+    model_family = fields.String()
+    last_maintenance_date = fields.Date(allow_none=True)
+    last_maintenance_km = fields.Integer(allow_none=True)
+    next_inspection_due = fields.Date(allow_none=True)
+    next_inspection_on_site = fields.Boolean()
+    next_maintenance_due = fields.Date(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 

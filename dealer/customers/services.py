@@ -18,7 +18,9 @@ from dealer.customers.validators import (InvalidValue, _fold, normalize_mobile, 
 from dealer.database import prefix_range, unique_violation
 from dealer.errors import DomainError, Forbidden, NotFound
 from dealer.extensions import db
+from dealer.reminders.services import refresh_due_dates
 from dealer.stores.models import Store
+from dealer.stores.services import visible_store_ids
 
 
 class MobileTaken(DomainError):
@@ -87,17 +89,12 @@ class VehicleInput:
     seats: int | None = None
     insurance_expiry: date | None = None
     last_inspection_date: date | None = None
+    vehicle_class: str = "small_passenger"
+    model_family: str = ""
     odometer_km: int | None = field(default=None, metadata={"create_only": True})
 
 
 # -- store scope -------------------------------------------------------------------------------
-
-def visible_store_ids(actor: Actor) -> list[int]:
-    """Return the stores whose records the actor sees: their own, or all for group level."""
-    if actor.store_id is not None:
-        return [actor.store_id]
-    return list(db.session.scalars(sa.select(Store.id).order_by(Store.id)))
-
 
 def _check_store(actor: Actor, store_id: int) -> None:
     if actor.store_id is not None and actor.store_id != store_id:
@@ -235,22 +232,28 @@ def store_advisors(store_id: int) -> list[User]:
 
 # -- vehicles ----------------------------------------------------------------------------------
 
-def _clean_vehicle(data: VehicleInput) -> dict:
+def _clean_vehicle(data: VehicleInput, today: date) -> dict:
+    from dealer.reminders.rules import VEHICLE_CLASSES
+
     values = asdict(data)
     values.pop("odometer_km")
+    if data.vehicle_class not in VEHICLE_CLASSES:
+        raise InvalidValue(_l("Choose the vehicle's inspection class."), field="vehicle_class")
     values["plate"] = normalize_plate(data.plate)
     values["vin"] = normalize_vin(data.vin)
     if data.use not in VEHICLE_USES:
         raise InvalidValue(_l("Choose private or commercial use."), field="use")
-    this_year = date.today().year
+    this_year = today.year
     if data.model_year is not None and not 1950 <= data.model_year <= this_year + 1:
         raise InvalidValue(_l("Enter a model year between 1950 and %(year)d.", year=this_year + 1),
                            field="model_year")
     if data.seats is not None and not 1 <= data.seats <= 99:
         raise InvalidValue(_l("Enter between 1 and 99 seats."), field="seats")
-    if data.registration_date and data.registration_date > date.today():
+    if data.registration_date and data.registration_date > today:
         raise InvalidValue(_l("The registration date cannot be in the future."), field="registration_date")
-    for key in ("brand", "model", "colour", "engine_number"):
+    if data.last_inspection_date and data.last_inspection_date > today:
+        raise InvalidValue(_l("The inspection date cannot be in the future."), field="last_inspection_date")
+    for key in ("brand", "model", "colour", "engine_number", "model_family"):
         values[key] = (values[key] or "").strip()
     values["engine_number"] = values["engine_number"].upper()
     return values
@@ -286,25 +289,29 @@ def add_vehicle(customer_id: int, data: VehicleInput, *, actor: Actor, now: date
     Raises NotFound, InvalidValue, PlateTaken, VinTaken.
     """
     customer = get_customer(customer_id, actor=actor)
-    values = _clean_vehicle(data)
+    today = customer.store.local_date(now)
+    values = _clean_vehicle(data, today)
     vehicle = Vehicle(store_id=customer.store_id, owner_id=customer.id)
     _save_vehicle(vehicle, values)
     db.session.add(VehicleOwnership(store_id=vehicle.store_id, vehicle=vehicle, customer=customer, started_at=now))
     if data.odometer_km is not None:
-        _add_reading(vehicle, km=data.odometer_km, read_on=customer.store.local_date(now),
-                     is_correction=False, note="", actor=actor, now=now)
+        _add_reading(vehicle, km=data.odometer_km, read_on=today, is_correction=False, note="", actor=actor,
+                     now=now)
+    refresh_due_dates(vehicle, today=today)
     audit.record("vehicle_created", vehicle, actor=actor, changes={"plate": vehicle.plate, "vin": vehicle.vin,
                                                                    "owner_id": customer.id})
     db.session.commit()
     return vehicle
 
 
-def update_vehicle(vehicle_id: int, data: VehicleInput, *, actor: Actor) -> Vehicle:
+def update_vehicle(vehicle_id: int, data: VehicleInput, *, actor: Actor, now: datetime) -> Vehicle:
     """Correct a vehicle's details. Raises NotFound, InvalidValue, PlateTaken, VinTaken."""
     vehicle = get_vehicle(vehicle_id, actor=actor)
-    values = _clean_vehicle(data)
+    today = vehicle.store.local_date(now)
+    values = _clean_vehicle(data, today)
     changes = audit.diff(vehicle, values)
     _save_vehicle(vehicle, values)
+    refresh_due_dates(vehicle, today=today)
     if changes:
         audit.record("vehicle_updated", vehicle, actor=actor, changes=changes)
     db.session.commit()
@@ -366,6 +373,7 @@ def record_odometer(vehicle_id: int, *, km: int, read_on: date, actor: Actor, no
     vehicle = _lock_vehicle(vehicle_id, actor)  # one reading at a time per vehicle
     reading = _add_reading(vehicle, km=km, read_on=read_on, is_correction=is_correction, note=note,
                            actor=actor, now=now)
+    refresh_due_dates(vehicle, today=vehicle.store.local_date(now))  # the projection follows the odometer
     db.session.commit()
     return reading
 

@@ -4,14 +4,19 @@ from flask_babel import gettext as _
 from dealer.access import CUSTOMER_READERS, CUSTOMER_WRITERS, MANAGER, PHONE_CALLERS, current_actor, roles_required
 from dealer.auth.forms import ConfirmForm
 from dealer.customers import bp, services
-from dealer.customers.forms import USE_LABELS, CustomerForm, OdometerForm, TransferForm, VehicleForm
+from dealer.customers.forms import CLASS_LABELS, USE_LABELS, CustomerForm, OdometerForm, TransferForm, VehicleForm
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.forms import choices, page_arg, put_error_on_form
+from dealer.reminders.forms import InspectionForm, InsuranceForm, MaintenanceForm, OptOutForm
+from dealer.sms.forms import STATE_LABELS as SMS_STATE_LABELS
+from dealer.sms.kinds import KINDS as SMS_KINDS
+from dealer.sms.services import customer_messages
 from dealer.stores.services import list_stores
 
 VEHICLE_FIELDS = ("plate", "vin", "brand", "model", "model_year", "colour", "engine_number", "purchase_date",
-                  "registration_date", "use", "seats", "insurance_expiry", "last_inspection_date")
+                  "registration_date", "use", "seats", "insurance_expiry", "last_inspection_date",
+                  "vehicle_class", "model_family")
 
 
 @bp.route("/desk")
@@ -78,7 +83,8 @@ def show_customer(customer_id):
     customer = services.get_customer(customer_id, actor=actor)
     return render_template("customers/show.html", customer=customer, show_phone=actor.has_any(PHONE_CALLERS),
                            can_edit=actor.has_any(CUSTOMER_WRITERS), delete_form=ConfirmForm(),
-                           use_labels=USE_LABELS)
+                           use_labels=USE_LABELS, messages=customer_messages(customer.id),
+                           sms_states=SMS_STATE_LABELS, sms_kinds=SMS_KINDS, opt_out_form=OptOutForm())
 
 
 @bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
@@ -137,7 +143,9 @@ def show_vehicle(vehicle_id):
     odometer_form = OdometerForm(read_on=vehicle.store.local_date(utcnow()))
     return render_template("customers/vehicle.html", vehicle=vehicle, odometer_form=odometer_form,
                            transfer_form=TransferForm(), can_edit=actor.has_any(CUSTOMER_WRITERS),
-                           show_phone=actor.has_any(PHONE_CALLERS), use_labels=USE_LABELS)
+                           show_phone=actor.has_any(PHONE_CALLERS), use_labels=USE_LABELS,
+                           inspection_form=InspectionForm(), maintenance_form=MaintenanceForm(),
+                           insurance_form=InsuranceForm(), class_labels=CLASS_LABELS)
 
 
 @bp.route("/vehicles/<int:vehicle_id>/edit", methods=["GET", "POST"])
@@ -149,7 +157,7 @@ def edit_vehicle(vehicle_id):
     if form.validate_on_submit():
         try:
             services.update_vehicle(vehicle.id, services.VehicleInput(
-                **{name: getattr(form, name).data for name in VEHICLE_FIELDS}), actor=current_actor())
+                **{name: getattr(form, name).data for name in VEHICLE_FIELDS}), actor=current_actor(), now=utcnow())
         except DomainError as error:
             put_error_on_form(form, error)
         else:

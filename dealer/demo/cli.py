@@ -15,6 +15,7 @@ from dealer.auth import services as auth_services
 from dealer.auth.models import User
 from dealer.customers.models import Customer, OdometerReading, Vehicle, VehicleOwnership
 from dealer.demo import data
+from dealer.reminders import rules
 from dealer.extensions import db
 from dealer.stores import services as store_services
 from dealer.stores.models import PartnerStation, Store
@@ -134,7 +135,7 @@ def _customers_and_vehicles(stores: list[Store], count: int, rng: random.Random,
                         minimum_age=20, maximum_age=70) if rng.random() < 0.5 else None,
                     advisor_id=rng.choice(advisors[store.id]) if advisors[store.id] else None, notes="",
                     created_at=now, updated_at=now))
-                model, _family, seats, new_energy = rng.choice(data.FAW_VW_MODELS)
+                model, family, seats, new_energy = rng.choice(data.FAW_VW_MODELS)
                 plate = data.plate(rng, province, city, new_energy)
                 while plate in used_plates:
                     plate = data.plate(rng, province, city, new_energy)
@@ -144,7 +145,18 @@ def _customers_and_vehicles(stores: list[Store], count: int, rng: random.Random,
                     vin = data.vin(rng)
                 used_vins.add(vin)
                 registered = today - timedelta(days=rng.randint(30, 12 * 365))
-                km = max(100, int((today - registered).days * rng.uniform(15, 80)))
+                daily = rng.uniform(10, 100)
+                km = max(100, int((today - registered).days * daily))
+                use = "commercial" if rng.random() < 0.05 else "private"
+                # The last maintenance some weeks or months ago, with the odometer read then and today.
+                serviced = max(registered, today - timedelta(days=rng.randint(10, int(5000 / daily) + 20)))
+                serviced_km = max(0, km - int((today - serviced).days * daily))
+                inspection = rules.next_inspection_due(registration_date=registered, vehicle_class=rules.SMALL_PASSENGER,
+                                                       use=use, seats=seats, last_inspection_date=None, today=today)
+                maintenance = rules.next_maintenance_due(
+                    last_service_date=serviced, last_service_km=serviced_km, readings=[(serviced, serviced_km),
+                                                                                       (today, km)],
+                    interval_months=6, interval_km=5000, today=today)
                 vehicle_id = next_vehicle
                 next_vehicle += 1
                 vehicles.append(dict(
@@ -152,11 +164,16 @@ def _customers_and_vehicles(stores: list[Store], count: int, rng: random.Random,
                     vin=vin, vin_reversed=vin[::-1], brand="一汽-大众", model=model, model_year=registered.year,
                     colour=rng.choice(data.COLOURS), engine_number=data.engine_number(rng),
                     purchase_date=registered - timedelta(days=rng.randint(0, 20)), registration_date=registered,
-                    use="commercial" if rng.random() < 0.05 else "private", seats=seats,
-                    insurance_expiry=today + timedelta(days=rng.randint(-30, 364)),
-                    last_inspection_date=None, odometer_km=km, created_at=now, updated_at=now))
+                    use=use, seats=seats, insurance_expiry=today + timedelta(days=rng.randint(-30, 364)),
+                    last_inspection_date=None, odometer_km=km, vehicle_class=rules.SMALL_PASSENGER,
+                    model_family=family, last_maintenance_date=serviced, last_maintenance_km=serviced_km,
+                    next_inspection_due=inspection.due_date if inspection else None,
+                    next_inspection_on_site=inspection.on_site if inspection else True,
+                    next_maintenance_due=maintenance.due_date, created_at=now, updated_at=now))
                 ownerships.append(dict(store_id=store.id, vehicle_id=vehicle_id, customer_id=customer_id,
                                        started_at=now))
+                readings.append(dict(store_id=store.id, vehicle_id=vehicle_id, read_on=serviced, km=serviced_km,
+                                     is_correction=False, note="", created_at=now))
                 readings.append(dict(store_id=store.id, vehicle_id=vehicle_id, read_on=today, km=km,
                                      is_correction=False, note="", created_at=now))
             db.session.execute(sa.insert(Customer), customers)

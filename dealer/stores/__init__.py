@@ -3,4 +3,3 @@ from flask import Blueprint
 
 bp = Blueprint("stores", __name__, url_prefix="/stores")
 
-from dealer.stores import views  # noqa: E402,F401

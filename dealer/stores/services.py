@@ -51,6 +51,13 @@ class StationInput:
     active: bool = True
 
 
+def visible_store_ids(actor: Actor) -> list[int]:
+    """Return the stores whose records the actor sees: their own, or all for group level."""
+    if actor.store_id is not None:
+        return [actor.store_id]
+    return list(db.session.scalars(sa.select(Store.id).order_by(Store.id)))
+
+
 def list_stores(*, active_only: bool = False) -> list[Store]:
     stmt = sa.select(Store).order_by(Store.code)
     if active_only:

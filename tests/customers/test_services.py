@@ -303,7 +303,7 @@ def test_add_vehicle_invalid_details_are_refused_per_field(ctx, store, advisor, 
 
 def test_update_vehicle_changes_plate_and_search_keys(ctx, store, advisor):
     vehicle = register(open_customer(store, advisor), advisor)
-    services.update_vehicle(vehicle.id, VehicleInput(plate="粤B56789", vin=FAW_VW_VIN, colour="白色"),
+    services.update_vehicle(vehicle.id, VehicleInput(plate="粤B56789", vin=FAW_VW_VIN, colour="白色"), now=NOW,
                             actor=advisor)
     row = db.session.get(Vehicle, vehicle.id)
     assert (row.plate, row.plate_reversed, row.colour) == ("粤B56789", "98765B粤", "白色")
@@ -317,7 +317,8 @@ def test_update_vehicle_to_another_vehicles_plate_is_plate_taken(ctx, store, adv
     register(customer, advisor, plate="粤B12345", vin=FAW_VW_VIN)
     second = register(customer, advisor, plate="粤B54321", vin=ISO_EXAMPLE_VIN)
     with pytest.raises(services.PlateTaken):
-        services.update_vehicle(second.id, VehicleInput(plate="粤B12345", vin=ISO_EXAMPLE_VIN), actor=advisor)
+        services.update_vehicle(second.id, VehicleInput(plate="粤B12345", vin=ISO_EXAMPLE_VIN), actor=advisor,
+                                now=NOW)
     assert db.session.get(Vehicle, second.id).plate == "粤B54321"
     assert count(Vehicle, Vehicle.plate == "粤B12345") == 1
 
@@ -485,7 +486,7 @@ def test_store_level_actor_cannot_reach_another_stores_customer(stranger, adviso
         lambda: services.delete_customer(stranger.id, actor=advisor),
         lambda: register(stranger, advisor, plate="粤B99999", vin=ISO_EXAMPLE_VIN),
         lambda: services.update_vehicle(vehicle_id, VehicleInput(plate="粤B99999", vin=FAW_VW_VIN),
-                                        actor=advisor),
+                                        actor=advisor, now=NOW),
         lambda: reading(stranger.vehicles[0], advisor, 1_000, date(2026, 1, 1)),
     ]
     for attempt in attempts:

@@ -1,0 +1,420 @@
+"""Reminders: keep each vehicle's due dates current, scan for what is due, and let advisors act on it.
+
+Due dates are derived per vehicle when their inputs change (registration, use, inspection, odometer,
+maintenance, insurance) and stored on the vehicle; the nightly scan is then a handful of INSERT ...
+SELECT statements over index ranges, one transaction per batch of vehicles, never a loop over rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
+
+from dealer import audit
+from dealer.access import Actor
+from dealer.customers.models import Customer, OdometerReading, Vehicle
+from dealer.errors import DomainError, NotFound
+from dealer.extensions import db
+from dealer.reminders import rules
+from dealer.reminders.models import (BOOKED, CALLED, CANCELLED, DONE, INSPECTION, INSURANCE, KINDS, MAINTENANCE,
+                                     NOT_INTERESTED, OPEN, InsuranceRenewal, MaintenanceInterval, Reminder,
+                                     ReminderOptOut)
+from dealer.sms.kinds import KINDS as SMS_KINDS
+from dealer.sms.models import QUEUED, SmsMessage
+from dealer.sms.outbox import cancel_queued, next_allowed, settings_for, store_zone, template_for
+from dealer.stores.models import Store
+
+DEFAULT_INTERVAL = (6, 5000)  # months, km: the store's default until a manager sets one
+MESSAGE_KIND = {INSPECTION: "inspection_reminder", INSURANCE: "insurance_reminder",
+                MAINTENANCE: "maintenance_reminder"}
+STICKER_KIND = "inspection_sticker_reminder"
+
+
+class InvalidReminder(DomainError):
+    code = "reminders.invalid"
+    status = 422
+
+
+# -- due dates per vehicle -----------------------------------------------------------------------
+
+def interval_for(store_id: int, model_family: str) -> tuple[int, int]:
+    """Return (months, km) for the family, the store's default row (''), or the built-in default."""
+    rows = {row.model_family: row for row in db.session.scalars(sa.select(MaintenanceInterval).where(
+        MaintenanceInterval.store_id == store_id, MaintenanceInterval.model_family.in_([model_family, ""])))}
+    row = rows.get(model_family) or rows.get("")
+    return (row.months, row.km) if row else DEFAULT_INTERVAL
+
+
+def refresh_due_dates(vehicle: Vehicle, *, today: date) -> None:
+    """Recompute the vehicle's next inspection and maintenance due dates (in the session; no commit)."""
+    due = None
+    if vehicle.registration_date:
+        due = rules.next_inspection_due(registration_date=vehicle.registration_date,
+                                        vehicle_class=vehicle.vehicle_class or rules.SMALL_PASSENGER,
+                                        use=vehicle.use, seats=vehicle.seats,
+                                        last_inspection_date=vehicle.last_inspection_date, today=today)
+    vehicle.next_inspection_due = due.due_date if due else None
+    vehicle.next_inspection_on_site = due.on_site if due else True
+
+    base_date = vehicle.last_maintenance_date or vehicle.purchase_date or vehicle.registration_date
+    if base_date is None:
+        vehicle.next_maintenance_due = None
+        return
+    base_km = vehicle.last_maintenance_km if vehicle.last_maintenance_date else 0
+    readings = [] if vehicle.id is None else [
+        (r.read_on, r.km) for r in db.session.scalars(sa.select(OdometerReading).where(
+            OdometerReading.store_id == vehicle.store_id, OdometerReading.vehicle_id == vehicle.id,
+            OdometerReading.is_correction.is_(False),
+            OdometerReading.read_on >= today - timedelta(days=400)))]
+    months, km = interval_for(vehicle.store_id, vehicle.model_family or "")
+    vehicle.next_maintenance_due = rules.next_maintenance_due(
+        last_service_date=base_date, last_service_km=base_km, readings=readings, interval_months=months,
+        interval_km=km, today=today).due_date
+
+
+def refresh_all_due_dates(*, now: datetime, store_code: str | None = None, batch_size: int = 2000) -> int:
+    """Recompute due dates for every vehicle (of one store), committing batch by batch. Returns the count."""
+    stores = sa.select(Store)
+    if store_code:
+        stores = stores.where(Store.code == store_code)
+    count = 0
+    for store in db.session.scalars(stores).all():
+        today = store.local_date(now)
+        last_id = 0
+        while True:
+            vehicles = list(db.session.scalars(sa.select(Vehicle).where(
+                Vehicle.store_id == store.id, Vehicle.id > last_id).order_by(Vehicle.id).limit(batch_size)))
+            if not vehicles:
+                break
+            for vehicle in vehicles:
+                refresh_due_dates(vehicle, today=today)
+            last_id = vehicles[-1].id
+            count += len(vehicles)
+            db.session.commit()
+            db.session.expunge_all()
+    return count
+
+
+def _close_open(vehicle: Vehicle, kind: str, now: datetime, state: str = DONE) -> None:
+    """End the vehicle's open reminders of a kind: the event happened; cancel their unsent SMS."""
+    open_reminders = list(db.session.scalars(sa.select(Reminder).where(
+        Reminder.store_id == vehicle.store_id, Reminder.vehicle_id == vehicle.id, Reminder.kind == kind,
+        Reminder.state.in_((OPEN, CALLED, BOOKED)))))
+    for reminder in open_reminders:
+        reminder.state = state
+    cancel_queued(store_id=vehicle.store_id, now=now, dedupe_keys=[f"reminder:{r.id}" for r in open_reminders])
+
+
+def _vehicle(vehicle_id: int, actor: Actor) -> Vehicle:
+    from dealer.customers.services import get_vehicle
+
+    return get_vehicle(vehicle_id, actor=actor)
+
+
+def record_inspection(vehicle_id: int, *, inspected_on: date, actor: Actor, now: datetime) -> Vehicle:
+    """Record the annual inspection (or sticker) done: the next due date moves, reminders end."""
+    vehicle = _vehicle(vehicle_id, actor)
+    today = vehicle.store.local_date(now)
+    if inspected_on > today:
+        raise InvalidReminder(_l("The inspection date cannot be in the future."), field="inspected_on")
+    vehicle.last_inspection_date = inspected_on
+    refresh_due_dates(vehicle, today=today)
+    _close_open(vehicle, INSPECTION, now)
+    db.session.commit()
+    return vehicle
+
+
+def record_maintenance(vehicle_id: int, *, serviced_on: date, km: int | None, actor: Actor,
+                       now: datetime) -> Vehicle:
+    """Record a maintenance service: the next one is counted from it, reminders end.
+
+    The repair-order module calls this when a maintenance order is delivered.
+    """
+    vehicle = _vehicle(vehicle_id, actor)
+    today = vehicle.store.local_date(now)
+    if serviced_on > today:
+        raise InvalidReminder(_l("The service date cannot be in the future."), field="serviced_on")
+    if km is not None and km < 0:
+        raise InvalidReminder(_l("Enter a mileage of 0 km or more."), field="km")
+    vehicle.last_maintenance_date = serviced_on
+    vehicle.last_maintenance_km = km
+    refresh_due_dates(vehicle, today=today)
+    _close_open(vehicle, MAINTENANCE, now)
+    db.session.commit()
+    return vehicle
+
+
+def record_insurance_renewal(vehicle_id: int, *, new_expiry: date, by_store: bool, insurer: str, actor: Actor,
+                             now: datetime) -> InsuranceRenewal:
+    """Record a renewed policy (代办保险 when the store handled it): the reminders for the old expiry end."""
+    vehicle = _vehicle(vehicle_id, actor)
+    if vehicle.insurance_expiry and new_expiry <= vehicle.insurance_expiry:
+        raise InvalidReminder(_l("The new expiry must be later than the current one (%(day)s).",
+                                 day=vehicle.insurance_expiry.isoformat()), field="new_expiry")
+    renewal = InsuranceRenewal(store_id=vehicle.store_id, vehicle_id=vehicle.id, old_expiry=vehicle.insurance_expiry,
+                               new_expiry=new_expiry, insurer=insurer.strip()[:60], by_store=by_store,
+                               recorded_by_id=actor.user_id, created_at=now)
+    db.session.add(renewal)
+    vehicle.insurance_expiry = new_expiry
+    _close_open(vehicle, INSURANCE, now)
+    db.session.flush()
+    audit.record("insurance_renewed", vehicle, actor=actor,
+                 changes={"insurance_expiry": [str(renewal.old_expiry), str(new_expiry)], "by_store": by_store})
+    db.session.commit()
+    return renewal
+
+
+# -- the nightly scan ------------------------------------------------------------------------------
+
+@dataclass
+class ScanReport:
+    day: date
+    reminders: int = 0
+    messages: int = 0
+    batches: int = 0
+    per_kind: dict[str, int] = field(default_factory=dict)
+
+
+def lead_days(text: str) -> list[int]:
+    """Parse a store's lead times ("30,7") into distinct positive days, largest first."""
+    days = sorted({int(part) for part in text.replace("，", ",").split(",") if part.strip()}, reverse=True)
+    if not days or any(d <= 0 or d > 365 for d in days):
+        raise InvalidReminder(_l("Enter lead times as days between 1 and 365, separated by commas."))
+    return days
+
+
+def _windows(days: list[int], day: date) -> list[tuple[int, date, date]]:
+    """Return (lead, after, until): a due date in (after, until] gets the reminder of that lead."""
+    windows = []
+    for index, lead in enumerate(days):
+        smaller = days[index + 1] if index + 1 < len(days) else None
+        after = day + timedelta(days=smaller) if smaller is not None else day - timedelta(days=1)
+        windows.append((lead, after, day + timedelta(days=lead)))
+    return windows
+
+
+def _insert(table):
+    dialect = db.engine.dialect.name
+    return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
+
+
+def _random_hex():
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.replace(sa.cast(sa.func.gen_random_uuid(), sa.String), "-", "")
+    return sa.func.lower(sa.func.hex(sa.func.randomblob(16)))
+
+
+def _json_object(*pairs):
+    name = "json_build_object" if db.engine.dialect.name == "postgresql" else "json_object"
+    return getattr(sa.func, name)(*pairs, type_=sa.JSON)
+
+
+def scan(*, day: date, now: datetime, batch_size: int = 50_000) -> ScanReport:
+    """Create the reminders due on `day` and queue their SMS, store by store, in batches of vehicles.
+
+    Running it again the same day creates nothing new: reminders have a unique key per vehicle, kind,
+    due date and lead time, and each message a unique key per reminder.
+    """
+    report = ScanReport(day=day)
+    for store in db.session.scalars(sa.select(Store).where(Store.active).order_by(Store.id)).all():
+        _roll_passed_inspections(store.id, day)
+        settings = settings_for(store.id)
+        send_at = next_allowed(settings, store_zone(store.id), now)
+        plans = [(INSPECTION, Vehicle.next_inspection_due, lead_days(settings.inspection_lead_days)),
+                 (INSURANCE, Vehicle.insurance_expiry, lead_days(settings.insurance_lead_days)),
+                 (MAINTENANCE, Vehicle.next_maintenance_due, lead_days(settings.maintenance_lead_days))]
+        bounds = db.session.execute(sa.select(sa.func.min(Vehicle.id), sa.func.max(Vehicle.id))
+                                    .where(Vehicle.store_id == store.id)).one()
+        if bounds[0] is None:
+            continue
+        for low in range(bounds[0], bounds[1] + 1, batch_size):
+            high = low + batch_size - 1
+            for kind, due_column, days in plans:
+                for lead, after, until in _windows(days, day):
+                    created = _insert_reminders(store.id, kind, due_column, lead, after, until, low, high, day, now)
+                    report.reminders += created
+                    report.per_kind[kind] = report.per_kind.get(kind, 0) + created
+            report.messages += _queue_messages(store, settings, day, low, high, send_at, now)
+            db.session.commit()  # one transaction per batch
+            report.batches += 1
+    return report
+
+
+def _roll_passed_inspections(store_id: int, day: date) -> None:
+    """Move on the inspection due dates that passed with nothing recorded (the owner went elsewhere).
+
+    Only the vehicles whose date passed since the last scan are touched: a handful each night.
+    """
+    passed = db.session.scalars(sa.select(Vehicle).where(
+        Vehicle.store_id == store_id, Vehicle.next_inspection_due < day, Vehicle.last_inspection_date.is_(None)))
+    for vehicle in passed:
+        refresh_due_dates(vehicle, today=day)
+    db.session.commit()
+
+
+def _insert_reminders(store_id, kind, due_column, lead, after, until, low, high, day, now) -> int:
+    on_site = Vehicle.next_inspection_on_site if kind == INSPECTION else sa.true()
+    opted_out = sa.exists().where(ReminderOptOut.store_id == Vehicle.store_id,
+                                  ReminderOptOut.customer_id == Vehicle.owner_id, ReminderOptOut.kind == kind)
+    select = (sa.select(Vehicle.store_id, Vehicle.id, Vehicle.owner_id, Customer.advisor_id, sa.literal(kind),
+                        due_column, sa.literal(lead), on_site, sa.literal(day), sa.literal(OPEN), sa.literal(""),
+                        sa.literal(now, type_=Reminder.__table__.c.created_at.type))
+              .join(Customer, Customer.id == Vehicle.owner_id)
+              .where(Vehicle.store_id == store_id, Vehicle.id.between(low, high), due_column > after,
+                     due_column <= until, ~opted_out))
+    columns = ["store_id", "vehicle_id", "customer_id", "advisor_id", "kind", "due_date", "lead_days", "on_site",
+               "created_on", "state", "note", "created_at"]
+    stmt = _insert(Reminder.__table__).from_select(columns, select).on_conflict_do_nothing()
+    return db.session.execute(stmt).rowcount
+
+
+def _queue_messages(store: Store, settings, day: date, low: int, high: int, send_at: datetime,
+                    now: datetime) -> int:
+    """Queue one SMS per new reminder of this batch whose owner takes service SMS; link them."""
+    total = 0
+    for kind, on_site in ((INSPECTION, True), (INSPECTION, False), (INSURANCE, None), (MAINTENANCE, None)):
+        code = STICKER_KIND if on_site is False else MESSAGE_KIND[kind]
+        spec = SMS_KINDS[code]
+        _body, template_code = template_for(store.id, code)
+        params = _json_object("name", Customer.name, "plate", Vehicle.plate,
+                              "due_date", sa.cast(Reminder.due_date, sa.String), "store_phone", sa.literal(store.phone))
+        conditions = [Reminder.store_id == store.id, Reminder.created_on == day, Reminder.kind == kind,
+                      Reminder.vehicle_id.between(low, high), Reminder.message_id.is_(None),
+                      Customer.service_sms_opt_out.is_(False)]
+        if on_site is not None:
+            conditions.append(Reminder.on_site.is_(on_site))
+        select = (sa.select(Reminder.store_id, Reminder.customer_id, Reminder.vehicle_id, Customer.mobile,
+                            sa.literal(code), sa.literal(spec.category), sa.literal(spec.priority), params,
+                            sa.literal(settings.sign_name), sa.literal(template_code), _random_hex(),
+                            sa.literal("reminder:") + sa.cast(Reminder.id, sa.String), sa.literal(QUEUED),
+                            sa.literal(0), sa.literal(send_at, type_=SmsMessage.__table__.c.next_attempt_at.type),
+                            sa.literal(now, type_=SmsMessage.__table__.c.created_at.type))
+                  .join(Customer, Customer.id == Reminder.customer_id)
+                  .join(Vehicle, Vehicle.id == Reminder.vehicle_id)
+                  .where(*conditions))
+        columns = ["store_id", "customer_id", "vehicle_id", "phone", "kind", "category", "priority", "params",
+                   "sign_name", "template_code", "out_id", "dedupe_key", "state", "attempts", "next_attempt_at",
+                   "created_at"]
+        total += db.session.execute(
+            _insert(SmsMessage.__table__).from_select(columns, select).on_conflict_do_nothing()).rowcount
+    message_id = (sa.select(SmsMessage.id).where(
+        SmsMessage.store_id == Reminder.store_id,
+        SmsMessage.dedupe_key == sa.literal("reminder:") + sa.cast(Reminder.id, sa.String))
+        .scalar_subquery())
+    db.session.execute(sa.update(Reminder).where(
+        Reminder.store_id == store.id, Reminder.created_on == day, Reminder.vehicle_id.between(low, high),
+        Reminder.message_id.is_(None)).values(message_id=message_id))
+    return total
+
+
+# -- the advisor's call list -------------------------------------------------------------------------
+
+ACTIONS = {CALLED: _l("Called"), BOOKED: _l("Booked"), NOT_INTERESTED: _l("Not interested")}
+
+
+def store_today(actor: Actor, now: datetime) -> date:
+    """Return today's date at the actor's store (Asia/Shanghai for group-level staff)."""
+    from zoneinfo import ZoneInfo
+
+    store = db.session.get(Store, actor.store_id) if actor.store_id is not None else None
+    return store.local_date(now) if store else now.astimezone(ZoneInfo("Asia/Shanghai")).date()
+
+
+def get_reminder(reminder_id: int, *, actor: Actor) -> Reminder:
+    reminder = db.session.get(Reminder, reminder_id)
+    if reminder is None or (actor.store_id is not None and reminder.store_id != actor.store_id):
+        raise NotFound()
+    return reminder
+
+
+def mark_reminder(reminder_id: int, *, state: str, note: str, actor: Actor, now: datetime) -> Reminder:
+    """Record the outcome of the advisor's call: called, booked or not interested."""
+    if state not in ACTIONS:
+        raise InvalidReminder(_l("Unknown outcome."), field="state")
+    reminder = get_reminder(reminder_id, actor=actor)
+    if reminder.state in (DONE, CANCELLED):
+        raise InvalidReminder(_l("This reminder is closed."), field="state")
+    reminder.state = state
+    reminder.note = (note or "").strip()[:300]
+    reminder.last_contact_at = now
+    db.session.commit()
+    return reminder
+
+
+def opt_out_of_reminders(customer_id: int, *, kind: str, actor: Actor, now: datetime) -> None:
+    """Record that an owner wants no more reminders of a kind; their open ones of that kind end."""
+    from dealer.customers.services import get_customer
+
+    if kind not in KINDS:
+        raise InvalidReminder(_l("Unknown reminder kind."), field="kind")
+    customer = get_customer(customer_id, actor=actor)
+    exists = db.session.scalar(sa.select(ReminderOptOut.id).where(
+        ReminderOptOut.store_id == customer.store_id, ReminderOptOut.customer_id == customer.id,
+        ReminderOptOut.kind == kind))
+    if exists is None:
+        db.session.add(ReminderOptOut(store_id=customer.store_id, customer_id=customer.id, kind=kind, created_at=now))
+        audit.record("reminder_opt_out", customer, actor=actor, changes={"kind": kind})
+    for vehicle in customer.vehicles:
+        _close_open(vehicle, kind, now, state=CANCELLED)
+    db.session.commit()
+
+
+def call_list(*, actor: Actor, day: date, mine_only: bool = True, limit: int = 200) -> list[Reminder]:
+    """Return the open reminders to call about: the advisor's own customers first, soonest due first."""
+    from sqlalchemy.orm import joinedload
+
+    stmt = (sa.select(Reminder).where(Reminder.state.in_((OPEN, CALLED)), Reminder.due_date >= day - timedelta(days=30))
+            .options(joinedload(Reminder.vehicle), joinedload(Reminder.customer), joinedload(Reminder.message))
+            .order_by(Reminder.due_date, Reminder.id).limit(limit))
+    if actor.store_id is not None:
+        stmt = stmt.where(Reminder.store_id == actor.store_id)
+    if mine_only and actor.user_id is not None:
+        stmt = stmt.where(Reminder.advisor_id == actor.user_id)
+    return list(db.session.scalars(stmt).unique())
+
+
+def due_list(*, actor: Actor, kind: str | None, state: str | None, page: int, per_page: int):
+    """Return reminders for the API: the actor's stores, filtered, newest due first."""
+    from dealer.stores.services import visible_store_ids
+
+    stmt = sa.select(Reminder).where(Reminder.store_id.in_(visible_store_ids(actor))).order_by(
+        Reminder.due_date, Reminder.id)
+    if kind:
+        stmt = stmt.where(Reminder.kind == kind)
+    if state:
+        stmt = stmt.where(Reminder.state == state)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def save_interval(store_id: int, *, model_family: str, months: int, km: int, actor: Actor, now: datetime) -> int:
+    """Set a family's maintenance interval and recompute its vehicles' due dates. Returns how many."""
+    if not (1 <= months <= 36) or not (500 <= km <= 100_000):
+        raise InvalidReminder(_l("Enter 1 to 36 months and 500 to 100,000 km."), field="months")
+    if actor.store_id is not None and actor.store_id != store_id:
+        raise NotFound()
+    family = model_family.strip()
+    row = db.session.scalar(sa.select(MaintenanceInterval).where(
+        MaintenanceInterval.store_id == store_id, MaintenanceInterval.model_family == family))
+    if row is None:
+        row = MaintenanceInterval(store_id=store_id, model_family=family)
+        db.session.add(row)
+    audit.record("maintenance_interval_set", row, actor=actor, store_id=store_id,
+                 changes={"model_family": family, "months": months, "km": km})
+    row.months, row.km = months, km
+    db.session.flush()
+    store = db.session.get(Store, store_id)
+    today = store.local_date(now)
+    stmt = sa.select(Vehicle).where(Vehicle.store_id == store_id)
+    if family:
+        stmt = stmt.where(Vehicle.model_family == family)
+    count = 0
+    # A rule change is rare; recomputing each affected vehicle uses the same code as every other change.
+    for vehicle in db.session.scalars(stmt.execution_options(yield_per=1000)):
+        refresh_due_dates(vehicle, today=today)
+        count += 1
+    db.session.commit()
+    return count
+

@@ -1,0 +1,124 @@
+"""/api/v1/sms: the outbox for integrations, and the provider's callbacks (reports and replies)."""
+import hmac
+
+from flask import abort, current_app, request
+from marshmallow import Schema, fields, validate
+
+from dealer.access import CS_SUPERVISOR, MANAGER, PHONE_CALLERS, SERVICE_ADVISOR, current_actor, public, roles_required
+from dealer.api_base import ApiBlueprint
+from dealer.customers.validators import mask_phone
+from dealer.database import utcnow
+from dealer.sms import callbacks, services
+from dealer.sms.models import STATES
+
+blp = ApiBlueprint("sms_api", __name__, url_prefix="/api/v1/sms", description="The SMS outbox and callbacks.")
+
+
+def _phone(value: str) -> str:
+    return value if current_actor().has_any(PHONE_CALLERS) else mask_phone(value)
+
+
+class MessageOut(Schema):
+    id = fields.Integer()
+    store_id = fields.Integer()
+    customer_id = fields.Integer(allow_none=True)
+    vehicle_id = fields.Integer(allow_none=True)
+    phone = fields.Function(lambda m: _phone(m.phone))
+    kind = fields.String()
+    category = fields.String()
+    priority = fields.Integer()
+    body = fields.String(allow_none=True)
+    state = fields.String()
+    attempts = fields.Integer()
+    provider_id = fields.String(allow_none=True)
+    error_code = fields.String(allow_none=True)
+    error_message = fields.String(allow_none=True)
+    next_attempt_at = fields.DateTime()
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+    failed_at = fields.DateTime(allow_none=True)
+
+
+class MessageList(Schema):
+    items = fields.List(fields.Nested(MessageOut))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class MessageArgs(Schema):
+    q = fields.String(load_default="", metadata={"description": "Phone (or its last 4 digits) or plate."})
+    state = fields.String(load_default="", validate=validate.OneOf(("",) + STATES))
+    kind = fields.String(load_default="")
+    date_from = fields.Date(load_default=None)
+    date_to = fields.Date(load_default=None)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class CallbackAck(Schema):
+    code = fields.Integer(metadata={"description": "0: received (the provider's expected answer)."})
+    msg = fields.String()
+
+
+@blp.route("/messages", methods=["GET"])
+@roles_required(MANAGER, SERVICE_ADVISOR, CS_SUPERVISOR)
+@blp.arguments(MessageArgs, location="query")
+@blp.response(200, MessageList)
+def list_messages(args):
+    """List the outbox, newest first, with filters."""
+    page = services.list_messages(actor=current_actor(), filters=services.MessageFilter(
+        q=args["q"], state=args["state"], kind=args["kind"], day_from=args["date_from"], day_to=args["date_to"]),
+        page=args["page"], per_page=args["per_page"])
+    return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
+
+
+@blp.route("/messages/<int:message_id>", methods=["GET"])
+@roles_required(MANAGER, SERVICE_ADVISOR, CS_SUPERVISOR)
+@blp.response(200, MessageOut)
+def get_message(message_id):
+    """Return one message and its fate."""
+    return services.get_message(message_id, actor=current_actor())
+
+
+def _check_token(token: str) -> None:
+    """The provider calls a URL holding a secret token; anything else is refused and changes nothing."""
+    expected = current_app.config.get("SMS_CALLBACK_TOKEN") or ""
+    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+        abort(404)
+
+
+def _items() -> list[dict]:
+    payload = request.get_json(silent=True)
+    if isinstance(payload, dict):
+        payload = [payload]
+    if not isinstance(payload, list) or not all(isinstance(item, dict) for item in payload):
+        abort(400)
+    return payload[:1000]
+
+
+@blp.route("/callbacks/<token>/report", methods=["POST"])
+@public
+@blp.response(200, CallbackAck)
+@blp.doc(security=[])
+def delivery_report(token):
+    """Receive delivery reports (回执): a JSON array as the provider pushes them."""
+    _check_token(token)
+    callbacks.apply_delivery_reports(_items(), now=utcnow())
+    return {"code": 0, "msg": "成功"}
+
+
+@blp.route("/callbacks/<token>/reply", methods=["POST"])
+@public
+@blp.response(200, CallbackAck)
+@blp.doc(security=[])
+def owner_reply(token):
+    """Receive owners' replies (上行); a reply T, TD or 退订 opts the owner out of marketing SMS."""
+    _check_token(token)
+    for item in _items():
+        key = str(item.get("sequence_id") or "") or None
+        callbacks.receive_reply(phone=str(item.get("phone_number") or ""), content=str(item.get("content") or ""),
+                                sign_name=str(item.get("sign_name") or ""),
+                                provider_key=f"aliyun:{key}" if key else None, now=utcnow())
+    return {"code": 0, "msg": "成功"}

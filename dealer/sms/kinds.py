@@ -1,0 +1,66 @@
+"""Kinds of SMS: service or marketing, priority, whether they may go out at night, their variables.
+
+Every module that notifies an owner names one of these kinds; the store edits the wording of each.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+SERVICE = "service"
+MARKETING = "marketing"
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    label: object  # a lazy translation
+    category: str
+    priority: int  # lower goes first when the gateway is back after an outage
+    night_ok: bool  # may be sent during quiet hours
+    capped: bool  # counts against (and obeys) the per-phone daily cap
+    variables: tuple[str, ...]  # the ${name} placeholders a template may use
+    default_body: str
+
+
+KINDS: dict[str, Kind] = {k.code: k for k in (
+    Kind("rescue_eta", _l("Rescue: arrival time"), SERVICE, 0, True, False,
+         ("name", "plate", "eta_minutes", "responder", "responder_phone"),
+         "${name}您好，救援人员${responder}预计${eta_minutes}分钟后到达，电话${responder_phone}。请在安全位置等候。"),
+    Kind("booking_code", _l("Booking code"), SERVICE, 1, True, False,
+         ("name", "plate", "code", "slot"),
+         "${name}您好，您的车辆${plate}已预约${slot}保养，预约码${code}，到店请出示。"),
+    Kind("car_ready", _l("Car ready"), SERVICE, 2, False, False,
+         ("name", "plate", "store_phone"),
+         "${name}您好，您的车辆${plate}已完工，可随时来店提车。咨询电话${store_phone}。"),
+    Kind("opt_out_confirmation", _l("Opt-out confirmation"), SERVICE, 3, False, False,
+         (),
+         "您已成功退订营销短信，今后不再向您发送活动和问候信息；保养、年审等服务提醒不受影响。"),
+    Kind("feedback_link", _l("Feedback link"), SERVICE, 4, False, True,
+         ("name", "plate", "link"),
+         "${name}您好，感谢您光临本店。请花一分钟评价本次服务：${link}"),
+    Kind("inspection_reminder", _l("Annual inspection reminder"), SERVICE, 5, False, True,
+         ("name", "plate", "due_date", "store_phone"),
+         "${name}您好，您的车辆${plate}年审将于${due_date}到期，请及时检验。本店可代办，电话${store_phone}。"),
+    Kind("inspection_sticker_reminder", _l("Inspection sticker reminder"), SERVICE, 5, False, True,
+         ("name", "plate", "due_date", "store_phone"),
+         "${name}您好，您的车辆${plate}应于${due_date}前申领检验标志（免上线检验），可在交管12123办理。"),
+    Kind("insurance_reminder", _l("Insurance renewal reminder"), SERVICE, 5, False, True,
+         ("name", "plate", "due_date", "store_phone"),
+         "${name}您好，您的车辆${plate}保险将于${due_date}到期，本店可代办续保，电话${store_phone}。"),
+    Kind("maintenance_reminder", _l("Maintenance reminder"), SERVICE, 5, False, True,
+         ("name", "plate", "due_date", "store_phone"),
+         "${name}您好，您的车辆${plate}预计${due_date}前需要保养，欢迎预约，电话${store_phone}。"),
+    Kind("campaign_invitation", _l("Campaign invitation"), MARKETING, 8, False, True,
+         ("name", "campaign", "period", "store_phone"),
+         "${name}您好，${campaign}火热进行中（${period}），欢迎到店，电话${store_phone}。"),
+    Kind("greeting_holiday", _l("Holiday greeting"), MARKETING, 9, False, True,
+         ("name", "holiday"),
+         "${name}您好，${holiday}快乐！感谢您一直以来的信任与支持。"),
+    Kind("greeting_birthday", _l("Birthday greeting"), MARKETING, 9, False, True,
+         ("name",),
+         "${name}您好，祝您生日快乐，一路平安！"),
+)}
+
+OPT_OUT_LINE = "回T退订"

@@ -1,0 +1,124 @@
+"""The SMS outbox (短信发件箱), templates, per-store settings and owners' replies."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dealer.database import Timestamps, UTCDateTime, utcnow
+from dealer.extensions import db
+
+QUEUED = "queued"
+SENDING = "sending"
+SENT = "sent"
+DELIVERED = "delivered"
+FAILED = "failed"
+CANCELLED = "cancelled"
+STATES = (QUEUED, SENDING, SENT, DELIVERED, FAILED, CANCELLED)
+
+
+class SmsMessage(db.Model):
+    """One message to one phone: written in the transaction of the event that causes it, sent later.
+
+    queued -> sending (leased to one sender) -> sent -> delivered | failed; or cancelled before sending.
+    """
+
+    __tablename__ = "sms_messages"
+    __table_args__ = (
+        sa.UniqueConstraint("out_id"),
+        sa.UniqueConstraint("store_id", "dedupe_key"),
+        # The sender: due messages by priority, across stores.
+        sa.Index("ix_sms_messages_state_priority_next_attempt_at", "state", "priority", "next_attempt_at"),
+        sa.Index("ix_sms_messages_store_id_created_at", "store_id", "created_at"),
+        sa.Index("ix_sms_messages_store_id_phone_sent_at", "store_id", "phone", "sent_at"),
+        sa.Index("ix_sms_messages_store_id_customer_id", "store_id", "customer_id"),
+        sa.Index("ix_sms_messages_provider_id", "provider_id"),
+        sa.CheckConstraint("state IN ('queued', 'sending', 'sent', 'delivered', 'failed', 'cancelled')",
+                           name="state_known"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id", ondelete="SET NULL"))
+    vehicle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vehicles.id", ondelete="SET NULL"))
+    phone: Mapped[str] = mapped_column(sa.String(20))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    category: Mapped[str] = mapped_column(sa.String(12))
+    priority: Mapped[int] = mapped_column(sa.SmallInteger)
+    params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The text as the owner reads it (signature and opt-out line included), fixed when it is sent.
+    body: Mapped[str | None] = mapped_column(sa.Text)
+    sign_name: Mapped[str | None] = mapped_column(sa.String(40))
+    template_code: Mapped[str | None] = mapped_column(sa.String(40))
+    # Sent to the provider with every attempt, so a resend after a crash is recognised as the same message.
+    out_id: Mapped[str] = mapped_column(sa.String(32))
+    # Business-level idempotency: e.g. one reminder per vehicle, kind and due date.
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(120))
+    state: Mapped[str] = mapped_column(sa.String(12), default=QUEUED)
+    attempts: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when an attempt is handed to the provider and cleared once its outcome is known: a message
+    # found with it set (its sender died, or the answer timed out) is in doubt, and the provider is
+    # asked whether it went out before it is sent again (the provider's send is not idempotent).
+    send_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(sa.String(40))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    provider: Mapped[str | None] = mapped_column(sa.String(20))
+    provider_id: Mapped[str | None] = mapped_column(sa.String(64))
+    error_code: Mapped[str | None] = mapped_column(sa.String(60))
+    error_message: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    customer = relationship("Customer")
+    vehicle = relationship("Vehicle")
+
+
+class SmsTemplate(Timestamps, db.Model):
+    """A store's wording for one kind of message, with the provider's approved template code."""
+
+    __tablename__ = "sms_templates"
+    __table_args__ = (sa.UniqueConstraint("store_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    body: Mapped[str] = mapped_column(sa.Text)
+    provider_template_code: Mapped[str] = mapped_column(sa.String(40), default="")
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+
+class SmsSettings(Timestamps, db.Model):
+    """A store's SMS rules: signature, quiet hours, the daily cap per phone, reminder lead times."""
+
+    __tablename__ = "sms_settings"
+
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    sign_name: Mapped[str] = mapped_column(sa.String(40))
+    quiet_start: Mapped[str] = mapped_column(sa.String(5), default="21:00")
+    quiet_end: Mapped[str] = mapped_column(sa.String(5), default="08:00")
+    daily_cap_per_phone: Mapped[int] = mapped_column(sa.SmallInteger, default=3)
+    inspection_lead_days: Mapped[str] = mapped_column(sa.String(40), default="30,7")
+    insurance_lead_days: Mapped[str] = mapped_column(sa.String(40), default="30,7")
+    maintenance_lead_days: Mapped[str] = mapped_column(sa.String(40), default="7")
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+
+class SmsInbound(db.Model):
+    """An owner's reply (上行短信) as the provider reported it."""
+
+    __tablename__ = "sms_inbound"
+    __table_args__ = (sa.UniqueConstraint("provider_key"),
+                      sa.Index("ix_sms_inbound_phone_received_at", "phone", "received_at"))
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    # The provider may push the same reply twice: its identity makes the second one a no-op.
+    provider_key: Mapped[str] = mapped_column(sa.String(120))
+    phone: Mapped[str] = mapped_column(sa.String(20))
+    content: Mapped[str] = mapped_column(sa.String(500))
+    sign_name: Mapped[str] = mapped_column(sa.String(40), default="")
+    action: Mapped[str] = mapped_column(sa.String(20), default="none")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

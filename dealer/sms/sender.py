@@ -1,0 +1,208 @@
+"""The sender job: take due messages from the outbox, send them through the gateway, record their fate.
+
+Nothing is lost and nothing is sent twice:
+- a message is claimed by one sender at a time (a lease; `FOR UPDATE SKIP LOCKED` on PostgreSQL, and a
+  conditional UPDATE that only moves rows still queued or whose lease expired, on every database);
+- the lease is renewed right before the send and every result is written only while still holding it;
+- the provider's send is not idempotent, so each attempt is marked before it leaves (send_started_at):
+  a message found marked (its sender died mid-send, or the answer timed out) is in doubt, and the
+  provider is asked whether it went out (by our out id) before it is sent again;
+- when the gateway cannot be reached, the batch stops and its messages go back to the queue without
+  using up their attempts, so when it is back they leave in order of priority.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from dealer.extensions import db
+from dealer.sms.kinds import KINDS
+from dealer.sms.models import DELIVERED, FAILED, QUEUED, SENDING, SENT, SmsMessage
+from dealer.sms.outbox import compose, next_allowed, next_morning, settings_for, store_zone, template_for
+
+log = logging.getLogger(__name__)
+
+NETWORK_ERROR = "network_error"  # the provider was never reached: certainly not sent
+TIMEOUT = "timeout"              # the request left but no answer came: perhaps sent
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=2)
+RETRY_UNREACHABLE = timedelta(seconds=30)
+RETRY_IN_DOUBT = timedelta(seconds=60)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before retrying a temporary failure: 30 s, 1 min, 2 min, ... at most 1 hour."""
+    return min(timedelta(seconds=30 * 2 ** max(0, attempts - 1)), timedelta(hours=1))
+
+
+@dataclass
+class SendReport:
+    claimed: int = 0
+    sent: int = 0
+    found_sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    deferred: int = 0
+    released: int = 0
+    gateway_down: bool = False
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+def _due(now: datetime):
+    expired = sa.and_(SmsMessage.state == SENDING, SmsMessage.lease_expires_at < now)
+    return sa.or_(sa.and_(SmsMessage.state == QUEUED, SmsMessage.next_attempt_at <= now), expired)
+
+
+def claim(*, worker: str, now: datetime, limit: int) -> list[SmsMessage]:
+    """Lease up to `limit` due messages to this worker, highest priority first, and commit the lease."""
+    candidates = (sa.select(SmsMessage.id).where(_due(now))
+                  .order_by(SmsMessage.priority, SmsMessage.next_attempt_at, SmsMessage.id).limit(limit))
+    if db.engine.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list(db.session.scalars(candidates))
+    if not ids:
+        db.session.commit()
+        return []
+    # Only rows still due move: a row another sender took in between is left alone.
+    db.session.execute(sa.update(SmsMessage).where(SmsMessage.id.in_(ids), _due(now)).values(
+        state=SENDING, lease_owner=worker, lease_expires_at=now + LEASE))
+    db.session.commit()
+    return list(db.session.scalars(
+        sa.select(SmsMessage).where(SmsMessage.id.in_(ids), SmsMessage.lease_owner == worker,
+                                    SmsMessage.state == SENDING)
+        .order_by(SmsMessage.priority, SmsMessage.next_attempt_at, SmsMessage.id)))
+
+
+def _mine(message_id: int, worker: str):
+    return sa.update(SmsMessage).where(SmsMessage.id == message_id, SmsMessage.lease_owner == worker,
+                                       SmsMessage.state == SENDING)
+
+
+def _finish(message_id: int, worker: str, **values) -> bool:
+    """Write a result only while this worker still holds the lease; commit it at once."""
+    done = db.session.execute(_mine(message_id, worker).values(**values)).rowcount == 1
+    db.session.commit()
+    return done
+
+
+def _release(message_id: int, worker: str, when: datetime, **values) -> bool:
+    return _finish(message_id, worker, state=QUEUED, lease_owner=None, lease_expires_at=None,
+                   next_attempt_at=when, **values)
+
+
+def _sent(message: SmsMessage, worker: str, gateway_name: str, provider_id: str | None, now: datetime) -> bool:
+    return _finish(message.id, worker, state=SENT, provider=gateway_name, provider_id=provider_id,
+                   sent_at=now, attempts=message.attempts + 1, send_started_at=None, lease_owner=None,
+                   lease_expires_at=None, error_code=None, error_message=None)
+
+
+def _sent_today(message: SmsMessage, zone, now: datetime) -> int:
+    local_midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    capped = [code for code, kind in KINDS.items() if kind.capped]
+    return db.session.scalar(sa.select(sa.func.count()).select_from(SmsMessage).where(
+        SmsMessage.store_id == message.store_id, SmsMessage.phone == message.phone,
+        SmsMessage.sent_at >= local_midnight.astimezone(now.tzinfo), SmsMessage.kind.in_(capped),
+        SmsMessage.state.in_((SENT, DELIVERED))))
+
+
+def _find_earlier_attempt(gateway, message: SmsMessage, zone):
+    """Ask the provider whether the in-doubt attempt went out (the attempt's day, and the next near midnight)."""
+    started = message.send_started_at.astimezone(zone)
+    days = [started.date()]
+    if started.hour == 23 and started.minute >= 50:
+        days.append(started.date() + timedelta(days=1))
+    result = None
+    for day in days:
+        result = gateway.find_sent(phone=message.phone, out_id=message.out_id, day=day)
+        if not result.known or result.found:
+            return result
+    return result
+
+
+def send_due(*, gateway, now_fn, limit: int = 100, worker: str | None = None) -> SendReport:
+    """Send one batch of due messages. `now_fn` gives the current time (aware UTC) at each step.
+
+    Commits per message, so a crash loses at most the outcome of the message in flight, which its
+    expiring lease and its in-doubt mark bring back without a second send.
+    """
+    worker = worker or f"sender-{uuid.uuid4().hex[:12]}"
+    report = SendReport()
+    batch = claim(worker=worker, now=now_fn(), limit=limit)
+    report.claimed = len(batch)
+    stores: dict[int, tuple] = {}
+    for position, message in enumerate(batch):
+        now = now_fn()
+        kind = KINDS[message.kind]
+        if message.store_id not in stores:
+            stores[message.store_id] = (settings_for(message.store_id), store_zone(message.store_id))
+        settings, zone = stores[message.store_id]
+        allowed = now if kind.night_ok else next_allowed(settings, zone, now)
+        if allowed > now:  # quiet hours began while it waited: the morning, then
+            report.deferred += _release(message.id, worker, allowed)
+            continue
+        if message.send_started_at is not None:
+            lookup = _find_earlier_attempt(gateway, message, zone)
+            if not lookup.known:  # cannot tell yet: never risk a second copy
+                report.deferred += _release(message.id, worker, now + RETRY_IN_DOUBT)
+                continue
+            if lookup.found:
+                report.found_sent += _sent(message, worker, gateway.name, lookup.provider_id, now)
+                continue
+        if kind.capped and _sent_today(message, zone, now) >= settings.daily_cap_per_phone:
+            report.deferred += _release(message.id, worker, next_morning(settings, zone, now), send_started_at=None)
+            continue
+        if message.body is None:  # queued in bulk by the reminder scan: words fixed now
+            body, code = template_for(message.store_id, message.kind)
+            message.body = compose(kind, body, message.params, message.sign_name or settings.sign_name)
+            message.template_code = message.template_code or code
+        # Renew the lease and mark the attempt right before it leaves: if another sender took the
+        # message over meanwhile, skip it.
+        renewed = db.session.execute(_mine(message.id, worker).values(
+            lease_expires_at=now + LEASE, send_started_at=now, body=message.body,
+            template_code=message.template_code)).rowcount
+        db.session.commit()
+        if not renewed:
+            continue
+        result = gateway.send(phone=message.phone, sign_name=message.sign_name or settings.sign_name,
+                              template_code=message.template_code or "", params=message.params,
+                              out_id=message.out_id)
+        now = now_fn()
+        if result.accepted:
+            report.sent += _sent(message, worker, gateway.name, result.provider_id, now)
+            continue
+        report.errors[result.code] = report.errors.get(result.code, 0) + 1
+        if result.code == NETWORK_ERROR:
+            # The gateway is unreachable: stop, and put this and the rest of the batch back untouched.
+            report.gateway_down = True
+            report.released += _release(message.id, worker, now + RETRY_UNREACHABLE, send_started_at=None)
+            for pending in batch[position + 1:]:
+                report.released += _release(pending.id, worker, max(now + RETRY_UNREACHABLE, pending.next_attempt_at))
+            break
+        if result.code == TIMEOUT:  # perhaps sent: stays in doubt, asked about before any resend
+            report.deferred += _release(message.id, worker, now + RETRY_IN_DOUBT)
+            continue
+        attempts = message.attempts + 1
+        if result.retryable and attempts < MAX_ATTEMPTS:
+            report.retried += _release(message.id, worker, now + backoff(attempts), attempts=attempts,
+                                       send_started_at=None, error_code=result.code,
+                                       error_message=result.message[:300])
+        else:
+            report.failed += _finish(message.id, worker, state=FAILED, attempts=attempts, failed_at=now,
+                                     send_started_at=None, lease_owner=None, lease_expires_at=None,
+                                     error_code=result.code, error_message=result.message[:300])
+    if report.claimed:
+        log.info("sms batch %s: %s", worker, report)
+    return report
+
+
+def expire_leases(*, now: datetime) -> int:
+    """Put messages whose sender died (lease expired) back in the queue, still marked if in doubt."""
+    count = db.session.execute(sa.update(SmsMessage).where(
+        SmsMessage.state == SENDING, SmsMessage.lease_expires_at < now).values(
+        state=QUEUED, lease_owner=None, lease_expires_at=None, next_attempt_at=now)).rowcount
+    db.session.commit()
+    return count

@@ -1,0 +1,265 @@
+"""What staff do with SMS: see the outbox, edit templates and rules, read the month's figures."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from dealer import audit
+from dealer.access import Actor
+from dealer.audit.models import AuditEntry
+from dealer.customers.models import Customer, OdometerReading, Vehicle
+from dealer.stores.services import visible_store_ids
+from dealer.errors import DomainError, NotFound
+from dealer.extensions import db
+from dealer.sms.kinds import KINDS
+from dealer.sms.models import DELIVERED, FAILED, SENT, SmsMessage, SmsSettings, SmsTemplate
+from dealer.sms.outbox import compose, segments, settings_for
+from dealer.stores.models import Store
+
+
+class InvalidTemplate(DomainError):
+    code = "sms.invalid_template"
+    status = 422
+
+
+class InvalidSettings(DomainError):
+    code = "sms.invalid_settings"
+    status = 422
+
+
+@dataclass
+class MessageFilter:
+    q: str = ""          # phone (or its last 4) or plate
+    state: str = ""
+    kind: str = ""
+    day_from: date | None = None
+    day_to: date | None = None
+
+
+def _check_store(actor: Actor, store_id: int) -> None:
+    if actor.store_id is not None and actor.store_id != store_id:
+        raise NotFound()
+
+
+def list_messages(*, actor: Actor, filters: MessageFilter, page: int = 1, per_page: int = 50):
+    """Return a page of the outbox, newest first, for the actor's stores."""
+    stmt = (sa.select(SmsMessage).where(SmsMessage.store_id.in_(visible_store_ids(actor)))
+            .order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc()))
+    q = re.sub(r"\s", "", filters.q or "").upper()
+    if q:
+        if q.isdigit():
+            stmt = stmt.where(SmsMessage.phone == q if len(q) == 11 else SmsMessage.phone.like(f"%{q}"))
+        else:
+            plate_vehicles = sa.select(Vehicle.id).where(Vehicle.store_id.in_(visible_store_ids(actor)),
+                                                         Vehicle.plate.like(f"%{q}%"))
+            stmt = stmt.where(SmsMessage.vehicle_id.in_(plate_vehicles))
+    if filters.state:
+        stmt = stmt.where(SmsMessage.state == filters.state)
+    if filters.kind:
+        stmt = stmt.where(SmsMessage.kind == filters.kind)
+    zone = ZoneInfo("Asia/Shanghai")
+    if filters.day_from:
+        stmt = stmt.where(SmsMessage.created_at >= datetime.combine(filters.day_from, time(), zone))
+    if filters.day_to:
+        stmt = stmt.where(SmsMessage.created_at < datetime.combine(filters.day_to + timedelta(days=1), time(), zone))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def get_message(message_id: int, *, actor: Actor) -> SmsMessage:
+    message = db.session.get(SmsMessage, message_id)
+    if message is None or (actor.store_id is not None and message.store_id != actor.store_id):
+        raise NotFound()
+    return message
+
+
+def customer_messages(customer_id: int, *, limit: int = 20) -> list[SmsMessage]:
+    customer = db.session.get(Customer, customer_id)
+    return list(db.session.scalars(sa.select(SmsMessage).where(
+        SmsMessage.store_id == customer.store_id, SmsMessage.customer_id == customer_id)
+        .order_by(SmsMessage.id.desc()).limit(limit)))
+
+
+# -- templates -------------------------------------------------------------------------------------
+
+@dataclass
+class TemplateView:
+    kind: str
+    label: object
+    category: str
+    body: str
+    provider_template_code: str
+    variables: tuple[str, ...]
+    preview: str
+    segments: int
+    customised: bool
+
+
+def templates(store_id: int, *, actor: Actor) -> list[TemplateView]:
+    """Return every kind with the store's wording (or the default), a preview and its length in segments."""
+    _check_store(actor, store_id)
+    rows = {t.kind: t for t in db.session.scalars(sa.select(SmsTemplate).where(SmsTemplate.store_id == store_id))}
+    sign = settings_for(store_id).sign_name
+    views = []
+    for code, kind in KINDS.items():
+        row = rows.get(code)
+        body = row.body if row else kind.default_body
+        preview = compose(kind, body, {name: _sample(name) for name in kind.variables}, sign)
+        views.append(TemplateView(code, kind.label, kind.category, body, row.provider_template_code if row else "",
+                                  kind.variables, preview, segments(preview), row is not None))
+    return views
+
+
+_SAMPLES = {"name": "王先生", "plate": "粤B12345", "due_date": "2026-12-31", "store_phone": "0755-27781234",
+            "eta_minutes": "25", "responder": "李师傅", "responder_phone": "13800138000", "code": "836152",
+            "slot": "12月1日 09:30", "link": "https://s.example.cn/f/Ab3d", "campaign": "秋季关爱活动",
+            "period": "10月1日至10月31日", "holiday": "春节"}
+
+
+def _sample(name: str) -> str:
+    return _SAMPLES.get(name, "…")
+
+
+_VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
+
+
+def save_template(store_id: int, *, kind: str, body: str, provider_template_code: str, actor: Actor) -> SmsTemplate:
+    """Save a store's wording for a kind. Raises InvalidTemplate for unknown or malformed variables."""
+    _check_store(actor, store_id)
+    if kind not in KINDS:
+        raise InvalidTemplate(_l("Unknown kind of message."), field="kind")
+    body = (body or "").strip()
+    if not body:
+        raise InvalidTemplate(_l("Write the message."), field="body")
+    allowed = set(KINDS[kind].variables)
+    used = {a or b for a, b in _VARIABLE.findall(body)}
+    unknown = sorted(used - allowed)
+    if unknown:
+        raise InvalidTemplate(_l("Unknown variable: %(names)s. This message can use: %(allowed)s",
+                                 names=", ".join("${%s}" % n for n in unknown),
+                                 allowed=", ".join("${%s}" % n for n in KINDS[kind].variables) or "-"), field="body")
+    if re.search(r"\$(?!\{?\w)", body) or re.search(r"\$\{[^}]*$", body):
+        raise InvalidTemplate(_l("A variable is written ${name}."), field="body")
+    if "【" in body or "】" in body:
+        raise InvalidTemplate(_l("Leave out the signature 【...】: it is added from the store's settings."),
+                              field="body")
+    code = (provider_template_code or "").strip()
+    if code and not re.fullmatch(r"SMS_\d{4,20}", code):
+        raise InvalidTemplate(_l("A provider template code looks like SMS_123456789."),
+                              field="provider_template_code")
+    row = db.session.scalar(sa.select(SmsTemplate).where(SmsTemplate.store_id == store_id, SmsTemplate.kind == kind))
+    if row is None:
+        row = SmsTemplate(store_id=store_id, kind=kind, body="")
+        db.session.add(row)
+    changes = audit.diff(row, {"body": body, "provider_template_code": code})
+    row.body, row.provider_template_code, row.updated_by_id = body, code, actor.user_id
+    db.session.flush()
+    if changes:
+        audit.record("sms_template_saved", row, actor=actor, store_id=store_id, changes=changes)
+    db.session.commit()
+    return row
+
+
+# -- settings ------------------------------------------------------------------------------------------
+
+_HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+def save_settings(store_id: int, *, sign_name: str, quiet_start: str, quiet_end: str, daily_cap_per_phone: int,
+                  inspection_lead_days: str, insurance_lead_days: str, maintenance_lead_days: str,
+                  actor: Actor) -> SmsSettings:
+    """Save a store's SMS rules. Raises InvalidSettings."""
+    from dealer.reminders.services import lead_days
+
+    _check_store(actor, store_id)
+    sign_name = (sign_name or "").strip().strip("【】")
+    if not 2 <= len(sign_name) <= 12:
+        raise InvalidSettings(_l("The signature has 2 to 12 characters."), field="sign_name")
+    for field, value in (("quiet_start", quiet_start), ("quiet_end", quiet_end)):
+        if not _HHMM.fullmatch(value or ""):
+            raise InvalidSettings(_l("Enter a time as HH:MM, e.g. 21:00."), field=field)
+    if not 1 <= daily_cap_per_phone <= 20:
+        raise InvalidSettings(_l("Allow 1 to 20 messages per phone per day."), field="daily_cap_per_phone")
+    leads = {}
+    for field, value in (("inspection_lead_days", inspection_lead_days), ("insurance_lead_days", insurance_lead_days),
+                         ("maintenance_lead_days", maintenance_lead_days)):
+        try:
+            leads[field] = ",".join(str(d) for d in lead_days(value or ""))
+        except DomainError as error:
+            raise InvalidSettings(error.message, field=field) from None
+    settings = db.session.get(SmsSettings, store_id)
+    if settings is None:
+        settings = settings_for(store_id)
+        db.session.add(settings)
+    values = dict(sign_name=sign_name, quiet_start=quiet_start, quiet_end=quiet_end,
+                  daily_cap_per_phone=daily_cap_per_phone, **leads)
+    changes = audit.diff(settings, values)
+    for key, value in values.items():
+        setattr(settings, key, value)
+    settings.updated_by_id = actor.user_id
+    db.session.flush()
+    if changes:
+        audit.record("sms_settings_saved", settings, actor=actor, store_id=store_id, changes=changes,
+                     entity_type="sms_settings")
+    db.session.commit()
+    return settings
+
+
+# -- the month's figures ------------------------------------------------------------------------------
+
+@dataclass
+class MonthFigures:
+    store: Store
+    month: date
+    sent: int
+    delivered: int
+    failed: int
+    opt_outs: int
+    reminded: int
+    came_in: int
+
+    @property
+    def conversion(self) -> float | None:
+        return self.came_in / self.reminded if self.reminded else None
+
+
+def month_figures(*, actor: Actor, month: date) -> list[MonthFigures]:
+    """Per store: messages sent, delivered, failed; opt-outs; reminded vehicles and how many came in.
+
+    "Came in" counts reminded vehicles with a visit (an odometer reading is taken at every visit)
+    within 30 days of the reminder; the repair-order module will count its orders instead.
+    """
+    from dealer.reminders.models import Reminder
+
+    start = month.replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1)
+    zone = ZoneInfo("Asia/Shanghai")
+    t0, t1 = datetime.combine(start, time(), zone), datetime.combine(end, time(), zone)
+    results = []
+    for store in db.session.scalars(sa.select(Store).where(Store.id.in_(visible_store_ids(actor))).order_by(Store.code)):
+        counts = dict(db.session.execute(
+            sa.select(SmsMessage.state, sa.func.count()).where(
+                SmsMessage.store_id == store.id, SmsMessage.sent_at >= t0, SmsMessage.sent_at < t1)
+            .group_by(SmsMessage.state)).all())
+        opt_outs = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+            AuditEntry.store_id == store.id, AuditEntry.action == "marketing_opt_out",
+            AuditEntry.created_at >= t0, AuditEntry.created_at < t1))
+        reminded = (sa.select(Reminder.vehicle_id, sa.func.min(Reminder.created_on).label("first"))
+                    .where(Reminder.store_id == store.id, Reminder.message_id.is_not(None),
+                           Reminder.created_on >= start, Reminder.created_on < end)
+                    .group_by(Reminder.vehicle_id).subquery())
+        came_in = sa.exists().where(OdometerReading.store_id == store.id,
+                                    OdometerReading.vehicle_id == reminded.c.vehicle_id,
+                                    OdometerReading.read_on > reminded.c.first,
+                                    OdometerReading.read_on <= reminded.c.first + sa.literal(30, sa.Integer)
+                                    if db.engine.dialect.name == "postgresql"
+                                    else OdometerReading.read_on <= sa.func.date(reminded.c.first, "+30 days"))
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(reminded))
+        converted = db.session.scalar(sa.select(sa.func.count()).select_from(reminded).where(came_in))
+        results.append(MonthFigures(store, start, sum(counts.get(s, 0) for s in (SENT, DELIVERED, FAILED)),
+                                    counts.get(DELIVERED, 0), counts.get(FAILED, 0), opt_outs, total, converted))
+    return results

@@ -1,0 +1,108 @@
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from dealer.access import MANAGER, PHONE_CALLERS, SERVICE_ADVISOR, CS_SUPERVISOR, current_actor, roles_required
+from dealer.errors import DomainError, NotFound
+from dealer.forms import page_arg, put_error_on_form
+from dealer.sms import bp, services
+from dealer.sms.forms import STATE_LABELS, MessageFilterForm, MonthForm, SettingsForm, TemplateForm
+from dealer.sms.kinds import KINDS
+from dealer.sms.outbox import settings_for
+
+OUTBOX_READERS = (MANAGER, SERVICE_ADVISOR, CS_SUPERVISOR)
+
+
+def _store_id() -> int:
+    """The store a store-level manager manages; a group-level one picks it with ?store=."""
+    actor = current_actor()
+    if actor.store_id is not None:
+        return actor.store_id
+    try:
+        return int(request.values.get("store", ""))
+    except ValueError:
+        raise NotFound() from None
+
+
+@bp.route("/")
+@roles_required(*OUTBOX_READERS)
+def outbox():
+    form = MessageFilterForm(request.args)
+    form.validate()
+    filters = services.MessageFilter(q=form.q.data or "", state=form.state.data or "", kind=form.kind.data or "",
+                                     day_from=form.day_from.data, day_to=form.day_to.data)
+    pagination = services.list_messages(actor=current_actor(), filters=filters, page=page_arg())
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("sms/outbox.html", form=form, pagination=pagination, args=args, kinds=KINDS,
+                           state_labels=STATE_LABELS, show_phone=current_actor().has_any(PHONE_CALLERS))
+
+
+@bp.route("/<int:message_id>")
+@roles_required(*OUTBOX_READERS)
+def show(message_id):
+    return render_template("sms/message.html", message=services.get_message(message_id, actor=current_actor()),
+                           kinds=KINDS, state_labels=STATE_LABELS, show_phone=current_actor().has_any(PHONE_CALLERS))
+
+
+@bp.route("/templates")
+@roles_required(MANAGER)
+def templates():
+    store_id = _store_id()
+    return render_template("sms/templates.html", templates=services.templates(store_id, actor=current_actor()),
+                           store_id=store_id)
+
+
+@bp.route("/templates/<kind>", methods=["GET", "POST"])
+@roles_required(MANAGER)
+def edit_template(kind):
+    store_id = _store_id()
+    view = next((t for t in services.templates(store_id, actor=current_actor()) if t.kind == kind), None)
+    if view is None:
+        raise NotFound()
+    form = TemplateForm(data={"body": view.body, "provider_template_code": view.provider_template_code})
+    if form.validate_on_submit():
+        try:
+            services.save_template(store_id, kind=kind, body=form.body.data,
+                                   provider_template_code=form.provider_template_code.data or "",
+                                   actor=current_actor())
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            flash(_("The template has been saved."), "success")
+            return redirect(url_for("sms.templates", store=store_id))
+    return render_template("sms/template_form.html", form=form, view=view, store_id=store_id)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(MANAGER)
+def settings():
+    store_id = _store_id()
+    form = SettingsForm(obj=settings_for(store_id))
+    if form.validate_on_submit():
+        try:
+            services.save_settings(store_id, actor=current_actor(), **{
+                name: getattr(form, name).data for name in (
+                    "sign_name", "quiet_start", "quiet_end", "daily_cap_per_phone", "inspection_lead_days",
+                    "insurance_lead_days", "maintenance_lead_days")})
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            flash(_("The SMS settings have been saved."), "success")
+            return redirect(url_for("sms.settings", store=store_id))
+    return render_template("sms/settings.html", form=form, store_id=store_id)
+
+
+@bp.route("/figures")
+@roles_required(MANAGER)
+def figures():
+    form = MonthForm(request.args)
+    today = date.today()
+    try:
+        year, month = (int(part) for part in (form.month.data or "").split("-"))
+        chosen = date(year, month, 1)
+    except ValueError:
+        chosen = today.replace(day=1)
+    form.month.data = chosen.strftime("%Y-%m")
+    return render_template("sms/figures.html", form=form, month=chosen,
+                           figures=services.month_figures(actor=current_actor(), month=chosen))
