@@ -57,9 +57,11 @@ db:
 
 demo:
 	$(FLASK) seed-demo
+	$(FLASK) reminders scan
 
+# The scheduler runs in the server (sender every 15 s, reminder scan at 02:00); SMS go to instance/sms-outbox.jsonl.
 serve:
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	DEALER_SCHEDULER=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance

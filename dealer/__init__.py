@@ -46,7 +46,20 @@ def create_app(config: dict | None = None) -> Flask:
     from dealer.cli import register_commands
     register_commands(app)
     _register_template_helpers(app)
+    if app.config["SCHEDULER_ENABLED"]:
+        _start_scheduler(app)
     return app
+
+
+def _start_scheduler(app: Flask) -> None:
+    """Compete for the deployment's one scheduler (every gunicorn worker may; one wins the lease)."""
+    import atexit
+
+    from dealer.scheduler import SchedulerRunner
+
+    runner = SchedulerRunner(app).start()
+    app.extensions["scheduler_runner"] = runner
+    atexit.register(runner.stop)
 
 
 def _register_template_helpers(app: Flask) -> None:

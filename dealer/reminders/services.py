@@ -48,8 +48,16 @@ def interval_for(store_id: int, model_family: str) -> tuple[int, int]:
     return (row.months, row.km) if row else DEFAULT_INTERVAL
 
 
-def refresh_due_dates(vehicle: Vehicle, *, today: date) -> None:
-    """Recompute the vehicle's next inspection and maintenance due dates (in the session; no commit)."""
+READINGS_WINDOW = timedelta(days=400)
+
+
+def refresh_due_dates(vehicle: Vehicle, *, today: date, readings: list[tuple[date, int]] | None = None,
+                      interval: tuple[int, int] | None = None) -> None:
+    """Recompute the vehicle's next inspection and maintenance due dates (in the session; no commit).
+
+    `readings` (trusted (date, km) pairs of the last 400 days) and `interval` may be passed by a
+    caller that loaded them for many vehicles at once; otherwise they are queried.
+    """
     due = None
     if vehicle.registration_date:
         due = rules.next_inspection_due(registration_date=vehicle.registration_date,
@@ -64,15 +72,24 @@ def refresh_due_dates(vehicle: Vehicle, *, today: date) -> None:
         vehicle.next_maintenance_due = None
         return
     base_km = vehicle.last_maintenance_km if vehicle.last_maintenance_date else 0
-    readings = [] if vehicle.id is None else [
-        (r.read_on, r.km) for r in db.session.scalars(sa.select(OdometerReading).where(
-            OdometerReading.store_id == vehicle.store_id, OdometerReading.vehicle_id == vehicle.id,
-            OdometerReading.is_correction.is_(False),
-            OdometerReading.read_on >= today - timedelta(days=400)))]
-    months, km = interval_for(vehicle.store_id, vehicle.model_family or "")
+    if readings is None:
+        readings = [] if vehicle.id is None else _readings_by_vehicle(vehicle.store_id, [vehicle.id], today).get(
+            vehicle.id, [])
+    months, km = interval or interval_for(vehicle.store_id, vehicle.model_family or "")
     vehicle.next_maintenance_due = rules.next_maintenance_due(
         last_service_date=base_date, last_service_km=base_km, readings=readings, interval_months=months,
         interval_km=km, today=today).due_date
+
+
+def _readings_by_vehicle(store_id: int, vehicle_ids: list[int], today: date) -> dict[int, list[tuple[date, int]]]:
+    """Load the recent trusted odometer readings of many vehicles in one query."""
+    found: dict[int, list[tuple[date, int]]] = {}
+    for vehicle_id, read_on, km in db.session.execute(sa.select(
+            OdometerReading.vehicle_id, OdometerReading.read_on, OdometerReading.km).where(
+            OdometerReading.store_id == store_id, OdometerReading.vehicle_id.in_(vehicle_ids),
+            OdometerReading.is_correction.is_(False), OdometerReading.read_on >= today - READINGS_WINDOW)):
+        found.setdefault(vehicle_id, []).append((read_on, km))
+    return found
 
 
 def refresh_all_due_dates(*, now: datetime, store_code: str | None = None, batch_size: int = 2000) -> int:
@@ -81,16 +98,19 @@ def refresh_all_due_dates(*, now: datetime, store_code: str | None = None, batch
     if store_code:
         stores = stores.where(Store.code == store_code)
     count = 0
-    for store in db.session.scalars(stores).all():
-        today = store.local_date(now)
+    for store_id, today in [(store.id, store.local_date(now)) for store in db.session.scalars(stores)]:
+        intervals = {row.model_family: (row.months, row.km) for row in db.session.scalars(
+            sa.select(MaintenanceInterval).where(MaintenanceInterval.store_id == store_id))}
         last_id = 0
         while True:
             vehicles = list(db.session.scalars(sa.select(Vehicle).where(
-                Vehicle.store_id == store.id, Vehicle.id > last_id).order_by(Vehicle.id).limit(batch_size)))
+                Vehicle.store_id == store_id, Vehicle.id > last_id).order_by(Vehicle.id).limit(batch_size)))
             if not vehicles:
                 break
+            readings = _readings_by_vehicle(store_id, [v.id for v in vehicles], today)
             for vehicle in vehicles:
-                refresh_due_dates(vehicle, today=today)
+                interval = intervals.get(vehicle.model_family or "") or intervals.get("") or DEFAULT_INTERVAL
+                refresh_due_dates(vehicle, today=today, readings=readings.get(vehicle.id, []), interval=interval)
             last_id = vehicles[-1].id
             count += len(vehicles)
             db.session.commit()
@@ -179,8 +199,15 @@ class ScanReport:
 
 
 def lead_days(text: str) -> list[int]:
-    """Parse a store's lead times ("30,7") into distinct positive days, largest first."""
-    days = sorted({int(part) for part in text.replace("，", ",").split(",") if part.strip()}, reverse=True)
+    """Parse a store's lead times ("30,7"; "30，7" and "30、7" too) into distinct days, largest first.
+
+    Raises InvalidReminder (not ValueError: a manager typed it) unless every part is 1 to 365.
+    """
+    parts = [part for part in text.replace("，", ",").replace("、", ",").split(",") if part.strip()]
+    try:
+        days = sorted({int(part) for part in parts}, reverse=True)
+    except ValueError:
+        days = []
     if not days or any(d <= 0 or d > 365 for d in days):
         raise InvalidReminder(_l("Enter lead times as days between 1 and 365, separated by commas."))
     return days
@@ -197,8 +224,14 @@ def _windows(days: list[int], day: date) -> list[tuple[int, date, date]]:
 
 
 def _insert(table):
+    """INSERT with this database's ON CONFLICT, keeping its row count.
+
+    SQLAlchemy 2 reports the row count of an INSERT only when asked (`preserve_rowcount`); without it
+    psycopg gives -1 and the scan's report would count -1 per statement on PostgreSQL.
+    """
     dialect = db.engine.dialect.name
-    return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return insert.execution_options(preserve_rowcount=True)
 
 
 def _random_hex():
@@ -363,7 +396,11 @@ def opt_out_of_reminders(customer_id: int, *, kind: str, actor: Actor, now: date
 
 
 def call_list(*, actor: Actor, day: date, mine_only: bool = True, limit: int = 200) -> list[Reminder]:
-    """Return the open reminders to call about: the advisor's own customers first, soonest due first."""
+    """Return the open reminders to call about, soonest due first: the store's, or only the advisor's customers'.
+
+    "The advisor's" means the customer's advisor now (一对一), not the one when the reminder was made:
+    a customer handed to another advisor takes their open reminders along.
+    """
     from sqlalchemy.orm import joinedload
 
     stmt = (sa.select(Reminder).where(Reminder.state.in_((OPEN, CALLED)), Reminder.due_date >= day - timedelta(days=30))
@@ -372,16 +409,18 @@ def call_list(*, actor: Actor, day: date, mine_only: bool = True, limit: int = 2
     if actor.store_id is not None:
         stmt = stmt.where(Reminder.store_id == actor.store_id)
     if mine_only and actor.user_id is not None:
-        stmt = stmt.where(Reminder.advisor_id == actor.user_id)
+        stmt = stmt.join(Customer, Customer.id == Reminder.customer_id).where(Customer.advisor_id == actor.user_id)
     return list(db.session.scalars(stmt).unique())
 
 
 def due_list(*, actor: Actor, kind: str | None, state: str | None, page: int, per_page: int):
-    """Return reminders for the API: the actor's stores, filtered, newest due first."""
+    """Return reminders for the API: the actor's stores, filtered, soonest due first."""
+    from sqlalchemy.orm import joinedload
+
     from dealer.stores.services import visible_store_ids
 
-    stmt = sa.select(Reminder).where(Reminder.store_id.in_(visible_store_ids(actor))).order_by(
-        Reminder.due_date, Reminder.id)
+    stmt = (sa.select(Reminder).where(Reminder.store_id.in_(visible_store_ids(actor)))
+            .options(joinedload(Reminder.vehicle)).order_by(Reminder.due_date, Reminder.id))
     if kind:
         stmt = stmt.where(Reminder.kind == kind)
     if state:
@@ -390,31 +429,49 @@ def due_list(*, actor: Actor, kind: str | None, state: str | None, page: int, pe
 
 
 def save_interval(store_id: int, *, model_family: str, months: int, km: int, actor: Actor, now: datetime) -> int:
-    """Set a family's maintenance interval and recompute its vehicles' due dates. Returns how many."""
+    """Set a family's maintenance interval and recompute its vehicles' due dates. Returns how many.
+
+    Raises InvalidReminder, NotFound (another store's, or no such store).
+    """
     if not (1 <= months <= 36) or not (500 <= km <= 100_000):
         raise InvalidReminder(_l("Enter 1 to 36 months and 500 to 100,000 km."), field="months")
-    if actor.store_id is not None and actor.store_id != store_id:
-        raise NotFound()
     family = model_family.strip()
+    if len(family) > 40:
+        raise InvalidReminder(_l("The model family has at most 40 characters."), field="model_family")
+    store = db.session.get(Store, store_id)
+    if store is None or (actor.store_id is not None and actor.store_id != store_id):
+        raise NotFound()
     row = db.session.scalar(sa.select(MaintenanceInterval).where(
         MaintenanceInterval.store_id == store_id, MaintenanceInterval.model_family == family))
     if row is None:
         row = MaintenanceInterval(store_id=store_id, model_family=family)
         db.session.add(row)
+    row.months, row.km = months, km
+    db.session.flush()  # a new row gets its id before the audit entry names it
     audit.record("maintenance_interval_set", row, actor=actor, store_id=store_id,
                  changes={"model_family": family, "months": months, "km": km})
-    row.months, row.km = months, km
-    db.session.flush()
-    store = db.session.get(Store, store_id)
     today = store.local_date(now)
+    intervals = {r.model_family: (r.months, r.km) for r in db.session.scalars(
+        sa.select(MaintenanceInterval).where(MaintenanceInterval.store_id == store_id))}
     stmt = sa.select(Vehicle).where(Vehicle.store_id == store_id)
     if family:
         stmt = stmt.where(Vehicle.model_family == family)
-    count = 0
-    # A rule change is rare; recomputing each affected vehicle uses the same code as every other change.
-    for vehicle in db.session.scalars(stmt.execution_options(yield_per=1000)):
-        refresh_due_dates(vehicle, today=today)
-        count += 1
+    count, last_id = 0, 0
+    # Keyset batches, not one open cursor: the refresh writes the rows being read, and SQLite may then
+    # return a row twice (an index on a due date moves under the cursor).
+    while True:
+        vehicles = list(db.session.scalars(stmt.where(Vehicle.id > last_id).order_by(Vehicle.id).limit(1000)))
+        if not vehicles:
+            break
+        readings = _readings_by_vehicle(store_id, [v.id for v in vehicles], today)
+        for vehicle in vehicles:
+            interval = intervals.get(vehicle.model_family or "") or intervals.get("") or DEFAULT_INTERVAL
+            refresh_due_dates(vehicle, today=today, readings=readings.get(vehicle.id, []), interval=interval)
+        last_id = vehicles[-1].id
+        count += len(vehicles)
+        db.session.flush()
+        for vehicle in vehicles:  # written to the transaction; keep the session small
+            db.session.expunge(vehicle)
     db.session.commit()
     return count
 

@@ -33,6 +33,8 @@ def mark(reminder_id):
         services.mark_reminder(reminder_id, state=form.state.data, note=form.note.data or "",
                                actor=current_actor(), now=utcnow())
         flash(_("Saved."), "success")
+    else:
+        _flash_errors(form)
     return redirect(url_for("reminders.index", all=request.args.get("all") or None))
 
 
@@ -91,6 +93,8 @@ def opt_out(customer_id):
     if form.validate_on_submit():
         services.opt_out_of_reminders(customer_id, kind=form.kind.data, actor=current_actor(), now=utcnow())
         flash(_("No more reminders of this kind will be sent."), "success")
+    else:
+        _flash_errors(form)
     return redirect(url_for("customers.show_customer", customer_id=customer_id))
 
 

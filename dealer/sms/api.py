@@ -105,7 +105,7 @@ def _items() -> list[dict]:
 def delivery_report(token):
     """Receive delivery reports (回执): a JSON array as the provider pushes them."""
     _check_token(token)
-    callbacks.apply_delivery_reports(_items(), now=utcnow())
+    callbacks.apply_delivery_reports(_items(), now=utcnow(), provider="aliyun")
     return {"code": 0, "msg": "成功"}
 
 

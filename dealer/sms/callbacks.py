@@ -13,8 +13,8 @@ from dealer.access import SYSTEM
 from dealer.customers.models import Customer
 from dealer.extensions import db
 from dealer.sms.kinds import MARKETING
-from dealer.sms.models import DELIVERED, FAILED, SENDING, SENT, SmsInbound, SmsMessage, SmsSettings
-from dealer.sms.outbox import cancel_queued, enqueue
+from dealer.sms.models import DELIVERED, FAILED, QUEUED, SENDING, SENT, SmsInbound, SmsMessage
+from dealer.sms.outbox import cancel_queued, enqueue, settings_for
 
 OPT_OUT_WORDS = frozenset({"T", "TD", "退订"})
 
@@ -25,7 +25,7 @@ class ReportOutcome:
     ignored: int = 0
 
 
-def apply_delivery_reports(reports: list[dict], *, now: datetime) -> ReportOutcome:
+def apply_delivery_reports(reports: list[dict], *, now: datetime, provider: str | None = None) -> ReportOutcome:
     """Record delivered / failed from the provider's reports, matched on out id, provider id and phone.
 
     A report that matches no message we sent (forged, or for another system) changes nothing.
@@ -34,10 +34,18 @@ def apply_delivery_reports(reports: list[dict], *, now: datetime) -> ReportOutco
     for report in reports:
         out_id, biz_id, phone = (str(report.get(k) or "") for k in ("out_id", "biz_id", "phone_number"))
         message = db.session.scalar(sa.select(SmsMessage).where(SmsMessage.out_id == out_id).with_for_update())
-        if (message is None or not biz_id or message.provider_id != biz_id or message.phone != phone
-                or message.state not in (SENDING, SENT, DELIVERED, FAILED)):
+        if (message is None or not biz_id or message.phone != phone
+                or message.provider_id != biz_id and not _learns_biz_id(message)
+                or message.provider_id == biz_id and message.state not in (SENT, DELIVERED, FAILED)):
             outcome.ignored += 1
             continue
+        if message.state in (QUEUED, SENDING):
+            # In doubt (its send timed out, or its sender died): the report proves the provider took
+            # it, so it is settled here and never sent again; a sender holding it cannot overwrite this.
+            message.sent_at, message.attempts = now, max(message.attempts, 1)
+            message.send_started_at = message.lease_owner = message.lease_expires_at = None
+        message.provider_id = biz_id
+        message.provider = message.provider or provider
         if _truthy(report.get("success")):
             message.state, message.delivered_at = DELIVERED, now
             message.error_code = message.error_message = None
@@ -48,6 +56,20 @@ def apply_delivery_reports(reports: list[dict], *, now: datetime) -> ReportOutco
         outcome.applied += 1
     db.session.commit()
     return outcome
+
+
+def _learns_biz_id(message: SmsMessage) -> bool:
+    """Tell whether a report may teach this message its provider id, matched on our out id (random,
+    shown to no one but the provider) and the phone alone.
+
+    A message marked sent after a lookup has none (QuerySendDetails tells no BizId); nor has one in
+    doubt (the answer to its send timed out, or its sender died): the provider may have taken it.
+    """
+    if message.provider_id is not None:
+        return False
+    if message.state == SENT:
+        return True
+    return message.state in (QUEUED, SENDING) and message.send_started_at is not None
 
 
 def _truthy(value) -> bool:
@@ -82,11 +104,12 @@ def receive_reply(*, phone: str, content: str, sign_name: str, provider_key: str
 
 
 def _opt_out(phone: str, sign_name: str, now: datetime) -> None:
-    signed = set(db.session.scalars(sa.select(SmsSettings.store_id).where(SmsSettings.sign_name == sign_name)))
     stmt = sa.select(Customer).where(Customer.mobile == phone).with_for_update()
     customers = list(db.session.scalars(stmt))
-    # The reply answers one store's signature; if no store claims it, the owner meant all of them.
-    matching = [c for c in customers if c.store_id in signed] or customers
+    # The reply answers one store's signature (saved, or the default of a store that never set one);
+    # if none of the owner's stores claims it, the owner meant all of them.
+    signs = {store_id: settings_for(store_id).sign_name for store_id in {c.store_id for c in customers}}
+    matching = [c for c in customers if signs[c.store_id] == sign_name] or customers
     for customer in matching:
         tell = customer.marketing_consent or customer.opt_out_confirmed_at is None
         if customer.marketing_consent:

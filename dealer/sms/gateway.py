@@ -182,7 +182,7 @@ def china_day(moment: datetime) -> date:
 
 
 def lookup_phone(phone: str) -> str:
-    """Write a phone number as QuerySendDetails takes it: 11 digits for the mainland, else country code + number.
+    """Write a phone number as QuerySendDetails takes it: 11 digits (mainland), else country code + number.
 
     SendSms accepts +86, 0086 and 86 before a mainland number; the query does not document them.
     """
@@ -329,7 +329,8 @@ class AliyunSmsGateway:
             code = str(body.code or "") or f"http_{response.status_code}"
             if code != "OK":
                 return self._lookup_failed(phone, code, str(body.message or ""))
-            records = (body.sms_send_detail_dtos.sms_send_detail_dto or []) if body.sms_send_detail_dtos else []
+            details = body.sms_send_detail_dtos
+            records = (details.sms_send_detail_dto or []) if details else []
             if any(record is not None and record.out_id == out_id for record in records):
                 return LookupResult(True, True, None, "OK")
             seen += len(records)

@@ -37,7 +37,9 @@ def settings_for(store_id: int) -> SmsSettings:
 def default_sign_name(store: Store | None) -> str:
     """The store's name without the brand and '4S店' noise, as an SMS signature is short (2-12 characters)."""
     name = (store.name if store else "") or "4S店"
-    short = re.sub(r"(一汽-大众|4S店|店)$", "", name).strip() or name
+    brands = [re.escape(brand) for brand in {getattr(store, "brand", "") or "", "一汽-大众"} if brand]
+    # Repeated: "深圳宝安一汽-大众4S店" ends with the brand *and* "4S店".
+    short = re.sub(rf"(?:{'|'.join(brands + ['4S店', '店'])})+$", "", name).strip() or name
     return short[:12]
 
 

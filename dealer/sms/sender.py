@@ -77,9 +77,53 @@ def claim(*, worker: str, now: datetime, limit: int) -> list[SmsMessage]:
         .order_by(SmsMessage.priority, SmsMessage.next_attempt_at, SmsMessage.id)))
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    """What the sender needs of a claimed message, read once: a commit after each message would
+    otherwise expire the ORM objects and cost a query per attribute of every message that follows."""
+
+    id: int
+    store_id: int
+    kind: str
+    phone: str
+    params: dict
+    body: str | None
+    sign_name: str | None
+    template_code: str | None
+    out_id: str
+    attempts: int
+    next_attempt_at: datetime
+    send_started_at: datetime | None
+
+    @classmethod
+    def of(cls, message: SmsMessage) -> "_Claimed":
+        return cls(message.id, message.store_id, message.kind, message.phone, dict(message.params or {}),
+                   message.body, message.sign_name, message.template_code, message.out_id, message.attempts,
+                   message.next_attempt_at, message.send_started_at)
+
+
+@dataclass(frozen=True)
+class _StoreRules:
+    """A store's SMS settings, read once per batch (duck-types SmsSettings for next_allowed)."""
+
+    sign_name: str
+    quiet_start: str
+    quiet_end: str
+    daily_cap_per_phone: int
+    zone: object
+
+    @classmethod
+    def of(cls, store_id: int) -> "_StoreRules":
+        settings = settings_for(store_id)
+        return cls(settings.sign_name, settings.quiet_start, settings.quiet_end, settings.daily_cap_per_phone,
+                   store_zone(store_id))
+
+
 def _mine(message_id: int, worker: str):
-    return sa.update(SmsMessage).where(SmsMessage.id == message_id, SmsMessage.lease_owner == worker,
-                                       SmsMessage.state == SENDING)
+    # The sender works on snapshots (_Claimed): no ORM object in the session needs to follow the update.
+    return (sa.update(SmsMessage).where(SmsMessage.id == message_id, SmsMessage.lease_owner == worker,
+                                        SmsMessage.state == SENDING)
+            .execution_options(synchronize_session=False))
 
 
 def _finish(message_id: int, worker: str, **values) -> bool:
@@ -94,13 +138,18 @@ def _release(message_id: int, worker: str, when: datetime, **values) -> bool:
                    next_attempt_at=when, **values)
 
 
-def _sent(message: SmsMessage, worker: str, gateway_name: str, provider_id: str | None, now: datetime) -> bool:
+def _sent(message: _Claimed, worker: str, gateway_name: str, provider_id: str | None, now: datetime) -> bool:
     return _finish(message.id, worker, state=SENT, provider=gateway_name, provider_id=provider_id,
                    sent_at=now, attempts=message.attempts + 1, send_started_at=None, lease_owner=None,
                    lease_expires_at=None, error_code=None, error_message=None)
 
 
-def _sent_today(message: SmsMessage, zone, now: datetime) -> int:
+def _failed(message: _Claimed, worker: str, now: datetime, *, attempts: int, code: str, text: str) -> bool:
+    return _finish(message.id, worker, state=FAILED, attempts=attempts, failed_at=now, send_started_at=None,
+                   lease_owner=None, lease_expires_at=None, error_code=code, error_message=text[:300])
+
+
+def _sent_today(message: _Claimed, zone, now: datetime) -> int:
     local_midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     capped = [code for code, kind in KINDS.items() if kind.capped]
     return db.session.scalar(sa.select(sa.func.count()).select_from(SmsMessage).where(
@@ -109,7 +158,7 @@ def _sent_today(message: SmsMessage, zone, now: datetime) -> int:
         SmsMessage.state.in_((SENT, DELIVERED))))
 
 
-def _find_earlier_attempt(gateway, message: SmsMessage, zone):
+def _find_earlier_attempt(gateway, message: _Claimed, zone):
     """Ask the provider whether the in-doubt attempt went out (the attempt's day, and the next near midnight)."""
     started = message.send_started_at.astimezone(zone)
     days = [started.date()]
@@ -131,44 +180,49 @@ def send_due(*, gateway, now_fn, limit: int = 100, worker: str | None = None) ->
     """
     worker = worker or f"sender-{uuid.uuid4().hex[:12]}"
     report = SendReport()
-    batch = claim(worker=worker, now=now_fn(), limit=limit)
+    batch = [_Claimed.of(message) for message in claim(worker=worker, now=now_fn(), limit=limit)]
     report.claimed = len(batch)
-    stores: dict[int, tuple] = {}
+    stores: dict[int, _StoreRules] = {}
     for position, message in enumerate(batch):
         now = now_fn()
         kind = KINDS[message.kind]
         if message.store_id not in stores:
-            stores[message.store_id] = (settings_for(message.store_id), store_zone(message.store_id))
-        settings, zone = stores[message.store_id]
-        allowed = now if kind.night_ok else next_allowed(settings, zone, now)
+            stores[message.store_id] = _StoreRules.of(message.store_id)
+        rules = stores[message.store_id]
+        allowed = now if kind.night_ok else next_allowed(rules, rules.zone, now)
         if allowed > now:  # quiet hours began while it waited: the morning, then
             report.deferred += _release(message.id, worker, allowed)
             continue
         if message.send_started_at is not None:
-            lookup = _find_earlier_attempt(gateway, message, zone)
+            lookup = _find_earlier_attempt(gateway, message, rules.zone)
             if not lookup.known:  # cannot tell yet: never risk a second copy
                 report.deferred += _release(message.id, worker, now + RETRY_IN_DOUBT)
                 continue
             if lookup.found:
                 report.found_sent += _sent(message, worker, gateway.name, lookup.provider_id, now)
                 continue
-        if kind.capped and _sent_today(message, zone, now) >= settings.daily_cap_per_phone:
-            report.deferred += _release(message.id, worker, next_morning(settings, zone, now), send_started_at=None)
+            if message.attempts >= MAX_ATTEMPTS:  # its last attempt timed out and never arrived
+                report.failed += _failed(message, worker, now, attempts=message.attempts, code=TIMEOUT,
+                                         text=f"no answer from the provider after {message.attempts} attempts")
+                continue
+        if kind.capped and _sent_today(message, rules.zone, now) >= rules.daily_cap_per_phone:
+            report.deferred += _release(message.id, worker, next_morning(rules, rules.zone, now), send_started_at=None)
             continue
-        if message.body is None:  # queued in bulk by the reminder scan: words fixed now
-            body, code = template_for(message.store_id, message.kind)
-            message.body = compose(kind, body, message.params, message.sign_name or settings.sign_name)
-            message.template_code = message.template_code or code
+        body, template_code = message.body, message.template_code
+        if body is None:  # queued in bulk by the reminder scan: words fixed now
+            template, code = template_for(message.store_id, message.kind)
+            body = compose(kind, template, message.params, message.sign_name or rules.sign_name)
+            template_code = template_code or code
         # Renew the lease and mark the attempt right before it leaves: if another sender took the
         # message over meanwhile, skip it.
         renewed = db.session.execute(_mine(message.id, worker).values(
-            lease_expires_at=now + LEASE, send_started_at=now, body=message.body,
-            template_code=message.template_code)).rowcount
+            lease_expires_at=now + LEASE, send_started_at=now, body=body,
+            template_code=template_code)).rowcount
         db.session.commit()
         if not renewed:
             continue
-        result = gateway.send(phone=message.phone, sign_name=message.sign_name or settings.sign_name,
-                              template_code=message.template_code or "", params=message.params,
+        result = gateway.send(phone=message.phone, sign_name=message.sign_name or rules.sign_name,
+                              template_code=template_code or "", params=message.params,
                               out_id=message.out_id)
         now = now_fn()
         if result.accepted:
@@ -182,18 +236,20 @@ def send_due(*, gateway, now_fn, limit: int = 100, worker: str | None = None) ->
             for pending in batch[position + 1:]:
                 report.released += _release(pending.id, worker, max(now + RETRY_UNREACHABLE, pending.next_attempt_at))
             break
-        if result.code == TIMEOUT:  # perhaps sent: stays in doubt, asked about before any resend
-            report.deferred += _release(message.id, worker, now + RETRY_IN_DOUBT)
-            continue
         attempts = message.attempts + 1
+        if result.code == TIMEOUT:
+            # Perhaps sent: it stays in doubt (send_started_at kept) and the provider is asked about
+            # it before any resend; the attempt counts, so a provider that never answers ends it.
+            report.deferred += _release(message.id, worker, now + max(RETRY_IN_DOUBT, backoff(attempts)),
+                                        attempts=attempts, error_code=result.code,
+                                        error_message=result.message[:300])
+            continue
         if result.retryable and attempts < MAX_ATTEMPTS:
             report.retried += _release(message.id, worker, now + backoff(attempts), attempts=attempts,
                                        send_started_at=None, error_code=result.code,
                                        error_message=result.message[:300])
         else:
-            report.failed += _finish(message.id, worker, state=FAILED, attempts=attempts, failed_at=now,
-                                     send_started_at=None, lease_owner=None, lease_expires_at=None,
-                                     error_code=result.code, error_message=result.message[:300])
+            report.failed += _failed(message, worker, now, attempts=attempts, code=result.code, text=result.message)
     if report.claimed:
         log.info("sms batch %s: %s", worker, report)
     return report

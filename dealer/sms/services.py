@@ -41,8 +41,14 @@ class MessageFilter:
     day_to: date | None = None
 
 
+def check_store(store_id: int, *, actor: Actor) -> None:
+    """Raise NotFound unless the store exists and the actor sees it (for a view about to show it)."""
+    _check_store(actor, store_id)
+
+
 def _check_store(actor: Actor, store_id: int) -> None:
-    if actor.store_id is not None and actor.store_id != store_id:
+    """Raise NotFound unless the store exists and the actor sees it (a group-level actor names it)."""
+    if store_id not in visible_store_ids(actor):
         raise NotFound()
 
 
@@ -241,10 +247,17 @@ def month_figures(*, actor: Actor, month: date) -> list[MonthFigures]:
     t0, t1 = datetime.combine(start, time(), zone), datetime.combine(end, time(), zone)
     results = []
     for store in db.session.scalars(sa.select(Store).where(Store.id.in_(visible_store_ids(actor))).order_by(Store.code)):
+        # A message counts in the month it went out; one refused by the provider (never sent: an
+        # invalid number, a template not approved) in the month it failed.
+        went = sa.func.coalesce(SmsMessage.sent_at, SmsMessage.failed_at)
         counts = dict(db.session.execute(
             sa.select(SmsMessage.state, sa.func.count()).where(
-                SmsMessage.store_id == store.id, SmsMessage.sent_at >= t0, SmsMessage.sent_at < t1)
+                SmsMessage.store_id == store.id, SmsMessage.state.in_((SENT, DELIVERED, FAILED)),
+                went >= t0, went < t1)
             .group_by(SmsMessage.state)).all())
+        never_sent = db.session.scalar(sa.select(sa.func.count()).select_from(SmsMessage).where(
+            SmsMessage.store_id == store.id, SmsMessage.state == FAILED, SmsMessage.sent_at.is_(None),
+            SmsMessage.failed_at >= t0, SmsMessage.failed_at < t1))
         opt_outs = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
             AuditEntry.store_id == store.id, AuditEntry.action == "marketing_opt_out",
             AuditEntry.created_at >= t0, AuditEntry.created_at < t1))
@@ -260,6 +273,7 @@ def month_figures(*, actor: Actor, month: date) -> list[MonthFigures]:
                                     else OdometerReading.read_on <= sa.func.date(reminded.c.first, "+30 days"))
         total = db.session.scalar(sa.select(sa.func.count()).select_from(reminded))
         converted = db.session.scalar(sa.select(sa.func.count()).select_from(reminded).where(came_in))
-        results.append(MonthFigures(store, start, sum(counts.get(s, 0) for s in (SENT, DELIVERED, FAILED)),
-                                    counts.get(DELIVERED, 0), counts.get(FAILED, 0), opt_outs, total, converted))
+        sent = sum(counts.get(s, 0) for s in (SENT, DELIVERED, FAILED)) - never_sent
+        results.append(MonthFigures(store, start, sent, counts.get(DELIVERED, 0), counts.get(FAILED, 0), opt_outs,
+                                    total, converted))
     return results

@@ -34,11 +34,13 @@ def live_server(tmp_path_factory):
     """Serve the app with demo data on a free port of 127.0.0.1; yield its base URL."""
     folder = tmp_path_factory.mktemp("live")
     app = create_app({"SECRET_KEY": "browser-test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite3'}",
-                      "UPLOAD_FOLDER": str(folder / "uploads"), "LOGIN_RATE_LIMIT": "1000 per minute"})
+                      "UPLOAD_FOLDER": str(folder / "uploads"), "LOGIN_RATE_LIMIT": "1000 per minute",
+                      "SMS_BACKEND": "local", "SMS_LOCAL_LOG": str(folder / "sms.jsonl")})
     with app.app_context():
         upgrade()
-    result = app.test_cli_runner().invoke(args=["seed-demo", "--vehicles", "30"])
-    assert result.exit_code == 0, result.output
+    for command in (["seed-demo", "--vehicles", "300"], ["reminders", "scan"], ["sms", "send"]):
+        result = app.test_cli_runner().invoke(args=command)
+        assert result.exit_code == 0, result.output
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -464,9 +464,9 @@ class SmsStandin:
 
         Phones marked undeliverable() are reported as failed. A report counts as delivered only when
         the callback acknowledges it ({"code": 0}); otherwise the next call sends it again, as the
-        provider retries. From the first push on, QuerySendDetails shows the message with SendStatus
-        3 (delivered) or 2 (failed) instead of 1 (waiting for the receipt). Returns None when there is nothing to report. `via`: a Flask test client
-        to post through instead of HTTP (then `url` may be a path).
+        provider retries. Returns None when there is nothing to report. `via`: a Flask test client
+        to post through instead of HTTP (then `url` may be a path). From the first push on,
+        QuerySendDetails shows the message with SendStatus 3 (delivered) or 2 (failed), not 1 (waiting).
         """
         wanted = set(out_ids) if out_ids is not None else None
         with self._lock:

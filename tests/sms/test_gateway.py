@@ -8,7 +8,7 @@ import http.client
 import json
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from flask import Flask, jsonify, request
@@ -18,18 +18,22 @@ from dealer.sms.gateway import (
     ALIYUN_CODES,
     AliyunSmsGateway,
     LocalSmsGateway,
+    LookupResult,
     SendResult,
+    china_day,
     classify_aliyun_code,
     gateway_from_config,
 )
 from tests.sms import standin as standin_module
-from tests.sms.standin import ACCESS_KEY_SECRET, SmsStandin
+from tests.sms.standin import ACCESS_KEY_ID, ACCESS_KEY_SECRET, SmsStandin
 
 sms_standin = standin_module.sms_standin  # the fixture, until a conftest provides it
 
 PHONE = "13800138000"
 SIGN = "宝安大众4S店"
 TEMPLATE = "SMS_462190001"
+FOUND = LookupResult(known=True, found=True, provider_id=None, code="OK")
+NOT_FOUND = LookupResult(known=True, found=False, provider_id=None, code="OK")
 
 
 def send(gateway, out_id: str = "msg-1", *, phone: str = PHONE, template_code: str = TEMPLATE,
@@ -259,6 +263,176 @@ def test_same_out_id_after_idempotency_window_is_sent_again(sms_standin):
     assert sms_standin.deliveries("msg-1") == 2
 
 
+# --- QuerySendDetails: did an in-doubt attempt go out? ----------------------------------------
+
+def today() -> date:
+    """Today in China time: the day Alibaba files today's messages under."""
+    return china_day(datetime.now(timezone.utc))
+
+
+def query_send_details(standin: SmsStandin, *, phone: str = PHONE, day: date | None = None,
+                       page: int = 1, page_size: int = 50):
+    """Call QuerySendDetails with the SDK itself, to see the records as the stand-in lists them."""
+    from alibabacloud_dysmsapi20170525 import models
+    from alibabacloud_dysmsapi20170525.client import Client
+    from alibabacloud_tea_openapi.utils_models import Config
+    from darabonba.runtime import RuntimeOptions
+
+    client = Client(Config(access_key_id=ACCESS_KEY_ID, access_key_secret=ACCESS_KEY_SECRET,
+                           endpoint=standin.endpoint, protocol="http"))
+    request = models.QuerySendDetailsRequest(phone_number=phone, current_page=page, page_size=page_size,
+                                             send_date=(day or today()).strftime("%Y%m%d"))
+    return client.query_send_details_with_options(request, RuntimeOptions(autoretry=False)).body
+
+
+def test_find_sent_after_timeout_finds_the_message_by_out_id(sms_standin):
+    sms_standin.delay_answers(1, 1.0)
+    gateway = sms_standin.gateway(read_timeout=0.3)
+    assert send(gateway, "msg-1").code == "timeout"
+
+    result = gateway.find_sent(phone=PHONE, out_id="msg-1", day=today())
+
+    # The records carry no BizId, so the provider id of a found message is unknown (None).
+    assert result == FOUND
+    [lookup] = sms_standin.lookups
+    assert (lookup.phone, lookup.send_date, lookup.page, lookup.page_size, lookup.biz_id) == \
+        (PHONE, today().strftime("%Y%m%d"), 1, 50, None)
+
+
+def test_find_sent_asks_for_the_mainland_number_without_its_country_code(sms_standin):
+    gateway = sms_standin.gateway()
+    assert send(gateway, "msg-1", phone="+86" + PHONE).accepted
+
+    assert gateway.find_sent(phone="+86" + PHONE, out_id="msg-1", day=today()) == FOUND
+    assert gateway.find_sent(phone=PHONE, out_id="msg-1", day=today()) == FOUND
+    assert {lookup.phone for lookup in sms_standin.lookups} == {PHONE}
+
+
+def test_find_sent_unknown_out_id_phone_or_day_is_not_found(sms_standin):
+    gateway = sms_standin.gateway()
+    send(gateway, "msg-1")
+    send(gateway, "msg-2", phone="13911112222")
+
+    assert gateway.find_sent(phone=PHONE, out_id="msg-3", day=today()) == NOT_FOUND
+    assert gateway.find_sent(phone=PHONE, out_id="msg-2", day=today()) == NOT_FOUND
+    assert gateway.find_sent(phone=PHONE, out_id="msg-1", day=today() - timedelta(days=1)) == NOT_FOUND
+    # The next day, asked before it begins (an attempt just before midnight): simply empty.
+    assert gateway.find_sent(phone=PHONE, out_id="msg-1", day=today() + timedelta(days=1)) == NOT_FOUND
+    assert gateway.find_sent(phone=PHONE, out_id="msg-1", day=today()) == FOUND
+
+
+def test_find_sent_pages_beyond_fifty_records_of_one_phone(sms_standin):
+    gateway = sms_standin.gateway()
+    for number in range(100):
+        assert send(gateway, f"msg-{number}", params={}).accepted
+    send(gateway, "other", phone="13911112222")
+
+    oldest = gateway.find_sent(phone=PHONE, out_id="msg-0", day=today())
+    newest = gateway.find_sent(phone=PHONE, out_id="msg-99", day=today())
+    pages_before = len(sms_standin.lookups)
+    missing = gateway.find_sent(phone=PHONE, out_id="msg-100", day=today())
+
+    assert oldest == FOUND and newest == FOUND and missing == NOT_FOUND
+    # Both pages read, then TotalCount says there is nothing more: no empty third page is asked for.
+    assert [lookup.page for lookup in sms_standin.lookups[pages_before:]] == [1, 2]
+    assert {lookup.page for lookup in sms_standin.lookups[:pages_before]} == {1, 2}
+
+
+def test_find_sent_while_provider_down_is_unknown(sms_standin):
+    gateway = sms_standin.gateway(connect_timeout=0.5, read_timeout=1)
+    send(gateway, "msg-1")
+    sms_standin.stop()
+
+    started = time.monotonic()
+    result = gateway.find_sent(phone=PHONE, out_id="msg-1", day=today())
+
+    assert result == LookupResult(known=False, found=False, provider_id=None, code="network_error")
+    assert time.monotonic() - started < 2
+
+
+def test_find_sent_throttled_is_unknown_then_answers(sms_standin):
+    gateway = sms_standin.gateway()
+    send(gateway, "msg-1")
+    sms_standin.throttle_lookups(1)
+
+    throttled = gateway.find_sent(phone=PHONE, out_id="msg-1", day=today())
+    later = gateway.find_sent(phone=PHONE, out_id="msg-1", day=today())
+
+    assert throttled == LookupResult(known=False, found=False, provider_id=None, code="Throttling.User")
+    refusal = sms_standin.refusals[-1]
+    assert (refusal.action, refusal.http_status) == ("QuerySendDetails", 400)
+    assert later == FOUND
+
+
+def test_find_sent_answered_too_late_is_unknown(sms_standin):
+    gateway = sms_standin.gateway(read_timeout=0.3)
+    send(gateway, "msg-1")
+    sms_standin.delay_lookups(1, 1.0)
+
+    result = gateway.find_sent(phone=PHONE, out_id="msg-1", day=today())
+
+    assert (result.known, result.found, result.code) == (False, False, "timeout")
+
+
+@pytest.mark.parametrize(("code", "http_status"), [
+    ("isp.SYSTEM_ERROR", 200),
+    ("isv.BUSINESS_LIMIT_CONTROL", 200),
+    ("isv.INVALID_PARAMETERS", 200),
+    ("ServiceUnavailable", 503),
+    ("InternalError", 500),
+])
+def test_find_sent_provider_error_is_unknown(sms_standin, code, http_status):
+    gateway = sms_standin.gateway()
+    send(gateway, "msg-1")
+    sms_standin.fail_lookups(1, code, http_status=http_status)
+
+    result = gateway.find_sent(phone=PHONE, out_id="msg-1", day=today())
+
+    assert result == LookupResult(known=False, found=False, provider_id=None, code=code)
+
+
+def test_find_sent_with_wrong_secret_is_unknown(sms_standin):
+    send(sms_standin.gateway(), "msg-1")
+    gateway = sms_standin.gateway(access_key_secret="not-" + ACCESS_KEY_SECRET)
+
+    result = gateway.find_sent(phone=PHONE, out_id="msg-1", day=today())
+
+    assert (result.known, result.code) == (False, "SignatureDoesNotMatch")
+    assert sms_standin.lookups == []  # refused before it was read
+
+
+def test_query_send_details_lists_records_as_the_provider_does(sms_standin, callback_server):
+    sms_standin.undeliverable("13911112222", "MK:0001")
+    gateway = sms_standin.gateway()
+    send(gateway, "msg-1")
+    send(gateway, "msg-2", phone="13911112222")
+
+    waiting = query_send_details(sms_standin)
+    sms_standin.deliver_reports(callback_server.url + "/t/reports")
+    delivered = query_send_details(sms_standin)
+    failed = query_send_details(sms_standin, phone="13911112222")
+
+    assert (waiting.code, waiting.total_count) == ("OK", "1")
+    [record] = waiting.sms_send_detail_dtos.sms_send_detail_dto
+    assert (record.phone_num, record.out_id, record.template_code, record.send_status, record.err_code) == \
+        (PHONE, "msg-1", TEMPLATE, 1, "")
+    assert record.content.startswith(f"【{SIGN}】") and record.receive_date == ""
+    assert datetime.strptime(record.send_date, "%Y-%m-%d %H:%M:%S").date() == today()
+    [record] = delivered.sms_send_detail_dtos.sms_send_detail_dto
+    assert (record.send_status, record.err_code) == (3, "DELIVERED") and record.receive_date
+    [record] = failed.sms_send_detail_dtos.sms_send_detail_dto
+    assert (record.out_id, record.send_status, record.err_code) == ("msg-2", 2, "MK:0001")
+
+
+def test_query_send_details_refuses_pages_over_fifty_and_days_over_thirty(sms_standin):
+    too_big = query_send_details(sms_standin, page_size=51)
+    too_old = query_send_details(sms_standin, day=today() - timedelta(days=30))
+    oldest_kept = query_send_details(sms_standin, day=today() - timedelta(days=29))
+
+    assert too_big.code == too_old.code == "isv.INVALID_PARAMETERS"
+    assert (oldest_kept.code, oldest_kept.total_count) == ("OK", "0")
+
+
 # --- pushes to our callbacks ------------------------------------------------------------------
 
 @pytest.fixture()
@@ -407,6 +581,59 @@ def test_local_gateway_unwritable_file_is_retryable(tmp_path):
     result = send(LocalSmsGateway(tmp_path / "a-file" / "outbox.jsonl"))
 
     assert (result.accepted, result.code, result.retryable) == (False, "local_write_error", True)
+
+
+def test_local_gateway_find_sent_by_out_id_phone_and_day(tmp_path):
+    gateway = LocalSmsGateway(tmp_path / "outbox.jsonl")
+    sent = send(gateway, "msg-1")
+
+    found = gateway.find_sent(phone=PHONE, out_id="msg-1", day=today())
+
+    assert found == LookupResult(known=True, found=True, provider_id=sent.provider_id, code="OK")
+    assert gateway.find_sent(phone="+86" + PHONE, out_id="msg-1", day=today()).found
+    assert gateway.find_sent(phone=PHONE, out_id="msg-2", day=today()) == NOT_FOUND
+    assert gateway.find_sent(phone="13911112222", out_id="msg-1", day=today()) == NOT_FOUND
+    assert gateway.find_sent(phone=PHONE, out_id="msg-1", day=today() - timedelta(days=1)) == NOT_FOUND
+
+
+def test_local_gateway_find_sent_files_by_china_day(tmp_path):
+    lines = [{"provider_id": "local-late", "out_id": "late", "phone": PHONE,
+              "sent_at": "2026-03-01T15:59:59+00:00"},   # 23:59:59 on 1 March in China
+             {"provider_id": "local-after", "out_id": "after", "phone": PHONE,
+              "sent_at": "2026-03-01T16:00:00+00:00"}]   # midnight: 2 March in China
+    (tmp_path / "outbox.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines), "utf-8")
+    gateway = LocalSmsGateway(tmp_path / "outbox.jsonl")
+
+    assert gateway.find_sent(phone=PHONE, out_id="late", day=date(2026, 3, 1)).provider_id == "local-late"
+    assert not gateway.find_sent(phone=PHONE, out_id="late", day=date(2026, 3, 2)).found
+    assert not gateway.find_sent(phone=PHONE, out_id="after", day=date(2026, 3, 1)).found
+    assert gateway.find_sent(phone=PHONE, out_id="after", day=date(2026, 3, 2)).found
+
+
+def test_local_gateway_find_sent_reads_what_another_process_wrote(tmp_path):
+    path = tmp_path / "outbox.jsonl"
+    gateway = LocalSmsGateway(path)
+    send(gateway, "msg-1")  # the file is read and cached now
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    with path.open("a", encoding="utf-8") as file:
+        file.write(json.dumps({"provider_id": "local-other", "out_id": "msg-2", "phone": PHONE,
+                               "sent_at": now}) + "\n")
+        file.write(json.dumps({"provider_id": "local-undated", "out_id": "msg-3"}) + "\n")
+
+    other = gateway.find_sent(phone=PHONE, out_id="msg-2", day=today())
+    undated = gateway.find_sent(phone=PHONE, out_id="msg-3", day=date(2020, 1, 1))
+
+    assert other.provider_id == "local-other" and undated.provider_id == "local-undated"
+    assert send(gateway, "msg-2").provider_id == "local-other"  # and it is not written twice
+    assert len(path.read_text("utf-8").splitlines()) == 3
+
+
+def test_local_gateway_find_sent_unreadable_file_is_unknown(tmp_path):
+    (tmp_path / "outbox.jsonl").mkdir()
+
+    result = LocalSmsGateway(tmp_path / "outbox.jsonl").find_sent(phone=PHONE, out_id="msg-1", day=today())
+
+    assert result == LookupResult(known=False, found=False, provider_id=None, code="local_read_error")
 
 
 def test_gateway_from_config_local_by_default(tmp_path):

@@ -1,0 +1,428 @@
+"""The SMS pages, /api/v1/sms/messages and `flask sms send`: wiring, filters, masking, field errors."""
+import re
+from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
+
+import pytest
+import sqlalchemy as sa
+
+from dealer.auth.services import create_api_token
+from dealer.extensions import db
+from dealer.sms.kinds import KINDS
+from dealer.sms.models import DELIVERED, FAILED, QUEUED, SENT, SmsMessage, SmsSettings, SmsTemplate
+from dealer.sms.outbox import enqueue
+from tests.factories import CustomerFactory, UserFactory, VehicleFactory
+from tests.helpers import NOW, actor, login
+
+CHINA = timezone(timedelta(hours=8))
+SIGN = "宝安大众"
+WANG, LI = "13812345678", "13987654321"
+PARAMS = {
+    "car_ready": {"plate": "粤B12345", "store_phone": "0755-27781234"},
+    "maintenance_reminder": {"plate": "粤B12345", "due_date": "2026-12-31", "store_phone": "0755-27781234"},
+    "booking_code": {"plate": "粤B12345", "code": "836152", "slot": "12月1日 09:30"},
+}
+
+
+class _Inputs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.inputs = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("input", "select", "textarea") and "name" in attrs:
+            self.inputs[attrs["name"]] = attrs
+
+
+def field_has_error(response, name: str) -> bool:
+    parser = _Inputs()
+    parser.feed(response.get_data(as_text=True))
+    return "is-invalid" in parser.inputs[name].get("class", "")
+
+
+def text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def fresh(model, ident):
+    db.session.expire_all()
+    return db.session.get(model, ident)
+
+
+def bearer(user) -> dict:
+    _token, secret = create_api_token(actor=actor(user), name="tests", now=NOW)
+    db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def set_up_store(store, sign=SIGN):
+    db.session.add(SmsSettings(store_id=store.id, sign_name=sign, quiet_start="21:00", quiet_end="08:00",
+                               daily_cap_per_phone=3))
+    db.session.commit()
+    return store
+
+
+def send(kind: str, customer, *, name: str, vehicle=None, state=QUEUED, **values) -> SmsMessage:
+    message = enqueue(kind, store_id=customer.store_id, phone=customer.mobile, params={"name": name, **PARAMS[kind]},
+                      now=NOW, customer=customer, vehicle_id=vehicle.id if vehicle else None)
+    db.session.flush()
+    message.state = state
+    for key, value in values.items():
+        setattr(message, key, value)
+    db.session.commit()
+    return message
+
+
+@pytest.fixture()
+def outbox(ctx, store, other_store):
+    """Messages of two owners at the store (each named in the text) and one at another store."""
+    set_up_store(store)
+    wang = CustomerFactory(store=store, name="王伟", mobile=WANG, mobile_last4=WANG[-4:])
+    li = CustomerFactory(store=store, name="李娜", mobile=LI, mobile_last4=LI[-4:])
+    wang_car = VehicleFactory(owner=wang, plate="粤B8C6K9", plate_reversed="9K6C8B粤")
+    li_car = VehicleFactory(owner=li, plate="粤BD12345", plate_reversed="54321DB粤")
+    elsewhere = CustomerFactory(store=other_store, mobile=WANG, mobile_last4=WANG[-4:])
+    db.session.commit()
+    return {
+        "wang_ready": send("car_ready", wang, name="甲一", vehicle=wang_car, state=SENT, sent_at=NOW),
+        "wang_reminder": send("maintenance_reminder", wang, name="甲二", vehicle=wang_car),
+        "li_ready": send("car_ready", li, name="乙一", vehicle=li_car, state=FAILED,
+                         error_code="isv.MOBILE_NUMBER_ILLEGAL", failed_at=NOW),
+        "li_booking": send("booking_code", li, name="乙二", vehicle=li_car, state=DELIVERED, sent_at=NOW,
+                           delivered_at=NOW),
+        "elsewhere": send("car_ready", elsewhere, name="丙一"),
+    }
+
+
+NAMES = {"wang_ready": "甲一", "wang_reminder": "甲二", "li_ready": "乙一", "li_booking": "乙二", "elsewhere": "丙一"}
+
+
+def listed(body: str) -> set[str]:
+    return {key for key, name in NAMES.items() if f"】{name}您好" in body}
+
+
+@pytest.fixture()
+def advisor_client(client, staff):
+    login(client, staff["service_advisor"])
+    return client
+
+
+@pytest.fixture()
+def manager_client(client, staff):
+    login(client, staff["manager"])
+    return client
+
+
+# -- the outbox page ---------------------------------------------------------------------------
+
+def test_outbox_lists_the_store_messages_only(advisor_client, outbox):
+    body = text(advisor_client.get("/sms/"))
+
+    assert listed(body) == {"wang_ready", "wang_reminder", "li_ready", "li_booking"}
+
+
+@pytest.mark.parametrize("query, expected", [
+    ({"q": WANG}, {"wang_ready", "wang_reminder"}),
+    ({"q": "4321"}, {"li_ready", "li_booking"}),  # the last four digits
+    ({"q": "粤B8C6K9"}, {"wang_ready", "wang_reminder"}),
+    ({"q": "bd123"}, {"li_ready", "li_booking"}),  # part of a plate, any case
+    ({"state": "failed"}, {"li_ready"}),
+    ({"state": "queued"}, {"wang_reminder"}),
+    ({"kind": "car_ready"}, {"wang_ready", "li_ready"}),
+    ({"kind": "car_ready", "q": LI}, {"li_ready"}),
+    ({"q": "13800000000"}, set()),
+])
+def test_outbox_filters_by_phone_plate_state_and_kind(advisor_client, outbox, query, expected):
+    body = text(advisor_client.get("/sms/", query_string=query))
+
+    assert listed(body) == expected
+
+
+def test_outbox_filters_by_day_in_china_time(advisor_client, outbox):
+    day = NOW.astimezone(CHINA).date()
+
+    on_the_day = text(advisor_client.get("/sms/", query_string={"day_from": day.isoformat(),
+                                                                  "day_to": day.isoformat()}))
+    after = text(advisor_client.get("/sms/", query_string={"day_from": (day + timedelta(days=1)).isoformat()}))
+
+    assert listed(on_the_day) == {"wang_ready", "wang_reminder", "li_ready", "li_booking"}
+    assert listed(after) == set()
+
+
+def test_outbox_shows_the_failure_code(advisor_client, outbox):
+    assert "isv.MOBILE_NUMBER_ILLEGAL" in text(advisor_client.get("/sms/", query_string={"state": "failed"}))
+
+
+def test_outbox_list_masks_phones_and_the_message_page_shows_it_to_a_caller(advisor_client, outbox):
+    listing = text(advisor_client.get("/sms/"))
+    page = text(advisor_client.get(f"/sms/{outbox['wang_ready'].id}"))
+
+    assert "138****5678" in listing and WANG not in listing
+    assert WANG in page
+
+
+def test_outbox_is_closed_to_roles_that_do_not_call_customers(client, staff, outbox):
+    for role in ("technician", "parts_clerk", "cashier"):
+        login(client, staff[role])
+        assert client.get("/sms/").status_code == 403, role
+        assert client.get(f"/sms/{outbox['wang_ready'].id}").status_code == 403, role
+        client.post("/logout")
+
+
+def test_outbox_message_of_another_store_is_404(advisor_client, outbox):
+    assert advisor_client.get(f"/sms/{outbox['elsewhere'].id}").status_code == 404
+
+
+def test_outbox_group_manager_sees_every_store(client, group_manager, outbox):
+    login(client, group_manager)
+
+    assert listed(text(client.get("/sms/"))) == set(NAMES)
+
+
+# -- templates ---------------------------------------------------------------------------------
+
+def test_templates_page_lists_every_kind_with_preview_and_segments(manager_client, outbox):
+    body = text(manager_client.get("/sms/templates"))
+
+    assert body.count("/sms/templates/") >= len(KINDS)
+    assert f"【{SIGN}】王先生您好，您的车辆粤B12345已完工" in body  # the car-ready preview
+
+
+def test_edit_template_with_an_unknown_variable_shows_the_field_error_and_saves_nothing(manager_client, outbox):
+    response = manager_client.post("/sms/templates/car_ready", data={
+        "body": "${name}您好，${plate}已完工，${mileage}公里。", "provider_template_code": "SMS_465000001"})
+
+    assert response.status_code == 200
+    assert field_has_error(response, "body")
+    assert "${mileage}" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SmsTemplate)) == 0
+
+
+def test_edit_template_with_a_bad_provider_code_shows_that_field_error(manager_client, outbox):
+    response = manager_client.post("/sms/templates/car_ready", data={
+        "body": "${name}您好，${plate}已完工。", "provider_template_code": "465000001"})
+
+    assert field_has_error(response, "provider_template_code") and not field_has_error(response, "body")
+
+
+def test_edit_template_saves_and_new_messages_use_it(manager_client, outbox, store):
+    response = manager_client.post("/sms/templates/car_ready", data={
+        "body": "${name}您好，${plate}已完工。", "provider_template_code": "SMS_465000001"})
+
+    assert response.status_code == 302
+    row = db.session.scalar(sa.select(SmsTemplate).where(SmsTemplate.store_id == store.id))
+    assert (row.kind, row.body, row.provider_template_code) == ("car_ready", "${name}您好，${plate}已完工。",
+                                                               "SMS_465000001")
+    assert "SMS_465000001" in text(manager_client.get("/sms/templates"))
+
+
+def test_edit_template_of_an_unknown_kind_is_404(manager_client, outbox):
+    assert manager_client.get("/sms/templates/no_such_kind").status_code == 404
+
+
+def test_templates_are_for_managers_only(advisor_client, outbox):
+    assert advisor_client.get("/sms/templates").status_code == 403
+    assert advisor_client.post("/sms/templates/car_ready", data={"body": "x"}).status_code == 403
+
+
+def test_group_manager_edits_a_store_chosen_by_its_parameter(client, group_manager, outbox, store, other_store):
+    login(client, group_manager)
+
+    response = client.post(f"/sms/settings?store={other_store.id}", data={**SETTINGS, "sign_name": "天河大众"})
+
+    assert response.status_code == 302
+    assert fresh(SmsSettings, other_store.id).sign_name == "天河大众"
+    assert fresh(SmsSettings, store.id).sign_name == SIGN
+
+
+@pytest.mark.parametrize("url", ["/sms/templates", "/sms/templates/car_ready", "/sms/settings"])
+def test_group_manager_pages_of_an_unknown_store_are_404(client, group_manager, outbox, url):
+    login(client, group_manager)
+
+    assert client.get(f"{url}?store=999999").status_code == 404
+    assert client.get(url).status_code == 404  # no store chosen
+
+
+def test_group_manager_saving_settings_of_an_unknown_store_is_refused(client, group_manager, outbox):
+    login(client, group_manager)
+
+    response = client.post("/sms/settings?store=999999", data=SETTINGS)
+
+    assert response.status_code == 302  # refused with a flash, back to where the form was (errors.py)
+    assert db.session.get(SmsSettings, 999999) is None
+
+
+def test_store_manager_cannot_reach_another_store_by_its_parameter(manager_client, outbox, store, other_store):
+    manager_client.post(f"/sms/settings?store={other_store.id}", data={**SETTINGS, "sign_name": "天河大众"})
+
+    assert fresh(SmsSettings, store.id).sign_name == "天河大众"  # its own store, whatever the parameter says
+    assert fresh(SmsSettings, other_store.id) is None
+
+
+# -- settings ----------------------------------------------------------------------------------
+
+SETTINGS = {"sign_name": "宝安大众", "quiet_start": "21:30", "quiet_end": "08:00", "daily_cap_per_phone": "2",
+            "inspection_lead_days": "30,7", "insurance_lead_days": "30,7", "maintenance_lead_days": "7"}
+
+
+@pytest.mark.parametrize("field, value", [("quiet_start", "24:00"), ("quiet_end", "8:00"),
+                                          ("quiet_start", "21-00"), ("quiet_end", "ab:cd")])
+def test_settings_with_a_bad_time_shows_the_field_error_and_saves_nothing(manager_client, outbox, store,
+                                                                          field, value):
+    response = manager_client.post("/sms/settings", data={**SETTINGS, field: value})
+
+    assert response.status_code == 200
+    assert field_has_error(response, field)
+    assert fresh(SmsSettings, store.id).quiet_start == "21:00"
+
+
+def test_settings_saved_and_shown(manager_client, outbox, store):
+    response = manager_client.post("/sms/settings", data=SETTINGS)
+
+    assert response.status_code == 302
+    settings = fresh(SmsSettings, store.id)
+    assert (settings.quiet_start, settings.daily_cap_per_phone) == ("21:30", 2)
+    assert 'value="21:30"' in text(manager_client.get("/sms/settings"))
+
+
+# -- figures -----------------------------------------------------------------------------------
+
+def figures_row(body: str, store) -> list[str]:
+    row = re.search(rf"<tr><td>{store.code} [^<]*</td>(.*?)</tr>", body, re.S).group(1)
+    return re.findall(r"<td>(\d+)", row)
+
+
+def test_figures_page_counts_the_month(manager_client, outbox, store):
+    month = NOW.astimezone(CHINA).strftime("%Y-%m")
+
+    body = text(manager_client.get("/sms/figures", query_string={"month": month}))
+
+    # sent (sent + delivered; the invalid number never left), delivered, failed (the invalid number),
+    # opt-outs, vehicles reminded, came in.
+    assert figures_row(body, store)[:3] == ["2", "1", "1"]
+
+
+def test_figures_page_of_an_empty_month_and_a_bad_month_render(manager_client, outbox, store):
+    assert figures_row(text(manager_client.get("/sms/figures", query_string={"month": "2020-01"})),
+                       store)[:3] == ["0", "0", "0"]
+    assert manager_client.get("/sms/figures", query_string={"month": "garbage"}).status_code == 200
+
+
+# -- the API -----------------------------------------------------------------------------------
+
+def test_api_list_messages_with_a_token(client, staff, outbox):
+    response = client.get("/api/v1/sms/messages", headers=bearer(staff["service_advisor"]))
+
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["total"] == 4 and (body["page"], body["per_page"]) == (1, 50)
+    assert {item["id"] for item in body["items"]} == {outbox[k].id for k in NAMES if k != "elsewhere"}
+    item = next(i for i in body["items"] if i["id"] == outbox["li_ready"].id)
+    assert (item["state"], item["kind"], item["error_code"], item["phone"]) == (
+        "failed", "car_ready", "isv.MOBILE_NUMBER_ILLEGAL", LI)  # an advisor calls customers: whole
+    assert "out_id" not in item  # the callbacks' proof of identity stays inside
+
+
+@pytest.mark.parametrize("query, expected", [
+    ({"q": "5678"}, {"wang_ready", "wang_reminder"}),
+    ({"q": "粤BD12345"}, {"li_ready", "li_booking"}),
+    ({"state": "delivered"}, {"li_booking"}),
+    ({"kind": "maintenance_reminder"}, {"wang_reminder"}),
+])
+def test_api_list_messages_filters(client, staff, outbox, query, expected):
+    body = client.get("/api/v1/sms/messages", query_string=query, headers=bearer(staff["cs_supervisor"])).get_json()
+
+    assert {item["id"] for item in body["items"]} == {outbox[k].id for k in expected}
+
+
+def test_api_list_messages_unknown_state_is_422(client, staff, outbox):
+    response = client.get("/api/v1/sms/messages", query_string={"state": "lost"},
+                          headers=bearer(staff["manager"]))
+
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"]
+
+
+def test_api_get_message(client, staff, outbox):
+    message = outbox["li_booking"]
+
+    response = client.get(f"/api/v1/sms/messages/{message.id}", headers=bearer(staff["manager"]))
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["id"], body["state"], body["body"]) == (message.id, "delivered", message.body)
+    assert body["delivered_at"] is not None
+
+
+def test_api_get_message_of_another_store_is_404(client, staff, outbox):
+    response = client.get(f"/api/v1/sms/messages/{outbox['elsewhere'].id}", headers=bearer(staff["manager"]))
+
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+
+
+def test_api_messages_need_a_token_and_a_reading_role(client, staff, outbox):
+    assert client.get("/api/v1/sms/messages").status_code == 401
+    assert client.get("/api/v1/sms/messages", headers=bearer(staff["technician"])).status_code == 403
+
+
+# -- `flask --app dealer sms send` ----------------------------------------------------------------
+
+@pytest.fixture()
+def standin_config(app, sms_standin, monkeypatch):
+    for key, value in sms_standin.config().items():
+        monkeypatch.setitem(app.config, key, value)
+
+
+@pytest.fixture()
+def due_booking(ctx, store):
+    """A booking code due now (booking codes go out at any hour), with its approved template."""
+    from dealer.database import utcnow
+
+    set_up_store(store)
+    db.session.add(SmsTemplate(store_id=store.id, kind="booking_code", body=KINDS["booking_code"].default_body,
+                               provider_template_code="SMS_465000002"))
+    customer = CustomerFactory(store=store, mobile=WANG, mobile_last4=WANG[-4:])
+    db.session.commit()
+    message = enqueue("booking_code", store_id=store.id, phone=WANG, params={"name": "王伟", **PARAMS["booking_code"]},
+                      now=utcnow() - timedelta(seconds=1), customer=customer)
+    db.session.commit()
+    return message
+
+
+def test_cli_sms_send_sends_what_is_due(app, standin_config, due_booking, sms_standin):
+    result = app.test_cli_runner().invoke(args=["sms", "send"])
+
+    assert result.exit_code == 0, result.output
+    assert "claimed=1 sent=1" in result.output
+    message = fresh(SmsMessage, due_booking.id)
+    assert message.state == SENT and message.provider_id == sms_standin.message(message.out_id).biz_id
+    assert sms_standin.deliveries(message.out_id) == 1
+
+
+def test_cli_sms_send_with_the_provider_down_keeps_the_message_queued(app, standin_config, due_booking,
+                                                                      sms_standin):
+    sms_standin.stop()
+
+    result = app.test_cli_runner().invoke(args=["sms", "send"])
+
+    assert result.exit_code == 0
+    assert "cannot be reached" in result.output
+    message = fresh(SmsMessage, due_booking.id)
+    assert (message.state, message.attempts) == (QUEUED, 0)
+
+
+def test_cli_sms_send_with_nothing_due(app, standin_config, ctx, sms_standin):
+    result = app.test_cli_runner().invoke(args=["sms", "send"])
+
+    assert result.exit_code == 0 and "claimed=0" in result.output
+    assert sms_standin.messages == []
+
+
+def test_customer_file_shows_the_owner_messages(advisor_client, outbox):
+    wang = fresh(SmsMessage, outbox["wang_ready"].id).customer
+
+    body = text(advisor_client.get(f"/customers/{wang.id}"))
+
+    assert "甲一您好" in body and "甲二您好" in body and "乙一您好" not in body
