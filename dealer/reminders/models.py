@@ -32,6 +32,8 @@ class Reminder(db.Model):
         sa.UniqueConstraint("store_id", "vehicle_id", "kind", "due_date", "lead_days"),
         sa.Index("ix_reminders_store_id_advisor_id_state", "store_id", "advisor_id", "state"),
         sa.Index("ix_reminders_store_id_created_on", "store_id", "created_on"),
+        # Deleting an SMS sets its reminders' message_id to NULL: without this, a scan of all reminders.
+        sa.Index("ix_reminders_message_id", "message_id"),
         sa.CheckConstraint("kind IN ('inspection', 'insurance', 'maintenance')", name="kind_known"),
     )
 

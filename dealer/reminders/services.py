@@ -259,12 +259,17 @@ def scan(*, day: date, now: datetime, batch_size: int = 50_000) -> ScanReport:
         plans = [(INSPECTION, Vehicle.next_inspection_due, lead_days(settings.inspection_lead_days)),
                  (INSURANCE, Vehicle.insurance_expiry, lead_days(settings.insurance_lead_days)),
                  (MAINTENANCE, Vehicle.next_maintenance_due, lead_days(settings.maintenance_lead_days))]
-        bounds = db.session.execute(sa.select(sa.func.min(Vehicle.id), sa.func.max(Vehicle.id))
-                                    .where(Vehicle.store_id == store.id)).one()
-        if bounds[0] is None:
+        first, last, vehicles = db.session.execute(sa.select(
+            sa.func.min(Vehicle.id), sa.func.max(Vehicle.id), sa.func.count(Vehicle.id))
+            .where(Vehicle.store_id == store.id)).one()
+        if not vehicles:
             continue
-        for low in range(bounds[0], bounds[1] + 1, batch_size):
-            high = low + batch_size - 1
+        # A batch spans the ids that hold about `batch_size` of this store's vehicles: the stores of a
+        # group interleave their ids, and batches of `batch_size` ids would be many and nearly empty,
+        # each reading the store's due-date ranges again.
+        step = -(-(last - first + 1) // -(-vehicles // batch_size))
+        for low in range(first, last + 1, step):
+            high = low + step - 1
             for kind, due_column, days in plans:
                 for lead, after, until in _windows(days, day):
                     created = _insert_reminders(store.id, kind, due_column, lead, after, until, low, high, day, now)
@@ -331,16 +336,35 @@ def _queue_messages(store: Store, settings, day: date, low: int, high: int, send
         columns = ["store_id", "customer_id", "vehicle_id", "phone", "kind", "category", "priority", "params",
                    "sign_name", "template_code", "out_id", "dedupe_key", "state", "attempts", "next_attempt_at",
                    "created_at"]
-        total += db.session.execute(
-            _insert(SmsMessage.__table__).from_select(columns, select).on_conflict_do_nothing()).rowcount
-    message_id = (sa.select(SmsMessage.id).where(
-        SmsMessage.store_id == Reminder.store_id,
-        SmsMessage.dedupe_key == sa.literal("reminder:") + sa.cast(Reminder.id, sa.String))
-        .scalar_subquery())
-    db.session.execute(sa.update(Reminder).where(
-        Reminder.store_id == store.id, Reminder.created_on == day, Reminder.vehicle_id.between(low, high),
-        Reminder.message_id.is_(None)).values(message_id=message_id))
+        insert = _insert(SmsMessage.__table__).from_select(columns, select).on_conflict_do_nothing()
+        if db.engine.dialect.name == "postgresql":
+            total += db.session.execute(_insert_and_link(insert)).rowcount
+        else:
+            total += db.session.execute(insert).rowcount
+    if db.engine.dialect.name != "postgresql":
+        message_id = (sa.select(SmsMessage.id).where(
+            SmsMessage.store_id == Reminder.store_id,
+            SmsMessage.dedupe_key == sa.literal("reminder:") + sa.cast(Reminder.id, sa.String))
+            .scalar_subquery())
+        db.session.execute(sa.update(Reminder).where(
+            Reminder.store_id == store.id, Reminder.created_on == day, Reminder.vehicle_id.between(low, high),
+            Reminder.message_id.is_(None)).values(message_id=message_id))
     return total
+
+
+def _insert_and_link(insert) -> sa.Update:
+    """PostgreSQL: insert the messages and link each reminder to its own in one statement.
+
+    The new messages come back from RETURNING, each naming its reminder in its dedupe key
+    ('reminder:<id>'), and the reminders are found by primary key, whatever the planner believes
+    about the tables' sizes. Looking each message up by its dedupe key from the reminder's side was
+    planned, when the statistics said sms_messages was empty (after a purge, or a fresh ANALYZE), as a
+    scan of all the store's messages per reminder: minutes instead of seconds at 100,000 vehicles.
+    Returns the UPDATE; its row count is the number of messages queued.
+    """
+    queued = insert.returning(SmsMessage.id, SmsMessage.dedupe_key).cte("queued")
+    reminder_id = sa.cast(sa.func.substr(queued.c.dedupe_key, len("reminder:") + 1), sa.BigInteger)
+    return sa.update(Reminder).where(Reminder.id == reminder_id).values(message_id=queued.c.id)
 
 
 # -- the advisor's call list -------------------------------------------------------------------------

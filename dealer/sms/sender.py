@@ -32,6 +32,10 @@ MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
 RETRY_UNREACHABLE = timedelta(seconds=30)
 RETRY_IN_DOUBT = timedelta(seconds=60)
+# The provider's send records may lag the send: "not found" is believed only this long after the attempt.
+TRUST_NOT_FOUND_AFTER = timedelta(minutes=5)
+# A message whose fate the provider cannot tell for this long is failed with code "in_doubt" for a person.
+GIVE_UP_IN_DOUBT = timedelta(hours=24)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -158,12 +162,18 @@ def _sent_today(message: _Claimed, zone, now: datetime) -> int:
         SmsMessage.state.in_((SENT, DELIVERED))))
 
 
-def _find_earlier_attempt(gateway, message: _Claimed, zone):
-    """Ask the provider whether the in-doubt attempt went out (the attempt's day, and the next near midnight)."""
-    started = message.send_started_at.astimezone(zone)
-    days = [started.date()]
-    if started.hour == 23 and started.minute >= 50:
-        days.append(started.date() + timedelta(days=1))
+def _find_earlier_attempt(gateway, message: _Claimed):
+    """Ask the provider whether the in-doubt attempt went out.
+
+    The provider files messages by China's date, whatever the store's zone; an attempt just before
+    midnight may be filed under the next day, so that day is asked too.
+    """
+    from dealer.sms.gateway import china_day
+
+    day = china_day(message.send_started_at)
+    days = [day]
+    if china_day(message.send_started_at + timedelta(minutes=10)) != day:
+        days.append(day + timedelta(days=1))
     result = None
     for day in days:
         result = gateway.find_sent(phone=message.phone, out_id=message.out_id, day=day)
@@ -194,8 +204,15 @@ def send_due(*, gateway, now_fn, limit: int = 100, worker: str | None = None) ->
             report.deferred += _release(message.id, worker, allowed)
             continue
         if message.send_started_at is not None:
-            lookup = _find_earlier_attempt(gateway, message, rules.zone)
-            if not lookup.known:  # cannot tell yet: never risk a second copy
+            in_doubt_for = now - message.send_started_at
+            lookup = _find_earlier_attempt(gateway, message)
+            if not lookup.known or (not lookup.found and in_doubt_for < TRUST_NOT_FOUND_AFTER):
+                if in_doubt_for > GIVE_UP_IN_DOUBT:  # a person decides; the outbox page shows why
+                    report.failed += _failed(message, worker, now, attempts=message.attempts, code="in_doubt",
+                                             text="the provider could not say whether it was sent")
+                    continue
+                # Cannot tell yet (the provider cannot be asked, or its records may still lag the send):
+                # never risk a second copy.
                 report.deferred += _release(message.id, worker, now + RETRY_IN_DOUBT)
                 continue
             if lookup.found:
@@ -209,9 +226,12 @@ def send_due(*, gateway, now_fn, limit: int = 100, worker: str | None = None) ->
             report.deferred += _release(message.id, worker, next_morning(rules, rules.zone, now), send_started_at=None)
             continue
         body, template_code = message.body, message.template_code
-        if body is None:  # queued in bulk by the reminder scan: words fixed now
+        if body is None or not template_code:
+            # Queued in bulk by the reminder scan (words fixed now), or queued before the store entered
+            # the provider's approved template code: take the store's current one.
             template, code = template_for(message.store_id, message.kind)
-            body = compose(kind, template, message.params, message.sign_name or rules.sign_name)
+            if body is None:
+                body = compose(kind, template, message.params, message.sign_name or rules.sign_name)
             template_code = template_code or code
         # Renew the lease and mark the attempt right before it leaves: if another sender took the
         # message over meanwhile, skip it.

@@ -192,6 +192,7 @@ def upgrade():
     with op.batch_alter_table('reminders', schema=None) as batch_op:
         batch_op.create_index('ix_reminders_store_id_advisor_id_state', ['store_id', 'advisor_id', 'state'], unique=False)
         batch_op.create_index('ix_reminders_store_id_created_on', ['store_id', 'created_on'], unique=False)
+        batch_op.create_index('ix_reminders_message_id', ['message_id'], unique=False)
 
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('service_sms_opt_out', sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -232,6 +233,7 @@ def downgrade():
         batch_op.drop_column('service_sms_opt_out')
 
     with op.batch_alter_table('reminders', schema=None) as batch_op:
+        batch_op.drop_index('ix_reminders_message_id')
         batch_op.drop_index('ix_reminders_store_id_created_on')
         batch_op.drop_index('ix_reminders_store_id_advisor_id_state')
 

@@ -38,6 +38,6 @@ def test_manager_template_with_unknown_variable_is_refused_in_the_form(page):
     page.goto("/sms/templates")
     page.get_by_role("row", name=re.compile("保养提醒")).get_by_role("link").click()
     page.fill("textarea[name=body]", "${name}您好，${mileage}公里了，该保养啦")
-    page.click("input[type=submit], button[type=submit]")
+    page.click("form:has(textarea[name=body]) [type=submit]")
     feedback = page.locator("textarea[name=body] ~ .invalid-feedback")
     expect(feedback).to_contain_text("${mileage}")

@@ -96,8 +96,7 @@ def test_scan_creates_the_reminder_of_each_lead_window(ctx, store, batch_size):
     assert made(vehicles) == {label: expected for label, (_due, expected) in WORKED_EXAMPLES.items()}
     assert (report.reminders, report.messages) == (12, 12)
     assert report.per_kind == {INSPECTION: 3, INSURANCE: 6, MAINTENANCE: 3}
-    ids = [v.id for v in vehicles.values()]
-    assert report.batches == (1 if batch_size > len(ids) else -(-(max(ids) - min(ids) + 1) // batch_size))
+    assert report.batches == (1 if batch_size == 50_000 else 9)  # 17 vehicles, 2 a batch
     for r in reminders():
         vehicle = db.session.get(Vehicle, r.vehicle_id)
         due = {INSPECTION: vehicle.next_inspection_due, INSURANCE: vehicle.insurance_expiry,
@@ -285,6 +284,20 @@ def test_scan_across_two_stores_keeps_each_rows_store(ctx, store, other_store):
         assert message.store_id == r.store_id == db.session.get(Vehicle, r.vehicle_id).store_id
         assert message.customer_id == r.customer_id
     assert db.session.get(SmsMessage, by_vehicle[there[1].id].message_id).sign_name == "天河大众"
+
+
+def test_scan_batches_hold_about_batch_size_of_each_stores_vehicles(ctx, store, other_store):
+    # Six cars per store with interleaved ids: batches of 3 are 2 per store, not one per 3 ids of the group.
+    for _ in range(6):
+        car(store, insurance=7)
+        car(other_store, maintenance=7)
+    db.session.commit()
+
+    report = scan(day=DAY, now=NIGHT, batch_size=3)
+
+    assert report.batches == 4
+    assert (report.reminders, report.messages) == (12, 12)
+    assert (count(Reminder), count(SmsMessage), count(Reminder, Reminder.message_id.is_(None))) == (12, 12, 0)
 
 
 def test_scan_skips_inactive_stores(ctx, store, other_store):

@@ -384,6 +384,9 @@ def test_send_due_after_a_sender_died_before_the_request_left_sends_it_once(cust
     died_before_it_left(message, clock())
     clock.advance(minutes=3)
 
+    early = run(sms_standin.gateway(), clock)  # "not found" so soon may be the provider's records lagging
+    assert early.sent == 0 and fresh(message).state == QUEUED and fresh(message).send_started_at is not None
+    clock.advance(minutes=3)
     report = run(sms_standin.gateway(), clock)
 
     assert report.sent == 1
@@ -450,7 +453,7 @@ def test_send_due_in_doubt_after_the_last_attempt_not_found_fails_without_resend
     died_before_it_left(message, clock())  # its last attempt timed out and never reached the provider
     db.session.execute(sa.update(SmsMessage).where(SmsMessage.id == message.id).values(attempts=MAX_ATTEMPTS))
     db.session.commit()
-    clock.advance(minutes=3)
+    clock.advance(minutes=6)  # past the time the provider's records may lag a send
 
     report = run(sms_standin.gateway(), clock)
 
@@ -562,3 +565,20 @@ def test_send_due_three_senders_at_once_send_each_of_1000_messages_exactly_once(
     sent_by = [sum(r.sent for r in mine) for mine in reports]
     assert sum(sent_by) == 1000 and all(sent_by), sent_by  # every sender took part
     print(f"\n1000 messages queued in {setup:.1f} s; {senders} senders sent {sent_by} in {elapsed:.1f} s")
+
+
+def test_send_due_in_doubt_for_a_day_without_an_answer_fails_for_a_person(customer, sms_standin, clock):
+    from dealer.sms.sender import GIVE_UP_IN_DOUBT
+
+    message = queue(customer, now=clock())
+    accepted_by_provider_then_sender_died(sms_standin, message, clock())
+    clock.advance(minutes=3)
+    sms_standin.fail_lookups(1000, "isp.SYSTEM_ERROR")
+
+    assert run(sms_standin.gateway(), clock).failed == 0  # cannot tell yet: waits
+    clock.advance(seconds=(GIVE_UP_IN_DOUBT + timedelta(minutes=5)).total_seconds())
+    report = run(sms_standin.gateway(), clock)
+
+    assert report.failed == 1
+    assert (fresh(message).state, fresh(message).error_code) == (FAILED, "in_doubt")
+    assert sms_standin.deliveries(message.out_id) == 1  # never a second copy
