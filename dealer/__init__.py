@@ -161,7 +161,9 @@ def _register_blueprints(app: Flask) -> None:
     from dealer.auth.api import blp as auth_api
     from dealer.customers.api import customers_blp, vehicles_blp
     from dealer.reminders.api import blp as reminders_api
-    from dealer.scheduler import models as _scheduler_models  # noqa: F401  (its tables are in the schema)
+    from dealer.parts import models as _parts_models  # noqa: F401  (their tables are in the schema)
+    from dealer.repair import models as _repair_models  # noqa: F401
+    from dealer.scheduler import models as _scheduler_models  # noqa: F401
     from dealer.sms.api import blp as sms_api
 
     for module in (auth, stores, customers, audit, sms, reminders):

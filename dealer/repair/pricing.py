@@ -1,0 +1,152 @@
+"""The one pricing function of a repair order: line amounts, discounts, payers' totals, points and VAT.
+
+Pure: no database, no clock. The membership and campaign modules plug in by passing the discounts that
+apply (a member's tier rates, a campaign's rate per line); the rules here do not change when they do.
+
+The rules, exactly (each amount integer fen, each rounding half up, once):
+- labor line amount = hours x hourly rate; parts line amount = quantity x unit price;
+- a customer line's discount = the largest of its member, campaign and manual discounts, each a
+  percentage of the line's amount, never their sum; warranty, insurance and internal lines get none;
+- customer total = customer lines' amounts - their discounts - redeemed points (never below zero);
+- net = round(total / (1 + VAT rate)), VAT = total - net.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dealer import money
+
+LABOR = "labor"
+PARTS = "parts"
+CUSTOMER = "customer"
+PAYERS = ("customer", "warranty", "insurance", "internal")
+
+MEMBER = "member"
+CAMPAIGN = "campaign"
+MANUAL = "manual"
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """A line to price. `amount_fen` is left out: it follows from hours x rate or quantity x price."""
+
+    key: object  # the caller's handle for the line (its id)
+    kind: str  # labor | parts
+    payer: str
+    hours: int = 0  # hundredths (labor)
+    rate_fen: int = 0
+    quantity: int = 0  # thousandths (parts)
+    unit_price_fen: int = 0
+    manual_discount_bp: int = 0
+    campaign_discount_bp: int = 0  # the best running campaign that matches this line (campaign module)
+
+    @property
+    def amount_fen(self) -> int:
+        if self.kind == LABOR:
+            return money.labor_amount(self.hours, self.rate_fen)
+        return money.parts_amount(self.quantity, self.unit_price_fen)
+
+
+@dataclass(frozen=True)
+class MemberRates:
+    """The owner's membership tier: separate discount percentages for labor and for parts."""
+
+    labor_bp: int = 0
+    parts_bp: int = 0
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    key: object
+    kind: str
+    payer: str
+    amount_fen: int
+    discount_fen: int
+    discount_source: str  # member | campaign | manual | "" (none)
+
+    @property
+    def net_fen(self) -> int:
+        return self.amount_fen - self.discount_fen
+
+
+@dataclass(frozen=True)
+class PayerTotal:
+    amount_fen: int = 0
+    discount_fen: int = 0
+
+    @property
+    def net_fen(self) -> int:
+        return self.amount_fen - self.discount_fen
+
+
+@dataclass(frozen=True)
+class OrderTotals:
+    lines: tuple[PricedLine, ...]
+    by_payer: dict[str, PayerTotal]
+    labor_fen: int  # customer labor, after discounts
+    parts_fen: int  # customer parts, after discounts
+    points_fen: int  # points actually redeemed (at most what the customer owes)
+    total_fen: int  # what the owner pays, VAT included
+    net_fen: int
+    vat_fen: int
+    vat_rate_bp: int
+    line_by_key: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def customer(self) -> PayerTotal:
+        return self.by_payer[CUSTOMER]
+
+
+def _check(line: LineInput) -> None:
+    if line.kind not in (LABOR, PARTS) or line.payer not in PAYERS:
+        raise ValueError(f"unknown kind or payer: {line!r}")
+    for value in (line.hours, line.rate_fen, line.quantity, line.unit_price_fen):
+        if value < 0:
+            raise ValueError(f"negative input: {line!r}")
+    for value in (line.manual_discount_bp, line.campaign_discount_bp):
+        if not 0 <= value <= money.PERCENT_SCALE:
+            raise ValueError(f"discount out of range: {line!r}")
+
+
+def price_line(line: LineInput, member: MemberRates | None = None) -> PricedLine:
+    """Price one line: its amount and the largest discount that applies to it."""
+    _check(line)
+    amount = line.amount_fen
+    discount, source = 0, ""
+    if line.payer == CUSTOMER:
+        member_bp = 0
+        if member is not None:
+            member_bp = member.labor_bp if line.kind == LABOR else member.parts_bp
+        # Ties go to the first named: member, then campaign, then manual (the amount is the same).
+        for candidate_source, basis_points in ((MEMBER, member_bp), (CAMPAIGN, line.campaign_discount_bp),
+                                               (MANUAL, line.manual_discount_bp)):
+            candidate = money.percent_of(amount, basis_points)
+            if candidate > discount:
+                discount, source = candidate, candidate_source
+    return PricedLine(line.key, line.kind, line.payer, amount, discount, source)
+
+
+def price_order(lines: list[LineInput] | tuple[LineInput, ...], *, vat_rate_bp: int,
+                member: MemberRates | None = None, points_fen: int = 0) -> OrderTotals:
+    """Price every line and total the order. Raises ValueError on negative or unknown input."""
+    if points_fen < 0 or not 0 <= vat_rate_bp <= money.PERCENT_SCALE:
+        raise ValueError("points or VAT rate out of range")
+    priced = tuple(price_line(line, member) for line in lines)
+    sums = {payer: [0, 0] for payer in PAYERS}
+    labor = parts = 0
+    for line in priced:
+        sums[line.payer][0] += line.amount_fen
+        sums[line.payer][1] += line.discount_fen
+        if line.payer == CUSTOMER:
+            if line.kind == LABOR:
+                labor += line.net_fen
+            else:
+                parts += line.net_fen
+    by_payer = {payer: PayerTotal(amount, discount) for payer, (amount, discount) in sums.items()}
+    owed = by_payer[CUSTOMER].net_fen
+    points = min(points_fen, owed)
+    total = owed - points
+    net, vat = money.split_vat(total, vat_rate_bp)
+    return OrderTotals(lines=priced, by_payer=by_payer, labor_fen=labor, parts_fen=parts, points_fen=points,
+                       total_fen=total, net_fen=net, vat_fen=vat, vat_rate_bp=vat_rate_bp,
+                       line_by_key={line.key: line for line in priced})
