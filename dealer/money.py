@@ -13,6 +13,7 @@ import cn2an
 HOURS_SCALE = 100  # hours are stored in hundredths
 QUANTITY_SCALE = 1000  # part quantities in thousandths (three decimals)
 PERCENT_SCALE = 10_000  # basis points: 10,000 = 100%
+MAX_YUAN = 10**10  # no amount or quantity a person types is this large
 
 
 def round_half_up(value: Decimal) -> int:
@@ -51,7 +52,7 @@ def parse_yuan(text: str) -> int:
         value = Decimal(cleaned)
     except ArithmeticError:
         raise ValueError(text) from None
-    if not value.is_finite() or value.as_tuple().exponent < -2:
+    if not value.is_finite() or value.as_tuple().exponent < -2 or abs(value) >= MAX_YUAN:
         raise ValueError(text)
     return int(value * 100)
 
@@ -65,8 +66,10 @@ def parse_scaled(text: str, scale: int) -> int:
         value = Decimal(text.strip().replace(",", ""))
     except ArithmeticError:
         raise ValueError(text) from None
+    if not value.is_finite() or abs(value) >= MAX_YUAN:
+        raise ValueError(text)
     scaled = value * scale
-    if not value.is_finite() or scaled != scaled.to_integral_value():
+    if scaled != scaled.to_integral_value():
         raise ValueError(text)
     return int(scaled)
 

@@ -154,6 +154,17 @@ def record_maintenance(vehicle_id: int, *, serviced_on: date, km: int | None, ac
     The repair-order module calls this when a maintenance order is delivered.
     """
     vehicle = _vehicle(vehicle_id, actor)
+    mark_maintained(vehicle, serviced_on=serviced_on, km=km, now=now)
+    db.session.commit()
+    return vehicle
+
+
+def mark_maintained(vehicle: Vehicle, *, serviced_on: date, km: int | None, now: datetime) -> None:
+    """Count the next maintenance from this service and end the open reminders; never commits.
+
+    For services of other modules (a delivered maintenance order) that commit with their own change.
+    Raises InvalidReminder.
+    """
     today = vehicle.store.local_date(now)
     if serviced_on > today:
         raise InvalidReminder(_l("The service date cannot be in the future."), field="serviced_on")
@@ -163,8 +174,6 @@ def record_maintenance(vehicle_id: int, *, serviced_on: date, km: int | None, ac
     vehicle.last_maintenance_km = km
     refresh_due_dates(vehicle, today=today)
     _close_open(vehicle, MAINTENANCE, now)
-    db.session.commit()
-    return vehicle
 
 
 def record_insurance_renewal(vehicle_id: int, *, new_expiry: date, by_store: bool, insurer: str, actor: Actor,

@@ -1,0 +1,218 @@
+"""The quality assurance (质量安心): comebacks (返修), the repair warranty, first-time-fix and comeback rates."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
+
+from dealer.access import Actor
+from dealer.auth.models import User
+from dealer.errors import DomainError
+from dealer.extensions import db
+from dealer.repair.models import (
+    COMEBACK_CONFIRMED, COMEBACK_DISMISSED, COMEBACK_PROPOSED, DELIVERED, INTERNAL, JOB_APPROVED, LABOR, PARTS,
+    SETTLED, WARRANTY_PAYER, JobAssignment, RepairJob, RepairLine, RepairOrder,
+)
+from dealer.repair.services import EDITABLE_STATES, _job, lock_order, record_event, reprice, settings_for
+
+
+class ComebackError(DomainError):
+    code = "repair.comeback"
+    status = 422
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _earlier_jobs(order: RepairOrder, now: datetime):
+    """Jobs of the same vehicle on settled or delivered orders finished inside the comeback window."""
+    window = timedelta(days=settings_for(order.store_id).comeback_window_days)
+    earlier = aliased(RepairOrder)
+    finished = sa.func.coalesce(earlier.delivered_at, earlier.settled_at)
+    return (sa.select(RepairJob)
+            .join(earlier, earlier.id == RepairJob.order_id)
+            .where(RepairJob.store_id == order.store_id, RepairJob.vehicle_id == order.vehicle_id,
+                   RepairJob.order_id != order.id, RepairJob.approval == JOB_APPROVED,
+                   earlier.state.in_((SETTLED, DELIVERED)), earlier.reversal_of_id.is_(None),
+                   finished >= now - window)
+            .order_by(finished.desc(), RepairJob.id.desc()))
+
+
+def propose_comeback(job: RepairJob, line: RepairLine, order: RepairOrder, *, now: datetime) -> None:
+    """Propose a link to an earlier job with the same labor operation or category (never commits).
+
+    The advisor confirms or dismisses it; a job keeps the first decision.
+    """
+    if job.comeback_state is not None or line.kind != LABOR or order.is_reversal:
+        return
+    same = RepairLine.labor_operation_id == line.labor_operation_id if line.labor_operation_id else \
+        RepairLine.category == line.category
+    stmt = _earlier_jobs(order, now).where(
+        sa.exists().where(RepairLine.job_id == RepairJob.id, RepairLine.kind == LABOR, same))
+    match = db.session.scalars(stmt.limit(1)).first()
+    if match is not None:
+        job.comeback_of_id = match.id
+        job.comeback_state = COMEBACK_PROPOSED
+
+
+def _under_warranty(order: RepairOrder, earlier: RepairOrder, now: datetime) -> bool:
+    """Inside the repair warranty: fewer months and fewer km than the store's terms, whichever ends first."""
+    settings = settings_for(order.store_id)
+    finished = earlier.delivered_at or earlier.settled_at
+    store = order.store
+    if store.local_date(now) > _add_months(store.local_date(finished), settings.warranty_months):
+        return False
+    if order.odometer_km is not None and earlier.odometer_km is not None:
+        return order.odometer_km - earlier.odometer_km < settings.warranty_km
+    return True
+
+
+def confirm_comeback(job_id: int, *, earlier_job_id: int | None = None, actor: Actor, now: datetime) -> RepairJob:
+    """Confirm that a job is a comeback (返修) of an earlier job: the proposed one, or one the advisor names.
+
+    Under the repair warranty the owner pays nothing for it: its labor becomes internal, its parts a claim
+    to the maker. Raises ComebackError.
+    """
+    job = _job(job_id, actor)
+    order = lock_order(job.order_id, actor=actor)
+    if order.state not in EDITABLE_STATES:
+        raise ComebackError(_l("This order can no longer be changed."))
+    target_id = earlier_job_id or job.comeback_of_id
+    if target_id is None:
+        raise ComebackError(_l("Choose the earlier job this is a comeback of."), field="earlier_job_id")
+    earlier = db.session.scalars(_earlier_jobs(order, now).where(RepairJob.id == target_id)).first()
+    if earlier is None:
+        raise ComebackError(_l("A comeback links to a job of this vehicle finished within the comeback window."),
+                            field="earlier_job_id")
+    job.comeback_of_id = earlier.id
+    job.comeback_state = COMEBACK_CONFIRMED
+    earlier_order = db.session.get(RepairOrder, earlier.order_id)
+    job.under_warranty = _under_warranty(order, earlier_order, now)
+    if job.under_warranty:
+        for line in job.lines:
+            line.payer = INTERNAL if line.kind != PARTS else WARRANTY_PAYER
+            line.manual_discount_bp = 0
+    record_event(order, "comeback_confirmed", to_state=order.state, actor=actor, now=now,
+                 note=f"{earlier_order.number}: {earlier.concern}")
+    reprice(order)
+    db.session.commit()
+    return job
+
+
+def dismiss_comeback(job_id: int, *, actor: Actor, now: datetime) -> RepairJob:
+    """Dismiss the proposed comeback link: the concern is new. Raises ComebackError."""
+    job = _job(job_id, actor)
+    order = lock_order(job.order_id, actor=actor)
+    if job.comeback_state != COMEBACK_PROPOSED:
+        raise ComebackError(_l("There is no proposed comeback link to dismiss."))
+    job.comeback_state = COMEBACK_DISMISSED
+    record_event(order, "comeback_dismissed", to_state=order.state, actor=actor, now=now, note=job.concern)
+    db.session.commit()
+    return job
+
+
+# -- figures ------------------------------------------------------------------------------------
+
+@dataclass
+class QualityRow:
+    key: str  # "store", an advisor's or a technician's name
+    user_id: int | None
+    delivered: int  # orders (or a technician's jobs) finished in the month
+    came_back: int  # of those, how many had a confirmed comeback
+    comebacks: int  # orders in the month that were themselves comebacks
+
+    @property
+    def first_time_fix_rate(self) -> float | None:
+        return None if not self.delivered else 1 - self.came_back / self.delivered
+
+    @property
+    def comeback_rate(self) -> float | None:
+        return None if not self.delivered else self.comebacks / self.delivered
+
+
+def _month_range(month: date, store_zone: str = "Asia/Shanghai") -> tuple[datetime, datetime]:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(store_zone)
+    start = datetime(month.year, month.month, 1, tzinfo=zone)
+    end = datetime(month.year + (month.month == 12), month.month % 12 + 1, 1, tzinfo=zone)
+    return start, end
+
+
+def quality_figures(*, actor: Actor, month: date) -> dict[str, list[QualityRow]]:
+    """Return first-time-fix and comeback figures of a month: for the stores, per advisor, per technician.
+
+    An order counts in the month it was settled. First-time fix (一次修好): no confirmed comeback of it yet.
+    """
+    from dealer.stores.services import visible_store_ids
+
+    start, end = _month_range(month)
+    stores = visible_store_ids(actor)
+    later = aliased(RepairJob)
+    finished = sa.and_(RepairOrder.store_id.in_(stores), RepairOrder.reversal_of_id.is_(None),
+                       RepairOrder.state.in_((SETTLED, DELIVERED)),
+                       RepairOrder.settled_at >= start, RepairOrder.settled_at < end)
+    came_back = sa.exists().where(later.comeback_state == COMEBACK_CONFIRMED, later.comeback_of_id == RepairJob.id,
+                                  RepairJob.order_id == RepairOrder.id)
+    is_comeback = sa.exists().where(RepairJob.order_id == RepairOrder.id,
+                                    RepairJob.comeback_state == COMEBACK_CONFIRMED)
+    order_rows = sa.select(
+        RepairOrder.advisor_id,
+        sa.func.count(RepairOrder.id),
+        sa.func.sum(sa.case((came_back, 1), else_=0)),
+        sa.func.sum(sa.case((is_comeback, 1), else_=0)),
+    ).where(finished).group_by(RepairOrder.advisor_id)
+    by_advisor = list(db.session.execute(order_rows))
+    total = QualityRow("store", None, sum(r[1] for r in by_advisor), sum(r[2] or 0 for r in by_advisor),
+                       sum(r[3] or 0 for r in by_advisor))
+    names = dict(db.session.execute(sa.select(User.id, User.full_name)))
+    advisors = [QualityRow(names.get(uid, "-") if uid else "-", uid, n, back or 0, cb or 0)
+                for uid, n, back, cb in by_advisor]
+    job_came_back = sa.exists().where(later.comeback_state == COMEBACK_CONFIRMED, later.comeback_of_id == RepairJob.id)
+    job_is_comeback = RepairJob.comeback_state == COMEBACK_CONFIRMED
+    tech_rows = db.session.execute(
+        sa.select(JobAssignment.technician_id, sa.func.count(RepairJob.id),
+                  sa.func.sum(sa.case((job_came_back, 1), else_=0)),
+                  sa.func.sum(sa.case((job_is_comeback, 1), else_=0)))
+        .join(RepairJob, RepairJob.id == JobAssignment.job_id)
+        .join(RepairOrder, RepairOrder.id == RepairJob.order_id)
+        .where(finished, RepairJob.approval == JOB_APPROVED)
+        .group_by(JobAssignment.technician_id))
+    technicians = [QualityRow(names.get(uid, "-"), uid, n, back or 0, cb or 0) for uid, n, back, cb in tech_rows]
+    return {"store": [total], "advisors": sorted(advisors, key=lambda r: r.key),
+            "technicians": sorted(technicians, key=lambda r: r.key)}
+
+
+@dataclass
+class TimeRow:
+    ready: int
+    on_time: int
+    average_late_minutes: float | None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return None if not self.ready else self.on_time / self.ready
+
+
+def time_figures(*, actor: Actor, month: date) -> TimeRow:
+    """Return the time assurance (时间安心) of a month: orders ready, ready on time, average lateness."""
+    from dealer.stores.services import visible_store_ids
+
+    start, end = _month_range(month)
+    rows = db.session.execute(sa.select(RepairOrder.ready_at, RepairOrder.promised_at).where(
+        RepairOrder.store_id.in_(visible_store_ids(actor)), RepairOrder.ready_at >= start,
+        RepairOrder.ready_at < end, RepairOrder.promised_at.is_not(None))).all()
+    late = [(ready - promised).total_seconds() / 60 for ready, promised in rows if ready > promised]
+    return TimeRow(ready=len(rows), on_time=len(rows) - len(late),
+                   average_late_minutes=sum(late) / len(late) if late else None)

@@ -1,0 +1,524 @@
+"""Repair orders: opening one, its jobs and lines, and the prices (the workflow is in workflow.py).
+
+The cost assurance (费用安心) lives here: lines of an approved job are frozen, and whatever changes an
+order re-prices it and checks that the owner's bill stays within what the owner approved.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
+
+from dealer.access import MANAGER, SERVICE_ADVISOR, Actor
+from dealer.customers.models import Vehicle
+from dealer.customers.services import _add_reading, get_vehicle
+from dealer.database import get_for_update
+from dealer.errors import DomainError, NotFound
+from dealer.extensions import db
+from dealer.parts.models import Part
+from dealer.repair import pricing
+from dealer.repair.models import (
+    APPROVED, CUSTOMER, ESTIMATED, IN_PROGRESS, JOB_APPROVED, JOB_DECLINED, JOB_ESTIMATE,
+    JOB_PENDING, INTERNAL, LABOR, LABOR_CATEGORIES, OPEN, ORDER_KINDS, PARTS, PAYERS, QUALITY_CHECK, LaborOperation, LaborRate,
+    OrderCounter, OrderEvent, RepairJob, RepairLine, RepairOrder, RepairSettings,
+)
+
+
+class RepairError(DomainError):
+    code = "repair.invalid"
+    status = 422
+
+
+class OrderLocked(DomainError):
+    code = "repair.order_locked"
+
+    def default_message(self):
+        return _l("This order can no longer be changed.")
+
+
+class JobLocked(DomainError):
+    code = "repair.job_locked"
+
+    def default_message(self):
+        return _l("The owner has approved this job: its lines are fixed. Add further work as a new job "
+                  "for the owner to approve.")
+
+
+class ApprovalWouldBeExceeded(DomainError):
+    """The owner's bill would exceed what the owner approved (费用安心)."""
+
+    code = "repair.approval_exceeded"
+
+
+class DiscountNeedsManager(DomainError):
+    code = "repair.discount_needs_manager"
+    status = 403
+
+
+# States in which jobs and lines may still be added (extra work after approval becomes pending).
+EDITABLE_STATES = (OPEN, ESTIMATED, APPROVED, IN_PROGRESS, QUALITY_CHECK)
+# Jobs whose lines count on the bill once approved, and on the estimate before.
+BILLED = (JOB_APPROVED,)
+QUOTED = (JOB_ESTIMATE, JOB_APPROVED)
+PROPOSED = (JOB_PENDING,)
+
+
+# -- settings and catalogue lookups ----------------------------------------------------------------
+
+def settings_for(store_id: int) -> RepairSettings:
+    """Return the store's repair settings (the defaults, unsaved, when it has none)."""
+    settings = db.session.get(RepairSettings, store_id)
+    if settings is None:
+        settings = RepairSettings(store_id=store_id)
+        for column in RepairSettings.__table__.columns:
+            if getattr(settings, column.key) is None and column.default is not None:
+                setattr(settings, column.key, column.default.arg)
+    return settings
+
+
+def labor_rate(store_id: int, category: str) -> int:
+    """Return the store's hourly rate in fen for a labor category. Raises RepairError when none is set."""
+    rate = db.session.get(LaborRate, (store_id, category))
+    if rate is None:
+        raise RepairError(_l("The store has no hourly rate for this labor category yet: a manager sets it "
+                             "under repair settings."), field="category")
+    return rate.rate_fen
+
+
+# -- loading and locking -------------------------------------------------------------------------
+
+def get_order(order_id: int, *, actor: Actor) -> RepairOrder:
+    """Return an order the actor may see. Raises NotFound."""
+    order = db.session.get(RepairOrder, order_id)
+    if order is None or (actor.store_id is not None and order.store_id != actor.store_id):
+        raise NotFound()
+    return order
+
+
+def lock_order(order_id: int, *, actor: Actor) -> RepairOrder:
+    """Return an order the actor may see, locked until the transaction ends. Raises NotFound.
+
+    Every change to an order, its jobs, lines, approvals and payments takes this lock first, so two
+    desks acting at once on one order are served one after the other.
+    """
+    get_order(order_id, actor=actor)
+    return get_for_update(RepairOrder, order_id)
+
+
+def _job(job_id: int, actor: Actor) -> RepairJob:
+    job = db.session.get(RepairJob, job_id)
+    if job is None or (actor.store_id is not None and job.store_id != actor.store_id):
+        raise NotFound()
+    return job
+
+
+def _line(line_id: int, actor: Actor) -> RepairLine:
+    line = db.session.get(RepairLine, line_id)
+    if line is None or (actor.store_id is not None and line.store_id != actor.store_id):
+        raise NotFound()
+    return line
+
+
+def require_state(order: RepairOrder, *states: str) -> None:
+    if order.state not in states:
+        raise OrderLocked()
+
+
+def record_event(order: RepairOrder, action: str, *, to_state: str, actor: Actor, now: datetime,
+                 note: str = "", from_state: str | None = None) -> OrderEvent:
+    event = OrderEvent(store_id=order.store_id, order_id=order.id, action=action,
+                       from_state=from_state if from_state is not None else order.state, to_state=to_state,
+                       note=note[:300], actor_id=actor.user_id, actor_name=actor.name, created_at=now)
+    db.session.add(event)
+    return event
+
+
+# -- pricing -------------------------------------------------------------------------------------
+
+def discounts_for(order: RepairOrder) -> tuple[pricing.MemberRates | None, dict[int, int]]:
+    """Return the owner's member rates and each line's best campaign rate (hooks: none yet).
+
+    The membership and campaign modules fill these in; the pricing function does not change.
+    """
+    return None, {}
+
+
+def _inputs(lines: list[RepairLine], campaign_bp: dict[int, int]) -> list[pricing.LineInput]:
+    return [pricing.LineInput(key=line.id, kind=line.kind, payer=line.payer, hours=line.hours or 0,
+                              rate_fen=line.rate_fen or 0, quantity=line.quantity or 0,
+                              unit_price_fen=line.unit_price_fen or 0, manual_discount_bp=line.manual_discount_bp,
+                              campaign_discount_bp=campaign_bp.get(line.id, 0)) for line in lines]
+
+
+def lines_of(order: RepairOrder, approvals: tuple[str, ...]) -> list[RepairLine]:
+    return [line for job in order.jobs if job.approval in approvals for line in job.lines]
+
+
+def price(order: RepairOrder, approvals: tuple[str, ...] = BILLED) -> pricing.OrderTotals:
+    """Price the lines of the order's jobs in `approvals` (default: what the owner will pay for)."""
+    member, campaign_bp = discounts_for(order)
+    vat = order.vat_rate_bp if order.vat_rate_bp is not None else settings_for(order.store_id).vat_rate_bp
+    return pricing.price_order(_inputs(lines_of(order, approvals), campaign_bp), vat_rate_bp=vat, member=member,
+                               points_fen=order.points_fen)
+
+
+def reprice(order: RepairOrder) -> pricing.OrderTotals:
+    """Store each line's amount and discount, and check the bill against the owner's approval.
+
+    Raises ApprovalWouldBeExceeded when the approved jobs would cost the owner more than approved.
+    """
+    db.session.flush()
+    everything = price(order, (JOB_ESTIMATE, JOB_APPROVED, JOB_PENDING, JOB_DECLINED))
+    for line in lines_of(order, (JOB_ESTIMATE, JOB_APPROVED, JOB_PENDING, JOB_DECLINED)):
+        priced = everything.line_by_key[line.id]
+        line.amount_fen, line.discount_fen, line.discount_source = (priced.amount_fen, priced.discount_fen,
+                                                                    priced.discount_source)
+    billed = price(order)
+    if order.state not in (OPEN, ESTIMATED) and billed.total_fen > order.approved_total_fen:
+        raise ApprovalWouldBeExceeded(_l(
+            "The owner approved %(approved)s yuan; this change would bill %(total)s yuan. Record the owner's "
+            "approval of the extra work first.", approved=_yuan(order.approved_total_fen),
+            total=_yuan(billed.total_fen)))
+    return billed
+
+
+def _yuan(fen: int) -> str:
+    from dealer.money import yuan
+
+    return yuan(fen)
+
+
+# -- opening an order ----------------------------------------------------------------------------
+
+@dataclass
+class OrderInput:
+    concerns: list[str]
+    promised_at: datetime | None
+    kind: str = "general_repair"
+    odometer_km: int | None = None
+    odometer_is_correction: bool = False
+    odometer_note: str = ""
+    fuel_eighths: int | None = None
+    damage_notes: str = ""
+    valuables: str = ""
+    notes: str = ""
+    advisor_id: int | None = None
+
+
+def _next_number(store_id: int, day: str) -> str:
+    """Give out the store's next order number for the day, atomically (RO-20261122-0042)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OrderCounter)
+    stmt = (insert.values(store_id=store_id, day=day, last=1)
+            .on_conflict_do_update(index_elements=["store_id", "day"], set_={"last": OrderCounter.last + 1})
+            .returning(OrderCounter.last))
+    last = db.session.execute(stmt).scalar_one()
+    return f"RO-{day}-{last:04d}"
+
+
+def open_order(vehicle_id: int, data: OrderInput, *, actor: Actor, now: datetime) -> RepairOrder:
+    """Open a repair order (接车) for a vehicle: each concern becomes a job; the odometer is recorded.
+
+    Raises NotFound, RepairError, OdometerWentBackwards.
+    """
+    vehicle = get_vehicle(vehicle_id, actor=actor)
+    db.session.refresh(vehicle, with_for_update=True)  # one odometer reading at a time per vehicle
+    concerns = [c.strip() for c in data.concerns if c and c.strip()]
+    if not concerns:
+        raise RepairError(_l("Write down at least one concern of the owner."), field="concerns")
+    if any(len(c) > 500 for c in concerns):
+        raise RepairError(_l("A concern may have at most 500 characters."), field="concerns")
+    if data.kind not in ORDER_KINDS:
+        raise RepairError(_l("Choose the kind of work."), field="kind")
+    if data.promised_at is None:
+        raise RepairError(_l("Promise the owner a time when the car will be ready."), field="promised_at")
+    if data.promised_at <= now:
+        raise RepairError(_l("The promised time must be in the future."), field="promised_at")
+    if data.fuel_eighths is not None and not 0 <= data.fuel_eighths <= 8:
+        raise RepairError(_l("Fuel level is between empty (0) and full (8)."), field="fuel_eighths")
+    store = vehicle.store
+    if data.odometer_km is not None:
+        _add_reading(vehicle, km=data.odometer_km, read_on=store.local_date(now),
+                     is_correction=data.odometer_is_correction, note=data.odometer_note, actor=actor, now=now)
+    advisor_id = data.advisor_id or (actor.user_id if SERVICE_ADVISOR in actor.roles else None) \
+        or vehicle.owner.advisor_id
+    order = RepairOrder(
+        store_id=vehicle.store_id, vehicle_id=vehicle.id, customer_id=vehicle.owner_id, advisor_id=advisor_id,
+        number=_next_number(vehicle.store_id, store.local_date(now).strftime("%Y%m%d")), kind=data.kind,
+        state=OPEN, odometer_km=data.odometer_km, fuel_eighths=data.fuel_eighths,
+        damage_notes=data.damage_notes.strip(), valuables=data.valuables.strip()[:200], notes=data.notes.strip(),
+        promised_at=data.promised_at, opened_at=now, approved_total_fen=0, points_fen=0)
+    db.session.add(order)
+    db.session.flush()
+    for position, concern in enumerate(concerns, start=1):
+        db.session.add(RepairJob(store_id=order.store_id, order_id=order.id, vehicle_id=vehicle.id,
+                                 position=position, concern=concern, approval=JOB_ESTIMATE))
+    record_event(order, "open", from_state="", to_state=OPEN, actor=actor, now=now)
+    db.session.commit()
+    return order
+
+
+def update_order(order_id: int, *, promised_at: datetime | None, notes: str, actor: Actor,
+                 now: datetime) -> RepairOrder:
+    """Change the promised time or the notes of an order that is not ready yet. Raises OrderLocked."""
+    order = lock_order(order_id, actor=actor)
+    require_state(order, *EDITABLE_STATES)
+    if promised_at is None:
+        raise RepairError(_l("Promise the owner a time when the car will be ready."), field="promised_at")
+    if promised_at != order.promised_at:
+        record_event(order, "promise_changed", to_state=order.state, actor=actor, now=now,
+                     note=f"{order.promised_at.isoformat() if order.promised_at else ''} -> {promised_at.isoformat()}")
+        order.promised_at = promised_at
+    order.notes = notes.strip()
+    db.session.commit()
+    return order
+
+
+# -- jobs ----------------------------------------------------------------------------------------
+
+def add_job(order_id: int, *, concern: str, actor: Actor, now: datetime, finding: bool = False) -> RepairJob:
+    """Add a job. Before approval it joins the estimate; after, it is extra work (增项) the owner must approve.
+
+    `finding`: reported by a technician during the repair. Raises OrderLocked, RepairError.
+    """
+    order = lock_order(order_id, actor=actor)
+    require_state(order, *EDITABLE_STATES)
+    concern = (concern or "").strip()
+    if not concern:
+        raise RepairError(_l("Describe the work."), field="concern")
+    if len(concern) > 500:
+        raise RepairError(_l("A concern may have at most 500 characters."), field="concern")
+    extra = order.state not in (OPEN, ESTIMATED)
+    job = RepairJob(store_id=order.store_id, order_id=order.id, vehicle_id=order.vehicle_id,
+                    position=max((j.position for j in order.jobs), default=0) + 1, concern=concern,
+                    approval=JOB_PENDING if extra else JOB_ESTIMATE, is_extra=extra or finding,
+                    reported_by_id=actor.user_id if finding else None)
+    db.session.add(job)
+    db.session.flush()
+    if extra:
+        record_event(order, "extra_work_reported" if finding else "extra_work_added", to_state=order.state,
+                     actor=actor, now=now, note=concern)
+    db.session.commit()
+    return job
+
+
+def _editable_job(job_id: int, actor: Actor) -> tuple[RepairOrder, RepairJob]:
+    job = _job(job_id, actor)
+    order = lock_order(job.order_id, actor=actor)
+    require_state(order, *EDITABLE_STATES)
+    if job.approval not in (JOB_ESTIMATE, JOB_PENDING):
+        raise JobLocked()
+    return order, job
+
+
+def remove_job(job_id: int, *, actor: Actor, now: datetime) -> None:
+    """Remove a job that the owner has not approved, with its lines. Raises JobLocked."""
+    order, job = _editable_job(job_id, actor)
+    if sum(1 for j in order.jobs if j.approval != JOB_DECLINED) <= 1 and job.approval == JOB_ESTIMATE:
+        raise RepairError(_l("An order keeps at least one job; cancel the order instead."))
+    order.jobs.remove(job)
+    db.session.flush()
+    reprice(order)
+    db.session.commit()
+
+
+# -- lines ---------------------------------------------------------------------------------------
+
+@dataclass
+class LineInput:
+    """A labor line (operation_id, or description + hours + category) or a parts line (part_id + quantity)."""
+
+    kind: str
+    payer: str = CUSTOMER
+    manual_discount_bp: int = 0
+    operation_id: int | None = None
+    description: str = ""
+    hours: int | None = None  # hundredths
+    category: str = ""
+    part_id: int | None = None
+    quantity: int | None = None  # thousandths
+    extra: dict = field(default_factory=dict)
+
+
+def _check_discount(line: RepairLine, basis_points: int, settings: RepairSettings, actor: Actor) -> None:
+    if not 0 <= basis_points <= 10_000:
+        raise RepairError(_l("A discount is between 0 and 100%."), field="manual_discount")
+    if basis_points and line.payer != CUSTOMER:
+        raise RepairError(_l("Only lines the owner pays get a discount."), field="manual_discount")
+    if basis_points > settings.manual_discount_limit_bp:
+        if MANAGER not in actor.roles:
+            raise DiscountNeedsManager(_l(
+                "A discount above %(limit)s%% needs a service manager's approval: ask a manager to enter it.",
+                limit=f"{settings.manual_discount_limit_bp / 100:g}"), field="manual_discount")
+        line.discount_approved_by_id = actor.user_id
+    elif basis_points == 0:
+        line.discount_approved_by_id = None
+    line.manual_discount_bp = basis_points
+
+
+def _fill_labor(line: RepairLine, data: LineInput, order: RepairOrder, vehicle: Vehicle) -> None:
+    if data.operation_id is not None:
+        operation = db.session.get(LaborOperation, data.operation_id)
+        if operation is None or operation.store_id != order.store_id or not operation.active:
+            raise RepairError(_l("Choose a labor operation of the store's catalogue."), field="operation_id")
+        line.labor_operation_id = operation.id
+        line.operation_code = operation.code
+        line.description = (data.description or operation.name).strip()[:200]
+        line.category = operation.category
+        line.hours = data.hours if data.hours is not None else operation.hours_for(vehicle.model_family)
+    else:
+        if not (data.description or "").strip():
+            raise RepairError(_l("Describe the labor or choose an operation."), field="description")
+        if data.category not in LABOR_CATEGORIES:
+            raise RepairError(_l("Choose a labor category."), field="category")
+        line.description = data.description.strip()[:200]
+        line.category = data.category
+        line.hours = data.hours
+    if line.hours is None or not 0 < line.hours <= 100_000:
+        raise RepairError(_l("Enter the hours, more than 0."), field="hours")
+    line.rate_fen = labor_rate(order.store_id, line.category)
+
+
+def _fill_parts(line: RepairLine, data: LineInput, order: RepairOrder) -> None:
+    part = db.session.get(Part, data.part_id) if data.part_id is not None else None
+    if part is None or part.store_id != order.store_id or not part.active:
+        raise RepairError(_l("Choose a part of the store's catalogue."), field="part_id")
+    if data.quantity is None or not 0 < data.quantity <= 10_000_000:
+        raise RepairError(_l("Enter a quantity of more than 0."), field="quantity")
+    line.part_id = part.id
+    line.part_number = part.part_number
+    line.description = (data.description or part.name).strip()[:200]
+    line.unit = part.unit
+    line.quantity = data.quantity
+    line.unit_price_fen = part.price_fen
+    line.genuine = part.genuine
+
+
+def add_line(job_id: int, data: LineInput, *, actor: Actor, now: datetime) -> RepairLine:
+    """Add a labor or parts line to a job the owner has not approved yet, and re-price the order.
+
+    Raises JobLocked, RepairError, DiscountNeedsManager.
+    """
+    order, job = _editable_job(job_id, actor)
+    if data.kind not in (LABOR, PARTS):
+        raise RepairError(_l("Choose labor or parts."), field="kind")
+    if data.payer not in PAYERS:
+        raise RepairError(_l("Choose who pays."), field="payer")
+    line = RepairLine(store_id=order.store_id, order_id=order.id, kind=data.kind, payer=data.payer,
+                      created_at=now, description="", manual_discount_bp=0)
+    vehicle = db.session.get(Vehicle, order.vehicle_id)
+    if data.kind == LABOR:
+        _fill_labor(line, data, order, vehicle)
+    else:
+        _fill_parts(line, data, order)
+    if job.under_warranty:
+        line.payer = INTERNAL  # a comeback under the repair warranty costs the owner nothing
+    _check_discount(line, data.manual_discount_bp, settings_for(order.store_id), actor)
+    job.lines.append(line)
+    db.session.flush()
+    if line.kind == LABOR:
+        from dealer.repair.quality import propose_comeback
+
+        propose_comeback(job, line, order, now=now)
+    reprice(order)
+    db.session.commit()
+    return line
+
+
+def update_line(line_id: int, *, hours: int | None = None, quantity: int | None = None, payer: str | None = None,
+                manual_discount_bp: int | None = None, actor: Actor, now: datetime) -> RepairLine:
+    """Change a line of a job the owner has not approved yet. Raises JobLocked, RepairError."""
+    line = _line(line_id, actor)
+    order, job = _editable_job(line.job_id, actor)
+    if payer is not None:
+        if payer not in PAYERS:
+            raise RepairError(_l("Choose who pays."), field="payer")
+        line.payer = payer
+    if hours is not None and line.kind == LABOR:
+        if not 0 < hours <= 100_000:
+            raise RepairError(_l("Enter the hours, more than 0."), field="hours")
+        line.hours = hours
+    if quantity is not None and line.kind == PARTS:
+        if not 0 < quantity <= 10_000_000:
+            raise RepairError(_l("Enter a quantity of more than 0."), field="quantity")
+        line.quantity = quantity
+    _check_discount(line, line.manual_discount_bp if manual_discount_bp is None else manual_discount_bp,
+                    settings_for(order.store_id), actor)
+    reprice(order)
+    db.session.commit()
+    return line
+
+
+def remove_line(line_id: int, *, actor: Actor, now: datetime) -> None:
+    """Remove a line of a job the owner has not approved yet. Raises JobLocked."""
+    line = _line(line_id, actor)
+    order, job = _editable_job(line.job_id, actor)
+    if line.issued:
+        raise RepairError(_l("Parts were already issued for this line: return them to stock first."))
+    job.lines.remove(line)
+    reprice(order)
+    db.session.commit()
+
+
+# -- lists ---------------------------------------------------------------------------------------
+
+@dataclass
+class OrderFilter:
+    states: tuple[str, ...] = ()
+    advisor_id: int | None = None
+    vehicle_id: int | None = None
+    customer_id: int | None = None
+    opened_from: datetime | None = None
+    opened_until: datetime | None = None
+
+
+def list_orders(*, actor: Actor, filters: OrderFilter, page: int = 1, per_page: int = 50):
+    """Return a page of the orders the actor may see, newest first."""
+    from dealer.stores.services import visible_store_ids
+
+    stmt = sa.select(RepairOrder).where(RepairOrder.store_id.in_(visible_store_ids(actor)))
+    if filters.states:
+        stmt = stmt.where(RepairOrder.state.in_(filters.states))
+    if filters.advisor_id:
+        stmt = stmt.where(RepairOrder.advisor_id == filters.advisor_id)
+    if filters.vehicle_id:
+        stmt = stmt.where(RepairOrder.vehicle_id == filters.vehicle_id)
+    if filters.customer_id:
+        stmt = stmt.where(RepairOrder.customer_id == filters.customer_id)
+    if filters.opened_from:
+        stmt = stmt.where(RepairOrder.opened_at >= filters.opened_from)
+    if filters.opened_until:
+        stmt = stmt.where(RepairOrder.opened_at < filters.opened_until)
+    stmt = stmt.order_by(RepairOrder.opened_at.desc(), RepairOrder.id.desc())
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def workshop_board(*, actor: Actor, now: datetime) -> list[RepairOrder]:
+    """Every open order by state with its promise; the view highlights late ones (promised_at < now)."""
+    from dealer.repair.models import READY
+    from dealer.stores.services import visible_store_ids
+
+    stmt = (sa.select(RepairOrder)
+            .where(RepairOrder.store_id.in_(visible_store_ids(actor)),
+                   RepairOrder.state.in_((OPEN, ESTIMATED, APPROVED, IN_PROGRESS, QUALITY_CHECK, READY)))
+            .order_by(RepairOrder.promised_at))
+    return list(db.session.scalars(stmt))
+
+
+def vehicle_history(vehicle_id: int, *, actor: Actor, limit: int = 20) -> list[RepairOrder]:
+    """Return the vehicle's latest orders (the customer file and the front desk show them)."""
+    vehicle = get_vehicle(vehicle_id, actor=actor)
+    stmt = (sa.select(RepairOrder).where(RepairOrder.store_id == vehicle.store_id,
+                                         RepairOrder.vehicle_id == vehicle.id)
+            .order_by(RepairOrder.opened_at.desc()).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+def overdue(order: RepairOrder, now: datetime) -> bool:
+    """Tell whether an order is late against its promise (ready after, or not ready by, the promised time)."""
+    if order.promised_at is None:
+        return False
+    return (order.ready_at or now) > order.promised_at
