@@ -14,7 +14,7 @@ from dealer.errors import DomainError
 from dealer.extensions import db
 from dealer.repair.models import (
     COMEBACK_CONFIRMED, COMEBACK_DISMISSED, COMEBACK_PROPOSED, DELIVERED, INTERNAL, JOB_APPROVED, LABOR, PARTS,
-    SETTLED, WARRANTY_PAYER, JobAssignment, RepairJob, RepairLine, RepairOrder,
+    READY, SETTLED, WARRANTY_PAYER, JobAssignment, RepairJob, RepairLine, RepairOrder,
 )
 from dealer.repair.services import EDITABLE_STATES, _job, lock_order, record_event, reprice, settings_for
 
@@ -86,7 +86,7 @@ def confirm_comeback(job_id: int, *, earlier_job_id: int | None = None, actor: A
     """
     job = _job(job_id, actor)
     order = lock_order(job.order_id, actor=actor)
-    if order.state not in EDITABLE_STATES:
+    if order.state not in EDITABLE_STATES + (READY,):  # it only lowers the bill: allowed until settlement
         raise ComebackError(_l("This order can no longer be changed."))
     target_id = earlier_job_id or job.comeback_of_id
     if target_id is None:
@@ -176,9 +176,8 @@ def quality_figures(*, actor: Actor, month: date) -> dict[str, list[QualityRow]]
     by_advisor = list(db.session.execute(order_rows))
     total = QualityRow("store", None, sum(r[1] for r in by_advisor), sum(r[2] or 0 for r in by_advisor),
                        sum(r[3] or 0 for r in by_advisor))
-    names = dict(db.session.execute(sa.select(User.id, User.full_name)))
-    advisors = [QualityRow(names.get(uid, "-") if uid else "-", uid, n, back or 0, cb or 0)
-                for uid, n, back, cb in by_advisor]
+    names = _names(uid for uid, *_ in by_advisor)
+    advisors = [QualityRow(names.get(uid, "-"), uid, n, back or 0, cb or 0) for uid, n, back, cb in by_advisor]
     job_came_back = sa.exists().where(later.comeback_state == COMEBACK_CONFIRMED, later.comeback_of_id == RepairJob.id)
     job_is_comeback = RepairJob.comeback_state == COMEBACK_CONFIRMED
     tech_rows = db.session.execute(
@@ -189,9 +188,18 @@ def quality_figures(*, actor: Actor, month: date) -> dict[str, list[QualityRow]]
         .join(RepairOrder, RepairOrder.id == RepairJob.order_id)
         .where(finished, RepairJob.approval == JOB_APPROVED)
         .group_by(JobAssignment.technician_id))
+    tech_rows = tech_rows.all()
+    names = _names(uid for uid, *_ in tech_rows)
     technicians = [QualityRow(names.get(uid, "-"), uid, n, back or 0, cb or 0) for uid, n, back, cb in tech_rows]
     return {"store": [total], "advisors": sorted(advisors, key=lambda r: r.key),
             "technicians": sorted(technicians, key=lambda r: r.key)}
+
+
+def _names(user_ids) -> dict[int, str]:
+    ids = {uid for uid in user_ids if uid is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
 
 
 @dataclass

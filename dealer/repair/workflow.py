@@ -159,10 +159,10 @@ def _record_approval(order: RepairOrder, subject: str, jobs: list[RepairJob], da
 def submit_estimate(order_id: int, *, actor: Actor, now: datetime) -> RepairOrder:
     """Present the estimate to the owner (open -> estimated). Raises IllegalTransition, WorkflowError."""
     order = lock_order(order_id, actor=actor)
+    transition(order, "submit_estimate", actor=actor, now=now)
     if not any(job.lines for job in order.jobs if job.approval == JOB_ESTIMATE):
         raise WorkflowError(_l("Add labor or parts to a job before presenting the estimate."))
     reprice(order)
-    transition(order, "submit_estimate", actor=actor, now=now)
     db.session.commit()
     return order
 
