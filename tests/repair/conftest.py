@@ -87,9 +87,9 @@ def by_phone(**extra) -> ApprovalInput:
     return ApprovalInput(method="phone", approver_name="张伟", phone="13812345678", **extra)
 
 
-def approved_order(shop: Shop, now=NOW):
+def approved_order(shop: Shop, now=NOW, **order_fields):
     """An order with one job (oil service labor + 4.5 l oil) that the owner approved by phone."""
-    order = open_order(shop, "做保养", now=now)
+    order = open_order(shop, "做保养", now=now, **order_fields)
     job = order.jobs[0]
     add_labor(shop, job, now=now)
     add_part(shop, job, now=now)
@@ -98,11 +98,11 @@ def approved_order(shop: Shop, now=NOW):
     return order
 
 
-def finished_order(shop: Shop, now=NOW):
+def finished_order(shop: Shop, now=NOW, **order_fields):
     """An approved order taken through the workshop, parts issued, and QC passed: ready to settle."""
     from dealer.parts import services as parts
 
-    order = approved_order(shop, now=now)
+    order = approved_order(shop, now=now, **order_fields)
     job = order.jobs[0]
     workflow.assign_job(job.id, [shop.technician_user.id], actor=shop.advisor, now=now)
     workflow.dispatch(order.id, actor=shop.advisor, now=now)

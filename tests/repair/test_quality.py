@@ -15,8 +15,8 @@ from tests.repair.conftest import add_labor, finished_order, open_order, pay
 MONTH = date(2026, 11, 1)
 
 
-def delivered(shop, now=NOW):
-    order = finished_order(shop, now=now)
+def delivered(shop, now=NOW, **order_fields):
+    order = finished_order(shop, now=now, **order_fields)
     workflow.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=now)
     workflow.deliver(order.id, actor=shop.advisor, now=now)
     return order
@@ -56,9 +56,7 @@ def test_a_confirmed_comeback_under_warranty_costs_the_owner_nothing(shop):
 
 
 def test_a_comeback_past_the_warranty_km_is_billed(shop):
-    first = delivered(shop)
-    first.odometer_km = 30_000
-    db.session.commit()
+    delivered(shop, odometer_km=30_000)
     now = NOW + timedelta(days=20)
     order = open_order(shop, "机油渗漏", now=now, odometer_km=35_500)
     add_labor(shop, order.jobs[0], now=now)

@@ -320,3 +320,21 @@ def test_extra_work_approved_during_quality_check_goes_back_to_the_workshop(shop
 def test_jobs_done_are_counted_done(shop):
     order = finished_order(shop)
     assert order.jobs[0].work == WORK_DONE and order.jobs[0].done_at == NOW
+
+
+def test_the_database_guard_refuses_any_change_to_a_settled_order(shop):
+    """Even code that bypasses the services cannot change a settled order, its lines or payments."""
+    order = finished_order(shop)
+    workflow.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW)
+    order = db.session.get(RepairOrder, order.id)
+    for change in (lambda: setattr(order, "customer_total_fen", 1),
+                   lambda: setattr(order.jobs[0].lines[0], "hours", 1),
+                   lambda: setattr(order.payments[0], "amount_fen", 1),
+                   lambda: db.session.delete(order.payments[0])):
+        change()
+        with pytest.raises(OrderLocked):
+            db.session.flush()
+        db.session.rollback()
+        order = db.session.get(RepairOrder, order.id)
+    workflow.deliver(order.id, actor=shop.advisor, now=NOW)  # handing the car over is still allowed
+    assert order.state == DELIVERED
