@@ -40,6 +40,11 @@ class Shop:
 
 @pytest.fixture()
 def shop(db_session, store, staff) -> Shop:
+    return build_shop(store, staff)
+
+
+def build_shop(store, staff) -> Shop:
+    """Labor rates, two operations, three parts in stock and a car for `store`; `staff` by role (flushed)."""
     for category in LABOR_CATEGORIES:
         db.session.add(LaborRate(store_id=store.id, category=category, rate_fen=12000))
     oil_service = LaborOperation(store_id=store.id, code="MAINT-OIL", name="更换机油机滤", category="maintenance",
@@ -122,5 +127,5 @@ def pay(order, *amounts_and_methods) -> list[PaymentInput]:
             for amount, method in amounts_and_methods]
 
 
-__all__ = ["Shop", "shop", "open_order", "add_labor", "add_part", "by_phone", "approved_order", "finished_order",
+__all__ = ["Shop", "shop", "build_shop", "open_order", "add_labor", "add_part", "by_phone", "approved_order", "finished_order",
            "pay", "PROMISE", "TINY_PNG", "UserFactory"]
