@@ -29,11 +29,16 @@ setup: $(VENV)/.installed assets translations
 setup-test: $(VENV)/.installed-test assets translations
 
 # Front-end libraries from the npm registry (package-lock.json), copied into the static folder.
-assets: static/vendor/htmx/htmx.min.js
+assets: static/vendor/htmx/htmx.min.js static/vendor/signature_pad/signature_pad.umd.min.js
 static/vendor/htmx/htmx.min.js: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p static/vendor/htmx
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	touch $@
+# The owner signs the estimate on the advisor's screen (a canvas).
+static/vendor/signature_pad/signature_pad.umd.min.js: static/vendor/htmx/htmx.min.js
+	mkdir -p static/vendor/signature_pad
+	cp node_modules/signature_pad/dist/signature_pad.umd.min.js static/vendor/signature_pad/
 	touch $@
 
 # The package runs from this folder (no install step): `flask --app dealer`, `gunicorn wsgi:app`, pytest.
@@ -62,6 +67,18 @@ demo:
 # The scheduler runs in the server (sender every 15 s, reminder scan at 02:00); SMS go to instance/sms-outbox.jsonl.
 serve:
 	DEALER_SCHEDULER=1 $(FLASK) run --host $(HOST) --port $(PORT)
+
+# Benchmarks at dealer-group scale: the front-desk search (scripts/bench_search.py) and the nightly reminder
+# scan (scripts/bench_reminder_scan.py: full scan, second scan, night after night to the 1st of a month).
+# Needs DATABASE_URL, a database of its own (PostgreSQL, as in production): the scripts migrate it and seed
+# BENCH_VEHICLES demo vehicles the first time (a million: about 20 minutes). BENCH_ARGS goes to the scan's
+# script, e.g. BENCH_ARGS="--day 2026-11-30" when the data was seeded on another day.
+#   make bench DATABASE_URL=postgresql://postgres@127.0.0.1:5432/dealer_bench
+BENCH_VEHICLES ?= 1000000
+bench: $(VENV)/.installed
+	@test -n "$(DATABASE_URL)" || { echo "make bench needs DATABASE_URL (a database of its own)" >&2; exit 2; }
+	DATABASE_URL="$(DATABASE_URL)" $(BIN)/python scripts/bench_search.py --vehicles $(BENCH_VEHICLES)
+	DATABASE_URL="$(DATABASE_URL)" $(BIN)/python scripts/bench_reminder_scan.py --vehicles $(BENCH_VEHICLES) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance

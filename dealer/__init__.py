@@ -63,12 +63,19 @@ def _start_scheduler(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from functools import partial
+
     from flask_babel import get_locale
 
+    from dealer import money
     from dealer.access import ROLE_LABELS
     from dealer.customers.validators import mask_phone
 
     app.add_template_filter(mask_phone, "mask_phone")
+    app.add_template_filter(money.yuan, "yuan")  # integer fen -> '1,234.56'
+    app.add_template_filter(partial(money.scaled, scale=money.QUANTITY_SCALE), "qty")  # thousandths -> '4.5'
+    app.add_template_filter(partial(money.scaled, scale=money.HOURS_SCALE), "hours")  # hundredths -> '1.5'
+    app.add_template_filter(partial(money.scaled, scale=100), "percent")  # basis points -> '12.5'
 
     def has_role(*roles: str) -> bool:
         from flask_login import current_user
@@ -157,20 +164,24 @@ def _configure_sqlite(engine) -> None:
 def _register_blueprints(app: Flask) -> None:
     import importlib
 
-    from dealer import audit, auth, customers, reminders, sms, stores
+    from dealer import audit, auth, customers, parts, reminders, repair, sms, stores
     from dealer.auth.api import blp as auth_api
     from dealer.customers.api import customers_blp, vehicles_blp
     from dealer.reminders.api import blp as reminders_api
     from dealer.parts import models as _parts_models  # noqa: F401  (their tables are in the schema)
+    from dealer.parts.api import blp as parts_api
     from dealer.repair import models as _repair_models  # noqa: F401
+    from dealer.repair.api import operations_blp as labor_operations_api
+    from dealer.repair.api import orders_blp as repair_orders_api
     from dealer.scheduler import models as _scheduler_models  # noqa: F401
     from dealer.sms.api import blp as sms_api
 
-    for module in (auth, stores, customers, audit, sms, reminders):
+    for module in (auth, stores, customers, audit, sms, reminders, parts, repair):
         importlib.import_module(module.__name__ + ".views")  # the routes attach themselves to module.bp
         app.register_blueprint(module.bp)
     api = Api(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
-    for blueprint in (auth_api, customers_blp, vehicles_blp, sms_api, reminders_api):
+    for blueprint in (auth_api, customers_blp, vehicles_blp, sms_api, reminders_api, parts_api, repair_orders_api,
+                      labor_operations_api):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

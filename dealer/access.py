@@ -49,6 +49,10 @@ CUSTOMER_READERS = frozenset({MANAGER, SERVICE_ADVISOR, TECHNICIAN, CASHIER, RES
 CUSTOMER_WRITERS = frozenset({MANAGER, SERVICE_ADVISOR})
 # Roles that must call customers, and so see phone numbers whole on the detail page.
 PHONE_CALLERS = frozenset({MANAGER, SERVICE_ADVISOR, RESCUE_DISPATCHER, CS_SUPERVISOR})
+# The parts catalogue and stock: the parts clerk and the manager keep them; front desk, workshop and
+# cashier read the catalogue.
+PARTS_WRITERS = frozenset({MANAGER, PARTS_CLERK})
+PARTS_READERS = PARTS_WRITERS | {SERVICE_ADVISOR, TECHNICIAN, CASHIER}
 
 PUBLIC = "public"
 _ATTRIBUTE = "__dealer_access__"

@@ -65,6 +65,7 @@ def load_config(app, overrides: dict | None = None) -> None:
         LOGIN_RATE_LIMIT=env.get("DEALER_LOGIN_RATE_LIMIT", "10 per 5 minutes"),
         UPLOAD_FOLDER=env.get("DEALER_UPLOAD_FOLDER") or str(Path(instance) / "uploads"),
         MAX_CONTENT_LENGTH=int(env.get("DEALER_MAX_UPLOAD_BYTES", 16 * 1024 * 1024)),
+        INSPECTION_PHOTO_MAX_BYTES=int(env.get("DEALER_MAX_PHOTO_BYTES", 5 * 1024 * 1024)),
         API_TITLE="Dealer service center API",
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",

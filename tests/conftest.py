@@ -21,7 +21,7 @@ from tests.isolation import isolated_client
 from tests.pgcluster import PostgresCluster, find_bindir
 
 REQUIRE_ALL = os.environ.get("DEALER_REQUIRE_ALL") == "1"
-pytest_plugins = ["tests.sms.standin"]  # the SMS provider stand-in (fixture sms_standin)
+pytest_plugins = ["tests.sms.standin", "tests.concurrency"]  # the SMS stand-in (sms_standin), shared_db
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -30,6 +30,21 @@ def missing(what: str) -> None:
     if REQUIRE_ALL:
         pytest.fail(f"{what} is required (DEALER_REQUIRE_ALL=1) but missing", pytrace=False)
     pytest.skip(f"{what} missing")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run PostgreSQL-only tests (concurrency: row locks, parallel connections) on PostgreSQL only.
+
+    Their SQLite variants are deselected rather than skipped, so a green run has nothing skipped.
+    """
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_sqlite = callspec is not None and callspec.params.get("backend") == "sqlite"
+        (drop if on_sqlite and item.get_closest_marker("postgres_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")

@@ -91,3 +91,66 @@ class StationFactory(Base):
     store = factory.SubFactory(StoreFactory)
     name = factory.Sequence(lambda n: f"二级维修站{n}")
     capabilities = ["towing"]
+
+
+# -- parts and repair orders (the parts module's tests build orders directly) ------------------------
+from dealer.parts.models import Part  # noqa: E402
+from dealer.repair.models import RepairJob, RepairLine, RepairOrder  # noqa: E402
+
+
+class PartFactory(Base):
+    class Meta:
+        model = Part
+        exclude = ("store",)
+
+    store = factory.SubFactory(StoreFactory)
+    store_id = factory.SelfAttribute("store.id")
+    part_number = factory.Sequence(lambda n: f"06J115{n:04d}")
+    name = factory.Sequence(lambda n: f"机油滤清器{n}")
+    unit = "个"
+    price_fen = 8800
+    cost_fen = 5200
+    genuine = True
+    on_hand = 0
+    reserved = 0
+    reorder_level = 0
+
+
+class RepairOrderFactory(Base):
+    class Meta:
+        model = RepairOrder
+
+    store = factory.SubFactory(StoreFactory)
+    vehicle = factory.SubFactory(VehicleFactory, owner__store=factory.SelfAttribute("...store"))
+    customer = factory.SelfAttribute("vehicle.owner")
+    number = factory.Sequence(lambda n: f"RO-20261123-{n:04d}")
+    state = "approved"
+
+
+class RepairJobFactory(Base):
+    class Meta:
+        model = RepairJob
+
+    order = factory.SubFactory(RepairOrderFactory)
+    store_id = factory.SelfAttribute("order.store_id")
+    vehicle_id = factory.SelfAttribute("order.vehicle_id")
+    concern = "更换机油机滤"
+    approval = "approved"
+
+
+class RepairLineFactory(Base):
+    """A parts line (kind 'parts') of one unit by default; pass part= and job= from the same store."""
+
+    class Meta:
+        model = RepairLine
+
+    job = factory.SubFactory(RepairJobFactory)
+    store_id = factory.SelfAttribute("job.store_id")
+    order_id = factory.SelfAttribute("job.order_id")
+    kind = "parts"
+    part = factory.SubFactory(PartFactory, store=factory.SelfAttribute("..job.order.store"))
+    part_number = factory.LazyAttribute(lambda o: o.part.part_number if o.part else "")
+    description = factory.LazyAttribute(lambda o: o.part.name if o.part else "更换机油")
+    unit = factory.LazyAttribute(lambda o: o.part.unit if o.part else "")
+    unit_price_fen = factory.LazyAttribute(lambda o: o.part.price_fen if o.part else None)
+    quantity = 1000

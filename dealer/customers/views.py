@@ -81,7 +81,11 @@ def new_customer():
 def show_customer(customer_id):
     actor = current_actor()
     customer = services.get_customer(customer_id, actor=actor)
+    from dealer.repair.services import customer_visits
+    from dealer.repair.workflow import STATE_LABELS
+
     return render_template("customers/show.html", customer=customer, show_phone=actor.has_any(PHONE_CALLERS),
+                           visits=customer_visits(customer.id, actor=actor), repair_states=STATE_LABELS,
                            can_edit=actor.has_any(CUSTOMER_WRITERS), delete_form=ConfirmForm(),
                            use_labels=USE_LABELS, messages=customer_messages(customer.id),
                            sms_states=SMS_STATE_LABELS, sms_kinds=SMS_KINDS, opt_out_form=OptOutForm())

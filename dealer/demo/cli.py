@@ -66,6 +66,7 @@ def seed_demo_command(vehicles: int, seed: int):
     to_add = max(0, vehicles - existing)
     if to_add:
         _customers_and_vehicles(stores, to_add, rng, fake)
+    _service_center(stores, rng)
     click.echo(f"Demo data ready: {len(stores)} stores, "
                f"{db.session.scalar(sa.select(sa.func.count()).select_from(Vehicle))} vehicles.")
     click.echo(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
@@ -184,6 +185,18 @@ def _customers_and_vehicles(stores: list[Store], count: int, rng: random.Random,
             done += size
             bar.update(size)
     _reset_sequences()
+
+
+def _service_center(stores: list[Store], rng: random.Random) -> None:
+    """Labor rates, labor catalogue, parts in stock, the inspection checklist and a few orders per store."""
+    from dealer.demo import repair
+
+    now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    for store in stores:
+        added = repair.seed_catalogue(store, now=now)
+        orders = repair.seed_orders(store, now=now, rng=rng)
+        click.echo(f"{store.code}: {added['operations']} labor operations, {added['parts']} parts and "
+                   f"{orders} repair orders added.")
 
 
 def _reset_sequences() -> None:

@@ -150,3 +150,14 @@ def price_order(lines: list[LineInput] | tuple[LineInput, ...], *, vat_rate_bp: 
     return OrderTotals(lines=priced, by_payer=by_payer, labor_fen=labor, parts_fen=parts, points_fen=points,
                        total_fen=total, net_fen=net, vat_fen=vat, vat_rate_bp=vat_rate_bp,
                        line_by_key={line.key: line for line in priced})
+
+
+def negate(totals: OrderTotals) -> OrderTotals:
+    """Return the totals of a reversing order (红冲): every figure of `totals` with its sign turned."""
+    lines = tuple(PricedLine(line.key, line.kind, line.payer, -line.amount_fen, -line.discount_fen,
+                             line.discount_source) for line in totals.lines)
+    return OrderTotals(lines=lines, by_payer={payer: PayerTotal(-t.amount_fen, -t.discount_fen)
+                                              for payer, t in totals.by_payer.items()},
+                       labor_fen=-totals.labor_fen, parts_fen=-totals.parts_fen, points_fen=-totals.points_fen,
+                       total_fen=-totals.total_fen, net_fen=-totals.net_fen, vat_fen=-totals.vat_fen,
+                       vat_rate_bp=totals.vat_rate_bp, line_by_key={line.key: line for line in lines})

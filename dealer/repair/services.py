@@ -158,7 +158,12 @@ def lines_of(order: RepairOrder, approvals: tuple[str, ...]) -> list[RepairLine]
 
 
 def price(order: RepairOrder, approvals: tuple[str, ...] = BILLED) -> pricing.OrderTotals:
-    """Price the lines of the order's jobs in `approvals` (default: what the owner will pay for)."""
+    """Price the lines of the order's jobs in `approvals` (default: what the owner will pay for).
+
+    A reversing order (红冲) is priced as the negative of the order it reverses.
+    """
+    if order.is_reversal:
+        return pricing.negate(price(order.reversal_of, approvals))
     member, campaign_bp = discounts_for(order)
     vat = order.vat_rate_bp if order.vat_rate_bp is not None else settings_for(order.store_id).vat_rate_bp
     return pricing.price_order(_inputs(lines_of(order, approvals), campaign_bp), vat_rate_bp=vat, member=member,
@@ -243,6 +248,11 @@ def open_order(vehicle_id: int, data: OrderInput, *, actor: Actor, now: datetime
     if data.odometer_km is not None:
         _add_reading(vehicle, km=data.odometer_km, read_on=store.local_date(now),
                      is_correction=data.odometer_is_correction, note=data.odometer_note, actor=actor, now=now)
+    if data.advisor_id is not None:
+        from dealer.customers.services import store_advisors
+
+        if data.advisor_id not in {user.id for user in store_advisors(vehicle.store_id)}:
+            raise RepairError(_l("Choose a service advisor of this store."), field="advisor_id")
     advisor_id = data.advisor_id or (actor.user_id if SERVICE_ADVISOR in actor.roles else None) \
         or vehicle.owner.advisor_id
     order = RepairOrder(
@@ -268,6 +278,8 @@ def update_order(order_id: int, *, promised_at: datetime | None, notes: str, act
     require_state(order, *EDITABLE_STATES)
     if promised_at is None:
         raise RepairError(_l("Promise the owner a time when the car will be ready."), field="promised_at")
+    if promised_at != order.promised_at and promised_at <= now:
+        raise RepairError(_l("The promised time must be in the future."), field="promised_at")
     if promised_at != order.promised_at:
         record_event(order, "promise_changed", to_state=order.state, actor=actor, now=now,
                      note=f"{order.promised_at.isoformat() if order.promised_at else ''} -> {promised_at.isoformat()}")
@@ -291,17 +303,28 @@ def add_job(order_id: int, *, concern: str, actor: Actor, now: datetime, finding
         raise RepairError(_l("Describe the work."), field="concern")
     if len(concern) > 500:
         raise RepairError(_l("A concern may have at most 500 characters."), field="concern")
+    job = new_job(order, concern, reported_by_id=actor.user_id if finding else None, actor=actor, now=now)
+    db.session.commit()
+    return job
+
+
+def new_job(order: RepairOrder, concern: str, *, reported_by_id: int | None, actor: Actor, now: datetime,
+            **fields) -> RepairJob:
+    """Add a job to a locked order (never commits): on the estimate before approval, pending extra work after.
+
+    `reported_by_id`: the technician who found it during the repair. For services of this module that
+    commit with their own change (a finding of the multi-point inspection).
+    """
     extra = order.state not in (OPEN, ESTIMATED)
     job = RepairJob(store_id=order.store_id, order_id=order.id, vehicle_id=order.vehicle_id,
                     position=max((j.position for j in order.jobs), default=0) + 1, concern=concern,
-                    approval=JOB_PENDING if extra else JOB_ESTIMATE, is_extra=extra or finding,
-                    reported_by_id=actor.user_id if finding else None)
+                    approval=JOB_PENDING if extra else JOB_ESTIMATE, is_extra=extra or reported_by_id is not None,
+                    reported_by_id=reported_by_id, **fields)
     db.session.add(job)
     db.session.flush()
     if extra:
-        record_event(order, "extra_work_reported" if finding else "extra_work_added", to_state=order.state,
+        record_event(order, "extra_work_reported" if reported_by_id else "extra_work_added", to_state=order.state,
                      actor=actor, now=now, note=concern)
-    db.session.commit()
     return job
 
 
@@ -433,7 +456,7 @@ def update_line(line_id: int, *, hours: int | None = None, quantity: int | None 
     """Change a line of a job the owner has not approved yet. Raises JobLocked, RepairError."""
     line = _line(line_id, actor)
     order, job = _editable_job(line.job_id, actor)
-    if payer is not None:
+    if payer is not None and not job.under_warranty:  # a warranty comeback's payers are fixed
         if payer not in PAYERS:
             raise RepairError(_l("Choose who pays."), field="payer")
         line.payer = payer
@@ -522,3 +545,34 @@ def overdue(order: RepairOrder, now: datetime) -> bool:
     if order.promised_at is None:
         return False
     return (order.ready_at or now) > order.promised_at
+
+
+@dataclass
+class CustomerVisits:
+    """A customer's repair history for the customer file (客户档案): visits, spend, latest orders."""
+
+    visits: int  # orders opened and not cancelled (reversing orders not counted)
+    spend_fen: int  # what the owner paid, reversals deducted
+    last_visit: datetime | None
+    orders: list[RepairOrder]
+
+
+def customer_visits(customer_id: int, *, actor: Actor, limit: int = 20) -> CustomerVisits:
+    """Return the customer's visits, spend and latest orders. Raises NotFound."""
+    from dealer.customers.services import get_customer
+    from dealer.repair.models import CANCELLED, DELIVERED, SETTLED
+
+    customer = get_customer(customer_id, actor=actor)
+    mine = sa.and_(RepairOrder.store_id == customer.store_id, RepairOrder.customer_id == customer.id)
+    visits, last_visit = db.session.execute(
+        sa.select(sa.func.count(RepairOrder.id), sa.func.max(RepairOrder.opened_at))
+        .where(mine, RepairOrder.state != CANCELLED, RepairOrder.reversal_of_id.is_(None))).one()
+    spend = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(RepairOrder.customer_total_fen), 0))
+                              .where(mine, RepairOrder.state.in_((SETTLED, DELIVERED))))
+    orders = list(db.session.scalars(sa.select(RepairOrder).where(mine)
+                                     .order_by(RepairOrder.opened_at.desc(), RepairOrder.id.desc()).limit(limit)))
+    if last_visit is not None and last_visit.tzinfo is None:  # SQLite's max() returns the raw value
+        from datetime import timezone
+
+        last_visit = last_visit.replace(tzinfo=timezone.utc)
+    return CustomerVisits(visits=visits, spend_fen=int(spend), last_visit=last_visit, orders=orders)

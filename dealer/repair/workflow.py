@@ -46,7 +46,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 
 STATE_LABELS = {
     OPEN: _l("Open"), ESTIMATED: _l("Estimated"), APPROVED: _l("Approved"), IN_PROGRESS: _l("In progress"),
-    QUALITY_CHECK: _l("Quality check"), READY: _l("Ready"), SETTLED: _l("Settled"), DELIVERED: _l("Delivered"),
+    QUALITY_CHECK: _l("Quality check"), READY: _l("Ready"), SETTLED: _l("Settled"), DELIVERED: _l("Handed over"),
     CANCELLED: _l("Cancelled"),
 }
 ACTION_LABELS = {
@@ -232,6 +232,8 @@ def approve_extra_work(order_id: int, job_ids: list[int], data: ApprovalInput, *
 def decline_extra_work(order_id: int, job_ids: list[int], *, reason: str, actor: Actor, now: datetime) -> None:
     """Record that the owner declined extra work: it is neither done nor billed. Raises WorkflowError."""
     order = lock_order(order_id, actor=actor)
+    if order.state not in (OPEN, ESTIMATED, APPROVED, IN_PROGRESS, QUALITY_CHECK):
+        raise IllegalTransition(_l("This order can no longer be changed."))
     jobs = _pending_jobs(order, job_ids)
     for job in jobs:
         job.approval = JOB_DECLINED
@@ -355,15 +357,15 @@ def request_quality_check(order_id: int, *, actor: Actor, now: datetime) -> Repa
     approved = [job for job in order.jobs if job.approval == JOB_APPROVED]
     if any(job.approval == JOB_PENDING for job in order.jobs):
         raise WorkflowError(_l("Extra work is waiting for the owner's answer: record the approval or the "
-                               "refusal first."))
+                               "refusal first."), field="extra_work")
     not_done = [job.concern for job in approved if job.work != WORK_DONE]
     if not_done:
-        raise WorkflowError(_l("These jobs are not done yet: %(jobs)s", jobs="; ".join(not_done)))
+        raise WorkflowError(_l("These jobs are not done yet: %(jobs)s", jobs="; ".join(not_done)), field="jobs")
     short = [line.description for job in approved for line in job.lines
              if line.kind == PARTS and line.issued != line.quantity]
     if short:
         raise WorkflowError(_l("Parts not yet issued by the parts counter (or not returned): %(parts)s",
-                               parts="; ".join(short)))
+                               parts="; ".join(short)), field="parts")
     for entry in db.session.scalars(sa.select(TimeEntry).where(
             TimeEntry.job_id.in_([job.id for job in approved]), TimeEntry.ended_at.is_(None))):
         entry.ended_at = now
@@ -387,6 +389,9 @@ def record_quality_check(order_id: int, data: QualityCheckInput, *, actor: Actor
     reason = data.reason.strip()
     if data.passed:
         transition(order, "pass_quality_check", actor=actor, now=now)
+        if any(job.approval == JOB_PENDING for job in order.jobs):
+            raise WorkflowError(_l("Extra work is waiting for the owner's answer: record the approval or the "
+                                   "refusal first."), field="extra_work")
         missing = [str(QC_ITEMS[code]) for code, ok in checklist.items() if not ok]
         if missing:
             raise WorkflowError(_l("A pass needs every item checked. Not checked: %(items)s",
@@ -472,6 +477,8 @@ def deliver(order_id: int, *, actor: Actor, now: datetime) -> RepairOrder:
     from dealer.reminders.services import mark_maintained
 
     order = lock_order(order_id, actor=actor)
+    if order.is_reversal:
+        raise IllegalTransition(_l("A reversing order has no car to hand over."))
     transition(order, "deliver", actor=actor, now=now)
     order.delivered_at = now
     if order.kind == MAINTENANCE and not order.is_reversal:

@@ -1,5 +1,4 @@
 """Two desks at once, on PostgreSQL: the database settles the race, each thread on its own connection."""
-import threading
 from datetime import timedelta
 
 import pytest
@@ -11,17 +10,11 @@ from dealer.customers.services import CustomerInput, VehicleInput
 from dealer.customers.validators import InvalidValue
 from dealer.extensions import db
 from tests.factories import StoreFactory, UserFactory
+from tests.concurrency import at_once
 from tests.helpers import NOW, actor
 
 pytestmark = pytest.mark.postgres_only
 
-
-@pytest.fixture()
-def shared_db(backend, request):
-    """committed_db, on PostgreSQL only (SQLite serialises writers; there is no race to settle)."""
-    if backend != "postgresql":
-        pytest.skip("row locks and concurrent connections need PostgreSQL")
-    return request.getfixturevalue("committed_db")
 
 
 @pytest.fixture()
@@ -32,34 +25,6 @@ def desks(shared_db):
     second = UserFactory(username="advisor-2", roles=["service_advisor"], store=store)
     db.session.commit()
     return store.id, actor(first), actor(second)
-
-
-def at_once(app, *calls):
-    """Run each call in its own thread, app context and connection, released together; return results.
-
-    A call's result is what it returns or the exception it raised.
-    """
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        # A request context, not only an app context: a DomainError's message is translated when raised.
-        with app.test_request_context():
-            try:
-                barrier.wait(timeout=10)
-                results[index] = call()
-            except Exception as error:  # noqa: BLE001  (the caller asserts on it)
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a desk is still waiting: deadlock?"
-    return results
 
 
 def count(model, *where) -> int:

@@ -11,20 +11,14 @@ from dealer.repair import services, workflow
 from dealer.repair.models import Payment, RepairOrder
 from dealer.repair.services import OrderInput
 from dealer.repair.workflow import IllegalTransition, PaymentInput
-from tests.customers.test_concurrency import at_once
 from dealer.access import ROLES
 from tests.factories import StoreFactory, UserFactory, VehicleFactory
+from tests.concurrency import at_once
 from tests.helpers import NOW, actor
 from tests.repair.conftest import build_shop, finished_order
 
 pytestmark = pytest.mark.postgres_only
 
-
-@pytest.fixture()
-def shared_db(backend, request):
-    if backend != "postgresql":
-        pytest.skip("row locks and concurrent connections need PostgreSQL")
-    return request.getfixturevalue("committed_db")
 
 
 @pytest.fixture()

@@ -116,3 +116,13 @@ def test_on_time_figures(shop):
     db.session.commit()
     row = quality.time_figures(actor=shop.manager, month=MONTH)
     assert (row.ready, row.on_time, row.average_late_minutes) == (2, 1, 30)
+
+
+def test_the_payer_of_a_warranty_comeback_line_cannot_be_set_back_to_the_owner(shop):
+    delivered(shop)
+    now = NOW + timedelta(days=10)
+    order = open_order(shop, "机油渗漏", now=now)
+    line = add_labor(shop, order.jobs[0], now=now)
+    quality.confirm_comeback(order.jobs[0].id, actor=shop.advisor, now=now)
+    services.update_line(line.id, payer="customer", actor=shop.advisor, now=now)
+    assert line.payer == "internal"

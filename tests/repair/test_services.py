@@ -240,3 +240,42 @@ def test_every_change_is_an_event_with_who_and_when(shop):
     assert [(e.action, e.from_state, e.to_state) for e in events] == [
         ("open", "", "open"), ("submit_estimate", "open", "estimated"), ("approve_estimate", "estimated", "approved")]
     assert all(e.actor_id == shop.advisor.user_id and e.created_at == NOW for e in events)
+
+
+def test_open_order_takes_only_an_advisor_of_the_store(shop, other_store, staff):
+    stranger = UserFactory(username="adv-gz2", roles=["service_advisor"], store=other_store)
+    db.session.commit()
+    for bad in (stranger.id, staff["technician"].id, 999_999):
+        with pytest.raises(RepairError) as refused:
+            open_order(shop, advisor_id=bad)
+        assert refused.value.field == "advisor_id"
+        db.session.rollback()
+    assert open_order(shop, advisor_id=staff["service_advisor"].id).advisor_id == staff["service_advisor"].id
+
+
+def test_customer_visits_count_orders_and_spend_with_reversals_deducted(shop):
+    from tests.repair.conftest import finished_order, pay
+
+    first = finished_order(shop)
+    workflow.settle(first.id, pay(first, (36600, "cash")), actor=shop.cashier, now=NOW)
+    second = finished_order(shop, now=NOW + timedelta(days=1))
+    workflow.settle(second.id, pay(second, (36600, "cash")), actor=shop.cashier, now=NOW + timedelta(days=1))
+    workflow.reverse(second.id, reason="开错", refunds=pay(second, (36600, "cash")), actor=shop.manager,
+                     now=NOW + timedelta(days=1))
+    cancelled = open_order(shop, now=NOW + timedelta(days=2))
+    workflow.cancel(cancelled.id, reason="客户改期", actor=shop.advisor, now=NOW + timedelta(days=2))
+    history = services.customer_visits(shop.vehicle.owner_id, actor=shop.advisor)
+    assert (history.visits, history.spend_fen) == (2, 36600)
+    assert history.last_visit == NOW + timedelta(days=1)
+    assert len(history.orders) == 4 and history.orders[0].id == cancelled.id
+
+
+def test_a_changed_promise_must_be_in_the_future(shop):
+    order = open_order(shop)
+    with pytest.raises(RepairError) as refused:
+        services.update_order(order.id, promised_at=NOW - timedelta(hours=1), notes="", actor=shop.advisor, now=NOW)
+    assert refused.value.field == "promised_at"
+    db.session.rollback()
+    later = NOW + timedelta(days=1)
+    assert services.update_order(order.id, promised_at=later, notes="等配件", actor=shop.advisor,
+                                 now=NOW).promised_at == later

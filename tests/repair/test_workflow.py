@@ -207,16 +207,16 @@ def test_quality_check_needs_done_jobs_answered_extra_work_and_issued_parts(shop
     job = order.jobs[0]
     workflow.assign_job(job.id, [shop.technician_user.id], actor=shop.advisor, now=NOW)
     workflow.dispatch(order.id, actor=shop.advisor, now=NOW)
-    with pytest.raises(WorkflowError, match="not done"):
+    with pytest.raises(WorkflowError, check=lambda e: e.field == "jobs"):
         workflow.request_quality_check(order.id, actor=shop.advisor, now=NOW)
     db.session.rollback()
     workflow.mark_job_done(job.id, actor=shop.technician, now=NOW)
-    with pytest.raises(WorkflowError, match="issued"):
+    with pytest.raises(WorkflowError, check=lambda e: e.field == "parts"):
         workflow.request_quality_check(order.id, actor=shop.advisor, now=NOW)
     db.session.rollback()
     parts.issue_to_line(job.lines[1].id, quantity=4500, actor=shop.clerk, now=NOW)
     services.add_job(order.id, concern="雨刮老化", actor=shop.technician, now=NOW, finding=True)
-    with pytest.raises(WorkflowError, match="owner"):
+    with pytest.raises(WorkflowError, check=lambda e: e.field == "extra_work"):
         workflow.request_quality_check(order.id, actor=shop.advisor, now=NOW)
 
 
@@ -338,3 +338,33 @@ def test_the_database_guard_refuses_any_change_to_a_settled_order(shop):
         order = db.session.get(RepairOrder, order.id)
     workflow.deliver(order.id, actor=shop.advisor, now=NOW)  # handing the car over is still allowed
     assert order.state == DELIVERED
+
+
+def test_quality_check_cannot_pass_while_extra_work_waits_for_the_owner(shop):
+    order = finished_order(shop)
+    order.state = QUALITY_CHECK
+    order.ready_at = None
+    db.session.commit()
+    services.add_job(order.id, concern="轮胎老化", actor=shop.technician, now=NOW, finding=True)
+    with pytest.raises(WorkflowError, check=lambda e: e.field == "extra_work"):
+        workflow.record_quality_check(order.id, QualityCheckInput(passed=True, checklist=ALL_QC),
+                                      actor=shop.advisor, now=NOW)
+
+
+def test_a_reversing_order_is_priced_as_the_negative_and_has_no_car_to_hand_over(shop):
+    order = finished_order(shop)
+    workflow.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW)
+    mirror = workflow.reverse(order.id, reason="开错", refunds=pay(order, (36600, "cash")), actor=shop.manager,
+                              now=NOW)
+    totals = services.price(mirror)
+    assert (totals.total_fen, totals.net_fen, totals.vat_fen) == (-36600, -32389, -4211)
+    assert totals.by_payer["customer"].amount_fen == -36600
+    with pytest.raises(IllegalTransition):
+        workflow.deliver(mirror.id, actor=shop.advisor, now=NOW)
+
+
+def test_declining_extra_work_after_settlement_is_refused(shop):
+    order = finished_order(shop)
+    workflow.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW)
+    with pytest.raises(IllegalTransition):
+        workflow.decline_extra_work(order.id, [order.jobs[0].id], reason="x", actor=shop.advisor, now=NOW)

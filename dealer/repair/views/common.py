@@ -1,0 +1,152 @@
+"""What the repair pages share: who may do what, template filters, field errors, the order page's context."""
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+
+from flask import redirect, render_template, request, url_for
+from flask_babel import format_datetime
+
+from dealer.access import (
+    CASHIER, MANAGER, PARTS_CLERK, PHONE_CALLERS, SERVICE_ADVISOR, TECHNICIAN, current_actor,
+)
+from dealer.auth.forms import ConfirmForm
+from dealer.database import utcnow
+from dealer.errors import DomainError
+from dealer.extensions import db
+from dealer.forms import choices, safe_next
+from dealer.repair import bp, forms, queries, services, workflow
+from dealer.repair.inspection import inspection_summary
+from dealer.repair.models import DELIVERED, JOB_PENDING, SETTLED
+
+
+ADVISORS = frozenset({SERVICE_ADVISOR, MANAGER})
+TECHNICIANS = frozenset({TECHNICIAN, MANAGER})
+INSPECTORS = frozenset({TECHNICIAN, SERVICE_ADVISOR, MANAGER})
+SETTLERS = frozenset({CASHIER, SERVICE_ADVISOR, MANAGER})
+# A reversal (红冲) pays money back: the cashier and the manager, not the advisor who took the order.
+REVERSERS = frozenset({CASHIER, MANAGER})
+REPAIR_STAFF = frozenset({SERVICE_ADVISOR, TECHNICIAN, PARTS_CLERK, CASHIER, MANAGER})
+
+# Who may take each workflow step on the order page (the services decide whether the order may).
+ACTION_ROLES = {
+    "submit_estimate": ADVISORS, "approve_estimate": ADVISORS, "dispatch": ADVISORS,
+    "request_quality_check": INSPECTORS, "pass_quality_check": INSPECTORS, "fail_quality_check": INSPECTORS,
+    "settle": SETTLERS, "deliver": ADVISORS, "cancel": ADVISORS,
+}
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+@bp.app_template_filter("store_time")
+def store_time(moment: datetime | None, store=None, format: str = "short") -> str:
+    """Show a UTC datetime on the store's clock (the form's datetime-local inputs use the same clock)."""
+    if moment is None:
+        return "-"
+    return format_datetime(moment.astimezone(forms.store_zone(store)), format, rebase=False)
+
+
+@bp.app_template_filter("png_data_url")
+def png_data_url(png: bytes | None) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode() if png else ""
+
+
+def _find_field(form, name: str | None):
+    """Return the form's field named `name`, also inside a FieldList ("payments-1-amount")."""
+    if not name:
+        return None
+    field = getattr(form, name, None)
+    if field is not None or "-" not in name:
+        return field
+    list_name, index, sub = (name.split("-", 2) + ["", ""])[:3]
+    entries = getattr(getattr(form, list_name, None), "entries", None)
+    if entries is None or not index.isdigit() or int(index) >= len(entries):
+        return None
+    return getattr(entries[int(index)].form, sub, None)
+
+
+def field_error(form, error: DomainError, aliases: dict[str, str] | None = None) -> None:
+    """Show a service's error beside its field, or above the form; forget what the service half did.
+
+    `aliases` maps the service's field names to the form's, where they differ.
+    """
+    db.session.rollback()  # the service raised before committing: drop its unflushed and flushed changes
+    name = (aliases or {}).get(error.field, error.field)
+    field = _find_field(form, name)
+    if field is not None and hasattr(field, "errors") and not hasattr(field, "entries"):
+        field.errors = list(field.errors) + [str(error.message)]
+    else:
+        form.form_errors.append(str(error.message))
+
+
+def order_url(order_id: int, anchor: str | None = None) -> str:
+    return url_for("repair.show_order", order_id=order_id, _anchor=anchor)
+
+
+def back_to_order(order_id: int):
+    """Redirect to the page the form was posted from (the order, my jobs...) or to the order."""
+    target = request.form.get("next")
+    return redirect(safe_next(target) if target else order_url(order_id))
+
+
+def blank(form_class, **kwargs):
+    """A form not bound to this request's data (the page shows several; only one was posted)."""
+    return form_class(formdata=None, **kwargs)
+
+
+def _job_forms(order, job, technicians) -> dict:
+    assign = blank(forms.AssignForm, prefix=f"assign{job.id}",
+                    data={"technicians": [a.technician_id for a in job.assignments]})
+    assign.technicians.choices = choices((t.id, t.display_name) for t in technicians)
+    found = {f"labor{job.id}": blank(forms.LaborLineForm, prefix=f"labor{job.id}"),
+             f"parts{job.id}": blank(forms.PartsLineForm, prefix=f"parts{job.id}"),
+             f"assign{job.id}": assign}
+    for line in job.lines:
+        found[f"line{line.id}"] = blank(forms.LineEditForm, prefix=f"line{line.id}", data={
+            "payer": line.payer, "manual_discount": line.manual_discount_bp or None,
+            "hours": line.hours, "quantity": line.quantity})
+    return found
+
+
+def order_context(order, bound: dict | None = None) -> dict:
+    """Everything the order page and its htmx pieces show: the order, its money, forms and permissions."""
+    actor = current_actor()
+    now = utcnow()
+    technicians = queries.store_technicians(order.store_id)
+    page_forms = {"job": blank(forms.JobForm, prefix="job"),
+                  "finding": blank(forms.FindingForm, prefix="finding"),
+                  "cancel": blank(forms.CancelForm, prefix="cancel"), "confirm": ConfirmForm(formdata=None),
+                  "edit": blank(forms.OrderEditForm, prefix="edit", data={
+                      "promised_at": forms.to_local(order.promised_at, order.store), "notes": order.notes})}
+    for job in order.jobs:
+        page_forms.update(_job_forms(order, job, technicians))
+    page_forms.update(bound or {})
+    actions = [a for a in workflow.allowed_actions(order) if actor.has_any(ACTION_ROLES[a])]
+    if order.is_reversal:
+        actions = []  # a reversing order only records the correction
+    return dict(
+        order=order, totals=queries.order_totals(order), forms=page_forms, actions=actions, now=now,
+        late=services.overdue(order, now) and order.state not in (SETTLED, DELIVERED, "cancelled"),
+        can_advise=actor.has_any(ADVISORS), can_inspect=actor.has_any(INSPECTORS),
+        can_settle=actor.has_any(SETTLERS), can_reverse=actor.has_any(REVERSERS),
+        is_technician=TECHNICIAN in actor.roles, user_id=actor.user_id,
+        editable=order.state in services.EDITABLE_STATES and not order.is_reversal,
+        show_phone=actor.has_any(PHONE_CALLERS), running_job=queries.running_job_id(actor.user_id),
+        minutes=queries.clocked_minutes(order, now), reversal=queries.reversal_of(order), labels=forms,
+        state_labels=workflow.STATE_LABELS, pending=[j for j in order.jobs if j.approval == JOB_PENDING],
+        inspection=inspection_summary(order.id, actor=actor))
+
+
+def order_page(order, bound: dict | None = None):
+    return render_template("repair/order.html", **order_context(order, bound))
+
+
+def job_changed(job_id: int, bound: dict | None = None):
+    """Answer a line form: the job's card and the totals for htmx, else the order page or a redirect to it."""
+    job = queries.get_job(job_id, actor=current_actor())
+    order = services.get_order(job.order_id, actor=current_actor())
+    if request.headers.get("HX-Request"):
+        return render_template("repair/_job_swap.html", job=job, **order_context(order, bound))
+    if bound:
+        return order_page(order, bound)
+    return redirect(order_url(order.id, f"job-{job.id}"))

@@ -1,0 +1,41 @@
+"""Printable A4 documents: the work order (派工单), the estimate (估价单), the statement (结算单)."""
+from __future__ import annotations
+
+from flask import render_template
+
+from dealer import money
+from dealer.access import PHONE_CALLERS, current_actor, roles_required
+from dealer.database import utcnow
+from dealer.repair import bp, forms, queries, services, workflow
+from dealer.repair.models import JOB_APPROVED, JOB_ESTIMATE, JOB_PENDING
+from dealer.repair.views.common import REPAIR_STAFF, SETTLERS
+
+
+def _document(template: str, order_id: int, approvals: tuple[str, ...]):
+    actor = current_actor()
+    order = services.get_order(order_id, actor=actor)
+    totals = queries.order_totals(order)
+    return render_template(template, order=order, totals=totals, labels=forms, now=utcnow(),
+                           groups=queries.lines_by_payer(order, approvals),
+                           jobs=[job for job in order.jobs if job.approval in approvals],
+                           settings=services.settings_for(order.store_id),
+                           capital=money.capital_numerals(totals.total_fen),
+                           show_phone=actor.has_any(PHONE_CALLERS), state_labels=workflow.STATE_LABELS)
+
+
+@bp.route("/orders/<int:order_id>/work-order")
+@roles_required(*REPAIR_STAFF)
+def print_work_order(order_id):
+    return _document("repair/print/work_order.html", order_id, (JOB_ESTIMATE, JOB_APPROVED, JOB_PENDING))
+
+
+@bp.route("/orders/<int:order_id>/estimate")
+@roles_required(*SETTLERS)
+def print_estimate(order_id):
+    return _document("repair/print/estimate.html", order_id, services.QUOTED)
+
+
+@bp.route("/orders/<int:order_id>/statement")
+@roles_required(*SETTLERS)
+def print_statement(order_id):
+    return _document("repair/print/statement.html", order_id, services.BILLED)

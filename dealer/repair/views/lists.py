@@ -1,0 +1,60 @@
+"""Lists: all orders, the workshop board, a technician's jobs, the cashier's queue, the manager's figures."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import render_template, request
+from flask_login import current_user
+
+from dealer.access import MANAGER, current_actor, roles_required
+from dealer.database import utcnow
+from dealer.forms import page_arg
+from dealer.repair import bp, forms, quality, queries, services, workflow
+from dealer.repair.models import STATES
+from dealer.repair.views.common import REPAIR_STAFF, SETTLERS, TECHNICIANS
+
+
+@bp.route("/")
+@roles_required(*REPAIR_STAFF)
+def index():
+    state = request.args.get("state", "")
+    filters = services.OrderFilter(states=(state,) if state in STATES else ())
+    pagination = services.list_orders(actor=current_actor(), filters=filters, page=page_arg())
+    return render_template("repair/index.html", state=state, state_labels=workflow.STATE_LABELS, now=utcnow(),
+                           pagination=pagination)
+
+
+@bp.route("/board")
+@roles_required(*REPAIR_STAFF)
+def board():
+    now = utcnow()
+    template = "repair/_board.html" if request.headers.get("HX-Request") else "repair/board.html"
+    return render_template(template, groups=queries.board(actor=current_actor(), now=now), now=now,
+                           state_labels=workflow.STATE_LABELS, overdue=services.overdue)
+
+
+@bp.route("/my-jobs")
+@roles_required(*TECHNICIANS)
+def my_jobs():
+    return render_template("repair/my_jobs.html", items=queries.my_jobs(actor=current_actor()), now=utcnow(),
+                           labels=forms, overdue=services.overdue)
+
+
+@bp.route("/cashier")
+@roles_required(*SETTLERS)
+def cashier():
+    return render_template("repair/cashier.html", items=queries.to_settle(actor=current_actor()))
+
+
+@bp.route("/figures")
+@roles_required(MANAGER)
+def figures():
+    today = forms.to_local(utcnow(), current_user.store).date()  # the month as the store's calendar has it
+    try:
+        month = datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        month = date(today.year, today.month, 1)
+    actor = current_actor()
+    return render_template("repair/figures.html", month=month,
+                           quality=quality.quality_figures(actor=actor, month=month),
+                           time=quality.time_figures(actor=actor, month=month))
