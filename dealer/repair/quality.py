@@ -141,10 +141,14 @@ class QualityRow:
         return None if not self.delivered else self.comebacks / self.delivered
 
 
-def _month_range(month: date, store_zone: str = "Asia/Shanghai") -> tuple[datetime, datetime]:
+def _month_range(month: date, actor: Actor) -> tuple[datetime, datetime]:
+    """Return the month's bounds in the actor's store's time zone (China's for group-level staff)."""
     from zoneinfo import ZoneInfo
 
-    zone = ZoneInfo(store_zone)
+    from dealer.stores.models import Store
+
+    store = db.session.get(Store, actor.store_id) if actor.store_id is not None else None
+    zone = ZoneInfo(store.timezone if store is not None and store.timezone else "Asia/Shanghai")
     start = datetime(month.year, month.month, 1, tzinfo=zone)
     end = datetime(month.year + (month.month == 12), month.month % 12 + 1, 1, tzinfo=zone)
     return start, end
@@ -157,7 +161,7 @@ def quality_figures(*, actor: Actor, month: date) -> dict[str, list[QualityRow]]
     """
     from dealer.stores.services import visible_store_ids
 
-    start, end = _month_range(month)
+    start, end = _month_range(month, actor)
     stores = visible_store_ids(actor)
     later = aliased(RepairJob)
     finished = sa.and_(RepairOrder.store_id.in_(stores), RepairOrder.reversal_of_id.is_(None),
@@ -217,7 +221,7 @@ def time_figures(*, actor: Actor, month: date) -> TimeRow:
     """Return the time assurance (时间安心) of a month: orders ready, ready on time, average lateness."""
     from dealer.stores.services import visible_store_ids
 
-    start, end = _month_range(month)
+    start, end = _month_range(month, actor)
     rows = db.session.execute(sa.select(RepairOrder.ready_at, RepairOrder.promised_at).where(
         RepairOrder.store_id.in_(visible_store_ids(actor)), RepairOrder.ready_at >= start,
         RepairOrder.ready_at < end, RepairOrder.promised_at.is_not(None))).all()
