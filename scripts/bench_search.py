@@ -15,8 +15,13 @@ import random
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import sqlalchemy as sa
+
+# Run as a file from the repository root (`python scripts/bench_...py`): Python puts scripts/ on the path,
+# not the root that holds the `dealer` package (which runs from its folder, without an install step).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def main() -> int:

@@ -67,6 +67,7 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "sms.edit_template": frozenset({MANAGER}),
     "sms.settings": frozenset({MANAGER}),
     "sms.figures": frozenset({MANAGER}),
+    "sms.service_sms": CUSTOMER_WRITERS,
     # reminders
     "reminders.index": frozenset({SERVICE_ADVISOR, MANAGER}),
     "reminders.mark": frozenset({SERVICE_ADVISOR, MANAGER}),
@@ -84,6 +85,7 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "customers_api.get_customer": CUSTOMER_READERS,
     "customers_api.create_customer": CUSTOMER_WRITERS,
     "customers_api.update_customer": CUSTOMER_WRITERS,
+    "customers_api.set_service_sms": CUSTOMER_WRITERS,
     "vehicles_api.list_vehicles": CUSTOMER_READERS,
     "vehicles_api.get_vehicle": CUSTOMER_READERS,
     "vehicles_api.create_vehicle": CUSTOMER_WRITERS,

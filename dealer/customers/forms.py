@@ -27,6 +27,13 @@ class CustomerForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
+class ServiceSmsForm(FlaskForm):
+    """An owner's choice about service SMS, on the customer edit page (sms.service_sms records it)."""
+
+    opted_out = BooleanField(_l("Refuses service SMS (reminders, car ready, booking codes)"))
+    submit = SubmitField(_l("Save SMS choice"))
+
+
 class VehicleForm(FlaskForm):
     plate = StringField(_l("Plate"), validators=[DataRequired(), Length(max=12)], render_kw={"autocomplete": "off"})
     vin = StringField(_l("VIN"), validators=[DataRequired(), Length(max=20)], render_kw={"autocomplete": "off"})

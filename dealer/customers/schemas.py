@@ -21,6 +21,11 @@ class CustomerPatchSchema(CustomerInSchema):
         exclude = ("store_id",)
 
 
+class ServiceSmsSchema(Schema):
+    opted_out = fields.Boolean(required=True, metadata={"description": "True: the owner refuses service SMS; their "
+                                                                       "queued ones are cancelled."})
+
+
 class VehicleBriefSchema(Schema):
     id = fields.Integer()
     plate = fields.String()
@@ -36,6 +41,8 @@ class CustomerOutSchema(Schema):
     mobile = fields.String(metadata={"description": "Whole for roles that call customers, masked otherwise."})
     phone2 = fields.String()
     marketing_consent = fields.Boolean()
+    service_sms_opt_out = fields.Boolean(metadata={"description": "The owner refuses service SMS (reminders, "
+                                                                  "car ready, booking codes)."})
     birthday = fields.Date(allow_none=True)
     advisor_id = fields.Integer(allow_none=True)
     notes = fields.String()

@@ -18,7 +18,7 @@ from dealer.customers.validators import (InvalidValue, _fold, normalize_mobile, 
 from dealer.database import prefix_range, unique_violation
 from dealer.errors import DomainError, Forbidden, NotFound
 from dealer.extensions import db
-from dealer.reminders.services import refresh_due_dates
+from dealer.reminders.services import hand_over_reminders, refresh_due_dates
 from dealer.stores.models import Store
 from dealer.stores.services import visible_store_ids
 
@@ -381,6 +381,7 @@ def record_odometer(vehicle_id: int, *, km: int, read_on: date, actor: Actor, no
 def transfer_vehicle(vehicle_id: int, *, new_owner_id: int, actor: Actor, now: datetime) -> Vehicle:
     """Change a vehicle's owner (过户), closing the current ownership and keeping the history.
 
+    The vehicle's standing reminders, and their SMS not yet sent, go to the new owner.
     Raises NotFound, InvalidValue (a customer of another store, or the current owner).
     """
     vehicle = _lock_vehicle(vehicle_id, actor)
@@ -396,6 +397,7 @@ def transfer_vehicle(vehicle_id: int, *, new_owner_id: int, actor: Actor, now: d
     old_owner_id = vehicle.owner_id
     vehicle.owner = new_owner
     db.session.add(VehicleOwnership(store_id=vehicle.store_id, vehicle=vehicle, customer=new_owner, started_at=now))
+    hand_over_reminders(vehicle, new_owner=new_owner, now=now)
     audit.record("vehicle_owner_changed", vehicle, actor=actor, changes={"owner_id": [old_owner_id, new_owner.id]})
     db.session.commit()
     return vehicle

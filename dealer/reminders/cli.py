@@ -1,32 +1,37 @@
-"""`flask --app dealer reminders scan --date YYYY-MM-DD`: run the nightly scan by hand."""
-from datetime import date
-
+"""`flask --app dealer reminders scan|greetings --date YYYY-MM-DD`: run the nightly tasks by hand."""
 import click
 from flask.cli import AppGroup
 
 from dealer.database import utcnow
 
-reminders_cli = AppGroup("reminders", help="Inspection, insurance and maintenance reminders.")
+reminders_cli = AppGroup("reminders", help="Inspection, insurance and maintenance reminders; greetings.")
+
+DATE_OPTION = click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                           help="The day to run for (default: each store's own date, in its time zone).")
 
 
 @reminders_cli.command("scan")
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="The day to scan for (default: today at the stores).")
+@DATE_OPTION
 def scan_command(day):
-    """Create the reminders due on a day and queue their SMS (what runs every night at 02:00)."""
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
+    """Create the reminders due on a day and queue their SMS (what runs every night at 02:00, store time)."""
     from dealer.reminders.services import scan
 
-    now = utcnow()
-    scan_day: date = day.date() if day else now.astimezone(
-        ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
-    report = scan(day=scan_day, now=now)
-    click.echo(f"{scan_day.isoformat()}: {report.reminders} reminders, {report.messages} messages queued "
-               f"({', '.join(f'{k}={v}' for k, v in sorted(report.per_kind.items())) or 'none'}) "
-               f"in {report.batches} batches")
+    report = scan(day=day.date() if day else None, now=utcnow())
+    days = ", ".join(sorted({d.isoformat() for d in report.days.values()})) or "no active store"
+    click.echo(f"{days}: {report.reminders} reminders, {report.messages} messages queued "
+               f"({', '.join(f'{k}={v}' for k, v in sorted(report.per_kind.items())) or 'none'}), "
+               f"{report.rolled} inspection dates rolled on, in {report.batches} batches")
+
+
+@reminders_cli.command("greetings")
+@DATE_OPTION
+def greetings_command(day):
+    """Queue the day's birthday and holiday greetings to owners who consented (runs nightly after the scan)."""
+    from dealer.reminders.greetings import queue_greetings
+
+    report = queue_greetings(day=day.date() if day else None, now=utcnow())
+    click.echo(f"{report.messages} greetings queued "
+               f"({', '.join(f'{k}={v}' for k, v in sorted(report.per_occasion.items())) or 'none'})")
 
 
 @reminders_cli.command("refresh")

@@ -30,32 +30,43 @@ class Reminder(db.Model):
     __table_args__ = (
         # Each reminder of one kind, for one due date and lead time, exists once however often the scan runs.
         sa.UniqueConstraint("store_id", "vehicle_id", "kind", "due_date", "lead_days"),
-        sa.Index("ix_reminders_store_id_advisor_id_state", "store_id", "advisor_id", "state"),
+        # The scan's "already reminded?" (a kind's reminders due from today on) and the call list (by due date).
+        sa.Index("ix_reminders_store_id_due_date", "store_id", "due_date"),
         sa.Index("ix_reminders_store_id_created_on", "store_id", "created_on"),
-        # Deleting an SMS sets its reminders' message_id to NULL: without this, a scan of all reminders.
-        sa.Index("ix_reminders_message_id", "message_id"),
         sa.CheckConstraint("kind IN ('inspection', 'insurance', 'maintenance')", name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
-    vehicle_id: Mapped[int] = mapped_column(sa.ForeignKey("vehicles.id"))
-    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"))
-    advisor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # No foreign keys: the nightly scan writes reminders by the ten thousand, and each key check locks
+    # the row it names (FOR KEY SHARE): two thirds of the scan's time (docs/sms-and-reminders.md). The
+    # scan copies these ids from the vehicle it reads; stores and vehicles are never deleted, nor is a
+    # customer with vehicle history, and staff accounts are deactivated, not deleted.
+    store_id: Mapped[int] = mapped_column(sa.Integer)
+    vehicle_id: Mapped[int] = mapped_column(sa.Integer)
+    customer_id: Mapped[int] = mapped_column(sa.Integer)
+    advisor_id: Mapped[int | None] = mapped_column(sa.Integer)  # the customer's advisor when it was made
     kind: Mapped[str] = mapped_column(sa.String(20))
     due_date: Mapped[date] = mapped_column(sa.Date)
     lead_days: Mapped[int] = mapped_column(sa.SmallInteger)
     on_site: Mapped[bool] = mapped_column(default=True)  # inspection: on-site test, or only the sticker
     created_on: Mapped[date] = mapped_column(sa.Date)  # the scan date that created it
     state: Mapped[str] = mapped_column(sa.String(20), default=OPEN)
-    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sms_messages.id", ondelete="SET NULL"))
     last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    vehicle = relationship("Vehicle")
-    customer = relationship("Customer")
-    message = relationship("SmsMessage")
+    vehicle = relationship("Vehicle", primaryjoin="Reminder.vehicle_id == Vehicle.id", foreign_keys=vehicle_id,
+                           viewonly=True)
+    customer = relationship("Customer", primaryjoin="Reminder.customer_id == Customer.id", foreign_keys=customer_id,
+                            viewonly=True)
+    # The SMS names its reminder (sms_messages.reminder_id), so a reminder is written once, never updated
+    # to point at its message; none when the owner takes no service SMS.
+    message = relationship("SmsMessage", primaryjoin="SmsMessage.reminder_id == Reminder.id",
+                           foreign_keys="SmsMessage.reminder_id", uselist=False, viewonly=True)
+
+    @property
+    def message_id(self) -> int | None:
+        return self.message.id if self.message is not None else None
 
 
 class ReminderOptOut(db.Model):

@@ -1,41 +1,32 @@
 """Reminders: keep each vehicle's due dates current, scan for what is due, and let advisors act on it.
 
 Due dates are derived per vehicle when their inputs change (registration, use, inspection, odometer,
-maintenance, insurance) and stored on the vehicle; the nightly scan is then a handful of INSERT ...
-SELECT statements over index ranges, one transaction per batch of vehicles, never a loop over rows.
+maintenance, insurance) and stored on the vehicle; the nightly scan (dealer.reminders.scan) is then a
+few INSERT ... SELECT statements over index ranges, one transaction per batch, never a loop over rows.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 
 from dealer import audit
 from dealer.access import Actor
 from dealer.customers.models import Customer, OdometerReading, Vehicle
-from dealer.errors import DomainError, NotFound
+from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.reminders import rules
+from dealer.reminders.errors import InvalidReminder
 from dealer.reminders.models import (BOOKED, CALLED, CANCELLED, DONE, INSPECTION, INSURANCE, KINDS, MAINTENANCE,
                                      NOT_INTERESTED, OPEN, InsuranceRenewal, MaintenanceInterval, Reminder,
                                      ReminderOptOut)
-from dealer.sms.kinds import KINDS as SMS_KINDS
-from dealer.sms.models import QUEUED, SmsMessage
-from dealer.sms.outbox import cancel_queued, next_allowed, settings_for, store_zone, template_for
+from dealer.reminders.scan import ScanReport, lead_days, scan  # noqa: F401  (the module's public services)
+from dealer.sms.models import CANCELLED as SMS_CANCELLED, QUEUED, SmsMessage
+from dealer.sms.outbox import cancel_queued
 from dealer.stores.models import Store
 
 DEFAULT_INTERVAL = (6, 5000)  # months, km: the store's default until a manager sets one
-MESSAGE_KIND = {INSPECTION: "inspection_reminder", INSURANCE: "insurance_reminder",
-                MAINTENANCE: "maintenance_reminder"}
-STICKER_KIND = "inspection_sticker_reminder"
-
-
-class InvalidReminder(DomainError):
-    code = "reminders.invalid"
-    status = 422
 
 
 # -- due dates per vehicle -----------------------------------------------------------------------
@@ -125,7 +116,33 @@ def _close_open(vehicle: Vehicle, kind: str, now: datetime, state: str = DONE) -
         Reminder.state.in_((OPEN, CALLED, BOOKED)))))
     for reminder in open_reminders:
         reminder.state = state
-    cancel_queued(store_id=vehicle.store_id, now=now, dedupe_keys=[f"reminder:{r.id}" for r in open_reminders])
+    cancel_queued(store_id=vehicle.store_id, now=now, reminder_ids=[r.id for r in open_reminders])
+
+
+def hand_over_reminders(vehicle: Vehicle, *, new_owner: Customer, now: datetime) -> None:
+    """Give the vehicle's standing reminders to its new owner (过户), with their unsent SMS; never commits.
+
+    The reminders reopen under the new owner and their advisor (the calls were the old owner's); a
+    queued SMS goes to the new owner's phone, or is cancelled when they take no service SMS. A message
+    a sender already holds is left to it. Called by the change of owner, in its transaction.
+    """
+    standing = list(db.session.scalars(sa.select(Reminder).where(
+        Reminder.store_id == vehicle.store_id, Reminder.vehicle_id == vehicle.id,
+        Reminder.state.in_((OPEN, CALLED, BOOKED, NOT_INTERESTED)))))
+    for reminder in standing:
+        reminder.customer_id, reminder.advisor_id = new_owner.id, new_owner.advisor_id
+        reminder.state, reminder.last_contact_at, reminder.note = OPEN, None, ""
+    if not standing:
+        return
+    # Locked, and still queued once locked: a sender claims with SKIP LOCKED, so it skips these meanwhile.
+    queued = db.session.scalars(sa.select(SmsMessage).where(
+        SmsMessage.reminder_id.in_([r.id for r in standing]), SmsMessage.state == QUEUED).with_for_update())
+    for message in queued:
+        if new_owner.service_sms_opt_out:
+            message.state, message.failed_at, message.error_code = SMS_CANCELLED, now, "cancelled"
+        else:
+            message.customer_id, message.phone = new_owner.id, new_owner.mobile
+            message.params = {**(message.params or {}), "name": new_owner.name}
 
 
 def _vehicle(vehicle_id: int, actor: Actor) -> Vehicle:
@@ -194,186 +211,6 @@ def record_insurance_renewal(vehicle_id: int, *, new_expiry: date, by_store: boo
                  changes={"insurance_expiry": [str(renewal.old_expiry), str(new_expiry)], "by_store": by_store})
     db.session.commit()
     return renewal
-
-
-# -- the nightly scan ------------------------------------------------------------------------------
-
-@dataclass
-class ScanReport:
-    day: date
-    reminders: int = 0
-    messages: int = 0
-    batches: int = 0
-    per_kind: dict[str, int] = field(default_factory=dict)
-
-
-def lead_days(text: str) -> list[int]:
-    """Parse a store's lead times ("30,7"; "30，7" and "30、7" too) into distinct days, largest first.
-
-    Raises InvalidReminder (not ValueError: a manager typed it) unless every part is 1 to 365.
-    """
-    parts = [part for part in text.replace("，", ",").replace("、", ",").split(",") if part.strip()]
-    try:
-        days = sorted({int(part) for part in parts}, reverse=True)
-    except ValueError:
-        days = []
-    if not days or any(d <= 0 or d > 365 for d in days):
-        raise InvalidReminder(_l("Enter lead times as days between 1 and 365, separated by commas."))
-    return days
-
-
-def _windows(days: list[int], day: date) -> list[tuple[int, date, date]]:
-    """Return (lead, after, until): a due date in (after, until] gets the reminder of that lead."""
-    windows = []
-    for index, lead in enumerate(days):
-        smaller = days[index + 1] if index + 1 < len(days) else None
-        after = day + timedelta(days=smaller) if smaller is not None else day - timedelta(days=1)
-        windows.append((lead, after, day + timedelta(days=lead)))
-    return windows
-
-
-def _insert(table):
-    """INSERT with this database's ON CONFLICT, keeping its row count.
-
-    SQLAlchemy 2 reports the row count of an INSERT only when asked (`preserve_rowcount`); without it
-    psycopg gives -1 and the scan's report would count -1 per statement on PostgreSQL.
-    """
-    dialect = db.engine.dialect.name
-    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    return insert.execution_options(preserve_rowcount=True)
-
-
-def _random_hex():
-    if db.engine.dialect.name == "postgresql":
-        return sa.func.replace(sa.cast(sa.func.gen_random_uuid(), sa.String), "-", "")
-    return sa.func.lower(sa.func.hex(sa.func.randomblob(16)))
-
-
-def _json_object(*pairs):
-    name = "json_build_object" if db.engine.dialect.name == "postgresql" else "json_object"
-    return getattr(sa.func, name)(*pairs, type_=sa.JSON)
-
-
-def scan(*, day: date, now: datetime, batch_size: int = 50_000) -> ScanReport:
-    """Create the reminders due on `day` and queue their SMS, store by store, in batches of vehicles.
-
-    Running it again the same day creates nothing new: reminders have a unique key per vehicle, kind,
-    due date and lead time, and each message a unique key per reminder.
-    """
-    report = ScanReport(day=day)
-    for store in db.session.scalars(sa.select(Store).where(Store.active).order_by(Store.id)).all():
-        _roll_passed_inspections(store.id, day)
-        settings = settings_for(store.id)
-        send_at = next_allowed(settings, store_zone(store.id), now)
-        plans = [(INSPECTION, Vehicle.next_inspection_due, lead_days(settings.inspection_lead_days)),
-                 (INSURANCE, Vehicle.insurance_expiry, lead_days(settings.insurance_lead_days)),
-                 (MAINTENANCE, Vehicle.next_maintenance_due, lead_days(settings.maintenance_lead_days))]
-        first, last, vehicles = db.session.execute(sa.select(
-            sa.func.min(Vehicle.id), sa.func.max(Vehicle.id), sa.func.count(Vehicle.id))
-            .where(Vehicle.store_id == store.id)).one()
-        if not vehicles:
-            continue
-        # A batch spans the ids that hold about `batch_size` of this store's vehicles: the stores of a
-        # group interleave their ids, and batches of `batch_size` ids would be many and nearly empty,
-        # each reading the store's due-date ranges again.
-        step = -(-(last - first + 1) // -(-vehicles // batch_size))
-        for low in range(first, last + 1, step):
-            high = low + step - 1
-            for kind, due_column, days in plans:
-                for lead, after, until in _windows(days, day):
-                    created = _insert_reminders(store.id, kind, due_column, lead, after, until, low, high, day, now)
-                    report.reminders += created
-                    report.per_kind[kind] = report.per_kind.get(kind, 0) + created
-            report.messages += _queue_messages(store, settings, day, low, high, send_at, now)
-            db.session.commit()  # one transaction per batch
-            report.batches += 1
-    return report
-
-
-def _roll_passed_inspections(store_id: int, day: date) -> None:
-    """Move on the inspection due dates that passed with nothing recorded (the owner went elsewhere).
-
-    Only the vehicles whose date passed since the last scan are touched: a handful each night.
-    """
-    passed = db.session.scalars(sa.select(Vehicle).where(
-        Vehicle.store_id == store_id, Vehicle.next_inspection_due < day, Vehicle.last_inspection_date.is_(None)))
-    for vehicle in passed:
-        refresh_due_dates(vehicle, today=day)
-    db.session.commit()
-
-
-def _insert_reminders(store_id, kind, due_column, lead, after, until, low, high, day, now) -> int:
-    on_site = Vehicle.next_inspection_on_site if kind == INSPECTION else sa.true()
-    opted_out = sa.exists().where(ReminderOptOut.store_id == Vehicle.store_id,
-                                  ReminderOptOut.customer_id == Vehicle.owner_id, ReminderOptOut.kind == kind)
-    select = (sa.select(Vehicle.store_id, Vehicle.id, Vehicle.owner_id, Customer.advisor_id, sa.literal(kind),
-                        due_column, sa.literal(lead), on_site, sa.literal(day), sa.literal(OPEN), sa.literal(""),
-                        sa.literal(now, type_=Reminder.__table__.c.created_at.type))
-              .join(Customer, Customer.id == Vehicle.owner_id)
-              .where(Vehicle.store_id == store_id, Vehicle.id.between(low, high), due_column > after,
-                     due_column <= until, ~opted_out))
-    columns = ["store_id", "vehicle_id", "customer_id", "advisor_id", "kind", "due_date", "lead_days", "on_site",
-               "created_on", "state", "note", "created_at"]
-    stmt = _insert(Reminder.__table__).from_select(columns, select).on_conflict_do_nothing()
-    return db.session.execute(stmt).rowcount
-
-
-def _queue_messages(store: Store, settings, day: date, low: int, high: int, send_at: datetime,
-                    now: datetime) -> int:
-    """Queue one SMS per new reminder of this batch whose owner takes service SMS; link them."""
-    total = 0
-    for kind, on_site in ((INSPECTION, True), (INSPECTION, False), (INSURANCE, None), (MAINTENANCE, None)):
-        code = STICKER_KIND if on_site is False else MESSAGE_KIND[kind]
-        spec = SMS_KINDS[code]
-        _body, template_code = template_for(store.id, code)
-        params = _json_object("name", Customer.name, "plate", Vehicle.plate,
-                              "due_date", sa.cast(Reminder.due_date, sa.String), "store_phone", sa.literal(store.phone))
-        conditions = [Reminder.store_id == store.id, Reminder.created_on == day, Reminder.kind == kind,
-                      Reminder.vehicle_id.between(low, high), Reminder.message_id.is_(None),
-                      Customer.service_sms_opt_out.is_(False)]
-        if on_site is not None:
-            conditions.append(Reminder.on_site.is_(on_site))
-        select = (sa.select(Reminder.store_id, Reminder.customer_id, Reminder.vehicle_id, Customer.mobile,
-                            sa.literal(code), sa.literal(spec.category), sa.literal(spec.priority), params,
-                            sa.literal(settings.sign_name), sa.literal(template_code), _random_hex(),
-                            sa.literal("reminder:") + sa.cast(Reminder.id, sa.String), sa.literal(QUEUED),
-                            sa.literal(0), sa.literal(send_at, type_=SmsMessage.__table__.c.next_attempt_at.type),
-                            sa.literal(now, type_=SmsMessage.__table__.c.created_at.type))
-                  .join(Customer, Customer.id == Reminder.customer_id)
-                  .join(Vehicle, Vehicle.id == Reminder.vehicle_id)
-                  .where(*conditions))
-        columns = ["store_id", "customer_id", "vehicle_id", "phone", "kind", "category", "priority", "params",
-                   "sign_name", "template_code", "out_id", "dedupe_key", "state", "attempts", "next_attempt_at",
-                   "created_at"]
-        insert = _insert(SmsMessage.__table__).from_select(columns, select).on_conflict_do_nothing()
-        if db.engine.dialect.name == "postgresql":
-            total += db.session.execute(_insert_and_link(insert)).rowcount
-        else:
-            total += db.session.execute(insert).rowcount
-    if db.engine.dialect.name != "postgresql":
-        message_id = (sa.select(SmsMessage.id).where(
-            SmsMessage.store_id == Reminder.store_id,
-            SmsMessage.dedupe_key == sa.literal("reminder:") + sa.cast(Reminder.id, sa.String))
-            .scalar_subquery())
-        db.session.execute(sa.update(Reminder).where(
-            Reminder.store_id == store.id, Reminder.created_on == day, Reminder.vehicle_id.between(low, high),
-            Reminder.message_id.is_(None)).values(message_id=message_id))
-    return total
-
-
-def _insert_and_link(insert) -> sa.Update:
-    """PostgreSQL: insert the messages and link each reminder to its own in one statement.
-
-    The new messages come back from RETURNING, each naming its reminder in its dedupe key
-    ('reminder:<id>'), and the reminders are found by primary key, whatever the planner believes
-    about the tables' sizes. Looking each message up by its dedupe key from the reminder's side was
-    planned, when the statistics said sms_messages was empty (after a purge, or a fresh ANALYZE), as a
-    scan of all the store's messages per reminder: minutes instead of seconds at 100,000 vehicles.
-    Returns the UPDATE; its row count is the number of messages queued.
-    """
-    queued = insert.returning(SmsMessage.id, SmsMessage.dedupe_key).cte("queued")
-    reminder_id = sa.cast(sa.func.substr(queued.c.dedupe_key, len("reminder:") + 1), sa.BigInteger)
-    return sa.update(Reminder).where(Reminder.id == reminder_id).values(message_id=queued.c.id)
 
 
 # -- the advisor's call list -------------------------------------------------------------------------
@@ -453,7 +290,8 @@ def due_list(*, actor: Actor, kind: str | None, state: str | None, page: int, pe
     from dealer.stores.services import visible_store_ids
 
     stmt = (sa.select(Reminder).where(Reminder.store_id.in_(visible_store_ids(actor)))
-            .options(joinedload(Reminder.vehicle)).order_by(Reminder.due_date, Reminder.id))
+            .options(joinedload(Reminder.vehicle), joinedload(Reminder.message))
+            .order_by(Reminder.due_date, Reminder.id))
     if kind:
         stmt = stmt.where(Reminder.kind == kind)
     if state:

@@ -1,8 +1,12 @@
-"""Scheduled work (APScheduler 3): the SMS sender, expiring leases and the nightly reminder scan.
+"""Scheduled work (APScheduler 3): the SMS sender, expiring leases and each store's nightly tasks.
 
 Several gunicorn workers or machines may start a runner; a lease row in the database decides which one
 runs the scheduler, so exactly one is active per deployment. The others keep trying, and take over
 within a lease period when the active one stops or dies. Jobs are stored in the database too.
+
+The nightly tasks (the reminder scan, the greetings) run for each store at 02:00 in the store's own time
+zone, for the store's own date: the job runs every hour and starts the stores whose night it is
+(`run_nightly`); a `nightly_runs` row per store and task says which day is done.
 """
 from __future__ import annotations
 
@@ -11,17 +15,19 @@ import os
 import socket
 import threading
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from dealer.database import utcnow
 from dealer.extensions import db
-from dealer.scheduler.models import JOBS_TABLE, SchedulerLease
+from dealer.scheduler.models import JOBS_TABLE, NightlyRun, SchedulerLease
 
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
+NIGHTLY_HOUR = 2  # the stores' nightly tasks start at 02:00, store time
 _app = None  # the application the jobs run in (set by SchedulerRunner.start)
 
 
@@ -79,20 +85,89 @@ def expire_leases_job():
     expire_leases(now=utcnow())
 
 
-@_in_app
-def nightly_scan_job():
-    from zoneinfo import ZoneInfo
-
+def nightly_tasks():
+    """(name, function) of each store's nightly tasks, in order; each takes now, day and store_ids."""
+    from dealer.reminders.greetings import queue_greetings
     from dealer.reminders.services import scan
 
-    now = utcnow()
-    scan(day=now.astimezone(ZoneInfo(_app.config["BABEL_DEFAULT_TIMEZONE"])).date(), now=now)
+    return (("reminder_scan", scan), ("greetings", queue_greetings))
+
+
+def in_app_threads(function, items: list, *, workers: int) -> list:
+    """Return [function(item) for item in items], run by up to `workers` threads, each in its own app context.
+
+    Each thread has its own session and connection: the stores of a group are independent, and their
+    nightly work spreads over the database server's cores. With one worker (or one item) it runs here.
+    """
+    if workers <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from flask import current_app
+
+    app = current_app._get_current_object()
+
+    def run(item):
+        with app.app_context():
+            try:
+                return function(item)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run, items))
+
+
+def run_nightly(*, now: datetime, workers: int = 1) -> list[tuple[int, str, date]]:
+    """Run each active store's nightly tasks for its own date, once it is 02:00 or later at the store; commit.
+
+    A task runs once per store day: a store whose 02:00 passed while no scheduler ran is caught up at the
+    next run that day, and a task that failed is tried again at the next run (the tasks are idempotent).
+    Stores run side by side with `workers` > 1. Returns (store id, task, day) for each task run.
+    """
+    from dealer.stores.models import Store
+
+    nights = []
+    for store_id, zone in db.session.execute(
+            sa.select(Store.id, Store.timezone).where(Store.active).order_by(Store.id)).all():
+        local = now.astimezone(ZoneInfo(zone or "Asia/Shanghai"))
+        if local.hour >= NIGHTLY_HOUR:  # between midnight and 02:00 the store's new day waits for its night
+            nights.append((store_id, local.date()))
+    db.session.commit()  # the workers' sessions take over
+    done = in_app_threads(lambda night: _run_store_night(*night, now=now), nights, workers=workers)
+    return [run for runs in done for run in runs]
+
+
+def _run_store_night(store_id: int, day: date, *, now: datetime) -> list[tuple[int, str, date]]:
+    done = []
+    for task, function in nightly_tasks():
+        last = db.session.get(NightlyRun, (store_id, task))
+        if last is not None and last.day >= day:
+            continue
+        try:
+            function(now=now, day=day, store_ids=[store_id])
+        except Exception:
+            db.session.rollback()
+            log.exception("nightly task %s failed for store %s on %s", task, store_id, day)
+            continue
+        run = db.session.get(NightlyRun, (store_id, task)) or NightlyRun(store_id=store_id, task=task)
+        run.day, run.finished_at = day, utcnow()
+        db.session.add(run)
+        db.session.commit()
+        done.append((store_id, task, day))
+    return done
+
+
+@_in_app
+def nightly_scan_job():
+    run_nightly(now=utcnow(), workers=_app.config.get("NIGHTLY_WORKERS", 2))
 
 
 JOBS = (
     ("sms_send", "dealer.scheduler:send_sms_job", {"trigger": "interval", "seconds": 15}),
     ("sms_expire_leases", "dealer.scheduler:expire_leases_job", {"trigger": "interval", "seconds": 60}),
-    ("reminders_nightly_scan", "dealer.scheduler:nightly_scan_job", {"trigger": "cron", "hour": 2, "minute": 0}),
+    # Every hour: each store's night starts at 02:00 in its own time zone (run_nightly).
+    ("reminders_nightly_scan", "dealer.scheduler:nightly_scan_job", {"trigger": "cron", "minute": 0}),
 )
 
 

@@ -55,9 +55,10 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("campaign_invitation", _l("Campaign invitation"), MARKETING, 8, False, True,
          ("name", "campaign", "period", "store_phone"),
          "${name}您好，${campaign}火热进行中（${period}），欢迎到店，电话${store_phone}。"),
+    # ${greeting} is the holiday's own wish (dealer.reminders.holidays): 清明 is no day to wish 快乐.
     Kind("greeting_holiday", _l("Holiday greeting"), MARKETING, 9, False, True,
-         ("name", "holiday"),
-         "${name}您好，${holiday}快乐！感谢您一直以来的信任与支持。"),
+         ("name", "holiday", "greeting"),
+         "${name}您好，值此${holiday}，祝您${greeting}！感谢您一直以来的信任与支持。"),
     Kind("greeting_birthday", _l("Birthday greeting"), MARKETING, 9, False, True,
          ("name",),
          "${name}您好，祝您生日快乐，一路平安！"),

@@ -27,21 +27,32 @@ class SmsMessage(db.Model):
     __tablename__ = "sms_messages"
     __table_args__ = (
         sa.UniqueConstraint("out_id"),
-        sa.UniqueConstraint("store_id", "dedupe_key"),
+        # Partial indexes for columns most messages leave empty (a reminder's SMS has no dedupe key, and
+        # no provider id until it is sent): the nightly scan writes hundreds of thousands of messages.
+        sa.Index("uq_sms_messages_store_id_dedupe_key", "store_id", "dedupe_key", unique=True,
+                 postgresql_where=sa.text("dedupe_key IS NOT NULL"), sqlite_where=sa.text("dedupe_key IS NOT NULL")),
+        # One message per reminder.
+        sa.Index("uq_sms_messages_reminder_id", "reminder_id", unique=True,
+                 postgresql_where=sa.text("reminder_id IS NOT NULL"), sqlite_where=sa.text("reminder_id IS NOT NULL")),
         # The sender: due messages by priority, across stores.
         sa.Index("ix_sms_messages_state_priority_next_attempt_at", "state", "priority", "next_attempt_at"),
         sa.Index("ix_sms_messages_store_id_created_at", "store_id", "created_at"),
         sa.Index("ix_sms_messages_store_id_phone_sent_at", "store_id", "phone", "sent_at"),
         sa.Index("ix_sms_messages_store_id_customer_id", "store_id", "customer_id"),
-        sa.Index("ix_sms_messages_provider_id", "provider_id"),
+        sa.Index("ix_sms_messages_provider_id", "provider_id", postgresql_where=sa.text("provider_id IS NOT NULL"),
+                 sqlite_where=sa.text("provider_id IS NOT NULL")),
         sa.CheckConstraint("state IN ('queued', 'sending', 'sent', 'delivered', 'failed', 'cancelled')",
                            name="state_known"),
     )
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
-    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id", ondelete="SET NULL"))
-    vehicle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vehicles.id", ondelete="SET NULL"))
+    # Who and what it is about, for the pages; the phone is copied. Not foreign keys: the nightly scan
+    # queues messages by the ten thousand and a key check locks the row it names (see Reminder).
+    store_id: Mapped[int] = mapped_column(sa.Integer)
+    customer_id: Mapped[int | None] = mapped_column(sa.Integer)
+    vehicle_id: Mapped[int | None] = mapped_column(sa.Integer)
+    # The reminder this message announces (the nightly scan writes both in one statement).
+    reminder_id: Mapped[int | None] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"))
     phone: Mapped[str] = mapped_column(sa.String(20))
     kind: Mapped[str] = mapped_column(sa.String(40))
     category: Mapped[str] = mapped_column(sa.String(12))
@@ -73,8 +84,10 @@ class SmsMessage(db.Model):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    customer = relationship("Customer")
-    vehicle = relationship("Vehicle")
+    customer = relationship("Customer", primaryjoin="SmsMessage.customer_id == Customer.id",
+                            foreign_keys=customer_id, viewonly=True)
+    vehicle = relationship("Vehicle", primaryjoin="SmsMessage.vehicle_id == Vehicle.id", foreign_keys=vehicle_id,
+                           viewonly=True)
 
 
 class SmsTemplate(Timestamps, db.Model):

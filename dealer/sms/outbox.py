@@ -164,17 +164,21 @@ def enqueue(kind: str, *, store_id: int, phone: str, params: dict, now: datetime
 
 
 def cancel_queued(*, store_id: int, now: datetime | None = None, phone: str | None = None,
-                  category: str | None = None, dedupe_keys: list[str] | None = None) -> int:
+                  category: str | None = None, dedupe_keys: list[str] | None = None,
+                  reminder_ids: list[int] | None = None, customer_id: int | None = None) -> int:
     """Cancel messages not yet handed to a sender (the event they announce is moot). Returns the count."""
     stmt = sa.update(SmsMessage).where(SmsMessage.store_id == store_id, SmsMessage.state == QUEUED)
     if phone is not None:
         stmt = stmt.where(SmsMessage.phone == phone)
     if category is not None:
         stmt = stmt.where(SmsMessage.category == category)
-    if dedupe_keys is not None:
-        if not dedupe_keys:
-            return 0
-        stmt = stmt.where(SmsMessage.dedupe_key.in_(dedupe_keys))
+    if customer_id is not None:
+        stmt = stmt.where(SmsMessage.customer_id == customer_id)
+    for column, values in ((SmsMessage.dedupe_key, dedupe_keys), (SmsMessage.reminder_id, reminder_ids)):
+        if values is not None:
+            if not values:
+                return 0
+            stmt = stmt.where(column.in_(values))
     result = db.session.execute(stmt.values(state=CANCELLED, failed_at=now or utcnow(),
                                             error_code="cancelled"))
     return result.rowcount

@@ -1,4 +1,4 @@
-"""What staff do with SMS: see the outbox, edit templates and rules, read the month's figures."""
+"""What staff do with SMS: see the outbox, edit templates and rules, record an owner's choice, read the figures."""
 from __future__ import annotations
 
 import re
@@ -16,9 +16,9 @@ from dealer.customers.models import Customer, OdometerReading, Vehicle
 from dealer.stores.services import visible_store_ids
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
-from dealer.sms.kinds import KINDS
+from dealer.sms.kinds import KINDS, SERVICE
 from dealer.sms.models import DELIVERED, FAILED, SENT, SmsMessage, SmsSettings, SmsTemplate
-from dealer.sms.outbox import compose, segments, settings_for
+from dealer.sms.outbox import cancel_queued, compose, segments, settings_for
 from dealer.stores.models import Store
 
 
@@ -170,6 +170,28 @@ def save_template(store_id: int, *, kind: str, body: str, provider_template_code
     return row
 
 
+# -- an owner's choice ---------------------------------------------------------------------------------
+
+def set_service_sms_opt_out(customer_id: int, *, opted_out: bool, actor: Actor, now: datetime) -> Customer:
+    """Record that an owner refuses service SMS (reminders, car ready, booking codes), or takes them again.
+
+    Refusing cancels their service messages not yet sent; their reminders stay on the advisor's list.
+    Raises NotFound (another store's customer, or none).
+    """
+    from dealer.customers.services import get_customer
+
+    customer = get_customer(customer_id, actor=actor)
+    if bool(customer.service_sms_opt_out) == opted_out:
+        return customer
+    customer.service_sms_opt_out = opted_out
+    cancelled = cancel_queued(store_id=customer.store_id, now=now, customer_id=customer.id,
+                              category=SERVICE) if opted_out else 0
+    audit.record("service_sms_opt_out" if opted_out else "service_sms_opt_in", customer, actor=actor,
+                 changes={"service_sms_opt_out": [not opted_out, opted_out], "cancelled_messages": cancelled})
+    db.session.commit()
+    return customer
+
+
 # -- settings ------------------------------------------------------------------------------------------
 
 _HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
@@ -262,7 +284,7 @@ def month_figures(*, actor: Actor, month: date) -> list[MonthFigures]:
             AuditEntry.store_id == store.id, AuditEntry.action == "marketing_opt_out",
             AuditEntry.created_at >= t0, AuditEntry.created_at < t1))
         reminded = (sa.select(Reminder.vehicle_id, sa.func.min(Reminder.created_on).label("first"))
-                    .where(Reminder.store_id == store.id, Reminder.message_id.is_not(None),
+                    .where(Reminder.store_id == store.id, sa.exists().where(SmsMessage.reminder_id == Reminder.id),
                            Reminder.created_on >= start, Reminder.created_on < end)
                     .group_by(Reminder.vehicle_id).subquery())
         came_in = sa.exists().where(OdometerReading.store_id == store.id,

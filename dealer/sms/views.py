@@ -3,7 +3,10 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from dealer.access import MANAGER, PHONE_CALLERS, SERVICE_ADVISOR, CS_SUPERVISOR, current_actor, roles_required
+from dealer.access import (CUSTOMER_WRITERS, MANAGER, PHONE_CALLERS, SERVICE_ADVISOR, CS_SUPERVISOR, current_actor,
+                           roles_required)
+from dealer.customers.forms import ServiceSmsForm
+from dealer.database import utcnow
 from dealer.errors import DomainError, NotFound
 from dealer.forms import page_arg, put_error_on_form
 from dealer.sms import bp, services
@@ -44,6 +47,21 @@ def outbox():
 def show(message_id):
     return render_template("sms/message.html", message=services.get_message(message_id, actor=current_actor()),
                            kinds=KINDS, state_labels=STATE_LABELS, show_phone=current_actor().has_any(PHONE_CALLERS))
+
+
+@bp.route("/customers/<int:customer_id>/service-sms", methods=["POST"])
+@roles_required(*CUSTOMER_WRITERS)
+def service_sms(customer_id):
+    """The service-SMS choice of the customer edit page (its own small form: the page's view is the customers')."""
+    form = ServiceSmsForm()
+    if form.validate_on_submit():
+        customer = services.set_service_sms_opt_out(customer_id, opted_out=form.opted_out.data,
+                                                    actor=current_actor(), now=utcnow())
+        flash(_("This owner gets no service SMS.") if customer.service_sms_opt_out
+              else _("This owner gets service SMS."), "success")
+    else:
+        flash(_("The SMS choice could not be saved; try again."), "danger")
+    return redirect(url_for("customers.edit_customer", customer_id=customer_id))
 
 
 @bp.route("/templates")

@@ -206,3 +206,23 @@ def test_api_parts_clerk_cannot_read_customers(client, ctx, staff, owner):
     headers = bearer(staff["parts_clerk"])
     assert_error(client.get("/api/v1/customers", headers=headers), 403, "forbidden")
     assert_error(client.get("/api/v1/vehicles?q=5678", headers=headers), 403, "forbidden")
+
+
+def test_api_service_sms_choice_is_recorded_and_shown(client, advisor_headers, owner):
+    assert client.get(f"/api/v1/customers/{owner.id}", headers=advisor_headers).get_json()["service_sms_opt_out"] is False
+
+    response = client.put(f"/api/v1/customers/{owner.id}/service-sms", headers=advisor_headers,
+                          json={"opted_out": True})
+
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["service_sms_opt_out"] is True
+    assert fresh(Customer, owner.id).service_sms_opt_out is True
+    assert_error(client.put(f"/api/v1/customers/{owner.id}/service-sms", headers=advisor_headers, json={}),
+                 422, "validation_failed", fields=["opted_out"])
+
+
+def test_api_service_sms_choice_is_refused_to_a_technician(client, ctx, staff, owner):
+    response = client.put(f"/api/v1/customers/{owner.id}/service-sms", headers=bearer(staff["technician"]),
+                          json={"opted_out": True})
+    assert response.status_code == 403
+    assert fresh(Customer, owner.id).service_sms_opt_out is False

@@ -96,7 +96,8 @@ def test_scan_creates_the_reminder_of_each_lead_window(ctx, store, batch_size):
     assert made(vehicles) == {label: expected for label, (_due, expected) in WORKED_EXAMPLES.items()}
     assert (report.reminders, report.messages) == (12, 12)
     assert report.per_kind == {INSPECTION: 3, INSURANCE: 6, MAINTENANCE: 3}
-    assert report.batches == (1 if batch_size == 50_000 else 9)  # 17 vehicles, 2 a batch
+    # A batch per kind; with 2 vehicles a batch, consecutive due dates holding at most 2 (a date may hold more).
+    assert report.batches == (3 if batch_size == 50_000 else 8)
     for r in reminders():
         vehicle = db.session.get(Vehicle, r.vehicle_id)
         due = {INSPECTION: vehicle.next_inspection_due, INSURANCE: vehicle.insurance_expiry,
@@ -127,7 +128,7 @@ def test_scan_queues_one_unrendered_sms_per_reminder_and_links_it(ctx, store, st
         assert (message.store_id, message.customer_id, message.vehicle_id, message.phone) == (
             store.id, vehicle.owner_id, vehicle.id, vehicle.owner.mobile)
         assert (message.category, message.priority, message.state, message.attempts) == ("service", 5, QUEUED, 0)
-        assert message.dedupe_key == f"reminder:{r.id}"
+        assert (message.reminder_id, message.dedupe_key) == (r.id, None)
         assert message.body is None  # the sender writes the words at send time
         assert message.params == {"name": vehicle.owner.name, "plate": vehicle.plate,
                                   "due_date": r.due_date.isoformat(), "store_phone": "0755-27781234"}
@@ -149,15 +150,15 @@ def test_scan_twice_the_same_day_creates_nothing_twice(ctx, store):
     assert (count(Reminder), count(SmsMessage)) == before == (first.reminders, first.messages)
 
 
-def test_scan_twice_sends_each_reminder_once_by_dedupe_key(ctx, store):
+def test_scan_twice_sends_each_reminder_once(ctx, store):
     car(store, inspection=30, insurance=7, maintenance=7)
     db.session.commit()
     scan(day=DAY, now=NIGHT)
     scan(day=DAY, now=NIGHT)
-    per_key = db.session.execute(sa.select(SmsMessage.dedupe_key, sa.func.count()).group_by(
-        SmsMessage.dedupe_key)).all()
-    assert len(per_key) == 3
-    assert all(key.startswith("reminder:") and n == 1 for key, n in per_key)
+    per_reminder = db.session.execute(sa.select(SmsMessage.reminder_id, sa.func.count()).group_by(
+        SmsMessage.reminder_id)).all()
+    assert sorted(reminder_id for reminder_id, _n in per_reminder) == sorted(r.id for r in reminders())
+    assert [n for _reminder_id, n in per_reminder] == [1, 1, 1]
 
 
 def test_scan_the_next_day_creates_only_the_new_ones(ctx, store):
@@ -178,6 +179,107 @@ def test_scan_the_next_day_creates_only_the_new_ones(ctx, store):
     assert {r.created_on for r in new} == {DAY + timedelta(days=1)}
     assert all(r.message_id is not None for r in new)
     assert {r.created_on for r in reminders() if r.id in first_ids} == {DAY}
+
+
+# -- sent once, however the due date moves ----------------------------------------------------------
+
+def test_scan_due_date_moved_a_day_while_the_reminder_stands_sends_nothing_new(ctx, store, staff):
+    # An odometer reading at a non-maintenance visit moves the projected maintenance date by a day.
+    vehicle = car(store, maintenance=5)
+    db.session.commit()
+    scan(day=DAY, now=NIGHT)
+    [first] = reminders()
+
+    vehicle.next_maintenance_due = DAY + timedelta(days=6)
+    db.session.commit()
+    report = scan(day=DAY + timedelta(days=1), now=NIGHT + timedelta(days=1))
+
+    assert (report.reminders, report.messages) == (0, 0)
+    assert [r.id for r in reminders()] == [first.id]
+    assert count(SmsMessage) == 1
+    # Called and booked: still the same event.
+    services.mark_reminder(first.id, state="booked", note="", actor=staff["service_advisor"].as_actor(),
+                           now=NIGHT + timedelta(days=1))
+    vehicle.next_maintenance_due = DAY + timedelta(days=4)
+    db.session.commit()
+    assert scan(day=DAY + timedelta(days=2), now=NIGHT + timedelta(days=2)).reminders == 0
+
+
+def test_scan_due_date_moved_into_the_shorter_window_still_gets_that_reminder(ctx, store):
+    vehicle = car(store, insurance=20)
+    db.session.commit()
+    scan(day=DAY, now=NIGHT)                                  # the 30-day reminder
+    vehicle.insurance_expiry = DAY + timedelta(days=21)       # moved by a day: nothing new
+    db.session.commit()
+    assert scan(day=DAY + timedelta(days=1), now=NIGHT + timedelta(days=1)).reminders == 0
+
+    report = scan(day=DAY + timedelta(days=14), now=NIGHT + timedelta(days=14))  # 7 days before
+
+    assert report.reminders == report.messages == 1
+    assert sorted((r.lead_days, r.due_date) for r in reminders()) == [
+        (7, DAY + timedelta(days=21)), (30, DAY + timedelta(days=20))]
+
+
+def test_scan_after_the_event_ends_the_reminder_a_new_due_date_is_reminded_again(ctx, store, staff):
+    vehicle = car(store, maintenance=5)
+    db.session.commit()
+    scan(day=DAY, now=NIGHT)
+    services.record_maintenance(vehicle.id, serviced_on=DAY, km=None, actor=staff["service_advisor"].as_actor(),
+                                now=NIGHT + timedelta(hours=8))
+    vehicle = db.session.get(Vehicle, vehicle.id)
+    vehicle.next_maintenance_due = DAY + timedelta(days=6)   # as if the next one were due so soon
+    db.session.commit()
+
+    report = scan(day=DAY + timedelta(days=1), now=NIGHT + timedelta(days=1))
+
+    assert report.reminders == 1
+    assert sorted(r.state for r in reminders()) == ["done", "open"]
+
+
+def test_scan_a_standing_reminder_whose_date_passed_does_not_block_the_next_cycle(ctx, store):
+    vehicle = car(store, insurance=3)
+    db.session.commit()
+    scan(day=DAY, now=NIGHT)
+    # The policy was renewed elsewhere and nobody recorded it; the new expiry was typed in later.
+    vehicle.insurance_expiry = DAY + timedelta(days=380)
+    db.session.commit()
+
+    report = scan(day=DAY + timedelta(days=355), now=NIGHT + timedelta(days=355))
+
+    assert report.reminders == 1
+    assert sorted((r.lead_days, r.due_date) for r in reminders()) == [
+        (7, DAY + timedelta(days=3)), (30, DAY + timedelta(days=380))]
+
+
+# -- what a night costs -------------------------------------------------------------------------------
+
+def _statements(run) -> list[str]:
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()).upper())
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_scan_writes_each_reminder_once_with_one_statement_per_kind(ctx, store):
+    for due in WORKED_EXAMPLES.values():
+        car(store, **due[0])
+    db.session.commit()
+
+    statements = _statements(lambda: scan(day=DAY, now=NIGHT))
+
+    into_reminders = [s for s in statements if s.startswith("INSERT INTO REMINDERS") or "INSERT INTO REMINDERS" in s]
+    # The 30- and 7-day windows of a kind are one statement: 3 per batch, whatever the lead times.
+    assert len(into_reminders) == 3
+    # Nothing is written twice: no reminder is updated to point at its message.
+    assert not [s for s in statements if s.startswith("UPDATE REMINDERS")]
+    assert count(Reminder) == count(SmsMessage) == 12
 
 
 def test_scan_owner_opted_out_of_service_sms_gets_a_reminder_but_no_sms(ctx, store):
@@ -286,18 +388,20 @@ def test_scan_across_two_stores_keeps_each_rows_store(ctx, store, other_store):
     assert db.session.get(SmsMessage, by_vehicle[there[1].id].message_id).sign_name == "天河大众"
 
 
-def test_scan_batches_hold_about_batch_size_of_each_stores_vehicles(ctx, store, other_store):
-    # Six cars per store with interleaved ids: batches of 3 are 2 per store, not one per 3 ids of the group.
-    for _ in range(6):
-        car(store, insurance=7)
-        car(other_store, maintenance=7)
+def test_scan_batches_hold_at_most_batch_size_of_a_stores_vehicles_due(ctx, store, other_store):
+    # Interleaved ids, as a busy group has them; each store's batches hold its own vehicles only.
+    for days in range(1, 7):
+        car(store, insurance=days)
+        car(other_store, maintenance=days)
+    for _ in range(4):
+        car(store, inspection=30)  # one date with more than a batch: one batch of its own
     db.session.commit()
 
     report = scan(day=DAY, now=NIGHT, batch_size=3)
 
-    assert report.batches == 4
-    assert (report.reminders, report.messages) == (12, 12)
-    assert (count(Reminder), count(SmsMessage), count(Reminder, Reminder.message_id.is_(None))) == (12, 12, 0)
+    assert report.batches == 5
+    assert (report.reminders, report.messages) == (16, 16)
+    assert (count(Reminder), count(SmsMessage), count(SmsMessage, SmsMessage.reminder_id.is_(None))) == (16, 16, 0)
 
 
 def test_scan_skips_inactive_stores(ctx, store, other_store):
@@ -309,24 +413,68 @@ def test_scan_skips_inactive_stores(ctx, store, other_store):
     assert {r.store_id for r in reminders()} == {store.id}
 
 
-def test_scan_rolls_a_passed_inspection_with_nothing_recorded_forward(ctx, store):
+def test_scan_rolls_a_passed_inspection_forward_recorded_here_or_not(ctx, store):
     # Registered 2020-03-15: due 2026-03-31 (on site); the owner went elsewhere and nothing was recorded.
     vehicle = VehicleFactory(owner=CustomerFactory(store=store), registration_date=date(2020, 3, 15))
     services.refresh_due_dates(vehicle, today=date(2026, 2, 1))
+    # Inspected here once (2024), then elsewhere: without the roll it would never be reminded again.
     inspected_elsewhere = VehicleFactory(owner=CustomerFactory(store=store), registration_date=date(2020, 3, 15),
                                          last_inspection_date=date(2024, 3, 1))
     services.refresh_due_dates(inspected_elsewhere, today=date(2026, 2, 1))
     db.session.commit()
     assert vehicle.next_inspection_due == inspected_elsewhere.next_inspection_due == date(2026, 3, 31)
 
-    scan(day=date(2026, 4, 5), now=at(date(2026, 4, 5), 2))
+    report = scan(day=date(2026, 4, 5), now=at(date(2026, 4, 5), 2))
 
     db.session.expire_all()
-    rolled = db.session.get(Vehicle, vehicle.id)
-    assert (rolled.next_inspection_due, rolled.next_inspection_on_site) == (date(2028, 3, 31), False)
-    # With an inspection on record the store knows it is overdue (脱审): the date stays.
-    assert db.session.get(Vehicle, inspected_elsewhere.id).next_inspection_due == date(2026, 3, 31)
+    assert report.rolled == 2
+    for vehicle_id in (vehicle.id, inspected_elsewhere.id):
+        rolled = db.session.get(Vehicle, vehicle_id)
+        assert (rolled.next_inspection_due, rolled.next_inspection_on_site) == (date(2028, 3, 31), False)
     assert reminders() == []
+    # Both are reminded of the next point, 30 days before it.
+    scan(day=date(2028, 3, 1), now=at(date(2028, 3, 1), 2))
+    assert {(r.vehicle_id, r.kind, r.due_date, r.lead_days) for r in reminders()} == {
+        (vehicle.id, INSPECTION, date(2028, 3, 31), 30), (inspected_elsewhere.id, INSPECTION, date(2028, 3, 31), 30)}
+
+
+def test_scan_rolls_a_month_cohort_in_set_based_updates(ctx, store, monkeypatch):
+    from dealer.reminders import scan as scan_module
+
+    monkeypatch.setattr(scan_module, "ROLL_CHUNK", 2)  # several UPDATEs, each for a few vehicles
+    cars = [VehicleFactory(owner=CustomerFactory(store=store), registration_date=date(2020 - years, 3, 15),
+                           use=use, seats=seats)
+            for years, use, seats in ((0, "private", 5), (0, "commercial", 5), (6, "private", 5), (0, "private", 12),
+                                      (0, "private", None))]
+    for vehicle in cars:
+        vehicle.next_inspection_due, vehicle.next_inspection_on_site = date(2026, 3, 31), True
+    unknown_registration = VehicleFactory(owner=CustomerFactory(store=store), registration_date=None)
+    unknown_registration.next_inspection_due = date(2026, 3, 31)
+    not_yet = car(store, inspection=0)
+    db.session.commit()
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        rolled = scan_module.roll_passed_inspections(store.id, date(2026, 4, 1))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert rolled == 6
+    db.session.expire_all()
+    due = {v.id: (db.session.get(Vehicle, v.id).next_inspection_due, db.session.get(Vehicle, v.id).next_inspection_on_site)
+           for v in cars}
+    assert due == {cars[0].id: (date(2028, 3, 31), False),   # private car aged 6 to 8: sticker at 8
+                   cars[1].id: (date(2026, 9, 30), True),    # commercial over 5 years: every 6 months
+                   cars[2].id: (date(2027, 3, 31), True),    # private car over 10 years: every year
+                   cars[3].id: (date(2027, 3, 31), True),    # 12 seats: a large passenger car, every year
+                   cars[4].id: (date(2028, 3, 31), False)}
+    assert db.session.get(Vehicle, unknown_registration.id).next_inspection_due is None
+    assert db.session.get(Vehicle, not_yet.id).next_inspection_due == DAY
+    # One statement per chunk of 2 vehicles (on SQLite one executemany), not one per vehicle.
+    assert len([s for s in statements if s.lstrip().upper().startswith("UPDATE VEHICLES")]) == 3
 
 
 def test_scan_reminder_goes_to_the_owners_advisor(ctx, store):
@@ -349,3 +497,39 @@ def test_lead_days_refuses_nonsense_as_a_domain_error(text):
     with pytest.raises(services.InvalidReminder) as caught:
         services.lead_days(text)
     assert caught.value.code == "reminders.invalid"
+
+
+@pytest.mark.postgres_only
+def test_scan_with_two_workers_scans_the_stores_side_by_side(app, shared_db):
+    from tests.factories import StoreFactory
+
+    stores = [StoreFactory(code="SZ01"), StoreFactory(code="GZ01")]
+    for store in stores:
+        car(store, insurance=7)
+        car(store, maintenance=3, inspection=30)
+    db.session.commit()
+
+    report = scan(day=DAY, now=NIGHT, workers=2)
+
+    assert (report.reminders, report.messages, report.batches) == (6, 6, 6)
+    assert report.per_kind == {INSPECTION: 2, INSURANCE: 2, MAINTENANCE: 2}
+    assert report.days == {store.id: DAY for store in stores}
+    rows = reminders()
+    assert sorted((r.store_id, r.kind) for r in rows) == sorted(
+        (store.id, kind) for store in stores for kind in (INSPECTION, INSURANCE, MAINTENANCE))
+    assert scan(day=DAY, now=NIGHT, workers=2).reminders == 0
+
+
+@pytest.mark.postgres_only
+def test_scan_refreshes_the_statistics_of_reminders_after_a_batch_that_grew_it(ctx, store, monkeypatch):
+    from dealer.reminders import scan as scan_module
+
+    monkeypatch.setattr(scan_module, "ANALYZE_AFTER", 3)
+    for days in range(1, 5):
+        car(store, insurance=days)
+    db.session.commit()
+
+    scan(day=DAY, now=NIGHT)
+
+    known = db.session.scalar(sa.text("SELECT reltuples FROM pg_class WHERE oid = 'reminders'::regclass"))
+    assert known == count(Reminder) == 4

@@ -292,6 +292,45 @@ def test_record_insurance_renewal_needs_a_later_expiry(due_vehicle, advisor, new
 
 # -- opting out ------------------------------------------------------------------------------------
 
+def test_transfer_vehicle_hands_standing_reminders_and_queued_sms_to_the_new_owner(due_vehicle, owner, advisor,
+                                                                                    store, staff):
+    colleague = UserFactory(username="advisor-2", roles=["service_advisor"], store=store)
+    buyer = customers.create_customer(CustomerInput(name="李娜", mobile="13900001111", advisor_id=colleague.id),
+                                      store_id=store.id, actor=advisor, now=at(date(2026, 3, 20)))
+    inspection_30, inspection_7 = reminders_of(due_vehicle, INSPECTION)
+    services.mark_reminder(inspection_30.id, state=CALLED, note="车主说月底去", actor=advisor, now=at(date(2026, 3, 2)))
+    db.session.get(SmsMessage, inspection_30.message_id).state = SENT  # told already: stays as it was
+    services.record_maintenance(due_vehicle.id, serviced_on=date(2026, 3, 25), km=None, actor=advisor,
+                                now=at(date(2026, 3, 25)))  # a finished reminder stays the old owner's
+
+    customers.transfer_vehicle(due_vehicle.id, new_owner_id=buyer.id, actor=advisor, now=at(date(2026, 3, 26)))
+
+    db.session.expire_all()
+    standing = reminders_of(due_vehicle, INSPECTION) + reminders_of(due_vehicle, INSURANCE)
+    assert {(r.customer_id, r.advisor_id, r.state, r.note) for r in standing} == {(buyer.id, colleague.id, OPEN, "")}
+    [done] = reminders_of(due_vehicle, MAINTENANCE)
+    assert (done.customer_id, done.state) == (owner.id, DONE)
+    messages = {r.id: db.session.get(SmsMessage, r.message_id) for r in standing}
+    sent = messages.pop(inspection_30.id)
+    assert (sent.state, sent.phone, sent.customer_id) == (SENT, "13812345678", owner.id)
+    assert {(m.state, m.phone, m.customer_id, m.params["name"]) for m in messages.values()} == {
+        (QUEUED, "13900001111", buyer.id, "李娜")}
+    assert count(SmsMessage, SmsMessage.phone == "13812345678", SmsMessage.state == QUEUED) == 0
+
+
+def test_transfer_vehicle_to_an_owner_refusing_service_sms_cancels_the_queued_ones(due_vehicle, advisor, store):
+    buyer = CustomerFactory(store=store, mobile="13900002222", service_sms_opt_out=True)
+    db.session.commit()
+
+    customers.transfer_vehicle(due_vehicle.id, new_owner_id=buyer.id, actor=advisor, now=at(date(2026, 3, 26)))
+
+    db.session.expire_all()
+    standing = reminders_of(due_vehicle)
+    assert {(r.customer_id, r.state) for r in standing} == {(buyer.id, OPEN)}
+    assert set(message_states(standing)) == {"cancelled"}
+    assert count(SmsMessage, SmsMessage.state == QUEUED) == 0
+
+
 def test_opt_out_of_reminders_cancels_the_open_ones_of_that_kind_once(due_vehicle, owner, advisor):
     for _ in range(2):
         services.opt_out_of_reminders(owner.id, kind=INSURANCE, actor=advisor, now=at(date(2026, 3, 26)))

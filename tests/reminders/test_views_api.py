@@ -315,7 +315,8 @@ def test_cli_reminders_scan_prints_counts_and_twice_creates_nothing_new(app, ctx
     first = runner.invoke(args=["reminders", "scan", "--date", "2026-11-23"])
     assert first.exit_code == 0, first.output
     assert first.output.strip() == ("2026-11-23: 3 reminders, 3 messages queued "
-                                    "(inspection=0, insurance=2, maintenance=1) in 1 batches")
+                                    "(inspection=0, insurance=2, maintenance=1), 0 inspection dates rolled on, "
+                                    "in 2 batches")
     assert (count(Reminder), count(SmsMessage)) == (3, 3)
 
     again = runner.invoke(args=["reminders", "scan", "--date", "2026-11-23"])

@@ -423,3 +423,34 @@ def test_customer_file_shows_the_owner_messages(advisor_client, outbox):
     body = text(advisor_client.get(f"/customers/{wang.id}"))
 
     assert "甲一您好" in body and "甲二您好" in body and "乙一您好" not in body
+
+
+# -- an owner's choice about service SMS (on the customer edit page) --------------------------------------
+
+def test_customer_edit_page_records_the_service_sms_choice(advisor_client, ctx, store):
+    from dealer.customers.models import Customer
+
+    owner = CustomerFactory(store=store, mobile=WANG)
+    db.session.commit()
+    page = text(advisor_client.get(f"/customers/{owner.id}/edit"))
+    assert f'action="/sms/customers/{owner.id}/service-sms"' in page
+    assert 'name="opted_out"' in page and "checked" not in page.split('data-testid="service-sms-form"')[1]
+
+    response = advisor_client.post(f"/sms/customers/{owner.id}/service-sms", data={"opted_out": "y"})
+
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/customers/{owner.id}/edit")
+    assert fresh(Customer, owner.id).service_sms_opt_out is True
+    page = text(advisor_client.get(f"/customers/{owner.id}/edit"))
+    assert " checked" in page.split('data-testid="service-sms-form"')[1]
+    advisor_client.post(f"/sms/customers/{owner.id}/service-sms", data={})  # unticked: takes them again
+    assert fresh(Customer, owner.id).service_sms_opt_out is False
+
+
+def test_service_sms_choice_of_another_stores_customer_changes_nothing(advisor_client, ctx, other_store):
+    from dealer.customers.models import Customer
+
+    stranger = CustomerFactory(store=other_store)
+    db.session.commit()
+    response = advisor_client.post(f"/sms/customers/{stranger.id}/service-sms", data={"opted_out": "y"})
+    assert response.status_code == 302  # a form naming something missing goes back, with the message flashed
+    assert fresh(Customer, stranger.id).service_sms_opt_out is False
