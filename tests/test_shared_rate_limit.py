@@ -1,0 +1,128 @@
+"""Several app servers behind one load balancer share the login lockout through Redis (REDIS_URL).
+
+Two gunicorn processes serve one database with one REDIS_URL. Failed sign-ins spread over both
+servers add up: with a limit of 3, the fourth attempt is refused by either server. With the memory
+storage each process would count alone and the fourth attempt would pass, so this test fails if the
+counters are not in Redis.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+from flask_migrate import upgrade
+
+from dealer import create_app
+from dealer.extensions import db
+from tests.conftest import missing
+from tests.pgcluster import _free_port
+from tests.redisserver import RedisServer, find_redis_server
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    executable = find_redis_server()
+    if executable is None:
+        missing("Redis server (Debian package 'redis-server')")
+    server = RedisServer(executable).start()
+    yield server
+    server.stop()
+
+
+def _migrated_sqlite(folder: Path) -> str:
+    url = f"sqlite:///{folder / 'shared.sqlite3'}"
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(folder / "uploads")})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _start_gunicorn(folder: Path, env: dict) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    with open(folder / f"gunicorn-{port}.log", "wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
+                                    "1", "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return process, port
+
+
+def _wait_until_serving(folder: Path, process: subprocess.Popen, port: int) -> str:
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(base + "/login", timeout=5).status_code == 200:
+                return base
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError((folder / f"gunicorn-{port}.log").read_text())
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def two_servers(redis_server, tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("two-servers")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DEALER_", "DATABASE_URL"))}
+    env.update(DATABASE_URL=_migrated_sqlite(tmp_path), REDIS_URL=redis_server.url, SECRET_KEY="shared-by-both",
+               DEALER_LOGIN_RATE_LIMIT="3 per minute", DEALER_UPLOAD_FOLDER=str(tmp_path / "uploads"),
+               SMS_BACKEND="local", SMS_LOCAL_LOG=str(tmp_path / "sms.jsonl"))
+    started = [_start_gunicorn(tmp_path, env) for _ in range(2)]  # both boot at once
+    yield [_wait_until_serving(tmp_path, process, port) for process, port in started]
+    for process, _ in started:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(autouse=True)
+def empty_redis(redis_server):
+    redis.Redis.from_url(redis_server.url).flushdb()
+
+
+def _fail_sign_in(browser: requests.Session, base: str, username: str) -> requests.Response:
+    page = browser.get(base + "/login", timeout=10).text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    token = token or re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token, "the login form carries a CSRF token"
+    return browser.post(base + "/login", data={"csrf_token": token.group(1), "username": username,
+                                               "password": "wrong-password"}, timeout=10, allow_redirects=False)
+
+
+def test_failed_sign_ins_on_two_app_servers_share_one_lockout(two_servers, redis_server):
+    first, second = two_servers
+    browser = requests.Session()  # one browser, sent to either server as a load balancer would
+
+    for base in (first, first, second):
+        response = _fail_sign_in(browser, base, "ghost")
+        assert response.status_code == 200, response.text[:500]  # wrong password: the form again
+
+    for base in (second, first):
+        locked = _fail_sign_in(browser, base, "ghost")
+        assert locked.status_code == 429, base
+        assert int(locked.headers["Retry-After"]) > 0
+
+    keys = redis.Redis.from_url(redis_server.url).keys("*")
+    assert any(b"login:ghost" in key for key in keys), keys  # the per-username counter lives in Redis
+
+
+def test_the_lockout_ends_when_its_counters_in_redis_expire(two_servers, redis_server):
+    first, second = two_servers
+    browser = requests.Session()
+    for base in (first, second, first):
+        _fail_sign_in(browser, base, "ghost-2")
+    assert _fail_sign_in(browser, second, "ghost-2").status_code == 429
+
+    redis.Redis.from_url(redis_server.url).flushdb()  # what expiry does after the window
+
+    assert _fail_sign_in(browser, second, "ghost-2").status_code == 200
+    assert _fail_sign_in(browser, first, "ghost-2").status_code == 200
