@@ -107,6 +107,8 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            _configure_postgresql(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
 
     from dealer.access import enforce_access
@@ -142,6 +144,23 @@ def _init_extensions(app: Flask) -> None:
     def _load(user_id: str):
         return load_user(int(user_id))
 
+
+
+def _configure_postgresql(engine) -> None:
+    """Turn PostgreSQL's JIT compilation off for the app's sessions.
+
+    The planner JIT-compiles a query whose cost estimate is high, which the set statements of this app
+    (the reminder scan's batches, the monthly figures) reach by their row counts: measured at 1,000,000
+    vehicles, compiling took 0.6 s of a 88,000-row scan batch and 2 s of the 2.5 s of the quality
+    figures, while running them takes milliseconds per thousand rows. JIT pays off for long analytical
+    queries, which this app does not run.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()
 
 
 def _configure_sqlite(engine) -> None:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from dealer.customers.models import Customer
 from dealer.extensions import db
 from dealer.reminders.holidays import Holiday, holidays_on, missing_years
-from dealer.reminders.scan import _insert, _json_object, _postgresql, _random_hex
+from dealer.reminders.scan import _insert, _json_object, _postgresql, _out_ids
 from dealer.sms.kinds import KINDS as SMS_KINDS
 from dealer.sms.models import QUEUED, SmsMessage
 from dealer.sms.outbox import next_allowed, settings_for, store_zone, template_for
@@ -101,7 +101,7 @@ def _queue(store_id: int, holiday: Holiday | None, sign_name: str, day: date, lo
     columns = SmsMessage.__table__.c
     select = sa.select(
         Customer.store_id, Customer.id, Customer.mobile, sa.literal(kind), sa.literal(spec.category),
-        sa.literal(spec.priority), params, sa.literal(sign_name), sa.literal(template_code), _random_hex(),
+        sa.literal(spec.priority), params, sa.literal(sign_name), sa.literal(template_code), _out_ids(),
         sa.literal(key) + sa.cast(Customer.id, sa.String), sa.literal(QUEUED), sa.literal(0),
         sa.literal(send_at, type_=columns.next_attempt_at.type), sa.literal(now, type_=columns.created_at.type),
     ).where(*conditions)

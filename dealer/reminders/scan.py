@@ -13,6 +13,7 @@ owner is looked up by primary key, and a night when nothing new is due writes no
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -38,7 +39,7 @@ STICKER_KIND = "inspection_sticker_reminder"
 # A reminder in these states still stands: the owner was told (or is being called) about the event.
 UNFINISHED = (OPEN, CALLED, BOOKED, NOT_INTERESTED)
 ROLL_CHUNK = 5000  # vehicles per UPDATE when inspection dates roll on
-ANALYZE_AFTER = 10_000  # reminders a batch must add (and a tenth of the table) for ANALYZE reminders
+ANALYZE_AFTER = 1_000  # reminders a batch must add (and a tenth of the table) for ANALYZE reminders
 
 
 @dataclass
@@ -91,9 +92,16 @@ def _insert(table):
     return insert.execution_options(preserve_rowcount=True)
 
 
-def _random_hex():
+def _out_ids():
+    """The out ids (32 hex digits, unique) of the messages one INSERT ... SELECT writes.
+
+    On PostgreSQL: a random prefix for the statement and the row's number in it, so the statement's
+    messages go into one place of the unique index, in order (random ids cost a descent into a random
+    page of a large index, and its full-page image in the WAL, per message).
+    """
     if _postgresql():
-        return sa.func.replace(sa.cast(sa.func.gen_random_uuid(), sa.String), "-", "")
+        number = sa.func.lpad(sa.func.to_hex(sa.func.row_number().over()), 16, "0")
+        return sa.literal(uuid.uuid4().hex[:16]) + number
     return sa.func.lower(sa.func.hex(sa.func.randomblob(16)))
 
 
@@ -204,39 +212,54 @@ def _batches(store_id: int, due_column, after: date, until: date, size: int) -> 
 
 
 def _candidates(store_id: int, kind: str, due_column, days: list[int], after: date, until: date, day: date,
-                now: datetime) -> sa.Select:
+                now: datetime, *, with_owner: bool = False) -> sa.Select:
     """Select the reminders (REMINDER_COLUMNS) to make for the vehicles due in (after, until] on `day`.
 
     Each vehicle due in a window gets the reminder of that window's lead, unless its owner asked for
     no reminders of the kind, or it has a reminder of the kind that still stands for a lead as short
     or shorter (the due date moved a day: the owner was told), or this very reminder whatever its state
-    (closed the same day: nothing to say again).
+    (closed the same day: nothing to say again). `with_owner` adds OWNER_COLUMNS, what the reminder's
+    SMS needs: the owner, read once with the advisor, and the plate from the vehicle row at hand.
     """
     windows = _windows(days, day)  # largest lead first
     lead = sa.case(*[(due_column <= until, sa.literal_column(str(int(lead))))
                      for lead, _after, until in reversed(windows)])
-    # Scalar subqueries, looked up per vehicle by key. "Already reminded?" as an anti-join, planned on
-    # statistics taken before the night's first batches filled the table, scanned the store's whole
-    # (store_id, due_date) range once per vehicle (minutes per batch); and the owner as a join was a hash
-    # of every customer of the group for each statement.
+    # Looked up per vehicle by key. "Already reminded?" as an anti-join, planned on statistics taken
+    # before the night's first batches filled the table, scanned the store's whole (store_id, due_date)
+    # range once per vehicle (minutes per batch); and the owner as a join was a hash of every customer
+    # of the group for each statement.
     reminded = (sa.select(sa.literal_column("1")).where(
         Reminder.store_id == Vehicle.store_id, Reminder.vehicle_id == Vehicle.id, Reminder.kind == kind,
         Reminder.due_date >= day, Reminder.lead_days <= lead,
         sa.or_(Reminder.state.in_(UNFINISHED), sa.and_(Reminder.due_date == due_column, Reminder.lead_days == lead)))
         .limit(1).scalar_subquery())
-    advisor = sa.select(Customer.advisor_id).where(Customer.id == Vehicle.owner_id).scalar_subquery()
     opted_out = sa.exists().where(ReminderOptOut.store_id == Vehicle.store_id,
                                   ReminderOptOut.customer_id == Vehicle.owner_id, ReminderOptOut.kind == kind)
     on_site = Vehicle.next_inspection_on_site if kind == INSPECTION else sa.true()
-    return (sa.select(Vehicle.store_id, Vehicle.id, Vehicle.owner_id, advisor, sa.literal(kind), due_column, lead,
-                      on_site, sa.literal(day), sa.literal(OPEN), sa.literal(""),
-                      sa.literal(now, type_=Reminder.__table__.c.created_at.type))
-            .where(Vehicle.store_id == store_id, due_column > after, due_column <= until, ~opted_out,
-                   reminded.is_(None)))
+    where = (Vehicle.store_id == store_id, due_column > after, due_column <= until, ~opted_out, reminded.is_(None))
+    created_on, created_at = sa.literal(day), sa.literal(now, type_=Reminder.__table__.c.created_at.type)
+    if _postgresql():  # typed in the SQL: a CTE's column takes its type from the expression
+        created_on, created_at = sa.cast(created_on, sa.Date), sa.cast(created_at, sa.DateTime(timezone=True))
+    constants = (sa.literal(kind), due_column, lead, on_site, created_on, sa.literal(OPEN), sa.literal(""), created_at)
+    if not with_owner:
+        advisor = sa.select(Customer.advisor_id).where(Customer.id == Vehicle.owner_id).scalar_subquery()
+        columns = [Vehicle.store_id, Vehicle.id, Vehicle.owner_id, advisor, *constants]
+        return sa.select(*_labelled(columns, REMINDER_COLUMNS)).where(*where)
+    owner = (sa.select(Customer.advisor_id, Customer.name, Customer.mobile, Customer.service_sms_opt_out)
+             .where(Customer.id == Vehicle.owner_id).limit(1).lateral("owner"))
+    columns = [Vehicle.store_id, Vehicle.id, Vehicle.owner_id, owner.c.advisor_id, *constants,
+               owner.c.name, owner.c.mobile, owner.c.service_sms_opt_out, Vehicle.plate]
+    return (sa.select(*_labelled(columns, REMINDER_COLUMNS + OWNER_COLUMNS))
+            .select_from(Vehicle).join(owner, sa.true()).where(*where))
+
+
+def _labelled(columns: list, names: list[str]) -> list:
+    return [column.label(name) for column, name in zip(columns, names, strict=True)]
 
 
 REMINDER_COLUMNS = ["store_id", "vehicle_id", "customer_id", "advisor_id", "kind", "due_date", "lead_days", "on_site",
                     "created_on", "state", "note", "created_at"]
+OWNER_COLUMNS = ["owner_name", "owner_mobile", "owner_opted_out", "plate"]
 MESSAGE_COLUMNS = ["store_id", "customer_id", "vehicle_id", "reminder_id", "phone", "kind", "category", "priority",
                    "params", "sign_name", "template_code", "out_id", "state", "attempts", "next_attempt_at",
                    "created_at"]
@@ -255,7 +278,7 @@ def _message_row(sms: _Sms, kind: str, *, store_id, customer_id, vehicle_id, rem
                           "store_phone", sa.literal(sms.store_phone))
     columns = SmsMessage.__table__.c
     return [store_id, customer_id, vehicle_id, reminder_id, phone, kind_code, sa.literal(spec.category),
-            sa.literal(spec.priority), params, sa.literal(sms.sign_name), template_code, _random_hex(),
+            sa.literal(spec.priority), params, sa.literal(sms.sign_name), template_code, _out_ids(),
             sa.literal(QUEUED), sa.literal(0), sa.literal(sms.send_at, type_=columns.next_attempt_at.type),
             sa.literal(sms.now, type_=columns.created_at.type)]
 
@@ -266,28 +289,41 @@ def _remind(store_id: int, kind: str, due_column, days: list[int], after: date, 
 
     Returns (reminders, messages).
     """
-    candidates = _candidates(store_id, kind, due_column, days, after, until, day, sms.now)
-    insert = _insert(Reminder.__table__).from_select(REMINDER_COLUMNS, candidates).on_conflict_do_nothing()
     if _postgresql():
-        # The SMS of exactly the reminders inserted (RETURNING), each with its owner and plate by key:
-        # no join between row sets whose sizes the planner can only guess.
-        inserted = insert.returning(Reminder.id, Reminder.store_id, Reminder.vehicle_id, Reminder.customer_id,
-                                    Reminder.due_date, Reminder.on_site).cte("inserted")
-        owner = (sa.select(Customer.name, Customer.mobile, Customer.service_sms_opt_out)
-                 .where(Customer.id == inserted.c.customer_id).limit(1).lateral("owner"))
-        plate = sa.select(Vehicle.plate).where(Vehicle.id == inserted.c.vehicle_id).scalar_subquery()
+        # One statement: the candidates once (each with its owner and plate, read by key), the reminders
+        # inserted from them, and the SMS of exactly the reminders inserted (RETURNING), matched back to
+        # their candidate by vehicle (one each).
+        candidates = _candidates(store_id, kind, due_column, days, after, until, day, sms.now, with_owner=True)
+        candidates = candidates.cte("candidates")  # read twice: materialized once
+        # Sorted: every candidate is chosen before the first reminder is written, so "already reminded?"
+        # never reads what this statement writes, and the unique index is written in key order.
+        chosen = sa.select(*[candidates.c[name] for name in REMINDER_COLUMNS]).order_by(candidates.c.vehicle_id)
+        inserted = (_insert(Reminder.__table__).from_select(REMINDER_COLUMNS, chosen)
+                    .on_conflict_do_nothing()
+                    .returning(Reminder.id, Reminder.store_id, Reminder.vehicle_id, Reminder.customer_id,
+                               Reminder.due_date, Reminder.on_site).cte("inserted"))
+        owner = candidates.c
         messages = (sa.select(*_message_row(sms, kind, store_id=inserted.c.store_id, customer_id=inserted.c.customer_id,
                                             vehicle_id=inserted.c.vehicle_id, reminder_id=inserted.c.id,
-                                            phone=owner.c.mobile, name=owner.c.name, plate=plate,
+                                            phone=owner.owner_mobile, name=owner.owner_name, plate=owner.plate,
                                             due_date=inserted.c.due_date, on_site=inserted.c.on_site))
-                    .select_from(inserted.join(owner, sa.true())).where(owner.c.service_sms_opt_out.is_(False)))
+                    .select_from(inserted.join(candidates, candidates.c.vehicle_id == inserted.c.vehicle_id))
+                    .where(owner.owner_opted_out.is_(False)))
         queued = sa.insert(SmsMessage.__table__).from_select(MESSAGE_COLUMNS, messages).returning(
             SmsMessage.id).cte("queued")
+        # Index lookups only, whatever the statistics say. On statistics of a (nearly) empty table, as on
+        # a deployment's first night, the planner chose to read the whole table once per vehicle (with
+        # the pages another store's scan was adding) or a bitmap of all the store's reminders. The
+        # indexes it may use lead with the store: no other store's writes are read. For this batch only.
+        db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        db.session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
         created, messages_queued = db.session.execute(sa.select(
             sa.select(sa.func.count()).select_from(inserted).scalar_subquery(),
             sa.select(sa.func.count()).select_from(queued).scalar_subquery())).one()
         return created, messages_queued
 
+    candidates = _candidates(store_id, kind, due_column, days, after, until, day, sms.now)
+    insert = _insert(Reminder.__table__).from_select(REMINDER_COLUMNS, candidates).on_conflict_do_nothing()
     created = db.session.execute(insert).rowcount
     messages = (sa.select(*_message_row(sms, kind, store_id=Reminder.store_id, customer_id=Reminder.customer_id,
                                         vehicle_id=Reminder.vehicle_id, reminder_id=Reminder.id, phone=Customer.mobile,

@@ -533,3 +533,46 @@ def test_scan_refreshes_the_statistics_of_reminders_after_a_batch_that_grew_it(c
 
     known = db.session.scalar(sa.text("SELECT reltuples FROM pg_class WHERE oid = 'reminders'::regclass"))
     assert known == count(Reminder) == 4
+
+
+@pytest.mark.postgres_only
+def test_scan_reads_reminders_by_index_even_on_statistics_of_an_empty_table(ctx, store):
+    # A deployment's first night: the planner's statistics say `reminders` is empty. Planned on them,
+    # "already reminded?" read the whole table once per vehicle, pages other stores' scans were adding
+    # included (minutes per batch), or a bitmap of all the store's reminders.
+    for days in range(1, 8):
+        car(store, insurance=days, maintenance=days)
+    db.session.commit()
+    db.session.execute(sa.text("ANALYZE reminders"))
+    plans = []
+
+    def explain(conn, cursor, statement, parameters, *args):
+        if "INSERT INTO reminders" in statement:
+            cursor.execute("EXPLAIN " + statement, parameters)
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+
+    sa.event.listen(db.engine, "before_cursor_execute", explain)
+    try:
+        report = scan(day=DAY, now=NIGHT)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", explain)
+
+    assert report.reminders == 14 and len(plans) == 2  # insurance and maintenance: no inspection is due
+    for plan in plans:
+        assert "Seq Scan on reminders" not in plan, plan
+        assert "Bitmap Heap Scan on reminders" not in plan, plan
+
+
+@pytest.mark.postgres_only
+def test_scan_gives_the_messages_of_one_statement_distinct_out_ids_in_order(ctx, store):
+    for days in range(1, 6):
+        car(store, insurance=days)
+    db.session.commit()
+
+    scan(day=DAY, now=NIGHT)
+
+    out_ids = list(db.session.scalars(sa.select(SmsMessage.out_id).order_by(SmsMessage.id)))
+    assert len(out_ids) == len(set(out_ids)) == 5
+    assert all(len(out_id) == 32 and int(out_id, 16) >= 0 for out_id in out_ids)
+    assert len({out_id[:16] for out_id in out_ids}) == 1  # one prefix per statement, then a row number
+    assert sorted(int(out_id[16:], 16) for out_id in out_ids) == [1, 2, 3, 4, 5]
