@@ -52,7 +52,7 @@ def queue_greetings(*, now: datetime, day: date | None = None, store_ids: list[i
     for store in db.session.scalars(stores).all():
         store_id, store_day = store.id, day or store.local_date(now)
         if missing_years([store_day.year]):
-            log.warning("no dates of the lunar holidays for %s: add them to dealer/reminders/holidays.py",
+            log.warning("no dates of the lunar holidays for %s: outside the Chinese calendar's range",
                         store_day.year)
         occasions: list[Holiday | None] = [None, *holidays_on(store_day)]  # None: the birthdays
         settings = settings_for(store_id)

@@ -99,21 +99,37 @@ def test_greetings_use_each_stores_own_date(ctx, store, other_store):
     assert report.day is None and report.messages == 2
 
 
-def test_holiday_table_covers_2026_to_2028_and_its_dates_hang_together():
-    assert missing_years(range(2026, 2029)) == []
-    assert missing_years([2029]) == [2029]
+# Hong Kong Observatory, 公历与农历日期对照表: 春节, 元宵节, 清明, 端午节, 中秋节.
+OBSERVATORY = {
+    2026: ("2026-02-17", "2026-03-03", "2026-04-05", "2026-06-19", "2026-09-25"),
+    2027: ("2027-02-06", "2027-02-20", "2027-04-05", "2027-06-09", "2027-09-15"),
+    2028: ("2028-01-26", "2028-02-09", "2028-04-04", "2028-05-28", "2028-10-03"),
+}
+
+
+@pytest.mark.parametrize("year", sorted(OBSERVATORY))
+def test_holiday_dates_agree_with_the_observatory_table(year):
+    codes = ("spring_festival", "lantern_festival", "qingming", "dragon_boat", "mid_autumn")
+    by_code = {h.code: h for h in HOLIDAYS}
+    assert tuple(by_code[code].date_in(year).isoformat() for code in codes) == OBSERVATORY[year]
+    for code, expected in zip(codes, OBSERVATORY[year]):
+        assert [h.code for h in holidays_on(date.fromisoformat(expected))] == [code]
+
+
+def test_holidays_are_known_for_every_year_of_the_calendar_and_hang_together():
+    assert missing_years(range(2026, 2101)) == []
+    assert missing_years([2101]) == [2101]
     by_code = {h.code: h for h in HOLIDAYS}
     assert set(by_code) == {"new_year", "spring_festival", "lantern_festival", "qingming", "labour_day",
                             "dragon_boat", "mid_autumn", "national_day"}
-    for year in (2026, 2027, 2028):
+    for year in range(2026, 2101):
         spring = by_code["spring_festival"].date_in(year)
         assert date(year, 1, 21) <= spring <= date(year, 2, 20)
         assert by_code["lantern_festival"].date_in(year) == spring + timedelta(days=14)  # lunar 1/15
-        assert by_code["qingming"].date_in(year) in (date(year, 4, 4), date(year, 4, 5))
-        assert date(year, 5, 28) <= by_code["dragon_boat"].date_in(year) <= date(year, 6, 25)
-        assert date(year, 9, 8) <= by_code["mid_autumn"].date_in(year) <= date(year, 10, 7)
-    assert [h.code for h in holidays_on(date(2026, 9, 25))] == ["mid_autumn"]
-    assert holidays_on(date(2029, 2, 13)) == []  # a lunar date of a year not in the table: not guessed
-    assert [h.code for h in holidays_on(date(2029, 10, 1))] == ["national_day"]
+        assert by_code["qingming"].date_in(year) in (date(year, 4, 4), date(year, 4, 5), date(year, 4, 6))
+        assert date(year, 5, 27) <= by_code["dragon_boat"].date_in(year) <= date(year, 6, 25)
+        assert date(year, 9, 7) <= by_code["mid_autumn"].date_in(year) <= date(year, 10, 7)
+    assert holidays_on(date(2101, 1, 29)) == []  # a lunar date beyond the calendar: not guessed
+    assert [h.code for h in holidays_on(date(2101, 10, 1))] == ["national_day"]
     # No wish is 快乐 on a day of remembrance.
     assert "快乐" not in by_code["qingming"].greeting
