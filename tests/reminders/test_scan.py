@@ -18,6 +18,7 @@ from dealer.reminders.services import scan
 from dealer.sms.gateway import LocalSmsGateway
 from dealer.sms.models import QUEUED, SENT, SmsMessage, SmsSettings
 from dealer.sms.sender import send_due
+from tests.concurrency import at_once
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -576,3 +577,35 @@ def test_scan_gives_the_messages_of_one_statement_distinct_out_ids_in_order(ctx,
     assert all(len(out_id) == 32 and int(out_id, 16) >= 0 for out_id in out_ids)
     assert len({out_id[:16] for out_id in out_ids}) == 1  # one prefix per statement, then a row number
     assert sorted(int(out_id[16:], 16) for out_id in out_ids) == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.postgres_only
+def test_two_scans_of_one_store_at_once_make_each_reminder_and_message_once(app, shared_db, monkeypatch):
+    import threading
+    import time
+
+    from dealer.reminders import scan as scan_module
+    from tests.factories import StoreFactory
+
+    store = StoreFactory(code="SZ01")
+    for days in range(0, 30):
+        car(store, insurance=days + 1, maintenance=days % 8)
+    db.session.commit()
+    together = threading.Barrier(2)
+    remind = scan_module._remind
+
+    def remind_together(*args, **kwargs):
+        together.wait(timeout=10)  # both scans write the same batch at the same moment,
+        written = remind(*args, **kwargs)
+        time.sleep(0.3)  # and each commits it only a while later
+        return written
+
+    monkeypatch.setattr(scan_module, "_remind", remind_together)
+
+    first, second = at_once(app, lambda: scan(day=DAY, now=NIGHT), lambda: scan(day=DAY, now=NIGHT))
+
+    assert not isinstance(first, Exception) and not isinstance(second, Exception), (first, second)
+    assert first.reminders + second.reminders == count(Reminder) == 60  # each car: insurance and maintenance
+    assert first.messages + second.messages == count(SmsMessage) == 60
+    keys = db.session.execute(sa.select(Reminder.vehicle_id, Reminder.kind, Reminder.due_date)).all()
+    assert len(keys) == len(set(keys))
