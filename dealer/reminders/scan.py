@@ -40,7 +40,7 @@ STICKER_KIND = "inspection_sticker_reminder"
 UNFINISHED = (OPEN, CALLED, BOOKED, NOT_INTERESTED)
 ROLL_CHUNK = 5000  # vehicles per UPDATE when inspection dates roll on
 SCAN_LOCK = 0x52454D49  # PostgreSQL advisory lock class ("REMI") of a store's scan batches, with the store id
-ANALYZE_AFTER = 1_000  # reminders a batch must add (and a tenth of the table) for ANALYZE reminders
+ANALYZE_AFTER = 1_000  # reminders a batch must add (and as many as the table held) for ANALYZE reminders
 
 
 @dataclass
@@ -178,16 +178,17 @@ def scan(*, now: datetime, day: date | None = None, store_ids: list[int] | None 
 
 
 def _keep_statistics_current(created: int) -> None:
-    """Refresh the planner's statistics of reminders after a batch that grew the table by a tenth or more.
+    """Refresh the planner's statistics of reminders after a batch that (at least) doubled the table.
 
     The next batches look each vehicle up in it: planned on statistics that still say it is (nearly)
     empty, as after an import or on a new deployment, that lookup ran through the store's whole
-    (store_id, due_date) range for every vehicle (minutes per batch). Autovacuum comes too late.
+    (store_id, due_date) range for every vehicle (minutes per batch). Autovacuum comes too late. Once the
+    statistics show a table of the right order, the lookup takes the unique index: no ANALYZE needed.
     """
     if created < ANALYZE_AFTER or not _postgresql():
         return
     known = db.session.scalar(sa.text("SELECT reltuples FROM pg_class WHERE oid = 'reminders'::regclass")) or 0
-    if created >= known / 10:
+    if created >= known:
         db.session.execute(sa.text("ANALYZE reminders"))
         db.session.commit()
 
