@@ -85,6 +85,17 @@ def expire_leases_job():
     expire_leases(now=utcnow())
 
 
+@_in_app
+def clean_photos_job():
+    """Finish or remove what interrupted photo uploads and removals left in the upload folder."""
+    from dealer.repair.inspection_photos import clean_photo_folder
+
+    counts = clean_photo_folder(_app.config["UPLOAD_FOLDER"], now=utcnow())
+    if any(counts.values()):
+        log.info("inspection photo folder: %(finished)d uploads finished, %(removed)d leftovers removed", counts)
+    return counts
+
+
 def nightly_tasks():
     """(name, function) of each store's nightly tasks, in order; each takes now, day and store_ids."""
     from dealer.reminders.greetings import queue_greetings
@@ -168,6 +179,8 @@ JOBS = (
     ("sms_expire_leases", "dealer.scheduler:expire_leases_job", {"trigger": "interval", "seconds": 60}),
     # Every hour: each store's night starts at 02:00 in its own time zone (run_nightly).
     ("reminders_nightly_scan", "dealer.scheduler:nightly_scan_job", {"trigger": "cron", "minute": 0}),
+    # Every hour: a leftover is cleaned once it is an hour old (a photo being uploaded is younger).
+    ("inspection_photo_cleanup", "dealer.scheduler:clean_photos_job", {"trigger": "cron", "minute": 30}),
 )
 
 

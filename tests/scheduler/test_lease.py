@@ -171,7 +171,7 @@ def test_tick_with_the_database_unreachable_is_not_leader_and_keeps_running(tmp_
     assert log == []
 
 
-def test_real_scheduler_stores_its_three_jobs_in_the_database(app, committed_db):
+def test_real_scheduler_stores_its_jobs_in_the_database(app, committed_db):
     leader = SchedulerRunner(app, holder="web-1")
     try:
         assert leader.tick() is True
@@ -182,7 +182,8 @@ def test_real_scheduler_stores_its_three_jobs_in_the_database(app, committed_db)
         assert {job_id for job_id, _ in stored} == {job_id for job_id, _, _ in JOBS}
         assert all(next_run is not None for _, next_run in stored)
         assert {job.id for job in leader.scheduler.get_jobs()} == {"sms_send", "sms_expire_leases",
-                                                                   "reminders_nightly_scan"}
+                                                                   "reminders_nightly_scan",
+                                                                   "inspection_photo_cleanup"}
     finally:
         scheduler = leader.scheduler
         leader.stop()

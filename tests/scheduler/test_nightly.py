@@ -103,3 +103,21 @@ def test_run_nightly_really_scans_and_greets_with_each_stores_date(stores):
 def test_nightly_job_runs_every_hour():
     [trigger] = [trigger for job_id, _func, trigger in JOBS if job_id == "reminders_nightly_scan"]
     assert trigger == {"trigger": "cron", "minute": 0}
+
+
+def test_the_photo_cleanup_job_clears_leftovers_of_the_upload_folder_every_hour(app, ctx, monkeypatch):
+    import os
+    from pathlib import Path
+
+    [trigger] = [trigger for job_id, _func, trigger in JOBS if job_id == "inspection_photo_cleanup"]
+    assert trigger == {"trigger": "cron", "minute": 30}
+    directory = Path(app.config["UPLOAD_FOLDER"]) / "inspection" / "999"
+    directory.mkdir(parents=True, exist_ok=True)
+    leftover = directory / f"{'d' * 32}.png"  # a photo file whose row was never committed
+    leftover.write_bytes(b"x")
+    two_hours_ago = (datetime.now(timezone.utc) - timedelta(hours=2)).timestamp()
+    os.utime(leftover, (two_hours_ago, two_hours_ago))
+    monkeypatch.setattr(scheduler, "_app", app)
+
+    assert scheduler.clean_photos_job() == {"finished": 0, "removed": 1}
+    assert not leftover.exists()
