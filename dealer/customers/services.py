@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from dealer import audit
 from dealer.access import Actor
@@ -16,11 +16,11 @@ from dealer.customers.models import VEHICLE_USES, Customer, OdometerReading, Veh
 from dealer.customers.validators import (InvalidValue, _fold, normalize_mobile, normalize_phone, normalize_plate,
                                          normalize_vin)
 from dealer.database import prefix_range, unique_violation
-from dealer.errors import DomainError, Forbidden, NotFound
+from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
 from dealer.reminders.services import hand_over_reminders, refresh_due_dates
 from dealer.stores.models import Store
-from dealer.stores.services import visible_store_ids
+from dealer.stores.services import require_store, visible_store_ids
 
 
 class MobileTaken(DomainError):
@@ -97,10 +97,7 @@ class VehicleInput:
 # -- store scope -------------------------------------------------------------------------------
 
 def _check_store(actor: Actor, store_id: int) -> None:
-    if actor.store_id is not None and actor.store_id != store_id:
-        raise Forbidden()
-    if db.session.get(Store, store_id) is None:
-        raise InvalidValue(_l("Unknown store."), field="store_id")
+    require_store(actor, store_id, invalid=InvalidValue)
 
 
 def get_customer(customer_id: int, *, actor: Actor) -> Customer:

@@ -18,12 +18,11 @@ from flask_sqlalchemy.pagination import Pagination
 from dealer import audit
 from dealer.access import Actor
 from dealer.database import prefix_range, unique_violation
-from dealer.errors import DomainError, Forbidden, NotFound
+from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
 from dealer.repair.models import LABOR_CATEGORIES, LaborOperation, LaborOperationHours, LaborRate, RepairSettings
 from dealer.repair.services import settings_for
-from dealer.stores.models import Store
-from dealer.stores.services import visible_store_ids
+from dealer.stores.services import require_store, visible_store_ids
 
 MAX_HOURS = 100_000  # hundredths: 1,000 hours, the most a repair line accepts
 MAX_RATE_FEN = 10_000_000  # ¥100,000 an hour: anything above is a typing mistake
@@ -46,10 +45,7 @@ class OperationCodeTaken(DomainError):
 # -- store scope -------------------------------------------------------------------------------
 
 def _check_store(actor: Actor, store_id: int) -> None:
-    if actor.store_id is not None and actor.store_id != store_id:
-        raise Forbidden()
-    if db.session.get(Store, store_id) is None:
-        raise InvalidSetting(_l("Unknown store."), field="store_id")
+    require_store(actor, store_id, invalid=InvalidSetting)
 
 
 def _whole(value, field: str, low: int, high: int, message) -> int:

@@ -23,6 +23,7 @@ from dealer.repair.models import (
 )
 from dealer.repair.services import EDITABLE_STATES, get_order, lock_order, new_job, require_state
 from dealer.stores.models import Store
+from dealer.stores.services import get_store
 
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9_.-]{0,29}")
 
@@ -88,10 +89,7 @@ def _standard_items() -> list[ItemInput]:
 
 
 def _check_store(store_id: int, actor: Actor) -> Store:
-    store = db.session.get(Store, store_id)
-    if store is None or (actor.store_id is not None and actor.store_id != store_id):
-        raise NotFound()
-    return store
+    return get_store(store_id, actor=actor)
 
 
 def _item(item_id: int, actor: Actor) -> InspectionItem:

@@ -13,7 +13,7 @@ from dealer import audit
 from dealer.access import Actor
 from dealer.audit.models import AuditEntry
 from dealer.customers.models import Customer, OdometerReading, Vehicle
-from dealer.stores.services import visible_store_ids
+from dealer.stores.services import get_store, visible_store_ids
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
 from dealer.sms.kinds import KINDS, SERVICE
@@ -48,8 +48,7 @@ def check_store(store_id: int, *, actor: Actor) -> None:
 
 def _check_store(actor: Actor, store_id: int) -> None:
     """Raise NotFound unless the store exists and the actor sees it (a group-level actor names it)."""
-    if store_id not in visible_store_ids(actor):
-        raise NotFound()
+    get_store(store_id, actor=actor)
 
 
 def list_messages(*, actor: Actor, filters: MessageFilter, page: int = 1, per_page: int = 50):

@@ -66,9 +66,29 @@ def list_stores(*, active_only: bool = False) -> list[Store]:
 
 
 def get_store(store_id: int, *, actor: Actor) -> Store:
+    """Return a store the actor sees (their own; any for group level). Raises NotFound."""
     store = db.session.get(Store, store_id)
-    if store is None or (actor.store_id is not None and store.id != actor.store_id):
+    if store is None or not sees_store(actor, store_id):
         raise NotFound()
+    return store
+
+
+def sees_store(actor: Actor, store_id: int) -> bool:
+    """Tell whether the actor sees the store's records: their own store, or any for a group-level actor."""
+    return actor.store_id is None or actor.store_id == store_id
+
+
+def require_store(actor: Actor, store_id: int, *, invalid: type[DomainError]) -> Store:
+    """Return the store a record is about to be written to, if the actor may write there.
+
+    Raises Forbidden for another store than the actor's own, and `invalid` (the calling module's
+    input error, on the field `store_id`) for a store that does not exist.
+    """
+    if not sees_store(actor, store_id):
+        raise Forbidden()
+    store = db.session.get(Store, store_id)
+    if store is None:
+        raise invalid(_l("Unknown store."), field="store_id")
     return store
 
 

@@ -13,11 +13,10 @@ from flask_sqlalchemy.pagination import Pagination
 from dealer import audit, money
 from dealer.access import Actor
 from dealer.database import prefix_range, unique_violation
-from dealer.errors import DomainError, Forbidden, NotFound
+from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
 from dealer.parts.models import Part
-from dealer.stores.models import Store
-from dealer.stores.services import visible_store_ids
+from dealer.stores.services import require_store, sees_store, visible_store_ids
 
 MAX_FEN = 2**31 - 1  # the money columns of parts are 32-bit integers
 MAX_QUANTITY = 10**12  # thousandths: a billion units, far beyond any stock
@@ -57,20 +56,13 @@ def qty(value: int) -> str:
 # -- store scope -------------------------------------------------------------------------------
 
 def _check_store(actor: Actor, store_id: int) -> None:
-    if actor.store_id is not None and actor.store_id != store_id:
-        raise Forbidden()
-    if db.session.get(Store, store_id) is None:
-        raise InvalidInput(_l("Unknown store."), field="store_id")
-
-
-def _sees(actor: Actor, store_id: int) -> bool:
-    return actor.store_id is None or actor.store_id == store_id
+    require_store(actor, store_id, invalid=InvalidInput)
 
 
 def get_part(part_id: int, *, actor: Actor) -> Part:
     """Return a part the actor may see. Raises NotFound."""
     part = db.session.get(Part, part_id)
-    if part is None or not _sees(actor, part.store_id):
+    if part is None or not sees_store(actor, part.store_id):
         raise NotFound()
     return part
 

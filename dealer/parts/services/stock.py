@@ -25,10 +25,10 @@ from dealer.database import get_for_update
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
 from dealer.parts.models import ADJUSTMENT, ISSUE, RECEIPT, RETURN, Part, StockMove
-from dealer.parts.services.catalogue import MAX_FEN, MAX_QUANTITY, InvalidInput, _sees, _whole, get_part, qty
+from dealer.parts.services.catalogue import MAX_FEN, MAX_QUANTITY, InvalidInput, _whole, get_part, qty
 from dealer.repair.models import (APPROVED, DELIVERED, IN_PROGRESS, JOB_APPROVED, PARTS, QUALITY_CHECK,
                                   SETTLED, RepairJob, RepairLine, RepairOrder)
-from dealer.stores.services import visible_store_ids
+from dealer.stores.services import sees_store, visible_store_ids
 
 # Orders whose approved jobs take parts from stock; settled and delivered orders give none back.
 ISSUE_STATES = (APPROVED, IN_PROGRESS, QUALITY_CHECK)
@@ -243,7 +243,7 @@ def _lock_line(line_id: int, actor: Actor) -> tuple[RepairOrder, RepairLine]:
     line is locked for update and read after the lock.
     """
     line = db.session.get(RepairLine, line_id)
-    if line is None or not _sees(actor, line.store_id):
+    if line is None or not sees_store(actor, line.store_id):
         raise NotFound()
     order = db.session.scalars(
         sa.select(RepairOrder).where(RepairOrder.id == line.order_id).with_for_update(read=True)
