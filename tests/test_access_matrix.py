@@ -138,6 +138,8 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "repair_orders_api.add_line": frozenset({MANAGER, SERVICE_ADVISOR}),
     "repair_orders_api.update_line": frozenset({MANAGER, SERVICE_ADVISOR}),
     "repair_orders_api.remove_line": frozenset({MANAGER, SERVICE_ADVISOR}),
+    "repair_orders_api.issue_parts": frozenset({MANAGER, "parts_clerk"}),
+    "repair_orders_api.return_parts": frozenset({MANAGER, "parts_clerk"}),
     # each action is checked again against its own roles (tests/repair/test_api.py)
     "repair_orders_api.transition": frozenset({MANAGER, SERVICE_ADVISOR, TECHNICIAN, CASHIER}),
     "repair_orders_api.job_transition": frozenset({MANAGER, SERVICE_ADVISOR, TECHNICIAN}),

@@ -67,6 +67,11 @@ class ReceiptInSchema(Schema):
                                         "example": "DN2026112301"})
 
 
+class LineMoveInSchema(Schema):
+    quantity = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=MAX_QUANTITY),
+                              metadata={"description": THOUSANDTHS, "example": 4000})
+
+
 class StockMoveOutSchema(Schema):
     id = fields.Integer()
     store_id = fields.Integer()

@@ -13,13 +13,16 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields
 
 from dealer.access import (
-    CASHIER, MANAGER, PARTS_CLERK, PHONE_CALLERS, SERVICE_ADVISOR, TECHNICIAN, current_actor, roles_required,
+    CASHIER, MANAGER, PARTS_CLERK, PARTS_WRITERS, PHONE_CALLERS, SERVICE_ADVISOR, TECHNICIAN, current_actor,
+    roles_required,
 )
 from dealer.api_base import ApiBlueprint
 from dealer.customers.validators import mask_phone
 from dealer.database import utcnow
 from dealer.errors import Forbidden, NotFound, ValidationFailed
 from dealer.extensions import db
+from dealer.parts import schemas as parts_schemas
+from dealer.parts import services as parts_services
 from dealer.repair import catalogue, schemas, services, workflow
 from dealer.repair.models import CANCELLED, ESTIMATED, OPEN, RepairOrder
 from dealer.stores.models import Store
@@ -225,6 +228,30 @@ def remove_line(order_id, line_id):
     """Remove a line of a job the owner has not approved yet."""
     line = _line_of(order_id, line_id)
     services.remove_line(line.id, actor=current_actor(), now=utcnow())
+
+
+@orders_blp.route("/<int:order_id>/lines/<int:line_id>/issues", methods=["POST"])
+@roles_required(*PARTS_WRITERS)
+@orders_blp.arguments(parts_schemas.LineMoveInSchema)
+@orders_blp.response(201, parts_schemas.StockMoveOutSchema)
+def issue_parts(data, order_id, line_id):
+    """Hand parts to the workshop for a parts line of an approved job (出库), using up its reservation first.
+
+    Refused (409) when the job is not approved, the order is not in the workshop, the quantity is more than
+    the line still needs, or the stock is short (also when another clerk took the last unit a moment before).
+    """
+    line = _line_of(order_id, line_id)
+    return parts_services.issue_to_line(line.id, actor=current_actor(), now=utcnow(), **data)
+
+
+@orders_blp.route("/<int:order_id>/lines/<int:line_id>/returns", methods=["POST"])
+@roles_required(*PARTS_WRITERS)
+@orders_blp.arguments(parts_schemas.LineMoveInSchema)
+@orders_blp.response(201, parts_schemas.StockMoveOutSchema)
+def return_parts(data, order_id, line_id):
+    """Take unused parts of a line back into stock (退料), until the order is settled or delivered."""
+    line = _line_of(order_id, line_id)
+    return parts_services.return_from_line(line.id, actor=current_actor(), now=utcnow(), **data)
 
 
 def _need(data: dict, key: str, message) -> dict:
