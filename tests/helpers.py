@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from dealer.access import ROLES
+from dealer.extensions import db
 from tests.factories import PASSWORD, StoreFactory, UserFactory
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
@@ -46,3 +48,24 @@ def login(client, user, password: str = PASSWORD):
 
 def actor(user):
     return user.as_actor()
+
+
+def text(response) -> str:
+    """The response body as text."""
+    return response.get_data(as_text=True)
+
+
+def count(model, *where) -> int:
+    """How many rows of `model` match `where`."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def fresh(model, ident):
+    """Read a row as the database has it now (a request may have changed it in its own session)."""
+    db.session.expire_all()
+    return db.session.get(model, ident)
+
+
+def persist():
+    """Release the factories' rows into the test's transaction, so an error response's rollback keeps them."""
+    db.session.commit()

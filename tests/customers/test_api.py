@@ -1,12 +1,11 @@
 """/api/v1/customers and /api/v1/vehicles: bearer tokens, the one error shape, masking, search."""
 import pytest
-import sqlalchemy as sa
 
 from dealer.auth.services import create_api_token
 from dealer.customers.models import Customer, OdometerReading, Vehicle
 from dealer.extensions import db
 from tests.factories import CustomerFactory, VehicleFactory
-from tests.helpers import NOW, actor
+from tests.helpers import NOW, actor, count, fresh
 
 VIN = "LFV3A23C9J3012345"
 
@@ -14,16 +13,6 @@ VIN = "LFV3A23C9J3012345"
 def bearer(user) -> dict:
     _token, secret = create_api_token(actor=actor(user), name="tests", now=NOW)
     return {"Authorization": f"Bearer {secret}"}
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
-
-
-def fresh(model, ident):
-    """Read a row as the database has it now (a request may have changed it in its own session)."""
-    db.session.expire_all()
-    return db.session.get(model, ident)
 
 
 def assert_error(response, status: int, code: str, fields=()):

@@ -12,7 +12,7 @@ from dealer.customers.validators import InvalidValue
 from dealer.errors import Forbidden, NotFound
 from dealer.extensions import db
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
-from tests.helpers import NOW, actor
+from tests.helpers import NOW, actor, count
 
 FAW_VW_VIN = "LFV3A23C9J3012345"
 ISO_EXAMPLE_VIN = "1M8GDM9AXKP042788"
@@ -32,10 +32,6 @@ def other_advisor(other_store):
 @pytest.fixture()
 def group(group_manager):
     return actor(group_manager)
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 def audit_entries(action: str) -> list[AuditEntry]:

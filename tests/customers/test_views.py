@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from dealer.customers.models import Customer, OdometerReading, Vehicle
 from dealer.extensions import db
 from tests.factories import CustomerFactory, VehicleFactory
-from tests.helpers import login
+from tests.helpers import count, fresh, login, persist, text
 
 VIN = "LFV3A23C9J3012345"
 
@@ -30,29 +30,6 @@ def field_has_error(response, name: str) -> bool:
     parser = _Inputs()
     parser.feed(response.get_data(as_text=True))
     return "is-invalid" in parser.inputs[name].get("class", "")
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
-
-
-def fresh(model, ident):
-    """Read a row as the database has it now (a request may have changed it in its own session)."""
-    db.session.expire_all()
-    return db.session.get(model, ident)
-
-
-def persist():
-    """Release the factories' rows into the test's transaction (a commit is a savepoint release here).
-
-    The error handler rolls the session back; without this, rows flushed since the last commit
-    would vanish with it and later assertions would test nothing.
-    """
-    db.session.commit()
 
 
 @pytest.fixture()

@@ -1,21 +1,16 @@
 """/api/v1/parts: search, stock figures in integers, create, receipts, low stock; the one error shape."""
 import pytest
-import sqlalchemy as sa
 
 from dealer.auth.services import create_api_token
 from dealer.extensions import db
 from dealer.parts.models import Part, StockMove
 from tests.factories import PartFactory
-from tests.helpers import NOW, actor
+from tests.helpers import NOW, actor, count
 
 
 def bearer(user) -> dict:
     _token, secret = create_api_token(actor=actor(user), name="tests", now=NOW)
     return {"Authorization": f"Bearer {secret}"}
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 def assert_error(response, status: int, code: str, fields=()):

@@ -11,7 +11,7 @@ from dealer.parts import services
 from dealer.parts.models import Part, StockMove
 from dealer.parts.services import PartInput
 from tests.factories import PartFactory, RepairJobFactory, RepairLineFactory, RepairOrderFactory, UserFactory
-from tests.helpers import NOW, actor
+from tests.helpers import NOW, actor, count, fresh
 
 LATER = NOW + timedelta(hours=1)
 
@@ -29,15 +29,6 @@ def other_clerk(other_store):
 @pytest.fixture()
 def group(group_manager):
     return actor(group_manager)
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
-
-
-def fresh(model, ident):
-    db.session.expire_all()
-    return db.session.get(model, ident)
 
 
 def audit_entries(action: str) -> list[AuditEntry]:

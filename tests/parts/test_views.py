@@ -8,7 +8,7 @@ from dealer.extensions import db
 from dealer.parts.models import Part, StockMove
 from dealer.repair.models import RepairLine
 from tests.factories import PartFactory, RepairJobFactory, RepairLineFactory, RepairOrderFactory
-from tests.helpers import login
+from tests.helpers import count, fresh, login, persist, text
 
 
 class _Inputs(HTMLParser):
@@ -30,25 +30,6 @@ def inputs(response) -> dict:
 
 def field_has_error(response, name: str) -> bool:
     return "is-invalid" in inputs(response)[name].get("class", "")
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
-
-
-def fresh(model, ident):
-    """Read a row as the database has it now (a request changed it in its own session)."""
-    db.session.expire_all()
-    return db.session.get(model, ident)
-
-
-def persist():
-    """Keep the factories' rows when an error response rolls the request's session back."""
-    db.session.commit()
 
 
 @pytest.fixture()

@@ -20,6 +20,7 @@ from dealer.sms.models import QUEUED, SENT, SmsMessage, SmsSettings
 from dealer.sms.sender import send_due
 from tests.concurrency import at_once
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
+from tests.helpers import count
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 23)
@@ -31,10 +32,6 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 NIGHT = at(DAY, 2)  # the scan runs at 02:00 local, in the quiet hours
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 def car(store, *, inspection=None, on_site=True, insurance=None, maintenance=None, owner=None, **owner_fields):

@@ -23,7 +23,7 @@ from dealer.reminders.models import (BOOKED, CALLED, CANCELLED, DONE, INSPECTION
                                      ReminderOptOut)
 from dealer.sms.models import QUEUED, SENT, SmsMessage
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
-from tests.helpers import NOW, actor
+from tests.helpers import NOW, actor, count, fresh
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 VIN = "LFV3A23C9J3012345"
@@ -32,15 +32,6 @@ VIN = "LFV3A23C9J3012345"
 def at(day: date, hour: int = 10) -> datetime:
     """The aware UTC moment of `hour` o'clock on `day` at the store (Asia/Shanghai)."""
     return datetime.combine(day, time(hour), SHANGHAI).astimezone(timezone.utc)
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
-
-
-def fresh(model, ident):
-    db.session.expire_all()
-    return db.session.get(model, ident)
 
 
 def reminders_of(vehicle, kind=None) -> list[Reminder]:

@@ -17,30 +17,11 @@ from dealer.reminders.models import (BOOKED, CALLED, DONE, INSPECTION, INSURANCE
                                      InsuranceRenewal, MaintenanceInterval, Reminder, ReminderOptOut)
 from dealer.sms.models import SmsMessage
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
-from tests.helpers import NOW, actor, login
+from tests.helpers import NOW, actor, count, fresh, login, persist, text
 
 TODAY = date(2026, 11, 23)  # the stores' day at NOW, for the rows the tests make
 # The views pass the real clock to the services, which refuse dates after the store's today: record recent ones.
 RECENT = datetime.now(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=3)
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
-
-
-def fresh(model, ident):
-    """Read a row as the database has it now (a request changed it in its own session)."""
-    db.session.expire_all()
-    return db.session.get(model, ident)
-
-
-def persist():
-    """Release the factories' rows into the test's transaction, so an error response's rollback keeps them."""
-    db.session.commit()
 
 
 def alerts(response, category: str) -> list[str]:

@@ -30,7 +30,7 @@ from dealer.repair.models import (
 )
 from dealer.repair.services import OrderLocked
 from tests.factories import StoreFactory, UserFactory, VehicleFactory
-from tests.helpers import NOW, actor, login
+from tests.helpers import NOW, actor, count, login, text
 from tests.repair.conftest import approved_order, open_order
 
 LATER = NOW + timedelta(minutes=30)
@@ -101,10 +101,6 @@ def record(shop, order, *entries, who=None):
 def finding(shop, order, item, status="red", measurement="2 mm", note="磨损到极限"):
     [result] = record(shop, order, (item.id, status, measurement, note))
     return result
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 def files_in(folder: Path) -> list[Path]:
@@ -637,10 +633,6 @@ def test_proposing_one_finding_from_two_screens_at_once_makes_one_job(app, backe
 
 
 # -- the pages ----------------------------------------------------------------------------------
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
 
 class _Inputs(HTMLParser):
     def __init__(self):

@@ -14,6 +14,7 @@ from dealer.sms.models import (CANCELLED, DELIVERED, FAILED, QUEUED, SENDING, SE
 from dealer.sms.outbox import enqueue
 from dealer.sms.sender import LEASE, send_due
 from tests.factories import CustomerFactory
+from tests.helpers import fresh
 
 TOKEN = "cb-7f3a9c1e5b2d4f60a8e1c3b5d7f9a2c4"
 REPORTS = f"/api/v1/sms/callbacks/{TOKEN}/report"
@@ -76,11 +77,6 @@ def queue(customer, kind="car_ready", *, phone=None) -> SmsMessage:
 def send_all(standin) -> None:
     while send_due(gateway=standin.gateway(), now_fn=lambda: NOW).claimed:
         pass
-
-
-def fresh(model, ident):
-    db.session.expire_all()
-    return db.session.get(model, ident)
 
 
 def rows(model, *where) -> list:

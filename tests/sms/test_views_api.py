@@ -12,7 +12,7 @@ from dealer.sms.kinds import KINDS
 from dealer.sms.models import DELIVERED, FAILED, QUEUED, SENT, SmsMessage, SmsSettings, SmsTemplate
 from dealer.sms.outbox import enqueue
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
-from tests.helpers import NOW, actor, login
+from tests.helpers import NOW, actor, fresh, login
 
 CHINA = timezone(timedelta(hours=8))
 SIGN = "宝安大众"
@@ -44,11 +44,6 @@ def field_has_error(response, name: str) -> bool:
 def text(response) -> str:
     assert response.status_code == 200, response.status_code
     return response.get_data(as_text=True)
-
-
-def fresh(model, ident):
-    db.session.expire_all()
-    return db.session.get(model, ident)
 
 
 def bearer(user) -> dict:

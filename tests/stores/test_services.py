@@ -13,11 +13,7 @@ from dealer.stores import services
 from dealer.stores.models import PartnerStation, Store
 from dealer.stores.services import StationInput, StoreInput
 from tests.factories import StationFactory
-from tests.helpers import actor
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+from tests.helpers import actor, count
 
 
 def audit_entries(action: str) -> list[AuditEntry]:

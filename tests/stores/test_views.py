@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from dealer.extensions import db
 from dealer.stores.models import PartnerStation, Store
 from tests.factories import StationFactory
-from tests.helpers import login
+from tests.helpers import count, fresh, login
 
 
 class _Inputs(HTMLParser):
@@ -25,16 +25,6 @@ def field_has_error(response, name: str) -> bool:
     parser = _Inputs()
     parser.feed(response.get_data(as_text=True))
     return "is-invalid" in parser.inputs[name].get("class", "")
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
-
-
-def fresh(model, ident):
-    """Read a row as the database has it now (a request may have changed it in its own session)."""
-    db.session.expire_all()
-    return db.session.get(model, ident)
 
 
 STATION = {"name": "宝安区福永二级维修站", "address": "福永街道", "latitude": "22.67", "longitude": "113.81",
