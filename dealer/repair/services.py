@@ -368,14 +368,14 @@ class LineInput:
 
 def _check_discount(line: RepairLine, basis_points: int, settings: RepairSettings, actor: Actor) -> None:
     if not 0 <= basis_points <= 10_000:
-        raise RepairError(_l("A discount is between 0 and 100%."), field="manual_discount")
+        raise RepairError(_l("A discount is between 0 and 100%."), field="manual_discount_bp")
     if basis_points and line.payer != CUSTOMER:
-        raise RepairError(_l("Only lines the owner pays get a discount."), field="manual_discount")
+        raise RepairError(_l("Only lines the owner pays get a discount."), field="manual_discount_bp")
     if basis_points > settings.manual_discount_limit_bp:
         if MANAGER not in actor.roles:
             raise DiscountNeedsManager(_l(
                 "A discount above %(limit)s%% needs a service manager's approval: ask a manager to enter it.",
-                limit=f"{settings.manual_discount_limit_bp / 100:g}"), field="manual_discount")
+                limit=f"{settings.manual_discount_limit_bp / 100:g}"), field="manual_discount_bp")
         line.discount_approved_by_id = actor.user_id
     elif basis_points == 0:
         line.discount_approved_by_id = None

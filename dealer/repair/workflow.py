@@ -434,12 +434,12 @@ class PaymentInput:
 def _check_payments(payments: list[PaymentInput], total: int) -> None:
     for index, payment in enumerate(payments):
         if payment.method not in PAYMENT_METHODS:
-            raise WorkflowError(_l("Choose a payment method."), field=f"payments-{index}-method")
+            raise WorkflowError(_l("Choose a payment method."), field=f"payments.{index}.method")
         if payment.amount_fen <= 0:
-            raise WorkflowError(_l("A payment is more than 0."), field=f"payments-{index}-amount")
+            raise WorkflowError(_l("A payment is more than 0."), field=f"payments.{index}.amount_fen")
         if payment.method != "cash" and not payment.reference.strip():
             raise WorkflowError(_l("Enter the reference number of a non-cash payment (slip or transaction "
-                                   "number)."), field=f"payments-{index}-reference")
+                                   "number)."), field=f"payments.{index}.reference")
     paid = sum(p.amount_fen for p in payments)
     if paid != total:
         from dealer.money import yuan

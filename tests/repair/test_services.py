@@ -161,7 +161,7 @@ def test_warranty_line_gets_no_discount(shop):
     job = open_order(shop).jobs[0]
     with pytest.raises(RepairError) as refused:
         add_labor(shop, job, payer="warranty", manual_discount_bp=500)
-    assert refused.value.field == "manual_discount"
+    assert refused.value.field == "manual_discount_bp"
 
 
 def test_approved_job_lines_are_frozen(shop):

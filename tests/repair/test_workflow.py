@@ -251,9 +251,9 @@ def test_ready_tells_the_owner_once(shop):
 @pytest.mark.parametrize("payments, field", [
     ([PaymentInput("cash", 30000)], "payments"),
     ([PaymentInput("cash", 36600), PaymentInput("cash", 1)], "payments"),
-    ([PaymentInput("alipay", 36600)], "payments-0-reference"),
-    ([PaymentInput("bitcoin", 36600, "x")], "payments-0-method"),
-    ([PaymentInput("cash", 36700), PaymentInput("cash", -100)], "payments-1-amount"),
+    ([PaymentInput("alipay", 36600)], "payments.0.reference"),
+    ([PaymentInput("bitcoin", 36600, "x")], "payments.0.method"),
+    ([PaymentInput("cash", 36700), PaymentInput("cash", -100)], "payments.1.amount_fen"),
 ])
 def test_settlement_needs_payments_that_make_up_the_total(shop, payments, field):
     order = finished_order(shop)

@@ -19,6 +19,8 @@ from dealer.repair.views.common import (
     ADVISORS, REPAIR_STAFF, TECHNICIANS, back_to_order, field_error, job_changed, order_page, order_url,
 )
 
+LINE_FIELDS = {"manual_discount_bp": "manual_discount"}  # the services' field names -> the line forms'
+
 
 @bp.route("/vehicles/<int:vehicle_id>/orders/new", methods=["GET", "POST"])
 @roles_required(*ADVISORS)
@@ -147,7 +149,7 @@ def add_labor(job_id):
                 operation_id=form.operation(), description=form.description.data or "", hours=form.hours.data,
                 category=form.category.data or ""), actor=current_actor(), now=utcnow())
         except DomainError as error:
-            field_error(form, error)
+            field_error(form, error, LINE_FIELDS)
         else:
             return job_changed(job_id)
     return job_changed(job_id, {f"labor{job_id}": form})
@@ -164,7 +166,7 @@ def add_part(job_id):
                 kind=PARTS, payer=form.payer.data, manual_discount_bp=form.manual_discount.data or 0,
                 part_id=form.part(), quantity=form.quantity.data), actor=current_actor(), now=utcnow())
         except DomainError as error:
-            field_error(form, error)
+            field_error(form, error, LINE_FIELDS)
         else:
             return job_changed(job_id)
     return job_changed(job_id, {f"parts{job_id}": form})
@@ -182,7 +184,7 @@ def edit_line(line_id):
                                  payer=form.payer.data, manual_discount_bp=form.manual_discount.data or 0,
                                  actor=current_actor(), now=utcnow())
         except DomainError as error:
-            field_error(form, error)
+            field_error(form, error, LINE_FIELDS)
         else:
             return job_changed(job_id)
     return job_changed(job_id, {f"line{line_id}": form})

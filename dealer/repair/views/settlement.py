@@ -18,8 +18,8 @@ def _payments(form) -> tuple[list[workflow.PaymentInput], dict[str, str]]:
             if entry.form.amount.data]
     payments = [workflow.PaymentInput(method=row.method.data, amount_fen=row.amount.data,
                                       reference=row.reference.data or "") for _index, row in rows]
-    aliases = {f"payments-{k}-{name}": f"payments-{index}-{name}" for k, (index, _row) in enumerate(rows)
-               for name in ("method", "amount", "reference")}
+    aliases = {f"payments.{k}.{name}": f"payments-{index}-{form_name}" for k, (index, _row) in enumerate(rows)
+               for name, form_name in (("method", "method"), ("amount_fen", "amount"), ("reference", "reference"))}
     return payments, aliases
 
 
