@@ -10,7 +10,6 @@ import os
 import uuid
 
 import pytest
-import sqlalchemy as sa
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker

@@ -4,7 +4,6 @@ The commands run as on a terminal: an app context (from `db_session`), no reques
 """
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from dealer.audit.models import AuditEntry

@@ -12,6 +12,7 @@ from dealer.repair import services, workflow
 from dealer.repair.models import LABOR_CATEGORIES, LaborOperation, LaborOperationHours, LaborRate
 from dealer.repair.services import LineInput, OrderInput
 from dealer.repair.workflow import ApprovalInput, PaymentInput, QualityCheckInput
+from tests.customers.test_api import bearer
 from tests.factories import UserFactory, VehicleFactory
 from tests.helpers import NOW, actor
 
@@ -129,3 +130,20 @@ def pay(order, *amounts_and_methods) -> list[PaymentInput]:
 
 __all__ = ["Shop", "shop", "build_shop", "open_order", "add_labor", "add_part", "by_phone", "approved_order", "finished_order",
            "pay", "PROMISE", "TINY_PNG", "UserFactory"]
+
+
+# -- the API as each role ------------------------------------------------------------------------
+
+@pytest.fixture()
+def tokens(shop, staff, ctx):
+    made = {role: bearer(user) for role, user in staff.items()}
+    db.session.commit()  # keep the shop when an error response rolls the session back
+    return made
+
+
+@pytest.fixture()
+def api(client, tokens):
+    """Call the API as a role: api("post", url, "service_advisor", json=...)."""
+    def call(method, url, role="service_advisor", **kwargs):
+        return client.open(url, method=method.upper(), headers=tokens[role], **kwargs)
+    return call

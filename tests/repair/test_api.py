@@ -24,21 +24,6 @@ def promise(hours: int = 4) -> str:
     return (datetime.now(timezone.utc) + timedelta(hours=hours)).isoformat()
 
 
-@pytest.fixture()
-def tokens(shop, staff, ctx):
-    made = {role: bearer(user) for role, user in staff.items()}
-    db.session.commit()  # keep the shop when an error response rolls the session back
-    return made
-
-
-@pytest.fixture()
-def api(client, tokens):
-    """Call the API as a role: api("post", url, "service_advisor", json=...)."""
-    def call(method, url, role="service_advisor", **kwargs):
-        return client.open(url, method=method.upper(), headers=tokens[role], **kwargs)
-    return call
-
-
 def open_order(api, shop, concerns=("保养", "刹车有异响"), **extra):
     response = api("post", "/api/v1/repair-orders", json={
         "vehicle_id": shop.vehicle.id, "concerns": list(concerns), "promised_at": promise(), "kind": "maintenance",

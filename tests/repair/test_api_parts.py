@@ -6,7 +6,6 @@ from dealer.parts.models import Part, StockMove
 from dealer.repair.models import RepairLine
 from tests.customers.test_api import assert_error
 from tests.repair.conftest import add_part, approved_order, open_order
-from tests.repair.test_api import api, tokens  # noqa: F401  (fixtures)
 
 
 def count_moves() -> int:

@@ -242,7 +242,7 @@ def test_failed_quality_check_goes_back_with_its_reason(shop):
 
 
 def test_ready_tells_the_owner_once(shop):
-    order = finished_order(shop)
+    finished_order(shop)
     messages = db.session.scalars(sa.select(SmsMessage).where(SmsMessage.kind == "car_ready")).all()
     assert len(messages) == 1 and shop.vehicle.plate in messages[0].body
     assert messages[0].phone == shop.vehicle.owner.mobile

@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from dealer.database import utcnow
 from dealer.extensions import db
 from dealer.scheduler import JOBS, LEASE_NAME, SchedulerRunner, acquire_lease, release_lease
 from dealer.scheduler.models import JOBS_TABLE, SchedulerLease

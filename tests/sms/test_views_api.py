@@ -1,6 +1,6 @@
 """The SMS pages, /api/v1/sms/messages and `flask sms send`: wiring, filters, masking, field errors."""
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from html.parser import HTMLParser
 
 import pytest
@@ -11,7 +11,7 @@ from dealer.extensions import db
 from dealer.sms.kinds import KINDS
 from dealer.sms.models import DELIVERED, FAILED, QUEUED, SENT, SmsMessage, SmsSettings, SmsTemplate
 from dealer.sms.outbox import enqueue
-from tests.factories import CustomerFactory, UserFactory, VehicleFactory
+from tests.factories import CustomerFactory, VehicleFactory
 from tests.helpers import NOW, actor, fresh, login
 
 CHINA = timezone(timedelta(hours=8))
