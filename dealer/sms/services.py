@@ -257,17 +257,20 @@ class MonthFigures:
 def month_figures(*, actor: Actor, month: date) -> list[MonthFigures]:
     """Per store: messages sent, delivered, failed; opt-outs; reminded vehicles and how many came in.
 
-    "Came in" counts reminded vehicles with a visit (an odometer reading is taken at every visit)
-    within 30 days of the reminder; the repair-order module will count its orders instead.
+    The month is the store's own (its time zone). A vehicle reminded by SMS in the month "came in" when,
+    within 30 days after its first reminder of the month, it had a repair order opened (not cancelled)
+    or an odometer reading taken at a visit.
     """
     from dealer.reminders.models import Reminder
+    from dealer.repair.models import CANCELLED, RepairOrder
 
     start = month.replace(day=1)
     end = (start + timedelta(days=32)).replace(day=1)
-    zone = ZoneInfo("Asia/Shanghai")
-    t0, t1 = datetime.combine(start, time(), zone), datetime.combine(end, time(), zone)
+    postgresql = db.engine.dialect.name == "postgresql"
     results = []
     for store in db.session.scalars(sa.select(Store).where(Store.id.in_(visible_store_ids(actor))).order_by(Store.code)):
+        zone = ZoneInfo(store.timezone or "Asia/Shanghai")
+        t0, t1 = datetime.combine(start, time(), zone), datetime.combine(end, time(), zone)
         # A message counts in the month it went out; one refused by the provider (never sent: an
         # invalid number, a template not approved) in the month it failed.
         went = sa.func.coalesce(SmsMessage.sent_at, SmsMessage.failed_at)
@@ -282,16 +285,24 @@ def month_figures(*, actor: Actor, month: date) -> list[MonthFigures]:
         opt_outs = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
             AuditEntry.store_id == store.id, AuditEntry.action == "marketing_opt_out",
             AuditEntry.created_at >= t0, AuditEntry.created_at < t1))
-        reminded = (sa.select(Reminder.vehicle_id, sa.func.min(Reminder.created_on).label("first"))
+        reminded = (sa.select(Reminder.vehicle_id, sa.func.min(Reminder.created_on).label("first"),
+                              sa.func.min(Reminder.created_at).label("first_at"))
                     .where(Reminder.store_id == store.id, sa.exists().where(SmsMessage.reminder_id == Reminder.id),
                            Reminder.created_on >= start, Reminder.created_on < end)
                     .group_by(Reminder.vehicle_id).subquery())
-        came_in = sa.exists().where(OdometerReading.store_id == store.id,
-                                    OdometerReading.vehicle_id == reminded.c.vehicle_id,
-                                    OdometerReading.read_on > reminded.c.first,
-                                    OdometerReading.read_on <= reminded.c.first + sa.literal(30, sa.Integer)
-                                    if db.engine.dialect.name == "postgresql"
-                                    else OdometerReading.read_on <= sa.func.date(reminded.c.first, "+30 days"))
+        if postgresql:
+            read_until = reminded.c.first + sa.literal(30, sa.Integer)
+            opened_until = reminded.c.first_at + sa.literal(timedelta(days=30), sa.Interval)
+        else:
+            read_until = sa.func.date(reminded.c.first, "+30 days")
+            opened_until = sa.func.datetime(reminded.c.first_at, "+30 days")
+        read = sa.exists().where(OdometerReading.store_id == store.id,
+                                 OdometerReading.vehicle_id == reminded.c.vehicle_id,
+                                 OdometerReading.read_on > reminded.c.first, OdometerReading.read_on <= read_until)
+        opened = sa.exists().where(RepairOrder.store_id == store.id, RepairOrder.vehicle_id == reminded.c.vehicle_id,
+                                   RepairOrder.state != CANCELLED, RepairOrder.opened_at > reminded.c.first_at,
+                                   RepairOrder.opened_at <= opened_until)
+        came_in = sa.or_(opened, read)
         total = db.session.scalar(sa.select(sa.func.count()).select_from(reminded))
         converted = db.session.scalar(sa.select(sa.func.count()).select_from(reminded).where(came_in))
         sent = sum(counts.get(s, 0) for s in (SENT, DELIVERED, FAILED)) - never_sent

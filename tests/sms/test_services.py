@@ -71,3 +71,48 @@ def test_set_service_sms_opt_out_of_another_stores_customer_is_not_found(owner, 
         services.set_service_sms_opt_out(owner.id, opted_out=True, actor=actor(stranger), now=NOW)
     db.session.rollback()
     assert db.session.get(Customer, owner.id).service_sms_opt_out is False
+
+
+# -- month figures: the reminders' conversion ----------------------------------------------------
+
+def test_month_figures_count_reminded_vehicles_that_came_in_within_30_days(ctx, store, staff):
+    from datetime import date, datetime, time, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from dealer.customers.services import record_odometer
+    from dealer.reminders.services import scan
+    from dealer.repair import services as repair, workflow
+    from dealer.repair.models import GENERAL_REPAIR
+    from dealer.repair.services import OrderInput
+    from tests.factories import VehicleFactory
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    day = date(2026, 11, 3)
+
+    def at(offset_days: int, hour: int = 10) -> datetime:
+        return datetime.combine(day + timedelta(days=offset_days), time(hour), shanghai).astimezone(timezone.utc)
+
+    cars = {name: VehicleFactory(owner=CustomerFactory(store=store), insurance_expiry=day + timedelta(days=20))
+            for name in ("order", "reading", "late", "cancelled", "stayed_away")}
+    db.session.commit()
+    assert scan(day=day, now=at(0, 2)).reminders == 5
+    advisor = actor(staff["service_advisor"])
+
+    def open_for(name: str, offset_days: int):
+        moment = at(offset_days)
+        return repair.open_order(cars[name].id, OrderInput(concerns=["异响检查"], kind=GENERAL_REPAIR,
+                                                           promised_at=moment + timedelta(hours=3)),
+                                 actor=advisor, now=moment)
+
+    open_for("order", 10)  # no odometer given: the order itself counts
+    record_odometer(cars["reading"].id, km=50_000, read_on=day + timedelta(days=30), actor=advisor, now=at(30))
+    record_odometer(cars["late"].id, km=50_000, read_on=day + timedelta(days=31), actor=advisor, now=at(31))
+    cancelled = open_for("cancelled", 5)
+    workflow.cancel(cancelled.id, reason="开错车", actor=advisor, now=at(5, 11))
+
+    [figures] = services.month_figures(actor=advisor, month=date(2026, 11, 1))
+
+    assert (figures.reminded, figures.came_in) == (5, 2)
+    assert figures.conversion == pytest.approx(0.4)
+    [december] = services.month_figures(actor=advisor, month=date(2026, 12, 1))
+    assert (december.reminded, december.came_in) == (0, 0)
