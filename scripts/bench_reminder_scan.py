@@ -104,13 +104,13 @@ def main() -> int:
             if (again.reminders, again.messages) != (0, 0):
                 print("FAILED: the second scan of the same day created something", file=sys.stderr)
                 failed = True
-            _timed_greetings(day)
+            _timed_greetings(day, args.workers)
             timings = []
             for night in nights:
                 report, seconds = _timed_scan(night, args.batch_size, args.workers)
                 label = "1st of month" if night.day == 1 else ("next night" if night == nights[0] else "night")
                 failed |= _print(f"{label} {night}", report, seconds)
-                _timed_greetings(night)
+                _timed_greetings(night, args.workers)
                 timings.append((night, seconds))
         finally:
             _restore_inspection_dates()
@@ -149,12 +149,12 @@ def _timed_scan(day: date, batch_size: int | None, workers: int):
     return report, seconds
 
 
-def _timed_greetings(day: date) -> None:
+def _timed_greetings(day: date, workers: int) -> None:
     from dealer.extensions import db
     from dealer.reminders.greetings import queue_greetings
 
     started = time.perf_counter()
-    report = queue_greetings(day=day, now=_two_am(day))
+    report = queue_greetings(day=day, now=_two_am(day), workers=workers)
     seconds = time.perf_counter() - started
     db.session.expunge_all()
     occasions = ", ".join(f"{name} {n:,}" for name, n in sorted(report.per_occasion.items())) or "none"

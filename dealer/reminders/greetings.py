@@ -39,16 +39,29 @@ class GreetingReport:
 
 
 def queue_greetings(*, now: datetime, day: date | None = None, store_ids: list[int] | None = None,
-                    batch_size: int = 50_000) -> GreetingReport:
+                    batch_size: int = 50_000, workers: int = 1) -> GreetingReport:
     """Queue today's birthday and holiday greetings to every consenting owner, store by store; commit per batch.
 
     `day` is each store's own date at `now` unless given. An owner born on 29 February is greeted on
-    28 February in other years. Once per owner, occasion and year, however often it runs.
+    28 February in other years. Once per owner, occasion and year, however often it runs. With `workers`
+    > 1, stores are greeted side by side, each in its own thread and transaction.
     """
     report = GreetingReport(day=day)
     stores = sa.select(Store).where(Store.active).order_by(Store.id)
     if store_ids is not None:
         stores = stores.where(Store.id.in_(store_ids))
+    if workers > 1:
+        from dealer.scheduler import in_app_threads
+
+        ids = list(db.session.scalars(stores.with_only_columns(Store.id)))
+        db.session.commit()
+        for part in in_app_threads(lambda store_id: queue_greetings(now=now, day=day, store_ids=[store_id],
+                                                                    batch_size=batch_size), ids, workers=workers):
+            report.messages += part.messages
+            report.batches += part.batches
+            for occasion, queued in part.per_occasion.items():
+                report.per_occasion[occasion] = report.per_occasion.get(occasion, 0) + queued
+        return report
     for store in db.session.scalars(stores).all():
         store_id, store_day = store.id, day or store.local_date(now)
         if missing_years([store_day.year]):

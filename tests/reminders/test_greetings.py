@@ -133,3 +133,37 @@ def test_holidays_are_known_for_every_year_of_the_calendar_and_hang_together():
     assert [h.code for h in holidays_on(date(2101, 10, 1))] == ["national_day"]
     # No wish is 快乐 on a day of remembrance.
     assert "快乐" not in by_code["qingming"].greeting
+
+
+@pytest.mark.postgres_only
+def test_greetings_with_two_workers_greet_the_stores_side_by_side_once(app, shared_db):
+    from tests.factories import StoreFactory
+
+    stores = [StoreFactory(code="SZ01"), StoreFactory(code="GZ01")]
+    for store in stores:
+        for _ in range(3):
+            CustomerFactory(store=store, marketing_consent=True)
+    db.session.commit()
+    new_year = datetime.combine(date(2027, 1, 1), time(2), SHANGHAI).astimezone(timezone.utc)
+
+    report = queue_greetings(now=new_year, workers=2)
+
+    assert (report.messages, report.per_occasion) == (6, {"birthday": 0, "new_year": 6})
+    assert sorted(m.store_id for m in greetings()) == sorted([store.id for store in stores] * 3)
+    assert queue_greetings(now=new_year, workers=2).messages == 0
+
+
+@pytest.mark.postgres_only
+def test_greetings_command_takes_workers(app, shared_db):
+    from tests.factories import StoreFactory
+
+    for code in ("SZ01", "GZ01"):
+        CustomerFactory(store=StoreFactory(code=code), marketing_consent=True)
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["reminders", "greetings", "--date", "2027-01-01", "--workers", "2"])
+
+    assert result.exit_code == 0, result.output
+    assert "2 greetings queued" in result.output and "new_year=2" in result.output
+    refused = app.test_cli_runner().invoke(args=["reminders", "greetings", "--workers", "0"])
+    assert refused.exit_code != 0 and "--workers" in refused.output
