@@ -80,12 +80,18 @@ class WorkflowError(DomainError):
     status = 422
 
 
-def transition(order: RepairOrder, action: str, *, actor: Actor, now: datetime, note: str = "") -> None:
-    """Move the order by `action`, or refuse with a clear message; records the step. Never commits."""
+def require_transition(order: RepairOrder, action: str) -> str:
+    """Refuse `action` with a clear message unless the order's state allows it; return the state it leads to."""
     allowed_from, to_state = TRANSITIONS[action]
     if order.state not in allowed_from:
         raise IllegalTransition(_l("An order that is “%(state)s” cannot %(action)s.",
                                    state=STATE_LABELS[order.state], action=ACTION_LABELS[action]))
+    return to_state
+
+
+def transition(order: RepairOrder, action: str, *, actor: Actor, now: datetime, note: str = "") -> None:
+    """Move the order by `action`, or refuse with a clear message; records the step. Never commits."""
+    to_state = require_transition(order, action)
     record_event(order, action, to_state=to_state, actor=actor, now=now, note=note)
     order.state = to_state
 
@@ -159,9 +165,10 @@ def _record_approval(order: RepairOrder, subject: str, jobs: list[RepairJob], da
 def submit_estimate(order_id: int, *, actor: Actor, now: datetime) -> RepairOrder:
     """Present the estimate to the owner (open -> estimated). Raises IllegalTransition, WorkflowError."""
     order = lock_order(order_id, actor=actor)
-    transition(order, "submit_estimate", actor=actor, now=now)
+    require_transition(order, "submit_estimate")
     if not any(job.lines for job in order.jobs if job.approval == JOB_ESTIMATE):
         raise WorkflowError(_l("Add labor or parts to a job before presenting the estimate."))
+    transition(order, "submit_estimate", actor=actor, now=now)
     reprice(order)
     db.session.commit()
     return order
@@ -174,8 +181,9 @@ def approve_estimate(order_id: int, data: ApprovalInput, *, actor: Actor, now: d
     """
     order = lock_order(order_id, actor=actor)
     jobs = [job for job in order.jobs if job.approval == JOB_ESTIMATE]
+    require_transition(order, "approve_estimate")  # an illegal step is refused first,
+    _check_approval(data, jobs)  # then the approval is checked before anything changes
     transition(order, "approve_estimate", actor=actor, now=now)
-    _check_approval(data, jobs)
     for job in jobs:
         job.approval = JOB_APPROVED
     totals = reprice_without_limit(order)
@@ -282,10 +290,11 @@ def dispatch(order_id: int, *, actor: Actor, now: datetime) -> RepairOrder:
     Raises IllegalTransition, WorkflowError.
     """
     order = lock_order(order_id, actor=actor)
-    transition(order, "dispatch", actor=actor, now=now)
+    require_transition(order, "dispatch")
     unassigned = [job.concern for job in order.jobs if job.approval == JOB_APPROVED and not job.assignments]
     if unassigned:
         raise WorkflowError(_l("Assign a technician to every job first: %(jobs)s", jobs="; ".join(unassigned)))
+    transition(order, "dispatch", actor=actor, now=now)
     db.session.commit()
     return order
 
@@ -353,7 +362,7 @@ def request_quality_check(order_id: int, *, actor: Actor, now: datetime) -> Repa
     Raises IllegalTransition, WorkflowError.
     """
     order = lock_order(order_id, actor=actor)
-    transition(order, "request_quality_check", actor=actor, now=now)
+    require_transition(order, "request_quality_check")
     approved = [job for job in order.jobs if job.approval == JOB_APPROVED]
     if any(job.approval == JOB_PENDING for job in order.jobs):
         raise WorkflowError(_l("Extra work is waiting for the owner's answer: record the approval or the "
@@ -366,6 +375,7 @@ def request_quality_check(order_id: int, *, actor: Actor, now: datetime) -> Repa
     if short:
         raise WorkflowError(_l("Parts not yet issued by the parts counter (or not returned): %(parts)s",
                                parts="; ".join(short)), field="parts")
+    transition(order, "request_quality_check", actor=actor, now=now)
     for entry in db.session.scalars(sa.select(TimeEntry).where(
             TimeEntry.job_id.in_([job.id for job in approved]), TimeEntry.ended_at.is_(None))):
         entry.ended_at = now
@@ -388,7 +398,7 @@ def record_quality_check(order_id: int, data: QualityCheckInput, *, actor: Actor
     checklist = {code: bool(data.checklist.get(code)) for code in QC_ITEMS}
     reason = data.reason.strip()
     if data.passed:
-        transition(order, "pass_quality_check", actor=actor, now=now)
+        require_transition(order, "pass_quality_check")
         if any(job.approval == JOB_PENDING for job in order.jobs):
             raise WorkflowError(_l("Extra work is waiting for the owner's answer: record the approval or the "
                                    "refusal first."), field="extra_work")
@@ -396,6 +406,7 @@ def record_quality_check(order_id: int, data: QualityCheckInput, *, actor: Actor
         if missing:
             raise WorkflowError(_l("A pass needs every item checked. Not checked: %(items)s",
                                    items="; ".join(missing)), field="checklist")
+        transition(order, "pass_quality_check", actor=actor, now=now)
         order.ready_at = now
         _tell_owner_car_ready(order, now)
     else:
@@ -453,11 +464,12 @@ def settle(order_id: int, payments: list[PaymentInput], *, actor: Actor, now: da
     ApprovalWouldBeExceeded.
     """
     order = lock_order(order_id, actor=actor)
-    transition(order, "settle", actor=actor, now=now)
+    require_transition(order, "settle")
     totals = reprice(order)
     if totals.total_fen > order.approved_total_fen:  # reprice checks it too; never settle past the approval
         raise ApprovalWouldBeExceeded()
     _check_payments(payments, totals.total_fen)
+    transition(order, "settle", actor=actor, now=now)
     for payment in payments:
         db.session.add(Payment(store_id=order.store_id, order_id=order.id, method=payment.method,
                                amount_fen=payment.amount_fen, reference=payment.reference.strip()[:60],
@@ -496,12 +508,13 @@ def cancel(order_id: int, *, reason: str, actor: Actor, now: datetime) -> Repair
     order = lock_order(order_id, actor=actor)
     if not reason.strip():
         raise WorkflowError(_l("Say why the order is cancelled."), field="reason")
-    transition(order, "cancel", actor=actor, now=now, note=reason.strip())
+    require_transition(order, "cancel")
     lines = [line for job in order.jobs for line in job.lines]
     issued = [line.description for line in lines if line.issued]
     if issued:
         raise WorkflowError(_l("Parts were issued for this order: return them to stock first (%(parts)s).",
                                parts="; ".join(issued)))
+    transition(order, "cancel", actor=actor, now=now, note=reason.strip())
     for line in lines:
         parts.release_line(line)
     for entry in db.session.scalars(sa.select(TimeEntry).where(

@@ -368,3 +368,53 @@ def test_declining_extra_work_after_settlement_is_refused(shop):
     workflow.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW)
     with pytest.raises(IllegalTransition):
         workflow.decline_extra_work(order.id, [order.jobs[0].id], reason="x", actor=shop.advisor, now=NOW)
+
+
+# -- a refused step changes nothing, even for a caller that does not roll back ------------------------
+
+REFUSED_STEPS = {
+    "estimate without lines": (lambda shop: open_order(shop),
+                               lambda order, shop: workflow.submit_estimate(order.id, actor=shop.advisor, now=NOW)),
+    "approval without a name": (
+        lambda shop: _estimated(shop),
+        lambda order, shop: workflow.approve_estimate(order.id, ApprovalInput(method="phone", approver_name=""),
+                                                      actor=shop.advisor,
+                                                      now=NOW)),
+    "dispatch without technicians": (
+        lambda shop: approved_order(shop),
+        lambda order, shop: workflow.dispatch(order.id, actor=shop.advisor, now=NOW)),
+    "settle with the wrong amount": (
+        lambda shop: finished_order(shop),
+        lambda order, shop: workflow.settle(order.id, [PaymentInput("cash", 1)], actor=shop.cashier, now=NOW)),
+    "pass QC with an item unchecked": (
+        lambda shop: _in_quality_check(shop),
+        lambda order, shop: workflow.record_quality_check(
+            order.id, QualityCheckInput(passed=True, checklist={}), actor=shop.technician, now=NOW)),
+}
+
+
+def _estimated(shop):
+    order = open_order(shop, "做保养")
+    add_labor(shop, order.jobs[0])
+    workflow.submit_estimate(order.id, actor=shop.advisor, now=NOW)
+    return order
+
+
+def _in_quality_check(shop):
+    order = finished_order(shop)
+    order.state, order.ready_at = QUALITY_CHECK, None  # as before QC passed
+    db.session.flush()
+    return order
+
+
+@pytest.mark.parametrize("step", sorted(REFUSED_STEPS))
+def test_a_refused_step_leaves_the_order_as_it_was_in_the_session(shop, step):
+    make, act = REFUSED_STEPS[step]
+    order = make(shop)
+    state, events = order.state, len(order.events)
+
+    with pytest.raises(WorkflowError):
+        act(order, shop)
+
+    # No rollback here: the service refused before it changed anything.
+    assert (order.state, len(order.events)) == (state, events)
