@@ -10,10 +10,14 @@ import shutil
 import threading
 
 import pytest
+import sqlalchemy as sa
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from dealer import create_app
+from dealer.extensions import db
+from dealer.sms.outbox import settings_for
+from dealer.stores.models import Store
 from tests.conftest import missing
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -38,7 +42,17 @@ def live_server(tmp_path_factory):
                       "SMS_BACKEND": "local", "SMS_LOCAL_LOG": str(folder / "sms.jsonl")})
     with app.app_context():
         upgrade()
-    for command in (["seed-demo", "--vehicles", "300"], ["reminders", "scan"], ["sms", "send"]):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--vehicles", "300"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        # No quiet hours in this deployment: the reminders the scan queues go out at once whatever the
+        # time of day the tests run (quiet hours themselves are tested in tests/sms).
+        for store_id in db.session.scalars(sa.select(Store.id)):
+            settings = settings_for(store_id)
+            settings.quiet_start = settings.quiet_end = "00:00"
+            db.session.add(settings)
+        db.session.commit()
+    for command in (["reminders", "scan"], ["sms", "send"]):
         result = app.test_cli_runner().invoke(args=command)
         assert result.exit_code == 0, result.output
     server = make_server("127.0.0.1", 0, app, threaded=True)
