@@ -177,11 +177,12 @@ def test_delivery_report_malformed_is_400(client, sent):
 def test_delivery_report_for_a_message_found_by_lookup_is_applied(client, customer, sms_standin):
     """A message whose sender died mid-send is marked sent from QuerySendDetails, which tells no BizId."""
     message = queue(customer)
+    started = datetime.now(timezone.utc)  # the provider files the message by the real date of the send
     accepted = sms_standin.gateway().send(phone=PHONE, sign_name=SIGN, template_code=message.template_code,
                                           params=message.params, out_id=message.out_id)
     assert accepted.accepted
     db.session.execute(sa.update(SmsMessage).where(SmsMessage.id == message.id).values(
-        state=SENDING, lease_owner="sender-dead", lease_expires_at=NOW - LEASE, send_started_at=NOW - LEASE))
+        state=SENDING, lease_owner="sender-dead", lease_expires_at=NOW - LEASE, send_started_at=started))
     db.session.commit()
     send_all(sms_standin)
     assert (fresh(SmsMessage, message.id).state, fresh(SmsMessage, message.id).provider_id) == (SENT, None)
@@ -196,10 +197,11 @@ def test_delivery_report_for_a_message_found_by_lookup_is_applied(client, custom
 
 def test_delivery_report_for_a_message_found_by_lookup_still_needs_its_phone(client, customer, sms_standin):
     message = queue(customer)
+    started = datetime.now(timezone.utc)
     sms_standin.gateway().send(phone=PHONE, sign_name=SIGN, template_code=message.template_code,
                                params=message.params, out_id=message.out_id)
     db.session.execute(sa.update(SmsMessage).where(SmsMessage.id == message.id).values(
-        state=SENDING, lease_owner="sender-dead", lease_expires_at=NOW - LEASE, send_started_at=NOW - LEASE))
+        state=SENDING, lease_owner="sender-dead", lease_expires_at=NOW - LEASE, send_started_at=started))
     db.session.commit()
     send_all(sms_standin)
     report = {**sms_standin.report(sms_standin.message(message.out_id)), "phone_number": "13900000000"}
