@@ -51,16 +51,13 @@ def queue_greetings(*, now: datetime, day: date | None = None, store_ids: list[i
     if store_ids is not None:
         stores = stores.where(Store.id.in_(store_ids))
     if workers > 1:
-        from dealer.scheduler import in_app_threads
+        from dealer.scheduler import add_counts, stores_side_by_side
 
-        ids = list(db.session.scalars(stores.with_only_columns(Store.id)))
-        db.session.commit()
-        for part in in_app_threads(lambda store_id: queue_greetings(now=now, day=day, store_ids=[store_id],
-                                                                    batch_size=batch_size), ids, workers=workers):
+        for part in stores_side_by_side(stores, lambda store_id: queue_greetings(
+                now=now, day=day, store_ids=[store_id], batch_size=batch_size), workers=workers):
             report.messages += part.messages
             report.batches += part.batches
-            for occasion, queued in part.per_occasion.items():
-                report.per_occasion[occasion] = report.per_occasion.get(occasion, 0) + queued
+            add_counts(report.per_occasion, part.per_occasion)
         return report
     for store in db.session.scalars(stores).all():
         store_id, store_day = store.id, day or store.local_date(now)

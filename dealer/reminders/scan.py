@@ -137,19 +137,16 @@ def scan(*, now: datetime, day: date | None = None, store_ids: list[int] | None 
     if store_ids is not None:
         stores = stores.where(Store.id.in_(store_ids))
     if workers > 1:
-        from dealer.scheduler import in_app_threads
+        from dealer.scheduler import add_counts, stores_side_by_side
 
-        ids = list(db.session.scalars(stores.with_only_columns(Store.id)))
-        db.session.commit()
-        for part in in_app_threads(lambda store_id: scan(now=now, day=day, store_ids=[store_id],
-                                                         batch_size=batch_size), ids, workers=workers):
+        for part in stores_side_by_side(stores, lambda store_id: scan(now=now, day=day, store_ids=[store_id],
+                                                                      batch_size=batch_size), workers=workers):
             report.reminders += part.reminders
             report.messages += part.messages
             report.batches += part.batches
             report.rolled += part.rolled
             report.days.update(part.days)
-            for kind, created in part.per_kind.items():
-                report.per_kind[kind] = report.per_kind.get(kind, 0) + created
+            add_counts(report.per_kind, part.per_kind)
         return report
     for store in db.session.scalars(stores).all():
         store_id, store_day = store.id, day or store.local_date(now)

@@ -129,6 +129,24 @@ def in_app_threads(function, items: list, *, workers: int) -> list:
         return list(pool.map(run, items))
 
 
+def stores_side_by_side(stores: sa.Select, function, *, workers: int) -> list:
+    """Run `function(store_id)` for each store `stores` selects, up to `workers` at a time (in_app_threads).
+
+    The caller's transaction ends first: each thread has its own.
+    """
+    from dealer.stores.models import Store
+
+    ids = list(db.session.scalars(stores.with_only_columns(Store.id)))
+    db.session.commit()
+    return in_app_threads(function, ids, workers=workers)
+
+
+def add_counts(total: dict[str, int], part: dict[str, int]) -> None:
+    """Add `part`'s counts into `total`, key by key."""
+    for key, count in part.items():
+        total[key] = total.get(key, 0) + count
+
+
 def run_nightly(*, now: datetime, workers: int = 1) -> list[tuple[int, str, date]]:
     """Run each active store's nightly tasks for its own date, once it is 02:00 or later at the store; commit.
 

@@ -5,11 +5,8 @@ from dealer.extensions import db
 from dealer.parts.models import Part, StockMove
 from dealer.repair.models import RepairLine
 from tests.customers.test_api import assert_error
+from tests.helpers import count
 from tests.repair.conftest import add_part, approved_order, open_order
-
-
-def count_moves() -> int:
-    return db.session.query(StockMove).count()
 
 
 def parts_line(order) -> RepairLine:
@@ -51,13 +48,13 @@ def test_api_issues_parts_to_a_line_and_takes_unused_ones_back(api, shop, approv
 
 def test_api_refuses_more_than_the_line_needs_and_changes_nothing(api, shop, approved):
     line = parts_line(approved)
-    before = count_moves()
+    before = count(StockMove)
 
     response = api("post", url(approved, line, "issues"), "parts_clerk", json={"quantity": 5000})
 
     assert_error(response, 409, "parts.exceeds_line", ["quantity"])
     db.session.expire_all()
-    assert (count_moves(), db.session.get(Part, shop.oil.id).on_hand, db.session.get(RepairLine, line.id).issued) == (
+    assert (count(StockMove), db.session.get(Part, shop.oil.id).on_hand, db.session.get(RepairLine, line.id).issued) == (
         before, 20_000, 0)
 
 
@@ -79,12 +76,12 @@ def test_api_refuses_a_return_of_more_than_was_issued(api, approved):
 
 @pytest.mark.parametrize("quantity", [0, -1000, "4500", 1.5, None])
 def test_api_issue_quantity_must_be_a_whole_positive_number_of_thousandths(api, approved, quantity):
-    before = count_moves()
+    before = count(StockMove)
 
     response = api("post", url(approved, parts_line(approved), "issues"), "parts_clerk", json={"quantity": quantity})
 
     assert_error(response, 422, "validation_failed", ["quantity"])
-    assert count_moves() == before
+    assert count(StockMove) == before
 
 
 def test_api_line_must_belong_to_the_order_named(api, shop, approved):
@@ -98,9 +95,9 @@ def test_api_line_must_belong_to_the_order_named(api, shop, approved):
 
 @pytest.mark.parametrize("role", ["service_advisor", "technician", "cashier"])
 def test_api_only_the_parts_counter_hands_out_parts(api, approved, role):
-    before = count_moves()
+    before = count(StockMove)
 
     response = api("post", url(approved, parts_line(approved), "issues"), role, json={"quantity": 1000})
 
     assert_error(response, 403, "forbidden")
-    assert count_moves() == before
+    assert count(StockMove) == before
