@@ -106,6 +106,11 @@ def _out_ids():
     return sa.func.lower(sa.func.hex(sa.func.randomblob(16)))
 
 
+def _out_id_of(message_id):
+    """PostgreSQL: the out id of a message whose id is known: a random prefix and the id, 32 hex digits."""
+    return sa.literal(uuid.uuid4().hex[:16]) + sa.func.lpad(sa.func.to_hex(message_id), 16, "0")
+
+
 def _json_object(*pairs):
     name = "json_build_object" if _postgresql() else "json_object"
     return getattr(sa.func, name)(*pairs, type_=sa.JSON)
@@ -265,7 +270,7 @@ MESSAGE_COLUMNS = ["store_id", "customer_id", "vehicle_id", "reminder_id", "phon
 
 
 def _message_row(sms: _Sms, kind: str, *, store_id, customer_id, vehicle_id, reminder_id, phone, name, plate,
-                 due_date, on_site) -> list:
+                 due_date, on_site, out_id=None) -> list:
     """The columns of one reminder's SMS; its words are written by the sender at send time."""
     code = MESSAGE_KIND[kind]
     spec = SMS_KINDS[code]  # the sticker reminder has the same category and priority
@@ -277,7 +282,8 @@ def _message_row(sms: _Sms, kind: str, *, store_id, customer_id, vehicle_id, rem
                           "store_phone", sa.literal(sms.store_phone))
     columns = SmsMessage.__table__.c
     return [store_id, customer_id, vehicle_id, reminder_id, phone, kind_code, sa.literal(spec.category),
-            sa.literal(spec.priority), params, sa.literal(sms.sign_name), template_code, _out_ids(),
+            sa.literal(spec.priority), params, sa.literal(sms.sign_name), template_code,
+            _out_ids() if out_id is None else out_id,
             sa.literal(QUEUED), sa.literal(0), sa.literal(sms.send_at, type_=columns.next_attempt_at.type),
             sa.literal(sms.now, type_=columns.created_at.type)]
 
@@ -289,42 +295,7 @@ def _remind(store_id: int, kind: str, due_column, days: list[int], after: date, 
     Returns (reminders, messages).
     """
     if _postgresql():
-        # One statement: the candidates once (each with its owner and plate, read by key), the reminders
-        # inserted from them, and the SMS of exactly the reminders inserted (RETURNING), matched back to
-        # their candidate by vehicle (one each).
-        candidates = _candidates(store_id, kind, due_column, days, after, until, day, sms.now, with_owner=True)
-        candidates = candidates.cte("candidates")  # read twice: materialized once
-        # Sorted: every candidate is chosen before the first reminder is written, so "already reminded?"
-        # never reads what this statement writes, and the unique index is written in key order.
-        chosen = sa.select(*[candidates.c[name] for name in REMINDER_COLUMNS]).order_by(candidates.c.vehicle_id)
-        # A plain INSERT: the store's scans take turns (the lock below), so "already reminded?" sees what
-        # another scan of the store committed, and ON CONFLICT's check before each row (a third of the
-        # insert's cost) finds nothing. The unique key stays the last guard: a batch that broke it
-        # would fail whole.
-        inserted = (sa.insert(Reminder.__table__).from_select(REMINDER_COLUMNS, chosen)
-                    .returning(Reminder.id, Reminder.store_id, Reminder.vehicle_id, Reminder.customer_id,
-                               Reminder.due_date, Reminder.on_site).cte("inserted"))
-        owner = candidates.c
-        messages = (sa.select(*_message_row(sms, kind, store_id=inserted.c.store_id, customer_id=inserted.c.customer_id,
-                                            vehicle_id=inserted.c.vehicle_id, reminder_id=inserted.c.id,
-                                            phone=owner.owner_mobile, name=owner.owner_name, plate=owner.plate,
-                                            due_date=inserted.c.due_date, on_site=inserted.c.on_site))
-                    .select_from(inserted.join(candidates, candidates.c.vehicle_id == inserted.c.vehicle_id))
-                    .where(owner.owner_opted_out.is_(False)))
-        queued = sa.insert(SmsMessage.__table__).from_select(MESSAGE_COLUMNS, messages).returning(
-            SmsMessage.id).cte("queued")
-        # Index lookups only, whatever the statistics say. On statistics of a (nearly) empty table, as on
-        # a deployment's first night, the planner chose to read the whole table once per vehicle (with
-        # the pages another store's scan was adding) or a bitmap of all the store's reminders. The
-        # indexes it may use lead with the store: no other store's writes are read. For this batch only.
-        db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
-        db.session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
-        # One batch of a store at a time (a nightly job and a scan run by hand), until this batch commits.
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(SCAN_LOCK, store_id)))
-        created, messages_queued = db.session.execute(sa.select(
-            sa.select(sa.func.count()).select_from(inserted).scalar_subquery(),
-            sa.select(sa.func.count()).select_from(queued).scalar_subquery())).one()
-        return created, messages_queued
+        return _remind_postgresql(store_id, kind, due_column, days, after, until, day, sms)
 
     candidates = _candidates(store_id, kind, due_column, days, after, until, day, sms.now)
     insert = _insert(Reminder.__table__).from_select(REMINDER_COLUMNS, candidates).on_conflict_do_nothing()
@@ -339,6 +310,54 @@ def _remind(store_id: int, kind: str, due_column, days: list[int], after: date, 
                        Reminder.due_date > after, Reminder.due_date <= until, Customer.service_sms_opt_out.is_(False),
                        ~sa.exists().where(SmsMessage.reminder_id == Reminder.id)))
     queued = db.session.execute(_insert(SmsMessage.__table__).from_select(MESSAGE_COLUMNS, messages)).rowcount
+    return created, queued
+
+
+def _remind_postgresql(store_id: int, kind: str, due_column, days: list[int], after: date, until: date, day: date,
+                       sms: _Sms) -> tuple[int, int]:
+    """PostgreSQL: one statement writes the batch's reminders and their SMS. Returns (reminders, messages).
+
+    The candidates (each with its owner and plate, read by key) are chosen and sorted by vehicle once,
+    and each is given its reminder's id and its message's id from their sequences; both INSERTs then
+    read that one list. Nothing is matched back afterwards (no RETURNING joined to the candidates, no
+    row numbering), and a message's out id is made from its own id, unique by construction.
+    """
+    candidates = _candidates(store_id, kind, due_column, days, after, until, day, sms.now, with_owner=True).subquery()
+    # Sorted: every candidate is chosen before the first reminder is written, so "already reminded?"
+    # never reads what this statement writes, and the unique index is written in key order.
+    texted = candidates.c.owner_opted_out.is_(False)
+    chosen = (sa.select(candidates, sa.literal_column("nextval('reminders_id_seq')").label("reminder_id"),
+                        sa.case((texted, sa.literal_column("nextval('sms_messages_id_seq')")), else_=None)
+                        .label("message_id"))
+              .order_by(candidates.c.vehicle_id).cte("chosen"))
+    # A plain INSERT: the store's scans take turns (the lock below), so "already reminded?" sees what
+    # another scan of the store committed, and ON CONFLICT's check before each row (a third of the
+    # insert's cost) finds nothing. The unique key stays the last guard: a batch that broke it would
+    # fail whole, so every candidate is written or none is.
+    reminders = (sa.insert(Reminder.__table__)
+                 .from_select(["id", *REMINDER_COLUMNS], sa.select(chosen.c.reminder_id,
+                                                                   *[chosen.c[name] for name in REMINDER_COLUMNS])
+                              .order_by(chosen.c.vehicle_id))
+                 .returning(Reminder.id).cte("reminders_written"))
+    row = _message_row(sms, kind, store_id=chosen.c.store_id, customer_id=chosen.c.customer_id,
+                       vehicle_id=chosen.c.vehicle_id, reminder_id=chosen.c.reminder_id, phone=chosen.c.owner_mobile,
+                       name=chosen.c.owner_name, plate=chosen.c.plate, due_date=chosen.c.due_date,
+                       on_site=chosen.c.on_site, out_id=_out_id_of(chosen.c.message_id))
+    messages = (sa.insert(SmsMessage.__table__)
+                .from_select(["id", *MESSAGE_COLUMNS], sa.select(chosen.c.message_id, *row)
+                             .where(chosen.c.message_id.is_not(None)).order_by(chosen.c.message_id))
+                .returning(SmsMessage.id).cte("messages_written"))
+    # Index lookups only, whatever the statistics say. On statistics of a (nearly) empty table, as on
+    # a deployment's first night, the planner chose to read the whole table once per vehicle (with
+    # the pages another store's scan was adding) or a bitmap of all the store's reminders. The
+    # indexes it may use lead with the store: no other store's writes are read. For this batch only.
+    db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    db.session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+    # One batch of a store at a time (a nightly job and a scan run by hand), until this batch commits.
+    db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(SCAN_LOCK, store_id)))
+    created, queued = db.session.execute(sa.select(
+        sa.select(sa.func.count()).select_from(reminders).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(messages).scalar_subquery())).one()
     return created, queued
 
 

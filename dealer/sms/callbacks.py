@@ -116,7 +116,8 @@ def _opt_out(phone: str, sign_name: str, now: datetime) -> None:
             customer.marketing_consent = False
             customer.marketing_consent_at = now
             audit.record("marketing_opt_out", customer, actor=SYSTEM, changes={"via": "sms_reply"})
-        cancel_queued(store_id=customer.store_id, phone=phone, category=MARKETING, now=now)
+        # Marketing always names its customer: found through (store_id, customer_id).
+        cancel_queued(store_id=customer.store_id, customer_id=customer.id, phone=phone, category=MARKETING, now=now)
         if tell:
             customer.opt_out_confirmed_at = now
             enqueue("opt_out_confirmation", store_id=customer.store_id, phone=phone, params={}, now=now,

@@ -562,18 +562,18 @@ def test_scan_reads_reminders_by_index_even_on_statistics_of_an_empty_table(ctx,
 
 
 @pytest.mark.postgres_only
-def test_scan_gives_the_messages_of_one_statement_distinct_out_ids_in_order(ctx, store):
+def test_scan_gives_each_message_an_out_id_made_of_a_statement_prefix_and_its_own_id(ctx, store):
     for days in range(1, 6):
         car(store, insurance=days)
     db.session.commit()
 
     scan(day=DAY, now=NIGHT)
 
-    out_ids = list(db.session.scalars(sa.select(SmsMessage.out_id).order_by(SmsMessage.id)))
-    assert len(out_ids) == len(set(out_ids)) == 5
-    assert all(len(out_id) == 32 and int(out_id, 16) >= 0 for out_id in out_ids)
-    assert len({out_id[:16] for out_id in out_ids}) == 1  # one prefix per statement, then a row number
-    assert sorted(int(out_id[16:], 16) for out_id in out_ids) == [1, 2, 3, 4, 5]
+    messages = db.session.execute(sa.select(SmsMessage.id, SmsMessage.out_id).order_by(SmsMessage.id)).all()
+    assert len(messages) == len({out_id for _id, out_id in messages}) == 5
+    assert all(len(out_id) == 32 and int(out_id, 16) >= 0 for _id, out_id in messages)
+    assert len({out_id[:16] for _id, out_id in messages}) == 1  # one prefix per statement, then the id
+    assert [int(out_id[16:], 16) for _id, out_id in messages] == [message_id for message_id, _ in messages]
 
 
 @pytest.mark.postgres_only

@@ -133,6 +133,58 @@ def test_outbox_filters_by_phone_plate_state_and_kind(advisor_client, outbox):
         assert listed(text(advisor_client.get("/sms/", query_string=query))) == expected, query
 
 
+def _reminder_sms(customer, *, name: str, reminder_id: int, **values) -> SmsMessage:
+    """A reminder's SMS as the nightly scan writes it (its reminder named), queued unless told."""
+    return send("maintenance_reminder", customer, name=name, reminder_id=reminder_id, **values)
+
+
+def test_outbox_search_by_phone_finds_queued_and_sent_reminder_sms_and_messages_without_a_customer(
+        advisor_client, outbox, store):
+    wang = db.session.get(type(outbox["wang_ready"].customer), outbox["wang_ready"].customer_id)
+    _reminder_sms(wang, name="甲三", reminder_id=101)  # queued: not in the phone index, found through its owner
+    _reminder_sms(wang, name="甲四", reminder_id=102, state=SENT, sent_at=NOW)
+    caller = enqueue("car_ready", store_id=store.id, phone="13700001111", now=NOW,
+                     params={"name": "丁一", **PARAMS["car_ready"]})  # a phone that is no customer's
+    db.session.commit()
+    names = {**NAMES, "wang_queued_reminder": "甲三", "wang_sent_reminder": "甲四", "caller": "丁一"}
+
+    def found(query):
+        body = text(advisor_client.get("/sms/", query_string={"q": query}))
+        return {key for key, name in names.items() if f"】{name}您好" in body}
+
+    assert caller is not None
+    assert found(WANG) == {"wang_ready", "wang_reminder", "wang_queued_reminder", "wang_sent_reminder"}
+    assert found("13700001111") == {"caller"}
+    assert found("5678") == {"wang_ready", "wang_reminder", "wang_queued_reminder", "wang_sent_reminder"}
+
+
+@pytest.mark.postgres_only
+def test_outbox_search_by_phone_and_the_per_phone_cap_read_sms_by_index(ctx, store, staff, outbox):
+    from dealer.sms.services import MessageFilter, list_messages
+
+    plans = []
+
+    def explain(conn, cursor, statement, parameters, *args):
+        if statement.lstrip().startswith("SELECT") and "FROM sms_messages" in statement:
+            cursor.execute("EXPLAIN " + statement, parameters)
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+
+    db.session.execute(sa.text("SET enable_seqscan = off"))  # a seq scan then means: no index could serve
+    sa.event.listen(db.engine, "before_cursor_execute", explain)
+    try:
+        list_messages(actor=actor(staff["service_advisor"]), filters=MessageFilter(q=WANG))
+        db.session.scalar(sa.select(sa.func.count()).select_from(SmsMessage).where(
+            SmsMessage.store_id == store.id, SmsMessage.phone == WANG, SmsMessage.sent_at >= NOW - timedelta(days=1)))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", explain)
+        db.session.rollback()
+
+    assert len(plans) >= 2  # the page (and its count), the cap
+    for plan in plans:
+        assert "Seq Scan on sms_messages" not in plan, plan
+        assert "ix_sms_messages_store_id_phone_sent_at" in plan, plan
+
+
 def test_outbox_filters_by_day_in_china_time(advisor_client, outbox):
     day = NOW.astimezone(CHINA).date()
 
