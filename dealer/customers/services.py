@@ -19,6 +19,7 @@ from dealer.database import prefix_range, unique_violation
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
 from dealer.reminders.services import hand_over_reminders, refresh_due_dates
+from dealer.sms.outbox import readdress_queued
 from dealer.stores.models import Store
 from dealer.stores.services import require_store, visible_store_ids
 
@@ -178,7 +179,11 @@ def update_customer(customer_id: int, data: CustomerInput, *, actor: Actor, now:
     customer = get_customer(customer_id, actor=actor)
     values = _clean_customer(data, customer.store_id, now)
     changes = audit.diff(customer, values)
+    old_mobile = customer.mobile
     _save_customer(customer, values, now)
+    if customer.mobile != old_mobile:
+        readdress_queued(store_id=customer.store_id, customer_id=customer.id, old_phone=old_mobile,
+                         new_phone=customer.mobile)
     if changes:
         audit.record("customer_updated", customer, actor=actor,
                      changes={k: v for k, v in changes.items() if k != "notes"})

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from dealer.customers.models import Customer
 from dealer.extensions import db
 from dealer.reminders.holidays import Holiday, holidays_on, missing_years
-from dealer.reminders.scan import _insert, _json_object, _postgresql, _out_ids
+from dealer.reminders.scan import (NEXT_MESSAGE_ID, _insert, _json_object, _out_id_of, _postgresql,
+                                   _random_out_ids)
 from dealer.sms.kinds import KINDS as SMS_KINDS
 from dealer.sms.models import QUEUED, SmsMessage
 from dealer.sms.outbox import next_allowed, settings_for, store_zone, template_for
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 BIRTHDAY = "birthday"
 COLUMNS = ["store_id", "customer_id", "phone", "kind", "category", "priority", "params", "sign_name",
-           "template_code", "out_id", "dedupe_key", "state", "attempts", "next_attempt_at", "created_at"]
+           "template_code", "dedupe_key", "state", "attempts", "next_attempt_at", "created_at"]
 
 
 @dataclass
@@ -109,10 +110,16 @@ def _queue(store_id: int, holiday: Holiday | None, sign_name: str, day: date, lo
                               "greeting", sa.literal(holiday.greeting))
         key = f"greeting:{holiday.code}:{day.year}:"
     columns = SmsMessage.__table__.c
-    select = sa.select(
+    values = [
         Customer.store_id, Customer.id, Customer.mobile, sa.literal(kind), sa.literal(spec.category),
-        sa.literal(spec.priority), params, sa.literal(sign_name), sa.literal(template_code), _out_ids(),
+        sa.literal(spec.priority), params, sa.literal(sign_name), sa.literal(template_code),
         sa.literal(key) + sa.cast(Customer.id, sa.String), sa.literal(QUEUED), sa.literal(0),
-        sa.literal(send_at, type_=columns.next_attempt_at.type), sa.literal(now, type_=columns.created_at.type),
-    ).where(*conditions)
-    return db.session.execute(_insert(SmsMessage.__table__).from_select(COLUMNS, select).on_conflict_do_nothing()).rowcount
+        sa.literal(send_at, type_=columns.next_attempt_at.type), sa.literal(now, type_=columns.created_at.type)]
+    if _postgresql():  # each message's id first, and its out id made from it (see scan._out_id_of)
+        numbered = sa.select(*[value.label(name) for value, name in zip(values, COLUMNS, strict=True)],
+                             sa.literal_column(NEXT_MESSAGE_ID).label("id")).where(*conditions).subquery()
+        select = sa.select(numbered.c.id, *[numbered.c[name] for name in COLUMNS], _out_id_of(numbered.c.id))
+        names = ["id", *COLUMNS, "out_id"]
+    else:
+        select, names = sa.select(*values, _random_out_ids()).where(*conditions), [*COLUMNS, "out_id"]
+    return db.session.execute(_insert(SmsMessage.__table__).from_select(names, select).on_conflict_do_nothing()).rowcount

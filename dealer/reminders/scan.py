@@ -39,6 +39,9 @@ STICKER_KIND = "inspection_sticker_reminder"
 # A reminder in these states still stands: the owner was told (or is being called) about the event.
 UNFINISHED = (OPEN, CALLED, BOOKED, NOT_INTERESTED)
 ROLL_CHUNK = 5000  # vehicles per UPDATE when inspection dates roll on
+# PostgreSQL: ids taken before the INSERTs that use them (and the out ids made from the message's).
+NEXT_REMINDER_ID = "nextval('reminders_id_seq')"
+NEXT_MESSAGE_ID = "nextval('sms_messages_id_seq')"
 SCAN_LOCK = 0x52454D49  # PostgreSQL advisory lock class ("REMI") of a store's scan batches, with the store id
 ANALYZE_AFTER = 1_000  # reminders a batch must add (and as many as the table held) for ANALYZE reminders
 
@@ -93,21 +96,18 @@ def _insert(table):
     return insert.execution_options(preserve_rowcount=True)
 
 
-def _out_ids():
-    """The out ids (32 hex digits, unique) of the messages one INSERT ... SELECT writes.
-
-    On PostgreSQL: a random prefix for the statement and the row's number in it, so the statement's
-    messages go into one place of the unique index, in order (random ids cost a descent into a random
-    page of a large index, and its full-page image in the WAL, per message).
-    """
-    if _postgresql():
-        number = sa.func.lpad(sa.func.to_hex(sa.func.row_number().over()), 16, "0")
-        return sa.literal(uuid.uuid4().hex[:16]) + number
+def _random_out_ids():
+    """SQLite: random out ids (32 hex digits) for the messages of an INSERT ... SELECT."""
     return sa.func.lower(sa.func.hex(sa.func.randomblob(16)))
 
 
 def _out_id_of(message_id):
-    """PostgreSQL: the out id of a message whose id is known: a random prefix and the id, 32 hex digits."""
+    """PostgreSQL: the out id of a message whose id is known: a random prefix and the id, 32 hex digits.
+
+    Unique by construction, and the messages of one statement go into one place of the unique index, in
+    order (random ids cost a descent into a random page of a large index, and its full-page image in the
+    WAL, per message). The prefix tells apart deployments that share a provider account.
+    """
     return sa.literal(uuid.uuid4().hex[:16]) + sa.func.lpad(sa.func.to_hex(message_id), 16, "0")
 
 
@@ -283,7 +283,7 @@ def _message_row(sms: _Sms, kind: str, *, store_id, customer_id, vehicle_id, rem
     columns = SmsMessage.__table__.c
     return [store_id, customer_id, vehicle_id, reminder_id, phone, kind_code, sa.literal(spec.category),
             sa.literal(spec.priority), params, sa.literal(sms.sign_name), template_code,
-            _out_ids() if out_id is None else out_id,
+            _random_out_ids() if out_id is None else out_id,
             sa.literal(QUEUED), sa.literal(0), sa.literal(sms.send_at, type_=columns.next_attempt_at.type),
             sa.literal(sms.now, type_=columns.created_at.type)]
 
@@ -326,8 +326,8 @@ def _remind_postgresql(store_id: int, kind: str, due_column, days: list[int], af
     # Sorted: every candidate is chosen before the first reminder is written, so "already reminded?"
     # never reads what this statement writes, and the unique index is written in key order.
     texted = candidates.c.owner_opted_out.is_(False)
-    chosen = (sa.select(candidates, sa.literal_column("nextval('reminders_id_seq')").label("reminder_id"),
-                        sa.case((texted, sa.literal_column("nextval('sms_messages_id_seq')")), else_=None)
+    chosen = (sa.select(candidates, sa.literal_column(NEXT_REMINDER_ID).label("reminder_id"),
+                        sa.case((texted, sa.literal_column(NEXT_MESSAGE_ID)), else_=None)
                         .label("message_id"))
               .order_by(candidates.c.vehicle_id).cte("chosen"))
     # A plain INSERT: the store's scans take turns (the lock below), so "already reminded?" sees what

@@ -163,6 +163,18 @@ def enqueue(kind: str, *, store_id: int, phone: str, params: dict, now: datetime
     return message
 
 
+def readdress_queued(*, store_id: int, customer_id: int, old_phone: str, new_phone: str) -> int:
+    """A customer's mobile changed: their messages not yet handed to a sender go to the new number.
+
+    Returns the count. A message a sender already claimed (sending) or sent keeps the number it went
+    to. This also keeps a queued reminder SMS findable by its owner's mobile (sms.services._to_phone).
+    """
+    return db.session.execute(
+        sa.update(SmsMessage).where(SmsMessage.store_id == store_id, SmsMessage.customer_id == customer_id,
+                                    SmsMessage.phone == old_phone, SmsMessage.state == QUEUED)
+        .values(phone=new_phone).execution_options(synchronize_session=False)).rowcount
+
+
 def cancel_queued(*, store_id: int, now: datetime | None = None, phone: str | None = None,
                   category: str | None = None, dedupe_keys: list[str] | None = None,
                   reminder_ids: list[int] | None = None, customer_id: int | None = None) -> int:

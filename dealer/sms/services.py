@@ -79,8 +79,9 @@ def _to_phone(phone: str, actor: Actor):
     """The messages to this phone, through indexes.
 
     The phone index holds every message but a reminder's SMS not yet sent (models.PHONE_INDEXED, the
-    same condition as below); those are found through their owners with this mobile (a reminder's SMS
-    goes to its owner's mobile).
+    same condition as below); those are found through their owners with this mobile: a reminder's SMS
+    goes to its owner's mobile, and a change of the mobile readdresses the queued ones
+    (outbox.readdress_queued).
     """
     stores = visible_store_ids(actor)
     indexed = sa.select(SmsMessage.id).where(SmsMessage.store_id.in_(stores), SmsMessage.phone == phone,

@@ -152,6 +152,32 @@ def test_update_customer_changes_the_file_and_audits_the_change(ctx, store, advi
     assert "notes" not in entry.changes  # free text stays out of the audit log
 
 
+def test_update_customer_mobile_readdresses_their_queued_messages_only(ctx, store, other_store, advisor):
+    from dealer.sms.models import QUEUED, SENDING, SENT, SmsMessage
+    from dealer.sms.outbox import enqueue
+
+    customer = open_customer(store, advisor, mobile="13812345678")
+    other = open_customer(store, advisor, name="李娜", mobile="13900001111")
+
+    def message(who, state, phone=None):
+        sms = enqueue("car_ready", store_id=store.id, phone=phone or who.mobile, now=NOW, customer=who,
+                      params={"name": who.name, "plate": "粤B12345", "store_phone": "0755-27781234"})
+        db.session.flush()
+        sms.state = state
+        return sms.id
+
+    queued, sending, sent = (message(customer, state) for state in (QUEUED, SENDING, SENT))
+    elsewhere = message(customer, QUEUED, phone="13700002222")  # sent to another number on purpose
+    others = message(other, QUEUED)
+    db.session.commit()
+
+    services.update_customer(customer.id, CustomerInput(name="张伟", mobile="13987654321"), actor=advisor, now=LATER)
+
+    phones = dict(db.session.execute(sa.select(SmsMessage.id, SmsMessage.phone)).all())
+    assert phones == {queued: "13987654321", sending: "13812345678", sent: "13812345678",
+                      elsewhere: "13700002222", others: "13900001111"}
+
+
 def test_update_customer_without_changes_writes_no_audit_entry(ctx, store, advisor):
     customer = open_customer(store, advisor)
     services.update_customer(customer.id, CustomerInput(name="张伟", mobile="13812345678"), actor=advisor,

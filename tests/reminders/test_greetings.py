@@ -45,6 +45,23 @@ def test_birthday_greeting_goes_to_consenting_owners_born_that_day_in_the_mornin
     assert message.dedupe_key == f"greeting:birthday:2026:{yes.id}"
 
 
+def test_greetings_out_ids_are_distinct_32_hex_digits_and_on_postgresql_made_of_their_own_id(ctx, store):
+    for _ in range(4):
+        CustomerFactory(store=store, birthday=date(1990, 10, 1), marketing_consent=True)
+    db.session.commit()
+    day = date(2026, 10, 1)  # also 国庆节: two statements
+
+    queue_greetings(day=day, now=at(day, 2))
+
+    messages = greetings()
+    out_ids = [message.out_id for message in messages]
+    assert len(messages) == len(set(out_ids)) == 8
+    assert all(len(out_id) == 32 and int(out_id, 16) >= 0 for out_id in out_ids)
+    if db.engine.dialect.name == "postgresql":
+        assert [int(message.out_id[16:], 16) for message in messages] == [message.id for message in messages]
+        assert len({out_id[:16] for out_id in out_ids}) == 2  # a prefix per statement
+
+
 def test_greetings_run_twice_queue_nothing_twice_and_next_year_again(ctx, store):
     CustomerFactory(store=store, birthday=date(1990, 10, 1), marketing_consent=True)
     db.session.commit()
