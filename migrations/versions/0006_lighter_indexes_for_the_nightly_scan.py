@@ -2,7 +2,10 @@
 
 A reminder's SMS enters the phone index once it is sent (queued, it is found through its owner), and the
 reminders of a month are found through a BRIN index on created_on instead of a B-tree on (store_id,
-created_on): two index entries fewer for each reminder and SMS pair the nightly scan writes.
+created_on): two index entries fewer for each reminder and SMS pair the nightly scan writes. On
+PostgreSQL the id sequences of both tables hand each session 1,000 ids at a time: the scan's workers
+(and the greetings') took ids one by one from one shared sequence page, and two sessions doing so at once
+spent 1.6 µs per id instead of 0.4 µs.
 
 Revision ID: 0006
 Revises: 0005
@@ -20,6 +23,7 @@ branch_labels = None
 depends_on = None
 
 PHONE_INDEXED = "sent_at IS NOT NULL OR reminder_id IS NULL"
+SEQUENCES = ("reminders_id_seq", "sms_messages_id_seq")
 
 
 def upgrade():
@@ -32,8 +36,16 @@ def upgrade():
         batch_op.create_index('ix_sms_messages_store_id_phone_sent_at', ['store_id', 'phone', 'sent_at'], unique=False,
                               postgresql_where=sa.text(PHONE_INDEXED), sqlite_where=sa.text(PHONE_INDEXED))
 
+    if op.get_bind().dialect.name == "postgresql":
+        for sequence in SEQUENCES:
+            op.execute(f"ALTER SEQUENCE {sequence} CACHE 1000")
+
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        for sequence in SEQUENCES:
+            op.execute(f"ALTER SEQUENCE {sequence} CACHE 1")
+
     with op.batch_alter_table('sms_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_sms_messages_store_id_phone_sent_at')
         batch_op.create_index('ix_sms_messages_store_id_phone_sent_at', ['store_id', 'phone', 'sent_at'], unique=False)
