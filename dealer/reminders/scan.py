@@ -5,7 +5,8 @@ and kind, reads the vehicles whose due date lies in one of the store's lead wind
 before, by default) through the (store_id, due date) index, in batches of consecutive due dates that
 hold at most `batch_size` vehicles; per batch one statement leaves out the owners who opted out of the
 kind and the vehicles already reminded at this stage, and writes the reminders and their SMS (on
-PostgreSQL one statement: the SMS are inserted from the reminders' RETURNING; on SQLite, two).
+PostgreSQL one statement: the candidates get their reminder and message ids first, and both INSERTs
+read them; on SQLite, two statements).
 
 What it costs is what it reads and writes: the window of each kind is read once, a reminder and its
 message are each written once (the message names its reminder; nothing is updated afterwards), the

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from dealer.auth.services import create_api_token
+from dealer.customers.models import Customer
 from dealer.extensions import db
 from dealer.sms.kinds import KINDS
 from dealer.sms.models import DELIVERED, FAILED, QUEUED, SENT, SmsMessage, SmsSettings, SmsTemplate
@@ -140,7 +141,7 @@ def _reminder_sms(customer, *, name: str, reminder_id: int, **values) -> SmsMess
 
 def test_outbox_search_by_phone_finds_queued_and_sent_reminder_sms_and_messages_without_a_customer(
         advisor_client, outbox, store):
-    wang = db.session.get(type(outbox["wang_ready"].customer), outbox["wang_ready"].customer_id)
+    wang = db.session.scalar(sa.select(Customer).where(Customer.store_id == store.id, Customer.mobile == WANG))
     _reminder_sms(wang, name="甲三", reminder_id=101)  # queued: not in the phone index, found through its owner
     _reminder_sms(wang, name="甲四", reminder_id=102, state=SENT, sent_at=NOW)
     caller = enqueue("car_ready", store_id=store.id, phone="13700001111", now=NOW,
