@@ -7,7 +7,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from dealer.access import ROLES, SYSTEM
+from dealer.actors import ROLES, SYSTEM
 
 
 def register_commands(app: Flask) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from dealer.access import ROLES
+from dealer.actors import ROLES
 from dealer.extensions import db
 from tests.factories import PASSWORD, StoreFactory, UserFactory
 

@@ -10,10 +10,9 @@ import re
 
 import pytest
 
-from dealer.access import (
-    ADMIN, CASHIER, CS_SUPERVISOR, MANAGER, RESCUE_DISPATCHER, ROLES, SERVICE_ADVISOR, TECHNICIAN,
-    declared_access,
-)
+from dealer.access import declared_access
+from dealer.actors import (ADMIN, CASHIER, CS_SUPERVISOR, MANAGER, RESCUE_DISPATCHER, ROLES,
+    SERVICE_ADVISOR, TECHNICIAN)
 from dealer.auth import services as auth_services
 from tests.factories import UserFactory
 from tests.helpers import NOW, login

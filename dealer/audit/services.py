@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from dealer.access import Actor
+from dealer.actors import Actor
 from dealer.audit.models import AuditEntry
 from dealer.extensions import db
 

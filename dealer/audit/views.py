@@ -1,6 +1,7 @@
 from flask import render_template
 
-from dealer.access import ADMIN, MANAGER, current_actor, roles_required
+from dealer.access import current_actor, roles_required
+from dealer.actors import ADMIN, MANAGER
 from dealer.audit import bp, services
 from dealer.forms import page_arg
 

@@ -2,7 +2,8 @@
 from flask import current_app
 from marshmallow import Schema, fields
 
-from dealer.access import ALL_STAFF, current_actor, public, roles_required
+from dealer.access import current_actor, public, roles_required
+from dealer.actors import ALL_STAFF
 from dealer.api_base import ApiBlueprint
 from dealer.auth import services
 from dealer.auth.views import _login_limit

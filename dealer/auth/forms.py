@@ -4,7 +4,7 @@ from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleFiel
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from dealer.access import ROLE_LABELS, ROLES
+from dealer.actors import ROLES, ROLE_LABELS
 from dealer.forms import choices
 
 

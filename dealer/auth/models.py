@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from dealer.access import Actor
+from dealer.actors import Actor
 from dealer.database import Timestamps, UTCDateTime
 from dealer.extensions import db
 from dealer.stores.models import Store

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from dealer import audit
-from dealer.access import GROUP_ROLES, ROLES, Actor
+from dealer.actors import GROUP_ROLES, ROLES, Actor
 from dealer.auth.models import ApiToken, User, UserRole
 from dealer.database import utcnow
 from dealer.errors import DomainError, Forbidden, NotFound

@@ -2,7 +2,8 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from dealer.access import ADMIN, ALL_STAFF, CUSTOMER_READERS, current_actor, public, roles_required
+from dealer.access import current_actor, public, roles_required
+from dealer.actors import ADMIN, ALL_STAFF, CUSTOMER_READERS
 from dealer.auth import bp, services
 from dealer.auth.forms import ApiTokenForm, ConfirmForm, LoginForm, PasswordForm, UserForm
 from dealer.database import utcnow

@@ -1,7 +1,8 @@
 """/api/v1/customers and /api/v1/vehicles: the same services as the pages, for integrations."""
 from marshmallow import Schema, fields
 
-from dealer.access import CUSTOMER_READERS, CUSTOMER_WRITERS, PHONE_CALLERS, current_actor, roles_required
+from dealer.access import current_actor, roles_required
+from dealer.actors import CUSTOMER_READERS, CUSTOMER_WRITERS, PHONE_CALLERS
 from dealer.api_base import ApiBlueprint
 from dealer.customers import schemas, services
 from dealer.customers.validators import mask_phone

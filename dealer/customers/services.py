@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from dealer import audit
-from dealer.access import Actor
+from dealer.actors import Actor
 from dealer.auth.models import User
 from dealer.customers.models import VEHICLE_USES, Customer, OdometerReading, Vehicle, VehicleOwnership
 from dealer.customers.validators import (InvalidValue, _fold, normalize_mobile, normalize_phone, normalize_plate,

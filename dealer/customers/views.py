@@ -1,7 +1,8 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from dealer.access import CUSTOMER_READERS, CUSTOMER_WRITERS, MANAGER, PHONE_CALLERS, current_actor, roles_required
+from dealer.access import current_actor, roles_required
+from dealer.actors import CUSTOMER_READERS, CUSTOMER_WRITERS, MANAGER, PHONE_CALLERS
 from dealer.auth.forms import ConfirmForm
 from dealer.customers import bp, services
 from dealer.customers.forms import CLASS_LABELS, USE_LABELS, CustomerForm, OdometerForm, TransferForm, VehicleForm

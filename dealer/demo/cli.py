@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 import sqlalchemy as sa
 from faker import Faker
 
-from dealer.access import SYSTEM
+from dealer.actors import SYSTEM
 from dealer.auth import services as auth_services
 from dealer.auth.models import User
 from dealer.customers.models import Customer, OdometerReading, Vehicle, VehicleOwnership

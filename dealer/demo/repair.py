@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from dealer.access import Actor
+from dealer.actors import Actor
 from dealer.auth.models import User
 from dealer.customers.models import OdometerReading, Vehicle
 from dealer.extensions import db

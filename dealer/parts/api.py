@@ -1,7 +1,8 @@
 """/api/v1/parts: the catalogue, stock figures, receipts and the low-stock list, for integrations."""
 from marshmallow import Schema, fields
 
-from dealer.access import PARTS_READERS, PARTS_WRITERS, current_actor, roles_required
+from dealer.access import current_actor, roles_required
+from dealer.actors import PARTS_READERS, PARTS_WRITERS
 from dealer.api_base import ApiBlueprint
 from dealer.database import utcnow
 from dealer.parts import schemas, services

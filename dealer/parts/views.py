@@ -1,7 +1,8 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from dealer.access import PARTS_READERS, PARTS_WRITERS, current_actor, roles_required
+from dealer.access import current_actor, roles_required
+from dealer.actors import PARTS_READERS, PARTS_WRITERS
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.forms import choices, page_arg, put_error_on_form

@@ -1,7 +1,8 @@
 """/api/v1/reminders: the due list, for integrations (a call-centre tool, the mobile front end)."""
 from marshmallow import Schema, fields, validate
 
-from dealer.access import CS_SUPERVISOR, MANAGER, SERVICE_ADVISOR, current_actor, roles_required
+from dealer.access import current_actor, roles_required
+from dealer.actors import CS_SUPERVISOR, MANAGER, SERVICE_ADVISOR
 from dealer.api_base import ApiBlueprint
 from dealer.reminders import services
 from dealer.reminders.models import KINDS, STATES

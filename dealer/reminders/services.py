@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from dealer import audit
-from dealer.access import Actor
+from dealer.actors import Actor
 from dealer.customers.models import Customer, OdometerReading, Vehicle
 from dealer.errors import NotFound
 from dealer.extensions import db

@@ -2,7 +2,8 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from dealer.access import CUSTOMER_WRITERS, MANAGER, SERVICE_ADVISOR, current_actor, roles_required
+from dealer.access import current_actor, roles_required
+from dealer.actors import CUSTOMER_WRITERS, MANAGER, SERVICE_ADVISOR
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.extensions import db

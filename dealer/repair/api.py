@@ -12,10 +12,9 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields
 
-from dealer.access import (
-    CASHIER, MANAGER, PARTS_CLERK, PARTS_WRITERS, PHONE_CALLERS, SERVICE_ADVISOR, TECHNICIAN, current_actor,
-    roles_required,
-)
+from dealer.access import current_actor, roles_required
+from dealer.actors import (CASHIER, MANAGER, PARTS_CLERK, PARTS_WRITERS, PHONE_CALLERS, SERVICE_ADVISOR,
+    TECHNICIAN)
 from dealer.api_base import ApiBlueprint
 from dealer.customers.validators import mask_phone
 from dealer.database import utcnow

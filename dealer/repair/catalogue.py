@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 
 from dealer import audit
-from dealer.access import Actor
+from dealer.actors import Actor
 from dealer.database import prefix_range, unique_violation
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import db

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from dealer import audit
-from dealer.access import Actor
+from dealer.actors import Actor
 from dealer.database import unique_violation
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import db

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from dealer import audit
-from dealer.access import Actor
+from dealer.actors import Actor
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
 from dealer.repair.inspection import InspectionError, get_result

@@ -3,9 +3,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from dealer.access import (
-    CASHIER, MANAGER, PARTS_CLERK, SERVICE_ADVISOR, TECHNICIAN, current_actor, roles_required,
-)
+from dealer.access import current_actor, roles_required
+from dealer.actors import CASHIER, MANAGER, PARTS_CLERK, SERVICE_ADVISOR, TECHNICIAN
 from dealer.auth.forms import ConfirmForm
 from dealer.database import utcnow
 from dealer.errors import DomainError

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
-from dealer.access import Actor
+from dealer.actors import Actor
 from dealer.auth.models import User
 from dealer.errors import DomainError
 from dealer.extensions import db

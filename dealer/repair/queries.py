@@ -12,7 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from dealer.access import TECHNICIAN, Actor
+from dealer.actors import TECHNICIAN, Actor
 from dealer.auth.models import User, UserRole
 from dealer.database import prefix_range
 from dealer.errors import NotFound

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dealer.access import MANAGER, SERVICE_ADVISOR, Actor
+from dealer.actors import MANAGER, SERVICE_ADVISOR, Actor
 from dealer.customers.models import Vehicle
 from dealer.customers.services import _add_reading, get_vehicle
 from dealer.database import get_for_update

@@ -7,7 +7,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from dealer import money
-from dealer.access import MANAGER, SERVICE_ADVISOR, current_actor, roles_required
+from dealer.access import current_actor, roles_required
+from dealer.actors import MANAGER, SERVICE_ADVISOR
 from dealer.database import utcnow
 from dealer.errors import DomainError, NotFound
 from dealer.forms import page_arg, put_error_on_form

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from dealer import audit
-from dealer.access import TECHNICIAN, Actor
+from dealer.actors import TECHNICIAN, Actor
 from dealer.auth.models import User, UserRole
 from dealer.customers.models import Customer, Vehicle
 from dealer.errors import DomainError

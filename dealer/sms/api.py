@@ -4,7 +4,8 @@ import hmac
 from flask import abort, current_app, request
 from marshmallow import Schema, fields, validate
 
-from dealer.access import CS_SUPERVISOR, MANAGER, PHONE_CALLERS, SERVICE_ADVISOR, current_actor, public, roles_required
+from dealer.access import current_actor, public, roles_required
+from dealer.actors import CS_SUPERVISOR, MANAGER, PHONE_CALLERS, SERVICE_ADVISOR
 from dealer.api_base import ApiBlueprint
 from dealer.customers.validators import mask_phone
 from dealer.database import utcnow

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from dealer import audit
-from dealer.access import SYSTEM
+from dealer.actors import SYSTEM
 from dealer.customers.models import Customer
 from dealer.extensions import db
 from dealer.sms.kinds import MARKETING

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from dealer import audit
-from dealer.access import Actor
+from dealer.actors import Actor
 from dealer.audit.models import AuditEntry
 from dealer.customers.models import Customer, OdometerReading, Vehicle
 from dealer.stores.services import get_store, visible_store_ids

@@ -3,8 +3,8 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from dealer.access import (CUSTOMER_WRITERS, MANAGER, PHONE_CALLERS, SERVICE_ADVISOR, CS_SUPERVISOR, current_actor,
-                           roles_required)
+from dealer.access import current_actor, roles_required
+from dealer.actors import CS_SUPERVISOR, CUSTOMER_WRITERS, MANAGER, PHONE_CALLERS, SERVICE_ADVISOR
 from dealer.customers.forms import ServiceSmsForm
 from dealer.database import utcnow
 from dealer.errors import DomainError, NotFound

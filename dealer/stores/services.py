@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from dealer import audit
-from dealer.access import Actor
+from dealer.actors import Actor
 from dealer.database import unique_violation
 from dealer.errors import DomainError, Forbidden, NotFound
 from dealer.extensions import db

@@ -1,7 +1,8 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from dealer.access import ADMIN, MANAGER, RESCUE_DISPATCHER, current_actor, roles_required
+from dealer.access import current_actor, roles_required
+from dealer.actors import ADMIN, MANAGER, RESCUE_DISPATCHER
 from dealer.errors import DomainError
 from dealer.forms import choices, put_error_on_form
 from dealer.stores import bp, services

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from dealer import audit
-from dealer.access import SYSTEM
+from dealer.actors import SYSTEM
 from dealer.audit.models import AuditEntry
 from dealer.extensions import db
 from tests.helpers import actor, login

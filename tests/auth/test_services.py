@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from dealer.access import SYSTEM
+from dealer.actors import SYSTEM
 from dealer.audit.models import AuditEntry
 from dealer.auth import services
 from dealer.auth.models import ApiToken, User

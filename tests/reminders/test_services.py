@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from dealer.access import SYSTEM
+from dealer.actors import SYSTEM
 from dealer.audit.models import AuditEntry
 from dealer.customers import services as customers
 from dealer.customers.models import Vehicle

@@ -11,7 +11,7 @@ from dealer.repair import services, workflow
 from dealer.repair.models import Payment, RepairOrder
 from dealer.repair.services import OrderInput
 from dealer.repair.workflow import IllegalTransition, PaymentInput
-from dealer.access import ROLES
+from dealer.actors import ROLES
 from tests.factories import StoreFactory, UserFactory, VehicleFactory
 from tests.concurrency import at_once
 from tests.helpers import NOW, actor

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from dealer.access import SYSTEM
+from dealer.actors import SYSTEM
 from dealer.audit.models import AuditEntry
 from dealer.errors import Forbidden, NotFound
 from dealer.extensions import db

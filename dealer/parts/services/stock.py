@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 
 from dealer import audit
-from dealer.access import Actor
+from dealer.actors import Actor
 from dealer.customers.models import Vehicle
 from dealer.database import get_for_update
 from dealer.errors import DomainError, NotFound

@@ -7,9 +7,8 @@ from datetime import datetime
 from flask import redirect, render_template, request, url_for
 from flask_babel import format_datetime
 
-from dealer.access import (
-    CASHIER, MANAGER, PARTS_CLERK, PHONE_CALLERS, SERVICE_ADVISOR, TECHNICIAN, current_actor,
-)
+from dealer.access import current_actor
+from dealer.actors import CASHIER, MANAGER, PARTS_CLERK, PHONE_CALLERS, SERVICE_ADVISOR, TECHNICIAN
 from dealer.auth.forms import ConfirmForm
 from dealer.database import utcnow
 from dealer.errors import DomainError

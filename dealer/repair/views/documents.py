@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import render_template
 
 from dealer import money
-from dealer.access import PHONE_CALLERS, current_actor, roles_required
+from dealer.access import current_actor, roles_required
+from dealer.actors import PHONE_CALLERS
 from dealer.database import utcnow
 from dealer.repair import bp, forms, queries, services, workflow
 from dealer.repair.models import JOB_APPROVED, JOB_ESTIMATE, JOB_PENDING

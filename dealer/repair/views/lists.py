@@ -6,7 +6,8 @@ from datetime import date, datetime
 from flask import render_template, request
 from flask_login import current_user
 
-from dealer.access import MANAGER, current_actor, roles_required
+from dealer.access import current_actor, roles_required
+from dealer.actors import MANAGER
 from dealer.database import utcnow
 from dealer.forms import page_arg
 from dealer.repair import bp, forms, quality, queries, services, workflow
