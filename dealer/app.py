@@ -33,6 +33,7 @@ from dealer.extensions import babel, bootstrap, csrf, db, limiter, login_manager
 from dealer.parts import models as _parts_models  # noqa: F401  (their tables are in the schema)
 from dealer.parts.api import blp as parts_api
 from dealer.reminders.api import blp as reminders_api
+from dealer.reminders import handlers as _reminders_handlers  # noqa: F401  (connects its receivers)
 from dealer.repair import models as _repair_models  # noqa: F401
 from dealer.repair.api import operations_blp as labor_operations_api
 from dealer.repair.api import orders_blp as repair_orders_api

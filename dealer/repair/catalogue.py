@@ -21,6 +21,7 @@ from dealer.database import prefix_range, unique_violation
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
 from dealer.repair.models import LABOR_CATEGORIES, LaborOperation, LaborOperationHours, LaborRate, RepairSettings
+from dealer.repair import signals
 from dealer.repair.services import settings_for
 from dealer.stores.services import require_store, visible_store_ids
 
@@ -327,10 +328,8 @@ def search_operations(query: str, *, actor: Actor, limit: int = 20, store_id: in
 
 def model_families(store_id: int) -> list[str]:
     """Return the model families the store already names (per-family hours, maintenance intervals)."""
-    from dealer.reminders.models import MaintenanceInterval
-
     named = set(db.session.scalars(sa.select(LaborOperationHours.model_family.distinct())
                                    .where(LaborOperationHours.store_id == store_id)))
-    named |= set(db.session.scalars(sa.select(MaintenanceInterval.model_family)
-                                    .where(MaintenanceInterval.store_id == store_id)))
+    for families in signals.values_from(signals.collect_model_families, store_id):
+        named.update(families)
     return sorted(family for family in named if family)

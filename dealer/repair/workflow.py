@@ -21,6 +21,7 @@ from dealer.customers.models import Customer, Vehicle
 from dealer.errors import DomainError
 from dealer.extensions import db
 from dealer.parts import services as parts
+from dealer.repair import signals
 from dealer.repair.models import (
     APPROVAL_METHODS, APPROVED, BY_PHONE, BY_SIGNATURE, CANCELLED, DELIVERED, ESTIMATED, IN_PROGRESS,
     JOB_APPROVED, JOB_DECLINED, JOB_ESTIMATE, JOB_PENDING, MAINTENANCE, OPEN, PARTS, PAYMENT_METHODS,
@@ -485,17 +486,13 @@ def settle(order_id: int, payments: list[PaymentInput], *, actor: Actor, now: da
 
 
 def deliver(order_id: int, *, actor: Actor, now: datetime) -> RepairOrder:
-    """Hand the car back (交车); a maintenance order ends the maintenance reminders. Raises IllegalTransition."""
-    from dealer.reminders.services import mark_maintained
-
+    """Hand the car back (交车) and announce it (`signals.order_delivered`). Raises IllegalTransition."""
     order = lock_order(order_id, actor=actor)
     if order.is_reversal:
         raise IllegalTransition(_l("A reversing order has no car to hand over."))
     transition(order, "deliver", actor=actor, now=now)
     order.delivered_at = now
-    if order.kind == MAINTENANCE and not order.is_reversal:
-        vehicle = db.session.get(Vehicle, order.vehicle_id)
-        mark_maintained(vehicle, serviced_on=order.store.local_date(now), km=order.odometer_km, now=now)
+    signals.order_delivered.send(order, vehicle=db.session.get(Vehicle, order.vehicle_id), actor=actor, now=now)
     db.session.commit()
     return order
 

@@ -1,0 +1,46 @@
+"""What the repair module announces (blinker signals); other modules connect in their own `handlers.py`.
+
+Every signal is sent inside the service's transaction, before it commits: a handler's writes (an SMS in
+the outbox, a reminder closed, a follow-up opened) commit or roll back with the order's change, and a
+handler that raises refuses the whole step. Handlers never commit.
+
+The sender is the order (`RepairOrder`); keyword arguments are named with each signal.
+"""
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+order_opened = _signals.signal("repair.order_opened", doc="""An order was opened (接车).
+
+Sender: the order. Keywords: `actor`, `now`. The order's `source` says where it came from (the front
+desk, a booking's check-in, a rescue's tow-in, a quick-lane package).
+""")
+
+order_delivered = _signals.signal("repair.order_delivered", doc="""The car was handed back to the owner (交车).
+
+Sender: the order. Keywords: `actor`, `now`, `vehicle` (the order's vehicle, loaded). Follow-ups (回访)
+hang on this; a maintenance order ends the maintenance reminders through it.
+""")
+
+order_settled = _signals.signal("repair.order_settled", doc="""The bill was paid and the order locked (结算).
+
+Sender: the order, with its stored totals set. Keywords: `actor`, `now`.
+""")
+
+order_reversed = _signals.signal("repair.order_reversed", doc="""A settled order was reversed (红冲).
+
+Sender: the original order. Keywords: `reversal` (the reversing order, negative totals), `actor`, `now`.
+""")
+
+collect_model_families = _signals.signal("repair.collect_model_families", doc="""Ask which model families a store names.
+
+Sender: the store id. Each receiver returns an iterable of family names it knows (maintenance intervals,
+...); the labor catalogue adds the families of its per-family hours.
+""")
+
+
+def values_from(signal, sender, **kwargs) -> list:
+    """Send `signal` and return the receivers' return values, in the order they were connected."""
+    return [value for _receiver, value in signal.send(sender, **kwargs)]
