@@ -33,13 +33,17 @@ from dealer.extensions import babel, bootstrap, csrf, db, limiter, login_manager
 from dealer.parts import models as _parts_models  # noqa: F401  (their tables are in the schema)
 from dealer.parts.api import blp as parts_api
 from dealer.reminders.api import blp as reminders_api
-from dealer.reminders import handlers as _reminders_handlers  # noqa: F401  (connects its receivers)
 from dealer.repair import models as _repair_models  # noqa: F401
 from dealer.repair.api import operations_blp as labor_operations_api
 from dealer.repair.api import orders_blp as repair_orders_api
 from dealer.scheduler import SchedulerRunner
 from dealer.scheduler import models as _scheduler_models  # noqa: F401
 from dealer.sms.api import blp as sms_api
+
+# Each module's receivers connect, when imported, to the signals of the modules it builds on.
+from dealer.reminders import handlers as _reminders_handlers  # noqa: F401,E402,I001
+from dealer.repair import handlers as _repair_handlers  # noqa: F401,E402
+from dealer.sms import handlers as _sms_handlers  # noqa: F401,E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,7 +66,6 @@ def create_app(config: dict | None = None) -> Flask:
                 instance_relative_config=True)
     load_config(app, config)
     if app.config["PROXY_HOPS"]:
-
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app)

@@ -12,6 +12,9 @@ from dealer.extensions import db
 USE_PRIVATE = "private"
 USE_COMMERCIAL = "commercial"
 VEHICLE_USES = (USE_PRIVATE, USE_COMMERCIAL)
+# The vehicle's class for the annual inspection: the same strings as dealer.reminders.rules (a test keeps
+# them equal; that module stays free of the database).
+VEHICLE_CLASSES = ("small_passenger", "van", "large_passenger", "truck")
 
 
 class Customer(Timestamps, db.Model):

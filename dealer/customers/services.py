@@ -11,15 +11,14 @@ from sqlalchemy.orm import joinedload
 
 from dealer import audit
 from dealer.actors import Actor
-from dealer.auth.models import User
-from dealer.customers.models import VEHICLE_USES, Customer, OdometerReading, Vehicle, VehicleOwnership
+from dealer.auth.models import User, UserRole
+from dealer.customers import signals
+from dealer.customers.models import VEHICLE_CLASSES, VEHICLE_USES, Customer, OdometerReading, Vehicle, VehicleOwnership
 from dealer.customers.validators import (InvalidValue, _fold, normalize_mobile, normalize_phone, normalize_plate,
                                          normalize_vin)
 from dealer.database import prefix_range, unique_violation
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
-from dealer.reminders.services import hand_over_reminders, refresh_due_dates
-from dealer.sms.outbox import readdress_queued
 from dealer.stores.models import Store
 from dealer.stores.services import require_store, visible_store_ids
 
@@ -182,8 +181,7 @@ def update_customer(customer_id: int, data: CustomerInput, *, actor: Actor, now:
     old_mobile = customer.mobile
     _save_customer(customer, values, now)
     if customer.mobile != old_mobile:
-        readdress_queued(store_id=customer.store_id, customer_id=customer.id, old_phone=old_mobile,
-                         new_phone=customer.mobile)
+        signals.mobile_changed.send(customer, old_mobile=old_mobile)
     if changes:
         audit.record("customer_updated", customer, actor=actor,
                      changes={k: v for k, v in changes.items() if k != "notes"})
@@ -225,8 +223,6 @@ def list_customers(*, actor: Actor, page: int = 1, per_page: int = 50):
 
 def store_advisors(store_id: int) -> list[User]:
     """Return the store's active service advisors, for the one-to-one advisor choice."""
-    from dealer.auth.models import UserRole
-
     return list(db.session.scalars(
         sa.select(User).join(UserRole).where(User.store_id == store_id, User.active,
                                              UserRole.role == "service_advisor").order_by(User.full_name)))
@@ -235,8 +231,6 @@ def store_advisors(store_id: int) -> list[User]:
 # -- vehicles ----------------------------------------------------------------------------------
 
 def _clean_vehicle(data: VehicleInput, today: date) -> dict:
-    from dealer.reminders.rules import VEHICLE_CLASSES
-
     values = asdict(data)
     values.pop("odometer_km")
     if data.vehicle_class not in VEHICLE_CLASSES:
@@ -299,7 +293,7 @@ def add_vehicle(customer_id: int, data: VehicleInput, *, actor: Actor, now: date
     if data.odometer_km is not None:
         _add_reading(vehicle, km=data.odometer_km, read_on=today, is_correction=False, note="", actor=actor,
                      now=now)
-    refresh_due_dates(vehicle, today=today)
+    signals.vehicle_changed.send(vehicle, today=today)
     audit.record("vehicle_created", vehicle, actor=actor, changes={"plate": vehicle.plate, "vin": vehicle.vin,
                                                                    "owner_id": customer.id})
     db.session.commit()
@@ -313,7 +307,7 @@ def update_vehicle(vehicle_id: int, data: VehicleInput, *, actor: Actor, now: da
     values = _clean_vehicle(data, today)
     changes = audit.diff(vehicle, values)
     _save_vehicle(vehicle, values)
-    refresh_due_dates(vehicle, today=today)
+    signals.vehicle_changed.send(vehicle, today=today)
     if changes:
         audit.record("vehicle_updated", vehicle, actor=actor, changes=changes)
     db.session.commit()
@@ -375,7 +369,7 @@ def record_odometer(vehicle_id: int, *, km: int, read_on: date, actor: Actor, no
     vehicle = _lock_vehicle(vehicle_id, actor)  # one reading at a time per vehicle
     reading = _add_reading(vehicle, km=km, read_on=read_on, is_correction=is_correction, note=note,
                            actor=actor, now=now)
-    refresh_due_dates(vehicle, today=vehicle.store.local_date(now))  # the projection follows the odometer
+    signals.vehicle_changed.send(vehicle, today=vehicle.store.local_date(now))  # due dates follow the odometer
     db.session.commit()
     return reading
 
@@ -399,7 +393,7 @@ def transfer_vehicle(vehicle_id: int, *, new_owner_id: int, actor: Actor, now: d
     old_owner_id = vehicle.owner_id
     vehicle.owner = new_owner
     db.session.add(VehicleOwnership(store_id=vehicle.store_id, vehicle=vehicle, customer=new_owner, started_at=now))
-    hand_over_reminders(vehicle, new_owner=new_owner, now=now)
+    signals.vehicle_transferred.send(vehicle, new_owner=new_owner, old_owner_id=old_owner_id, now=now)
     audit.record("vehicle_owner_changed", vehicle, actor=actor, changes={"owner_id": [old_owner_id, new_owner.id]})
     db.session.commit()
     return vehicle

@@ -4,15 +4,12 @@ from flask_babel import gettext as _
 from dealer.access import current_actor, roles_required
 from dealer.actors import CUSTOMER_READERS, CUSTOMER_WRITERS, MANAGER, PHONE_CALLERS
 from dealer.auth.forms import ConfirmForm
-from dealer.customers import bp, services
+from dealer.customers import bp, services, signals
 from dealer.customers.forms import CLASS_LABELS, USE_LABELS, CustomerForm, OdometerForm, TransferForm, VehicleForm
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.forms import choices, page_arg, put_error_on_form
-from dealer.reminders.forms import InspectionForm, InsuranceForm, MaintenanceForm, OptOutForm
-from dealer.sms.forms import STATE_LABELS as SMS_STATE_LABELS
-from dealer.sms.kinds import KINDS as SMS_KINDS
-from dealer.sms.services import customer_messages
+from dealer.panels import collect_panels
 from dealer.stores.services import list_stores
 
 VEHICLE_FIELDS = ("plate", "vin", "brand", "model", "model_year", "colour", "engine_number", "purchase_date",
@@ -82,14 +79,10 @@ def new_customer():
 def show_customer(customer_id):
     actor = current_actor()
     customer = services.get_customer(customer_id, actor=actor)
-    from dealer.repair.services import customer_visits
-    from dealer.repair.workflow import STATE_LABELS
-
     return render_template("customers/show.html", customer=customer, show_phone=actor.has_any(PHONE_CALLERS),
-                           visits=customer_visits(customer.id, actor=actor), repair_states=STATE_LABELS,
                            can_edit=actor.has_any(CUSTOMER_WRITERS), delete_form=ConfirmForm(),
-                           use_labels=USE_LABELS, messages=customer_messages(customer.id),
-                           sms_states=SMS_STATE_LABELS, sms_kinds=SMS_KINDS, opt_out_form=OptOutForm())
+                           use_labels=USE_LABELS,
+                           panels=collect_panels(signals.customer_file_panels, customer, actor=actor))
 
 
 @bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
@@ -148,9 +141,8 @@ def show_vehicle(vehicle_id):
     odometer_form = OdometerForm(read_on=vehicle.store.local_date(utcnow()))
     return render_template("customers/vehicle.html", vehicle=vehicle, odometer_form=odometer_form,
                            transfer_form=TransferForm(), can_edit=actor.has_any(CUSTOMER_WRITERS),
-                           show_phone=actor.has_any(PHONE_CALLERS), use_labels=USE_LABELS,
-                           inspection_form=InspectionForm(), maintenance_form=MaintenanceForm(),
-                           insurance_form=InsuranceForm(), class_labels=CLASS_LABELS)
+                           show_phone=actor.has_any(PHONE_CALLERS), use_labels=USE_LABELS, class_labels=CLASS_LABELS,
+                           panels=collect_panels(signals.vehicle_page_panels, vehicle, actor=actor))
 
 
 @bp.route("/vehicles/<int:vehicle_id>/edit", methods=["GET", "POST"])

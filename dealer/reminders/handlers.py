@@ -2,12 +2,33 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import render_template
+from markupsafe import Markup
 
+from dealer.actors import CUSTOMER_WRITERS
+from dealer.customers import signals as customer_signals
 from dealer.extensions import db
+from dealer.panels import Panel
+from dealer.reminders.forms import InspectionForm, InsuranceForm, MaintenanceForm, OptOutForm
 from dealer.reminders.models import MaintenanceInterval
-from dealer.reminders.services import mark_maintained
+from dealer.reminders.services import hand_over_reminders, mark_maintained, refresh_due_dates
 from dealer.repair import signals as repair_signals
 from dealer.repair.models import MAINTENANCE
+from dealer.sms.forms import STATE_LABELS as SMS_STATE_LABELS
+from dealer.sms.kinds import KINDS as SMS_KINDS
+from dealer.sms.services import customer_messages
+
+
+@customer_signals.vehicle_changed.connect
+def _recompute_due_dates(vehicle, *, today, **_):
+    """A new vehicle, a correction or a new reading: the inspection and maintenance due dates follow."""
+    refresh_due_dates(vehicle, today=today)
+
+
+@customer_signals.vehicle_transferred.connect
+def _follow_new_owner(vehicle, *, new_owner, now, **_):
+    """The vehicle's standing reminders, and their unsent SMS, go to the new owner."""
+    hand_over_reminders(vehicle, new_owner=new_owner, now=now)
 
 
 @repair_signals.order_delivered.connect
@@ -22,3 +43,22 @@ def _interval_families(store_id, **_):
     """The model families the store's maintenance intervals name."""
     return db.session.scalars(sa.select(MaintenanceInterval.model_family)
                               .where(MaintenanceInterval.store_id == store_id))
+
+
+@customer_signals.customer_file_panels.connect
+def _messages_panel(customer, *, actor, **_):
+    """The customer's text messages, and the opt-out for those who may edit the file."""
+    return Panel(10, Markup(render_template(
+        "reminders/_customer_messages_panel.html", customer=customer, messages=customer_messages(customer.id),
+        sms_states=SMS_STATE_LABELS, sms_kinds=SMS_KINDS, opt_out_form=OptOutForm(),
+        can_edit=actor.has_any(CUSTOMER_WRITERS))))
+
+
+@customer_signals.vehicle_page_panels.connect
+def _record_service_panel(vehicle, *, actor, **_):
+    """What was done (inspection, maintenance, insurance renewal), for those who may edit the vehicle."""
+    if not actor.has_any(CUSTOMER_WRITERS):
+        return None
+    return Panel(10, Markup(render_template(
+        "reminders/_vehicle_panel.html", vehicle=vehicle, inspection_form=InspectionForm(),
+        maintenance_form=MaintenanceForm(), insurance_form=InsuranceForm())))

@@ -74,6 +74,7 @@ def test_vehicle_uses_match_the_customer_models():
 
     assert (rules.USE_PRIVATE, rules.USE_COMMERCIAL) == (models.USE_PRIVATE, models.USE_COMMERCIAL)
     assert rules.VEHICLE_USES == models.VEHICLE_USES
+    assert rules.VEHICLE_CLASSES == models.VEHICLE_CLASSES
 
 
 def test_vehicle_classes_are_the_four_of_the_law():
