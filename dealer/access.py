@@ -7,12 +7,13 @@ request and is the only place the declaration is checked. The access-matrix test
 from __future__ import annotations
 
 import logging
+
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from dealer.actors import ROLES, Actor
-from dealer.error_handlers import json_error
+from dealer.responses import json_error
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +57,13 @@ def current_actor() -> Actor:
     return user.as_actor()
 
 
-def token_loader(function):
+def register_token_loader(app, function) -> None:
     """Register `function(token) -> user or None`, which finds the user of an API bearer token.
 
-    The auth module registers it when the app is built (like Flask-Login's user_loader), so this web
+    The app registers the auth module's when it is built (like Flask-Login's user_loader), so this web
     layer does not import the module that keeps the tokens.
     """
-    current_app.extensions["dealer.token_loader"] = function
-    return function
+    app.extensions["dealer.token_loader"] = function
 
 
 def _api_user():

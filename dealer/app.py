@@ -20,7 +20,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dealer import audit, auth, customers, money, parts, reminders, repair, sms, stores
-from dealer.access import enforce_access, token_loader
+from dealer.access import enforce_access, register_token_loader
 from dealer.actors import ROLE_LABELS
 from dealer.auth.api import blp as auth_api
 from dealer.auth.services import load_user, user_for_token
@@ -32,20 +32,27 @@ from dealer.error_handlers import register_error_handlers
 from dealer.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from dealer.parts import models as _parts_models  # noqa: F401  (their tables are in the schema)
 from dealer.parts.api import blp as parts_api
+from dealer.reminders import handlers as reminders_handlers
+from dealer.reminders import tasks as reminders_tasks
 from dealer.reminders.api import blp as reminders_api
+from dealer.repair import handlers as repair_handlers
 from dealer.repair import models as _repair_models  # noqa: F401
+from dealer.repair import tasks as repair_tasks
 from dealer.repair.api import operations_blp as labor_operations_api
 from dealer.repair.api import orders_blp as repair_orders_api
 from dealer.scheduler import SchedulerRunner
 from dealer.scheduler import models as _scheduler_models  # noqa: F401
+from dealer.sms import handlers as sms_handlers
+from dealer.sms import tasks as sms_tasks
 from dealer.sms.api import blp as sms_api
-
-# Each module's receivers connect, when imported, to the signals of the modules it builds on.
-from dealer.reminders import handlers as _reminders_handlers  # noqa: F401,E402,I001
-from dealer.repair import handlers as _repair_handlers  # noqa: F401,E402
-from dealer.sms import handlers as _sms_handlers  # noqa: F401,E402
+from dealer.sms.api import owners_blp as sms_owners_api
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Importing a module's handlers connects its receivers to the signals of the modules it builds on; importing
+# its tasks declares its scheduled jobs (dealer.scheduler runs what is declared).
+HANDLERS = (reminders_handlers, repair_handlers, sms_handlers)
+TASKS = (reminders_tasks, repair_tasks, sms_tasks)
 
 # Content Security Policy: everything from this site (stores may be offline; no CDN is ever used).
 CSP = {
@@ -133,7 +140,7 @@ def _init_extensions(app: Flask) -> None:
 
     # Access is checked before CSRF, so a forbidden role gets 403 whatever it posts.
     app.before_request(enforce_access)
-    app.extensions["dealer.token_loader"] = user_for_token
+    register_token_loader(app, user_for_token)
     csrf.init_app(app)
 
     def locale_selector():
@@ -205,7 +212,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     api = Api(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
-    for blueprint in (auth_api, customers_blp, vehicles_blp, sms_api, reminders_api, parts_api, repair_orders_api,
-                      labor_operations_api):
+    for blueprint in (auth_api, customers_blp, vehicles_blp, sms_api, sms_owners_api, reminders_api, parts_api,
+                      repair_orders_api, labor_operations_api):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

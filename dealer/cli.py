@@ -8,17 +8,17 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from dealer.actors import ROLES, SYSTEM
+from dealer.auth import services
+from dealer.demo import seed_demo_command
+from dealer.errors import DomainError
+from dealer.reminders.cli import reminders_cli
+from dealer.scheduler.cli import scheduler_cli
+from dealer.sms.cli import sms_cli
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
-    from dealer.demo import seed_demo_command
-
     app.cli.add_command(seed_demo_command)
-    from dealer.reminders.cli import reminders_cli
-    from dealer.scheduler.cli import scheduler_cli
-    from dealer.sms.cli import sms_cli
-
     for group in (sms_cli, reminders_cli, scheduler_cli):
         app.cli.add_command(group)
 
@@ -33,9 +33,6 @@ def register_commands(app: Flask) -> None:
 @with_appcontext
 def create_user_command(username, roles, store_code, full_name, password_stdin):
     """Create a staff account (the first admin of a new deployment comes from here)."""
-    from dealer.auth import services
-    from dealer.errors import DomainError
-
     password = sys.stdin.readline().rstrip("\r\n")
     try:
         store_id = services.find_store_by_code(store_code).id if store_code else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
@@ -12,22 +12,9 @@ from werkzeug.exceptions import HTTPException
 from dealer.errors import DomainError
 from dealer.extensions import db
 from dealer.forms import safe_next
+from dealer.responses import is_api_request, json_error
 
 log = logging.getLogger(__name__)
-
-
-def is_api_request() -> bool:
-    return request.path.startswith("/api/")
-
-
-def error_body(code: str, message, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
-
-
-def json_error(code: str, message, status: int, fields: dict | None = None):
-    response = jsonify(error_body(code, message, fields))
-    response.status_code = status
-    return response
 
 
 _HTTP_MESSAGES = {

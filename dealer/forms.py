@@ -4,9 +4,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, request, url_for
+from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from dealer.errors import DomainError
+from dealer.access import current_actor
+from dealer.errors import DomainError, NotFound
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -39,3 +42,21 @@ def page_arg() -> int:
         return max(1, int(request.args.get("page", 1)))
     except ValueError:
         return 1
+
+
+def managed_store_id() -> int:
+    """The store a store-level manager manages; a group-level one picks it with ?store=. Raises NotFound."""
+    actor = current_actor()
+    if actor.store_id is not None:
+        return actor.store_id
+    try:
+        return int(request.values.get("store", ""))
+    except ValueError:
+        raise NotFound() from None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

@@ -84,7 +84,7 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "customers_api.get_customer": CUSTOMER_READERS,
     "customers_api.create_customer": CUSTOMER_WRITERS,
     "customers_api.update_customer": CUSTOMER_WRITERS,
-    "customers_api.set_service_sms": CUSTOMER_WRITERS,
+    "sms_owners_api.set_service_sms": CUSTOMER_WRITERS,
     "vehicles_api.list_vehicles": CUSTOMER_READERS,
     "vehicles_api.get_vehicle": CUSTOMER_READERS,
     "vehicles_api.create_vehicle": CUSTOMER_WRITERS,

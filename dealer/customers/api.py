@@ -86,17 +86,6 @@ def update_customer(data, customer_id):
                                     now=utcnow())
 
 
-@customers_blp.route("/<int:customer_id>/service-sms", methods=["PUT"])
-@roles_required(*CUSTOMER_WRITERS)
-@customers_blp.arguments(schemas.ServiceSmsSchema)
-@customers_blp.response(200, CustomerOut)
-def set_service_sms(data, customer_id):
-    """Record whether the owner refuses service SMS (reminders, car ready, booking codes)."""
-    from dealer.sms.services import set_service_sms_opt_out
-
-    return set_service_sms_opt_out(customer_id, opted_out=data["opted_out"], actor=current_actor(), now=utcnow())
-
-
 @vehicles_blp.route("", methods=["GET"])
 @roles_required(*CUSTOMER_READERS)
 @vehicles_blp.arguments(schemas.SearchArgsSchema, location="query")

@@ -13,9 +13,22 @@ from dealer import audit
 from dealer.actors import Actor
 from dealer.auth.models import User, UserRole
 from dealer.customers import signals
-from dealer.customers.models import VEHICLE_CLASSES, VEHICLE_USES, Customer, OdometerReading, Vehicle, VehicleOwnership
-from dealer.customers.validators import (InvalidValue, _fold, normalize_mobile, normalize_phone, normalize_plate,
-                                         normalize_vin)
+from dealer.customers.models import (
+    VEHICLE_CLASSES,
+    VEHICLE_USES,
+    Customer,
+    OdometerReading,
+    Vehicle,
+    VehicleOwnership,
+)
+from dealer.customers.validators import (
+    InvalidValue,
+    _fold,
+    normalize_mobile,
+    normalize_phone,
+    normalize_plate,
+    normalize_vin,
+)
 from dealer.database import prefix_range, unique_violation
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import db

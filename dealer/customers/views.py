@@ -5,7 +5,14 @@ from dealer.access import current_actor, roles_required
 from dealer.actors import CUSTOMER_READERS, CUSTOMER_WRITERS, MANAGER, PHONE_CALLERS
 from dealer.auth.forms import ConfirmForm
 from dealer.customers import bp, services, signals
-from dealer.customers.forms import CLASS_LABELS, USE_LABELS, CustomerForm, OdometerForm, TransferForm, VehicleForm
+from dealer.customers.forms import (
+    CLASS_LABELS,
+    USE_LABELS,
+    CustomerForm,
+    OdometerForm,
+    TransferForm,
+    VehicleForm,
+)
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.forms import choices, page_arg, put_error_on_form

@@ -6,19 +6,20 @@ import sys
 from datetime import date, datetime, timedelta, timezone
 
 import click
-from flask.cli import with_appcontext
 import sqlalchemy as sa
 from faker import Faker
+from flask.cli import with_appcontext
 
 from dealer.actors import SYSTEM
 from dealer.auth import services as auth_services
 from dealer.auth.models import User
 from dealer.customers.models import Customer, OdometerReading, Vehicle, VehicleOwnership
-from dealer.demo import data
-from dealer.reminders import rules
+from dealer.demo import data, repair
+from dealer.dialect import is_postgresql
 from dealer.extensions import db
+from dealer.reminders import rules
 from dealer.stores import services as store_services
-from dealer.stores.models import PartnerStation, Store
+from dealer.stores.models import Store
 
 DEMO_PASSWORD = "demo-2026"
 
@@ -189,8 +190,6 @@ def _customers_and_vehicles(stores: list[Store], count: int, rng: random.Random,
 
 def _service_center(stores: list[Store], rng: random.Random) -> None:
     """Labor rates, labor catalogue, parts in stock, the inspection checklist and a few orders per store."""
-    from dealer.demo import repair
-
     now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     for store in stores:
         added = repair.seed_catalogue(store, now=now)
@@ -201,7 +200,7 @@ def _service_center(stores: list[Store], rng: random.Random) -> None:
 
 def _reset_sequences() -> None:
     """Move PostgreSQL's id sequences past the ids inserted explicitly."""
-    if db.engine.dialect.name != "postgresql":
+    if not is_postgresql():
         return
     for table in ("customers", "vehicles"):
         db.session.execute(sa.text(

@@ -20,7 +20,11 @@ from dealer.parts import services as parts
 from dealer.parts.models import Part
 from dealer.repair import catalogue, inspection, services, workflow
 from dealer.repair.models import (
-    JOB_APPROVED, LaborOperation, LaborRate, RepairOrder, RepairSettings,
+    JOB_APPROVED,
+    LaborOperation,
+    LaborRate,
+    RepairOrder,
+    RepairSettings,
 )
 from dealer.stores.models import Store
 

@@ -3,6 +3,8 @@ import click
 from flask.cli import AppGroup
 
 from dealer.database import utcnow
+from dealer.reminders.greetings import queue_greetings
+from dealer.reminders.services import refresh_all_due_dates, scan
 
 reminders_cli = AppGroup("reminders", help="Inspection, insurance and maintenance reminders; greetings.")
 
@@ -18,8 +20,6 @@ WORKERS_OPTION = click.option("--workers", type=click.IntRange(1, 32), default=1
 @WORKERS_OPTION
 def scan_command(day, workers):
     """Create the reminders due on a day and queue their SMS (what runs every night at 02:00, store time)."""
-    from dealer.reminders.services import scan
-
     report = scan(day=day.date() if day else None, now=utcnow(), workers=workers)
     days = ", ".join(sorted({d.isoformat() for d in report.days.values()})) or "no active store"
     click.echo(f"{days}: {report.reminders} reminders, {report.messages} messages queued "
@@ -32,8 +32,6 @@ def scan_command(day, workers):
 @WORKERS_OPTION
 def greetings_command(day, workers):
     """Queue the day's birthday and holiday greetings to owners who consented (runs nightly after the scan)."""
-    from dealer.reminders.greetings import queue_greetings
-
     report = queue_greetings(day=day.date() if day else None, now=utcnow(), workers=workers)
     click.echo(f"{report.messages} greetings queued "
                f"({', '.join(f'{k}={v}' for k, v in sorted(report.per_occasion.items())) or 'none'})")
@@ -43,7 +41,5 @@ def greetings_command(day, workers):
 @click.option("--store", "store_code", default=None, help="Only this store's vehicles.")
 def refresh_command(store_code):
     """Recompute every vehicle's inspection and maintenance due dates (after an upgrade or a rule change)."""
-    from dealer.reminders.services import refresh_all_due_dates
-
     count = refresh_all_due_dates(now=utcnow(), store_code=store_code)
     click.echo(f"{count} vehicles refreshed")

@@ -15,13 +15,21 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from dealer.customers.models import Customer
+from dealer.dialect import is_postgresql, json_object, upsert
 from dealer.extensions import db
+from dealer.fanout import add_counts, stores_side_by_side
 from dealer.reminders.holidays import Holiday, holidays_on, missing_years
-from dealer.reminders.scan import (NEXT_MESSAGE_ID, _insert, _json_object, _out_id_of, _postgresql,
-                                   _random_out_ids)
 from dealer.sms.kinds import KINDS as SMS_KINDS
 from dealer.sms.models import QUEUED, SmsMessage
-from dealer.sms.outbox import next_allowed, settings_for, store_zone, template_for
+from dealer.sms.outbox import (
+    NEXT_MESSAGE_ID,
+    next_allowed,
+    out_id_of,
+    random_out_ids,
+    settings_for,
+    store_zone,
+    template_for,
+)
 from dealer.stores.models import Store
 
 log = logging.getLogger(__name__)
@@ -52,9 +60,7 @@ def queue_greetings(*, now: datetime, day: date | None = None, store_ids: list[i
     if store_ids is not None:
         stores = stores.where(Store.id.in_(store_ids))
     if workers > 1:
-        from dealer.scheduler import add_counts, stores_side_by_side
-
-        for part in stores_side_by_side(stores, lambda store_id: queue_greetings(
+        for part in stores_side_by_side(stores.with_only_columns(Store.id), lambda store_id: queue_greetings(
                 now=now, day=day, store_ids=[store_id], batch_size=batch_size), workers=workers):
             report.messages += part.messages
             report.batches += part.batches
@@ -90,7 +96,7 @@ def _birthday_on(day: date):
     days = [day.strftime("%m-%d")]
     if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
         days.append("02-29")
-    month_day = (sa.func.to_char(Customer.birthday, "MM-DD") if _postgresql()
+    month_day = (sa.func.to_char(Customer.birthday, "MM-DD") if is_postgresql()
                  else sa.func.strftime("%m-%d", Customer.birthday))
     return month_day.in_(days)
 
@@ -103,10 +109,10 @@ def _queue(store_id: int, holiday: Holiday | None, sign_name: str, day: date, lo
     conditions = [Customer.store_id == store_id, Customer.id.between(low, high), Customer.marketing_consent.is_(True)]
     if holiday is None:
         conditions.append(_birthday_on(day))
-        params = _json_object("name", Customer.name)
+        params = json_object("name", Customer.name)
         key = f"greeting:{BIRTHDAY}:{day.year}:"
     else:
-        params = _json_object("name", Customer.name, "holiday", sa.literal(holiday.name),
+        params = json_object("name", Customer.name, "holiday", sa.literal(holiday.name),
                               "greeting", sa.literal(holiday.greeting))
         key = f"greeting:{holiday.code}:{day.year}:"
     columns = SmsMessage.__table__.c
@@ -115,11 +121,11 @@ def _queue(store_id: int, holiday: Holiday | None, sign_name: str, day: date, lo
         sa.literal(spec.priority), params, sa.literal(sign_name), sa.literal(template_code),
         sa.literal(key) + sa.cast(Customer.id, sa.String), sa.literal(QUEUED), sa.literal(0),
         sa.literal(send_at, type_=columns.next_attempt_at.type), sa.literal(now, type_=columns.created_at.type)]
-    if _postgresql():  # each message's id first, and its out id made from it (see scan._out_id_of)
+    if is_postgresql():  # each message's id first, and its out id made from it (see sms.outbox.out_id_of)
         numbered = sa.select(*[value.label(name) for value, name in zip(values, COLUMNS, strict=True)],
                              sa.literal_column(NEXT_MESSAGE_ID).label("id")).where(*conditions).subquery()
-        select = sa.select(numbered.c.id, *[numbered.c[name] for name in COLUMNS], _out_id_of(numbered.c.id))
+        select = sa.select(numbered.c.id, *[numbered.c[name] for name in COLUMNS], out_id_of(numbered.c.id))
         names = ["id", *COLUMNS, "out_id"]
     else:
-        select, names = sa.select(*values, _random_out_ids()).where(*conditions), [*COLUMNS, "out_id"]
-    return db.session.execute(_insert(SmsMessage.__table__).from_select(names, select).on_conflict_do_nothing()).rowcount
+        select, names = sa.select(*values, random_out_ids()).where(*conditions), [*COLUMNS, "out_id"]
+    return db.session.execute(upsert(SmsMessage.__table__).from_select(names, select).on_conflict_do_nothing()).rowcount

@@ -9,11 +9,13 @@ from dealer.actors import CUSTOMER_WRITERS
 from dealer.customers import signals as customer_signals
 from dealer.extensions import db
 from dealer.panels import Panel
+from dealer.reminders.figures import reminder_visits
 from dealer.reminders.forms import InspectionForm, InsuranceForm, MaintenanceForm, OptOutForm
 from dealer.reminders.models import MaintenanceInterval
 from dealer.reminders.services import hand_over_reminders, mark_maintained, refresh_due_dates
 from dealer.repair import signals as repair_signals
 from dealer.repair.models import MAINTENANCE
+from dealer.sms import signals as sms_signals
 from dealer.sms.forms import STATE_LABELS as SMS_STATE_LABELS
 from dealer.sms.kinds import KINDS as SMS_KINDS
 from dealer.sms.services import customer_messages
@@ -62,3 +64,9 @@ def _record_service_panel(vehicle, *, actor, **_):
     return Panel(10, Markup(render_template(
         "reminders/_vehicle_panel.html", vehicle=vehicle, inspection_form=InspectionForm(),
         maintenance_form=MaintenanceForm(), insurance_form=InsuranceForm())))
+
+
+@sms_signals.count_reminder_visits.connect
+def _reminder_visits(store, *, start, end, t0, t1, **_):
+    """The SMS month figures' reminded vehicles and how many came in."""
+    return reminder_visits(store.id, start=start, end=end, t0=t0, t1=t1)

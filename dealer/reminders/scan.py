@@ -14,24 +14,40 @@ owner is looked up by primary key, and a night when nothing new is due writes no
 """
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 
 from dealer.customers.models import Customer, Vehicle
+from dealer.dialect import is_postgresql, json_object, upsert
 from dealer.extensions import db
+from dealer.fanout import add_counts, stores_side_by_side
 from dealer.reminders import rules
 from dealer.reminders.errors import InvalidReminder
-from dealer.reminders.models import (BOOKED, CALLED, INSPECTION, INSURANCE, MAINTENANCE, NOT_INTERESTED, OPEN,
-                                     Reminder, ReminderOptOut)
+from dealer.reminders.models import (
+    BOOKED,
+    CALLED,
+    INSPECTION,
+    INSURANCE,
+    MAINTENANCE,
+    NOT_INTERESTED,
+    OPEN,
+    Reminder,
+    ReminderOptOut,
+)
 from dealer.sms.kinds import KINDS as SMS_KINDS
-from dealer.sms.models import QUEUED, SmsMessage
-from dealer.sms.outbox import next_allowed, settings_for, store_zone, template_for
+from dealer.sms.models import LEAD_DAYS_MESSAGE, QUEUED, SmsMessage, parse_lead_days
+from dealer.sms.outbox import (
+    NEXT_MESSAGE_ID,
+    next_allowed,
+    out_id_of,
+    random_out_ids,
+    settings_for,
+    store_zone,
+    template_for,
+)
 from dealer.stores.models import Store
 
 MESSAGE_KIND = {INSPECTION: "inspection_reminder", INSURANCE: "insurance_reminder",
@@ -42,7 +58,6 @@ UNFINISHED = (OPEN, CALLED, BOOKED, NOT_INTERESTED)
 ROLL_CHUNK = 5000  # vehicles per UPDATE when inspection dates roll on
 # PostgreSQL: ids taken before the INSERTs that use them (and the out ids made from the message's).
 NEXT_REMINDER_ID = "nextval('reminders_id_seq')"
-NEXT_MESSAGE_ID = "nextval('sms_messages_id_seq')"
 SCAN_LOCK = 0x52454D49  # PostgreSQL advisory lock class ("REMI") of a store's scan batches, with the store id
 ANALYZE_AFTER = 1_000  # reminders a batch must add (and as many as the table held) for ANALYZE reminders
 
@@ -63,14 +78,10 @@ def lead_days(text: str) -> list[int]:
 
     Raises InvalidReminder (not ValueError: a manager typed it) unless every part is 1 to 365.
     """
-    parts = [part for part in text.replace("，", ",").replace("、", ",").split(",") if part.strip()]
     try:
-        days = sorted({int(part) for part in parts}, reverse=True)
+        return parse_lead_days(text)
     except ValueError:
-        days = []
-    if not days or any(d <= 0 or d > 365 for d in days):
-        raise InvalidReminder(_l("Enter lead times as days between 1 and 365, separated by commas."))
-    return days
+        raise InvalidReminder(LEAD_DAYS_MESSAGE) from None
 
 
 def _windows(days: list[int], day: date) -> list[tuple[int, date, date]]:
@@ -81,40 +92,6 @@ def _windows(days: list[int], day: date) -> list[tuple[int, date, date]]:
         after = day + timedelta(days=smaller) if smaller is not None else day - timedelta(days=1)
         windows.append((lead, after, day + timedelta(days=lead)))
     return windows
-
-
-def _postgresql() -> bool:
-    return db.engine.dialect.name == "postgresql"
-
-
-def _insert(table):
-    """INSERT with this database's ON CONFLICT, keeping its row count.
-
-    SQLAlchemy 2 reports the row count of an INSERT only when asked (`preserve_rowcount`); without it
-    psycopg gives -1 and the scan's report would count -1 per statement on PostgreSQL.
-    """
-    insert = postgresql.insert(table) if _postgresql() else sqlite.insert(table)
-    return insert.execution_options(preserve_rowcount=True)
-
-
-def _random_out_ids():
-    """SQLite: random out ids (32 hex digits) for the messages of an INSERT ... SELECT."""
-    return sa.func.lower(sa.func.hex(sa.func.randomblob(16)))
-
-
-def _out_id_of(message_id):
-    """PostgreSQL: the out id of a message whose id is known: a random prefix and the id, 32 hex digits.
-
-    Unique by construction, and the messages of one statement go into one place of the unique index, in
-    order (random ids cost a descent into a random page of a large index, and its full-page image in the
-    WAL, per message). The prefix tells apart deployments that share a provider account.
-    """
-    return sa.literal(uuid.uuid4().hex[:16]) + sa.func.lpad(sa.func.to_hex(message_id), 16, "0")
-
-
-def _json_object(*pairs):
-    name = "json_build_object" if _postgresql() else "json_object"
-    return getattr(sa.func, name)(*pairs, type_=sa.JSON)
 
 
 @dataclass(frozen=True)
@@ -143,9 +120,7 @@ def scan(*, now: datetime, day: date | None = None, store_ids: list[int] | None 
     if store_ids is not None:
         stores = stores.where(Store.id.in_(store_ids))
     if workers > 1:
-        from dealer.scheduler import add_counts, stores_side_by_side
-
-        for part in stores_side_by_side(stores, lambda store_id: scan(now=now, day=day, store_ids=[store_id],
+        for part in stores_side_by_side(stores.with_only_columns(Store.id), lambda store_id: scan(now=now, day=day, store_ids=[store_id],
                                                                       batch_size=batch_size), workers=workers):
             report.reminders += part.reminders
             report.messages += part.messages
@@ -188,7 +163,7 @@ def _keep_statistics_current(created: int) -> None:
     (store_id, due_date) range for every vehicle (minutes per batch). Autovacuum comes too late. Once the
     statistics show a table of the right order, the lookup takes the unique index: no ANALYZE needed.
     """
-    if created < ANALYZE_AFTER or not _postgresql():
+    if created < ANALYZE_AFTER or not is_postgresql():
         return
     known = db.session.scalar(sa.text("SELECT reltuples FROM pg_class WHERE oid = 'reminders'::regclass")) or 0
     if created >= known:
@@ -243,7 +218,7 @@ def _candidates(store_id: int, kind: str, due_column, days: list[int], after: da
     on_site = Vehicle.next_inspection_on_site if kind == INSPECTION else sa.true()
     where = (Vehicle.store_id == store_id, due_column > after, due_column <= until, ~opted_out, reminded.is_(None))
     created_on, created_at = sa.literal(day), sa.literal(now, type_=Reminder.__table__.c.created_at.type)
-    if _postgresql():  # typed in the SQL: a CTE's column takes its type from the expression
+    if is_postgresql():  # typed in the SQL: a CTE's column takes its type from the expression
         created_on, created_at = sa.cast(created_on, sa.Date), sa.cast(created_at, sa.DateTime(timezone=True))
     constants = (sa.literal(kind), due_column, lead, on_site, created_on, sa.literal(OPEN), sa.literal(""), created_at)
     if not with_owner:
@@ -279,12 +254,12 @@ def _message_row(sms: _Sms, kind: str, *, store_id, customer_id, vehicle_id, rem
     if kind == INSPECTION:
         kind_code = sa.case((on_site, kind_code), else_=sa.literal(STICKER_KIND))
         template_code = sa.case((on_site, template_code), else_=sa.literal(sms.template_codes[STICKER_KIND]))
-    params = _json_object("name", name, "plate", plate, "due_date", sa.cast(due_date, sa.String),
+    params = json_object("name", name, "plate", plate, "due_date", sa.cast(due_date, sa.String),
                           "store_phone", sa.literal(sms.store_phone))
     columns = SmsMessage.__table__.c
     return [store_id, customer_id, vehicle_id, reminder_id, phone, kind_code, sa.literal(spec.category),
             sa.literal(spec.priority), params, sa.literal(sms.sign_name), template_code,
-            _random_out_ids() if out_id is None else out_id,
+            random_out_ids() if out_id is None else out_id,
             sa.literal(QUEUED), sa.literal(0), sa.literal(sms.send_at, type_=columns.next_attempt_at.type),
             sa.literal(sms.now, type_=columns.created_at.type)]
 
@@ -295,11 +270,11 @@ def _remind(store_id: int, kind: str, due_column, days: list[int], after: date, 
 
     Returns (reminders, messages).
     """
-    if _postgresql():
+    if is_postgresql():
         return _remind_postgresql(store_id, kind, due_column, days, after, until, day, sms)
 
     candidates = _candidates(store_id, kind, due_column, days, after, until, day, sms.now)
-    insert = _insert(Reminder.__table__).from_select(REMINDER_COLUMNS, candidates).on_conflict_do_nothing()
+    insert = upsert(Reminder.__table__).from_select(REMINDER_COLUMNS, candidates).on_conflict_do_nothing()
     created = db.session.execute(insert).rowcount
     messages = (sa.select(*_message_row(sms, kind, store_id=Reminder.store_id, customer_id=Reminder.customer_id,
                                         vehicle_id=Reminder.vehicle_id, reminder_id=Reminder.id, phone=Customer.mobile,
@@ -310,7 +285,7 @@ def _remind(store_id: int, kind: str, due_column, days: list[int], after: date, 
                 .where(Reminder.store_id == store_id, Reminder.created_on == day, Reminder.kind == kind,
                        Reminder.due_date > after, Reminder.due_date <= until, Customer.service_sms_opt_out.is_(False),
                        ~sa.exists().where(SmsMessage.reminder_id == Reminder.id)))
-    queued = db.session.execute(_insert(SmsMessage.__table__).from_select(MESSAGE_COLUMNS, messages)).rowcount
+    queued = db.session.execute(upsert(SmsMessage.__table__).from_select(MESSAGE_COLUMNS, messages)).rowcount
     return created, queued
 
 
@@ -343,7 +318,7 @@ def _remind_postgresql(store_id: int, kind: str, due_column, days: list[int], af
     row = _message_row(sms, kind, store_id=chosen.c.store_id, customer_id=chosen.c.customer_id,
                        vehicle_id=chosen.c.vehicle_id, reminder_id=chosen.c.reminder_id, phone=chosen.c.owner_mobile,
                        name=chosen.c.owner_name, plate=chosen.c.plate, due_date=chosen.c.due_date,
-                       on_site=chosen.c.on_site, out_id=_out_id_of(chosen.c.message_id))
+                       on_site=chosen.c.on_site, out_id=out_id_of(chosen.c.message_id))
     messages = (sa.insert(SmsMessage.__table__)
                 .from_select(["id", *MESSAGE_COLUMNS], sa.select(chosen.c.message_id, *row)
                              .where(chosen.c.message_id.is_not(None)).order_by(chosen.c.message_id))
@@ -402,7 +377,7 @@ def _first_due_on_or_after(year: int, month: int, vehicle_class: str, use: str, 
 
 def _set_inspection_due(store_id: int, rows: list[tuple[int, date | None, bool]]) -> None:
     vehicles = Vehicle.__table__
-    if _postgresql():
+    if is_postgresql():
         # Three arrays, not a VALUES list of thousands of bound parameters (seconds to compile per chunk).
         ids, dues, on_site = (list(column) for column in zip(*rows))
         db.session.execute(sa.text(

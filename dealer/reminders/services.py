@@ -10,21 +10,39 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from dealer import audit
 from dealer.actors import Actor
 from dealer.customers.models import Customer, OdometerReading, Vehicle
+from dealer.customers.services import get_customer, get_vehicle
 from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.reminders import rules
 from dealer.reminders.errors import InvalidReminder
-from dealer.reminders.models import (BOOKED, CALLED, CANCELLED, DONE, INSPECTION, INSURANCE, KINDS, MAINTENANCE,
-                                     NOT_INTERESTED, OPEN, InsuranceRenewal, MaintenanceInterval, Reminder,
-                                     ReminderOptOut)
+from dealer.reminders.models import (
+    BOOKED,
+    CALLED,
+    CANCELLED,
+    DONE,
+    INSPECTION,
+    INSURANCE,
+    KINDS,
+    MAINTENANCE,
+    NOT_INTERESTED,
+    OPEN,
+    InsuranceRenewal,
+    MaintenanceInterval,
+    Reminder,
+    ReminderOptOut,
+)
 from dealer.reminders.scan import ScanReport, lead_days, scan  # noqa: F401  (the module's public services)
-from dealer.sms.models import CANCELLED as SMS_CANCELLED, QUEUED, SmsMessage
+from dealer.sms.models import CANCELLED as SMS_CANCELLED
+from dealer.sms.models import QUEUED, SmsMessage
 from dealer.sms.outbox import cancel_queued
 from dealer.stores.models import Store
+from dealer.stores.services import visible_store_ids
+from dealer.timezones import local_date
 
 DEFAULT_INTERVAL = (6, 5000)  # months, km: the store's default until a manager sets one
 
@@ -146,8 +164,6 @@ def hand_over_reminders(vehicle: Vehicle, *, new_owner: Customer, now: datetime)
 
 
 def _vehicle(vehicle_id: int, actor: Actor) -> Vehicle:
-    from dealer.customers.services import get_vehicle
-
     return get_vehicle(vehicle_id, actor=actor)
 
 
@@ -220,10 +236,8 @@ ACTIONS = {CALLED: _l("Called"), BOOKED: _l("Booked"), NOT_INTERESTED: _l("Not i
 
 def store_today(actor: Actor, now: datetime) -> date:
     """Return today's date at the actor's store (Asia/Shanghai for group-level staff)."""
-    from zoneinfo import ZoneInfo
-
     store = db.session.get(Store, actor.store_id) if actor.store_id is not None else None
-    return store.local_date(now) if store else now.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    return local_date(now, store)
 
 
 def get_reminder(reminder_id: int, *, actor: Actor) -> Reminder:
@@ -249,8 +263,6 @@ def mark_reminder(reminder_id: int, *, state: str, note: str, actor: Actor, now:
 
 def opt_out_of_reminders(customer_id: int, *, kind: str, actor: Actor, now: datetime) -> None:
     """Record that an owner wants no more reminders of a kind; their open ones of that kind end."""
-    from dealer.customers.services import get_customer
-
     if kind not in KINDS:
         raise InvalidReminder(_l("Unknown reminder kind."), field="kind")
     customer = get_customer(customer_id, actor=actor)
@@ -271,8 +283,6 @@ def call_list(*, actor: Actor, day: date, mine_only: bool = True, limit: int = 2
     "The advisor's" means the customer's advisor now (一对一), not the one when the reminder was made:
     a customer handed to another advisor takes their open reminders along.
     """
-    from sqlalchemy.orm import joinedload
-
     stmt = (sa.select(Reminder).where(Reminder.state.in_((OPEN, CALLED)), Reminder.due_date >= day - timedelta(days=30))
             .options(joinedload(Reminder.vehicle), joinedload(Reminder.customer), joinedload(Reminder.message))
             .order_by(Reminder.due_date, Reminder.id).limit(limit))
@@ -285,10 +295,6 @@ def call_list(*, actor: Actor, day: date, mine_only: bool = True, limit: int = 2
 
 def due_list(*, actor: Actor, kind: str | None, state: str | None, page: int, per_page: int):
     """Return reminders for the API: the actor's stores, filtered, soonest due first."""
-    from sqlalchemy.orm import joinedload
-
-    from dealer.stores.services import visible_store_ids
-
     stmt = (sa.select(Reminder).where(Reminder.store_id.in_(visible_store_ids(actor)))
             .options(joinedload(Reminder.vehicle), joinedload(Reminder.message))
             .order_by(Reminder.due_date, Reminder.id))

@@ -7,10 +7,18 @@ from dealer.actors import CUSTOMER_WRITERS, MANAGER, SERVICE_ADVISOR
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.extensions import db
-from dealer.forms import put_error_on_form
+from dealer.forms import managed_store_id, put_error_on_form
 from dealer.reminders import bp, services
-from dealer.reminders.forms import (KIND_LABELS, STATE_LABELS, InspectionForm, InsuranceForm, IntervalForm,
-                                    MaintenanceForm, MarkForm, OptOutForm)
+from dealer.reminders.forms import (
+    KIND_LABELS,
+    STATE_LABELS,
+    InspectionForm,
+    InsuranceForm,
+    IntervalForm,
+    MaintenanceForm,
+    MarkForm,
+    OptOutForm,
+)
 from dealer.reminders.models import MaintenanceInterval
 from dealer.sms.forms import STATE_LABELS as SMS_STATE_LABELS
 
@@ -102,9 +110,7 @@ def opt_out(customer_id):
 @bp.route("/intervals", methods=["GET", "POST"])
 @roles_required(MANAGER)
 def intervals():
-    from dealer.sms.views import _store_id
-
-    store_id = _store_id()
+    store_id = managed_store_id()
     form = IntervalForm()
     if form.validate_on_submit():
         try:

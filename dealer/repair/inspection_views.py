@@ -8,12 +8,11 @@ from dealer.actors import CASHIER, MANAGER, PARTS_CLERK, SERVICE_ADVISOR, TECHNI
 from dealer.auth.forms import ConfirmForm
 from dealer.database import utcnow
 from dealer.errors import DomainError
-from dealer.forms import put_error_on_form, safe_next
+from dealer.forms import managed_store_id, put_error_on_form, safe_next
 from dealer.repair import bp, inspection, inspection_photos
 from dealer.repair.inspection_forms import ChecklistForm, ItemForm, MoveForm, PhotoForm
 from dealer.repair.models import JOB_ESTIMATE
 from dealer.repair.services import EDITABLE_STATES, get_order
-from dealer.sms.views import _store_id
 
 INSPECTORS = (TECHNICIAN, SERVICE_ADVISOR, MANAGER)  # fill the checklist, add photos, propose work
 INSPECTION_READERS = INSPECTORS + (CASHIER, PARTS_CLERK)
@@ -41,7 +40,7 @@ def _item_input(form: ItemForm) -> inspection.ItemInput:
 @bp.route("/inspection/items", methods=["GET", "POST"])
 @roles_required(MANAGER)
 def inspection_items():
-    store_id = _store_id()
+    store_id = managed_store_id()
     form = ItemForm()
     if form.validate_on_submit():
         try:
@@ -59,7 +58,7 @@ def inspection_items():
 @bp.route("/inspection/items/standard", methods=["POST"])
 @roles_required(MANAGER)
 def add_standard_inspection_items():
-    store_id = _store_id()
+    store_id = managed_store_id()
     if not ConfirmForm().validate_on_submit():
         abort(400)
     added = inspection.add_standard_items(store_id, actor=current_actor(), now=utcnow())

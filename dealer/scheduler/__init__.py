@@ -1,4 +1,8 @@
-"""Scheduled work (APScheduler 3): the SMS sender, expiring leases and each store's nightly tasks.
+"""Scheduled work (APScheduler 3): runs what the modules declare, and knows none of them.
+
+A module declares its jobs in its own `tasks.py` with `@job(...)` (a periodic job) or `@nightly_task(...)`
+(each store's night); the app imports those modules when it is built, and the runner schedules what is
+declared.
 
 Several gunicorn workers or machines may start a runner; a lease row in the database decides which one
 runs the scheduler, so exactly one is active per deployment. The others keep trying, and take over
@@ -10,19 +14,25 @@ zone, for the store's own date: the job runs every hour and starts the stores wh
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
 import threading
 import uuid
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import current_app
 
 from dealer.database import utcnow
 from dealer.extensions import db
+from dealer.fanout import in_app_threads
 from dealer.scheduler.models import JOBS_TABLE, NightlyRun, SchedulerLease
+from dealer.stores.models import Store
+from dealer.timezones import zone_named
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +63,9 @@ def release_lease(*, holder: str, name: str = LEASE_NAME) -> None:
     db.session.commit()
 
 
-def _in_app(function):
+def in_app(function):
+    """Wrap a job so that it runs in the scheduler's application context, with its session removed after."""
+    @functools.wraps(function)
     def run():
         if _app is None:
             raise RuntimeError("the scheduler runs no job before SchedulerRunner.start()")
@@ -62,89 +74,39 @@ def _in_app(function):
                 return function()
             finally:
                 db.session.remove()
-    run.__name__ = function.__name__
     return run
 
 
-@_in_app
-def send_sms_job():
-    from dealer.sms.gateway import gateway_from_config
-    from dealer.sms.sender import send_due
-
-    gateway = gateway_from_config(_app.config)
-    for _ in range(50):  # at most 50 batches a run; the next run picks up the rest
-        report = send_due(gateway=gateway, now_fn=utcnow)
-        if report.claimed == 0 or report.gateway_down:
-            break
+# (job id, "module:function", trigger) of every declared job; APScheduler's job store keeps the reference.
+JOBS: list[tuple[str, str, dict]] = []
+_NIGHTLY: dict[str, tuple[int, object]] = {}
 
 
-@_in_app
-def expire_leases_job():
-    from dealer.sms.sender import expire_leases
+def job(job_id: str, **trigger):
+    """Declare a periodic job (APScheduler trigger arguments: `trigger="interval", seconds=15`, `trigger="cron"`...).
 
-    expire_leases(now=utcnow())
+    The decorated function runs in the app context and takes no argument; it is referenced by its module
+    and name, so it must be a module-level function of a `tasks.py`.
+    """
+    def declare(function):
+        wrapped = in_app(function)
+        reference = f"{function.__module__}:{function.__name__}"
+        JOBS[:] = [entry for entry in JOBS if entry[0] != job_id] + [(job_id, reference, trigger)]
+        return wrapped
+    return declare
 
 
-@_in_app
-def clean_photos_job():
-    """Finish or remove what interrupted photo uploads and removals left in the upload folder."""
-    from dealer.repair.inspection_photos import clean_photo_folder
-
-    counts = clean_photo_folder(_app.config["UPLOAD_FOLDER"], now=utcnow())
-    if any(counts.values()):
-        log.info("inspection photo folder: %(finished)d uploads finished, %(removed)d leftovers removed", counts)
-    return counts
+def nightly_task(name: str, *, order: int):
+    """Declare a task of each store's night: `function(*, now, day, store_ids)`, run in ascending `order`."""
+    def declare(function):
+        _NIGHTLY[name] = (order, function)
+        return function
+    return declare
 
 
 def nightly_tasks():
     """(name, function) of each store's nightly tasks, in order; each takes now, day and store_ids."""
-    from dealer.reminders.greetings import queue_greetings
-    from dealer.reminders.services import scan
-
-    return (("reminder_scan", scan), ("greetings", queue_greetings))
-
-
-def in_app_threads(function, items: list, *, workers: int) -> list:
-    """Return [function(item) for item in items], run by up to `workers` threads, each in its own app context.
-
-    Each thread has its own session and connection: the stores of a group are independent, and their
-    nightly work spreads over the database server's cores. With one worker (or one item) it runs here.
-    """
-    if workers <= 1 or len(items) <= 1:
-        return [function(item) for item in items]
-    from concurrent.futures import ThreadPoolExecutor
-
-    from flask import current_app
-
-    app = current_app._get_current_object()
-
-    def run(item):
-        with app.app_context():
-            try:
-                return function(item)
-            finally:
-                db.session.remove()
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(run, items))
-
-
-def stores_side_by_side(stores: sa.Select, function, *, workers: int) -> list:
-    """Run `function(store_id)` for each store `stores` selects, up to `workers` at a time (in_app_threads).
-
-    The caller's transaction ends first: each thread has its own.
-    """
-    from dealer.stores.models import Store
-
-    ids = list(db.session.scalars(stores.with_only_columns(Store.id)))
-    db.session.commit()
-    return in_app_threads(function, ids, workers=workers)
-
-
-def add_counts(total: dict[str, int], part: dict[str, int]) -> None:
-    """Add `part`'s counts into `total`, key by key."""
-    for key, count in part.items():
-        total[key] = total.get(key, 0) + count
+    return tuple((name, function) for name, (_order, function) in sorted(_NIGHTLY.items(), key=lambda e: e[1][0]))
 
 
 def run_nightly(*, now: datetime, workers: int = 1) -> list[tuple[int, str, date]]:
@@ -154,12 +116,10 @@ def run_nightly(*, now: datetime, workers: int = 1) -> list[tuple[int, str, date
     next run that day, and a task that failed is tried again at the next run (the tasks are idempotent).
     Stores run side by side with `workers` > 1. Returns (store id, task, day) for each task run.
     """
-    from dealer.stores.models import Store
-
     nights = []
     for store_id, zone in db.session.execute(
             sa.select(Store.id, Store.timezone).where(Store.active).order_by(Store.id)).all():
-        local = now.astimezone(ZoneInfo(zone or "Asia/Shanghai"))
+        local = now.astimezone(zone_named(zone))
         if local.hour >= NIGHTLY_HOUR:  # between midnight and 02:00 the store's new day waits for its night
             nights.append((store_id, local.date()))
     db.session.commit()  # the workers' sessions take over
@@ -187,19 +147,10 @@ def _run_store_night(store_id: int, day: date, *, now: datetime) -> list[tuple[i
     return done
 
 
-@_in_app
+# Every hour: each store's night starts at 02:00 in its own time zone (run_nightly).
+@job("reminders_nightly_scan", trigger="cron", minute=0)
 def nightly_scan_job():
-    run_nightly(now=utcnow(), workers=_app.config.get("NIGHTLY_WORKERS", 2))
-
-
-JOBS = (
-    ("sms_send", "dealer.scheduler:send_sms_job", {"trigger": "interval", "seconds": 15}),
-    ("sms_expire_leases", "dealer.scheduler:expire_leases_job", {"trigger": "interval", "seconds": 60}),
-    # Every hour: each store's night starts at 02:00 in its own time zone (run_nightly).
-    ("reminders_nightly_scan", "dealer.scheduler:nightly_scan_job", {"trigger": "cron", "minute": 0}),
-    # Every hour: a leftover is cleaned once it is an hour old (a photo being uploaded is younger).
-    ("inspection_photo_cleanup", "dealer.scheduler:clean_photos_job", {"trigger": "cron", "minute": 30}),
-)
+    run_nightly(now=utcnow(), workers=current_app.config.get("NIGHTLY_WORKERS", 2))
 
 
 class SchedulerRunner:
@@ -221,9 +172,6 @@ class SchedulerRunner:
         return self.scheduler is not None and self.scheduler.running
 
     def _make_scheduler(self):
-        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-        from apscheduler.schedulers.background import BackgroundScheduler
-
         with self.app.app_context():
             engine = db.engine
         scheduler = BackgroundScheduler(

@@ -6,14 +6,14 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from dealer.scheduler import SchedulerRunner
+
 scheduler_cli = AppGroup("scheduler", help="Scheduled jobs.")
 
 
 @scheduler_cli.command("run")
 def run_command():
     """Compete for the scheduler lease and run the jobs until stopped (Ctrl-C or SIGTERM)."""
-    from dealer.scheduler import SchedulerRunner
-
     runner = SchedulerRunner(current_app._get_current_object()).start()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -5,14 +5,19 @@ from flask import abort, current_app, request
 from marshmallow import Schema, fields, validate
 
 from dealer.access import current_actor, public, roles_required
-from dealer.actors import CS_SUPERVISOR, MANAGER, PHONE_CALLERS, SERVICE_ADVISOR
+from dealer.actors import CS_SUPERVISOR, CUSTOMER_WRITERS, MANAGER, PHONE_CALLERS, SERVICE_ADVISOR
 from dealer.api_base import ApiBlueprint
+from dealer.customers.api import CustomerOut
+from dealer.customers.schemas import ServiceSmsSchema
 from dealer.customers.validators import mask_phone
 from dealer.database import utcnow
 from dealer.sms import callbacks, services
 from dealer.sms.models import STATES
 
 blp = ApiBlueprint("sms_api", __name__, url_prefix="/api/v1/sms", description="The SMS outbox and callbacks.")
+# An owner's choice about service SMS, on the customer's resource (the customers API's path).
+owners_blp = ApiBlueprint("sms_owners_api", __name__, url_prefix="/api/v1/customers",
+                          description="Customer files: an owner's choice about service SMS.")
 
 
 def _phone(value: str) -> str:
@@ -123,3 +128,13 @@ def owner_reply(token):
                                 sign_name=str(item.get("sign_name") or ""),
                                 provider_key=f"aliyun:{key}" if key else None, now=utcnow())
     return {"code": 0, "msg": "成功"}
+
+
+@owners_blp.route("/<int:customer_id>/service-sms", methods=["PUT"])
+@roles_required(*CUSTOMER_WRITERS)
+@owners_blp.arguments(ServiceSmsSchema)
+@owners_blp.response(200, CustomerOut)
+def set_service_sms(data, customer_id):
+    """Record whether the owner refuses service SMS (reminders, car ready, booking codes)."""
+    return services.set_service_sms_opt_out(customer_id, opted_out=data["opted_out"], actor=current_actor(),
+                                            now=utcnow())

@@ -4,6 +4,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from dealer.database import utcnow
+from dealer.sms.gateway import gateway_from_config
+from dealer.sms.sender import expire_leases, send_due
 
 sms_cli = AppGroup("sms", help="The SMS outbox.")
 
@@ -12,9 +14,6 @@ sms_cli = AppGroup("sms", help="The SMS outbox.")
 @click.option("--batches", default=100, show_default=True, help="Stop after this many batches of 100.")
 def send_command(batches: int):
     """Send every message that is due now (what the scheduler does every 15 seconds)."""
-    from dealer.sms.gateway import gateway_from_config
-    from dealer.sms.sender import expire_leases, send_due
-
     expire_leases(now=utcnow())
     gateway = gateway_from_config(current_app.config)
     totals = {"claimed": 0, "sent": 0, "failed": 0, "retried": 0, "deferred": 0}

@@ -228,12 +228,12 @@ class AliyunSmsGateway:
             raise ValueError(f"Alibaba Cloud SMS protocol must be http or https, not {protocol!r}.")
         # Imported here: the SDK takes half a second to import, and the development backend,
         # the CLI and most tests never need it.
-        from alibabacloud_dysmsapi20170525 import models
-        from alibabacloud_dysmsapi20170525.client import Client
-        from alibabacloud_tea_openapi.utils_models import Config
-        from darabonba.exceptions import ResponseException, RetryError
-        from darabonba.policy.retry import RetryOptions
-        from darabonba.runtime import RuntimeOptions
+        from alibabacloud_dysmsapi20170525 import models  # noqa: PLC0415 (the SDK's import time, above)
+        from alibabacloud_dysmsapi20170525.client import Client  # noqa: PLC0415 (the SDK's import time, above)
+        from alibabacloud_tea_openapi.utils_models import Config  # noqa: PLC0415 (the SDK's import time, above)
+        from darabonba.exceptions import ResponseException, RetryError  # noqa: PLC0415 (the SDK's import time, above)
+        from darabonba.policy.retry import RetryOptions  # noqa: PLC0415 (the SDK's import time, above)
+        from darabonba.runtime import RuntimeOptions  # noqa: PLC0415 (the SDK's import time, above)
 
         self.endpoint = endpoint
         self.protocol = protocol

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dealer.database import Timestamps, UTCDateTime, utcnow
@@ -144,3 +145,18 @@ class SmsInbound(db.Model):
     sign_name: Mapped[str] = mapped_column(sa.String(40), default="")
     action: Mapped[str] = mapped_column(sa.String(20), default="none")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+LEAD_DAYS_MESSAGE = _l("Enter lead times as days between 1 and 365, separated by commas.")
+
+
+def parse_lead_days(text: str) -> list[int]:
+    """Read a store's reminder lead times ("30,7"; "30，7" and "30、7" too): distinct days, largest first.
+
+    Raises ValueError unless every part is a whole number of days from 1 to 365.
+    """
+    parts = [part for part in text.replace("，", ",").replace("、", ",").split(",") if part.strip()]
+    days = sorted({int(part) for part in parts}, reverse=True)
+    if not days or any(d <= 0 or d > 365 for d in days):
+        raise ValueError("lead days are 1 to 365: %r" % text)
+    return days

@@ -194,3 +194,24 @@ def cancel_queued(*, store_id: int, now: datetime | None = None, phone: str | No
     result = db.session.execute(stmt.values(state=CANCELLED, failed_at=now or utcnow(),
                                             error_code="cancelled"))
     return result.rowcount
+
+
+# -- ids of messages written in sets (the reminder scan, the greetings) ---------------------------------
+
+# PostgreSQL: a message's id taken before the INSERT that uses it (its out id is made from it).
+NEXT_MESSAGE_ID = "nextval('sms_messages_id_seq')"
+
+
+def random_out_ids():
+    """SQLite: random out ids (32 hex digits) for the messages of an INSERT ... SELECT."""
+    return sa.func.lower(sa.func.hex(sa.func.randomblob(16)))
+
+
+def out_id_of(message_id):
+    """PostgreSQL: the out id of a message whose id is known: a random prefix and the id, 32 hex digits.
+
+    Unique by construction, and the messages of one statement go into one place of the unique index, in
+    order (random ids cost a descent into a random page of a large index, and its full-page image in the
+    WAL, per message). The prefix tells apart deployments that share a provider account.
+    """
+    return sa.literal(uuid.uuid4().hex[:16]) + sa.func.lpad(sa.func.to_hex(message_id), 16, "0")

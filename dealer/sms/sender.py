@@ -19,7 +19,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from dealer.dialect import is_postgresql
 from dealer.extensions import db
+from dealer.sms.gateway import china_day
 from dealer.sms.kinds import KINDS
 from dealer.sms.models import DELIVERED, FAILED, QUEUED, SENDING, SENT, SmsMessage
 from dealer.sms.outbox import compose, next_allowed, next_morning, settings_for, store_zone, template_for
@@ -65,7 +67,7 @@ def claim(*, worker: str, now: datetime, limit: int) -> list[SmsMessage]:
     """Lease up to `limit` due messages to this worker, highest priority first, and commit the lease."""
     candidates = (sa.select(SmsMessage.id).where(_due(now))
                   .order_by(SmsMessage.priority, SmsMessage.next_attempt_at, SmsMessage.id).limit(limit))
-    if db.engine.dialect.name == "postgresql":
+    if is_postgresql():
         candidates = candidates.with_for_update(skip_locked=True)
     ids = list(db.session.scalars(candidates))
     if not ids:
@@ -168,8 +170,6 @@ def _find_earlier_attempt(gateway, message: _Claimed):
     The provider files messages by China's date, whatever the store's zone; an attempt just before
     midnight may be filed under the next day, so that day is asked too.
     """
-    from dealer.sms.gateway import china_day
-
     day = china_day(message.send_started_at)
     days = [day]
     if china_day(message.send_started_at + timedelta(minutes=10)) != day:

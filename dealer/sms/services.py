@@ -12,14 +12,26 @@ from flask_babel import lazy_gettext as _l
 from dealer import audit
 from dealer.actors import Actor
 from dealer.audit.models import AuditEntry
-from dealer.customers.models import Customer, OdometerReading, Vehicle
-from dealer.stores.services import get_store, visible_store_ids
+from dealer.customers.models import Customer, Vehicle
+from dealer.customers.services import get_customer
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
+from dealer.sms import signals
 from dealer.sms.kinds import KINDS, SERVICE
-from dealer.sms.models import DELIVERED, FAILED, SENT, SmsMessage, SmsSettings, SmsTemplate
+from dealer.sms.models import (
+    DELIVERED,
+    FAILED,
+    LEAD_DAYS_MESSAGE,
+    SENT,
+    SmsMessage,
+    SmsSettings,
+    SmsTemplate,
+    parse_lead_days,
+)
 from dealer.sms.outbox import cancel_queued, compose, segments, settings_for
 from dealer.stores.models import Store
+from dealer.stores.services import get_store, visible_store_ids
+from dealer.timezones import store_zone
 
 
 class InvalidTemplate(DomainError):
@@ -194,8 +206,6 @@ def set_service_sms_opt_out(customer_id: int, *, opted_out: bool, actor: Actor, 
     Refusing cancels their service messages not yet sent; their reminders stay on the advisor's list.
     Raises NotFound (another store's customer, or none).
     """
-    from dealer.customers.services import get_customer
-
     customer = get_customer(customer_id, actor=actor)
     if bool(customer.service_sms_opt_out) == opted_out:
         return customer
@@ -217,8 +227,6 @@ def save_settings(store_id: int, *, sign_name: str, quiet_start: str, quiet_end:
                   inspection_lead_days: str, insurance_lead_days: str, maintenance_lead_days: str,
                   actor: Actor) -> SmsSettings:
     """Save a store's SMS rules. Raises InvalidSettings."""
-    from dealer.reminders.services import lead_days
-
     _check_store(actor, store_id)
     sign_name = (sign_name or "").strip().strip("【】")
     if not 2 <= len(sign_name) <= 12:
@@ -232,9 +240,9 @@ def save_settings(store_id: int, *, sign_name: str, quiet_start: str, quiet_end:
     for field, value in (("inspection_lead_days", inspection_lead_days), ("insurance_lead_days", insurance_lead_days),
                          ("maintenance_lead_days", maintenance_lead_days)):
         try:
-            leads[field] = ",".join(str(d) for d in lead_days(value or ""))
-        except DomainError as error:
-            raise InvalidSettings(error.message, field=field) from None
+            leads[field] = ",".join(str(d) for d in parse_lead_days(value or ""))
+        except ValueError:
+            raise InvalidSettings(LEAD_DAYS_MESSAGE, field=field) from None
     settings = db.session.get(SmsSettings, store_id)
     if settings is None:
         settings = settings_for(store_id)
@@ -278,15 +286,11 @@ def month_figures(*, actor: Actor, month: date) -> list[MonthFigures]:
     within 30 days after its first reminder of the month, it had a repair order opened (not cancelled)
     or an odometer reading taken at a visit.
     """
-    from dealer.reminders.models import Reminder
-    from dealer.repair.models import CANCELLED, RepairOrder
-
     start = month.replace(day=1)
     end = (start + timedelta(days=32)).replace(day=1)
-    postgresql = db.engine.dialect.name == "postgresql"
     results = []
     for store in db.session.scalars(sa.select(Store).where(Store.id.in_(visible_store_ids(actor))).order_by(Store.code)):
-        zone = ZoneInfo(store.timezone or "Asia/Shanghai")
+        zone = store_zone(store)
         t0, t1 = datetime.combine(start, time(), zone), datetime.combine(end, time(), zone)
         # A message counts in the month it went out; one refused by the provider (never sent: an
         # invalid number, a template not approved) in the month it failed.
@@ -302,27 +306,10 @@ def month_figures(*, actor: Actor, month: date) -> list[MonthFigures]:
         opt_outs = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
             AuditEntry.store_id == store.id, AuditEntry.action == "marketing_opt_out",
             AuditEntry.created_at >= t0, AuditEntry.created_at < t1))
-        reminded = (sa.select(Reminder.vehicle_id, sa.func.min(Reminder.created_on).label("first"),
-                              sa.func.min(Reminder.created_at).label("first_at"))
-                    .where(Reminder.store_id == store.id, sa.exists().where(SmsMessage.reminder_id == Reminder.id),
-                           Reminder.created_on >= start, Reminder.created_on < end)
-                    .group_by(Reminder.vehicle_id).subquery())
-        if postgresql:
-            read_until = reminded.c.first + sa.literal(30, sa.Integer)
-            opened_until = reminded.c.first_at + sa.literal(timedelta(days=30), sa.Interval)
-        else:
-            read_until = sa.func.date(reminded.c.first, "+30 days")
-            opened_until = sa.func.datetime(reminded.c.first_at, "+30 days")
-        read = sa.exists().where(OdometerReading.store_id == store.id,
-                                 OdometerReading.vehicle_id == reminded.c.vehicle_id,
-                                 OdometerReading.read_on > reminded.c.first, OdometerReading.read_on <= read_until)
-        opened = sa.exists().where(RepairOrder.store_id == store.id, RepairOrder.vehicle_id == reminded.c.vehicle_id,
-                                   RepairOrder.state != CANCELLED, RepairOrder.opened_at > reminded.c.first_at,
-                                   RepairOrder.opened_at <= opened_until)
-        came_in = sa.or_(opened, read)
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(reminded))
-        converted = db.session.scalar(sa.select(sa.func.count()).select_from(reminded).where(came_in))
+        reminded, came_in = 0, 0  # without the reminders module (its handler answers)
+        for answer in signals.count_reminder_visits.send(store, start=start, end=end, t0=t0, t1=t1):
+            reminded, came_in = answer[1]
         sent = sum(counts.get(s, 0) for s in (SENT, DELIVERED, FAILED)) - never_sent
         results.append(MonthFigures(store, start, sent, counts.get(DELIVERED, 0), counts.get(FAILED, 0), opt_outs,
-                                    total, converted))
+                                    reminded, came_in))
     return results

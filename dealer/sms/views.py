@@ -8,24 +8,13 @@ from dealer.actors import CS_SUPERVISOR, CUSTOMER_WRITERS, MANAGER, PHONE_CALLER
 from dealer.customers.forms import ServiceSmsForm
 from dealer.database import utcnow
 from dealer.errors import DomainError, NotFound
-from dealer.forms import page_arg, put_error_on_form
+from dealer.forms import managed_store_id, page_arg, put_error_on_form
 from dealer.sms import bp, services
 from dealer.sms.forms import STATE_LABELS, MessageFilterForm, MonthForm, SettingsForm, TemplateForm
 from dealer.sms.kinds import KINDS
 from dealer.sms.outbox import settings_for
 
 OUTBOX_READERS = (MANAGER, SERVICE_ADVISOR, CS_SUPERVISOR)
-
-
-def _store_id() -> int:
-    """The store a store-level manager manages; a group-level one picks it with ?store=."""
-    actor = current_actor()
-    if actor.store_id is not None:
-        return actor.store_id
-    try:
-        return int(request.values.get("store", ""))
-    except ValueError:
-        raise NotFound() from None
 
 
 @bp.route("/")
@@ -67,7 +56,7 @@ def service_sms(customer_id):
 @bp.route("/templates")
 @roles_required(MANAGER)
 def templates():
-    store_id = _store_id()
+    store_id = managed_store_id()
     return render_template("sms/templates.html", templates=services.templates(store_id, actor=current_actor()),
                            store_id=store_id)
 
@@ -75,7 +64,7 @@ def templates():
 @bp.route("/templates/<kind>", methods=["GET", "POST"])
 @roles_required(MANAGER)
 def edit_template(kind):
-    store_id = _store_id()
+    store_id = managed_store_id()
     view = next((t for t in services.templates(store_id, actor=current_actor()) if t.kind == kind), None)
     if view is None:
         raise NotFound()
@@ -96,7 +85,7 @@ def edit_template(kind):
 @bp.route("/settings", methods=["GET", "POST"])
 @roles_required(MANAGER)
 def settings():
-    store_id = _store_id()
+    store_id = managed_store_id()
     services.check_store(store_id, actor=current_actor())
     form = SettingsForm(obj=settings_for(store_id))
     if form.validate_on_submit():

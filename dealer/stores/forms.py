@@ -3,8 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from dealer.auth.forms import MultiCheckboxField
-from dealer.forms import choices
+from dealer.forms import MultiCheckboxField, choices
 
 CAPABILITY_LABELS = {
     "towing": _l("Towing"),

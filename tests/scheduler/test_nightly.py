@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from dealer import scheduler
 from dealer.extensions import db
+from dealer.repair import tasks as repair_tasks
 from dealer.reminders.models import Reminder
 from dealer.scheduler import JOBS, run_nightly
 from dealer.scheduler.models import NightlyRun
@@ -119,5 +120,5 @@ def test_the_photo_cleanup_job_clears_leftovers_of_the_upload_folder_every_hour(
     os.utime(leftover, (two_hours_ago, two_hours_ago))
     monkeypatch.setattr(scheduler, "_app", app)
 
-    assert scheduler.clean_photos_job() == {"finished": 0, "removed": 1}
+    assert repair_tasks.clean_photos_job() == {"finished": 0, "removed": 1}
     assert not leftover.exists()
