@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from dealer.timezones import DEFAULT_TIMEZONE
+
 
 class ConfigError(RuntimeError):
     """The deployment is misconfigured and the app must not start."""
@@ -57,7 +59,7 @@ def load_config(app, overrides: dict | None = None) -> None:
         PERMANENT_SESSION_LIFETIME=12 * 3600,
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session; a front-desk form may stay open all shift
         BABEL_DEFAULT_LOCALE="zh_Hans_CN",
-        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        BABEL_DEFAULT_TIMEZONE=DEFAULT_TIMEZONE,
         LANGUAGES={"zh_Hans_CN": "简体中文", "en": "English"},
         BOOTSTRAP_SERVE_LOCAL=True,
         RATELIMIT_STORAGE_URI=env.get("REDIS_URL") or "memory://",

@@ -304,7 +304,7 @@ def add_vehicle(customer_id: int, data: VehicleInput, *, actor: Actor, now: date
     _save_vehicle(vehicle, values)
     db.session.add(VehicleOwnership(store_id=vehicle.store_id, vehicle=vehicle, customer=customer, started_at=now))
     if data.odometer_km is not None:
-        _add_reading(vehicle, km=data.odometer_km, read_on=today, is_correction=False, note="", actor=actor,
+        add_reading(vehicle, km=data.odometer_km, read_on=today, is_correction=False, note="", actor=actor,
                      now=now)
     signals.vehicle_changed.send(vehicle, today=today)
     audit.record("vehicle_created", vehicle, actor=actor, changes={"plate": vehicle.plate, "vin": vehicle.vin,
@@ -327,8 +327,12 @@ def update_vehicle(vehicle_id: int, data: VehicleInput, *, actor: Actor, now: da
     return vehicle
 
 
-def _add_reading(vehicle: Vehicle, *, km: int, read_on: date, is_correction: bool, note: str,
-                 actor: Actor, now: datetime) -> OdometerReading:
+def add_reading(vehicle: Vehicle, *, km: int, read_on: date, is_correction: bool, note: str,
+                actor: Actor, now: datetime) -> OdometerReading:
+    """Add an odometer reading to the session; never commits (other modules' services call it in theirs).
+
+    Raises InvalidValue, OdometerWentBackwards unless it is a correction with a note.
+    """
     if km < 0 or km > 3_000_000:
         raise InvalidValue(_l("Enter a mileage between 0 and 3,000,000 km."), field="km")
     if read_on > vehicle.store.local_date(now):
@@ -380,7 +384,7 @@ def record_odometer(vehicle_id: int, *, km: int, read_on: date, actor: Actor, no
     Raises NotFound, InvalidValue, OdometerWentBackwards unless it is a correction with a note.
     """
     vehicle = _lock_vehicle(vehicle_id, actor)  # one reading at a time per vehicle
-    reading = _add_reading(vehicle, km=km, read_on=read_on, is_correction=is_correction, note=note,
+    reading = add_reading(vehicle, km=km, read_on=read_on, is_correction=is_correction, note=note,
                            actor=actor, now=now)
     signals.vehicle_changed.send(vehicle, today=vehicle.store.local_date(now))  # due dates follow the odometer
     db.session.commit()

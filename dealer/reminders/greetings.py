@@ -27,8 +27,8 @@ from dealer.sms.outbox import (
     out_id_of,
     random_out_ids,
     settings_for,
-    store_zone,
     template_for,
+    zone_of_store,
 )
 from dealer.stores.models import Store
 
@@ -73,7 +73,7 @@ def queue_greetings(*, now: datetime, day: date | None = None, store_ids: list[i
                         store_day.year)
         occasions: list[Holiday | None] = [None, *holidays_on(store_day)]  # None: the birthdays
         settings = settings_for(store_id)
-        send_at = next_allowed(settings, store_zone(store_id), now)
+        send_at = next_allowed(settings, zone_of_store(store_id), now)
         first, last, customers = db.session.execute(sa.select(
             sa.func.min(Customer.id), sa.func.max(Customer.id), sa.func.count(Customer.id))
             .where(Customer.store_id == store_id)).one()

@@ -45,8 +45,8 @@ from dealer.sms.outbox import (
     out_id_of,
     random_out_ids,
     settings_for,
-    store_zone,
     template_for,
+    zone_of_store,
 )
 from dealer.stores.models import Store
 
@@ -137,7 +137,7 @@ def scan(*, now: datetime, day: date | None = None, store_ids: list[int] | None 
         codes = [*MESSAGE_KIND.values(), STICKER_KIND]
         sms = _Sms(sign_name=settings.sign_name, store_phone=store.phone or "",
                    template_codes={code: template_for(store_id, code)[1] for code in codes},
-                   send_at=next_allowed(settings, store_zone(store_id), now), now=now)
+                   send_at=next_allowed(settings, zone_of_store(store_id), now), now=now)
         plans = [(INSPECTION, Vehicle.next_inspection_due, lead_days(settings.inspection_lead_days)),
                  (INSURANCE, Vehicle.insurance_expiry, lead_days(settings.insurance_lead_days)),
                  (MAINTENANCE, Vehicle.next_maintenance_due, lead_days(settings.maintenance_lead_days))]

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from dealer.actors import MANAGER, SERVICE_ADVISOR, Actor
 from dealer.customers.models import Vehicle
-from dealer.customers.services import _add_reading, get_vehicle
+from dealer.customers.services import add_reading, get_vehicle
 from dealer.database import get_for_update
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
@@ -246,7 +246,7 @@ def open_order(vehicle_id: int, data: OrderInput, *, actor: Actor, now: datetime
         raise RepairError(_l("Fuel level is between empty (0) and full (8)."), field="fuel_eighths")
     store = vehicle.store
     if data.odometer_km is not None:
-        _add_reading(vehicle, km=data.odometer_km, read_on=store.local_date(now),
+        add_reading(vehicle, km=data.odometer_km, read_on=store.local_date(now),
                      is_correction=data.odometer_is_correction, note=data.odometer_note, actor=actor, now=now)
     if data.advisor_id is not None:
         from dealer.customers.services import store_advisors

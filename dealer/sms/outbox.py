@@ -18,6 +18,7 @@ from dealer.extensions import db
 from dealer.sms.kinds import KINDS, MARKETING, OPT_OUT_LINE, Kind
 from dealer.sms.models import CANCELLED, QUEUED, SmsMessage, SmsSettings, SmsTemplate
 from dealer.stores.models import Store
+from dealer.timezones import store_zone
 
 SINGLE_SEGMENT = 70
 MULTI_SEGMENT = 67
@@ -78,9 +79,9 @@ def segments(text: str) -> int:
     return -(-length // MULTI_SEGMENT)
 
 
-def store_zone(store_id: int) -> ZoneInfo:
-    store = db.session.get(Store, store_id)
-    return ZoneInfo(store.timezone if store and store.timezone else "Asia/Shanghai")
+def zone_of_store(store_id: int) -> ZoneInfo:
+    """Return the time zone of the store with this id (its quiet hours are in it)."""
+    return store_zone(db.session.get(Store, store_id))
 
 
 def _hhmm(value: str) -> time:
@@ -150,7 +151,7 @@ def enqueue(kind: str, *, store_id: int, phone: str, params: dict, now: datetime
         params={k: str(v) for k, v in params.items()}, sign_name=settings.sign_name, template_code=template_code,
         body=compose(spec, body_template, params, settings.sign_name), out_id=uuid.uuid4().hex,
         dedupe_key=dedupe_key, state=QUEUED, attempts=0, created_at=now,
-        next_attempt_at=now if spec.night_ok else next_allowed(settings, store_zone(store_id), now))
+        next_attempt_at=now if spec.night_ok else next_allowed(settings, zone_of_store(store_id), now))
     if dedupe_key is None:
         db.session.add(message)
         return message

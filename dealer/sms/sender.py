@@ -24,7 +24,7 @@ from dealer.extensions import db
 from dealer.sms.gateway import china_day
 from dealer.sms.kinds import KINDS
 from dealer.sms.models import DELIVERED, FAILED, QUEUED, SENDING, SENT, SmsMessage
-from dealer.sms.outbox import compose, next_allowed, next_morning, settings_for, store_zone, template_for
+from dealer.sms.outbox import compose, next_allowed, next_morning, settings_for, template_for, zone_of_store
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class _StoreRules:
     def of(cls, store_id: int) -> "_StoreRules":
         settings = settings_for(store_id)
         return cls(settings.sign_name, settings.quiet_start, settings.quiet_end, settings.daily_cap_per_phone,
-                   store_zone(store_id))
+                   zone_of_store(store_id))
 
 
 def _mine(message_id: int, worker: str):

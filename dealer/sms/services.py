@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -79,7 +78,7 @@ def list_messages(*, actor: Actor, filters: MessageFilter, page: int = 1, per_pa
         stmt = stmt.where(SmsMessage.state == filters.state)
     if filters.kind:
         stmt = stmt.where(SmsMessage.kind == filters.kind)
-    zone = ZoneInfo("Asia/Shanghai")
+    zone = store_zone(None)  # the group's default zone: the outbox lists several stores
     if filters.day_from:
         stmt = stmt.where(SmsMessage.created_at >= datetime.combine(filters.day_from, time(), zone))
     if filters.day_to:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dealer.database import Timestamps
 from dealer.extensions import db
+from dealer.timezones import DEFAULT_TIMEZONE, local_date
 
 
 class Store(Timestamps, db.Model):
@@ -23,12 +23,12 @@ class Store(Timestamps, db.Model):
     address: Mapped[str] = mapped_column(sa.String(200), default="")
     phone: Mapped[str] = mapped_column(sa.String(30), default="")
     rescue_hotline: Mapped[str] = mapped_column(sa.String(30), default="")
-    timezone: Mapped[str] = mapped_column(sa.String(40), default="Asia/Shanghai")
+    timezone: Mapped[str] = mapped_column(sa.String(40), default=DEFAULT_TIMEZONE)
     active: Mapped[bool] = mapped_column(default=True)
 
     def local_date(self, moment: datetime) -> date:
         """Return the calendar date at the store (in its time zone) at `moment`, an aware datetime."""
-        return moment.astimezone(ZoneInfo(self.timezone or "Asia/Shanghai")).date()
+        return local_date(moment, self)
 
     def __repr__(self) -> str:
         return f"<Store {self.code}>"

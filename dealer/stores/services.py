@@ -14,6 +14,7 @@ from dealer.database import unique_violation
 from dealer.errors import DomainError, Forbidden, NotFound
 from dealer.extensions import db
 from dealer.stores.models import STATION_CAPABILITIES, PartnerStation, Store
+from dealer.timezones import DEFAULT_TIMEZONE
 
 
 class InvalidStore(DomainError):
@@ -36,7 +37,7 @@ class StoreInput:
     address: str = ""
     phone: str = ""
     rescue_hotline: str = ""
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     active: bool = True
 
 
