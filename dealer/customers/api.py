@@ -4,7 +4,7 @@ from marshmallow import Schema, fields
 from dealer.access import current_actor, roles_required
 from dealer.actors import CUSTOMER_READERS, CUSTOMER_WRITERS, PHONE_CALLERS
 from dealer.api_base import ApiBlueprint
-from dealer.customers import schemas, services
+from dealer.customers import queries, schemas, services
 from dealer.customers.validators import mask_phone
 from dealer.database import utcnow
 
@@ -51,7 +51,7 @@ def list_customers(args):
     """List customer files, newest first, or search them with ?q=."""
     actor = current_actor()
     if args["q"]:
-        customers = list(dict.fromkeys(h.customer for h in services.search(args["q"], actor=actor)))
+        customers = list(dict.fromkeys(h.customer for h in queries.search(args["q"], actor=actor)))
         return {"items": customers, "page": 1, "per_page": len(customers), "total": len(customers)}
     page = services.list_customers(actor=actor, page=args["page"], per_page=args["per_page"])
     return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
@@ -92,7 +92,7 @@ def update_customer(data, customer_id):
 @vehicles_blp.response(200, VehicleList)
 def list_vehicles(args):
     """Search vehicles with ?q= (plate or its last characters, mobile or its last 4, VIN or its last 6, name)."""
-    hits = services.search(args["q"], actor=current_actor(), limit=args["per_page"]) if args["q"] else []
+    hits = queries.search(args["q"], actor=current_actor(), limit=args["per_page"]) if args["q"] else []
     vehicles = [h.vehicle for h in hits if h.vehicle is not None]
     return {"items": vehicles, "total": len(vehicles)}
 

@@ -7,12 +7,19 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
 
 from dealer import audit
 from dealer.actors import Actor
 from dealer.auth.models import User, UserRole
 from dealer.customers import signals
+from dealer.customers.errors import (
+    CustomerHasVehicles,
+    MobileTaken,
+    OdometerWentBackwards,
+    PlateTaken,
+    UnknownMobile,
+    VinTaken,
+)
 from dealer.customers.models import (
     VEHICLE_CLASSES,
     VEHICLE_USES,
@@ -21,59 +28,19 @@ from dealer.customers.models import (
     Vehicle,
     VehicleOwnership,
 )
+from dealer.customers.queries import SearchHit, search  # noqa: F401  (the front desk's search, for callers)
 from dealer.customers.validators import (
     InvalidValue,
-    _fold,
     normalize_mobile,
     normalize_phone,
     normalize_plate,
     normalize_vin,
 )
-from dealer.database import prefix_range, unique_violation
-from dealer.errors import DomainError, NotFound
+from dealer.database import unique_violation
+from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.stores.models import Store
 from dealer.stores.services import require_store, visible_store_ids
-
-
-class MobileTaken(DomainError):
-    code = "customers.mobile_taken"
-
-    def default_message(self):
-        return _l("A customer with this mobile number already exists in this store.")
-
-
-class PlateTaken(DomainError):
-    code = "customers.plate_taken"
-
-    def default_message(self):
-        return _l("A vehicle with this plate already exists in this store.")
-
-
-class VinTaken(DomainError):
-    code = "customers.vin_taken"
-
-    def default_message(self):
-        return _l("A vehicle with this VIN already exists in this store.")
-
-
-class OdometerWentBackwards(DomainError):
-    code = "customers.odometer_backwards"
-    status = 422
-
-
-class UnknownMobile(DomainError):
-    """No customer of the store has the mobile typed in a form: a mistyped input, not a missing page."""
-
-    code = "customers.unknown_mobile"
-    status = 422
-
-
-class CustomerHasVehicles(DomainError):
-    code = "customers.has_vehicles"
-
-    def default_message(self):
-        return _l("This customer still owns vehicles: transfer them first.")
 
 
 @dataclass
@@ -414,84 +381,3 @@ def transfer_vehicle(vehicle_id: int, *, new_owner_id: int, actor: Actor, now: d
     audit.record("vehicle_owner_changed", vehicle, actor=actor, changes={"owner_id": [old_owner_id, new_owner.id]})
     db.session.commit()
     return vehicle
-
-
-# -- the front-desk search ---------------------------------------------------------------------
-
-@dataclass
-class SearchHit:
-    customer: Customer
-    vehicle: Vehicle | None
-
-
-_PLATE_CHARS = re.compile(r"[0-9A-Z\u4e00-\u9fff]{2,8}")
-_VIN_CHARS = re.compile(r"[A-HJ-NPR-Z0-9]{6,17}")
-
-
-def search(query: str, *, actor: Actor, limit: int = 50) -> list[SearchHit]:
-    """Find vehicles and customers from one box (一框搜索).
-
-    Accepts a full or partial plate (prefix or suffix, e.g. the last 4 characters), a full mobile or its
-    last 4 digits, a VIN or its last 6 characters, or the start of a name. Every branch is an index range
-    scan on a key that leads with store_id.
-    """
-    q = _fold(query)
-    raw = (query or "").strip()
-    if not q:
-        return []
-    stores = visible_store_ids(actor)
-    vehicle_ids: list[int] = []
-    customer_ids: list[int] = []
-
-    def vehicles_where(condition):
-        stmt = sa.select(Vehicle.id).where(Vehicle.store_id.in_(stores), condition).limit(limit)
-        vehicle_ids.extend(db.session.scalars(stmt))
-
-    def customers_where(condition):
-        stmt = sa.select(Customer.id).where(Customer.store_id.in_(stores), condition).limit(limit)
-        customer_ids.extend(db.session.scalars(stmt))
-
-    mobile = re.fullmatch(r"(?:\+86|0086)?(1\d{10})", q)
-    if mobile:
-        customers_where(Customer.mobile == mobile.group(1))
-    if re.fullmatch(r"\d{4}", q):
-        customers_where(Customer.mobile_last4 == q)
-    if _PLATE_CHARS.fullmatch(q):
-        vehicles_where(prefix_range(Vehicle.plate, q))
-        vehicles_where(prefix_range(Vehicle.plate_reversed, q[::-1]))
-    if len(q) == 17 and _VIN_CHARS.fullmatch(q):
-        vehicles_where(Vehicle.vin == q)
-    elif _VIN_CHARS.fullmatch(q) and len(q) >= 6:
-        vehicles_where(prefix_range(Vehicle.vin_reversed, q[::-1]))
-    if not q.isdigit():
-        customers_where(prefix_range(Customer.name, raw))
-
-    return _hits(list(dict.fromkeys(vehicle_ids)), list(dict.fromkeys(customer_ids)), stores, limit)
-
-
-def _hits(vehicle_ids: list[int], customer_ids: list[int], stores: list[int], limit: int) -> list[SearchHit]:
-    """Load the matched vehicles (with owner and advisor) and customers (with their vehicles) in 3 queries."""
-    hits: list[SearchHit] = []
-    seen_vehicles: set[int] = set()
-    if vehicle_ids:
-        vehicles = db.session.scalars(
-            sa.select(Vehicle).where(Vehicle.id.in_(vehicle_ids[:limit]))
-            .options(joinedload(Vehicle.owner).joinedload(Customer.advisor)).order_by(Vehicle.plate)).all()
-        for vehicle in vehicles:
-            hits.append(SearchHit(vehicle.owner, vehicle))
-            seen_vehicles.add(vehicle.id)
-    if customer_ids and len(hits) < limit:
-        customers = db.session.scalars(
-            sa.select(Customer).where(Customer.id.in_(customer_ids[:limit]))
-            .options(joinedload(Customer.advisor)).order_by(Customer.name)).all()
-        # Through (store_id, owner_id): a plain selectinload would filter on owner_id alone and miss the index.
-        owned: dict[int, list[Vehicle]] = {c.id: [] for c in customers}
-        for vehicle in db.session.scalars(
-                sa.select(Vehicle).where(Vehicle.store_id.in_(stores), Vehicle.owner_id.in_(list(owned)))
-                .order_by(Vehicle.plate)):
-            owned[vehicle.owner_id].append(vehicle)
-        for customer in customers:
-            if not owned[customer.id]:
-                hits.append(SearchHit(customer, None))
-            hits.extend(SearchHit(customer, v) for v in owned[customer.id] if v.id not in seen_vehicles)
-    return hits[:limit]

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from dealer.access import current_actor, roles_required
 from dealer.actors import CUSTOMER_READERS, CUSTOMER_WRITERS, MANAGER, PHONE_CALLERS
 from dealer.auth.forms import ConfirmForm
-from dealer.customers import bp, services, signals
+from dealer.customers import bp, queries, services, signals
 from dealer.customers.forms import (
     CLASS_LABELS,
     USE_LABELS,
@@ -28,7 +28,7 @@ VEHICLE_FIELDS = ("plate", "vin", "brand", "model", "model_year", "colour", "eng
 @roles_required(*CUSTOMER_READERS)
 def search():
     query = request.args.get("q", "").strip()
-    hits = services.search(query, actor=current_actor()) if query else []
+    hits = queries.search(query, actor=current_actor()) if query else []
     template = "customers/_results.html" if request.headers.get("HX-Request") else "customers/search.html"
     return render_template(template, query=query, hits=hits)
 

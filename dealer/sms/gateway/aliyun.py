@@ -1,102 +1,26 @@
-"""SMS gateways (短信网关): one small interface, Alibaba Cloud SMS in production, a local file in development.
-
-The outbox calls `gateway.send(...)` once per attempt and stores the `SendResult`. A gateway never
-raises for provider or network failures: they come back as a result that says whether trying again
-later can help (`retryable`). Retrying is the outbox's job, so the Alibaba SDK's own retries are off.
-
-Alibaba's SendSms is not idempotent (its documentation says so): the `out_id` is only echoed back in
-delivery reports. When a request times out after it was sent, the message may have gone out; the
-code is then TIMEOUT, not NETWORK_ERROR (the request never reached the provider), so the outbox
-can tell the two apart.
-
-Such an attempt is in doubt until `gateway.find_sent(...)` says whether the provider took it
-(Alibaba's QuerySendDetails, which lists one phone's messages of one China day with their out ids).
-A lookup never raises either: `LookupResult.known` is False when the provider could not be asked,
-and the message must then stay in doubt.
-"""
+"""Alibaba Cloud SMS (阿里云短信服务): SendSms and QuerySendDetails, through the official SDK."""
 from __future__ import annotations
 
 import json
 import logging
-import threading
-import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
-from typing import Protocol
+from datetime import date
+
+from dealer.sms.gateway.base import (
+    NETWORK_ERROR,
+    TIMEOUT,
+    TOO_MANY_RECORDS,
+    UNEXPECTED_ERROR,
+    LookupResult,
+    SendResult,
+    lookup_phone,
+)
 
 log = logging.getLogger(__name__)
 
 ALIYUN_DEFAULT_ENDPOINT = "dysmsapi.aliyuncs.com"
-
-# Codes of failures that happen on our side of the wire (all retryable).
-NETWORK_ERROR = "network_error"  # the request never reached the provider (refused, DNS, connect timeout)
-TIMEOUT = "timeout"  # it went out but no answer came back: the provider may have taken it
-UNEXPECTED_ERROR = "unexpected_error"  # the SDK raised something else (logged with its traceback)
-LOCAL_WRITE_ERROR = "local_write_error"  # the development backend could not write its file
-LOCAL_READ_ERROR = "local_read_error"  # the development backend could not read its file
-TOO_MANY_RECORDS = "too_many_records"  # a lookup gave up paging (more records than any real day has)
-
-# Alibaba files messages under the day they reached it, in China time (no daylight saving time).
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 LOOKUP_PAGE_SIZE = 50  # QuerySendDetails' maximum
 LOOKUP_MAX_PAGES = 40  # 2,000 messages to one phone in a day: far beyond the provider's own per-number limits
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """The outcome of one send attempt.
-
-    `accepted` means the provider took the message (delivery is reported later); `retryable` only
-    matters when it did not: True when the same message may go through later, False when sending it
-    again unchanged will fail again (invalid number, template not approved...).
-    """
-
-    accepted: bool
-    provider_id: str | None
-    code: str
-    message: str
-    retryable: bool
-
-
-@dataclass(frozen=True)
-class LookupResult:
-    """What the provider said about an in-doubt attempt: was a message with this out id sent?
-
-    `known` False: the provider could not be asked (network error, timeout, throttled, any error;
-    `code` says which), so nothing is known and the message must stay in doubt and be asked about
-    again later. `known` True: `found` says whether a message with this out id to this phone was
-    sent that day, and `provider_id` is its provider id when the provider tells it (Alibaba's
-    QuerySendDetails does not: its records carry no BizId, only the OutId, so it is None there).
-    `code` is "OK" when known.
-    """
-
-    known: bool
-    found: bool
-    provider_id: str | None
-    code: str
-
-
-class SmsGateway(Protocol):
-    """What the outbox needs from an SMS provider."""
-
-    name: str
-
-    def send(self, *, phone: str, sign_name: str, template_code: str, params: dict[str, str],
-             out_id: str) -> SendResult:
-        """Hand one message to the provider; never raise for provider or network errors."""
-        ...
-
-    def find_sent(self, *, phone: str, out_id: str, day: date) -> LookupResult:
-        """Ask whether a message with this out id went to this phone on `day` (China time).
-
-        `day` is the date the attempt was made, in China time (UTC+8), which is how the provider
-        files its records. A message is filed under the moment the provider received it, so an
-        attempt made in the last minutes before midnight may be filed under the next day: ask for
-        that day too when the first answer is "not found". Never raise for provider or network errors.
-        """
-        ...
 
 
 @dataclass(frozen=True)
@@ -176,25 +100,6 @@ def classify_aliyun_code(code: str, http_status: int = 200) -> ProviderCode:
     return ProviderCode(False, "refused by the provider")
 
 
-def china_day(moment: datetime) -> date:
-    """Return the China date of an aware moment: the `day` that `find_sent` takes."""
-    return moment.astimezone(CHINA).date()
-
-
-def lookup_phone(phone: str) -> str:
-    """Write a phone number as QuerySendDetails takes it: 11 digits (mainland), else country code + number.
-
-    SendSms accepts +86, 0086 and 86 before a mainland number; the query does not document them.
-    """
-    number = phone.strip()
-    for prefix in ("+86", "0086", "86"):
-        if number.startswith(prefix) and len(number) - len(prefix) == 11:
-            return number[len(prefix):]
-    if number.startswith("+"):
-        return number[1:]
-    if number.startswith("00"):
-        return number[2:]
-    return number
 
 
 def _network_failure(error: BaseException) -> SendResult:
@@ -363,175 +268,3 @@ def _count(value, *, default: int) -> int:
 def _masked(phone: str) -> str:
     """Mask a phone number for logs (138****5678): it is personal information."""
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
-
-
-@dataclass(frozen=True)
-class _LocalEntry:
-    provider_id: str
-    phone: str | None
-    sent_at: datetime | None
-
-
-class _LocalLog:
-    """One file's lock and the messages already in it, shared by every LocalSmsGateway on that file."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.lock = threading.Lock()
-        self._sent: dict[str, _LocalEntry] | None = None
-
-    def sent(self) -> dict[str, _LocalEntry]:
-        """Return out id -> entry, read from the file on first use (call with the lock held).
-
-        Raises OSError when the file exists but cannot be read.
-        """
-        if self._sent is None:
-            # Messages written before a restart count too: a sender killed between writing and
-            # committing sends again after the restart, and must not record the message twice.
-            self._sent = self._read()
-        return self._sent
-
-    def reread(self) -> dict[str, _LocalEntry]:
-        """Add what other processes wrote to the file since it was read (call with the lock held).
-
-        Raises OSError when the file exists but cannot be read.
-        """
-        sent = self.sent()
-        for out_id, entry in self._read().items():
-            sent.setdefault(out_id, entry)
-        return sent
-
-    def _read(self) -> dict[str, _LocalEntry]:
-        sent: dict[str, _LocalEntry] = {}
-        if not self.path.exists():
-            return sent
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            try:
-                entry = json.loads(line)
-                out_id, provider_id = str(entry["out_id"]), str(entry["provider_id"])
-            except (ValueError, KeyError, TypeError):
-                continue
-            phone = entry.get("phone")
-            sent.setdefault(out_id, _LocalEntry(provider_id, str(phone) if phone else None,
-                                                _parsed_time(entry.get("sent_at"))))
-        return sent
-
-
-def _parsed_time(value) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
-
-
-_local_logs: dict[Path, _LocalLog] = {}
-_local_logs_lock = threading.Lock()
-
-
-class LocalSmsGateway:
-    """Record messages as JSON lines in a file instead of sending them (development, `make run`).
-
-    Idempotent per out_id, like a provider with an idempotency window: the same out_id returns the
-    same provider id and is written once, across every gateway on the same file in this process
-    (and messages already in the file). Processes writing one file do not see each other's sends,
-    except through `find_sent`, which reads the file again.
-    """
-
-    name = "local"
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        key = self.path.resolve()
-        with _local_logs_lock:
-            self._log = _local_logs.setdefault(key, _LocalLog(key))
-
-    def __repr__(self) -> str:
-        return f"<LocalSmsGateway {self.path}>"
-
-    def send(self, *, phone: str, sign_name: str, template_code: str, params: dict[str, str],
-             out_id: str) -> SendResult:
-        """Append the message to the file once per out_id and accept it."""
-        with self._log.lock:
-            try:
-                sent = self._log.sent()
-                earlier = sent.get(out_id)
-                if earlier is not None:
-                    return SendResult(True, earlier.provider_id, "OK", "already recorded", False)
-                provider_id = f"local-{uuid.uuid4().hex}"
-                sent_at = datetime.now(timezone.utc).replace(microsecond=0)
-                line = json.dumps({
-                    "provider_id": provider_id,
-                    "out_id": out_id,
-                    "phone": phone,
-                    "sign_name": sign_name,
-                    "template_code": template_code,
-                    "params": params,
-                    "sent_at": sent_at.isoformat(),
-                }, ensure_ascii=False)
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with self.path.open("a", encoding="utf-8") as file:
-                    file.write(line + "\n")
-            except OSError as error:
-                return SendResult(False, None, LOCAL_WRITE_ERROR, str(error), True)
-            sent[out_id] = _LocalEntry(provider_id, phone, sent_at)
-            return SendResult(True, provider_id, "OK", "recorded locally", False)
-
-    def find_sent(self, *, phone: str, out_id: str, day: date) -> LookupResult:
-        """Look for the out id in the file (read again) and in this process's record.
-
-        Found when it was recorded for this phone on `day` (China time, as the provider files it).
-        A line without a phone or a readable time matches any phone or day: saying "sent" is the safe
-        side. An unreadable file is known=False (local_read_error).
-        """
-        with self._log.lock:
-            try:
-                entry = self._log.reread().get(out_id)
-            except OSError as error:
-                log.warning("Could not read the local SMS file %s: %s", self.path, error)
-                return LookupResult(False, False, None, LOCAL_READ_ERROR)
-        if entry is None:
-            return LookupResult(True, False, None, "OK")
-        same_phone = entry.phone is None or lookup_phone(entry.phone) == lookup_phone(phone)
-        same_day = entry.sent_at is None or china_day(entry.sent_at) == day
-        if same_phone and same_day:
-            return LookupResult(True, True, entry.provider_id, "OK")
-        return LookupResult(True, False, None, "OK")
-
-
-def gateway_from_config(config: Mapping) -> SmsGateway:
-    """Build the gateway the configuration names (SMS_BACKEND: "local", the default, or "aliyun").
-
-    Raises ValueError for an unknown backend or a missing setting (Alibaba credentials, the local file).
-    """
-    backend = str(config.get("SMS_BACKEND") or "local").strip().lower()
-    if backend == "local":
-        path = config.get("SMS_LOCAL_LOG")
-        if not path:
-            raise ValueError("SMS_BACKEND=local needs SMS_LOCAL_LOG, the file that records the messages.")
-        return LocalSmsGateway(path)
-    if backend == "aliyun":
-        key_id = config.get("ALIYUN_SMS_ACCESS_KEY_ID")
-        secret = config.get("ALIYUN_SMS_ACCESS_KEY_SECRET")
-        missing = [name for name, value in (("ALIYUN_SMS_ACCESS_KEY_ID", key_id),
-                                            ("ALIYUN_SMS_ACCESS_KEY_SECRET", secret)) if not value]
-        if missing:
-            raise ValueError(f"SMS_BACKEND=aliyun needs {' and '.join(missing)} "
-                             "(set them in the environment).")
-        timeouts = {}
-        for setting, argument in (("ALIYUN_SMS_CONNECT_TIMEOUT", "connect_timeout"),
-                                  ("ALIYUN_SMS_READ_TIMEOUT", "read_timeout")):
-            if config.get(setting):
-                try:
-                    timeouts[argument] = float(config[setting])
-                except (TypeError, ValueError):
-                    raise ValueError(f"{setting} must be a number of seconds, "
-                                     f"not {config[setting]!r}.") from None
-        return AliyunSmsGateway(
-            access_key_id=key_id,
-            access_key_secret=secret,
-            endpoint=config.get("ALIYUN_SMS_ENDPOINT") or ALIYUN_DEFAULT_ENDPOINT,
-            protocol=str(config.get("ALIYUN_SMS_PROTOCOL") or "https").lower(),
-            **timeouts,
-        )
-    raise ValueError(f"Unknown SMS_BACKEND {backend!r}: use 'local' or 'aliyun'.")

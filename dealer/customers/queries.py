@@ -1,0 +1,94 @@
+"""The customers module's read side: the front-desk search (一框搜索)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from dealer.actors import Actor
+from dealer.customers.models import Customer, Vehicle
+from dealer.customers.validators import _fold
+from dealer.database import prefix_range
+from dealer.extensions import db
+from dealer.stores.services import visible_store_ids
+
+
+@dataclass
+class SearchHit:
+    customer: Customer
+    vehicle: Vehicle | None
+
+
+_PLATE_CHARS = re.compile(r"[0-9A-Z\u4e00-\u9fff]{2,8}")
+_VIN_CHARS = re.compile(r"[A-HJ-NPR-Z0-9]{6,17}")
+
+
+def search(query: str, *, actor: Actor, limit: int = 50) -> list[SearchHit]:
+    """Find vehicles and customers from one box (一框搜索).
+
+    Accepts a full or partial plate (prefix or suffix, e.g. the last 4 characters), a full mobile or its
+    last 4 digits, a VIN or its last 6 characters, or the start of a name. Every branch is an index range
+    scan on a key that leads with store_id.
+    """
+    q = _fold(query)
+    raw = (query or "").strip()
+    if not q:
+        return []
+    stores = visible_store_ids(actor)
+    vehicle_ids: list[int] = []
+    customer_ids: list[int] = []
+
+    def vehicles_where(condition):
+        stmt = sa.select(Vehicle.id).where(Vehicle.store_id.in_(stores), condition).limit(limit)
+        vehicle_ids.extend(db.session.scalars(stmt))
+
+    def customers_where(condition):
+        stmt = sa.select(Customer.id).where(Customer.store_id.in_(stores), condition).limit(limit)
+        customer_ids.extend(db.session.scalars(stmt))
+
+    mobile = re.fullmatch(r"(?:\+86|0086)?(1\d{10})", q)
+    if mobile:
+        customers_where(Customer.mobile == mobile.group(1))
+    if re.fullmatch(r"\d{4}", q):
+        customers_where(Customer.mobile_last4 == q)
+    if _PLATE_CHARS.fullmatch(q):
+        vehicles_where(prefix_range(Vehicle.plate, q))
+        vehicles_where(prefix_range(Vehicle.plate_reversed, q[::-1]))
+    if len(q) == 17 and _VIN_CHARS.fullmatch(q):
+        vehicles_where(Vehicle.vin == q)
+    elif _VIN_CHARS.fullmatch(q) and len(q) >= 6:
+        vehicles_where(prefix_range(Vehicle.vin_reversed, q[::-1]))
+    if not q.isdigit():
+        customers_where(prefix_range(Customer.name, raw))
+
+    return _hits(list(dict.fromkeys(vehicle_ids)), list(dict.fromkeys(customer_ids)), stores, limit)
+
+
+def _hits(vehicle_ids: list[int], customer_ids: list[int], stores: list[int], limit: int) -> list[SearchHit]:
+    """Load the matched vehicles (with owner and advisor) and customers (with their vehicles) in 3 queries."""
+    hits: list[SearchHit] = []
+    seen_vehicles: set[int] = set()
+    if vehicle_ids:
+        vehicles = db.session.scalars(
+            sa.select(Vehicle).where(Vehicle.id.in_(vehicle_ids[:limit]))
+            .options(joinedload(Vehicle.owner).joinedload(Customer.advisor)).order_by(Vehicle.plate)).all()
+        for vehicle in vehicles:
+            hits.append(SearchHit(vehicle.owner, vehicle))
+            seen_vehicles.add(vehicle.id)
+    if customer_ids and len(hits) < limit:
+        customers = db.session.scalars(
+            sa.select(Customer).where(Customer.id.in_(customer_ids[:limit]))
+            .options(joinedload(Customer.advisor)).order_by(Customer.name)).all()
+        # Through (store_id, owner_id): a plain selectinload would filter on owner_id alone and miss the index.
+        owned: dict[int, list[Vehicle]] = {c.id: [] for c in customers}
+        for vehicle in db.session.scalars(
+                sa.select(Vehicle).where(Vehicle.store_id.in_(stores), Vehicle.owner_id.in_(list(owned)))
+                .order_by(Vehicle.plate)):
+            owned[vehicle.owner_id].append(vehicle)
+        for customer in customers:
+            if not owned[customer.id]:
+                hits.append(SearchHit(customer, None))
+            hits.extend(SearchHit(customer, v) for v in owned[customer.id] if v.id not in seen_vehicles)
+    return hits[:limit]
