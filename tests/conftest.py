@@ -16,19 +16,14 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from dealer import create_app
 from dealer.extensions import db
+from tests.config import base_config, missing
 from tests.isolation import isolated_client
 from tests.pgcluster import PostgresCluster, find_bindir
 
-REQUIRE_ALL = os.environ.get("DEALER_REQUIRE_ALL") == "1"
-pytest_plugins = ["tests.sms.standin", "tests.concurrency"]  # the SMS stand-in (sms_standin), shared_db
+# Shared fixtures: stores, staff and signed-in clients (tests.helpers), the SMS stand-in (sms_standin),
+# shared_db (tests.concurrency).
+pytest_plugins = ["tests.helpers", "tests.sms.standin", "tests.concurrency"]
 BACKENDS = ["sqlite", "postgresql"]
-
-
-def missing(what: str) -> None:
-    """Skip a test whose real dependency is absent; in CI (DEALER_REQUIRE_ALL=1) fail instead."""
-    if REQUIRE_ALL:
-        pytest.fail(f"{what} is required (DEALER_REQUIRE_ALL=1) but missing", pytrace=False)
-    pytest.skip(f"{what} missing")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -54,19 +49,6 @@ def postgres_cluster():
     cluster = PostgresCluster(bindir).start()
     yield cluster
     cluster.stop()
-
-
-def base_config(tmp_path_factory, **extra) -> dict:
-    instance = tmp_path_factory.mktemp("instance")
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "WTF_CSRF_ENABLED": False,
-        "LOGIN_RATE_LIMIT": "1000 per minute",
-        "UPLOAD_FOLDER": str(instance / "uploads"),
-    }
-    config.update(extra)
-    return config
 
 
 def make_database_url(request, tmp_path_factory, backend: str) -> str:
@@ -147,5 +129,3 @@ def ctx(app, db_session):
     with app.test_request_context():
         yield
 
-
-from tests.helpers import *  # noqa: E402,F401,F403  (shared fixtures)

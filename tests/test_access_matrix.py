@@ -299,7 +299,7 @@ def test_user_without_roles_is_refused_everywhere_but_public_routes(client, db_s
 
 def test_a_route_that_declares_nothing_is_refused(tmp_path_factory):
     from dealer import create_app
-    from tests.conftest import base_config
+    from tests.config import base_config
 
     app = create_app(base_config(tmp_path_factory, SQLALCHEMY_DATABASE_URI="sqlite://"))
     app.add_url_rule("/undeclared", "undeclared", lambda: "secret")

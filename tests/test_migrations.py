@@ -11,7 +11,7 @@ from flask_migrate import downgrade, upgrade
 
 from dealer import create_app
 from dealer.extensions import db
-from tests.conftest import base_config
+from tests.config import base_config
 
 
 def _drift(connection) -> list:

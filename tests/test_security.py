@@ -18,9 +18,9 @@ from dealer.auth import services
 from dealer.auth.models import User
 from dealer.config import ConfigError, load_config
 from dealer.extensions import db
-from tests.conftest import base_config
+from tests.config import base_config
 from tests.factories import PASSWORD
-from tests.helpers import actor, login
+from tests.helpers import actor, login, signed_in
 from tests.isolation import isolated_client
 
 LOCKOUT_MESSAGE = "登录尝试次数过多，请等待几分钟后再试。"
@@ -52,11 +52,6 @@ def _csrf_token(client, path: str = "/login") -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
-def _signed_in(client, **kwargs) -> bool:
-    response = client.get("/", **kwargs)
-    return not (response.status_code == 302 and "/login" in response.headers["Location"])
-
-
 def _cookie_header(response, name: str) -> str:
     [header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(name + "=")]
     return header
@@ -68,7 +63,7 @@ def test_csrf_login_post_without_token_is_refused_and_changes_nothing(csrf_clien
     response = csrf_client.post("/login", data={"username": "manager-sz", "password": PASSWORD})
 
     assert response.status_code == 400
-    assert not _signed_in(csrf_client)
+    assert not signed_in(csrf_client)
     db.session.expire_all()
     assert db.session.get(User, staff["manager"].id).last_login_at is None
 
@@ -80,7 +75,7 @@ def test_csrf_login_post_with_a_wrong_token_is_refused(csrf_client, staff):
                                                 "csrf_token": "forged"})
 
     assert response.status_code == 400
-    assert not _signed_in(csrf_client)
+    assert not signed_in(csrf_client)
 
 
 def test_csrf_login_post_with_the_pages_token_signs_in(csrf_client, staff):
@@ -90,7 +85,7 @@ def test_csrf_login_post_with_the_pages_token_signs_in(csrf_client, staff):
                                                 "csrf_token": token})
 
     assert response.status_code == 302
-    assert _signed_in(csrf_client)
+    assert signed_in(csrf_client)
 
 
 def test_csrf_signed_in_form_post_without_token_is_refused(csrf_client, staff):
@@ -105,7 +100,7 @@ def test_csrf_signed_in_form_post_without_token_is_refused(csrf_client, staff):
     assert signed_out.status_code == 400  # a forged sign-out link does not work either
     db.session.expire_all()
     assert db.session.get(User, staff["technician"].id).check_password(PASSWORD)
-    assert _signed_in(csrf_client)
+    assert signed_in(csrf_client)
 
 
 def test_csrf_does_not_apply_to_the_bearer_token_api(csrf_client, staff):
@@ -320,7 +315,7 @@ def test_login_is_locked_for_a_username_after_three_failures(limited_app, staff)
     assert locked.status_code == 429
     assert LOCKOUT_MESSAGE in locked.get_data(as_text=True)
     assert int(locked.headers["Retry-After"]) > 0
-    assert not _signed_in(client, environ_base={"REMOTE_ADDR": "10.9.8.99"})
+    assert not signed_in(client, environ_base={"REMOTE_ADDR": "10.9.8.99"})
     other = isolated_client(limited_app).post("/login", data={"username": "manager-sz", "password": PASSWORD},
                                               environ_base={"REMOTE_ADDR": "10.9.8.100"})
     assert other.status_code == 302  # another account from another address is not locked

@@ -21,7 +21,7 @@ from flask_migrate import upgrade
 
 from dealer import create_app
 from dealer.extensions import db
-from tests.conftest import missing
+from tests.config import missing
 from tests.pgcluster import _free_port
 from tests.redisserver import RedisServer, find_redis_server
 

@@ -7,21 +7,15 @@ import pytest
 import sqlalchemy as sa
 
 from dealer.actors import SYSTEM
-from dealer.audit.models import AuditEntry
 from dealer.auth import services
 from dealer.auth.models import ApiToken, User
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.extensions import db
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import NOW, actor
+from tests.helpers import NOW, actor, audit_entries
 
 GOOD_PASSWORD = "a-long-enough-secret"
-
-
-def _entries(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)
-                                   .order_by(AuditEntry.id)))
 
 
 # --- authenticate ---------------------------------------------------------------------------------
@@ -88,7 +82,7 @@ def test_create_user_stores_a_scrypt_hash_and_audits(ctx, store, group_admin):
     assert user.password_hash.startswith("scrypt:")
     assert GOOD_PASSWORD not in user.password_hash
     assert user.check_password(GOOD_PASSWORD)
-    [entry] = _entries("user_created")
+    [entry] = audit_entries("user_created")
     assert (entry.actor_id, entry.store_id, entry.entity_id) == (group_admin.id, store.id, user.id)
     assert entry.changes == {"username": "wang.advisor", "roles": ["cashier", "service_advisor"]}
 
@@ -184,7 +178,7 @@ def test_update_user_records_the_roles_diff_in_the_audit_log(ctx, staff, store):
                          store_id=store.id, full_name="李娜", mobile="", active=True)
 
     assert db.session.get(User, advisor.id).role_names == {"service_advisor", "cashier"}
-    [entry] = _entries("user_updated")
+    [entry] = audit_entries("user_updated")
     assert (entry.actor_id, entry.entity_type, entry.entity_id, entry.store_id) == (
         admin.id, "users", advisor.id, store.id)
     assert entry.changes["roles"] == [["service_advisor"], ["cashier", "service_advisor"]]
@@ -201,7 +195,7 @@ def test_update_user_removing_a_role_is_audited(ctx, staff, store):
     assert db.session.get(User, person.id).role_names == {"parts_clerk"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("user_roles"))
                              .where(sa.column("user_id") == person.id)) == 1
-    [entry] = _entries("user_updated")
+    [entry] = audit_entries("user_updated")
     assert entry.changes == {"roles": [["cashier", "parts_clerk"], ["parts_clerk"]]}
 
 
@@ -211,7 +205,7 @@ def test_update_user_without_changes_writes_no_audit_entry(ctx, staff, store):
     services.update_user(advisor.id, actor=actor(staff["admin"]), roles=["service_advisor"],
                          store_id=store.id, full_name=advisor.full_name, mobile=advisor.mobile, active=True)
 
-    assert _entries("user_updated") == []
+    assert audit_entries("user_updated") == []
 
 
 @pytest.mark.parametrize("roles, active", [(["manager"], True), (["admin"], False)])
@@ -264,7 +258,7 @@ def test_group_admin_moves_a_user_between_stores(ctx, staff, store, other_store,
                          store_id=other_store.id, full_name=advisor.full_name, mobile="", active=True)
 
     assert db.session.get(User, advisor.id).store_id == other_store.id
-    [entry] = _entries("user_updated")
+    [entry] = audit_entries("user_updated")
     assert entry.changes == {"store_id": [store.id, other_store.id]}
 
 
@@ -290,8 +284,8 @@ def test_update_user_with_a_password_sets_it_and_audits(ctx, staff, store):
                          password="reset-by-admin-1")
 
     assert db.session.get(User, advisor.id).check_password("reset-by-admin-1")
-    assert [e.entity_id for e in _entries("password_changed")] == [advisor.id]
-    assert _entries("user_updated") == []
+    assert [e.entity_id for e in audit_entries("password_changed")] == [advisor.id]
+    assert audit_entries("user_updated") == []
 
 
 def test_update_user_with_a_weak_password_changes_nothing(ctx, staff, store):
@@ -305,7 +299,7 @@ def test_update_user_with_a_weak_password_changes_nothing(ctx, staff, store):
     user = db.session.get(User, advisor.id)
     assert (user.role_names, user.full_name) == ({"service_advisor"}, advisor.full_name)
     assert user.check_password(PASSWORD)
-    assert _entries("user_updated") == [] and _entries("password_changed") == []
+    assert audit_entries("user_updated") == [] and audit_entries("password_changed") == []
 
 
 def test_set_password_own_or_by_admin_is_hashed_and_audited(ctx, staff):
@@ -317,7 +311,7 @@ def test_set_password_own_or_by_admin_is_hashed_and_audited(ctx, staff):
     user = db.session.get(User, cashier.id)
     assert user.password_hash.startswith("scrypt:")
     assert user.check_password("reset-by-admin-2")
-    assert [e.actor_id for e in _entries("password_changed")] == [cashier.id, staff["admin"].id]
+    assert [e.actor_id for e in audit_entries("password_changed")] == [cashier.id, staff["admin"].id]
 
 
 def test_set_password_of_a_colleague_by_a_non_admin_is_forbidden(ctx, staff):
@@ -354,7 +348,7 @@ def test_created_api_token_authenticates_its_user(ctx, staff):
     assert services.user_for_token(secret).id == user.id
     assert services.user_for_token(secret + "x") is None
     assert [t.id for t in services.list_api_tokens(actor=actor(user))] == [token.id]
-    assert [e.entity_id for e in _entries("api_token_created")] == [token.id]
+    assert [e.entity_id for e in audit_entries("api_token_created")] == [token.id]
 
 
 def test_api_token_only_its_sha256_is_stored(ctx, staff):
@@ -379,7 +373,7 @@ def test_revoked_api_token_no_longer_authenticates(ctx, staff):
 
     assert revoked.revoked_at == NOW
     assert services.user_for_token(secret) is None
-    assert [e.entity_id for e in _entries("api_token_revoked")] == [token.id]
+    assert [e.entity_id for e in audit_entries("api_token_revoked")] == [token.id]
 
 
 def test_expired_api_token_no_longer_authenticates(ctx, staff):

@@ -12,7 +12,7 @@ from dealer.auth.models import ApiToken, User
 from dealer.database import utcnow
 from dealer.extensions import db
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import actor, login
+from tests.helpers import actor, login, signed_in
 
 ROOT = Path(__file__).resolve().parents[2]
 CHINESE_CATALOG = ROOT / "dealer" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.mo"
@@ -24,11 +24,6 @@ def _heading(response) -> str:
 
 def _html_lang(response) -> str:
     return re.search(r'<html lang="([^"]+)"', response.get_data(as_text=True)).group(1)
-
-
-def _signed_in(client) -> bool:
-    response = client.get("/")
-    return not (response.status_code == 302 and response.headers["Location"].startswith("/login"))
 
 
 # --- sign in and out ------------------------------------------------------------------------------
@@ -73,7 +68,7 @@ def test_login_with_bad_credentials_shows_an_error_and_stays_signed_out(client, 
 
     assert response.status_code == 200
     assert "用户名或密码错误。" in response.get_data(as_text=True)
-    assert not _signed_in(client)
+    assert not signed_in(client)
 
 
 def test_login_with_empty_fields_shows_field_errors(client):
@@ -81,7 +76,7 @@ def test_login_with_empty_fields_shows_field_errors(client):
 
     assert response.status_code == 200
     assert "invalid-feedback" in response.get_data(as_text=True)
-    assert not _signed_in(client)
+    assert not signed_in(client)
 
 
 def test_login_of_a_disabled_account_is_refused(client, staff):
@@ -92,17 +87,17 @@ def test_login_of_a_disabled_account_is_refused(client, staff):
 
     assert response.status_code == 200
     assert "用户名或密码错误。" in response.get_data(as_text=True)
-    assert not _signed_in(client)
+    assert not signed_in(client)
 
 
 def test_disabling_an_account_ends_its_open_session(client, staff):
     login(client, staff["cashier"])
-    assert _signed_in(client)
+    assert signed_in(client)
 
     services.update_user(staff["cashier"].id, actor=actor(staff["admin"]), roles=["cashier"],
                          store_id=staff["cashier"].store_id, full_name="", mobile="", active=False)
 
-    assert not _signed_in(client)
+    assert not signed_in(client)
 
 
 def test_logout_signs_out(client, staff):
@@ -112,14 +107,14 @@ def test_logout_signs_out(client, staff):
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/login"
-    assert not _signed_in(client)
+    assert not signed_in(client)
 
 
 def test_logout_is_a_post_only(client, staff):
     login(client, staff["manager"])
 
     assert client.get("/logout").status_code == 405
-    assert _signed_in(client)
+    assert signed_in(client)
 
 
 # --- next: only ever inside the site ------------------------------------------------------------------

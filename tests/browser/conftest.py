@@ -18,12 +18,12 @@ from dealer import create_app
 from dealer.extensions import db
 from dealer.sms.outbox import settings_for
 from dealer.stores.models import Store
-from tests.conftest import missing
+from tests.browser.helpers import ARTIFACTS
+from tests.config import missing
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-dev-shm-usage"]
-ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "..", "test-artifacts")
 
 
 def chromium_path() -> str | None:
@@ -92,10 +92,3 @@ def page(browser, live_server, request):
     context.close()
     assert not errors, f"errors in the browser console: {errors}"
 
-
-def sign_in(page, username: str, password: str = "demo-2026") -> None:
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)

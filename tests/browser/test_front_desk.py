@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dealer.demo import data
-from tests.browser.conftest import sign_in
+from tests.browser.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 

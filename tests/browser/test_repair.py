@@ -23,7 +23,7 @@ from dealer.extensions import db
 from dealer.parts.models import Part
 from dealer.repair.models import LABOR_CATEGORIES, LaborOperation, LaborRate
 from dealer.stores.models import Store
-from tests.browser.conftest import ARTIFACTS, sign_in
+from tests.browser.helpers import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -1,34 +1,12 @@
 """/api/v1/customers and /api/v1/vehicles: bearer tokens, the one error shape, masking, search."""
 import pytest
 
-from dealer.auth.services import create_api_token
 from dealer.customers.models import Customer, OdometerReading, Vehicle
 from dealer.extensions import db
 from tests.factories import CustomerFactory, VehicleFactory
-from tests.helpers import NOW, actor, count, fresh
+from tests.helpers import assert_error, bearer, count, fresh
 
 VIN = "LFV3A23C9J3012345"
-
-
-def bearer(user) -> dict:
-    _token, secret = create_api_token(actor=actor(user), name="tests", now=NOW)
-    return {"Authorization": f"Bearer {secret}"}
-
-
-def assert_error(response, status: int, code: str, fields=()):
-    assert response.status_code == status, response.get_json()
-    body = response.get_json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "fields"}
-    assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    assert sorted(body["error"]["fields"]) == sorted(fields)
-    return body["error"]
-
-
-@pytest.fixture()
-def advisor_headers(ctx, staff):
-    return bearer(staff["service_advisor"])
 
 
 @pytest.fixture()

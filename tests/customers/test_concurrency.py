@@ -11,10 +11,9 @@ from dealer.customers.validators import InvalidValue
 from dealer.extensions import db
 from tests.factories import StoreFactory, UserFactory
 from tests.concurrency import at_once
-from tests.helpers import NOW, actor
+from tests.helpers import NOW, actor, count
 
 pytestmark = pytest.mark.postgres_only
-
 
 
 @pytest.fixture()
@@ -25,11 +24,6 @@ def desks(shared_db):
     second = UserFactory(username="advisor-2", roles=["service_advisor"], store=store)
     db.session.commit()
     return store.id, actor(first), actor(second)
-
-
-def count(model, *where) -> int:
-    db.session.expire_all()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 def test_create_customer_same_mobile_at_two_desks_at_once_one_wins(app, desks):

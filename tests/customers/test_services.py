@@ -12,7 +12,7 @@ from dealer.customers.validators import InvalidValue
 from dealer.errors import Forbidden, NotFound
 from dealer.extensions import db
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
-from tests.helpers import NOW, actor, count
+from tests.helpers import NOW, actor, audit_entries, count
 
 FAW_VW_VIN = "LFV3A23C9J3012345"
 ISO_EXAMPLE_VIN = "1M8GDM9AXKP042788"
@@ -20,23 +20,8 @@ LATER = NOW + timedelta(hours=3)
 
 
 @pytest.fixture()
-def advisor(staff):
-    return actor(staff["service_advisor"])
-
-
-@pytest.fixture()
 def other_advisor(other_store):
     return actor(UserFactory(username="advisor-gz", roles=["service_advisor"], store=other_store))
-
-
-@pytest.fixture()
-def group(group_manager):
-    return actor(group_manager)
-
-
-def audit_entries(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)
-                                   .order_by(AuditEntry.id)))
 
 
 def open_customer(store, who, *, name="张伟", mobile="13812345678", **extra) -> Customer:

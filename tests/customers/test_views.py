@@ -1,7 +1,6 @@
 """The front-desk pages: wiring, masking, field errors and store scope (services are tested directly)."""
 import re
 from datetime import datetime
-from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,32 +9,9 @@ import sqlalchemy as sa
 from dealer.customers.models import Customer, OdometerReading, Vehicle
 from dealer.extensions import db
 from tests.factories import CustomerFactory, VehicleFactory
-from tests.helpers import count, fresh, login, persist, text
+from tests.helpers import count, field_has_error, fresh, login, persist, text
 
 VIN = "LFV3A23C9J3012345"
-
-
-class _Inputs(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.inputs = {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag in ("input", "select", "textarea") and "name" in attrs:
-            self.inputs[attrs["name"]] = attrs
-
-
-def field_has_error(response, name: str) -> bool:
-    parser = _Inputs()
-    parser.feed(response.get_data(as_text=True))
-    return "is-invalid" in parser.inputs[name].get("class", "")
-
-
-@pytest.fixture()
-def advisor_client(client, staff):
-    login(client, staff["service_advisor"])
-    return client
 
 
 @pytest.fixture()

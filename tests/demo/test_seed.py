@@ -13,6 +13,7 @@ from dealer.repair.models import (
     RepairOrder, RepairSettings,
 )
 from dealer.stores.models import Store
+from tests.helpers import count
 
 
 @pytest.fixture(autouse=True)
@@ -28,11 +29,6 @@ def seed(app, vehicles: int):
     result = app.test_cli_runner().invoke(args=["seed-demo", "--vehicles", str(vehicles)])
     assert result.exit_code == 0, result.output
     return result.output
-
-
-def count(model, *where) -> int:
-    db.session.expire_all()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 @pytest.fixture()

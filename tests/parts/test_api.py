@@ -1,36 +1,15 @@
 """/api/v1/parts: search, stock figures in integers, create, receipts, low stock; the one error shape."""
 import pytest
 
-from dealer.auth.services import create_api_token
 from dealer.extensions import db
 from dealer.parts.models import Part, StockMove
 from tests.factories import PartFactory
-from tests.helpers import NOW, actor, count
-
-
-def bearer(user) -> dict:
-    _token, secret = create_api_token(actor=actor(user), name="tests", now=NOW)
-    return {"Authorization": f"Bearer {secret}"}
-
-
-def assert_error(response, status: int, code: str, fields=()):
-    assert response.status_code == status, response.get_json()
-    body = response.get_json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
-    assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    assert sorted(body["error"]["fields"]) == sorted(fields)
-    return body["error"]
+from tests.helpers import assert_error, bearer, count
 
 
 @pytest.fixture()
 def clerk_headers(ctx, staff):
     return bearer(staff["parts_clerk"])
-
-
-@pytest.fixture()
-def advisor_headers(ctx, staff):
-    return bearer(staff["service_advisor"])
 
 
 @pytest.fixture()

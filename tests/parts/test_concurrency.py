@@ -11,10 +11,9 @@ from dealer.repair.models import RepairLine
 from tests.factories import (PartFactory, RepairJobFactory, RepairLineFactory, RepairOrderFactory,
                              StoreFactory, UserFactory)
 from tests.concurrency import at_once
-from tests.helpers import NOW, actor
+from tests.helpers import NOW, actor, count
 
 pytestmark = pytest.mark.postgres_only
-
 
 
 @pytest.fixture()
@@ -25,11 +24,6 @@ def counter(shared_db):
     second = UserFactory(username="parts-2", roles=["parts_clerk"], store=store)
     db.session.commit()
     return store, actor(first), actor(second)
-
-
-def count(model, *where) -> int:
-    db.session.expire_all()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 def parts_line(store, part, **extra) -> RepairLine:

@@ -11,7 +11,7 @@ from dealer.parts import services
 from dealer.parts.models import Part, StockMove
 from dealer.parts.services import PartInput
 from tests.factories import PartFactory, RepairJobFactory, RepairLineFactory, RepairOrderFactory, UserFactory
-from tests.helpers import NOW, actor, count, fresh
+from tests.helpers import NOW, actor, audit_entries, count, fresh
 
 LATER = NOW + timedelta(hours=1)
 
@@ -24,16 +24,6 @@ def clerk(staff):
 @pytest.fixture()
 def other_clerk(other_store):
     return actor(UserFactory(username="parts-gz", roles=["parts_clerk"], store=other_store))
-
-
-@pytest.fixture()
-def group(group_manager):
-    return actor(group_manager)
-
-
-def audit_entries(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)
-                                   .order_by(AuditEntry.id)))
 
 
 def moves(part) -> list[StockMove]:

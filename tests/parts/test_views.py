@@ -1,6 +1,4 @@
 """The parts counter's pages: wiring, decimal input, field errors, roles and store scope."""
-from html.parser import HTMLParser
-
 import pytest
 import sqlalchemy as sa
 
@@ -8,28 +6,7 @@ from dealer.extensions import db
 from dealer.parts.models import Part, StockMove
 from dealer.repair.models import RepairLine
 from tests.factories import PartFactory, RepairJobFactory, RepairLineFactory, RepairOrderFactory
-from tests.helpers import count, fresh, login, persist, text
-
-
-class _Inputs(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.inputs = {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag in ("input", "select", "textarea") and "name" in attrs:
-            self.inputs[attrs["name"]] = attrs
-
-
-def inputs(response) -> dict:
-    parser = _Inputs()
-    parser.feed(response.get_data(as_text=True))
-    return parser.inputs
-
-
-def field_has_error(response, name: str) -> bool:
-    return "is-invalid" in inputs(response)[name].get("class", "")
+from tests.helpers import count, field_has_error, fresh, inputs, login, persist, text
 
 
 @pytest.fixture()

@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 
 from dealer.actors import SYSTEM
-from dealer.audit.models import AuditEntry
 from dealer.customers import services as customers
 from dealer.customers.models import Vehicle
 from dealer.customers.services import CustomerInput, VehicleInput
@@ -23,7 +22,7 @@ from dealer.reminders.models import (BOOKED, CALLED, CANCELLED, DONE, INSPECTION
                                      ReminderOptOut)
 from dealer.sms.models import QUEUED, SENT, SmsMessage
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
-from tests.helpers import NOW, actor, count, fresh
+from tests.helpers import NOW, actor, audit_entries, count, fresh
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 VIN = "LFV3A23C9J3012345"
@@ -39,15 +38,6 @@ def reminders_of(vehicle, kind=None) -> list[Reminder]:
     if kind:
         stmt = stmt.where(Reminder.kind == kind)
     return list(db.session.scalars(stmt))
-
-
-def audit_entries(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)))
-
-
-@pytest.fixture()
-def advisor(staff):
-    return actor(staff["service_advisor"])
 
 
 @pytest.fixture()

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from dealer.auth.services import create_api_token
 from dealer.customers.models import Vehicle
 from dealer.extensions import db
 from dealer.reminders import rules
@@ -17,7 +16,7 @@ from dealer.reminders.models import (BOOKED, CALLED, DONE, INSPECTION, INSURANCE
                                      InsuranceRenewal, MaintenanceInterval, Reminder, ReminderOptOut)
 from dealer.sms.models import SmsMessage
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
-from tests.helpers import NOW, actor, count, fresh, login, persist, text
+from tests.helpers import bearer, count, fresh, login, persist, text
 
 TODAY = date(2026, 11, 23)  # the stores' day at NOW, for the rows the tests make
 # The views pass the real clock to the services, which refuse dates after the store's today: record recent ones.
@@ -52,12 +51,6 @@ def book(db_session, store, other_store, staff):
             "theirs": add_reminder(theirs), "elsewhere": add_reminder(elsewhere)}
     persist()
     return made
-
-
-@pytest.fixture()
-def advisor_client(client, staff):
-    login(client, staff["service_advisor"])
-    return client
 
 
 # -- the call list -------------------------------------------------------------------------------------
@@ -232,12 +225,6 @@ def test_intervals_page_out_of_range_shows_the_field_error(client, staff):
 
 
 # -- the API -------------------------------------------------------------------------------------
-
-def bearer(user) -> dict:
-    _token, secret = create_api_token(actor=actor(user), name="tests", now=NOW)
-    persist()
-    return {"Authorization": f"Bearer {secret}"}
-
 
 def test_api_reminders_lists_the_stores_reminders_soonest_due_first(client, book, staff):
     response = client.get("/api/v1/reminders", headers=bearer(staff["service_advisor"]))

@@ -9,10 +9,9 @@ from dealer.extensions import db
 from dealer.parts import services as parts
 from dealer.repair.models import LaborOperation, RepairLine, RepairOrder
 from dealer.repair.workflow import QC_ITEMS, TRANSITIONS
-from tests.customers.test_api import assert_error, bearer
 from tests.factories import VehicleFactory
-from tests.helpers import NOW
-from tests.repair.conftest import TINY_PNG
+from tests.helpers import NOW, assert_error, bearer
+from tests.repair.builders import TINY_PNG
 
 SIGNATURE = "data:image/png;base64," + base64.b64encode(TINY_PNG).decode()
 BY_PHONE = {"method": "phone", "approver_name": "张伟", "phone": "13812345678"}
@@ -355,7 +354,7 @@ def test_api_domain_errors_are_422_with_their_fields(api, shop):
 
 
 def test_api_settle_with_payments_that_do_not_add_up_is_422(api, shop):
-    from tests.repair.conftest import finished_order
+    from tests.repair.builders import finished_order
 
     order = finished_order(shop)
     db.session.commit()

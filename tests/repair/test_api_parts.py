@@ -4,9 +4,8 @@ import pytest
 from dealer.extensions import db
 from dealer.parts.models import Part, StockMove
 from dealer.repair.models import RepairLine
-from tests.customers.test_api import assert_error
-from tests.helpers import count
-from tests.repair.conftest import add_part, approved_order, open_order
+from tests.helpers import assert_error, count
+from tests.repair.builders import add_part, approved_order, open_order
 
 
 def parts_line(order) -> RepairLine:

@@ -2,29 +2,18 @@
 import pytest
 import sqlalchemy as sa
 
-from dealer.audit.models import AuditEntry
 from dealer.errors import Forbidden, NotFound
 from dealer.extensions import db
 from dealer.repair import catalogue, services
 from dealer.repair.catalogue import InvalidSetting, OperationCodeTaken, OperationInput
 from dealer.repair.models import LABOR_CATEGORIES, LaborOperation, LaborOperationHours, LaborRate, RepairSettings
-from tests.customers.test_concurrency import at_once
+from tests.concurrency import at_once
 from tests.factories import StoreFactory, UserFactory
-from tests.helpers import NOW, actor
-from tests.repair.conftest import add_labor, open_order
+from tests.helpers import NOW, actor, audit_entries
+from tests.repair.builders import add_labor, open_order
 
 SETTINGS = dict(vat_rate_bp=900, manual_discount_limit_bp=1500, comeback_window_days=45, warranty_months=6,
                 warranty_km=10_000, warranty_terms="维修工时保修六个月或一万公里，以先到者为准。")
-
-
-@pytest.fixture()
-def manager(ctx, staff):
-    return actor(staff["manager"])
-
-
-def audits(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)
-                                   .order_by(AuditEntry.id)))
 
 
 def brakes(**extra) -> OperationInput:
@@ -52,7 +41,7 @@ def test_save_settings_stores_them_and_audits_the_changes(store, manager):
             saved.warranty_km) == (900, 1500, 45, 6, 10_000)
     assert saved.warranty_terms.startswith("维修工时保修")
     assert services.settings_for(store.id).vat_rate_bp == 900
-    [entry] = audits("repair_settings_saved")
+    [entry] = audit_entries("repair_settings_saved")
     assert entry.store_id == store.id and entry.actor_id == manager.user_id
     assert entry.changes["vat_rate_bp"] == [1300, 900]
     assert entry.changes["warranty_terms"] == ["…", "…"]
@@ -62,7 +51,7 @@ def test_save_settings_unchanged_writes_no_audit_entry(store, manager):
     catalogue.save_settings(store.id, actor=manager, **SETTINGS)
     catalogue.save_settings(store.id, actor=manager, **SETTINGS)
 
-    assert len(audits("repair_settings_saved")) == 1
+    assert len(audit_entries("repair_settings_saved")) == 1
 
 
 @pytest.mark.parametrize("field, value", [
@@ -115,7 +104,7 @@ def test_set_labor_rate_is_used_by_new_lines_and_audited(shop, manager):
     line = add_labor(shop, order.jobs[0])  # 0.5 h oil service
 
     assert (line.rate_fen, line.amount_fen) == (15_000, 7_500)
-    [entry] = audits("labor_rate_set")
+    [entry] = audit_entries("labor_rate_set")
     assert entry.changes == {"category": "maintenance", "rate_fen": [12_000, 15_000]}
     assert entry.store_id == shop.store.id and entry.entity_type == "labor_rates"
 
@@ -137,7 +126,7 @@ def test_set_labor_rates_sets_several_and_leaves_none_alone(store, manager):
 
     rates = catalogue.labor_rates(store.id, actor=manager)
     assert (rates["mechanical"], rates["electrical"], rates["paint"]) == (15_000, 16_000, 18_000)
-    assert len(audits("labor_rate_set")) == 3
+    assert len(audit_entries("labor_rate_set")) == 3
 
 
 def test_set_labor_rates_checks_them_all_before_saving_any(store, manager):
@@ -173,7 +162,7 @@ def test_create_operation_upper_cases_the_code_and_keeps_family_hours(store, man
     assert (operation.code, operation.name, operation.category, operation.hours) == (
         "BRK-PADF", "更换前刹车片", "mechanical", 120)
     assert operation.hours_for("suv") == 140 and operation.hours_for("compact") == 120
-    [entry] = audits("labor_operation_created")
+    [entry] = audit_entries("labor_operation_created")
     assert entry.changes["family_hours"] == {"suv": 140} and entry.entity_id == operation.id
 
 
@@ -236,7 +225,7 @@ def test_update_operation_changes_family_hours_in_place(store, manager):
                               .order_by(LaborOperationHours.model_family)).all()
     assert rows == [("ev", 90), ("suv", 150)]
     assert db.session.get(LaborOperation, operation.id).hours == 110
-    [entry] = audits("labor_operation_updated")
+    [entry] = audit_entries("labor_operation_updated")
     assert entry.changes["hours"] == [120, 110]
     assert entry.changes["family_hours"] == [{"midsize": 130, "suv": 140}, {"ev": 90, "suv": 150}]
 

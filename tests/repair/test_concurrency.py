@@ -15,7 +15,7 @@ from dealer.actors import ROLES
 from tests.factories import StoreFactory, UserFactory, VehicleFactory
 from tests.concurrency import at_once
 from tests.helpers import NOW, actor
-from tests.repair.conftest import build_shop, finished_order
+from tests.repair.builders import build_shop, finished_order
 
 pytestmark = pytest.mark.postgres_only
 

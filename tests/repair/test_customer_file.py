@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dealer.repair import workflow
 from tests.helpers import login
-from tests.repair.conftest import finished_order, pay
+from tests.repair.builders import finished_order, pay
 
 
 def test_customer_file_lists_visits_and_spend(shop, client, staff):

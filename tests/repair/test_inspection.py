@@ -30,8 +30,8 @@ from dealer.repair.models import (
 )
 from dealer.repair.services import OrderLocked
 from tests.factories import StoreFactory, UserFactory, VehicleFactory
-from tests.helpers import NOW, actor, count, login, text
-from tests.repair.conftest import approved_order, open_order
+from tests.helpers import NOW, actor, count, field_has_error, login, text
+from tests.repair.builders import approved_order, open_order
 
 LATER = NOW + timedelta(minutes=30)
 
@@ -634,23 +634,6 @@ def test_proposing_one_finding_from_two_screens_at_once_makes_one_job(app, backe
 
 # -- the pages ----------------------------------------------------------------------------------
 
-class _Inputs(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.inputs = {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag in ("input", "select", "textarea") and "name" in attrs:
-            self.inputs[attrs["name"]] = attrs
-
-
-def field_has_error(response, name: str) -> bool:
-    parser = _Inputs()
-    parser.feed(text(response))
-    return "is-invalid" in parser.inputs[name].get("class", "")
-
-
 def row_has_error(response, item) -> bool:
     """Whether the checklist row of `item` shows an error."""
     page = text(response)
@@ -875,7 +858,7 @@ class _Tokens(HTMLParser):
 
 def test_every_form_posts_with_its_csrf_token(database_url, tmp_path_factory, db_session, shop, items, staff):
     from dealer import create_app
-    from tests.conftest import base_config
+    from tests.config import base_config
     from tests.factories import PASSWORD
     from tests.isolation import isolated_client
 
@@ -910,7 +893,7 @@ def test_every_form_posts_with_its_csrf_token(database_url, tmp_path_factory, db
 
 def test_the_order_page_shows_the_inspection_findings(client, staff, store):
     from dealer.repair import inspection as inspection_services
-    from tests.repair.conftest import build_shop, open_order
+    from tests.repair.builders import build_shop, open_order
 
     shop = build_shop(store, staff)
     order = open_order(shop)

@@ -10,7 +10,7 @@ from dealer.repair import quality, services, workflow
 from dealer.repair.models import COMEBACK_CONFIRMED, COMEBACK_DISMISSED, COMEBACK_PROPOSED, RepairSettings
 from dealer.repair.quality import ComebackError
 from tests.helpers import NOW
-from tests.repair.conftest import add_labor, finished_order, open_order, pay
+from tests.repair.builders import add_labor, finished_order, open_order, pay
 
 MONTH = date(2026, 11, 1)
 

@@ -19,7 +19,7 @@ from dealer.repair.services import (
 )
 from tests.factories import StoreFactory, UserFactory, VehicleFactory
 from tests.helpers import NOW, actor
-from tests.repair.conftest import PROMISE, add_labor, add_part, approved_order, by_phone, open_order
+from tests.repair.builders import PROMISE, add_labor, add_part, approved_order, by_phone, open_order
 
 
 def test_open_order_numbers_per_store_and_day_and_records_the_odometer(shop):
@@ -254,7 +254,7 @@ def test_open_order_takes_only_an_advisor_of_the_store(shop, other_store, staff)
 
 
 def test_customer_visits_count_orders_and_spend_with_reversals_deducted(shop):
-    from tests.repair.conftest import finished_order, pay
+    from tests.repair.builders import finished_order, pay
 
     first = finished_order(shop)
     workflow.settle(first.id, pay(first, (36600, "cash")), actor=shop.cashier, now=NOW)

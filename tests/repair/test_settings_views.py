@@ -6,18 +6,10 @@ from dealer.extensions import db
 from dealer.repair import catalogue
 from dealer.repair.catalogue import OperationInput
 from dealer.repair.models import LaborOperation, LaborOperationHours, LaborRate, RepairSettings
-from tests.customers.test_views import field_has_error, fresh, persist, text
-from tests.helpers import NOW, actor, login
+from tests.helpers import NOW, actor, field_has_error, fresh, login, persist, text
 
 SETTINGS_FORM = {"vat_rate_bp": "9", "manual_discount_limit_bp": "15", "comeback_window_days": "45",
                  "warranty_months": "6", "warranty_km": "10000", "warranty_terms": "三个月或五千公里"}
-
-
-@pytest.fixture()
-def manager_client(client, staff):
-    persist()
-    login(client, staff["manager"])
-    return client
 
 
 @pytest.fixture()

@@ -21,11 +21,10 @@ from dealer.repair.models import (
     JOB_PENDING, OPEN, QUALITY_CHECK, READY, SETTLED, WORK_DONE, WORK_STARTED, Approval, RepairJob,
     RepairLine, RepairOrder, TimeEntry,
 )
-from tests.customers.test_views import field_has_error, fresh, persist, text
 from tests.factories import UserFactory
-from tests.helpers import NOW, login
+from tests.helpers import NOW, field_has_error, fresh, login, persist, text
 from tests.isolation import isolated_client
-from tests.repair.conftest import (
+from tests.repair.builders import (
     TINY_PNG, add_labor, add_part, approved_order, finished_order, open_order,
 )
 

@@ -20,7 +20,7 @@ from dealer.repair.workflow import (
 )
 from dealer.sms.models import SmsMessage
 from tests.helpers import NOW
-from tests.repair.conftest import (
+from tests.repair.builders import (
     TINY_PNG, add_labor, add_part, approved_order, by_phone, finished_order, open_order, pay,
 )
 

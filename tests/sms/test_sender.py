@@ -17,6 +17,7 @@ from dealer.sms.models import FAILED, QUEUED, SENDING, SENT, SmsMessage, SmsSett
 from dealer.sms.outbox import enqueue
 from dealer.sms.sender import LEASE, MAX_ATTEMPTS, claim, expire_leases, send_due
 from tests.factories import CustomerFactory, StoreFactory
+from tests.helpers import fresh
 
 SIGN = "宝安大众"
 PHONE = "13812345678"
@@ -90,11 +91,6 @@ def queue(customer, kind="car_ready", *, now, phone=None) -> SmsMessage:
     return message
 
 
-def fresh(message: SmsMessage) -> SmsMessage:
-    db.session.expire_all()
-    return db.session.get(SmsMessage, message.id)
-
-
 def run(gateway, clock, **kwargs) -> sender.SendReport:
     return send_due(gateway=gateway, now_fn=clock, **kwargs)
 
@@ -107,7 +103,7 @@ def test_send_due_accepted_records_provider_id_and_sent(customer, sms_standin, c
     report = run(sms_standin.gateway(), clock)
 
     assert (report.claimed, report.sent) == (1, 1)
-    message = fresh(message)
+    message = fresh(SmsMessage, message.id)
     delivered = sms_standin.message(message.out_id)
     assert message.state == SENT
     assert (message.provider, message.provider_id) == ("aliyun", delivered.biz_id)
@@ -128,7 +124,7 @@ def test_send_due_sends_nothing_before_its_time_and_nothing_twice(customer, sms_
     assert run(gateway, clock).sent == 1
     assert run(gateway, clock).claimed == 0
 
-    assert sms_standin.requests_for(fresh(message).out_id) == 1
+    assert sms_standin.requests_for(fresh(SmsMessage, message.id).out_id) == 1
 
 
 def test_send_due_throttled_is_retried_later_with_backoff(customer, sms_standin, clock):
@@ -139,7 +135,7 @@ def test_send_due_throttled_is_retried_later_with_backoff(customer, sms_standin,
     report = run(gateway, clock)
 
     assert report.retried == 1 and report.errors == {"isv.BUSINESS_LIMIT_CONTROL": 1}
-    first = fresh(message)
+    first = fresh(SmsMessage, message.id)
     assert (first.state, first.attempts, first.error_code) == (QUEUED, 1, "isv.BUSINESS_LIMIT_CONTROL")
     assert first.error_message  # the provider's words, shown to staff
     assert first.next_attempt_at == clock() + timedelta(seconds=30)
@@ -149,13 +145,13 @@ def test_send_due_throttled_is_retried_later_with_backoff(customer, sms_standin,
     assert run(gateway, clock).claimed == 0  # not before its backoff
     clock.advance(seconds=1)
     run(gateway, clock)
-    second = fresh(message)
+    second = fresh(SmsMessage, message.id)
     assert (second.state, second.attempts) == (QUEUED, 2)
     assert second.next_attempt_at == clock() + timedelta(seconds=60)  # the wait doubles
 
     clock.advance(seconds=60)
     run(gateway, clock)
-    sent = fresh(message)
+    sent = fresh(SmsMessage, message.id)
     assert (sent.state, sent.attempts, sent.error_code) == (SENT, 3, None)
     assert sms_standin.requests_for(sent.out_id) == 3 and sms_standin.deliveries(sent.out_id) == 1
 
@@ -169,7 +165,7 @@ def test_send_due_invalid_number_fails_at_once_with_the_code_shown(customer, sms
     run(gateway, clock)
 
     assert report.failed == 1
-    message = fresh(message)
+    message = fresh(SmsMessage, message.id)
     assert (message.state, message.error_code, message.attempts) == (FAILED, "isv.MOBILE_NUMBER_ILLEGAL", 1)
     assert message.error_message == "非法手机号" and message.failed_at == clock() - timedelta(hours=2)
     assert message.send_started_at is None and message.lease_owner is None
@@ -182,7 +178,7 @@ def test_send_due_template_not_approved_fails(customer, sms_standin, clock):
 
     run(sms_standin.gateway(), clock)
 
-    message = fresh(message)
+    message = fresh(SmsMessage, message.id)
     assert (message.state, message.error_code) == (FAILED, "isv.SMS_TEMPLATE_ILLEGAL")
     assert sms_standin.deliveries(message.out_id) == 0
 
@@ -196,7 +192,7 @@ def test_send_due_fails_after_max_attempts_of_a_temporary_error(customer, sms_st
         run(gateway, clock)
         clock.advance(hours=1)
 
-    message = fresh(message)
+    message = fresh(SmsMessage, message.id)
     assert (message.state, message.attempts, message.error_code) == (FAILED, MAX_ATTEMPTS, "isp.SYSTEM_ERROR")
     assert sms_standin.requests_for(message.out_id) == MAX_ATTEMPTS
 
@@ -213,14 +209,14 @@ def test_send_due_cap_per_phone_defers_to_the_next_morning(ctx, store, sms_stand
     report = run(gateway, clock)
 
     assert (report.sent, report.deferred) == (2, 1)
-    assert [fresh(m).state for m in reminders] == [SENT, SENT, QUEUED]
-    waiting = fresh(reminders[2])
+    assert [fresh(SmsMessage, m.id).state for m in reminders] == [SENT, SENT, QUEUED]
+    waiting = fresh(SmsMessage, reminders[2].id)
     assert waiting.next_attempt_at == today_at(8, days=1) and waiting.attempts == 0
     assert sms_standin.requests_for(waiting.out_id) == 0
 
     clock.now = today_at(8, days=1)
     run(gateway, clock)
-    assert fresh(waiting).state == SENT  # yesterday's messages do not count today
+    assert fresh(SmsMessage, waiting.id).state == SENT  # yesterday's messages do not count today
 
 
 @pytest.mark.parametrize("kind", ["rescue_eta", "booking_code", "car_ready"])
@@ -237,8 +233,8 @@ def test_send_due_cap_reached_does_not_hold_back_uncapped_kinds(ctx, store, sms_
     reminder = queue(customer, "maintenance_reminder", now=clock())
     run(gateway, clock)
 
-    assert fresh(urgent).state == SENT
-    assert fresh(reminder).state == QUEUED  # while the capped kind waits for tomorrow
+    assert fresh(SmsMessage, urgent.id).state == SENT
+    assert fresh(SmsMessage, reminder.id).state == QUEUED  # while the capped kind waits for tomorrow
 
 
 def test_send_due_cap_counts_only_capped_kinds(ctx, store, sms_standin, clock):
@@ -253,7 +249,7 @@ def test_send_due_cap_counts_only_capped_kinds(ctx, store, sms_standin, clock):
     reminder = queue(customer, "maintenance_reminder", now=clock())
     run(gateway, clock)
 
-    assert fresh(reminder).state == SENT
+    assert fresh(SmsMessage, reminder.id).state == SENT
 
 
 def test_send_due_in_quiet_hours_defers_to_the_morning_except_rescue(customer, sms_standin, clock):
@@ -265,9 +261,9 @@ def test_send_due_in_quiet_hours_defers_to_the_morning_except_rescue(customer, s
     report = run(sms_standin.gateway(), clock)
 
     assert (report.sent, report.deferred) == (1, 2)
-    assert fresh(rescue).state == SENT
+    assert fresh(SmsMessage, rescue.id).state == SENT
     for message in (reminder, ready):
-        message = fresh(message)
+        message = fresh(SmsMessage, message.id)
         assert (message.state, message.attempts) == (QUEUED, 0)
         assert message.next_attempt_at == today_at(8, days=1)
         assert sms_standin.requests_for(message.out_id) == 0
@@ -303,9 +299,10 @@ def test_send_due_gateway_down_midway_loses_nothing_sends_nothing_twice_and_keep
     down = run(StopsProvider(sms_standin, after=2), clock, limit=10)
 
     assert down.gateway_down and (down.claimed, down.sent, down.released) == (7, 2, 5)
-    assert [fresh(m).state for m in ready] == [SENT, SENT, QUEUED]  # car-ready first: higher priority
+    # car-ready first: higher priority
+    assert [fresh(SmsMessage, m.id).state for m in ready] == [SENT, SENT, QUEUED]
     for message in ready[2:] + campaigns:
-        message = fresh(message)
+        message = fresh(SmsMessage, message.id)
         assert (message.state, message.attempts, message.lease_owner) == (QUEUED, 0, None)
         assert message.send_started_at is None  # never reached the provider: not in doubt
 
@@ -315,7 +312,7 @@ def test_send_due_gateway_down_midway_loses_nothing_sends_nothing_twice_and_keep
     clock.advance(seconds=30)
     still_down = run(sms_standin.gateway(), clock)
     assert still_down.gateway_down and still_down.sent == 0
-    assert {fresh(m).attempts for m in rescues + campaigns} == {0}
+    assert {fresh(SmsMessage, m.id).attempts for m in rescues + campaigns} == {0}
 
     sms_standin.start()
     clock.advance(seconds=60)
@@ -324,7 +321,7 @@ def test_send_due_gateway_down_midway_loses_nothing_sends_nothing_twice_and_keep
         pass
 
     everything = campaigns + ready + rescues
-    assert {fresh(m).state for m in everything} == {SENT}
+    assert {fresh(SmsMessage, m.id).state for m in everything} == {SENT}
     assert all(sms_standin.deliveries(m.out_id) == 1 for m in everything)
     kind_of = {m.out_id: m.kind for m in everything}
     after_restart = [kind_of[m.out_id] for m in sms_standin.messages[before:]]
@@ -359,7 +356,7 @@ def test_send_due_after_a_sender_died_mid_send_finds_it_sent_and_sends_no_second
     report = run(gateway, clock)
 
     assert report.found_sent == 1 and report.sent == 0
-    message = fresh(message)
+    message = fresh(SmsMessage, message.id)
     assert (message.state, message.sent_at, message.send_started_at, message.lease_owner) == (
         SENT, clock(), None, None)
     assert sms_standin.deliveries(message.out_id) == 1 and sms_standin.requests_for(message.out_id) == 1
@@ -372,10 +369,10 @@ def test_send_due_after_expire_leases_finds_it_sent_too(customer, sms_standin, c
     clock.advance(minutes=3)
 
     assert expire_leases(now=clock()) == 1
-    assert fresh(message).send_started_at is not None  # still in doubt
+    assert fresh(SmsMessage, message.id).send_started_at is not None  # still in doubt
     run(sms_standin.gateway(), clock)
 
-    assert fresh(message).state == SENT
+    assert fresh(SmsMessage, message.id).state == SENT
     assert sms_standin.deliveries(message.out_id) == 1
 
 
@@ -385,12 +382,13 @@ def test_send_due_after_a_sender_died_before_the_request_left_sends_it_once(cust
     clock.advance(minutes=3)
 
     early = run(sms_standin.gateway(), clock)  # "not found" so soon may be the provider's records lagging
-    assert early.sent == 0 and fresh(message).state == QUEUED and fresh(message).send_started_at is not None
+    assert (early.sent == 0 and fresh(SmsMessage, message.id).state == QUEUED
+            and fresh(SmsMessage, message.id).send_started_at is not None)
     clock.advance(minutes=3)
     report = run(sms_standin.gateway(), clock)
 
     assert report.sent == 1
-    assert fresh(message).state == SENT and fresh(message).provider_id
+    assert fresh(SmsMessage, message.id).state == SENT and fresh(SmsMessage, message.id).provider_id
     assert sms_standin.deliveries(message.out_id) == 1
 
 
@@ -402,7 +400,7 @@ def test_send_due_timeout_is_in_doubt_and_not_resent_blindly(customer, sms_stand
     report = run(gateway, clock)
 
     assert report.errors == {"timeout": 1} and report.sent == 0
-    doubtful = fresh(message)
+    doubtful = fresh(SmsMessage, message.id)
     assert doubtful.state == QUEUED and doubtful.send_started_at == clock()
     assert (doubtful.attempts, doubtful.error_code) == (1, "timeout")  # shown, and counted
     assert doubtful.next_attempt_at == clock() + sender.RETRY_IN_DOUBT
@@ -412,7 +410,7 @@ def test_send_due_timeout_is_in_doubt_and_not_resent_blindly(customer, sms_stand
     report = run(gateway, clock)
 
     assert report.found_sent == 1
-    assert fresh(message).state == SENT
+    assert fresh(SmsMessage, message.id).state == SENT
     assert sms_standin.requests_for(message.out_id) == 1 and sms_standin.deliveries(message.out_id) == 1
 
 
@@ -426,13 +424,13 @@ def test_send_due_in_doubt_while_the_provider_cannot_say_waits(customer, sms_sta
     report = run(gateway, clock)
 
     assert report.sent == report.found_sent == 0
-    waiting = fresh(message)
+    waiting = fresh(SmsMessage, message.id)
     assert waiting.state == QUEUED and waiting.send_started_at is not None
     assert sms_standin.requests_for(message.out_id) == 1  # not sent again while unsure
 
     clock.advance(minutes=2)
     run(gateway, clock)
-    assert fresh(message).state == SENT and sms_standin.deliveries(message.out_id) == 1
+    assert fresh(SmsMessage, message.id).state == SENT and sms_standin.deliveries(message.out_id) == 1
 
 
 def test_send_due_in_doubt_after_the_last_attempt_found_sent_is_sent(customer, sms_standin, clock):
@@ -444,7 +442,7 @@ def test_send_due_in_doubt_after_the_last_attempt_found_sent_is_sent(customer, s
 
     run(sms_standin.gateway(), clock)
 
-    assert fresh(message).state == SENT and sms_standin.deliveries(message.out_id) == 1
+    assert fresh(SmsMessage, message.id).state == SENT and sms_standin.deliveries(message.out_id) == 1
 
 
 def test_send_due_in_doubt_after_the_last_attempt_not_found_fails_without_resending(
@@ -458,7 +456,7 @@ def test_send_due_in_doubt_after_the_last_attempt_not_found_fails_without_resend
     report = run(sms_standin.gateway(), clock)
 
     assert report.failed == 1
-    failed = fresh(message)
+    failed = fresh(SmsMessage, message.id)
     assert (failed.state, failed.error_code, failed.attempts) == (FAILED, "timeout", MAX_ATTEMPTS)
     assert sms_standin.requests_for(message.out_id) == 0
 
@@ -473,7 +471,7 @@ def test_claim_leased_message_is_not_claimed_by_another_sender_until_its_lease_e
     third = claim(worker="sender-c", now=clock() + LEASE + timedelta(seconds=1), limit=10)
 
     assert [m.id for m in first] == [message.id] and second == []
-    assert [m.id for m in third] == [message.id] and fresh(message).lease_owner == "sender-c"
+    assert [m.id for m in third] == [message.id] and fresh(SmsMessage, message.id).lease_owner == "sender-c"
 
 
 def test_expire_leases_puts_stuck_messages_back_and_leaves_live_ones(customer, clock):
@@ -485,7 +483,7 @@ def test_expire_leases_puts_stuck_messages_back_and_leaves_live_ones(customer, c
 
     assert expire_leases(now=clock()) == 1
 
-    stuck, live = fresh(stuck), fresh(live)
+    stuck, live = fresh(SmsMessage, stuck.id), fresh(SmsMessage, live.id)
     assert (stuck.state, stuck.lease_owner, stuck.lease_expires_at, stuck.next_attempt_at) == (
         QUEUED, None, None, clock())
     assert (live.state, live.lease_owner) == (SENDING, "sender-x")
@@ -500,7 +498,7 @@ def test_send_due_result_of_a_sender_whose_lease_was_taken_over_is_not_written(c
 
     assert report.sent == 1
     assert sender._finish(mine.id, "sender-slow", state=FAILED) is False  # the slow one cannot overwrite it
-    assert fresh(message).state == SENT
+    assert fresh(SmsMessage, message.id).state == SENT
 
 
 # -- two (three) senders at once ---------------------------------------------------------------
@@ -580,5 +578,6 @@ def test_send_due_in_doubt_for_a_day_without_an_answer_fails_for_a_person(custom
     report = run(sms_standin.gateway(), clock)
 
     assert report.failed == 1
-    assert (fresh(message).state, fresh(message).error_code) == (FAILED, "in_doubt")
+    message = fresh(SmsMessage, message.id)
+    assert (message.state, message.error_code) == (FAILED, "in_doubt")
     assert sms_standin.deliveries(message.out_id) == 1  # never a second copy

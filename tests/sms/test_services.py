@@ -1,8 +1,6 @@
 """Staff services of the SMS module: an owner's choice about service SMS (the rest is in test_views_api.py)."""
 import pytest
-import sqlalchemy as sa
 
-from dealer.audit.models import AuditEntry
 from dealer.customers.models import Customer
 from dealer.errors import NotFound
 from dealer.extensions import db
@@ -10,7 +8,7 @@ from dealer.sms import services
 from dealer.sms.models import CANCELLED, QUEUED, SENT, SmsMessage
 from dealer.sms.outbox import enqueue
 from tests.factories import CustomerFactory, UserFactory
-from tests.helpers import NOW, actor
+from tests.helpers import NOW, actor, audit_entries
 
 PARAMS = {"plate": "粤B12345", "store_phone": "0755-27781234", "due_date": "2026-12-31"}
 
@@ -29,10 +27,6 @@ def queue(kind: str, customer) -> SmsMessage:
     return message
 
 
-def entries(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)))
-
-
 def test_set_service_sms_opt_out_records_audits_and_cancels_queued_service_messages(owner, staff):
     reminder, invitation, sent = (queue("maintenance_reminder", owner), queue("campaign_invitation", owner),
                                   queue("car_ready", owner))
@@ -44,7 +38,7 @@ def test_set_service_sms_opt_out_records_audits_and_cancels_queued_service_messa
     db.session.expire_all()
     assert db.session.get(Customer, owner.id).service_sms_opt_out is True
     assert [db.session.get(SmsMessage, m.id).state for m in (reminder, invitation, sent)] == [CANCELLED, QUEUED, SENT]
-    [entry] = entries("service_sms_opt_out")
+    [entry] = audit_entries("service_sms_opt_out")
     assert (entry.entity_id, entry.actor_id) == (owner.id, staff["service_advisor"].id)
     assert entry.changes == {"service_sms_opt_out": [False, True], "cancelled_messages": 1}
     # From now on no service message is queued for them.
@@ -55,13 +49,13 @@ def test_set_service_sms_opt_out_records_audits_and_cancels_queued_service_messa
 def test_set_service_sms_opt_out_back_in_and_unchanged_choices(owner, staff):
     who = actor(staff["manager"])
     services.set_service_sms_opt_out(owner.id, opted_out=False, actor=who, now=NOW)  # as it was: nothing recorded
-    assert entries("service_sms_opt_out") == entries("service_sms_opt_in") == []
+    assert audit_entries("service_sms_opt_out") == audit_entries("service_sms_opt_in") == []
 
     services.set_service_sms_opt_out(owner.id, opted_out=True, actor=who, now=NOW)
     services.set_service_sms_opt_out(owner.id, opted_out=False, actor=who, now=NOW)
 
     assert db.session.get(Customer, owner.id).service_sms_opt_out is False
-    assert [e.changes["service_sms_opt_out"] for e in entries("service_sms_opt_in")] == [[True, False]]
+    assert [e.changes["service_sms_opt_out"] for e in audit_entries("service_sms_opt_in")] == [[True, False]]
     assert queue("car_ready", owner) is not None
 
 

@@ -1,19 +1,17 @@
 """The SMS pages, /api/v1/sms/messages and `flask sms send`: wiring, filters, masking, field errors."""
 import re
 from datetime import timedelta, timezone
-from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
 
-from dealer.auth.services import create_api_token
 from dealer.customers.models import Customer
 from dealer.extensions import db
 from dealer.sms.kinds import KINDS
 from dealer.sms.models import DELIVERED, FAILED, QUEUED, SENT, SmsMessage, SmsSettings, SmsTemplate
 from dealer.sms.outbox import enqueue
 from tests.factories import CustomerFactory, VehicleFactory
-from tests.helpers import NOW, actor, fresh, login
+from tests.helpers import NOW, actor, bearer, field_has_error, fresh, login, page_text
 
 CHINA = timezone(timedelta(hours=8))
 SIGN = "宝安大众"
@@ -23,34 +21,6 @@ PARAMS = {
     "maintenance_reminder": {"plate": "粤B12345", "due_date": "2026-12-31", "store_phone": "0755-27781234"},
     "booking_code": {"plate": "粤B12345", "code": "836152", "slot": "12月1日 09:30"},
 }
-
-
-class _Inputs(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.inputs = {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag in ("input", "select", "textarea") and "name" in attrs:
-            self.inputs[attrs["name"]] = attrs
-
-
-def field_has_error(response, name: str) -> bool:
-    parser = _Inputs()
-    parser.feed(response.get_data(as_text=True))
-    return "is-invalid" in parser.inputs[name].get("class", "")
-
-
-def text(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.get_data(as_text=True)
-
-
-def bearer(user) -> dict:
-    _token, secret = create_api_token(actor=actor(user), name="tests", now=NOW)
-    db.session.commit()
-    return {"Authorization": f"Bearer {secret}"}
 
 
 def set_up_store(store, sign=SIGN):
@@ -99,22 +69,10 @@ def listed(body: str) -> set[str]:
     return {key for key, name in NAMES.items() if f"】{name}您好" in body}
 
 
-@pytest.fixture()
-def advisor_client(client, staff):
-    login(client, staff["service_advisor"])
-    return client
-
-
-@pytest.fixture()
-def manager_client(client, staff):
-    login(client, staff["manager"])
-    return client
-
-
 # -- the outbox page ---------------------------------------------------------------------------
 
 def test_outbox_lists_the_store_messages_only(advisor_client, outbox):
-    body = text(advisor_client.get("/sms/"))
+    body = page_text(advisor_client.get("/sms/"))
 
     assert listed(body) == {"wang_ready", "wang_reminder", "li_ready", "li_booking"}
 
@@ -131,7 +89,7 @@ def test_outbox_filters_by_phone_plate_state_and_kind(advisor_client, outbox):
         ({"kind": "car_ready", "q": LI}, {"li_ready"}),
         ({"q": "13800000000"}, set()),
     ]:
-        assert listed(text(advisor_client.get("/sms/", query_string=query))) == expected, query
+        assert listed(page_text(advisor_client.get("/sms/", query_string=query))) == expected, query
 
 
 def _reminder_sms(customer, *, name: str, reminder_id: int, **values) -> SmsMessage:
@@ -150,7 +108,7 @@ def test_outbox_search_by_phone_finds_queued_and_sent_reminder_sms_and_messages_
     names = {**NAMES, "wang_queued_reminder": "甲三", "wang_sent_reminder": "甲四", "caller": "丁一"}
 
     def found(query):
-        body = text(advisor_client.get("/sms/", query_string={"q": query}))
+        body = page_text(advisor_client.get("/sms/", query_string={"q": query}))
         return {key for key, name in names.items() if f"】{name}您好" in body}
 
     assert caller is not None
@@ -189,21 +147,23 @@ def test_outbox_search_by_phone_and_the_per_phone_cap_read_sms_by_index(ctx, sto
 def test_outbox_filters_by_day_in_china_time(advisor_client, outbox):
     day = NOW.astimezone(CHINA).date()
 
-    on_the_day = text(advisor_client.get("/sms/", query_string={"day_from": day.isoformat(),
+    on_the_day = page_text(advisor_client.get("/sms/", query_string={"day_from": day.isoformat(),
                                                                   "day_to": day.isoformat()}))
-    after = text(advisor_client.get("/sms/", query_string={"day_from": (day + timedelta(days=1)).isoformat()}))
+    after = page_text(advisor_client.get("/sms/",
+                                         query_string={"day_from": (day + timedelta(days=1)).isoformat()}))
 
     assert listed(on_the_day) == {"wang_ready", "wang_reminder", "li_ready", "li_booking"}
     assert listed(after) == set()
 
 
 def test_outbox_shows_the_failure_code(advisor_client, outbox):
-    assert "isv.MOBILE_NUMBER_ILLEGAL" in text(advisor_client.get("/sms/", query_string={"state": "failed"}))
+    failed = page_text(advisor_client.get("/sms/", query_string={"state": "failed"}))
+    assert "isv.MOBILE_NUMBER_ILLEGAL" in failed
 
 
 def test_outbox_list_masks_phones_and_the_message_page_shows_it_to_a_caller(advisor_client, outbox):
-    listing = text(advisor_client.get("/sms/"))
-    page = text(advisor_client.get(f"/sms/{outbox['wang_ready'].id}"))
+    listing = page_text(advisor_client.get("/sms/"))
+    page = page_text(advisor_client.get(f"/sms/{outbox['wang_ready'].id}"))
 
     assert "138****5678" in listing and WANG not in listing
     assert WANG in page
@@ -224,13 +184,13 @@ def test_outbox_message_of_another_store_is_404(advisor_client, outbox):
 def test_outbox_group_manager_sees_every_store(client, group_manager, outbox):
     login(client, group_manager)
 
-    assert listed(text(client.get("/sms/"))) == set(NAMES)
+    assert listed(page_text(client.get("/sms/"))) == set(NAMES)
 
 
 # -- templates ---------------------------------------------------------------------------------
 
 def test_templates_page_lists_every_kind_with_preview_and_segments(manager_client, outbox):
-    body = text(manager_client.get("/sms/templates"))
+    body = page_text(manager_client.get("/sms/templates"))
 
     assert body.count("/sms/templates/") >= len(KINDS)
     assert f"【{SIGN}】王先生您好，您的车辆粤B12345已完工" in body  # the car-ready preview
@@ -261,7 +221,7 @@ def test_edit_template_saves_and_new_messages_use_it(manager_client, outbox, sto
     row = db.session.scalar(sa.select(SmsTemplate).where(SmsTemplate.store_id == store.id))
     assert (row.kind, row.body, row.provider_template_code) == ("car_ready", "${name}您好，${plate}已完工。",
                                                                "SMS_465000001")
-    assert "SMS_465000001" in text(manager_client.get("/sms/templates"))
+    assert "SMS_465000001" in page_text(manager_client.get("/sms/templates"))
 
 
 def test_edit_template_of_an_unknown_kind_is_404(manager_client, outbox):
@@ -329,7 +289,7 @@ def test_settings_saved_and_shown(manager_client, outbox, store):
     assert response.status_code == 302
     settings = fresh(SmsSettings, store.id)
     assert (settings.quiet_start, settings.daily_cap_per_phone) == ("21:30", 2)
-    assert 'value="21:30"' in text(manager_client.get("/sms/settings"))
+    assert 'value="21:30"' in page_text(manager_client.get("/sms/settings"))
 
 
 # -- figures -----------------------------------------------------------------------------------
@@ -342,7 +302,7 @@ def figures_row(body: str, store) -> list[str]:
 def test_figures_page_counts_the_month(manager_client, outbox, store):
     month = NOW.astimezone(CHINA).strftime("%Y-%m")
 
-    body = text(manager_client.get("/sms/figures", query_string={"month": month}))
+    body = page_text(manager_client.get("/sms/figures", query_string={"month": month}))
 
     # sent (sent + delivered; the invalid number never left), delivered, failed (the invalid number),
     # opt-outs, vehicles reminded, came in.
@@ -350,7 +310,7 @@ def test_figures_page_counts_the_month(manager_client, outbox, store):
 
 
 def test_figures_page_of_an_empty_month_and_a_bad_month_render(manager_client, outbox, store):
-    assert figures_row(text(manager_client.get("/sms/figures", query_string={"month": "2020-01"})),
+    assert figures_row(page_text(manager_client.get("/sms/figures", query_string={"month": "2020-01"})),
                        store)[:3] == ["0", "0", "0"]
     assert manager_client.get("/sms/figures", query_string={"month": "garbage"}).status_code == 200
 
@@ -468,7 +428,7 @@ def test_cli_sms_send_with_nothing_due(app, standin_config, ctx, sms_standin):
 def test_customer_file_shows_the_owner_messages(advisor_client, outbox):
     wang = fresh(SmsMessage, outbox["wang_ready"].id).customer
 
-    body = text(advisor_client.get(f"/customers/{wang.id}"))
+    body = page_text(advisor_client.get(f"/customers/{wang.id}"))
 
     assert "甲一您好" in body and "甲二您好" in body and "乙一您好" not in body
 
@@ -480,7 +440,7 @@ def test_customer_edit_page_records_the_service_sms_choice(advisor_client, ctx, 
 
     owner = CustomerFactory(store=store, mobile=WANG)
     db.session.commit()
-    page = text(advisor_client.get(f"/customers/{owner.id}/edit"))
+    page = page_text(advisor_client.get(f"/customers/{owner.id}/edit"))
     assert f'action="/sms/customers/{owner.id}/service-sms"' in page
     assert 'name="opted_out"' in page and "checked" not in page.split('data-testid="service-sms-form"')[1]
 
@@ -488,7 +448,7 @@ def test_customer_edit_page_records_the_service_sms_choice(advisor_client, ctx, 
 
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/customers/{owner.id}/edit")
     assert fresh(Customer, owner.id).service_sms_opt_out is True
-    page = text(advisor_client.get(f"/customers/{owner.id}/edit"))
+    page = page_text(advisor_client.get(f"/customers/{owner.id}/edit"))
     assert " checked" in page.split('data-testid="service-sms-form"')[1]
     advisor_client.post(f"/sms/customers/{owner.id}/service-sms", data={})  # unticked: takes them again
     assert fresh(Customer, owner.id).service_sms_opt_out is False

@@ -3,31 +3,20 @@ import math
 from datetime import datetime, timezone
 
 import pytest
-import sqlalchemy as sa
 
 from dealer.actors import SYSTEM
-from dealer.audit.models import AuditEntry
 from dealer.errors import Forbidden, NotFound
 from dealer.extensions import db
 from dealer.stores import services
 from dealer.stores.models import PartnerStation, Store
 from dealer.stores.services import StationInput, StoreInput
 from tests.factories import StationFactory
-from tests.helpers import actor, count
-
-
-def audit_entries(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)))
+from tests.helpers import actor, audit_entries, count
 
 
 @pytest.fixture()
 def admin(group_admin):
     return actor(group_admin)
-
-
-@pytest.fixture()
-def manager(staff):
-    return actor(staff["manager"])
 
 
 # -- stores ------------------------------------------------------------------------------------

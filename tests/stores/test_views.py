@@ -1,30 +1,11 @@
 """Store and partner-station pages: wiring, field errors, roles and store scope."""
-from html.parser import HTMLParser
-
 import pytest
 import sqlalchemy as sa
 
 from dealer.extensions import db
 from dealer.stores.models import PartnerStation, Store
 from tests.factories import StationFactory
-from tests.helpers import count, fresh, login
-
-
-class _Inputs(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.inputs = {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag in ("input", "select") and "name" in attrs:
-            self.inputs.setdefault(attrs["name"], attrs)
-
-
-def field_has_error(response, name: str) -> bool:
-    parser = _Inputs()
-    parser.feed(response.get_data(as_text=True))
-    return "is-invalid" in parser.inputs[name].get("class", "")
+from tests.helpers import count, field_has_error, fresh, login
 
 
 STATION = {"name": "宝安区福永二级维修站", "address": "福永街道", "latitude": "22.67", "longitude": "113.81",
