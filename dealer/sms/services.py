@@ -13,9 +13,10 @@ from dealer.actors import Actor
 from dealer.audit.models import AuditEntry
 from dealer.customers.models import Customer, Vehicle
 from dealer.customers.services import get_customer
-from dealer.errors import DomainError, NotFound
+from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.sms import signals
+from dealer.sms.errors import InvalidSettings, InvalidTemplate
 from dealer.sms.kinds import KINDS, SERVICE
 from dealer.sms.models import (
     DELIVERED,
@@ -31,16 +32,6 @@ from dealer.sms.outbox import cancel_queued, compose, segments, settings_for
 from dealer.stores.models import Store
 from dealer.stores.services import get_store, visible_store_ids
 from dealer.timezones import store_zone
-
-
-class InvalidTemplate(DomainError):
-    code = "sms.invalid_template"
-    status = 422
-
-
-class InvalidSettings(DomainError):
-    code = "sms.invalid_settings"
-    status = 422
 
 
 @dataclass

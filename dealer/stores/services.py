@@ -13,20 +13,9 @@ from dealer.actors import Actor
 from dealer.database import unique_violation
 from dealer.errors import DomainError, Forbidden, NotFound
 from dealer.extensions import db
+from dealer.stores.errors import InvalidStore, StoreCodeTaken
 from dealer.stores.models import STATION_CAPABILITIES, PartnerStation, Store
 from dealer.timezones import DEFAULT_TIMEZONE
-
-
-class InvalidStore(DomainError):
-    code = "stores.invalid"
-    status = 422
-
-
-class StoreCodeTaken(DomainError):
-    code = "stores.code_taken"
-
-    def default_message(self):
-        return _l("Another store already has this code.")
 
 
 @dataclass
