@@ -39,3 +39,20 @@ def test_imports_inside_functions_give_their_reason():
 def test_no_file_of_the_package_outgrows_a_newcomers_read(path):
     lines = len((ROOT / path).read_text().splitlines())
     assert lines <= MAX_LINES, f"{path} has {lines} lines: make it a package (STYLE.md)"
+
+
+# The rooms of a module that only read, shape input or react: they never end a transaction (services do).
+NEVER_COMMIT = {"views", "api", "models", "queries", "forms", "schemas", "handlers", "signals"}
+
+
+def room(path: Path) -> str:
+    """The room of a module a file is in: dealer/repair/views/orders.py and dealer/sms/views.py are "views"."""
+    parts = path.relative_to(ROOT / "dealer").parts
+    return Path(parts[1]).stem if len(parts) > 1 else ""
+
+
+def test_only_services_commit():
+    checked = [path for path in (ROOT / "dealer").rglob("*.py") if room(path) in NEVER_COMMIT]
+    assert ROOT / "dealer" / "customers" / "views.py" in checked  # the rule reads the files it means
+    offenders = [str(path.relative_to(ROOT)) for path in checked if ".commit()" in path.read_text()]
+    assert offenders == []

@@ -9,7 +9,7 @@ from dealer.actors import CUSTOMER_WRITERS
 from dealer.customers import signals as customer_signals
 from dealer.extensions import db
 from dealer.panels import Panel
-from dealer.reminders.figures import reminder_visits
+from dealer.reminders.queries import reminder_visits
 from dealer.reminders.forms import InspectionForm, InsuranceForm, MaintenanceForm, OptOutForm
 from dealer.reminders.models import MaintenanceInterval
 from dealer.reminders.services import hand_over_reminders, mark_maintained, refresh_due_dates

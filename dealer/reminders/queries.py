@@ -1,4 +1,4 @@
-"""How many reminded vehicles came in: the figure that tells whether the reminders pay off."""
+"""The reminders module's read side: how many reminded vehicles came in (do the reminders pay off?)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
