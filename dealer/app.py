@@ -34,6 +34,7 @@ from dealer.parts import models as _parts_models  # noqa: F401  (their tables ar
 from dealer.parts.api import blp as parts_api
 from dealer.reminders.api import blp as reminders_api
 from dealer.reminders import handlers as _reminders_handlers  # noqa: F401  (connects its receivers)
+from dealer.repair import handlers as _repair_handlers  # noqa: F401  (connects its receivers)
 from dealer.repair import models as _repair_models  # noqa: F401
 from dealer.repair.api import operations_blp as labor_operations_api
 from dealer.repair.api import orders_blp as repair_orders_api

@@ -82,8 +82,8 @@ def new_customer():
 def show_customer(customer_id):
     actor = current_actor()
     customer = services.get_customer(customer_id, actor=actor)
-    from dealer.repair.services import customer_visits
-    from dealer.repair.workflow import STATE_LABELS
+    from dealer.repair.queries import customer_visits
+    from dealer.repair.services import STATE_LABELS
 
     return render_template("customers/show.html", customer=customer, show_phone=actor.has_any(PHONE_CALLERS),
                            visits=customer_visits(customer.id, actor=actor), repair_states=STATE_LABELS,

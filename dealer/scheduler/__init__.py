@@ -88,7 +88,7 @@ def expire_leases_job():
 @_in_app
 def clean_photos_job():
     """Finish or remove what interrupted photo uploads and removals left in the upload folder."""
-    from dealer.repair.inspection_photos import clean_photo_folder
+    from dealer.repair.services.photos import clean_photo_folder
 
     counts = clean_photo_folder(_app.config["UPLOAD_FOLDER"], now=utcnow())
     if any(counts.values()):

@@ -5,8 +5,9 @@ import sqlalchemy as sa
 from dealer.audit.models import AuditEntry
 from dealer.errors import Forbidden, NotFound
 from dealer.extensions import db
-from dealer.repair import catalogue, services
-from dealer.repair.catalogue import InvalidSetting, OperationCodeTaken, OperationInput
+from dealer.repair import services
+from dealer.repair.services import settings as catalogue
+from dealer.repair.services.settings import InvalidSetting, OperationCodeTaken, OperationInput
 from dealer.repair.models import LABOR_CATEGORIES, LaborOperation, LaborOperationHours, LaborRate, RepairSettings
 from tests.customers.test_concurrency import at_once
 from tests.factories import StoreFactory, UserFactory

@@ -12,7 +12,7 @@ from wtforms import TextAreaField, ValidationError
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from dealer.forms import choices
-from dealer.repair.forms import CATEGORY_LABELS, HoursField, PercentField, YuanField
+from dealer.repair.forms.orders import CATEGORY_LABELS, HoursField, PercentField, YuanField
 from dealer.repair.models import LABOR_CATEGORIES
 
 _DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}

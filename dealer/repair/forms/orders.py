@@ -1,4 +1,6 @@
-"""Repair-order forms: the shape of the input only; the rules are in services.py and workflow.py.
+"""The order desk's forms (orders, jobs, lines, approvals, workshop, settlement): the shape of the input only.
+
+The rules are in `dealer.repair.services`.
 
 Field names follow the services' arguments, so a DomainError's `field` lands beside the right input.
 Money is typed in yuan, hours and quantities as decimals; the fields hand integers (fen, hundredths,
@@ -8,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from decimal import InvalidOperation
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -24,7 +25,8 @@ from dealer.repair.models import (
     JOB_DECLINED, JOB_ESTIMATE, JOB_PENDING, MAINTENANCE, ONLINE, WARRANTY, WARRANTY_PAYER, WORK_DONE,
     WORK_STARTED, WORK_WAITING,
 )
-from dealer.repair.workflow import QC_ITEMS
+from dealer.repair.services.workshop import QC_ITEMS
+from dealer.timezones import store_zone
 
 KIND_LABELS = {MAINTENANCE: _l("Maintenance"), GENERAL_REPAIR: _l("General repair"),
                BODY_PAINT: _l("Body and paint"), WARRANTY: _l("Warranty"),
@@ -61,10 +63,6 @@ EVENT_LABELS = {
 
 _DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
 _ROW = {"autocomplete": "off"}
-
-
-def store_zone(store) -> ZoneInfo:
-    return ZoneInfo(getattr(store, "timezone", None) or "Asia/Shanghai")
 
 
 def to_utc(local: datetime | None, store) -> datetime | None:
