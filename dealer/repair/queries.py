@@ -24,9 +24,12 @@ from dealer.parts.services import get_part
 from dealer.repair import pricing
 from dealer.repair.models import (
     APPROVED, CANCELLED, DELIVERED, ESTIMATED, IN_PROGRESS, JOB_APPROVED, OPEN, PARTS, PAYERS, QUALITY_CHECK,
-    READY, SETTLED, STATES, JobAssignment, LaborOperation, RepairJob, RepairLine, RepairOrder, TimeEntry,
+    READY, SETTLED, STATES, JobAssignment, LaborOperation, OrderEvent, RepairJob, RepairLine, RepairOrder,
+    TimeEntry,
 )
-from dealer.repair.services.common import BILLED, PROPOSED, QUOTED, get_job, get_line
+from dealer.repair.services.common import (  # noqa: F401  (get_job, get_line: for the pages)
+    BILLED, PROPOSED, QUOTED, get_job, get_line, get_order,
+)
 from dealer.repair.services.parts_counter import CLOSED_STATES, ISSUE_STATES
 from dealer.repair.services.pricing import lines_of, price
 from dealer.stores.services import visible_store_ids
@@ -335,3 +338,38 @@ def reversal_of(order: RepairOrder) -> RepairOrder | None:
     """Return the reversing order (红冲) that cancels this one out, if there is one."""
     return db.session.scalar(sa.select(RepairOrder).where(RepairOrder.store_id == order.store_id,
                                                           RepairOrder.reversal_of_id == order.id))
+
+
+# -- the timeline ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One step of an order's progress, as the owner's progress page will show it."""
+
+    at: datetime
+    action: str  # an OrderEvent's action (open, approve_estimate, extra_work_approved, ...), or clock_on/clock_off
+    from_state: str | None
+    to_state: str
+    note: str
+    actor_name: str
+
+
+def timeline(order_id: int, *, actor: Actor) -> list[TimelineEvent]:
+    """Return the order's steps in the order they happened: its workflow events (opened, estimate approved,
+    extra work asked and approved, QC, ready, settled, delivered, reversed ...) with the technicians' clock-ons
+    and clock-offs among them. Raises NotFound.
+    """
+    order = get_order(order_id, actor=actor)
+    steps = [TimelineEvent(e.created_at, e.action, e.from_state or None, e.to_state, e.note, e.actor_name)
+             for e in db.session.scalars(sa.select(OrderEvent).where(OrderEvent.store_id == order.store_id,
+                                                                     OrderEvent.order_id == order.id)
+                                         .order_by(OrderEvent.id))]
+    clocks = db.session.execute(
+        sa.select(TimeEntry.started_at, TimeEntry.ended_at, RepairJob.concern, User)
+        .join(RepairJob, RepairJob.id == TimeEntry.job_id).join(User, User.id == TimeEntry.technician_id)
+        .where(TimeEntry.store_id == order.store_id, RepairJob.order_id == order.id).order_by(TimeEntry.id))
+    for started_at, ended_at, concern, technician in clocks:
+        steps.append(TimelineEvent(started_at, "clock_on", None, IN_PROGRESS, concern, technician.display_name))
+        if ended_at is not None:
+            steps.append(TimelineEvent(ended_at, "clock_off", None, IN_PROGRESS, concern, technician.display_name))
+    return sorted(steps, key=lambda step: step.at)  # stable: events of one moment keep their order

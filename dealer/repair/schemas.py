@@ -6,8 +6,8 @@ of the part's unit (4.5 litres = 4500); percentages integer basis points (13% = 
 from marshmallow import Schema, fields, validate
 
 from dealer.repair.models import (
-    APPROVAL_METHODS, JOB_APPROVALS, LABOR_CATEGORIES, LINE_KINDS, ORDER_KINDS, PAYERS, PAYMENT_METHODS, STATES,
-    WORK_STATES,
+    APPROVAL_METHODS, JOB_APPROVALS, LABOR_CATEGORIES, LINE_KINDS, ORDER_KINDS, PAYERS, PAYMENT_METHODS,
+    SOURCE_KINDS, STATES, WORK_STATES,
 )
 from dealer.repair.services.settings import MAX_HOURS
 from dealer.repair.services.workflow import TRANSITIONS
@@ -290,6 +290,10 @@ class OrderBriefSchema(Schema):
 
 
 class OrderOutSchema(OrderBriefSchema):
+    source_kind = fields.String(validate=validate.OneOf(SOURCE_KINDS), metadata={
+        "description": "Where the order came from: front_desk, booking (check-in), rescue (tow-in), quick_lane."})
+    source_ref = fields.Integer(allow_none=True, metadata={"description": "The booking, rescue or quick-lane "
+                                                                         "package's id; null from the front desk."})
     odometer_km = fields.Integer(allow_none=True)
     fuel_eighths = fields.Integer(allow_none=True)
     damage_notes = fields.String()

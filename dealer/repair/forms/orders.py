@@ -21,13 +21,15 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from dealer import money
 from dealer.forms import choices
 from dealer.repair.models import (
-    ACCIDENT, BODY_PAINT, BY_PHONE, BY_SIGNATURE, CUSTOMER, GENERAL_REPAIR, INSURANCE, INTERNAL, JOB_APPROVED,
+    ACCIDENT, BODY_PAINT, BOOKING, BY_PHONE, FRONT_DESK, QUICK_LANE, RESCUE, BY_SIGNATURE, CUSTOMER, GENERAL_REPAIR, INSURANCE, INTERNAL, JOB_APPROVED,
     JOB_DECLINED, JOB_ESTIMATE, JOB_PENDING, MAINTENANCE, ONLINE, WARRANTY, WARRANTY_PAYER, WORK_DONE,
     WORK_STARTED, WORK_WAITING,
 )
 from dealer.repair.services.workshop import QC_ITEMS
 from dealer.timezones import store_zone
 
+SOURCE_LABELS = {FRONT_DESK: _l("Front desk"), BOOKING: _l("Booking"), RESCUE: _l("Rescue tow-in"),
+                 QUICK_LANE: _l("Quick lane")}
 KIND_LABELS = {MAINTENANCE: _l("Maintenance"), GENERAL_REPAIR: _l("General repair"),
                BODY_PAINT: _l("Body and paint"), WARRANTY: _l("Warranty"),
                ACCIDENT: _l("Accident / insurance")}

@@ -73,6 +73,13 @@ APPROVAL_METHODS = (BY_SIGNATURE, BY_PHONE, ONLINE)
 
 PAYMENT_METHODS = ("cash", "bank_card", "wechat_pay", "alipay", "transfer")
 
+# Where an order came from; all but the front desk name their record (source_ref).
+FRONT_DESK = "front_desk"  # 接车 at the service desk
+BOOKING = "booking"        # a booking's check-in (预约)
+RESCUE = "rescue"          # a rescue's tow-in (救援拖车)
+QUICK_LANE = "quick_lane"  # a quick-lane package (快修)
+SOURCE_KINDS = (FRONT_DESK, BOOKING, RESCUE, QUICK_LANE)
+
 # Multi-point inspection (多项检查) results.
 GREEN = "green"
 YELLOW = "yellow"
@@ -103,6 +110,10 @@ class RepairOrder(Timestamps, db.Model):
         sa.CheckConstraint(
             "kind IN ('maintenance', 'general_repair', 'body_paint', 'warranty', 'accident')", name="kind_known"),
         sa.CheckConstraint("approved_total_fen >= 0", name="approved_total_not_negative"),
+        sa.CheckConstraint("source_kind IN ('front_desk', 'booking', 'rescue', 'quick_lane')",
+                           name="source_kind_known"),
+        # The order a booking, a rescue or a quick-lane package became.
+        sa.Index("ix_repair_orders_store_id_source_kind_source_ref", "store_id", "source_kind", "source_ref"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,6 +145,9 @@ class RepairOrder(Timestamps, db.Model):
     net_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
     vat_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
     vat_rate_bp: Mapped[int | None] = mapped_column(sa.Integer)
+    # Where the order came from (front desk, booking, rescue, quick lane) and that record's id.
+    source_kind: Mapped[str] = mapped_column(sa.String(12), default=FRONT_DESK, server_default=FRONT_DESK)
+    source_ref: Mapped[int | None] = mapped_column(sa.BigInteger)
     # A reversing order (红冲) points at the settled order it cancels out.
     reversal_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"), unique=True)
 

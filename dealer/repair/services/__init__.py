@@ -21,14 +21,14 @@ from dealer.repair.services.common import (  # noqa: F401
     require_state,
 )
 from dealer.repair.services.orders import (  # noqa: F401
-    LineInput, OrderInput, add_job, add_line, new_job, open_order, remove_job, remove_line, update_line,
+    LineInput, OrderInput, OrderSource, add_job, add_line, new_job, open_order, remove_job, remove_line, update_line,
     update_order,
 )
 from dealer.repair.services.parts_counter import (  # noqa: F401
     CLOSED_STATES, ISSUE_STATES, issue_to_line, release_line, reserve_line, return_from_line,
 )
 from dealer.repair.services.pricing import (  # noqa: F401
-    discounts_for, lines_of, price, reprice, reprice_without_limit,
+    lines_of, price, reprice, reprice_without_limit,
 )
 from dealer.repair.services.quality import (  # noqa: F401
     confirm_comeback, dismiss_comeback, quality_figures, time_figures,

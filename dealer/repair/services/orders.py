@@ -16,10 +16,11 @@ from dealer.customers.models import Vehicle
 from dealer.customers.services import _add_reading, get_vehicle, store_advisors
 from dealer.extensions import db
 from dealer.parts.models import Part
+from dealer.repair import signals
 from dealer.repair.errors import DiscountNeedsManager, JobLocked, RepairError
 from dealer.repair.models import (
-    CUSTOMER, ESTIMATED, INTERNAL, JOB_DECLINED, JOB_ESTIMATE, JOB_PENDING, LABOR, LABOR_CATEGORIES, OPEN,
-    ORDER_KINDS, PARTS, PAYERS, LaborOperation, OrderCounter, RepairJob, RepairLine, RepairOrder, RepairSettings,
+    CUSTOMER, ESTIMATED, FRONT_DESK, INTERNAL, JOB_DECLINED, JOB_ESTIMATE, JOB_PENDING, LABOR, LABOR_CATEGORIES, OPEN,
+    ORDER_KINDS, PARTS, PAYERS, SOURCE_KINDS, LaborOperation, OrderCounter, RepairJob, RepairLine, RepairOrder, RepairSettings,
 )
 from dealer.repair.services.common import (
     EDITABLE_STATES, get_job, get_line, lock_order, record_event, require_state,
@@ -46,6 +47,26 @@ class OrderInput:
     advisor_id: int | None = None
 
 
+@dataclass(frozen=True)
+class OrderSource:
+    """Where an order comes from: the front desk (the default), a booking's check-in (预约到店), a rescue's
+    tow-in (救援拖车) or a quick-lane package (快修), with the id of that record (`ref`)."""
+
+    kind: str = FRONT_DESK
+    ref: int | None = None
+
+
+def _check_source(source: OrderSource) -> None:
+    if source.kind not in SOURCE_KINDS:
+        raise RepairError(_l("Unknown source of the order."), field="source")
+    if source.kind == FRONT_DESK and source.ref is not None:
+        raise RepairError(_l("An order opened at the front desk names no other record."), field="source")
+    if source.kind != FRONT_DESK and (isinstance(source.ref, bool) or not isinstance(source.ref, int)
+                                      or source.ref <= 0):
+        raise RepairError(_l("Name the booking, rescue or quick-lane package the order comes from."),
+                          field="source")
+
+
 def next_order_number(store_id: int, day: str) -> str:
     """Give out the store's next order number for the day, atomically (RO-20261122-0042)."""
     dialect = db.session.get_bind().dialect.name
@@ -57,11 +78,15 @@ def next_order_number(store_id: int, day: str) -> str:
     return f"RO-{day}-{last:04d}"
 
 
-def open_order(vehicle_id: int, data: OrderInput, *, actor: Actor, now: datetime) -> RepairOrder:
+def open_order(vehicle_id: int, data: OrderInput, *, actor: Actor, now: datetime,
+               source: OrderSource = OrderSource()) -> RepairOrder:
     """Open a repair order (接车) for a vehicle: each concern becomes a job; the odometer is recorded.
 
+    `source`: where it comes from (the front desk by default; a booking, a rescue or a quick-lane package
+    opens its order through here too). Announces `signals.order_opened` before committing.
     Raises NotFound, RepairError, OdometerWentBackwards.
     """
+    _check_source(source)
     vehicle = get_vehicle(vehicle_id, actor=actor)
     db.session.refresh(vehicle, with_for_update=True)  # one odometer reading at a time per vehicle
     concerns = [c.strip() for c in data.concerns if c and c.strip()]
@@ -91,13 +116,16 @@ def open_order(vehicle_id: int, data: OrderInput, *, actor: Actor, now: datetime
         number=next_order_number(vehicle.store_id, store.local_date(now).strftime("%Y%m%d")), kind=data.kind,
         state=OPEN, odometer_km=data.odometer_km, fuel_eighths=data.fuel_eighths,
         damage_notes=data.damage_notes.strip(), valuables=data.valuables.strip()[:200], notes=data.notes.strip(),
-        promised_at=data.promised_at, opened_at=now, approved_total_fen=0, points_fen=0)
+        promised_at=data.promised_at, opened_at=now, approved_total_fen=0, points_fen=0, source_kind=source.kind,
+        source_ref=source.ref)
     db.session.add(order)
     db.session.flush()
     for position, concern in enumerate(concerns, start=1):
         db.session.add(RepairJob(store_id=order.store_id, order_id=order.id, vehicle_id=vehicle.id,
                                  position=position, concern=concern, approval=JOB_ESTIMATE))
     record_event(order, "open", from_state="", to_state=OPEN, actor=actor, now=now)
+    db.session.flush()
+    signals.order_opened.send(order, actor=actor, now=now)
     db.session.commit()
     return order
 

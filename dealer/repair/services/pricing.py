@@ -1,4 +1,5 @@
-"""The price of an order as the repair services need it: its lines, the store's VAT, the discounts that apply.
+"""The price of an order as the repair services need it: its lines, the store's VAT, the discounts that apply
+(`dealer.repair.pricing.discount_rules`, asked with the order's customer and vehicle).
 
 `dealer.repair.pricing` is the pure function; this module feeds it an order's lines and stores what it
 computed on them (`reprice`), checking the owner's bill against what the owner approved (费用安心).
@@ -18,19 +19,11 @@ from dealer.repair.services.common import BILLED
 from dealer.repair.services.settings import settings_for
 
 
-def discounts_for(order: RepairOrder) -> tuple[pricing.MemberRates | None, dict[int, int]]:
-    """Return the owner's member rates and each line's best campaign rate (hooks: none yet).
-
-    The membership and campaign modules fill these in; the pricing function does not change.
-    """
-    return None, {}
-
-
-def _inputs(lines: list[RepairLine], campaign_bp: dict[int, int]) -> list[pricing.LineInput]:
+def _inputs(lines: list[RepairLine]) -> list[pricing.LineInput]:
     return [pricing.LineInput(key=line.id, kind=line.kind, payer=line.payer, hours=line.hours or 0,
                               rate_fen=line.rate_fen or 0, quantity=line.quantity or 0,
-                              unit_price_fen=line.unit_price_fen or 0, manual_discount_bp=line.manual_discount_bp,
-                              campaign_discount_bp=campaign_bp.get(line.id, 0)) for line in lines]
+                              unit_price_fen=line.unit_price_fen or 0, manual_discount_bp=line.manual_discount_bp)
+            for line in lines]
 
 
 def lines_of(order: RepairOrder, approvals: tuple[str, ...]) -> list[RepairLine]:
@@ -44,10 +37,12 @@ def price(order: RepairOrder, approvals: tuple[str, ...] = BILLED) -> pricing.Or
     """
     if order.is_reversal:
         return pricing.negate(price(order.reversal_of, approvals))
-    member, campaign_bp = discounts_for(order)
     vat = order.vat_rate_bp if order.vat_rate_bp is not None else settings_for(order.store_id).vat_rate_bp
-    return pricing.price_order(_inputs(lines_of(order, approvals), campaign_bp), vat_rate_bp=vat, member=member,
-                               points_fen=order.points_fen)
+    inputs = _inputs(lines_of(order, approvals))
+    discounts = ()
+    if pricing.discount_rules:  # membership, campaigns: only asked when a module registered a rule
+        discounts = pricing.discount_rules.collect(inputs, customer=order.customer, vehicle=order.vehicle)
+    return pricing.price_order(inputs, vat_rate_bp=vat, points_fen=order.points_fen, discounts=discounts)
 
 
 def reprice(order: RepairOrder) -> pricing.OrderTotals:

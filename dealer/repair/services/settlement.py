@@ -47,8 +47,9 @@ def _check_payments(payments: list[PaymentInput], total: int) -> None:
 
 
 def settle(order_id: int, payments: list[PaymentInput], *, actor: Actor, now: datetime) -> RepairOrder:
-    """Take payment and lock the order for ever (结算). Raises IllegalTransition, WorkflowError,
-    ApprovalWouldBeExceeded.
+    """Take payment and lock the order for ever (结算), and announce it (`signals.order_settled`).
+
+    Raises IllegalTransition, WorkflowError, ApprovalWouldBeExceeded.
     """
     order = lock_order(order_id, actor=actor)
     require_transition(order, "settle")
@@ -67,6 +68,8 @@ def settle(order_id: int, payments: list[PaymentInput], *, actor: Actor, now: da
     order.settled_at = now
     audit.record("repair_order_settled", order, actor=actor, changes={
         "total_fen": totals.total_fen, "payments": [[p.method, p.amount_fen, p.reference] for p in payments]})
+    db.session.flush()
+    signals.order_settled.send(order, actor=actor, now=now)
     db.session.commit()
     return order
 
@@ -113,7 +116,7 @@ def reverse(order_id: int, *, reason: str, refunds: list[PaymentInput], actor: A
             now: datetime) -> RepairOrder:
     """Correct a settled order with a reversing order (红冲) that cancels it out, refunds included.
 
-    The original never changes. Raises WorkflowError.
+    The original never changes; announces `signals.order_reversed`. Raises WorkflowError.
     """
     original = lock_order(order_id, actor=actor)
     if original.state not in (SETTLED, DELIVERED) or original.is_reversal:
@@ -159,5 +162,7 @@ def reverse(order_id: int, *, reason: str, refunds: list[PaymentInput], actor: A
                  note=f"{mirror.number}: {reason.strip()}")
     audit.record("repair_order_reversed", original, actor=actor, changes={
         "reversal": mirror.number, "total_fen": -original.customer_total_fen, "reason": reason.strip()})
+    db.session.flush()
+    signals.order_reversed.send(original, reversal=mirror, actor=actor, now=now)
     db.session.commit()
     return mirror
