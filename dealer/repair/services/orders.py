@@ -19,8 +19,9 @@ from dealer.parts.models import Part
 from dealer.repair import signals
 from dealer.repair.errors import DiscountNeedsManager, JobLocked, RepairError
 from dealer.repair.models import (
-    CUSTOMER, ESTIMATED, FRONT_DESK, INTERNAL, JOB_DECLINED, JOB_ESTIMATE, JOB_PENDING, LABOR, LABOR_CATEGORIES, OPEN,
-    ORDER_KINDS, PARTS, PAYERS, SOURCE_KINDS, LaborOperation, OrderCounter, RepairJob, RepairLine, RepairOrder, RepairSettings,
+    CUSTOMER, ESTIMATED, FRONT_DESK, INTERNAL, JOB_DECLINED, JOB_ESTIMATE, JOB_PENDING, LABOR,
+    LABOR_CATEGORIES, OPEN, ORDER_KINDS, PARTS, PAYERS, SOURCE_KINDS, LaborOperation, OrderCounter, RepairJob,
+    RepairLine, RepairOrder, RepairSettings,
 )
 from dealer.repair.services.common import (
     EDITABLE_STATES, get_job, get_line, lock_order, record_event, require_state,

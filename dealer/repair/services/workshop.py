@@ -13,7 +13,7 @@ from dealer.customers.models import Customer, Vehicle
 from dealer.extensions import db
 from dealer.repair.errors import IllegalTransition, WorkflowError
 from dealer.repair.models import (
-    IN_PROGRESS, JOB_APPROVED, JOB_PENDING, PARTS, QUALITY_CHECK, WORK_DONE, WORK_STARTED, WORK_WAITING,
+    IN_PROGRESS, JOB_APPROVED, JOB_PENDING, PARTS, WORK_DONE, WORK_STARTED, WORK_WAITING,
     JobAssignment, QualityCheck, RepairJob, RepairOrder, TimeEntry,
 )
 from dealer.repair.services.common import get_job, lock_order, record_event
