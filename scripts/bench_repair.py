@@ -562,7 +562,7 @@ def main() -> int:
     from dealer.extensions import db
     from dealer.parts import services as parts
     from dealer.parts.models import Part
-    from dealer.repair import quality, queries, services
+    from dealer.repair import queries, services
     from dealer.repair.models import JobAssignment, LaborOperation, RepairJob, RepairLine, RepairOrder
 
     app = create_app({"SECRET_KEY": "bench"})
@@ -613,7 +613,7 @@ def main() -> int:
         def order_page(s):
             order = services.get_order(s["order"], actor=s["actor"])
             services.price(order)
-            queries.order_totals(order)
+            queries.display_totals(order)
             return sum(len(job.lines) for job in order.jobs)
 
         def part_search(s):
@@ -622,21 +622,21 @@ def main() -> int:
             return len(parts.search_parts(text, actor=s["actor"]))
 
         kinds = {
-            "workshop_board": (1, lambda s: len(services.workshop_board(actor=s["actor"], now=now))),
-            "list_orders, first page": (1, lambda s: len(services.list_orders(
-                actor=s["actor"], filters=services.OrderFilter()).items)),
-            "list_orders, state=in_progress": (1, lambda s: len(services.list_orders(
-                actor=s["actor"], filters=services.OrderFilter(states=("in_progress",))).items)),
-            "list_orders, state=delivered": (1, lambda s: len(services.list_orders(
-                actor=s["actor"], filters=services.OrderFilter(states=("delivered",))).items)),
-            "list_orders, by vehicle": (1, lambda s: len(services.list_orders(
-                actor=s["actor"], filters=services.OrderFilter(vehicle_id=s["vehicle"])).items)),
-            "customer_visits": (1, lambda s: services.customer_visits(
+            "workshop_board": (1, lambda s: len(queries.workshop_board(actor=s["actor"], now=now))),
+            "list_orders, first page": (1, lambda s: len(queries.list_orders(
+                actor=s["actor"], filters=queries.OrderFilter()).items)),
+            "list_orders, state=in_progress": (1, lambda s: len(queries.list_orders(
+                actor=s["actor"], filters=queries.OrderFilter(states=("in_progress",))).items)),
+            "list_orders, state=delivered": (1, lambda s: len(queries.list_orders(
+                actor=s["actor"], filters=queries.OrderFilter(states=("delivered",))).items)),
+            "list_orders, by vehicle": (1, lambda s: len(queries.list_orders(
+                actor=s["actor"], filters=queries.OrderFilter(vehicle_id=s["vehicle"])).items)),
+            "customer_visits": (1, lambda s: queries.customer_visits(
                 s["customer"], actor=s["actor"]).visits),
             "get_order + price (order page)": (1, order_page),
-            "quality_figures (month)": (5, lambda s: quality.quality_figures(
+            "quality_figures (month)": (5, lambda s: services.quality_figures(
                 actor=s["actor"], month=month)["store"][0].delivered),
-            "time_figures (month)": (5, lambda s: quality.time_figures(actor=s["actor"], month=month).ready),
+            "time_figures (month)": (5, lambda s: services.time_figures(actor=s["actor"], month=month).ready),
             "parts search_parts": (1, part_search),
             "parts low_stock": (1, lambda s: len(parts.low_stock(actor=s["actor"]))),
         }

@@ -16,7 +16,7 @@ from dealer.customers.forms import (
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.forms import choices, page_arg, put_error_on_form
-from dealer.panels import collect_panels
+from dealer.signals import collect_panels
 from dealer.stores.services import list_stores
 
 VEHICLE_FIELDS = ("plate", "vin", "brand", "model", "model_year", "colour", "engine_number", "purchase_date",

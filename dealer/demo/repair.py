@@ -18,7 +18,7 @@ from dealer.customers.models import OdometerReading, Vehicle
 from dealer.extensions import db
 from dealer.parts import services as parts
 from dealer.parts.models import Part
-from dealer.repair import catalogue, inspection, services, workflow
+from dealer.repair import services
 from dealer.repair.models import (
     JOB_APPROVED,
     LaborOperation,
@@ -26,6 +26,8 @@ from dealer.repair.models import (
     RepairOrder,
     RepairSettings,
 )
+from dealer.repair.services import inspection
+from dealer.repair.services import settings as catalogue
 from dealer.stores.models import Store
 
 # Yuan an hour, VAT included, in fen: close to a good independent garage's (the difference is the parts).
@@ -228,8 +230,8 @@ class _Shop:
     def approve(self, order: RepairOrder, *, at: datetime, advisor: Actor) -> None:
         """Present the estimate and record the owner's approval by phone."""
         customer = order.customer
-        workflow.submit_estimate(order.id, actor=advisor, now=at)
-        workflow.approve_estimate(order.id, workflow.ApprovalInput(method="phone", approver_name=customer.name,
+        services.submit_estimate(order.id, actor=advisor, now=at)
+        services.approve_estimate(order.id, services.ApprovalInput(method="phone", approver_name=customer.name,
                                                                    phone=customer.mobile),
                                   actor=advisor, now=at + timedelta(minutes=5))
 
@@ -237,34 +239,34 @@ class _Shop:
         """Assign every approved job to the technician, send it to the workshop and hand out its parts."""
         for job in order.jobs:
             if job.approval == JOB_APPROVED:
-                workflow.assign_job(job.id, [technician.id], actor=advisor, now=at)
-        workflow.dispatch(order.id, actor=advisor, now=at)
+                services.assign_job(job.id, [technician.id], actor=advisor, now=at)
+        services.dispatch(order.id, actor=advisor, now=at)
         for line in services.lines_of(order, services.BILLED):
             if line.part_id is not None and line.issued < line.quantity:
-                parts.issue_to_line(line.id, quantity=line.quantity - line.issued, actor=self.crew.clerk,
+                services.issue_to_line(line.id, quantity=line.quantity - line.issued, actor=self.crew.clerk,
                                     now=at + timedelta(minutes=10))
 
     def work(self, order: RepairOrder, technician: User, *, start: datetime, done: datetime) -> None:
         who = technician.as_actor()
         for job in order.jobs:
             if job.approval == JOB_APPROVED:
-                workflow.clock_on(job.id, actor=who, now=start)
-                workflow.mark_job_done(job.id, actor=who, now=done)
+                services.clock_on(job.id, actor=who, now=start)
+                services.mark_job_done(job.id, actor=who, now=done)
 
     def pass_quality_check(self, order: RepairOrder, technician: User, *, at: datetime) -> None:
         who = technician.as_actor()
-        workflow.request_quality_check(order.id, actor=who, now=at)
-        workflow.record_quality_check(order.id, workflow.QualityCheckInput(
-            passed=True, checklist=dict.fromkeys(workflow.QC_ITEMS, True)), actor=who, now=at + timedelta(minutes=10))
+        services.request_quality_check(order.id, actor=who, now=at)
+        services.record_quality_check(order.id, services.QualityCheckInput(
+            passed=True, checklist=dict.fromkeys(services.QC_ITEMS, True)), actor=who, now=at + timedelta(minutes=10))
 
     def settle(self, order: RepairOrder, *, at: datetime) -> None:
         """Take WeChat Pay for most of the bill (whole yuan) and cash for the rest."""
         total = services.price(order).total_fen
         wechat = total // 200 * 100
-        payments = [workflow.PaymentInput("wechat_pay", wechat, f"42000{self.rng.randrange(10**17):017d}")]
+        payments = [services.PaymentInput("wechat_pay", wechat, f"42000{self.rng.randrange(10**17):017d}")]
         if total - wechat:
-            payments.append(workflow.PaymentInput("cash", total - wechat))
-        workflow.settle(order.id, [p for p in payments if p.amount_fen], actor=self.crew.cashier, now=at)
+            payments.append(services.PaymentInput("cash", total - wechat))
+        services.settle(order.id, [p for p in payments if p.amount_fen], actor=self.crew.cashier, now=at)
 
 
 def _late(shop: _Shop, vehicle: Vehicle, now: datetime) -> RepairOrder:
@@ -281,8 +283,8 @@ def _late(shop: _Shop, vehicle: Vehicle, now: datetime) -> RepairOrder:
     shop.part(job, "G013A8JM1", 5000, at=at, actor=advisor)
     shop.approve(order, at=at + timedelta(minutes=20), advisor=advisor)
     shop.dispatch(order, technician, at=at + timedelta(minutes=40), advisor=advisor)
-    workflow.clock_on(job, actor=technician.as_actor(), now=at + timedelta(hours=1))
-    workflow.clock_off(job, actor=technician.as_actor(), now=at + timedelta(hours=4))
+    services.clock_on(job, actor=technician.as_actor(), now=at + timedelta(hours=1))
+    services.clock_off(job, actor=technician.as_actor(), now=at + timedelta(hours=4))
     return order
 
 
@@ -302,7 +304,7 @@ def _delivered(shop: _Shop, vehicle: Vehicle, now: datetime) -> RepairOrder:
     shop.work(order, technician, start=at + timedelta(minutes=30), done=at + timedelta(hours=1, minutes=20))
     shop.pass_quality_check(order, technician, at=at + timedelta(hours=1, minutes=30))
     shop.settle(order, at=at + timedelta(hours=2, minutes=30))
-    workflow.deliver(order.id, actor=advisor, now=at + timedelta(hours=2, minutes=40))
+    services.deliver(order.id, actor=advisor, now=at + timedelta(hours=2, minutes=40))
     return order
 
 
@@ -337,9 +339,9 @@ def _in_progress(shop: _Shop, vehicle: Vehicle, now: datetime) -> RepairOrder:
     shop.approve(order, at=at + timedelta(minutes=15), advisor=advisor)
     shop.dispatch(order, technician, at=at + timedelta(minutes=30), advisor=advisor)
     who = technician.as_actor()
-    workflow.clock_on(service, actor=who, now=at + timedelta(minutes=45))
-    workflow.mark_job_done(service, actor=who, now=at + timedelta(hours=1, minutes=30))
-    workflow.clock_on(air, actor=who, now=at + timedelta(hours=1, minutes=40))
+    services.clock_on(service, actor=who, now=at + timedelta(minutes=45))
+    services.mark_job_done(service, actor=who, now=at + timedelta(hours=1, minutes=30))
+    services.clock_on(air, actor=who, now=at + timedelta(hours=1, minutes=40))
     finding = services.add_job(order.id, concern="前雨刮片老化，刮不干净", finding=True, actor=who,
                                now=at + timedelta(hours=2))
     shop.part(finding.id, "5GG955427", 1000, at=at + timedelta(hours=2, minutes=5), actor=advisor)
@@ -356,7 +358,7 @@ def _estimated(shop: _Shop, vehicle: Vehicle, now: datetime) -> RepairOrder:
     shop.labor(job, "BODY-BUMPF", at=at, actor=advisor)
     shop.labor(job, "PNT-PANEL", at=at, actor=advisor)
     shop.part(job, "5Q0853651", 1000, at=at, actor=advisor)
-    workflow.submit_estimate(order.id, actor=advisor, now=at + timedelta(minutes=20))
+    services.submit_estimate(order.id, actor=advisor, now=at + timedelta(minutes=20))
     return order
 
 

@@ -78,13 +78,3 @@ class AdjustForm(FlaskForm):
                              render_kw=_DECIMAL)
     reason = StringField(_l("Reason"), validators=[InputRequired(), Length(max=200)])
     submit = SubmitField(_l("Adjust stock"))
-
-
-class IssueForm(FlaskForm):
-    quantity = QuantityField(_l("Quantity"), validators=[InputRequired()], render_kw=_DECIMAL)
-    submit = SubmitField(_l("Issue"))
-
-
-class ReturnForm(FlaskForm):
-    quantity = QuantityField(_l("Quantity"), validators=[InputRequired()], render_kw=_DECIMAL)
-    submit = SubmitField(_l("Return to stock"))

@@ -6,19 +6,15 @@ from dealer.actors import PARTS_READERS, PARTS_WRITERS
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.forms import choices, page_arg, put_error_on_form
-from dealer.parts import bp, services
-from dealer.parts.forms import KIND_LABELS, AdjustForm, IssueForm, PartForm, ReceiveForm, ReturnForm
+from dealer.parts import bp, services, signals
+from dealer.parts.forms import KIND_LABELS, AdjustForm, PartForm, ReceiveForm
+from dealer.signals import collect_panels
 from dealer.stores.services import list_stores
 
 
-def _store_codes() -> dict[int, str] | None:
+def store_codes() -> dict[int, str] | None:
     """The stores' codes, for lists that mix stores (a group-level user's); None for a store's own staff."""
     return {s.id: s.code for s in list_stores()} if current_actor().is_group_level else None
-
-
-def _flash_errors(form) -> None:
-    for errors in form.errors.values():
-        flash("; ".join(str(e) for e in errors), "danger")
 
 
 @bp.route("/")
@@ -30,7 +26,7 @@ def index():
     parts = services.search_parts(query, actor=actor) if query else pagination.items
     template = "parts/_table.html" if request.headers.get("HX-Request") else "parts/index.html"
     return render_template(template, query=query, parts=parts, pagination=pagination,
-                           store_codes=_store_codes())
+                           store_codes=store_codes())
 
 
 @bp.route("/<int:part_id>")
@@ -38,10 +34,10 @@ def index():
 def show(part_id):
     actor = current_actor()
     part = services.get_part(part_id, actor=actor)
-    return render_template("parts/show.html", part=part, can_write=actor.has_any(PARTS_WRITERS),
-                           ledger=services.ledger(part.id, actor=actor, page=page_arg()),
-                           lines=services.open_lines(part.id, actor=actor), return_form=ReturnForm(),
-                           kind_labels=KIND_LABELS)
+    can_write = actor.has_any(PARTS_WRITERS)
+    panels = collect_panels(signals.part_page_panels, part, actor=actor, can_write=can_write)
+    return render_template("parts/show.html", part=part, can_write=can_write, panels=panels,
+                           ledger=services.ledger(part.id, actor=actor, page=page_arg()), kind_labels=KIND_LABELS)
 
 
 def _part_form(obj=None) -> PartForm:
@@ -133,37 +129,4 @@ def adjust(part_id):
 @roles_required(*PARTS_WRITERS)
 def low_stock():
     return render_template("parts/low_stock.html", parts=services.low_stock(actor=current_actor()),
-                           store_codes=_store_codes())
-
-
-@bp.route("/issue-queue")
-@roles_required(*PARTS_WRITERS)
-def issue_queue():
-    return render_template("parts/issue_queue.html", items=services.issue_queue(actor=current_actor()),
-                           form=IssueForm(), store_codes=_store_codes())
-
-
-@bp.route("/lines/<int:line_id>/issue", methods=["POST"])
-@roles_required(*PARTS_WRITERS)
-def issue(line_id):
-    form = IssueForm()
-    if form.validate_on_submit():
-        move = services.issue_to_line(line_id, quantity=form.quantity.data, actor=current_actor(),
-                                      now=utcnow())
-        flash(_("%(number)s handed out; %(left)s left in stock.", number=move.part.part_number,
-                left=services.qty(move.on_hand_after)), "success")
-    else:
-        _flash_errors(form)
-    return redirect(url_for("parts.issue_queue"))
-
-
-@bp.route("/<int:part_id>/lines/<int:line_id>/return", methods=["POST"])
-@roles_required(*PARTS_WRITERS)
-def return_line(part_id, line_id):
-    form = ReturnForm()
-    if form.validate_on_submit():
-        services.return_from_line(line_id, quantity=form.quantity.data, actor=current_actor(), now=utcnow())
-        flash(_("The parts are back in stock."), "success")
-    else:
-        _flash_errors(form)
-    return redirect(url_for("parts.show", part_id=part_id))
+                           store_codes=store_codes())

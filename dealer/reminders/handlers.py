@@ -8,13 +8,13 @@ from markupsafe import Markup
 from dealer.actors import CUSTOMER_WRITERS
 from dealer.customers import signals as customer_signals
 from dealer.extensions import db
-from dealer.panels import Panel
-from dealer.reminders.queries import reminder_visits
 from dealer.reminders.forms import InspectionForm, InsuranceForm, MaintenanceForm, OptOutForm
 from dealer.reminders.models import MaintenanceInterval
+from dealer.reminders.queries import reminder_visits
 from dealer.reminders.services import hand_over_reminders, mark_maintained, refresh_due_dates
 from dealer.repair import signals as repair_signals
 from dealer.repair.models import MAINTENANCE
+from dealer.signals import Panel
 from dealer.sms import signals as sms_signals
 from dealer.sms.forms import STATE_LABELS as SMS_STATE_LABELS
 from dealer.sms.kinds import KINDS as SMS_KINDS

@@ -7,24 +7,23 @@ technician reads orders, reports findings, works its jobs and signs quality chec
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields
 
 from dealer.access import current_actor, roles_required
-from dealer.actors import (CASHIER, MANAGER, PARTS_CLERK, PARTS_WRITERS, PHONE_CALLERS, SERVICE_ADVISOR,
-    TECHNICIAN)
+from dealer.actors import MANAGER, PARTS_WRITERS, PHONE_CALLERS, SERVICE_ADVISOR
 from dealer.api_base import ApiBlueprint
 from dealer.customers.validators import mask_phone
 from dealer.database import utcnow
 from dealer.errors import Forbidden, NotFound, ValidationFailed
 from dealer.extensions import db
 from dealer.parts import schemas as parts_schemas
-from dealer.parts import services as parts_services
-from dealer.repair import catalogue, schemas, services, workflow
-from dealer.repair.models import CANCELLED, ESTIMATED, OPEN, RepairOrder
+from dealer.repair import queries, schemas, services
+from dealer.repair.models import RepairOrder
+from dealer.repair.services import settings as catalogue
 from dealer.stores.models import Store
+from dealer.timezones import store_zone
 
 orders_blp = ApiBlueprint("repair_orders_api", __name__, url_prefix="/api/v1/repair-orders",
                           description="Repair orders (维修工单): jobs with labor and parts lines, the owner's "
@@ -32,33 +31,18 @@ orders_blp = ApiBlueprint("repair_orders_api", __name__, url_prefix="/api/v1/rep
 operations_blp = ApiBlueprint("labor_operations_api", __name__, url_prefix="/api/v1/labor-operations",
                               description="The store's labor catalogue (工时项目) with flat-rate hours (标准工时).")
 
-# The same roles as the pages (dealer/repair/views.py).
-ORDER_READERS = frozenset({SERVICE_ADVISOR, TECHNICIAN, PARTS_CLERK, CASHIER, MANAGER})
-ORDER_WRITERS = frozenset({SERVICE_ADVISOR, MANAGER})
-TECHNICIANS = frozenset({TECHNICIAN, MANAGER})
-INSPECTORS = frozenset({TECHNICIAN, SERVICE_ADVISOR, MANAGER})
-SETTLERS = frozenset({CASHIER, SERVICE_ADVISOR, MANAGER})
+# The roles of the pages, declared once with the workflow (services.workflow).
+ORDER_READERS = services.REPAIR_STAFF
+ORDER_WRITERS = services.ADVISORS
+TECHNICIANS = services.TECHNICIANS
 CATALOGUE_READERS = frozenset({SERVICE_ADVISOR, MANAGER})
 CATALOGUE_WRITERS = frozenset({MANAGER})
 
-# Who may take each action on /transitions (the route lets in the union; the action is checked here).
-ACTION_ROLES = {
-    "submit_estimate": ORDER_WRITERS,
-    "approve_estimate": ORDER_WRITERS,
-    "dispatch": ORDER_WRITERS,
-    "request_quality_check": INSPECTORS,
-    "pass_quality_check": INSPECTORS,
-    "fail_quality_check": INSPECTORS,
-    "settle": SETTLERS,
-    "deliver": ORDER_WRITERS,
-    "cancel": ORDER_WRITERS,
-    "approve_extra_work": ORDER_WRITERS,
-    "decline_extra_work": ORDER_WRITERS,
-}
-JOB_ACTION_ROLES = {"assign": ORDER_WRITERS, "clock_on": TECHNICIANS, "clock_off": TECHNICIANS,
-                    "mark_done": TECHNICIANS}
-TRANSITION_ROLES = frozenset().union(*ACTION_ROLES.values())
-JOB_TRANSITION_ROLES = frozenset().union(*JOB_ACTION_ROLES.values())
+# /transitions lets in whoever may take one of its actions; each action is checked by services.may.
+TRANSITION_ROLES = frozenset().union(*(services.ACTION_ROLES[action] for action in schemas.ORDER_ACTIONS))
+# A job's steps: assigning it is the order's "assign"; the clock and "done" are its "work".
+JOB_ACTIONS = {"assign": "assign", "clock_on": "work", "clock_off": "work", "mark_done": "work"}
+JOB_TRANSITION_ROLES = services.ACTION_ROLES["assign"] | services.ACTION_ROLES["work"]
 
 
 def _phone(value: str) -> str:
@@ -74,32 +58,18 @@ class OrderOut(schemas.OrderOutSchema):
 
 
 class _OrderView:
-    """An order with what the API shows beside it: its totals, whether it is late, the actions it allows."""
+    """An order with what the API shows beside it: its totals, whether it is late, what the token may do."""
 
     def __init__(self, order: RepairOrder):
         self._order = order
-        self.late = services.overdue(order, utcnow())
-        self.allowed_actions = workflow.allowed_actions(order)
-        self.totals = _totals(order)
+        self.late = queries.overdue(order, utcnow())
+        # The actions of /transitions this token may take now: the same answer the order page reads.
+        allowed = services.allowed_actions(order, current_actor())
+        self.allowed_actions = services.in_order(allowed & frozenset(schemas.ORDER_ACTIONS))
+        self.totals = queries.display_totals(order)
 
     def __getattr__(self, name):
         return getattr(self._order, name)
-
-
-def _totals(order: RepairOrder) -> dict:
-    """Price the order: the estimate before approval, the approved jobs after (services.price)."""
-    if order.state in (OPEN, ESTIMATED, CANCELLED):
-        basis, priced = "estimate", services.price(order, services.QUOTED)
-        pending = 0
-    else:
-        basis = "settled" if order.customer_total_fen is not None else "billed"
-        priced = services.price(order)
-        with_pending = services.price(order, services.BILLED + services.PROPOSED)
-        pending = max(with_pending.total_fen - priced.total_fen, 0)
-    return {"basis": basis, "by_payer": priced.by_payer, "labor_fen": priced.labor_fen,
-            "parts_fen": priced.parts_fen, "points_fen": priced.points_fen, "total_fen": priced.total_fen,
-            "net_fen": priced.net_fen, "vat_fen": priced.vat_fen, "vat_rate_bp": priced.vat_rate_bp,
-            "approved_total_fen": order.approved_total_fen, "pending_fen": pending}
 
 
 def _detail(order_id: int) -> _OrderView:
@@ -134,12 +104,12 @@ def list_orders(args):
     opened_from, opened_until = args["opened_from"], args["opened_until"]
     if args["opened_on"]:  # a day at the store (Asia/Shanghai for group-level tokens)
         store = db.session.get(Store, actor.store_id) if actor.store_id else None
-        start = datetime.combine(args["opened_on"], time(), ZoneInfo(store.timezone if store else "Asia/Shanghai"))
+        start = datetime.combine(args["opened_on"], time(), store_zone(store))
         opened_from, opened_until = start, start + timedelta(days=1)
-    filters = services.OrderFilter(states=tuple(args["state"]), advisor_id=args["advisor_id"],
+    filters = queries.OrderFilter(states=tuple(args["state"]), advisor_id=args["advisor_id"],
                                    vehicle_id=args["vehicle_id"], customer_id=args["customer_id"],
                                    opened_from=opened_from, opened_until=opened_until)
-    page = services.list_orders(actor=actor, filters=filters, page=args["page"], per_page=args["per_page"])
+    page = queries.list_orders(actor=actor, filters=filters, page=args["page"], per_page=args["per_page"])
     return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
 
 
@@ -196,17 +166,17 @@ def job_transition(data, order_id, job_id):
     assigned technician)."""
     actor, now = current_actor(), utcnow()
     action = data["action"]
-    if not actor.has_any(JOB_ACTION_ROLES[action]):
+    if not services.may(actor, JOB_ACTIONS[action]):
         raise Forbidden()
     job = _job_of(order_id, job_id)
     if action == "assign":
-        return workflow.assign_job(job.id, data["technician_ids"], actor=actor, now=now)
+        return services.assign_job(job.id, data["technician_ids"], actor=actor, now=now)
     if action == "clock_on":
-        workflow.clock_on(job.id, actor=actor, now=now)
+        services.clock_on(job.id, actor=actor, now=now)
     elif action == "clock_off":
-        workflow.clock_off(job.id, actor=actor, now=now)
+        services.clock_off(job.id, actor=actor, now=now)
     else:
-        workflow.mark_job_done(job.id, actor=actor, now=now)
+        services.mark_job_done(job.id, actor=actor, now=now)
     return _job_of(order_id, job_id)
 
 
@@ -240,7 +210,7 @@ def issue_parts(data, order_id, line_id):
     the line still needs, or the stock is short (also when another clerk took the last unit a moment before).
     """
     line = _line_of(order_id, line_id)
-    return parts_services.issue_to_line(line.id, actor=current_actor(), now=utcnow(), **data)
+    return services.issue_to_line(line.id, actor=current_actor(), now=utcnow(), **data)
 
 
 @orders_blp.route("/<int:order_id>/lines/<int:line_id>/returns", methods=["POST"])
@@ -250,7 +220,7 @@ def issue_parts(data, order_id, line_id):
 def return_parts(data, order_id, line_id):
     """Take unused parts of a line back into stock (退料), until the order is settled or delivered."""
     line = _line_of(order_id, line_id)
-    return parts_services.return_from_line(line.id, actor=current_actor(), now=utcnow(), **data)
+    return services.return_from_line(line.id, actor=current_actor(), now=utcnow(), **data)
 
 
 def _need(data: dict, key: str, message) -> dict:
@@ -259,48 +229,48 @@ def _need(data: dict, key: str, message) -> dict:
     return data[key]
 
 
-def _approval(data: dict) -> workflow.ApprovalInput:
+def _approval(data: dict) -> services.ApprovalInput:
     approval = _need(data, "approval", _l("Give the owner's approval: how, who, and the number called or the "
                                           "signature."))
-    return workflow.ApprovalInput(method=approval["method"], approver_name=approval["approver_name"],
-                                  phone=approval["phone"], signature_png=workflow.decode_signature(
+    return services.ApprovalInput(method=approval["method"], approver_name=approval["approver_name"],
+                                  phone=approval["phone"], signature_png=services.decode_signature(
                                       approval["signature"]), aftermarket_consent=approval["aftermarket_consent"],
                                   note=approval["note"])
 
 
-def _quality_check(data: dict, passed: bool) -> workflow.QualityCheckInput:
+def _quality_check(data: dict, passed: bool) -> services.QualityCheckInput:
     qc = data.get("qc") or {}
-    return workflow.QualityCheckInput(passed=passed, checklist=qc.get("checklist", {}),
+    return services.QualityCheckInput(passed=passed, checklist=qc.get("checklist", {}),
                                       reason=qc.get("reason") or data["reason"])
 
 
-def _payments(data: dict) -> list[workflow.PaymentInput]:
-    return [workflow.PaymentInput(**payment) for payment in data["payments"]]
+def _payments(data: dict) -> list[services.PaymentInput]:
+    return [services.PaymentInput(**payment) for payment in data["payments"]]
 
 
 def _order_action(order_id: int, data: dict, actor, now) -> None:
     action = data["action"]
     if action == "submit_estimate":
-        workflow.submit_estimate(order_id, actor=actor, now=now)
+        services.submit_estimate(order_id, actor=actor, now=now)
     elif action == "approve_estimate":
-        workflow.approve_estimate(order_id, _approval(data), actor=actor, now=now)
+        services.approve_estimate(order_id, _approval(data), actor=actor, now=now)
     elif action == "dispatch":
-        workflow.dispatch(order_id, actor=actor, now=now)
+        services.dispatch(order_id, actor=actor, now=now)
     elif action == "request_quality_check":
-        workflow.request_quality_check(order_id, actor=actor, now=now)
+        services.request_quality_check(order_id, actor=actor, now=now)
     elif action in ("pass_quality_check", "fail_quality_check"):
-        workflow.record_quality_check(order_id, _quality_check(data, action == "pass_quality_check"), actor=actor,
+        services.record_quality_check(order_id, _quality_check(data, action == "pass_quality_check"), actor=actor,
                                       now=now)
     elif action == "settle":
-        workflow.settle(order_id, _payments(data), actor=actor, now=now)
+        services.settle(order_id, _payments(data), actor=actor, now=now)
     elif action == "deliver":
-        workflow.deliver(order_id, actor=actor, now=now)
+        services.deliver(order_id, actor=actor, now=now)
     elif action == "cancel":
-        workflow.cancel(order_id, reason=data["reason"], actor=actor, now=now)
+        services.cancel(order_id, reason=data["reason"], actor=actor, now=now)
     elif action == "approve_extra_work":
-        workflow.approve_extra_work(order_id, data["job_ids"], _approval(data), actor=actor, now=now)
+        services.approve_extra_work(order_id, data["job_ids"], _approval(data), actor=actor, now=now)
     elif action == "decline_extra_work":
-        workflow.decline_extra_work(order_id, data["job_ids"], reason=data["reason"], actor=actor, now=now)
+        services.decline_extra_work(order_id, data["job_ids"], reason=data["reason"], actor=actor, now=now)
 
 
 @orders_blp.route("/<int:order_id>/transitions", methods=["POST"])
@@ -316,7 +286,7 @@ def transition(data, order_id):
     An illegal transition is a 409; a refused input a 422.
     """
     actor = current_actor()
-    if not actor.has_any(ACTION_ROLES[data["action"]]):
+    if not services.may(actor, data["action"]):
         raise Forbidden()
     services.get_order(order_id, actor=actor)  # 404 before anything else for another store's order
     _order_action(order_id, data, actor, utcnow())

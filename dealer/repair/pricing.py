@@ -1,17 +1,21 @@
 """The one pricing function of a repair order: line amounts, discounts, payers' totals, points and VAT.
 
-Pure: no database, no clock. The membership and campaign modules plug in by passing the discounts that
-apply (a member's tier rates, a campaign's rate per line); the rules here do not change when they do.
+Pure: no database, no clock. The membership and campaign modules plug in through `discount_rules`: a rule
+registered there receives the lines to price and the order's customer and vehicle, and returns the
+`Discount`s it offers (a rate for one line, or for every customer line of a kind); the rules here do not
+change when they do, and with nothing registered every price stays as it was.
 
 The rules, exactly (each amount integer fen, each rounding half up, once):
 - labor line amount = hours x hourly rate; parts line amount = quantity x unit price;
-- a customer line's discount = the largest of its member, campaign and manual discounts, each a
-  percentage of the line's amount, never their sum; warranty, insurance and internal lines get none;
+- a customer line's discount = the largest of its member, campaign, registered-rule and manual discounts,
+  each a percentage of the line's amount, never their sum (ties go to the first: member, campaign, the
+  rules in the order they were registered, manual); warranty, insurance and internal lines get none;
 - customer total = customer lines' amounts - their discounts - redeemed points (never below zero);
 - net = round(total / (1 + VAT rate)), VAT = total - net.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from dealer import money
@@ -97,6 +101,63 @@ class OrderTotals:
         return self.by_payer[CUSTOMER]
 
 
+@dataclass(frozen=True)
+class Discount:
+    """A discount a registered rule offers: `basis_points` off one customer line (`line_key`), or off every
+    customer line (of `kind`, labor or parts, when given). `source` names it on the line (at most 12
+    characters: 'member', 'campaign', ...)."""
+
+    source: str
+    basis_points: int
+    line_key: object = None
+    kind: str | None = None
+
+    def __post_init__(self):
+        if not self.source or len(self.source) > 12:
+            raise ValueError(f"a discount's source is 1 to 12 characters: {self!r}")
+        if not 0 <= self.basis_points <= money.PERCENT_SCALE or self.kind not in (None, LABOR, PARTS):
+            raise ValueError(f"discount out of range: {self!r}")
+
+    def applies_to(self, line: LineInput) -> bool:
+        return (self.line_key is None or self.line_key == line.key) and self.kind in (None, line.kind)
+
+
+DiscountRule = Callable[..., Iterable[Discount]]
+
+
+class DiscountRules:
+    """The registry of discount rules other modules add to (membership tiers, seasonal campaigns).
+
+    A rule is called as `rule(lines, customer=..., vehicle=...)` with the `LineInput`s being priced (their
+    keys are the repair lines' ids) and returns the `Discount`s it offers; an empty iterable offers none.
+    """
+
+    def __init__(self):
+        self._rules: dict[str, DiscountRule] = {}
+
+    def register(self, name: str, rule: DiscountRule) -> DiscountRule:
+        """Add `rule` under `name` (a module registers it once, when it is imported). Raises ValueError on a
+        name already taken."""
+        if name in self._rules:
+            raise ValueError(f"a discount rule named {name!r} is registered already")
+        self._rules[name] = rule
+        return rule
+
+    def unregister(self, name: str) -> None:
+        self._rules.pop(name, None)
+
+    def __bool__(self) -> bool:
+        return bool(self._rules)
+
+    def collect(self, lines, *, customer, vehicle) -> tuple[Discount, ...]:
+        """Ask every rule, in the order they were registered, for the discounts it offers on `lines`."""
+        return tuple(discount for rule in self._rules.values()
+                     for discount in rule(tuple(lines), customer=customer, vehicle=vehicle) or ())
+
+
+discount_rules = DiscountRules()
+
+
 def _check(line: LineInput) -> None:
     if line.kind not in (LABOR, PARTS) or line.payer not in PAYERS:
         raise ValueError(f"unknown kind or payer: {line!r}")
@@ -108,7 +169,8 @@ def _check(line: LineInput) -> None:
             raise ValueError(f"discount out of range: {line!r}")
 
 
-def price_line(line: LineInput, member: MemberRates | None = None) -> PricedLine:
+def price_line(line: LineInput, member: MemberRates | None = None,
+               discounts: Iterable[Discount] = ()) -> PricedLine:
     """Price one line: its amount and the largest discount that applies to it."""
     _check(line)
     amount = line.amount_fen
@@ -117,9 +179,11 @@ def price_line(line: LineInput, member: MemberRates | None = None) -> PricedLine
         member_bp = 0
         if member is not None:
             member_bp = member.labor_bp if line.kind == LABOR else member.parts_bp
-        # Ties go to the first named: member, then campaign, then manual (the amount is the same).
-        for candidate_source, basis_points in ((MEMBER, member_bp), (CAMPAIGN, line.campaign_discount_bp),
-                                               (MANUAL, line.manual_discount_bp)):
+        # Ties go to the first named: member, campaign, the registered rules, manual (the amount is the same).
+        candidates = [(MEMBER, member_bp), (CAMPAIGN, line.campaign_discount_bp)]
+        candidates += [(d.source, d.basis_points) for d in discounts if d.applies_to(line)]
+        candidates.append((MANUAL, line.manual_discount_bp))
+        for candidate_source, basis_points in candidates:
             candidate = money.percent_of(amount, basis_points)
             if candidate > discount:
                 discount, source = candidate, candidate_source
@@ -127,11 +191,16 @@ def price_line(line: LineInput, member: MemberRates | None = None) -> PricedLine
 
 
 def price_order(lines: list[LineInput] | tuple[LineInput, ...], *, vat_rate_bp: int,
-                member: MemberRates | None = None, points_fen: int = 0) -> OrderTotals:
-    """Price every line and total the order. Raises ValueError on negative or unknown input."""
+                member: MemberRates | None = None, points_fen: int = 0,
+                discounts: Iterable[Discount] = ()) -> OrderTotals:
+    """Price every line and total the order; `discounts` are what the registered rules offer.
+
+    Raises ValueError on negative or unknown input.
+    """
     if points_fen < 0 or not 0 <= vat_rate_bp <= money.PERCENT_SCALE:
         raise ValueError("points or VAT rate out of range")
-    priced = tuple(price_line(line, member) for line in lines)
+    discounts = tuple(discounts)
+    priced = tuple(price_line(line, member, discounts) for line in lines)
     sums = {payer: [0, 0] for payer in PAYERS}
     labor = parts = 0
     for line in priced:

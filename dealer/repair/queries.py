@@ -1,47 +1,63 @@
-"""Read-only queries for the repair pages: catalogue search, the workshop's lists, the totals to show.
+"""The read side of repair: lists, the board, history, customer visits, the parts counter's queue, the totals
+to display and an order's timeline.
 
-Nothing here changes a row: services.py and workflow.py own every change. Each query names its stores
-(`store_id = ...` or `IN (...)`) first, as the per-store indexes lead with it.
+Nothing here changes a row: the services own every change. Each query names its stores (`store_id = ...` or
+`IN (...)`) first, as the per-store indexes lead with it.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
 from dealer.actors import TECHNICIAN, Actor
 from dealer.auth.models import User, UserRole
+from dealer.customers.models import Vehicle
+from dealer.customers.services import get_customer, get_vehicle
 from dealer.database import prefix_range
-from dealer.errors import NotFound
 from dealer.extensions import db
-from dealer.repair import pricing, services
+from dealer.parts.models import Part
+from dealer.parts.services import get_part
+from dealer.repair import pricing
 from dealer.repair.models import (
-    CANCELLED, DELIVERED, ESTIMATED, IN_PROGRESS, JOB_APPROVED, OPEN, PAYERS, READY, SETTLED, STATES,
-    JobAssignment, LaborOperation, RepairJob, RepairLine, RepairOrder, TimeEntry,
+    APPROVED,
+    CANCELLED,
+    DELIVERED,
+    ESTIMATED,
+    IN_PROGRESS,
+    JOB_APPROVED,
+    OPEN,
+    PARTS,
+    PAYERS,
+    QUALITY_CHECK,
+    READY,
+    SETTLED,
+    STATES,
+    JobAssignment,
+    LaborOperation,
+    OrderEvent,
+    RepairJob,
+    RepairLine,
+    RepairOrder,
+    TimeEntry,
 )
+from dealer.repair.services.common import (  # noqa: F401  (get_job, get_line: for the pages)
+    BILLED,
+    PROPOSED,
+    QUOTED,
+    get_job,
+    get_line,
+    get_order,
+)
+from dealer.repair.services.parts_counter import CLOSED_STATES, ISSUE_STATES
+from dealer.repair.services.pricing import lines_of, price
 from dealer.stores.services import visible_store_ids
 
 # States whose bill is fixed (the figures stored at settlement are shown, never re-priced).
 FIXED_STATES = (SETTLED, DELIVERED)
-
-
-def get_job(job_id: int, *, actor: Actor) -> RepairJob:
-    """Return a job the actor may see. Raises NotFound."""
-    job = db.session.get(RepairJob, job_id)
-    if job is None or (actor.store_id is not None and job.store_id != actor.store_id):
-        raise NotFound()
-    return job
-
-
-def get_line(line_id: int, *, actor: Actor) -> RepairLine:
-    """Return a line the actor may see. Raises NotFound."""
-    line = db.session.get(RepairLine, line_id)
-    if line is None or (actor.store_id is not None and line.store_id != actor.store_id):
-        raise NotFound()
-    return line
 
 
 # -- the catalogue --------------------------------------------------------------------------------
@@ -124,16 +140,147 @@ def clocked_minutes(order: RepairOrder, now: datetime) -> dict[int, int]:
 
 def board(*, actor: Actor, now: datetime) -> dict[str, list[RepairOrder]]:
     """Return the open orders grouped by state, in workflow order, each group by promised time."""
-    orders = services.workshop_board(actor=actor, now=now)
+    orders = workshop_board(actor=actor, now=now)
     groups = {state: [order for order in orders if order.state == state] for state in STATES}
     return {state: found for state, found in groups.items() if found}
+
+
+# -- lists, the board, history ---------------------------------------------------------------------
+
+@dataclass
+class OrderFilter:
+    states: tuple[str, ...] = ()
+    advisor_id: int | None = None
+    vehicle_id: int | None = None
+    customer_id: int | None = None
+    opened_from: datetime | None = None
+    opened_until: datetime | None = None
+
+
+def list_orders(*, actor: Actor, filters: OrderFilter, page: int = 1, per_page: int = 50):
+    """Return a page of the orders the actor may see, newest first."""
+    stmt = sa.select(RepairOrder).where(RepairOrder.store_id.in_(visible_store_ids(actor)))
+    if filters.states:
+        stmt = stmt.where(RepairOrder.state.in_(filters.states))
+    if filters.advisor_id:
+        stmt = stmt.where(RepairOrder.advisor_id == filters.advisor_id)
+    if filters.vehicle_id:
+        stmt = stmt.where(RepairOrder.vehicle_id == filters.vehicle_id)
+    if filters.customer_id:
+        stmt = stmt.where(RepairOrder.customer_id == filters.customer_id)
+    if filters.opened_from:
+        stmt = stmt.where(RepairOrder.opened_at >= filters.opened_from)
+    if filters.opened_until:
+        stmt = stmt.where(RepairOrder.opened_at < filters.opened_until)
+    stmt = stmt.order_by(RepairOrder.opened_at.desc(), RepairOrder.id.desc())
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def workshop_board(*, actor: Actor, now: datetime) -> list[RepairOrder]:
+    """Every open order by state with its promise; the view highlights late ones (promised_at < now)."""
+    stmt = (sa.select(RepairOrder)
+            .where(RepairOrder.store_id.in_(visible_store_ids(actor)),
+                   RepairOrder.state.in_((OPEN, ESTIMATED, APPROVED, IN_PROGRESS, QUALITY_CHECK, READY)))
+            .order_by(RepairOrder.promised_at))
+    return list(db.session.scalars(stmt))
+
+
+def vehicle_history(vehicle_id: int, *, actor: Actor, limit: int = 20) -> list[RepairOrder]:
+    """Return the vehicle's latest orders (the customer file and the front desk show them)."""
+    vehicle = get_vehicle(vehicle_id, actor=actor)
+    stmt = (sa.select(RepairOrder).where(RepairOrder.store_id == vehicle.store_id,
+                                         RepairOrder.vehicle_id == vehicle.id)
+            .order_by(RepairOrder.opened_at.desc()).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+def overdue(order: RepairOrder, now: datetime) -> bool:
+    """Tell whether an order is late against its promise (ready after, or not ready by, the promised time)."""
+    if order.promised_at is None:
+        return False
+    return (order.ready_at or now) > order.promised_at
+
+
+@dataclass
+class CustomerVisits:
+    """A customer's repair history for the customer file (客户档案): visits, spend, latest orders."""
+
+    visits: int  # orders opened and not cancelled (reversing orders not counted)
+    spend_fen: int  # what the owner paid, reversals deducted
+    last_visit: datetime | None
+    orders: list[RepairOrder]
+
+
+def customer_visits(customer_id: int, *, actor: Actor, limit: int = 20) -> CustomerVisits:
+    """Return the customer's visits, spend and latest orders. Raises NotFound."""
+    customer = get_customer(customer_id, actor=actor)
+    mine = sa.and_(RepairOrder.store_id == customer.store_id, RepairOrder.customer_id == customer.id)
+    visits, last_visit = db.session.execute(
+        sa.select(sa.func.count(RepairOrder.id), sa.func.max(RepairOrder.opened_at))
+        .where(mine, RepairOrder.state != CANCELLED, RepairOrder.reversal_of_id.is_(None))).one()
+    spend = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(RepairOrder.customer_total_fen), 0))
+                              .where(mine, RepairOrder.state.in_((SETTLED, DELIVERED))))
+    orders = list(db.session.scalars(sa.select(RepairOrder).where(mine)
+                                     .order_by(RepairOrder.opened_at.desc(), RepairOrder.id.desc()).limit(limit)))
+    if last_visit is not None and last_visit.tzinfo is None:  # SQLite's max() returns the raw value
+        last_visit = last_visit.replace(tzinfo=timezone.utc)
+    return CustomerVisits(visits=visits, spend_fen=int(spend), last_visit=last_visit, orders=orders)
+
+
+# -- the parts counter: what to issue, what holds a part ---------------------------------------------
+
+@dataclass
+class LineView:
+    """A parts line with what the parts clerk needs beside it: order, job, plate, part."""
+
+    line: RepairLine
+    job: RepairJob
+    order: RepairOrder
+    plate: str
+    part: Part
+
+    @property
+    def outstanding(self) -> int:
+        return (self.line.quantity or 0) - self.line.issued
+
+
+def _line_views(*conditions, limit: int) -> list[LineView]:
+    stmt = (sa.select(RepairLine, RepairJob, RepairOrder, Vehicle.plate, Part)
+            .join(RepairJob, RepairJob.id == RepairLine.job_id)
+            .join(RepairOrder, RepairOrder.id == RepairLine.order_id)
+            .join(Vehicle, Vehicle.id == RepairOrder.vehicle_id)
+            .join(Part, Part.id == RepairLine.part_id)
+            .where(RepairLine.kind == PARTS, *conditions)
+            .order_by(RepairOrder.promised_at.asc().nulls_last(), RepairOrder.opened_at, RepairOrder.id,
+                      RepairJob.position, RepairLine.id)
+            .limit(limit))
+    return [LineView(*row) for row in db.session.execute(stmt)]
+
+
+def issue_queue(*, actor: Actor, limit: int = 500) -> list[LineView]:
+    """Return what the parts clerk must hand out: parts lines of approved jobs not yet fully issued.
+
+    Only orders approved, in progress or in quality check; the most urgent promise first.
+    """
+    stores = visible_store_ids(actor)
+    return _line_views(RepairOrder.store_id.in_(stores), RepairLine.store_id.in_(stores),
+                       RepairOrder.state.in_(ISSUE_STATES), RepairJob.approval == JOB_APPROVED,
+                       RepairLine.issued < RepairLine.quantity, limit=limit)
+
+
+def open_lines(part_id: int, *, actor: Actor, limit: int = 200) -> list[LineView]:
+    """Return the lines holding or having taken this part on orders not yet settled (to return from)."""
+    part = get_part(part_id, actor=actor)
+    return _line_views(RepairLine.store_id == part.store_id, RepairLine.part_id == part.id,
+                       RepairOrder.state.not_in(CLOSED_STATES),
+                       sa.or_(RepairLine.issued > 0, RepairLine.reserved > 0), limit=limit)
 
 
 # -- totals ----------------------------------------------------------------------------------------
 
 @dataclass
 class Totals:
-    """What the order page and the documents show about money."""
+    """What the order page, the documents and the API show about money."""
 
     basis: str  # estimate (before approval), billed (approved work), settled (fixed at settlement)
     by_payer: dict[str, pricing.PayerTotal]
@@ -144,6 +291,8 @@ class Totals:
     vat_rate_bp: int
     approved_total_fen: int
     pending_fen: int = 0  # what extra work waiting for approval would add to the owner's bill
+    labor_fen: int = 0  # the owner's labor, after discounts
+    parts_fen: int = 0  # the owner's parts, after discounts
 
 
 def _stored_by_payer(lines: list[RepairLine]) -> dict[str, pricing.PayerTotal]:
@@ -154,21 +303,31 @@ def _stored_by_payer(lines: list[RepairLine]) -> dict[str, pricing.PayerTotal]:
     return {payer: pricing.PayerTotal(amount, discount) for payer, (amount, discount) in sums.items()}
 
 
-def order_totals(order: RepairOrder) -> Totals:
-    """Return the order's money: the settled figures once settled, else the pricing function's."""
+def _stored_owner_share(lines: list[RepairLine], kind: str) -> int:
+    return sum(line.net_fen for line in lines if line.payer == pricing.CUSTOMER and line.kind == kind)
+
+
+def display_totals(order: RepairOrder) -> Totals:
+    """Return the totals to show for an order: the figures stored at settlement once settled (a later change
+    of rates or discounts never alters a settled bill), the live pricing before (the estimate, then the bill
+    so far). The order page, the printed documents and the API all show these.
+    """
     if order.state in FIXED_STATES and order.customer_total_fen is not None:
-        by_payer = _stored_by_payer(services.lines_of(order, services.BILLED))
-        return Totals("settled", by_payer, order.points_fen, order.customer_total_fen, order.net_fen,
-                      order.vat_fen, order.vat_rate_bp, order.approved_total_fen)
+        billed = lines_of(order, BILLED)
+        return Totals("settled", _stored_by_payer(billed), order.points_fen, order.customer_total_fen,
+                      order.net_fen, order.vat_fen, order.vat_rate_bp, order.approved_total_fen,
+                      labor_fen=_stored_owner_share(billed, "labor"), parts_fen=_stored_owner_share(billed, PARTS))
     if order.state in (OPEN, ESTIMATED, CANCELLED):
-        priced = services.price(order, services.QUOTED)
+        priced = price(order, QUOTED)
         return Totals("estimate", priced.by_payer, priced.points_fen, priced.total_fen, priced.net_fen,
-                      priced.vat_fen, priced.vat_rate_bp, order.approved_total_fen)
-    priced = services.price(order)
-    with_pending = services.price(order, services.BILLED + services.PROPOSED)
+                      priced.vat_fen, priced.vat_rate_bp, order.approved_total_fen, labor_fen=priced.labor_fen,
+                      parts_fen=priced.parts_fen)
+    priced = price(order)
+    with_pending = price(order, BILLED + PROPOSED)
     return Totals("billed", priced.by_payer, priced.points_fen, priced.total_fen, priced.net_fen,
                   priced.vat_fen, priced.vat_rate_bp, order.approved_total_fen,
-                  pending_fen=max(with_pending.total_fen - priced.total_fen, 0))
+                  pending_fen=max(with_pending.total_fen - priced.total_fen, 0), labor_fen=priced.labor_fen,
+                  parts_fen=priced.parts_fen)
 
 
 @dataclass
@@ -180,7 +339,7 @@ class PayerLines:
 
 def lines_by_payer(order: RepairOrder, approvals: tuple[str, ...]) -> list[PayerLines]:
     """Return the lines of the order's jobs in `approvals`, grouped by payer (customer first)."""
-    lines = services.lines_of(order, approvals)
+    lines = lines_of(order, approvals)
     groups = []
     for payer in PAYERS:
         mine = [line for line in lines if line.payer == payer]
@@ -194,10 +353,45 @@ def to_settle(*, actor: Actor) -> list[tuple[RepairOrder, int]]:
     stmt = (sa.select(RepairOrder).where(RepairOrder.store_id.in_(visible_store_ids(actor)),
                                          RepairOrder.state == READY)
             .order_by(RepairOrder.ready_at, RepairOrder.id))
-    return [(order, services.price(order).total_fen) for order in db.session.scalars(stmt)]
+    return [(order, display_totals(order).total_fen) for order in db.session.scalars(stmt)]
 
 
 def reversal_of(order: RepairOrder) -> RepairOrder | None:
     """Return the reversing order (红冲) that cancels this one out, if there is one."""
     return db.session.scalar(sa.select(RepairOrder).where(RepairOrder.store_id == order.store_id,
                                                           RepairOrder.reversal_of_id == order.id))
+
+
+# -- the timeline ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One step of an order's progress, as the owner's progress page will show it."""
+
+    at: datetime
+    action: str  # an OrderEvent's action (open, approve_estimate, extra_work_approved, ...), or clock_on/clock_off
+    from_state: str | None
+    to_state: str
+    note: str
+    actor_name: str
+
+
+def timeline(order_id: int, *, actor: Actor) -> list[TimelineEvent]:
+    """Return the order's steps in the order they happened: its workflow events (opened, estimate approved,
+    extra work asked and approved, QC, ready, settled, delivered, reversed ...) with the technicians' clock-ons
+    and clock-offs among them. Raises NotFound.
+    """
+    order = get_order(order_id, actor=actor)
+    steps = [TimelineEvent(e.created_at, e.action, e.from_state or None, e.to_state, e.note, e.actor_name)
+             for e in db.session.scalars(sa.select(OrderEvent).where(OrderEvent.store_id == order.store_id,
+                                                                     OrderEvent.order_id == order.id)
+                                         .order_by(OrderEvent.id))]
+    clocks = db.session.execute(
+        sa.select(TimeEntry.started_at, TimeEntry.ended_at, RepairJob.concern, User)
+        .join(RepairJob, RepairJob.id == TimeEntry.job_id).join(User, User.id == TimeEntry.technician_id)
+        .where(TimeEntry.store_id == order.store_id, RepairJob.order_id == order.id).order_by(TimeEntry.id))
+    for started_at, ended_at, concern, technician in clocks:
+        steps.append(TimelineEvent(started_at, "clock_on", None, IN_PROGRESS, concern, technician.display_name))
+        if ended_at is not None:
+            steps.append(TimelineEvent(ended_at, "clock_off", None, IN_PROGRESS, concern, technician.display_name))
+    return sorted(steps, key=lambda step: step.at)  # stable: events of one moment keep their order

@@ -5,12 +5,21 @@ of the part's unit (4.5 litres = 4500); percentages integer basis points (13% = 
 """
 from marshmallow import Schema, fields, validate
 
-from dealer.repair.catalogue import MAX_HOURS
 from dealer.repair.models import (
-    APPROVAL_METHODS, JOB_APPROVALS, LABOR_CATEGORIES, LINE_KINDS, ORDER_KINDS, PAYERS, PAYMENT_METHODS, STATES,
+    APPROVAL_METHODS,
+    JOB_APPROVALS,
+    LABOR_CATEGORIES,
+    LINE_KINDS,
+    ORDER_KINDS,
+    PAYERS,
+    PAYMENT_METHODS,
+    SOURCE_KINDS,
+    STATES,
     WORK_STATES,
 )
-from dealer.repair.workflow import QC_ITEMS, TRANSITIONS
+from dealer.repair.services.settings import MAX_HOURS
+from dealer.repair.services.workflow import TRANSITIONS
+from dealer.repair.services.workshop import QC_ITEMS
 
 FEN = "Integer fen (分), VAT included."
 HUNDREDTHS = "Integer hundredths of an hour (1.5 h = 150)."
@@ -289,6 +298,10 @@ class OrderBriefSchema(Schema):
 
 
 class OrderOutSchema(OrderBriefSchema):
+    source_kind = fields.String(validate=validate.OneOf(SOURCE_KINDS), metadata={
+        "description": "Where the order came from: front_desk, booking (check-in), rescue (tow-in), quick_lane."})
+    source_ref = fields.Integer(allow_none=True, metadata={"description": "The booking, rescue or quick-lane "
+                                                                         "package's id; null from the front desk."})
     odometer_km = fields.Integer(allow_none=True)
     fuel_eighths = fields.Integer(allow_none=True)
     damage_notes = fields.String()
@@ -300,7 +313,9 @@ class OrderOutSchema(OrderBriefSchema):
     vat_fen = fields.Integer(allow_none=True, metadata={"description": "Fixed at settlement. " + FEN})
     vat_rate_bp = fields.Integer(allow_none=True, metadata={"description": "Fixed at settlement. " + BASIS_POINTS})
     late = fields.Boolean(metadata={"description": "Ready after, or not ready by, the promised time."})
-    allowed_actions = fields.List(fields.String(), metadata={"description": "Transitions the order's state allows."})
+    allowed_actions = fields.List(fields.String(), metadata={
+        "description": "The actions of /transitions this token may take now (the order's state and the token's "
+                       "roles), in workflow order: the same the order page offers."})
     jobs = fields.List(fields.Nested(JobOutSchema))
     approvals = fields.List(fields.Nested(ApprovalOutSchema))
     events = fields.List(fields.Nested(EventOutSchema))

@@ -40,7 +40,3 @@ Sender: the store id. Each receiver returns an iterable of family names it knows
 ...); the labor catalogue adds the families of its per-family hours.
 """)
 
-
-def values_from(signal, sender, **kwargs) -> list:
-    """Send `signal` and return the receivers' return values, in the order they were connected."""
-    return [value for _receiver, value in signal.send(sender, **kwargs)]

@@ -6,7 +6,7 @@ import logging
 from flask import current_app
 
 from dealer.database import utcnow
-from dealer.repair.inspection_photos import clean_photo_folder
+from dealer.repair.services.photos import clean_photo_folder
 from dealer.scheduler import job
 
 log = logging.getLogger(__name__)

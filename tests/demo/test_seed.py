@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from dealer.customers.models import Vehicle
 from dealer.extensions import db
 from dealer.parts.models import Part, StockMove
-from dealer.repair import services
+from dealer.repair import queries, services
 from dealer.repair.models import (
     LABOR_CATEGORIES, InspectionItem, JOB_PENDING, LaborOperation, LaborOperationHours, LaborRate, Payment,
     RepairOrder, RepairSettings,
@@ -73,7 +73,7 @@ def check_orders(stores):
         orders = list(db.session.scalars(sa.select(RepairOrder).where(RepairOrder.store_id == store.id)))
         states = sorted(order.state for order in orders)
         assert states == ["delivered", "estimated", "in_progress", "in_progress", "open", "ready"]
-        late = [o for o in orders if o.state == "in_progress" and services.overdue(o, now)]
+        late = [o for o in orders if o.state == "in_progress" and queries.overdue(o, now)]
         assert len(late) == 1
         delivered = next(o for o in orders if o.state == "delivered")
         payments = db.session.scalars(sa.select(Payment).where(Payment.order_id == delivered.id)).all()

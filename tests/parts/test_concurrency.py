@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from dealer.extensions import db
 from dealer.parts import services
+from dealer.repair import services as repair
 from dealer.parts.models import Part, StockMove
 from dealer.parts.services import PartInput
 from dealer.repair.models import RepairLine
@@ -40,7 +41,7 @@ def test_issue_the_last_unit_to_two_lines_at_once_one_wins(app, counter):
     db.session.remove()
 
     def issue(who, line_id):
-        return lambda: services.issue_to_line(line_id, quantity=1000, actor=who, now=NOW).id
+        return lambda: repair.issue_to_line(line_id, quantity=1000, actor=who, now=NOW).id
 
     results = at_once(app, issue(first, line_ids[0]), issue(second, line_ids[1]))
 
@@ -63,7 +64,7 @@ def test_issue_the_last_units_while_another_clerk_writes_off_damage_stock_never_
     db.session.remove()
 
     def issue():
-        return services.issue_to_line(line_id, quantity=2000, actor=first, now=NOW).on_hand_after
+        return repair.issue_to_line(line_id, quantity=2000, actor=first, now=NOW).on_hand_after
 
     def write_off():
         move = services.adjust_stock(part_id, quantity=-1000, reason="破损", actor=second, now=NOW)
@@ -87,7 +88,7 @@ def test_reserve_the_same_line_in_two_transactions_at_once_holds_it_once(app, co
     db.session.remove()
 
     def reserve():
-        services.reserve_line(db.session.get(RepairLine, line_id))  # as the repair module does, then commits
+        repair.reserve_line(db.session.get(RepairLine, line_id))  # as the repair module does, then commits
         db.session.commit()
 
     results = at_once(app, reserve, reserve)

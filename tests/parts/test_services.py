@@ -8,6 +8,8 @@ from dealer.audit.models import AuditEntry
 from dealer.errors import Forbidden, NotFound
 from dealer.extensions import db
 from dealer.parts import services
+from dealer.repair import queries
+from dealer.repair import services as repair
 from dealer.parts.models import Part, StockMove
 from dealer.parts.services import PartInput
 from tests.factories import PartFactory, RepairJobFactory, RepairLineFactory, RepairOrderFactory, UserFactory
@@ -287,8 +289,8 @@ def test_reserve_line_holds_what_the_line_still_needs_once(ctx, store):
     part = PartFactory(store=store, on_hand=1000)
     line = parts_line(store, part, quantity=4000, issued=1000)
 
-    services.reserve_line(line)
-    services.reserve_line(line)  # nothing more to hold
+    repair.reserve_line(line)
+    repair.reserve_line(line)  # nothing more to hold
 
     assert (fresh(Part, part.id).reserved, line.reserved) == (3000, 3000)
 
@@ -298,7 +300,7 @@ def test_reserve_line_does_not_commit(ctx, store):
     line = parts_line(store, part, quantity=2000)
     db.session.commit()
 
-    services.reserve_line(line)
+    repair.reserve_line(line)
     db.session.rollback()
 
     assert (fresh(Part, part.id).reserved, fresh(type(line), line.id).reserved) == (0, 0)
@@ -307,10 +309,10 @@ def test_reserve_line_does_not_commit(ctx, store):
 def test_reserve_line_after_the_quantity_went_down_gives_back_the_excess(ctx, store):
     part = PartFactory(store=store, on_hand=5000)
     line = parts_line(store, part, quantity=4000)
-    services.reserve_line(line)
+    repair.reserve_line(line)
 
     line.quantity = 1500  # the repair module changes the line, then calls reserve_line again
-    services.reserve_line(line)
+    repair.reserve_line(line)
 
     assert (fresh(Part, part.id).reserved, line.reserved) == (1500, 1500)
 
@@ -319,7 +321,7 @@ def test_reserve_line_may_exceed_stock_and_the_shortage_shows_on_low_stock(ctx, 
     part = PartFactory(store=store, on_hand=1000)
     line = parts_line(store, part, quantity=3000)
 
-    services.reserve_line(line)
+    repair.reserve_line(line)
 
     row = fresh(Part, part.id)
     assert (row.on_hand, row.reserved, row.available) == (1000, 3000, -2000)
@@ -332,8 +334,8 @@ def test_reserve_and_release_line_leave_labor_lines_and_lines_without_a_part_alo
     loose = parts_line(store, None, quantity=2000)
 
     for line in (labor, loose):
-        services.reserve_line(line)
-        services.release_line(line)
+        repair.reserve_line(line)
+        repair.release_line(line)
         assert line.reserved == 0
     assert fresh(Part, part.id).reserved == 0
 
@@ -342,11 +344,11 @@ def test_release_line_gives_the_whole_reservation_back(ctx, store):
     part = PartFactory(store=store, on_hand=5000)
     kept = parts_line(store, part, quantity=1000)
     cancelled = parts_line(store, part, quantity=2000)
-    services.reserve_line(kept)
-    services.reserve_line(cancelled)
+    repair.reserve_line(kept)
+    repair.reserve_line(cancelled)
 
-    services.release_line(cancelled)
-    services.release_line(cancelled)
+    repair.release_line(cancelled)
+    repair.release_line(cancelled)
 
     assert (fresh(Part, part.id).reserved, cancelled.reserved, kept.reserved) == (1000, 0, 1000)
 
@@ -356,9 +358,9 @@ def test_release_line_gives_the_whole_reservation_back(ctx, store):
 def test_issue_to_line_takes_stock_uses_the_reservation_and_writes_the_ledger(ctx, store, clerk):
     part = PartFactory(store=store, on_hand=5000, cost_fen=5200)
     line = parts_line(store, part, quantity=2000)
-    services.reserve_line(line)
+    repair.reserve_line(line)
 
-    move = services.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW)
+    move = repair.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW)
 
     row, line = fresh(Part, part.id), fresh(type(line), line.id)
     assert (row.on_hand, row.reserved) == (4000, 1000)
@@ -373,13 +375,13 @@ def test_issue_to_line_takes_stock_uses_the_reservation_and_writes_the_ledger(ct
 def test_issue_to_line_beyond_its_reservation_releases_only_what_was_reserved(ctx, store, clerk):
     part = PartFactory(store=store, on_hand=5000)
     line = parts_line(store, part, quantity=3000)
-    services.reserve_line(line)
+    repair.reserve_line(line)
     other = parts_line(store, part, quantity=1000)
-    services.reserve_line(other)
+    repair.reserve_line(other)
     line.reserved = 500  # as if the repair module had reserved only part of it
     db.session.execute(sa.update(Part).where(Part.id == part.id).values(reserved=1500))
 
-    services.issue_to_line(line.id, quantity=3000, actor=clerk, now=NOW)
+    repair.issue_to_line(line.id, quantity=3000, actor=clerk, now=NOW)
 
     row = fresh(Part, part.id)
     assert (row.on_hand, row.reserved) == (2000, 1000)  # the other line keeps its reservation
@@ -390,15 +392,15 @@ def test_issue_to_line_beyond_its_reservation_releases_only_what_was_reserved(ct
 def test_issue_to_line_in_a_workshop_state_is_allowed(ctx, store, clerk, state):
     part = PartFactory(store=store, on_hand=1000)
     line = parts_line(store, part, state=state)
-    assert services.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW).on_hand_after == 0
+    assert repair.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW).on_hand_after == 0
 
 
 @pytest.mark.parametrize("state", ["open", "estimated", "ready", "settled", "delivered", "cancelled"])
 def test_issue_to_line_outside_the_workshop_is_refused(ctx, store, clerk, state):
     part = PartFactory(store=store, on_hand=1000)
     line = parts_line(store, part, state=state)
-    with pytest.raises(services.OrderNotInWorkshop) as caught:
-        services.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW)
+    with pytest.raises(repair.OrderNotInWorkshop) as caught:
+        repair.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW)
     assert caught.value.code == "parts.order_not_in_workshop"
     assert fresh(Part, part.id).on_hand == 1000
 
@@ -407,25 +409,25 @@ def test_issue_to_line_outside_the_workshop_is_refused(ctx, store, clerk, state)
 def test_issue_to_line_of_a_job_not_approved_is_refused(ctx, store, clerk, approval):
     part = PartFactory(store=store, on_hand=1000)
     line = parts_line(store, part, approval=approval)
-    with pytest.raises(services.JobNotApproved) as caught:
-        services.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW)
+    with pytest.raises(repair.JobNotApproved) as caught:
+        repair.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW)
     assert caught.value.code == "parts.job_not_approved"
 
 
 def test_issue_to_a_labor_line_is_refused(ctx, store, clerk):
     line = parts_line(store, None, kind="labor", quantity=None)
-    with pytest.raises(services.NotAPartsLine) as caught:
-        services.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW)
+    with pytest.raises(repair.NotAPartsLine) as caught:
+        repair.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW)
     assert caught.value.code == "parts.not_a_parts_line"
 
 
 def test_issue_to_line_with_not_enough_stock_names_what_is_on_hand_and_changes_nothing(ctx, store, clerk):
     part = PartFactory(store=store, on_hand=500, unit="个", part_number="5QD698151", name="前刹车片")
     line = parts_line(store, part, quantity=2000)
-    services.reserve_line(line)
+    repair.reserve_line(line)
 
     with pytest.raises(services.InsufficientStock) as caught:
-        services.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW)
+        repair.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW)
 
     assert caught.value.code == "parts.insufficient_stock" and caught.value.field == "quantity"
     assert "在库0.5个" in str(caught.value.message)
@@ -437,27 +439,27 @@ def test_issue_to_line_with_not_enough_stock_names_what_is_on_hand_and_changes_n
 def test_issue_to_line_more_than_the_line_needs_is_refused(ctx, store, clerk):
     part = PartFactory(store=store, on_hand=9000)
     line = parts_line(store, part, quantity=2000, issued=1500)
-    with pytest.raises(services.ExceedsLine) as caught:
-        services.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW)
+    with pytest.raises(repair.ExceedsLine) as caught:
+        repair.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW)
     assert caught.value.code == "parts.exceeds_line"
     assert "0.5" in str(caught.value.message)
-    assert services.issue_to_line(line.id, quantity=500, actor=clerk, now=NOW).on_hand_after == 8500
+    assert repair.issue_to_line(line.id, quantity=500, actor=clerk, now=NOW).on_hand_after == 8500
 
 
 @pytest.mark.parametrize("quantity", [0, -1000])
 def test_issue_to_line_needs_a_positive_quantity(ctx, store, clerk, quantity):
     line = parts_line(store, PartFactory(store=store, on_hand=1000))
     with pytest.raises(services.InvalidInput) as caught:
-        services.issue_to_line(line.id, quantity=quantity, actor=clerk, now=NOW)
+        repair.issue_to_line(line.id, quantity=quantity, actor=clerk, now=NOW)
     assert caught.value.field == "quantity"
 
 
 def test_issue_to_a_line_of_another_store_is_not_found(ctx, other_store, clerk):
     line = parts_line(other_store, PartFactory(store=other_store, on_hand=1000))
     with pytest.raises(NotFound):
-        services.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW)
+        repair.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW)
     with pytest.raises(NotFound):
-        services.issue_to_line(999999, quantity=1000, actor=clerk, now=NOW)
+        repair.issue_to_line(999999, quantity=1000, actor=clerk, now=NOW)
 
 
 # -- returns -----------------------------------------------------------------------------------
@@ -465,9 +467,9 @@ def test_issue_to_a_line_of_another_store_is_not_found(ctx, other_store, clerk):
 def test_return_from_line_puts_unused_parts_back(ctx, store, clerk):
     part = PartFactory(store=store, on_hand=3000)
     line = parts_line(store, part, quantity=3000)
-    services.issue_to_line(line.id, quantity=3000, actor=clerk, now=NOW)
+    repair.issue_to_line(line.id, quantity=3000, actor=clerk, now=NOW)
 
-    move = services.return_from_line(line.id, quantity=1000, actor=clerk, now=LATER)
+    move = repair.return_from_line(line.id, quantity=1000, actor=clerk, now=LATER)
 
     assert fresh(Part, part.id).on_hand == 1000
     assert fresh(type(line), line.id).issued == 2000
@@ -477,19 +479,19 @@ def test_return_from_line_puts_unused_parts_back(ctx, store, clerk):
 
 def test_return_from_line_more_than_issued_is_refused(ctx, store, clerk):
     line = parts_line(store, PartFactory(store=store), quantity=2000, issued=1000)
-    with pytest.raises(services.ExceedsIssued) as caught:
-        services.return_from_line(line.id, quantity=1500, actor=clerk, now=NOW)
+    with pytest.raises(repair.ExceedsIssued) as caught:
+        repair.return_from_line(line.id, quantity=1500, actor=clerk, now=NOW)
     assert caught.value.code == "parts.exceeds_issued"
     with pytest.raises(services.InvalidInput):
-        services.return_from_line(line.id, quantity=0, actor=clerk, now=NOW)
+        repair.return_from_line(line.id, quantity=0, actor=clerk, now=NOW)
 
 
 @pytest.mark.parametrize("state", ["settled", "delivered"])
 def test_return_from_line_of_a_settled_order_is_refused(ctx, store, clerk, state):
     part = PartFactory(store=store)
     line = parts_line(store, part, state=state, issued=1000)
-    with pytest.raises(services.OrderClosed) as caught:
-        services.return_from_line(line.id, quantity=1000, actor=clerk, now=NOW)
+    with pytest.raises(repair.OrderClosed) as caught:
+        repair.return_from_line(line.id, quantity=1000, actor=clerk, now=NOW)
     assert caught.value.code == "parts.order_closed"
     assert fresh(Part, part.id).on_hand == 0
 
@@ -497,15 +499,15 @@ def test_return_from_line_of_a_settled_order_is_refused(ctx, store, clerk, state
 def test_return_from_line_of_a_cancelled_order_is_allowed(ctx, store, clerk):
     part = PartFactory(store=store)
     line = parts_line(store, part, state="cancelled", issued=1000)
-    assert services.return_from_line(line.id, quantity=1000, actor=clerk, now=NOW).on_hand_after == 1000
+    assert repair.return_from_line(line.id, quantity=1000, actor=clerk, now=NOW).on_hand_after == 1000
 
 
 def test_ledger_balances_follow_every_move(ctx, store, clerk):
     part = PartFactory(store=store)
     line = parts_line(store, part, quantity=4000)
     services.receive_stock(part.id, quantity=10000, unit_cost_fen=4000, reference="DN1", actor=clerk, now=NOW)
-    services.issue_to_line(line.id, quantity=4000, actor=clerk, now=NOW)
-    services.return_from_line(line.id, quantity=1000, actor=clerk, now=NOW)
+    repair.issue_to_line(line.id, quantity=4000, actor=clerk, now=NOW)
+    repair.return_from_line(line.id, quantity=1000, actor=clerk, now=NOW)
     services.adjust_stock(part.id, quantity=-500, reason="破损", actor=clerk, now=NOW)
 
     history = moves(part)
@@ -519,7 +521,7 @@ def test_ledger_balances_follow_every_move(ctx, store, clerk):
 def test_ledger_is_newest_first_with_order_numbers_and_pages(ctx, store, clerk):
     part = PartFactory(store=store, on_hand=5000)
     line = parts_line(store, part, quantity=1000)
-    services.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW)
+    repair.issue_to_line(line.id, quantity=1000, actor=clerk, now=NOW)
     for n in range(3):
         services.receive_stock(part.id, quantity=1000, unit_cost_fen=1, reference=f"DN{n}", actor=clerk,
                                now=NOW)
@@ -563,7 +565,7 @@ def test_issue_queue_lists_what_is_left_to_issue_on_approved_jobs_in_the_worksho
     parts_line(store, None, kind="labor", quantity=None)
     parts_line(other_store, PartFactory(store=other_store))
 
-    [item] = services.issue_queue(actor=clerk)
+    [item] = queries.issue_queue(actor=clerk)
 
     assert (item.line, item.part, item.outstanding) == (due, part, 1500)
     assert item.order.number == due.job.order.number and item.plate == due.job.order.vehicle.plate
@@ -578,7 +580,7 @@ def test_issue_queue_shows_the_most_urgent_promise_first(ctx, store, clerk):
     sooner.job.order.promised_at = NOW + timedelta(hours=1)
     db.session.flush()
 
-    assert [i.line for i in services.issue_queue(actor=clerk)] == [sooner, later, unpromised]
+    assert [i.line for i in queries.issue_queue(actor=clerk)] == [sooner, later, unpromised]
 
 
 def test_open_lines_lists_lines_holding_or_having_taken_the_part_until_settled(ctx, store, clerk):
@@ -588,4 +590,4 @@ def test_open_lines_lists_lines_holding_or_having_taken_the_part_until_settled(c
     parts_line(store, part, quantity=1000, issued=1000, state="settled")
     parts_line(store, part, quantity=1000)  # nothing reserved or issued
 
-    assert [i.line for i in services.open_lines(part.id, actor=clerk)] == [holding, taken]
+    assert [i.line for i in queries.open_lines(part.id, actor=clerk)] == [holding, taken]

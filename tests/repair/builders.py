@@ -10,10 +10,9 @@ from datetime import timedelta
 
 from dealer.extensions import db
 from dealer.parts.models import Part
-from dealer.repair import services, workflow
+from dealer.repair import services
 from dealer.repair.models import LABOR_CATEGORIES, LaborOperation, LaborOperationHours, LaborRate
-from dealer.repair.services import LineInput, OrderInput
-from dealer.repair.workflow import ApprovalInput, PaymentInput, QualityCheckInput
+from dealer.repair.services import ApprovalInput, LineInput, OrderInput, PaymentInput, QualityCheckInput
 from tests.factories import VehicleFactory
 from tests.helpers import NOW, actor
 
@@ -95,27 +94,25 @@ def approved_order(shop: Shop, now=NOW, **order_fields):
     job = order.jobs[0]
     add_labor(shop, job, now=now)
     add_part(shop, job, now=now)
-    workflow.submit_estimate(order.id, actor=shop.advisor, now=now)
-    workflow.approve_estimate(order.id, by_phone(), actor=shop.advisor, now=now)
+    services.submit_estimate(order.id, actor=shop.advisor, now=now)
+    services.approve_estimate(order.id, by_phone(), actor=shop.advisor, now=now)
     return order
 
 
 def finished_order(shop: Shop, now=NOW, **order_fields):
     """An approved order taken through the workshop, parts issued, and QC passed: ready to settle."""
-    from dealer.parts import services as parts
-
     order = approved_order(shop, now=now, **order_fields)
     job = order.jobs[0]
-    workflow.assign_job(job.id, [shop.technician_user.id], actor=shop.advisor, now=now)
-    workflow.dispatch(order.id, actor=shop.advisor, now=now)
-    workflow.clock_on(job.id, actor=shop.technician, now=now)
+    services.assign_job(job.id, [shop.technician_user.id], actor=shop.advisor, now=now)
+    services.dispatch(order.id, actor=shop.advisor, now=now)
+    services.clock_on(job.id, actor=shop.technician, now=now)
     for line in job.lines:
         if line.kind == "parts":
-            parts.issue_to_line(line.id, quantity=line.quantity, actor=shop.clerk, now=now)
-    workflow.mark_job_done(job.id, actor=shop.technician, now=now)
-    workflow.request_quality_check(order.id, actor=shop.technician, now=now)
-    workflow.record_quality_check(order.id, QualityCheckInput(passed=True, checklist=dict.fromkeys(
-        workflow.QC_ITEMS, True)), actor=shop.technician, now=now)
+            services.issue_to_line(line.id, quantity=line.quantity, actor=shop.clerk, now=now)
+    services.mark_job_done(job.id, actor=shop.technician, now=now)
+    services.request_quality_check(order.id, actor=shop.technician, now=now)
+    services.record_quality_check(order.id, QualityCheckInput(passed=True, checklist=dict.fromkeys(
+        services.QC_ITEMS, True)), actor=shop.technician, now=now)
     return order
 
 

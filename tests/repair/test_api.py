@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from dealer.extensions import db
-from dealer.parts import services as parts
+from dealer.repair import services
 from dealer.repair.models import LaborOperation, RepairLine, RepairOrder
-from dealer.repair.workflow import QC_ITEMS, TRANSITIONS
+from dealer.repair.services import QC_ITEMS, TRANSITIONS
 from tests.factories import VehicleFactory
 from tests.helpers import NOW, assert_error, bearer
 from tests.repair.builders import TINY_PNG
@@ -102,7 +102,7 @@ def test_api_runs_an_order_from_check_in_to_delivery(api, shop, staff):
         assert assigned["technician_ids"] == [technician]
     act(api, order["id"], "dispatch")
     oil_line = db.session.get(RepairLine, oil["id"])
-    parts.issue_to_line(oil_line.id, quantity=4500, actor=shop.clerk, now=NOW)  # at the parts counter
+    services.issue_to_line(oil_line.id, quantity=4500, actor=shop.clerk, now=NOW)  # at the parts counter
     for job in approved["jobs"]:
         job_act(api, order["id"], job["id"], "clock_on", "technician")
         done = job_act(api, order["id"], job["id"], "mark_done", "technician")

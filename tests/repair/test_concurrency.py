@@ -7,10 +7,10 @@ import pytest
 import sqlalchemy as sa
 
 from dealer.extensions import db
-from dealer.repair import services, workflow
+from dealer.repair import services
 from dealer.repair.models import Payment, RepairOrder
 from dealer.repair.services import OrderInput
-from dealer.repair.workflow import IllegalTransition, PaymentInput
+from dealer.repair.services import IllegalTransition, PaymentInput
 from dealer.actors import ROLES
 from tests.factories import StoreFactory, UserFactory, VehicleFactory
 from tests.concurrency import at_once
@@ -53,7 +53,7 @@ def test_two_cashiers_settling_one_order_at_once_take_the_money_once(app, commit
     db.session.commit()
 
     def settle(who, method, reference):
-        return lambda: workflow.settle(order_id, [PaymentInput(method, 36600, reference)], actor=who, now=NOW).state
+        return lambda: services.settle(order_id, [PaymentInput(method, 36600, reference)], actor=who, now=NOW).state
 
     results = at_once(app, settle(shop.cashier, "cash", ""), settle(cashier_2, "alipay", "ALI-1"))
     assert sorted(map(type, results), key=str) == sorted([str, IllegalTransition], key=str), results

@@ -18,12 +18,13 @@ from flask import render_template
 from dealer.audit.models import AuditEntry
 from dealer.errors import NotFound
 from dealer.extensions import db
-from dealer.repair import inspection, services
-from dealer.repair import inspection_photos as photos
-from dealer.repair.inspection import (
+from dealer.repair import services
+from dealer.repair.services import inspection
+from dealer.repair.services import photos
+from dealer.repair.services.inspection import (
     FindingAlreadyProposed, FindingProposed, InspectionError, ItemCodeTaken, ItemInput, ResultInput,
 )
-from dealer.repair.inspection_photos import InvalidPhoto, PhotoNotStored, PhotoTooLarge
+from dealer.repair.services.photos import InvalidPhoto, PhotoNotStored, PhotoTooLarge
 from dealer.repair.models import (
     APPROVED, IN_PROGRESS, JOB_ESTIMATE, JOB_PENDING, OPEN, QUALITY_CHECK, READY, SETTLED, InspectionItem,
     InspectionPhoto, InspectionResult, OrderEvent, RepairJob, RepairOrder,
@@ -892,7 +893,7 @@ def test_every_form_posts_with_its_csrf_token(database_url, tmp_path_factory, db
 
 
 def test_the_order_page_shows_the_inspection_findings(client, staff, store):
-    from dealer.repair import inspection as inspection_services
+    from dealer.repair.services import inspection as inspection_services
     from tests.repair.builders import build_shop, open_order
 
     shop = build_shop(store, staff)

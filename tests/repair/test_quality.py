@@ -6,9 +6,9 @@ from datetime import date, timedelta
 import pytest
 
 from dealer.extensions import db
-from dealer.repair import quality, services, workflow
+from dealer.repair import services
 from dealer.repair.models import COMEBACK_CONFIRMED, COMEBACK_DISMISSED, COMEBACK_PROPOSED, RepairSettings
-from dealer.repair.quality import ComebackError
+from dealer.repair.services import ComebackError
 from tests.helpers import NOW
 from tests.repair.builders import add_labor, finished_order, open_order, pay
 
@@ -17,8 +17,8 @@ MONTH = date(2026, 11, 1)
 
 def delivered(shop, now=NOW, **order_fields):
     order = finished_order(shop, now=now, **order_fields)
-    workflow.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=now)
-    workflow.deliver(order.id, actor=shop.advisor, now=now)
+    services.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=now)
+    services.deliver(order.id, actor=shop.advisor, now=now)
     return order
 
 
@@ -47,7 +47,7 @@ def test_a_confirmed_comeback_under_warranty_costs_the_owner_nothing(shop):
     now = NOW + timedelta(days=10)
     order = open_order(shop, "机油渗漏", now=now, odometer_km=31_000)
     add_labor(shop, order.jobs[0], now=now)
-    job = quality.confirm_comeback(order.jobs[0].id, actor=shop.advisor, now=now)
+    job = services.confirm_comeback(order.jobs[0].id, actor=shop.advisor, now=now)
     assert job.comeback_state == COMEBACK_CONFIRMED and job.under_warranty
     assert {line.payer for line in job.lines} == {"internal"}
     assert services.price(order, services.QUOTED).total_fen == 0
@@ -60,7 +60,7 @@ def test_a_comeback_past_the_warranty_km_is_billed(shop):
     now = NOW + timedelta(days=20)
     order = open_order(shop, "机油渗漏", now=now, odometer_km=35_500)
     add_labor(shop, order.jobs[0], now=now)
-    job = quality.confirm_comeback(order.jobs[0].id, actor=shop.advisor, now=now)
+    job = services.confirm_comeback(order.jobs[0].id, actor=shop.advisor, now=now)
     assert job.comeback_state == COMEBACK_CONFIRMED and not job.under_warranty
     assert services.price(order, services.QUOTED).total_fen == 6000
 
@@ -70,16 +70,16 @@ def test_the_advisor_can_link_or_dismiss(shop):
     now = NOW + timedelta(days=5)
     order = open_order(shop, "异响", now=now)
     with pytest.raises(ComebackError):
-        quality.dismiss_comeback(order.jobs[0].id, actor=shop.advisor, now=now)
+        services.dismiss_comeback(order.jobs[0].id, actor=shop.advisor, now=now)
     db.session.rollback()
     with pytest.raises(ComebackError):
-        quality.confirm_comeback(order.jobs[0].id, actor=shop.advisor, now=now)
+        services.confirm_comeback(order.jobs[0].id, actor=shop.advisor, now=now)
     db.session.rollback()
-    job = quality.confirm_comeback(order.jobs[0].id, earlier_job_id=first.jobs[0].id, actor=shop.advisor, now=now)
+    job = services.confirm_comeback(order.jobs[0].id, earlier_job_id=first.jobs[0].id, actor=shop.advisor, now=now)
     assert job.comeback_of_id == first.jobs[0].id
     other = open_order(shop, "保养", now=now)
     add_labor(shop, other.jobs[0], now=now)
-    assert quality.dismiss_comeback(other.jobs[0].id, actor=shop.advisor, now=now).comeback_state == \
+    assert services.dismiss_comeback(other.jobs[0].id, actor=shop.advisor, now=now).comeback_state == \
         COMEBACK_DISMISSED
 
 
@@ -96,9 +96,9 @@ def test_first_time_fix_and_comeback_rates_per_advisor_and_technician(shop):
     delivered(shop)
     now = NOW + timedelta(days=3)
     comeback = finished_order(shop, now=now)
-    quality.confirm_comeback(comeback.jobs[0].id, earlier_job_id=first.jobs[0].id, actor=shop.advisor, now=now)
-    workflow.settle(comeback.id, pay(comeback, (0, "cash"))[:0], actor=shop.cashier, now=now)
-    figures = quality.quality_figures(actor=shop.manager, month=MONTH)
+    services.confirm_comeback(comeback.jobs[0].id, earlier_job_id=first.jobs[0].id, actor=shop.advisor, now=now)
+    services.settle(comeback.id, pay(comeback, (0, "cash"))[:0], actor=shop.cashier, now=now)
+    figures = services.quality_figures(actor=shop.manager, month=MONTH)
     store = figures["store"][0]
     assert (store.delivered, store.came_back, store.comebacks) == (3, 1, 1)
     assert store.first_time_fix_rate == pytest.approx(2 / 3) and store.comeback_rate == pytest.approx(1 / 3)
@@ -114,7 +114,7 @@ def test_on_time_figures(shop):
     late.promised_at = NOW + timedelta(minutes=1)
     late.ready_at = NOW + timedelta(minutes=31)
     db.session.commit()
-    row = quality.time_figures(actor=shop.manager, month=MONTH)
+    row = services.time_figures(actor=shop.manager, month=MONTH)
     assert (row.ready, row.on_time, row.average_late_minutes) == (2, 1, 30)
 
 
@@ -123,6 +123,6 @@ def test_the_payer_of_a_warranty_comeback_line_cannot_be_set_back_to_the_owner(s
     now = NOW + timedelta(days=10)
     order = open_order(shop, "机油渗漏", now=now)
     line = add_labor(shop, order.jobs[0], now=now)
-    quality.confirm_comeback(order.jobs[0].id, actor=shop.advisor, now=now)
+    services.confirm_comeback(order.jobs[0].id, actor=shop.advisor, now=now)
     services.update_line(line.id, payer="customer", actor=shop.advisor, now=now)
     assert line.payer == "internal"

@@ -10,7 +10,7 @@ from dealer.customers.models import OdometerReading
 from dealer.customers.services import OdometerWentBackwards
 from dealer.errors import NotFound
 from dealer.extensions import db
-from dealer.repair import services, workflow
+from dealer.repair import queries, services
 from dealer.repair.models import (
     JOB_APPROVED, JOB_ESTIMATE, JOB_PENDING, OPEN, LaborRate, OrderEvent, RepairLine, RepairOrder,
 )
@@ -185,7 +185,7 @@ def test_extra_work_after_approval_is_pending_and_not_billed_until_approved(shop
     add_labor(shop, extra, shop.brakes)  # 1.2 h x 120 = 144.00
     assert services.price(order).total_fen == 36600  # not billed
     assert services.price(order, services.PROPOSED).total_fen == 14400
-    approval = workflow.approve_extra_work(order.id, [extra.id], by_phone(), actor=shop.advisor, now=NOW)
+    approval = services.approve_extra_work(order.id, [extra.id], by_phone(), actor=shop.advisor, now=NOW)
     assert approval.amount_fen == 14400 and approval.approved_total_fen == 51000
     assert order.approved_total_fen == 51000 and services.price(order).total_fen == 51000
     assert extra.approval == JOB_APPROVED
@@ -203,7 +203,7 @@ def test_declined_extra_work_is_never_billed(shop):
     order = approved_order(shop)
     extra = services.add_job(order.id, concern="更换雨刮", actor=shop.advisor, now=NOW)
     add_labor(shop, extra, shop.brakes)
-    workflow.decline_extra_work(order.id, [extra.id], reason="下次再说", actor=shop.advisor, now=NOW)
+    services.decline_extra_work(order.id, [extra.id], reason="下次再说", actor=shop.advisor, now=NOW)
     assert services.price(order).total_fen == 36600
     with pytest.raises(JobLocked):
         add_labor(shop, extra)
@@ -222,14 +222,14 @@ def test_group_manager_sees_orders_of_every_store(shop, group_manager):
     order = open_order(shop)
     other = StoreFactory(code="ZZ99")
     assert services.get_order(order.id, actor=actor(group_manager)) is order
-    page = services.list_orders(actor=actor(group_manager), filters=services.OrderFilter())
+    page = queries.list_orders(actor=actor(group_manager), filters=queries.OrderFilter())
     assert order in page.items and other.id != order.store_id
 
 
 def test_list_orders_filters(shop):
     first = open_order(shop)
     approved_order(shop)
-    page = services.list_orders(actor=shop.advisor, filters=services.OrderFilter(states=(OPEN,)))
+    page = queries.list_orders(actor=shop.advisor, filters=queries.OrderFilter(states=(OPEN,)))
     assert [o.id for o in page.items] == [first.id]
 
 
@@ -257,14 +257,14 @@ def test_customer_visits_count_orders_and_spend_with_reversals_deducted(shop):
     from tests.repair.builders import finished_order, pay
 
     first = finished_order(shop)
-    workflow.settle(first.id, pay(first, (36600, "cash")), actor=shop.cashier, now=NOW)
+    services.settle(first.id, pay(first, (36600, "cash")), actor=shop.cashier, now=NOW)
     second = finished_order(shop, now=NOW + timedelta(days=1))
-    workflow.settle(second.id, pay(second, (36600, "cash")), actor=shop.cashier, now=NOW + timedelta(days=1))
-    workflow.reverse(second.id, reason="开错", refunds=pay(second, (36600, "cash")), actor=shop.manager,
+    services.settle(second.id, pay(second, (36600, "cash")), actor=shop.cashier, now=NOW + timedelta(days=1))
+    services.reverse(second.id, reason="开错", refunds=pay(second, (36600, "cash")), actor=shop.manager,
                      now=NOW + timedelta(days=1))
     cancelled = open_order(shop, now=NOW + timedelta(days=2))
-    workflow.cancel(cancelled.id, reason="客户改期", actor=shop.advisor, now=NOW + timedelta(days=2))
-    history = services.customer_visits(shop.vehicle.owner_id, actor=shop.advisor)
+    services.cancel(cancelled.id, reason="客户改期", actor=shop.advisor, now=NOW + timedelta(days=2))
+    history = queries.customer_visits(shop.vehicle.owner_id, actor=shop.advisor)
     assert (history.visits, history.spend_fen) == (2, 36600)
     assert history.last_visit == NOW + timedelta(days=1)
     assert len(history.orders) == 4 and history.orders[0].id == cancelled.id

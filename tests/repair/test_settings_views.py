@@ -3,8 +3,8 @@ import pytest
 import sqlalchemy as sa
 
 from dealer.extensions import db
-from dealer.repair import catalogue
-from dealer.repair.catalogue import OperationInput
+from dealer.repair.services import settings as catalogue
+from dealer.repair.services.settings import OperationInput
 from dealer.repair.models import LaborOperation, LaborOperationHours, LaborRate, RepairSettings
 from tests.helpers import NOW, actor, field_has_error, fresh, login, persist, text
 

@@ -14,8 +14,7 @@ import sqlalchemy as sa
 from dealer import money
 from dealer.customers.models import OdometerReading
 from dealer.extensions import db
-from dealer.parts import services as parts
-from dealer.repair import services, workflow
+from dealer.repair import services
 from dealer.repair.models import (
     APPROVED, CANCELLED, COMEBACK_DISMISSED, DELIVERED, ESTIMATED, IN_PROGRESS, JOB_APPROVED, JOB_DECLINED,
     JOB_PENDING, OPEN, QUALITY_CHECK, READY, SETTLED, WORK_DONE, WORK_STARTED, Approval, RepairJob,
@@ -30,7 +29,7 @@ from tests.repair.builders import (
 
 REPAIR_STAFF = ("service_advisor", "technician", "parts_clerk", "cashier", "manager")
 NOT_REPAIR = ("rescue_dispatcher", "cs_supervisor", "admin")
-ALL_QC = list(workflow.QC_ITEMS)
+ALL_QC = list(services.QC_ITEMS)
 SIGNATURE = "data:image/png;base64," + base64.b64encode(TINY_PNG).decode()
 
 
@@ -69,15 +68,15 @@ def estimated(shop):
     order = an_order(shop, "做保养")
     add_labor(shop, order.jobs[0])
     add_part(shop, order.jobs[0])
-    workflow.submit_estimate(order.id, actor=shop.advisor, now=NOW)
+    services.submit_estimate(order.id, actor=shop.advisor, now=NOW)
     persist()
     return order
 
 
 def in_workshop(shop):
     order = approved_order(shop)
-    workflow.assign_job(order.jobs[0].id, [shop.technician_user.id], actor=shop.advisor, now=NOW)
-    workflow.dispatch(order.id, actor=shop.advisor, now=NOW)
+    services.assign_job(order.jobs[0].id, [shop.technician_user.id], actor=shop.advisor, now=NOW)
+    services.dispatch(order.id, actor=shop.advisor, now=NOW)
     persist()
     return order
 
@@ -314,7 +313,7 @@ def test_approval_errors_show_on_their_fields_and_change_nothing(advisor, shop):
 def test_aftermarket_parts_need_the_owners_consent(advisor, shop):
     order = an_order(shop, "前刹车片")
     add_part(shop, order.jobs[0], part=shop.aftermarket_pads, quantity=1000)
-    workflow.submit_estimate(order.id, actor=shop.advisor, now=NOW)
+    services.submit_estimate(order.id, actor=shop.advisor, now=NOW)
     persist()
     data = {"method": "phone", "approver_name": "欧阳", "phone": "13812345678"}
     assert "aftermarket_consent" in text(advisor.get(f"/repair/orders/{order.id}/approve"))
@@ -398,11 +397,11 @@ def test_assign_dispatch_clock_and_mark_done(sign_in, shop):
 def test_quality_check_fail_needs_a_reason_and_pass_needs_every_item(sign_in, shop):
     order = in_workshop(shop)
     job = order.jobs[0]
-    workflow.clock_on(job.id, actor=shop.technician, now=NOW)
+    services.clock_on(job.id, actor=shop.technician, now=NOW)
     for line in job.lines:
         if line.kind == "parts":
-            parts.issue_to_line(line.id, quantity=line.quantity, actor=shop.clerk, now=NOW)
-    workflow.mark_job_done(job.id, actor=shop.technician, now=NOW)
+            services.issue_to_line(line.id, quantity=line.quantity, actor=shop.clerk, now=NOW)
+    services.mark_job_done(job.id, actor=shop.technician, now=NOW)
     persist()
     technician = sign_in("technician")
     assert technician.post(f"/repair/orders/{order.id}/quality-check/request").status_code == 302
@@ -502,7 +501,7 @@ def test_statement_marks_aftermarket_parts(sign_in, shop):
 
 def test_deliver_after_settlement(sign_in, shop):
     order = finished_order(shop)
-    workflow.settle(order.id, [workflow.PaymentInput("cash", 36600)], actor=shop.cashier, now=NOW)
+    services.settle(order.id, [services.PaymentInput("cash", 36600)], actor=shop.cashier, now=NOW)
     persist()
     assert sign_in("service_advisor").post(f"/repair/orders/{order.id}/deliver").status_code == 302
     assert fresh(RepairOrder, order.id).state == DELIVERED
@@ -519,7 +518,7 @@ def test_cancel_needs_a_reason(advisor, shop):
 
 def test_reverse_a_settled_order_with_a_refund(sign_in, shop):
     order = finished_order(shop)
-    workflow.settle(order.id, [workflow.PaymentInput("cash", 36600)], actor=shop.cashier, now=NOW)
+    services.settle(order.id, [services.PaymentInput("cash", 36600)], actor=shop.cashier, now=NOW)
     persist()
     manager = sign_in("manager")
     assert manager.get(f"/repair/orders/{order.id}/reverse").status_code == 200
@@ -540,7 +539,7 @@ def test_reverse_a_settled_order_with_a_refund(sign_in, shop):
 
 def test_comeback_proposal_is_shown_and_dismissed(sign_in, shop):
     earlier = finished_order(shop)
-    workflow.settle(earlier.id, [workflow.PaymentInput("cash", 36600)], actor=shop.cashier, now=NOW)
+    services.settle(earlier.id, [services.PaymentInput("cash", 36600)], actor=shop.cashier, now=NOW)
     order = an_order(shop, "又漏油", now=NOW + timedelta(days=3))
     add_labor(shop, order.jobs[0])
     persist()
@@ -553,7 +552,7 @@ def test_comeback_proposal_is_shown_and_dismissed(sign_in, shop):
 
 def test_comeback_confirmed_from_the_page(sign_in, shop):
     earlier = finished_order(shop)
-    workflow.settle(earlier.id, [workflow.PaymentInput("cash", 36600)], actor=shop.cashier, now=NOW)
+    services.settle(earlier.id, [services.PaymentInput("cash", 36600)], actor=shop.cashier, now=NOW)
     order = an_order(shop, "又漏油", now=NOW + timedelta(days=3))
     add_labor(shop, order.jobs[0])
     persist()
@@ -565,7 +564,7 @@ def test_comeback_confirmed_from_the_page(sign_in, shop):
 
 def test_figures_page_for_managers(sign_in, shop):
     order = finished_order(shop)
-    workflow.settle(order.id, [workflow.PaymentInput("cash", 36600)], actor=shop.cashier, now=NOW)
+    services.settle(order.id, [services.PaymentInput("cash", 36600)], actor=shop.cashier, now=NOW)
     persist()
     response = sign_in("manager").get("/repair/figures?month=2026-11")
     assert response.status_code == 200

@@ -8,14 +8,13 @@ import sqlalchemy as sa
 
 from dealer.audit.models import AuditEntry
 from dealer.extensions import db
-from dealer.parts import services as parts
-from dealer.repair import services, workflow
+from dealer.repair import services
 from dealer.repair.models import (
     APPROVED, CANCELLED, DELIVERED, ESTIMATED, IN_PROGRESS, OPEN, QUALITY_CHECK, READY, SETTLED, STATES,
     WORK_DONE, WORK_STARTED, WORK_WAITING, Payment, RepairOrder, TimeEntry,
 )
 from dealer.repair.services import OrderLocked
-from dealer.repair.workflow import (
+from dealer.repair.services import (
     ApprovalInput, IllegalTransition, PaymentInput, QualityCheckInput, WorkflowError,
 )
 from dealer.sms.models import SmsMessage
@@ -24,29 +23,29 @@ from tests.repair.builders import (
     TINY_PNG, add_labor, add_part, approved_order, by_phone, finished_order, open_order, pay,
 )
 
-ALL_QC = dict.fromkeys(workflow.QC_ITEMS, True)
+ALL_QC = dict.fromkeys(services.QC_ITEMS, True)
 
 
 def _call(action, order, shop):
     """Call the service behind `action` with valid input for it."""
     now = NOW + timedelta(minutes=5)
     calls = {
-        "submit_estimate": lambda: workflow.submit_estimate(order.id, actor=shop.advisor, now=now),
-        "approve_estimate": lambda: workflow.approve_estimate(order.id, by_phone(), actor=shop.advisor, now=now),
-        "dispatch": lambda: workflow.dispatch(order.id, actor=shop.advisor, now=now),
-        "request_quality_check": lambda: workflow.request_quality_check(order.id, actor=shop.advisor, now=now),
-        "pass_quality_check": lambda: workflow.record_quality_check(
+        "submit_estimate": lambda: services.submit_estimate(order.id, actor=shop.advisor, now=now),
+        "approve_estimate": lambda: services.approve_estimate(order.id, by_phone(), actor=shop.advisor, now=now),
+        "dispatch": lambda: services.dispatch(order.id, actor=shop.advisor, now=now),
+        "request_quality_check": lambda: services.request_quality_check(order.id, actor=shop.advisor, now=now),
+        "pass_quality_check": lambda: services.record_quality_check(
             order.id, QualityCheckInput(passed=True, checklist=ALL_QC), actor=shop.advisor, now=now),
-        "fail_quality_check": lambda: workflow.record_quality_check(
+        "fail_quality_check": lambda: services.record_quality_check(
             order.id, QualityCheckInput(passed=False, reason="仍有异响"), actor=shop.advisor, now=now),
-        "settle": lambda: workflow.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=now),
-        "deliver": lambda: workflow.deliver(order.id, actor=shop.advisor, now=now),
-        "cancel": lambda: workflow.cancel(order.id, reason="客户取消", actor=shop.advisor, now=now),
+        "settle": lambda: services.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=now),
+        "deliver": lambda: services.deliver(order.id, actor=shop.advisor, now=now),
+        "cancel": lambda: services.cancel(order.id, reason="客户取消", actor=shop.advisor, now=now),
     }
     return calls[action]()
 
 
-ILLEGAL = [(action, state) for action, (sources, _) in sorted(workflow.TRANSITIONS.items())
+ILLEGAL = [(action, state) for action, (sources, _) in sorted(services.TRANSITIONS.items())
            for state in STATES if state not in sources]
 
 
@@ -67,14 +66,14 @@ def test_every_illegal_transition_is_refused_and_changes_nothing(shop, state, ac
 def test_the_whole_flow_from_key_handover_to_delivery(shop):
     order = finished_order(shop)
     assert order.state == READY and order.ready_at == NOW
-    settled = workflow.settle(order.id, [PaymentInput("wechat_pay", 30000, "4200001234"),
+    settled = services.settle(order.id, [PaymentInput("wechat_pay", 30000, "4200001234"),
                                          PaymentInput("cash", 6600)], actor=shop.cashier, now=NOW)
     assert settled.state == SETTLED
     assert (settled.customer_total_fen, settled.net_fen, settled.vat_fen) == (36600, 32389, 4211)
     assert sorted((p.method, p.amount_fen) for p in settled.payments) == [("cash", 6600), ("wechat_pay", 30000)]
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "repair_order_settled")).one()
     assert entry.changes["total_fen"] == 36600
-    workflow.deliver(order.id, actor=shop.advisor, now=NOW)
+    services.deliver(order.id, actor=shop.advisor, now=NOW)
     assert order.state == DELIVERED and order.delivered_at == NOW
     assert [e.to_state for e in order.events if e.from_state != e.to_state] == [
         OPEN, ESTIMATED, APPROVED, IN_PROGRESS, QUALITY_CHECK, READY, SETTLED, DELIVERED]
@@ -82,8 +81,8 @@ def test_the_whole_flow_from_key_handover_to_delivery(shop):
 
 def test_delivering_a_maintenance_order_restarts_the_maintenance_clock(shop):
     order = finished_order(shop)
-    workflow.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW)
-    workflow.deliver(order.id, actor=shop.advisor, now=NOW)
+    services.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW)
+    services.deliver(order.id, actor=shop.advisor, now=NOW)
     assert shop.vehicle.last_maintenance_date == shop.store.local_date(NOW)
     assert shop.vehicle.next_maintenance_due is not None
 
@@ -91,20 +90,20 @@ def test_delivering_a_maintenance_order_restarts_the_maintenance_clock(shop):
 def test_estimate_needs_lines_and_approval_needs_a_way(shop):
     order = open_order(shop)
     with pytest.raises(WorkflowError):
-        workflow.submit_estimate(order.id, actor=shop.advisor, now=NOW)
+        services.submit_estimate(order.id, actor=shop.advisor, now=NOW)
     db.session.rollback()
     add_labor(shop, order.jobs[0])
-    workflow.submit_estimate(order.id, actor=shop.advisor, now=NOW)
+    services.submit_estimate(order.id, actor=shop.advisor, now=NOW)
     for bad, field in ((ApprovalInput(method="telepathy", approver_name="张伟"), "method"),
                        (ApprovalInput(method="phone", approver_name=" ", phone="13812345678"), "approver_name"),
                        (ApprovalInput(method="phone", approver_name="张伟", phone="12"), "phone"),
                        (ApprovalInput(method="signature", approver_name="张伟"), "signature"),
                        (ApprovalInput(method="signature", approver_name="张伟", signature_png=b"GIF89a"), "signature")):
         with pytest.raises(WorkflowError) as refused:
-            workflow.approve_estimate(order.id, bad, actor=shop.advisor, now=NOW)
+            services.approve_estimate(order.id, bad, actor=shop.advisor, now=NOW)
         assert refused.value.field == field
         db.session.rollback()
-    approval = workflow.approve_estimate(order.id, ApprovalInput(method="signature", approver_name="张伟",
+    approval = services.approve_estimate(order.id, ApprovalInput(method="signature", approver_name="张伟",
                                                                  signature_png=TINY_PNG), actor=shop.advisor, now=NOW)
     assert approval.signature_png == TINY_PNG and approval.amount_fen == 6000
     assert order.state == APPROVED and order.approved_total_fen == 6000
@@ -113,29 +112,29 @@ def test_estimate_needs_lines_and_approval_needs_a_way(shop):
 def test_decode_signature_takes_only_png_data_urls():
     import base64
 
-    assert workflow.decode_signature("data:image/png;base64," + base64.b64encode(TINY_PNG).decode()) == TINY_PNG
-    assert workflow.decode_signature("data:image/png;base64,R0lGODlh") is None
-    assert workflow.decode_signature("data:image/png;base64,@@@") is None
-    assert workflow.decode_signature("") is None
+    assert services.decode_signature("data:image/png;base64," + base64.b64encode(TINY_PNG).decode()) == TINY_PNG
+    assert services.decode_signature("data:image/png;base64,R0lGODlh") is None
+    assert services.decode_signature("data:image/png;base64,@@@") is None
+    assert services.decode_signature("") is None
 
 
 def test_aftermarket_parts_need_the_owners_recorded_consent(shop):
     order = open_order(shop)
     line = add_part(shop, order.jobs[0], shop.aftermarket_pads, quantity=1000)
     assert line.genuine is False
-    workflow.submit_estimate(order.id, actor=shop.advisor, now=NOW)
+    services.submit_estimate(order.id, actor=shop.advisor, now=NOW)
     with pytest.raises(WorkflowError) as refused:
-        workflow.approve_estimate(order.id, by_phone(), actor=shop.advisor, now=NOW)
+        services.approve_estimate(order.id, by_phone(), actor=shop.advisor, now=NOW)
     assert refused.value.field == "aftermarket_consent"
     db.session.rollback()
-    approval = workflow.approve_estimate(order.id, by_phone(aftermarket_consent=True), actor=shop.advisor, now=NOW)
+    approval = services.approve_estimate(order.id, by_phone(aftermarket_consent=True), actor=shop.advisor, now=NOW)
     assert line.aftermarket_consent_id == approval.id
 
 
 def test_approval_reserves_the_parts_and_cancel_releases_them(shop):
     order = approved_order(shop)
     assert shop.oil.reserved == 4500 and order.jobs[0].lines[1].reserved == 4500
-    workflow.cancel(order.id, reason="客户改期", actor=shop.advisor, now=NOW)
+    services.cancel(order.id, reason="客户改期", actor=shop.advisor, now=NOW)
     assert order.state == CANCELLED and order.cancel_reason == "客户改期"
     assert shop.oil.reserved == 0 and shop.oil.on_hand == 20_000
 
@@ -143,46 +142,46 @@ def test_approval_reserves_the_parts_and_cancel_releases_them(shop):
 def test_cancel_needs_a_reason_and_issued_parts_back_first(shop):
     order = approved_order(shop)
     with pytest.raises(WorkflowError):
-        workflow.cancel(order.id, reason=" ", actor=shop.advisor, now=NOW)
+        services.cancel(order.id, reason=" ", actor=shop.advisor, now=NOW)
     db.session.rollback()
     line = order.jobs[0].lines[1]
-    parts.issue_to_line(line.id, quantity=4500, actor=shop.clerk, now=NOW)
+    services.issue_to_line(line.id, quantity=4500, actor=shop.clerk, now=NOW)
     with pytest.raises(WorkflowError):
-        workflow.cancel(order.id, reason="客户取消", actor=shop.advisor, now=NOW)
+        services.cancel(order.id, reason="客户取消", actor=shop.advisor, now=NOW)
     db.session.rollback()
-    parts.return_from_line(line.id, quantity=4500, actor=shop.clerk, now=NOW)
-    workflow.cancel(order.id, reason="客户取消", actor=shop.advisor, now=NOW)
+    services.return_from_line(line.id, quantity=4500, actor=shop.clerk, now=NOW)
+    services.cancel(order.id, reason="客户取消", actor=shop.advisor, now=NOW)
     assert shop.oil.on_hand == 20_000 and shop.oil.reserved == 0
 
 
 def test_dispatch_needs_a_technician_on_every_job(shop):
     order = approved_order(shop)
     with pytest.raises(WorkflowError):
-        workflow.dispatch(order.id, actor=shop.advisor, now=NOW)
+        services.dispatch(order.id, actor=shop.advisor, now=NOW)
     db.session.rollback()
     with pytest.raises(WorkflowError):  # an advisor is not a technician
-        workflow.assign_job(order.jobs[0].id, [shop.advisor.user_id], actor=shop.advisor, now=NOW)
+        services.assign_job(order.jobs[0].id, [shop.advisor.user_id], actor=shop.advisor, now=NOW)
 
 
 def test_clocking_on_and_off(shop):
     order = approved_order(shop)
     job = order.jobs[0]
     second = services.add_job(order.id, concern="洗车", actor=shop.advisor, now=NOW)
-    workflow.approve_extra_work(order.id, [second.id], by_phone(), actor=shop.advisor, now=NOW)
+    services.approve_extra_work(order.id, [second.id], by_phone(), actor=shop.advisor, now=NOW)
     for j in (job, second):
-        workflow.assign_job(j.id, [shop.technician_user.id], actor=shop.advisor, now=NOW)
+        services.assign_job(j.id, [shop.technician_user.id], actor=shop.advisor, now=NOW)
     with pytest.raises(IllegalTransition):  # not in the workshop yet
-        workflow.clock_on(job.id, actor=shop.technician, now=NOW)
+        services.clock_on(job.id, actor=shop.technician, now=NOW)
     db.session.rollback()
-    workflow.dispatch(order.id, actor=shop.advisor, now=NOW)
-    workflow.clock_on(job.id, actor=shop.technician, now=NOW)
+    services.dispatch(order.id, actor=shop.advisor, now=NOW)
+    services.clock_on(job.id, actor=shop.technician, now=NOW)
     assert job.work == WORK_STARTED
-    workflow.clock_on(second.id, actor=shop.technician, now=NOW + timedelta(minutes=30))  # stops the first clock
+    services.clock_on(second.id, actor=shop.technician, now=NOW + timedelta(minutes=30))  # stops the first clock
     entries = db.session.scalars(sa.select(TimeEntry).order_by(TimeEntry.id)).all()
     assert [(e.job_id, e.ended_at) for e in entries] == [(job.id, NOW + timedelta(minutes=30)), (second.id, None)]
-    workflow.clock_off(second.id, actor=shop.technician, now=NOW + timedelta(minutes=40))
+    services.clock_off(second.id, actor=shop.technician, now=NOW + timedelta(minutes=40))
     with pytest.raises(WorkflowError):
-        workflow.clock_off(second.id, actor=shop.technician, now=NOW + timedelta(minutes=41))
+        services.clock_off(second.id, actor=shop.technician, now=NOW + timedelta(minutes=41))
 
 
 def test_only_assigned_technicians_work_on_approved_jobs(shop, staff):
@@ -191,33 +190,33 @@ def test_only_assigned_technicians_work_on_approved_jobs(shop, staff):
 
     order = approved_order(shop)
     job = order.jobs[0]
-    workflow.assign_job(job.id, [shop.technician_user.id], actor=shop.advisor, now=NOW)
-    workflow.dispatch(order.id, actor=shop.advisor, now=NOW)
+    services.assign_job(job.id, [shop.technician_user.id], actor=shop.advisor, now=NOW)
+    services.dispatch(order.id, actor=shop.advisor, now=NOW)
     other = actor(UserFactory(username="tech2", roles=["technician"], store=shop.store))
     with pytest.raises(WorkflowError):
-        workflow.clock_on(job.id, actor=other, now=NOW)
+        services.clock_on(job.id, actor=other, now=NOW)
     db.session.rollback()
     pending = services.add_job(order.id, concern="更换空调滤芯", actor=shop.technician, now=NOW, finding=True)
     with pytest.raises(WorkflowError):  # the owner has not approved it: nobody works on it
-        workflow.clock_on(pending.id, actor=shop.technician, now=NOW)
+        services.clock_on(pending.id, actor=shop.technician, now=NOW)
 
 
 def test_quality_check_needs_done_jobs_answered_extra_work_and_issued_parts(shop):
     order = approved_order(shop)
     job = order.jobs[0]
-    workflow.assign_job(job.id, [shop.technician_user.id], actor=shop.advisor, now=NOW)
-    workflow.dispatch(order.id, actor=shop.advisor, now=NOW)
+    services.assign_job(job.id, [shop.technician_user.id], actor=shop.advisor, now=NOW)
+    services.dispatch(order.id, actor=shop.advisor, now=NOW)
     with pytest.raises(WorkflowError, check=lambda e: e.field == "jobs"):
-        workflow.request_quality_check(order.id, actor=shop.advisor, now=NOW)
+        services.request_quality_check(order.id, actor=shop.advisor, now=NOW)
     db.session.rollback()
-    workflow.mark_job_done(job.id, actor=shop.technician, now=NOW)
+    services.mark_job_done(job.id, actor=shop.technician, now=NOW)
     with pytest.raises(WorkflowError, check=lambda e: e.field == "parts"):
-        workflow.request_quality_check(order.id, actor=shop.advisor, now=NOW)
+        services.request_quality_check(order.id, actor=shop.advisor, now=NOW)
     db.session.rollback()
-    parts.issue_to_line(job.lines[1].id, quantity=4500, actor=shop.clerk, now=NOW)
+    services.issue_to_line(job.lines[1].id, quantity=4500, actor=shop.clerk, now=NOW)
     services.add_job(order.id, concern="雨刮老化", actor=shop.technician, now=NOW, finding=True)
     with pytest.raises(WorkflowError, check=lambda e: e.field == "extra_work"):
-        workflow.request_quality_check(order.id, actor=shop.advisor, now=NOW)
+        services.request_quality_check(order.id, actor=shop.advisor, now=NOW)
 
 
 def test_failed_quality_check_goes_back_with_its_reason(shop):
@@ -226,15 +225,15 @@ def test_failed_quality_check_goes_back_with_its_reason(shop):
     order.ready_at = None
     db.session.commit()
     with pytest.raises(WorkflowError) as refused:
-        workflow.record_quality_check(order.id, QualityCheckInput(passed=False), actor=shop.advisor, now=NOW)
+        services.record_quality_check(order.id, QualityCheckInput(passed=False), actor=shop.advisor, now=NOW)
     assert refused.value.field == "reason"
     db.session.rollback()
     with pytest.raises(WorkflowError) as refused:
-        workflow.record_quality_check(order.id, QualityCheckInput(passed=True, checklist={"road_test": True}),
+        services.record_quality_check(order.id, QualityCheckInput(passed=True, checklist={"road_test": True}),
                                       actor=shop.advisor, now=NOW)
     assert refused.value.field == "checklist"
     db.session.rollback()
-    check = workflow.record_quality_check(order.id, QualityCheckInput(passed=False, reason="机油尺未复位"),
+    check = services.record_quality_check(order.id, QualityCheckInput(passed=False, reason="机油尺未复位"),
                                           actor=shop.advisor, now=NOW)
     assert order.state == IN_PROGRESS and check.passed is False and check.reason == "机油尺未复位"
     assert order.jobs[0].work == WORK_WAITING
@@ -258,7 +257,7 @@ def test_ready_tells_the_owner_once(shop):
 def test_settlement_needs_payments_that_make_up_the_total(shop, payments, field):
     order = finished_order(shop)
     with pytest.raises(WorkflowError) as refused:
-        workflow.settle(order.id, payments, actor=shop.cashier, now=NOW)
+        services.settle(order.id, payments, actor=shop.cashier, now=NOW)
     assert refused.value.field == field
     db.session.rollback()
     assert db.session.get(RepairOrder, order.id).state == READY
@@ -267,7 +266,7 @@ def test_settlement_needs_payments_that_make_up_the_total(shop, payments, field)
 
 def test_a_settled_order_never_changes(shop):
     order = finished_order(shop)
-    workflow.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW)
+    services.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW)
     job, line = order.jobs[0], order.jobs[0].lines[0]
     attempts = [
         lambda: services.add_job(order.id, concern="x", actor=shop.advisor, now=NOW),
@@ -276,8 +275,8 @@ def test_a_settled_order_never_changes(shop):
         lambda: services.remove_line(line.id, actor=shop.advisor, now=NOW),
         lambda: services.update_order(order.id, promised_at=NOW + timedelta(days=1), notes="x", actor=shop.advisor,
                                       now=NOW),
-        lambda: workflow.cancel(order.id, reason="x", actor=shop.advisor, now=NOW),
-        lambda: workflow.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW),
+        lambda: services.cancel(order.id, reason="x", actor=shop.advisor, now=NOW),
+        lambda: services.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW),
     ]
     for attempt in attempts:
         with pytest.raises((OrderLocked, IllegalTransition, services.JobLocked)):
@@ -289,11 +288,11 @@ def test_a_settled_order_never_changes(shop):
 
 def test_reversal_mirrors_the_settled_order_and_refunds(shop):
     order = finished_order(shop)
-    workflow.settle(order.id, pay(order, (30000, "wechat_pay"), (6600, "cash")), actor=shop.cashier, now=NOW)
+    services.settle(order.id, pay(order, (30000, "wechat_pay"), (6600, "cash")), actor=shop.cashier, now=NOW)
     with pytest.raises(WorkflowError):
-        workflow.reverse(order.id, reason="开错", refunds=pay(order, (100, "cash")), actor=shop.manager, now=NOW)
+        services.reverse(order.id, reason="开错", refunds=pay(order, (100, "cash")), actor=shop.manager, now=NOW)
     db.session.rollback()
-    mirror = workflow.reverse(order.id, reason="重复结算", refunds=pay(order, (36600, "wechat_pay")),
+    mirror = services.reverse(order.id, reason="重复结算", refunds=pay(order, (36600, "wechat_pay")),
                               actor=shop.manager, now=NOW)
     assert mirror.reversal_of_id == order.id and mirror.state == SETTLED and mirror.number != order.number
     assert (mirror.customer_total_fen, mirror.net_fen, mirror.vat_fen) == (-36600, -32389, -4211)
@@ -301,10 +300,10 @@ def test_reversal_mirrors_the_settled_order_and_refunds(shop):
     assert [p.amount_fen for p in mirror.payments] == [-36600]
     assert order.state == SETTLED and order.customer_total_fen == 36600  # the original never changes
     with pytest.raises(WorkflowError):
-        workflow.reverse(order.id, reason="again", refunds=pay(order, (36600, "cash")), actor=shop.manager, now=NOW)
+        services.reverse(order.id, reason="again", refunds=pay(order, (36600, "cash")), actor=shop.manager, now=NOW)
     db.session.rollback()
     with pytest.raises(IllegalTransition):
-        workflow.reverse(mirror.id, reason="x", refunds=[], actor=shop.manager, now=NOW)
+        services.reverse(mirror.id, reason="x", refunds=[], actor=shop.manager, now=NOW)
 
 
 def test_extra_work_approved_during_quality_check_goes_back_to_the_workshop(shop):
@@ -313,7 +312,7 @@ def test_extra_work_approved_during_quality_check_goes_back_to_the_workshop(shop
     db.session.commit()
     extra = services.add_job(order.id, concern="轮胎鼓包", actor=shop.technician, now=NOW, finding=True)
     add_labor(shop, extra, shop.brakes)
-    workflow.approve_extra_work(order.id, [extra.id], by_phone(), actor=shop.advisor, now=NOW)
+    services.approve_extra_work(order.id, [extra.id], by_phone(), actor=shop.advisor, now=NOW)
     assert order.state == IN_PROGRESS and order.approved_total_fen == 36600 + 14400
 
 
@@ -325,7 +324,7 @@ def test_jobs_done_are_counted_done(shop):
 def test_the_database_guard_refuses_any_change_to_a_settled_order(shop):
     """Even code that bypasses the services cannot change a settled order, its lines or payments."""
     order = finished_order(shop)
-    workflow.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW)
+    services.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW)
     order = db.session.get(RepairOrder, order.id)
     for change in (lambda: setattr(order, "customer_total_fen", 1),
                    lambda: setattr(order.jobs[0].lines[0], "hours", 1),
@@ -336,7 +335,7 @@ def test_the_database_guard_refuses_any_change_to_a_settled_order(shop):
             db.session.flush()
         db.session.rollback()
         order = db.session.get(RepairOrder, order.id)
-    workflow.deliver(order.id, actor=shop.advisor, now=NOW)  # handing the car over is still allowed
+    services.deliver(order.id, actor=shop.advisor, now=NOW)  # handing the car over is still allowed
     assert order.state == DELIVERED
 
 
@@ -347,48 +346,48 @@ def test_quality_check_cannot_pass_while_extra_work_waits_for_the_owner(shop):
     db.session.commit()
     services.add_job(order.id, concern="轮胎老化", actor=shop.technician, now=NOW, finding=True)
     with pytest.raises(WorkflowError, check=lambda e: e.field == "extra_work"):
-        workflow.record_quality_check(order.id, QualityCheckInput(passed=True, checklist=ALL_QC),
+        services.record_quality_check(order.id, QualityCheckInput(passed=True, checklist=ALL_QC),
                                       actor=shop.advisor, now=NOW)
 
 
 def test_a_reversing_order_is_priced_as_the_negative_and_has_no_car_to_hand_over(shop):
     order = finished_order(shop)
-    workflow.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW)
-    mirror = workflow.reverse(order.id, reason="开错", refunds=pay(order, (36600, "cash")), actor=shop.manager,
+    services.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW)
+    mirror = services.reverse(order.id, reason="开错", refunds=pay(order, (36600, "cash")), actor=shop.manager,
                               now=NOW)
     totals = services.price(mirror)
     assert (totals.total_fen, totals.net_fen, totals.vat_fen) == (-36600, -32389, -4211)
     assert totals.by_payer["customer"].amount_fen == -36600
     with pytest.raises(IllegalTransition):
-        workflow.deliver(mirror.id, actor=shop.advisor, now=NOW)
+        services.deliver(mirror.id, actor=shop.advisor, now=NOW)
 
 
 def test_declining_extra_work_after_settlement_is_refused(shop):
     order = finished_order(shop)
-    workflow.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW)
+    services.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW)
     with pytest.raises(IllegalTransition):
-        workflow.decline_extra_work(order.id, [order.jobs[0].id], reason="x", actor=shop.advisor, now=NOW)
+        services.decline_extra_work(order.id, [order.jobs[0].id], reason="x", actor=shop.advisor, now=NOW)
 
 
 # -- a refused step changes nothing, even for a caller that does not roll back ------------------------
 
 REFUSED_STEPS = {
     "estimate without lines": (lambda shop: open_order(shop),
-                               lambda order, shop: workflow.submit_estimate(order.id, actor=shop.advisor, now=NOW)),
+                               lambda order, shop: services.submit_estimate(order.id, actor=shop.advisor, now=NOW)),
     "approval without a name": (
         lambda shop: _estimated(shop),
-        lambda order, shop: workflow.approve_estimate(order.id, ApprovalInput(method="phone", approver_name=""),
+        lambda order, shop: services.approve_estimate(order.id, ApprovalInput(method="phone", approver_name=""),
                                                       actor=shop.advisor,
                                                       now=NOW)),
     "dispatch without technicians": (
         lambda shop: approved_order(shop),
-        lambda order, shop: workflow.dispatch(order.id, actor=shop.advisor, now=NOW)),
+        lambda order, shop: services.dispatch(order.id, actor=shop.advisor, now=NOW)),
     "settle with the wrong amount": (
         lambda shop: finished_order(shop),
-        lambda order, shop: workflow.settle(order.id, [PaymentInput("cash", 1)], actor=shop.cashier, now=NOW)),
+        lambda order, shop: services.settle(order.id, [PaymentInput("cash", 1)], actor=shop.cashier, now=NOW)),
     "pass QC with an item unchecked": (
         lambda shop: _in_quality_check(shop),
-        lambda order, shop: workflow.record_quality_check(
+        lambda order, shop: services.record_quality_check(
             order.id, QualityCheckInput(passed=True, checklist={}), actor=shop.technician, now=NOW)),
 }
 
@@ -396,7 +395,7 @@ REFUSED_STEPS = {
 def _estimated(shop):
     order = open_order(shop, "做保养")
     add_labor(shop, order.jobs[0])
-    workflow.submit_estimate(order.id, actor=shop.advisor, now=NOW)
+    services.submit_estimate(order.id, actor=shop.advisor, now=NOW)
     return order
 
 

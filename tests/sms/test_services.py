@@ -75,7 +75,7 @@ def test_month_figures_count_reminded_vehicles_that_came_in_within_30_days(ctx, 
 
     from dealer.customers.services import record_odometer
     from dealer.reminders.services import scan
-    from dealer.repair import services as repair, workflow
+    from dealer.repair import services as repair
     from dealer.repair.models import GENERAL_REPAIR
     from dealer.repair.services import OrderInput
     from tests.factories import VehicleFactory
@@ -102,7 +102,7 @@ def test_month_figures_count_reminded_vehicles_that_came_in_within_30_days(ctx, 
     record_odometer(cars["reading"].id, km=50_000, read_on=day + timedelta(days=30), actor=advisor, now=at(30))
     record_odometer(cars["late"].id, km=50_000, read_on=day + timedelta(days=31), actor=advisor, now=at(31))
     cancelled = open_for("cancelled", 5)
-    workflow.cancel(cancelled.id, reason="开错车", actor=advisor, now=at(5, 11))
+    repair.cancel(cancelled.id, reason="开错车", actor=advisor, now=at(5, 11))
 
     [figures] = services.month_figures(actor=advisor, month=date(2026, 11, 1))
 

@@ -1,23 +1,43 @@
 """Parts (配件): the business rules of the catalogue (catalogue.py) and of stock and its ledger (stock.py).
 
-Everything public is importable from here: `from dealer.parts import services` then `services.issue_to_line`,
-`services.reserve_line` (the repair module's helpers, which never commit), and the `parts.*` errors.
+Everything public is importable from here: `from dealer.parts import services` then `services.receive_stock`,
+the stock primitives the repair module builds on (`change_on_hand`, `change_reserved`, `record_move`; they
+never commit), and the `parts.*` errors. Issuing to a repair line lives in `dealer.repair.services`.
 """
-from dealer.parts.services.catalogue import (MAX_FEN, MAX_QUANTITY, InvalidInput, PartInput, PartNumberTaken,
-                                             create_part, get_part, list_parts, low_stock,
-                                             normalize_part_number, qty, search_parts, update_part)
-from dealer.parts.services.stock import (CLOSED_STATES, ISSUE_STATES, ExceedsIssued, ExceedsLine,
-                                         InsufficientStock, JobNotApproved, LedgerPage, LineView,
-                                         NotAPartsLine, OrderClosed, OrderNotInWorkshop, adjust_stock,
-                                         issue_queue, issue_to_line, ledger, open_lines, receive_stock,
-                                         release_line, reserve_line, return_from_line)
+from dealer.parts.services.catalogue import (
+                                             MAX_FEN,
+                                             MAX_QUANTITY,
+                                             InvalidInput,
+                                             PartInput,
+                                             PartNumberTaken,
+                                             create_part,
+                                             get_part,
+                                             list_parts,
+                                             low_stock,
+                                             normalize_part_number,
+                                             qty,
+                                             search_parts,
+                                             update_part,
+)
+from dealer.parts.services.stock import (
+                                             InsufficientStock,
+                                             LedgerPage,
+                                             adjust_stock,
+                                             change_on_hand,
+                                             change_reserved,
+                                             check_quantity,
+                                             forget_stock,
+                                             insufficient_stock,
+                                             ledger,
+                                             receive_stock,
+                                             record_move,
+)
 
 __all__ = [
-    "CLOSED_STATES", "ISSUE_STATES", "MAX_FEN", "MAX_QUANTITY",
-    "ExceedsIssued", "ExceedsLine", "InsufficientStock", "InvalidInput", "JobNotApproved", "NotAPartsLine",
-    "OrderClosed", "OrderNotInWorkshop", "PartNumberTaken",
-    "LedgerPage", "LineView", "PartInput",
-    "adjust_stock", "create_part", "get_part", "issue_queue", "issue_to_line", "ledger", "list_parts",
-    "low_stock", "normalize_part_number", "open_lines", "qty", "receive_stock", "release_line",
-    "reserve_line", "return_from_line", "search_parts", "update_part",
+    "MAX_FEN", "MAX_QUANTITY",
+    "InsufficientStock", "InvalidInput", "PartNumberTaken",
+    "LedgerPage", "PartInput",
+    "adjust_stock", "change_on_hand", "change_reserved", "check_quantity", "create_part", "forget_stock",
+    "get_part", "insufficient_stock", "ledger", "list_parts", "low_stock", "normalize_part_number", "qty",
+    "receive_stock", "record_move", "search_parts", "update_part",
 ]

@@ -9,7 +9,7 @@ from dealer.auth.forms import ConfirmForm
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.forms import choices
-from dealer.repair import bp, forms, quality, queries, services, workflow
+from dealer.repair import bp, forms, queries, services
 from dealer.repair.models import JOB_ESTIMATE, JOB_PENDING, PARTS
 from dealer.repair.views.common import ADVISORS, field_error, order_url
 
@@ -18,7 +18,7 @@ from dealer.repair.views.common import ADVISORS, field_error, order_url
 @roles_required(*ADVISORS)
 def submit_estimate(order_id):
     if ConfirmForm().validate_on_submit():
-        workflow.submit_estimate(order_id, actor=current_actor(), now=utcnow())
+        services.submit_estimate(order_id, actor=current_actor(), now=utcnow())
         flash(_("The estimate is ready for the owner to approve."), "success")
     return redirect(order_url(order_id))
 
@@ -33,10 +33,10 @@ def _approval_form(order, jobs: list) -> forms.ApprovalForm:
     return form
 
 
-def _approval_input(form: forms.ApprovalForm) -> workflow.ApprovalInput:
-    return workflow.ApprovalInput(
+def _approval_input(form: forms.ApprovalForm) -> services.ApprovalInput:
+    return services.ApprovalInput(
         method=form.method.data, approver_name=form.approver_name.data, phone=form.phone.data or "",
-        signature_png=workflow.decode_signature(form.signature.data or ""),
+        signature_png=services.decode_signature(form.signature.data or ""),
         aftermarket_consent=form.aftermarket_consent.data, note=form.note.data or "")
 
 
@@ -44,7 +44,7 @@ def _approval_page(order, form, subject: str, jobs: list, amount_fen: int, decli
     aftermarket = [line for job in jobs for line in job.lines if line.kind == PARTS and not line.genuine]
     return render_template("repair/approve.html", order=order, form=form, subject=subject, jobs=jobs,
                            amount_fen=amount_fen, aftermarket=aftermarket, decline=decline, labels=forms,
-                           totals=queries.order_totals(order))
+                           totals=queries.display_totals(order))
 
 
 @bp.route("/orders/<int:order_id>/approve", methods=["GET", "POST"])
@@ -55,13 +55,13 @@ def approve_estimate(order_id):
     form = _approval_form(order, jobs)
     if form.validate_on_submit():
         try:
-            workflow.approve_estimate(order.id, _approval_input(form), actor=current_actor(), now=utcnow())
+            services.approve_estimate(order.id, _approval_input(form), actor=current_actor(), now=utcnow())
         except DomainError as error:
             field_error(form, error)
         else:
             flash(_("The owner's approval has been recorded."), "success")
             return redirect(order_url(order.id))
-    return _approval_page(order, form, "estimate", jobs, queries.order_totals(order).total_fen)
+    return _approval_page(order, form, "estimate", jobs, queries.display_totals(order).total_fen)
 
 
 @bp.route("/orders/<int:order_id>/extra-work", methods=["GET", "POST"])
@@ -74,14 +74,14 @@ def approve_extra_work(order_id):
     decline.job_ids.choices = form.job_ids.choices
     if form.validate_on_submit():
         try:
-            workflow.approve_extra_work(order.id, form.job_ids.data or [], _approval_input(form),
+            services.approve_extra_work(order.id, form.job_ids.data or [], _approval_input(form),
                                         actor=current_actor(), now=utcnow())
         except DomainError as error:
             field_error(form, error)
         else:
             flash(_("The owner's approval of the extra work has been recorded."), "success")
             return redirect(order_url(order.id))
-    return _approval_page(order, form, "extra_work", jobs, queries.order_totals(order).pending_fen, decline)
+    return _approval_page(order, form, "extra_work", jobs, queries.display_totals(order).pending_fen, decline)
 
 
 @bp.route("/orders/<int:order_id>/extra-work/decline", methods=["POST"])
@@ -93,7 +93,7 @@ def decline_extra_work(order_id):
     decline.job_ids.choices = choices((job.id, job.concern) for job in jobs)
     if decline.validate_on_submit():
         try:
-            workflow.decline_extra_work(order.id, decline.job_ids.data or [],
+            services.decline_extra_work(order.id, decline.job_ids.data or [],
                                         reason=decline.reason.data or "", actor=current_actor(), now=utcnow())
         except DomainError as error:
             field_error(decline, error)
@@ -103,7 +103,7 @@ def decline_extra_work(order_id):
     form = _approval_form(order, jobs)
     form.process(formdata=None, data={"approver_name": order.customer.name, "phone": order.customer.mobile,
                                       "job_ids": [job.id for job in jobs]})
-    return _approval_page(order, form, "extra_work", jobs, queries.order_totals(order).pending_fen, decline)
+    return _approval_page(order, form, "extra_work", jobs, queries.display_totals(order).pending_fen, decline)
 
 
 # -- comebacks -------------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def decline_extra_work(order_id):
 def confirm_comeback(job_id):
     job = queries.get_job(job_id, actor=current_actor())
     if ConfirmForm().validate_on_submit():
-        quality.confirm_comeback(job.id, actor=current_actor(), now=utcnow())
+        services.confirm_comeback(job.id, actor=current_actor(), now=utcnow())
         flash(_("The comeback has been confirmed."), "success")
     return redirect(order_url(job.order_id, f"job-{job.id}"))
 
@@ -123,6 +123,6 @@ def confirm_comeback(job_id):
 def dismiss_comeback(job_id):
     job = queries.get_job(job_id, actor=current_actor())
     if ConfirmForm().validate_on_submit():
-        quality.dismiss_comeback(job.id, actor=current_actor(), now=utcnow())
+        services.dismiss_comeback(job.id, actor=current_actor(), now=utcnow())
         flash(_("The proposed comeback link has been dismissed."), "success")
     return redirect(order_url(job.order_id, f"job-{job.id}"))

@@ -1,4 +1,8 @@
-"""What the repair pages share: who may do what, template filters, field errors, the order page's context."""
+"""What the repair pages share: the roles of the pages, template filters, field errors, the order page's context.
+
+Who may do what to an order now is `services.allowed_actions(order, actor)`: the order page and its
+templates only read the set it returns.
+"""
 from __future__ import annotations
 
 import base64
@@ -8,32 +12,23 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import format_datetime
 
 from dealer.access import current_actor
-from dealer.actors import CASHIER, MANAGER, PARTS_CLERK, PHONE_CALLERS, SERVICE_ADVISOR, TECHNICIAN
+from dealer.actors import PHONE_CALLERS
 from dealer.auth.forms import ConfirmForm
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.extensions import db
 from dealer.forms import choices, safe_next
-from dealer.repair import bp, forms, queries, services, workflow
-from dealer.repair.inspection import inspection_summary
-from dealer.repair.models import DELIVERED, JOB_PENDING, SETTLED
-
-
-ADVISORS = frozenset({SERVICE_ADVISOR, MANAGER})
-TECHNICIANS = frozenset({TECHNICIAN, MANAGER})
-INSPECTORS = frozenset({TECHNICIAN, SERVICE_ADVISOR, MANAGER})
-SETTLERS = frozenset({CASHIER, SERVICE_ADVISOR, MANAGER})
-# A reversal (红冲) pays money back: the cashier and the manager, not the advisor who took the order.
-REVERSERS = frozenset({CASHIER, MANAGER})
-REPAIR_STAFF = frozenset({SERVICE_ADVISOR, TECHNICIAN, PARTS_CLERK, CASHIER, MANAGER})
-
-# Who may take each workflow step on the order page (the services decide whether the order may).
-ACTION_ROLES = {
-    "submit_estimate": ADVISORS, "approve_estimate": ADVISORS, "dispatch": ADVISORS,
-    "request_quality_check": INSPECTORS, "pass_quality_check": INSPECTORS, "fail_quality_check": INSPECTORS,
-    "settle": SETTLERS, "deliver": ADVISORS, "cancel": ADVISORS,
-}
-
+from dealer.repair import bp, forms, queries, services
+from dealer.repair.models import CANCELLED, DELIVERED, ESTIMATED, JOB_PENDING, OPEN, SETTLED
+from dealer.repair.services.inspection import inspection_summary
+from dealer.repair.services.workflow import (  # noqa: F401  (the roles of the pages, declared with the workflow)
+    ADVISORS,
+    INSPECTORS,
+    REPAIR_STAFF,
+    REVERSERS,
+    SETTLERS,
+    TECHNICIANS,
+)
 
 # -- helpers -------------------------------------------------------------------------------------
 
@@ -108,7 +103,7 @@ def _job_forms(order, job, technicians) -> dict:
 
 
 def order_context(order, bound: dict | None = None) -> dict:
-    """Everything the order page and its htmx pieces show: the order, its money, forms and permissions."""
+    """Everything the order page and its htmx pieces show: the order, its money, forms and what the actor may do."""
     actor = current_actor()
     now = utcnow()
     technicians = queries.store_technicians(order.store_id)
@@ -120,19 +115,16 @@ def order_context(order, bound: dict | None = None) -> dict:
     for job in order.jobs:
         page_forms.update(_job_forms(order, job, technicians))
     page_forms.update(bound or {})
-    actions = [a for a in workflow.allowed_actions(order) if actor.has_any(ACTION_ROLES[a])]
-    if order.is_reversal:
-        actions = []  # a reversing order only records the correction
+    actions = services.allowed_actions(order, actor)
     return dict(
-        order=order, totals=queries.order_totals(order), forms=page_forms, actions=actions, now=now,
-        late=services.overdue(order, now) and order.state not in (SETTLED, DELIVERED, "cancelled"),
-        can_advise=actor.has_any(ADVISORS), can_inspect=actor.has_any(INSPECTORS),
-        can_settle=actor.has_any(SETTLERS), can_reverse=actor.has_any(REVERSERS),
-        is_technician=TECHNICIAN in actor.roles, user_id=actor.user_id,
-        editable=order.state in services.EDITABLE_STATES and not order.is_reversal,
-        show_phone=actor.has_any(PHONE_CALLERS), running_job=queries.running_job_id(actor.user_id),
+        order=order, totals=queries.display_totals(order), forms=page_forms, actions=actions, now=now,
+        card_actions=services.in_order(actions & frozenset(services.ORDER_ACTIONS)),
+        late=queries.overdue(order, now) and order.state not in (SETTLED, DELIVERED, CANCELLED),
+        new_job_is_extra=order.state not in (OPEN, ESTIMATED), can_print_bills=actor.has_any(SETTLERS),
+        user_id=actor.user_id, show_phone=actor.has_any(PHONE_CALLERS),
+        running_job=queries.running_job_id(actor.user_id),
         minutes=queries.clocked_minutes(order, now), reversal=queries.reversal_of(order), labels=forms,
-        state_labels=workflow.STATE_LABELS, pending=[j for j in order.jobs if j.approval == JOB_PENDING],
+        state_labels=services.STATE_LABELS, pending=[j for j in order.jobs if j.approval == JOB_PENDING],
         inspection=inspection_summary(order.id, actor=actor))
 
 

@@ -7,7 +7,7 @@ from dealer import money
 from dealer.access import current_actor, roles_required
 from dealer.actors import PHONE_CALLERS
 from dealer.database import utcnow
-from dealer.repair import bp, forms, queries, services, workflow
+from dealer.repair import bp, forms, queries, services
 from dealer.repair.models import JOB_APPROVED, JOB_ESTIMATE, JOB_PENDING
 from dealer.repair.views.common import REPAIR_STAFF, SETTLERS
 
@@ -15,13 +15,13 @@ from dealer.repair.views.common import REPAIR_STAFF, SETTLERS
 def _document(template: str, order_id: int, approvals: tuple[str, ...]):
     actor = current_actor()
     order = services.get_order(order_id, actor=actor)
-    totals = queries.order_totals(order)
+    totals = queries.display_totals(order)
     return render_template(template, order=order, totals=totals, labels=forms, now=utcnow(),
                            groups=queries.lines_by_payer(order, approvals),
                            jobs=[job for job in order.jobs if job.approval in approvals],
                            settings=services.settings_for(order.store_id),
                            capital=money.capital_numerals(totals.total_fen),
-                           show_phone=actor.has_any(PHONE_CALLERS), state_labels=workflow.STATE_LABELS)
+                           show_phone=actor.has_any(PHONE_CALLERS), state_labels=services.STATE_LABELS)
 
 
 @bp.route("/orders/<int:order_id>/work-order")

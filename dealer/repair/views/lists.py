@@ -10,7 +10,7 @@ from dealer.access import current_actor, roles_required
 from dealer.actors import MANAGER
 from dealer.database import utcnow
 from dealer.forms import page_arg
-from dealer.repair import bp, forms, quality, queries, services, workflow
+from dealer.repair import bp, forms, queries, services
 from dealer.repair.models import STATES
 from dealer.repair.views.common import REPAIR_STAFF, SETTLERS, TECHNICIANS
 
@@ -19,9 +19,9 @@ from dealer.repair.views.common import REPAIR_STAFF, SETTLERS, TECHNICIANS
 @roles_required(*REPAIR_STAFF)
 def index():
     state = request.args.get("state", "")
-    filters = services.OrderFilter(states=(state,) if state in STATES else ())
-    pagination = services.list_orders(actor=current_actor(), filters=filters, page=page_arg())
-    return render_template("repair/index.html", state=state, state_labels=workflow.STATE_LABELS, now=utcnow(),
+    filters = queries.OrderFilter(states=(state,) if state in STATES else ())
+    pagination = queries.list_orders(actor=current_actor(), filters=filters, page=page_arg())
+    return render_template("repair/index.html", state=state, state_labels=services.STATE_LABELS, now=utcnow(),
                            pagination=pagination)
 
 
@@ -31,14 +31,14 @@ def board():
     now = utcnow()
     template = "repair/_board.html" if request.headers.get("HX-Request") else "repair/board.html"
     return render_template(template, groups=queries.board(actor=current_actor(), now=now), now=now,
-                           state_labels=workflow.STATE_LABELS, overdue=services.overdue)
+                           state_labels=services.STATE_LABELS, overdue=queries.overdue)
 
 
 @bp.route("/my-jobs")
 @roles_required(*TECHNICIANS)
 def my_jobs():
     return render_template("repair/my_jobs.html", items=queries.my_jobs(actor=current_actor()), now=utcnow(),
-                           labels=forms, overdue=services.overdue)
+                           labels=forms, overdue=queries.overdue)
 
 
 @bp.route("/cashier")
@@ -57,5 +57,5 @@ def figures():
         month = date(today.year, today.month, 1)
     actor = current_actor()
     return render_template("repair/figures.html", month=month,
-                           quality=quality.quality_figures(actor=actor, month=month),
-                           time=quality.time_figures(actor=actor, month=month))
+                           quality=services.quality_figures(actor=actor, month=month),
+                           time=services.time_figures(actor=actor, month=month))

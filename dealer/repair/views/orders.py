@@ -13,10 +13,17 @@ from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.extensions import db
 from dealer.parts import services as parts
-from dealer.repair import bp, forms, queries, services, workflow
+from dealer.repair import bp, forms, queries, services
 from dealer.repair.models import LABOR, PARTS
 from dealer.repair.views.common import (
-    ADVISORS, REPAIR_STAFF, TECHNICIANS, back_to_order, field_error, job_changed, order_page, order_url,
+    ADVISORS,
+    REPAIR_STAFF,
+    TECHNICIANS,
+    back_to_order,
+    field_error,
+    job_changed,
+    order_page,
+    order_url,
 )
 
 LINE_FIELDS = {"manual_discount_bp": "manual_discount"}  # the services' field names -> the line forms'
@@ -46,8 +53,8 @@ def new_order(vehicle_id):
             flash(_("Repair order %(number)s has been opened.", number=order.number), "success")
             return redirect(order_url(order.id))
     return render_template("repair/order_form.html", form=form, vehicle=vehicle,
-                           history=services.vehicle_history(vehicle.id, actor=actor, limit=5),
-                           state_labels=workflow.STATE_LABELS)
+                           history=queries.vehicle_history(vehicle.id, actor=actor, limit=5),
+                           state_labels=services.STATE_LABELS)
 
 
 @bp.route("/orders/<int:order_id>")

@@ -8,15 +8,15 @@ from dealer.access import current_actor, roles_required
 from dealer.auth.forms import ConfirmForm
 from dealer.database import utcnow
 from dealer.errors import DomainError
-from dealer.repair import bp, forms, queries, services, workflow
+from dealer.repair import bp, forms, queries, services
 from dealer.repair.views.common import ADVISORS, REVERSERS, SETTLERS, field_error, order_page, order_url
 
 
-def _payments(form) -> tuple[list[workflow.PaymentInput], dict[str, str]]:
+def _payments(form) -> tuple[list[services.PaymentInput], dict[str, str]]:
     """Return the filled payment rows, and the service's field names of them mapped to the form's rows."""
     rows = [(index, entry.form) for index, entry in enumerate(form.payments.entries)
             if entry.form.amount.data]
-    payments = [workflow.PaymentInput(method=row.method.data, amount_fen=row.amount.data,
+    payments = [services.PaymentInput(method=row.method.data, amount_fen=row.amount.data,
                                       reference=row.reference.data or "") for _index, row in rows]
     aliases = {f"payments.{k}.{name}": f"payments-{index}-{form_name}" for k, (index, _row) in enumerate(rows)
                for name, form_name in (("method", "method"), ("amount_fen", "amount"), ("reference", "reference"))}
@@ -28,13 +28,13 @@ def _payments(form) -> tuple[list[workflow.PaymentInput], dict[str, str]]:
 def settle(order_id):
     order = services.get_order(order_id, actor=current_actor())
     form = forms.SettleForm()
-    totals = queries.order_totals(order)
+    totals = queries.display_totals(order)
     if request.method == "GET":
         form.payments.entries[0].form.amount.data = totals.total_fen or None
     if form.validate_on_submit():
         payments, aliases = _payments(form)
         try:
-            workflow.settle(order.id, payments, actor=current_actor(), now=utcnow())
+            services.settle(order.id, payments, actor=current_actor(), now=utcnow())
         except DomainError as error:
             field_error(form, error, aliases)
         else:
@@ -47,7 +47,7 @@ def settle(order_id):
 @roles_required(*ADVISORS)
 def deliver(order_id):
     if ConfirmForm().validate_on_submit():
-        workflow.deliver(order_id, actor=current_actor(), now=utcnow())
+        services.deliver(order_id, actor=current_actor(), now=utcnow())
         flash(_("The car has been handed back to the owner."), "success")
     return redirect(order_url(order_id))
 
@@ -59,7 +59,7 @@ def cancel(order_id):
     form = forms.CancelForm(prefix="cancel")
     if form.validate_on_submit():
         try:
-            workflow.cancel(order.id, reason=form.reason.data, actor=current_actor(), now=utcnow())
+            services.cancel(order.id, reason=form.reason.data, actor=current_actor(), now=utcnow())
         except DomainError as error:
             field_error(form, error)
         else:
@@ -78,7 +78,7 @@ def reverse(order_id):
     if form.validate_on_submit():
         refunds, aliases = _payments(form)
         try:
-            mirror = workflow.reverse(order.id, reason=form.reason.data, refunds=refunds,
+            mirror = services.reverse(order.id, reason=form.reason.data, refunds=refunds,
                                       actor=current_actor(), now=utcnow())
         except DomainError as error:
             field_error(form, error, aliases)

@@ -9,9 +9,15 @@ from dealer.auth.forms import ConfirmForm
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.forms import choices
-from dealer.repair import bp, forms, queries, services, workflow
+from dealer.repair import bp, forms, queries, services
 from dealer.repair.views.common import (
-    ADVISORS, INSPECTORS, TECHNICIANS, back_to_order, field_error, order_page, order_url,
+    ADVISORS,
+    INSPECTORS,
+    TECHNICIANS,
+    back_to_order,
+    field_error,
+    order_page,
+    order_url,
 )
 
 
@@ -24,7 +30,7 @@ def assign_job(job_id):
     form.technicians.choices = choices((t.id, t.display_name) for t in technicians)
     if form.validate_on_submit():
         try:
-            workflow.assign_job(job.id, form.technicians.data or [], actor=current_actor(), now=utcnow())
+            services.assign_job(job.id, form.technicians.data or [], actor=current_actor(), now=utcnow())
         except DomainError as error:
             field_error(form, error)
         else:
@@ -36,7 +42,7 @@ def assign_job(job_id):
 @roles_required(*ADVISORS)
 def dispatch(order_id):
     if ConfirmForm().validate_on_submit():
-        workflow.dispatch(order_id, actor=current_actor(), now=utcnow())
+        services.dispatch(order_id, actor=current_actor(), now=utcnow())
         flash(_("The order is in the workshop."), "success")
     return redirect(order_url(order_id))
 
@@ -52,19 +58,19 @@ def _technician_step(job_id: int, step, message: str):
 @bp.route("/jobs/<int:job_id>/clock-on", methods=["POST"])
 @roles_required(*TECHNICIANS)
 def clock_on(job_id):
-    return _technician_step(job_id, workflow.clock_on, _("Your clock is running on this job."))
+    return _technician_step(job_id, services.clock_on, _("Your clock is running on this job."))
 
 
 @bp.route("/jobs/<int:job_id>/clock-off", methods=["POST"])
 @roles_required(*TECHNICIANS)
 def clock_off(job_id):
-    return _technician_step(job_id, workflow.clock_off, _("Your clock has stopped."))
+    return _technician_step(job_id, services.clock_off, _("Your clock has stopped."))
 
 
 @bp.route("/jobs/<int:job_id>/done", methods=["POST"])
 @roles_required(*TECHNICIANS)
 def mark_done(job_id):
-    return _technician_step(job_id, workflow.mark_job_done, _("The job is marked done."))
+    return _technician_step(job_id, services.mark_job_done, _("The job is marked done."))
 
 
 # -- quality check ---------------------------------------------------------------------------------
@@ -73,7 +79,7 @@ def mark_done(job_id):
 @roles_required(*INSPECTORS)
 def request_quality_check(order_id):
     if ConfirmForm().validate_on_submit():
-        workflow.request_quality_check(order_id, actor=current_actor(), now=utcnow())
+        services.request_quality_check(order_id, actor=current_actor(), now=utcnow())
         flash(_("The car is waiting for quality check."), "success")
     return back_to_order(order_id)
 
@@ -85,7 +91,7 @@ def quality_check(order_id):
     form = forms.QualityCheckForm()
     if form.validate_on_submit():
         try:
-            workflow.record_quality_check(order.id, workflow.QualityCheckInput(
+            services.record_quality_check(order.id, services.QualityCheckInput(
                 passed=form.result.data == "pass", checklist=dict.fromkeys(form.checklist.data or [], True),
                 reason=form.reason.data or ""), actor=current_actor(), now=utcnow())
         except DomainError as error:

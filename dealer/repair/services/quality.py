@@ -10,18 +10,31 @@ from sqlalchemy.orm import aliased
 
 from dealer.actors import Actor
 from dealer.auth.models import User
-from dealer.errors import DomainError
 from dealer.extensions import db
+from dealer.repair.errors import ComebackError
 from dealer.repair.models import (
-    COMEBACK_CONFIRMED, COMEBACK_DISMISSED, COMEBACK_PROPOSED, DELIVERED, INTERNAL, JOB_APPROVED, LABOR, PARTS,
-    READY, SETTLED, WARRANTY_PAYER, JobAssignment, RepairJob, RepairLine, RepairOrder,
+    COMEBACK_CONFIRMED,
+    COMEBACK_DISMISSED,
+    COMEBACK_PROPOSED,
+    DELIVERED,
+    INTERNAL,
+    JOB_APPROVED,
+    LABOR,
+    PARTS,
+    READY,
+    SETTLED,
+    WARRANTY_PAYER,
+    JobAssignment,
+    RepairJob,
+    RepairLine,
+    RepairOrder,
 )
-from dealer.repair.services import EDITABLE_STATES, _job, lock_order, record_event, reprice, settings_for
-
-
-class ComebackError(DomainError):
-    code = "repair.comeback"
-    status = 422
+from dealer.repair.services.common import EDITABLE_STATES, get_job, lock_order, record_event
+from dealer.repair.services.pricing import reprice
+from dealer.repair.services.settings import settings_for
+from dealer.stores.models import Store
+from dealer.stores.services import visible_store_ids
+from dealer.timezones import store_zone
 
 
 def _add_months(day: date, months: int) -> date:
@@ -84,7 +97,7 @@ def confirm_comeback(job_id: int, *, earlier_job_id: int | None = None, actor: A
     Under the repair warranty the owner pays nothing for it: its labor becomes internal, its parts a claim
     to the maker. Raises ComebackError.
     """
-    job = _job(job_id, actor)
+    job = get_job(job_id, actor=actor)
     order = lock_order(job.order_id, actor=actor)
     if order.state not in EDITABLE_STATES + (READY,):  # it only lowers the bill: allowed until settlement
         raise ComebackError(_l("This order can no longer be changed."))
@@ -112,7 +125,7 @@ def confirm_comeback(job_id: int, *, earlier_job_id: int | None = None, actor: A
 
 def dismiss_comeback(job_id: int, *, actor: Actor, now: datetime) -> RepairJob:
     """Dismiss the proposed comeback link: the concern is new. Raises ComebackError."""
-    job = _job(job_id, actor)
+    job = get_job(job_id, actor=actor)
     order = lock_order(job.order_id, actor=actor)
     if job.comeback_state != COMEBACK_PROPOSED:
         raise ComebackError(_l("There is no proposed comeback link to dismiss."))
@@ -143,12 +156,8 @@ class QualityRow:
 
 def _month_range(month: date, actor: Actor) -> tuple[datetime, datetime]:
     """Return the month's bounds in the actor's store's time zone (China's for group-level staff)."""
-    from zoneinfo import ZoneInfo
-
-    from dealer.stores.models import Store
-
     store = db.session.get(Store, actor.store_id) if actor.store_id is not None else None
-    zone = ZoneInfo(store.timezone if store is not None and store.timezone else "Asia/Shanghai")
+    zone = store_zone(store)
     start = datetime(month.year, month.month, 1, tzinfo=zone)
     end = datetime(month.year + (month.month == 12), month.month % 12 + 1, 1, tzinfo=zone)
     return start, end
@@ -159,8 +168,6 @@ def quality_figures(*, actor: Actor, month: date) -> dict[str, list[QualityRow]]
 
     An order counts in the month it was settled. First-time fix (一次修好): no confirmed comeback of it yet.
     """
-    from dealer.stores.services import visible_store_ids
-
     start, end = _month_range(month, actor)
     stores = visible_store_ids(actor)
     later = aliased(RepairJob)
@@ -219,8 +226,6 @@ class TimeRow:
 
 def time_figures(*, actor: Actor, month: date) -> TimeRow:
     """Return the time assurance (时间安心) of a month: orders ready, ready on time, average lateness."""
-    from dealer.stores.services import visible_store_ids
-
     start, end = _month_range(month, actor)
     rows = db.session.execute(sa.select(RepairOrder.ready_at, RepairOrder.promised_at).where(
         RepairOrder.store_id.in_(visible_store_ids(actor)), RepairOrder.ready_at >= start,

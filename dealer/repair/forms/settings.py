@@ -7,12 +7,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, IntegerField, SelectField, StringField, SubmitField
-from wtforms import TextAreaField, ValidationError
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from dealer.forms import choices
-from dealer.repair.forms import CATEGORY_LABELS, HoursField, PercentField, YuanField
+from dealer.repair.forms.orders import CATEGORY_LABELS, HoursField, PercentField, YuanField
 from dealer.repair.models import LABOR_CATEGORIES
 
 _DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}

@@ -1,4 +1,4 @@
-"""Repair orders: opening one, its jobs and lines, and the prices (the workflow is in workflow.py).
+"""Repair orders: opening one (接车), its jobs and lines (the workflow is in workflow.py, prices in pricing.py).
 
 The cost assurance (费用安心) lives here: lines of an approved job are frozen, and whatever changes an
 order re-prices it and checks that the owner's bill stays within what the owner approved.
@@ -8,193 +8,49 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dealer.actors import MANAGER, SERVICE_ADVISOR, Actor
 from dealer.customers.models import Vehicle
-from dealer.customers.services import add_reading, get_vehicle
-from dealer.database import get_for_update
-from dealer.errors import DomainError, NotFound
+from dealer.customers.services import add_reading, get_vehicle, store_advisors
 from dealer.extensions import db
 from dealer.parts.models import Part
-from dealer.repair import pricing
+from dealer.repair import signals
+from dealer.repair.errors import DiscountNeedsManager, JobLocked, RepairError
 from dealer.repair.models import (
-    APPROVED, CUSTOMER, ESTIMATED, IN_PROGRESS, JOB_APPROVED, JOB_DECLINED, JOB_ESTIMATE,
-    JOB_PENDING, INTERNAL, LABOR, LABOR_CATEGORIES, OPEN, ORDER_KINDS, PARTS, PAYERS, QUALITY_CHECK, LaborOperation, LaborRate,
-    OrderCounter, OrderEvent, RepairJob, RepairLine, RepairOrder, RepairSettings,
+    CUSTOMER,
+    ESTIMATED,
+    FRONT_DESK,
+    INTERNAL,
+    JOB_DECLINED,
+    JOB_ESTIMATE,
+    JOB_PENDING,
+    LABOR,
+    LABOR_CATEGORIES,
+    OPEN,
+    ORDER_KINDS,
+    PARTS,
+    PAYERS,
+    SOURCE_KINDS,
+    LaborOperation,
+    OrderCounter,
+    RepairJob,
+    RepairLine,
+    RepairOrder,
+    RepairSettings,
 )
-
-
-class RepairError(DomainError):
-    code = "repair.invalid"
-    status = 422
-
-
-class OrderLocked(DomainError):
-    code = "repair.order_locked"
-
-    def default_message(self):
-        return _l("This order can no longer be changed.")
-
-
-class JobLocked(DomainError):
-    code = "repair.job_locked"
-
-    def default_message(self):
-        return _l("The owner has approved this job: its lines are fixed. Add further work as a new job "
-                  "for the owner to approve.")
-
-
-class ApprovalWouldBeExceeded(DomainError):
-    """The owner's bill would exceed what the owner approved (费用安心)."""
-
-    code = "repair.approval_exceeded"
-
-
-class DiscountNeedsManager(DomainError):
-    code = "repair.discount_needs_manager"
-    status = 403
-
-
-# States in which jobs and lines may still be added (extra work after approval becomes pending).
-EDITABLE_STATES = (OPEN, ESTIMATED, APPROVED, IN_PROGRESS, QUALITY_CHECK)
-# Jobs whose lines count on the bill once approved, and on the estimate before.
-BILLED = (JOB_APPROVED,)
-QUOTED = (JOB_ESTIMATE, JOB_APPROVED)
-PROPOSED = (JOB_PENDING,)
-
-
-# -- settings and catalogue lookups ----------------------------------------------------------------
-
-def settings_for(store_id: int) -> RepairSettings:
-    """Return the store's repair settings (the defaults, unsaved, when it has none)."""
-    settings = db.session.get(RepairSettings, store_id)
-    if settings is None:
-        settings = RepairSettings(store_id=store_id)
-        for column in RepairSettings.__table__.columns:
-            if getattr(settings, column.key) is None and column.default is not None:
-                setattr(settings, column.key, column.default.arg)
-    return settings
-
-
-def labor_rate(store_id: int, category: str) -> int:
-    """Return the store's hourly rate in fen for a labor category. Raises RepairError when none is set."""
-    rate = db.session.get(LaborRate, (store_id, category))
-    if rate is None:
-        raise RepairError(_l("The store has no hourly rate for this labor category yet: a manager sets it "
-                             "under repair settings."), field="category")
-    return rate.rate_fen
-
-
-# -- loading and locking -------------------------------------------------------------------------
-
-def get_order(order_id: int, *, actor: Actor) -> RepairOrder:
-    """Return an order the actor may see. Raises NotFound."""
-    order = db.session.get(RepairOrder, order_id)
-    if order is None or (actor.store_id is not None and order.store_id != actor.store_id):
-        raise NotFound()
-    return order
-
-
-def lock_order(order_id: int, *, actor: Actor) -> RepairOrder:
-    """Return an order the actor may see, locked until the transaction ends. Raises NotFound.
-
-    Every change to an order, its jobs, lines, approvals and payments takes this lock first, so two
-    desks acting at once on one order are served one after the other.
-    """
-    get_order(order_id, actor=actor)
-    return get_for_update(RepairOrder, order_id)
-
-
-def _job(job_id: int, actor: Actor) -> RepairJob:
-    job = db.session.get(RepairJob, job_id)
-    if job is None or (actor.store_id is not None and job.store_id != actor.store_id):
-        raise NotFound()
-    return job
-
-
-def _line(line_id: int, actor: Actor) -> RepairLine:
-    line = db.session.get(RepairLine, line_id)
-    if line is None or (actor.store_id is not None and line.store_id != actor.store_id):
-        raise NotFound()
-    return line
-
-
-def require_state(order: RepairOrder, *states: str) -> None:
-    if order.state not in states:
-        raise OrderLocked()
-
-
-def record_event(order: RepairOrder, action: str, *, to_state: str, actor: Actor, now: datetime,
-                 note: str = "", from_state: str | None = None) -> OrderEvent:
-    event = OrderEvent(store_id=order.store_id, order_id=order.id, action=action,
-                       from_state=from_state if from_state is not None else order.state, to_state=to_state,
-                       note=note[:300], actor_id=actor.user_id, actor_name=actor.name, created_at=now)
-    db.session.add(event)
-    return event
-
-
-# -- pricing -------------------------------------------------------------------------------------
-
-def discounts_for(order: RepairOrder) -> tuple[pricing.MemberRates | None, dict[int, int]]:
-    """Return the owner's member rates and each line's best campaign rate (hooks: none yet).
-
-    The membership and campaign modules fill these in; the pricing function does not change.
-    """
-    return None, {}
-
-
-def _inputs(lines: list[RepairLine], campaign_bp: dict[int, int]) -> list[pricing.LineInput]:
-    return [pricing.LineInput(key=line.id, kind=line.kind, payer=line.payer, hours=line.hours or 0,
-                              rate_fen=line.rate_fen or 0, quantity=line.quantity or 0,
-                              unit_price_fen=line.unit_price_fen or 0, manual_discount_bp=line.manual_discount_bp,
-                              campaign_discount_bp=campaign_bp.get(line.id, 0)) for line in lines]
-
-
-def lines_of(order: RepairOrder, approvals: tuple[str, ...]) -> list[RepairLine]:
-    return [line for job in order.jobs if job.approval in approvals for line in job.lines]
-
-
-def price(order: RepairOrder, approvals: tuple[str, ...] = BILLED) -> pricing.OrderTotals:
-    """Price the lines of the order's jobs in `approvals` (default: what the owner will pay for).
-
-    A reversing order (红冲) is priced as the negative of the order it reverses.
-    """
-    if order.is_reversal:
-        return pricing.negate(price(order.reversal_of, approvals))
-    member, campaign_bp = discounts_for(order)
-    vat = order.vat_rate_bp if order.vat_rate_bp is not None else settings_for(order.store_id).vat_rate_bp
-    return pricing.price_order(_inputs(lines_of(order, approvals), campaign_bp), vat_rate_bp=vat, member=member,
-                               points_fen=order.points_fen)
-
-
-def reprice(order: RepairOrder) -> pricing.OrderTotals:
-    """Store each line's amount and discount, and check the bill against the owner's approval.
-
-    Raises ApprovalWouldBeExceeded when the approved jobs would cost the owner more than approved.
-    """
-    db.session.flush()
-    everything = price(order, (JOB_ESTIMATE, JOB_APPROVED, JOB_PENDING, JOB_DECLINED))
-    for line in lines_of(order, (JOB_ESTIMATE, JOB_APPROVED, JOB_PENDING, JOB_DECLINED)):
-        priced = everything.line_by_key[line.id]
-        line.amount_fen, line.discount_fen, line.discount_source = (priced.amount_fen, priced.discount_fen,
-                                                                    priced.discount_source)
-    billed = price(order)
-    if order.state not in (OPEN, ESTIMATED) and billed.total_fen > order.approved_total_fen:
-        raise ApprovalWouldBeExceeded(_l(
-            "The owner approved %(approved)s yuan; this change would bill %(total)s yuan. Record the owner's "
-            "approval of the extra work first.", approved=_yuan(order.approved_total_fen),
-            total=_yuan(billed.total_fen)))
-    return billed
-
-
-def _yuan(fen: int) -> str:
-    from dealer.money import yuan
-
-    return yuan(fen)
-
+from dealer.repair.services.common import (
+    EDITABLE_STATES,
+    get_job,
+    get_line,
+    lock_order,
+    record_event,
+    require_state,
+)
+from dealer.repair.services.pricing import reprice
+from dealer.repair.services.quality import propose_comeback
+from dealer.repair.services.settings import labor_rate, settings_for
 
 # -- opening an order ----------------------------------------------------------------------------
 
@@ -213,7 +69,27 @@ class OrderInput:
     advisor_id: int | None = None
 
 
-def _next_number(store_id: int, day: str) -> str:
+@dataclass(frozen=True)
+class OrderSource:
+    """Where an order comes from: the front desk (the default), a booking's check-in (预约到店), a rescue's
+    tow-in (救援拖车) or a quick-lane package (快修), with the id of that record (`ref`)."""
+
+    kind: str = FRONT_DESK
+    ref: int | None = None
+
+
+def _check_source(source: OrderSource) -> None:
+    if source.kind not in SOURCE_KINDS:
+        raise RepairError(_l("Unknown source of the order."), field="source")
+    if source.kind == FRONT_DESK and source.ref is not None:
+        raise RepairError(_l("An order opened at the front desk names no other record."), field="source")
+    if source.kind != FRONT_DESK and (isinstance(source.ref, bool) or not isinstance(source.ref, int)
+                                      or source.ref <= 0):
+        raise RepairError(_l("Name the booking, rescue or quick-lane package the order comes from."),
+                          field="source")
+
+
+def next_order_number(store_id: int, day: str) -> str:
     """Give out the store's next order number for the day, atomically (RO-20261122-0042)."""
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OrderCounter)
@@ -224,11 +100,15 @@ def _next_number(store_id: int, day: str) -> str:
     return f"RO-{day}-{last:04d}"
 
 
-def open_order(vehicle_id: int, data: OrderInput, *, actor: Actor, now: datetime) -> RepairOrder:
+def open_order(vehicle_id: int, data: OrderInput, *, actor: Actor, now: datetime,
+               source: OrderSource = OrderSource()) -> RepairOrder:
     """Open a repair order (接车) for a vehicle: each concern becomes a job; the odometer is recorded.
 
+    `source`: where it comes from (the front desk by default; a booking, a rescue or a quick-lane package
+    opens its order through here too). Announces `signals.order_opened` before committing.
     Raises NotFound, RepairError, OdometerWentBackwards.
     """
+    _check_source(source)
     vehicle = get_vehicle(vehicle_id, actor=actor)
     db.session.refresh(vehicle, with_for_update=True)  # one odometer reading at a time per vehicle
     concerns = [c.strip() for c in data.concerns if c and c.strip()]
@@ -249,24 +129,25 @@ def open_order(vehicle_id: int, data: OrderInput, *, actor: Actor, now: datetime
         add_reading(vehicle, km=data.odometer_km, read_on=store.local_date(now),
                      is_correction=data.odometer_is_correction, note=data.odometer_note, actor=actor, now=now)
     if data.advisor_id is not None:
-        from dealer.customers.services import store_advisors
-
         if data.advisor_id not in {user.id for user in store_advisors(vehicle.store_id)}:
             raise RepairError(_l("Choose a service advisor of this store."), field="advisor_id")
     advisor_id = data.advisor_id or (actor.user_id if SERVICE_ADVISOR in actor.roles else None) \
         or vehicle.owner.advisor_id
     order = RepairOrder(
         store_id=vehicle.store_id, vehicle_id=vehicle.id, customer_id=vehicle.owner_id, advisor_id=advisor_id,
-        number=_next_number(vehicle.store_id, store.local_date(now).strftime("%Y%m%d")), kind=data.kind,
+        number=next_order_number(vehicle.store_id, store.local_date(now).strftime("%Y%m%d")), kind=data.kind,
         state=OPEN, odometer_km=data.odometer_km, fuel_eighths=data.fuel_eighths,
         damage_notes=data.damage_notes.strip(), valuables=data.valuables.strip()[:200], notes=data.notes.strip(),
-        promised_at=data.promised_at, opened_at=now, approved_total_fen=0, points_fen=0)
+        promised_at=data.promised_at, opened_at=now, approved_total_fen=0, points_fen=0, source_kind=source.kind,
+        source_ref=source.ref)
     db.session.add(order)
     db.session.flush()
     for position, concern in enumerate(concerns, start=1):
         db.session.add(RepairJob(store_id=order.store_id, order_id=order.id, vehicle_id=vehicle.id,
                                  position=position, concern=concern, approval=JOB_ESTIMATE))
     record_event(order, "open", from_state="", to_state=OPEN, actor=actor, now=now)
+    db.session.flush()
+    signals.order_opened.send(order, actor=actor, now=now)
     db.session.commit()
     return order
 
@@ -329,7 +210,7 @@ def new_job(order: RepairOrder, concern: str, *, reported_by_id: int | None, act
 
 
 def _editable_job(job_id: int, actor: Actor) -> tuple[RepairOrder, RepairJob]:
-    job = _job(job_id, actor)
+    job = get_job(job_id, actor=actor)
     order = lock_order(job.order_id, actor=actor)
     require_state(order, *EDITABLE_STATES)
     if job.approval not in (JOB_ESTIMATE, JOB_PENDING):
@@ -443,8 +324,6 @@ def add_line(job_id: int, data: LineInput, *, actor: Actor, now: datetime) -> Re
     job.lines.append(line)
     db.session.flush()
     if line.kind == LABOR:
-        from dealer.repair.quality import propose_comeback
-
         propose_comeback(job, line, order, now=now)
     reprice(order)
     db.session.commit()
@@ -454,7 +333,7 @@ def add_line(job_id: int, data: LineInput, *, actor: Actor, now: datetime) -> Re
 def update_line(line_id: int, *, hours: int | None = None, quantity: int | None = None, payer: str | None = None,
                 manual_discount_bp: int | None = None, actor: Actor, now: datetime) -> RepairLine:
     """Change a line of a job the owner has not approved yet. Raises JobLocked, RepairError."""
-    line = _line(line_id, actor)
+    line = get_line(line_id, actor=actor)
     order, job = _editable_job(line.job_id, actor)
     if payer is not None and not job.under_warranty:  # a warranty comeback's payers are fixed
         if payer not in PAYERS:
@@ -477,102 +356,10 @@ def update_line(line_id: int, *, hours: int | None = None, quantity: int | None 
 
 def remove_line(line_id: int, *, actor: Actor, now: datetime) -> None:
     """Remove a line of a job the owner has not approved yet. Raises JobLocked."""
-    line = _line(line_id, actor)
+    line = get_line(line_id, actor=actor)
     order, job = _editable_job(line.job_id, actor)
     if line.issued:
         raise RepairError(_l("Parts were already issued for this line: return them to stock first."))
     job.lines.remove(line)
     reprice(order)
     db.session.commit()
-
-
-# -- lists ---------------------------------------------------------------------------------------
-
-@dataclass
-class OrderFilter:
-    states: tuple[str, ...] = ()
-    advisor_id: int | None = None
-    vehicle_id: int | None = None
-    customer_id: int | None = None
-    opened_from: datetime | None = None
-    opened_until: datetime | None = None
-
-
-def list_orders(*, actor: Actor, filters: OrderFilter, page: int = 1, per_page: int = 50):
-    """Return a page of the orders the actor may see, newest first."""
-    from dealer.stores.services import visible_store_ids
-
-    stmt = sa.select(RepairOrder).where(RepairOrder.store_id.in_(visible_store_ids(actor)))
-    if filters.states:
-        stmt = stmt.where(RepairOrder.state.in_(filters.states))
-    if filters.advisor_id:
-        stmt = stmt.where(RepairOrder.advisor_id == filters.advisor_id)
-    if filters.vehicle_id:
-        stmt = stmt.where(RepairOrder.vehicle_id == filters.vehicle_id)
-    if filters.customer_id:
-        stmt = stmt.where(RepairOrder.customer_id == filters.customer_id)
-    if filters.opened_from:
-        stmt = stmt.where(RepairOrder.opened_at >= filters.opened_from)
-    if filters.opened_until:
-        stmt = stmt.where(RepairOrder.opened_at < filters.opened_until)
-    stmt = stmt.order_by(RepairOrder.opened_at.desc(), RepairOrder.id.desc())
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
-
-
-def workshop_board(*, actor: Actor, now: datetime) -> list[RepairOrder]:
-    """Every open order by state with its promise; the view highlights late ones (promised_at < now)."""
-    from dealer.repair.models import READY
-    from dealer.stores.services import visible_store_ids
-
-    stmt = (sa.select(RepairOrder)
-            .where(RepairOrder.store_id.in_(visible_store_ids(actor)),
-                   RepairOrder.state.in_((OPEN, ESTIMATED, APPROVED, IN_PROGRESS, QUALITY_CHECK, READY)))
-            .order_by(RepairOrder.promised_at))
-    return list(db.session.scalars(stmt))
-
-
-def vehicle_history(vehicle_id: int, *, actor: Actor, limit: int = 20) -> list[RepairOrder]:
-    """Return the vehicle's latest orders (the customer file and the front desk show them)."""
-    vehicle = get_vehicle(vehicle_id, actor=actor)
-    stmt = (sa.select(RepairOrder).where(RepairOrder.store_id == vehicle.store_id,
-                                         RepairOrder.vehicle_id == vehicle.id)
-            .order_by(RepairOrder.opened_at.desc()).limit(limit))
-    return list(db.session.scalars(stmt))
-
-
-def overdue(order: RepairOrder, now: datetime) -> bool:
-    """Tell whether an order is late against its promise (ready after, or not ready by, the promised time)."""
-    if order.promised_at is None:
-        return False
-    return (order.ready_at or now) > order.promised_at
-
-
-@dataclass
-class CustomerVisits:
-    """A customer's repair history for the customer file (客户档案): visits, spend, latest orders."""
-
-    visits: int  # orders opened and not cancelled (reversing orders not counted)
-    spend_fen: int  # what the owner paid, reversals deducted
-    last_visit: datetime | None
-    orders: list[RepairOrder]
-
-
-def customer_visits(customer_id: int, *, actor: Actor, limit: int = 20) -> CustomerVisits:
-    """Return the customer's visits, spend and latest orders. Raises NotFound."""
-    from dealer.customers.services import get_customer
-    from dealer.repair.models import CANCELLED, DELIVERED, SETTLED
-
-    customer = get_customer(customer_id, actor=actor)
-    mine = sa.and_(RepairOrder.store_id == customer.store_id, RepairOrder.customer_id == customer.id)
-    visits, last_visit = db.session.execute(
-        sa.select(sa.func.count(RepairOrder.id), sa.func.max(RepairOrder.opened_at))
-        .where(mine, RepairOrder.state != CANCELLED, RepairOrder.reversal_of_id.is_(None))).one()
-    spend = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(RepairOrder.customer_total_fen), 0))
-                              .where(mine, RepairOrder.state.in_((SETTLED, DELIVERED))))
-    orders = list(db.session.scalars(sa.select(RepairOrder).where(mine)
-                                     .order_by(RepairOrder.opened_at.desc(), RepairOrder.id.desc()).limit(limit)))
-    if last_visit is not None and last_visit.tzinfo is None:  # SQLite's max() returns the raw value
-        from datetime import timezone
-
-        last_visit = last_visit.replace(tzinfo=timezone.utc)
-    return CustomerVisits(visits=visits, spend_fen=int(spend), last_visit=last_visit, orders=orders)

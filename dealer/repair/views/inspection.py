@@ -9,10 +9,11 @@ from dealer.auth.forms import ConfirmForm
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.forms import managed_store_id, put_error_on_form, safe_next
-from dealer.repair import bp, inspection, inspection_photos
-from dealer.repair.inspection_forms import ChecklistForm, ItemForm, MoveForm, PhotoForm
+from dealer.repair import bp
+from dealer.repair.forms.inspection import ChecklistForm, ItemForm, MoveForm, PhotoForm
 from dealer.repair.models import JOB_ESTIMATE
-from dealer.repair.services import EDITABLE_STATES, get_order
+from dealer.repair.services import EDITABLE_STATES, get_order, inspection
+from dealer.repair.services import photos as inspection_photos
 
 INSPECTORS = (TECHNICIAN, SERVICE_ADVISOR, MANAGER)  # fill the checklist, add photos, propose work
 INSPECTION_READERS = INSPECTORS + (CASHIER, PARTS_CLERK)

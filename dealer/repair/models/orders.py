@@ -6,14 +6,18 @@ points (13% = 1300); money is integer fen.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dealer.database import SearchKey, Timestamps, UTCDateTime, utcnow
+from dealer.database import Timestamps, UTCDateTime, utcnow
 from dealer.extensions import db
 
-# Workflow states, in order (see dealer/repair/workflow.py for the allowed transitions).
+if TYPE_CHECKING:  # the annotation only; SQLAlchemy resolves it by name
+    from dealer.repair.models.settings import LaborOperation
+
+# Workflow states, in order (see dealer/repair/services/workflow.py for the allowed transitions).
 OPEN = "open"                    # 接车
 ESTIMATED = "estimated"          # 已报价
 APPROVED = "approved"            # 客户已确认
@@ -73,6 +77,13 @@ APPROVAL_METHODS = (BY_SIGNATURE, BY_PHONE, ONLINE)
 
 PAYMENT_METHODS = ("cash", "bank_card", "wechat_pay", "alipay", "transfer")
 
+# Where an order came from; all but the front desk name their record (source_ref).
+FRONT_DESK = "front_desk"  # 接车 at the service desk
+BOOKING = "booking"        # a booking's check-in (预约)
+RESCUE = "rescue"          # a rescue's tow-in (救援拖车)
+QUICK_LANE = "quick_lane"  # a quick-lane package (快修)
+SOURCE_KINDS = (FRONT_DESK, BOOKING, RESCUE, QUICK_LANE)
+
 # Multi-point inspection (多项检查) results.
 GREEN = "green"
 YELLOW = "yellow"
@@ -80,89 +91,6 @@ RED = "red"
 INSPECTION_STATUSES = (GREEN, YELLOW, RED)
 
 _BIG_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
-
-
-class RepairSettings(db.Model):
-    """A store's repair settings; a store without a row uses the defaults of the columns."""
-
-    __tablename__ = "repair_settings"
-    __table_args__ = (
-        sa.CheckConstraint("vat_rate_bp BETWEEN 0 AND 10000", name="vat_rate_range"),
-        sa.CheckConstraint("manual_discount_limit_bp BETWEEN 0 AND 10000", name="manual_discount_limit_range"),
-    )
-
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
-    vat_rate_bp: Mapped[int] = mapped_column(sa.Integer, default=1300)
-    # A manual discount above this needs a manager's recorded approval.
-    manual_discount_limit_bp: Mapped[int] = mapped_column(sa.Integer, default=1000)
-    comeback_window_days: Mapped[int] = mapped_column(sa.Integer, default=30)
-    warranty_months: Mapped[int] = mapped_column(sa.Integer, default=3)
-    warranty_km: Mapped[int] = mapped_column(sa.Integer, default=5000)
-    warranty_terms: Mapped[str] = mapped_column(sa.Text, default="")
-
-
-class LaborRate(db.Model):
-    """The store's hourly labor rate (工时单价) for one labor category, VAT included."""
-
-    __tablename__ = "labor_rates"
-    __table_args__ = (sa.CheckConstraint("rate_fen >= 0", name="rate_not_negative"),)
-
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
-    category: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
-    rate_fen: Mapped[int] = mapped_column(sa.Integer)
-
-
-class LaborOperation(Timestamps, db.Model):
-    """A labor operation of the store's catalogue (工时项目) with its flat-rate hours (标准工时)."""
-
-    __tablename__ = "labor_operations"
-    __table_args__ = (
-        sa.UniqueConstraint("store_id", "code"),
-        sa.Index("ix_labor_operations_store_id_name", "store_id", "name"),
-        sa.CheckConstraint("hours >= 0", name="hours_not_negative"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
-    code: Mapped[str] = mapped_column(SearchKey)
-    name: Mapped[str] = mapped_column(SearchKey)
-    category: Mapped[str] = mapped_column(sa.String(20))
-    hours: Mapped[int] = mapped_column(sa.Integer)  # hundredths of an hour, for any model family
-    active: Mapped[bool] = mapped_column(default=True)
-
-    family_hours: Mapped[list[LaborOperationHours]] = relationship(
-        back_populates="operation", cascade="all, delete-orphan", order_by="LaborOperationHours.model_family")
-
-    def hours_for(self, model_family: str) -> int:
-        """Return the flat-rate hours for a model family, or the operation's own."""
-        for row in self.family_hours:
-            if row.model_family == model_family:
-                return row.hours
-        return self.hours
-
-
-class LaborOperationHours(db.Model):
-    """Flat-rate hours of an operation that differ for one model family."""
-
-    __tablename__ = "labor_operation_hours"
-    __table_args__ = (sa.CheckConstraint("hours >= 0", name="hours_not_negative"),)
-
-    operation_id: Mapped[int] = mapped_column(sa.ForeignKey("labor_operations.id"), primary_key=True)
-    model_family: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
-    hours: Mapped[int] = mapped_column(sa.Integer)
-
-    operation: Mapped[LaborOperation] = relationship(back_populates="family_hours")
-
-
-class OrderCounter(db.Model):
-    """The last order number given out per store and day (RO-20261122-0042)."""
-
-    __tablename__ = "repair_order_counters"
-
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
-    day: Mapped[str] = mapped_column(sa.String(8), primary_key=True)  # YYYYMMDD at the store
-    last: Mapped[int] = mapped_column(sa.Integer, default=0)
 
 
 class RepairOrder(Timestamps, db.Model):
@@ -186,6 +114,10 @@ class RepairOrder(Timestamps, db.Model):
         sa.CheckConstraint(
             "kind IN ('maintenance', 'general_repair', 'body_paint', 'warranty', 'accident')", name="kind_known"),
         sa.CheckConstraint("approved_total_fen >= 0", name="approved_total_not_negative"),
+        sa.CheckConstraint("source_kind IN ('front_desk', 'booking', 'rescue', 'quick_lane')",
+                           name="source_kind_known"),
+        # The order a booking, a rescue or a quick-lane package became.
+        sa.Index("ix_repair_orders_store_id_source_kind_source_ref", "store_id", "source_kind", "source_ref"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -217,6 +149,9 @@ class RepairOrder(Timestamps, db.Model):
     net_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
     vat_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
     vat_rate_bp: Mapped[int | None] = mapped_column(sa.Integer)
+    # Where the order came from (front desk, booking, rescue, quick lane) and that record's id.
+    source_kind: Mapped[str] = mapped_column(sa.String(12), default=FRONT_DESK, server_default=FRONT_DESK)
+    source_ref: Mapped[int | None] = mapped_column(sa.BigInteger)
     # A reversing order (红冲) points at the settled order it cancels out.
     reversal_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"), unique=True)
 
@@ -456,109 +391,3 @@ class Payment(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     order: Mapped[RepairOrder] = relationship(back_populates="payments")
-
-
-class InspectionItem(db.Model):
-    """An item of the store's multi-point inspection checklist (多项检查): tyres, brakes, lights..."""
-
-    __tablename__ = "inspection_items"
-    __table_args__ = (sa.UniqueConstraint("store_id", "code"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
-    code: Mapped[str] = mapped_column(sa.String(30))
-    name: Mapped[str] = mapped_column(sa.String(60))
-    hint: Mapped[str] = mapped_column(sa.String(120), default="")  # e.g. "tread depth, mm"
-    position: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
-    active: Mapped[bool] = mapped_column(default=True)
-
-
-class InspectionResult(db.Model):
-    """The technician's finding for one checklist item on one order: green, yellow or red."""
-
-    __tablename__ = "inspection_results"
-    __table_args__ = (
-        sa.UniqueConstraint("order_id", "item_id"),
-        sa.Index("ix_inspection_results_store_id_order_id", "store_id", "order_id"),
-        sa.CheckConstraint("status IN ('green', 'yellow', 'red')", name="status_known"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
-    order_id: Mapped[int] = mapped_column(sa.ForeignKey("repair_orders.id"))
-    item_id: Mapped[int] = mapped_column(sa.ForeignKey("inspection_items.id"))
-    status: Mapped[str] = mapped_column(sa.String(8))
-    measurement: Mapped[str] = mapped_column(sa.String(40), default="")
-    note: Mapped[str] = mapped_column(sa.String(300), default="")
-    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    item: Mapped[InspectionItem] = relationship()
-    photos: Mapped[list[InspectionPhoto]] = relationship(back_populates="result", order_by="InspectionPhoto.id",
-                                                         cascade="all, delete-orphan")
-
-
-class InspectionPhoto(db.Model):
-    """A photo of an inspection finding, stored in the upload folder under a random name."""
-
-    __tablename__ = "inspection_photos"
-    __table_args__ = (sa.Index("ix_inspection_photos_result_id", "result_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
-    result_id: Mapped[int] = mapped_column(sa.ForeignKey("inspection_results.id"))
-    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    content_type: Mapped[str] = mapped_column(sa.String(40))
-    size_bytes: Mapped[int] = mapped_column(sa.Integer)
-    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    result: Mapped[InspectionResult] = relationship(back_populates="photos")
-
-
-# -- the invariant "a settled order never changes", enforced for every code path ------------------
-
-LOCKED_STATES = (SETTLED, DELIVERED)
-# What may still change on a settled order: handing the car over.
-_CHANGEABLE_WHEN_SETTLED = frozenset({"state", "delivered_at", "updated_at"})
-
-
-@sa.event.listens_for(RepairOrder, "load")
-def _remember_loaded_state(order, _context) -> None:
-    order._loaded_state = order.state
-
-
-@sa.event.listens_for(RepairOrder, "refresh")
-def _remember_refreshed_state(order, _context, attributes) -> None:
-    if attributes is None or "state" in attributes:
-        order._loaded_state = order.state
-
-
-def _order_of(obj) -> RepairOrder | None:
-    if isinstance(obj, RepairOrder):
-        return obj
-    if isinstance(obj, RepairLine):
-        return obj.job.order if obj.job is not None else db.session.get(RepairOrder, obj.order_id)
-    order = getattr(obj, "order", None)
-    if order is None and getattr(obj, "order_id", None) is not None:
-        order = db.session.get(RepairOrder, obj.order_id)
-    return order
-
-
-@sa.event.listens_for(sa.orm.Session, "before_flush")
-def _refuse_changes_to_settled_orders(session, _context, _instances) -> None:
-    from dealer.repair.services import OrderLocked
-
-    watched = (RepairOrder, RepairJob, RepairLine, Approval, Payment, QualityCheck, JobAssignment)
-    for obj in list(session.dirty) + list(session.deleted) + list(session.new):
-        if not isinstance(obj, watched) or (obj in session.dirty and not session.is_modified(obj)):
-            continue
-        order = _order_of(obj)
-        # The state as read from the database in this transaction: an order being settled may still change.
-        if order is None or getattr(order, "_loaded_state", None) not in LOCKED_STATES:
-            continue
-        if obj is order and obj in session.dirty:
-            changed = {attr.key for attr in sa.inspect(obj).attrs if attr.history.has_changes()}
-            if changed <= _CHANGEABLE_WHEN_SETTLED and order.state in LOCKED_STATES:
-                continue
-        raise OrderLocked()

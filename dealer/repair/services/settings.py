@@ -18,11 +18,18 @@ from flask_sqlalchemy.pagination import Pagination
 from dealer import audit
 from dealer.actors import Actor
 from dealer.database import prefix_range, unique_violation
-from dealer.errors import DomainError, NotFound
+from dealer.errors import NotFound
 from dealer.extensions import db
-from dealer.repair.models import LABOR_CATEGORIES, LaborOperation, LaborOperationHours, LaborRate, RepairSettings
 from dealer.repair import signals
-from dealer.repair.services import settings_for
+from dealer.repair.errors import InvalidSetting, OperationCodeTaken, RepairError
+from dealer.repair.models import (
+    LABOR_CATEGORIES,
+    LaborOperation,
+    LaborOperationHours,
+    LaborRate,
+    RepairSettings,
+)
+from dealer.signals import values_from
 from dealer.stores.services import require_store, visible_store_ids
 
 MAX_HOURS = 100_000  # hundredths: 1,000 hours, the most a repair line accepts
@@ -31,16 +38,26 @@ MAX_TERMS = 2000
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9._/-]*")
 
 
-class InvalidSetting(DomainError):
-    code = "repair.invalid_setting"
-    status = 422
+# -- lookups for the other services ----------------------------------------------------------
+
+def settings_for(store_id: int) -> RepairSettings:
+    """Return the store's repair settings (the defaults, unsaved, when it has none)."""
+    settings = db.session.get(RepairSettings, store_id)
+    if settings is None:
+        settings = RepairSettings(store_id=store_id)
+        for column in RepairSettings.__table__.columns:
+            if getattr(settings, column.key) is None and column.default is not None:
+                setattr(settings, column.key, column.default.arg)
+    return settings
 
 
-class OperationCodeTaken(DomainError):
-    code = "repair.operation_code_taken"
-
-    def default_message(self):
-        return _l("A labor operation with this code already exists in this store.")
+def labor_rate(store_id: int, category: str) -> int:
+    """Return the store's hourly rate in fen for a labor category. Raises RepairError when none is set."""
+    rate = db.session.get(LaborRate, (store_id, category))
+    if rate is None:
+        raise RepairError(_l("The store has no hourly rate for this labor category yet: a manager sets it "
+                             "under repair settings."), field="category")
+    return rate.rate_fen
 
 
 # -- store scope -------------------------------------------------------------------------------
@@ -330,6 +347,6 @@ def model_families(store_id: int) -> list[str]:
     """Return the model families the store already names (per-family hours, maintenance intervals)."""
     named = set(db.session.scalars(sa.select(LaborOperationHours.model_family.distinct())
                                    .where(LaborOperationHours.store_id == store_id)))
-    for families in signals.values_from(signals.collect_model_families, store_id):
+    for families in values_from(signals.collect_model_families, store_id):
         named.update(families)
     return sorted(family for family in named if family)

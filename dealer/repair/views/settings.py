@@ -12,10 +12,11 @@ from dealer.actors import MANAGER, SERVICE_ADVISOR
 from dealer.database import utcnow
 from dealer.errors import DomainError, NotFound
 from dealer.forms import page_arg, put_error_on_form
-from dealer.repair import bp, catalogue
+from dealer.repair import bp
 from dealer.repair.forms import CATEGORY_LABELS
+from dealer.repair.forms.settings import SETTINGS_FIELDS, LaborRatesForm, OperationForm, RepairSettingsForm
 from dealer.repair.models import LABOR_CATEGORIES
-from dealer.repair.settings_forms import SETTINGS_FIELDS, LaborRatesForm, OperationForm, RepairSettingsForm
+from dealer.repair.services import settings as catalogue
 from dealer.stores.services import list_stores
 
 CATALOGUE_READERS = (MANAGER, SERVICE_ADVISOR)

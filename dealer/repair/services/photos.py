@@ -21,11 +21,12 @@ from flask_babel import lazy_gettext as _l
 
 from dealer import audit
 from dealer.actors import Actor
-from dealer.errors import DomainError, NotFound
+from dealer.errors import NotFound
 from dealer.extensions import db
-from dealer.repair.inspection import InspectionError, get_result
+from dealer.repair.errors import InspectionError, InvalidPhoto, PhotoNotStored, PhotoTooLarge
 from dealer.repair.models import InspectionPhoto, InspectionResult
-from dealer.repair.services import EDITABLE_STATES, lock_order, require_state
+from dealer.repair.services.common import EDITABLE_STATES, lock_order, require_state
+from dealer.repair.services.inspection import get_result
 
 log = logging.getLogger(__name__)
 
@@ -34,27 +35,6 @@ MAX_PHOTOS_PER_RESULT = 10
 SUBFOLDER = "inspection"
 _STORED_NAME = re.compile(r"[0-9a-f]{32}\.(?:jpg|png|webp)")
 _PART_SUFFIX = ".part"
-
-
-class InvalidPhoto(DomainError):
-    code = "repair.inspection_photo_invalid"
-    status = 422
-
-    def default_message(self):
-        return _l("Upload a photo in JPEG, PNG or WebP format.")
-
-
-class PhotoTooLarge(DomainError):
-    code = "repair.inspection_photo_too_large"
-    status = 413
-
-
-class PhotoNotStored(DomainError):
-    code = "repair.inspection_photo_not_stored"
-    status = 503
-
-    def default_message(self):
-        return _l("The photo could not be stored. Please try again.")
 
 
 _SIGNATURES = (  # magic bytes -> (content type, extension)

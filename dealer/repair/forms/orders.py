@@ -1,4 +1,6 @@
-"""Repair-order forms: the shape of the input only; the rules are in services.py and workflow.py.
+"""The order desk's forms (orders, jobs, lines, approvals, workshop, settlement): the shape of the input only.
+
+The rules are in `dealer.repair.services`.
 
 Field names follow the services' arguments, so a DomainError's `field` lands beside the right input.
 Money is typed in yuan, hours and quantities as decimals; the fields hand integers (fen, hundredths,
@@ -8,24 +10,59 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from decimal import InvalidOperation
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateTimeLocalField, FieldList, Form, FormField, HiddenField, IntegerField,
-                     RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from dealer import money
 from dealer.forms import choices
 from dealer.repair.models import (
-    ACCIDENT, BODY_PAINT, BY_PHONE, BY_SIGNATURE, CUSTOMER, GENERAL_REPAIR, INSURANCE, INTERNAL, JOB_APPROVED,
-    JOB_DECLINED, JOB_ESTIMATE, JOB_PENDING, MAINTENANCE, ONLINE, WARRANTY, WARRANTY_PAYER, WORK_DONE,
-    WORK_STARTED, WORK_WAITING,
+    ACCIDENT,
+    BODY_PAINT,
+    BOOKING,
+    BY_PHONE,
+    BY_SIGNATURE,
+    CUSTOMER,
+    FRONT_DESK,
+    GENERAL_REPAIR,
+    INSURANCE,
+    INTERNAL,
+    JOB_APPROVED,
+    JOB_DECLINED,
+    JOB_ESTIMATE,
+    JOB_PENDING,
+    MAINTENANCE,
+    ONLINE,
+    QUICK_LANE,
+    RESCUE,
+    WARRANTY,
+    WARRANTY_PAYER,
+    WORK_DONE,
+    WORK_STARTED,
+    WORK_WAITING,
 )
-from dealer.repair.workflow import QC_ITEMS
+from dealer.repair.services.workshop import QC_ITEMS
+from dealer.timezones import store_zone
 
+SOURCE_LABELS = {FRONT_DESK: _l("Front desk"), BOOKING: _l("Booking"), RESCUE: _l("Rescue tow-in"),
+                 QUICK_LANE: _l("Quick lane")}
 KIND_LABELS = {MAINTENANCE: _l("Maintenance"), GENERAL_REPAIR: _l("General repair"),
                BODY_PAINT: _l("Body and paint"), WARRANTY: _l("Warranty"),
                ACCIDENT: _l("Accident / insurance")}
@@ -61,10 +98,6 @@ EVENT_LABELS = {
 
 _DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
 _ROW = {"autocomplete": "off"}
-
-
-def store_zone(store) -> ZoneInfo:
-    return ZoneInfo(getattr(store, "timezone", None) or "Asia/Shanghai")
 
 
 def to_utc(local: datetime | None, store) -> datetime | None:

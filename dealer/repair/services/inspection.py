@@ -16,46 +16,24 @@ from sqlalchemy.orm import selectinload
 from dealer import audit
 from dealer.actors import Actor
 from dealer.database import unique_violation
-from dealer.errors import DomainError, NotFound
+from dealer.errors import NotFound
 from dealer.extensions import db
+from dealer.repair.errors import FindingAlreadyProposed, FindingProposed, InspectionError, ItemCodeTaken
 from dealer.repair.models import (
-    INSPECTION_STATUSES, RED, YELLOW, InspectionItem, InspectionResult, RepairJob, RepairOrder,
+    INSPECTION_STATUSES,
+    RED,
+    YELLOW,
+    InspectionItem,
+    InspectionResult,
+    RepairJob,
+    RepairOrder,
 )
-from dealer.repair.services import EDITABLE_STATES, get_order, lock_order, new_job, require_state
+from dealer.repair.services.common import EDITABLE_STATES, get_order, lock_order, require_state
+from dealer.repair.services.orders import new_job
 from dealer.stores.models import Store
 from dealer.stores.services import get_store
 
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9_.-]{0,29}")
-
-
-class InspectionError(DomainError):
-    code = "repair.inspection_invalid"
-    status = 422
-
-
-class ItemCodeTaken(DomainError):
-    code = "repair.inspection_code_taken"
-
-    def default_message(self):
-        return _l("Another item of this store's checklist already has this code.")
-
-
-class FindingAlreadyProposed(DomainError):
-    """The finding already became a job of the order; a second one would bill the owner twice."""
-
-    code = "repair.inspection_already_proposed"
-
-    def default_message(self):
-        return _l("This finding has already been proposed as work on this order.")
-
-
-class FindingProposed(DomainError):
-    """The finding became a job: changing it now would make the job say something the finding doesn't."""
-
-    code = "repair.inspection_finding_proposed"
-
-    def default_message(self):
-        return _l("This finding has been proposed as work already and can no longer be changed.")
 
 
 # -- the store's checklist ------------------------------------------------------------------------
