@@ -4,12 +4,11 @@ Everything public is importable from here: `from dealer.parts import services` t
 the stock primitives the repair module builds on (`change_on_hand`, `change_reserved`, `record_move`; they
 never commit), and the `parts.*` errors. Issuing to a repair line lives in `dealer.repair.services`.
 """
+from dealer.parts.errors import InsufficientStock, InvalidInput, PartNumberTaken
 from dealer.parts.services.catalogue import (
                                              MAX_FEN,
                                              MAX_QUANTITY,
-                                             InvalidInput,
                                              PartInput,
-                                             PartNumberTaken,
                                              create_part,
                                              get_part,
                                              list_parts,
@@ -20,7 +19,6 @@ from dealer.parts.services.catalogue import (
                                              update_part,
 )
 from dealer.parts.services.stock import (
-                                             InsufficientStock,
                                              LedgerPage,
                                              adjust_stock,
                                              change_on_hand,

@@ -13,26 +13,15 @@ from flask_sqlalchemy.pagination import Pagination
 from dealer import audit, money
 from dealer.actors import Actor
 from dealer.database import prefix_range, unique_violation
-from dealer.errors import DomainError, NotFound
+from dealer.errors import NotFound
 from dealer.extensions import db
+from dealer.parts.errors import InvalidInput, PartNumberTaken
 from dealer.parts.models import Part
 from dealer.stores.services import require_store, sees_store, visible_store_ids
 
 MAX_FEN = 2**31 - 1  # the money columns of parts are 32-bit integers
 MAX_QUANTITY = 10**12  # thousandths: a billion units, far beyond any stock
 _PART_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9./_-]*")
-
-
-class InvalidInput(DomainError):
-    code = "parts.invalid"
-    status = 422
-
-
-class PartNumberTaken(DomainError):
-    code = "parts.part_number_taken"
-
-    def default_message(self):
-        return _l("A part with this number already exists in this store.")
 
 
 @dataclass

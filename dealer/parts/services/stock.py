@@ -21,16 +21,12 @@ from flask_sqlalchemy.pagination import Pagination
 
 from dealer import audit
 from dealer.actors import Actor
-from dealer.errors import DomainError
 from dealer.extensions import db
 from dealer.parts import signals
+from dealer.parts.errors import InsufficientStock, InvalidInput
 from dealer.parts.models import ADJUSTMENT, RECEIPT, Part, StockMove
-from dealer.parts.services.catalogue import MAX_FEN, MAX_QUANTITY, InvalidInput, _whole, get_part, qty
+from dealer.parts.services.catalogue import MAX_FEN, MAX_QUANTITY, _whole, get_part, qty
 from dealer.signals import values_from
-
-
-class InsufficientStock(DomainError):
-    code = "parts.insufficient_stock"
 
 
 @dataclass

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 
 from dealer.actors import MANAGER, SERVICE_ADVISOR, Actor
 from dealer.customers.models import Vehicle
 from dealer.customers.services import add_reading, get_vehicle, store_advisors
+from dealer.dialect import upsert
 from dealer.extensions import db
 from dealer.parts.models import Part
 from dealer.repair import signals
@@ -91,9 +91,7 @@ def _check_source(source: OrderSource) -> None:
 
 def next_order_number(store_id: int, day: str) -> str:
     """Give out the store's next order number for the day, atomically (RO-20261122-0042)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OrderCounter)
-    stmt = (insert.values(store_id=store_id, day=day, last=1)
+    stmt = (upsert(OrderCounter.__table__).values(store_id=store_id, day=day, last=1)
             .on_conflict_do_update(index_elements=["store_id", "day"], set_={"last": OrderCounter.last + 1})
             .returning(OrderCounter.last))
     last = db.session.execute(stmt).scalar_one()
