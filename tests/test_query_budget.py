@@ -1,0 +1,222 @@
+"""A query budget per request: what a page or API endpoint runs does not grow with its rows.
+
+Two stores are filled alike, one with SMALL rows of everything a list can show and one with LARGE; every
+GET endpoint is requested as the same role in each store, its statements counted (transaction control
+aside). The count must be the same in both stores (an N+1 grows with the rows) and within the endpoint's
+stated budget. An endpoint missing from BUDGETS fails the test, so a new page states its budget.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from dealer.extensions import db
+from dealer.parts import services as parts
+from dealer.reminders.models import Reminder
+from dealer.repair import services as repair
+from dealer.sms.outbox import enqueue
+from tests.factories import CustomerFactory, StationFactory, UserFactory, VehicleFactory
+from tests.helpers import NOW, bearer, login
+from tests.isolation import isolated_client
+from tests.repair.builders import (PROMISE, Shop, add_labor, add_part, approved_order, build_shop, finished_order,
+                                   open_order, pay)
+
+SMALL, LARGE = 2, 9
+ROLES = ("admin", "manager", "service_advisor", "technician", "parts_clerk", "cashier", "rescue_dispatcher",
+         "cs_supervisor")
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+@dataclass
+class World:
+    """One store's rows: `n` of everything a list shows."""
+
+    store: object
+    staff: dict
+    shop: Shop
+    customer: object
+    vehicle: object
+    order: object  # an open order with n lines
+    settled: object
+    ids: dict = field(default_factory=dict)
+
+
+def build_world(store, prefix: str, n: int) -> World:
+    staff = {role: UserFactory(username=f"{prefix}-{role}", roles=[role], store=store) for role in ROLES}
+    for i in range(n):
+        UserFactory(username=f"{prefix}-extra{i}", roles=["technician"], store=store)
+        StationFactory(store=store)
+    shop = build_shop(store, staff)
+    customer = CustomerFactory(store=store, name="王" + prefix, advisor=staff["service_advisor"])
+    vehicles = [VehicleFactory(owner=customer, store=store, plate=f"粤B{prefix[:1].upper()}{i:03d}8", model_family="Sagitar")
+                for i in range(n)]
+    for i in range(n):  # owners of one car each, found by the same search
+        owner = CustomerFactory(store=store, name=f"王{prefix}{i}", advisor=staff["service_advisor"])
+        VehicleFactory(owner=owner, store=store, plate=f"粤C{prefix[:1].upper()}{i:03d}8", model_family="Sagitar")
+        parts.receive_stock(shop.oil.id, quantity=50_000, unit_cost_fen=4000, reference="DN1", actor=shop.clerk, now=NOW)
+    db.session.flush()
+    shop.vehicle = vehicles[0]
+    order = open_order(shop, "保养")
+    for _ in range(n):
+        add_part(shop, order.jobs[0], quantity=1000)
+        add_labor(shop, order.jobs[0])
+    for _ in range(n):
+        approved_order(shop)
+        finished_order(shop)
+    settled = finished_order(shop)
+    repair.settle(settled.id, pay(settled, (settled.customer_total_fen or _total(settled), "cash")),
+                  actor=shop.cashier, now=NOW)
+    for vehicle in vehicles:
+        db.session.add(Reminder(store_id=store.id, vehicle_id=vehicle.id, customer_id=customer.id,
+                                advisor_id=staff["service_advisor"].id, kind="maintenance",
+                                due_date=date(2026, 12, 1) + timedelta(days=vehicle.id % 5), lead_days=7,
+                                created_on=date(2026, 11, 23)))
+        enqueue("car_ready", store_id=store.id, phone=customer.mobile, customer=customer, vehicle_id=vehicle.id,
+                params={"name": customer.name, "plate": vehicle.plate, "store_phone": "0755-1"}, now=NOW)
+    db.session.commit()
+    return World(store=store, staff=staff, shop=shop, customer=customer, vehicle=vehicles[0], order=order,
+                 settled=settled)
+
+
+def _total(order) -> int:
+    return repair.reprice(order).total_fen
+
+
+def count_statements(client, url: str, headers=None) -> tuple[int, int, list[str]]:
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url, headers=headers or {})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return response.status_code, len(statements), statements
+
+
+# endpoint: (role, url made from the world, budget). API endpoints go with the role's bearer token.
+PAGES = {
+    "auth.home": ("service_advisor", lambda w: "/", 6),
+    "auth.api_tokens": ("service_advisor", lambda w: "/account/tokens", 4),
+    "auth.change_password": ("service_advisor", lambda w: "/account/password", 3),
+    "auth.users": ("admin", lambda w: "/users", 6),
+    "auth.new_user": ("admin", lambda w: "/users/new", 6),
+    "auth.edit_user": ("admin", lambda w: f"/users/{w.staff['technician'].id}", 6),
+    "auth_api.list_tokens": ("service_advisor", lambda w: "/api/v1/auth/tokens", 4),
+    "audit.index": ("manager", lambda w: "/audit/", 6),
+    "customers.index": ("service_advisor", lambda w: "/customers", 6),
+    "customers.search": ("service_advisor", lambda w: "/desk?q=王", 8),
+    "customers.new_customer": ("service_advisor", lambda w: "/customers/new", 5),
+    "customers.show_customer": ("service_advisor", lambda w: f"/customers/{w.customer.id}", 12),
+    "customers.edit_customer": ("service_advisor", lambda w: f"/customers/{w.customer.id}/edit", 6),
+    "customers.new_vehicle": ("service_advisor", lambda w: f"/customers/{w.customer.id}/vehicles/new", 5),
+    "customers.show_vehicle": ("service_advisor", lambda w: f"/vehicles/{w.vehicle.id}", 10),
+    "customers.edit_vehicle": ("service_advisor", lambda w: f"/vehicles/{w.vehicle.id}/edit", 6),
+    "customers_api.list_customers": ("service_advisor", lambda w: "/api/v1/customers?q=王", 8),
+    "customers_api.get_customer": ("service_advisor", lambda w: f"/api/v1/customers/{w.customer.id}", 6),
+    "vehicles_api.list_vehicles": ("service_advisor", lambda w: "/api/v1/vehicles?q=王", 8),
+    "vehicles_api.get_vehicle": ("service_advisor", lambda w: f"/api/v1/vehicles/{w.vehicle.id}", 6),
+    "parts.index": ("parts_clerk", lambda w: "/parts/", 6),
+    "parts.low_stock": ("parts_clerk", lambda w: "/parts/low-stock", 6),
+    "parts.new": ("parts_clerk", lambda w: "/parts/new", 5),
+    "parts.show": ("parts_clerk", lambda w: f"/parts/{w.shop.oil.id}", 10),
+    "parts.edit": ("parts_clerk", lambda w: f"/parts/{w.shop.oil.id}/edit", 6),
+    "parts.receive": ("parts_clerk", lambda w: f"/parts/{w.shop.oil.id}/receive", 6),
+    "parts.adjust": ("parts_clerk", lambda w: f"/parts/{w.shop.oil.id}/adjust", 6),
+    "parts_api.list_parts": ("parts_clerk", lambda w: "/api/v1/parts?q=机油", 6),
+    "parts_api.get_part": ("parts_clerk", lambda w: f"/api/v1/parts/{w.shop.oil.id}", 5),
+    "parts_api.low_stock": ("parts_clerk", lambda w: "/api/v1/parts/low-stock", 5),
+    "parts_counter.issue_queue": ("parts_clerk", lambda w: "/parts/issue-queue", 8),
+    "reminders.index": ("service_advisor", lambda w: "/reminders/", 8),
+    "reminders.intervals": ("manager", lambda w: "/reminders/intervals", 6),
+    "reminders_api.list_reminders": ("service_advisor", lambda w: "/api/v1/reminders", 6),
+    "repair.index": ("service_advisor", lambda w: "/repair/", 10),
+    "repair.board": ("service_advisor", lambda w: "/repair/board", 10),
+    "repair.cashier": ("cashier", lambda w: "/repair/cashier", 10),
+    "repair.my_jobs": ("technician", lambda w: "/repair/my-jobs", 10),
+    "repair.figures": ("manager", lambda w: "/repair/figures", 14),
+    "repair.show_order": ("service_advisor", lambda w: f"/repair/orders/{w.order.id}", 25),
+    "repair.order_inspection": ("service_advisor", lambda w: f"/repair/orders/{w.order.id}/inspection", 12),
+    "repair.approve_estimate": ("service_advisor", lambda w: f"/repair/orders/{w.order.id}/approve", 14),
+    "repair.approve_extra_work": ("service_advisor", lambda w: f"/repair/orders/{w.order.id}/extra-work", 14),
+    "repair.quality_check": ("technician", lambda w: f"/repair/orders/{w.order.id}/quality-check", 14),
+    "repair.settle": ("cashier", lambda w: f"/repair/orders/{w.order.id}/settle", 14),
+    "repair.reverse": ("manager", lambda w: f"/repair/orders/{w.settled.id}/reverse", 14),
+    "repair.print_work_order": ("service_advisor", lambda w: f"/repair/orders/{w.order.id}/work-order", 14),
+    "repair.print_estimate": ("service_advisor", lambda w: f"/repair/orders/{w.order.id}/estimate", 14),
+    "repair.print_statement": ("cashier", lambda w: f"/repair/orders/{w.settled.id}/statement", 14),
+    "repair.new_order": ("service_advisor", lambda w: f"/repair/vehicles/{w.vehicle.id}/orders/new", 8),
+    "repair.search_operations": ("service_advisor", lambda w: f"/repair/jobs/{w.order.jobs[0].id}/operations/search?q=MAINT", 8),
+    "repair.search_parts": ("service_advisor", lambda w: f"/repair/jobs/{w.order.jobs[0].id}/parts/search?q=机油", 8),
+    "repair.labor_operations": ("manager", lambda w: "/repair/labor-operations", 8),
+    "repair.new_labor_operation": ("manager", lambda w: "/repair/labor-operations/new", 6),
+    "repair.edit_labor_operation": ("manager", lambda w: f"/repair/labor-operations/{w.shop.oil_service.id}/edit", 8),
+    "repair.labor_rates": ("manager", lambda w: "/repair/settings/labor-rates", 6),
+    "repair.settings": ("manager", lambda w: "/repair/settings", 6),
+    "repair.inspection_items": ("manager", lambda w: "/repair/inspection/items", 6),
+    "repair_orders_api.list_orders": ("service_advisor", lambda w: "/api/v1/repair-orders", 10),
+    "repair_orders_api.get_order": ("service_advisor", lambda w: f"/api/v1/repair-orders/{w.order.id}", 14),
+    "labor_operations_api.list_operations": ("service_advisor", lambda w: "/api/v1/labor-operations?q=MAINT", 6),
+    "labor_operations_api.get_operation": ("service_advisor",
+                                           lambda w: f"/api/v1/labor-operations/{w.shop.oil_service.id}", 6),
+    "sms.outbox": ("manager", lambda w: "/sms/", 8),
+    "sms.figures": ("manager", lambda w: "/sms/figures", 12),
+    "sms.settings": ("manager", lambda w: "/sms/settings", 6),
+    "sms.templates": ("manager", lambda w: "/sms/templates", 6),
+    "sms.edit_template": ("manager", lambda w: "/sms/templates/car_ready", 6),
+    "sms_api.list_messages": ("manager", lambda w: "/api/v1/sms/messages", 6),
+    "stores.index": ("admin", lambda w: "/stores/", 5),
+    "stores.stations": ("admin", lambda w: "/stores/stations", 5),
+    "stores.new_station": ("admin", lambda w: "/stores/stations/new", 5),
+}
+# Endpoints measured elsewhere or with nothing to count: static files, the login form, the OpenAPI
+# document, a photo (a file), pages whose one row is built by another test's data.
+NOT_COUNTED = {"static", "bootstrap.static", "api-docs.openapi_json", "auth.login", "repair.inspection_photo",
+               "repair.edit_inspection_item", "sms.show", "sms_api.get_message", "stores.new", "stores.edit",
+               "stores.edit_station"}
+
+
+def test_every_get_endpoint_states_its_query_budget(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+    assert sorted(endpoints - set(PAGES) - NOT_COUNTED) == []
+    assert sorted((set(PAGES) | NOT_COUNTED) - endpoints) == []
+
+
+def test_query_counts_do_not_grow_with_the_rows(app, db_session, store, other_store):
+    small = build_world(store, "s", SMALL)
+    large = build_world(other_store, "l", LARGE)
+    clients, tokens = {}, {}
+
+    def signed_in(user):
+        if user.id not in clients:
+            clients[user.id] = isolated_client(app)
+            login(clients[user.id], user)
+        return clients[user.id]
+
+    measured, problems = {}, []
+    for endpoint, (role, url_of, budget) in PAGES.items():
+        counts = []
+        for world in (small, large):
+            user = world.staff[role]
+            url = url_of(world)
+            if url.startswith("/api/"):
+                headers = tokens.setdefault(user.id, bearer(user))
+                status, n, statements = count_statements(signed_in(user), url, headers=headers)
+            else:
+                status, n, statements = count_statements(signed_in(user), url)
+            if status != (302 if endpoint == "auth.home" else 200):
+                problems.append(f"{endpoint}: {url} answered {status}")
+            counts.append(n)
+        measured[endpoint] = counts
+        if counts[0] != counts[1]:
+            problems.append(f"{endpoint}: {counts[0]} queries with {SMALL} rows, {counts[1]} with {LARGE}")
+        elif counts[1] > budget:
+            problems.append(f"{endpoint}: {counts[1]} queries, over its budget of {budget}")
+    assert problems == [], "\n".join(problems)
