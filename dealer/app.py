@@ -25,7 +25,7 @@ from dealer.actors import ROLE_LABELS
 from dealer.auth.api import blp as auth_api
 from dealer.auth.services import load_user, user_for_token
 from dealer.cli import register_commands
-from dealer.config import load_config
+from dealer.config import check_rate_limit_storage, load_config
 from dealer.customers.api import customers_blp, vehicles_blp
 from dealer.customers.validators import mask_phone
 from dealer.error_handlers import register_error_handlers
@@ -150,6 +150,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=locale_selector, default_translation_directories=str(
         ROOT / "dealer" / "translations"))
     bootstrap.init_app(app)
+    check_rate_limit_storage(app.config)  # sign-in lockouts must add up over every worker
     limiter.init_app(app)
     Talisman(app, force_https=app.config["FORCE_HTTPS"], content_security_policy=CSP,
                       session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],

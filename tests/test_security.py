@@ -16,7 +16,7 @@ from flask import Flask
 from dealer import create_app
 from dealer.auth import services
 from dealer.auth.models import User
-from dealer.config import ConfigError, load_config
+from dealer.config import ConfigError, check_rate_limit_storage, load_config
 from dealer.extensions import db
 from tests.config import base_config
 from tests.factories import PASSWORD
@@ -28,7 +28,8 @@ LOCKOUT_MESSAGE = "登录尝试次数过多，请等待几分钟后再试。"
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch):
-    for name in ("SECRET_KEY", "DEALER_ENV", "DEALER_FORCE_HTTPS", "DATABASE_URL", "DEALER_LOGIN_RATE_LIMIT"):
+    for name in ("SECRET_KEY", "DEALER_ENV", "DEALER_FORCE_HTTPS", "DATABASE_URL", "DEALER_LOGIN_RATE_LIMIT",
+                 "REDIS_URL", "DEALER_RATELIMIT_STORAGE_URI", "DEALER_SINGLE_PROCESS"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -43,7 +44,9 @@ def csrf_client(database_url, tmp_path_factory, db_session):
 
 @pytest.fixture()
 def production_client(database_url, tmp_path_factory, db_session):
-    app = _app(database_url, tmp_path_factory, ENV="production", SECRET_KEY="a-secret-from-the-environment")
+    # One process: production needs a shared rate-limit store (Redis) or the explicit single-process setting.
+    app = _app(database_url, tmp_path_factory, ENV="production", SECRET_KEY="a-secret-from-the-environment",
+               SINGLE_PROCESS=True)
     return isolated_client(app)
 
 
@@ -375,6 +378,57 @@ def test_api_tokens_handed_out_do_not_count_towards_the_lockout(limited_app, sta
         response = client.post("/api/v1/auth/token", json={"username": "manager-sz", "password": PASSWORD},
                                environ_base=address)
         assert response.status_code == 201
+
+
+# --- a shared rate-limit store in production ---------------------------------------------------------
+
+def test_production_without_a_shared_rate_limit_store_refuses_to_start(tmp_path_factory):
+    with pytest.raises(ConfigError) as caught:
+        create_app(base_config(tmp_path_factory, ENV="production", SQLALCHEMY_DATABASE_URI="sqlite://"))
+
+    assert "REDIS_URL" in str(caught.value)
+
+
+def _production_config(tmp_path) -> dict:
+    """The configuration production starts with, checked as create_app checks it before binding the limiter.
+
+    (Building the whole app would point the one shared limiter at a Redis that is not there.)
+    """
+    app = Flask("dealer_test", instance_path=str(tmp_path / "instance"))
+    load_config(app, {"ENV": "production", "SECRET_KEY": "from-the-environment"})
+    check_rate_limit_storage(app.config)
+    return app.config
+
+
+def test_production_keeps_the_rate_limit_counters_in_redis(monkeypatch, tmp_path):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6399/3")
+
+    assert _production_config(tmp_path)["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6399/3"
+
+
+def test_production_may_use_another_shared_store_flask_limiter_supports(monkeypatch, tmp_path):
+    monkeypatch.setenv("DEALER_RATELIMIT_STORAGE_URI", "memcached://127.0.0.1:11211")
+
+    assert _production_config(tmp_path)["RATELIMIT_STORAGE_URI"] == "memcached://127.0.0.1:11211"
+
+
+def test_production_without_a_shared_store_fails_the_check(tmp_path):
+    with pytest.raises(ConfigError):
+        _production_config(tmp_path)
+
+
+def test_production_in_one_declared_process_may_count_in_memory(monkeypatch, tmp_path_factory):
+    monkeypatch.setenv("DEALER_SINGLE_PROCESS", "1")
+
+    app = create_app(base_config(tmp_path_factory, ENV="production", SQLALCHEMY_DATABASE_URI="sqlite://"))
+
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_development_counts_in_memory_without_redis(tmp_path_factory):
+    app = create_app(base_config(tmp_path_factory, SQLALCHEMY_DATABASE_URI="sqlite://"))
+
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
 
 
 # --- password hashing -----------------------------------------------------------------------------
