@@ -88,3 +88,26 @@ class ApiToken(Timestamps, db.Model):
     @staticmethod
     def hash(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+class UserSession(db.Model):
+    """One signed-in browser (登录会话): its session and "remember me" cookies carry the token.
+
+    Only the token's SHA-256 is stored. `ended_at` is set at sign-out of that browser, and for every
+    browser of the account at a password change (but the one that changed it) and when an admin disables
+    the account or sets its password.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="raise")
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
