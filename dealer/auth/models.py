@@ -34,6 +34,32 @@ class User(UserMixin, Timestamps, db.Model):
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role")
 
+    # Flask-Login's alternative id: the token of the signed-in browser (UserSession) this object was signed
+    # in or loaded with, set by the auth services; never the plain user id. Not a column.
+    session_token = None
+
+    def get_id(self) -> str:
+        """Return the token Flask-Login keeps in the session and the remember cookie.
+
+        It names one signed-in browser, so ending that session (sign-out, password change, disabled account)
+        ends every cookie that carries it.
+        """
+        if not self.session_token:
+            raise RuntimeError("sign users in through dealer.auth.services.sign_in")
+        return self.session_token
+
+    # UserMixin compares users by get_id(), which now names a browser: compare the accounts instead.
+    def __eq__(self, other):
+        if isinstance(other, User):
+            return self.id == other.id
+        return NotImplemented
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = object.__hash__
+
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt with a random salt.
         self.password_hash = generate_password_hash(password)
