@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Flask, g, has_request_context, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, user_loaded_from_cookie
 from flask_smorest import Api
 from flask_talisman import Talisman
 from sqlalchemy import event
@@ -23,11 +23,12 @@ from dealer import audit, auth, customers, money, parts, reminders, repair, sms,
 from dealer.access import enforce_access, register_token_loader
 from dealer.actors import ROLE_LABELS
 from dealer.auth.api import blp as auth_api
-from dealer.auth.services import load_user, user_for_token
+from dealer.auth.services import user_for_session, user_for_token
 from dealer.cli import register_commands
-from dealer.config import load_config
+from dealer.config import check_rate_limit_storage, load_config
 from dealer.customers.api import customers_blp, vehicles_blp
 from dealer.customers.validators import mask_phone
+from dealer.database import utcnow
 from dealer.error_handlers import register_error_handlers
 from dealer.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from dealer.parts import models as _parts_models  # noqa: F401  (their tables are in the schema)
@@ -150,6 +151,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=locale_selector, default_translation_directories=str(
         ROOT / "dealer" / "translations"))
     bootstrap.init_app(app)
+    check_rate_limit_storage(app.config)  # sign-in lockouts must add up over every worker
     limiter.init_app(app)
     Talisman(app, force_https=app.config["FORCE_HTTPS"], content_security_policy=CSP,
                       session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
@@ -164,9 +166,23 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "warning"
 
 
+    # Flask-Login's alternative id: the session and remember cookies carry the token of one signed-in
+    # browser (auth.models.UserSession), which sign-out, a password change and disabling the account end.
     @login_manager.user_loader
-    def _load(user_id: str):
-        return load_user(int(user_id))
+    def _load(token: str):
+        return user_for_session(token, now=utcnow(), max_age=app.config["REMEMBER_COOKIE_DURATION"])
+
+    user_loaded_from_cookie.connect(_bind_restored_session, app)
+
+
+def _bind_restored_session(_app, user) -> None:
+    """Bind a session restored from the remember cookie to this browser, as login_user does.
+
+    Flask-Login restores it without the browser's identifier, so "strong" protection took the next
+    request for a stolen session and deleted the session and the remember cookie: a returning user was
+    sent to the login page on their second request (flask-login issues #248 and #685).
+    """
+    session["_id"] = login_manager._session_identifier_generator()
 
 
 

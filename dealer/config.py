@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from dealer.timezones import DEFAULT_TIMEZONE
@@ -56,15 +57,26 @@ def load_config(app, overrides: dict | None = None) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=production,
+        # "Keep me signed in": the cookie, and the session row its token names, last 30 days at most.
+        REMEMBER_COOKIE_DURATION=timedelta(days=30),
         PERMANENT_SESSION_LIFETIME=12 * 3600,
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session; a front-desk form may stay open all shift
         BABEL_DEFAULT_LOCALE="zh_Hans_CN",
         BABEL_DEFAULT_TIMEZONE=DEFAULT_TIMEZONE,
         LANGUAGES={"zh_Hans_CN": "简体中文", "en": "English"},
         BOOTSTRAP_SERVE_LOCAL=True,
-        RATELIMIT_STORAGE_URI=env.get("REDIS_URL") or "memory://",
+        # Rate-limit counters: Redis, or any other storage Flask-Limiter supports (memcached://, mongodb://,
+        # redis+sentinel://, ...); memory:// counts in each process alone, which is only right for one process.
+        RATELIMIT_STORAGE_URI=env.get("DEALER_RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
+        # Production declares that exactly one process serves (one gunicorn worker) to count in memory.
+        SINGLE_PROCESS=env.get("DEALER_SINGLE_PROCESS", "0") == "1",
+        # Wrong passwords (sign-in form, API token, current password), counted by dealer.auth.services:
+        # per address and account; per account from anywhere (unset: the same limit); per address, far
+        # higher, against one password tried on many accounts (a store's staff share one NAT address).
         LOGIN_RATE_LIMIT=env.get("DEALER_LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        LOGIN_ACCOUNT_RATE_LIMIT=env.get("DEALER_LOGIN_ACCOUNT_RATE_LIMIT") or None,
+        LOGIN_ADDRESS_RATE_LIMIT=env.get("DEALER_LOGIN_ADDRESS_RATE_LIMIT", "100 per 5 minutes"),
         UPLOAD_FOLDER=env.get("DEALER_UPLOAD_FOLDER") or str(Path(instance) / "uploads"),
         MAX_CONTENT_LENGTH=int(env.get("DEALER_MAX_UPLOAD_BYTES", 16 * 1024 * 1024)),
         INSPECTION_PHOTO_MAX_BYTES=int(env.get("DEALER_MAX_PHOTO_BYTES", 5 * 1024 * 1024)),
@@ -99,3 +111,18 @@ def load_config(app, overrides: dict | None = None) -> None:
         secret = _instance_secret_key(instance)
     app.config["SECRET_KEY"] = secret
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+
+
+def check_rate_limit_storage(config) -> None:
+    """Refuse to serve production with rate-limit counters that each process keeps alone.
+
+    With the memory storage every gunicorn worker (and every server) counts failed sign-ins by itself, so
+    N workers allow N times the limit. Production needs a shared storage (REDIS_URL), unless
+    DEALER_SINGLE_PROCESS=1 declares that one process serves. Raises ConfigError.
+    """
+    if (config["ENV"] == "production" and config["RATELIMIT_STORAGE_URI"].startswith("memory://")
+            and not config["SINGLE_PROCESS"]):
+        raise ConfigError(
+            "Production needs rate-limit counters shared by every worker: set REDIS_URL (or "
+            "DEALER_RATELIMIT_STORAGE_URI to another storage Flask-Limiter supports), or set "
+            "DEALER_SINGLE_PROCESS=1 if exactly one process (gunicorn --workers 1) serves.")

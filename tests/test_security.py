@@ -11,12 +11,14 @@ import stat
 import threading
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
+from limits import parse
 
 from dealer import create_app
 from dealer.auth import services
-from dealer.auth.models import User
-from dealer.config import ConfigError, load_config
+from dealer.auth.models import ApiToken, User
+from dealer.config import ConfigError, check_rate_limit_storage, load_config
 from dealer.extensions import db
 from tests.config import base_config
 from tests.factories import PASSWORD
@@ -28,7 +30,9 @@ LOCKOUT_MESSAGE = "登录尝试次数过多，请等待几分钟后再试。"
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch):
-    for name in ("SECRET_KEY", "DEALER_ENV", "DEALER_FORCE_HTTPS", "DATABASE_URL", "DEALER_LOGIN_RATE_LIMIT"):
+    for name in ("SECRET_KEY", "DEALER_ENV", "DEALER_FORCE_HTTPS", "DATABASE_URL", "DEALER_LOGIN_RATE_LIMIT",
+                 "DEALER_LOGIN_ACCOUNT_RATE_LIMIT", "DEALER_LOGIN_ADDRESS_RATE_LIMIT", "REDIS_URL",
+                 "DEALER_RATELIMIT_STORAGE_URI", "DEALER_SINGLE_PROCESS"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -43,7 +47,9 @@ def csrf_client(database_url, tmp_path_factory, db_session):
 
 @pytest.fixture()
 def production_client(database_url, tmp_path_factory, db_session):
-    app = _app(database_url, tmp_path_factory, ENV="production", SECRET_KEY="a-secret-from-the-environment")
+    # One process: production needs a shared rate-limit store (Redis) or the explicit single-process setting.
+    app = _app(database_url, tmp_path_factory, ENV="production", SECRET_KEY="a-secret-from-the-environment",
+               SINGLE_PROCESS=True)
     return isolated_client(app)
 
 
@@ -299,7 +305,26 @@ def test_development_secret_keys_differ_between_instance_folders(tmp_path):
 
 @pytest.fixture()
 def limited_app(database_url, tmp_path_factory, db_session):
+    # The per-address ceiling (against password spraying) is its own, much higher setting; these tests
+    # lower it to the per-account limit to see it lock an address.
+    return _app(database_url, tmp_path_factory, LOGIN_RATE_LIMIT="3 per minute",
+                LOGIN_ADDRESS_RATE_LIMIT="3 per minute")
+
+
+@pytest.fixture()
+def nat_app(database_url, tmp_path_factory, db_session):
+    """Per-account limit 3, the per-address ceiling left at its default: a store's staff behind one NAT."""
     return _app(database_url, tmp_path_factory, LOGIN_RATE_LIMIT="3 per minute")
+
+
+def _fail_form(client, username: str, address: str):
+    return client.post("/login", data={"username": username, "password": "not-the-password"},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def _fail_api(client, username: str, address: str):
+    return client.post("/api/v1/auth/token", json={"username": username, "password": "not-the-password"},
+                       environ_base={"REMOTE_ADDR": address})
 
 
 def test_login_is_locked_for_a_username_after_three_failures(limited_app, staff):
@@ -375,6 +400,159 @@ def test_api_tokens_handed_out_do_not_count_towards_the_lockout(limited_app, sta
         response = client.post("/api/v1/auth/token", json={"username": "manager-sz", "password": PASSWORD},
                                environ_base=address)
         assert response.status_code == 201
+
+
+def test_api_token_is_refused_for_an_account_the_sign_in_form_locked(limited_app, staff):
+    client = isolated_client(limited_app)
+    for attempt in range(3):
+        assert _fail_form(client, "cashier-sz", f"10.8.1.{attempt + 1}").status_code == 200
+
+    locked = client.post("/api/v1/auth/token", json={"username": "cashier-sz", "password": PASSWORD},
+                         environ_base={"REMOTE_ADDR": "10.8.1.99"})
+
+    assert locked.status_code == 429
+    assert locked.get_json()["error"]["code"] == "rate_limited"
+    assert int(locked.headers["Retry-After"]) > 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
+
+
+def test_api_token_failures_from_many_addresses_lock_the_account_everywhere(limited_app, staff):
+    client = isolated_client(limited_app)
+    for attempt in range(3):  # one address per attempt: a per-address limit alone would never stop them
+        assert _fail_api(client, "manager-sz", f"10.8.2.{attempt + 1}").status_code == 401
+
+    by_api = client.post("/api/v1/auth/token", json={"username": "manager-sz", "password": PASSWORD},
+                         environ_base={"REMOTE_ADDR": "10.8.2.98"})
+    by_form = client.post("/login", data={"username": "manager-sz", "password": PASSWORD},
+                          environ_base={"REMOTE_ADDR": "10.8.2.99"})
+
+    assert by_api.status_code == 429
+    assert by_form.status_code == 429
+    assert LOCKOUT_MESSAGE in by_form.get_data(as_text=True)
+    assert not signed_in(client, environ_base={"REMOTE_ADDR": "10.8.2.99"})
+
+
+def test_made_up_usernames_from_one_address_do_not_lock_out_a_real_user(nat_app, staff):
+    client = isolated_client(nat_app)
+    for attempt in range(11):
+        assert _fail_form(client, f"made-up-{attempt}", "10.8.3.3").status_code == 200
+    assert _fail_api(client, "made-up-api", "10.8.3.3").status_code == 401
+
+    by_form = client.post("/login", data={"username": "cashier-sz", "password": PASSWORD},
+                          environ_base={"REMOTE_ADDR": "10.8.3.3"})
+    by_api = client.post("/api/v1/auth/token", json={"username": "manager-sz", "password": PASSWORD},
+                         environ_base={"REMOTE_ADDR": "10.8.3.3"})
+
+    assert by_form.status_code == 302
+    assert by_api.status_code == 201
+
+
+def test_a_colleague_failing_behind_the_same_address_does_not_lock_out_another_account(nat_app, staff):
+    client = isolated_client(nat_app)
+    for _ in range(4):
+        _fail_form(client, "cashier-sz", "10.8.4.4")
+    assert _fail_form(client, "cashier-sz", "10.8.4.4").status_code == 429
+
+    response = isolated_client(nat_app).post("/login", data={"username": "technician-sz", "password": PASSWORD},
+                                             environ_base={"REMOTE_ADDR": "10.8.4.4"})
+
+    assert response.status_code == 302
+
+
+def test_failures_for_an_account_from_one_address_lock_that_address_for_it(database_url, tmp_path_factory,
+                                                                          db_session, staff):
+    # The account's own limit set higher than the per-(address, account) one: the address that guessed is
+    # locked out of the account, the account still signs in from elsewhere.
+    app = _app(database_url, tmp_path_factory, LOGIN_RATE_LIMIT="3 per minute",
+               LOGIN_ACCOUNT_RATE_LIMIT="10 per minute")
+    client = isolated_client(app)
+    for _ in range(3):
+        assert _fail_form(client, "cashier-sz", "10.8.5.5").status_code == 200
+
+    there = client.post("/login", data={"username": "cashier-sz", "password": PASSWORD},
+                        environ_base={"REMOTE_ADDR": "10.8.5.5"})
+    elsewhere = isolated_client(app).post("/login", data={"username": "cashier-sz", "password": PASSWORD},
+                                          environ_base={"REMOTE_ADDR": "10.8.5.6"})
+
+    assert there.status_code == 429
+    assert elsewhere.status_code == 302
+
+
+def test_password_spraying_from_one_address_meets_the_address_ceiling(database_url, tmp_path_factory,
+                                                                     db_session, staff):
+    app = _app(database_url, tmp_path_factory, LOGIN_RATE_LIMIT="3 per minute",
+               LOGIN_ADDRESS_RATE_LIMIT="6 per minute")
+    client = isolated_client(app)
+    for attempt in range(6):  # one guess per account: the per-account limits never see more than one
+        assert _fail_form(client, f"sprayed-{attempt}", "10.8.6.6").status_code == 200
+
+    sprayed = _fail_api(client, "sprayed-api", "10.8.6.6")
+    from_elsewhere = isolated_client(app).post("/login", data={"username": "cashier-sz", "password": PASSWORD},
+                                               environ_base={"REMOTE_ADDR": "10.8.6.7"})
+
+    assert sprayed.status_code == 429
+    assert from_elsewhere.status_code == 302
+
+
+def test_the_default_address_ceiling_is_far_above_the_account_limit():
+    app = Flask("dealer_test")
+    load_config(app, {})
+
+    account = parse(app.config["LOGIN_RATE_LIMIT"])
+    address = parse(app.config["LOGIN_ADDRESS_RATE_LIMIT"])
+    assert address.get_expiry() == account.get_expiry()
+    assert address.amount >= 10 * account.amount
+
+
+# --- a shared rate-limit store in production ---------------------------------------------------------
+
+def test_production_without_a_shared_rate_limit_store_refuses_to_start(tmp_path_factory):
+    with pytest.raises(ConfigError) as caught:
+        create_app(base_config(tmp_path_factory, ENV="production", SQLALCHEMY_DATABASE_URI="sqlite://"))
+
+    assert "REDIS_URL" in str(caught.value)
+
+
+def _production_config(tmp_path) -> dict:
+    """The configuration production starts with, checked as create_app checks it before binding the limiter.
+
+    (Building the whole app would point the one shared limiter at a Redis that is not there.)
+    """
+    app = Flask("dealer_test", instance_path=str(tmp_path / "instance"))
+    load_config(app, {"ENV": "production", "SECRET_KEY": "from-the-environment"})
+    check_rate_limit_storage(app.config)
+    return app.config
+
+
+def test_production_keeps_the_rate_limit_counters_in_redis(monkeypatch, tmp_path):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6399/3")
+
+    assert _production_config(tmp_path)["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6399/3"
+
+
+def test_production_may_use_another_shared_store_flask_limiter_supports(monkeypatch, tmp_path):
+    monkeypatch.setenv("DEALER_RATELIMIT_STORAGE_URI", "memcached://127.0.0.1:11211")
+
+    assert _production_config(tmp_path)["RATELIMIT_STORAGE_URI"] == "memcached://127.0.0.1:11211"
+
+
+def test_production_without_a_shared_store_fails_the_check(tmp_path):
+    with pytest.raises(ConfigError):
+        _production_config(tmp_path)
+
+
+def test_production_in_one_declared_process_may_count_in_memory(monkeypatch, tmp_path_factory):
+    monkeypatch.setenv("DEALER_SINGLE_PROCESS", "1")
+
+    app = create_app(base_config(tmp_path_factory, ENV="production", SQLALCHEMY_DATABASE_URI="sqlite://"))
+
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_development_counts_in_memory_without_redis(tmp_path_factory):
+    app = create_app(base_config(tmp_path_factory, SQLALCHEMY_DATABASE_URI="sqlite://"))
+
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
 
 
 # --- password hashing -----------------------------------------------------------------------------

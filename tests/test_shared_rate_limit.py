@@ -62,7 +62,7 @@ def _wait_until_serving(folder: Path, process: subprocess.Popen, port: int) -> s
         try:
             if requests.get(base + "/login", timeout=5).status_code == 200:
                 return base
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or its worker still booting
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
@@ -126,3 +126,34 @@ def test_the_lockout_ends_when_its_counters_in_redis_expire(two_servers, redis_s
 
     assert _fail_sign_in(browser, second, "ghost-2").status_code == 200
     assert _fail_sign_in(browser, first, "ghost-2").status_code == 200
+
+
+def test_the_api_and_the_form_on_two_app_servers_share_one_account_lockout(two_servers):
+    first, second = two_servers
+    for base in (first, second):  # each from its own browser, as from two addresses behind a balancer
+        _fail_sign_in(requests.Session(), base, "ghost-3")
+    refused = requests.post(second + "/api/v1/auth/token", json={"username": "ghost-3", "password": "x"},
+                            timeout=10)
+    assert refused.status_code == 401  # the third failure, through the API
+
+    locked_api = requests.post(first + "/api/v1/auth/token", json={"username": "ghost-3", "password": "x"},
+                               timeout=10)
+    locked_form = _fail_sign_in(requests.Session(), second, "ghost-3")
+
+    assert locked_api.status_code == 429
+    assert int(locked_api.headers["Retry-After"]) > 0
+    assert locked_form.status_code == 429
+
+
+def test_production_with_several_workers_and_no_shared_store_refuses_to_start(tmp_path):
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("DEALER_", "DATABASE_URL", "REDIS_URL"))}
+    env.update(DEALER_ENV="production", SECRET_KEY="a-production-secret", DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}",
+               DEALER_UPLOAD_FOLDER=str(tmp_path / "uploads"))
+    port = _free_port()
+
+    result = subprocess.run([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                             "wsgi:app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+    assert result.returncode != 0
+    assert "REDIS_URL" in result.stdout + result.stderr

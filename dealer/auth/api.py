@@ -1,14 +1,14 @@
 """/api/v1/auth: exchange a username and password for a bearer token; manage one's tokens."""
 from flask import current_app
+from flask_limiter.util import get_remote_address
 from marshmallow import Schema, fields
 
 from dealer.access import current_actor, public, roles_required
 from dealer.actors import ALL_STAFF
 from dealer.api_base import ApiBlueprint
 from dealer.auth import services
-from dealer.auth.views import _login_limit
 from dealer.database import utcnow
-from dealer.extensions import limiter
+from dealer.responses import json_error
 
 blp = ApiBlueprint("auth_api", __name__, url_prefix="/api/v1/auth", description="Bearer tokens.")
 
@@ -35,12 +35,21 @@ class NewToken(TokenOut):
 @blp.route("/token", methods=["POST"])
 @public
 @blp.doc(security=[])  # the one operation that needs no bearer token: it hands one out
-@limiter.limit(_login_limit, deduct_when=lambda response: response.status_code != 201)  # failures only
 @blp.arguments(TokenRequest)
 @blp.response(201, NewToken)
 def create_token(data):
-    """Return a new personal token for valid staff credentials."""
-    user = services.authenticate(data["username"], data["password"], now=utcnow())
+    """Return a new personal token for valid staff credentials.
+
+    Wrong passwords count towards the same lockout as the sign-in form's (per account, per address and
+    account, per address); a locked account gets 429 with Retry-After, even with its right password.
+    """
+    try:
+        user = services.authenticate(data["username"], data["password"], address=get_remote_address(),
+                                     now=utcnow())
+    except services.TooManyAttempts as error:
+        response = json_error(error.code, error.message, error.status)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
     token, secret = services.create_api_token(actor=user.as_actor(), name=data["name"], now=utcnow())
     current_app.logger.info("api token %s created for %s", token.prefix, user.username)
     return {**{k: getattr(token, k) for k in ("id", "name", "prefix", "expires_at", "revoked_at", "created_at")},

@@ -34,6 +34,32 @@ class User(UserMixin, Timestamps, db.Model):
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role")
 
+    # Flask-Login's alternative id: the token of the signed-in browser (UserSession) this object was signed
+    # in or loaded with, set by the auth services; never the plain user id. Not a column.
+    session_token = None
+
+    def get_id(self) -> str:
+        """Return the token Flask-Login keeps in the session and the remember cookie.
+
+        It names one signed-in browser, so ending that session (sign-out, password change, disabled account)
+        ends every cookie that carries it.
+        """
+        if not self.session_token:
+            raise RuntimeError("sign users in through dealer.auth.services.sign_in")
+        return self.session_token
+
+    # UserMixin compares users by get_id(), which now names a browser: compare the accounts instead.
+    def __eq__(self, other):
+        if isinstance(other, User):
+            return self.id == other.id
+        return NotImplemented
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = object.__hash__
+
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt with a random salt.
         self.password_hash = generate_password_hash(password)
@@ -84,6 +110,29 @@ class ApiToken(Timestamps, db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+
+class UserSession(db.Model):
+    """One signed-in browser (登录会话): its session and "remember me" cookies carry the token.
+
+    Only the token's SHA-256 is stored. `ended_at` is set at sign-out of that browser, and for every
+    browser of the account at a password change (but the one that changed it) and when an admin disables
+    the account or sets its password.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="raise")
 
     @staticmethod
     def hash(token: str) -> str:

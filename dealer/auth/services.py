@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 import functools
+import math
 import secrets
+import time
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from limits import RateLimitItem, parse
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from dealer import audit
 from dealer.actors import GROUP_ROLES, ROLES, Actor
-from dealer.auth.models import ApiToken, User, UserRole
+from dealer.auth.models import ApiToken, User, UserRole, UserSession
 from dealer.database import utcnow
 from dealer.errors import DomainError, Forbidden, NotFound
-from dealer.extensions import db
+from dealer.extensions import db, limiter
 from dealer.stores.models import Store
 
 MIN_PASSWORD_LENGTH = 8
@@ -27,6 +31,31 @@ class InvalidCredentials(DomainError):
 
     def default_message(self):
         return _l("Wrong username or password.")
+
+
+class TooManyAttempts(DomainError):
+    """Too many wrong passwords for this account, from this address for it, or from this address."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, retry_after: int):
+        super().__init__()
+        self.retry_after = retry_after  # seconds until the fullest counter starts afresh
+
+    def default_message(self):
+        return _l("Too many sign-in attempts. Please wait a few minutes and try again.")
+
+
+class WrongPassword(DomainError):
+    code = "auth.wrong_password"
+    status = 422
+
+    def __init__(self):
+        super().__init__(field="current_password")
+
+    def default_message(self):
+        return _l("The current password is wrong.")
 
 
 class UsernameTaken(DomainError):
@@ -54,19 +83,134 @@ class WeakPassword(DomainError):
         return _l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
 
 
-def authenticate(username: str, password: str, *, now: datetime) -> User:
-    """Return the active user with these credentials and record the sign-in.
+def _failure_counters(username: str, address: str | None) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
+    """Return the counters of wrong passwords that a check for this username from this address is held to.
 
-    Raises InvalidCredentials (the same for an unknown user, a wrong password or a disabled account).
+    Per account from anywhere (LOGIN_ACCOUNT_RATE_LIMIT, by default LOGIN_RATE_LIMIT), per address and
+    account (LOGIN_RATE_LIMIT), and a much higher ceiling per address (LOGIN_ADDRESS_RATE_LIMIT) against
+    one password tried on many accounts: a store's staff behind one NAT address do not lock each other
+    out. The counters live in the rate limiter's storage (Redis in production), so every worker shares them.
     """
-    user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
+    config = current_app.config
+    account = "login:" + username.strip().lower()[:100]  # any case or spacing of a name is the same account
+    counters = [(parse(config.get("LOGIN_ACCOUNT_RATE_LIMIT") or config["LOGIN_RATE_LIMIT"]), (account,))]
+    if address:
+        counters += [(parse(config["LOGIN_RATE_LIMIT"]), (account, address)),
+                     (parse(config["LOGIN_ADDRESS_RATE_LIMIT"]), ("login-address", address))]
+    return counters
+
+
+def _retry_after(counters) -> int:
+    resets = [limiter.limiter.get_window_stats(item, *keys).reset_time for item, keys in counters]
+    return max(1, math.ceil(max(resets) - time.time()))
+
+
+def _check_credentials(username: str, password: str, *, address: str | None) -> User:
+    """Return the active user whose password this is; count a wrong one against every limit it is held to.
+
+    The one check of a password, whatever the door (the sign-in form, the API's token, the current password
+    at a password change), so failures at one door lock them all. Raises TooManyAttempts before anything
+    is checked (a locked account cannot be tried, not even with its right password), InvalidCredentials
+    (the same for an unknown user, a wrong password or a disabled account).
+    """
+    username = username.strip()
+    # Attempts on one account wait for each other here (a row lock on PostgreSQL), so each sees the
+    # failures counted before it and a burst of parallel guesses gets no more tries than the limit.
+    user = db.session.scalar(sa.select(User).where(User.username == username).with_for_update())
+    counters = _failure_counters(username, address) if limiter.enabled else []
+    spent = [(item, keys) for item, keys in counters if not limiter.limiter.test(item, *keys)]
+    if spent:
+        raise TooManyAttempts(_retry_after(spent))
     if user is None:
         # Hash anyway, so an unknown username takes as long to refuse as a wrong password.
         check_password_hash(_unknown_user_hash(), password)
+    if user is None or not user.check_password(password) or not user.active:
+        for item, keys in counters:
+            limiter.limiter.hit(item, *keys)
         raise InvalidCredentials()
-    if not user.check_password(password) or not user.active:
-        raise InvalidCredentials()
+    return user
+
+
+def authenticate(username: str, password: str, *, now: datetime, address: str | None = None) -> User:
+    """Return the active user with these credentials and record the sign-in (the API's token).
+
+    Raises TooManyAttempts, InvalidCredentials.
+    """
+    user = _check_credentials(username, password, address=address)
     user.last_login_at = now
+    db.session.commit()
+    return user
+
+
+def sign_in(username: str, password: str, *, address: str | None, now: datetime) -> User:
+    """Check the credentials, record the sign-in and open a session for this browser (登录).
+
+    Return the user with `session_token` set: Flask-Login's id for this browser, kept in its session and
+    "remember me" cookies. Raises TooManyAttempts, InvalidCredentials.
+    """
+    user = _check_credentials(username, password, address=address)
+    user.last_login_at = now
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, token_hash=UserSession.hash(token), created_at=now))
+    db.session.commit()
+    user.session_token = token
+    return user
+
+
+def sign_out(token: str | None, *, now: datetime) -> None:
+    """End the session of this browser: its session and remember cookies no longer sign anyone in."""
+    if token:
+        db.session.execute(
+            sa.update(UserSession).where(UserSession.token_hash == UserSession.hash(token),
+                                         UserSession.ended_at.is_(None))
+            .values(ended_at=now).execution_options(synchronize_session=False))
+        db.session.commit()
+
+
+def user_for_session(token: str, *, now: datetime, max_age: timedelta) -> User | None:
+    """Return the active user of the open session with this token, younger than `max_age`, or None.
+
+    Flask-Login's user loader: the token comes from the session cookie or the remember cookie.
+    """
+    user = db.session.scalar(
+        sa.select(User).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == UserSession.hash(token), UserSession.ended_at.is_(None),
+               UserSession.created_at > now - max_age))
+    if user is None or not user.active:
+        return None
+    user.session_token = token
+    return user
+
+
+def _end_sessions(user_id: int, *, now: datetime, keep: str | None = None) -> int:
+    """End the user's open sessions but the one with the token `keep`; return how many ended (flushes)."""
+    stmt = sa.update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    if keep:
+        stmt = stmt.where(UserSession.token_hash != UserSession.hash(keep))
+    result = db.session.execute(stmt.values(ended_at=now).execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+def change_password(user_id: int, *, current_password: str, new_password: str, keep_session: str | None,
+                    address: str | None, actor: Actor, now: datetime) -> User:
+    """Set one's own password after proving the current one, and end one's other sessions (修改密码).
+
+    `keep_session` is the token of the browser that asks: it stays signed in; every other browser and
+    remember cookie of the account is signed out. A wrong current password counts like a failed sign-in.
+    Raises Forbidden (not the actor's own account), TooManyAttempts, WrongPassword, WeakPassword.
+    """
+    user = db.session.get(User, user_id)
+    if user is None or actor.user_id != user.id:
+        raise Forbidden()
+    try:
+        _check_credentials(user.username, current_password, address=address)
+    except InvalidCredentials:
+        raise WrongPassword() from None
+    _check_password(new_password)
+    user.set_password(new_password)
+    ended = _end_sessions(user.id, now=now, keep=keep_session)
+    audit.record("password_changed", user, actor=actor, store_id=user.store_id,
+                 changes={"other_sessions_ended": ended})
     db.session.commit()
     return user
 
@@ -74,10 +218,6 @@ def authenticate(username: str, password: str, *, now: datetime) -> User:
 @functools.cache
 def _unknown_user_hash() -> str:
     return generate_password_hash(secrets.token_urlsafe(16))
-
-
-def load_user(user_id: int) -> User | None:
-    return db.session.get(User, user_id)
 
 
 def _check_password(password: str) -> None:
@@ -156,11 +296,13 @@ def create_user(username: str, *, password: str, roles: list[str], store_id: int
 
 
 def update_user(user_id: int, *, actor: Actor, roles: list[str], store_id: int | None, full_name: str,
-                mobile: str, active: bool, password: str | None = None) -> User:
+                mobile: str, active: bool, password: str | None = None, now: datetime | None = None) -> User:
     """Change an account's roles, store, name, state and (when given) password; every change is audited.
 
+    Disabling the account or setting its password signs it out of every browser.
     Raises NotFound, Forbidden, UnknownStore, InvalidRoles, WeakPassword; then nothing is changed.
     """
+    now = now or utcnow()
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound()
@@ -187,12 +329,18 @@ def update_user(user_id: int, *, actor: Actor, roles: list[str], store_id: int |
     if password:
         user.set_password(password)
         audit.record("password_changed", user, actor=actor, store_id=user.store_id)
+    if password or not active:
+        _end_sessions(user.id, now=now)
     db.session.commit()
     return user
 
 
-def set_password(user_id: int, *, password: str, actor: Actor) -> None:
-    """Set a new password (the user's own, or by an admin). Raises WeakPassword."""
+def set_password(user_id: int, *, password: str, actor: Actor, now: datetime | None = None) -> None:
+    """Set a new password without the current one (an admin's reset, the CLI) and end every session.
+
+    Staff changing their own password from the app go through change_password, which asks for the
+    current one. Raises NotFound, Forbidden, WeakPassword.
+    """
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound()
@@ -200,6 +348,7 @@ def set_password(user_id: int, *, password: str, actor: Actor) -> None:
         _check_can_manage(actor, user.store_id)
     _check_password(password)
     user.set_password(password)
+    _end_sessions(user.id, now=now or utcnow())
     audit.record("password_changed", user, actor=actor, store_id=user.store_id)
     db.session.commit()
 

@@ -1,5 +1,6 @@
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from dealer.access import current_actor, public, roles_required
@@ -8,7 +9,6 @@ from dealer.auth import bp, services
 from dealer.auth.forms import ApiTokenForm, ConfirmForm, LoginForm, PasswordForm, UserForm
 from dealer.database import utcnow
 from dealer.errors import DomainError
-from dealer.extensions import limiter
 from dealer.forms import choices, put_error_on_form, safe_next
 from dealer.stores.services import list_stores
 
@@ -25,30 +25,20 @@ def home():
     return render_template("auth/home.html")
 
 
-def _login_limit():
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _username_key():
-    return "login:" + (request.form.get("username") or "").strip().lower()
-
-
-def _sign_in_failed(response) -> bool:
-    """Count only failed attempts: a whole store's staff sign in from one address when a shift starts."""
-    return response.status_code != 302
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_sign_in_failed)
-@limiter.limit(_login_limit, methods=["POST"], key_func=_username_key, deduct_when=_sign_in_failed)
 def login():
+    # Wrong passwords are counted (per account, per address and account, per address) by the service.
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next"), "auth.home"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.username.data, form.password.data, now=utcnow())
+            user = services.sign_in(form.username.data, form.password.data, address=get_remote_address(),
+                                    now=utcnow())
+        except services.TooManyAttempts as error:
+            put_error_on_form(form, error)
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(error.retry_after)}
         except DomainError as error:
             put_error_on_form(form, error)
         else:
@@ -62,6 +52,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @public
 def logout():
+    if current_user.is_authenticated:
+        services.sign_out(current_user.get_id(), now=utcnow())  # copies of this browser's cookies die too
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -81,7 +73,9 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            services.set_password(current_user.id, password=form.password.data, actor=current_actor())
+            services.change_password(current_user.id, current_password=form.current_password.data,
+                                     new_password=form.password.data, keep_session=current_user.get_id(),
+                                     address=get_remote_address(), actor=current_actor(), now=utcnow())
         except DomainError as error:
             put_error_on_form(form, error)
         else:
@@ -156,7 +150,7 @@ def edit_user(user_id):
             services.update_user(user.id, actor=current_actor(), roles=form.roles.data,
                                  store_id=form.store.data or None, full_name=form.full_name.data or "",
                                  mobile=form.mobile.data or "", active=form.active.data,
-                                 password=form.password.data or None)
+                                 password=form.password.data or None, now=utcnow())
         except DomainError as error:
             put_error_on_form(form, error)
         else:

@@ -1,6 +1,7 @@
 """Staff accounts, roles and API tokens: the service layer."""
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -410,3 +411,173 @@ def test_revoking_someone_elses_api_token_is_not_found(ctx, staff):
     assert services.user_for_token(secret).id == staff["cashier"].id
     assert services.list_api_tokens(actor=actor(staff["technician"])) == []
 
+
+
+# --- signed-in browsers (Flask-Login's alternative id) ------------------------------------------------------
+
+REMEMBER = timedelta(days=30)
+
+
+def test_sign_in_opens_a_session_whose_token_finds_the_user(ctx, staff):
+    user = services.sign_in("cashier-sz", PASSWORD, address="10.1.1.1", now=NOW)
+
+    token = user.get_id()
+    assert token and str(user.id) not in token.split(":")
+    assert services.user_for_session(token, now=NOW, max_age=REMEMBER).id == user.id
+    assert services.user_for_session(token + "x", now=NOW, max_age=REMEMBER) is None
+    assert services.user_for_session(str(user.id), now=NOW, max_age=REMEMBER) is None  # the old plain id
+    assert db.session.get(User, user.id).last_login_at == NOW
+    assert token not in " ".join(str(v) for row in db.session.execute(sa.text("SELECT * FROM user_sessions"))
+                                 for v in row)  # only its SHA-256 is stored
+
+
+def test_every_sign_in_gets_its_own_token(ctx, staff):
+    one = services.sign_in("cashier-sz", PASSWORD, address=None, now=NOW).get_id()
+    two = services.sign_in("cashier-sz", PASSWORD, address=None, now=NOW).get_id()
+
+    assert one != two
+
+
+def test_sign_out_ends_only_that_session(ctx, staff):
+    one = services.sign_in("cashier-sz", PASSWORD, address=None, now=NOW).get_id()
+    two = services.sign_in("cashier-sz", PASSWORD, address=None, now=NOW).get_id()
+
+    services.sign_out(one, now=NOW)
+
+    assert services.user_for_session(one, now=NOW, max_age=REMEMBER) is None
+    assert services.user_for_session(two, now=NOW, max_age=REMEMBER).id == staff["cashier"].id
+
+
+def test_a_session_older_than_the_remember_duration_no_longer_finds_its_user(ctx, staff):
+    token = services.sign_in("cashier-sz", PASSWORD, address=None, now=NOW).get_id()
+
+    assert services.user_for_session(token, now=NOW + REMEMBER - timedelta(minutes=1), max_age=REMEMBER)
+    assert services.user_for_session(token, now=NOW + REMEMBER, max_age=REMEMBER) is None
+
+
+def test_a_session_of_a_disabled_account_finds_nobody(ctx, staff):
+    user = staff["cashier"]
+    token = services.sign_in(user.username, PASSWORD, address=None, now=NOW).get_id()
+
+    services.update_user(user.id, actor=actor(staff["admin"]), roles=["cashier"], store_id=user.store_id,
+                         full_name=user.full_name, mobile="", active=False)
+    services.update_user(user.id, actor=actor(staff["admin"]), roles=["cashier"], store_id=user.store_id,
+                         full_name=user.full_name, mobile="", active=True)
+
+    assert services.user_for_session(token, now=NOW, max_age=REMEMBER) is None
+
+
+# --- one check of a password for every door, with its failures counted -------------------------------------
+
+@pytest.fixture()
+def low_limits(app, monkeypatch):
+    """Two failures per account; a user of its own, so no other test's counters are in the way."""
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "2 per minute")
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_RATE_LIMIT", None)
+    monkeypatch.setitem(app.config, "LOGIN_ADDRESS_RATE_LIMIT", "50 per minute")
+
+
+@pytest.fixture()
+def own_user(ctx, store):
+    return UserFactory(username="limits-" + uuid.uuid4().hex[:12], roles=["cashier"], store=store)
+
+
+def test_failed_sign_ins_lock_the_account_for_the_api_too(low_limits, own_user):
+    for address in ("10.2.0.1", "10.2.0.2"):
+        with pytest.raises(services.InvalidCredentials):
+            services.sign_in(own_user.username, "wrong-password", address=address, now=NOW)
+
+    with pytest.raises(services.TooManyAttempts) as caught:
+        services.authenticate(own_user.username, PASSWORD, address="10.2.0.3", now=NOW)
+
+    assert caught.value.code == "rate_limited"
+    assert caught.value.status == 429
+    assert caught.value.retry_after > 0
+    assert db.session.get(User, own_user.id).last_login_at is None
+
+
+def test_failed_api_sign_ins_lock_the_account_for_the_form_too(low_limits, own_user):
+    for _ in range(2):
+        with pytest.raises(services.InvalidCredentials):
+            services.authenticate(own_user.username, "wrong-password", now=NOW)
+
+    with pytest.raises(services.TooManyAttempts):
+        services.sign_in(own_user.username, PASSWORD, address="10.2.1.1", now=NOW)
+
+
+def test_the_account_lockout_ignores_the_case_and_spaces_of_the_username(low_limits, own_user):
+    for name in (own_user.username.upper(), f"  {own_user.username} "):
+        with pytest.raises(services.InvalidCredentials):
+            services.sign_in(name, "wrong-password", address=None, now=NOW)
+
+    with pytest.raises(services.TooManyAttempts):
+        services.sign_in(own_user.username, PASSWORD, address=None, now=NOW)
+
+
+def test_successful_sign_ins_are_not_counted(low_limits, own_user):
+    for _ in range(5):
+        services.sign_in(own_user.username, PASSWORD, address="10.2.2.2", now=NOW)
+
+    assert services.authenticate(own_user.username, PASSWORD, address="10.2.2.2", now=NOW).id == own_user.id
+
+
+# --- changing one's own password -------------------------------------------------------------------------
+
+def test_change_password_with_the_current_one_ends_the_other_sessions_and_audits(ctx, staff):
+    user = staff["service_advisor"]
+    here = services.sign_in(user.username, PASSWORD, address=None, now=NOW).get_id()
+    elsewhere = services.sign_in(user.username, PASSWORD, address=None, now=NOW).get_id()
+
+    services.change_password(user.id, current_password=PASSWORD, new_password=GOOD_PASSWORD,
+                             keep_session=here, address="10.3.3.3", actor=actor(user), now=NOW)
+
+    assert db.session.get(User, user.id).check_password(GOOD_PASSWORD)
+    assert services.user_for_session(here, now=NOW, max_age=REMEMBER).id == user.id
+    assert services.user_for_session(elsewhere, now=NOW, max_age=REMEMBER) is None
+    [entry] = audit_entries("password_changed")
+    assert (entry.actor_id, entry.entity_id, entry.store_id) == (user.id, user.id, user.store_id)
+    assert entry.changes == {"other_sessions_ended": 1}
+
+
+def test_change_password_with_a_wrong_current_one_is_refused_and_counted(low_limits, own_user):
+    token = services.sign_in(own_user.username, PASSWORD, address=None, now=NOW).get_id()
+    for _ in range(2):
+        with pytest.raises(services.WrongPassword) as caught:
+            services.change_password(own_user.id, current_password="a-guess-123", new_password=GOOD_PASSWORD,
+                                     keep_session=token, address="10.4.4.4", actor=actor(own_user), now=NOW)
+        assert caught.value.field == "current_password"
+
+    with pytest.raises(services.TooManyAttempts):  # guessing the current password counts like signing in
+        services.sign_in(own_user.username, PASSWORD, address="10.4.4.5", now=NOW)
+    db.session.expire_all()
+    assert db.session.get(User, own_user.id).check_password(PASSWORD)
+    assert audit_entries("password_changed") == []
+    assert services.user_for_session(token, now=NOW, max_age=REMEMBER).id == own_user.id
+
+
+def test_change_password_to_a_weak_one_is_refused(ctx, staff):
+    user = staff["cashier"]
+
+    with pytest.raises(services.WeakPassword):
+        services.change_password(user.id, current_password=PASSWORD, new_password="short", keep_session=None,
+                                 address=None, actor=actor(user), now=NOW)
+
+    assert db.session.get(User, user.id).check_password(PASSWORD)
+
+
+def test_change_password_of_someone_else_is_forbidden(ctx, staff):
+    with pytest.raises(DomainError) as caught:
+        services.change_password(staff["cashier"].id, current_password=PASSWORD, new_password=GOOD_PASSWORD,
+                                 keep_session=None, address=None, actor=actor(staff["admin"]), now=NOW)
+
+    assert caught.value.code == "forbidden"
+    assert db.session.get(User, staff["cashier"].id).check_password(PASSWORD)
+
+
+def test_password_reset_by_an_admin_ends_every_session_of_the_account(ctx, staff):
+    user = staff["cashier"]
+    token = services.sign_in(user.username, PASSWORD, address=None, now=NOW).get_id()
+
+    services.set_password(user.id, password=GOOD_PASSWORD, actor=actor(staff["admin"]))
+
+    assert services.user_for_session(token, now=NOW, max_age=REMEMBER) is None

@@ -244,7 +244,8 @@ def test_change_password_needs_the_same_password_twice(client, staff):
 def test_change_password_too_short_shows_the_field_error(client, staff):
     login(client, staff["technician"])
 
-    response = client.post("/account/password", data={"password": "short", "confirm": "short"})
+    response = client.post("/account/password", data={"current_password": PASSWORD, "password": "short",
+                                                      "confirm": "short"})
 
     assert response.status_code == 200
     assert "密码至少需要8个字符。" in response.get_data(as_text=True)
@@ -253,8 +254,8 @@ def test_change_password_too_short_shows_the_field_error(client, staff):
 def test_change_password(client, staff):
     login(client, staff["technician"])
 
-    response = client.post("/account/password",
-                           data={"password": "new-secret-123", "confirm": "new-secret-123"})
+    response = client.post("/account/password", data={"current_password": PASSWORD,
+                                                      "password": "new-secret-123", "confirm": "new-secret-123"})
 
     assert response.status_code == 302
     db.session.expire_all()
