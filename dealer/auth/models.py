@@ -30,7 +30,7 @@ class User(UserMixin, Timestamps, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(20))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    store: Mapped[Store | None] = relationship()
+    store: Mapped[Store | None] = relationship(lazy="raise_on_sql")
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role")
 
@@ -92,7 +92,7 @@ class UserRole(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
 
-    user: Mapped[User] = relationship(back_populates="roles")
+    user: Mapped[User] = relationship(back_populates="roles", lazy="raise_on_sql")
 
 
 class ApiToken(Timestamps, db.Model):
@@ -109,7 +109,7 @@ class ApiToken(Timestamps, db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(lazy="raise_on_sql")
 
     @staticmethod
     def hash(token: str) -> str:

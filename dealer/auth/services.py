@@ -11,76 +11,28 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from limits import RateLimitItem, parse
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from dealer import audit
 from dealer.actors import GROUP_ROLES, ROLES, Actor
+from dealer.auth.errors import (
+    MIN_PASSWORD_LENGTH,
+    InvalidCredentials,
+    InvalidRoles,
+    TooManyAttempts,
+    UnknownStore,
+    UsernameTaken,
+    WeakPassword,
+    WrongPassword,
+)
 from dealer.auth.models import ApiToken, User, UserRole, UserSession
 from dealer.database import utcnow
-from dealer.errors import DomainError, Forbidden, NotFound
+from dealer.errors import Forbidden, NotFound
 from dealer.extensions import db, limiter
 from dealer.stores.models import Store
 
-MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "dlr_"
-
-
-class InvalidCredentials(DomainError):
-    code = "auth.invalid_credentials"
-    status = 401
-
-    def default_message(self):
-        return _l("Wrong username or password.")
-
-
-class TooManyAttempts(DomainError):
-    """Too many wrong passwords for this account, from this address for it, or from this address."""
-
-    code = "rate_limited"
-    status = 429
-
-    def __init__(self, retry_after: int):
-        super().__init__()
-        self.retry_after = retry_after  # seconds until the fullest counter starts afresh
-
-    def default_message(self):
-        return _l("Too many sign-in attempts. Please wait a few minutes and try again.")
-
-
-class WrongPassword(DomainError):
-    code = "auth.wrong_password"
-    status = 422
-
-    def __init__(self):
-        super().__init__(field="current_password")
-
-    def default_message(self):
-        return _l("The current password is wrong.")
-
-
-class UsernameTaken(DomainError):
-    code = "auth.username_taken"
-
-    def default_message(self):
-        return _l("This username is already taken.")
-
-
-class InvalidRoles(DomainError):
-    code = "auth.invalid_roles"
-    status = 422
-
-
-class UnknownStore(DomainError):
-    code = "auth.unknown_store"
-    status = 422
-
-
-class WeakPassword(DomainError):
-    code = "auth.weak_password"
-    status = 422
-
-    def default_message(self):
-        return _l("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
 
 
 def _failure_counters(username: str, address: str | None) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
@@ -172,10 +124,12 @@ def user_for_session(token: str, *, now: datetime, max_age: timedelta) -> User |
 
     Flask-Login's user loader: the token comes from the session cookie or the remember cookie.
     """
-    user = db.session.scalar(
+    # One query for the request's fixed cost: the user with their store and roles (the access check, the menu).
+    user = db.session.scalars(
         sa.select(User).join(UserSession, UserSession.user_id == User.id)
         .where(UserSession.token_hash == UserSession.hash(token), UserSession.ended_at.is_(None),
-               UserSession.created_at > now - max_age))
+               UserSession.created_at > now - max_age)
+        .options(joinedload(User.store), joinedload(User.roles))).unique().one_or_none()
     if user is None or not user.active:
         return None
     user.session_token = token
@@ -398,7 +352,10 @@ def list_api_tokens(*, actor: Actor) -> list[ApiToken]:
 
 def user_for_token(secret: str) -> User | None:
     """Return the active user a valid, unexpired, unrevoked token belongs to, or None."""
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(secret)))
+    token = db.session.scalars(  # one query: the token, its user, their store and roles
+        sa.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(secret))
+        .options(joinedload(ApiToken.user).joinedload(User.store), joinedload(ApiToken.user).joinedload(User.roles))
+    ).unique().one_or_none()
     now = utcnow()
     if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
         return None

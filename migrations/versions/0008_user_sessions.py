@@ -3,8 +3,8 @@
 The session and "remember me" cookies carry a random token whose SHA-256 is a row here instead of the
 user id, so signing out, changing the password or disabling the account ends them.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-06 02:30:00.000000
 
 """
@@ -14,8 +14,8 @@ import dealer.database
 
 
 # revision identifiers, used by Alembic.
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
