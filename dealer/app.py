@@ -10,7 +10,7 @@ import importlib
 from functools import partial
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_loaded_from_cookie
@@ -217,7 +217,12 @@ def _configure_sqlite(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # A transaction that read and then wants to write cannot wait for SQLite's write lock: SQLite answers
+        # "database is locked" at once, whatever busy_timeout says. So every transaction that may write starts
+        # as a writer (IMMEDIATE), which waits its turn up to busy_timeout. A page being read (GET, HEAD)
+        # starts deferred, so it never queues behind writers (WAL lets it read meanwhile).
+        reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def _register_blueprints(app: Flask) -> None:

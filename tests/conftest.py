@@ -27,15 +27,18 @@ BACKENDS = ["sqlite", "postgresql"]
 
 
 def pytest_collection_modifyitems(config, items):
-    """Run PostgreSQL-only tests (concurrency: row locks, parallel connections) on PostgreSQL only.
+    """Run PostgreSQL-only tests (concurrency: row locks, parallel connections) on PostgreSQL only, and
+    SQLite-only ones (the embedded database's own locking) on SQLite only.
 
-    Their SQLite variants are deselected rather than skipped, so a green run has nothing skipped.
+    The other variants are deselected rather than skipped, so a green run has nothing skipped.
     """
     keep, drop = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        on_sqlite = callspec is not None and callspec.params.get("backend") == "sqlite"
-        (drop if on_sqlite and item.get_closest_marker("postgres_only") else keep).append(item)
+        backend = callspec.params.get("backend") if callspec is not None else None
+        wrong = ((backend == "sqlite" and item.get_closest_marker("postgres_only"))
+                 or (backend == "postgresql" and item.get_closest_marker("sqlite_only")))
+        (drop if wrong else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
