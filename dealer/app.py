@@ -31,6 +31,7 @@ from dealer.customers.validators import mask_phone
 from dealer.database import utcnow
 from dealer.error_handlers import register_error_handlers
 from dealer.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from dealer.forms import BoundedIntConverter
 from dealer.parts import models as _parts_models  # noqa: F401  (their tables are in the schema)
 from dealer.parts.api import blp as parts_api
 from dealer.reminders import handlers as reminders_handlers
@@ -77,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app)
+    app.url_map.converters["int"] = BoundedIntConverter  # ids beyond the database's range: 404
     _register_blueprints(app)
 
     register_error_handlers(app)

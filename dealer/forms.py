@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, request, url_for
+from werkzeug.routing import IntegerConverter
 from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -37,11 +38,24 @@ def safe_next(target: str | None, default_endpoint: str = "auth.home") -> str:
     return url_for(default_endpoint)
 
 
+# The largest id or page number any table or query takes: PostgreSQL's integer (SQLite's is larger).
+MAX_INT = 2**31 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in a route: a whole number the database can hold, else the route does not match (404)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_INT, signed=False):  # noqa: A002 (werkzeug's names)
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def page_arg() -> int:
+    """The ?page= of a list: 1 for anything that is not a page number the database can count to."""
     try:
-        return max(1, int(request.args.get("page", 1)))
+        page = int(request.args.get("page", 1))
     except ValueError:
         return 1
+    return page if 1 <= page <= MAX_INT else 1
 
 
 def managed_store_id() -> int:
