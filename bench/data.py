@@ -21,6 +21,7 @@ on which day, so a second run with the same or smaller sizes starts measuring at
 """
 from __future__ import annotations
 
+import json
 import random
 import sys
 import time
@@ -30,6 +31,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from faker import Faker
+from flask_migrate import upgrade
+
+from dealer.actors import SYSTEM
+from dealer.customers.models import Vehicle
+from dealer.demo import cli as demo
+from dealer.extensions import db
+from dealer.reminders.scan import scan
+from dealer.stores import services as store_services
+from dealer.stores.models import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,9 +81,7 @@ def _log(message: str) -> None:
 
 def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> Dataset:
     """Make sure the database holds at least `stores`, `vehicles` and `orders`; return what it holds."""
-    from flask_migrate import upgrade
 
-    from dealer.extensions import db
 
     if stores > 2 + len(EXTRA_STORES):
         raise SystemExit(f"at most {len(EXTRA_STORES) + 2} stores (2 from seed-demo, {len(EXTRA_STORES)} here)")
@@ -101,21 +110,12 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
 
 
 def _json(values: dict) -> str:
-    import json
 
     return json.dumps(values)
 
 
 def _build(app, *, stores: int, vehicles: int, orders: int, seed: int) -> dict[str, float]:
-    from faker import Faker
 
-    from dealer.actors import SYSTEM
-    from dealer.customers.models import Vehicle
-    from dealer.demo import cli as demo
-    from dealer.extensions import db
-    from dealer.reminders.scan import scan
-    from dealer.stores import services as store_services
-    from dealer.stores.models import Store
 
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -172,13 +172,12 @@ def _bench_repair():
     scripts = str(ROOT / "scripts")
     if scripts not in sys.path:
         sys.path.insert(0, scripts)
-    import bench_repair
+    import bench_repair  # noqa: PLC0415 (scripts/ is not a package: importable only once on the path)
 
     return bench_repair
 
 
 def _counted(seeded_on: date, *, reused: bool, seconds: dict[str, float]) -> Dataset:
-    from dealer.extensions import db
 
     def count(table: str) -> int:
         return db.session.scalar(sa.text(f"SELECT count(*) FROM {table}"))  # noqa: S608 (fixed names)

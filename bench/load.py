@@ -17,6 +17,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+try:
+    import psutil
+except ImportError:  # not in the lock files: /proc is read instead
+    psutil = None
+
 USER_AGENT = "dealer-bench/1 (wrk)"
 
 LUA = r"""
@@ -137,10 +142,6 @@ def worker_pids(master_pid: int) -> list[int]:
 
 def rss_mb(pid: int) -> float | None:
     """Resident set size in MB (psutil when installed, else /proc/<pid>/status VmRSS)."""
-    try:
-        import psutil
-    except ImportError:
-        psutil = None
     try:
         if psutil is not None:
             return psutil.Process(pid).memory_info().rss / 2**20

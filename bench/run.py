@@ -32,17 +32,19 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
+import requests
 import sqlalchemy as sa
 
+from bench import data
+from bench.load import USER_AGENT, RssSampler, WrkResult, run_wrk
+from bench.pages import PAGES, SAMPLES, Page
+from bench.server import Gunicorn, api_token, auth_headers, production_env, sign_in
+from dealer import create_app
+from dealer.extensions import db
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench import data  # noqa: E402
-from bench.load import RssSampler, WrkResult, run_wrk  # noqa: E402
-from bench.pages import PAGES, SAMPLES, Page  # noqa: E402
-from bench.server import Gunicorn, api_token, auth_headers, production_env, sign_in  # noqa: E402
-
 REPORTS = ROOT / "bench" / "reports"
 CEILING_PATH = "/vehicles/{ceiling_vehicle}"
 TARGETS = {"desk": "≥ 50% of the ceiling, p99 < 100 ms", "list": "p99 < 300 ms"}
@@ -94,7 +96,6 @@ def main() -> int:
     started_at = datetime.now(timezone.utc)
     timings: dict[str, float] = {}
 
-    from dealer import create_app
 
     clock = time.perf_counter()
     build_app = create_app({"SECRET_KEY": "bench"})
@@ -191,7 +192,6 @@ def _progress(label: str, result: WrkResult | None) -> None:
 
 def _samples(pages: list[Page], n: int) -> dict:
     """Fill each page's placeholders from SAMPLES (signed-in store: SZ01); the ceiling's vehicles too."""
-    from dealer.extensions import db
 
     store = db.session.scalar(sa.text("SELECT id FROM stores WHERE code = 'SZ01'"))
     values = {}
@@ -217,7 +217,6 @@ def _samples(pages: list[Page], n: int) -> dict:
 
 
 def _quote(value: str) -> str:
-    from urllib.parse import quote
 
     return quote(value, safe="")
 
@@ -229,9 +228,7 @@ def _drain(base_url: str, probe: str, limit: float = 300.0) -> float:
     requests of a 2-second page are 8 seconds of work for 4 workers); the next page must not start
     behind them.
     """
-    import requests
 
-    from bench.load import USER_AGENT
 
     started = time.monotonic()
     while time.monotonic() - started < limit:
@@ -245,9 +242,7 @@ def _drain(base_url: str, probe: str, limit: float = 300.0) -> float:
 
 def _warm_up(base_url: str, results: list[PageResult], sessions: dict, tokens: dict) -> None:
     """Ask every path once (connections, caches, the planner); a page that does not answer 200 is marked."""
-    import requests
 
-    from bench.load import USER_AGENT
 
     for result in results:
         headers = {"User-Agent": USER_AGENT, "X-Forwarded-Proto": "https",
@@ -259,7 +254,6 @@ def _warm_up(base_url: str, results: list[PageResult], sessions: dict, tokens: d
 
 
 def _warm_up_ceiling(base_url: str, paths: list[str]) -> None:
-    import requests
 
     for path in paths:
         requests.get(base_url + path, timeout=60).raise_for_status()
@@ -267,10 +261,7 @@ def _warm_up_ceiling(base_url: str, paths: list[str]) -> None:
 
 def _in_process(results: list[PageResult], sessions: dict, tokens: dict, env_prod: dict) -> None:
     """Each sample path once through the app in this process: statements counted, the request timed alone."""
-    from dealer import create_app
-    from dealer.extensions import db
 
-    from bench.load import USER_AGENT
 
     saved = dict(os.environ)
     os.environ.update({k: v for k, v in env_prod.items() if k.startswith(("DEALER_", "SECRET_KEY", "DATABASE_URL"))})
@@ -309,7 +300,12 @@ def _reminder_scan(dataset: data.Dataset, vehicles: int) -> dict:
     command = [sys.executable, "scripts/bench_reminder_scan.py", "--vehicles", str(min(vehicles, dataset.vehicles)),
                "--day", dataset.seeded_on.isoformat()]
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-    lines = [line for line in completed.stdout.splitlines() if line.strip()]
+    log = REPORTS / "logs" / "reminder-scan.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(completed.stdout + completed.stderr)
+    # The report keeps the first scans and the summary; every night's line is in the log.
+    lines = [line for line in completed.stdout.splitlines()
+             if line.strip() and not line.startswith(("night ", "  greetings"))]
     return {"command": shlex.join(["python", *command[1:]]), "exit": completed.returncode, "lines": lines,
             "stderr": completed.stderr.strip().splitlines()[-5:] if completed.returncode else []}
 
@@ -361,8 +357,6 @@ def _commit() -> tuple[str, bool]:
 
 
 def _postgres_version() -> str:
-    from dealer import create_app
-    from dealer.extensions import db
 
     with create_app({"SECRET_KEY": "bench"}).app_context():
         return db.session.scalar(sa.text("SHOW server_version"))
@@ -397,7 +391,7 @@ def _report(*, args, command, started_at, dataset, results, ceiling, app_rss, ce
            f"- load: wrk {args.threads} threads, {args.connections} connections, {args.duration} s per page, "
            f"{args.samples} sample paths per page cycled; gunicorn {args.workers} sync workers, "
            f"DEALER_ENV=production, DEALER_PROXY_HOPS=1 with X-Forwarded-Proto: https, on 127.0.0.1",
-           f"- ceiling (bench/ceiling.py, one query by primary key + a small Jinja template): "
+           "- ceiling (bench/ceiling.py, one query by primary key + a small Jinja template): "
            + ", ".join(f"{k} {v.requests_per_second:,.0f} req/s (p50 {_ms(v.p50_ms)}, p99 {_ms(v.p99_ms)})"
                        for k, v in ceiling.items() if v)
            + f"; ratios below are to their mean, {ceiling_rate:,.0f} req/s",
@@ -435,6 +429,15 @@ def _report(*, args, command, started_at, dataset, results, ceiling, app_rss, ce
             f"{', '.join(f'{v:.0f}' for v in app_rss.last.values())} MB); ceiling peak {ceiling_rss.peak:.0f} MB. "
             "Target: a worker under 200 MB through the run.",
             ""]
+    out += ["Per page: answers wrk counted, their statuses, the load average (1 min) when the page started, and how "
+            "long the workers took to finish the requests still queued when wrk stopped (before the next page).", "",
+            "| page | answers | statuses | load before | queue drained in |", "|---|---|---|---|---|"]
+    for r in results:
+        if r.wrk is not None:
+            out.append(f"| {r.page.label} | {r.wrk.requests:,} | "
+                       f"{', '.join(f'{k}: {v:,}' for k, v in sorted(r.wrk.statuses.items()))} | "
+                       f"{r.load_before.split()[0] if r.load_before else ''} | {r.drain_seconds:.1f} s |")
+    out.append("")
     if "reminder scan" in outside:
         scan = outside["reminder scan"]
         out += ["## Nightly reminder scan", "", f"`{scan['command']}` (exit {scan['exit']})", "", "```",

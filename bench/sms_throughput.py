@@ -24,24 +24,27 @@ import multiprocessing
 import sys
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from dealer import create_app
+from dealer.actors import SYSTEM
+from dealer.customers.models import Customer, Vehicle
+from dealer.extensions import db
+from dealer.sms import services
+from dealer.sms.gateway import AliyunSmsGateway
+from dealer.sms.kinds import KINDS
+from dealer.sms.models import QUEUED, SENDING, SmsMessage
+from dealer.sms.outbox import enqueue, template_for
+from dealer.sms.sender import send_due
+from dealer.stores.models import Store
+from tests.sms.standin import ACCESS_KEY_ID, ACCESS_KEY_SECRET, SmsStandin
 
 KIND = "booking_code"
 
 
 def _sender(index: int, endpoint: str, first_id: int, last_id: int, limit: int, start, results) -> None:
     """One sender process: loop send_due until the benchmark's messages are all sent or failed."""
-    from dealer import create_app
-    from dealer.extensions import db
-    from dealer.sms.gateway import AliyunSmsGateway
-    from dealer.sms.models import QUEUED, SENDING, SmsMessage
-    from dealer.sms.sender import send_due
-    from tests.sms.standin import ACCESS_KEY_ID, ACCESS_KEY_SECRET
 
     app = create_app({"SECRET_KEY": "bench"})
     gateway = AliyunSmsGateway(access_key_id=ACCESS_KEY_ID, access_key_secret=ACCESS_KEY_SECRET,
@@ -67,9 +70,6 @@ def _sender(index: int, endpoint: str, first_id: int, last_id: int, limit: int, 
 
 def _queue(count: int) -> tuple[int, int, list[str]]:
     """Queue `count` messages for as many owners; return the first and last id and their out ids."""
-    from dealer.customers.models import Customer, Vehicle
-    from dealer.extensions import db
-    from dealer.sms.outbox import enqueue
 
     now = datetime.now(timezone.utc)
     _approved_template_codes()
@@ -95,12 +95,6 @@ def _queue(count: int) -> tuple[int, int, list[str]]:
 def _approved_template_codes() -> None:
     """Give every store the provider's template code of every kind it lacks, as its manager enters the
     approved ones: the reminders the scan queued then leave too when a batch reaches them."""
-    from dealer.actors import SYSTEM
-    from dealer.extensions import db
-    from dealer.sms import services
-    from dealer.sms.kinds import KINDS
-    from dealer.sms.outbox import template_for
-    from dealer.stores.models import Store
 
     for store_id in db.session.scalars(sa.select(Store.id).where(Store.active)).all():
         for number, kind in enumerate(KINDS):
@@ -111,10 +105,6 @@ def _approved_template_codes() -> None:
 
 
 def measure(messages: int, limit: int = 100) -> dict:
-    from dealer import create_app
-    from dealer.extensions import db
-    from dealer.sms.models import QUEUED, SENDING, SmsMessage
-    from tests.sms.standin import SmsStandin
 
     app = create_app({"SECRET_KEY": "bench"})
     with app.app_context():
