@@ -62,6 +62,8 @@ class PageResult:
     rss_peak_mb: float = 0.0
     load_before: str = ""
     drain_seconds: float = 0.0
+    slowest_ms: list[float] = field(default_factory=list)  # each request's slowest statement, alone
+    slowest_sql: str = ""
 
 
 def main() -> int:
@@ -177,7 +179,7 @@ def _command(database_url: str) -> str:
     """The command as typed: `make bench-http ...` (the Makefile sets BENCH_VIA_MAKE) or `python -m bench.run`."""
     masked = re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", database_url)
     if os.environ.get("BENCH_VIA_MAKE"):
-        extra = f" BENCH_HTTP_ARGS={shlex.quote(shlex.join(sys.argv[1:]))}" if sys.argv[1:] else ""
+        extra = f' BENCH_HTTP_ARGS="{shlex.join(sys.argv[1:])}"' if sys.argv[1:] else ""
         return f"make bench-http DATABASE_URL={masked}{extra}"
     return f"DATABASE_URL={masked} " + shlex.join(["python", "-m", "bench.run", *sys.argv[1:]])
 
@@ -270,14 +272,19 @@ def _in_process(results: list[PageResult], sessions: dict, tokens: dict, env_pro
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    statements = [0]
+    statements: list[tuple[float, str]] = []  # (ms, SQL) of the request being run
 
-    def count(*_args):
-        statements[0] += 1
+    def before(conn, _cursor, _statement, _parameters, _context, _executemany):
+        conn.info["bench_clock"] = time.perf_counter()
+
+    def after(conn, _cursor, statement, _parameters, _context, _executemany):
+        started = conn.info.pop("bench_clock", time.perf_counter())
+        statements.append(((time.perf_counter() - started) * 1000, statement))
 
     with app.app_context():
         engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
     client = app.test_client(use_cookies=False)
     try:
         for result in results:
@@ -285,14 +292,20 @@ def _in_process(results: list[PageResult], sessions: dict, tokens: dict, env_pro
                        **auth_headers(result.page.api, sessions.get(result.page.who), tokens.get(result.page.who))}
             client.get(result.paths[0], headers=headers)  # warm: templates compiled, pool connected
             for path in result.paths[:10]:
-                statements[0] = 0
+                statements.clear()
                 clock = time.perf_counter()
                 answer = client.get(path, headers=headers)
                 result.alone_ms.append((time.perf_counter() - clock) * 1000)
-                result.queries.append(statements[0])
+                result.queries.append(len(statements))
                 result.statuses_alone.append(answer.status_code)
+                if statements:
+                    slowest = max(statements)
+                    result.slowest_ms.append(slowest[0])
+                    if slowest[0] >= max(result.slowest_ms):
+                        result.slowest_sql = " ".join(slowest[1].split())
     finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
+        sa.event.remove(engine, "before_cursor_execute", before)
+        sa.event.remove(engine, "after_cursor_execute", after)
 
 
 def _reminder_scan(dataset: data.Dataset, vehicles: int) -> dict:
@@ -399,14 +412,16 @@ def _report(*, args, command, started_at, dataset, results, ceiling, app_rss, ce
            + (f"; note: {args.note}" if args.note else ""),
            "",
            "| page | as | requests/s | share of the ceiling | p50 | p99 | queries per request | "
-           "one at a time | worker RSS peak | target |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+           "one at a time | of which the slowest query | worker RSS peak | target |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         queries = "" if not r.queries else (str(r.queries[0]) if min(r.queries) == max(r.queries)
                                             else f"{min(r.queries)}–{max(r.queries)}")
         alone = f"{statistics.median(r.alone_ms):.1f} ms" if r.alone_ms else ""
+        slowest = f"{statistics.median(r.slowest_ms):.1f} ms" if r.slowest_ms else ""
         if r.wrk is None:
-            out.append(f"| {r.page.label} | {r.page.who} | failed: {r.error} | | | | {queries} | {alone} | | |")
+            out.append(f"| {r.page.label} | {r.page.who} | failed: {r.error} | | | | {queries} | {alone} | {slowest} "
+                       f"| | |")
             continue
         share = r.wrk.requests_per_second / ceiling_rate if ceiling_rate else 0
         verdict = _verdict(r, share)
@@ -417,11 +432,12 @@ def _report(*, args, command, started_at, dataset, results, ceiling, app_rss, ce
             queries += f" ⚠ in-process statuses {sorted(set(r.statuses_alone))}"
         out.append(f"| {r.page.label} | {r.page.who}{' (token)' if r.page.api else ''} | "
                    f"{r.wrk.requests_per_second:,.1f}{flags} | {share:.0%} | {_ms(r.wrk.p50_ms)} | "
-                   f"{_ms(r.wrk.p99_ms)} | {queries} | {alone} | {r.rss_peak_mb:.0f} MB | {verdict} |")
+                   f"{_ms(r.wrk.p99_ms)} | {queries} | {alone} | {slowest} | {r.rss_peak_mb:.0f} MB | {verdict} |")
     out += ["",
             "queries per request: statements SQLAlchemy sent (before_cursor_execute) for one request, over the "
             "page's first 10 sample paths (a range when they differ); one at a time: the median time of those "
-            "requests through the app in-process (Flask test client), no concurrency. Targets (issue 11): "
+            "requests through the app in-process (Flask test client), no concurrency; of which the slowest query: "
+            "the median of each request's slowest statement (its SQL below). Targets (issue 11): "
             + "; ".join(f"{k}: {v}" for k, v in TARGETS.items()) + ".",
             "",
             f"Worker RSS: app peak {app_rss.peak:.0f} MB (first samples "
@@ -437,6 +453,13 @@ def _report(*, args, command, started_at, dataset, results, ceiling, app_rss, ce
             out.append(f"| {r.page.label} | {r.wrk.requests:,} | "
                        f"{', '.join(f'{k}: {v:,}' for k, v in sorted(r.wrk.statuses.items()))} | "
                        f"{r.load_before.split()[0] if r.load_before else ''} | {r.drain_seconds:.1f} s |")
+    out += ["", "The slowest statement of each page (in-process, the request where it was slowest):", "",
+            "| page | ms | statement |", "|---|---|---|"]
+    for r in results:
+        if r.slowest_sql:
+            sql = re.sub(r"^SELECT .*? FROM ", "SELECT … FROM ", r.slowest_sql, count=1)  # the columns: noise
+            sql = sql if len(sql) <= 400 else sql[:400] + " …"
+            out.append(f"| {r.page.label} | {max(r.slowest_ms):.1f} | `{sql.replace('|', '¦')}` |")
     out.append("")
     if "reminder scan" in outside:
         scan = outside["reminder scan"]
