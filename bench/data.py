@@ -21,6 +21,7 @@ on which day, so a second run with the same or smaller sizes starts measuring at
 """
 from __future__ import annotations
 
+import importlib
 import json
 import random
 import sys
@@ -167,13 +168,33 @@ def _build(app, *, stores: int, vehicles: int, orders: int, seed: int) -> dict[s
 
 
 def _bench_repair():
-    """scripts/bench_repair.py as a module (scripts/ is not a package)."""
+    return script("bench_repair")
+
+
+def script(name: str):
+    """scripts/<name>.py as a module (scripts/ is not a package)."""
     scripts = str(ROOT / "scripts")
     if scripts not in sys.path:
         sys.path.insert(0, scripts)
-    import bench_repair  # noqa: PLC0415 (scripts/ is not a package: importable only once on the path)
+    return importlib.import_module(name)
 
-    return bench_repair
+
+def forget_later_nights(app, seeded_on: date) -> tuple[int, int]:
+    """Delete what scripts/bench_reminder_scan.py left of the nights after the seeding day; return counts.
+
+    The script clears those nights before it scans them, but leaves them behind: reminders for every night
+    to the next 1st of a month and the greetings (a new year's is a message to most owners). Without
+    this, each run would measure the call list and the outbox on more rows than the one before.
+    """
+    scan_bench = script("bench_reminder_scan")
+    with app.app_context():
+        reminders = messages = 0
+        for night in scan_bench._nights(seeded_on):
+            r, m = scan_bench._clear_day(night)
+            reminders, messages = reminders + r, messages + m
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE reminders, sms_messages")
+    return reminders, messages
 
 
 def _counted(seeded_on: date, *, reused: bool, seconds: dict[str, float]) -> Dataset:

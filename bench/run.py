@@ -76,6 +76,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=int(env("BENCH_CONNECTIONS", 16)),
                         help="wrk connections")
     parser.add_argument("--duration", type=int, default=int(env("BENCH_DURATION", 15)), help="seconds per page")
+    parser.add_argument("--timeout", type=int, default=30,
+                        help="wrk's request timeout in seconds (gunicorn's worker timeout is 30 s)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (the README's 4)")
     parser.add_argument("--samples", type=int, default=20, help="sample paths per page (wrk cycles through them)")
     parser.add_argument("--only", default="", help="run only pages whose label contains this text")
@@ -122,7 +124,8 @@ def main() -> int:
             sessions[who] = sign_in(app_server.url, who)
         for who in sorted({r.page.who for r in results if r.page.api}):
             tokens[who] = api_token(app_server.url, who)
-        wrk_options = dict(threads=args.threads, connections=args.connections, duration=args.duration)
+        wrk_options = dict(threads=args.threads, connections=args.connections, duration=args.duration,
+                           timeout=args.timeout)
         app_rss = RssSampler(app_server.process.pid).start()
         ceiling_rss = RssSampler(ceiling_server.process.pid).start()
         try:
@@ -316,6 +319,9 @@ def _reminder_scan(dataset: data.Dataset, vehicles: int) -> dict:
     log = REPORTS / "logs" / "reminder-scan.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(completed.stdout + completed.stderr)
+    forgotten = data.forget_later_nights(create_app({"SECRET_KEY": "bench"}), dataset.seeded_on)
+    print(f"[scan] removed what the nights after {dataset.seeded_on} left: {forgotten[0]:,} reminders, "
+          f"{forgotten[1]:,} messages", file=sys.stderr, flush=True)
     # The report keeps the first scans and the summary; every night's line is in the log.
     lines = [line for line in completed.stdout.splitlines()
              if line.strip() and not line.startswith(("night ", "  greetings"))]
