@@ -98,8 +98,8 @@ def main() -> int:
         return 2
     command = _command(database_url)
     started_at = datetime.now(timezone.utc)
+    commit = _commit()  # the code that runs, whatever is committed meanwhile
     timings: dict[str, float] = {}
-
 
     clock = time.perf_counter()
     build_app = create_app({"SECRET_KEY": "bench"})
@@ -168,10 +168,11 @@ def main() -> int:
         outside["sms"] = _sms(args.sms_messages)
         timings["SMS sender throughput"] = time.perf_counter() - clock
 
-    report = _report(args=args, command=command, started_at=started_at, dataset=dataset, results=results,
+    report = _report(args=args, command=command, commit=commit, started_at=started_at, dataset=dataset,
+                     results=results,
                      ceiling=ceiling, app_rss=app_rss, ceiling_rss=ceiling_rss, outside=outside, timings=timings)
     REPORTS.mkdir(parents=True, exist_ok=True)
-    path = REPORTS / f"{started_at:%Y-%m-%d}-{_commit()[0]}.md"
+    path = REPORTS / f"{started_at:%Y-%m-%d}-{commit[0]}.md"
     path.write_text(report)
     print(report)
     print(f"(written to {path.relative_to(ROOT)})", file=sys.stderr)
@@ -372,7 +373,7 @@ def _commit() -> tuple[str, bool]:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
 
     return git("rev-parse", "--short", "HEAD") or "unknown", bool(git("status", "--porcelain", "--", "dealer",
-                                                                        "templates", "migrations"))
+                                                                        "templates", "migrations", "bench/*.py"))
 
 
 def _postgres_version() -> str:
@@ -392,12 +393,13 @@ def _ms(value: float) -> str:
     return f"{value:,.0f} ms" if value >= 100 else f"{value:.1f} ms"
 
 
-def _report(*, args, command, started_at, dataset, results, ceiling, app_rss, ceiling_rss, outside, timings) -> str:
+def _report(*, args, command, commit, started_at, dataset, results, ceiling, app_rss, ceiling_rss, outside,
+            timings) -> str:
     machine = _machine()
-    commit, dirty = _commit()
+    commit, dirty = commit
     rates = [c.requests_per_second for c in ceiling.values() if c]
     ceiling_rate = statistics.mean(rates) if rates else 0.0
-    out = [f"# HTTP benchmark, {started_at:%Y-%m-%d %H:%M} UTC, commit {commit}{' (dealer/ modified)' if dirty else ''}",
+    out = [f"# HTTP benchmark, {started_at:%Y-%m-%d %H:%M} UTC, commit {commit}{' + uncommitted changes' if dirty else ''}",
            "",
            f"- command: `{command}`",
            f"- machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory']} RAM; {machine['os']}; "
