@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app dealer
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup setup-test assets translations lock db demo serve bench clean
+.PHONY: run test setup setup-test assets translations lock db demo serve bench bench-http clean
 
 run: setup db demo serve
 
@@ -79,6 +79,18 @@ bench: $(VENV)/.installed
 	@test -n "$(DATABASE_URL)" || { echo "make bench needs DATABASE_URL (a database of its own)" >&2; exit 2; }
 	DATABASE_URL="$(DATABASE_URL)" $(BIN)/python scripts/bench_search.py --vehicles $(BENCH_VEHICLES)
 	DATABASE_URL="$(DATABASE_URL)" $(BIN)/python scripts/bench_reminder_scan.py --vehicles $(BENCH_VEHICLES) $(BENCH_ARGS)
+
+# The HTTP benchmark (issue 11, bench/, docs/benchmarks.md): builds or reuses 20 stores, 1,000,000 vehicles and
+# 1,000,000 repair orders, serves the app under gunicorn as in production and a one-query ceiling app beside it,
+# drives every page of bench/pages.py with wrk, counts each page's queries, times the reminder scan and the SMS
+# senders, and writes bench/reports/<date>-<commit>.md. Needs wrk (Debian package `wrk`) and the test
+# dependencies (the SMS stand-in lives in tests/). BENCH_HTTP_ARGS goes to bench/run.py, e.g. a smoke run:
+#   make bench-http DATABASE_URL=postgresql://postgres@127.0.0.1:5432/dealer_smoke \
+#        BENCH_HTTP_ARGS="--vehicles 20000 --orders 20000 --duration 5"
+bench-http: $(VENV)/.installed-test
+	@test -n "$(DATABASE_URL)" || { echo "make bench-http needs DATABASE_URL=postgresql://... (a database of its own)" >&2; exit 2; }
+	@command -v wrk >/dev/null || { echo "make bench-http needs wrk: apt-get install wrk (Debian package wrk)" >&2; exit 2; }
+	DATABASE_URL="$(DATABASE_URL)" BENCH_VIA_MAKE=1 $(BIN)/python -m bench.run $(BENCH_HTTP_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance

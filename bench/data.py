@@ -1,0 +1,208 @@
+"""Build, or reuse, the dealer-group data the HTTP benchmark runs on (PostgreSQL, a database of its own).
+
+What it makes, in this order, each step only for what is missing:
+- the schema (`flask db upgrade`) and the demo group (`seed-demo --vehicles 0`: stores SZ01 and GZ01, their
+  staff, partner stations, SMS settings, the labor catalogue and parts);
+- the other stores up to --stores (18 more for 20: codes below), with the same staff as the demo stores
+  (`sz01-...` becomes `bj01-...`), so every store has advisors, technicians and a manager;
+- the customers and vehicles up to --vehicles, spread evenly over all the stores, with seed-demo's own bulk
+  generator (`dealer.demo.cli._customers_and_vehicles`: plates, VINs and mobiles that pass the validators,
+  due dates, two odometer readings); then seed-demo's catalogue, parts and handful of workflow-driven orders
+  for the new stores;
+- the repair orders up to --orders with their jobs, lines and technicians over three years, with the
+  generator of scripts/bench_repair.py (`top_up`: COPY batches, totals in integer fen computed with
+  dealer.money, states and timestamps consistent with the workflow, numbers RO-YYYYMMDD-NNNN unique per
+  store and day with repair_order_counters kept in step, store_id on every row);
+- one reminder scan of the seeding day (as `make demo` runs it), so the call list and the SMS outbox hold
+  what a real morning holds; then VACUUM ANALYZE.
+
+A row in `bench_dataset` (a table of the benchmark's own; the app never reads it) records what was built and
+on which day, so a second run with the same or smaller sizes starts measuring at once.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import random
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+from faker import Faker
+from flask_migrate import upgrade
+
+from dealer.actors import SYSTEM
+from dealer.customers.models import Vehicle
+from dealer.demo import cli as demo
+from dealer.extensions import db
+from dealer.reminders.scan import scan
+from dealer.stores import services as store_services
+from dealer.stores.models import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The stores added to seed-demo's two (code, city, district): a dealer group of 20 in South and East China.
+EXTRA_STORES = (
+    ("SZ02", "深圳", "龙岗"), ("GZ02", "广州", "番禺"), ("DG01", "东莞", "南城"), ("FS01", "佛山", "顺德"),
+    ("ZH01", "珠海", "香洲"), ("HZ01", "惠州", "惠城"), ("ZS01", "中山", "石岐"), ("JM01", "江门", "蓬江"),
+    ("ST01", "汕头", "龙湖"), ("ZJ01", "湛江", "赤坎"), ("XM01", "厦门", "思明"), ("FZ01", "福州", "鼓楼"),
+    ("NN01", "南宁", "青秀"), ("CS01", "长沙", "岳麓"), ("WH01", "武汉", "洪山"), ("HZ02", "杭州", "西湖"),
+    ("SH01", "上海", "闵行"), ("NJ01", "南京", "江宁"), ("SU01", "苏州", "园区"),
+)
+
+MARKER_DDL = ("CREATE TABLE IF NOT EXISTS bench_dataset (id integer PRIMARY KEY, stores integer NOT NULL, "
+              "vehicles integer NOT NULL, orders integer NOT NULL, seeded_on date NOT NULL, "
+              "built_at timestamptz NOT NULL, seconds jsonb NOT NULL)")
+
+
+@dataclass
+class Dataset:
+    """What the database holds (counted), the day its due dates were seeded around, and build timings."""
+
+    stores: int
+    vehicles: int
+    customers: int
+    orders: int
+    jobs: int
+    lines: int
+    reminders: int
+    sms_messages: int
+    seeded_on: date
+    reused: bool
+    seconds: dict[str, float]
+
+
+def _log(message: str) -> None:
+    print(f"[data] {message}", file=sys.stderr, flush=True)
+
+
+def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> Dataset:
+    """Make sure the database holds at least `stores`, `vehicles` and `orders`; return what it holds."""
+
+
+    if stores > 2 + len(EXTRA_STORES):
+        raise SystemExit(f"at most {len(EXTRA_STORES) + 2} stores (2 from seed-demo, {len(EXTRA_STORES)} here)")
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            raise SystemExit("the HTTP benchmark runs on PostgreSQL, as production does: set DATABASE_URL")
+        upgrade()
+        db.session.execute(sa.text(MARKER_DDL))
+        db.session.commit()
+        marker = db.session.execute(sa.text(
+            "SELECT stores, vehicles, orders, seeded_on, seconds FROM bench_dataset WHERE id = 1")).one_or_none()
+        if marker and marker.stores >= stores and marker.vehicles >= vehicles and marker.orders >= orders:
+            _log(f"reusing the data built on {marker.seeded_on}: {marker.stores} stores, "
+                 f"{marker.vehicles:,} vehicles, {marker.orders:,} repair orders")
+            return _counted(marker.seeded_on, reused=True, seconds=dict(marker.seconds))
+        seeded_on = date.today()  # the day seed-demo's generator sets the due dates around (its `today`)
+        seconds = _build(app, stores=stores, vehicles=vehicles, orders=orders, seed=seed)
+        db.session.execute(sa.text(
+            "INSERT INTO bench_dataset (id, stores, vehicles, orders, seeded_on, built_at, seconds) "
+            "VALUES (1, :s, :v, :o, :d, now(), CAST(:t AS jsonb)) ON CONFLICT (id) DO UPDATE SET "
+            "stores = excluded.stores, vehicles = excluded.vehicles, orders = excluded.orders, "
+            "seeded_on = excluded.seeded_on, built_at = excluded.built_at, seconds = excluded.seconds"),
+            {"s": stores, "v": vehicles, "o": orders, "d": seeded_on, "t": _json(seconds)})
+        db.session.commit()
+        return _counted(seeded_on, reused=False, seconds=seconds)
+
+
+def _json(values: dict) -> str:
+
+    return json.dumps(values)
+
+
+def _build(app, *, stores: int, vehicles: int, orders: int, seed: int) -> dict[str, float]:
+
+
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--vehicles", "0", "--seed", str(seed)])
+    if result.exit_code:
+        raise SystemExit(f"seed-demo failed:\n{result.output}")
+    have = {code for code in db.session.scalars(sa.select(Store.code))}
+    for code, city, district in EXTRA_STORES[:max(0, stores - 2)]:
+        if code not in have:
+            store_services.create_store(store_services.StoreInput(
+                code=code, name=f"{city}{district}一汽-大众4S店", brand="一汽-大众",
+                address=f"{city}市{district}区", phone="0755-2778%04d" % (len(have) + 1000)), actor=SYSTEM)
+            have.add(code)
+    group = list(db.session.scalars(sa.select(Store).where(Store.active).order_by(Store.id)))[:stores]
+    demo._staff(group)
+    seconds["stores and staff"] = time.perf_counter() - started
+
+    existing = db.session.scalar(sa.select(sa.func.count()).select_from(Vehicle))
+    if existing < vehicles:
+        started = time.perf_counter()
+        _log(f"adding {vehicles - existing:,} vehicles and their owners over {len(group)} stores "
+             f"(seed-demo's generator)")
+        rng = random.Random(seed + existing)
+        fake = Faker("zh_CN")
+        fake.seed_instance(seed + existing)
+        demo._customers_and_vehicles(group, vehicles - existing, rng, fake)
+        seconds["vehicles"] = time.perf_counter() - started
+    started = time.perf_counter()
+    demo._service_center(group, random.Random(seed))  # catalogue, parts, a handful of real orders per store
+    seconds["catalogue and demo orders"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    repair_bench = _bench_repair()
+    now = datetime.now(timezone.utc)
+    added = repair_bench.top_up(orders, rng=random.Random(seed), now=now, batch=20_000)
+    seconds["repair orders"] = time.perf_counter() - started
+    _log(f"added {added:,} repair orders in {seconds['repair orders']:.0f} s")
+
+    started = time.perf_counter()
+    report = scan(now=now)
+    db.session.commit()
+    seconds["reminder scan"] = time.perf_counter() - started
+    _log(f"reminder scan: {report.reminders:,} reminders, {report.messages:,} messages queued")
+
+    started = time.perf_counter()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE")
+    seconds["vacuum analyze"] = time.perf_counter() - started
+    return {k: round(v, 1) for k, v in seconds.items()}
+
+
+def _bench_repair():
+    return script("bench_repair")
+
+
+def script(name: str):
+    """scripts/<name>.py as a module (scripts/ is not a package)."""
+    scripts = str(ROOT / "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
+    return importlib.import_module(name)
+
+
+def forget_later_nights(app, seeded_on: date) -> tuple[int, int]:
+    """Delete what scripts/bench_reminder_scan.py left of the nights after the seeding day; return counts.
+
+    The script clears those nights before it scans them, but leaves them behind: reminders for every night
+    to the next 1st of a month and the greetings (a new year's is a message to most owners). Without
+    this, each run would measure the call list and the outbox on more rows than the one before.
+    """
+    scan_bench = script("bench_reminder_scan")
+    with app.app_context():
+        reminders = messages = 0
+        for night in scan_bench._nights(seeded_on):
+            r, m = scan_bench._clear_day(night)
+            reminders, messages = reminders + r, messages + m
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE reminders, sms_messages")
+    return reminders, messages
+
+
+def _counted(seeded_on: date, *, reused: bool, seconds: dict[str, float]) -> Dataset:
+
+    def count(table: str) -> int:
+        return db.session.scalar(sa.text(f"SELECT count(*) FROM {table}"))  # noqa: S608 (fixed names)
+
+    return Dataset(stores=count("stores"), vehicles=count("vehicles"), customers=count("customers"),
+                   orders=count("repair_orders"), jobs=count("repair_jobs"), lines=count("repair_lines"),
+                   reminders=count("reminders"), sms_messages=count("sms_messages"), seeded_on=seeded_on,
+                   reused=reused, seconds=seconds)
