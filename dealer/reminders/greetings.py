@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 BIRTHDAY = "birthday"
 COLUMNS = ["store_id", "customer_id", "phone", "kind", "category", "priority", "params", "sign_name",
-           "template_code", "dedupe_key", "state", "attempts", "next_attempt_at", "created_at"]
+           "template_code", "dedupe_key", "state", "attempts", "next_attempt_at", "created_at", "expires_at"]
 
 
 @dataclass
@@ -120,7 +120,8 @@ def _queue(store_id: int, holiday: Holiday | None, sign_name: str, day: date, lo
         Customer.store_id, Customer.id, Customer.mobile, sa.literal(kind), sa.literal(spec.category),
         sa.literal(spec.priority), params, sa.literal(sign_name), sa.literal(template_code),
         sa.literal(key) + sa.cast(Customer.id, sa.String), sa.literal(QUEUED), sa.literal(0),
-        sa.literal(send_at, type_=columns.next_attempt_at.type), sa.literal(now, type_=columns.created_at.type)]
+        sa.literal(send_at, type_=columns.next_attempt_at.type), sa.literal(now, type_=columns.created_at.type),
+        sa.literal(send_at + spec.valid_for, type_=columns.expires_at.type)]  # a late wish is no wish
     if is_postgresql():  # each message's id first, and its out id made from it (see sms.outbox.out_id_of)
         numbered = sa.select(*[value.label(name) for value, name in zip(values, COLUMNS, strict=True)],
                              sa.literal_column(NEXT_MESSAGE_ID).label("id")).where(*conditions).subquery()

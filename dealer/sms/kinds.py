@@ -5,6 +5,7 @@ Every module that notifies an owner names one of these kinds; the store edits th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
@@ -22,24 +23,33 @@ class Kind:
     capped: bool  # counts against (and obeys) the per-phone daily cap
     variables: tuple[str, ...]  # the ${name} placeholders a template may use
     default_body: str
+    # How long a message of this kind stays true after it is queued (None: until its event moots it). The
+    # sender cancels an older one as expired instead of sending it; an event can end it sooner
+    # (`outbox.cancel_queued`: the car collected, the rescue over, the booking passed).
+    valid_for: timedelta | None = None
 
 
 KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("rescue_eta", _l("Rescue: arrival time"), SERVICE, 0, True, False,
          ("name", "plate", "eta_minutes", "responder", "responder_phone"),
-         "${name}您好，救援人员${responder}预计${eta_minutes}分钟后到达，电话${responder_phone}。请在安全位置等候。"),
+         "${name}您好，救援人员${responder}预计${eta_minutes}分钟后到达，电话${responder_phone}。请在安全位置等候。",
+         valid_for=timedelta(hours=2)),
     Kind("booking_code", _l("Booking code"), SERVICE, 1, True, False,
          ("name", "plate", "code", "slot"),
-         "${name}您好，您的车辆${plate}已预约${slot}保养，预约码${code}，到店请出示。"),
+         "${name}您好，您的车辆${plate}已预约${slot}保养，预约码${code}，到店请出示。",
+         valid_for=timedelta(days=30)),
     Kind("car_ready", _l("Car ready"), SERVICE, 2, False, False,
          ("name", "plate", "store_phone"),
-         "${name}您好，您的车辆${plate}已完工，可随时来店提车。咨询电话${store_phone}。"),
+         "${name}您好，您的车辆${plate}已完工，可随时来店提车。咨询电话${store_phone}。",
+         valid_for=timedelta(days=1)),
     Kind("opt_out_confirmation", _l("Opt-out confirmation"), SERVICE, 3, False, False,
          (),
-         "您已成功退订营销短信，今后不再向您发送活动和问候信息；保养、年审等服务提醒不受影响。"),
+         "您已成功退订营销短信，今后不再向您发送活动和问候信息；保养、年审等服务提醒不受影响。",
+         valid_for=timedelta(days=1)),
     Kind("feedback_link", _l("Feedback link"), SERVICE, 4, False, True,
          ("name", "plate", "link"),
-         "${name}您好，感谢您光临本店。请花一分钟评价本次服务：${link}"),
+         "${name}您好，感谢您光临本店。请花一分钟评价本次服务：${link}",
+         valid_for=timedelta(days=7)),
     Kind("inspection_reminder", _l("Annual inspection reminder"), SERVICE, 5, False, True,
          ("name", "plate", "due_date", "store_phone"),
          "${name}您好，您的车辆${plate}年审将于${due_date}到期，请及时检验。本店可代办，电话${store_phone}。"),
@@ -58,10 +68,12 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     # ${greeting} is the holiday's own wish (dealer.reminders.holidays): 清明 is no day to wish 快乐.
     Kind("greeting_holiday", _l("Holiday greeting"), MARKETING, 9, False, True,
          ("name", "holiday", "greeting"),
-         "${name}您好，值此${holiday}，祝您${greeting}！感谢您一直以来的信任与支持。"),
+         "${name}您好，值此${holiday}，祝您${greeting}！感谢您一直以来的信任与支持。",
+         valid_for=timedelta(days=1)),
     Kind("greeting_birthday", _l("Birthday greeting"), MARKETING, 9, False, True,
          ("name",),
-         "${name}您好，祝您生日快乐，一路平安！"),
+         "${name}您好，祝您生日快乐，一路平安！",
+         valid_for=timedelta(days=1)),
 )}
 
 OPT_OUT_LINE = "回T退订"

@@ -93,6 +93,8 @@ class SmsMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the message stops being true (the car was collected, the rescue ended): cancelled, never sent after.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     customer = relationship("Customer", primaryjoin="SmsMessage.customer_id == Customer.id",
                             foreign_keys=customer_id, viewonly=True)

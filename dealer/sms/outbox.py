@@ -129,8 +129,12 @@ def may_receive(customer, kind: Kind) -> bool:
 
 
 def enqueue(kind: str, *, store_id: int, phone: str, params: dict, now: datetime, customer=None,
-            vehicle_id: int | None = None, dedupe_key: str | None = None) -> SmsMessage | None:
+            vehicle_id: int | None = None, dedupe_key: str | None = None,
+            expires_at: datetime | None = None) -> SmsMessage | None:
     """Add a message to the outbox in the current transaction; never commits.
+
+    It stays true until `expires_at` (default: its kind's `valid_for` from now); the sender cancels it as
+    expired after that.
 
     Returns None when the owner must not receive it (no marketing consent, or opted out of service
     SMS), or the existing message when `dedupe_key` was already used in this store.
@@ -151,6 +155,7 @@ def enqueue(kind: str, *, store_id: int, phone: str, params: dict, now: datetime
         params={k: str(v) for k, v in params.items()}, sign_name=settings.sign_name, template_code=template_code,
         body=compose(spec, body_template, params, settings.sign_name), out_id=uuid.uuid4().hex,
         dedupe_key=dedupe_key, state=QUEUED, attempts=0, created_at=now,
+        expires_at=expires_at or (now + spec.valid_for if spec.valid_for else None),
         next_attempt_at=now if spec.night_ok else next_allowed(settings, zone_of_store(store_id), now))
     if dedupe_key is None:
         db.session.add(message)
@@ -178,8 +183,12 @@ def readdress_queued(*, store_id: int, customer_id: int, old_phone: str, new_pho
 
 def cancel_queued(*, store_id: int, now: datetime | None = None, phone: str | None = None,
                   category: str | None = None, dedupe_keys: list[str] | None = None,
-                  reminder_ids: list[int] | None = None, customer_id: int | None = None) -> int:
-    """Cancel messages not yet handed to a sender (the event they announce is moot). Returns the count."""
+                  reminder_ids: list[int] | None = None, customer_id: int | None = None,
+                  reason: str = "cancelled") -> int:
+    """Cancel messages not yet handed to a sender (the event they announce is moot). Returns the count.
+
+    `reason` is kept as the message's error code (e.g. "delivered": the car was collected).
+    """
     stmt = sa.update(SmsMessage).where(SmsMessage.store_id == store_id, SmsMessage.state == QUEUED)
     if phone is not None:
         stmt = stmt.where(SmsMessage.phone == phone)
@@ -193,7 +202,7 @@ def cancel_queued(*, store_id: int, now: datetime | None = None, phone: str | No
                 return 0
             stmt = stmt.where(column.in_(values))
     result = db.session.execute(stmt.values(state=CANCELLED, failed_at=now or utcnow(),
-                                            error_code="cancelled"))
+                                            error_code=reason))
     return result.rowcount
 
 

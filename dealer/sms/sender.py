@@ -23,7 +23,7 @@ from dealer.dialect import is_postgresql
 from dealer.extensions import db
 from dealer.sms.gateway import china_day
 from dealer.sms.kinds import KINDS
-from dealer.sms.models import DELIVERED, FAILED, QUEUED, SENDING, SENT, SmsMessage
+from dealer.sms.models import CANCELLED, DELIVERED, FAILED, QUEUED, SENDING, SENT, SmsMessage
 from dealer.sms.outbox import compose, next_allowed, next_morning, settings_for, template_for, zone_of_store
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ class SendReport:
     retried: int = 0
     deferred: int = 0
     released: int = 0
+    expired: int = 0  # no longer true when their turn came: cancelled, not sent
     gateway_down: bool = False
     errors: dict[str, int] = field(default_factory=dict)
 
@@ -100,12 +101,13 @@ class _Claimed:
     attempts: int
     next_attempt_at: datetime
     send_started_at: datetime | None
+    expires_at: datetime | None
 
     @classmethod
     def of(cls, message: SmsMessage) -> "_Claimed":
         return cls(message.id, message.store_id, message.kind, message.phone, dict(message.params or {}),
                    message.body, message.sign_name, message.template_code, message.out_id, message.attempts,
-                   message.next_attempt_at, message.send_started_at)
+                   message.next_attempt_at, message.send_started_at, message.expires_at)
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,13 @@ def send_due(*, gateway, now_fn, limit: int = 100, worker: str | None = None) ->
                 report.failed += _failed(message, worker, now, attempts=message.attempts, code=TIMEOUT,
                                          text=f"no answer from the provider after {message.attempts} attempts")
                 continue
+        if message.expires_at is not None and now >= message.expires_at:
+            # No longer true (a car-ready notice after the car was collected): cancel it. Only a message with
+            # no attempt in doubt gets here: one that may have gone out was settled above.
+            report.expired += _finish(message.id, worker, state=CANCELLED, failed_at=now, send_started_at=None,
+                                      lease_owner=None, lease_expires_at=None, error_code="expired",
+                                      error_message=f"no longer true after {message.expires_at.isoformat()}")
+            continue
         if kind.capped and _sent_today(message, rules.zone, now) >= rules.daily_cap_per_phone:
             report.deferred += _release(message.id, worker, next_morning(rules, rules.zone, now), send_started_at=None)
             continue

@@ -581,3 +581,45 @@ def test_send_due_in_doubt_for_a_day_without_an_answer_fails_for_a_person(custom
     message = fresh(SmsMessage, message.id)
     assert (message.state, message.error_code) == (FAILED, "in_doubt")
     assert sms_standin.deliveries(message.out_id) == 1  # never a second copy
+
+
+# -- messages that are no longer true --------------------------------------------------------
+
+def test_send_due_cancels_a_message_past_its_validity_instead_of_sending_it(customer, sms_standin, clock):
+    message = queue(customer, now=clock())  # car ready: true for a day
+    assert fresh(SmsMessage, message.id).expires_at == clock() + KINDS["car_ready"].valid_for
+    clock.advance(days=2)  # the gateway was down meanwhile; the car was collected long ago
+
+    report = run(sms_standin.gateway(), clock)
+
+    message = fresh(SmsMessage, message.id)
+    assert (report.claimed, report.sent, report.expired) == (1, 0, 1)
+    assert (message.state, message.error_code, message.failed_at) == ("cancelled", "expired", clock())
+    assert message.lease_owner is None and message.attempts == 0
+    assert sms_standin.requests_for(message.out_id) == 0
+
+
+def test_send_due_sends_a_message_still_within_its_validity(customer, sms_standin, clock):
+    message = queue(customer, now=clock())
+    clock.advance(hours=23)
+
+    assert run(sms_standin.gateway(), clock).sent == 1
+    assert fresh(SmsMessage, message.id).state == SENT
+
+
+def test_an_event_can_end_a_message_sooner_than_its_kind(customer, sms_standin, clock):
+    message = enqueue("car_ready", store_id=customer.store_id, phone=customer.mobile, params=PARAMS["car_ready"],
+                      now=clock(), customer=customer, expires_at=clock() + timedelta(minutes=10))
+    db.session.commit()
+    clock.advance(minutes=10)
+
+    assert run(sms_standin.gateway(), clock).expired == 1
+    assert fresh(SmsMessage, message.id).error_code == "expired"
+
+
+def test_a_kind_without_validity_waits_for_its_turn_however_long(customer, sms_standin, clock):
+    message = queue(customer, "maintenance_reminder", now=clock())
+    assert fresh(SmsMessage, message.id).expires_at is None
+    clock.advance(days=20)
+
+    assert run(sms_standin.gateway(), clock).sent == 1
