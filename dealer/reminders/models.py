@@ -58,13 +58,13 @@ class Reminder(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     vehicle = relationship("Vehicle", primaryjoin="Reminder.vehicle_id == Vehicle.id", foreign_keys=vehicle_id,
-                           viewonly=True)
+                           viewonly=True, lazy="raise_on_sql")
     customer = relationship("Customer", primaryjoin="Reminder.customer_id == Customer.id", foreign_keys=customer_id,
-                            viewonly=True)
+                            viewonly=True, lazy="raise_on_sql")
     # The SMS names its reminder (sms_messages.reminder_id), so a reminder is written once, never updated
     # to point at its message; none when the owner takes no service SMS.
     message = relationship("SmsMessage", primaryjoin="SmsMessage.reminder_id == Reminder.id",
-                           foreign_keys="SmsMessage.reminder_id", uselist=False, viewonly=True)
+                           foreign_keys="SmsMessage.reminder_id", uselist=False, viewonly=True, lazy="raise_on_sql")
 
     @property
     def message_id(self) -> int | None:
