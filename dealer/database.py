@@ -57,13 +57,16 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
 
-def get_for_update(model, ident, **filters):
+def get_for_update(model, ident, *, options=(), **filters):
     """Load one row and lock it until the transaction ends (SELECT ... FOR UPDATE on PostgreSQL).
 
-    SQLite locks the whole database on the first write instead, which is enough there.
+    SQLite locks the whole database on the first write instead, which is enough there. `options` are the
+    loader options of what the caller reads (relationships never load lazily): populate_existing resets an
+    object's relationships, so what is refreshed must be loaded again with it. Only `model`'s row is locked
+    (FOR UPDATE OF), not the rows a joinedload brings along.
     """
     # populate_existing: an object already in the session is refreshed from the locked row, not reused stale.
-    stmt = (sa.select(model).filter_by(id=ident, **filters).with_for_update()
+    stmt = (sa.select(model).filter_by(id=ident, **filters).options(*options).with_for_update(of=model)
             .execution_options(populate_existing=True))
     return db.session.scalars(stmt).one_or_none()
 
