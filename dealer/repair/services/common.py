@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
 from dealer.actors import Actor
+from dealer.customers.models import Vehicle
 from dealer.database import get_for_update
 from dealer.errors import NotFound
 from dealer.extensions import db
@@ -20,6 +24,7 @@ from dealer.repair.models import (
     JOB_PENDING,
     OPEN,
     QUALITY_CHECK,
+    JobAssignment,
     OrderEvent,
     RepairJob,
     RepairLine,
@@ -34,36 +39,88 @@ QUOTED = (JOB_ESTIMATE, JOB_APPROVED)
 PROPOSED = (JOB_PENDING,)
 
 
+def job_loads(jobs=None) -> tuple:
+    """What a job is read with: its lines (with their part), its technicians, the earlier job (and order) it may be a comeback of."""
+    jobs = jobs if jobs is not None else sa.orm.Load(RepairJob)
+    return (jobs.selectinload(RepairJob.lines).joinedload(RepairLine.part),
+            jobs.selectinload(RepairJob.assignments).joinedload(JobAssignment.technician),
+            jobs.selectinload(RepairJob.comeback_of).joinedload(RepairJob.order))
+
+
+# What every service and page reads of an order, one loader and locker for all: its store (local dates, settings), vehicle, owner and
+# advisor in the same row; its jobs with their lines and assignments; the order it reverses (priced as its
+# negative) with its jobs and lines. Relationships never load lazily (lazy="raise_on_sql").
+ORDER_LOADS = (
+    joinedload(RepairOrder.store, innerjoin=True),
+    joinedload(RepairOrder.vehicle, innerjoin=True).joinedload(Vehicle.owner, innerjoin=True),
+    joinedload(RepairOrder.customer, innerjoin=True),
+    joinedload(RepairOrder.advisor),
+    *job_loads(selectinload(RepairOrder.jobs)),
+    selectinload(RepairOrder.reversal_of).selectinload(RepairOrder.jobs).selectinload(RepairJob.lines),
+    # What the order page, the documents and the API show besides: approvals, QC checks, payments, history.
+    selectinload(RepairOrder.approvals),
+    selectinload(RepairOrder.quality_checks),
+    selectinload(RepairOrder.payments),
+    selectinload(RepairOrder.events),
+)
+
+
+def _in_store(stmt, model, actor: Actor):
+    """The actor's store in the WHERE (the indexes lead with store_id)."""
+    return stmt if actor.store_id is None else stmt.where(model.store_id == actor.store_id)
+
+
 def get_order(order_id: int, *, actor: Actor) -> RepairOrder:
-    """Return an order the actor may see. Raises NotFound."""
-    order = db.session.get(RepairOrder, order_id)
-    if order is None or (actor.store_id is not None and order.store_id != actor.store_id):
+    """Return an order the actor may see, with its jobs, lines and history (ORDER_LOADS). Raises NotFound.
+
+    A query rather than session.get, so that an order already in the session is loaded with the options.
+    """
+    stmt = sa.select(RepairOrder).where(RepairOrder.id == order_id).options(*ORDER_LOADS)
+    order = db.session.scalars(_in_store(stmt, RepairOrder, actor)).one_or_none()
+    if order is None:
         raise NotFound()
     return order
 
 
 def lock_order(order_id: int, *, actor: Actor) -> RepairOrder:
-    """Return an order the actor may see, locked until the transaction ends. Raises NotFound.
+    """Return an order the actor may see, locked until the transaction ends, with ORDER_LOADS. Raises NotFound.
 
     Every change to an order, its jobs, lines, approvals and payments takes this lock first, so two
     desks acting at once on one order are served one after the other.
     """
-    get_order(order_id, actor=actor)
-    return get_for_update(RepairOrder, order_id)
+    filters = {} if actor.store_id is None else {"store_id": actor.store_id}
+    order = get_for_update(RepairOrder, order_id, options=ORDER_LOADS, **filters)
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def jobs_of(order: RepairOrder) -> list[RepairJob]:
+    """Return the order's jobs with their lines and assignments, loading them if the order came without them
+    (an order from a list, or whose jobs were expired)."""
+    if "jobs" in sa.inspect(order).unloaded:
+        db.session.scalars(sa.select(RepairOrder).where(RepairOrder.store_id == order.store_id,
+                                                        RepairOrder.id == order.id)
+                           .options(*job_loads(selectinload(RepairOrder.jobs)))).one()
+    return order.jobs
 
 
 def get_job(job_id: int, *, actor: Actor) -> RepairJob:
-    """Return a job the actor may see. Raises NotFound."""
-    job = db.session.get(RepairJob, job_id)
-    if job is None or (actor.store_id is not None and job.store_id != actor.store_id):
+    """Return a job the actor may see, with its lines and assignments, its order and vehicle. Raises NotFound."""
+    stmt = (sa.select(RepairJob).where(RepairJob.id == job_id)
+            .options(*job_loads(), joinedload(RepairJob.order, innerjoin=True)
+                     .joinedload(RepairOrder.vehicle, innerjoin=True)))
+    job = db.session.scalars(_in_store(stmt, RepairJob, actor)).one_or_none()
+    if job is None:
         raise NotFound()
     return job
 
 
 def get_line(line_id: int, *, actor: Actor) -> RepairLine:
-    """Return a line the actor may see. Raises NotFound."""
-    line = db.session.get(RepairLine, line_id)
-    if line is None or (actor.store_id is not None and line.store_id != actor.store_id):
+    """Return a line the actor may see, with its part. Raises NotFound."""
+    stmt = sa.select(RepairLine).where(RepairLine.id == line_id).options(joinedload(RepairLine.part))
+    line = db.session.scalars(_in_store(stmt, RepairLine, actor)).one_or_none()
+    if line is None:
         raise NotFound()
     return line
 

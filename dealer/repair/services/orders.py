@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from dealer.actors import MANAGER, SERVICE_ADVISOR, Actor
@@ -50,7 +51,7 @@ from dealer.repair.services.common import (
 )
 from dealer.repair.services.pricing import reprice
 from dealer.repair.services.quality import propose_comeback
-from dealer.repair.services.settings import labor_rate, settings_for
+from dealer.repair.services.settings import OPERATION_LOADS, labor_rate, settings_for
 
 # -- opening an order ----------------------------------------------------------------------------
 
@@ -145,6 +146,7 @@ def open_order(vehicle_id: int, data: OrderInput, *, actor: Actor, now: datetime
                                  position=position, concern=concern, approval=JOB_ESTIMATE))
     record_event(order, "open", from_state="", to_state=OPEN, actor=actor, now=now)
     db.session.flush()
+    order = lock_order(order.id, actor=actor)  # read back with its jobs, as every service reads an order
     signals.order_opened.send(order, actor=actor, now=now)
     db.session.commit()
     return order
@@ -198,7 +200,7 @@ def new_job(order: RepairOrder, concern: str, *, reported_by_id: int | None, act
     job = RepairJob(store_id=order.store_id, order_id=order.id, vehicle_id=order.vehicle_id,
                     position=max((j.position for j in order.jobs), default=0) + 1, concern=concern,
                     approval=JOB_PENDING if extra else JOB_ESTIMATE, is_extra=extra or reported_by_id is not None,
-                    reported_by_id=reported_by_id, **fields)
+                    reported_by_id=reported_by_id, lines=[], assignments=[], **fields)
     db.session.add(job)
     db.session.flush()
     if extra:
@@ -263,8 +265,11 @@ def _check_discount(line: RepairLine, basis_points: int, settings: RepairSetting
 
 def _fill_labor(line: RepairLine, data: LineInput, order: RepairOrder, vehicle: Vehicle) -> None:
     if data.operation_id is not None:
-        operation = db.session.get(LaborOperation, data.operation_id)
-        if operation is None or operation.store_id != order.store_id or not operation.active:
+        operation = db.session.scalars(
+            sa.select(LaborOperation).where(LaborOperation.store_id == order.store_id,
+                                            LaborOperation.id == data.operation_id)
+            .options(*OPERATION_LOADS)).one_or_none()
+        if operation is None or not operation.active:
             raise RepairError(_l("Choose a labor operation of the store's catalogue."), field="operation_id")
         line.labor_operation_id = operation.id
         line.operation_code = operation.code
@@ -311,7 +316,7 @@ def add_line(job_id: int, data: LineInput, *, actor: Actor, now: datetime) -> Re
         raise RepairError(_l("Choose who pays."), field="payer")
     line = RepairLine(store_id=order.store_id, order_id=order.id, kind=data.kind, payer=data.payer,
                       created_at=now, description="", manual_discount_bp=0)
-    vehicle = db.session.get(Vehicle, order.vehicle_id)
+    vehicle = order.vehicle  # loaded with the order (ORDER_LOADS)
     if data.kind == LABOR:
         _fill_labor(line, data, order, vehicle)
     else:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from dealer.actors import Actor
 from dealer.database import get_for_update
@@ -37,6 +38,7 @@ from dealer.repair.models import (
     RepairLine,
     RepairOrder,
 )
+from dealer.repair.services.common import ORDER_LOADS
 from dealer.stores.services import sees_store
 
 # Orders whose approved jobs take parts from stock; settled and delivered orders give none back.
@@ -54,9 +56,11 @@ def _lock_line(line_id: int, actor: Actor) -> tuple[RepairOrder, RepairLine]:
     if line is None or not sees_store(actor, line.store_id):
         raise NotFound()
     order = db.session.scalars(
-        sa.select(RepairOrder).where(RepairOrder.id == line.order_id).with_for_update(read=True)
+        sa.select(RepairOrder).where(RepairOrder.store_id == line.store_id, RepairOrder.id == line.order_id)
+        .options(*ORDER_LOADS).with_for_update(read=True, of=RepairOrder)
         .execution_options(populate_existing=True)).one()
-    line = get_for_update(RepairLine, line_id)
+    line = get_for_update(RepairLine, line_id, options=(joinedload(RepairLine.job, innerjoin=True),
+                                                         joinedload(RepairLine.part)))
     if line.kind != PARTS or line.part_id is None:
         raise NotAPartsLine()
     return order, line
