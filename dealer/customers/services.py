@@ -81,13 +81,16 @@ def _check_store(actor: Actor, store_id: int) -> None:
     require_store(actor, store_id, invalid=InvalidValue)
 
 
-def _one_in_store(model, ident: int, actor: Actor, options):
+def _one_in_store(model, ident: int, actor: Actor, options, *, read_back: bool = False):
     """Load one row the actor may see with `options`, or raise NotFound.
 
     The store leads the WHERE (the indexes lead with store_id). A query rather than session.get, so that an
-    object already in the session gets what it lacks loaded.
+    object already in the session gets what it lacks loaded. `read_back`: a row this transaction created is
+    read again with its options (populate_existing), which then also reload it after the commit.
     """
     stmt = sa.select(model).where(model.id == ident).options(*options)
+    if read_back:
+        stmt = stmt.execution_options(populate_existing=True)
     if actor.store_id is not None:
         stmt = stmt.where(model.store_id == actor.store_id)
     found = db.session.scalars(stmt).one_or_none()
@@ -101,11 +104,11 @@ def owned_vehicles(stores: list[int]):
     return selectinload(Customer.vehicles.and_(Vehicle.store_id.in_(stores)))
 
 
-def get_customer(customer_id: int, *, actor: Actor) -> Customer:
+def get_customer(customer_id: int, *, actor: Actor, read_back: bool = False) -> Customer:
     """Return a customer the actor may see, with their store, advisor and vehicles. Raises NotFound."""
     return _one_in_store(Customer, customer_id, actor, (
         joinedload(Customer.store, innerjoin=True), joinedload(Customer.advisor),
-        owned_vehicles(visible_store_ids(actor))))
+        owned_vehicles(visible_store_ids(actor))), read_back=read_back)
 
 
 def vehicle_loads(stores: list[int]) -> tuple:
@@ -115,9 +118,9 @@ def vehicle_loads(stores: list[int]) -> tuple:
             selectinload(Vehicle.readings), selectinload(Vehicle.ownerships).joinedload(VehicleOwnership.customer))
 
 
-def get_vehicle(vehicle_id: int, *, actor: Actor) -> Vehicle:
+def get_vehicle(vehicle_id: int, *, actor: Actor, read_back: bool = False) -> Vehicle:
     """Return a vehicle the actor may see, with vehicle_loads. Raises NotFound."""
-    return _one_in_store(Vehicle, vehicle_id, actor, vehicle_loads(visible_store_ids(actor)))
+    return _one_in_store(Vehicle, vehicle_id, actor, vehicle_loads(visible_store_ids(actor)), read_back=read_back)
 
 
 # -- customers ---------------------------------------------------------------------------------
@@ -163,7 +166,7 @@ def create_customer(data: CustomerInput, *, store_id: int, actor: Actor, now: da
     _save_customer(customer, values, now)
     audit.record("customer_created", customer, actor=actor,
                  changes={"name": customer.name, "marketing_consent": customer.marketing_consent})
-    customer = get_customer(customer.id, actor=actor)  # read back with what a customer is always read with
+    customer = get_customer(customer.id, actor=actor, read_back=True)  # with what a customer is read with
     db.session.commit()
     return customer
 
@@ -303,7 +306,7 @@ def add_vehicle(customer_id: int, data: VehicleInput, *, actor: Actor, now: date
     signals.vehicle_changed.send(vehicle, today=today)
     audit.record("vehicle_created", vehicle, actor=actor, changes={"plate": vehicle.plate, "vin": vehicle.vin,
                                                                    "owner_id": customer.id})
-    vehicle = get_vehicle(vehicle.id, actor=actor)  # read back with what a vehicle is always read with
+    vehicle = get_vehicle(vehicle.id, actor=actor, read_back=True)  # with what a vehicle is read with
     db.session.commit()
     return vehicle
 

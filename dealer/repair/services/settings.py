@@ -261,9 +261,15 @@ def _snapshot(operation: LaborOperation) -> dict:
 OPERATION_LOADS = (selectinload(LaborOperation.family_hours),)
 
 
-def get_operation(operation_id: int, *, actor: Actor) -> LaborOperation:
-    """Return a labor operation the actor may see, with its hours per model family. Raises NotFound."""
+def get_operation(operation_id: int, *, actor: Actor, read_back: bool = False) -> LaborOperation:
+    """Return a labor operation the actor may see, with its hours per model family. Raises NotFound.
+
+    `read_back`: an operation this transaction created is read again with its options (populate_existing),
+    which then also reload it after the commit.
+    """
     stmt = sa.select(LaborOperation).where(LaborOperation.id == operation_id).options(*OPERATION_LOADS)
+    if read_back:
+        stmt = stmt.execution_options(populate_existing=True)
     if actor.store_id is not None:
         stmt = stmt.where(LaborOperation.store_id == actor.store_id)
     operation = db.session.scalars(stmt).one_or_none()
@@ -282,7 +288,7 @@ def create_operation(data: OperationInput, *, store_id: int, actor: Actor, now: 
     operation = LaborOperation(store_id=store_id, created_at=now, updated_at=now)
     _save_operation(operation, values)
     audit.record("labor_operation_created", operation, actor=actor, changes=values)
-    operation = get_operation(operation.id, actor=actor)  # read back with its hours, as it is always read
+    operation = get_operation(operation.id, actor=actor, read_back=True)  # with its hours, as always read
     db.session.commit()
     return operation
 
