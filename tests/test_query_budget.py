@@ -147,13 +147,13 @@ PAGES = {
     "repair.cashier": ("cashier", lambda w: "/repair/cashier", 7),
     "repair.my_jobs": ("technician", lambda w: "/repair/my-jobs", 5),
     "repair.figures": ("manager", lambda w: "/repair/figures", 6),
-    # the order with ORDER_LOADS (order+store+vehicle+owner+customer+advisor in one query; jobs, lines with
-    # parts, assignments with technicians, approvals, QC checks, payments, events: one each), the technicians,
-    # settings, clocked minutes, the running job, the reversal, the inspection summary
-    "repair.show_order": ("service_advisor", lambda w: f"/repair/orders/{w.order.id}", 29),
-    # the order (ORDER_LOADS) plus the store's checklist and the order's findings and photos; not yet looked
-    # into: likely items that load per finding, to be split out
-    "repair.order_inspection": ("service_advisor", lambda w: f"/repair/orders/{w.order.id}/inspection", 35),
+    # the order with ORDER_LOADS, read once (order with store, vehicle, owner, customer and advisor in one
+    # query; jobs, lines with parts, assignments with technicians, approvals, QC checks, payments, events: one
+    # each), the store's technicians, settings, clocked minutes, the running job, the reversal, the inspection
+    "repair.show_order": ("service_advisor", lambda w: f"/repair/orders/{w.order.id}", 20),
+    # the order with ORDER_LOADS (read once), the store's checklist, the order's findings with their photos
+    # and proposed jobs, for the checklist and again for the summary
+    "repair.order_inspection": ("service_advisor", lambda w: f"/repair/orders/{w.order.id}/inspection", 17),
     "repair.approve_estimate": ("service_advisor", lambda w: f"/repair/orders/{w.order.id}/approve", 13),
     "repair.approve_extra_work": ("service_advisor", lambda w: f"/repair/orders/{w.order.id}/extra-work", 13),
     "repair.quality_check": ("technician", lambda w: f"/repair/orders/{w.order.id}/quality-check", 11),

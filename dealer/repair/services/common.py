@@ -70,11 +70,22 @@ def _in_store(stmt, model, actor: Actor):
     return stmt if actor.store_id is None else stmt.where(model.store_id == actor.store_id)
 
 
+# The relationships ORDER_LOADS fills, to tell an order already read with them.
+_ORDER_LOADED = frozenset(("store", "vehicle", "customer", "advisor", "jobs", "reversal_of", "approvals",
+                           "quality_checks", "payments", "events"))
+
+
 def get_order(order_id: int, *, actor: Actor) -> RepairOrder:
     """Return an order the actor may see, with its jobs, lines and history (ORDER_LOADS). Raises NotFound.
 
-    A query rather than session.get, so that an order already in the session is loaded with the options.
+    An order this session already read with ORDER_LOADS is returned as it is (as session.get would); else
+    it is queried with them, which also fills what an order already in the session lacks.
     """
+    known = db.session.identity_map.get(db.session.identity_key(RepairOrder, order_id))
+    if known is not None and not (_ORDER_LOADED | {"state"}) & sa.inspect(known).unloaded:
+        if actor.store_id is not None and known.store_id != actor.store_id:
+            raise NotFound()
+        return known
     stmt = sa.select(RepairOrder).where(RepairOrder.id == order_id).options(*ORDER_LOADS)
     order = db.session.scalars(_in_store(stmt, RepairOrder, actor)).one_or_none()
     if order is None:
