@@ -39,29 +39,41 @@ QUOTED = (JOB_ESTIMATE, JOB_APPROVED)
 PROPOSED = (JOB_PENDING,)
 
 
-def job_loads(jobs=None) -> tuple:
-    """What a job is read with: its lines (with their part), its technicians, the earlier job (and order) it may be a comeback of."""
+def job_loads(jobs=None, *, comebacks: bool = True) -> tuple:
+    """What a job is read with: its lines (with their part), its technicians, and for the pages the earlier
+    job (and order) it may be a comeback of."""
     jobs = jobs if jobs is not None else sa.orm.Load(RepairJob)
-    return (jobs.selectinload(RepairJob.lines).joinedload(RepairLine.part),
-            jobs.selectinload(RepairJob.assignments).joinedload(JobAssignment.technician),
-            jobs.selectinload(RepairJob.comeback_of).joinedload(RepairJob.order))
+    loads = (jobs.selectinload(RepairJob.lines).joinedload(RepairLine.part),
+             jobs.selectinload(RepairJob.assignments).joinedload(JobAssignment.technician))
+    if comebacks:
+        loads += (jobs.selectinload(RepairJob.comeback_of).joinedload(RepairJob.order),)
+    return loads
 
 
-# What every service and page reads of an order, one loader and locker for all: its store (local dates, settings), vehicle, owner and
-# advisor in the same row; its jobs with their lines and assignments; the order it reverses (priced as its
-# negative) with its jobs and lines. Relationships never load lazily (lazy="raise_on_sql").
-ORDER_LOADS = (
+# What every service reads of an order, one locker for all: its store (local dates, settings), vehicle with
+# its owner, customer and advisor in the same row; its jobs with their lines and assignments; approvals, QC
+# checks, payments and history. Relationships never load lazily (lazy="raise_on_sql").
+_ORDER_ROW = (
     joinedload(RepairOrder.store, innerjoin=True),
     joinedload(RepairOrder.vehicle, innerjoin=True).joinedload(Vehicle.owner, innerjoin=True),
     joinedload(RepairOrder.customer, innerjoin=True),
     joinedload(RepairOrder.advisor),
-    *job_loads(selectinload(RepairOrder.jobs)),
-    selectinload(RepairOrder.reversal_of).selectinload(RepairOrder.jobs).selectinload(RepairJob.lines),
-    # What the order page, the documents and the API show besides: approvals, QC checks, payments, history.
+)
+_ORDER_HISTORY = (
     selectinload(RepairOrder.approvals),
     selectinload(RepairOrder.quality_checks),
     selectinload(RepairOrder.payments),
     selectinload(RepairOrder.events),
+)
+ORDER_LOCK_LOADS = (*_ORDER_ROW, *job_loads(selectinload(RepairOrder.jobs), comebacks=False), *_ORDER_HISTORY)
+# The one loader of an order adds what its pages show of other orders: the order it reverses (priced as its
+# negative) with its jobs and lines, the earlier jobs a job may be a comeback of. The locker leaves them out:
+# its populate_existing would re-read those other orders with these few loads only.
+ORDER_LOADS = (
+    *_ORDER_ROW,
+    *job_loads(selectinload(RepairOrder.jobs)),
+    *_ORDER_HISTORY,
+    selectinload(RepairOrder.reversal_of).selectinload(RepairOrder.jobs).selectinload(RepairJob.lines),
 )
 
 
@@ -94,13 +106,15 @@ def get_order(order_id: int, *, actor: Actor) -> RepairOrder:
 
 
 def lock_order(order_id: int, *, actor: Actor) -> RepairOrder:
-    """Return an order the actor may see, locked until the transaction ends, with ORDER_LOADS. Raises NotFound.
+    """Return an order the actor may see, locked until the transaction ends, with ORDER_LOCK_LOADS.
+
+    Raises NotFound.
 
     Every change to an order, its jobs, lines, approvals and payments takes this lock first, so two
     desks acting at once on one order are served one after the other.
     """
     filters = {} if actor.store_id is None else {"store_id": actor.store_id}
-    order = get_for_update(RepairOrder, order_id, options=ORDER_LOADS, **filters)
+    order = get_for_update(RepairOrder, order_id, options=ORDER_LOCK_LOADS, **filters)
     if order is None:
         raise NotFound()
     return order

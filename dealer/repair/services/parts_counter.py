@@ -38,7 +38,7 @@ from dealer.repair.models import (
     RepairLine,
     RepairOrder,
 )
-from dealer.repair.services.common import ORDER_LOADS
+from dealer.repair.services.common import ORDER_LOCK_LOADS
 from dealer.stores.services import sees_store
 
 # Orders whose approved jobs take parts from stock; settled and delivered orders give none back.
@@ -57,7 +57,7 @@ def _lock_line(line_id: int, actor: Actor) -> tuple[RepairOrder, RepairLine]:
         raise NotFound()
     order = db.session.scalars(
         sa.select(RepairOrder).where(RepairOrder.store_id == line.store_id, RepairOrder.id == line.order_id)
-        .options(*ORDER_LOADS).with_for_update(read=True, of=RepairOrder)
+        .options(*ORDER_LOCK_LOADS).with_for_update(read=True, of=RepairOrder)
         .execution_options(populate_existing=True)).one()
     line = get_for_update(RepairLine, line_id, options=(joinedload(RepairLine.job, innerjoin=True),
                                                          joinedload(RepairLine.part)))
