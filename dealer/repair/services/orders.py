@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from dealer.actors import MANAGER, SERVICE_ADVISOR, Actor
 from dealer.customers.models import Vehicle
 from dealer.customers.services import add_reading, get_vehicle, store_advisors
+from dealer.database import refresh_for_update
 from dealer.dialect import upsert
 from dealer.extensions import db
 from dealer.parts.models import Part
@@ -109,7 +110,7 @@ def open_order(vehicle_id: int, data: OrderInput, *, actor: Actor, now: datetime
     """
     _check_source(source)
     vehicle = get_vehicle(vehicle_id, actor=actor)
-    db.session.refresh(vehicle, with_for_update=True)  # one odometer reading at a time per vehicle
+    refresh_for_update(vehicle)  # one odometer reading at a time per vehicle
     concerns = [c.strip() for c in data.concerns if c and c.strip()]
     if not concerns:
         raise RepairError(_l("Write down at least one concern of the owner."), field="concerns")
