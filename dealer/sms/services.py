@@ -96,8 +96,12 @@ def _to_phone(phone: str, actor: Actor):
 
 
 def get_message(message_id: int, *, actor: Actor) -> SmsMessage:
-    """Return a message the actor may see, with its customer (the message page names them). Raises NotFound."""
-    stmt = sa.select(SmsMessage).where(SmsMessage.id == message_id).options(joinedload(SmsMessage.customer))
+    """Return a message the actor may see, with its customer and vehicle (the message page names them).
+
+    Raises NotFound.
+    """
+    stmt = (sa.select(SmsMessage).where(SmsMessage.id == message_id)
+            .options(joinedload(SmsMessage.customer), joinedload(SmsMessage.vehicle)))
     if actor.store_id is not None:
         stmt = stmt.where(SmsMessage.store_id == actor.store_id)
     message = db.session.scalars(stmt).one_or_none()

@@ -130,6 +130,14 @@ def jobs_of(order: RepairOrder) -> list[RepairJob]:
     return order.jobs
 
 
+def read_back_job(job: RepairJob) -> RepairJob:
+    """Read a job this transaction added again with its lines and assignments (populate_existing), which then
+    also reload it after the commit."""
+    return db.session.scalars(
+        sa.select(RepairJob).where(RepairJob.store_id == job.store_id, RepairJob.id == job.id)
+        .options(*job_loads(comebacks=False)).execution_options(populate_existing=True)).one()
+
+
 def get_job(job_id: int, *, actor: Actor) -> RepairJob:
     """Return a job the actor may see, with its lines and assignments, its order and vehicle. Raises NotFound."""
     stmt = (sa.select(RepairJob).where(RepairJob.id == job_id)

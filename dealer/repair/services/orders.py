@@ -47,6 +47,7 @@ from dealer.repair.services.common import (
     get_job,
     get_line,
     lock_order,
+    read_back_job,
     record_event,
     require_state,
 )
@@ -186,6 +187,7 @@ def add_job(order_id: int, *, concern: str, actor: Actor, now: datetime, finding
     if len(concern) > 500:
         raise RepairError(_l("A concern may have at most 500 characters."), field="concern")
     job = new_job(order, concern, reported_by_id=actor.user_id if finding else None, actor=actor, now=now)
+    job = read_back_job(job)
     db.session.commit()
     return job
 
