@@ -122,11 +122,12 @@ def lock_order(order_id: int, *, actor: Actor) -> RepairOrder:
 
 def jobs_of(order: RepairOrder) -> list[RepairJob]:
     """Return the order's jobs with their lines and assignments, loading them if the order came without them
-    (an order from a list, or whose jobs were expired)."""
-    if "jobs" in sa.inspect(order).unloaded:
+    (an order from a list, or one held across a commit: its refresh brings the jobs back, not their lines)."""
+    state = sa.inspect(order)
+    if "jobs" in state.unloaded or any("lines" in sa.inspect(job).unloaded for job in order.jobs):
         db.session.scalars(sa.select(RepairOrder).where(RepairOrder.store_id == order.store_id,
                                                         RepairOrder.id == order.id)
-                           .options(*job_loads(selectinload(RepairOrder.jobs)))).one()
+                           .options(*job_loads(selectinload(RepairOrder.jobs), comebacks=False))).one()
     return order.jobs
 
 

@@ -22,7 +22,7 @@ from dealer.repair.models import (
     RepairLine,
     RepairOrder,
 )
-from dealer.repair.services.common import BILLED
+from dealer.repair.services.common import BILLED, jobs_of
 from dealer.repair.services.settings import settings_for
 
 
@@ -34,7 +34,7 @@ def _inputs(lines: list[RepairLine]) -> list[pricing.LineInput]:
 
 
 def lines_of(order: RepairOrder, approvals: tuple[str, ...]) -> list[RepairLine]:
-    return [line for job in order.jobs if job.approval in approvals for line in job.lines]
+    return [line for job in jobs_of(order) if job.approval in approvals for line in job.lines]
 
 
 def price(order: RepairOrder, approvals: tuple[str, ...] = BILLED, *,
