@@ -57,15 +57,36 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
 
-def get_for_update(model, ident, **filters):
-    """Load one row and lock it until the transaction ends (SELECT ... FOR UPDATE on PostgreSQL).
+def get_for_update(model, ident, *, options=(), read: bool = False, **filters):
+    """Load one row and lock it until the transaction ends (SELECT ... FOR UPDATE on PostgreSQL; FOR SHARE
+    with `read`).
 
-    SQLite locks the whole database on the first write instead, which is enough there.
+    SQLite locks the whole database on the first write instead, which is enough there. `options` are the
+    loader options of what the caller reads (relationships never load lazily): populate_existing resets an
+    object's relationships, so what is refreshed must be loaded again with it. With options the row is
+    locked first (its id alone), then read after the lock with them: the lock never reaches the rows the
+    eager loads bring along (PostgreSQL refuses FOR UPDATE beside an outer join).
     """
+    if options:
+        locked = db.session.scalar(sa.select(model.id).filter_by(id=ident, **filters).with_for_update(read=read))
+        if locked is None:
+            return None
+        stmt = sa.select(model).where(model.id == locked).options(*options)
+    else:
+        stmt = sa.select(model).filter_by(id=ident, **filters).with_for_update(read=read)
     # populate_existing: an object already in the session is refreshed from the locked row, not reused stale.
-    stmt = (sa.select(model).filter_by(id=ident, **filters).with_for_update()
-            .execution_options(populate_existing=True))
-    return db.session.scalars(stmt).one_or_none()
+    return db.session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+
+
+def refresh_for_update(obj) -> None:
+    """Lock an object's row until the transaction ends, then read it again after the lock.
+
+    The lock takes the row's id alone and the refresh follows without it, so the refresh may bring the
+    object's eager loads (a FOR UPDATE beside their outer joins is refused by PostgreSQL).
+    """
+    model = type(obj)
+    db.session.execute(sa.select(model.id).where(model.id == obj.id).with_for_update())
+    db.session.refresh(obj)
 
 
 def unique_violation(error: sa.exc.IntegrityError, table: str, *columns: str) -> bool:

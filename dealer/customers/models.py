@@ -43,9 +43,9 @@ class Customer(Timestamps, db.Model):
     # When the owner was last told that their marketing opt-out (reply T) took effect: told once.
     opt_out_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    store = relationship("Store")
-    advisor = relationship("User")
-    vehicles: Mapped[list[Vehicle]] = relationship(back_populates="owner", order_by="Vehicle.id")
+    store = relationship("Store", lazy="raise_on_sql")
+    advisor = relationship("User", lazy="raise_on_sql")
+    vehicles: Mapped[list[Vehicle]] = relationship(back_populates="owner", order_by="Vehicle.id", lazy="raise_on_sql")
 
     def set_mobile(self, mobile: str) -> None:
         self.mobile = mobile
@@ -102,12 +102,12 @@ class Vehicle(Timestamps, db.Model):
     next_inspection_on_site: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     next_maintenance_due: Mapped[date | None] = mapped_column(sa.Date)
 
-    store = relationship("Store")
-    owner: Mapped[Customer] = relationship(back_populates="vehicles")
+    store = relationship("Store", lazy="raise_on_sql")
+    owner: Mapped[Customer] = relationship(back_populates="vehicles", lazy="raise_on_sql")
     readings: Mapped[list[OdometerReading]] = relationship(
-        back_populates="vehicle", order_by="(OdometerReading.read_on.desc(), OdometerReading.id.desc())")
+        back_populates="vehicle", order_by="(OdometerReading.read_on.desc(), OdometerReading.id.desc())", lazy="raise_on_sql")
     ownerships: Mapped[list[VehicleOwnership]] = relationship(
-        back_populates="vehicle", order_by="VehicleOwnership.started_at.desc()")
+        back_populates="vehicle", order_by="VehicleOwnership.started_at.desc()", lazy="raise_on_sql")
 
     def set_plate(self, plate: str) -> None:
         self.plate = plate
@@ -137,8 +137,8 @@ class OdometerReading(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    vehicle: Mapped[Vehicle] = relationship(back_populates="readings")
-    recorded_by = relationship("User")
+    vehicle: Mapped[Vehicle] = relationship(back_populates="readings", lazy="raise_on_sql")
+    recorded_by = relationship("User", lazy="raise_on_sql")
 
 
 class VehicleOwnership(db.Model):
@@ -155,5 +155,5 @@ class VehicleOwnership(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    vehicle: Mapped[Vehicle] = relationship(back_populates="ownerships")
-    customer: Mapped[Customer] = relationship()
+    vehicle: Mapped[Vehicle] = relationship(back_populates="ownerships", lazy="raise_on_sql")
+    customer: Mapped[Customer] = relationship(lazy="raise_on_sql")

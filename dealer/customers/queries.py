@@ -5,7 +5,8 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from dealer.actors import Actor
 from dealer.customers.models import Customer, Vehicle
@@ -67,28 +68,29 @@ def search(query: str, *, actor: Actor, limit: int = 50) -> list[SearchHit]:
 
 
 def _hits(vehicle_ids: list[int], customer_ids: list[int], stores: list[int], limit: int) -> list[SearchHit]:
-    """Load the matched vehicles (with owner and advisor) and customers (with their vehicles) in 3 queries."""
+    """Load the matched vehicles (with owner, advisor and the owner's vehicles) and customers (with advisor and
+    vehicles) in 4 queries."""
     hits: list[SearchHit] = []
     seen_vehicles: set[int] = set()
+    # Through (store_id, owner_id): a plain selectinload would filter on owner_id alone and miss the index.
+    owned = selectinload(Customer.vehicles.and_(Vehicle.store_id.in_(stores)))
     if vehicle_ids:
         vehicles = db.session.scalars(
-            sa.select(Vehicle).where(Vehicle.id.in_(vehicle_ids[:limit]))
-            .options(joinedload(Vehicle.owner).joinedload(Customer.advisor)).order_by(Vehicle.plate)).all()
+            sa.select(Vehicle).where(Vehicle.store_id.in_(stores), Vehicle.id.in_(vehicle_ids[:limit]))
+            .options(joinedload(Vehicle.owner, innerjoin=True).options(joinedload(Customer.advisor), owned))
+            .order_by(Vehicle.plate)).all()
         for vehicle in vehicles:
             hits.append(SearchHit(vehicle.owner, vehicle))
             seen_vehicles.add(vehicle.id)
     if customer_ids and len(hits) < limit:
         customers = db.session.scalars(
-            sa.select(Customer).where(Customer.id.in_(customer_ids[:limit]))
-            .options(joinedload(Customer.advisor)).order_by(Customer.name)).all()
-        # Through (store_id, owner_id): a plain selectinload would filter on owner_id alone and miss the index.
-        owned: dict[int, list[Vehicle]] = {c.id: [] for c in customers}
-        for vehicle in db.session.scalars(
-                sa.select(Vehicle).where(Vehicle.store_id.in_(stores), Vehicle.owner_id.in_(list(owned)))
-                .order_by(Vehicle.plate)):
-            owned[vehicle.owner_id].append(vehicle)
+            sa.select(Customer).where(Customer.store_id.in_(stores), Customer.id.in_(customer_ids[:limit]))
+            .options(joinedload(Customer.advisor), owned).order_by(Customer.name)).all()
         for customer in customers:
-            if not owned[customer.id]:
+            for vehicle in customer.vehicles:  # the owner, known: a vehicle outlives its hit (the vehicles API)
+                set_committed_value(vehicle, "owner", customer)
+            vehicles = sorted(customer.vehicles, key=lambda vehicle: vehicle.plate)
+            if not vehicles:
                 hits.append(SearchHit(customer, None))
-            hits.extend(SearchHit(customer, v) for v in owned[customer.id] if v.id not in seen_vehicles)
+            hits.extend(SearchHit(customer, v) for v in vehicles if v.id not in seen_vehicles)
     return hits[:limit]

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
 
 from dealer import audit
 from dealer.actors import Actor
@@ -36,7 +37,7 @@ from dealer.customers.validators import (
     normalize_plate,
     normalize_vin,
 )
-from dealer.database import unique_violation
+from dealer.database import get_for_update, unique_violation
 from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.stores.models import Store
@@ -80,20 +81,46 @@ def _check_store(actor: Actor, store_id: int) -> None:
     require_store(actor, store_id, invalid=InvalidValue)
 
 
-def get_customer(customer_id: int, *, actor: Actor) -> Customer:
-    """Return a customer the actor may see. Raises NotFound."""
-    customer = db.session.get(Customer, customer_id)
-    if customer is None or (actor.store_id is not None and customer.store_id != actor.store_id):
+def _one_in_store(model, ident: int, actor: Actor, options, *, read_back: bool = False):
+    """Load one row the actor may see with `options`, or raise NotFound.
+
+    The store leads the WHERE (the indexes lead with store_id). A query rather than session.get, so that an
+    object already in the session gets what it lacks loaded. `read_back`: a row this transaction created is
+    read again with its options (populate_existing), which then also reload it after the commit.
+    """
+    stmt = sa.select(model).where(model.id == ident).options(*options)
+    if read_back:
+        stmt = stmt.execution_options(populate_existing=True)
+    if actor.store_id is not None:
+        stmt = stmt.where(model.store_id == actor.store_id)
+    found = db.session.scalars(stmt).one_or_none()
+    if found is None:
         raise NotFound()
-    return customer
+    return found
 
 
-def get_vehicle(vehicle_id: int, *, actor: Actor) -> Vehicle:
-    """Return a vehicle the actor may see. Raises NotFound."""
-    vehicle = db.session.get(Vehicle, vehicle_id)
-    if vehicle is None or (actor.store_id is not None and vehicle.store_id != actor.store_id):
-        raise NotFound()
-    return vehicle
+def owned_vehicles(stores: list[int]):
+    """The loader option of customers' vehicles, through (store_id, owner_id) like every vehicle read."""
+    return selectinload(Customer.vehicles.and_(Vehicle.store_id.in_(stores)))
+
+
+def get_customer(customer_id: int, *, actor: Actor, read_back: bool = False) -> Customer:
+    """Return a customer the actor may see, with their store, advisor and vehicles. Raises NotFound."""
+    return _one_in_store(Customer, customer_id, actor, (
+        joinedload(Customer.store, innerjoin=True), joinedload(Customer.advisor),
+        owned_vehicles(visible_store_ids(actor))), read_back=read_back)
+
+
+def vehicle_loads(stores: list[int]) -> tuple:
+    """What a vehicle is read with, by its getter and its locker: store (its local date), owner, the readings and the owners over time (the vehicle page, the odometer rules, the transfer)."""
+    return (joinedload(Vehicle.store, innerjoin=True),
+            joinedload(Vehicle.owner, innerjoin=True),
+            selectinload(Vehicle.readings), selectinload(Vehicle.ownerships).joinedload(VehicleOwnership.customer))
+
+
+def get_vehicle(vehicle_id: int, *, actor: Actor, read_back: bool = False) -> Vehicle:
+    """Return a vehicle the actor may see, with vehicle_loads. Raises NotFound."""
+    return _one_in_store(Vehicle, vehicle_id, actor, vehicle_loads(visible_store_ids(actor)), read_back=read_back)
 
 
 # -- customers ---------------------------------------------------------------------------------
@@ -139,6 +166,7 @@ def create_customer(data: CustomerInput, *, store_id: int, actor: Actor, now: da
     _save_customer(customer, values, now)
     audit.record("customer_created", customer, actor=actor,
                  changes={"name": customer.name, "marketing_consent": customer.marketing_consent})
+    customer = get_customer(customer.id, actor=actor, read_back=True)  # with what a customer is read with
     db.session.commit()
     return customer
 
@@ -196,8 +224,10 @@ def customer_by_mobile(mobile: str, *, store_id: int, actor: Actor) -> Customer:
 
 
 def list_customers(*, actor: Actor, page: int = 1, per_page: int = 50):
-    stmt = (sa.select(Customer).where(Customer.store_id.in_(visible_store_ids(actor)))
-            .order_by(Customer.id.desc()))
+    """Return a page of the customers the actor sees, newest first, with their advisor and vehicles."""
+    stores = visible_store_ids(actor)
+    stmt = (sa.select(Customer).where(Customer.store_id.in_(stores))
+            .options(joinedload(Customer.advisor), owned_vehicles(stores)).order_by(Customer.id.desc()))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
@@ -276,6 +306,7 @@ def add_vehicle(customer_id: int, data: VehicleInput, *, actor: Actor, now: date
     signals.vehicle_changed.send(vehicle, today=today)
     audit.record("vehicle_created", vehicle, actor=actor, changes={"plate": vehicle.plate, "vin": vehicle.vin,
                                                                    "owner_id": customer.id})
+    vehicle = get_vehicle(vehicle.id, actor=actor, read_back=True)  # with what a vehicle is read with
     db.session.commit()
     return vehicle
 
@@ -336,11 +367,15 @@ def add_reading(vehicle: Vehicle, *, km: int, read_on: date, is_correction: bool
 def _lock_vehicle(vehicle_id: int, actor: Actor) -> Vehicle:
     """Return a vehicle the actor may see, locked until the transaction ends and read after the lock.
 
-    Raises NotFound. The refresh matters: the vehicle may already sit in the session, loaded before
+    Raises NotFound. Reading after the lock matters: the vehicle may already sit in the session, loaded before
     the lock (a view looks it up first), with an owner another desk has changed since.
     """
-    vehicle = get_vehicle(vehicle_id, actor=actor)
-    db.session.refresh(vehicle, with_for_update=True)  # SELECT ... FOR UPDATE on PostgreSQL
+    filters = {} if actor.store_id is None else {"store_id": actor.store_id}
+    # SELECT ... FOR UPDATE (OF vehicles) on PostgreSQL, read after the lock, with what the services read.
+    vehicle = get_for_update(Vehicle, vehicle_id, options=vehicle_loads(visible_store_ids(actor)),
+                             **filters)
+    if vehicle is None:
+        raise NotFound()
     return vehicle
 
 

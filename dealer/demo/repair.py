@@ -237,10 +237,12 @@ class _Shop:
 
     def dispatch(self, order: RepairOrder, technician: User, *, at: datetime, advisor: Actor) -> None:
         """Assign every approved job to the technician, send it to the workshop and hand out its parts."""
+        order = services.get_order(order.id, actor=advisor)  # read with its jobs and lines (ORDER_LOADS)
         for job in order.jobs:
             if job.approval == JOB_APPROVED:
                 services.assign_job(job.id, [technician.id], actor=advisor, now=at)
         services.dispatch(order.id, actor=advisor, now=at)
+        order = services.get_order(order.id, actor=advisor)
         for line in services.lines_of(order, services.BILLED):
             if line.part_id is not None and line.issued < line.quantity:
                 services.issue_to_line(line.id, quantity=line.quantity - line.issued, actor=self.crew.clerk,
@@ -248,7 +250,7 @@ class _Shop:
 
     def work(self, order: RepairOrder, technician: User, *, start: datetime, done: datetime) -> None:
         who = technician.as_actor()
-        for job in order.jobs:
+        for job in services.get_order(order.id, actor=who).jobs:
             if job.approval == JOB_APPROVED:
                 services.clock_on(job.id, actor=who, now=start)
                 services.mark_job_done(job.id, actor=who, now=done)
@@ -261,7 +263,7 @@ class _Shop:
 
     def settle(self, order: RepairOrder, *, at: datetime) -> None:
         """Take WeChat Pay for most of the bill (whole yuan) and cash for the rest."""
-        total = services.price(order).total_fen
+        total = services.price(services.get_order(order.id, actor=self.crew.cashier)).total_fen
         wechat = total // 200 * 100
         payments = [services.PaymentInput("wechat_pay", wechat, f"42000{self.rng.randrange(10**17):017d}")]
         if total - wechat:

@@ -82,4 +82,4 @@ class StockMove(db.Model):
     actor_name: Mapped[str] = mapped_column(sa.String(60), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    part: Mapped[Part] = relationship()
+    part: Mapped[Part] = relationship(lazy="raise_on_sql")

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from dealer.database import Timestamps, UTCDateTime, utcnow
 from dealer.extensions import db
+from dealer.sms.models import SmsMessage
 
 INSPECTION = "inspection"
 INSURANCE = "insurance"
@@ -58,17 +59,18 @@ class Reminder(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     vehicle = relationship("Vehicle", primaryjoin="Reminder.vehicle_id == Vehicle.id", foreign_keys=vehicle_id,
-                           viewonly=True)
+                           viewonly=True, lazy="raise_on_sql")
     customer = relationship("Customer", primaryjoin="Reminder.customer_id == Customer.id", foreign_keys=customer_id,
-                            viewonly=True)
+                            viewonly=True, lazy="raise_on_sql")
     # The SMS names its reminder (sms_messages.reminder_id), so a reminder is written once, never updated
     # to point at its message; none when the owner takes no service SMS.
     message = relationship("SmsMessage", primaryjoin="SmsMessage.reminder_id == Reminder.id",
-                           foreign_keys="SmsMessage.reminder_id", uselist=False, viewonly=True)
+                           foreign_keys="SmsMessage.reminder_id", uselist=False, viewonly=True, lazy="raise_on_sql")
 
-    @property
-    def message_id(self) -> int | None:
-        return self.message.id if self.message is not None else None
+    # Its message's id, read in the same query as the reminder (a relationship never loads itself).
+    message_id: Mapped[int | None] = column_property(
+        sa.select(SmsMessage.id).where(SmsMessage.reminder_id == id).correlate_except(SmsMessage)
+        .limit(1).scalar_subquery())
 
 
 class ReminderOptOut(db.Model):

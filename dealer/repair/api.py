@@ -86,7 +86,7 @@ def _job_of(order_id: int, job_id: int):
 
 def _line_of(order_id: int, line_id: int):
     order = services.get_order(order_id, actor=current_actor())
-    line = next((line for line in order.lines if line.id == line_id), None)
+    line = next((line for job in order.jobs for line in job.lines if line.id == line_id), None)
     if line is None:
         raise NotFound()
     return line

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 
 from dealer.actors import TECHNICIAN, Actor
 from dealer.auth.models import User, UserRole
@@ -54,10 +55,25 @@ from dealer.repair.services.common import (  # noqa: F401  (get_job, get_line: f
 )
 from dealer.repair.services.parts_counter import CLOSED_STATES, ISSUE_STATES
 from dealer.repair.services.pricing import lines_of, price
+from dealer.repair.services.settings import OPERATION_LOADS, settings_for
 from dealer.stores.services import visible_store_ids
 
 # States whose bill is fixed (the figures stored at settlement are shown, never re-priced).
 FIXED_STATES = (SETTLED, DELIVERED)
+
+# What a row of an order list shows beside the order, in the same query: store (its local time), vehicle,
+# owner and advisor. Relationships never load lazily (lazy="raise_on_sql").
+ORDER_ROW_LOADS = (
+    joinedload(RepairOrder.store, innerjoin=True),
+    joinedload(RepairOrder.vehicle, innerjoin=True),
+    joinedload(RepairOrder.customer, innerjoin=True),
+    joinedload(RepairOrder.advisor),
+)
+# What pricing an order reads: its jobs and their lines, and the order it reverses with its own.
+PRICING_LOADS = (
+    selectinload(RepairOrder.jobs).selectinload(RepairJob.lines),
+    selectinload(RepairOrder.reversal_of).selectinload(RepairOrder.jobs).selectinload(RepairJob.lines),
+)
 
 
 # -- the catalogue --------------------------------------------------------------------------------
@@ -76,7 +92,7 @@ def search_operations(query: str, *, store_id: int, limit: int = 15) -> list[Lab
         if len(found) < limit:
             stmt = (sa.select(LaborOperation)
                     .where(LaborOperation.store_id == store_id, LaborOperation.active, condition)
-                    .order_by(order).limit(limit))
+                    .options(*OPERATION_LOADS).order_by(order).limit(limit))
             for operation in db.session.scalars(stmt):
                 found.setdefault(operation.id, operation)
 
@@ -111,6 +127,8 @@ def my_jobs(*, actor: Actor) -> list[MyJob]:
             .where(JobAssignment.store_id.in_(visible_store_ids(actor)),
                    JobAssignment.technician_id == actor.user_id,
                    RepairOrder.state == IN_PROGRESS, RepairJob.approval == JOB_APPROVED)
+            .options(selectinload(RepairJob.lines), joinedload(RepairOrder.store, innerjoin=True),
+                     joinedload(RepairOrder.vehicle, innerjoin=True))
             .order_by(RepairOrder.promised_at, RepairOrder.id, RepairJob.position))
     rows = db.session.execute(stmt).all()
     running = running_job_id(actor.user_id)
@@ -159,7 +177,8 @@ class OrderFilter:
 
 def list_orders(*, actor: Actor, filters: OrderFilter, page: int = 1, per_page: int = 50):
     """Return a page of the orders the actor may see, newest first."""
-    stmt = sa.select(RepairOrder).where(RepairOrder.store_id.in_(visible_store_ids(actor)))
+    stmt = (sa.select(RepairOrder).where(RepairOrder.store_id.in_(visible_store_ids(actor)))
+            .options(*ORDER_ROW_LOADS))
     if filters.states:
         stmt = stmt.where(RepairOrder.state.in_(filters.states))
     if filters.advisor_id:
@@ -181,7 +200,7 @@ def workshop_board(*, actor: Actor, now: datetime) -> list[RepairOrder]:
     stmt = (sa.select(RepairOrder)
             .where(RepairOrder.store_id.in_(visible_store_ids(actor)),
                    RepairOrder.state.in_((OPEN, ESTIMATED, APPROVED, IN_PROGRESS, QUALITY_CHECK, READY)))
-            .order_by(RepairOrder.promised_at))
+            .options(*ORDER_ROW_LOADS).order_by(RepairOrder.promised_at))
     return list(db.session.scalars(stmt))
 
 
@@ -190,6 +209,7 @@ def vehicle_history(vehicle_id: int, *, actor: Actor, limit: int = 20) -> list[R
     vehicle = get_vehicle(vehicle_id, actor=actor)
     stmt = (sa.select(RepairOrder).where(RepairOrder.store_id == vehicle.store_id,
                                          RepairOrder.vehicle_id == vehicle.id)
+            .options(*ORDER_ROW_LOADS, selectinload(RepairOrder.jobs))
             .order_by(RepairOrder.opened_at.desc()).limit(limit))
     return list(db.session.scalars(stmt))
 
@@ -220,7 +240,7 @@ def customer_visits(customer_id: int, *, actor: Actor, limit: int = 20) -> Custo
         .where(mine, RepairOrder.state != CANCELLED, RepairOrder.reversal_of_id.is_(None))).one()
     spend = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(RepairOrder.customer_total_fen), 0))
                               .where(mine, RepairOrder.state.in_((SETTLED, DELIVERED))))
-    orders = list(db.session.scalars(sa.select(RepairOrder).where(mine)
+    orders = list(db.session.scalars(sa.select(RepairOrder).where(mine).options(*ORDER_ROW_LOADS)
                                      .order_by(RepairOrder.opened_at.desc(), RepairOrder.id.desc()).limit(limit)))
     if last_visit is not None and last_visit.tzinfo is None:  # SQLite's max() returns the raw value
         last_visit = last_visit.replace(tzinfo=timezone.utc)
@@ -307,7 +327,7 @@ def _stored_owner_share(lines: list[RepairLine], kind: str) -> int:
     return sum(line.net_fen for line in lines if line.payer == pricing.CUSTOMER and line.kind == kind)
 
 
-def display_totals(order: RepairOrder) -> Totals:
+def display_totals(order: RepairOrder, *, vat_rate_bp: int | None = None) -> Totals:
     """Return the totals to show for an order: the figures stored at settlement once settled (a later change
     of rates or discounts never alters a settled bill), the live pricing before (the estimate, then the bill
     so far). The order page, the printed documents and the API all show these.
@@ -318,12 +338,12 @@ def display_totals(order: RepairOrder) -> Totals:
                       order.net_fen, order.vat_fen, order.vat_rate_bp, order.approved_total_fen,
                       labor_fen=_stored_owner_share(billed, "labor"), parts_fen=_stored_owner_share(billed, PARTS))
     if order.state in (OPEN, ESTIMATED, CANCELLED):
-        priced = price(order, QUOTED)
+        priced = price(order, QUOTED, vat_rate_bp=vat_rate_bp)
         return Totals("estimate", priced.by_payer, priced.points_fen, priced.total_fen, priced.net_fen,
                       priced.vat_fen, priced.vat_rate_bp, order.approved_total_fen, labor_fen=priced.labor_fen,
                       parts_fen=priced.parts_fen)
-    priced = price(order)
-    with_pending = price(order, BILLED + PROPOSED)
+    priced = price(order, vat_rate_bp=vat_rate_bp)
+    with_pending = price(order, BILLED + PROPOSED, vat_rate_bp=vat_rate_bp)
     return Totals("billed", priced.by_payer, priced.points_fen, priced.total_fen, priced.net_fen,
                   priced.vat_fen, priced.vat_rate_bp, order.approved_total_fen,
                   pending_fen=max(with_pending.total_fen - priced.total_fen, 0), labor_fen=priced.labor_fen,
@@ -352,8 +372,11 @@ def to_settle(*, actor: Actor) -> list[tuple[RepairOrder, int]]:
     """Return the orders ready to settle (完工, waiting for the cashier) with what the owner pays."""
     stmt = (sa.select(RepairOrder).where(RepairOrder.store_id.in_(visible_store_ids(actor)),
                                          RepairOrder.state == READY)
-            .order_by(RepairOrder.ready_at, RepairOrder.id))
-    return [(order, display_totals(order).total_fen) for order in db.session.scalars(stmt)]
+            .options(*ORDER_ROW_LOADS, *PRICING_LOADS).order_by(RepairOrder.ready_at, RepairOrder.id))
+    orders = list(db.session.scalars(stmt))
+    # The stores' VAT rates read once, not once per order.
+    rates = {store_id: settings_for(store_id).vat_rate_bp for store_id in {order.store_id for order in orders}}
+    return [(order, display_totals(order, vat_rate_bp=rates[order.store_id]).total_fen) for order in orders]
 
 
 def reversal_of(order: RepairOrder) -> RepairOrder | None:

@@ -97,9 +97,9 @@ class SmsMessage(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     customer = relationship("Customer", primaryjoin="SmsMessage.customer_id == Customer.id",
-                            foreign_keys=customer_id, viewonly=True)
+                            foreign_keys=customer_id, viewonly=True, lazy="raise_on_sql")
     vehicle = relationship("Vehicle", primaryjoin="SmsMessage.vehicle_id == Vehicle.id", foreign_keys=vehicle_id,
-                           viewonly=True)
+                           viewonly=True, lazy="raise_on_sql")
 
 
 class SmsTemplate(Timestamps, db.Model):

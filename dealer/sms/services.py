@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from dealer import audit
 from dealer.actors import Actor
@@ -95,8 +96,16 @@ def _to_phone(phone: str, actor: Actor):
 
 
 def get_message(message_id: int, *, actor: Actor) -> SmsMessage:
-    message = db.session.get(SmsMessage, message_id)
-    if message is None or (actor.store_id is not None and message.store_id != actor.store_id):
+    """Return a message the actor may see, with its customer and vehicle (the message page names them).
+
+    Raises NotFound.
+    """
+    stmt = (sa.select(SmsMessage).where(SmsMessage.id == message_id)
+            .options(joinedload(SmsMessage.customer), joinedload(SmsMessage.vehicle)))
+    if actor.store_id is not None:
+        stmt = stmt.where(SmsMessage.store_id == actor.store_id)
+    message = db.session.scalars(stmt).one_or_none()
+    if message is None:
         raise NotFound()
     return message
 

@@ -55,7 +55,7 @@ class PartnerStation(Timestamps, db.Model):
     capabilities: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
 
-    store: Mapped[Store] = db.relationship()
+    store: Mapped[Store] = db.relationship(lazy="raise_on_sql")
 
 
 # What a partner station can do, for rescue dispatch.

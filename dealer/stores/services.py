@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from dealer import audit
 from dealer.actors import Actor
@@ -202,8 +203,13 @@ def update_station(station_id: int, data: StationInput, *, actor: Actor) -> Part
 
 
 def get_station(station_id: int, *, actor: Actor) -> PartnerStation:
-    station = db.session.get(PartnerStation, station_id)
-    if station is None or (actor.store_id is not None and station.store_id != actor.store_id):
+    """Return a partner station the actor may see, with its store (the form shows it). Raises NotFound."""
+    stmt = (sa.select(PartnerStation).where(PartnerStation.id == station_id)
+            .options(joinedload(PartnerStation.store, innerjoin=True)))
+    if actor.store_id is not None:
+        stmt = stmt.where(PartnerStation.store_id == actor.store_id)
+    station = db.session.scalars(stmt).one_or_none()
+    if station is None:
         raise NotFound()
     return station
 

@@ -45,9 +45,9 @@ class InspectionResult(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    item: Mapped[InspectionItem] = relationship()
+    item: Mapped[InspectionItem] = relationship(lazy="raise_on_sql")
     photos: Mapped[list[InspectionPhoto]] = relationship(back_populates="result", order_by="InspectionPhoto.id",
-                                                         cascade="all, delete-orphan")
+                                                         cascade="all, delete-orphan", lazy="raise_on_sql")
 
 
 class InspectionPhoto(db.Model):
@@ -65,4 +65,4 @@ class InspectionPhoto(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    result: Mapped[InspectionResult] = relationship(back_populates="photos")
+    result: Mapped[InspectionResult] = relationship(back_populates="photos", lazy="raise_on_sql")

@@ -155,19 +155,19 @@ class RepairOrder(Timestamps, db.Model):
     # A reversing order (红冲) points at the settled order it cancels out.
     reversal_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"), unique=True)
 
-    store = relationship("Store")
-    vehicle = relationship("Vehicle")
-    customer = relationship("Customer")
-    advisor = relationship("User")
-    reversal_of: Mapped[RepairOrder | None] = relationship(remote_side=[id], foreign_keys=[reversal_of_id])
+    store = relationship("Store", lazy="raise_on_sql")
+    vehicle = relationship("Vehicle", lazy="raise_on_sql")
+    customer = relationship("Customer", lazy="raise_on_sql")
+    advisor = relationship("User", lazy="raise_on_sql")
+    reversal_of: Mapped[RepairOrder | None] = relationship(remote_side=[id], foreign_keys=[reversal_of_id], lazy="raise_on_sql")
     jobs: Mapped[list[RepairJob]] = relationship(back_populates="order", order_by="RepairJob.position",
-                                                 cascade="all, delete-orphan")
+                                                 cascade="all, delete-orphan", lazy="raise_on_sql")
     lines: Mapped[list[RepairLine]] = relationship(back_populates="order", order_by="RepairLine.id",
-                                                   viewonly=True)
-    approvals: Mapped[list[Approval]] = relationship(back_populates="order", order_by="Approval.id")
-    events: Mapped[list[OrderEvent]] = relationship(back_populates="order", order_by="OrderEvent.id")
-    payments: Mapped[list[Payment]] = relationship(back_populates="order", order_by="Payment.id")
-    quality_checks: Mapped[list[QualityCheck]] = relationship(back_populates="order", order_by="QualityCheck.id")
+                                                   viewonly=True, lazy="raise_on_sql")
+    approvals: Mapped[list[Approval]] = relationship(back_populates="order", order_by="Approval.id", lazy="raise_on_sql")
+    events: Mapped[list[OrderEvent]] = relationship(back_populates="order", order_by="OrderEvent.id", lazy="raise_on_sql")
+    payments: Mapped[list[Payment]] = relationship(back_populates="order", order_by="Payment.id", lazy="raise_on_sql")
+    quality_checks: Mapped[list[QualityCheck]] = relationship(back_populates="order", order_by="QualityCheck.id", lazy="raise_on_sql")
 
     @property
     def is_reversal(self) -> bool:
@@ -203,11 +203,11 @@ class RepairJob(db.Model):
     under_warranty: Mapped[bool] = mapped_column(default=False)  # a confirmed comeback the owner pays nothing for
     inspection_result_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inspection_results.id"))
 
-    order: Mapped[RepairOrder] = relationship(back_populates="jobs")
+    order: Mapped[RepairOrder] = relationship(back_populates="jobs", lazy="raise_on_sql")
     lines: Mapped[list[RepairLine]] = relationship(back_populates="job", order_by="RepairLine.id",
-                                                   cascade="all, delete-orphan")
-    assignments: Mapped[list[JobAssignment]] = relationship(back_populates="job", cascade="all, delete-orphan")
-    comeback_of: Mapped[RepairJob | None] = relationship(remote_side=[id])
+                                                   cascade="all, delete-orphan", lazy="raise_on_sql")
+    assignments: Mapped[list[JobAssignment]] = relationship(back_populates="job", cascade="all, delete-orphan", lazy="raise_on_sql")
+    comeback_of: Mapped[RepairJob | None] = relationship(remote_side=[id], lazy="raise_on_sql")
 
 
 class RepairLine(db.Model):
@@ -257,10 +257,10 @@ class RepairLine(db.Model):
     discount_source: Mapped[str] = mapped_column(sa.String(12), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    order: Mapped[RepairOrder] = relationship(back_populates="lines", viewonly=True)
-    job: Mapped[RepairJob] = relationship(back_populates="lines")
-    part = relationship("Part")
-    labor_operation: Mapped[LaborOperation | None] = relationship()
+    order: Mapped[RepairOrder] = relationship(back_populates="lines", viewonly=True, lazy="raise_on_sql")
+    job: Mapped[RepairJob] = relationship(back_populates="lines", lazy="raise_on_sql")
+    part = relationship("Part", lazy="raise_on_sql")
+    labor_operation: Mapped[LaborOperation | None] = relationship(lazy="raise_on_sql")
 
     @property
     def net_fen(self) -> int:
@@ -292,7 +292,7 @@ class Approval(db.Model):
     recorded_by_name: Mapped[str] = mapped_column(sa.String(60), default="")
     approved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    order: Mapped[RepairOrder] = relationship(back_populates="approvals")
+    order: Mapped[RepairOrder] = relationship(back_populates="approvals", lazy="raise_on_sql")
 
 
 class OrderEvent(db.Model):
@@ -312,7 +312,7 @@ class OrderEvent(db.Model):
     actor_name: Mapped[str] = mapped_column(sa.String(60), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    order: Mapped[RepairOrder] = relationship(back_populates="events")
+    order: Mapped[RepairOrder] = relationship(back_populates="events", lazy="raise_on_sql")
 
 
 class JobAssignment(db.Model):
@@ -326,8 +326,8 @@ class JobAssignment(db.Model):
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    job: Mapped[RepairJob] = relationship(back_populates="assignments")
-    technician = relationship("User")
+    job: Mapped[RepairJob] = relationship(back_populates="assignments", lazy="raise_on_sql")
+    technician = relationship("User", lazy="raise_on_sql")
 
 
 class TimeEntry(db.Model):
@@ -347,7 +347,7 @@ class TimeEntry(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    job: Mapped[RepairJob] = relationship()
+    job: Mapped[RepairJob] = relationship(lazy="raise_on_sql")
 
 
 class QualityCheck(db.Model):
@@ -366,7 +366,7 @@ class QualityCheck(db.Model):
     inspector_name: Mapped[str] = mapped_column(sa.String(60), default="")
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    order: Mapped[RepairOrder] = relationship(back_populates="quality_checks")
+    order: Mapped[RepairOrder] = relationship(back_populates="quality_checks", lazy="raise_on_sql")
 
 
 class Payment(db.Model):
@@ -390,4 +390,4 @@ class Payment(db.Model):
     received_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    order: Mapped[RepairOrder] = relationship(back_populates="payments")
+    order: Mapped[RepairOrder] = relationship(back_populates="payments", lazy="raise_on_sql")

@@ -57,7 +57,7 @@ class LaborOperation(Timestamps, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     family_hours: Mapped[list[LaborOperationHours]] = relationship(
-        back_populates="operation", cascade="all, delete-orphan", order_by="LaborOperationHours.model_family")
+        back_populates="operation", cascade="all, delete-orphan", order_by="LaborOperationHours.model_family", lazy="raise_on_sql")
 
     def hours_for(self, model_family: str) -> int:
         """Return the flat-rate hours for a model family, or the operation's own."""
@@ -78,7 +78,7 @@ class LaborOperationHours(db.Model):
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
     hours: Mapped[int] = mapped_column(sa.Integer)
 
-    operation: Mapped[LaborOperation] = relationship(back_populates="family_hours")
+    operation: Mapped[LaborOperation] = relationship(back_populates="family_hours", lazy="raise_on_sql")
 
 
 class OrderCounter(db.Model):

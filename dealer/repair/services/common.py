@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
 from dealer.actors import Actor
+from dealer.customers.models import Vehicle
 from dealer.database import get_for_update
 from dealer.errors import NotFound
 from dealer.extensions import db
@@ -20,6 +24,7 @@ from dealer.repair.models import (
     JOB_PENDING,
     OPEN,
     QUALITY_CHECK,
+    JobAssignment,
     OrderEvent,
     RepairJob,
     RepairLine,
@@ -34,36 +39,122 @@ QUOTED = (JOB_ESTIMATE, JOB_APPROVED)
 PROPOSED = (JOB_PENDING,)
 
 
+def job_loads(jobs=None, *, comebacks: bool = True) -> tuple:
+    """What a job is read with: its lines (with their part), its technicians, and for the pages the earlier
+    job (and order) it may be a comeback of."""
+    jobs = jobs if jobs is not None else sa.orm.Load(RepairJob)
+    loads = (jobs.selectinload(RepairJob.lines).joinedload(RepairLine.part),
+             jobs.selectinload(RepairJob.assignments).joinedload(JobAssignment.technician))
+    if comebacks:
+        loads += (jobs.selectinload(RepairJob.comeback_of).joinedload(RepairJob.order),)
+    return loads
+
+
+# What every service reads of an order, one locker for all: its store (local dates, settings), vehicle with
+# its owner, customer and advisor in the same row; its jobs with their lines and assignments; approvals, QC
+# checks, payments and history. Relationships never load lazily (lazy="raise_on_sql").
+_ORDER_ROW = (
+    joinedload(RepairOrder.store, innerjoin=True),
+    joinedload(RepairOrder.vehicle, innerjoin=True).joinedload(Vehicle.owner, innerjoin=True),
+    joinedload(RepairOrder.customer, innerjoin=True),
+    joinedload(RepairOrder.advisor),
+)
+_ORDER_HISTORY = (
+    selectinload(RepairOrder.approvals),
+    selectinload(RepairOrder.quality_checks),
+    selectinload(RepairOrder.payments),
+    selectinload(RepairOrder.events),
+)
+ORDER_LOCK_LOADS = (*_ORDER_ROW, *job_loads(selectinload(RepairOrder.jobs), comebacks=False), *_ORDER_HISTORY)
+# The one loader of an order adds what its pages show of other orders: the order it reverses (priced as its
+# negative) with its jobs and lines, the earlier jobs a job may be a comeback of. The locker leaves them out:
+# its populate_existing would re-read those other orders with these few loads only.
+ORDER_LOADS = (
+    *_ORDER_ROW,
+    *job_loads(selectinload(RepairOrder.jobs)),
+    *_ORDER_HISTORY,
+    selectinload(RepairOrder.reversal_of).selectinload(RepairOrder.jobs).selectinload(RepairJob.lines),
+)
+
+
+def _in_store(stmt, model, actor: Actor):
+    """The actor's store in the WHERE (the indexes lead with store_id)."""
+    return stmt if actor.store_id is None else stmt.where(model.store_id == actor.store_id)
+
+
+# The relationships ORDER_LOADS fills, to tell an order already read with them.
+_ORDER_LOADED = frozenset(("store", "vehicle", "customer", "advisor", "jobs", "reversal_of", "approvals",
+                           "quality_checks", "payments", "events"))
+
+
 def get_order(order_id: int, *, actor: Actor) -> RepairOrder:
-    """Return an order the actor may see. Raises NotFound."""
-    order = db.session.get(RepairOrder, order_id)
-    if order is None or (actor.store_id is not None and order.store_id != actor.store_id):
+    """Return an order the actor may see, with its jobs, lines and history (ORDER_LOADS). Raises NotFound.
+
+    An order this session already read with ORDER_LOADS is returned as it is (as session.get would); else
+    it is queried with them, which also fills what an order already in the session lacks.
+    """
+    known = db.session.identity_map.get(db.session.identity_key(RepairOrder, order_id))
+    if known is not None and not (_ORDER_LOADED | {"state"}) & sa.inspect(known).unloaded:
+        if actor.store_id is not None and known.store_id != actor.store_id:
+            raise NotFound()
+        return known
+    stmt = sa.select(RepairOrder).where(RepairOrder.id == order_id).options(*ORDER_LOADS)
+    order = db.session.scalars(_in_store(stmt, RepairOrder, actor)).one_or_none()
+    if order is None:
         raise NotFound()
     return order
 
 
 def lock_order(order_id: int, *, actor: Actor) -> RepairOrder:
-    """Return an order the actor may see, locked until the transaction ends. Raises NotFound.
+    """Return an order the actor may see, locked until the transaction ends, with ORDER_LOCK_LOADS.
+
+    Raises NotFound.
 
     Every change to an order, its jobs, lines, approvals and payments takes this lock first, so two
     desks acting at once on one order are served one after the other.
     """
-    get_order(order_id, actor=actor)
-    return get_for_update(RepairOrder, order_id)
+    filters = {} if actor.store_id is None else {"store_id": actor.store_id}
+    order = get_for_update(RepairOrder, order_id, options=ORDER_LOCK_LOADS, **filters)
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def jobs_of(order: RepairOrder) -> list[RepairJob]:
+    """Return the order's jobs with their lines and assignments, loading them if the order came without them
+    (an order from a list, or one held across a commit: its refresh brings the jobs back, not their lines)."""
+    state = sa.inspect(order)
+    if "jobs" in state.unloaded or any("lines" in sa.inspect(job).unloaded for job in order.jobs):
+        db.session.scalars(sa.select(RepairOrder).where(RepairOrder.store_id == order.store_id,
+                                                        RepairOrder.id == order.id)
+                           .options(*job_loads(selectinload(RepairOrder.jobs), comebacks=False))).one()
+    return order.jobs
+
+
+def read_back_job(job: RepairJob) -> RepairJob:
+    """Read a job this transaction added again with its lines and assignments (populate_existing), which then
+    also reload it after the commit."""
+    return db.session.scalars(
+        sa.select(RepairJob).where(RepairJob.store_id == job.store_id, RepairJob.id == job.id)
+        .options(*job_loads(comebacks=False)).execution_options(populate_existing=True)).one()
 
 
 def get_job(job_id: int, *, actor: Actor) -> RepairJob:
-    """Return a job the actor may see. Raises NotFound."""
-    job = db.session.get(RepairJob, job_id)
-    if job is None or (actor.store_id is not None and job.store_id != actor.store_id):
+    """Return a job the actor may see, with its lines and assignments, its order and vehicle. Raises NotFound."""
+    stmt = (sa.select(RepairJob).where(RepairJob.id == job_id)
+            .options(*job_loads(), joinedload(RepairJob.order, innerjoin=True)
+                     .joinedload(RepairOrder.vehicle, innerjoin=True)))
+    job = db.session.scalars(_in_store(stmt, RepairJob, actor)).one_or_none()
+    if job is None:
         raise NotFound()
     return job
 
 
 def get_line(line_id: int, *, actor: Actor) -> RepairLine:
-    """Return a line the actor may see. Raises NotFound."""
-    line = db.session.get(RepairLine, line_id)
-    if line is None or (actor.store_id is not None and line.store_id != actor.store_id):
+    """Return a line the actor may see, with its part. Raises NotFound."""
+    stmt = sa.select(RepairLine).where(RepairLine.id == line_id).options(joinedload(RepairLine.part))
+    line = db.session.scalars(_in_store(stmt, RepairLine, actor)).one_or_none()
+    if line is None:
         raise NotFound()
     return line
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from dealer import audit
 from dealer.actors import Actor
@@ -298,8 +298,12 @@ def record_results(order_id: int, entries: list[ResultInput], *, actor: Actor,
 
 
 def _result(result_id: int, actor: Actor) -> InspectionResult:
-    result = db.session.get(InspectionResult, result_id)
-    if result is None or (actor.store_id is not None and result.store_id != actor.store_id):
+    stmt = (sa.select(InspectionResult).where(InspectionResult.id == result_id)
+            .options(joinedload(InspectionResult.item, innerjoin=True)))
+    if actor.store_id is not None:
+        stmt = stmt.where(InspectionResult.store_id == actor.store_id)
+    result = db.session.scalars(stmt).one_or_none()
+    if result is None:
         raise NotFound()
     return result
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from dealer.actors import MANAGER, SERVICE_ADVISOR, Actor
 from dealer.customers.models import Vehicle
 from dealer.customers.services import add_reading, get_vehicle, store_advisors
+from dealer.database import refresh_for_update
 from dealer.dialect import upsert
 from dealer.extensions import db
 from dealer.parts.models import Part
@@ -45,12 +47,13 @@ from dealer.repair.services.common import (
     get_job,
     get_line,
     lock_order,
+    read_back_job,
     record_event,
     require_state,
 )
 from dealer.repair.services.pricing import reprice
 from dealer.repair.services.quality import propose_comeback
-from dealer.repair.services.settings import labor_rate, settings_for
+from dealer.repair.services.settings import OPERATION_LOADS, labor_rate, settings_for
 
 # -- opening an order ----------------------------------------------------------------------------
 
@@ -108,7 +111,7 @@ def open_order(vehicle_id: int, data: OrderInput, *, actor: Actor, now: datetime
     """
     _check_source(source)
     vehicle = get_vehicle(vehicle_id, actor=actor)
-    db.session.refresh(vehicle, with_for_update=True)  # one odometer reading at a time per vehicle
+    refresh_for_update(vehicle)  # one odometer reading at a time per vehicle
     concerns = [c.strip() for c in data.concerns if c and c.strip()]
     if not concerns:
         raise RepairError(_l("Write down at least one concern of the owner."), field="concerns")
@@ -145,6 +148,7 @@ def open_order(vehicle_id: int, data: OrderInput, *, actor: Actor, now: datetime
                                  position=position, concern=concern, approval=JOB_ESTIMATE))
     record_event(order, "open", from_state="", to_state=OPEN, actor=actor, now=now)
     db.session.flush()
+    order = lock_order(order.id, actor=actor)  # read back with its jobs, as every service reads an order
     signals.order_opened.send(order, actor=actor, now=now)
     db.session.commit()
     return order
@@ -183,6 +187,7 @@ def add_job(order_id: int, *, concern: str, actor: Actor, now: datetime, finding
     if len(concern) > 500:
         raise RepairError(_l("A concern may have at most 500 characters."), field="concern")
     job = new_job(order, concern, reported_by_id=actor.user_id if finding else None, actor=actor, now=now)
+    job = read_back_job(job)
     db.session.commit()
     return job
 
@@ -198,7 +203,7 @@ def new_job(order: RepairOrder, concern: str, *, reported_by_id: int | None, act
     job = RepairJob(store_id=order.store_id, order_id=order.id, vehicle_id=order.vehicle_id,
                     position=max((j.position for j in order.jobs), default=0) + 1, concern=concern,
                     approval=JOB_PENDING if extra else JOB_ESTIMATE, is_extra=extra or reported_by_id is not None,
-                    reported_by_id=reported_by_id, **fields)
+                    reported_by_id=reported_by_id, lines=[], assignments=[], **fields)
     db.session.add(job)
     db.session.flush()
     if extra:
@@ -263,8 +268,11 @@ def _check_discount(line: RepairLine, basis_points: int, settings: RepairSetting
 
 def _fill_labor(line: RepairLine, data: LineInput, order: RepairOrder, vehicle: Vehicle) -> None:
     if data.operation_id is not None:
-        operation = db.session.get(LaborOperation, data.operation_id)
-        if operation is None or operation.store_id != order.store_id or not operation.active:
+        operation = db.session.scalars(
+            sa.select(LaborOperation).where(LaborOperation.store_id == order.store_id,
+                                            LaborOperation.id == data.operation_id)
+            .options(*OPERATION_LOADS)).one_or_none()
+        if operation is None or not operation.active:
             raise RepairError(_l("Choose a labor operation of the store's catalogue."), field="operation_id")
         line.labor_operation_id = operation.id
         line.operation_code = operation.code
@@ -311,7 +319,7 @@ def add_line(job_id: int, data: LineInput, *, actor: Actor, now: datetime) -> Re
         raise RepairError(_l("Choose who pays."), field="payer")
     line = RepairLine(store_id=order.store_id, order_id=order.id, kind=data.kind, payer=data.payer,
                       created_at=now, description="", manual_discount_bp=0)
-    vehicle = db.session.get(Vehicle, order.vehicle_id)
+    vehicle = order.vehicle  # loaded with the order (ORDER_LOADS)
     if data.kind == LABOR:
         _fill_labor(line, data, order, vehicle)
     else:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from dealer.actors import Actor
-from dealer.database import get_for_update
+from dealer.database import get_for_update, refresh_for_update
 from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.parts import services as stock
@@ -37,6 +37,7 @@ from dealer.repair.models import (
     RepairLine,
     RepairOrder,
 )
+from dealer.repair.services.common import ORDER_LOCK_LOADS
 from dealer.stores.services import sees_store
 
 # Orders whose approved jobs take parts from stock; settled and delivered orders give none back.
@@ -53,10 +54,9 @@ def _lock_line(line_id: int, actor: Actor) -> tuple[RepairOrder, RepairLine]:
     line = db.session.get(RepairLine, line_id)
     if line is None or not sees_store(actor, line.store_id):
         raise NotFound()
-    order = db.session.scalars(
-        sa.select(RepairOrder).where(RepairOrder.id == line.order_id).with_for_update(read=True)
-        .execution_options(populate_existing=True)).one()
-    line = get_for_update(RepairLine, line_id)
+    order = get_for_update(RepairOrder, line.order_id, options=ORDER_LOCK_LOADS, read=True, store_id=line.store_id)
+    line = get_for_update(RepairLine, line_id, options=(joinedload(RepairLine.job, innerjoin=True),
+                                                         joinedload(RepairLine.part)))
     if line.kind != PARTS or line.part_id is None:
         raise NotAPartsLine()
     return order, line
@@ -121,7 +121,7 @@ def _lock_for_reservation(line: RepairLine) -> None:
     # The caller's pending changes (a new line, a new quantity) are flushed first, then the line is
     # read again under its lock, so two transactions never reserve the same shortfall twice.
     db.session.flush()
-    db.session.refresh(line, with_for_update=True)
+    refresh_for_update(line)
 
 
 def reserve_line(line: RepairLine) -> None:

@@ -24,7 +24,7 @@ from dealer.actors import Actor
 from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.repair.errors import InspectionError, InvalidPhoto, PhotoNotStored, PhotoTooLarge
-from dealer.repair.models import InspectionPhoto, InspectionResult
+from dealer.repair.models import InspectionPhoto
 from dealer.repair.services.common import EDITABLE_STATES, lock_order, require_state
 from dealer.repair.services.inspection import get_result
 
@@ -157,7 +157,7 @@ def photo_file(photo_id: int, *, folder: str | os.PathLike, actor: Actor) -> tup
 def remove_photo(photo_id: int, *, folder: str | os.PathLike, actor: Actor, now: datetime) -> int:
     """Remove a photo (taken by mistake) from a finding; return the order id. Raises NotFound, OrderLocked."""
     photo = _photo(photo_id, actor)
-    result = db.session.get(InspectionResult, photo.result_id)
+    result = get_result(photo.result_id, actor=actor)  # with its item
     order = lock_order(result.order_id, actor=actor)
     require_state(order, *EDITABLE_STATES)
     path = _photo_dir(folder, photo.store_id) / photo.stored_name

@@ -22,7 +22,7 @@ from dealer.repair.models import (
     RepairLine,
     RepairOrder,
 )
-from dealer.repair.services.common import BILLED
+from dealer.repair.services.common import BILLED, jobs_of
 from dealer.repair.services.settings import settings_for
 
 
@@ -34,17 +34,22 @@ def _inputs(lines: list[RepairLine]) -> list[pricing.LineInput]:
 
 
 def lines_of(order: RepairOrder, approvals: tuple[str, ...]) -> list[RepairLine]:
-    return [line for job in order.jobs if job.approval in approvals for line in job.lines]
+    return [line for job in jobs_of(order) if job.approval in approvals for line in job.lines]
 
 
-def price(order: RepairOrder, approvals: tuple[str, ...] = BILLED) -> pricing.OrderTotals:
+def price(order: RepairOrder, approvals: tuple[str, ...] = BILLED, *,
+          vat_rate_bp: int | None = None) -> pricing.OrderTotals:
     """Price the lines of the order's jobs in `approvals` (default: what the owner will pay for).
 
-    A reversing order (红冲) is priced as the negative of the order it reverses.
+    A reversing order (红冲) is priced as the negative of the order it reverses. `vat_rate_bp`: the store's
+    rate when the caller read it already (a list prices many orders of a store), else read here.
     """
     if order.is_reversal:
-        return pricing.negate(price(order.reversal_of, approvals))
-    vat = order.vat_rate_bp if order.vat_rate_bp is not None else settings_for(order.store_id).vat_rate_bp
+        return pricing.negate(price(order.reversal_of, approvals, vat_rate_bp=vat_rate_bp))
+    if order.vat_rate_bp is not None:
+        vat = order.vat_rate_bp
+    else:
+        vat = vat_rate_bp if vat_rate_bp is not None else settings_for(order.store_id).vat_rate_bp
     inputs = _inputs(lines_of(order, approvals))
     discounts = ()
     if pricing.discount_rules:  # membership, campaigns: only asked when a module registered a rule

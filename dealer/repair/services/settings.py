@@ -14,6 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import selectinload
 
 from dealer import audit
 from dealer.actors import Actor
@@ -256,10 +257,23 @@ def _snapshot(operation: LaborOperation) -> dict:
             "family_hours": {row.model_family: row.hours for row in operation.family_hours}}
 
 
-def get_operation(operation_id: int, *, actor: Actor) -> LaborOperation:
-    """Return a labor operation the actor may see. Raises NotFound."""
-    operation = db.session.get(LaborOperation, operation_id)
-    if operation is None or (actor.store_id is not None and operation.store_id != actor.store_id):
+# An operation is read with its hours per model family (hours_for, the forms, the API).
+OPERATION_LOADS = (selectinload(LaborOperation.family_hours),)
+
+
+def get_operation(operation_id: int, *, actor: Actor, read_back: bool = False) -> LaborOperation:
+    """Return a labor operation the actor may see, with its hours per model family. Raises NotFound.
+
+    `read_back`: an operation this transaction created is read again with its options (populate_existing),
+    which then also reload it after the commit.
+    """
+    stmt = sa.select(LaborOperation).where(LaborOperation.id == operation_id).options(*OPERATION_LOADS)
+    if read_back:
+        stmt = stmt.execution_options(populate_existing=True)
+    if actor.store_id is not None:
+        stmt = stmt.where(LaborOperation.store_id == actor.store_id)
+    operation = db.session.scalars(stmt).one_or_none()
+    if operation is None:
         raise NotFound()
     return operation
 
@@ -274,6 +288,7 @@ def create_operation(data: OperationInput, *, store_id: int, actor: Actor, now: 
     operation = LaborOperation(store_id=store_id, created_at=now, updated_at=now)
     _save_operation(operation, values)
     audit.record("labor_operation_created", operation, actor=actor, changes=values)
+    operation = get_operation(operation.id, actor=actor, read_back=True)  # with its hours, as always read
     db.session.commit()
     return operation
 
@@ -301,7 +316,7 @@ def list_operations(*, actor: Actor, store_id: int | None = None, page: int = 1,
     if store_id is not None:
         _check_store(actor, store_id)
     stores = [store_id] if store_id is not None else visible_store_ids(actor)
-    stmt = sa.select(LaborOperation).where(LaborOperation.store_id.in_(stores))
+    stmt = sa.select(LaborOperation).where(LaborOperation.store_id.in_(stores)).options(*OPERATION_LOADS)
     if active_only:
         stmt = stmt.where(LaborOperation.active.is_(True))
     stmt = stmt.order_by(LaborOperation.store_id, LaborOperation.code)
@@ -331,7 +346,8 @@ def search_operations(query: str, *, actor: Actor, limit: int = 20, store_id: in
     def add(condition, order) -> None:
         if len(found) >= limit:
             return
-        stmt = sa.select(LaborOperation).where(LaborOperation.store_id.in_(stores), condition)
+        stmt = (sa.select(LaborOperation).where(LaborOperation.store_id.in_(stores), condition)
+                .options(*OPERATION_LOADS))
         if active_only:
             stmt = stmt.where(LaborOperation.active.is_(True))
         for operation in db.session.scalars(stmt.order_by(*order).limit(limit)):

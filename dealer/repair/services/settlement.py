@@ -173,6 +173,7 @@ def reverse(order_id: int, *, reason: str, refunds: list[PaymentInput], actor: A
     audit.record("repair_order_reversed", original, actor=actor, changes={
         "reversal": mirror.number, "total_fen": -original.customer_total_fen, "reason": reason.strip()})
     db.session.flush()
+    mirror = lock_order(mirror.id, actor=actor)  # read back with its jobs, as every service reads an order
     signals.order_reversed.send(original, reversal=mirror, actor=actor, now=now)
     db.session.commit()
     return mirror

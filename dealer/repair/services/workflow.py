@@ -41,7 +41,7 @@ from dealer.repair.models import (
     RepairJob,
     RepairOrder,
 )
-from dealer.repair.services.common import EDITABLE_STATES, lock_order, record_event
+from dealer.repair.services.common import EDITABLE_STATES, jobs_of, lock_order, record_event
 from dealer.repair.services.parts_counter import reserve_line
 from dealer.repair.services.pricing import price, reprice, reprice_without_limit
 
@@ -128,7 +128,7 @@ def allowed_actions(order: RepairOrder, actor: Actor) -> frozenset[str]:
     if order.is_reversal:
         return frozenset()
     possible = {action for action, (sources, _) in TRANSITIONS.items() if order.state in sources}
-    if any(job.approval == JOB_PENDING for job in order.jobs):
+    if any(job.approval == JOB_PENDING for job in jobs_of(order)):
         if order.state in EXTRA_WORK_STATES:
             possible.add("approve_extra_work")
         if order.state in EDITABLE_STATES:

@@ -44,7 +44,8 @@ def issue(line_id):
     form = IssueForm()
     if form.validate_on_submit():
         move = services.issue_to_line(line_id, quantity=form.quantity.data, actor=current_actor(), now=utcnow())
-        flash(_("%(number)s handed out; %(left)s left in stock.", number=move.part.part_number,
+        part = stock.get_part(move.part_id, actor=current_actor())  # the move's part, read after the commit
+        flash(_("%(number)s handed out; %(left)s left in stock.", number=part.part_number,
                 left=stock.qty(move.on_hand_after)), "success")
     else:
         _flash_errors(form)
