@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 # Run as a file from the repository root (`python scripts/bench_...py`): Python puts scripts/ on the path,
 # not the root that holds the `dealer` package (which runs from its folder, without an install step).
@@ -59,7 +60,7 @@ def main() -> int:
         max_id = db.session.scalar(sa.select(sa.func.max(Vehicle.id)))
         sample = []
         while len(sample) < args.rounds:
-            vehicle = db.session.get(Vehicle, rng.randint(1, max_id))
+            vehicle = db.session.get(Vehicle, rng.randint(1, max_id), options=[joinedload(Vehicle.owner)])
             if vehicle is not None and vehicle.store_id == advisor.store_id:
                 sample.append((vehicle.plate, vehicle.vin, vehicle.owner.mobile, vehicle.owner.name))
             db.session.expunge_all()

@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from dealer.actors import ROLES
 from dealer.audit.models import AuditEntry
@@ -184,3 +185,15 @@ def audit_entries(action: str) -> list[AuditEntry]:
     """The audit log's entries of `action`, oldest first."""
     return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)
                                    .order_by(AuditEntry.id)))
+
+
+def loaded(obj, *relationships: str):
+    """Read `obj` again with the named relationships loaded.
+
+    Relationships never load lazily by themselves (lazy="raise_on_sql"): a test that built a row with the
+    factories says what it will read of it, as the app's queries do.
+    """
+    model = type(obj)
+    options = [sa.orm.selectinload(getattr(model, name)) for name in relationships]
+    return db.session.scalars(sa.select(model).where(model.id == obj.id).options(*options)
+                              .execution_options(populate_existing=True)).one()

@@ -4,7 +4,7 @@ import pytest
 from dealer.customers.models import Customer, OdometerReading, Vehicle
 from dealer.extensions import db
 from tests.factories import CustomerFactory, VehicleFactory
-from tests.helpers import assert_error, bearer, count, fresh
+from tests.helpers import assert_error, bearer, count, fresh, loaded
 
 VIN = "LFV3A23C9J3012345"
 
@@ -14,7 +14,7 @@ def owner(ctx, store):
     customer = CustomerFactory(store=store, name="欧阳娜娜", mobile="13812345678", mobile_last4="5678")
     VehicleFactory(owner=customer, plate="粤B8C6K9", plate_reversed="9K6C8B粤", vin=VIN, vin_reversed=VIN[::-1])
     db.session.commit()  # keep the rows when an error response rolls the session back
-    return customer
+    return loaded(customer, "vehicles")
 
 
 # -- authentication ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from dealer.customers.validators import InvalidValue
 from dealer.errors import Forbidden, NotFound
 from dealer.extensions import db
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
-from tests.helpers import NOW, actor, audit_entries, count
+from tests.helpers import NOW, actor, audit_entries, count, loaded
 
 FAW_VW_VIN = "LFV3A23C9J3012345"
 ISO_EXAMPLE_VIN = "1M8GDM9AXKP042788"
@@ -439,7 +439,7 @@ def test_transfer_vehicle_closes_the_old_ownership_opens_a_new_one_and_keeps_his
     assert [(o.customer_id, o.started_at, o.ended_at) for o in history] == [
         (seller.id, NOW, LATER), (buyer.id, LATER, None)]
     assert [o.customer_id for o in db.session.get(Vehicle, vehicle.id).ownerships] == [buyer.id, seller.id]
-    assert db.session.get(Customer, seller.id).vehicles == []
+    assert loaded(seller, "vehicles").vehicles == []
     [entry] = audit_entries("vehicle_owner_changed")
     assert entry.changes == {"owner_id": [seller.id, buyer.id]}
 
@@ -480,7 +480,7 @@ def stranger(ctx, other_store, other_advisor):
     """A customer with a vehicle at the other store, same plate as ours would be."""
     customer = open_customer(other_store, other_advisor, name="张伟", mobile="13812345678")
     register(customer, other_advisor, plate="粤B12345", vin=FAW_VW_VIN)
-    return customer
+    return loaded(customer, "vehicles")
 
 
 def test_store_level_actor_cannot_reach_another_stores_customer(stranger, advisor):

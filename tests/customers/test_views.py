@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from dealer.customers.models import Customer, OdometerReading, Vehicle
 from dealer.extensions import db
 from tests.factories import CustomerFactory, VehicleFactory
-from tests.helpers import count, field_has_error, fresh, login, persist, text
+from tests.helpers import count, field_has_error, fresh, loaded, login, persist, text
 
 VIN = "LFV3A23C9J3012345"
 
@@ -20,7 +20,7 @@ def owner(store):
     customer = CustomerFactory(store=store, name="欧阳娜娜", mobile="13812345678", mobile_last4="5678")
     VehicleFactory(owner=customer, plate="粤B8C6K9", plate_reversed="9K6C8B粤", vin=VIN, vin_reversed=VIN[::-1])
     persist()
-    return customer
+    return loaded(customer, "vehicles")
 
 
 # -- opening a file ----------------------------------------------------------------------------
@@ -230,6 +230,7 @@ def test_another_stores_customer_is_not_shown(advisor_client, other_store):
     stranger = CustomerFactory(store=other_store, name="司马懿", mobile="13700001111", mobile_last4="1111")
     VehicleFactory(owner=stranger, plate="粤A11111", plate_reversed="11111A粤")
     persist()
+    stranger = loaded(stranger, "vehicles")
     for url in (f"/customers/{stranger.id}", f"/customers/{stranger.id}/edit",
                 f"/vehicles/{stranger.vehicles[0].id}", "/customers", "/desk?q=1111", "/desk?q=司马"):
         response = advisor_client.get(url, follow_redirects=True)
@@ -245,6 +246,7 @@ def test_another_stores_customer_and_vehicle_are_404(advisor_client, other_store
     stranger = CustomerFactory(store=other_store, name="司马懿")
     VehicleFactory(owner=stranger, plate="粤A11111", plate_reversed="11111A粤")
     persist()
+    stranger = loaded(stranger, "vehicles")
     for url in (f"/customers/{stranger.id}", f"/customers/{stranger.id}/edit",
                 f"/vehicles/{stranger.vehicles[0].id}", f"/vehicles/{stranger.vehicles[0].id}/edit",
                 "/customers/999999"):

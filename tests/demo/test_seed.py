@@ -3,6 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from dealer.customers.models import Vehicle
 from dealer.extensions import db
@@ -70,7 +71,8 @@ def check_orders(stores):
     now = datetime.now(timezone.utc)
 
     for store in stores:
-        orders = list(db.session.scalars(sa.select(RepairOrder).where(RepairOrder.store_id == store.id)))
+        orders = list(db.session.scalars(sa.select(RepairOrder).where(RepairOrder.store_id == store.id).options(
+            selectinload(RepairOrder.jobs), selectinload(RepairOrder.events))))
         states = sorted(order.state for order in orders)
         assert states == ["delivered", "estimated", "in_progress", "in_progress", "open", "ready"]
         late = [o for o in orders if o.state == "in_progress" and queries.overdue(o, now)]

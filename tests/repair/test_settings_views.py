@@ -1,6 +1,7 @@
 """The manager's repair settings pages: wiring, field errors, roles and store scope (rules: test_catalogue.py)."""
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from dealer.extensions import db
 from dealer.repair.services import settings as catalogue
@@ -148,7 +149,8 @@ def test_new_operation_with_family_hours(manager_client, store):
 
     assert response.status_code == 302, text(response)
     db.session.expire_all()
-    created = db.session.scalar(sa.select(LaborOperation).where(LaborOperation.store_id == store.id))
+    created = db.session.scalar(sa.select(LaborOperation).where(LaborOperation.store_id == store.id)
+                                .options(selectinload(LaborOperation.family_hours)))
     assert (created.code, created.hours, created.active) == ("CHS-ALIGN", 100, True)
     assert [(row.model_family, row.hours) for row in created.family_hours] == [("suv", 120)]
 

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from dealer import money
 from dealer.customers.models import OdometerReading
@@ -103,7 +104,7 @@ def test_new_order_opens_it_with_a_job_per_concern_and_the_promise_in_utc(adviso
         "fuel_eighths": "4", "damage_notes": "左后门划痕", "valuables": "行车记录仪",
         "promised_at": "2031-01-05T17:30", "notes": "客户在休息室等"})
 
-    order = db.session.scalars(sa.select(RepairOrder)).one()
+    order = db.session.scalars(sa.select(RepairOrder).options(selectinload(RepairOrder.jobs))).one()
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/repair/orders/{order.id}")
     assert [job.concern for job in order.jobs] == ["做保养", "空调不凉"]
     assert order.promised_at == datetime(2031, 1, 5, 9, 30, tzinfo=timezone.utc)  # 17:30 in Shanghai

@@ -34,14 +34,17 @@ def _remember_refreshed_state(order, _context, attributes) -> None:
 
 
 def _order_of(obj) -> RepairOrder | None:
+    """The order a row belongs to, by its order id (a new line not flushed yet: through the job it hangs on)."""
     if isinstance(obj, RepairOrder):
         return obj
-    if isinstance(obj, RepairLine):
-        return obj.job.order if obj.job is not None else db.session.get(RepairOrder, obj.order_id)
-    order = getattr(obj, "order", None)
-    if order is None and getattr(obj, "order_id", None) is not None:
-        order = db.session.get(RepairOrder, obj.order_id)
-    return order
+    order_id = getattr(obj, "order_id", None)
+    if order_id is not None:
+        return db.session.get(RepairOrder, order_id)
+    job_id = getattr(obj, "job_id", None)
+    job = db.session.get(RepairJob, job_id) if job_id is not None else getattr(obj, "job", None)  # pending: in memory
+    if job is not None:
+        return job.order if job.order_id is None else db.session.get(RepairOrder, job.order_id)
+    return None
 
 
 @sa.event.listens_for(sa.orm.Session, "before_flush")
