@@ -240,6 +240,18 @@ def test_failed_quality_check_goes_back_with_its_reason(shop):
     assert order.events[-1].note == "机油尺未复位"
 
 
+def test_a_car_ready_sms_still_queued_at_delivery_is_cancelled_not_sent(shop):
+    order = finished_order(shop)
+    services.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW)
+    [message] = db.session.scalars(sa.select(SmsMessage).where(SmsMessage.kind == "car_ready")).all()
+    assert message.state == "queued"  # the gateway was down: it never went out
+
+    services.deliver(order.id, actor=shop.advisor, now=NOW)
+
+    message = db.session.get(SmsMessage, message.id, populate_existing=True)
+    assert (message.state, message.error_code, message.failed_at) == ("cancelled", "delivered", NOW)
+
+
 def test_ready_tells_the_owner_once(shop):
     finished_order(shop)
     messages = db.session.scalars(sa.select(SmsMessage).where(SmsMessage.kind == "car_ready")).all()

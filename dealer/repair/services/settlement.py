@@ -32,6 +32,7 @@ from dealer.repair.services.orders import next_order_number
 from dealer.repair.services.parts_counter import release_line
 from dealer.repair.services.pricing import reprice
 from dealer.repair.services.workflow import require_transition, transition
+from dealer.sms.outbox import cancel_queued
 
 
 @dataclass
@@ -85,12 +86,16 @@ def settle(order_id: int, payments: list[PaymentInput], *, actor: Actor, now: da
 
 
 def deliver(order_id: int, *, actor: Actor, now: datetime) -> RepairOrder:
-    """Hand the car back (交车) and announce it (`signals.order_delivered`). Raises IllegalTransition."""
+    """Hand the car back (交车) and announce it (`signals.order_delivered`). Raises IllegalTransition.
+
+    A "car ready" SMS still waiting to go out (the gateway was down) is no longer true: it is cancelled.
+    """
     order = lock_order(order_id, actor=actor)
     if order.is_reversal:
         raise IllegalTransition(_l("A reversing order has no car to hand over."))
     transition(order, "deliver", actor=actor, now=now)
     order.delivered_at = now
+    cancel_queued(store_id=order.store_id, now=now, dedupe_keys=[f"car_ready:{order.id}"], reason="delivered")
     signals.order_delivered.send(order, vehicle=db.session.get(Vehicle, order.vehicle_id), actor=actor, now=now)
     db.session.commit()
     return order
