@@ -54,9 +54,11 @@ def build_world(store, prefix: str, n: int) -> World:
     customer = CustomerFactory(store=store, name="王" + prefix, advisor=staff["service_advisor"])
     vehicles = [VehicleFactory(owner=customer, store=store, plate=f"粤B{prefix[:1].upper()}{i:03d}8", model_family="Sagitar")
                 for i in range(n)]
+    others = []
     for i in range(n):  # owners of one car each, found by the same search
         owner = CustomerFactory(store=store, name=f"王{prefix}{i}", advisor=staff["service_advisor"])
-        VehicleFactory(owner=owner, store=store, plate=f"粤C{prefix[:1].upper()}{i:03d}8", model_family="Sagitar")
+        others.append(VehicleFactory(owner=owner, store=store, plate=f"粤C{prefix[:1].upper()}{i:03d}8",
+                                     model_family="Sagitar"))
         parts.receive_stock(shop.oil.id, quantity=50_000, unit_cost_fen=4000, reference="DN1", actor=shop.clerk, now=NOW)
     db.session.flush()
     shop.vehicle = vehicles[0]
@@ -64,9 +66,11 @@ def build_world(store, prefix: str, n: int) -> World:
     for _ in range(n):
         add_part(shop, order.jobs[0], quantity=1000)
         add_labor(shop, order.jobs[0])
-    for _ in range(n):
+    for other in others:  # each order on a car of its own, so a lazy load is a query (not a session hit)
+        shop.vehicle = other
         approved_order(shop)
         finished_order(shop)
+    shop.vehicle = vehicles[0]
     settled = finished_order(shop)
     repair.settle(settled.id, pay(settled, (settled.customer_total_fen or _total(settled), "cash")),
                   actor=shop.cashier, now=NOW)
