@@ -188,12 +188,19 @@ def audit_entries(action: str) -> list[AuditEntry]:
 
 
 def loaded(obj, *relationships: str):
-    """Read `obj` again with the named relationships loaded.
+    """Read `obj` again with the named relationships loaded ("vehicles", or a path: "job.order.vehicle").
 
     Relationships never load lazily by themselves (lazy="raise_on_sql"): a test that built a row with the
     factories says what it will read of it, as the app's queries do.
     """
     model = type(obj)
-    options = [sa.orm.selectinload(getattr(model, name)) for name in relationships]
+    options = []
+    for path in relationships:
+        option, owner = None, model
+        for name in path.split("."):
+            attribute = getattr(owner, name)
+            option = sa.orm.selectinload(attribute) if option is None else option.selectinload(attribute)
+            owner = attribute.property.mapper.class_
+        options.append(option)
     return db.session.scalars(sa.select(model).where(model.id == obj.id).options(*options)
                               .execution_options(populate_existing=True)).one()

@@ -6,7 +6,7 @@ from dealer.extensions import db
 from dealer.parts.models import Part, StockMove
 from dealer.repair.models import RepairLine
 from tests.factories import PartFactory, RepairJobFactory, RepairLineFactory, RepairOrderFactory
-from tests.helpers import count, field_has_error, fresh, inputs, login, persist, text
+from tests.helpers import count, field_has_error, fresh, inputs, loaded, login, persist, text
 
 
 @pytest.fixture()
@@ -27,7 +27,7 @@ def parts_line(store, part, *, quantity=1000, state="in_progress", **extra) -> R
     job = RepairJobFactory(order=RepairOrderFactory(store=store, state=state), concern="更换机油机滤")
     line = RepairLineFactory(job=job, part=part, quantity=quantity, **extra)
     persist()
-    return line
+    return loaded(line, "job.order.vehicle")
 
 
 # -- the catalogue -----------------------------------------------------------------------------

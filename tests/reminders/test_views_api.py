@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from dealer.customers.models import Vehicle
 from dealer.extensions import db
@@ -119,7 +120,8 @@ def test_mark_form_on_another_stores_reminder_changes_nothing(advisor_client, bo
 @pytest.fixture()
 def vehicle(book):
     """The advisor's customer's car: registered 2020-03-15, its inspection and insurance reminders open."""
-    vehicle = db.session.get(Vehicle, book["mine"].vehicle_id)
+    vehicle = db.session.get(Vehicle, book["mine"].vehicle_id, options=[joinedload(Vehicle.owner)],
+                             populate_existing=True)
     vehicle.registration_date = date(2020, 3, 15)
     vehicle.insurance_expiry = TODAY + timedelta(days=20)
     add_reminder(vehicle, kind=INSURANCE, due=vehicle.insurance_expiry)
