@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import platform
@@ -41,6 +42,7 @@ from bench import data
 from bench.load import USER_AGENT, RssSampler, WrkResult, run_wrk
 from bench.pages import PAGES, SAMPLES, Page
 from bench.server import Gunicorn, api_token, auth_headers, production_env, sign_in
+from tests.redisserver import RedisServer, find_redis_server
 from dealer import create_app
 from dealer.extensions import db
 
@@ -111,7 +113,12 @@ def main() -> int:
     results = [PageResult(page, paths) for page, paths in samples["pages"]]
 
     secret_key = secrets.token_urlsafe(48)
-    env_prod = production_env(database_url, secret_key)
+    redis_server = find_redis_server()
+    if redis_server is None:
+        raise SystemExit("make bench-http needs redis-server (Debian package redis-server), as production does")
+    redis = RedisServer(redis_server).start()
+    atexit.register(redis.stop)
+    env_prod = production_env(database_url, secret_key, redis.url)
     logs = REPORTS / "logs"
     app_server = Gunicorn("wsgi:app", env_prod, workers=args.workers, log=logs / "app-gunicorn.log")
     ceiling_server = Gunicorn("bench.ceiling:app", env_prod, workers=args.workers,

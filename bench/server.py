@@ -30,10 +30,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def production_env(database_url: str, secret_key: str) -> dict[str, str]:
+def production_env(database_url: str, secret_key: str, redis_url: str) -> dict[str, str]:
+    """The README's production environment: several workers share their rate-limit counters in Redis."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEALER_")}
     env.update(DEALER_ENV="production", SECRET_KEY=secret_key, DATABASE_URL=database_url, DEALER_PROXY_HOPS="1",
-               DEALER_SCHEDULER="0", PYTHONDONTWRITEBYTECODE="1")
+               DEALER_SCHEDULER="0", PYTHONDONTWRITEBYTECODE="1", REDIS_URL=redis_url)
     return env
 
 
