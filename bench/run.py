@@ -274,10 +274,8 @@ def _warm_up_ceiling(base_url: str, paths: list[str]) -> None:
 
 def _in_process(results: list[PageResult], sessions: dict, tokens: dict, env_prod: dict) -> None:
     """Each sample path once through the app in this process: statements counted, the request timed alone."""
-
-
     saved = dict(os.environ)
-    os.environ.update({k: v for k, v in env_prod.items() if k.startswith(("DEALER_", "SECRET_KEY", "DATABASE_URL"))})
+    os.environ.update({k: v for k, v in env_prod.items() if k.startswith(("DEALER_", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"))})
     try:
         app = create_app()
     finally:
