@@ -47,6 +47,18 @@ SearchKey = sa.String(40).with_variant(sa.String(40, collation="C"), "postgresql
 _MAX_CHAR = "\U0010ffff"
 
 
+def store_join(parent: str, child: str, key: str) -> str:
+    """A relationship's join from `parent` to its `child` rows (child.key -> parent.id) that names the store too.
+
+    Every index leads with store_id, so a child loaded by its parent's id alone scans the index rather than
+    seeking it (and would ask every shard once the tables are sharded by store). With the store in the join,
+    every load carries it: selectinload joins the parent (`... JOIN child ON parent.id = child.key AND
+    parent.store_id = child.store_id WHERE parent.id IN (...)`), joinedload and lazy loads bind it. Only the key
+    is foreign: writes set child.store_id themselves, so two relationships never both copy it.
+    """
+    return f"and_({parent}.id == foreign({child}.{key}), {parent}.store_id == {child}.store_id)"
+
+
 def prefix_range(column, prefix: str):
     """Return a condition matching values that start with `prefix`, usable by a b-tree index."""
     return sa.and_(column >= prefix, column < prefix + _MAX_CHAR)

@@ -7,12 +7,14 @@ stated budget. An endpoint missing from BUDGETS fails the test, so a new page st
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.orm import MANYTOONE
 
 from dealer.extensions import db
 from dealer.parts import services as parts
@@ -215,6 +217,7 @@ def test_query_counts_do_not_grow_with_the_rows(app, db_session, store, other_st
         return clients[user.id]
 
     measured, problems = {}, []
+    tables = store_tables()
     for endpoint, (role, url_of, budget) in PAGES.items():
         counts = []
         for world in (small, large):
@@ -228,9 +231,71 @@ def test_query_counts_do_not_grow_with_the_rows(app, db_session, store, other_st
             if status != (302 if endpoint == "auth.home" else 200):
                 problems.append(f"{endpoint}: {url} answered {status}")
             counts.append(n)
+            problems.extend(f"{endpoint}: reads {table} without its store: {' '.join(sql.split())[:1500]}"
+                            for sql in statements for table in loads_without_store(sql, tables))
         measured[endpoint] = counts
         if counts[0] != counts[1]:
             problems.append(f"{endpoint}: {counts[0]} queries with {SMALL} rows, {counts[1]} with {LARGE}")
         elif counts[1] > budget:
             problems.append(f"{endpoint}: {counts[1]} queries, over its budget of {budget}")
     assert problems == [], "\n".join(problems)
+
+
+# -- every load carries the store ------------------------------------------------------------------------
+# Every index leads with store_id (the tables are sharded by store later), so a statement that reads a
+# store's table by anything but its primary key must say which store: a child table loaded by its parent's id
+# alone (`WHERE odometer_readings.vehicle_id IN (...)`) scans the index instead of seeking it.
+_FROM = re.compile(r"\bFROM (\w+)(?: AS (\w+))?")
+_JOIN = re.compile(r"\bJOIN (\w+)(?: AS (\w+))? ON (.+?)(?=\s(?:LEFT OUTER JOIN|JOIN|WHERE|ORDER BY|GROUP BY|LIMIT)\b|$)",
+                   re.S)
+
+
+def store_tables() -> set[str]:
+    """The tables of a store's rows: users are the group's directory (a group-level user has no store)."""
+    return {table.name for table in db.metadata.sorted_tables if "store_id" in table.c} - {"users"}
+
+
+def loads_without_store(statement: str, tables: set[str]) -> list[str]:
+    """The store tables a SELECT reads other than by primary key without naming their store_id."""
+    sql = " ".join(statement.split())
+    if not sql.upper().startswith(("SELECT", "WITH")):
+        return []
+    missing = []
+    for match in _FROM.finditer(sql):
+        table, alias = match.group(1), match.group(2) or match.group(1)
+        rest = sql[match.end():]
+        if table in tables and f"{alias}.store_id" not in rest and not re.search(
+                rf"\bWHERE {alias}\.id (?:=|IN)", rest):
+            missing.append(table)
+    for match in _JOIN.finditer(sql):
+        table, alias, condition = match.group(1), match.group(2) or match.group(1), match.group(3)
+        by_key = re.search(rf"(?:{alias}\.id = |= {alias}\.id\b)", condition)
+        if table in tables and not by_key and f"{alias}.store_id" not in sql:
+            missing.append(table)
+    return missing
+
+
+def test_the_store_check_tells_a_load_by_parent_alone_from_one_with_its_store(app):
+    tables = store_tables()
+    assert loads_without_store("SELECT odometer_readings.km FROM odometer_readings "
+                               "WHERE odometer_readings.vehicle_id IN (?)", tables) == ["odometer_readings"]
+    assert loads_without_store("SELECT vehicles_1.id, odometer_readings.km FROM vehicles AS vehicles_1 "
+                               "JOIN odometer_readings ON vehicles_1.id = odometer_readings.vehicle_id "
+                               "AND vehicles_1.store_id = odometer_readings.store_id WHERE vehicles_1.id IN (?)",
+                               tables) == []
+    assert loads_without_store("SELECT repair_jobs.id FROM repair_jobs JOIN repair_lines ON repair_jobs.id = "
+                               "repair_lines.job_id WHERE repair_jobs.id = ?", tables) == ["repair_lines"]
+    assert loads_without_store("SELECT users.id FROM users WHERE users.username = ?", tables) == []
+
+
+def test_every_relationship_to_a_stores_rows_carries_the_store(app):
+    """A one-to-many relationship to a table with a store_id joins on it (dealer.database.store_join)."""
+    missing = []
+    for mapper in db.Model.registry.mappers:
+        for relationship in mapper.relationships:
+            target = relationship.mapper.local_table
+            if relationship.direction is not MANYTOONE and "store_id" in target.c and "store_id" in mapper.local_table.c:
+                columns = sa.sql.visitors.iterate(relationship.primaryjoin)
+                if not any(getattr(c, "table", None) is target and c.key == "store_id" for c in columns):
+                    missing.append(f"{mapper.class_.__name__}.{relationship.key}")
+    assert missing == []

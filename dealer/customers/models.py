@@ -6,7 +6,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dealer.database import SearchKey, Timestamps, UTCDateTime, utcnow
+from dealer.database import SearchKey, Timestamps, UTCDateTime, store_join, utcnow
 from dealer.extensions import db
 
 USE_PRIVATE = "private"
@@ -45,7 +45,8 @@ class Customer(Timestamps, db.Model):
 
     store = relationship("Store", lazy="raise_on_sql")
     advisor = relationship("User", lazy="raise_on_sql")
-    vehicles: Mapped[list[Vehicle]] = relationship(back_populates="owner", order_by="Vehicle.id", lazy="raise_on_sql")
+    vehicles: Mapped[list[Vehicle]] = relationship(back_populates="owner", primaryjoin=store_join("Customer", "Vehicle", "owner_id"),
+                                                   order_by="Vehicle.id", lazy="raise_on_sql")
 
     def set_mobile(self, mobile: str) -> None:
         self.mobile = mobile
@@ -105,9 +106,10 @@ class Vehicle(Timestamps, db.Model):
     store = relationship("Store", lazy="raise_on_sql")
     owner: Mapped[Customer] = relationship(back_populates="vehicles", lazy="raise_on_sql")
     readings: Mapped[list[OdometerReading]] = relationship(
-        back_populates="vehicle", order_by="(OdometerReading.read_on.desc(), OdometerReading.id.desc())", lazy="raise_on_sql")
+        back_populates="vehicle", primaryjoin=store_join("Vehicle", "OdometerReading", "vehicle_id"), order_by="(OdometerReading.read_on.desc(), OdometerReading.id.desc())", lazy="raise_on_sql")
     ownerships: Mapped[list[VehicleOwnership]] = relationship(
-        back_populates="vehicle", order_by="VehicleOwnership.started_at.desc()", lazy="raise_on_sql")
+        back_populates="vehicle", primaryjoin=store_join("Vehicle", "VehicleOwnership", "vehicle_id"),
+        order_by="VehicleOwnership.started_at.desc()", lazy="raise_on_sql")
 
     def set_plate(self, plate: str) -> None:
         self.plate = plate

@@ -115,7 +115,10 @@ def vehicle_loads(stores: list[int]) -> tuple:
     """What a vehicle is read with, by its getter and its locker: store (its local date), owner, the readings and the owners over time (the vehicle page, the odometer rules, the transfer)."""
     return (joinedload(Vehicle.store, innerjoin=True),
             joinedload(Vehicle.owner, innerjoin=True),
-            selectinload(Vehicle.readings), selectinload(Vehicle.ownerships).joinedload(VehicleOwnership.customer))
+            # Through the (store_id, vehicle_id) indexes: a plain selectinload filters on vehicle_id alone.
+            selectinload(Vehicle.readings),
+            selectinload(Vehicle.ownerships.and_(VehicleOwnership.store_id.in_(stores)))
+            .joinedload(VehicleOwnership.customer))
 
 
 def get_vehicle(vehicle_id: int, *, actor: Actor, read_back: bool = False) -> Vehicle:

@@ -64,12 +64,13 @@ class Reminder(db.Model):
                             viewonly=True, lazy="raise_on_sql")
     # The SMS names its reminder (sms_messages.reminder_id), so a reminder is written once, never updated
     # to point at its message; none when the owner takes no service SMS.
-    message = relationship("SmsMessage", primaryjoin="SmsMessage.reminder_id == Reminder.id",
+    message = relationship("SmsMessage", primaryjoin="and_(SmsMessage.reminder_id == Reminder.id, SmsMessage.store_id == Reminder.store_id)",
                            foreign_keys="SmsMessage.reminder_id", uselist=False, viewonly=True, lazy="raise_on_sql")
 
     # Its message's id, read in the same query as the reminder (a relationship never loads itself).
     message_id: Mapped[int | None] = column_property(
-        sa.select(SmsMessage.id).where(SmsMessage.reminder_id == id).correlate_except(SmsMessage)
+        sa.select(SmsMessage.id).where(SmsMessage.store_id == store_id, SmsMessage.reminder_id == id)
+        .correlate_except(SmsMessage)
         .limit(1).scalar_subquery())
 
 

@@ -21,7 +21,7 @@ def reminder_visits(store_id: int, *, start: date, end: date, t0: datetime, t1: 
     """
     reminded = (sa.select(Reminder.vehicle_id, sa.func.min(Reminder.created_on).label("first"),
                           sa.func.min(Reminder.created_at).label("first_at"))
-                .where(Reminder.store_id == store_id, sa.exists().where(SmsMessage.reminder_id == Reminder.id),
+                .where(Reminder.store_id == store_id, sa.exists().where(SmsMessage.store_id == store_id, SmsMessage.reminder_id == Reminder.id),
                        Reminder.created_on >= start, Reminder.created_on < end)
                 .group_by(Reminder.vehicle_id).subquery())
     if is_postgresql():

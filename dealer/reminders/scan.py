@@ -284,7 +284,8 @@ def _remind(store_id: int, kind: str, due_column, days: list[int], after: date, 
                 .join(Vehicle, Vehicle.id == Reminder.vehicle_id)
                 .where(Reminder.store_id == store_id, Reminder.created_on == day, Reminder.kind == kind,
                        Reminder.due_date > after, Reminder.due_date <= until, Customer.service_sms_opt_out.is_(False),
-                       ~sa.exists().where(SmsMessage.reminder_id == Reminder.id)))
+                       ~sa.exists().where(SmsMessage.store_id == store_id,
+                                         SmsMessage.reminder_id == Reminder.id)))
     queued = db.session.execute(upsert(SmsMessage.__table__).from_select(MESSAGE_COLUMNS, messages)).rowcount
     return created, queued
 

@@ -121,25 +121,27 @@ class MyJob:
 
 def my_jobs(*, actor: Actor) -> list[MyJob]:
     """Return the approved jobs assigned to the actor on orders in the workshop, earliest promise first."""
+    stores = visible_store_ids(actor)
     stmt = (sa.select(RepairJob, RepairOrder)
             .join(JobAssignment, JobAssignment.job_id == RepairJob.id)
             .join(RepairOrder, RepairOrder.id == RepairJob.order_id)
-            .where(JobAssignment.store_id.in_(visible_store_ids(actor)),
+            .where(JobAssignment.store_id.in_(stores), RepairJob.store_id.in_(stores), RepairOrder.store_id.in_(stores),
                    JobAssignment.technician_id == actor.user_id,
                    RepairOrder.state == IN_PROGRESS, RepairJob.approval == JOB_APPROVED)
             .options(selectinload(RepairJob.lines), joinedload(RepairOrder.store, innerjoin=True),
                      joinedload(RepairOrder.vehicle, innerjoin=True))
             .order_by(RepairOrder.promised_at, RepairOrder.id, RepairJob.position))
     rows = db.session.execute(stmt).all()
-    running = running_job_id(actor.user_id)
+    running = running_job_id(actor.user_id, stores)
     return [MyJob(job, order, job.id == running) for job, order in rows]
 
 
-def running_job_id(technician_id: int | None) -> int | None:
-    """Return the job the technician's clock runs on, if any."""
+def running_job_id(technician_id: int | None, stores: list[int]) -> int | None:
+    """Return the job the technician's clock runs on in those stores, if any."""
     if technician_id is None:
         return None
-    return db.session.scalar(sa.select(TimeEntry.job_id).where(TimeEntry.technician_id == technician_id,
+    return db.session.scalar(sa.select(TimeEntry.job_id).where(TimeEntry.store_id.in_(stores),
+                                                               TimeEntry.technician_id == technician_id,
                                                                TimeEntry.ended_at.is_(None)))
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dealer.database import UTCDateTime, utcnow
+from dealer.database import UTCDateTime, store_join, utcnow
 from dealer.extensions import db
 
 
@@ -47,6 +47,7 @@ class InspectionResult(db.Model):
 
     item: Mapped[InspectionItem] = relationship(lazy="raise_on_sql")
     photos: Mapped[list[InspectionPhoto]] = relationship(back_populates="result", order_by="InspectionPhoto.id",
+                                                         primaryjoin=store_join("InspectionResult", "InspectionPhoto", "result_id"),
                                                          cascade="all, delete-orphan", lazy="raise_on_sql")
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dealer.database import Timestamps, UTCDateTime, utcnow
+from dealer.database import Timestamps, UTCDateTime, store_join, utcnow
 from dealer.extensions import db
 
 if TYPE_CHECKING:  # the annotation only; SQLAlchemy resolves it by name
@@ -161,13 +161,23 @@ class RepairOrder(Timestamps, db.Model):
     advisor = relationship("User", lazy="raise_on_sql")
     reversal_of: Mapped[RepairOrder | None] = relationship(remote_side=[id], foreign_keys=[reversal_of_id], lazy="raise_on_sql")
     jobs: Mapped[list[RepairJob]] = relationship(back_populates="order", order_by="RepairJob.position",
+                                                 primaryjoin=store_join("RepairOrder", "RepairJob", "order_id"),
                                                  cascade="all, delete-orphan", lazy="raise_on_sql")
     lines: Mapped[list[RepairLine]] = relationship(back_populates="order", order_by="RepairLine.id",
+                                                   primaryjoin=store_join("RepairOrder", "RepairLine", "order_id"),
                                                    viewonly=True, lazy="raise_on_sql")
-    approvals: Mapped[list[Approval]] = relationship(back_populates="order", order_by="Approval.id", lazy="raise_on_sql")
-    events: Mapped[list[OrderEvent]] = relationship(back_populates="order", order_by="OrderEvent.id", lazy="raise_on_sql")
-    payments: Mapped[list[Payment]] = relationship(back_populates="order", order_by="Payment.id", lazy="raise_on_sql")
-    quality_checks: Mapped[list[QualityCheck]] = relationship(back_populates="order", order_by="QualityCheck.id", lazy="raise_on_sql")
+    approvals: Mapped[list[Approval]] = relationship(
+        back_populates="order", primaryjoin=store_join("RepairOrder", "Approval", "order_id"), order_by="Approval.id",
+        lazy="raise_on_sql")
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", primaryjoin=store_join("RepairOrder", "OrderEvent", "order_id"), order_by="OrderEvent.id",
+        lazy="raise_on_sql")
+    payments: Mapped[list[Payment]] = relationship(
+        back_populates="order", primaryjoin=store_join("RepairOrder", "Payment", "order_id"), order_by="Payment.id",
+        lazy="raise_on_sql")
+    quality_checks: Mapped[list[QualityCheck]] = relationship(
+        back_populates="order", primaryjoin=store_join("RepairOrder", "QualityCheck", "order_id"), order_by="QualityCheck.id",
+        lazy="raise_on_sql")
 
     @property
     def is_reversal(self) -> bool:
@@ -205,8 +215,11 @@ class RepairJob(db.Model):
 
     order: Mapped[RepairOrder] = relationship(back_populates="jobs", lazy="raise_on_sql")
     lines: Mapped[list[RepairLine]] = relationship(back_populates="job", order_by="RepairLine.id",
+                                                   primaryjoin=store_join("RepairJob", "RepairLine", "job_id"),
                                                    cascade="all, delete-orphan", lazy="raise_on_sql")
-    assignments: Mapped[list[JobAssignment]] = relationship(back_populates="job", cascade="all, delete-orphan", lazy="raise_on_sql")
+    assignments: Mapped[list[JobAssignment]] = relationship(
+        back_populates="job", primaryjoin=store_join("RepairJob", "JobAssignment", "job_id"), cascade="all, delete-orphan",
+        lazy="raise_on_sql")
     comeback_of: Mapped[RepairJob | None] = relationship(remote_side=[id], lazy="raise_on_sql")
 
 

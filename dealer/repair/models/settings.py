@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dealer.database import SearchKey, Timestamps
+from dealer.database import SearchKey, Timestamps, store_join
 from dealer.extensions import db
 
 
@@ -57,7 +57,8 @@ class LaborOperation(Timestamps, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     family_hours: Mapped[list[LaborOperationHours]] = relationship(
-        back_populates="operation", cascade="all, delete-orphan", order_by="LaborOperationHours.model_family", lazy="raise_on_sql")
+        back_populates="operation", primaryjoin=store_join("LaborOperation", "LaborOperationHours", "operation_id"),
+        cascade="all, delete-orphan", order_by="LaborOperationHours.model_family", lazy="raise_on_sql")
 
     def hours_for(self, model_family: str) -> int:
         """Return the flat-rate hours for a model family, or the operation's own."""

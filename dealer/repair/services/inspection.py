@@ -212,9 +212,10 @@ class ChecklistRow:
     job: RepairJob | None  # the work this finding was proposed as
 
 
-def _proposed_jobs(order_id: int) -> dict[int, RepairJob]:
+def _proposed_jobs(order: RepairOrder) -> dict[int, RepairJob]:
     """Return the jobs of an order that came from its findings, by result id."""
-    jobs = db.session.scalars(sa.select(RepairJob).where(RepairJob.order_id == order_id,
+    jobs = db.session.scalars(sa.select(RepairJob).where(RepairJob.store_id == order.store_id,
+                                                         RepairJob.order_id == order.id,
                                                          RepairJob.inspection_result_id.is_not(None)))
     return {job.inspection_result_id: job for job in jobs}
 
@@ -233,7 +234,7 @@ def checklist(order_id: int, *, actor: Actor) -> list[ChecklistRow]:
     """
     order = get_order(order_id, actor=actor)
     results = {result.item_id: result for result in _results(order)}
-    jobs = _proposed_jobs(order.id)
+    jobs = _proposed_jobs(order)
     items = [item for item in list_items(order.store_id, actor=actor) if item.active or item.id in results]
     return [ChecklistRow(item=item, result=results.get(item.id),
                          job=jobs.get(results[item.id].id) if item.id in results else None) for item in items]
@@ -269,7 +270,7 @@ def record_results(order_id: int, entries: list[ResultInput], *, actor: Actor,
     items = {item.id: item for item in db.session.scalars(sa.select(InspectionItem).where(
         InspectionItem.store_id == order.store_id, InspectionItem.id.in_(item_ids)))} if item_ids else {}
     existing = {result.item_id: result for result in _results(order)}
-    proposed = _proposed_jobs(order.id)
+    proposed = _proposed_jobs(order)
     # Every entry is checked before any is applied: a refusal leaves the session as it was.
     planned = []
     for entry in entries:
@@ -386,7 +387,7 @@ def inspection_summary(order_id: int, *, actor: Actor) -> InspectionSummary:
     """
     order = get_order(order_id, actor=actor)
     results = sorted(_results(order), key=lambda r: (r.item.position, r.item.id))
-    jobs = _proposed_jobs(order.id)
+    jobs = _proposed_jobs(order)
     summary = InspectionSummary(order_id=order.id, editable=order.state in EDITABLE_STATES)
     for result in results:
         job = jobs.get(result.id)

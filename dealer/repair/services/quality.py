@@ -174,9 +174,10 @@ def quality_figures(*, actor: Actor, month: date) -> dict[str, list[QualityRow]]
     finished = sa.and_(RepairOrder.store_id.in_(stores), RepairOrder.reversal_of_id.is_(None),
                        RepairOrder.state.in_((SETTLED, DELIVERED)),
                        RepairOrder.settled_at >= start, RepairOrder.settled_at < end)
-    came_back = sa.exists().where(later.comeback_state == COMEBACK_CONFIRMED, later.comeback_of_id == RepairJob.id,
-                                  RepairJob.order_id == RepairOrder.id)
-    is_comeback = sa.exists().where(RepairJob.order_id == RepairOrder.id,
+    came_back = sa.exists().where(later.store_id == RepairJob.store_id, later.comeback_state == COMEBACK_CONFIRMED,
+                                  later.comeback_of_id == RepairJob.id,
+                                  RepairJob.store_id == RepairOrder.store_id, RepairJob.order_id == RepairOrder.id)
+    is_comeback = sa.exists().where(RepairJob.store_id == RepairOrder.store_id, RepairJob.order_id == RepairOrder.id,
                                     RepairJob.comeback_state == COMEBACK_CONFIRMED)
     order_rows = sa.select(
         RepairOrder.advisor_id,
@@ -189,7 +190,8 @@ def quality_figures(*, actor: Actor, month: date) -> dict[str, list[QualityRow]]
                        sum(r[3] or 0 for r in by_advisor))
     names = _names(uid for uid, *_ in by_advisor)
     advisors = [QualityRow(names.get(uid, "-"), uid, n, back or 0, cb or 0) for uid, n, back, cb in by_advisor]
-    job_came_back = sa.exists().where(later.comeback_state == COMEBACK_CONFIRMED, later.comeback_of_id == RepairJob.id)
+    job_came_back = sa.exists().where(later.store_id == RepairJob.store_id, later.comeback_state == COMEBACK_CONFIRMED,
+                                      later.comeback_of_id == RepairJob.id)
     job_is_comeback = RepairJob.comeback_state == COMEBACK_CONFIRMED
     tech_rows = db.session.execute(
         sa.select(JobAssignment.technician_id, sa.func.count(RepairJob.id),
@@ -197,7 +199,8 @@ def quality_figures(*, actor: Actor, month: date) -> dict[str, list[QualityRow]]
                   sa.func.sum(sa.case((job_is_comeback, 1), else_=0)))
         .join(RepairJob, RepairJob.id == JobAssignment.job_id)
         .join(RepairOrder, RepairOrder.id == RepairJob.order_id)
-        .where(finished, RepairJob.approval == JOB_APPROVED)
+        .where(finished, JobAssignment.store_id.in_(stores), RepairJob.store_id.in_(stores),
+               RepairJob.approval == JOB_APPROVED)
         .group_by(JobAssignment.technician_id))
     tech_rows = tech_rows.all()
     names = _names(uid for uid, *_ in tech_rows)

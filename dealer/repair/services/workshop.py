@@ -88,8 +88,9 @@ def dispatch(order_id: int, *, actor: Actor, now: datetime) -> RepairOrder:
     return order
 
 
-def _open_entry(technician_id: int) -> TimeEntry | None:
-    return db.session.scalar(sa.select(TimeEntry).where(TimeEntry.technician_id == technician_id,
+def _open_entry(technician_id: int, store_id: int) -> TimeEntry | None:
+    return db.session.scalar(sa.select(TimeEntry).where(TimeEntry.store_id == store_id,
+                                                        TimeEntry.technician_id == technician_id,
                                                         TimeEntry.ended_at.is_(None)))
 
 
@@ -108,7 +109,7 @@ def _workable(job_id: int, actor: Actor) -> tuple[RepairOrder, RepairJob]:
 def clock_on(job_id: int, *, actor: Actor, now: datetime) -> TimeEntry:
     """Start the technician's clock on a job; a clock running on another job is stopped. Raises WorkflowError."""
     order, job = _workable(job_id, actor)
-    running = _open_entry(actor.user_id)
+    running = _open_entry(actor.user_id, order.store_id)
     if running is not None:
         if running.job_id == job.id:
             raise WorkflowError(_l("Your clock is already running on this job."))
@@ -123,8 +124,8 @@ def clock_on(job_id: int, *, actor: Actor, now: datetime) -> TimeEntry:
 
 def clock_off(job_id: int, *, actor: Actor, now: datetime) -> TimeEntry:
     """Stop the technician's clock on a job. Raises WorkflowError when it is not running."""
-    _workable(job_id, actor)
-    running = _open_entry(actor.user_id)
+    order, _ = _workable(job_id, actor)
+    running = _open_entry(actor.user_id, order.store_id)
     if running is None or running.job_id != job_id:
         raise WorkflowError(_l("Your clock is not running on this job."))
     running.ended_at = now
@@ -135,7 +136,7 @@ def clock_off(job_id: int, *, actor: Actor, now: datetime) -> TimeEntry:
 def mark_job_done(job_id: int, *, actor: Actor, now: datetime) -> RepairJob:
     """Mark a job's work done (stopping the technician's clock on it). Raises WorkflowError."""
     order, job = _workable(job_id, actor)
-    running = _open_entry(actor.user_id)
+    running = _open_entry(actor.user_id, order.store_id)
     if running is not None and running.job_id == job.id:
         running.ended_at = now
     job.work = WORK_DONE

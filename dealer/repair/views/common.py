@@ -122,7 +122,7 @@ def order_context(order, bound: dict | None = None) -> dict:
         late=queries.overdue(order, now) and order.state not in (SETTLED, DELIVERED, CANCELLED),
         new_job_is_extra=order.state not in (OPEN, ESTIMATED), can_print_bills=actor.has_any(SETTLERS),
         user_id=actor.user_id, show_phone=actor.has_any(PHONE_CALLERS),
-        running_job=queries.running_job_id(actor.user_id),
+        running_job=queries.running_job_id(actor.user_id, [order.store_id]),
         minutes=queries.clocked_minutes(order, now), reversal=queries.reversal_of(order), labels=forms,
         state_labels=services.STATE_LABELS, pending=[j for j in order.jobs if j.approval == JOB_PENDING],
         inspection=inspection_summary(order.id, actor=actor))
