@@ -189,10 +189,12 @@ def update_customer(customer_id: int, data: CustomerInput, *, actor: Actor, now:
     customer = get_customer(customer_id, actor=actor)
     values = _clean_customer(data, customer.store_id, now)
     changes = audit.diff(customer, values)
-    old_mobile = customer.mobile
+    old_mobile, old_advisor_id = customer.mobile, customer.advisor_id
     _save_customer(customer, values, now)
     if customer.mobile != old_mobile:
         signals.mobile_changed.send(customer, old_mobile=old_mobile)
+    if customer.advisor_id != old_advisor_id:
+        signals.advisor_changed.send(customer, old_advisor_id=old_advisor_id)
     if changes:
         audit.record("customer_updated", customer, actor=actor,
                      changes={k: v for k, v in changes.items() if k != "notes"})

@@ -15,6 +15,12 @@ Sender: the customer (with the new mobile). Keywords: `old_mobile`. The outbox r
 queued messages through it.
 """)
 
+advisor_changed = _signals.signal("customers.advisor_changed", doc="""A customer was given another advisor (一对一).
+
+Sender: the customer (with the new advisor_id). Keywords: `old_advisor_id`. The reminders go with the
+customer to the new advisor's call list through it.
+""")
+
 vehicle_changed = _signals.signal("customers.vehicle_changed", doc="""A vehicle was registered, corrected or read.
 
 Sender: the vehicle. Keywords: `today` (the store's date). Sent after a new vehicle, a correction of its

@@ -11,7 +11,7 @@ from dealer.extensions import db
 from dealer.reminders.forms import InspectionForm, InsuranceForm, MaintenanceForm, OptOutForm
 from dealer.reminders.models import MaintenanceInterval
 from dealer.reminders.queries import reminder_visits
-from dealer.reminders.services import hand_over_reminders, mark_maintained, refresh_due_dates
+from dealer.reminders.services import hand_over_reminders, hand_to_advisor, mark_maintained, refresh_due_dates
 from dealer.repair import signals as repair_signals
 from dealer.repair.models import MAINTENANCE
 from dealer.signals import Panel
@@ -25,6 +25,12 @@ from dealer.sms.services import customer_messages
 def _recompute_due_dates(vehicle, *, today, **_):
     """A new vehicle, a correction or a new reading: the inspection and maintenance due dates follow."""
     refresh_due_dates(vehicle, today=today)
+
+
+@customer_signals.advisor_changed.connect
+def _follow_advisor(customer, **_):
+    """The customer's open reminders go to the call list of their new advisor."""
+    hand_to_advisor(customer)
 
 
 @customer_signals.vehicle_transferred.connect

@@ -33,6 +33,8 @@ class Reminder(db.Model):
         sa.UniqueConstraint("store_id", "vehicle_id", "kind", "due_date", "lead_days"),
         # The scan's "already reminded?" (a kind's reminders due from today on) and the call list (by due date).
         sa.Index("ix_reminders_store_id_due_date", "store_id", "due_date"),
+        # An advisor's call list, in due order: walked to its first 200, not sorted from the whole store's.
+        sa.Index("ix_reminders_store_id_advisor_id_due_date_id", "store_id", "advisor_id", "due_date", "id"),
         # The month's reminders for the SMS figures. BRIN: the scan writes reminders in created_on order,
         # so a few bytes per range of pages find a month, and the scan writes no index entry per reminder.
         sa.Index("ix_reminders_created_on", "created_on", postgresql_using="brin"),
@@ -47,7 +49,8 @@ class Reminder(db.Model):
     store_id: Mapped[int] = mapped_column(sa.Integer)
     vehicle_id: Mapped[int] = mapped_column(sa.Integer)
     customer_id: Mapped[int] = mapped_column(sa.Integer)
-    advisor_id: Mapped[int | None] = mapped_column(sa.Integer)  # the customer's advisor when it was made
+    # The customer's advisor: when it was made, and now while it is to be called about (hand_to_advisor).
+    advisor_id: Mapped[int | None] = mapped_column(sa.Integer)
     kind: Mapped[str] = mapped_column(sa.String(20))
     due_date: Mapped[date] = mapped_column(sa.Date)
     lead_days: Mapped[int] = mapped_column(sa.SmallInteger)

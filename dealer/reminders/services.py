@@ -137,6 +137,14 @@ def _close_open(vehicle: Vehicle, kind: str, now: datetime, state: str = DONE) -
     cancel_queued(store_id=vehicle.store_id, now=now, reminder_ids=[r.id for r in open_reminders])
 
 
+def hand_to_advisor(customer: Customer) -> None:
+    """Give the customer's standing reminders (any that may be called about again) to their advisor now; never
+    commits."""
+    db.session.execute(sa.update(Reminder).where(
+        Reminder.store_id == customer.store_id, Reminder.customer_id == customer.id,
+        Reminder.state.in_((OPEN, CALLED, BOOKED, NOT_INTERESTED))).values(advisor_id=customer.advisor_id))
+
+
 def hand_over_reminders(vehicle: Vehicle, *, new_owner: Customer, now: datetime) -> None:
     """Give the vehicle's standing reminders to its new owner (过户), with their unsent SMS; never commits.
 
@@ -280,8 +288,8 @@ def opt_out_of_reminders(customer_id: int, *, kind: str, actor: Actor, now: date
 def call_list(*, actor: Actor, day: date, mine_only: bool = True, limit: int = 200) -> list[Reminder]:
     """Return the open reminders to call about, soonest due first: the store's, or only the advisor's customers'.
 
-    "The advisor's" means the customer's advisor now (一对一), not the one when the reminder was made:
-    a customer handed to another advisor takes their open reminders along.
+    "The advisor's" means the customer's advisor now (一对一): a customer handed to another advisor takes
+    their open reminders along (hand_to_advisor), so the list is read along (store_id, advisor_id, due_date, id).
     """
     stmt = (sa.select(Reminder).where(Reminder.state.in_((OPEN, CALLED)), Reminder.due_date >= day - timedelta(days=30))
             .options(joinedload(Reminder.vehicle), joinedload(Reminder.customer), joinedload(Reminder.message))
@@ -289,7 +297,7 @@ def call_list(*, actor: Actor, day: date, mine_only: bool = True, limit: int = 2
     if actor.store_id is not None:
         stmt = stmt.where(Reminder.store_id == actor.store_id)
     if mine_only and actor.user_id is not None:
-        stmt = stmt.join(Customer, Customer.id == Reminder.customer_id).where(Customer.advisor_id == actor.user_id)
+        stmt = stmt.where(Reminder.advisor_id == actor.user_id)
     return list(db.session.scalars(stmt).unique())
 
 
