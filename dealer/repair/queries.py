@@ -18,7 +18,7 @@ from dealer.actors import TECHNICIAN, Actor
 from dealer.auth.models import User, UserRole
 from dealer.customers.models import Vehicle
 from dealer.customers.services import get_customer, get_vehicle
-from dealer.database import prefix_range
+from dealer.database import paginate_capped, prefix_range
 from dealer.extensions import db
 from dealer.parts.models import Part
 from dealer.parts.services import get_part
@@ -177,10 +177,10 @@ class OrderFilter:
     opened_until: datetime | None = None
 
 
-def list_orders(*, actor: Actor, filters: OrderFilter, page: int = 1, per_page: int = 50):
-    """Return a page of the orders the actor may see, newest first."""
-    stmt = (sa.select(RepairOrder).where(RepairOrder.store_id.in_(visible_store_ids(actor)))
-            .options(*ORDER_ROW_LOADS))
+def list_orders(*, actor: Actor, filters: OrderFilter, page: int = 1, per_page: int = 50, count_cap: int | None = None):
+    """Return a page of the orders the actor may see, newest first; the total counted up to `count_cap` past the
+    page when one is given (dealer.database.paginate_capped), in full otherwise (the API's documented total)."""
+    stmt = sa.select(RepairOrder.id).where(RepairOrder.store_id.in_(visible_store_ids(actor)))
     if filters.states:
         stmt = stmt.where(RepairOrder.state.in_(filters.states))
     if filters.advisor_id:
@@ -193,8 +193,11 @@ def list_orders(*, actor: Actor, filters: OrderFilter, page: int = 1, per_page: 
         stmt = stmt.where(RepairOrder.opened_at >= filters.opened_from)
     if filters.opened_until:
         stmt = stmt.where(RepairOrder.opened_at < filters.opened_until)
-    stmt = stmt.order_by(RepairOrder.opened_at.desc(), RepairOrder.id.desc())
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    rows = (stmt.with_only_columns(RepairOrder).options(*ORDER_ROW_LOADS)
+            .order_by(RepairOrder.opened_at.desc(), RepairOrder.id.desc()))
+    if count_cap is not None:
+        return paginate_capped(rows, stmt, page=page, per_page=per_page, cap=count_cap)
+    return db.paginate(rows, page=page, per_page=per_page, error_out=False)
 
 
 def workshop_board(*, actor: Actor, now: datetime) -> list[RepairOrder]:

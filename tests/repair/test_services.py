@@ -233,6 +233,19 @@ def test_list_orders_filters(shop):
     assert [o.id for o in page.items] == [first.id]
 
 
+def test_a_capped_list_counts_only_so_far_past_the_page_and_says_there_are_more(shop):
+    orders = [open_order(shop) for _ in range(7)]
+    exact = queries.list_orders(actor=shop.advisor, filters=queries.OrderFilter(), per_page=2)
+    assert (exact.total, exact.pages) == (7, 4)
+    capped = queries.list_orders(actor=shop.advisor, filters=queries.OrderFilter(), per_page=2, count_cap=3)
+    assert (capped.total, capped.pages, capped.capped, capped.has_next) == (3, 2, True, True)
+    assert [o.id for o in capped.items] == [o.id for o in exact.items] == [orders[-1].id, orders[-2].id]
+    deep = queries.list_orders(actor=shop.advisor, filters=queries.OrderFilter(), page=3, per_page=2, count_cap=3)
+    assert (deep.total, deep.capped, deep.has_next) == (7, False, True)  # counted to page 3 and past it
+    last = queries.list_orders(actor=shop.advisor, filters=queries.OrderFilter(), page=4, per_page=2, count_cap=20)
+    assert (last.total, last.capped, last.has_next, len(last.items)) == (7, False, False, 1)
+
+
 def test_every_change_is_an_event_with_who_and_when(shop):
     order = approved_order(shop)
     events = db.session.scalars(sa.select(OrderEvent).where(OrderEvent.order_id == order.id)

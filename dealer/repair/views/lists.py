@@ -20,7 +20,7 @@ from dealer.repair.views.common import REPAIR_STAFF, SETTLERS, TECHNICIANS
 def index():
     state = request.args.get("state", "")
     filters = queries.OrderFilter(states=(state,) if state in STATES else ())
-    pagination = queries.list_orders(actor=current_actor(), filters=filters, page=page_arg())
+    pagination = queries.list_orders(actor=current_actor(), filters=filters, page=page_arg(), count_cap=10_000)
     return render_template("repair/index.html", state=state, state_labels=services.STATE_LABELS, now=utcnow(),
                            pagination=pagination)
 
