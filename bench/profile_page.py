@@ -54,7 +54,7 @@ def main() -> None:
             for _ in range(args.n):
                 client.get(args.path, headers=headers)
         elapsed = time.perf_counter() - clock
-        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        print(profiler.output_text(unicode=True, color=False, show_all=bool(os.environ.get("PROFILE_ALL"))))
         print(f"{args.n} requests of {args.path}: {elapsed / args.n * 1000:.2f} ms each under the profiler")
     finally:
         redis.stop()

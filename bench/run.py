@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
+import flask
 import requests
 import sqlalchemy as sa
 
@@ -42,9 +43,9 @@ from bench import data
 from bench.load import USER_AGENT, RssSampler, WrkResult, run_wrk
 from bench.pages import PAGES, SAMPLES, Page
 from bench.server import Gunicorn, api_token, auth_headers, production_env, sign_in
-from tests.redisserver import RedisServer, find_redis_server
 from dealer import create_app
 from dealer.extensions import db
+from tests.redisserver import RedisServer, find_redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "bench" / "reports"
@@ -65,6 +66,8 @@ class PageResult:
     load_before: str = ""
     drain_seconds: float = 0.0
     slowest_ms: list[float] = field(default_factory=list)  # each request's slowest statement, alone
+    sql_ms: list[float] = field(default_factory=list)  # each request's statements, summed (driver and server)
+    template_ms: list[float] = field(default_factory=list)  # each request's render_template, alone
     slowest_sql: str = ""
 
 
@@ -163,6 +166,7 @@ def main() -> int:
         timings["HTTP (wrk)"] = time.perf_counter() - clock
         clock = time.perf_counter()
         _in_process(results, sessions, tokens, env_prod)
+        ceiling_alone = _ceiling_alone(samples["ceiling"])
         timings["queries and time alone (in-process)"] = time.perf_counter() - clock
 
     outside = {}
@@ -177,7 +181,8 @@ def main() -> int:
 
     report = _report(args=args, command=command, commit=commit, started_at=started_at, dataset=dataset,
                      results=results,
-                     ceiling=ceiling, app_rss=app_rss, ceiling_rss=ceiling_rss, outside=outside, timings=timings)
+                     ceiling=ceiling, app_rss=app_rss, ceiling_rss=ceiling_rss, outside=outside, timings=timings,
+                     ceiling_alone=ceiling_alone)
     REPORTS.mkdir(parents=True, exist_ok=True)
     path = REPORTS / f"{started_at:%Y-%m-%d}-{commit[0]}.md"
     path.write_text(report)
@@ -282,6 +287,13 @@ def _in_process(results: list[PageResult], sessions: dict, tokens: dict, env_pro
         os.environ.clear()
         os.environ.update(saved)
     statements: list[tuple[float, str]] = []  # (ms, SQL) of the request being run
+    rendering: list[float] = []  # render_template's start, then its ms, of the request being run
+
+    def render_starts(_app, **_):
+        rendering.append(time.perf_counter())
+
+    def render_ends(_app, **_):
+        rendering.append((time.perf_counter() - rendering.pop()) * 1000)
 
     def before(conn, _cursor, _statement, _parameters, _context, _executemany):
         conn.info["bench_clock"] = time.perf_counter()
@@ -295,6 +307,8 @@ def _in_process(results: list[PageResult], sessions: dict, tokens: dict, env_pro
     sa.event.listen(engine, "before_cursor_execute", before)
     sa.event.listen(engine, "after_cursor_execute", after)
     client = app.test_client(use_cookies=False)
+    flask.before_render_template.connect(render_starts, app)
+    flask.template_rendered.connect(render_ends, app)
     try:
         for result in results:
             headers = {"User-Agent": USER_AGENT, "X-Forwarded-Proto": "https",
@@ -302,9 +316,12 @@ def _in_process(results: list[PageResult], sessions: dict, tokens: dict, env_pro
             client.get(result.paths[0], headers=headers)  # warm: templates compiled, pool connected
             for path in result.paths[:10]:
                 statements.clear()
+                rendering.clear()
                 clock = time.perf_counter()
                 answer = client.get(path, headers=headers)
                 result.alone_ms.append((time.perf_counter() - clock) * 1000)
+                result.sql_ms.append(sum(ms for ms, _ in statements))
+                result.template_ms.append(sum(rendering))
                 result.queries.append(len(statements))
                 result.statuses_alone.append(answer.status_code)
                 if statements:
@@ -313,8 +330,24 @@ def _in_process(results: list[PageResult], sessions: dict, tokens: dict, env_pro
                     if slowest[0] >= max(result.slowest_ms):
                         result.slowest_sql = " ".join(slowest[1].split())
     finally:
+        flask.before_render_template.disconnect(render_starts, app)
+        flask.template_rendered.disconnect(render_ends, app)
         sa.event.remove(engine, "before_cursor_execute", before)
         sa.event.remove(engine, "after_cursor_execute", after)
+
+
+def _ceiling_alone(paths: list[str]) -> float:
+    """The ceiling page's median time one at a time in-process, as _in_process times the app's pages."""
+    from bench.ceiling import create_app as create_ceiling
+
+    client = create_ceiling().test_client()
+    client.get(paths[0])
+    times = []
+    for path in paths[:10]:
+        clock = time.perf_counter()
+        client.get(path)
+        times.append((time.perf_counter() - clock) * 1000)
+    return statistics.median(times)
 
 
 def _reminder_scan(dataset: data.Dataset, vehicles: int) -> dict:
@@ -398,7 +431,7 @@ def _ms(value: float) -> str:
     return f"{value:,.0f} ms" if value >= 100 else f"{value:.1f} ms"
 
 
-def _report(*, args, command, commit, started_at, dataset, results, ceiling, app_rss, ceiling_rss, outside,
+def _report(*, args, command, commit, started_at, dataset, results, ceiling, app_rss, ceiling_rss, outside, ceiling_alone,
             timings) -> str:
     machine = _machine()
     commit, dirty = commit
@@ -457,7 +490,22 @@ def _report(*, args, command, commit, started_at, dataset, results, ceiling, app
             f"{', '.join(f'{v:.0f}' for v in app_rss.first.values())} MB, last "
             f"{', '.join(f'{v:.0f}' for v in app_rss.last.values())} MB); ceiling peak {ceiling_rss.peak:.0f} MB. "
             "Target: a worker under 200 MB through the run.",
-            ""]
+            "",
+            "Where one request's time goes, one at a time in-process (medians over the page's first 10 sample paths): "
+            f"the ceiling page takes {ceiling_alone:.1f} ms this way. SQL: the statements' time from the cursor's "
+            "execute to its return (driver, round trip and server; not the ORM building objects); templates: "
+            "render_template; the rest: routing, session cookie, the signed-in user's load beyond its SQL, access "
+            "check, CSRF, forms, ORM objects, JSON serialization, security headers.",
+            "",
+            "| page | one at a time | × the ceiling | SQL | templates | the rest |",
+            "|---|---|---|---|---|---|"]
+    for r in results:
+        if r.alone_ms:
+            alone, sql_ms = statistics.median(r.alone_ms), statistics.median(r.sql_ms)
+            template_ms = statistics.median(r.template_ms)
+            out.append(f"| {r.page.label} | {alone:.1f} ms | {alone / ceiling_alone:.1f} | {sql_ms:.1f} ms | "
+                       f"{template_ms:.1f} ms | {max(alone - sql_ms - template_ms, 0):.1f} ms |")
+    out += [""]
     out += ["Per page: answers wrk counted, their statuses, the load average (1 min) when the page started, and how "
             "long the workers took to finish the requests still queued when wrk stopped (before the next page).", "",
             "| page | answers | statuses | load before | queue drained in |", "|---|---|---|---|---|"]
