@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from dealer.actors import TECHNICIAN, Actor
 from dealer.auth.models import User, UserRole
@@ -56,6 +56,7 @@ from dealer.repair.services.common import (  # noqa: F401  (get_job, get_line: f
 from dealer.repair.services.parts_counter import CLOSED_STATES, ISSUE_STATES
 from dealer.repair.services.pricing import lines_of, price
 from dealer.repair.services.settings import OPERATION_LOADS, settings_for
+from dealer.stores.models import Store
 from dealer.stores.services import visible_store_ids
 
 # States whose bill is fixed (the figures stored at settlement are shown, never re-priced).
@@ -68,6 +69,18 @@ ORDER_ROW_LOADS = (
     joinedload(RepairOrder.vehicle, innerjoin=True),
     joinedload(RepairOrder.customer, innerjoin=True),
     joinedload(RepairOrder.advisor),
+)
+# What a board card shows, and no more: a store has hundreds of cars in the workshop, and building each
+# order's thirty columns (ten datetimes converted to UTC) and its customer was half the board's time.
+# Anything else a card reads raises, rather than loading row by row.
+BOARD_LOADS = (
+    load_only(RepairOrder.id, RepairOrder.store_id, RepairOrder.number, RepairOrder.state, RepairOrder.vehicle_id,
+              RepairOrder.advisor_id, RepairOrder.promised_at, RepairOrder.ready_at, raiseload=True),
+    joinedload(RepairOrder.store, innerjoin=True).load_only(Store.id, Store.code, Store.name, Store.timezone,
+                                                            raiseload=True),
+    joinedload(RepairOrder.vehicle, innerjoin=True).load_only(Vehicle.id, Vehicle.plate, Vehicle.model,
+                                                              raiseload=True),
+    joinedload(RepairOrder.advisor).load_only(User.id, User.username, User.full_name, raiseload=True),
 )
 # What pricing an order reads: its jobs and their lines, and the order it reverses with its own.
 PRICING_LOADS = (
@@ -205,7 +218,7 @@ def workshop_board(*, actor: Actor, now: datetime) -> list[RepairOrder]:
     stmt = (sa.select(RepairOrder)
             .where(RepairOrder.store_id.in_(visible_store_ids(actor)),
                    RepairOrder.state.in_((OPEN, ESTIMATED, APPROVED, IN_PROGRESS, QUALITY_CHECK, READY)))
-            .options(*ORDER_ROW_LOADS).order_by(RepairOrder.promised_at))
+            .options(*BOARD_LOADS).order_by(RepairOrder.promised_at))
     return list(db.session.scalars(stmt))
 
 
