@@ -108,6 +108,9 @@ def _items() -> list[dict]:
 @public
 @blp.response(200, CallbackAck)
 @blp.doc(security=[])
+@blp.error_response(400, "The body is not a JSON object or an array of objects.")
+@blp.error_response(404, "Callbacks are off, or the token in the URL is wrong.")
+@blp.error_response(413)
 def delivery_report(token):
     """Receive delivery reports (回执): a JSON array as the provider pushes them."""
     _check_token(token)
@@ -119,6 +122,9 @@ def delivery_report(token):
 @public
 @blp.response(200, CallbackAck)
 @blp.doc(security=[])
+@blp.error_response(400, "The body is not a JSON object or an array of objects.")
+@blp.error_response(404, "Callbacks are off, or the token in the URL is wrong.")
+@blp.error_response(413)
 def owner_reply(token):
     """Receive owners' replies (上行); a reply T, TD or 退订 opts the owner out of marketing SMS."""
     _check_token(token)
