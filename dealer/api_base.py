@@ -7,6 +7,8 @@ with that one schema: `ApiBlueprint` adds them to each route from what the route
 """
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields
+from webargs import core
+from webargs.flaskparser import FlaskParser, abort
 
 from dealer.access import PUBLIC, view_access
 
@@ -26,7 +28,7 @@ class ApiErrorSchema(Schema):
 
 
 ERROR_DESCRIPTIONS = {
-    400: "The body is not valid JSON.",
+    400: "The body is missing, or not JSON (Content-Type: application/json).",
     401: "A valid bearer token is required.",
     403: "The token's user lacks the role.",
     404: "Not found, or in another store.",
@@ -38,7 +40,21 @@ ERROR_DESCRIPTIONS = {
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.",
                                "schema": {"type": "integer", "minimum": 0}}}
 # Where webargs reads a request body from (a body can be malformed or too large).
-_BODY_LOCATIONS = frozenset({"json", "form", "files", "json_or_form"})
+_BODY_LOCATIONS = frozenset({"json", "form", "files"})
+
+
+class JsonBodyParser(FlaskParser):
+    """webargs' parser, except that a route taking a JSON body refuses a request without one.
+
+    webargs reads a missing body, or one sent as another type, as no fields at all, so a route whose fields
+    are all optional accepted it although the document says the body is required (every route's is).
+    """
+
+    def load_json(self, req, schema):
+        data = super().load_json(req, schema)
+        if data is core.missing:
+            abort(400, messages={"json": ["A JSON body is required."]})
+        return data
 
 
 class DealerApi(Api):
@@ -55,6 +71,13 @@ class ApiBlueprint(Blueprint):
     413 (too large). A public route documents its own errors with `error_response` (it has no token to
     refuse); one with arguments still gets 422, and 400/413 when it reads a body.
     """
+
+    ARGUMENTS_PARSER = JsonBodyParser()
+
+    def arguments(self, schema, *, location="json", required=True, **options):
+        if location in _BODY_LOCATIONS and not required:
+            raise ValueError("an API route's body is required: JsonBodyParser refuses a request without one")
+        return super().arguments(schema, location=location, required=required, **options)
 
     def route(self, rule, **options):
         register = super().route(rule, **options)

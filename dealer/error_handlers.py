@@ -68,7 +68,7 @@ def register_error_handlers(app) -> None:
                 for location_errors in data["messages"].values():
                     fields.update(location_errors)
             elif status == 400 and "json" in data.get("messages", {}):
-                message = _("The body is not valid JSON.")
+                message = _("Send a JSON body (Content-Type: application/json).")
             code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 422: "validation_failed",
                     429: "rate_limited"}.get(status, "http_%d" % status)
             response = json_error(code, message, status, fields)

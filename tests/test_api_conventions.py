@@ -271,7 +271,7 @@ def test_body_that_is_not_json_is_400_with_the_error_shape(client):
     response = client.post("/api/v1/auth/token", data="{not json", content_type="application/json")
 
     error = _assert_error_shape(response, 400, "http_400")
-    assert error["message"] == "请求正文不是有效的 JSON。"
+    assert error["message"] == "请以 JSON 格式发送请求正文（Content-Type: application/json）。"
     _conforms(client.get(DOCUMENT).get_json(), "/api/v1/auth/token", "POST", response, body={})
 
 
@@ -319,3 +319,16 @@ def test_pages_outside_the_api_answer_html_errors(client):
 
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+
+
+@pytest.mark.parametrize("request_body", [{}, {"data": "{}", "content_type": "text/plain"}],
+                         ids=["no-body", "not-json"])
+def test_a_route_taking_a_body_refuses_a_request_without_one_as_documented(client, staff, request_body):
+    _token, secret = services.create_api_token(actor=actor(staff["manager"]), name="x", now=NOW)
+
+    # Every field of a line's change is optional: webargs alone read "no body" as "change nothing".
+    response = client.patch("/api/v1/repair-orders/1/lines/1", headers=_bearer(secret), **request_body)
+
+    _assert_error_shape(response, 400, "http_400")
+    document = client.get(DOCUMENT).get_json()
+    assert document["paths"]["/api/v1/repair-orders/{order_id}/lines/{line_id}"]["patch"]["requestBody"]["required"]
