@@ -138,7 +138,10 @@ def _case(body=None, query=None, path_parameters=None, document=None):
         "paths": {"/x": {"put": {"requestBody": {"content": {"application/json": {"schema": {
             "$ref": "#/components/schemas/In"}}}}}}},
         "components": {"schemas": {"In": {"properties": {"opted_out": {"type": "boolean"}}}}}}),
-     "integer_for_a_boolean"),
+     "coerced_type"),
+    (_case(body={"km": 2.5890419884777833e-42}, document={
+        "paths": {"/x": {"put": {"requestBody": {"content": {"application/json": {"schema": {
+            "properties": {"km": {"type": "integer"}}}}}}}}}}), "coerced_type"),
 ])
 def test_fuzz_hooks_name_the_known_categories(case, category):
     assert known_category(case) == category
@@ -148,7 +151,9 @@ def test_fuzz_hooks_name_the_known_categories(case, category):
     _case(path_parameters={"order_id": 2**31 - 1}, query={"page": 3, "q": "13812345678"}),
     _case(path_parameters={"token": "13812345678"}, body=[{"phone_number": "13812345678"}]),
     _case(body={"read_on": "2026-11-23", "promised_at": "2026-11-23T17:30:00+08:00", "name": "0" * 500}),
-    _case(body={"km": 0, "active": True}),
+    _case(body={"km": 0, "active": True}, document={
+        "paths": {"/x": {"put": {"requestBody": {"content": {"application/json": {"schema": {
+            "properties": {"km": {"type": "integer"}, "active": {"type": "boolean"}}}}}}}}}}),
 ])
 def test_fuzz_hooks_keep_every_other_failure(case):
     assert known_category(case) is None
