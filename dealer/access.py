@@ -47,7 +47,11 @@ def declared_access(app, endpoint: str):
     """Return PUBLIC, a frozenset of roles, or None when the endpoint declares nothing."""
     if endpoint in EXTENSION_PUBLIC_ENDPOINTS:
         return PUBLIC
-    view = app.view_functions.get(endpoint)
+    return view_access(app.view_functions.get(endpoint))
+
+
+def view_access(view):
+    """Return what the view function declares: PUBLIC, a frozenset of roles, or None."""
     return getattr(view, _ATTRIBUTE, None)
 
 

@@ -14,7 +14,6 @@ from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_loaded_from_cookie
-from flask_smorest import Api
 from flask_talisman import Talisman
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -22,6 +21,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from dealer import audit, auth, customers, money, parts, reminders, repair, sms, stores
 from dealer.access import enforce_access, register_token_loader
 from dealer.actors import ROLE_LABELS
+from dealer.api_base import DealerApi
 from dealer.auth.api import blp as auth_api
 from dealer.auth.services import user_for_session, user_for_token
 from dealer.cli import register_commands
@@ -233,7 +233,7 @@ def _register_blueprints(app: Flask) -> None:
     for module in (auth, stores, customers, audit, sms, reminders, parts, repair):
         importlib.import_module(module.__name__ + ".views")  # the routes attach themselves to module.bp
         app.register_blueprint(module.bp)
-    api = Api(app, spec_kwargs={"components": {"securitySchemes": {
+    api = DealerApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     for blueprint in (auth_api, customers_blp, vehicles_blp, sms_api, sms_owners_api, reminders_api, parts_api,
                       repair_orders_api, labor_operations_api):

@@ -58,6 +58,8 @@ def register_error_handlers(app) -> None:
     def handle_http_error(error: HTTPException):
         status = error.code or 500
         message = _HTTP_MESSAGES.get(status, error.description)
+        # What the exception says besides its page (405's Allow, 401's WWW-Authenticate), never its type.
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
         if is_api_request():
             fields = {}
             data = getattr(error, "data", None) or {}
@@ -65,12 +67,16 @@ def register_error_handlers(app) -> None:
                 # webargs/marshmallow: {"json": {"field": ["msg"]}} -> {"field": ["msg"]}
                 for location_errors in data["messages"].values():
                     fields.update(location_errors)
+            elif status == 400 and "json" in data.get("messages", {}):
+                message = _("Send a JSON body (Content-Type: application/json).")
             code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 422: "validation_failed",
                     429: "rate_limited"}.get(status, "http_%d" % status)
-            return json_error(code, message, status, fields)
+            response = json_error(code, message, status, fields)
+            response.headers.extend(headers)
+            return response
         if status == 429:
             message = _("Too many sign-in attempts. Please wait a few minutes and try again.")
-        return render_template("error.html", status=status, message=message), status
+        return render_template("error.html", status=status, message=message), status, headers
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

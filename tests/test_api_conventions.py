@@ -4,9 +4,17 @@ from __future__ import annotations
 import re
 
 import pytest
+import schemathesis
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from dealer.access import PUBLIC, declared_access
 from dealer.auth import services
+from dealer.responses import flat_fields
 from tests.factories import PASSWORD
 from tests.helpers import NOW, actor
 
@@ -27,6 +35,21 @@ def _assert_error_shape(response, status: int, code: str) -> dict:
 
 def _bearer(secret: str) -> dict:
     return {"Authorization": f"Bearer {secret}"}
+
+
+def _conforms(document: dict, path: str, method: str, response, **request) -> None:
+    """Check the response against what the document says the operation answers (status, headers, body)."""
+    operation = schemathesis.openapi.from_dict(document)[path][method]
+    operation.Case(**request).validate_response(response, checks=[
+        status_code_conformance, content_type_conformance, response_headers_conformance,
+        response_schema_conformance])
+
+
+def _operations(document: dict):
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield path, method, operation
 
 
 def _api_routes(app) -> set[tuple[str, str]]:
@@ -78,6 +101,70 @@ def test_openapi_document_describes_the_error_shape(client):
     assert "error" in error["properties"]
     responses = document["paths"]["/api/v1/customers/{customer_id}"]["get"]["responses"]
     assert {"401", "403", "404"} <= set(responses)
+
+
+def test_every_documented_error_is_the_one_error_shape(client):
+    document = client.get(DOCUMENT).get_json()
+
+    error = document["components"]["schemas"]["ApiErrorDetail"]
+    assert set(error["required"]) == {"code", "message", "fields"}
+    # Nested field errors come flat, by dotted path: a map of strings to lists of strings.
+    assert error["properties"]["fields"]["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
+    assert "Error" not in document["components"]["schemas"]  # flask-smorest's own error shape is not used
+    checked = 0
+    for path, method, operation in _operations(document):
+        assert "default" not in operation["responses"], (method, path)  # every status is listed
+        for status, response in operation["responses"].items():
+            if int(status) >= 400:
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ApiError"}, (method, path, status)
+                checked += 1
+    assert checked > 100
+
+
+def test_every_operation_documents_the_errors_it_can_answer(app, client):
+    document = client.get(DOCUMENT).get_json()
+    public = {re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule) for rule in app.url_map.iter_rules()
+              if declared_access(app, rule.endpoint) == PUBLIC}
+
+    for path, method, operation in _operations(document):
+        statuses = set(operation["responses"])
+        if path not in public:
+            assert {"401", "403", "404", "409", "422"} <= statuses, (method, path)
+        if "requestBody" in operation:
+            assert {"400", "413", "422"} <= statuses, (method, path)
+    token = document["paths"]["/api/v1/auth/token"]["post"]["responses"]
+    assert {"201", "400", "401", "413", "422", "429"} == set(token)
+    assert "Retry-After" in token["429"]["headers"]
+    for kind in ("report", "reply"):
+        assert {"200", "400", "404", "413"} == set(document["paths"]["/api/v1/sms/callbacks/{token}/" + kind]["post"]
+                                                   ["responses"])
+
+
+def test_nested_field_errors_come_by_dotted_path_as_documented(client, staff):
+    _token, secret = services.create_api_token(actor=actor(staff["service_advisor"]), name="x", now=NOW)
+    body = {"action": "settle", "payments": [{"method": "cash", "amount_fen": 100},
+                                             {"method": "cash", "amount_fen": 0}],
+            "approval": {"method": "telepathy"}}
+
+    response = client.post("/api/v1/repair-orders/1/transitions", json=body, headers=_bearer(secret))
+
+    error = _assert_error_shape(response, 422, "validation_failed")
+    assert set(error["fields"]) == {"payments.1.amount_fen", "approval.method", "approval.approver_name"}
+    assert all(isinstance(m, str) for messages in error["fields"].values() for m in messages)
+    _conforms(client.get(DOCUMENT).get_json(), "/api/v1/repair-orders/{order_id}/transitions", "POST", response,
+              path_parameters={"order_id": 1}, body=body, headers=_bearer(secret))
+
+
+def test_flat_fields_names_nested_errors_by_path():
+    messages = {"payments": {0: {"amount_fen": ["Too small."], "_schema": ["Unknown field."]}},
+                "qc": {"checklist": {"brakes": {"key": ["Must be one of: lights."]}}},
+                "job_ids": {2: ["Not a valid integer."]}, "reason": ["Too long.", "Still too long."]}
+
+    assert flat_fields(messages) == {
+        "payments.0.amount_fen": ["Too small."], "payments.0._schema": ["Unknown field."],
+        "qc.checklist.brakes.key": ["Must be one of: lights."], "job_ids.2": ["Not a valid integer."],
+        "reason": ["Too long.", "Still too long."]}
 
 
 # --- bearer tokens --------------------------------------------------------------------------------
@@ -183,7 +270,20 @@ def test_wrong_query_type_is_422(client, staff):
 def test_body_that_is_not_json_is_400_with_the_error_shape(client):
     response = client.post("/api/v1/auth/token", data="{not json", content_type="application/json")
 
+    error = _assert_error_shape(response, 400, "http_400")
+    assert error["message"] == "请以 JSON 格式发送请求正文（Content-Type: application/json）。"
+    _conforms(client.get(DOCUMENT).get_json(), "/api/v1/auth/token", "POST", response, body={})
+
+
+def test_body_that_is_not_json_is_400_on_a_route_behind_roles_too(client, staff):
+    _token, secret = services.create_api_token(actor=actor(staff["manager"]), name="x", now=NOW)
+
+    response = client.put("/api/v1/customers/1", data=b"\xff\xfe", content_type="application/json",
+                          headers=_bearer(secret))
+
     _assert_error_shape(response, 400, "http_400")
+    _conforms(client.get(DOCUMENT).get_json(), "/api/v1/customers/{customer_id}", "PUT", response,
+              path_parameters={"customer_id": 1}, body={}, headers=_bearer(secret))
 
 
 # --- HTTP errors under /api -----------------------------------------------------------------------
@@ -198,8 +298,20 @@ def test_missing_record_is_404_json(client, staff):
     _assert_error_shape(client.get("/api/v1/customers/999999", headers=_bearer(secret)), 404, "not_found")
 
 
-def test_wrong_method_is_405_json(client):
-    _assert_error_shape(client.get("/api/v1/auth/token"), 405, "http_405")
+def test_wrong_method_is_405_json_naming_the_allowed_methods(client):
+    response = client.get("/api/v1/auth/token")
+
+    _assert_error_shape(response, 405, "http_405")
+    assert set(response.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+    assert response.headers.getlist("Content-Type") == ["application/json"]
+
+
+def test_wrong_method_on_a_page_is_405_naming_the_allowed_methods(client):
+    response = client.delete("/login")
+
+    assert response.status_code == 405
+    assert response.mimetype == "text/html"
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
 
 
 def test_pages_outside_the_api_answer_html_errors(client):
@@ -207,3 +319,16 @@ def test_pages_outside_the_api_answer_html_errors(client):
 
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+
+
+@pytest.mark.parametrize("request_body", [{}, {"data": "{}", "content_type": "text/plain"}],
+                         ids=["no-body", "not-json"])
+def test_a_route_taking_a_body_refuses_a_request_without_one_as_documented(client, staff, request_body):
+    _token, secret = services.create_api_token(actor=actor(staff["manager"]), name="x", now=NOW)
+
+    # Every field of a line's change is optional: webargs alone read "no body" as "change nothing".
+    response = client.patch("/api/v1/repair-orders/1/lines/1", headers=_bearer(secret), **request_body)
+
+    _assert_error_shape(response, 400, "http_400")
+    document = client.get(DOCUMENT).get_json()
+    assert document["paths"]["/api/v1/repair-orders/{order_id}/lines/{line_id}"]["patch"]["requestBody"]["required"]

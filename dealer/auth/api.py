@@ -5,7 +5,7 @@ from marshmallow import Schema, fields
 
 from dealer.access import current_actor, public, roles_required
 from dealer.actors import ALL_STAFF
-from dealer.api_base import ApiBlueprint
+from dealer.api_base import RETRY_AFTER, ApiBlueprint
 from dealer.auth import services
 from dealer.database import utcnow
 from dealer.responses import json_error
@@ -37,6 +37,8 @@ class NewToken(TokenOut):
 @blp.doc(security=[])  # the one operation that needs no bearer token: it hands one out
 @blp.arguments(TokenRequest)
 @blp.response(201, NewToken)
+@blp.error_response(401, "Wrong username or password, or a disabled account.")
+@blp.error_response(429, headers=RETRY_AFTER)
 def create_token(data):
     """Return a new personal token for valid staff credentials.
 

@@ -104,10 +104,27 @@ def _items() -> list[dict]:
     return payload[:1000]
 
 
+def _callback_body(description: str, **properties: str) -> dict:
+    """The provider's push, as the document describes it: one object or an array of them (the first 1,000 count).
+
+    Each named field is read as text whatever its JSON type, and other fields are ignored, so no type is stated.
+    """
+    item = {"type": "object", "description": description,
+            "properties": {name: {"description": text} for name, text in properties.items()}}
+    return {"required": True, "content": {"application/json": {"schema": {
+        "oneOf": [item, {"type": "array", "items": item}]}}}}
+
+
 @blp.route("/callbacks/<token>/report", methods=["POST"])
 @public
 @blp.response(200, CallbackAck)
-@blp.doc(security=[])
+@blp.doc(security=[], requestBody=_callback_body(
+    "A delivery report.", out_id="Our id of the message.", biz_id="The provider's id of the message.",
+    phone_number="The number it went to.", success="Delivered (true, \"true\", 1).",
+    err_code="Why it failed.", err_msg="The provider's words for it."))
+@blp.error_response(400, "The body is not a JSON object or an array of objects.")
+@blp.error_response(404, "Callbacks are off, or the token in the URL is wrong.")
+@blp.error_response(413)
 def delivery_report(token):
     """Receive delivery reports (回执): a JSON array as the provider pushes them."""
     _check_token(token)
@@ -118,7 +135,13 @@ def delivery_report(token):
 @blp.route("/callbacks/<token>/reply", methods=["POST"])
 @public
 @blp.response(200, CallbackAck)
-@blp.doc(security=[])
+@blp.doc(security=[], requestBody=_callback_body(
+    "An owner's reply.", phone_number="The owner's number.", content="What they wrote.",
+    sign_name="The signature the reply answers.", sequence_id="The provider's id of the reply (repeats are "
+                                                                 "recorded once)."))
+@blp.error_response(400, "The body is not a JSON object or an array of objects.")
+@blp.error_response(404, "Callbacks are off, or the token in the URL is wrong.")
+@blp.error_response(413)
 def owner_reply(token):
     """Receive owners' replies (上行); a reply T, TD or 退订 opts the owner out of marketing SMS."""
     _check_token(token)
