@@ -18,7 +18,7 @@ from dealer import create_app
 from dealer.extensions import db
 from dealer.sms.outbox import settings_for
 from dealer.stores.models import Store
-from tests.browser.helpers import ARTIFACTS
+from tests.browser.helpers import ARTIFACTS, watch_console
 from tests.config import missing
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -84,8 +84,7 @@ def page(browser, live_server, request):
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    watch_console(page, errors)
     yield page
     os.makedirs(ARTIFACTS, exist_ok=True)
     page.screenshot(path=os.path.join(ARTIFACTS, f"{request.node.name}.png"), full_page=True)

@@ -23,7 +23,7 @@ from dealer.extensions import db
 from dealer.parts.models import Part
 from dealer.repair.models import LABOR_CATEGORIES, LaborOperation, LaborRate
 from dealer.stores.models import Store
-from tests.browser.helpers import ARTIFACTS, sign_in
+from tests.browser.helpers import ARTIFACTS, sign_in, watch_console
 
 pytestmark = pytest.mark.browser
 
@@ -76,9 +76,7 @@ def desks(browser, repair_server, request):
                                       viewport={"width": 1280, "height": 900})
         context.set_default_timeout(10_000)
         page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(f"{username}: {error}"))
-        page.on("console", lambda message: errors.append(f"{username}: {message.text}")
-                if message.type == "error" else None)
+        watch_console(page, errors, username)
         contexts.append((username, context, page))
         sign_in(page, username)
         return page
