@@ -26,7 +26,8 @@ $(VENV)/.installed-test: requirements-dev.lock setup.cfg | $(BIN)/activate
 	touch $(VENV)/.installed $@
 
 setup: $(VENV)/.installed assets translations
-setup-test: $(VENV)/.installed-test assets translations
+# The suite's browser tests run Lighthouse too (npm devDependencies).
+setup-test: $(VENV)/.installed-test assets translations node_modules/.bin/lighthouse
 
 # Front-end libraries from the npm registry (package-lock.json), copied into the static folder; then every static
 # file gets a content-hashed name and brotli/gzip twins (dealer/static_files.py, docs/frontend.md), which
@@ -41,17 +42,17 @@ static/cache_manifest.json: $(VENDOR) $(STATIC_SOURCES) $(VENV)/.installed
 	$(FLASK) build-static
 node_modules/.package-lock.json: package-lock.json
 	npm ci --omit=dev --no-audit --no-fund --loglevel=error
-static/vendor/htmx/htmx.min.js: node_modules/.package-lock.json
+static/vendor/htmx/htmx.min.js: package-lock.json | node_modules/.package-lock.json
 	mkdir -p static/vendor/htmx
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	touch $@
 # The owner signs the estimate on the advisor's screen (a canvas).
-static/vendor/signature_pad/signature_pad.umd.min.js: node_modules/.package-lock.json
+static/vendor/signature_pad/signature_pad.umd.min.js: package-lock.json | node_modules/.package-lock.json
 	mkdir -p static/vendor/signature_pad
 	cp node_modules/signature_pad/dist/signature_pad.umd.min.js static/vendor/signature_pad/
 	touch $@
 # Bootstrap's bundle holds Popper (dropdowns); Bootstrap-Flask still renders the forms.
-static/vendor/bootstrap/%: node_modules/.package-lock.json
+static/vendor/bootstrap/%: package-lock.json | node_modules/.package-lock.json
 	mkdir -p static/vendor/bootstrap
 	cp node_modules/bootstrap/dist/$(if $(filter %.css,$*),css,js)/$* $@
 	touch $@

@@ -6,7 +6,6 @@ CSRF and everything else as in production (but plain HTTP).
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 
 import pytest
@@ -18,19 +17,12 @@ from dealer import create_app
 from dealer.extensions import db
 from dealer.sms.outbox import settings_for
 from dealer.stores.models import Store
-from tests.browser.helpers import ARTIFACTS, watch_console
+from tests.browser.helpers import ARTIFACTS, chromium_path, watch_console
 from tests.config import missing
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-dev-shm-usage"]
-
-
-def chromium_path() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium")):
-        if candidate and os.path.exists(candidate):
-            return candidate
-    return None
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "..", "test-artifacts")
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium (or CHROMIUM_PATH), or None."""
+    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
 
 
 def sign_in(page, username: str, password: str = "demo-2026") -> None:
