@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app dealer
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup setup-test assets translations lock db demo serve bench bench-http clean
+.PHONY: run test setup setup-test assets translations lock db demo serve bench bench-http lighthouse clean
 
 run: setup db demo serve
 
@@ -26,19 +26,35 @@ $(VENV)/.installed-test: requirements-dev.lock setup.cfg | $(BIN)/activate
 	touch $(VENV)/.installed $@
 
 setup: $(VENV)/.installed assets translations
-setup-test: $(VENV)/.installed-test assets translations
+# The suite's browser tests run Lighthouse too (npm devDependencies).
+setup-test: $(VENV)/.installed-test assets translations node_modules/.bin/lighthouse
 
-# Front-end libraries from the npm registry (package-lock.json), copied into the static folder.
-assets: static/vendor/htmx/htmx.min.js static/vendor/signature_pad/signature_pad.umd.min.js
-static/vendor/htmx/htmx.min.js: package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+# Front-end libraries from the npm registry (package-lock.json), copied into the static folder; then every static
+# file gets a content-hashed name and brotli/gzip twins (dealer/static_files.py, docs/frontend.md), which
+# WhiteNoise serves cached for good. Run again after editing a file of static/ (`make run` does).
+VENDOR := static/vendor/htmx/htmx.min.js static/vendor/signature_pad/signature_pad.umd.min.js \
+	static/vendor/bootstrap/bootstrap.min.css static/vendor/bootstrap/bootstrap.bundle.min.js
+BUILT_STATIC := \( -regex '.*-[0-9a-f]{32}\.[^/]*' -o -name '*.gz' -o -name '*.br' \
+	-o -name cache_manifest.json \)
+STATIC_SOURCES := $(shell find static -regextype posix-extended -type f ! -path 'static/vendor/*' ! $(BUILT_STATIC) 2>/dev/null)
+assets: static/cache_manifest.json
+static/cache_manifest.json: $(VENDOR) $(STATIC_SOURCES) $(VENV)/.installed
+	$(FLASK) build-static
+node_modules/.package-lock.json: package-lock.json
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error
+static/vendor/htmx/htmx.min.js: package-lock.json | node_modules/.package-lock.json
 	mkdir -p static/vendor/htmx
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	touch $@
 # The owner signs the estimate on the advisor's screen (a canvas).
-static/vendor/signature_pad/signature_pad.umd.min.js: static/vendor/htmx/htmx.min.js
+static/vendor/signature_pad/signature_pad.umd.min.js: package-lock.json | node_modules/.package-lock.json
 	mkdir -p static/vendor/signature_pad
 	cp node_modules/signature_pad/dist/signature_pad.umd.min.js static/vendor/signature_pad/
+	touch $@
+# Bootstrap's bundle holds Popper (dropdowns); Bootstrap-Flask still renders the forms.
+static/vendor/bootstrap/%: package-lock.json | node_modules/.package-lock.json
+	mkdir -p static/vendor/bootstrap
+	cp node_modules/bootstrap/dist/$(if $(filter %.css,$*),css,js)/$* $@
 	touch $@
 
 # The package runs from this folder (no install step): `flask --app dealer`, `gunicorn wsgi:app`, pytest.
@@ -92,5 +108,13 @@ bench-http: $(VENV)/.installed-test
 	@command -v wrk >/dev/null || { echo "make bench-http needs wrk: apt-get install wrk (Debian package wrk)" >&2; exit 2; }
 	DATABASE_URL="$(DATABASE_URL)" BENCH_VIA_MAKE=1 $(BIN)/python -m bench.run $(BENCH_HTTP_ARGS)
 
+# Lighthouse's mobile audit of every role's main pages (scripts/lighthouse.py, docs/frontend.md): performance at
+# least 95, accessibility 100. Needs Debian's Chromium; LIGHTHOUSE_ARGS picks pages, e.g. LIGHTHOUSE_ARGS="desk order".
+lighthouse: setup node_modules/.bin/lighthouse
+	$(BIN)/python scripts/lighthouse.py $(LIGHTHOUSE_ARGS)
+node_modules/.bin/lighthouse: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance
+	find static -regextype posix-extended $(BUILT_STATIC) -delete

@@ -18,7 +18,7 @@ from flask_talisman import Talisman
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dealer import audit, auth, customers, money, parts, reminders, repair, sms, stores
+from dealer import audit, auth, customers, money, parts, reminders, repair, sms, static_files, stores
 from dealer.access import enforce_access, register_token_loader
 from dealer.actors import ROLE_LABELS
 from dealer.api_base import DealerApi
@@ -74,6 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_relative_config=True)
     load_config(app, config)
+    static_files.init_app(app)  # WhiteNoise before Flask: hashed names, cached for good, brotli or gzip
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from dealer import static_files
 from dealer.actors import ROLES, SYSTEM
 from dealer.auth import services
 from dealer.demo import seed_demo_command
@@ -19,6 +21,7 @@ from dealer.sms.cli import sms_cli
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(build_static_command)
     for group in (sms_cli, reminders_cli, scheduler_cli):
         app.cli.add_command(group)
 
@@ -42,3 +45,11 @@ def create_user_command(username, roles, store_code, full_name, password_stdin):
         raise click.ClickException(str(error.message)) from None
     click.echo(f"Created {user.username} ({', '.join(sorted(user.role_names))}) "
                f"{'at ' + store_code if store_code else 'group-level'}.")
+
+
+@click.command("build-static")
+@with_appcontext
+def build_static_command():
+    """Give the static files content-hashed names and brotli and gzip twins (`make assets` runs this)."""
+    manifest = static_files.build(Path(current_app.static_folder))
+    click.echo(f"{len(manifest)} static files hashed and compressed into {current_app.static_folder}.")

@@ -308,7 +308,7 @@ def set_password(user_id: int, *, password: str, actor: Actor, now: datetime | N
 
 
 def list_users(*, actor: Actor) -> list[User]:
-    stmt = sa.select(User).order_by(User.store_id.nulls_first(), User.username)
+    stmt = sa.select(User).options(joinedload(User.store)).order_by(User.store_id.nulls_first(), User.username)
     if actor.store_id is not None:
         stmt = stmt.where(User.store_id == actor.store_id)
     return list(db.session.scalars(stmt))

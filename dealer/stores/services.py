@@ -215,7 +215,8 @@ def get_station(station_id: int, *, actor: Actor) -> PartnerStation:
 
 
 def list_stations(*, actor: Actor) -> list[PartnerStation]:
-    stmt = sa.select(PartnerStation).order_by(PartnerStation.store_id, PartnerStation.name)
+    stmt = (sa.select(PartnerStation).options(joinedload(PartnerStation.store))  # the list shows its store's code
+            .order_by(PartnerStation.store_id, PartnerStation.name))
     if actor.store_id is not None:
         stmt = stmt.where(PartnerStation.store_id == actor.store_id)
     return list(db.session.scalars(stmt))

@@ -6,7 +6,6 @@ CSRF and everything else as in production (but plain HTTP).
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 
 import pytest
@@ -18,19 +17,12 @@ from dealer import create_app
 from dealer.extensions import db
 from dealer.sms.outbox import settings_for
 from dealer.stores.models import Store
-from tests.browser.helpers import ARTIFACTS
+from tests.browser.helpers import ARTIFACTS, chromium_path, watch_console
 from tests.config import missing
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-dev-shm-usage"]
-
-
-def chromium_path() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium")):
-        if candidate and os.path.exists(candidate):
-            return candidate
-    return None
 
 
 @pytest.fixture(scope="session")
@@ -84,8 +76,7 @@ def page(browser, live_server, request):
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    watch_console(page, errors)
     yield page
     os.makedirs(ARTIFACTS, exist_ok=True)
     page.screenshot(path=os.path.join(ARTIFACTS, f"{request.node.name}.png"), full_page=True)
