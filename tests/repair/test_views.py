@@ -454,11 +454,13 @@ def test_cashier_settles_with_two_payments_and_prints_the_statement(sign_in, sho
     cashier = sign_in("cashier")
     listed = text(cashier.get("/repair/cashier"))
     assert order.number in listed and "366.00" in listed
-    assert cashier.get(f"/repair/orders/{order.id}/settle").status_code == 200
+    form = text(cashier.get(f"/repair/orders/{order.id}/settle"))
+    assert re.search(r'data-testid="still-to-pay">¥0\.00<', form) and "repair/settle.js" in form
 
     short = cashier.post(f"/repair/orders/{order.id}/settle", data={
         "payments-0-method": "wechat_pay", "payments-0-amount": "300", "payments-0-reference": "4200001234"})
     assert short.status_code == 200 and "366.00" in text(short)  # the payments do not add up
+    assert re.search(r'data-testid="still-to-pay">¥66\.00<', text(short))
     no_reference = cashier.post(f"/repair/orders/{order.id}/settle", data={
         "payments-0-method": "cash", "payments-0-amount": "66", "payments-1-method": "wechat_pay",
         "payments-1-amount": "300"})
