@@ -26,12 +26,14 @@ from dealer.auth.api import blp as auth_api
 from dealer.auth.services import user_for_session, user_for_token
 from dealer.cli import register_commands
 from dealer.config import check_rate_limit_storage, load_config
+from dealer.customers import handlers as customers_handlers
 from dealer.customers.api import customers_blp, vehicles_blp
 from dealer.customers.validators import mask_phone
 from dealer.database import utcnow
 from dealer.error_handlers import register_error_handlers
 from dealer.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from dealer.forms import BoundedIntConverter
+from dealer.parts import handlers as parts_handlers
 from dealer.parts import models as _parts_models  # noqa: F401  (their tables are in the schema)
 from dealer.parts.api import blp as parts_api
 from dealer.reminders import handlers as reminders_handlers
@@ -53,7 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Importing a module's handlers connects its receivers to the signals of the modules it builds on; importing
 # its tasks declares its scheduled jobs (dealer.scheduler runs what is declared).
-HANDLERS = (reminders_handlers, repair_handlers, sms_handlers)
+HANDLERS = (customers_handlers, parts_handlers, reminders_handlers, repair_handlers, sms_handlers)
 TASKS = (reminders_tasks, repair_tasks, sms_tasks)
 
 # Content Security Policy: everything from this site (stores may be offline; no CDN is ever used).

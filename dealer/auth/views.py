@@ -1,28 +1,39 @@
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from dealer.access import current_actor, public, roles_required
-from dealer.actors import ADMIN, ALL_STAFF, CUSTOMER_READERS
-from dealer.auth import bp, services
+from dealer.actors import ADMIN, ALL_STAFF, CS_SUPERVISOR, RESCUE_DISPATCHER
+from dealer.auth import bp, services, signals
 from dealer.auth.forms import ApiTokenForm, ConfirmForm, LoginForm, PasswordForm, UserForm
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.forms import choices, put_error_on_form, safe_next
+from dealer.signals import collect_panels
 from dealer.stores.services import list_stores
+
+# The roles whose module is still to come: until its board is a home panel, their home page says what is coming.
+COMING = {
+    RESCUE_DISPATCHER: _l("The rescue board (救援调度) comes with the rescue module: calls, trucks on the way and "
+                          "tow-ins will be here. Meanwhile the front desk and the partner stations are in the menu."),
+    CS_SUPERVISOR: _l("The follow-up and complaints board (回访、投诉) comes with the customer satisfaction module: "
+                      "the calls to make after each visit will be here. Meanwhile the front desk and the SMS "
+                      "outbox are in the menu."),
+}
 
 
 @bp.route("/")
 @roles_required(*ALL_STAFF)
 def home():
-    """Send each person to where their work starts."""
-    roles = current_user.role_names
-    if roles & CUSTOMER_READERS:
-        return redirect(url_for("customers.search"))
-    if ADMIN in roles:
+    """Show the day's work: the panels each module contributes for the person's roles (auth.signals.home_panels)."""
+    actor = current_actor()
+    if actor.roles == {ADMIN}:
         return redirect(url_for("auth.users"))
-    return render_template("auth/home.html")
+    panels = collect_panels(signals.home_panels, actor, now=utcnow())
+    coming = [COMING[role] for role in sorted(actor.roles) if role in COMING]
+    return render_template("auth/home.html", panels=panels, coming=coming)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -235,8 +235,10 @@ class _Shop:
                                                                    phone=customer.mobile),
                                   actor=advisor, now=at + timedelta(minutes=5))
 
-    def dispatch(self, order: RepairOrder, technician: User, *, at: datetime, advisor: Actor) -> None:
-        """Assign every approved job to the technician, send it to the workshop and hand out its parts."""
+    def dispatch(self, order: RepairOrder, technician: User, *, at: datetime, advisor: Actor,
+                 waiting: tuple[str, ...] = ()) -> None:
+        """Assign every approved job to the technician, send it to the workshop and hand out its parts (all but
+        the `waiting` part numbers, which stay in the parts clerk's queue)."""
         order = services.get_order(order.id, actor=advisor)  # read with its jobs and lines (ORDER_LOADS)
         for job in order.jobs:
             if job.approval == JOB_APPROVED:
@@ -244,7 +246,7 @@ class _Shop:
         services.dispatch(order.id, actor=advisor, now=at)
         order = services.get_order(order.id, actor=advisor)
         for line in services.lines_of(order, services.BILLED):
-            if line.part_id is not None and line.issued < line.quantity:
+            if line.part_id is not None and line.issued < line.quantity and line.part_number not in waiting:
                 services.issue_to_line(line.id, quantity=line.quantity - line.issued, actor=self.crew.clerk,
                                     now=at + timedelta(minutes=10))
 
@@ -339,7 +341,8 @@ def _in_progress(shop: _Shop, vehicle: Vehicle, now: datetime) -> RepairOrder:
     shop.labor(air, "AC-SERV", at=at, actor=advisor)
     shop.part(air, "G055164A2", 500, at=at, actor=advisor)
     shop.approve(order, at=at + timedelta(minutes=15), advisor=advisor)
-    shop.dispatch(order, technician, at=at + timedelta(minutes=30), advisor=advisor)
+    # The refrigerant is still at the parts counter: the air conditioning waits in the clerk's issue queue.
+    shop.dispatch(order, technician, at=at + timedelta(minutes=30), advisor=advisor, waiting=("G055164A2",))
     who = technician.as_actor()
     services.clock_on(service, actor=who, now=at + timedelta(minutes=45))
     services.mark_job_done(service, actor=who, now=at + timedelta(hours=1, minutes=30))

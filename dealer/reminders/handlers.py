@@ -5,13 +5,21 @@ import sqlalchemy as sa
 from flask import render_template
 from markupsafe import Markup
 
-from dealer.actors import CUSTOMER_WRITERS
+from dealer.actors import CUSTOMER_WRITERS, SERVICE_ADVISOR
+from dealer.auth import signals as auth_signals
 from dealer.customers import signals as customer_signals
 from dealer.extensions import db
-from dealer.reminders.forms import InspectionForm, InsuranceForm, MaintenanceForm, OptOutForm
+from dealer.reminders.forms import KIND_LABELS, InspectionForm, InsuranceForm, MaintenanceForm, OptOutForm
 from dealer.reminders.models import MaintenanceInterval
 from dealer.reminders.queries import reminder_visits
-from dealer.reminders.services import hand_over_reminders, hand_to_advisor, mark_maintained, refresh_due_dates
+from dealer.reminders.services import (
+    call_list,
+    hand_over_reminders,
+    hand_to_advisor,
+    mark_maintained,
+    refresh_due_dates,
+    store_today,
+)
 from dealer.repair import signals as repair_signals
 from dealer.repair.models import MAINTENANCE
 from dealer.signals import Panel
@@ -76,3 +84,16 @@ def _record_service_panel(vehicle, *, actor, **_):
 def _reminder_visits(store, *, start, end, t0, t1, **_):
     """The SMS month figures' reminded vehicles and how many came in."""
     return reminder_visits(store.id, start=start, end=end, t0=t0, t1=t1)
+
+
+CALLS_ON_HOME = 10  # the home page's first calls; the reminders page has them all
+
+
+@auth_signals.home_panels.connect
+def _calls_today(actor, *, now, **_):
+    """The advisor's reminders to call today (their own customers'), soonest due first: two queries."""
+    if not actor.has_any({SERVICE_ADVISOR}):
+        return None
+    calls = call_list(actor=actor, day=store_today(actor, now), limit=CALLS_ON_HOME)
+    return Panel(40, Markup(render_template("reminders/_home_calls.html", reminders=calls, kinds=KIND_LABELS,
+                                            limit=CALLS_ON_HOME)))

@@ -8,10 +8,12 @@ import sqlalchemy as sa
 from flask import render_template
 from markupsafe import Markup
 
+from dealer.actors import CASHIER, MANAGER, PARTS_CLERK, SERVICE_ADVISOR, TECHNICIAN
+from dealer.auth import signals as auth_signals
 from dealer.customers import signals as customer_signals
 from dealer.extensions import db
 from dealer.parts import signals as parts_signals
-from dealer.repair import queries
+from dealer.repair import forms, home, queries
 from dealer.repair.forms.parts_counter import ReturnForm
 from dealer.repair.models import RepairOrder
 from dealer.repair.services import STATE_LABELS
@@ -39,3 +41,53 @@ def _part_lines(part, *, actor, can_write, **_):
     return Panel(10, Markup(render_template(
         "repair/parts_counter/_part_lines.html", part=part, can_write=can_write,
         lines=queries.open_lines(part.id, actor=actor), return_form=ReturnForm())))
+
+
+# -- the home page: the day's work at each desk (auth.signals.home_panels) -----------------------------
+
+def _panel(position: int, template: str, **context) -> Panel:
+    return Panel(position, Markup(render_template(template, state_labels=STATE_LABELS, **context)))
+
+
+@auth_signals.home_panels.connect
+def _front_desk(actor, *, now, **_):
+    """The advisor's cars: in the workshop with their promises, waiting for the owner, ready to hand over."""
+    if not actor.has_any({SERVICE_ADVISOR}):
+        return None
+    return _panel(20, "repair/home/_front_desk.html", desk=home.front_desk(actor=actor), now=now,
+                  overdue=queries.overdue)
+
+
+@auth_signals.home_panels.connect
+def _technician_jobs(actor, *, now, **_):
+    """The technician's jobs as cards, with the parts issued for each; no prices."""
+    if not actor.has_any({TECHNICIAN}):
+        return None
+    return _panel(20, "repair/home/_my_jobs.html", items=queries.my_jobs(actor=actor), now=now, labels=forms,
+                  overdue=queries.overdue)
+
+
+@auth_signals.home_panels.connect
+def _parts_to_issue(actor, **_):
+    """The parts clerk's queue: the most urgent parts lines to hand out, with their orders."""
+    if not actor.has_any({PARTS_CLERK}):
+        return None
+    return _panel(20, "repair/home/_issue_queue.html", items=queries.issue_queue(actor=actor, limit=home.HOME_ROWS),
+                  limit=home.HOME_ROWS)
+
+
+@auth_signals.home_panels.connect
+def _orders_to_settle(actor, **_):
+    """The cashier's orders ready to settle, with what each owner pays."""
+    if not actor.has_any({CASHIER}):
+        return None
+    return _panel(20, "repair/home/_to_settle.html", items=queries.to_settle(actor=actor))
+
+
+@auth_signals.home_panels.connect
+def _day_figures(actor, *, now, **_):
+    """The manager's day at a glance; a group manager's stores side by side."""
+    if not actor.has_any({MANAGER}):
+        return None
+    return _panel(20, "repair/home/_figures.html", figures=home.day_figures(actor=actor, now=now),
+                  group=actor.is_group_level)

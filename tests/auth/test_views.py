@@ -42,8 +42,9 @@ def test_login_with_good_credentials_signs_in_and_goes_home(client, staff):
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     home = client.get("/")
-    assert home.status_code == 302
-    assert home.headers["Location"] == "/desk"  # the front desk is where an advisor's work starts
+    assert home.status_code == 200  # the advisor's day: the search box on top, then the workshop's cars
+    page = home.get_data(as_text=True)
+    assert page.index('data-testid="home-search"') < page.index('data-testid="home-workshop"')
     assert client.get("/desk").status_code == 200
 
 

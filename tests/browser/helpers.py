@@ -33,3 +33,51 @@ def watch_console(page, errors: list[str], who: str = "") -> None:
     page.on("pageerror", lambda error: errors.append(f"{prefix}{page.url}: {error}"))
     page.on("console", lambda message: errors.append(f"{prefix}{page.url}: {message.text}")
             if message.type == "error" else None)
+# The screens the daily pages are used on: the desk's monitor, the workshop's tablet (touch), the phone
+# (WeChat's in-app browser on Android, as the owners and the staff on the move open links).
+WECHAT_UA = ("Mozilla/5.0 (Linux; Android 13; V2227A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like "
+             "Gecko) Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 "
+             "MMWEBID/2247 MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 Weixin NetType/WIFI "
+             "Language/zh_CN ABI/arm64")
+DEVICES = {
+    "desk": {"viewport": {"width": 1366, "height": 768}},
+    "tablet": {"viewport": {"width": 820, "height": 1180}, "has_touch": True, "is_mobile": True,
+               "device_scale_factor": 2},
+    "phone": {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True,
+              "device_scale_factor": 3, "user_agent": WECHAT_UA},
+}
+TOUCH_MIN = 44  # px: the smallest touch target (Apple HIG, WCAG 2.5.5)
+
+
+class Device:
+    """A browser context on one device, signed in as one person; it records console errors."""
+
+    def __init__(self, browser, base_url: str, device: str, username: str | None = None):
+        self.name = device
+        self.context = browser.new_context(base_url=base_url, locale="zh-CN", **DEVICES[device])
+        self.context.set_default_timeout(10_000)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        watch_console(self.page, self.errors, device)
+        if username:
+            sign_in(self.page, username)
+
+    def fits(self) -> None:
+        """Fail when the page scrolls sideways (something wider than the screen)."""
+        width, client = self.page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert width <= client, f"{self.name}: {self.page.url} is {width} px wide on a {client} px screen"
+
+    def close(self, name: str) -> None:
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        self.page.screenshot(path=os.path.join(ARTIFACTS, f"{name}-{self.name}.png"), full_page=True)
+        self.context.close()
+        assert not self.errors, f"errors in the browser console: {self.errors}"
+
+
+def box(locator) -> dict:
+    """The element's box on the screen (x, y, width, height), after scrolling it into view."""
+    locator.scroll_into_view_if_needed()
+    found = locator.bounding_box()
+    assert found is not None, f"{locator} is not on the screen"
+    return found

@@ -105,24 +105,28 @@ def test_a_repair_from_key_handover_to_the_printed_statement(desks, repair_serve
     expect(advisor.get_by_test_id("order-state")).to_have_attribute("data-state", "open")
     number = advisor.get_by_test_id("order-number").inner_text()
     assert re.fullmatch(r"RO-\d{8}-\d{4}", number)
-    job = advisor.get_by_test_id("job-1")
+    add = advisor.get_by_test_id("add-line")  # one add-line form for the order: choose the job first
 
     # A labor operation from the catalogue, searched as she types; the totals follow.
-    job.get_by_test_id("operation-search").fill("MAINT")
-    expect(job.get_by_test_id("operation-choice")).to_contain_text(OPERATION["name"])
-    job.get_by_test_id("operation-choice").locator("input").check()
-    job.locator("form[data-testid=labor-form] [type=submit]").click()
+    add.locator("select[name=add-job_id]").select_option(label="1. 做保养")
+    add.get_by_test_id("operation-search").fill("MAINT")
+    expect(add.get_by_test_id("operation-choice")).to_contain_text(OPERATION["name"])
+    add.get_by_test_id("operation-choice").locator("input").check()
+    add.get_by_test_id("add-labor").click()
     expect(advisor.get_by_test_id("customer-total")).to_have_text(f"¥{money.yuan(LABOR_FEN)}")
-    job = advisor.get_by_test_id("job-1")
-    expect(job.get_by_test_id("job-lines")).to_contain_text(OPERATION["name"])
+    expect(advisor.get_by_test_id("job-1").get_by_test_id("job-lines")).to_contain_text(OPERATION["name"])
+    expect(add.locator("select[name=add-job_id]")).to_have_value(str(advisor.get_by_test_id("job-1").get_attribute(
+        "id").removeprefix("job-")))  # the same job stays chosen for the next line
 
-    # A part: 4.5 litres of genuine oil.
-    job.get_by_test_id("part-search").fill("G052")
-    expect(job.get_by_test_id("part-choice")).to_contain_text(OIL["name"])
-    job.get_by_test_id("part-choice").locator("input").check()
-    job.locator("form[data-testid=part-form] input[name$=quantity]").fill("4.5")
-    job.locator("form[data-testid=part-form] [type=submit]").click()
+    # A part for the same job: 4.5 litres of genuine oil.
+    add.get_by_test_id("part-tab").click()
+    add.get_by_test_id("part-search").fill("G052")
+    expect(add.get_by_test_id("part-choice")).to_contain_text(OIL["name"])
+    add.get_by_test_id("part-choice").locator("input").check()
+    add.locator("input[name=add-quantity]").fill("4.5")
+    add.get_by_test_id("add-part").click()
     expect(advisor.get_by_test_id("customer-total")).to_have_text(f"¥{money.yuan(TOTAL_FEN)}")
+    expect(advisor.get_by_test_id("job-1").get_by_test_id("job-lines")).to_contain_text(OIL["name"])
 
     # The second concern turns out to need nothing today: it goes off the estimate.
     advisor.get_by_test_id("job-2").get_by_test_id("remove-job").click()
@@ -166,12 +170,12 @@ def test_a_repair_from_key_handover_to_the_printed_statement(desks, repair_serve
     # The technician clocks on from "my jobs", marks it done and signs the quality check.
     technician = desks("sz01-tech1")
     technician.goto("/repair/my-jobs")
-    mine = technician.get_by_test_id("my-jobs").locator("tr", has_text=number)
+    mine = technician.get_by_test_id("my-jobs").get_by_test_id("my-job").filter(has_text=number)
+    expect(mine.get_by_test_id("job-parts")).to_contain_text("4.5")  # the oil, handed out
     mine.get_by_test_id("clock-on").click()
-    mine = technician.get_by_test_id("my-jobs").locator("tr", has_text=number)
     expect(mine.get_by_test_id("clock-off")).to_be_visible()
     mine.get_by_test_id("mark-done").click()
-    mine = technician.get_by_test_id("my-jobs").locator("tr", has_text=number)
+    expect(mine.get_by_test_id("mark-done")).to_have_count(0)
     mine.get_by_role("link", name=number).click()
     technician.get_by_test_id("request-qc").click()
     expect(technician.get_by_test_id("order-state")).to_have_attribute("data-state", "quality_check")

@@ -718,6 +718,33 @@ def test_technician_fills_the_checklist_on_the_order_page(signed_in, shop, items
     assert db.session.get(InspectionResult, results[items[0].id].id).status == "red"
 
 
+def test_all_normal_saves_every_row_left_unchecked_as_ok_and_keeps_the_others(signed_in, shop, items):
+    order = open_order(shop)
+    client = signed_in("technician")
+    page = text(client.get(f"/repair/orders/{order.id}/inspection"))
+    assert 'data-testid="all-normal"' in page and 'capture="environment"' not in page  # no finding to photograph
+
+    data = _rows(items, "red", "", "")
+    data["all_normal"] = "1"
+    response = client.post(f"/repair/orders/{order.id}/inspection", data=data)
+
+    assert response.status_code == 302
+    statuses = {r.item_id: r.status for r in db.session.scalars(sa.select(InspectionResult))}
+    assert statuses == {items[0].id: "red", items[1].id: "green", items[2].id: "green"}
+    assert 'capture="environment"' in text(client.get(f"/repair/orders/{order.id}/inspection"))
+
+
+def test_saving_without_the_shortcut_leaves_the_unchecked_rows_alone(signed_in, shop, items):
+    order = open_order(shop)
+    client = signed_in("technician")
+
+    response = client.post(f"/repair/orders/{order.id}/inspection", data={**_rows(items, "", "yellow", ""),
+                                                                            "submit": "1"})
+
+    assert response.status_code == 302
+    assert {r.item_id: r.status for r in db.session.scalars(sa.select(InspectionResult))} == {items[1].id: "yellow"}
+
+
 def test_a_refusal_of_the_service_shows_beside_its_row(signed_in, shop, items):
     order = open_order(shop)
     result = finding(shop, order, items[0])

@@ -179,60 +179,59 @@ def test_phone_is_masked_for_roles_that_do_not_call_customers(sign_in, shop):
     assert mobile not in cashier_page and mobile[:3] + "****" + mobile[-4:] in cashier_page
 
 
-def test_operation_search_offers_catalogue_operations_as_choices_of_the_job(advisor, shop):
+def test_operation_search_offers_catalogue_operations_as_choices_of_the_add_line_form(advisor, shop):
     order = an_order(shop)
-    job = order.jobs[0]
     for query in ("maint", "更换机油", "机油"):
-        page = text(advisor.get(f"/repair/jobs/{job.id}/operations/search", query_string={"q": query}))
-        assert f'name="labor{job.id}-operation_id" value="{shop.oil_service.id}"' in page, query
+        page = text(advisor.get(f"/repair/orders/{order.id}/operations/search", query_string={"q": query}))
+        assert f'name="add-operation_id" value="{shop.oil_service.id}"' in page, query
         assert "BRK-FRONT" not in page
-    assert "未找到工时项目" in text(advisor.get(f"/repair/jobs/{job.id}/operations/search?q=zzz"))
+    assert "未找到工时项目" in text(advisor.get(f"/repair/orders/{order.id}/operations/search?q=zzz"))
 
 
 def test_part_search_offers_parts_with_price_and_stock(advisor, shop):
-    job = an_order(shop).jobs[0]
-    page = text(advisor.get(f"/repair/jobs/{job.id}/parts/search", query_string={"q": "G052"}))
-    assert f'name="parts{job.id}-part_id" value="{shop.oil.id}"' in page
+    order = an_order(shop)
+    page = text(advisor.get(f"/repair/orders/{order.id}/parts/search", query_string={"q": "G052"}))
+    assert f'name="add-part_id" value="{shop.oil.id}"' in page
     assert "68.00" in page and "20" in page  # price and stock available
 
 
 def test_add_labor_from_the_catalogue_with_htmx_returns_the_job_and_new_totals(advisor, shop):
     job = an_order(shop).jobs[0]
-    response = hx(advisor, f"/repair/jobs/{job.id}/labor", {
-        f"labor{job.id}-operation_id": str(shop.oil_service.id), f"labor{job.id}-payer": "customer"})
+    response = hx(advisor, f"/repair/orders/{job.order_id}/labor", {
+        "add-job_id": job.id, "add-operation_id": str(shop.oil_service.id), "add-payer": "customer"})
 
     assert response.status_code == 200
     page = text(response)
     line = db.session.scalars(sa.select(RepairLine)).one()
     assert (line.labor_operation_id, line.hours, line.amount_fen) == (shop.oil_service.id, 50, 6000)
-    assert f'id="job-{job.id}"' in page and "更换机油机滤" in page
+    assert f'id="job-{job.id}" data-testid="job-1" hx-swap-oob="true"' in page and "更换机油机滤" in page
     assert 'id="totals" hx-swap-oob="true"' in page and "¥60.00" in page
+    assert 'id="add-line"' in page and f'<option selected value="{job.id}">' in page  # ready for the next line
     assert "<html" not in page
 
 
 def test_add_labor_by_hand_needs_a_category_shown_on_the_field(advisor, shop):
     job = an_order(shop).jobs[0]
-    data = {f"labor{job.id}-operation_id": "", f"labor{job.id}-description": "检查异响",
-            f"labor{job.id}-hours": "0.5", f"labor{job.id}-payer": "customer"}
+    url = f"/repair/orders/{job.order_id}/labor"
+    data = {"add-job_id": job.id, "add-operation_id": "", "add-description": "检查异响", "add-hours": "0.5",
+            "add-payer": "customer"}
 
-    refused = hx(advisor, f"/repair/jobs/{job.id}/labor", data)
-    assert refused.status_code == 200 and field_has_error(refused, f"labor{job.id}-category")
+    refused = hx(advisor, url, data)
+    assert refused.status_code == 200 and field_has_error(refused, "add-category")
     assert 'value="检查异响"' in text(refused)  # what was typed stays for correcting
-    bad_hours = hx(advisor, f"/repair/jobs/{job.id}/labor", {**data, f"labor{job.id}-hours": "abc"})
-    assert field_has_error(bad_hours, f"labor{job.id}-hours")
+    bad_hours = hx(advisor, url, {**data, "add-hours": "abc"})
+    assert field_has_error(bad_hours, "add-hours")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RepairLine)) == 0
 
-    added = advisor.post(f"/repair/jobs/{job.id}/labor",
-                         data={**data, f"labor{job.id}-category": "diagnosis"})
+    added = advisor.post(url, data={**data, "add-category": "diagnosis"})
     assert added.status_code == 302 and added.headers["Location"].endswith(f"#job-{job.id}")
     assert db.session.scalars(sa.select(RepairLine)).one().hours == 50
 
 
 def test_add_part_then_change_and_remove_lines(advisor, shop):
     job = an_order(shop).jobs[0]
-    response = hx(advisor, f"/repair/jobs/{job.id}/parts", {
-        f"parts{job.id}-part_id": str(shop.oil.id), f"parts{job.id}-quantity": "4.5",
-        f"parts{job.id}-payer": "customer"})
+    response = hx(advisor, f"/repair/orders/{job.order_id}/parts", {
+        "add-job_id": job.id, "add-part_id": str(shop.oil.id), "add-quantity": "4.5", "add-payer": "customer"})
     line = db.session.scalars(sa.select(RepairLine)).one()
     assert (line.quantity, line.amount_fen) == (4500, 30600)
     assert "¥306.00" in text(response)
@@ -255,10 +254,28 @@ def test_add_part_then_change_and_remove_lines(advisor, shop):
 
 def test_add_part_without_choosing_one_shows_the_error(advisor, shop):
     job = an_order(shop).jobs[0]
-    response = hx(advisor, f"/repair/jobs/{job.id}/parts", {f"parts{job.id}-quantity": "1",
-                                                            f"parts{job.id}-payer": "customer"})
+    response = hx(advisor, f"/repair/orders/{job.order_id}/parts", {"add-job_id": job.id, "add-quantity": "1",
+                                                                   "add-payer": "customer"})
     assert response.status_code == 200
     assert "Choose a part of the store" in text(response) or "选择" in text(response)
+    assert re.search(r'class="nav-link active"[^>]*data-bs-target="#add-part-pane"', text(response))  # open to correct
+
+
+def test_add_line_goes_to_the_chosen_job_of_the_order_and_no_other(advisor, shop):
+    order = an_order(shop, "保养", "异响")
+    elsewhere = an_order(shop).jobs[0]  # a job of another order of the store
+    page = text(advisor.get(f"/repair/orders/{order.id}"))
+    assert page.count('data-testid="add-line-form"') == 1 and 'data-testid="labor-form"' in page
+    assert f'<option selected value="{order.jobs[1].id}">2. 异响</option>' in page  # the latest job first
+
+    refused = hx(advisor, f"/repair/orders/{order.id}/parts", {
+        "add-job_id": elsewhere.id, "add-part_id": str(shop.oil.id), "add-quantity": "1", "add-payer": "customer"})
+    assert refused.status_code == 200 and field_has_error(refused, "add-job_id")
+    added = advisor.post(f"/repair/orders/{order.id}/parts", data={
+        "add-job_id": order.jobs[0].id, "add-part_id": str(shop.oil.id), "add-quantity": "1", "add-payer": "customer"})
+
+    assert added.status_code == 302 and added.headers["Location"].endswith(f"#job-{order.jobs[0].id}")
+    assert [line.job_id for line in db.session.scalars(sa.select(RepairLine))] == [order.jobs[0].id]
 
 
 def test_add_and_remove_jobs(advisor, shop):
@@ -336,8 +353,8 @@ def test_a_finding_becomes_extra_work_the_owner_approves(sign_in, shop):
     job = db.session.scalars(sa.select(RepairJob).where(RepairJob.approval == JOB_PENDING)).one()
     assert job.is_extra and job.reported_by_id == shop.technician_user.id
 
-    hx(advisor, f"/repair/jobs/{job.id}/labor", {f"labor{job.id}-operation_id": str(shop.brakes.id),
-                                                 f"labor{job.id}-payer": "customer"})
+    hx(advisor, f"/repair/orders/{order.id}/labor", {"add-job_id": job.id, "add-operation_id": str(shop.brakes.id),
+                                                     "add-payer": "customer"})
     page = text(advisor.get(f"/repair/orders/{order.id}"))
     assert 'data-testid="extra-work"' in page and 'data-testid="pending-amount"' in page
     form = advisor.get(f"/repair/orders/{order.id}/extra-work")
@@ -454,11 +471,13 @@ def test_cashier_settles_with_two_payments_and_prints_the_statement(sign_in, sho
     cashier = sign_in("cashier")
     listed = text(cashier.get("/repair/cashier"))
     assert order.number in listed and "366.00" in listed
-    assert cashier.get(f"/repair/orders/{order.id}/settle").status_code == 200
+    form = text(cashier.get(f"/repair/orders/{order.id}/settle"))
+    assert re.search(r'data-testid="still-to-pay">¥0\.00<', form) and "repair/settle.js" in form
 
     short = cashier.post(f"/repair/orders/{order.id}/settle", data={
         "payments-0-method": "wechat_pay", "payments-0-amount": "300", "payments-0-reference": "4200001234"})
     assert short.status_code == 200 and "366.00" in text(short)  # the payments do not add up
+    assert re.search(r'data-testid="still-to-pay">¥66\.00<', text(short))
     no_reference = cashier.post(f"/repair/orders/{order.id}/settle", data={
         "payments-0-method": "cash", "payments-0-amount": "66", "payments-1-method": "wechat_pay",
         "payments-1-amount": "300"})
@@ -578,7 +597,7 @@ def test_figures_page_for_managers(sign_in, shop):
 # -- roles and stores ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("role, method, path", [
-    ("technician", "post", "/repair/jobs/{job}/labor"),
+    ("technician", "post", "/repair/orders/{order}/labor"),
     ("parts_clerk", "post", "/repair/orders/{order}/estimate"),
     ("cashier", "get", "/repair/orders/{order}/approve"),
     ("technician", "post", "/repair/orders/{order}/cancel"),
@@ -605,8 +624,8 @@ def test_another_stores_order_is_not_found_and_not_changed(app, shop, other_stor
     assert client.get(f"/repair/orders/{order.id}").status_code == 404
     assert client.get(f"/repair/orders/{order.id}/statement").status_code == 404
     assert client.get(f"/repair/vehicles/{shop.vehicle.id}/orders/new").status_code == 404
-    response = client.post(f"/repair/jobs/{job.id}/labor", data={f"labor{job.id}-operation_id": str(
-        shop.oil_service.id), f"labor{job.id}-payer": "customer"})
+    response = client.post(f"/repair/orders/{order.id}/labor", data={
+        "add-job_id": job.id, "add-operation_id": str(shop.oil_service.id), "add-payer": "customer"})
     assert response.status_code == 302
     assert client.post(f"/repair/orders/{order.id}/cancel", data={"cancel-reason": "x"}).status_code == 302
     assert fresh(RepairOrder, order.id).state == OPEN
@@ -623,10 +642,10 @@ def test_other_stores_operations_and_parts_are_not_offered(app, shop, other_stor
                                   category="maintenance", hours=60))
     db.session.add(Part(store_id=other_store.id, part_number="G052195M4X", name="机油", unit="升", price_fen=1,
                         on_hand=0, reserved=0))
-    job = an_order(shop).jobs[0]
+    order = an_order(shop)
     advisor = isolated_client(app)
     user = UserFactory(username="sz-adv2", roles=["service_advisor"], store=shop.store)
     persist()
     login(advisor, user)
-    assert "广州" not in text(advisor.get(f"/repair/jobs/{job.id}/operations/search?q=MAINT"))
-    assert "G052195M4X" not in text(advisor.get(f"/repair/jobs/{job.id}/parts/search?q=G052"))
+    assert "广州" not in text(advisor.get(f"/repair/orders/{order.id}/operations/search?q=MAINT"))
+    assert "G052195M4X" not in text(advisor.get(f"/repair/orders/{order.id}/parts/search?q=G052"))

@@ -233,7 +233,17 @@ class _LineFields(FlaskForm):
     manual_discount = PercentField(_l("Discount %"), validators=[Optional()], render_kw=_DECIMAL)
 
 
-class LaborLineForm(_LineFields):
+class _AddLineFields(_LineFields):
+    """The order page's one add-line form: choose the job, then add labor or a part to it.
+
+    The labor and the parts form are one HTML form with two submit buttons (each posts to its own route); with
+    the same prefix ("add") they share the job, the payer, the discount and the CSRF token.
+    """
+
+    job_id = SelectField(_l("Job"), coerce=int)
+
+
+class LaborLineForm(_AddLineFields):
     # Chosen from the catalogue search (radio buttons htmx puts in the form), or left empty to write in.
     operation_id = HiddenField()
     description = StringField(_l("Description (or leave empty for the operation's name)"),
@@ -251,7 +261,7 @@ class LaborLineForm(_LineFields):
             return None
 
 
-class PartsLineForm(_LineFields):
+class PartsLineForm(_AddLineFields):
     part_id = HiddenField()
     quantity = QuantityField(_l("Quantity"), validators=[InputRequired()], render_kw=_DECIMAL, default=1000)
     submit = SubmitField(_l("Add part"))

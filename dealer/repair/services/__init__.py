@@ -43,6 +43,7 @@ from dealer.repair.services.common import (  # noqa: F401
     get_job,
     get_line,
     get_order,
+    get_order_row,
     lock_order,
     record_event,
     require_state,

@@ -139,6 +139,16 @@ def read_back_job(job: RepairJob) -> RepairJob:
         .options(*job_loads(comebacks=False)).execution_options(populate_existing=True)).one()
 
 
+def get_order_row(order_id: int, *, actor: Actor) -> RepairOrder:
+    """Return an order the actor may see with its store, vehicle, customer and advisor only (one query): for a
+    page piece that needs no jobs (the add-line form's searches). Raises NotFound."""
+    stmt = sa.select(RepairOrder).where(RepairOrder.id == order_id).options(*_ORDER_ROW)
+    order = db.session.scalars(_in_store(stmt, RepairOrder, actor)).one_or_none()
+    if order is None:
+        raise NotFound()
+    return order
+
+
 def get_job(job_id: int, *, actor: Actor) -> RepairJob:
     """Return a job the actor may see, with its lines and assignments, its order and vehicle. Raises NotFound."""
     stmt = (sa.select(RepairJob).where(RepairJob.id == job_id)

@@ -22,7 +22,7 @@ from dealer.errors import DomainError
 from dealer.extensions import db
 from dealer.forms import choices, safe_next
 from dealer.repair import bp, forms, queries, services
-from dealer.repair.models import CANCELLED, DELIVERED, ESTIMATED, JOB_PENDING, OPEN, SETTLED
+from dealer.repair.models import CANCELLED, DELIVERED, ESTIMATED, JOB_ESTIMATE, JOB_PENDING, OPEN, SETTLED
 from dealer.repair.services.inspection import inspection_summary
 from dealer.repair.services.workflow import (  # noqa: F401  (the roles of the pages, declared with the workflow)
     ADVISORS,
@@ -109,13 +109,23 @@ def _job_forms(order, job, technicians) -> dict:
     assign = blank(forms.AssignForm, prefix=f"assign{job.id}",
                     data={"technicians": [a.technician_id for a in job.assignments]})
     assign.technicians.choices = choices((t.id, t.display_name) for t in technicians)
-    found = {f"labor{job.id}": blank(forms.LaborLineForm, prefix=f"labor{job.id}"),
-             f"parts{job.id}": blank(forms.PartsLineForm, prefix=f"parts{job.id}"),
-             f"assign{job.id}": assign}
+    found = {f"assign{job.id}": assign}
     for line in job.lines:
         found[f"line{line.id}"] = blank(forms.LineEditForm, prefix=f"line{line.id}", data={
             "payer": line.payer, "manual_discount": line.manual_discount_bp or None,
             "hours": line.hours, "quantity": line.quantity})
+    return found
+
+
+def add_line_forms(order, *, job_id: int | None = None, bound: dict | None = None) -> dict:
+    """The order's one add-line form, as its two halves ("labor", "parts"), with the jobs lines may go to (on
+    the estimate, or extra work waiting for the owner); `job_id` (else the latest such job) is chosen."""
+    jobs = [job for job in order.jobs if job.approval in (JOB_ESTIMATE, JOB_PENDING)]
+    chosen = job_id or (jobs[-1].id if jobs else None)
+    found = {"labor": blank(forms.LaborLineForm, prefix="add", data={"job_id": chosen}),
+             "parts": blank(forms.PartsLineForm, prefix="add", data={"job_id": chosen})} | (bound or {})
+    for form in found.values():
+        form.job_id.choices = choices((job.id, f"{job.position}. {job.concern}") for job in jobs)
     return found
 
 
@@ -131,6 +141,7 @@ def order_context(order, bound: dict | None = None) -> dict:
                       "promised_at": forms.to_local(order.promised_at, order.store), "notes": order.notes})}
     for job in order.jobs:
         page_forms.update(_job_forms(order, job, technicians))
+    page_forms.update(add_line_forms(order))
     page_forms.update(bound or {})
     actions = services.allowed_actions(order, actor)
     return dict(
@@ -147,6 +158,17 @@ def order_context(order, bound: dict | None = None) -> dict:
 
 def order_page(order, bound: dict | None = None):
     return render_template("repair/order.html", **order_context(order, bound))
+
+
+def line_added(order_id: int, job_id: int | None, bound: dict | None = None):
+    """Answer the add-line form: for htmx the form again (blank, the same job chosen; or with its errors), the
+    changed job's card and the totals; else the order page with the errors, or a redirect to the job."""
+    order = services.get_order(order_id, actor=current_actor())
+    if not request.headers.get("HX-Request"):
+        return order_page(order, bound) if bound else redirect(order_url(order.id, f"job-{job_id}"))
+    context = order_context(order, bound or add_line_forms(order, job_id=job_id))
+    changed = None if bound else next((job for job in order.jobs if job.id == job_id), None)
+    return render_template("repair/_add_line_swap.html", changed_job=changed, **context)
 
 
 def job_changed(job_id: int, bound: dict | None = None):

@@ -11,7 +11,7 @@ from dealer.errors import DomainError
 from dealer.forms import managed_store_id, put_error_on_form, safe_next
 from dealer.repair import bp
 from dealer.repair.forms.inspection import ChecklistForm, ItemForm, MoveForm, PhotoForm
-from dealer.repair.models import JOB_ESTIMATE
+from dealer.repair.models import GREEN, JOB_ESTIMATE
 from dealer.repair.services import EDITABLE_STATES, get_order, inspection
 from dealer.repair.services import photos as inspection_photos
 
@@ -137,7 +137,8 @@ def _put_row_error(form: ChecklistForm, error: DomainError) -> None:
 def record_inspection(order_id):
     form = ChecklistForm()
     if form.validate_on_submit():
-        entries = [inspection.ResultInput(item_id=row.item_id.data, status=row.status.data or "",
+        unchecked = GREEN if form.all_normal.data else ""
+        entries = [inspection.ResultInput(item_id=row.item_id.data, status=row.status.data or unchecked,
                                           measurement=row.measurement.data or "", note=row.note.data or "")
                    for row in form.rows]
         try:

@@ -19,9 +19,11 @@ from dealer.repair.views.common import (
     ADVISORS,
     REPAIR_STAFF,
     TECHNICIANS,
+    add_line_forms,
     back_to_order,
     field_error,
     job_changed,
+    line_added,
     order_page,
     order_url,
 )
@@ -125,58 +127,55 @@ def remove_job(job_id):
 
 # -- lines (htmx) --------------------------------------------------------------------------------
 
-@bp.route("/jobs/<int:job_id>/operations/search")
+@bp.route("/orders/<int:order_id>/operations/search")
 @roles_required(*ADVISORS)
-def search_operations(job_id):
-    job = queries.get_job(job_id, actor=current_actor())
-    vehicle = job.order.vehicle
-    operations = queries.search_operations(request.args.get("q", ""), store_id=job.store_id)
-    return render_template("repair/_operation_choices.html", job=job, operations=operations,
-                           family=vehicle.model_family or "", labels=forms)
+def search_operations(order_id):
+    order = services.get_order_row(order_id, actor=current_actor())
+    operations = queries.search_operations(request.args.get("q", ""), store_id=order.store_id)
+    return render_template("repair/_operation_choices.html", operations=operations,
+                           family=order.vehicle.model_family or "", labels=forms)
 
 
-@bp.route("/jobs/<int:job_id>/parts/search")
+@bp.route("/orders/<int:order_id>/parts/search")
 @roles_required(*ADVISORS)
-def search_parts(job_id):
-    job = queries.get_job(job_id, actor=current_actor())
+def search_parts(order_id):
+    order = services.get_order_row(order_id, actor=current_actor())
     found = parts.search_parts(request.args.get("q", ""), actor=current_actor(), limit=15)
-    return render_template("repair/_part_choices.html", job=job,
-                           parts=[p for p in found if p.store_id == job.store_id and p.active])
+    return render_template("repair/_part_choices.html",
+                           parts=[p for p in found if p.store_id == order.store_id and p.active])
 
 
-@bp.route("/jobs/<int:job_id>/labor", methods=["POST"])
-@roles_required(*ADVISORS)
-def add_labor(job_id):
-    job = queries.get_job(job_id, actor=current_actor())
-    form = forms.LaborLineForm(prefix=f"labor{job.id}")
+def _add_line(order_id: int, kind: str, line_input):
+    """Add the line the order's add-line form describes (`kind`: "labor" or "parts") to the job it names."""
+    order = services.get_order(order_id, actor=current_actor())
+    posted = add_line_forms(order, bound={"labor": forms.LaborLineForm(prefix="add"),
+                                          "parts": forms.PartsLineForm(prefix="add")})
+    form = posted[kind]
     if form.validate_on_submit():
         try:
-            services.add_line(job.id, services.LineInput(
-                kind=LABOR, payer=form.payer.data, manual_discount_bp=form.manual_discount.data or 0,
-                operation_id=form.operation(), description=form.description.data or "", hours=form.hours.data,
-                category=form.category.data or ""), actor=current_actor(), now=utcnow())
+            services.add_line(form.job_id.data, line_input(form), actor=current_actor(), now=utcnow())
         except DomainError as error:
             field_error(form, error, LINE_FIELDS)
         else:
-            return job_changed(job_id)
-    return job_changed(job_id, {f"labor{job_id}": form})
+            return line_added(order.id, form.job_id.data)
+    return line_added(order.id, form.job_id.data, posted)
 
 
-@bp.route("/jobs/<int:job_id>/parts", methods=["POST"])
+@bp.route("/orders/<int:order_id>/labor", methods=["POST"])
 @roles_required(*ADVISORS)
-def add_part(job_id):
-    job = queries.get_job(job_id, actor=current_actor())
-    form = forms.PartsLineForm(prefix=f"parts{job.id}")
-    if form.validate_on_submit():
-        try:
-            services.add_line(job.id, services.LineInput(
-                kind=PARTS, payer=form.payer.data, manual_discount_bp=form.manual_discount.data or 0,
-                part_id=form.part(), quantity=form.quantity.data), actor=current_actor(), now=utcnow())
-        except DomainError as error:
-            field_error(form, error, LINE_FIELDS)
-        else:
-            return job_changed(job_id)
-    return job_changed(job_id, {f"parts{job_id}": form})
+def add_labor(order_id):
+    return _add_line(order_id, LABOR, lambda form: services.LineInput(
+        kind=LABOR, payer=form.payer.data, manual_discount_bp=form.manual_discount.data or 0,
+        operation_id=form.operation(), description=form.description.data or "", hours=form.hours.data,
+        category=form.category.data or ""))
+
+
+@bp.route("/orders/<int:order_id>/parts", methods=["POST"])
+@roles_required(*ADVISORS)
+def add_part(order_id):
+    return _add_line(order_id, PARTS, lambda form: services.LineInput(
+        kind=PARTS, payer=form.payer.data, manual_discount_bp=form.manual_discount.data or 0,
+        part_id=form.part(), quantity=form.quantity.data))
 
 
 @bp.route("/lines/<int:line_id>/edit", methods=["POST"])
