@@ -217,27 +217,16 @@ def vehicle_history(vehicle_id: int, *, actor: Actor, limit: int = 20) -> list[R
     return list(db.session.scalars(stmt))
 
 
-@dataclass(frozen=True)
-class VehicleOrder:
-    """A row of the vehicle page's order list (plain columns, no relationship)."""
-
-    id: int
-    number: str
-    state: str
-    kind: str
-    opened_at: datetime
-    customer_total_fen: int | None
-
-
-def vehicle_orders(vehicle: Vehicle, *, limit: int = 20) -> tuple[list[VehicleOrder], bool]:
+def vehicle_orders(vehicle: Vehicle, *, limit: int = 20) -> tuple[list[sa.Row], bool]:
     """Return the newest `limit` orders of a vehicle the caller has already read (and so may see), and whether
-    it has more. One range scan on (store_id, vehicle_id), columns only."""
+    it has more. One range scan on (store_id, vehicle_id), columns only (id, number, state, kind, opened_at,
+    customer_total_fen)."""
     rows = db.session.execute(
         sa.select(RepairOrder.id, RepairOrder.number, RepairOrder.state, RepairOrder.kind, RepairOrder.opened_at,
                   RepairOrder.customer_total_fen)
         .where(RepairOrder.store_id == vehicle.store_id, RepairOrder.vehicle_id == vehicle.id)
         .order_by(RepairOrder.opened_at.desc(), RepairOrder.id.desc()).limit(limit + 1)).all()
-    return [VehicleOrder(*row) for row in rows[:limit]], len(rows) > limit
+    return rows[:limit], len(rows) > limit
 
 
 def overdue(order: RepairOrder, now: datetime) -> bool:
