@@ -128,7 +128,8 @@ PAGES = {
     "customers.show_customer": ("service_advisor", lambda w: f"/customers/{w.customer.id}", 13),
     "customers.edit_customer": ("service_advisor", lambda w: f"/customers/{w.customer.id}/edit", 8),
     "customers.new_vehicle": ("service_advisor", lambda w: f"/customers/{w.customer.id}/vehicles/new", 5),
-    "customers.show_vehicle": ("service_advisor", lambda w: f"/vehicles/{w.vehicle.id}", 5),
+    # the vehicle with its owner and store, and repair's panel: the car's latest orders (columns, one query)
+    "customers.show_vehicle": ("service_advisor", lambda w: f"/vehicles/{w.vehicle.id}", 6),
     "customers.edit_vehicle": ("service_advisor", lambda w: f"/vehicles/{w.vehicle.id}/edit", 5),
     "customers_api.list_customers": ("service_advisor", lambda w: "/api/v1/customers?q=王", 7),
     "customers_api.get_customer": ("service_advisor", lambda w: f"/api/v1/customers/{w.customer.id}", 6),

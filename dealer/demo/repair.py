@@ -258,10 +258,12 @@ class _Shop:
                 services.mark_job_done(job.id, actor=who, now=done)
 
     def pass_quality_check(self, order: RepairOrder, technician: User, *, at: datetime) -> None:
-        who = technician.as_actor()
-        services.request_quality_check(order.id, actor=who, now=at)
+        """The technician sends the car to QC; the other technician signs the final inspection (终检)."""
+        services.request_quality_check(order.id, actor=technician.as_actor(), now=at)
+        inspector = next(t for t in self.crew.technicians if t.id != technician.id).as_actor()
         services.record_quality_check(order.id, services.QualityCheckInput(
-            passed=True, checklist=dict.fromkeys(services.QC_ITEMS, True)), actor=who, now=at + timedelta(minutes=10))
+            passed=True, checklist=dict.fromkeys(services.QC_ITEMS, True)), actor=inspector,
+            now=at + timedelta(minutes=10))
 
     def settle(self, order: RepairOrder, *, at: datetime) -> None:
         """Take WeChat Pay for most of the bill (whole yuan) and cash for the rest."""

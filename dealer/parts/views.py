@@ -9,12 +9,17 @@ from dealer.forms import choices, page_arg, put_error_on_form
 from dealer.parts import bp, services, signals
 from dealer.parts.forms import KIND_LABELS, AdjustForm, PartForm, ReceiveForm
 from dealer.signals import collect_panels
-from dealer.stores.services import list_stores
+from dealer.stores.services import StoreScope, list_stores, store_scope
 
 
-def store_codes() -> dict[int, str] | None:
+def _scope() -> StoreScope:
+    """The stores a list shows (a group-level user's store filter, ?store=)."""
+    return store_scope(current_actor(), request.args.get("store"))
+
+
+def store_codes(scope: StoreScope) -> dict[int, str] | None:
     """The stores' codes, for lists that mix stores (a group-level user's); None for a store's own staff."""
-    return {s.id: s.code for s in list_stores()} if current_actor().is_group_level else None
+    return {s.id: s.code for s in scope.stores} if scope.several else None
 
 
 @bp.route("/")
@@ -22,11 +27,12 @@ def store_codes() -> dict[int, str] | None:
 def index():
     query = request.args.get("q", "").strip()
     actor = current_actor()
-    pagination = None if query else services.list_parts(actor=actor, page=page_arg())
-    parts = services.search_parts(query, actor=actor) if query else pagination.items
+    scope = _scope()
+    pagination = None if query else services.list_parts(actor=actor, page=page_arg(), store_ids=scope.store_ids)
+    parts = services.search_parts(query, actor=actor, store_ids=scope.store_ids) if query else pagination.items
     template = "parts/_table.html" if request.headers.get("HX-Request") else "parts/index.html"
-    return render_template(template, query=query, parts=parts, pagination=pagination,
-                           store_codes=store_codes())
+    return render_template(template, query=query, parts=parts, pagination=pagination, scope=scope,
+                           store_codes=store_codes(scope))
 
 
 @bp.route("/<int:part_id>")
@@ -128,5 +134,6 @@ def adjust(part_id):
 @bp.route("/low-stock")
 @roles_required(*PARTS_WRITERS)
 def low_stock():
-    return render_template("parts/low_stock.html", parts=services.low_stock(actor=current_actor()),
-                           store_codes=store_codes())
+    scope = _scope()
+    return render_template("parts/low_stock.html", scope=scope, store_codes=store_codes(scope),
+                           parts=services.low_stock(actor=current_actor(), store_ids=scope.store_ids))

@@ -41,7 +41,7 @@ from dealer.sms.models import CANCELLED as SMS_CANCELLED
 from dealer.sms.models import QUEUED, SmsMessage
 from dealer.sms.outbox import cancel_queued
 from dealer.stores.models import Store
-from dealer.stores.services import visible_store_ids
+from dealer.stores.services import narrowed_store_ids, visible_store_ids
 from dealer.timezones import local_date
 
 DEFAULT_INTERVAL = (6, 5000)  # months, km: the store's default until a manager sets one
@@ -285,17 +285,19 @@ def opt_out_of_reminders(customer_id: int, *, kind: str, actor: Actor, now: date
     db.session.commit()
 
 
-def call_list(*, actor: Actor, day: date, mine_only: bool = True, limit: int = 200) -> list[Reminder]:
+def call_list(*, actor: Actor, day: date, mine_only: bool = True, limit: int = 200,
+              store_ids: list[int] | None = None) -> list[Reminder]:
     """Return the open reminders to call about, soonest due first: the store's, or only the advisor's customers'.
 
     "The advisor's" means the customer's advisor now (一对一): a customer handed to another advisor takes
     their open reminders along (hand_to_advisor), so the list is read along (store_id, advisor_id, due_date, id).
+    `store_ids` narrows the stores the actor sees (a group-level user's store filter).
     """
     stmt = (sa.select(Reminder).where(Reminder.state.in_((OPEN, CALLED)), Reminder.due_date >= day - timedelta(days=30))
             .options(joinedload(Reminder.vehicle), joinedload(Reminder.customer), joinedload(Reminder.message))
             .order_by(Reminder.due_date, Reminder.id).limit(limit))
-    if actor.store_id is not None:
-        stmt = stmt.where(Reminder.store_id == actor.store_id)
+    if actor.store_id is not None or store_ids is not None:
+        stmt = stmt.where(Reminder.store_id.in_(narrowed_store_ids(actor, store_ids)))
     if mine_only and actor.user_id is not None:
         stmt = stmt.where(Reminder.advisor_id == actor.user_id)
     return list(db.session.scalars(stmt).unique())

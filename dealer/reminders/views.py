@@ -21,6 +21,7 @@ from dealer.reminders.forms import (
 )
 from dealer.reminders.models import MaintenanceInterval
 from dealer.sms.forms import STATE_LABELS as SMS_STATE_LABELS
+from dealer.stores.services import store_scope
 
 
 @bp.route("/")
@@ -28,10 +29,12 @@ from dealer.sms.forms import STATE_LABELS as SMS_STATE_LABELS
 def index():
     actor = current_actor()
     mine = request.args.get("all") != "1" and SERVICE_ADVISOR in actor.roles
-    reminders = services.call_list(actor=actor, day=services.store_today(actor, utcnow()), mine_only=mine)
+    scope = store_scope(actor, request.args.get("store"))
+    reminders = services.call_list(actor=actor, day=services.store_today(actor, utcnow()), mine_only=mine,
+                                   store_ids=scope.store_ids)
     return render_template("reminders/index.html", reminders=reminders, mine=mine, kinds=KIND_LABELS,
                            states=STATE_LABELS, actions=services.ACTIONS, form=MarkForm(),
-                           sms_states=SMS_STATE_LABELS)
+                           sms_states=SMS_STATE_LABELS, scope=scope)
 
 
 @bp.route("/<int:reminder_id>/mark", methods=["POST"])
@@ -44,7 +47,8 @@ def mark(reminder_id):
         flash(_("Saved."), "success")
     else:
         _flash_errors(form)
-    return redirect(url_for("reminders.index", all=request.args.get("all") or None))
+    return redirect(url_for("reminders.index", all=request.args.get("all") or None,
+                            store=request.args.get("store") or None))
 
 
 def _back(vehicle_id):

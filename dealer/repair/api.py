@@ -176,7 +176,7 @@ def job_transition(data, order_id, job_id):
     elif action == "clock_off":
         services.clock_off(job.id, actor=actor, now=now)
     else:
-        services.mark_job_done(job.id, actor=actor, now=now)
+        services.mark_job_done(job.id, reason=data["reason"], actor=actor, now=now)
     return _job_of(order_id, job_id)
 
 

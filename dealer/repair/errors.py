@@ -16,6 +16,14 @@ class RepairError(DomainError):
     status = 422
 
 
+class VehicleHasOpenOrder(RepairError):
+    """A second order for a car whose order is still open, not confirmed; `params["open_orders"]` holds the
+    open orders as (id, number)."""
+
+    code = "repair.vehicle_has_open_order"
+    status = 409
+
+
 class OrderLocked(DomainError):
     code = "repair.order_locked"
 
@@ -51,6 +59,18 @@ class IllegalTransition(DomainError):
 class WorkflowError(DomainError):
     code = "repair.workflow"
     status = 422
+
+
+class PartsNotIssued(WorkflowError):
+    """A job marked done while parts of it were never issued, without the technician's reason."""
+
+    code = "repair.parts_not_issued"
+
+
+class InspectorDidTheWork(WorkflowError):
+    """The final inspection (终检) signed by a technician of the order's jobs, where the store forbids it."""
+
+    code = "repair.inspector_did_the_work"
 
 
 # -- settings and the labor catalogue --------------------------------------------------------------

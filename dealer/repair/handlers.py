@@ -14,9 +14,12 @@ from dealer.customers import signals as customer_signals
 from dealer.extensions import db
 from dealer.parts import signals as parts_signals
 from dealer.repair import forms, home, queries
+from dealer.repair.forms import KIND_LABELS
 from dealer.repair.forms.parts_counter import ReturnForm
 from dealer.repair.models import RepairOrder
 from dealer.repair.services import STATE_LABELS
+from dealer.repair.services.orders import OPEN_STATES
+from dealer.repair.services.workflow import REPAIR_STAFF
 from dealer.signals import Panel
 
 
@@ -26,6 +29,17 @@ def _visits_panel(customer, *, actor, **_):
     return Panel(20, Markup(render_template(
         "repair/_customer_visits_panel.html", visits=queries.customer_visits(customer.id, actor=actor),
         repair_states=STATE_LABELS)))
+
+
+@customer_signals.vehicle_page_panels.connect
+def _vehicle_orders_panel(vehicle, *, actor, **_):
+    """The car's repair orders, newest first, linked, for the staff who open repair orders' pages."""
+    if not actor.has_any(REPAIR_STAFF):
+        return None
+    orders, more = queries.vehicle_orders(vehicle)
+    return Panel(5, Markup(render_template(
+        "repair/_vehicle_orders_panel.html", vehicle=vehicle, orders=orders, more=more,
+        open_states=OPEN_STATES, repair_states=STATE_LABELS, kind_labels=KIND_LABELS)))
 
 
 @parts_signals.name_orders.connect

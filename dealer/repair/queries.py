@@ -57,7 +57,7 @@ from dealer.repair.services.parts_counter import CLOSED_STATES, ISSUE_STATES
 from dealer.repair.services.pricing import lines_of, price
 from dealer.repair.services.settings import OPERATION_LOADS, settings_for
 from dealer.stores.models import Store
-from dealer.stores.services import visible_store_ids
+from dealer.stores.services import narrowed_store_ids, visible_store_ids
 
 # States whose bill is fixed (the figures stored at settlement are shown, never re-priced).
 FIXED_STATES = (SETTLED, DELIVERED)
@@ -171,9 +171,9 @@ def clocked_minutes(order: RepairOrder, now: datetime) -> dict[int, int]:
     return minutes
 
 
-def board(*, actor: Actor, now: datetime) -> dict[str, list[RepairOrder]]:
+def board(*, actor: Actor, now: datetime, store_ids: list[int] | None = None) -> dict[str, list[RepairOrder]]:
     """Return the open orders grouped by state, in workflow order, each group by promised time."""
-    orders = workshop_board(actor=actor, now=now)
+    orders = workshop_board(actor=actor, now=now, store_ids=store_ids)
     groups = {state: [order for order in orders if order.state == state] for state in STATES}
     return {state: found for state, found in groups.items() if found}
 
@@ -188,12 +188,13 @@ class OrderFilter:
     customer_id: int | None = None
     opened_from: datetime | None = None
     opened_until: datetime | None = None
+    store_ids: list[int] | None = None  # the store filter, within the stores the actor sees
 
 
 def list_orders(*, actor: Actor, filters: OrderFilter, page: int = 1, per_page: int = 50, count_cap: int | None = None):
     """Return a page of the orders the actor may see, newest first; the total counted up to `count_cap` past the
     page when one is given (dealer.database.paginate_capped), in full otherwise (the API's documented total)."""
-    stmt = sa.select(RepairOrder.id).where(RepairOrder.store_id.in_(visible_store_ids(actor)))
+    stmt = sa.select(RepairOrder.id).where(RepairOrder.store_id.in_(narrowed_store_ids(actor, filters.store_ids)))
     if filters.states:
         stmt = stmt.where(RepairOrder.state.in_(filters.states))
     if filters.advisor_id:
@@ -213,10 +214,12 @@ def list_orders(*, actor: Actor, filters: OrderFilter, page: int = 1, per_page: 
     return db.paginate(rows, page=page, per_page=per_page, error_out=False)
 
 
-def workshop_board(*, actor: Actor, now: datetime) -> list[RepairOrder]:
-    """Every open order by state with its promise; the view highlights late ones (promised_at < now)."""
+def workshop_board(*, actor: Actor, now: datetime, store_ids: list[int] | None = None) -> list[RepairOrder]:
+    """Every open order by state with its promise; the view highlights late ones (promised_at < now).
+
+    `store_ids` narrows the stores the actor sees (the store filter)."""
     stmt = (sa.select(RepairOrder)
-            .where(RepairOrder.store_id.in_(visible_store_ids(actor)),
+            .where(RepairOrder.store_id.in_(narrowed_store_ids(actor, store_ids)),
                    RepairOrder.state.in_((OPEN, ESTIMATED, APPROVED, IN_PROGRESS, QUALITY_CHECK, READY)))
             .options(*BOARD_LOADS).order_by(RepairOrder.promised_at))
     return list(db.session.scalars(stmt))
@@ -230,6 +233,18 @@ def vehicle_history(vehicle_id: int, *, actor: Actor, limit: int = 20) -> list[R
             .options(*ORDER_ROW_LOADS, selectinload(RepairOrder.jobs))
             .order_by(RepairOrder.opened_at.desc()).limit(limit))
     return list(db.session.scalars(stmt))
+
+
+def vehicle_orders(vehicle: Vehicle, *, limit: int = 20) -> tuple[list[sa.Row], bool]:
+    """Return the newest `limit` orders of a vehicle the caller has already read (and so may see), and whether
+    it has more. One range scan on (store_id, vehicle_id), columns only (id, number, state, kind, opened_at,
+    customer_total_fen)."""
+    rows = db.session.execute(
+        sa.select(RepairOrder.id, RepairOrder.number, RepairOrder.state, RepairOrder.kind, RepairOrder.opened_at,
+                  RepairOrder.customer_total_fen)
+        .where(RepairOrder.store_id == vehicle.store_id, RepairOrder.vehicle_id == vehicle.id)
+        .order_by(RepairOrder.opened_at.desc(), RepairOrder.id.desc()).limit(limit + 1)).all()
+    return rows[:limit], len(rows) > limit
 
 
 def overdue(order: RepairOrder, now: datetime) -> bool:
@@ -295,12 +310,12 @@ def _line_views(*conditions, limit: int) -> list[LineView]:
     return [LineView(*row) for row in db.session.execute(stmt)]
 
 
-def issue_queue(*, actor: Actor, limit: int = 500) -> list[LineView]:
+def issue_queue(*, actor: Actor, limit: int = 500, store_ids: list[int] | None = None) -> list[LineView]:
     """Return what the parts clerk must hand out: parts lines of approved jobs not yet fully issued.
 
     Only orders approved, in progress or in quality check; the most urgent promise first.
     """
-    stores = visible_store_ids(actor)
+    stores = narrowed_store_ids(actor, store_ids)
     return _line_views(RepairOrder.store_id.in_(stores), RepairLine.store_id.in_(stores),
                        RepairOrder.state.in_(ISSUE_STATES), RepairJob.approval == JOB_APPROVED,
                        RepairLine.issued < RepairLine.quantity, limit=limit)
@@ -386,9 +401,9 @@ def lines_by_payer(order: RepairOrder, approvals: tuple[str, ...]) -> list[Payer
     return groups
 
 
-def to_settle(*, actor: Actor) -> list[tuple[RepairOrder, int]]:
+def to_settle(*, actor: Actor, store_ids: list[int] | None = None) -> list[tuple[RepairOrder, int]]:
     """Return the orders ready to settle (完工, waiting for the cashier) with what the owner pays."""
-    stmt = (sa.select(RepairOrder).where(RepairOrder.store_id.in_(visible_store_ids(actor)),
+    stmt = (sa.select(RepairOrder).where(RepairOrder.store_id.in_(narrowed_store_ids(actor, store_ids)),
                                          RepairOrder.state == READY)
             .options(*ORDER_ROW_LOADS, *PRICING_LOADS).order_by(RepairOrder.ready_at, RepairOrder.id))
     orders = list(db.session.scalars(stmt))

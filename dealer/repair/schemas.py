@@ -61,6 +61,9 @@ class OrderInSchema(Schema):
     damage_notes = fields.String(load_default="", validate=validate.Length(max=2000))
     valuables = fields.String(load_default="", validate=validate.Length(max=200))
     notes = fields.String(load_default="", validate=validate.Length(max=2000))
+    despite_open_order = fields.Boolean(load_default=False, metadata={
+        "description": "A car with an open order is refused (409 repair.vehicle_has_open_order, naming it) "
+                       "unless this confirms that a second order is meant; the new order records it."})
 
 
 class OrderListArgsSchema(Schema):
@@ -160,6 +163,9 @@ class JobTransitionInSchema(Schema):
         "description": "assign (technician_ids: the job's technicians, 派工), clock_on, clock_off, mark_done "
                        "(the token's user, an assigned technician)."})
     technician_ids = fields.List(Whole(), load_default=list)
+    reason = fields.String(load_default="", validate=validate.Length(max=200), metadata={
+        "description": "mark_done of a job whose parts were not all issued: why (required then, kept on the "
+                       "order's history)."})
 
 
 # -- output ----------------------------------------------------------------------------------------

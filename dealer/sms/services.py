@@ -31,7 +31,7 @@ from dealer.sms.models import (
 )
 from dealer.sms.outbox import cancel_queued, compose, segments, settings_for
 from dealer.stores.models import Store
-from dealer.stores.services import get_store, visible_store_ids
+from dealer.stores.services import get_store, narrowed_store_ids, visible_store_ids
 from dealer.timezones import store_zone
 
 
@@ -42,6 +42,7 @@ class MessageFilter:
     kind: str = ""
     day_from: date | None = None
     day_to: date | None = None
+    store_ids: list[int] | None = None  # the store filter, within the stores the actor sees
 
 
 def check_store(store_id: int, *, actor: Actor) -> None:
@@ -56,14 +57,15 @@ def _check_store(actor: Actor, store_id: int) -> None:
 
 def list_messages(*, actor: Actor, filters: MessageFilter, page: int = 1, per_page: int = 50):
     """Return a page of the outbox, newest first, for the actor's stores."""
-    stmt = (sa.select(SmsMessage).where(SmsMessage.store_id.in_(visible_store_ids(actor)))
+    stores = narrowed_store_ids(actor, filters.store_ids)
+    stmt = (sa.select(SmsMessage).where(SmsMessage.store_id.in_(stores))
             .order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc()))
     q = re.sub(r"\s", "", filters.q or "").upper()
     if q:
         if q.isdigit():
             stmt = stmt.where(_to_phone(q, actor) if len(q) == 11 else SmsMessage.phone.like(f"%{q}"))
         else:
-            plate_vehicles = sa.select(Vehicle.id).where(Vehicle.store_id.in_(visible_store_ids(actor)),
+            plate_vehicles = sa.select(Vehicle.id).where(Vehicle.store_id.in_(stores),
                                                          Vehicle.plate.like(f"%{q}%"))
             stmt = stmt.where(SmsMessage.vehicle_id.in_(plate_vehicles))
     if filters.state:

@@ -13,6 +13,7 @@ from dealer.sms import bp, services
 from dealer.sms.forms import STATE_LABELS, MessageFilterForm, MonthForm, SettingsForm, TemplateForm
 from dealer.sms.kinds import KINDS
 from dealer.sms.outbox import settings_for
+from dealer.stores.services import store_scope
 
 OUTBOX_READERS = (MANAGER, SERVICE_ADVISOR, CS_SUPERVISOR)
 
@@ -22,13 +23,14 @@ OUTBOX_READERS = (MANAGER, SERVICE_ADVISOR, CS_SUPERVISOR)
 def outbox():
     form = MessageFilterForm(request.args)
     form.validate()
+    scope = store_scope(current_actor(), request.args.get("store"))
     filters = services.MessageFilter(q=form.q.data or "", state=form.state.data or "", kind=form.kind.data or "",
-                                     day_from=form.day_from.data, day_to=form.day_to.data)
+                                     day_from=form.day_from.data, day_to=form.day_to.data, store_ids=scope.store_ids)
     pagination = services.list_messages(actor=current_actor(), filters=filters, page=page_arg())
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     # Lists show phone numbers masked, as every list does (DOMAIN.md); the message page shows it whole to callers.
     return render_template("sms/outbox.html", form=form, pagination=pagination, args=args, kinds=KINDS,
-                           state_labels=STATE_LABELS)
+                           state_labels=STATE_LABELS, scope=scope)
 
 
 @bp.route("/<int:message_id>")

@@ -49,6 +49,52 @@ def visible_store_ids(actor: Actor) -> list[int]:
     return list(db.session.scalars(sa.select(Store.id).order_by(Store.id)))
 
 
+def narrowed_store_ids(actor: Actor, store_ids: list[int] | None = None) -> list[int]:
+    """Return the stores the actor sees, narrowed to `store_ids` when given (never widened past the actor's)."""
+    if store_ids is None:
+        return visible_store_ids(actor)
+    if actor.store_id is not None:
+        return [store_id for store_id in store_ids if store_id == actor.store_id]
+    return list(store_ids)
+
+
+@dataclass(frozen=True)
+class StoreScope:
+    """What a list shows a user of the stores: the ones they may pick and the ones chosen (?store=).
+
+    A store's own staff see one store: no store column, no store filter, and no query to know it.
+    """
+
+    stores: tuple[Store, ...]  # the stores the user sees (a group-level user's); empty for a store's staff
+    store_ids: list[int]  # the stores the list shows
+    selected: int | None = None  # the store the filter chose
+
+    @property
+    def several(self) -> bool:
+        """Whether the list mixes stores: it then names each row's store and offers the filter."""
+        return len(self.stores) > 1
+
+    def code(self, store_id: int) -> str:
+        return next((store.code for store in self.stores if store.id == store_id), "")
+
+
+def store_scope(actor: Actor, wanted: str | int | None = None) -> StoreScope:
+    """Return the stores a list shows the actor, narrowed to `wanted` (the store filter) when they see it.
+
+    One query for a group-level user (the stores, for the column and the filter), none for a store's staff.
+    """
+    if actor.store_id is not None:
+        return StoreScope((), [actor.store_id])
+    stores = tuple(db.session.scalars(sa.select(Store).order_by(Store.code, Store.id)))
+    try:
+        chosen = int(wanted) if wanted not in (None, "") else None
+    except (TypeError, ValueError):
+        chosen = None
+    if chosen is not None and any(store.id == chosen for store in stores):
+        return StoreScope(stores, [chosen], chosen)
+    return StoreScope(stores, [store.id for store in stores])
+
+
 def list_stores(*, active_only: bool = False) -> list[Store]:
     stmt = sa.select(Store).order_by(Store.code)
     if active_only:

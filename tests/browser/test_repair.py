@@ -2,7 +2,8 @@
 
 The advisor opens an order from a vehicle, adds a labor operation and a part (searched as she types),
 presents the estimate and has the owner sign it on the screen, assigns a technician and dispatches; the
-parts clerk issues the part; the technician clocks on, marks the job done and passes the quality check;
+parts clerk issues the part; the technician clocks on, marks the job done and sends the car to quality check,
+which the advisor signs (the final inspection is not the technician's own);
 the cashier settles with two payments and prints the statement with the total in capital numerals.
 """
 from __future__ import annotations
@@ -21,7 +22,8 @@ from dealer import create_app, money
 from dealer.customers.models import Vehicle
 from dealer.extensions import db
 from dealer.parts.models import Part
-from dealer.repair.models import LABOR_CATEGORIES, LaborOperation, LaborRate
+from dealer.repair.models import LABOR_CATEGORIES, LaborOperation, LaborRate, RepairOrder
+from dealer.repair.services.orders import OPEN_STATES
 from dealer.stores.models import Store
 from tests.browser.helpers import ARTIFACTS, sign_in, watch_console
 
@@ -54,8 +56,11 @@ def repair_server(tmp_path_factory):
         db.session.add(LaborOperation(store_id=store.id, **OPERATION))
         db.session.add(Part(store_id=store.id, cost_fen=3000, on_hand=20_000, reserved=0, reorder_level=0,
                             bin_location="A-01-03", **OIL))
-        vehicle = db.session.scalars(sa.select(Vehicle).where(Vehicle.store_id == store.id)
-                                     .order_by(Vehicle.id)).first()
+        open_orders = sa.select(RepairOrder.vehicle_id).where(RepairOrder.store_id == store.id,
+                                                              RepairOrder.state.in_(OPEN_STATES))
+        vehicle = db.session.scalars(sa.select(Vehicle).where(Vehicle.store_id == store.id,
+                                                              Vehicle.id.not_in(open_orders))
+                                     .order_by(Vehicle.id)).first()  # a car at the store has no open order
         seeded = {"plate": vehicle.plate, "vehicle_id": vehicle.id,
                   "odometer": (vehicle.odometer_km or 0) + 800}
         db.session.commit()
@@ -183,8 +188,17 @@ def test_a_repair_from_key_handover_to_the_printed_statement(desks, repair_serve
     for box in technician.locator("input[name=checklist]").all():
         box.check()
     technician.check("input[name=result][value=pass]")
-    technician.click("form[data-testid=qc-form] [type=submit]")
-    expect(technician.get_by_test_id("order-state")).to_have_attribute("data-state", "ready")
+    technician.click("form[data-testid=qc-form] [type=submit]")  # the final inspection (终检) is someone else's
+    expect(technician.locator("form[data-testid=qc-form] .alert-danger")).to_contain_text("终检")
+
+    # The advisor signs the final inspection.
+    advisor.goto(technician.url.rsplit("/quality-check", 1)[0])
+    advisor.get_by_test_id("quality-check").click()
+    for box in advisor.locator("input[name=checklist]").all():
+        box.check()
+    advisor.check("input[name=result][value=pass]")
+    advisor.click("form[data-testid=qc-form] [type=submit]")
+    expect(advisor.get_by_test_id("order-state")).to_have_attribute("data-state", "ready")
 
     # The cashier takes two payments, WeChat Pay with its transaction number and cash, and prints.
     cashier = desks("sz01-cashier")

@@ -24,6 +24,7 @@ def promise(hours: int = 4) -> str:
 
 
 def open_order(api, shop, concerns=("保养", "刹车有异响"), **extra):
+    extra.setdefault("despite_open_order", True)  # tests open several orders on one car on purpose
     response = api("post", "/api/v1/repair-orders", json={
         "vehicle_id": shop.vehicle.id, "concerns": list(concerns), "promised_at": promise(), "kind": "maintenance",
         "odometer_km": 30_500, "fuel_eighths": 4, "damage_notes": "左前门划痕", **extra})
@@ -109,12 +110,12 @@ def test_api_runs_an_order_from_check_in_to_delivery(api, shop, staff):
         assert done["work"] == "done"
 
     act(api, order["id"], "request_quality_check", "technician")
-    failed = act(api, order["id"], "fail_quality_check", "technician", qc={"reason": "路试刹车仍有异响"})
+    failed = act(api, order["id"], "fail_quality_check", "service_advisor", qc={"reason": "路试刹车仍有异响"})
     assert failed["state"] == "in_progress" and failed["quality_checks"][0]["passed"] is False
     for job in approved["jobs"]:
         job_act(api, order["id"], job["id"], "mark_done", "technician")
     act(api, order["id"], "request_quality_check", "technician")
-    ready = act(api, order["id"], "pass_quality_check", "technician", qc={"checklist": ALL_CHECKED})
+    ready = act(api, order["id"], "pass_quality_check", "service_advisor", qc={"checklist": ALL_CHECKED})
     assert ready["state"] == "ready" and ready["ready_at"] and ready["late"] is False
 
     settled = act(api, order["id"], "settle", "cashier", payments=[

@@ -133,7 +133,7 @@ def test_timeline_lists_the_orders_steps_in_order_with_the_clock(shop):
     services.mark_job_done(job.id, actor=shop.technician, now=at(60))
     services.request_quality_check(order.id, actor=shop.technician, now=at(70))
     services.record_quality_check(order.id, services.QualityCheckInput(
-        passed=True, checklist=dict.fromkeys(services.QC_ITEMS, True)), actor=shop.technician, now=at(80))
+        passed=True, checklist=dict.fromkeys(services.QC_ITEMS, True)), actor=shop.advisor, now=at(80))
     services.settle(order.id, pay(order, (order.approved_total_fen, "cash")), actor=shop.cashier, now=at(90))
     services.deliver(order.id, actor=shop.advisor, now=at(100))
 

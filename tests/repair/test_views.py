@@ -128,7 +128,7 @@ def test_new_order_errors_show_beside_their_fields_and_open_nothing(advisor, sho
 def test_new_order_lower_odometer_is_refused_on_the_field_unless_corrected(advisor, shop):
     an_order(shop, odometer_km=31_000)
     data = {"concerns": "异响", "kind": "general_repair", "promised_at": "2031-01-05T17:30",
-            "odometer_km": "29000"}
+            "odometer_km": "29000", "despite_open_order": "y"}  # the first order is still open
 
     refused = advisor.post(f"/repair/vehicles/{shop.vehicle.id}/orders/new", data=data)
     assert refused.status_code == 200 and field_has_error(refused, "odometer_km")
@@ -408,8 +408,14 @@ def test_assign_dispatch_clock_and_mark_done(sign_in, shop):
         technician.get("/repair/my-jobs"))
     technician.post(f"/repair/jobs/{job.id}/clock-off")
     assert db.session.scalars(sa.select(TimeEntry)).one().ended_at is not None
-    technician.post(f"/repair/jobs/{job.id}/done")
+    asked = technician.post(f"/repair/jobs/{job.id}/done", data={"next": "/repair/my-jobs"})  # oil never issued
+    assert asked.status_code == 200 and field_has_error(asked, "reason") and "0/4.5" in text(asked)
+    assert fresh(RepairJob, job.id).work != WORK_DONE
+    done = technician.post(f"/repair/jobs/{job.id}/done", data={"next": "/repair/my-jobs", "reason": "机油缺货"})
+    assert done.headers["Location"].endswith("/repair/my-jobs")
     assert fresh(RepairJob, job.id).work == WORK_DONE
+    shown = text(advisor.get(f"/repair/orders/{order.id}"))
+    assert "机油缺货" in shown and "0/4.5" in shown  # on the order's history
 
 
 def test_quality_check_fail_needs_a_reason_and_pass_needs_every_item(sign_in, shop):
@@ -425,6 +431,11 @@ def test_quality_check_fail_needs_a_reason_and_pass_needs_every_item(sign_in, sh
     assert technician.post(f"/repair/orders/{order.id}/quality-check/request").status_code == 302
     assert fresh(RepairOrder, order.id).state == QUALITY_CHECK
 
+    own_work = technician.post(f"/repair/orders/{order.id}/quality-check",
+                               data={"result": "pass", "checklist": ALL_QC})
+    assert own_work.status_code == 200 and "终检" in text(own_work)  # not the job's own technician
+    assert fresh(RepairOrder, order.id).state == QUALITY_CHECK
+    technician = sign_in("service_advisor")  # the final inspection is someone else's
     assert technician.get(f"/repair/orders/{order.id}/quality-check").status_code == 200
     no_result = technician.post(f"/repair/orders/{order.id}/quality-check", data={"checklist": ALL_QC})
     assert no_result.status_code == 200 and "invalid-feedback" in text(no_result)

@@ -209,7 +209,7 @@ def test_quality_check_needs_done_jobs_answered_extra_work_and_issued_parts(shop
     with pytest.raises(WorkflowError, check=lambda e: e.field == "jobs"):
         services.request_quality_check(order.id, actor=shop.advisor, now=NOW)
     db.session.rollback()
-    services.mark_job_done(job.id, actor=shop.technician, now=NOW)
+    services.mark_job_done(job.id, reason="机油到货前先完工", actor=shop.technician, now=NOW)  # parts not issued
     with pytest.raises(WorkflowError, check=lambda e: e.field == "parts"):
         services.request_quality_check(order.id, actor=shop.advisor, now=NOW)
     db.session.rollback()

@@ -17,7 +17,7 @@ from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.parts.errors import InvalidInput, PartNumberTaken
 from dealer.parts.models import Part
-from dealer.stores.services import require_store, sees_store, visible_store_ids
+from dealer.stores.services import narrowed_store_ids, require_store, sees_store
 
 MAX_FEN = 2**31 - 1  # the money columns of parts are 32-bit integers
 MAX_QUANTITY = 10**12  # thousandths: a billion units, far beyond any stock
@@ -134,9 +134,9 @@ def update_part(part_id: int, data: PartInput, *, actor: Actor, now: datetime) -
     return part
 
 
-def list_parts(*, actor: Actor, page: int = 1, per_page: int = 50) -> Pagination:
+def list_parts(*, actor: Actor, page: int = 1, per_page: int = 50, store_ids: list[int] | None = None) -> Pagination:
     """Return a page of the catalogue in part-number order."""
-    stmt = (sa.select(Part).where(Part.store_id.in_(visible_store_ids(actor)))
+    stmt = (sa.select(Part).where(Part.store_id.in_(narrowed_store_ids(actor, store_ids)))
             .order_by(Part.store_id, Part.part_number))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
@@ -145,7 +145,7 @@ def _contains(text: str) -> str:
     return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
 
 
-def search_parts(query: str, *, actor: Actor, limit: int = 50) -> list[Part]:
+def search_parts(query: str, *, actor: Actor, limit: int = 50, store_ids: list[int] | None = None) -> list[Part]:
     """Find parts by the start of the part number, or the start of (then a word inside) the name.
 
     Part-number and name prefixes are range scans on (store_id, part_number) and (store_id, name);
@@ -155,7 +155,7 @@ def search_parts(query: str, *, actor: Actor, limit: int = 50) -> list[Part]:
     raw = re.sub(r"\s+", " ", query or "").strip()
     if not raw:
         return []
-    stores = visible_store_ids(actor)
+    stores = narrowed_store_ids(actor, store_ids)
     number = normalize_part_number(raw)
     found: dict[int, Part] = {}
 
@@ -172,7 +172,7 @@ def search_parts(query: str, *, actor: Actor, limit: int = 50) -> list[Part]:
     return list(found.values())[:limit]
 
 
-def low_stock(*, actor: Actor, limit: int = 500) -> list[Part]:
+def low_stock(*, actor: Actor, limit: int = 500, store_ids: list[int] | None = None) -> list[Part]:
     """Return the active parts to reorder: shortages first, then those at or below their reorder level.
 
     Available = on hand - reserved. A shortage (available below zero: more promised to approved jobs
@@ -180,7 +180,7 @@ def low_stock(*, actor: Actor, limit: int = 500) -> list[Part]:
     """
     available = Part.on_hand - Part.reserved
     stmt = (sa.select(Part)
-            .where(Part.store_id.in_(visible_store_ids(actor)), Part.active,
+            .where(Part.store_id.in_(narrowed_store_ids(actor, store_ids)), Part.active,
                    sa.or_(available < 0, sa.and_(Part.reorder_level > 0, available <= Part.reorder_level)))
             .order_by(sa.case((available < 0, 0), else_=1), available - Part.reorder_level, Part.part_number)
             .limit(limit))

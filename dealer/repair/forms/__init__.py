@@ -19,6 +19,7 @@ from dealer.repair.forms.orders import (  # noqa: F401
     DeclineForm,
     FindingForm,
     HoursField,
+    JobDoneForm,
     JobForm,
     LaborLineForm,
     LineEditForm,

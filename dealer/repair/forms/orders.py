@@ -91,7 +91,9 @@ EVENT_LABELS = {
     "extra_work_approved": _l("Extra work approved"), "extra_work_declined": _l("Extra work declined"),
     "extra_work_back_to_workshop": _l("Back to the workshop for extra work"),
     "assigned": _l("Technicians assigned"),
-    "job_done": _l("Job done"), "comeback_confirmed": _l("Comeback confirmed"),
+    "job_done": _l("Job done"), "job_done_parts_not_issued": _l("Job done with parts not issued"),
+    "opened_beside_open_order": _l("Opened while another order of the car is open"),
+    "comeback_confirmed": _l("Comeback confirmed"),
     "comeback_dismissed": _l("Comeback dismissed"), "reversed": _l("Reversed"),
     "reversal": _l("Reversing order"),
 }
@@ -202,6 +204,7 @@ class OrderForm(FlaskForm):
     promised_at = DateTimeLocalField(_l("Promised ready time"), format="%Y-%m-%dT%H:%M",
                                      validators=[InputRequired(message=_l("Promise the owner a time."))])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+    despite_open_order = BooleanField(_l("Open a second order for this car all the same"))
     submit = SubmitField(_l("Open the repair order"))
 
     def concern_list(self) -> list[str]:
@@ -309,6 +312,13 @@ class DeclineForm(FlaskForm):
 class AssignForm(FlaskForm):
     technicians = MultiCheckboxField(_l("Technicians"), coerce=int, validate_choice=False)
     submit = SubmitField(_l("Assign"))
+
+
+class JobDoneForm(FlaskForm):
+    """Mark a job done; the reason is asked only when parts of it were never issued."""
+
+    reason = StringField(_l("Why is the job done without these parts?"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Mark done"))
 
 
 class QualityCheckForm(FlaskForm):

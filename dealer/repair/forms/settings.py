@@ -28,7 +28,7 @@ from dealer.repair.models import LABOR_CATEGORIES
 _DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
 _NUMBER = {"inputmode": "numeric", "autocomplete": "off"}
 SETTINGS_FIELDS = ("vat_rate_bp", "manual_discount_limit_bp", "comeback_window_days", "warranty_months",
-                   "warranty_km", "warranty_terms")
+                   "warranty_km", "warranty_terms", "independent_final_inspection")
 
 
 class RepairSettingsForm(FlaskForm):
@@ -46,6 +46,9 @@ class RepairSettingsForm(FlaskForm):
                                render_kw=_NUMBER)
     warranty_terms = TextAreaField(_l("Warranty terms printed on the statement"),
                                    validators=[Optional(), Length(max=2000)], render_kw={"rows": 4})
+    independent_final_inspection = BooleanField(
+        _l("Final inspection by someone other than the job's technicians (终检)"),
+        description=_l("The technicians of an order's jobs cannot sign its quality check."))
     submit = SubmitField(_l("Save"))
 
 

@@ -25,6 +25,9 @@ class RepairSettings(db.Model):
     warranty_months: Mapped[int] = mapped_column(sa.Integer, default=3)
     warranty_km: Mapped[int] = mapped_column(sa.Integer, default=5000)
     warranty_terms: Mapped[str] = mapped_column(sa.Text, default="")
+    # The final inspection (终检) is signed by someone other than the technicians of the order's jobs.
+    independent_final_inspection: Mapped[bool] = mapped_column(sa.Boolean, default=True,
+                                                               server_default=sa.true())
 
 
 class LaborRate(db.Model):

@@ -19,11 +19,13 @@ from dealer.dialect import upsert
 from dealer.extensions import db
 from dealer.parts.models import Part
 from dealer.repair import signals
-from dealer.repair.errors import DiscountNeedsManager, JobLocked, RepairError
+from dealer.repair.errors import DiscountNeedsManager, JobLocked, RepairError, VehicleHasOpenOrder
 from dealer.repair.models import (
+    APPROVED,
     CUSTOMER,
     ESTIMATED,
     FRONT_DESK,
+    IN_PROGRESS,
     INTERNAL,
     JOB_DECLINED,
     JOB_ESTIMATE,
@@ -34,6 +36,8 @@ from dealer.repair.models import (
     ORDER_KINDS,
     PARTS,
     PAYERS,
+    QUALITY_CHECK,
+    READY,
     SOURCE_KINDS,
     LaborOperation,
     OrderCounter,
@@ -70,6 +74,32 @@ class OrderInput:
     valuables: str = ""
     notes: str = ""
     advisor_id: int | None = None
+    # The advisor saw that the car has an open order and opens another one on purpose (recorded).
+    despite_open_order: bool = False
+
+
+# States in which an order still holds the car at the store (the workshop board's).
+OPEN_STATES = (OPEN, ESTIMATED, APPROVED, IN_PROGRESS, QUALITY_CHECK, READY)
+
+
+def open_orders_of(vehicle: Vehicle) -> list[tuple[int, str]]:
+    """Return the vehicle's open orders as (id, number), oldest first (one index range on store and vehicle)."""
+    return [tuple(row) for row in db.session.execute(
+        sa.select(RepairOrder.id, RepairOrder.number)
+        .where(RepairOrder.store_id == vehicle.store_id, RepairOrder.vehicle_id == vehicle.id,
+               RepairOrder.state.in_(OPEN_STATES))
+        .order_by(RepairOrder.opened_at, RepairOrder.id))]
+
+
+def _check_open_orders(vehicle: Vehicle, data: OrderInput) -> list[tuple[int, str]]:
+    """Refuse a second open order for the car unless the advisor confirmed it. Raises VehicleHasOpenOrder."""
+    found = open_orders_of(vehicle)
+    if found and not data.despite_open_order:
+        raise VehicleHasOpenOrder(
+            _l("This car already has an open repair order: %(numbers)s. Add the work to it, or confirm that "
+               "a second order is meant.", numbers=", ".join(number for _, number in found)),
+            field="despite_open_order", open_orders=found)
+    return found
 
 
 @dataclass(frozen=True)
@@ -132,6 +162,7 @@ def open_order(vehicle_id: int, data: OrderInput, *, actor: Actor, now: datetime
     if data.advisor_id is not None:
         if data.advisor_id not in {user.id for user in store_advisors(vehicle.store_id)}:
             raise RepairError(_l("Choose a service advisor of this store."), field="advisor_id")
+    already_open = _check_open_orders(vehicle, data)  # under the vehicle's lock: two desks cannot both miss it
     advisor_id = data.advisor_id or (actor.user_id if SERVICE_ADVISOR in actor.roles else None) \
         or vehicle.owner.advisor_id
     order = RepairOrder(
@@ -147,6 +178,9 @@ def open_order(vehicle_id: int, data: OrderInput, *, actor: Actor, now: datetime
         db.session.add(RepairJob(store_id=order.store_id, order_id=order.id, vehicle_id=vehicle.id,
                                  position=position, concern=concern, approval=JOB_ESTIMATE))
     record_event(order, "open", from_state="", to_state=OPEN, actor=actor, now=now)
+    if already_open:
+        record_event(order, "opened_beside_open_order", to_state=OPEN, actor=actor, now=now,
+                     note=", ".join(number for _, number in already_open))
     db.session.flush()
     order = lock_order(order.id, actor=actor)  # read back with its jobs, as every service reads an order
     signals.order_opened.send(order, actor=actor, now=now)

@@ -33,7 +33,7 @@ from dealer.repair.services.common import EDITABLE_STATES, get_job, lock_order, 
 from dealer.repair.services.pricing import reprice
 from dealer.repair.services.settings import settings_for
 from dealer.stores.models import Store
-from dealer.stores.services import visible_store_ids
+from dealer.stores.services import narrowed_store_ids
 from dealer.timezones import store_zone
 
 
@@ -139,11 +139,12 @@ def dismiss_comeback(job_id: int, *, actor: Actor, now: datetime) -> RepairJob:
 
 @dataclass
 class QualityRow:
-    key: str  # "store", an advisor's or a technician's name
+    key: str  # "store", a store's code, or a person's name (with the login where two share a name)
     user_id: int | None
     delivered: int  # orders (or a technician's jobs) finished in the month
     came_back: int  # of those, how many had a confirmed comeback
     comebacks: int  # orders in the month that were themselves comebacks
+    store_id: int | None = None  # the store of the row (a person's figures are per person and store)
 
     @property
     def first_time_fix_rate(self) -> float | None:
@@ -154,22 +155,25 @@ class QualityRow:
         return None if not self.delivered else self.comebacks / self.delivered
 
 
-def _month_range(month: date, actor: Actor) -> tuple[datetime, datetime]:
-    """Return the month's bounds in the actor's store's time zone (China's for group-level staff)."""
-    store = db.session.get(Store, actor.store_id) if actor.store_id is not None else None
+def _month_range(month: date, actor: Actor, store_ids: list[int]) -> tuple[datetime, datetime]:
+    """Return the month's bounds in the time zone of the store shown (China's for several stores)."""
+    store_id = actor.store_id if actor.store_id is not None else (store_ids[0] if len(store_ids) == 1 else None)
+    store = db.session.get(Store, store_id) if store_id is not None else None
     zone = store_zone(store)
     start = datetime(month.year, month.month, 1, tzinfo=zone)
     end = datetime(month.year + (month.month == 12), month.month % 12 + 1, 1, tzinfo=zone)
     return start, end
 
 
-def quality_figures(*, actor: Actor, month: date) -> dict[str, list[QualityRow]]:
-    """Return first-time-fix and comeback figures of a month: for the stores, per advisor, per technician.
+def quality_figures(*, actor: Actor, month: date, store_ids: list[int] | None = None) -> dict[str, list[QualityRow]]:
+    """Return first-time-fix and comeback figures of a month: for the stores shown (all, and each), per advisor
+    and per technician (grouped by the person's id and store, never by a name two people may share).
 
     An order counts in the month it was settled. First-time fix (一次修好): no confirmed comeback of it yet.
+    `store_ids` narrows the stores the actor sees (the store filter).
     """
-    start, end = _month_range(month, actor)
-    stores = visible_store_ids(actor)
+    stores = narrowed_store_ids(actor, store_ids)
+    start, end = _month_range(month, actor, stores)
     later = aliased(RepairJob)
     finished = sa.and_(RepairOrder.store_id.in_(stores), RepairOrder.reversal_of_id.is_(None),
                        RepairOrder.state.in_((SETTLED, DELIVERED)),
@@ -179,41 +183,56 @@ def quality_figures(*, actor: Actor, month: date) -> dict[str, list[QualityRow]]
                                   RepairJob.store_id == RepairOrder.store_id, RepairJob.order_id == RepairOrder.id)
     is_comeback = sa.exists().where(RepairJob.store_id == RepairOrder.store_id, RepairJob.order_id == RepairOrder.id,
                                     RepairJob.comeback_state == COMEBACK_CONFIRMED)
-    order_rows = sa.select(
-        RepairOrder.advisor_id,
+    by_advisor = list(db.session.execute(sa.select(
+        RepairOrder.store_id, RepairOrder.advisor_id,
         sa.func.count(RepairOrder.id),
         sa.func.sum(sa.case((came_back, 1), else_=0)),
         sa.func.sum(sa.case((is_comeback, 1), else_=0)),
-    ).where(finished).group_by(RepairOrder.advisor_id)
-    by_advisor = list(db.session.execute(order_rows))
-    total = QualityRow("store", None, sum(r[1] for r in by_advisor), sum(r[2] or 0 for r in by_advisor),
-                       sum(r[3] or 0 for r in by_advisor))
-    names = _names(uid for uid, *_ in by_advisor)
-    advisors = [QualityRow(names.get(uid, "-"), uid, n, back or 0, cb or 0) for uid, n, back, cb in by_advisor]
+    ).where(finished).group_by(RepairOrder.store_id, RepairOrder.advisor_id)))
+    per_store: dict[int, list[int]] = {}
+    for store_id, _uid, n, back, cb in by_advisor:
+        sums = per_store.setdefault(store_id, [0, 0, 0])
+        sums[0], sums[1], sums[2] = sums[0] + n, sums[1] + (back or 0), sums[2] + (cb or 0)
+    total = QualityRow("store", None, *(sum(s[i] for s in per_store.values()) for i in range(3)))
     job_came_back = sa.exists().where(later.store_id == RepairJob.store_id, later.comeback_state == COMEBACK_CONFIRMED,
                                       later.comeback_of_id == RepairJob.id)
     job_is_comeback = RepairJob.comeback_state == COMEBACK_CONFIRMED
     tech_rows = db.session.execute(
-        sa.select(JobAssignment.technician_id, sa.func.count(RepairJob.id),
+        sa.select(RepairOrder.store_id, JobAssignment.technician_id, sa.func.count(RepairJob.id),
                   sa.func.sum(sa.case((job_came_back, 1), else_=0)),
                   sa.func.sum(sa.case((job_is_comeback, 1), else_=0)))
         .join(RepairJob, RepairJob.id == JobAssignment.job_id)
         .join(RepairOrder, RepairOrder.id == RepairJob.order_id)
         .where(finished, JobAssignment.store_id.in_(stores), RepairJob.store_id.in_(stores),
                RepairJob.approval == JOB_APPROVED)
-        .group_by(JobAssignment.technician_id))
-    tech_rows = tech_rows.all()
-    names = _names(uid for uid, *_ in tech_rows)
-    technicians = [QualityRow(names.get(uid, "-"), uid, n, back or 0, cb or 0) for uid, n, back, cb in tech_rows]
-    return {"store": [total], "advisors": sorted(advisors, key=lambda r: r.key),
-            "technicians": sorted(technicians, key=lambda r: r.key)}
+        .group_by(RepairOrder.store_id, JobAssignment.technician_id)).all()
+    people = _people({uid for _s, uid, *_ in by_advisor} | {uid for _s, uid, *_ in tech_rows})
+    return {"store": [total],  # the pages name a store row by its store_id
+            "stores": [QualityRow(str(store_id), None, *per_store[store_id], store_id=store_id)
+                       for store_id in sorted(per_store)] if len(per_store) > 1 else [],
+            "advisors": _person_rows(by_advisor, people), "technicians": _person_rows(tech_rows, people)}
 
 
-def _names(user_ids) -> dict[int, str]:
+def _people(user_ids) -> dict[int, tuple[str, str]]:
+    """Return each user's (display name, login), for the figures' rows."""
     ids = {uid for uid in user_ids if uid is not None}
     if not ids:
         return {}
-    return dict(db.session.execute(sa.select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
+    return {uid: (full_name or username, username) for uid, full_name, username in db.session.execute(
+        sa.select(User.id, User.full_name, User.username).where(User.id.in_(ids)))}
+
+
+def _person_rows(rows, people: dict[int, tuple[str, str]]) -> list[QualityRow]:
+    """One row per person and store, named; two people of one name in one store are told apart by their login
+    (the store column tells the stores apart)."""
+    names = [(store_id, people.get(uid, ("-", ""))[0]) for store_id, uid, *_ in rows]
+    shared = {named for named in names if names.count(named) > 1}
+    found = []
+    for store_id, uid, n, back, cb in rows:
+        name, login = people.get(uid, ("-", ""))
+        key = f"{name} ({login})" if (store_id, name) in shared and login and login != name else name
+        found.append(QualityRow(key, uid, n, back or 0, cb or 0, store_id=store_id))
+    return sorted(found, key=lambda r: (r.key, r.store_id or 0, r.user_id or 0))
 
 
 @dataclass
@@ -227,11 +246,14 @@ class TimeRow:
         return None if not self.ready else self.on_time / self.ready
 
 
-def time_figures(*, actor: Actor, month: date) -> TimeRow:
-    """Return the time assurance (时间安心) of a month: orders ready, ready on time, average lateness."""
-    start, end = _month_range(month, actor)
+def time_figures(*, actor: Actor, month: date, store_ids: list[int] | None = None) -> TimeRow:
+    """Return the time assurance (时间安心) of a month: orders ready, ready on time, average lateness.
+
+    `store_ids` narrows the stores the actor sees (the store filter)."""
+    stores = narrowed_store_ids(actor, store_ids)
+    start, end = _month_range(month, actor, stores)
     rows = db.session.execute(sa.select(RepairOrder.ready_at, RepairOrder.promised_at).where(
-        RepairOrder.store_id.in_(visible_store_ids(actor)), RepairOrder.ready_at >= start,
+        RepairOrder.store_id.in_(stores), RepairOrder.ready_at >= start,
         RepairOrder.ready_at < end, RepairOrder.promised_at.is_not(None))).all()
     late = [(ready - promised).total_seconds() / 60 for ready, promised in rows if ready > promised]
     return TimeRow(ready=len(rows), on_time=len(rows) - len(late),

@@ -82,7 +82,8 @@ def get_settings(store_id: int, *, actor: Actor) -> RepairSettings:
 
 
 def save_settings(store_id: int, *, vat_rate_bp: int, manual_discount_limit_bp: int, comeback_window_days: int,
-                  warranty_months: int, warranty_km: int, warranty_terms: str, actor: Actor) -> RepairSettings:
+                  warranty_months: int, warranty_km: int, warranty_terms: str,
+                  independent_final_inspection: bool = True, actor: Actor) -> RepairSettings:
     """Save a store's repair settings; changes are audited (VAT and the discount limit are money).
 
     Settled orders keep the VAT rate they were settled with. Raises Forbidden, InvalidSetting.
@@ -99,6 +100,7 @@ def save_settings(store_id: int, *, vat_rate_bp: int, manual_discount_limit_bp: 
         "warranty_km": _whole(warranty_km, "warranty_km", 0, 1_000_000,
                               _l("Enter a warranty of 0 to 1,000,000 km.")),
         "warranty_terms": (warranty_terms or "").strip(),
+        "independent_final_inspection": bool(independent_final_inspection),
     }
     if len(values["warranty_terms"]) > MAX_TERMS:
         raise InvalidSetting(_l("The warranty terms have at most %(n)d characters.", n=MAX_TERMS),

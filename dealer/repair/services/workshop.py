@@ -7,11 +7,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from dealer import audit, money
 from dealer.actors import TECHNICIAN, Actor
 from dealer.auth.models import User, UserRole
 from dealer.customers.models import Customer, Vehicle
 from dealer.extensions import db
-from dealer.repair.errors import IllegalTransition, WorkflowError
+from dealer.repair.errors import IllegalTransition, InspectorDidTheWork, PartsNotIssued, WorkflowError
 from dealer.repair.models import (
     IN_PROGRESS,
     JOB_APPROVED,
@@ -27,6 +28,7 @@ from dealer.repair.models import (
     TimeEntry,
 )
 from dealer.repair.services.common import get_job, lock_order, record_event
+from dealer.repair.services.settings import settings_for
 from dealer.repair.services.workflow import ASSIGN_STATES, require_transition, transition
 from dealer.sms.outbox import enqueue
 
@@ -133,15 +135,36 @@ def clock_off(job_id: int, *, actor: Actor, now: datetime) -> TimeEntry:
     return running
 
 
-def mark_job_done(job_id: int, *, actor: Actor, now: datetime) -> RepairJob:
-    """Mark a job's work done (stopping the technician's clock on it). Raises WorkflowError."""
+def unissued_parts(job: RepairJob) -> list[str]:
+    """Return the job's parts lines the parts counter has not fully issued, as "name issued/quantity"."""
+    return [f"{line.description} {money.scaled(line.issued, money.QUANTITY_SCALE)}/"
+            f"{money.scaled(line.quantity or 0, money.QUANTITY_SCALE)}"
+            for line in job.lines if line.kind == PARTS and line.issued < (line.quantity or 0)]
+
+
+def mark_job_done(job_id: int, *, reason: str = "", actor: Actor, now: datetime) -> RepairJob:
+    """Mark a job's work done (stopping the technician's clock on it).
+
+    A job whose parts were not all issued needs the technician's reason, kept on the order's timeline.
+    Raises WorkflowError, PartsNotIssued.
+    """
     order, job = _workable(job_id, actor)
+    short = unissued_parts(job)
+    reason = (reason or "").strip()
+    if short and not reason:
+        raise PartsNotIssued(_l("These parts were not issued by the parts counter: %(parts)s. Say why the job "
+                                "is done without them.", parts="; ".join(short)), field="reason")
     running = _open_entry(actor.user_id, order.store_id)
     if running is not None and running.job_id == job.id:
         running.ended_at = now
     job.work = WORK_DONE
     job.done_at = now
-    record_event(order, "job_done", to_state=order.state, actor=actor, now=now, note=job.concern)
+    note = job.concern if not short else f"{job.concern} ({'; '.join(short)}): {reason}"
+    record_event(order, "job_done" if not short else "job_done_parts_not_issued", to_state=order.state,
+                 actor=actor, now=now, note=note[:300])
+    if short:
+        audit.record("repair_job_done_parts_not_issued", job, actor=actor,
+                     changes={"order": order.number, "parts": short, "reason": reason})
     db.session.commit()
     return job
 
@@ -185,6 +208,7 @@ def record_quality_check(order_id: int, data: QualityCheckInput, *, actor: Actor
     reason, sends the work back to the workshop. Raises IllegalTransition, WorkflowError.
     """
     order = lock_order(order_id, actor=actor)
+    _check_inspector(order, actor)
     checklist = {code: bool(data.checklist.get(code)) for code in QC_ITEMS}
     reason = data.reason.strip()
     if data.passed:
@@ -211,6 +235,17 @@ def record_quality_check(order_id: int, data: QualityCheckInput, *, actor: Actor
     db.session.add(check)
     db.session.commit()
     return check
+
+
+def _check_inspector(order: RepairOrder, actor: Actor) -> None:
+    """Refuse a technician of the order's jobs as its inspector where the store wants a final inspection
+    (终检) by someone else (the repair settings' `independent_final_inspection`, on by default)."""
+    if not settings_for(order.store_id).independent_final_inspection:
+        return
+    workers = {a.technician_id for job in order.jobs for a in job.assignments}
+    if actor.user_id in workers:
+        raise InspectorDidTheWork(_l("You worked on this order: its final inspection (终检) is signed by "
+                                     "someone other than its technicians."))
 
 
 def _tell_owner_car_ready(order: RepairOrder, now: datetime) -> None:

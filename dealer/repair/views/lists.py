@@ -13,25 +13,28 @@ from dealer.forms import page_arg
 from dealer.repair import bp, forms, queries, services
 from dealer.repair.models import STATES
 from dealer.repair.views.common import REPAIR_STAFF, SETTLERS, TECHNICIANS
+from dealer.stores.services import store_scope
 
 
 @bp.route("/")
 @roles_required(*REPAIR_STAFF)
 def index():
     state = request.args.get("state", "")
-    filters = queries.OrderFilter(states=(state,) if state in STATES else ())
+    scope = store_scope(current_actor(), request.args.get("store"))
+    filters = queries.OrderFilter(states=(state,) if state in STATES else (), store_ids=scope.store_ids)
     pagination = queries.list_orders(actor=current_actor(), filters=filters, page=page_arg(), count_cap=10_000)
     return render_template("repair/index.html", state=state, state_labels=services.STATE_LABELS, now=utcnow(),
-                           pagination=pagination)
+                           pagination=pagination, scope=scope)
 
 
 @bp.route("/board")
 @roles_required(*REPAIR_STAFF)
 def board():
     now = utcnow()
+    scope = store_scope(current_actor(), request.args.get("store"))
     template = "repair/_board.html" if request.headers.get("HX-Request") else "repair/board.html"
-    return render_template(template, groups=queries.board(actor=current_actor(), now=now), now=now,
-                           state_labels=services.STATE_LABELS, overdue=queries.overdue)
+    return render_template(template, groups=queries.board(actor=current_actor(), now=now, store_ids=scope.store_ids),
+                           now=now, state_labels=services.STATE_LABELS, overdue=queries.overdue, scope=scope)
 
 
 @bp.route("/my-jobs")
@@ -44,7 +47,9 @@ def my_jobs():
 @bp.route("/cashier")
 @roles_required(*SETTLERS)
 def cashier():
-    return render_template("repair/cashier.html", items=queries.to_settle(actor=current_actor()))
+    scope = store_scope(current_actor(), request.args.get("store"))
+    return render_template("repair/cashier.html", items=queries.to_settle(actor=current_actor(),
+                                                                          store_ids=scope.store_ids), scope=scope)
 
 
 @bp.route("/figures")
@@ -56,6 +61,7 @@ def figures():
     except ValueError:
         month = date(today.year, today.month, 1)
     actor = current_actor()
-    return render_template("repair/figures.html", month=month,
-                           quality=services.quality_figures(actor=actor, month=month),
-                           time=services.time_figures(actor=actor, month=month))
+    scope = store_scope(actor, request.args.get("store"))
+    return render_template("repair/figures.html", month=month, scope=scope,
+                           quality=services.quality_figures(actor=actor, month=month, store_ids=scope.store_ids),
+                           time=services.time_figures(actor=actor, month=month, store_ids=scope.store_ids))

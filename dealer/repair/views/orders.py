@@ -37,6 +37,7 @@ def new_order(vehicle_id):
     actor = current_actor()
     vehicle = get_vehicle(vehicle_id, actor=actor)
     form = forms.OrderForm()
+    open_orders = []
     if request.method == "GET":
         soon = forms.to_local(utcnow() + timedelta(hours=3), vehicle.store)
         form.promised_at.data = soon.replace(minute=0 if soon.minute < 30 else 30)
@@ -48,13 +49,15 @@ def new_order(vehicle_id):
                 odometer_is_correction=form.odometer_is_correction.data,
                 odometer_note=form.odometer_note.data or "",
                 fuel_eighths=form.fuel_eighths.data, damage_notes=form.damage_notes.data or "",
-                valuables=form.valuables.data or "", notes=form.notes.data or ""), actor=actor, now=utcnow())
+                valuables=form.valuables.data or "", notes=form.notes.data or "",
+                despite_open_order=form.despite_open_order.data), actor=actor, now=utcnow())
         except DomainError as error:
+            open_orders = error.params.get("open_orders", [])  # the car's open orders, to link to
             field_error(form, error, {"km": "odometer_km", "note": "odometer_note"})
         else:
             flash(_("Repair order %(number)s has been opened.", number=order.number), "success")
             return redirect(order_url(order.id))
-    return render_template("repair/order_form.html", form=form, vehicle=vehicle,
+    return render_template("repair/order_form.html", form=form, vehicle=vehicle, open_orders=open_orders,
                            history=queries.vehicle_history(vehicle.id, actor=actor, limit=5),
                            state_labels=services.STATE_LABELS)
 

@@ -5,17 +5,17 @@ with the repair blueprint (the part's page shows the lines holding the part: rep
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from dealer.access import current_actor, roles_required
 from dealer.actors import PARTS_WRITERS
 from dealer.database import utcnow
 from dealer.parts import services as stock
-from dealer.parts.views import store_codes
 from dealer.repair import bp as repair_bp
 from dealer.repair import queries, services
 from dealer.repair.forms.parts_counter import IssueForm, ReturnForm
+from dealer.stores.services import store_scope
 
 bp = Blueprint("parts_counter", __name__, url_prefix="/parts")
 
@@ -34,8 +34,10 @@ def _flash_errors(form) -> None:
 @bp.route("/issue-queue")
 @roles_required(*PARTS_WRITERS)
 def issue_queue():
-    return render_template("repair/parts_counter/issue_queue.html", items=queries.issue_queue(actor=current_actor()),
-                           form=IssueForm(), store_codes=store_codes())
+    scope = store_scope(current_actor(), request.args.get("store"))
+    return render_template("repair/parts_counter/issue_queue.html", form=IssueForm(), scope=scope,
+                           items=queries.issue_queue(actor=current_actor(), store_ids=scope.store_ids),
+                           store_codes={s.id: s.code for s in scope.stores} if scope.several else None)
 
 
 @bp.route("/lines/<int:line_id>/issue", methods=["POST"])

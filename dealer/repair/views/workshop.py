@@ -1,15 +1,16 @@
 """The workshop: assigning technicians (派工), dispatch, the technician's clock, quality check (质检)."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template
+from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from dealer.access import current_actor, roles_required
 from dealer.auth.forms import ConfirmForm
 from dealer.database import utcnow
 from dealer.errors import DomainError
-from dealer.forms import choices
+from dealer.forms import choices, put_error_on_form
 from dealer.repair import bp, forms, queries, services
+from dealer.repair.errors import PartsNotIssued
 from dealer.repair.views.common import (
     ADVISORS,
     INSPECTORS,
@@ -70,7 +71,18 @@ def clock_off(job_id):
 @bp.route("/jobs/<int:job_id>/done", methods=["POST"])
 @roles_required(*TECHNICIANS)
 def mark_done(job_id):
-    return _technician_step(job_id, services.mark_job_done, _("The job is marked done."))
+    """Mark a job done; when parts of it were never issued, ask the technician why on a page of its own."""
+    job = queries.get_job(job_id, actor=current_actor())
+    form = forms.JobDoneForm()
+    if not form.validate_on_submit():
+        return back_to_order(job.order_id)
+    try:
+        services.mark_job_done(job.id, reason=form.reason.data or "", actor=current_actor(), now=utcnow())
+    except PartsNotIssued as error:  # raised before the service changed anything
+        put_error_on_form(form, error)
+        return render_template("repair/job_done.html", job=job, form=form, next=request.form.get("next", ""))
+    flash(_("The job is marked done."), "success")
+    return back_to_order(job.order_id)
 
 
 # -- quality check ---------------------------------------------------------------------------------
