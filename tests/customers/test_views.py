@@ -87,6 +87,40 @@ def test_new_vehicle_taken_plate_shows_the_field_error(advisor_client, owner):
     assert count(Vehicle) == 1
 
 
+def test_new_vehicle_form_shows_every_wrong_field_at_once(advisor_client, store):
+    """Issue 12: a bad plate and the VIN's wrong check digit, with a bad model year, in one answer."""
+    customer = CustomerFactory(store=store)
+    persist()
+    response = advisor_client.post(f"/customers/{customer.id}/vehicles/new", data={
+        "plate": "港A12345", "vin": VIN[:-1] + "6", "model_year": "1900", "use": "private"})
+    assert response.status_code == 200
+    assert all(field_has_error(response, name) for name in ("plate", "vin", "model_year"))
+    assert count(Vehicle) == 0
+
+
+def test_new_vehicle_on_file_links_the_car_and_offers_its_change_of_owner(advisor_client, owner, store):
+    buyer = CustomerFactory(store=store, name="张伟", mobile="13900001111")
+    persist()
+    on_file = owner.vehicles[0]
+
+    response = advisor_client.post(f"/customers/{buyer.id}/vehicles/new", data={
+        "plate": "粤B8C6K9", "vin": VIN, "use": "private"})
+
+    page = text(response)
+    assert field_has_error(response, "plate") and field_has_error(response, "vin")
+    assert f'href="/vehicles/{on_file.id}"' in page and "欧阳娜娜" in page
+    transfer = page.split('data-testid="transfer-vehicle-on-file"')[0].rsplit("<form", 1)[1]
+    assert f'action="/vehicles/{on_file.id}/transfer"' in transfer
+    moved = advisor_client.post(f"/vehicles/{on_file.id}/transfer", data={"new_owner_mobile": "13900001111"})
+    assert moved.status_code == 302 and fresh(Vehicle, on_file.id).owner_id == buyer.id
+
+
+def test_new_customer_on_file_links_the_file_that_has_the_mobile(advisor_client, owner):
+    response = advisor_client.post("/customers/new", data={"name": "张伟", "mobile": "138 1234 5678"})
+    assert field_has_error(response, "mobile") and count(Customer) == 1
+    assert f'href="/customers/{owner.id}"' in text(response) and "欧阳娜娜" in text(response)
+
+
 def test_edit_customer_saves_and_returns_to_the_file(advisor_client, owner):
     assert advisor_client.get(f"/customers/{owner.id}/edit").status_code == 200
     response = advisor_client.post(f"/customers/{owner.id}/edit",
