@@ -52,13 +52,13 @@ def build_world(store, prefix: str, n: int) -> World:
         StationFactory(store=store)
     shop = build_shop(store, staff)
     customer = CustomerFactory(store=store, name="王" + prefix, advisor=staff["service_advisor"])
-    vehicles = [VehicleFactory(owner=customer, store=store, plate=f"粤B{prefix[:1].upper()}{i:03d}8", model_family="Sagitar")
+    vehicles = [VehicleFactory(owner=customer, store=store, plate=f"粤B{prefix[:1].upper()}{i:03d}8", model_family="compact")
                 for i in range(n)]
     others = []
     for i in range(n):  # owners of one car each, found by the same search
         owner = CustomerFactory(store=store, name=f"王{prefix}{i}", advisor=staff["service_advisor"])
         others.append(VehicleFactory(owner=owner, store=store, plate=f"粤C{prefix[:1].upper()}{i:03d}8",
-                                     model_family="Sagitar"))
+                                     model_family="compact"))
         parts.receive_stock(shop.oil.id, quantity=50_000, unit_cost_fen=4000, reference="DN1", actor=shop.clerk, now=NOW)
     db.session.flush()
     shop.vehicle = vehicles[0]

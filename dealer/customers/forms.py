@@ -13,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from dealer.customers.families import family_choices
 from dealer.customers.models import USE_COMMERCIAL, USE_PRIVATE
 from dealer.customers.validators import (
     InvalidValue,
@@ -84,11 +85,18 @@ class VehicleForm(FlaskForm):
     seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(1, 99)])
     vehicle_class = SelectField(_l("Inspection class"), choices=choices(CLASS_LABELS.items()),
                                 default="small_passenger")
-    model_family = StringField(_l("Model family (for maintenance intervals)"), validators=[Optional(), Length(max=40)])
+    model_family = SelectField(_l("Model family (for maintenance intervals and flat-rate hours)"),
+                               choices=choices(family_choices(_l("(not set)"))), default="")
     insurance_expiry = DateField(_l("Insurance policy expiry"), validators=[Optional()])
     last_inspection_date = DateField(_l("Last annual inspection"), validators=[Optional()])
     odometer_km = IntegerField(_l("Odometer (km)"), validators=[Optional(), NumberRange(0, 3_000_000)])
     submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A family saved before the list existed stays a choice of its vehicle's form.
+        saved = getattr(kwargs.get("obj"), "model_family", None)
+        self.model_family.choices = choices(family_choices(_l("(not set)"), keep=saved))
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)

@@ -21,6 +21,7 @@ from dealer.customers.errors import (
     UnknownMobile,
     VinTaken,
 )
+from dealer.customers.families import MODEL_FAMILIES
 from dealer.customers.models import (
     VEHICLE_CLASSES,
     VEHICLE_USES,
@@ -249,9 +250,11 @@ def store_advisors(store_id: int) -> list[User]:
 
 # -- vehicles ----------------------------------------------------------------------------------
 
-def _clean_vehicle(data: VehicleInput, today: date, *, store_id: int, vehicle_id: int | None = None) -> dict:
+def _clean_vehicle(data: VehicleInput, today: date, *, store_id: int, vehicle_id: int | None = None,
+                   saved_family: str = "") -> dict:
     """Return the values to save. Raises every problem at once: InvalidValue, PlateTaken, VinTaken or
-    ValidationFailed (a bad plate does not hide a wrong VIN)."""
+    ValidationFailed (a bad plate does not hide a wrong VIN). `saved_family`: the family the vehicle has,
+    kept even if it is not on the list (filed before the list existed)."""
     errors = FieldErrors()
     values = asdict(data)
     values.pop("odometer_km")
@@ -273,6 +276,8 @@ def _clean_vehicle(data: VehicleInput, today: date, *, store_id: int, vehicle_id
         errors.add(InvalidValue(_l("The inspection date cannot be in the future."), field="last_inspection_date"))
     for key in ("brand", "model", "colour", "engine_number", "model_family"):
         values[key] = (values[key] or "").strip()
+    if values["model_family"] not in ("", *MODEL_FAMILIES, saved_family):
+        errors.add(InvalidValue(_l("Choose the model family from the list."), field="model_family"))
     values["engine_number"] = values["engine_number"].upper()
     for taken in _vehicles_taken(store_id, values["plate"], values["vin"], vehicle_id):
         errors.add(taken)
@@ -339,7 +344,8 @@ def update_vehicle(vehicle_id: int, data: VehicleInput, *, actor: Actor, now: da
     """Correct a vehicle's details. Raises NotFound, InvalidValue, PlateTaken, VinTaken."""
     vehicle = get_vehicle(vehicle_id, actor=actor)
     today = vehicle.store.local_date(now)
-    values = _clean_vehicle(data, today, store_id=vehicle.store_id, vehicle_id=vehicle.id)
+    values = _clean_vehicle(data, today, store_id=vehicle.store_id, vehicle_id=vehicle.id,
+                            saved_family=vehicle.model_family)
     changes = audit.diff(vehicle, values)
     _save_vehicle(vehicle, values)
     signals.vehicle_changed.send(vehicle, today=today)

@@ -6,6 +6,7 @@ from dealer.actors import CUSTOMER_READERS, CUSTOMER_WRITERS, MANAGER, PHONE_CAL
 from dealer.auth.forms import ConfirmForm
 from dealer.customers import bp, queries, services, signals
 from dealer.customers.errors import MobileTaken, PlateTaken, VinTaken
+from dealer.customers.families import family_label
 from dealer.customers.forms import (
     CLASS_LABELS,
     USE_LABELS,
@@ -26,6 +27,12 @@ VEHICLE_FIELDS = ("plate", "vin", "brand", "model", "model_year", "colour", "eng
 
 
 CUSTOMER_ALIASES = {"advisor_id": "advisor"}
+
+
+@bp.app_template_filter("model_family")
+def model_family_filter(code: str | None) -> str:
+    """A model family's code as its label in the user's language (every module's pages show it so)."""
+    return str(family_label(code))
 
 
 def _file_of_the_mobile(error: DomainError):

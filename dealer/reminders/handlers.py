@@ -1,15 +1,12 @@
 """How reminders follow what other modules announce (connected when the app is built, see dealer.app)."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import render_template
 from markupsafe import Markup
 
 from dealer.actors import CUSTOMER_WRITERS
 from dealer.customers import signals as customer_signals
-from dealer.extensions import db
 from dealer.reminders.forms import InspectionForm, InsuranceForm, MaintenanceForm, OptOutForm
-from dealer.reminders.models import MaintenanceInterval
 from dealer.reminders.queries import reminder_visits
 from dealer.reminders.services import hand_over_reminders, mark_maintained, refresh_due_dates
 from dealer.repair import signals as repair_signals
@@ -38,13 +35,6 @@ def _maintenance_delivered(order, *, vehicle, now, **_):
     """A delivered maintenance order counts the next maintenance from it and ends the open reminders."""
     if order.kind == MAINTENANCE and not order.is_reversal:
         mark_maintained(vehicle, serviced_on=order.store.local_date(now), km=order.odometer_km, now=now)
-
-
-@repair_signals.collect_model_families.connect
-def _interval_families(store_id, **_):
-    """The model families the store's maintenance intervals name."""
-    return db.session.scalars(sa.select(MaintenanceInterval.model_family)
-                              .where(MaintenanceInterval.store_id == store_id))
 
 
 @customer_signals.customer_file_panels.connect

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from dealer import audit
 from dealer.actors import Actor
+from dealer.customers.families import MODEL_FAMILIES
 from dealer.customers.models import Customer, OdometerReading, Vehicle
 from dealer.customers.services import get_customer, get_vehicle
 from dealer.errors import NotFound
@@ -313,8 +314,8 @@ def save_interval(store_id: int, *, model_family: str, months: int, km: int, act
     if not (1 <= months <= 36) or not (500 <= km <= 100_000):
         raise InvalidReminder(_l("Enter 1 to 36 months and 500 to 100,000 km."), field="months")
     family = model_family.strip()
-    if len(family) > 40:
-        raise InvalidReminder(_l("The model family has at most 40 characters."), field="model_family")
+    if family not in ("", *MODEL_FAMILIES):
+        raise InvalidReminder(_l("Choose the model family from the list."), field="model_family")
     store = db.session.get(Store, store_id)
     if store is None or (actor.store_id is not None and actor.store_id != store_id):
         raise NotFound()

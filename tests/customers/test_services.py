@@ -640,3 +640,18 @@ def test_create_customer_reports_a_taken_mobile_beside_the_other_errors(ctx, sto
     assert sorted(caught.value.fields()) == ["mobile", "name", "phone2"]
     taken = next(e for e in caught.value.causes if e.field == "mobile")
     assert (taken.code, taken.params) == ("customers.mobile_taken", {"customer_id": holder.id})
+
+
+def test_vehicle_model_family_is_one_of_the_list_and_a_saved_one_is_kept(ctx, store, advisor):
+    """Issue 12: the family decides intervals and flat-rate hours, so it is chosen, never typed."""
+    customer = open_customer(store, advisor)
+    with pytest.raises(InvalidValue) as caught:
+        register(customer, advisor, model_family="速腾")
+    assert caught.value.field == "model_family" and count(Vehicle) == 0
+
+    vehicle = register(customer, advisor, model_family="suv")
+    db.session.execute(sa.update(Vehicle).where(Vehicle.id == vehicle.id).values(model_family="探岳"))
+    db.session.expire_all()  # filed before the list existed: another edit keeps it
+    services.update_vehicle(vehicle.id, VehicleInput(plate="粤B12345", vin=FAW_VW_VIN, model_family="探岳",
+                                                     colour="白色"), actor=advisor, now=NOW)
+    assert db.session.get(Vehicle, vehicle.id).model_family == "探岳"

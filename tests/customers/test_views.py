@@ -121,6 +121,22 @@ def test_new_customer_on_file_links_the_file_that_has_the_mobile(advisor_client,
     assert f'href="/customers/{owner.id}"' in text(response) and "欧阳娜娜" in text(response)
 
 
+def test_vehicle_form_offers_model_families_by_label_and_the_page_shows_it(advisor_client, owner):
+    """Issue 12: a choice from the list, in the user's language; the code is what is stored."""
+    vehicle = owner.vehicles[0]
+    form = text(advisor_client.get(f"/vehicles/{vehicle.id}/edit"))
+    assert '<select class="form-select" id="model_family" name="model_family">' in form
+    assert '<option value="ev">纯电动车</option>' in form
+
+    response = advisor_client.post(f"/vehicles/{vehicle.id}/edit", data={
+        "plate": vehicle.plate, "vin": vehicle.vin, "use": "private", "vehicle_class": "small_passenger",
+        "model_family": "ev"})
+
+    assert response.status_code == 302 and fresh(Vehicle, vehicle.id).model_family == "ev"
+    page = text(advisor_client.get(f"/vehicles/{vehicle.id}"))
+    assert re.search(r'data-testid="model-family">\s*纯电动车', page)
+
+
 def test_edit_customer_saves_and_returns_to_the_file(advisor_client, owner):
     assert advisor_client.get(f"/customers/{owner.id}/edit").status_code == 200
     response = advisor_client.post(f"/customers/{owner.id}/edit",
