@@ -19,7 +19,7 @@ from flask_talisman import Talisman
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dealer import audit, auth, customers, money, parts, reminders, repair, sms, stores
+from dealer import audit, auth, customers, formats, money, parts, reminders, repair, sms, stores
 from dealer.access import enforce_access, register_token_loader
 from dealer.actors import ROLE_LABELS
 from dealer.auth import audit_log as auth_audit_log
@@ -118,6 +118,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(partial(money.scaled, scale=money.QUANTITY_SCALE), "qty")  # thousandths -> '4.5'
     app.add_template_filter(partial(money.scaled, scale=money.HOURS_SCALE), "hours")  # hundredths -> '1.5'
     app.add_template_filter(partial(money.scaled, scale=100), "percent")  # basis points -> '12.5'
+    app.add_template_filter(formats.day, "day")  # the one date format: 2026年12月6日
+    app.add_template_filter(formats.km, "km")  # 12,345 公里
 
     def has_role(*roles: str) -> bool:
 

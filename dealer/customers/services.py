@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
-from dealer import audit
+from dealer import audit, formats
 from dealer.actors import Actor
 from dealer.auth.models import User, UserRole
 from dealer.customers import queries, signals
@@ -374,13 +374,13 @@ def add_reading(vehicle: Vehicle, *, km: int, read_on: date, is_correction: bool
     if not is_correction:
         if before is not None and km < before.km:
             raise OdometerWentBackwards(
-                _l("%(km)d km is less than the %(last)d km read on %(day)s. Mark it as a correction if the "
-                   "earlier reading was wrong or the odometer was replaced.", km=km, last=before.km,
-                   day=before.read_on.isoformat()), field="km")
+                _l("%(km)s is less than the %(last)s read on %(day)s. Mark it as a correction if the earlier "
+                   "reading was wrong or the odometer was replaced.", km=formats.km(km),
+                   last=formats.km(before.km), day=formats.day(before.read_on)), field="km")
         if after is not None and km > after.km:
             raise OdometerWentBackwards(
-                _l("%(km)d km is more than the %(later)d km read later, on %(day)s.", km=km, later=after.km,
-                   day=after.read_on.isoformat()), field="km")
+                _l("%(km)s is more than the %(later)s read later, on %(day)s.", km=formats.km(km),
+                   later=formats.km(after.km), day=formats.day(after.read_on)), field="km")
     elif not note.strip():
         raise InvalidValue(_l("Say why the reading is corrected."), field="note")
     reading = OdometerReading(store_id=vehicle.store_id, vehicle=vehicle, km=km, read_on=read_on,

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from dealer import audit
+from dealer import audit, formats
 from dealer.actors import Actor
 from dealer.customers.families import MODEL_FAMILIES
 from dealer.customers.models import Customer, OdometerReading, Vehicle
@@ -216,7 +216,7 @@ def record_insurance_renewal(vehicle_id: int, *, new_expiry: date, by_store: boo
     vehicle = _vehicle(vehicle_id, actor)
     if vehicle.insurance_expiry and new_expiry <= vehicle.insurance_expiry:
         raise InvalidReminder(_l("The new expiry must be later than the current one (%(day)s).",
-                                 day=vehicle.insurance_expiry.isoformat()), field="new_expiry")
+                                 day=formats.day(vehicle.insurance_expiry)), field="new_expiry")
     renewal = InsuranceRenewal(store_id=vehicle.store_id, vehicle_id=vehicle.id, old_expiry=vehicle.insurance_expiry,
                                new_expiry=new_expiry, insurer=insurer.strip()[:60], by_store=by_store,
                                recorded_by_id=actor.user_id, created_at=now)

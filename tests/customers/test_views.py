@@ -169,6 +169,23 @@ def test_vehicle_page_records_a_reading_and_refuses_a_lower_one(advisor_client, 
     assert "20,000" in text(page)
 
 
+def test_vehicle_pages_show_one_date_format_and_kilometres_with_separators(advisor_client, owner):
+    """Issue 12: not 2026-05-01 in one place and 2026年5月1日 in another; not 19000 beside 20,000 km."""
+    vehicle = owner.vehicles[0]
+    page = f"/vehicles/{vehicle.id}"
+    url, came_from = f"/vehicles/{vehicle.id}/odometer", from_page(page)
+    advisor_client.post(url, headers=came_from, data={"km": "20000", "read_on": "2026-05-01"})
+    advisor_client.post(url, headers=came_from, data={"km": "19000", "read_on": "2026-06-01"})
+
+    body = text(advisor_client.get(page))
+
+    assert "19,000 公里低于2026年5月1日登记的20,000 公里" in body  # the refusal, flashed
+    assert "<td>2026年5月1日</td><td>20,000 公里</td>" in body  # the reading
+    assert "2026-05-01" not in body.replace('value="2026-05-01"', "") and "19000 " not in body
+    file = text(advisor_client.get(f"/customers/{owner.id}"))
+    assert "20,000 公里" in file and not re.search(r"\d{4}/\d{1,2}/\d{1,2}", text(advisor_client.get("/customers")))
+
+
 # UTC+14 and UTC-11: never the same day, so the server's date cannot pass for both.
 @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
 def test_vehicle_page_offers_the_stores_today_for_the_reading(advisor_client, store, owner, zone):
