@@ -5,7 +5,6 @@ import csv
 import io
 from datetime import datetime, timezone
 
-
 from dealer import audit
 from dealer.audit.models import AuditEntry
 from dealer.extensions import db
