@@ -18,14 +18,16 @@ from flask_talisman import Talisman
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dealer import audit, auth, customers, money, parts, reminders, repair, sms, static_files, stores
+from dealer import audit, auth, customers, formats, money, parts, reminders, repair, sms, static_files, stores
 from dealer.access import enforce_access, register_token_loader
 from dealer.actors import ROLE_LABELS
 from dealer.api_base import DealerApi
+from dealer.auth import audit_log as auth_audit_log
 from dealer.auth.api import blp as auth_api
 from dealer.auth.services import user_for_session, user_for_token
 from dealer.cli import register_commands
 from dealer.config import check_rate_limit_storage, load_config
+from dealer.customers import audit_log as customers_audit_log
 from dealer.customers import handlers as customers_handlers
 from dealer.customers.api import customers_blp, vehicles_blp
 from dealer.customers.validators import mask_phone
@@ -33,12 +35,15 @@ from dealer.database import utcnow
 from dealer.error_handlers import register_error_handlers
 from dealer.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from dealer.forms import BoundedIntConverter
+from dealer.parts import audit_log as parts_audit_log
 from dealer.parts import handlers as parts_handlers
 from dealer.parts import models as _parts_models  # noqa: F401  (their tables are in the schema)
 from dealer.parts.api import blp as parts_api
+from dealer.reminders import audit_log as reminders_audit_log
 from dealer.reminders import handlers as reminders_handlers
 from dealer.reminders import tasks as reminders_tasks
 from dealer.reminders.api import blp as reminders_api
+from dealer.repair import audit_log as repair_audit_log
 from dealer.repair import handlers as repair_handlers
 from dealer.repair import models as _repair_models  # noqa: F401
 from dealer.repair import tasks as repair_tasks
@@ -46,16 +51,21 @@ from dealer.repair.api import operations_blp as labor_operations_api
 from dealer.repair.api import orders_blp as repair_orders_api
 from dealer.scheduler import SchedulerRunner
 from dealer.scheduler import models as _scheduler_models  # noqa: F401
+from dealer.sms import audit_log as sms_audit_log
 from dealer.sms import handlers as sms_handlers
 from dealer.sms import tasks as sms_tasks
 from dealer.sms.api import blp as sms_api
 from dealer.sms.api import owners_blp as sms_owners_api
+from dealer.stores import audit_log as stores_audit_log
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # Importing a module's handlers connects its receivers to the signals of the modules it builds on; importing
 # its tasks declares its scheduled jobs (dealer.scheduler runs what is declared).
 HANDLERS = (customers_handlers, parts_handlers, reminders_handlers, repair_handlers, sms_handlers)
+# Importing a module's audit_log registers how its audit entries read and link (dealer.audit.events).
+AUDIT_LOG = (auth_audit_log, customers_audit_log, parts_audit_log, reminders_audit_log, repair_audit_log,
+             sms_audit_log, stores_audit_log)
 TASKS = (reminders_tasks, repair_tasks, sms_tasks)
 
 # Content Security Policy: everything from this site (stores may be offline; no CDN is ever used).
@@ -111,6 +121,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(partial(money.scaled, scale=money.QUANTITY_SCALE), "qty")  # thousandths -> '4.5'
     app.add_template_filter(partial(money.scaled, scale=money.HOURS_SCALE), "hours")  # hundredths -> '1.5'
     app.add_template_filter(partial(money.scaled, scale=100), "percent")  # basis points -> '12.5'
+    app.add_template_filter(formats.day, "day")  # the one date format: 2026年12月6日
+    app.add_template_filter(formats.km, "km")  # 12,345 公里
 
     def has_role(*roles: str) -> bool:
 

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from dealer.access import current_actor
-from dealer.errors import DomainError, NotFound
+from dealer.errors import DomainError, NotFound, causes
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -18,13 +18,19 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def put_error_on_form(form, error: DomainError) -> None:
-    """Show a DomainError beside its field, or above the form when it names none on this form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(error.message)]
-    else:
-        flash(str(error.message), "danger")
+def put_error_on_form(form, error: DomainError, aliases: dict[str, str] | None = None) -> None:
+    """Show a DomainError beside its field, or above the form when it names none on this form.
+
+    A ValidationFailed shows each of its errors, all at once. `aliases` maps the service's field names to
+    the form's, where they differ.
+    """
+    for cause in causes(error):
+        name = (aliases or {}).get(cause.field, cause.field)
+        field = form._fields.get(name) if name else None
+        if field is not None:
+            field.errors = list(field.errors) + [str(cause.message)]
+        else:
+            flash(str(cause.message), "danger")
 
 
 def safe_next(target: str | None, default_endpoint: str = "auth.home") -> str:

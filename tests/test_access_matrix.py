@@ -47,6 +47,7 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "stores.edit_station": frozenset({ADMIN, MANAGER}),
     # audit log
     "audit.index": frozenset({ADMIN, MANAGER}),
+    "audit.export": frozenset({ADMIN, MANAGER}),
     # customers and vehicles (pages)
     "customers.search": CUSTOMER_READERS,
     "customers.index": CUSTOMER_READERS,

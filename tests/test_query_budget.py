@@ -54,13 +54,13 @@ def build_world(store, prefix: str, n: int) -> World:
         StationFactory(store=store)
     shop = build_shop(store, staff)
     customer = CustomerFactory(store=store, name="王" + prefix, advisor=staff["service_advisor"])
-    vehicles = [VehicleFactory(owner=customer, store=store, plate=f"粤B{prefix[:1].upper()}{i:03d}8", model_family="Sagitar")
+    vehicles = [VehicleFactory(owner=customer, store=store, plate=f"粤B{prefix[:1].upper()}{i:03d}8", model_family="compact")
                 for i in range(n)]
     others = []
     for i in range(n):  # owners of one car each, found by the same search
         owner = CustomerFactory(store=store, name=f"王{prefix}{i}", advisor=staff["service_advisor"])
         others.append(VehicleFactory(owner=owner, store=store, plate=f"粤C{prefix[:1].upper()}{i:03d}8",
-                                     model_family="Sagitar"))
+                                     model_family="compact"))
         parts.receive_stock(shop.oil.id, quantity=50_000, unit_cost_fen=4000, reference="DN1", actor=shop.clerk, now=NOW)
     db.session.flush()
     shop.vehicle = vehicles[0]
@@ -121,7 +121,11 @@ PAGES = {
     "auth.new_user": ("admin", lambda w: "/users/new", 4),
     "auth.edit_user": ("admin", lambda w: f"/users/{w.staff['technician'].id}", 6),
     "auth_api.list_tokens": ("service_advisor", lambda w: "/api/v1/auth/tokens", 4),
-    "audit.index": ("manager", lambda w: "/audit/", 5),
+    # the page of entries and its count, the people of the filter, and one names query per kind of record on
+    # the page (order numbers, plates...: one query per kind, whatever the rows; at most the registered kinds)
+    "audit.index": ("manager", lambda w: "/audit/", 7),
+    # the same, batch by batch (1,000 entries a batch), and the query that finds no further batch
+    "audit.export": ("manager", lambda w: "/audit/export.csv", 7),
     "customers.index": ("service_advisor", lambda w: "/customers", 7),
     "customers.search": ("service_advisor", lambda w: "/desk?q=王", 7),
     "customers.new_customer": ("service_advisor", lambda w: "/customers/new", 6),

@@ -13,13 +13,38 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from dealer.customers.families import family_choices
 from dealer.customers.models import USE_COMMERCIAL, USE_PRIVATE
+from dealer.customers.validators import (
+    InvalidValue,
+    normalize_mobile,
+    normalize_phone,
+    normalize_plate,
+    normalize_vin,
+)
 from dealer.forms import choices
 
 USE_LABELS = {USE_PRIVATE: _l("Private"), USE_COMMERCIAL: _l("Commercial")}
 # Inspection classes (dealer.reminders.rules): what decides the annual-inspection schedule.
 CLASS_LABELS = {"small_passenger": _l("Small passenger car (up to 9 seats)"), "van": _l("Van (minibus)"),
                 "large_passenger": _l("Large or medium passenger vehicle"), "truck": _l("Truck")}
+
+
+def check_formats(form, checks: dict) -> bool:
+    """Run the front desk's format checks (validators.py) on the fields that passed their own validators.
+
+    Part of the form's validation, so that a wrong mobile or VIN shows beside every other error at once.
+    """
+    valid = True
+    for name, check in checks.items():
+        field = form._fields[name]
+        if field.data and not field.errors:
+            try:
+                check(field.data)
+            except InvalidValue as error:
+                field.errors = list(field.errors) + [str(error.message)]
+                valid = False
+    return valid
 
 
 class CustomerForm(FlaskForm):
@@ -33,6 +58,10 @@ class CustomerForm(FlaskForm):
     advisor = SelectField(_l("Dedicated service advisor"), coerce=int, validate_choice=False)
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Save"))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        return check_formats(self, {"mobile": normalize_mobile, "phone2": normalize_phone}) and valid
 
 
 class ServiceSmsForm(FlaskForm):
@@ -56,11 +85,22 @@ class VehicleForm(FlaskForm):
     seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(1, 99)])
     vehicle_class = SelectField(_l("Inspection class"), choices=choices(CLASS_LABELS.items()),
                                 default="small_passenger")
-    model_family = StringField(_l("Model family (for maintenance intervals)"), validators=[Optional(), Length(max=40)])
+    model_family = SelectField(_l("Model family (for maintenance intervals and flat-rate hours)"),
+                               choices=choices(family_choices(_l("(not set)"))), default="")
     insurance_expiry = DateField(_l("Insurance policy expiry"), validators=[Optional()])
     last_inspection_date = DateField(_l("Last annual inspection"), validators=[Optional()])
     odometer_km = IntegerField(_l("Odometer (km)"), validators=[Optional(), NumberRange(0, 3_000_000)])
     submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A family saved before the list existed stays a choice of its vehicle's form.
+        saved = getattr(kwargs.get("obj"), "model_family", None)
+        self.model_family.choices = choices(family_choices(_l("(not set)"), keep=saved))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        return check_formats(self, {"plate": normalize_plate, "vin": normalize_vin}) and valid
 
 
 class OdometerForm(FlaskForm):

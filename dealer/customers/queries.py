@@ -1,4 +1,4 @@
-"""The customers module's read side: the front-desk search (一框搜索)."""
+"""The customers module's read side: the front-desk search (一框搜索), who already has a mobile, plate or VIN."""
 from __future__ import annotations
 
 import re
@@ -94,3 +94,19 @@ def _hits(vehicle_ids: list[int], customer_ids: list[int], stores: list[int], li
                 hits.append(SearchHit(customer, None))
             hits.extend(SearchHit(customer, v) for v in vehicles if v.id not in seen_vehicles)
     return hits[:limit]
+
+
+def customer_with_mobile(store_id: int, mobile: str) -> int | None:
+    """The id of the store's customer with this mobile, if any (the key (store_id, mobile))."""
+    return db.session.scalar(sa.select(Customer.id).where(Customer.store_id == store_id, Customer.mobile == mobile))
+
+
+def vehicles_with(store_id: int, *, plate: str | None, vin: str | None, other_than: int | None = None) -> list:
+    """The (id, plate, vin) of the store's vehicles with this plate or this VIN, but `other_than`."""
+    wanted = [column == value for column, value in ((Vehicle.plate, plate), (Vehicle.vin, vin)) if value]
+    if not wanted:
+        return []
+    stmt = sa.select(Vehicle.id, Vehicle.plate, Vehicle.vin).where(Vehicle.store_id == store_id, sa.or_(*wanted))
+    if other_than is not None:
+        stmt = stmt.where(Vehicle.id != other_than)
+    return list(db.session.execute(stmt))

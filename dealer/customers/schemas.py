@@ -1,6 +1,7 @@
 """API schemas for customers and vehicles (they also generate the OpenAPI document)."""
 from marshmallow import Schema, fields, validate
 
+from dealer.customers.families import MODEL_FAMILIES
 from dealer.customers.models import VEHICLE_USES
 
 
@@ -68,7 +69,9 @@ class VehicleInSchema(Schema):
     last_inspection_date = fields.Date(allow_none=True, load_default=None)
     vehicle_class = fields.String(load_default="small_passenger",
                                   validate=validate.OneOf(("small_passenger", "van", "large_passenger", "truck")))
-    model_family = fields.String(load_default="")
+    model_family = fields.String(load_default="", validate=validate.OneOf(("", *MODEL_FAMILIES)), metadata={
+        "description": "The model family's code (maintenance intervals and flat-rate hours follow it); empty: "
+                       "not set."})
     odometer_km = fields.Integer(allow_none=True, load_default=None)
 
 

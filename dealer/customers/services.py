@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
-from dealer import audit
+from dealer import audit, formats
 from dealer.actors import Actor
 from dealer.auth.models import User, UserRole
-from dealer.customers import signals
+from dealer.customers import queries, signals
 from dealer.customers.errors import (
     CustomerHasVehicles,
     MobileTaken,
@@ -21,6 +21,7 @@ from dealer.customers.errors import (
     UnknownMobile,
     VinTaken,
 )
+from dealer.customers.families import MODEL_FAMILIES
 from dealer.customers.models import (
     VEHICLE_CLASSES,
     VEHICLE_USES,
@@ -38,7 +39,7 @@ from dealer.customers.validators import (
     normalize_vin,
 )
 from dealer.database import get_for_update, unique_violation
-from dealer.errors import NotFound
+from dealer.errors import FieldErrors, NotFound
 from dealer.extensions import db
 from dealer.stores.models import Store
 from dealer.stores.services import require_store, visible_store_ids
@@ -128,23 +129,30 @@ def get_vehicle(vehicle_id: int, *, actor: Actor, read_back: bool = False) -> Ve
 
 # -- customers ---------------------------------------------------------------------------------
 
-def _clean_customer(data: CustomerInput, store_id: int, now: datetime) -> dict:
+def _clean_customer(data: CustomerInput, store_id: int, now: datetime, *, customer_id: int | None = None) -> dict:
+    """Return the values to save. Raises every problem at once: InvalidValue, MobileTaken or ValidationFailed."""
+    errors = FieldErrors()
     name = re.sub(r"\s+", " ", data.name or "").strip()
     if not name:
-        raise InvalidValue(_l("Enter the customer's name."), field="name")
-    if len(name) > 40:
-        raise InvalidValue(_l("The name is too long (at most 40 characters)."), field="name")
+        errors.add(InvalidValue(_l("Enter the customer's name."), field="name"))
+    elif len(name) > 40:
+        errors.add(InvalidValue(_l("The name is too long (at most 40 characters)."), field="name"))
     values = asdict(data)
     values["name"] = name
-    values["mobile"] = normalize_mobile(data.mobile)
-    values["phone2"] = normalize_phone(data.phone2) if (data.phone2 or "").strip() else ""
+    values["mobile"] = errors.check(normalize_mobile, data.mobile)
+    values["phone2"] = errors.check(normalize_phone, data.phone2) if (data.phone2 or "").strip() else ""
     values["notes"] = (data.notes or "").strip()
     if data.birthday and data.birthday > db.session.get(Store, store_id).local_date(now):
-        raise InvalidValue(_l("The birthday cannot be in the future."), field="birthday")
+        errors.add(InvalidValue(_l("The birthday cannot be in the future."), field="birthday"))
     if data.advisor_id is not None:
         advisor = db.session.get(User, data.advisor_id)
         if advisor is None or advisor.store_id != store_id or "service_advisor" not in advisor.role_names:
-            raise InvalidValue(_l("Choose a service advisor of this store."), field="advisor_id")
+            errors.add(InvalidValue(_l("Choose a service advisor of this store."), field="advisor_id"))
+    if values["mobile"]:
+        holder = queries.customer_with_mobile(store_id, values["mobile"])
+        if holder is not None and holder != customer_id:
+            errors.add(MobileTaken(field="mobile", customer_id=holder))
+    errors.raise_any()
     return values
 
 
@@ -157,7 +165,9 @@ def _save_customer(customer: Customer, values: dict, now: datetime) -> None:
             _apply_customer(customer, values, now)
     except sa.exc.IntegrityError as error:
         if unique_violation(error, "customers", "store_id", "mobile"):
-            raise MobileTaken(field="mobile") from None
+            # Another desk saved the number first: name their customer, as the check before does.
+            raise MobileTaken(field="mobile", customer_id=queries.customer_with_mobile(customer.store_id,
+                                                                                values["mobile"])) from None
         raise
 
 
@@ -187,7 +197,7 @@ def _apply_customer(customer: Customer, values: dict, now: datetime) -> None:
 def update_customer(customer_id: int, data: CustomerInput, *, actor: Actor, now: datetime) -> Customer:
     """Change a customer's file. Raises NotFound, InvalidValue, MobileTaken."""
     customer = get_customer(customer_id, actor=actor)
-    values = _clean_customer(data, customer.store_id, now)
+    values = _clean_customer(data, customer.store_id, now, customer_id=customer.id)
     changes = audit.diff(customer, values)
     old_mobile, old_advisor_id = customer.mobile, customer.advisor_id
     _save_customer(customer, values, now)
@@ -245,29 +255,46 @@ def store_advisors(store_id: int) -> list[User]:
 
 # -- vehicles ----------------------------------------------------------------------------------
 
-def _clean_vehicle(data: VehicleInput, today: date) -> dict:
+def _clean_vehicle(data: VehicleInput, today: date, *, store_id: int, vehicle_id: int | None = None,
+                   saved_family: str = "") -> dict:
+    """Return the values to save. Raises every problem at once: InvalidValue, PlateTaken, VinTaken or
+    ValidationFailed (a bad plate does not hide a wrong VIN). `saved_family`: the family the vehicle has,
+    kept even if it is not on the list (filed before the list existed)."""
+    errors = FieldErrors()
     values = asdict(data)
     values.pop("odometer_km")
     if data.vehicle_class not in VEHICLE_CLASSES:
-        raise InvalidValue(_l("Choose the vehicle's inspection class."), field="vehicle_class")
-    values["plate"] = normalize_plate(data.plate)
-    values["vin"] = normalize_vin(data.vin)
+        errors.add(InvalidValue(_l("Choose the vehicle's inspection class."), field="vehicle_class"))
+    values["plate"] = errors.check(normalize_plate, data.plate)
+    values["vin"] = errors.check(normalize_vin, data.vin)
     if data.use not in VEHICLE_USES:
-        raise InvalidValue(_l("Choose private or commercial use."), field="use")
+        errors.add(InvalidValue(_l("Choose private or commercial use."), field="use"))
     this_year = today.year
     if data.model_year is not None and not 1950 <= data.model_year <= this_year + 1:
-        raise InvalidValue(_l("Enter a model year between 1950 and %(year)d.", year=this_year + 1),
-                           field="model_year")
+        errors.add(InvalidValue(_l("Enter a model year between 1950 and %(year)d.", year=this_year + 1),
+                                field="model_year"))
     if data.seats is not None and not 1 <= data.seats <= 99:
-        raise InvalidValue(_l("Enter between 1 and 99 seats."), field="seats")
+        errors.add(InvalidValue(_l("Enter between 1 and 99 seats."), field="seats"))
     if data.registration_date and data.registration_date > today:
-        raise InvalidValue(_l("The registration date cannot be in the future."), field="registration_date")
+        errors.add(InvalidValue(_l("The registration date cannot be in the future."), field="registration_date"))
     if data.last_inspection_date and data.last_inspection_date > today:
-        raise InvalidValue(_l("The inspection date cannot be in the future."), field="last_inspection_date")
+        errors.add(InvalidValue(_l("The inspection date cannot be in the future."), field="last_inspection_date"))
     for key in ("brand", "model", "colour", "engine_number", "model_family"):
         values[key] = (values[key] or "").strip()
+    if values["model_family"] not in ("", *MODEL_FAMILIES, saved_family):
+        errors.add(InvalidValue(_l("Choose the model family from the list."), field="model_family"))
     values["engine_number"] = values["engine_number"].upper()
+    for taken in _vehicles_taken(store_id, values["plate"], values["vin"], vehicle_id):
+        errors.add(taken)
+    errors.raise_any()
     return values
+
+
+def _vehicles_taken(store_id: int, plate: str | None, vin: str | None, vehicle_id: int | None) -> list:
+    """PlateTaken and VinTaken for a plate and VIN already on another vehicle of the store, naming it."""
+    rows = queries.vehicles_with(store_id, plate=plate, vin=vin, other_than=vehicle_id)
+    return ([PlateTaken(field="plate", vehicle_id=row.id) for row in rows if plate and row.plate == plate]
+            + [VinTaken(field="vin", vehicle_id=row.id) for row in rows if vin and row.vin == vin])
 
 
 def _apply_vehicle(vehicle: Vehicle, values: dict) -> None:
@@ -287,10 +314,12 @@ def _save_vehicle(vehicle: Vehicle, values: dict) -> None:
             db.session.add(vehicle)
             _apply_vehicle(vehicle, values)
     except sa.exc.IntegrityError as error:
-        if unique_violation(error, "vehicles", "store_id", "plate"):
-            raise PlateTaken(field="plate") from None
-        if unique_violation(error, "vehicles", "store_id", "vin"):
-            raise VinTaken(field="vin") from None
+        # Another desk saved the car first: name it, as the check before does.
+        if unique_violation(error, "vehicles", "store_id", "plate") or unique_violation(
+                error, "vehicles", "store_id", "vin"):
+            taken = _vehicles_taken(vehicle.store_id, values["plate"], values["vin"], vehicle.id)
+            if taken:
+                raise taken[0] from None
         raise
 
 
@@ -301,7 +330,7 @@ def add_vehicle(customer_id: int, data: VehicleInput, *, actor: Actor, now: date
     """
     customer = get_customer(customer_id, actor=actor)
     today = customer.store.local_date(now)
-    values = _clean_vehicle(data, today)
+    values = _clean_vehicle(data, today, store_id=customer.store_id)
     vehicle = Vehicle(store_id=customer.store_id, owner_id=customer.id)
     _save_vehicle(vehicle, values)
     db.session.add(VehicleOwnership(store_id=vehicle.store_id, vehicle=vehicle, customer=customer, started_at=now))
@@ -320,7 +349,8 @@ def update_vehicle(vehicle_id: int, data: VehicleInput, *, actor: Actor, now: da
     """Correct a vehicle's details. Raises NotFound, InvalidValue, PlateTaken, VinTaken."""
     vehicle = get_vehicle(vehicle_id, actor=actor)
     today = vehicle.store.local_date(now)
-    values = _clean_vehicle(data, today)
+    values = _clean_vehicle(data, today, store_id=vehicle.store_id, vehicle_id=vehicle.id,
+                            saved_family=vehicle.model_family)
     changes = audit.diff(vehicle, values)
     _save_vehicle(vehicle, values)
     signals.vehicle_changed.send(vehicle, today=today)
@@ -349,13 +379,13 @@ def add_reading(vehicle: Vehicle, *, km: int, read_on: date, is_correction: bool
     if not is_correction:
         if before is not None and km < before.km:
             raise OdometerWentBackwards(
-                _l("%(km)d km is less than the %(last)d km read on %(day)s. Mark it as a correction if the "
-                   "earlier reading was wrong or the odometer was replaced.", km=km, last=before.km,
-                   day=before.read_on.isoformat()), field="km")
+                _l("%(km)s is less than the %(last)s read on %(day)s. Mark it as a correction if the earlier "
+                   "reading was wrong or the odometer was replaced.", km=formats.km(km),
+                   last=formats.km(before.km), day=formats.day(before.read_on)), field="km")
         if after is not None and km > after.km:
             raise OdometerWentBackwards(
-                _l("%(km)d km is more than the %(later)d km read later, on %(day)s.", km=km, later=after.km,
-                   day=after.read_on.isoformat()), field="km")
+                _l("%(km)s is more than the %(later)s read later, on %(day)s.", km=formats.km(km),
+                   later=formats.km(after.km), day=formats.day(after.read_on)), field="km")
     elif not note.strip():
         raise InvalidValue(_l("Say why the reading is corrected."), field="note")
     reading = OdometerReading(store_id=vehicle.store_id, vehicle=vehicle, km=km, read_on=read_on,

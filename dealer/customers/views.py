@@ -5,6 +5,8 @@ from dealer.access import current_actor, roles_required
 from dealer.actors import CUSTOMER_READERS, CUSTOMER_WRITERS, MANAGER, PHONE_CALLERS
 from dealer.auth.forms import ConfirmForm
 from dealer.customers import bp, queries, services, signals
+from dealer.customers.errors import MobileTaken, PlateTaken, VinTaken
+from dealer.customers.families import family_label
 from dealer.customers.forms import (
     CLASS_LABELS,
     USE_LABELS,
@@ -14,7 +16,7 @@ from dealer.customers.forms import (
     VehicleForm,
 )
 from dealer.database import utcnow
-from dealer.errors import DomainError
+from dealer.errors import DomainError, causes
 from dealer.forms import choices, page_arg, put_error_on_form
 from dealer.signals import collect_panels
 from dealer.stores.services import list_stores
@@ -22,6 +24,32 @@ from dealer.stores.services import list_stores
 VEHICLE_FIELDS = ("plate", "vin", "brand", "model", "model_year", "colour", "engine_number", "purchase_date",
                   "registration_date", "use", "seats", "insurance_expiry", "last_inspection_date",
                   "vehicle_class", "model_family")
+
+
+CUSTOMER_ALIASES = {"advisor_id": "advisor"}
+
+
+@bp.app_template_filter("model_family")
+def model_family_filter(code: str | None) -> str:
+    """A model family's code as its label in the user's language (every module's pages show it so)."""
+    return str(family_label(code))
+
+
+def _file_of_the_mobile(error: DomainError):
+    """The customer who already has the mobile typed, when that is among the errors (to link their file)."""
+    for cause in causes(error):
+        if isinstance(cause, MobileTaken) and cause.params.get("customer_id"):
+            return services.get_customer(cause.params["customer_id"], actor=current_actor())
+    return None
+
+
+def _vehicle_on_file(error: DomainError):
+    """The vehicle that already has the plate or VIN typed, when that is among the errors (to link it and
+    offer its change of owner)."""
+    for cause in causes(error):
+        if isinstance(cause, (PlateTaken, VinTaken)) and cause.params.get("vehicle_id"):
+            return services.get_vehicle(cause.params["vehicle_id"], actor=current_actor())
+    return None
 
 
 @bp.route("/desk")
@@ -68,17 +96,19 @@ def _customer_input(form: CustomerForm) -> services.CustomerInput:
 @roles_required(*CUSTOMER_WRITERS)
 def new_customer():
     form = _customer_form()
+    holder = None
     if form.validate_on_submit():
         try:
             customer = services.create_customer(_customer_input(form),
                                                 store_id=current_actor().store_id or form.store.data,
                                                 actor=current_actor(), now=utcnow())
         except DomainError as error:
-            put_error_on_form(form, error)
+            put_error_on_form(form, error, CUSTOMER_ALIASES)
+            holder = _file_of_the_mobile(error)
         else:
             flash(_("The customer file has been opened. Now add the vehicle."), "success")
             return redirect(url_for("customers.new_vehicle", customer_id=customer.id))
-    return render_template("customers/customer_form.html", form=form, customer=None)
+    return render_template("customers/customer_form.html", form=form, customer=None, holder=holder)
 
 
 @bp.route("/customers/<int:customer_id>")
@@ -97,15 +127,17 @@ def show_customer(customer_id):
 def edit_customer(customer_id):
     customer = services.get_customer(customer_id, actor=current_actor())
     form = _customer_form(obj=customer)
+    holder = None
     if form.validate_on_submit():
         try:
             services.update_customer(customer.id, _customer_input(form), actor=current_actor(), now=utcnow())
         except DomainError as error:
-            put_error_on_form(form, error)
+            put_error_on_form(form, error, CUSTOMER_ALIASES)
+            holder = _file_of_the_mobile(error)
         else:
             flash(_("The customer file has been saved."), "success")
             return redirect(url_for("customers.show_customer", customer_id=customer.id))
-    return render_template("customers/customer_form.html", form=form, customer=customer)
+    return render_template("customers/customer_form.html", form=form, customer=customer, holder=holder)
 
 
 @bp.route("/customers/<int:customer_id>/delete", methods=["POST"])
@@ -128,15 +160,18 @@ def _vehicle_input(form: VehicleForm) -> services.VehicleInput:
 def new_vehicle(customer_id):
     customer = services.get_customer(customer_id, actor=current_actor())
     form = VehicleForm()
+    existing = None
     if form.validate_on_submit():
         try:
             vehicle = services.add_vehicle(customer.id, _vehicle_input(form), actor=current_actor(), now=utcnow())
         except DomainError as error:
             put_error_on_form(form, error)
+            existing = _vehicle_on_file(error)
         else:
             flash(_("The vehicle %(plate)s has been added.", plate=vehicle.plate), "success")
             return redirect(url_for("customers.show_customer", customer_id=customer.id))
-    return render_template("customers/vehicle_form.html", form=form, customer=customer, vehicle=None)
+    return render_template("customers/vehicle_form.html", form=form, customer=customer, vehicle=None,
+                           existing=existing)
 
 
 @bp.route("/vehicles/<int:vehicle_id>")
@@ -158,16 +193,19 @@ def edit_vehicle(vehicle_id):
     vehicle = services.get_vehicle(vehicle_id, actor=current_actor())
     form = VehicleForm(obj=vehicle)
     del form.odometer_km
+    existing = None
     if form.validate_on_submit():
         try:
             services.update_vehicle(vehicle.id, services.VehicleInput(
                 **{name: getattr(form, name).data for name in VEHICLE_FIELDS}), actor=current_actor(), now=utcnow())
         except DomainError as error:
             put_error_on_form(form, error)
+            existing = _vehicle_on_file(error)
         else:
             flash(_("The vehicle has been saved."), "success")
             return redirect(url_for("customers.show_vehicle", vehicle_id=vehicle.id))
-    return render_template("customers/vehicle_form.html", form=form, customer=vehicle.owner, vehicle=vehicle)
+    return render_template("customers/vehicle_form.html", form=form, customer=vehicle.owner, vehicle=vehicle,
+                           existing=existing)
 
 
 @bp.route("/vehicles/<int:vehicle_id>/odometer", methods=["POST"])

@@ -117,7 +117,8 @@ def _customers_and_vehicles(stores: list[Store], count: int, rng: random.Random,
     next_customer = (db.session.scalar(sa.select(sa.func.max(Customer.id))) or 0) + 1
     next_vehicle = (db.session.scalar(sa.select(sa.func.max(Vehicle.id))) or 0) + 1
 
-    with click.progressbar(length=count, label="Vehicles", file=sys.stderr) as bar:
+    # A progress bar only on a terminal: elsewhere (a log, a test) click would print its label as a stray line.
+    with click.progressbar(length=count, label="Vehicles", file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
         done = 0
         while done < count:
             size = min(batch, count - done)

@@ -54,7 +54,7 @@ def create_part(data):
 @roles_required(*PARTS_WRITERS)
 @blp.response(200, PartOut(many=True))
 def low_stock():
-    """List the parts to reorder: shortages first, then those at or below their reorder level."""
+    """List the parts to reorder: none on hand first, then shortages, then those at or below their reorder level."""
     return services.low_stock(actor=current_actor())
 
 

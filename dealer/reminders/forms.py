@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from dealer.customers.families import family_choices
 from dealer.forms import choices
 
 KIND_LABELS = {"inspection": _l("Annual inspection"), "insurance": _l("Insurance renewal"),
@@ -42,7 +43,8 @@ class OptOutForm(FlaskForm):
 
 
 class IntervalForm(FlaskForm):
-    model_family = StringField(_l("Model family (empty: every other family)"), validators=[Optional(), Length(max=40)])
+    model_family = SelectField(_l("Model family"), choices=choices(family_choices(_l("(every other family)"))),
+                               default="")
     months = IntegerField(_l("Months"), validators=[DataRequired(), NumberRange(1, 36)])
     km = IntegerField(_l("Kilometres"), validators=[DataRequired(), NumberRange(500, 100_000)])
     submit = SubmitField(_l("Save interval"))

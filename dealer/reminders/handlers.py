@@ -1,7 +1,6 @@
 """How reminders follow what other modules announce (connected when the app is built, see dealer.app)."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import render_template
 from markupsafe import Markup
 
@@ -52,13 +51,6 @@ def _maintenance_delivered(order, *, vehicle, now, **_):
     """A delivered maintenance order counts the next maintenance from it and ends the open reminders."""
     if order.kind == MAINTENANCE and not order.is_reversal:
         mark_maintained(vehicle, serviced_on=order.store.local_date(now), km=order.odometer_km, now=now)
-
-
-@repair_signals.collect_model_families.connect
-def _interval_families(store_id, **_):
-    """The model families the store's maintenance intervals name."""
-    return db.session.scalars(sa.select(MaintenanceInterval.model_family)
-                              .where(MaintenanceInterval.store_id == store_id))
 
 
 @customer_signals.customer_file_panels.connect

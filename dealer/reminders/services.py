@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from dealer import audit
+from dealer import audit, formats
 from dealer.actors import Actor
+from dealer.customers.families import MODEL_FAMILIES
 from dealer.customers.models import Customer, OdometerReading, Vehicle
 from dealer.customers.services import get_customer, get_vehicle
 from dealer.errors import NotFound
@@ -223,7 +224,7 @@ def record_insurance_renewal(vehicle_id: int, *, new_expiry: date, by_store: boo
     vehicle = _vehicle(vehicle_id, actor)
     if vehicle.insurance_expiry and new_expiry <= vehicle.insurance_expiry:
         raise InvalidReminder(_l("The new expiry must be later than the current one (%(day)s).",
-                                 day=vehicle.insurance_expiry.isoformat()), field="new_expiry")
+                                 day=formats.day(vehicle.insurance_expiry)), field="new_expiry")
     renewal = InsuranceRenewal(store_id=vehicle.store_id, vehicle_id=vehicle.id, old_expiry=vehicle.insurance_expiry,
                                new_expiry=new_expiry, insurer=insurer.strip()[:60], by_store=by_store,
                                recorded_by_id=actor.user_id, created_at=now)
@@ -323,8 +324,8 @@ def save_interval(store_id: int, *, model_family: str, months: int, km: int, act
     if not (1 <= months <= 36) or not (500 <= km <= 100_000):
         raise InvalidReminder(_l("Enter 1 to 36 months and 500 to 100,000 km."), field="months")
     family = model_family.strip()
-    if len(family) > 40:
-        raise InvalidReminder(_l("The model family has at most 40 characters."), field="model_family")
+    if family not in ("", *MODEL_FAMILIES):
+        raise InvalidReminder(_l("Choose the model family from the list."), field="model_family")
     store = db.session.get(Store, store_id)
     if store is None or (actor.store_id is not None and actor.store_id != store_id):
         raise NotFound()

@@ -297,8 +297,8 @@ class LineView:
         return (self.line.quantity or 0) - self.line.issued
 
 
-def _line_views(*conditions, limit: int) -> list[LineView]:
-    stmt = (sa.select(RepairLine, RepairJob, RepairOrder, Vehicle.plate, Part)
+def _line_views(*conditions, limit: int, loads: tuple = ()) -> list[LineView]:
+    stmt = (sa.select(RepairLine, RepairJob, RepairOrder, Vehicle.plate, Part).options(*loads)
             .join(RepairJob, RepairJob.id == RepairLine.job_id)
             .join(RepairOrder, RepairOrder.id == RepairLine.order_id)
             .join(Vehicle, Vehicle.id == RepairOrder.vehicle_id)
@@ -316,9 +316,12 @@ def issue_queue(*, actor: Actor, limit: int = 500, store_ids: list[int] | None =
     Only orders approved, in progress or in quality check; the most urgent promise first.
     """
     stores = narrowed_store_ids(actor, store_ids)
+    # The job's technicians (who will come for the part), one query for the whole queue.
+    technicians = selectinload(RepairJob.assignments.and_(JobAssignment.store_id.in_(stores))).joinedload(
+        JobAssignment.technician, innerjoin=True)
     return _line_views(RepairOrder.store_id.in_(stores), RepairLine.store_id.in_(stores),
                        RepairOrder.state.in_(ISSUE_STATES), RepairJob.approval == JOB_APPROVED,
-                       RepairLine.issued < RepairLine.quantity, limit=limit)
+                       RepairLine.issued < RepairLine.quantity, limit=limit, loads=(technicians,))
 
 
 def open_lines(part_id: int, *, actor: Actor, limit: int = 200) -> list[LineView]:

@@ -5,6 +5,7 @@ of the part's unit (4.5 litres = 4500); percentages integer basis points (13% = 
 """
 from marshmallow import Schema, fields, validate
 
+from dealer.customers.families import MODEL_FAMILIES
 from dealer.repair.models import (
     APPROVAL_METHODS,
     JOB_APPROVALS,
@@ -348,7 +349,7 @@ class OperationInSchema(Schema):
     category = fields.String(required=True, validate=validate.OneOf(LABOR_CATEGORIES))
     hours = Whole(required=True, validate=validate.Range(min=1, max=MAX_HOURS),
                            metadata={"description": "Flat-rate hours (标准工时). " + HUNDREDTHS, "example": 50})
-    family_hours = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=40)),
+    family_hours = fields.Dict(keys=fields.String(validate=validate.OneOf(MODEL_FAMILIES)),
                                values=Whole(validate=validate.Range(min=1, max=MAX_HOURS)),
                                load_default=dict, metadata={
                                    "description": "Model family -> its own flat-rate hours. " + HUNDREDTHS,

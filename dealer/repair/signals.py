@@ -33,10 +33,3 @@ order_reversed = _signals.signal("repair.order_reversed", doc="""A settled order
 
 Sender: the original order. Keywords: `reversal` (the reversing order, negative totals), `actor`, `now`.
 """)
-
-collect_model_families = _signals.signal("repair.collect_model_families", doc="""Ask which model families a store names.
-
-Sender: the store id. Each receiver returns an iterable of family names it knows (maintenance intervals,
-...); the labor catalogue adds the families of its per-family hours.
-""")
-

@@ -38,6 +38,17 @@
     form.querySelectorAll("input[name=method]").forEach(function (radio) {
       radio.addEventListener("change", showMethod);
     });
+    // "The owner must sign" from the last try is not true any more once the owner signs: take it away then.
+    function forgetSignatureError() {
+      form.querySelectorAll("[data-signature-error]").forEach(function (error) { error.remove(); });
+      var box = canvas && canvas.closest(".signature-box");
+      if (box) {
+        box.classList.remove("is-invalid");
+      }
+    }
+    if (pad) {
+      pad.addEventListener("endStroke", forgetSignatureError);
+    }
     var clear = form.querySelector("[data-signature-clear]");
     if (clear && pad) {
       clear.addEventListener("click", function () { pad.clear(); });

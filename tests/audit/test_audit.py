@@ -175,9 +175,9 @@ def test_audit_page_shows_who_changed_what(client, staff, store):
 
     page = client.get("/audit/").get_data(as_text=True)
 
-    assert "user_updated" in page
+    assert "修改了账号：角色" in page and "user_updated" not in page  # a sentence, not the event's code
     assert staff["admin"].display_name in page
-    assert "cashier" in page
+    assert f'<a href="/users/{advisor.id}">' in page
 
 
 def test_audit_page_is_refused_to_staff_without_the_role(client, staff):

@@ -142,6 +142,8 @@ def test_a_repair_from_key_handover_to_the_printed_statement(desks, repair_serve
     expect(advisor.get_by_test_id("order-state")).to_have_attribute("data-state", "estimated")
     advisor.get_by_test_id("approve-estimate").click()
     expect(advisor.get_by_test_id("approval-amount")).to_have_text(f"¥{money.yuan(TOTAL_FEN)}")
+    advisor.click("form[data-testid=approval-form] [type=submit]")  # sent before the owner signed: refused
+    expect(advisor.get_by_test_id("signature-error")).to_be_visible()
     pad = advisor.get_by_test_id("signature-pad")
     expect(pad).to_be_visible()
     box = pad.bounding_box()
@@ -151,6 +153,7 @@ def test_a_repair_from_key_handover_to_the_printed_statement(desks, repair_serve
     for step in range(1, 12):  # a zigzag, as a hurried signature
         advisor.mouse.move(left + step * 25, middle + (-1) ** step * 30, steps=3)
     advisor.mouse.up()
+    expect(advisor.get_by_test_id("signature-error")).to_have_count(0)  # signed: the old error goes away
     advisor.click("form[data-testid=approval-form] [type=submit]")
     expect(advisor.get_by_test_id("order-state")).to_have_attribute("data-state", "approved")
     expect(advisor.get_by_test_id("approvals").locator("img.signature-thumb")).to_be_visible()

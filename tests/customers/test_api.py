@@ -134,6 +134,23 @@ def test_api_create_vehicle_taken_plate_is_409(client, advisor_headers, owner):
     assert_error(response, 409, "customers.plate_taken", fields=["plate"])
 
 
+def test_api_create_vehicle_reports_every_wrong_field_at_once(client, advisor_headers, owner):
+    """Issue 12: the API too names the bad plate and the VIN's wrong check digit in one answer."""
+    response = client.post("/api/v1/vehicles", headers=advisor_headers, json={
+        "customer_id": owner.id, "plate": "港A12345", "vin": VIN[:-1] + "6", "seats": 0})
+    assert_error(response, 422, "validation_failed", fields=["plate", "seats", "vin"])
+    assert count(Vehicle) == 1
+
+
+def test_api_vehicle_model_family_is_a_code_of_the_list(client, advisor_headers, owner):
+    response = client.post("/api/v1/vehicles", headers=advisor_headers, json={
+        "customer_id": owner.id, "plate": "粤BD54321", "vin": "LFV2A21K8A3000001", "model_family": "SUV车型"})
+    assert_error(response, 422, "validation_failed", fields=["model_family"])
+    response = client.post("/api/v1/vehicles", headers=advisor_headers, json={
+        "customer_id": owner.id, "plate": "粤BD54321", "vin": "LFV2A21K8A3000001", "model_family": "ev"})
+    assert response.status_code == 201 and response.get_json()["model_family"] == "ev"
+
+
 def test_api_record_odometer_and_refuse_going_backwards(client, advisor_headers, owner):
     url = f"/api/v1/vehicles/{owner.vehicles[0].id}/odometer"
     response = client.post(url, headers=advisor_headers, json={"km": 20000, "read_on": "2026-05-01"})

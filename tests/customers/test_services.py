@@ -9,7 +9,7 @@ from dealer.customers import services
 from dealer.customers.models import Customer, OdometerReading, Vehicle, VehicleOwnership
 from dealer.customers.services import CustomerInput, VehicleInput
 from dealer.customers.validators import InvalidValue
-from dealer.errors import Forbidden, NotFound
+from dealer.errors import Forbidden, NotFound, ValidationFailed
 from dealer.extensions import db
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
 from tests.helpers import NOW, actor, audit_entries, count, loaded
@@ -604,3 +604,54 @@ def test_search_respects_the_limit(ctx, store, advisor):
     for n in range(5):
         VehicleFactory(owner=owner, plate=f"粤B1000{n}", plate_reversed=f"{n}0001B粤")
     assert len(services.search("粤B", actor=advisor, limit=3)) == 3
+
+
+def test_add_vehicle_reports_every_wrong_field_at_once(ctx, store, advisor):
+    """Issue 12: a bad plate does not hide the VIN's wrong check digit until the plate is fixed."""
+    customer = open_customer(store, advisor)
+
+    with pytest.raises(ValidationFailed) as caught:
+        services.add_vehicle(customer.id, VehicleInput(plate="港A12345", vin=FAW_VW_VIN[:-1] + "6", seats=0),
+                             actor=advisor, now=NOW)
+
+    assert sorted(caught.value.fields()) == ["plate", "seats", "vin"]
+    assert count(Vehicle) == 0
+
+
+def test_add_vehicle_taken_plate_and_vin_name_the_vehicle_on_file(ctx, store, advisor):
+    on_file = register(open_customer(store, advisor), advisor)
+    buyer = open_customer(store, advisor, mobile="13900001111")
+
+    with pytest.raises(ValidationFailed) as caught:
+        register(buyer, advisor)
+
+    assert sorted(caught.value.fields()) == ["plate", "vin"]
+    assert [(type(e).__name__, e.params) for e in caught.value.causes] == [
+        ("PlateTaken", {"vehicle_id": on_file.id}), ("VinTaken", {"vehicle_id": on_file.id})]
+
+
+def test_create_customer_reports_a_taken_mobile_beside_the_other_errors(ctx, store, advisor):
+    holder = open_customer(store, advisor)
+
+    with pytest.raises(ValidationFailed) as caught:
+        services.create_customer(CustomerInput(name=" ", mobile=holder.mobile, phone2="12"), store_id=store.id,
+                                 actor=advisor, now=NOW)
+
+    assert sorted(caught.value.fields()) == ["mobile", "name", "phone2"]
+    taken = next(e for e in caught.value.causes if e.field == "mobile")
+    assert (taken.code, taken.params) == ("customers.mobile_taken", {"customer_id": holder.id})
+
+
+def test_vehicle_model_family_is_one_of_the_list_and_a_saved_one_is_kept(ctx, store, advisor):
+    """Issue 12: the family decides intervals and flat-rate hours, so it is chosen, never typed."""
+    customer = open_customer(store, advisor)
+    with pytest.raises(InvalidValue) as caught:
+        register(customer, advisor, model_family="速腾")
+    assert caught.value.field == "model_family" and count(Vehicle) == 0
+
+    vehicle = register(customer, advisor, model_family="suv")
+    db.session.execute(sa.update(Vehicle).where(Vehicle.id == vehicle.id).values(model_family="探岳"))
+    db.session.expire_all()  # filed before the list existed: another edit keeps it
+    services.update_vehicle(vehicle.id, VehicleInput(plate="粤B12345", vin=FAW_VW_VIN, model_family="探岳",
+                                                     colour="白色"), actor=advisor, now=NOW)
+    assert db.session.get(Vehicle, vehicle.id).model_family == "探岳"

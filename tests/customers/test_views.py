@@ -87,6 +87,56 @@ def test_new_vehicle_taken_plate_shows_the_field_error(advisor_client, owner):
     assert count(Vehicle) == 1
 
 
+def test_new_vehicle_form_shows_every_wrong_field_at_once(advisor_client, store):
+    """Issue 12: a bad plate and the VIN's wrong check digit, with a bad model year, in one answer."""
+    customer = CustomerFactory(store=store)
+    persist()
+    response = advisor_client.post(f"/customers/{customer.id}/vehicles/new", data={
+        "plate": "港A12345", "vin": VIN[:-1] + "6", "model_year": "1900", "use": "private"})
+    assert response.status_code == 200
+    assert all(field_has_error(response, name) for name in ("plate", "vin", "model_year"))
+    assert count(Vehicle) == 0
+
+
+def test_new_vehicle_on_file_links_the_car_and_offers_its_change_of_owner(advisor_client, owner, store):
+    buyer = CustomerFactory(store=store, name="张伟", mobile="13900001111")
+    persist()
+    on_file = owner.vehicles[0]
+
+    response = advisor_client.post(f"/customers/{buyer.id}/vehicles/new", data={
+        "plate": "粤B8C6K9", "vin": VIN, "use": "private"})
+
+    page = text(response)
+    assert field_has_error(response, "plate") and field_has_error(response, "vin")
+    assert f'href="/vehicles/{on_file.id}"' in page and "欧阳娜娜" in page
+    transfer = page.split('data-testid="transfer-vehicle-on-file"')[0].rsplit("<form", 1)[1]
+    assert f'action="/vehicles/{on_file.id}/transfer"' in transfer
+    moved = advisor_client.post(f"/vehicles/{on_file.id}/transfer", data={"new_owner_mobile": "13900001111"})
+    assert moved.status_code == 302 and fresh(Vehicle, on_file.id).owner_id == buyer.id
+
+
+def test_new_customer_on_file_links_the_file_that_has_the_mobile(advisor_client, owner):
+    response = advisor_client.post("/customers/new", data={"name": "张伟", "mobile": "138 1234 5678"})
+    assert field_has_error(response, "mobile") and count(Customer) == 1
+    assert f'href="/customers/{owner.id}"' in text(response) and "欧阳娜娜" in text(response)
+
+
+def test_vehicle_form_offers_model_families_by_label_and_the_page_shows_it(advisor_client, owner):
+    """Issue 12: a choice from the list, in the user's language; the code is what is stored."""
+    vehicle = owner.vehicles[0]
+    form = text(advisor_client.get(f"/vehicles/{vehicle.id}/edit"))
+    assert '<select class="form-select" id="model_family" name="model_family">' in form
+    assert '<option value="ev">纯电动车</option>' in form
+
+    response = advisor_client.post(f"/vehicles/{vehicle.id}/edit", data={
+        "plate": vehicle.plate, "vin": vehicle.vin, "use": "private", "vehicle_class": "small_passenger",
+        "model_family": "ev"})
+
+    assert response.status_code == 302 and fresh(Vehicle, vehicle.id).model_family == "ev"
+    page = text(advisor_client.get(f"/vehicles/{vehicle.id}"))
+    assert re.search(r'data-testid="model-family">\s*纯电动车', page)
+
+
 def test_edit_customer_saves_and_returns_to_the_file(advisor_client, owner):
     assert advisor_client.get(f"/customers/{owner.id}/edit").status_code == 200
     response = advisor_client.post(f"/customers/{owner.id}/edit",
@@ -117,6 +167,23 @@ def test_vehicle_page_records_a_reading_and_refuses_a_lower_one(advisor_client, 
     assert [r.km for r in db.session.scalars(sa.select(OdometerReading))] == [20000]
     page = advisor_client.get(f"/vehicles/{vehicle.id}")
     assert "20,000" in text(page)
+
+
+def test_vehicle_pages_show_one_date_format_and_kilometres_with_separators(advisor_client, owner):
+    """Issue 12: not 2026-05-01 in one place and 2026年5月1日 in another; not 19000 beside 20,000 km."""
+    vehicle = owner.vehicles[0]
+    page = f"/vehicles/{vehicle.id}"
+    url, came_from = f"/vehicles/{vehicle.id}/odometer", from_page(page)
+    advisor_client.post(url, headers=came_from, data={"km": "20000", "read_on": "2026-05-01"})
+    advisor_client.post(url, headers=came_from, data={"km": "19000", "read_on": "2026-06-01"})
+
+    body = text(advisor_client.get(page))
+
+    assert "19,000 公里低于2026年5月1日登记的20,000 公里" in body  # the refusal, flashed
+    assert "<td>2026年5月1日</td><td>20,000 公里</td>" in body  # the reading
+    assert "2026-05-01" not in body.replace('value="2026-05-01"', "") and "19000 " not in body
+    file = text(advisor_client.get(f"/customers/{owner.id}"))
+    assert "20,000 公里" in file and not re.search(r"\d{4}/\d{1,2}/\d{1,2}", text(advisor_client.get("/customers")))
 
 
 # UTC+14 and UTC-11: never the same day, so the server's date cannot pass for both.

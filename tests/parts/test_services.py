@@ -540,8 +540,8 @@ def test_ledger_of_another_stores_part_is_not_found(ctx, other_store, clerk):
         services.ledger(PartFactory(store=other_store).id, actor=clerk)
 
 
-def test_low_stock_lists_shortages_first_then_parts_at_or_below_their_level(ctx, store, other_store, clerk,
-                                                                            group):
+def test_low_stock_lists_none_on_hand_first_then_shortages_then_parts_at_or_below_their_level(
+        ctx, store, other_store, clerk, group):
     short = PartFactory(store=store, part_number="S1", on_hand=1000, reserved=3000)
     at_level = PartFactory(store=store, part_number="L1", on_hand=5000, reserved=1000, reorder_level=4000)
     below = PartFactory(store=store, part_number="L2", on_hand=0, reorder_level=2000)
@@ -550,8 +550,18 @@ def test_low_stock_lists_shortages_first_then_parts_at_or_below_their_level(ctx,
     PartFactory(store=store, part_number="OLD", on_hand=0, reorder_level=2000, active=False)
     elsewhere = PartFactory(store=other_store, part_number="G1", on_hand=0, reorder_level=1000)
 
-    assert services.low_stock(actor=clerk) == [short, below, at_level]
+    assert services.low_stock(actor=clerk) == [below, short, at_level]
     assert elsewhere in services.low_stock(actor=group)
+
+
+def test_low_stock_puts_an_empty_shelf_before_a_part_merely_low(ctx, store, clerk):
+    """Issue 12: a part at zero on hand stops the next job; a deeper shortage on paper still has stock."""
+    short = PartFactory(store=store, part_number="A1", on_hand=1000, reserved=9000)
+    empty_short = PartFactory(store=store, part_number="Z1", on_hand=0, reserved=1000)
+    low = PartFactory(store=store, part_number="B1", on_hand=500, reorder_level=5000)
+    empty = PartFactory(store=store, part_number="Z2", on_hand=0, reorder_level=1000)
+
+    assert services.low_stock(actor=clerk) == [empty_short, empty, short, low]
 
 
 def test_issue_queue_lists_what_is_left_to_issue_on_approved_jobs_in_the_workshop(ctx, store, other_store,

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from dealer.extensions import db
 from dealer.parts.models import Part, StockMove
-from dealer.repair.models import RepairLine
+from dealer.repair.models import JobAssignment, RepairLine
 from tests.factories import PartFactory, RepairJobFactory, RepairLineFactory, RepairOrderFactory
 from tests.helpers import count, field_has_error, fresh, inputs, loaded, login, persist, text
 
@@ -187,6 +187,21 @@ def test_issue_queue_lists_the_line_and_its_button_issues_it(clerk_client, part,
     assert response.status_code == 302 and response.headers["Location"].endswith("/parts/issue-queue")
     assert (fresh(Part, part.id).on_hand, fresh(RepairLine, line.id).issued) == (1000, 2000)
     assert 'data-testid="nothing-to-issue"' in text(clerk_client.get("/parts/issue-queue"))
+
+
+def test_issue_queue_names_the_technician_and_links_the_order(clerk_client, part, store, staff):
+    """Issue 12: the clerk sees who will come for the part, and opens the order from its number."""
+    line = parts_line(store, part, quantity=2000)
+    db.session.add(JobAssignment(job_id=line.job.id, technician_id=staff["technician"].id, store_id=store.id))
+    unassigned = parts_line(store, part, quantity=1000)
+    persist()
+
+    page = text(clerk_client.get("/parts/issue-queue"))
+
+    row = page.split(f'data-line="{line.id}"')[1].split("</tr>")[0]
+    assert f'href="/repair/orders/{line.job.order.id}"' in row and line.job.order.number in row
+    assert staff["technician"].display_name in row
+    assert "尚未派工" in page.split(f'data-line="{unassigned.id}"')[1].split("</tr>")[0]
 
 
 def test_issue_without_enough_stock_flashes_the_error_and_changes_nothing(clerk_client, part, store):

@@ -212,10 +212,21 @@ def test_opt_out_form_with_an_unknown_kind_flashes_an_error(advisor_client, vehi
 def test_intervals_page_saves_a_family_interval_for_the_manager(client, vehicle, staff, store):
     login(client, staff["manager"])
     assert client.get("/reminders/intervals").status_code == 200
-    response = client.post("/reminders/intervals", data={"model_family": "速腾", "months": "3", "km": "7500"})
+    response = client.post("/reminders/intervals", data={"model_family": "suv", "months": "3", "km": "7500"})
     assert response.status_code == 302
     [row] = db.session.scalars(sa.select(MaintenanceInterval)).all()
-    assert (row.store_id, row.model_family, row.months, row.km) == (store.id, "速腾", 3, 7500)
+    assert (row.store_id, row.model_family, row.months, row.km) == (store.id, "suv", 3, 7500)
+    assert "<td>SUV</td>" in text(client.get("/reminders/intervals"))  # the family's label, not its code
+
+
+def test_intervals_page_offers_the_model_families_to_choose_from(client, staff):
+    """Issue 12: the family is chosen from the list, in the user's language; one typed in is refused."""
+    login(client, staff["manager"])
+    page = text(client.get("/reminders/intervals"))
+    assert '<select class="form-select" id="model_family" name="model_family">' in page
+    assert '<option value="compact">紧凑型轿车</option>' in page
+    response = client.post("/reminders/intervals", data={"model_family": "速腾", "months": "3", "km": "7500"})
+    assert response.status_code == 200 and count(MaintenanceInterval) == 0
 
 
 def test_intervals_page_out_of_range_shows_the_field_error(client, staff):

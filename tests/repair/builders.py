@@ -49,7 +49,7 @@ def build_shop(store, staff) -> Shop:
                             hours=120)
     db.session.add_all([oil_service, brakes])
     db.session.flush()
-    db.session.add(LaborOperationHours(operation_id=brakes.id, model_family="Magotan", store_id=store.id, hours=150))
+    db.session.add(LaborOperationHours(operation_id=brakes.id, model_family="midsize", store_id=store.id, hours=150))
     oil = Part(store_id=store.id, part_number="G052195M4", name="大众原厂机油 5W-40", unit="升", price_fen=6800,
                cost_fen=4000, on_hand=20_000, reserved=0, reorder_level=5_000)
     oil_filter = Part(store_id=store.id, part_number="06L115562B", name="机油滤清器", unit="个", price_fen=4560,
@@ -57,7 +57,7 @@ def build_shop(store, staff) -> Shop:
     pads = Part(store_id=store.id, part_number="AM-PAD-001", name="副厂前刹车片", unit="套", price_fen=28000,
                 cost_fen=15000, genuine=False, on_hand=2_000, reserved=0, reorder_level=0)
     db.session.add_all([oil, oil_filter, pads])
-    vehicle = VehicleFactory(owner__store=store, store=store, model_family="Sagitar", odometer_km=30_000)
+    vehicle = VehicleFactory(owner__store=store, store=store, model_family="compact", odometer_km=30_000)
     db.session.flush()
     return Shop(store=store, vehicle=vehicle, advisor=actor(staff["service_advisor"]),
                 technician=actor(staff["technician"]), technician_user=staff["technician"],

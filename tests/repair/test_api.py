@@ -381,7 +381,7 @@ def test_api_labor_operations_search_and_list(api, shop):
     listing = api("get", "/api/v1/labor-operations").get_json()
 
     assert [o["code"] for o in found["items"]] == ["BRK-FRONT"]
-    assert found["items"][0]["family_hours"] == {"Magotan": 150} and found["items"][0]["hours"] == 120
+    assert found["items"][0]["family_hours"] == {"midsize": 150} and found["items"][0]["hours"] == 120
     assert [o["code"] for o in by_name["items"]] == ["MAINT-OIL"]
     assert [o["code"] for o in listing["items"]] == ["BRK-FRONT", "MAINT-OIL"] and listing["total"] == 2
 

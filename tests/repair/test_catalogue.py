@@ -330,14 +330,6 @@ def test_list_operations_pages_in_code_order(operations, manager):
     assert [o.code for o in page.items] == ["AC-SERV", "CHS-ALIGN"]
 
 
-def test_model_families_lists_what_the_store_names(store, manager, operations):
-    catalogue.update_operation(operations["CHS-ALIGN"].id, OperationInput(
-        code="CHS-ALIGN", name="四轮定位", category="mechanical", hours=100, family_hours={"suv": 120, "ev": 110}),
-        actor=manager, now=NOW)
-
-    assert catalogue.model_families(store.id) == ["ev", "suv"]
-
-
 @pytest.mark.postgres_only
 def test_two_managers_adding_the_same_code_at_once_get_one_operation(app, backend, request):
     """The unique key settles the race; the loser gets OperationCodeTaken, not an IntegrityError."""
@@ -362,8 +354,8 @@ def test_two_managers_adding_the_same_code_at_once_get_one_operation(app, backen
 def test_family_hours_are_used_for_a_car_of_that_family(shop, manager):
     catalogue.update_operation(shop.brakes.id, OperationInput(code="BRK-FRONT", name="更换前刹车片",
                                                               category="mechanical", hours=120,
-                                                              family_hours={"Sagitar": 135}), actor=manager, now=NOW)
-    order = open_order(shop)  # the shop's car is a Sagitar (tests/repair/conftest.py)
+                                                              family_hours={"compact": 135}), actor=manager, now=NOW)
+    order = open_order(shop)  # the shop's car is a compact (tests/repair/builders.py)
 
     line = add_labor(shop, order.jobs[0], shop.brakes)
 

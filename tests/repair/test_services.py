@@ -79,7 +79,7 @@ def test_labor_line_uses_flat_rate_hours_per_model_family_and_the_category_rate(
     order = open_order(shop)
     line = add_labor(shop, order.jobs[0], shop.brakes)
     assert (line.hours, line.rate_fen, line.amount_fen) == (120, 12000, 14400)
-    shop.vehicle.model_family = "Magotan"
+    shop.vehicle.model_family = "midsize"
     line = add_labor(shop, order.jobs[0], shop.brakes)
     assert (line.hours, line.amount_fen) == (150, 18000)
 

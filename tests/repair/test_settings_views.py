@@ -7,7 +7,7 @@ from dealer.extensions import db
 from dealer.repair.services import settings as catalogue
 from dealer.repair.services.settings import OperationInput
 from dealer.repair.models import LaborOperation, LaborOperationHours, LaborRate, RepairSettings
-from tests.helpers import NOW, actor, field_has_error, fresh, login, persist, text
+from tests.helpers import NOW, actor, count, field_has_error, fresh, login, persist, text
 
 SETTINGS_FORM = {"vat_rate_bp": "9", "manual_discount_limit_bp": "15", "comeback_window_days": "45",
                  "warranty_months": "6", "warranty_km": "10000", "warranty_terms": "三个月或五千公里"}
@@ -128,7 +128,7 @@ def test_catalogue_list_and_search(client, staff, operation):
     found = client.get("/repair/labor-operations?q=brk")
     missing = client.get("/repair/labor-operations?q=zzz")
 
-    assert listing.status_code == 200 and "BRK-PADF" in text(listing) and "suv: 1.4" in text(listing)
+    assert listing.status_code == 200 and "BRK-PADF" in text(listing) and "SUV: 1.4" in text(listing)
     assert "BRK-PADF" in text(found)
     assert "BRK-PADF" not in text(missing)
     assert "/repair/labor-operations/new" not in text(listing)  # advisors read; the manager edits
@@ -153,6 +153,24 @@ def test_new_operation_with_family_hours(manager_client, store):
                                 .options(selectinload(LaborOperation.family_hours)))
     assert (created.code, created.hours, created.active) == ("CHS-ALIGN", 100, True)
     assert [(row.model_family, row.hours) for row in created.family_hours] == [("suv", 120)]
+
+
+def test_catalogue_names_model_families_in_the_users_language(manager_client, store, staff):
+    """Issue 12: the family is chosen from the list, and shown by its label, not its code ("ev: 0.9")."""
+    catalogue.create_operation(OperationInput(code="EV-CHECK", name="高压系统检查", category="electrical",
+                                              hours=100, family_hours={"ev": 90}),
+                               store_id=store.id, actor=actor(staff["manager"]), now=NOW)
+    persist()
+
+    listing = text(manager_client.get("/repair/labor-operations"))
+    form = text(manager_client.get("/repair/labor-operations/new"))
+    typed = manager_client.post("/repair/labor-operations/new", data={
+        "code": "X1", "name": "测试", "category": "mechanical", "hours": "1",
+        "family_hours-0-model_family": "速腾", "family_hours-0-hours": "1.2"})
+
+    assert "纯电动车: 0.9" in listing and "ev: 0.9" not in listing
+    assert 'class="form-select form-select-sm" id="family_hours-0-model_family"' in form and '<option value="ev">纯电动车</option>' in form
+    assert typed.status_code == 200 and count(LaborOperation) == 1
 
 
 def test_new_operation_form_shows_blank_family_rows(manager_client):

@@ -173,15 +173,17 @@ def search_parts(query: str, *, actor: Actor, limit: int = 50, store_ids: list[i
 
 
 def low_stock(*, actor: Actor, limit: int = 500, store_ids: list[int] | None = None) -> list[Part]:
-    """Return the active parts to reorder: shortages first, then those at or below their reorder level.
+    """Return the active parts to reorder: none on the shelf first, then shortages, then those at or below their reorder level.
 
     Available = on hand - reserved. A shortage (available below zero: more promised to approved jobs
     than is on the shelf) is listed for every part; a part with no reorder level is listed only then.
+    A part with nothing on hand comes first whatever its level: the next job that needs it stops.
     """
     available = Part.on_hand - Part.reserved
     stmt = (sa.select(Part)
             .where(Part.store_id.in_(narrowed_store_ids(actor, store_ids)), Part.active,
                    sa.or_(available < 0, sa.and_(Part.reorder_level > 0, available <= Part.reorder_level)))
-            .order_by(sa.case((available < 0, 0), else_=1), available - Part.reorder_level, Part.part_number)
+            .order_by(sa.case((Part.on_hand == 0, 0), else_=1), sa.case((available < 0, 0), else_=1),
+                      available - Part.reorder_level, Part.part_number)
             .limit(limit))
     return list(db.session.scalars(stmt))

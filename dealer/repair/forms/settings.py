@@ -21,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from dealer.customers.families import MODEL_FAMILIES, family_choices
 from dealer.forms import choices
 from dealer.repair.forms.orders import CATEGORY_LABELS, HoursField, PercentField, YuanField
 from dealer.repair.models import LABOR_CATEGORIES
@@ -66,8 +67,7 @@ for _category in LABOR_CATEGORIES:
 class FamilyHoursRow(Form):
     """Flat-rate hours for one model family; a row left empty is ignored."""
 
-    model_family = StringField(_l("Model family"), validators=[Optional(), Length(max=40)],
-                               render_kw={"autocomplete": "off", "list": "model-families"})
+    model_family = SelectField(_l("Model family"), choices=choices(family_choices("-")), default="")
     hours = HoursField(_l("Hours"), validators=[Optional()], render_kw=_DECIMAL)
 
     def validate(self, extra_validators=None):
@@ -101,6 +101,12 @@ class OperationForm(FlaskForm):
     def family_hours_data(self) -> dict[str, int]:
         return {row.model_family.data.strip(): row.hours.data for row in self.family_hours
                 if (row.model_family.data or "").strip() and row.hours.data is not None}
+
+    def keep_families(self, saved) -> None:
+        """Offer, beside the list, the families the operation has that are not on it (set before the list)."""
+        for row in self.family_hours:
+            extra = [(family, family) for family in sorted(saved) if family not in MODEL_FAMILIES]
+            row.model_family.choices = choices(family_choices("-") + extra)
 
     def add_blank_rows(self, count: int = 3) -> None:
         for _ in range(count):

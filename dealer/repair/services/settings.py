@@ -18,10 +18,10 @@ from sqlalchemy.orm import selectinload
 
 from dealer import audit
 from dealer.actors import Actor
+from dealer.customers.families import MODEL_FAMILIES
 from dealer.database import prefix_range, unique_violation
 from dealer.errors import NotFound
 from dealer.extensions import db
-from dealer.repair import signals
 from dealer.repair.errors import InvalidSetting, OperationCodeTaken, RepairError
 from dealer.repair.models import (
     LABOR_CATEGORIES,
@@ -30,7 +30,6 @@ from dealer.repair.models import (
     LaborRate,
     RepairSettings,
 )
-from dealer.signals import values_from
 from dealer.stores.services import require_store, visible_store_ids
 
 MAX_HOURS = 100_000  # hundredths: 1,000 hours, the most a repair line accepts
@@ -195,7 +194,9 @@ def normalize_code(value: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or "")).upper()
 
 
-def _clean_operation(data: OperationInput) -> dict:
+def _clean_operation(data: OperationInput, saved_families: frozenset[str] = frozenset()) -> dict:
+    """Return the values to save. `saved_families`: those the operation has, kept even if not on the list
+    of model families (set before the list existed). Raises InvalidSetting."""
     code = normalize_code(data.code)
     if not code:
         raise InvalidSetting(_l("Enter the operation's code."), field="code")
@@ -213,6 +214,8 @@ def _clean_operation(data: OperationInput) -> dict:
         family = re.sub(r"\s+", " ", family or "").strip()
         if not family or len(family) > 40:
             raise InvalidSetting(_l("Name the model family (at most 40 characters)."), field="family_hours")
+        if family not in MODEL_FAMILIES and family not in saved_families:
+            raise InvalidSetting(_l("Choose the model family from the list."), field="family_hours")
         if family in family_hours:
             raise InvalidSetting(_l("The model family %(family)s is listed twice.", family=family),
                                  field="family_hours")
@@ -301,7 +304,7 @@ def update_operation(operation_id: int, data: OperationInput, *, actor: Actor, n
     Raises NotFound, InvalidSetting, OperationCodeTaken.
     """
     operation = get_operation(operation_id, actor=actor)
-    values = _clean_operation(data)
+    values = _clean_operation(data, frozenset(row.model_family for row in operation.family_hours))
     before = _snapshot(operation)
     operation.updated_at = now
     _save_operation(operation, values)
@@ -359,12 +362,3 @@ def search_operations(query: str, *, actor: Actor, limit: int = 20, store_id: in
     add(prefix_range(LaborOperation.name, raw), (LaborOperation.name, LaborOperation.store_id))
     add(LaborOperation.name.like(_contains(raw), escape="\\"), (LaborOperation.name, LaborOperation.store_id))
     return list(found.values())[:limit]
-
-
-def model_families(store_id: int) -> list[str]:
-    """Return the model families the store already names (per-family hours, maintenance intervals)."""
-    named = set(db.session.scalars(sa.select(LaborOperationHours.model_family.distinct())
-                                   .where(LaborOperationHours.store_id == store_id)))
-    for families in values_from(signals.collect_model_families, store_id):
-        named.update(families)
-    return sorted(family for family in named if family)

@@ -119,8 +119,7 @@ def new_labor_operation():
         else:
             flash(_("The labor operation %(code)s has been added.", code=operation.code), "success")
             return redirect(url_for("repair.labor_operations", store=store_id))
-    return _page("repair/settings/operation_form.html", store_id, form=form, operation=None,
-                 families=catalogue.model_families(store_id), tab="operations")
+    return _page("repair/settings/operation_form.html", store_id, form=form, operation=None, tab="operations")
 
 
 @bp.route("/labor-operations/<int:operation_id>/edit", methods=["GET", "POST"])
@@ -133,6 +132,7 @@ def edit_labor_operation(operation_id):
         "family_hours": [{"model_family": row.model_family, "hours": row.hours} for row in operation.family_hours]})
     if request.method == "GET":
         form.add_blank_rows(2)
+    form.keep_families({row.model_family for row in operation.family_hours})
     if form.validate_on_submit():
         try:
             catalogue.update_operation(operation.id, _operation_input(form), actor=current_actor(), now=utcnow())
@@ -142,4 +142,4 @@ def edit_labor_operation(operation_id):
             flash(_("The labor operation %(code)s has been saved.", code=operation.code), "success")
             return redirect(url_for("repair.labor_operations", store=operation.store_id))
     return _page("repair/settings/operation_form.html", operation.store_id, form=form, operation=operation,
-                 families=catalogue.model_families(operation.store_id), tab="operations")
+                 tab="operations")
