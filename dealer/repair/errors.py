@@ -53,6 +53,16 @@ class WorkflowError(DomainError):
     status = 422
 
 
+class NotAssigned(DomainError):
+    """A technician works only on the jobs assigned to them (派工)."""
+
+    code = "repair.not_assigned"
+    status = 403
+
+    def default_message(self):
+        return _l("This job is not assigned to you.")
+
+
 # -- settings and the labor catalogue --------------------------------------------------------------
 
 class InvalidSetting(DomainError):
