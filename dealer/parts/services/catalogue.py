@@ -15,6 +15,7 @@ from dealer.actors import Actor
 from dealer.database import prefix_range, unique_violation
 from dealer.errors import NotFound
 from dealer.extensions import db
+from dealer.inputs import searchable
 from dealer.parts.errors import InvalidInput, PartNumberTaken
 from dealer.parts.models import Part
 from dealer.stores.services import require_store, sees_store, visible_store_ids
@@ -153,7 +154,7 @@ def search_parts(query: str, *, actor: Actor, limit: int = 50) -> list[Part]:
     matched as typed (full-width brackets stay full-width); part numbers are normalised first.
     """
     raw = re.sub(r"\s+", " ", query or "").strip()
-    if not raw:
+    if not raw or not searchable(raw):  # a NUL byte or a control character matches nothing, and never reaches SQL
         return []
     stores = visible_store_ids(actor)
     number = normalize_part_number(raw)
