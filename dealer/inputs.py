@@ -42,7 +42,8 @@ def text_problem(value: str, *, multiline: bool = False):
     """Return why `value` is refused as text (a lazy message), or None when it is acceptable.
 
     One line (a name, a number, a reference, a search): no control characters, tabs or line breaks, no
-    direction overrides. Several lines (notes): line breaks and tabs are fine. Never only invisible characters.
+    direction overrides. Several lines (notes): line breaks and tabs are fine. Never only invisible
+    characters.
     """
     if _CONTROL.search(value) or (not multiline and _LINE_BREAK.search(value)):
         return _l("Control characters (such as NUL or line breaks) are not allowed here.")
@@ -128,6 +129,15 @@ CALENDAR = Span(date(2000, 1, 1), date(2099, 12, 31))
 
 # -- marshmallow fields (API schemas) --------------------------------------------------------------
 
+class _Length(validate.Length):
+    """marshmallow's Length (the OpenAPI document shows it), saying "too long" in the user's language."""
+
+    def __call__(self, value):
+        if self.max is not None and len(value) > self.max:
+            raise ValidationError(str(too_long_message(self.max)))
+        return super().__call__(value)
+
+
 class Text(fields.String):
     """A string input with its length (given, or the column's) and the text rules of `text_problem`."""
 
@@ -136,9 +146,7 @@ class Text(fields.String):
         super().__init__(**kwargs)
         self.max_length = max_length if max_length is not None else column_length(column)
         self.multiline = multiline
-        self.validators.insert(0, validate.Length(min=min_length, max=self.max_length,
-                                                  error=str(too_long_message(self.max_length))
-                                                  if not min_length else None))
+        self.validators.insert(0, _Length(min=min_length, max=self.max_length))
         self.validators.append(self._check_characters)
 
     def _check_characters(self, value: str) -> None:
@@ -190,7 +198,7 @@ class Day(fields.Date):
 
 
 class Moment(fields.AwareDateTime):
-    """A moment with its time zone, its wall-clock day within `span` (so converting it to UTC cannot overflow)."""
+    """A moment with its time zone, its wall-clock day within `span`: its UTC conversion cannot overflow."""
 
     def __init__(self, span: Span = CALENDAR, **kwargs):
         super().__init__(**kwargs)
@@ -206,9 +214,9 @@ class Moment(fields.AwareDateTime):
 # -- WTForms pieces (page forms) -------------------------------------------------------------------
 
 class TextRules:
-    """A form field's text: at most `max` characters (given, or the column's) and the rules of `text_problem`."""
+    """A form field's text: at most `max` characters (or the column's), and the rules of `text_problem`."""
 
-    def __init__(self, max: int | None = None, *, column=None, multiline: bool = False):  # noqa: A002 (like Length)
+    def __init__(self, max: int | None = None, *, column=None, multiline: bool = False):  # noqa: A002
         self.max = max if max is not None else column_length(column)
         self.multiline = multiline
         self.field_flags = {"maxlength": self.max}

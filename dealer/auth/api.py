@@ -18,7 +18,8 @@ blp = ApiBlueprint("auth_api", __name__, url_prefix="/api/v1/auth", description=
 class TokenRequest(Schema):
     username = Text(required=True, column=User.username)
     password = Text(required=True, max_length=200, load_only=True)
-    name = Text(load_default="API", column=ApiToken.name, min_length=1, metadata={"description": "What the token is for."})
+    name = Text(load_default="API", column=ApiToken.name, min_length=1,
+                metadata={"description": "What the token is for."})
 
 
 class TokenOut(Schema):

@@ -36,7 +36,8 @@ def search(query: str, *, actor: Actor, limit: int = 50) -> list[SearchHit]:
     """
     q = _fold(query)
     raw = (query or "").strip()
-    if not q or not searchable(raw):  # a NUL byte or a control character matches nothing, and never reaches SQL
+    # A NUL byte or a control character matches nothing, and never reaches SQL.
+    if not q or not searchable(raw):
         return []
     stores = visible_store_ids(actor)
     vehicle_ids: list[int] = []

@@ -133,7 +133,8 @@ class OdometerOutSchema(Schema):
 
 class SearchArgsSchema(Schema):
     q = Text(load_default="", max_length=SEARCH_LENGTH, metadata={
-        "description": "Plate (or its last characters), mobile (or its last 4 digits), VIN (or its last 6), or name."})
+        "description": "Plate (or its last characters), mobile (or its last 4 digits), VIN (or its last 6), "
+                       "or name."})
     page = WholeNumber(in_query=True, load_default=1, minimum=1)
     per_page = WholeNumber(in_query=True, load_default=50, minimum=1, maximum=200)
 

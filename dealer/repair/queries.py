@@ -85,7 +85,8 @@ def search_operations(query: str, *, store_id: int, limit: int = 15) -> list[Lab
     Code and name prefixes are range scans on (store_id, code) and (store_id, name).
     """
     text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", query or "")).strip()
-    if not text or not searchable(text):  # a NUL byte or a control character matches nothing, and never reaches SQL
+    # A NUL byte or a control character matches nothing, and never reaches SQL.
+    if not text or not searchable(text):
         return []
     found: dict[int, LaborOperation] = {}
 

@@ -61,7 +61,8 @@ def list_messages(*, actor: Actor, filters: MessageFilter, page: int = 1, per_pa
             .order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc()))
     q = re.sub(r"\s", "", filters.q or "").upper()
     if q:
-        if not searchable(q):  # a NUL byte or a control character matches nothing, and never reaches SQL
+        # A NUL byte or a control character matches nothing, and never reaches SQL.
+        if not searchable(q):
             stmt = stmt.where(sa.false())
         elif q.isdigit():
             stmt = stmt.where(_to_phone(q, actor) if len(q) == 11 else SmsMessage.phone.like(f"%{q}"))

@@ -154,7 +154,8 @@ def search_parts(query: str, *, actor: Actor, limit: int = 50) -> list[Part]:
     matched as typed (full-width brackets stay full-width); part numbers are normalised first.
     """
     raw = re.sub(r"\s+", " ", query or "").strip()
-    if not raw or not searchable(raw):  # a NUL byte or a control character matches nothing, and never reaches SQL
+    # A NUL byte or a control character matches nothing, and never reaches SQL.
+    if not raw or not searchable(raw):
         return []
     stores = visible_store_ids(actor)
     number = normalize_part_number(raw)

@@ -212,7 +212,8 @@ class OrderForm(FlaskForm):
                                  validators=[Optional(), TextRules(2000, multiline=True)], render_kw={"rows": 2})
     valuables = StringField(_l("Valuables left in the car"), validators=[Optional(), TextRules(200)])
     promised_at = DateTimeLocalField(_l("Promised ready time"), format="%Y-%m-%dT%H:%M",
-                                     validators=[InputRequired(message=_l("Promise the owner a time.")), InSpan(CALENDAR)])
+                                     validators=[InputRequired(message=_l("Promise the owner a time.")),
+                                                 InSpan(CALENDAR)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), TextRules(2000, multiline=True)], render_kw={"rows": 2})
     submit = SubmitField(_l("Open the repair order"))
 
@@ -222,7 +223,8 @@ class OrderForm(FlaskForm):
 
 class OrderEditForm(FlaskForm):
     promised_at = DateTimeLocalField(_l("Promised ready time"), format="%Y-%m-%dT%H:%M",
-                                     validators=[InputRequired(message=_l("Promise the owner a time.")), InSpan(CALENDAR)])
+                                     validators=[InputRequired(message=_l("Promise the owner a time.")),
+                                                 InSpan(CALENDAR)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), TextRules(2000, multiline=True)], render_kw={"rows": 2})
     submit = SubmitField(_l("Save"))
 

@@ -336,7 +336,8 @@ def search_operations(query: str, *, actor: Actor, limit: int = 20, store_id: in
     contains the words is looked for only when the prefixes leave room. Raises Forbidden for another store.
     """
     raw = re.sub(r"\s+", " ", query or "").strip()  # names keep full-width punctuation (（）、，)
-    if not raw or not searchable(raw):  # a NUL byte or a control character matches nothing, and never reaches SQL
+    # A NUL byte or a control character matches nothing, and never reaches SQL.
+    if not raw or not searchable(raw):
         return []
     if store_id is not None:
         _check_store(actor, store_id)
