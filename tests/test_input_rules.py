@@ -12,12 +12,29 @@ import pytest
 import sqlalchemy as sa
 
 from dealer.audit.models import AuditEntry
-from dealer.auth.models import ApiToken
+from dealer.auth import forms as auth_forms
+from dealer.auth.api import TokenRequest
+from dealer.auth.models import ApiToken, User
+from dealer.customers import forms as customer_forms
+from dealer.customers import schemas as customer_schemas
 from dealer.customers.models import Customer, OdometerReading, Vehicle
 from dealer.extensions import db
-from dealer.inputs import MAX_INT
-from dealer.parts.models import Part
+from dealer.inputs import MAX_INT, Text, TextRules
+from dealer.parts import forms as parts_forms
+from dealer.parts import schemas as parts_schemas
+from dealer.parts.models import Part, StockMove
+from dealer.reminders import forms as reminder_forms
+from dealer.reminders.models import InsuranceRenewal, MaintenanceInterval
+from dealer.repair import models as repair_models
+from dealer.repair import schemas as repair_schemas
+from dealer.repair.forms import inspection as inspection_forms
+from dealer.repair.forms import orders as order_forms
+from dealer.repair.forms import settings as settings_forms
 from dealer.repair.models import LaborOperation, RepairOrder
+from dealer.sms import forms as sms_forms
+from dealer.sms.models import SmsSettings, SmsTemplate
+from dealer.stores import forms as store_forms
+from dealer.stores.models import PartnerStation, Store
 from tests.factories import PASSWORD, CustomerFactory, PartFactory, VehicleFactory
 from tests.helpers import bearer, count
 
@@ -275,3 +292,74 @@ def test_every_input_of_the_api_is_bounded_in_its_document(client):
                 loose += _loose(document, content["schema"], f"{method} {path}")
     assert inputs > 20
     assert loose == []
+
+
+def test_api_field_messages_are_in_the_users_language(client, world):
+    response = client.post("/api/v1/vehicles", headers=world.headers, json=_vehicle(world, brand="大" * 41))
+    assert response.get_json()["error"]["fields"] == {"brand": ["最多 40 个字符。"]}
+    response = client.post("/api/v1/customers", headers=world.headers,
+                           json=_customer(name="\u202e伟张", birthday="1000-01-01"))
+    fields = response.get_json()["error"]["fields"]
+    assert fields["name"] == ["此处不能包含文字方向控制字符。"]
+    assert fields["birthday"][0].startswith("请输入 1900-01-01 至 ")
+
+
+# -- no input is longer than the column it is stored in --------------------------------------------
+
+# Each API schema and page form with the table its fields are stored in, field by column name.
+STORED_IN = [
+    (TokenRequest, ApiToken), (TokenRequest, User), (customer_schemas.CustomerInSchema, Customer),
+    (customer_schemas.VehicleInSchema, Vehicle), (customer_schemas.OdometerInSchema, OdometerReading),
+    (parts_schemas.PartInSchema, Part), (parts_schemas.ReceiptInSchema, StockMove),
+    (repair_schemas.OrderInSchema, RepairOrder), (repair_schemas.JobInSchema, repair_models.RepairJob),
+    (repair_schemas.LineInSchema, repair_models.RepairLine), (repair_schemas.ApprovalInSchema, repair_models.Approval),
+    (repair_schemas.QualityCheckInSchema, repair_models.QualityCheck),
+    (repair_schemas.PaymentInSchema, repair_models.Payment), (repair_schemas.TransitionInSchema, RepairOrder),
+    (repair_schemas.OperationInSchema, LaborOperation),
+    (auth_forms.LoginForm, User), (auth_forms.UserForm, User), (auth_forms.ApiTokenForm, ApiToken),
+    (customer_forms.CustomerForm, Customer), (customer_forms.VehicleForm, Vehicle),
+    (customer_forms.OdometerForm, OdometerReading), (parts_forms.PartForm, Part), (parts_forms.ReceiveForm, StockMove),
+    (parts_forms.AdjustForm, StockMove), (order_forms.OrderForm, RepairOrder), (order_forms.OrderEditForm, RepairOrder),
+    (order_forms.JobForm, repair_models.RepairJob), (order_forms.FindingForm, repair_models.RepairJob),
+    (order_forms.LaborLineForm, repair_models.RepairLine), (order_forms.ApprovalForm, repair_models.Approval),
+    (order_forms.QualityCheckForm, repair_models.QualityCheck), (order_forms.PaymentRow, repair_models.Payment),
+    (order_forms.CancelForm, RepairOrder), (settings_forms.OperationForm, LaborOperation),
+    (settings_forms.RepairSettingsForm, repair_models.RepairSettings),
+    (settings_forms.FamilyHoursRow, repair_models.LaborOperationHours),
+    (inspection_forms.ItemForm, repair_models.InspectionItem),
+    (inspection_forms.ResultForm, repair_models.InspectionResult), (reminder_forms.IntervalForm, MaintenanceInterval),
+    (reminder_forms.InsuranceForm, InsuranceRenewal), (sms_forms.TemplateForm, SmsTemplate),
+    (sms_forms.SettingsForm, SmsSettings), (store_forms.StoreForm, Store), (store_forms.StationForm, PartnerStation),
+]
+# Typed longer than stored: the service normalises them and refuses what would not fit, with its own message
+# (a mobile "+86 138-1234-5678" is stored as 11 digits, a part number "06J 115 403 Q" without its spaces).
+NORMALISED = {"mobile", "part_number"}
+
+
+def _max_lengths(holder) -> dict[str, int]:
+    if hasattr(holder, "_declared_fields"):
+        return {name: field.max_length for name, field in holder._declared_fields.items() if isinstance(field, Text)}
+    found = {}
+    for name in dir(holder):
+        unbound = getattr(holder, name, None)
+        if not hasattr(unbound, "field_class"):
+            continue
+        for rule in unbound.kwargs.get("validators") or ():
+            if isinstance(rule, TextRules):
+                found[name] = rule.max
+    return found
+
+
+def test_no_input_is_longer_than_its_column():
+    longer, compared = [], 0
+    for holder, model in STORED_IN:
+        columns = {column.key: column for column in sa.inspect(model).columns}
+        for name, maximum in _max_lengths(holder).items():
+            length = getattr(columns[name].type, "length", None) if name in columns else None
+            if length is None or name in NORMALISED:
+                continue
+            compared += 1
+            if maximum > length:
+                longer.append(f"{holder.__name__}.{name}: {maximum} > {model.__tablename__}.{name} ({length})")
+    assert compared > 60
+    assert longer == []

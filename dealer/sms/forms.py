@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 from dealer.forms import choices
 from dealer.inputs import CALENDAR, InSpan, TextRules, WholeNumberField
 from dealer.sms.kinds import KINDS
-from dealer.sms.models import STATES
+from dealer.sms.models import STATES, SmsSettings
 
 STATE_LABELS = {"queued": _l("Queued"), "sending": _l("Sending"), "sent": _l("Sent"), "delivered": _l("Delivered"),
                 "failed": _l("Failed"), "cancelled": _l("Cancelled")}
@@ -36,9 +36,12 @@ class SettingsForm(FlaskForm):
     quiet_start = StringField(_l("Quiet hours from"), validators=[DataRequired(), TextRules(5)])
     quiet_end = StringField(_l("Quiet hours until"), validators=[DataRequired(), TextRules(5)])
     daily_cap_per_phone = WholeNumberField(_l("Messages per phone per day"), validators=[DataRequired(), NumberRange(1, 20)])
-    inspection_lead_days = StringField(_l("Inspection reminders, days before"), validators=[DataRequired(), TextRules(100)])
-    insurance_lead_days = StringField(_l("Insurance reminders, days before"), validators=[DataRequired(), TextRules(100)])
-    maintenance_lead_days = StringField(_l("Maintenance reminders, days before"), validators=[DataRequired(), TextRules(100)])
+    inspection_lead_days = StringField(_l("Inspection reminders, days before"),
+                                       validators=[DataRequired(), TextRules(column=SmsSettings.inspection_lead_days)])
+    insurance_lead_days = StringField(_l("Insurance reminders, days before"),
+                                      validators=[DataRequired(), TextRules(column=SmsSettings.insurance_lead_days)])
+    maintenance_lead_days = StringField(_l("Maintenance reminders, days before"),
+                                        validators=[DataRequired(), TextRules(column=SmsSettings.maintenance_lead_days)])
     submit = SubmitField(_l("Save"))
 
 
