@@ -11,6 +11,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from dealer.access import current_actor
 from dealer.errors import DomainError, NotFound, causes
+from dealer.inputs import MAX_INT, whole_number
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -44,10 +45,6 @@ def safe_next(target: str | None, default_endpoint: str = "auth.home") -> str:
     return url_for(default_endpoint)
 
 
-# The largest id or page number any table or query takes: PostgreSQL's integer (SQLite's is larger).
-MAX_INT = 2**31 - 1
-
-
 class BoundedIntConverter(IntegerConverter):
     """`<int:...>` in a route: a whole number the database can hold, else the route does not match (404)."""
 
@@ -57,11 +54,8 @@ class BoundedIntConverter(IntegerConverter):
 
 def page_arg() -> int:
     """The ?page= of a list: 1 for anything that is not a page number the database can count to."""
-    try:
-        page = int(request.args.get("page", 1))
-    except ValueError:
-        return 1
-    return page if 1 <= page <= MAX_INT else 1
+    page = whole_number(request.args.get("page"))
+    return page if page is not None and page >= 1 else 1
 
 
 def managed_store_id() -> int:
@@ -69,10 +63,10 @@ def managed_store_id() -> int:
     actor = current_actor()
     if actor.store_id is not None:
         return actor.store_id
-    try:
-        return int(request.values.get("store", ""))
-    except ValueError:
-        raise NotFound() from None
+    store_id = whole_number(request.values.get("store"))
+    if store_id is None or store_id < 1:
+        raise NotFound()
+    return store_id
 
 
 class MultiCheckboxField(SelectMultipleField):

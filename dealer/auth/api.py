@@ -7,16 +7,19 @@ from dealer.access import current_actor, public, roles_required
 from dealer.actors import ALL_STAFF
 from dealer.api_base import RETRY_AFTER, ApiBlueprint
 from dealer.auth import services
+from dealer.auth.models import ApiToken, User
 from dealer.database import utcnow
+from dealer.inputs import Text
 from dealer.responses import json_error
 
 blp = ApiBlueprint("auth_api", __name__, url_prefix="/api/v1/auth", description="Bearer tokens.")
 
 
 class TokenRequest(Schema):
-    username = fields.String(required=True)
-    password = fields.String(required=True, load_only=True)
-    name = fields.String(load_default="API", metadata={"description": "What the token is for."})
+    username = Text(required=True, column=User.username)
+    password = Text(required=True, max_length=200, load_only=True)
+    name = Text(load_default="API", column=ApiToken.name, min_length=1,
+                metadata={"description": "What the token is for."})
 
 
 class TokenOut(Schema):

@@ -5,13 +5,12 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from dealer.customers.families import family_choices
 from dealer.customers.models import USE_COMMERCIAL, USE_PRIVATE
@@ -23,6 +22,7 @@ from dealer.customers.validators import (
     normalize_vin,
 )
 from dealer.forms import choices
+from dealer.inputs import BIRTHDAY, EXPIRY, PAST, InSpan, TextRules, WholeNumberField, bounded_int
 
 USE_LABELS = {USE_PRIVATE: _l("Private"), USE_COMMERCIAL: _l("Commercial")}
 # Inspection classes (dealer.reminders.rules): what decides the annual-inspection schedule.
@@ -48,15 +48,15 @@ def check_formats(form, checks: dict) -> bool:
 
 
 class CustomerForm(FlaskForm):
-    store = SelectField(_l("Store"), coerce=int, validate_choice=False)
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=40)])
-    mobile = StringField(_l("Mobile"), validators=[DataRequired(), Length(max=20)],
+    store = SelectField(_l("Store"), coerce=bounded_int, validate_choice=False)
+    name = StringField(_l("Name"), validators=[DataRequired(), TextRules(40)])
+    mobile = StringField(_l("Mobile"), validators=[DataRequired(), TextRules(20)],
                          render_kw={"inputmode": "tel", "autocomplete": "off"})
-    phone2 = StringField(_l("Second phone"), validators=[Optional(), Length(max=20)])
+    phone2 = StringField(_l("Second phone"), validators=[Optional(), TextRules(20)])
     marketing_consent = BooleanField(_l("Agrees to receive marketing SMS (campaigns, greetings)"))
-    birthday = DateField(_l("Birthday"), validators=[Optional()])
-    advisor = SelectField(_l("Dedicated service advisor"), coerce=int, validate_choice=False)
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    birthday = DateField(_l("Birthday"), validators=[Optional(), InSpan(BIRTHDAY)])
+    advisor = SelectField(_l("Dedicated service advisor"), coerce=bounded_int, validate_choice=False)
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), TextRules(2000, multiline=True)])
     submit = SubmitField(_l("Save"))
 
     def validate(self, extra_validators=None):
@@ -72,24 +72,24 @@ class ServiceSmsForm(FlaskForm):
 
 
 class VehicleForm(FlaskForm):
-    plate = StringField(_l("Plate"), validators=[DataRequired(), Length(max=12)], render_kw={"autocomplete": "off"})
-    vin = StringField(_l("VIN"), validators=[DataRequired(), Length(max=20)], render_kw={"autocomplete": "off"})
-    brand = StringField(_l("Brand"), validators=[Optional(), Length(max=40)])
-    model = StringField(_l("Model"), validators=[Optional(), Length(max=60)])
-    model_year = IntegerField(_l("Model year"), validators=[Optional(), NumberRange(1950, date.today().year + 1)])
-    colour = StringField(_l("Colour"), validators=[Optional(), Length(max=20)])
-    engine_number = StringField(_l("Engine number"), validators=[Optional(), Length(max=30)])
-    purchase_date = DateField(_l("Purchase date"), validators=[Optional()])
-    registration_date = DateField(_l("Registration date"), validators=[Optional()])
+    plate = StringField(_l("Plate"), validators=[DataRequired(), TextRules(12)], render_kw={"autocomplete": "off"})
+    vin = StringField(_l("VIN"), validators=[DataRequired(), TextRules(20)], render_kw={"autocomplete": "off"})
+    brand = StringField(_l("Brand"), validators=[Optional(), TextRules(40)])
+    model = StringField(_l("Model"), validators=[Optional(), TextRules(60)])
+    model_year = WholeNumberField(_l("Model year"), validators=[Optional(), NumberRange(1950, date.today().year + 1)])
+    colour = StringField(_l("Colour"), validators=[Optional(), TextRules(20)])
+    engine_number = StringField(_l("Engine number"), validators=[Optional(), TextRules(30)])
+    purchase_date = DateField(_l("Purchase date"), validators=[Optional(), InSpan(PAST)])
+    registration_date = DateField(_l("Registration date"), validators=[Optional(), InSpan(PAST)])
     use = SelectField(_l("Use"), choices=choices(USE_LABELS.items()), default=USE_PRIVATE)
-    seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(1, 99)])
+    seats = WholeNumberField(_l("Seats"), validators=[Optional(), NumberRange(1, 99)])
     vehicle_class = SelectField(_l("Inspection class"), choices=choices(CLASS_LABELS.items()),
                                 default="small_passenger")
     model_family = SelectField(_l("Model family (for maintenance intervals and flat-rate hours)"),
                                choices=choices(family_choices(_l("(not set)"))), default="")
-    insurance_expiry = DateField(_l("Insurance policy expiry"), validators=[Optional()])
-    last_inspection_date = DateField(_l("Last annual inspection"), validators=[Optional()])
-    odometer_km = IntegerField(_l("Odometer (km)"), validators=[Optional(), NumberRange(0, 3_000_000)])
+    insurance_expiry = DateField(_l("Insurance policy expiry"), validators=[Optional(), InSpan(EXPIRY)])
+    last_inspection_date = DateField(_l("Last annual inspection"), validators=[Optional(), InSpan(PAST)])
+    odometer_km = WholeNumberField(_l("Odometer (km)"), validators=[Optional(), NumberRange(0, 3_000_000)])
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs):
@@ -104,13 +104,13 @@ class VehicleForm(FlaskForm):
 
 
 class OdometerForm(FlaskForm):
-    km = IntegerField(_l("Odometer (km)"), validators=[DataRequired(), NumberRange(0, 3_000_000)])
-    read_on = DateField(_l("Read on"), validators=[DataRequired()], default=date.today)
+    km = WholeNumberField(_l("Odometer (km)"), validators=[DataRequired(), NumberRange(0, 3_000_000)])
+    read_on = DateField(_l("Read on"), validators=[DataRequired(), InSpan(PAST)], default=date.today)
     is_correction = BooleanField(_l("This is a correction (the reading may be lower)"))
-    note = StringField(_l("Reason for the correction"), validators=[Optional(), Length(max=200)])
+    note = StringField(_l("Reason for the correction"), validators=[Optional(), TextRules(200)])
     submit = SubmitField(_l("Record reading"))
 
 
 class TransferForm(FlaskForm):
-    new_owner_mobile = StringField(_l("New owner's mobile"), validators=[DataRequired(), Length(max=20)])
+    new_owner_mobile = StringField(_l("New owner's mobile"), validators=[DataRequired(), TextRules(20)])
     submit = SubmitField(_l("Change owner"))

@@ -13,6 +13,7 @@ from dealer.customers.models import Customer, Vehicle
 from dealer.customers.validators import _fold
 from dealer.database import prefix_range
 from dealer.extensions import db
+from dealer.inputs import searchable
 from dealer.stores.services import visible_store_ids
 
 
@@ -35,7 +36,8 @@ def search(query: str, *, actor: Actor, limit: int = 50) -> list[SearchHit]:
     """
     q = _fold(query)
     raw = (query or "").strip()
-    if not q:
+    # A NUL byte or a control character matches nothing, and never reaches SQL.
+    if not q or not searchable(raw):
         return []
     stores = visible_store_ids(actor)
     vehicle_ids: list[int] = []

@@ -2,19 +2,22 @@
 from marshmallow import Schema, fields, validate
 
 from dealer.customers.families import MODEL_FAMILIES
-from dealer.customers.models import VEHICLE_USES
+from dealer.customers.models import VEHICLE_USES, Customer, OdometerReading, Vehicle
+from dealer.inputs import BIRTHDAY, EXPIRY, PAST, Day, Id, Text, WholeNumber
+
+SEARCH_LENGTH = 100
 
 
 class CustomerInSchema(Schema):
-    store_id = fields.Integer(metadata={"description": "Required for group-level tokens; defaults to "
-                                                      "the token owner's store."})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    mobile = fields.String(required=True, metadata={"example": "13812345678"})
-    phone2 = fields.String(load_default="")
+    store_id = Id(metadata={"description": "Required for group-level tokens; defaults to "
+                                           "the token owner's store."})
+    name = Text(required=True, column=Customer.name, min_length=1)
+    mobile = Text(required=True, max_length=20, metadata={"example": "13812345678"})
+    phone2 = Text(load_default="", max_length=20)
     marketing_consent = fields.Boolean(load_default=False)
-    birthday = fields.Date(allow_none=True, load_default=None)
-    advisor_id = fields.Integer(allow_none=True, load_default=None)
-    notes = fields.String(load_default="")
+    birthday = Day(BIRTHDAY, allow_none=True, load_default=None)
+    advisor_id = Id(allow_none=True, load_default=None)
+    notes = Text(load_default="", max_length=2000, multiline=True)
 
 
 class CustomerPatchSchema(CustomerInSchema):
@@ -53,26 +56,26 @@ class CustomerOutSchema(Schema):
 
 
 class VehicleInSchema(Schema):
-    customer_id = fields.Integer(required=True)
-    plate = fields.String(required=True, metadata={"example": "京A12345"})
-    vin = fields.String(required=True, metadata={"example": "LFV2A21K8A3000001"})
-    brand = fields.String(load_default="")
-    model = fields.String(load_default="")
-    model_year = fields.Integer(allow_none=True, load_default=None)
-    colour = fields.String(load_default="")
-    engine_number = fields.String(load_default="")
-    purchase_date = fields.Date(allow_none=True, load_default=None)
-    registration_date = fields.Date(allow_none=True, load_default=None)
+    customer_id = Id(required=True)
+    plate = Text(required=True, max_length=12, metadata={"example": "京A12345"})
+    vin = Text(required=True, max_length=20, metadata={"example": "LFV2A21K8A3000001"})
+    brand = Text(load_default="", column=Vehicle.brand)
+    model = Text(load_default="", column=Vehicle.model)
+    model_year = WholeNumber(allow_none=True, load_default=None)
+    colour = Text(load_default="", column=Vehicle.colour)
+    engine_number = Text(load_default="", column=Vehicle.engine_number)
+    purchase_date = Day(PAST, allow_none=True, load_default=None)
+    registration_date = Day(PAST, allow_none=True, load_default=None)
     use = fields.String(load_default="private", validate=validate.OneOf(VEHICLE_USES))
-    seats = fields.Integer(allow_none=True, load_default=None)
-    insurance_expiry = fields.Date(allow_none=True, load_default=None)
-    last_inspection_date = fields.Date(allow_none=True, load_default=None)
+    seats = WholeNumber(allow_none=True, load_default=None)
+    insurance_expiry = Day(EXPIRY, allow_none=True, load_default=None)
+    last_inspection_date = Day(PAST, allow_none=True, load_default=None)
     vehicle_class = fields.String(load_default="small_passenger",
                                   validate=validate.OneOf(("small_passenger", "van", "large_passenger", "truck")))
     model_family = fields.String(load_default="", validate=validate.OneOf(("", *MODEL_FAMILIES)), metadata={
         "description": "The model family's code (maintenance intervals and flat-rate hours follow it); empty: "
                        "not set."})
-    odometer_km = fields.Integer(allow_none=True, load_default=None)
+    odometer_km = WholeNumber(allow_none=True, load_default=None)
 
 
 class VehiclePatchSchema(VehicleInSchema):
@@ -117,10 +120,10 @@ class VehicleOutSchema(Schema):
 
 
 class OdometerInSchema(Schema):
-    km = fields.Integer(required=True, validate=validate.Range(min=0))
-    read_on = fields.Date(required=True)
+    km = WholeNumber(required=True, minimum=0)
+    read_on = Day(PAST, required=True)
     is_correction = fields.Boolean(load_default=False)
-    note = fields.String(load_default="")
+    note = Text(load_default="", column=OdometerReading.note)
 
 
 class OdometerOutSchema(Schema):
@@ -132,12 +135,13 @@ class OdometerOutSchema(Schema):
 
 
 class SearchArgsSchema(Schema):
-    q = fields.String(load_default="", metadata={"description": "Plate (or its last characters), mobile (or its "
-                                                               "last 4 digits), VIN (or its last 6), or name."})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    q = Text(load_default="", max_length=SEARCH_LENGTH, metadata={
+        "description": "Plate (or its last characters), mobile (or its last 4 digits), VIN (or its last 6), "
+                       "or name."})
+    page = WholeNumber(in_query=True, load_default=1, minimum=1)
+    per_page = WholeNumber(in_query=True, load_default=50, minimum=1, maximum=200)
 
 
 class PageArgsSchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = WholeNumber(in_query=True, load_default=1, minimum=1)
+    per_page = WholeNumber(in_query=True, load_default=50, minimum=1, maximum=200)

@@ -3,13 +3,21 @@ from decimal import InvalidOperation
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
 from dealer import money
+from dealer.inputs import MAX_INT, MIN_INT, TextRules, bounded_int
 from dealer.parts.models import ADJUSTMENT, ISSUE, RECEIPT, RETURN
 
 KIND_LABELS = {RECEIPT: _l("Receipt"), ISSUE: _l("Issue"), RETURN: _l("Return"), ADJUSTMENT: _l("Adjustment")}
 _DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
+
+
+def bounded(number: int) -> int:
+    """The number a field parsed, if a column holds it. Raises ValueError."""
+    if not MIN_INT <= number <= MAX_INT:
+        raise ValueError(number)
+    return number
 
 
 class YuanField(StringField):
@@ -19,7 +27,7 @@ class YuanField(StringField):
         self.data = None
         if valuelist and valuelist[0].strip():
             try:
-                self.data = money.parse_yuan(valuelist[0])
+                self.data = bounded(money.parse_yuan(valuelist[0]))
             except (ValueError, InvalidOperation):
                 message = _l("Enter an amount in yuan with at most two decimals, e.g. 128.50.")
                 raise ValueError(message) from None
@@ -37,7 +45,7 @@ class QuantityField(StringField):
         self.data = None
         if valuelist and valuelist[0].strip():
             try:
-                self.data = money.parse_scaled(valuelist[0], money.QUANTITY_SCALE)
+                self.data = bounded(money.parse_scaled(valuelist[0], money.QUANTITY_SCALE))
             except (ValueError, InvalidOperation):
                 message = _l("Enter a quantity with at most three decimals, e.g. 2 or 4.5.")
                 raise ValueError(message) from None
@@ -50,16 +58,16 @@ class QuantityField(StringField):
 
 class PartForm(FlaskForm):
     # Field names follow the service's, so its errors land beside the right input.
-    store = SelectField(_l("Store"), coerce=int, validate_choice=False)
-    part_number = StringField(_l("Part number (OEM)"), validators=[InputRequired(), Length(max=60)],
+    store = SelectField(_l("Store"), coerce=bounded_int, validate_choice=False)
+    part_number = StringField(_l("Part number (OEM)"), validators=[InputRequired(), TextRules(60)],
                               render_kw={"autocomplete": "off"})
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=40)])
-    unit = StringField(_l("Unit"), validators=[InputRequired(), Length(max=10)], default="个")
+    name = StringField(_l("Name"), validators=[InputRequired(), TextRules(40)])
+    unit = StringField(_l("Unit"), validators=[InputRequired(), TextRules(10)], default="个")
     price_fen = YuanField(_l("Price to the owner, VAT included (yuan)"), validators=[InputRequired()],
                           render_kw=_DECIMAL)
     cost_fen = YuanField(_l("Cost (yuan)"), validators=[Optional()], render_kw=_DECIMAL)
     genuine = BooleanField(_l("Genuine part (原厂件); clear for aftermarket (副厂件)"), default=True)
-    bin_location = StringField(_l("Bin location"), validators=[Optional(), Length(max=20)])
+    bin_location = StringField(_l("Bin location"), validators=[Optional(), TextRules(20)])
     reorder_level = QuantityField(_l("Reorder level"), validators=[Optional()], render_kw=_DECIMAL)
     active = BooleanField(_l("Active (still stocked or ordered)"), default=True)
     submit = SubmitField(_l("Save"))
@@ -68,7 +76,7 @@ class PartForm(FlaskForm):
 class ReceiveForm(FlaskForm):
     quantity = QuantityField(_l("Quantity received"), validators=[InputRequired()], render_kw=_DECIMAL)
     unit_cost_fen = YuanField(_l("Unit cost (yuan)"), validators=[InputRequired()], render_kw=_DECIMAL)
-    reference = StringField(_l("Delivery note number"), validators=[InputRequired(), Length(max=60)],
+    reference = StringField(_l("Delivery note number"), validators=[InputRequired(), TextRules(60)],
                             render_kw={"autocomplete": "off"})
     submit = SubmitField(_l("Book the receipt"))
 
@@ -76,5 +84,5 @@ class ReceiveForm(FlaskForm):
 class AdjustForm(FlaskForm):
     quantity = QuantityField(_l("Change (negative to remove)"), validators=[InputRequired()],
                              render_kw=_DECIMAL)
-    reason = StringField(_l("Reason"), validators=[InputRequired(), Length(max=200)])
+    reason = StringField(_l("Reason"), validators=[InputRequired(), TextRules(200)])
     submit = SubmitField(_l("Adjust stock"))

@@ -4,7 +4,8 @@ Money is integer fen (分); quantities are integer thousandths of the part's uni
 """
 from marshmallow import Schema, fields, validate
 
-from dealer.parts.models import MOVE_KINDS
+from dealer.inputs import Id, Text, WholeNumber
+from dealer.parts.models import MOVE_KINDS, StockMove
 from dealer.parts.services import MAX_FEN, MAX_QUANTITY
 
 # Integers are strict: a JSON 1.5 is refused, never truncated to 1.
@@ -13,23 +14,23 @@ COST_OUT = "Purchase cost in fen (the latest receipt's unit cost); null for role
 
 
 class PartInSchema(Schema):
-    store_id = fields.Integer(metadata={"description": "Required for group-level tokens; defaults to "
-                                                      "the token owner's store."})
-    part_number = fields.String(required=True, validate=validate.Length(min=1, max=60), metadata={
+    store_id = Id(metadata={"description": "Required for group-level tokens; defaults to "
+                                           "the token owner's store."})
+    part_number = Text(required=True, max_length=60, min_length=1, metadata={
         "description": "The maker's OEM number; stored in upper case without spaces, unique per store.",
         "example": "06J115403Q"})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=40),
+    name = Text(required=True, max_length=40, min_length=1,
                          metadata={"example": "机油滤清器"})
-    unit = fields.String(load_default="个", validate=validate.Length(min=1, max=10))
-    price_fen = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=MAX_FEN),
+    unit = Text(load_default="个", max_length=10, min_length=1)
+    price_fen = WholeNumber(required=True, validate=validate.Range(min=0, max=MAX_FEN),
                                metadata={"description": "Retail price to the owner in fen, VAT included.",
                                          "example": 8800})
-    cost_fen = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_FEN),
+    cost_fen = WholeNumber(load_default=0, validate=validate.Range(min=0, max=MAX_FEN),
                               metadata={"description": "Purchase cost in fen."})
     genuine = fields.Boolean(load_default=True,
                              metadata={"description": "Genuine (原厂件); false for aftermarket (副厂件)."})
-    bin_location = fields.String(load_default="", validate=validate.Length(max=20))
-    reorder_level = fields.Integer(strict=True, load_default=0,
+    bin_location = Text(load_default="", max_length=20)
+    reorder_level = WholeNumber(load_default=0,
                                    validate=validate.Range(min=0, max=MAX_QUANTITY),
                                    metadata={"description": THOUSANDTHS})
     active = fields.Boolean(load_default=True)
@@ -57,18 +58,18 @@ class PartOutSchema(Schema):
 
 
 class ReceiptInSchema(Schema):
-    quantity = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=MAX_QUANTITY),
+    quantity = WholeNumber(required=True, validate=validate.Range(min=1, max=MAX_QUANTITY),
                               metadata={"description": THOUSANDTHS, "example": 12000})
-    unit_cost_fen = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=MAX_FEN),
+    unit_cost_fen = WholeNumber(required=True, validate=validate.Range(min=0, max=MAX_FEN),
                                    metadata={"description": "Purchase cost of one unit in fen.",
                                              "example": 4150})
-    reference = fields.String(required=True, validate=validate.Length(min=1, max=60),
+    reference = Text(required=True, column=StockMove.reference, min_length=1,
                               metadata={"description": "The maker's delivery note number.",
                                         "example": "DN2026112301"})
 
 
 class LineMoveInSchema(Schema):
-    quantity = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=MAX_QUANTITY),
+    quantity = WholeNumber(required=True, validate=validate.Range(min=1, max=MAX_QUANTITY),
                               metadata={"description": THOUSANDTHS, "example": 4000})
 
 
@@ -89,7 +90,7 @@ class StockMoveOutSchema(Schema):
 
 
 class SearchArgsSchema(Schema):
-    q = fields.String(load_default="", metadata={
+    q = Text(load_default="", max_length=100, metadata={
         "description": "The start of a part number, or of (or a word in) a part's name."})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = WholeNumber(in_query=True, load_default=1, minimum=1)
+    per_page = WholeNumber(in_query=True, load_default=50, minimum=1, maximum=200)

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 from dealer.access import current_actor, roles_required
 from dealer.actors import CS_SUPERVISOR, MANAGER, SERVICE_ADVISOR
 from dealer.api_base import ApiBlueprint
+from dealer.inputs import WholeNumber
 from dealer.reminders import services
 from dealer.reminders.models import KINDS, STATES
 
@@ -39,8 +40,8 @@ class ReminderList(Schema):
 class ReminderArgs(Schema):
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
     state = fields.String(load_default=None, validate=validate.OneOf(STATES))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = WholeNumber(in_query=True, load_default=1, minimum=1)
+    per_page = WholeNumber(in_query=True, load_default=50, minimum=1, maximum=200)
 
 
 @blp.route("", methods=["GET"])

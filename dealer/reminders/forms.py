@@ -2,11 +2,12 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from dealer.customers.families import family_choices
 from dealer.forms import choices
+from dealer.inputs import EXPIRY, PAST, InSpan, TextRules, WholeNumberField
 
 KIND_LABELS = {"inspection": _l("Annual inspection"), "insurance": _l("Insurance renewal"),
                "maintenance": _l("Maintenance")}
@@ -16,23 +17,23 @@ STATE_LABELS = {"open": _l("To call"), "called": _l("Called"), "booked": _l("Boo
 
 class MarkForm(FlaskForm):
     state = HiddenField(validators=[DataRequired()])
-    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+    note = StringField(_l("Note"), validators=[Optional(), TextRules(300)])
 
 
 class InspectionForm(FlaskForm):
-    inspected_on = DateField(_l("Inspected on"), validators=[DataRequired()], default=date.today)
+    inspected_on = DateField(_l("Inspected on"), validators=[DataRequired(), InSpan(PAST)], default=date.today)
     submit = SubmitField(_l("Record inspection"))
 
 
 class MaintenanceForm(FlaskForm):
-    serviced_on = DateField(_l("Serviced on"), validators=[DataRequired()], default=date.today)
-    km = IntegerField(_l("Odometer (km)"), validators=[Optional(), NumberRange(0, 3_000_000)])
+    serviced_on = DateField(_l("Serviced on"), validators=[DataRequired(), InSpan(PAST)], default=date.today)
+    km = WholeNumberField(_l("Odometer (km)"), validators=[Optional(), NumberRange(0, 3_000_000)])
     submit = SubmitField(_l("Record maintenance"))
 
 
 class InsuranceForm(FlaskForm):
-    new_expiry = DateField(_l("New policy expiry"), validators=[DataRequired()])
-    insurer = StringField(_l("Insurer"), validators=[Optional(), Length(max=60)])
+    new_expiry = DateField(_l("New policy expiry"), validators=[DataRequired(), InSpan(EXPIRY)])
+    insurer = StringField(_l("Insurer"), validators=[Optional(), TextRules(60)])
     by_store = BooleanField(_l("Handled by the store (代办保险)"), default=True)
     submit = SubmitField(_l("Record renewal"))
 
@@ -45,6 +46,6 @@ class OptOutForm(FlaskForm):
 class IntervalForm(FlaskForm):
     model_family = SelectField(_l("Model family"), choices=choices(family_choices(_l("(every other family)"))),
                                default="")
-    months = IntegerField(_l("Months"), validators=[DataRequired(), NumberRange(1, 36)])
-    km = IntegerField(_l("Kilometres"), validators=[DataRequired(), NumberRange(500, 100_000)])
+    months = WholeNumberField(_l("Months"), validators=[DataRequired(), NumberRange(1, 36)])
+    km = WholeNumberField(_l("Kilometres"), validators=[DataRequired(), NumberRange(500, 100_000)])
     submit = SubmitField(_l("Save interval"))

@@ -7,9 +7,7 @@ from markupsafe import Markup
 from dealer.actors import CUSTOMER_WRITERS, SERVICE_ADVISOR
 from dealer.auth import signals as auth_signals
 from dealer.customers import signals as customer_signals
-from dealer.extensions import db
 from dealer.reminders.forms import KIND_LABELS, InspectionForm, InsuranceForm, MaintenanceForm, OptOutForm
-from dealer.reminders.models import MaintenanceInterval
 from dealer.reminders.queries import reminder_visits
 from dealer.reminders.services import (
     call_list,

@@ -73,6 +73,16 @@ class InspectorDidTheWork(WorkflowError):
     code = "repair.inspector_did_the_work"
 
 
+class NotAssigned(DomainError):
+    """A technician works only on the jobs assigned to them (派工)."""
+
+    code = "repair.not_assigned"
+    status = 403
+
+    def default_message(self):
+        return _l("This job is not assigned to you.")
+
+
 # -- settings and the labor catalogue --------------------------------------------------------------
 
 class InvalidSetting(DomainError):

@@ -20,6 +20,7 @@ from dealer.customers.models import Vehicle
 from dealer.customers.services import get_customer, get_vehicle
 from dealer.database import paginate_capped, prefix_range
 from dealer.extensions import db
+from dealer.inputs import searchable
 from dealer.parts.models import Part
 from dealer.parts.services import get_part
 from dealer.repair import pricing
@@ -97,7 +98,8 @@ def search_operations(query: str, *, store_id: int, limit: int = 15) -> list[Lab
     Code and name prefixes are range scans on (store_id, code) and (store_id, name).
     """
     text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", query or "")).strip()
-    if not text:
+    # A NUL byte or a control character matches nothing, and never reaches SQL.
+    if not text or not searchable(text):
         return []
     found: dict[int, LaborOperation] = {}
 

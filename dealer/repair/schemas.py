@@ -6,6 +6,7 @@ of the part's unit (4.5 litres = 4500); percentages integer basis points (13% = 
 from marshmallow import Schema, fields, validate
 
 from dealer.customers.families import MODEL_FAMILIES
+from dealer.inputs import CALENDAR, Day, Id, Moment, Text, WholeNumber
 from dealer.repair.models import (
     APPROVAL_METHODS,
     JOB_APPROVALS,
@@ -19,7 +20,7 @@ from dealer.repair.models import (
     WORK_STATES,
 )
 from dealer.repair.services.settings import MAX_HOURS
-from dealer.repair.services.workflow import TRANSITIONS
+from dealer.repair.services.workflow import MAX_SIGNATURE_BYTES, TRANSITIONS
 from dealer.repair.services.workshop import QC_ITEMS
 
 FEN = "Integer fen (分), VAT included."
@@ -30,38 +31,33 @@ BASIS_POINTS = "Integer basis points (10% = 1000)."
 ORDER_ACTIONS = tuple(TRANSITIONS) + ("approve_extra_work", "decline_extra_work")
 # A job's steps in the workshop.
 JOB_ACTIONS = ("assign", "clock_on", "clock_off", "mark_done")
+# A data URL of a PNG the service accepts: base64 makes 3 bytes 4 characters, after its prefix.
+SIGNATURE_LENGTH = 100 + MAX_SIGNATURE_BYTES * 4 // 3 + 4
 
 
 # -- input -----------------------------------------------------------------------------------------
 
-class Whole(fields.Integer):
-    """An input integer that refuses 1.5 or "150": hours are 150 hundredths, never silently 1."""
-
-    def __init__(self, **kwargs):
-        super().__init__(strict=True, **kwargs)
-
-
 class OrderInSchema(Schema):
     """A new order; its advisor is the token's user when a service advisor, else the owner's own advisor."""
 
-    vehicle_id = Whole(required=True)
-    concerns = fields.List(fields.String(validate=validate.Length(max=500)), required=True,
+    vehicle_id = Id(required=True)
+    concerns = fields.List(Text(max_length=500, min_length=1), required=True,
                            validate=validate.Length(min=1, max=30),
                            metadata={"description": "The owner's concerns in their words; each becomes a job.",
                                      "example": ["保养", "刹车有异响"]})
-    promised_at = fields.AwareDateTime(required=True, metadata={
+    promised_at = Moment(required=True, metadata={
         "description": "When the car will be ready, ISO 8601 with its time zone.",
         "example": "2026-11-23T17:30:00+08:00"})
     kind = fields.String(load_default="general_repair", validate=validate.OneOf(ORDER_KINDS))
-    odometer_km = Whole(allow_none=True, load_default=None, validate=validate.Range(min=0, max=3_000_000))
+    odometer_km = WholeNumber(allow_none=True, load_default=None, validate=validate.Range(min=0, max=3_000_000))
     odometer_is_correction = fields.Boolean(load_default=False, metadata={
         "description": "A reading lower than the last is refused unless marked as a correction with a note."})
-    odometer_note = fields.String(load_default="", validate=validate.Length(max=200))
-    fuel_eighths = Whole(allow_none=True, load_default=None, validate=validate.Range(min=0, max=8),
+    odometer_note = Text(load_default="", max_length=200)
+    fuel_eighths = WholeNumber(allow_none=True, load_default=None, validate=validate.Range(min=0, max=8),
                          metadata={"description": "Fuel gauge in eighths: 0 empty, 8 full."})
-    damage_notes = fields.String(load_default="", validate=validate.Length(max=2000))
-    valuables = fields.String(load_default="", validate=validate.Length(max=200))
-    notes = fields.String(load_default="", validate=validate.Length(max=2000))
+    damage_notes = Text(load_default="", max_length=2000, multiline=True)
+    valuables = Text(load_default="", max_length=200)
+    notes = Text(load_default="", max_length=2000, multiline=True)
     despite_open_order = fields.Boolean(load_default=False, metadata={
         "description": "A car with an open order is refused (409 repair.vehicle_has_open_order, naming it) "
                        "unless this confirms that a second order is meant; the new order records it."})
@@ -70,20 +66,19 @@ class OrderInSchema(Schema):
 class OrderListArgsSchema(Schema):
     state = fields.List(fields.String(validate=validate.OneOf(STATES)), load_default=list,
                         metadata={"description": "Repeat for several states: ?state=open&state=estimated."})
-    advisor_id = fields.Integer(load_default=None)
-    vehicle_id = fields.Integer(load_default=None)
-    customer_id = fields.Integer(load_default=None)
-    opened_from = fields.AwareDateTime(load_default=None,
-                                       metadata={"description": "Opened at or after (ISO 8601)."})
-    opened_until = fields.AwareDateTime(load_default=None, metadata={"description": "Opened before (ISO 8601)."})
-    opened_on = fields.Date(load_default=None, metadata={
+    advisor_id = Id(in_query=True, load_default=None)
+    vehicle_id = Id(in_query=True, load_default=None)
+    customer_id = Id(in_query=True, load_default=None)
+    opened_from = Moment(load_default=None, metadata={"description": "Opened at or after (ISO 8601)."})
+    opened_until = Moment(load_default=None, metadata={"description": "Opened before (ISO 8601)."})
+    opened_on = Day(CALENDAR, load_default=None, metadata={
         "description": "Opened on this day at the store (replaces opened_from and opened_until)."})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = WholeNumber(in_query=True, load_default=1, minimum=1)
+    per_page = WholeNumber(in_query=True, load_default=50, minimum=1, maximum=200)
 
 
 class JobInSchema(Schema):
-    concern = fields.String(required=True, validate=validate.Length(min=1, max=500), metadata={
+    concern = Text(required=True, max_length=500, min_length=1, metadata={
         "description": "Before approval the job joins the estimate; after, it is extra work (增项) waiting for "
                        "the owner's approval."})
     finding = fields.Boolean(load_default=False,
@@ -93,40 +88,40 @@ class JobInSchema(Schema):
 class LineInSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
     payer = fields.String(load_default="customer", validate=validate.OneOf(PAYERS))
-    manual_discount_bp = Whole(load_default=0, validate=validate.Range(min=0, max=10_000), metadata={
+    manual_discount_bp = WholeNumber(load_default=0, validate=validate.Range(min=0, max=10_000), metadata={
         "description": BASIS_POINTS + " Above the store's limit it needs a service manager's token."})
-    operation_id = Whole(allow_none=True, load_default=None,
+    operation_id = Id(allow_none=True, load_default=None,
                          metadata={"description": "Labor: an operation of the store's catalogue."})
-    description = fields.String(load_default="", validate=validate.Length(max=200), metadata={
+    description = Text(load_default="", max_length=200, metadata={
         "description": "Labor written in by hand (with hours and category), or a text replacing the "
                        "catalogue's."})
-    hours = Whole(allow_none=True, load_default=None, validate=validate.Range(min=1, max=MAX_HOURS),
+    hours = WholeNumber(allow_none=True, load_default=None, validate=validate.Range(min=1, max=MAX_HOURS),
                   metadata={"description": HUNDREDTHS + " Defaults to the operation's flat-rate hours for the "
                                                         "car's model family."})
     category = fields.String(load_default="", validate=validate.OneOf(("",) + LABOR_CATEGORIES),
                              metadata={"description": "Labor written in by hand: its labor category."})
-    part_id = Whole(allow_none=True, load_default=None, metadata={"description": "Parts: a catalogue part."})
-    quantity = Whole(allow_none=True, load_default=None, validate=validate.Range(min=1, max=10_000_000),
+    part_id = Id(allow_none=True, load_default=None, metadata={"description": "Parts: a catalogue part."})
+    quantity = WholeNumber(allow_none=True, load_default=None, validate=validate.Range(min=1, max=10_000_000),
                      metadata={"description": THOUSANDTHS})
 
 
 class LinePatchSchema(Schema):
-    hours = Whole(validate=validate.Range(min=1, max=MAX_HOURS), metadata={"description": HUNDREDTHS})
-    quantity = Whole(validate=validate.Range(min=1, max=10_000_000), metadata={"description": THOUSANDTHS})
+    hours = WholeNumber(validate=validate.Range(min=1, max=MAX_HOURS), metadata={"description": HUNDREDTHS})
+    quantity = WholeNumber(validate=validate.Range(min=1, max=10_000_000), metadata={"description": THOUSANDTHS})
     payer = fields.String(validate=validate.OneOf(PAYERS))
-    manual_discount_bp = Whole(validate=validate.Range(min=0, max=10_000), metadata={"description": BASIS_POINTS})
+    manual_discount_bp = WholeNumber(validate=validate.Range(min=0, max=10_000), metadata={"description": BASIS_POINTS})
 
 
 class ApprovalInSchema(Schema):
     method = fields.String(required=True, validate=validate.OneOf(APPROVAL_METHODS))
-    approver_name = fields.String(required=True, validate=validate.Length(min=1, max=60))
-    phone = fields.String(load_default="", validate=validate.Length(max=20),
+    approver_name = Text(required=True, max_length=60, min_length=1)
+    phone = Text(load_default="", max_length=20,
                           metadata={"description": "The number the owner was called on (phone approvals)."})
-    signature = fields.String(load_default="", metadata={
+    signature = Text(load_default="", max_length=SIGNATURE_LENGTH, metadata={
         "description": "For method signature: the owner's signature as a PNG data URL (data:image/png;base64,...)."})
     aftermarket_consent = fields.Boolean(load_default=False, metadata={
         "description": "The owner agrees to the aftermarket (non-genuine) parts of the work approved."})
-    note = fields.String(load_default="", validate=validate.Length(max=200))
+    note = Text(load_default="", max_length=200)
 
 
 class QualityCheckInSchema(Schema):
@@ -134,14 +129,14 @@ class QualityCheckInSchema(Schema):
                             values=fields.Boolean(), load_default=dict, metadata={
                                 "description": "Item code -> checked. A pass needs every item: "
                                                + ", ".join(QC_ITEMS) + "."})
-    reason = fields.String(load_default="", validate=validate.Length(max=300),
+    reason = Text(load_default="", max_length=300,
                            metadata={"description": "Why it failed (required for fail_quality_check)."})
 
 
 class PaymentInSchema(Schema):
     method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
-    amount_fen = Whole(required=True, validate=validate.Range(min=1), metadata={"description": FEN})
-    reference = fields.String(load_default="", validate=validate.Length(max=60), metadata={
+    amount_fen = WholeNumber(required=True, validate=validate.Range(min=1), metadata={"description": FEN})
+    reference = Text(load_default="", max_length=60, metadata={
         "description": "Slip or transaction number; required except for cash."})
 
 
@@ -155,16 +150,16 @@ class TransitionInSchema(Schema):
     qc = fields.Nested(QualityCheckInSchema, load_default=None, allow_none=True)
     payments = fields.List(fields.Nested(PaymentInSchema), load_default=list, validate=validate.Length(max=8),
                            metadata={"description": "Several may make up the total."})
-    job_ids = fields.List(Whole(), load_default=list)
-    reason = fields.String(load_default="", validate=validate.Length(max=200))
+    job_ids = fields.List(Id(), load_default=list)
+    reason = Text(load_default="", max_length=200)
 
 
 class JobTransitionInSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf(JOB_ACTIONS), metadata={
         "description": "assign (technician_ids: the job's technicians, 派工), clock_on, clock_off, mark_done "
                        "(the token's user, an assigned technician)."})
-    technician_ids = fields.List(Whole(), load_default=list)
-    reason = fields.String(load_default="", validate=validate.Length(max=200), metadata={
+    technician_ids = fields.List(Id(), load_default=list)
+    reason = Text(load_default="", max_length=200, metadata={
         "description": "mark_done of a job whose parts were not all issued: why (required then, kept on the "
                        "order's history)."})
 
@@ -341,16 +336,16 @@ class OrderListSchema(Schema):
 # -- the labor catalogue ---------------------------------------------------------------------------
 
 class OperationInSchema(Schema):
-    store_id = Whole(metadata={"description": "Required for group-level tokens; defaults to "
+    store_id = Id(metadata={"description": "Required for group-level tokens; defaults to "
                                                       "the token owner's store."})
-    code = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={
+    code = Text(required=True, max_length=40, min_length=1, metadata={
         "description": "Stored in upper case without spaces, unique per store.", "example": "MNT-OIL"})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={"example": "更换机油机滤"})
+    name = Text(required=True, max_length=40, min_length=1, metadata={"example": "更换机油机滤"})
     category = fields.String(required=True, validate=validate.OneOf(LABOR_CATEGORIES))
-    hours = Whole(required=True, validate=validate.Range(min=1, max=MAX_HOURS),
+    hours = WholeNumber(required=True, validate=validate.Range(min=1, max=MAX_HOURS),
                            metadata={"description": "Flat-rate hours (标准工时). " + HUNDREDTHS, "example": 50})
     family_hours = fields.Dict(keys=fields.String(validate=validate.OneOf(MODEL_FAMILIES)),
-                               values=Whole(validate=validate.Range(min=1, max=MAX_HOURS)),
+                               values=WholeNumber(validate=validate.Range(min=1, max=MAX_HOURS)),
                                load_default=dict, metadata={
                                    "description": "Model family -> its own flat-rate hours. " + HUNDREDTHS,
                                    "example": {"suv": 140}})
@@ -377,12 +372,12 @@ class OperationOutSchema(Schema):
 
 
 class OperationSearchArgsSchema(Schema):
-    q = fields.String(load_default="", metadata={"description": "The start of a code, or of (or a word inside) "
-                                                               "a name. Without it, the catalogue in code order."})
-    store_id = fields.Integer(load_default=None, metadata={"description": "One store (group-level tokens)."})
+    q = Text(load_default="", max_length=100, metadata={
+        "description": "The start of a code, or of (or a word inside) a name. Without it, the catalogue in code order."})
+    store_id = Id(in_query=True, load_default=None, metadata={"description": "One store (group-level tokens)."})
     include_inactive = fields.Boolean(load_default=False)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = WholeNumber(in_query=True, load_default=1, minimum=1)
+    per_page = WholeNumber(in_query=True, load_default=50, minimum=1, maximum=200)
 
 
 class OperationListSchema(Schema):

@@ -11,6 +11,7 @@ from dealer.customers.api import CustomerOut
 from dealer.customers.schemas import ServiceSmsSchema
 from dealer.customers.validators import mask_phone
 from dealer.database import utcnow
+from dealer.inputs import CALENDAR, Day, Text, WholeNumber
 from dealer.sms import callbacks, services
 from dealer.sms.models import STATES
 
@@ -54,13 +55,13 @@ class MessageList(Schema):
 
 
 class MessageArgs(Schema):
-    q = fields.String(load_default="", metadata={"description": "Phone (or its last 4 digits) or plate."})
+    q = Text(load_default="", max_length=20, metadata={"description": "Phone (or its last 4 digits) or plate."})
     state = fields.String(load_default="", validate=validate.OneOf(("",) + STATES))
-    kind = fields.String(load_default="")
-    date_from = fields.Date(load_default=None)
-    date_to = fields.Date(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    kind = Text(load_default="", max_length=40)
+    date_from = Day(CALENDAR, load_default=None)
+    date_to = Day(CALENDAR, load_default=None)
+    page = WholeNumber(in_query=True, load_default=1, minimum=1)
+    per_page = WholeNumber(in_query=True, load_default=50, minimum=1, maximum=200)
 
 
 class CallbackAck(Schema):

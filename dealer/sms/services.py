@@ -16,6 +16,7 @@ from dealer.customers.models import Customer, Vehicle
 from dealer.customers.services import get_customer
 from dealer.errors import NotFound
 from dealer.extensions import db
+from dealer.inputs import searchable
 from dealer.sms import signals
 from dealer.sms.errors import InvalidSettings, InvalidTemplate
 from dealer.sms.kinds import KINDS, SERVICE
@@ -62,7 +63,10 @@ def list_messages(*, actor: Actor, filters: MessageFilter, page: int = 1, per_pa
             .order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc()))
     q = re.sub(r"\s", "", filters.q or "").upper()
     if q:
-        if q.isdigit():
+        # A NUL byte or a control character matches nothing, and never reaches SQL.
+        if not searchable(q):
+            stmt = stmt.where(sa.false())
+        elif q.isdigit():
             stmt = stmt.where(_to_phone(q, actor) if len(q) == 11 else SmsMessage.phone.like(f"%{q}"))
         else:
             plate_vehicles = sa.select(Vehicle.id).where(Vehicle.store_id.in_(stores),

@@ -9,6 +9,7 @@ from dealer.customers.forms import ServiceSmsForm
 from dealer.database import utcnow
 from dealer.errors import DomainError, NotFound
 from dealer.forms import managed_store_id, page_arg, put_error_on_form
+from dealer.inputs import CALENDAR
 from dealer.sms import bp, services
 from dealer.sms.forms import STATE_LABELS, MessageFilterForm, MonthForm, SettingsForm, TemplateForm
 from dealer.sms.kinds import KINDS
@@ -24,8 +25,10 @@ def outbox():
     form = MessageFilterForm(request.args)
     form.validate()
     scope = store_scope(current_actor(), request.args.get("store"))
+    # A day outside the calendar shows its message on the form and filters nothing.
     filters = services.MessageFilter(q=form.q.data or "", state=form.state.data or "", kind=form.kind.data or "",
-                                     day_from=form.day_from.data, day_to=form.day_to.data, store_ids=scope.store_ids)
+                                     day_from=None if form.day_from.errors else form.day_from.data,
+                                     day_to=None if form.day_to.errors else form.day_to.data, store_ids=scope.store_ids)
     pagination = services.list_messages(actor=current_actor(), filters=filters, page=page_arg())
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     # Lists show phone numbers masked, as every list does (DOMAIN.md); the message page shows it whole to callers.
@@ -112,6 +115,8 @@ def figures():
     try:
         year, month = (int(part) for part in (form.month.data or "").split("-"))
         chosen = date(year, month, 1)
+        if CALENDAR.problem(chosen):
+            raise ValueError(chosen)
     except ValueError:
         chosen = today.replace(day=1)
     form.month.data = chosen.strftime("%Y-%m")

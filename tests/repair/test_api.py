@@ -9,7 +9,7 @@ from dealer.extensions import db
 from dealer.repair import services
 from dealer.repair.models import LaborOperation, RepairLine, RepairOrder
 from dealer.repair.services import QC_ITEMS, TRANSITIONS
-from tests.factories import VehicleFactory
+from tests.factories import UserFactory, VehicleFactory
 from tests.helpers import NOW, assert_error, bearer
 from tests.repair.builders import TINY_PNG
 
@@ -238,6 +238,22 @@ def test_api_action_the_role_may_not_take_is_403_and_changes_nothing(api, shop):
     assert_error(api("post", f"/api/v1/repair-orders/{order['id']}/jobs/{order['jobs'][0]['id']}/transitions",
                      "technician", json={"action": "assign", "technician_ids": []}), 403, "forbidden")
     assert get(api, order["id"])["state"] == "open"
+
+
+def test_api_a_job_not_assigned_to_the_technician_is_forbidden(api, shop):
+    order = open_order(api, shop, concerns=("保养",))
+    add_line(api, order, kind="labor", operation_id=shop.oil_service.id)
+    act(api, order["id"], "submit_estimate")
+    act(api, order["id"], "approve_estimate", approval=BY_PHONE)
+    job_id = order["jobs"][0]["id"]
+    another = UserFactory(username="tech2", roles=["technician"], store=shop.store)
+    db.session.commit()
+    job_act(api, order["id"], job_id, "assign", technician_ids=[another.id])
+    act(api, order["id"], "dispatch")
+    refused = api("post", f"/api/v1/repair-orders/{order['id']}/jobs/{job_id}/transitions", "technician",
+                  json={"action": "clock_on"})
+    assert_error(refused, 403, "repair.not_assigned")
+    assert get(api, order["id"])["jobs"][0]["work"] == "waiting"
 
 
 def test_api_order_of_another_store_is_404(api, client, shop, other_store, group_manager):

@@ -15,7 +15,7 @@ from dealer.repair.models import (
 )
 from dealer.repair.services import OrderLocked
 from dealer.repair.services import (
-    ApprovalInput, IllegalTransition, PaymentInput, QualityCheckInput, WorkflowError,
+    ApprovalInput, IllegalTransition, NotAssigned, PaymentInput, QualityCheckInput, WorkflowError,
 )
 from dealer.sms.models import SmsMessage
 from tests.helpers import NOW
@@ -193,8 +193,9 @@ def test_only_assigned_technicians_work_on_approved_jobs(shop, staff):
     services.assign_job(job.id, [shop.technician_user.id], actor=shop.advisor, now=NOW)
     services.dispatch(order.id, actor=shop.advisor, now=NOW)
     other = actor(UserFactory(username="tech2", roles=["technician"], store=shop.store))
-    with pytest.raises(WorkflowError):
+    with pytest.raises(NotAssigned) as refused:
         services.clock_on(job.id, actor=other, now=NOW)
+    assert (refused.value.status, refused.value.code) == (403, "repair.not_assigned")
     db.session.rollback()
     pending = services.add_job(order.id, concern="更换空调滤芯", actor=shop.technician, now=NOW, finding=True)
     with pytest.raises(WorkflowError):  # the owner has not approved it: nobody works on it

@@ -15,6 +15,7 @@ from dealer.actors import Actor
 from dealer.database import prefix_range, unique_violation
 from dealer.errors import NotFound
 from dealer.extensions import db
+from dealer.inputs import searchable
 from dealer.parts.errors import InvalidInput, PartNumberTaken
 from dealer.parts.models import Part
 from dealer.stores.services import narrowed_store_ids, require_store, sees_store
@@ -153,7 +154,8 @@ def search_parts(query: str, *, actor: Actor, limit: int = 50, store_ids: list[i
     matched as typed (full-width brackets stay full-width); part numbers are normalised first.
     """
     raw = re.sub(r"\s+", " ", query or "").strip()
-    if not raw:
+    # A NUL byte or a control character matches nothing, and never reaches SQL.
+    if not raw or not searchable(raw):
         return []
     stores = narrowed_store_ids(actor, store_ids)
     number = normalize_part_number(raw)

@@ -2,11 +2,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, Form, HiddenField, IntegerField, RadioField, StringField, SubmitField
+from wtforms import BooleanField, Form, HiddenField, RadioField, StringField, SubmitField
 from wtforms.fields import FieldList, FormField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Optional
 
 from dealer.forms import choices
+from dealer.inputs import TextRules, WholeNumberField
 from dealer.repair.models import GREEN, RED, YELLOW
 
 STATUS_LABELS = {GREEN: _l("OK"), YELLOW: _l("Attention soon"), RED: _l("Attention now")}
@@ -14,11 +15,11 @@ UNCHECKED = ""
 
 
 class ItemForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=30)],
+    code = StringField(_l("Code"), validators=[DataRequired(), TextRules(30)],
                        render_kw={"autocomplete": "off"})
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+    name = StringField(_l("Name"), validators=[DataRequired(), TextRules(60)])
     hint = StringField(_l("What to measure or look at (e.g. “tread depth, mm”)"),
-                       validators=[Optional(), Length(max=120)])
+                       validators=[Optional(), TextRules(120)])
     active = BooleanField(_l("On the checklist"), default=True)
     submit = SubmitField(_l("Save item"))
 
@@ -30,11 +31,11 @@ class MoveForm(FlaskForm):
 class ResultForm(Form):
     """One row of the checklist (no CSRF of its own: it lives inside ChecklistForm)."""
 
-    item_id = IntegerField(validators=[DataRequired()])
+    item_id = WholeNumberField(validators=[DataRequired()])
     status = RadioField(_l("Finding"), default=UNCHECKED,
                         choices=choices([(UNCHECKED, _l("Not checked"))] + list(STATUS_LABELS.items())))
-    measurement = StringField(_l("Measurement"), validators=[Optional(), Length(max=40)])
-    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+    measurement = StringField(_l("Measurement"), validators=[Optional(), TextRules(40)])
+    note = StringField(_l("Note"), validators=[Optional(), TextRules(300)])
 
 
 class ChecklistForm(FlaskForm):

@@ -20,7 +20,6 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -28,11 +27,21 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from dealer import money
 from dealer.forms import choices
+from dealer.inputs import (
+    CALENDAR,
+    MAX_INT,
+    MIN_INT,
+    InSpan,
+    TextRules,
+    WholeNumberField,
+    bounded_int,
+    whole_number,
+)
 from dealer.repair.models import (
     ACCIDENT,
     BODY_PAINT,
@@ -132,9 +141,12 @@ class _ScaledField(StringField):
         self.data = None
         if valuelist and valuelist[0].strip():
             try:
-                self.data = self.parse(valuelist[0])
+                number = self.parse(valuelist[0])
             except (ValueError, InvalidOperation):
                 raise ValueError(self.message) from None
+            if not MIN_INT <= number <= MAX_INT:  # more than any column holds
+                raise ValueError(self.message)
+            self.data = number
 
     def _value(self):
         if self.raw_data:
@@ -181,29 +193,30 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
+    return bounded_int(value) if value not in (None, "", "None") else None
 
 
 # -- opening and changing an order ---------------------------------------------------------------
 
 class OrderForm(FlaskForm):
     concerns = TextAreaField(_l("The owner's concerns, in their words (one per line)"),
-                             validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 3})
+                             validators=[DataRequired(), TextRules(5000, multiline=True)], render_kw={"rows": 3})
     kind = SelectField(_l("Kind of work"), choices=choices(KIND_LABELS.items()), default=GENERAL_REPAIR)
-    odometer_km = IntegerField(_l("Odometer (km)"), validators=[Optional(), NumberRange(0, 3_000_000)],
+    odometer_km = WholeNumberField(_l("Odometer (km)"), validators=[Optional(), NumberRange(0, 3_000_000)],
                                render_kw={"inputmode": "numeric", "autocomplete": "off"})
     odometer_is_correction = BooleanField(
         _l("The reading is a correction (it may be lower than the last one)"))
-    odometer_note = StringField(_l("Reason for the correction"), validators=[Optional(), Length(max=200)])
+    odometer_note = StringField(_l("Reason for the correction"), validators=[Optional(), TextRules(200)])
     fuel_eighths = SelectField(_l("Fuel level"), coerce=_optional_int, validate_choice=False,
                                choices=choices([("", _l("(not noted)"))]
                                                + [(str(k), v) for k, v in FUEL_LABELS.items()]))
     damage_notes = TextAreaField(_l("Existing damage seen at the walk-around"),
-                                 validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
-    valuables = StringField(_l("Valuables left in the car"), validators=[Optional(), Length(max=200)])
+                                 validators=[Optional(), TextRules(2000, multiline=True)], render_kw={"rows": 2})
+    valuables = StringField(_l("Valuables left in the car"), validators=[Optional(), TextRules(200)])
     promised_at = DateTimeLocalField(_l("Promised ready time"), format="%Y-%m-%dT%H:%M",
-                                     validators=[InputRequired(message=_l("Promise the owner a time."))])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+                                     validators=[InputRequired(message=_l("Promise the owner a time.")),
+                                                 InSpan(CALENDAR)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), TextRules(2000, multiline=True)], render_kw={"rows": 2})
     despite_open_order = BooleanField(_l("Open a second order for this car all the same"))
     submit = SubmitField(_l("Open the repair order"))
 
@@ -213,19 +226,20 @@ class OrderForm(FlaskForm):
 
 class OrderEditForm(FlaskForm):
     promised_at = DateTimeLocalField(_l("Promised ready time"), format="%Y-%m-%dT%H:%M",
-                                     validators=[InputRequired(message=_l("Promise the owner a time."))])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+                                     validators=[InputRequired(message=_l("Promise the owner a time.")),
+                                                 InSpan(CALENDAR)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), TextRules(2000, multiline=True)], render_kw={"rows": 2})
     submit = SubmitField(_l("Save"))
 
 
 class JobForm(FlaskForm):
-    concern = StringField(_l("Work to add"), validators=[DataRequired(), Length(max=500)], render_kw=_ROW)
+    concern = StringField(_l("Work to add"), validators=[DataRequired(), TextRules(500)], render_kw=_ROW)
     submit = SubmitField(_l("Add"))
 
 
 class FindingForm(FlaskForm):
     concern = StringField(_l("What you found (needs the owner's approval)"),
-                          validators=[DataRequired(), Length(max=500)], render_kw=_ROW)
+                          validators=[DataRequired(), TextRules(500)], render_kw=_ROW)
     submit = SubmitField(_l("Report the finding"))
 
 
@@ -250,7 +264,7 @@ class LaborLineForm(_AddLineFields):
     # Chosen from the catalogue search (radio buttons htmx puts in the form), or left empty to write in.
     operation_id = HiddenField()
     description = StringField(_l("Description (or leave empty for the operation's name)"),
-                              validators=[Optional(), Length(max=200)], render_kw=_ROW)
+                              validators=[Optional(), TextRules(200)], render_kw=_ROW)
     hours = HoursField(_l("Hours"), validators=[Optional()], render_kw=_DECIMAL)
     category = SelectField(_l("Labor category"), choices=choices([("", _l("(from the operation)"))]
                                                                  + list(CATEGORY_LABELS.items())),
@@ -258,10 +272,7 @@ class LaborLineForm(_AddLineFields):
     submit = SubmitField(_l("Add labor"))
 
     def operation(self) -> int | None:
-        try:
-            return int(self.operation_id.data) if self.operation_id.data else None
-        except (TypeError, ValueError):
-            return None
+        return whole_number(self.operation_id.data)
 
 
 class PartsLineForm(_AddLineFields):
@@ -270,10 +281,7 @@ class PartsLineForm(_AddLineFields):
     submit = SubmitField(_l("Add part"))
 
     def part(self) -> int | None:
-        try:
-            return int(self.part_id.data) if self.part_id.data else None
-        except (TypeError, ValueError):
-            return None
+        return whole_number(self.part_id.data)
 
 
 class LineEditForm(_LineFields):
@@ -287,37 +295,37 @@ class LineEditForm(_LineFields):
 class ApprovalForm(FlaskForm):
     """The owner's approval: a signature drawn on the screen, or a phone call (who, which number)."""
 
-    job_ids = MultiCheckboxField(_l("Extra work the owner approves"), coerce=int, validate_choice=False)
+    job_ids = MultiCheckboxField(_l("Extra work the owner approves"), coerce=bounded_int, validate_choice=False)
     method = RadioField(_l("How the owner approves"), default=BY_SIGNATURE,
                         choices=choices([(BY_SIGNATURE, _l("Signature on this screen")),
                                          (BY_PHONE, _l("By phone"))]))
     approver_name = StringField(_l("Name of the person approving"),
-                                validators=[DataRequired(), Length(max=60)])
-    phone = StringField(_l("Number called"), validators=[Optional(), Length(max=20)],
+                                validators=[DataRequired(), TextRules(60)])
+    phone = StringField(_l("Number called"), validators=[Optional(), TextRules(20)],
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
     signature = HiddenField()  # the canvas as a data:image/png;base64 URL (static/repair/signature.js)
     aftermarket_consent = BooleanField(_l("The owner agrees to the aftermarket (non-genuine) parts listed"))
-    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+    note = StringField(_l("Note"), validators=[Optional(), TextRules(200)])
     submit = SubmitField(_l("Record the approval"))
 
 
 class DeclineForm(FlaskForm):
-    job_ids = MultiCheckboxField(_l("Extra work the owner declines"), coerce=int, validate_choice=False)
-    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])
+    job_ids = MultiCheckboxField(_l("Extra work the owner declines"), coerce=bounded_int, validate_choice=False)
+    reason = StringField(_l("Reason"), validators=[Optional(), TextRules(200)])
     submit = SubmitField(_l("Record the refusal"))
 
 
 # -- the workshop --------------------------------------------------------------------------------
 
 class AssignForm(FlaskForm):
-    technicians = MultiCheckboxField(_l("Technicians"), coerce=int, validate_choice=False)
+    technicians = MultiCheckboxField(_l("Technicians"), coerce=bounded_int, validate_choice=False)
     submit = SubmitField(_l("Assign"))
 
 
 class JobDoneForm(FlaskForm):
     """Mark a job done; the reason is asked only when parts of it were never issued."""
 
-    reason = StringField(_l("Why is the job done without these parts?"), validators=[Optional(), Length(max=200)])
+    reason = StringField(_l("Why is the job done without these parts?"), validators=[Optional(), TextRules(200)])
     submit = SubmitField(_l("Mark done"))
 
 
@@ -326,7 +334,7 @@ class QualityCheckForm(FlaskForm):
     result = RadioField(_l("Result"), choices=choices([("pass", _l("Pass: the car is ready")),
                                                       ("fail", _l("Fail: back to the workshop"))]),
                         validators=[InputRequired(message=_l("Choose pass or fail."))])
-    reason = StringField(_l("Reason (when it fails)"), validators=[Optional(), Length(max=300)])
+    reason = StringField(_l("Reason (when it fails)"), validators=[Optional(), TextRules(300)])
     submit = SubmitField(_l("Sign the quality check"))
 
 
@@ -338,7 +346,7 @@ class PaymentRow(Form):
     method = SelectField(_l("Method"), choices=choices(PAYMENT_METHOD_LABELS.items()), default="cash")
     amount = YuanField(_l("Amount (yuan)"), validators=[Optional()], render_kw=_DECIMAL)
     reference = StringField(_l("Reference (slip or transaction number)"),
-                            validators=[Optional(), Length(max=60)], render_kw=_ROW)
+                            validators=[Optional(), TextRules(60)], render_kw=_ROW)
 
 
 class SettleForm(FlaskForm):
@@ -347,12 +355,12 @@ class SettleForm(FlaskForm):
 
 
 class ReverseForm(FlaskForm):
-    reason = StringField(_l("Why the order is reversed"), validators=[DataRequired(), Length(max=200)])
+    reason = StringField(_l("Why the order is reversed"), validators=[DataRequired(), TextRules(200)])
     payments = FieldList(FormField(PaymentRow), min_entries=2, max_entries=8)
     submit = SubmitField(_l("Reverse the order (红冲)"))
 
 
 class CancelForm(FlaskForm):
-    reason = StringField(_l("Why the order is cancelled"), validators=[DataRequired(), Length(max=200)])
+    reason = StringField(_l("Why the order is cancelled"), validators=[DataRequired(), TextRules(200)])
     submit = SubmitField(_l("Cancel the order"))
 

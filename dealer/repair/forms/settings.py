@@ -12,17 +12,17 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from dealer.customers.families import MODEL_FAMILIES, family_choices
 from dealer.forms import choices
+from dealer.inputs import TextRules, WholeNumberField
 from dealer.repair.forms.orders import CATEGORY_LABELS, HoursField, PercentField, YuanField
 from dealer.repair.models import LABOR_CATEGORIES
 
@@ -38,15 +38,15 @@ class RepairSettingsForm(FlaskForm):
     manual_discount_limit_bp = PercentField(
         _l("Largest discount an advisor may give (%)"), validators=[InputRequired()], render_kw=_DECIMAL,
         description=_l("A larger discount needs a service manager."))
-    comeback_window_days = IntegerField(
+    comeback_window_days = WholeNumberField(
         _l("Comeback window (days)"), validators=[InputRequired(), NumberRange(1, 365)], render_kw=_NUMBER,
         description=_l("A car back within this many days for the same work is proposed as a comeback (返修)."))
-    warranty_months = IntegerField(_l("Repair warranty (months)"), validators=[InputRequired(), NumberRange(0, 120)],
+    warranty_months = WholeNumberField(_l("Repair warranty (months)"), validators=[InputRequired(), NumberRange(0, 120)],
                                    render_kw=_NUMBER)
-    warranty_km = IntegerField(_l("Repair warranty (km)"), validators=[InputRequired(), NumberRange(0, 1_000_000)],
+    warranty_km = WholeNumberField(_l("Repair warranty (km)"), validators=[InputRequired(), NumberRange(0, 1_000_000)],
                                render_kw=_NUMBER)
     warranty_terms = TextAreaField(_l("Warranty terms printed on the statement"),
-                                   validators=[Optional(), Length(max=2000)], render_kw={"rows": 4})
+                                   validators=[Optional(), TextRules(2000, multiline=True)], render_kw={"rows": 4})
     independent_final_inspection = BooleanField(
         _l("Final inspection by someone other than the job's technicians (终检)"),
         description=_l("The technicians of an order's jobs cannot sign its quality check."))
@@ -84,8 +84,8 @@ class FamilyHoursRow(Form):
 
 
 class OperationForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[InputRequired(), Length(max=40)], render_kw={"autocomplete": "off"})
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=40)])
+    code = StringField(_l("Code"), validators=[InputRequired(), TextRules(40)], render_kw={"autocomplete": "off"})
+    name = StringField(_l("Name"), validators=[InputRequired(), TextRules(40)])
     category = SelectField(_l("Labor category"), choices=choices(CATEGORY_LABELS.items()))
     hours = HoursField(_l("Flat-rate hours (标准工时)"), validators=[InputRequired()], render_kw=_DECIMAL)
     family_hours = FieldList(FormField(FamilyHoursRow), min_entries=1, max_entries=40)

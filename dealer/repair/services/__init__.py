@@ -26,6 +26,7 @@ from dealer.repair.errors import (  # noqa: F401
     JobLocked,
     JobNotApproved,
     NotAPartsLine,
+    NotAssigned,
     OperationCodeTaken,
     OrderClosed,
     OrderLocked,

@@ -22,6 +22,7 @@ from dealer.customers.families import MODEL_FAMILIES
 from dealer.database import prefix_range, unique_violation
 from dealer.errors import NotFound
 from dealer.extensions import db
+from dealer.inputs import searchable
 from dealer.repair.errors import InvalidSetting, OperationCodeTaken, RepairError
 from dealer.repair.models import (
     LABOR_CATEGORIES,
@@ -340,7 +341,8 @@ def search_operations(query: str, *, actor: Actor, limit: int = 20, store_id: in
     contains the words is looked for only when the prefixes leave room. Raises Forbidden for another store.
     """
     raw = re.sub(r"\s+", " ", query or "").strip()  # names keep full-width punctuation (（）、，)
-    if not raw:
+    # A NUL byte or a control character matches nothing, and never reaches SQL.
+    if not raw or not searchable(raw):
         return []
     if store_id is not None:
         _check_store(actor, store_id)

@@ -12,7 +12,13 @@ from dealer.actors import TECHNICIAN, Actor
 from dealer.auth.models import User, UserRole
 from dealer.customers.models import Customer, Vehicle
 from dealer.extensions import db
-from dealer.repair.errors import IllegalTransition, InspectorDidTheWork, PartsNotIssued, WorkflowError
+from dealer.repair.errors import (
+    IllegalTransition,
+    InspectorDidTheWork,
+    NotAssigned,
+    PartsNotIssued,
+    WorkflowError,
+)
 from dealer.repair.models import (
     IN_PROGRESS,
     JOB_APPROVED,
@@ -104,7 +110,7 @@ def _workable(job_id: int, actor: Actor) -> tuple[RepairOrder, RepairJob]:
     if job.approval != JOB_APPROVED:
         raise WorkflowError(_l("This work is not approved by the owner: it cannot be worked on yet."))
     if actor.user_id not in {a.technician_id for a in job.assignments}:
-        raise WorkflowError(_l("This job is not assigned to you."))
+        raise NotAssigned()
     return order, job
 
 

@@ -10,6 +10,7 @@ from dealer.access import current_actor, roles_required
 from dealer.actors import MANAGER
 from dealer.database import utcnow
 from dealer.forms import page_arg
+from dealer.inputs import CALENDAR
 from dealer.repair import bp, forms, queries, services
 from dealer.repair.models import STATES
 from dealer.repair.views.common import REPAIR_STAFF, SETTLERS, TECHNICIANS
@@ -58,6 +59,8 @@ def figures():
     today = forms.to_local(utcnow(), current_user.store).date()  # the month as the store's calendar has it
     try:
         month = datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
+        if CALENDAR.problem(month):
+            raise ValueError(month)
     except ValueError:
         month = date(today.year, today.month, 1)
     actor = current_actor()

@@ -12,6 +12,7 @@ from dealer.actors import MANAGER, SERVICE_ADVISOR
 from dealer.database import utcnow
 from dealer.errors import DomainError, NotFound
 from dealer.forms import page_arg, put_error_on_form
+from dealer.inputs import whole_number
 from dealer.repair import bp
 from dealer.repair.forms import CATEGORY_LABELS
 from dealer.repair.forms.settings import SETTINGS_FIELDS, LaborRatesForm, OperationForm, RepairSettingsForm
@@ -27,13 +28,13 @@ def _store_id() -> int:
     actor = current_actor()
     if actor.store_id is not None:
         return actor.store_id
-    try:
-        return int(request.values["store"])
-    except (KeyError, ValueError):
-        stores = list_stores(active_only=True)
-        if not stores:
-            raise NotFound() from None
-        return stores[0].id
+    chosen = whole_number(request.values.get("store"))
+    if chosen is not None and chosen >= 1:
+        return chosen
+    stores = list_stores(active_only=True)
+    if not stores:
+        raise NotFound()
+    return stores[0].id
 
 
 def _page(template: str, store_id: int, **context):
