@@ -3,8 +3,8 @@
 On by default, for every store (existing rows too): a store that lets its technicians sign their own
 work switches it off in its repair settings.
 
-Revision ID: 0010_h12_repair
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-06 04:50:00.000000
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_h12_repair'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
