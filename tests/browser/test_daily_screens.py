@@ -84,6 +84,9 @@ def test_technician_works_from_job_cards_with_big_buttons_on_a_tablet_and_a_phon
         page.goto("/repair/my-jobs")
         expect(page.get_by_test_id("my-job").first).to_be_visible()
         screen.fits()
+        page.get_by_test_id("my-job").first.get_by_test_id("my-job-order").click()  # the order's summary
+        expect(page.get_by_test_id("order-number")).to_be_visible()
+        screen.fits()
 
     # The clock with a thumb: tapped off and on again (or on and off), the card says which.
     page = on("tablet", "sz01-tech1").page

@@ -6,9 +6,11 @@ from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event
 
 from dealer import money
 from dealer.database import utcnow
+from dealer.extensions import db
 from dealer.repair import home, services
 from dealer.repair.models import JOB_PENDING
 from dealer.repair.services import QualityCheckInput
@@ -93,13 +95,21 @@ def test_day_figures_count_the_stores_day_side_by_side(shop, other_store, staff,
     _on_a_car_of_its_own(elsewhere, open_order, now=noon)
 
     mine = home.day_figures(actor=shop.manager, now=noon + timedelta(hours=6))
-    both = home.day_figures(actor=actor(group_manager), now=noon + timedelta(hours=6))
+    group = actor(group_manager)
+    statements = []
+    listener = lambda _conn, _cursor, statement, *_: statements.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        both = home.day_figures(actor=group, now=noon + timedelta(hours=6))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
 
     assert [f.store.id for f in mine] == [shop.store.id]
     day = mine[0]
     assert (day.cars_in, day.ready, day.on_time, day.waiting_approval, day.in_workshop) == (3, 2, 1, 1, 0)
     assert day.revenue_fen == total > 0
     assert {f.store.code: f.cars_in for f in both} == {shop.store.code: 3, other_store.code: 1}
+    assert len(statements) == 6  # the stores seen, the stores, one aggregate per figure: whatever the stores
 
 
 def test_advisor_home_shows_the_cars_of_the_day_under_the_search_box(home_page, shop):
