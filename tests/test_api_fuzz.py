@@ -134,6 +134,7 @@ def _case(body=None, query=None, path_parameters=None, document=None):
     (_case(body={"read_on": "0551-08-11"}), "extreme_date"),
     (_case(query={"opened_on": "9999-12-31"}), "extreme_date"),
     (_case(body={"name": "王\x00"}), "nul_byte"),
+    (_case(body={"vehicle": {"plate": "粤B" + "1" * 39}}), "overlong_string"),
     (_case(body={"opted_out": 0}, document={
         "paths": {"/x": {"put": {"requestBody": {"content": {"application/json": {"schema": {
             "$ref": "#/components/schemas/In"}}}}}}},
@@ -150,7 +151,8 @@ def test_fuzz_hooks_name_the_known_categories(case, category):
 @pytest.mark.parametrize("case", [
     _case(path_parameters={"order_id": 2**31 - 1}, query={"page": 3, "q": "13812345678"}),
     _case(path_parameters={"token": "13812345678"}, body=[{"phone_number": "13812345678"}]),
-    _case(body={"read_on": "2026-11-23", "promised_at": "2026-11-23T17:30:00+08:00", "name": "0" * 500}),
+    _case(body={"read_on": "2026-11-23", "promised_at": "2026-11-23T17:30:00+08:00", "name": "王" * 40,
+                "notes": "0" * 5000}),
     _case(body={"km": 0, "active": True}, document={
         "paths": {"/x": {"put": {"requestBody": {"content": {"application/json": {"schema": {
             "properties": {"km": {"type": "integer"}, "active": {"type": "boolean"}}}}}}}}}}),
