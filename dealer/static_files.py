@@ -46,7 +46,6 @@ def init_app(app: Flask) -> None:
     folder = Path(app.static_folder)
     manifest_path = folder / MANIFEST
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    app.extensions["static_manifest"] = manifest
 
     @app.url_defaults
     def _hashed_static_name(endpoint: str, values: dict) -> None:

@@ -378,3 +378,16 @@ def test_admin_edit_sets_a_new_password(client, staff, store):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, advisor.id).check_password("brand-new-secret-7")
+
+
+def test_group_admin_lists_every_stores_staff_with_the_stores_code(client, group_admin, store, other_store):
+    UserFactory(username="sz-cashier", roles=["cashier"], store=store)
+    UserFactory(username="gz-cashier", roles=["cashier"], store=other_store)
+    login(client, group_admin)
+    db.session.expunge_all()  # the request reads the users and their stores itself, as in production
+
+    page = client.get("/users")
+
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert all(word in text for word in ("sz-cashier", "SZ01", "gz-cashier", "GZ01"))

@@ -128,3 +128,16 @@ def test_rescue_dispatcher_sees_stations_but_cannot_record_them(client, staff, s
     assert "福永站" in client.get("/stores/stations").get_data(as_text=True)
     assert client.post("/stores/stations/new", data={**STATION, "store": store.id}).status_code == 403
     assert count(PartnerStation) == 1
+
+
+def test_group_admin_lists_every_stores_stations_with_the_stores_code(client, group_admin, store, other_store):
+    StationFactory(store=store, name="福永站")
+    StationFactory(store=other_store, name="天河站")
+    login(client, group_admin)
+    db.session.expunge_all()  # the request reads the stations and their stores itself, as in production
+
+    page = client.get("/stores/stations")
+
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert all(word in text for word in ("SZ01", "GZ01", "福永站", "天河站"))
