@@ -109,7 +109,9 @@ def committed_db(app):
         db.session.remove()
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql("SET session_replication_role = replica")  # lets the audit log be cleared
+                # Lets the audit log be cleared, for this transaction only: a plain SET stayed on the pooled
+                # connection and turned the log's triggers off for the tests that came after.
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
                 for table in reversed(db.metadata.sorted_tables):
                     conn.exec_driver_sql(f'DELETE FROM "{table.name}"')
             else:
