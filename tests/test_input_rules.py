@@ -148,7 +148,7 @@ BAD = {
                                            lambda w: {"quantity": 1000, "unit_cost_fen": 100,
                                                       "reference": "DN\u202e01"}, "reference"),
     "NUL in a concern": ("headers", "post", "/api/v1/repair-orders", lambda w: _order(w, concerns=["保养\x00"]),
-                         "concerns"),
+                         "concerns.0"),
     # item 9: one strict whole number everywhere
     "1.5 seats": ("headers", "post", "/api/v1/vehicles", lambda w: _vehicle(w, seats=1.5), "seats"),
     "seats as text": ("headers", "post", "/api/v1/vehicles", lambda w: _vehicle(w, seats="7"), "seats"),

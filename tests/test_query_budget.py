@@ -205,8 +205,8 @@ HOME_PAGES = {
     "service_advisor": 7,
     # the request; my jobs, their lines, the running clock
     "technician": 3,
-    # the request; the issue queue, low stock
-    "parts_clerk": 3,
+    # the request; the issue queue, its jobs' technicians (who will come for the part), low stock
+    "parts_clerk": 4,
     # the request; the orders ready, their jobs, their lines, the reversed orders (PRICING_LOADS), the VAT rate
     "cashier": 6,
     # the request; the store, then one aggregate each: now (waiting approval, in the workshop), cars in, ready

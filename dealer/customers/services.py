@@ -112,19 +112,15 @@ def get_customer(customer_id: int, *, actor: Actor, read_back: bool = False) -> 
         owned_vehicles(visible_store_ids(actor))), read_back=read_back)
 
 
-def vehicle_loads(stores: list[int]) -> tuple:
-    """What a vehicle is read with, by its getter and its locker: store (its local date), owner, the readings and the owners over time (the vehicle page, the odometer rules, the transfer)."""
-    return (joinedload(Vehicle.store, innerjoin=True),
-            joinedload(Vehicle.owner, innerjoin=True),
-            # Through the (store_id, vehicle_id) indexes: a plain selectinload filters on vehicle_id alone.
-            selectinload(Vehicle.readings),
-            selectinload(Vehicle.ownerships.and_(VehicleOwnership.store_id.in_(stores)))
-            .joinedload(VehicleOwnership.customer))
+# What a vehicle is read with, by its getter and its locker: store (its local date), owner, the readings and the
+# owners over time (the vehicle page, the odometer rules, the transfer); the relationships carry the store.
+VEHICLE_LOADS = (joinedload(Vehicle.store, innerjoin=True), joinedload(Vehicle.owner, innerjoin=True),
+                 selectinload(Vehicle.readings), selectinload(Vehicle.ownerships).joinedload(VehicleOwnership.customer))
 
 
 def get_vehicle(vehicle_id: int, *, actor: Actor, read_back: bool = False) -> Vehicle:
-    """Return a vehicle the actor may see, with vehicle_loads. Raises NotFound."""
-    return _one_in_store(Vehicle, vehicle_id, actor, vehicle_loads(visible_store_ids(actor)), read_back=read_back)
+    """Return a vehicle the actor may see, with VEHICLE_LOADS. Raises NotFound."""
+    return _one_in_store(Vehicle, vehicle_id, actor, VEHICLE_LOADS, read_back=read_back)
 
 
 # -- customers ---------------------------------------------------------------------------------
@@ -407,7 +403,7 @@ def _lock_vehicle(vehicle_id: int, actor: Actor) -> Vehicle:
     """
     filters = {} if actor.store_id is None else {"store_id": actor.store_id}
     # SELECT ... FOR UPDATE (OF vehicles) on PostgreSQL, read after the lock, with what the services read.
-    vehicle = get_for_update(Vehicle, vehicle_id, options=vehicle_loads(visible_store_ids(actor)),
+    vehicle = get_for_update(Vehicle, vehicle_id, options=VEHICLE_LOADS,
                              **filters)
     if vehicle is None:
         raise NotFound()

@@ -23,7 +23,6 @@ from dealer.extensions import db
 from dealer.inputs import searchable
 from dealer.parts.models import Part
 from dealer.parts.services import get_part
-from dealer.repair import pricing
 from dealer.repair.models import (
     APPROVED,
     CANCELLED,
@@ -33,7 +32,6 @@ from dealer.repair.models import (
     JOB_APPROVED,
     OPEN,
     PARTS,
-    PAYERS,
     QUALITY_CHECK,
     READY,
     SETTLED,
@@ -55,13 +53,10 @@ from dealer.repair.services.common import (  # noqa: F401  (get_job, get_line: f
     get_order,
 )
 from dealer.repair.services.parts_counter import CLOSED_STATES, ISSUE_STATES
-from dealer.repair.services.pricing import lines_of, price
 from dealer.repair.services.settings import OPERATION_LOADS, settings_for
+from dealer.repair.totals import FIXED_STATES, PayerLines, Totals, display_totals, lines_by_payer  # noqa: F401
 from dealer.stores.models import Store
 from dealer.stores.services import narrowed_store_ids, visible_store_ids
-
-# States whose bill is fixed (the figures stored at settlement are shown, never re-priced).
-FIXED_STATES = (SETTLED, DELIVERED)
 
 # What a row of an order list shows beside the order, in the same query: store (its local time), vehicle,
 # owner and advisor. Relationships never load lazily (lazy="raise_on_sql").
@@ -332,78 +327,6 @@ def open_lines(part_id: int, *, actor: Actor, limit: int = 200) -> list[LineView
     return _line_views(RepairLine.store_id == part.store_id, RepairLine.part_id == part.id,
                        RepairOrder.state.not_in(CLOSED_STATES),
                        sa.or_(RepairLine.issued > 0, RepairLine.reserved > 0), limit=limit)
-
-
-# -- totals ----------------------------------------------------------------------------------------
-
-@dataclass
-class Totals:
-    """What the order page, the documents and the API show about money."""
-
-    basis: str  # estimate (before approval), billed (approved work), settled (fixed at settlement)
-    by_payer: dict[str, pricing.PayerTotal]
-    points_fen: int
-    total_fen: int  # what the owner pays, VAT included
-    net_fen: int
-    vat_fen: int
-    vat_rate_bp: int
-    approved_total_fen: int
-    pending_fen: int = 0  # what extra work waiting for approval would add to the owner's bill
-    labor_fen: int = 0  # the owner's labor, after discounts
-    parts_fen: int = 0  # the owner's parts, after discounts
-
-
-def _stored_by_payer(lines: list[RepairLine]) -> dict[str, pricing.PayerTotal]:
-    sums = {payer: [0, 0] for payer in PAYERS}
-    for line in lines:
-        sums[line.payer][0] += line.amount_fen
-        sums[line.payer][1] += line.discount_fen
-    return {payer: pricing.PayerTotal(amount, discount) for payer, (amount, discount) in sums.items()}
-
-
-def _stored_owner_share(lines: list[RepairLine], kind: str) -> int:
-    return sum(line.net_fen for line in lines if line.payer == pricing.CUSTOMER and line.kind == kind)
-
-
-def display_totals(order: RepairOrder, *, vat_rate_bp: int | None = None) -> Totals:
-    """Return the totals to show for an order: the figures stored at settlement once settled (a later change
-    of rates or discounts never alters a settled bill), the live pricing before (the estimate, then the bill
-    so far). The order page, the printed documents and the API all show these.
-    """
-    if order.state in FIXED_STATES and order.customer_total_fen is not None:
-        billed = lines_of(order, BILLED)
-        return Totals("settled", _stored_by_payer(billed), order.points_fen, order.customer_total_fen,
-                      order.net_fen, order.vat_fen, order.vat_rate_bp, order.approved_total_fen,
-                      labor_fen=_stored_owner_share(billed, "labor"), parts_fen=_stored_owner_share(billed, PARTS))
-    if order.state in (OPEN, ESTIMATED, CANCELLED):
-        priced = price(order, QUOTED, vat_rate_bp=vat_rate_bp)
-        return Totals("estimate", priced.by_payer, priced.points_fen, priced.total_fen, priced.net_fen,
-                      priced.vat_fen, priced.vat_rate_bp, order.approved_total_fen, labor_fen=priced.labor_fen,
-                      parts_fen=priced.parts_fen)
-    priced = price(order, vat_rate_bp=vat_rate_bp)
-    with_pending = price(order, BILLED + PROPOSED, vat_rate_bp=vat_rate_bp)
-    return Totals("billed", priced.by_payer, priced.points_fen, priced.total_fen, priced.net_fen,
-                  priced.vat_fen, priced.vat_rate_bp, order.approved_total_fen,
-                  pending_fen=max(with_pending.total_fen - priced.total_fen, 0), labor_fen=priced.labor_fen,
-                  parts_fen=priced.parts_fen)
-
-
-@dataclass
-class PayerLines:
-    payer: str
-    lines: list[RepairLine]
-    total: pricing.PayerTotal
-
-
-def lines_by_payer(order: RepairOrder, approvals: tuple[str, ...]) -> list[PayerLines]:
-    """Return the lines of the order's jobs in `approvals`, grouped by payer (customer first)."""
-    lines = lines_of(order, approvals)
-    groups = []
-    for payer in PAYERS:
-        mine = [line for line in lines if line.payer == payer]
-        if mine:
-            groups.append(PayerLines(payer, mine, _stored_by_payer(mine)[payer]))
-    return groups
 
 
 def to_settle(*, actor: Actor, store_ids: list[int] | None = None) -> list[tuple[RepairOrder, int]]:

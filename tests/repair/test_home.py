@@ -142,12 +142,14 @@ def test_technician_home_shows_their_jobs_as_cards_with_the_parts_and_no_prices(
 
 def test_parts_clerk_home_shows_the_issue_queue_and_low_stock(home_page, shop):
     order = approved_order(shop)
+    services.assign_job(order.jobs[0].id, [shop.technician_user.id], actor=shop.advisor, now=NOW)
     shop.filter.on_hand = 500  # below its reorder level of 1
 
     page = home_page("parts_clerk")
 
     queue = page.split('data-testid="home-issue-queue"', 1)[1].split("</section>", 1)[0]
     assert order.number in queue and shop.oil.part_number in queue
+    assert shop.technician_user.display_name in queue  # who will come for the part
     low = page.split('data-testid="home-low-stock"', 1)[1].split("</section>", 1)[0]
     assert shop.filter.part_number in low and shop.oil.part_number not in low
 

@@ -483,7 +483,7 @@ def test_cashier_settles_with_two_payments_and_prints_the_statement(sign_in, sho
     listed = text(cashier.get("/repair/cashier"))
     assert order.number in listed and "366.00" in listed
     form = text(cashier.get(f"/repair/orders/{order.id}/settle"))
-    assert re.search(r'data-testid="still-to-pay">¥0\.00<', form) and "repair/settle.js" in form
+    assert re.search(r'data-testid="still-to-pay">¥0\.00<', form) and re.search(r"repair/settle(-[0-9a-f]+)?\.js", form)
 
     short = cashier.post(f"/repair/orders/{order.id}/settle", data={
         "payments-0-method": "wechat_pay", "payments-0-amount": "300", "payments-0-reference": "4200001234"})

@@ -257,7 +257,7 @@ class _AddLineFields(_LineFields):
     the same prefix ("add") they share the job, the payer, the discount and the CSRF token.
     """
 
-    job_id = SelectField(_l("Job"), coerce=int)
+    job_id = SelectField(_l("Job"), coerce=bounded_int)
 
 
 class LaborLineForm(_AddLineFields):
