@@ -4,7 +4,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, request, url_for
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import NotFound as NoSuchPage
+from werkzeug.routing import IntegerConverter, ValidationError
 from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -46,10 +47,20 @@ def safe_next(target: str | None, default_endpoint: str = "auth.home") -> str:
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:...>` in a route: a whole number the database can hold, else the route does not match (404)."""
+    """`<int:...>` in a route: a whole number the database can hold, else 404 whatever the method.
+
+    Werkzeug's own refusal (ValidationError) only makes the rule not match, and a path that another method's
+    rule matched by its pattern then answered 405 to PUT, PATCH and DELETE where GET got 404.
+    """
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_INT, signed=False):  # noqa: A002 (werkzeug's names)
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    def to_python(self, value: str) -> int:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NoSuchPage() from None
 
 
 def page_arg() -> int:

@@ -176,6 +176,26 @@ class WholeNumber(fields.Integer):
         return value
 
 
+class Flag(fields.Boolean):
+    """true or false: 0, 1 and "true" in a JSON body are refused (marshmallow's Boolean takes them).
+
+    `in_query`: the value comes from a query string, where "true" and "false" are how they are written.
+    """
+
+    default_error_messages = {"invalid": "Enter true or false."}
+
+    def __init__(self, *, in_query: bool = False, **kwargs):
+        self.in_query = in_query
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if self.in_query and value in ("true", "false"):
+            return value == "true"
+        if value is not True and value is not False:
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class Id(WholeNumber):
     """The id of a row: 1 to the database's largest integer."""
 

@@ -17,6 +17,17 @@ def test_an_id_beyond_the_database_in_a_path_is_not_found(client, staff, number)
     assert client.get(f"/repair/orders/{number}").status_code == 404
 
 
+@pytest.mark.parametrize(("method", "path"), [("PUT", "/api/v1/customers/{n}"), ("PUT", "/api/v1/vehicles/{n}"),
+                                            ("DELETE", "/api/v1/repair-orders/1/lines/{n}"),
+                                            ("PUT", "/api/v1/labor-operations/{n}")])
+def test_an_id_beyond_the_database_is_not_found_whatever_the_method(client, staff, method, path):
+    """Not 405: the route is there, the row cannot be."""
+    response = client.open(path.format(n=TOO_BIG[0]), method=method, json={},
+                           headers=bearer(staff["service_advisor"]))
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
 def test_the_largest_id_the_database_holds_is_looked_up_and_not_found(client, staff):
     login(client, staff["service_advisor"])
     response = client.get("/customers/2147483647")

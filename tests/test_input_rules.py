@@ -162,6 +162,13 @@ BAD = {
     "operation in store 0": ("manager", "post", "/api/v1/labor-operations", lambda w: _operation(store_id=0),
                              "store_id"),
     "advisor 1.0": ("headers", "post", "/api/v1/customers", lambda w: _customer(advisor_id=1.0), "advisor_id"),
+    # one strict boolean everywhere: 0, 1 and "true" are not true or false
+    "a correction as 0": ("headers", "post", "/api/v1/vehicles/{vehicle}/odometer",
+                          lambda w: {"km": 12345, "read_on": "2026-05-01", "is_correction": 0}, "is_correction"),
+    "consent as 1": ("headers", "post", "/api/v1/customers", lambda w: _customer(marketing_consent=1),
+                     "marketing_consent"),
+    "an SMS opt-out as text": ("headers", "put", "/api/v1/customers/{customer}/service-sms",
+                               lambda w: {"opted_out": "true"}, "opted_out"),
     # item 6: ids and pages within the database's integer
     "an advisor id beyond the database": ("headers", "get", "/api/v1/repair-orders?advisor_id=2147483648", None,
                                           "advisor_id"),
@@ -185,7 +192,7 @@ BAD = {
 
 def _call(client, w: World, who, method, url, body):
     part_id = db.session.scalar(sa.select(Part.id).limit(1))
-    url = url.format(vehicle=w.vehicle_id, part=part_id)
+    url = url.format(vehicle=w.vehicle_id, customer=w.customer_id, part=part_id)
     headers = getattr(w, who) if who else {}
     return client.open(url, method=method.upper(), headers=headers, json=body(w) if body else None)
 

@@ -3,7 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from dealer.customers.families import MODEL_FAMILIES
 from dealer.customers.models import VEHICLE_USES, Customer, OdometerReading, Vehicle
-from dealer.inputs import BIRTHDAY, EXPIRY, PAST, Day, Id, Text, WholeNumber
+from dealer.inputs import BIRTHDAY, EXPIRY, PAST, Day, Flag, Id, Text, WholeNumber
 
 SEARCH_LENGTH = 100
 
@@ -14,7 +14,7 @@ class CustomerInSchema(Schema):
     name = Text(required=True, column=Customer.name, min_length=1)
     mobile = Text(required=True, max_length=20, metadata={"example": "13812345678"})
     phone2 = Text(load_default="", max_length=20)
-    marketing_consent = fields.Boolean(load_default=False)
+    marketing_consent = Flag(load_default=False)
     birthday = Day(BIRTHDAY, allow_none=True, load_default=None)
     advisor_id = Id(allow_none=True, load_default=None)
     notes = Text(load_default="", max_length=2000, multiline=True)
@@ -26,7 +26,7 @@ class CustomerPatchSchema(CustomerInSchema):
 
 
 class ServiceSmsSchema(Schema):
-    opted_out = fields.Boolean(required=True, metadata={"description": "True: the owner refuses service SMS; their "
+    opted_out = Flag(required=True, metadata={"description": "True: the owner refuses service SMS; their "
                                                                        "queued ones are cancelled."})
 
 
@@ -44,8 +44,8 @@ class CustomerOutSchema(Schema):
     name = fields.String()
     mobile = fields.String(metadata={"description": "Whole for roles that call customers, masked otherwise."})
     phone2 = fields.String()
-    marketing_consent = fields.Boolean()
-    service_sms_opt_out = fields.Boolean(metadata={"description": "The owner refuses service SMS (reminders, "
+    marketing_consent = Flag()
+    service_sms_opt_out = Flag(metadata={"description": "The owner refuses service SMS (reminders, "
                                                                   "car ready, booking codes)."})
     birthday = fields.Date(allow_none=True)
     advisor_id = fields.Integer(allow_none=True)
@@ -113,7 +113,7 @@ class VehicleOutSchema(Schema):
     last_maintenance_date = fields.Date(allow_none=True)
     last_maintenance_km = fields.Integer(allow_none=True)
     next_inspection_due = fields.Date(allow_none=True)
-    next_inspection_on_site = fields.Boolean()
+    next_inspection_on_site = Flag()
     next_maintenance_due = fields.Date(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -122,7 +122,7 @@ class VehicleOutSchema(Schema):
 class OdometerInSchema(Schema):
     km = WholeNumber(required=True, minimum=0)
     read_on = Day(PAST, required=True)
-    is_correction = fields.Boolean(load_default=False)
+    is_correction = Flag(load_default=False)
     note = Text(load_default="", column=OdometerReading.note)
 
 
@@ -130,7 +130,7 @@ class OdometerOutSchema(Schema):
     id = fields.Integer()
     km = fields.Integer()
     read_on = fields.Date()
-    is_correction = fields.Boolean()
+    is_correction = Flag()
     note = fields.String()
 
 

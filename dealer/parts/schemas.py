@@ -4,7 +4,7 @@ Money is integer fen (分); quantities are integer thousandths of the part's uni
 """
 from marshmallow import Schema, fields, validate
 
-from dealer.inputs import Id, Text, WholeNumber
+from dealer.inputs import Flag, Id, Text, WholeNumber
 from dealer.parts.models import MOVE_KINDS, StockMove
 from dealer.parts.services import MAX_FEN, MAX_QUANTITY
 
@@ -27,13 +27,13 @@ class PartInSchema(Schema):
                                          "example": 8800})
     cost_fen = WholeNumber(load_default=0, validate=validate.Range(min=0, max=MAX_FEN),
                               metadata={"description": "Purchase cost in fen."})
-    genuine = fields.Boolean(load_default=True,
+    genuine = Flag(load_default=True,
                              metadata={"description": "Genuine (原厂件); false for aftermarket (副厂件)."})
     bin_location = Text(load_default="", max_length=20)
     reorder_level = WholeNumber(load_default=0,
                                    validate=validate.Range(min=0, max=MAX_QUANTITY),
                                    metadata={"description": THOUSANDTHS})
-    active = fields.Boolean(load_default=True)
+    active = Flag(load_default=True)
 
 
 class PartOutSchema(Schema):
@@ -44,7 +44,7 @@ class PartOutSchema(Schema):
     unit = fields.String()
     price_fen = fields.Integer(metadata={"description": "Retail price to the owner in fen, VAT included."})
     cost_fen = fields.Integer(allow_none=True, metadata={"description": COST_OUT})
-    genuine = fields.Boolean()
+    genuine = Flag()
     bin_location = fields.String()
     on_hand = fields.Integer(metadata={"description": "On the shelf. " + THOUSANDTHS})
     reserved = fields.Integer(metadata={"description": "Held for approved jobs, not yet issued. "
@@ -52,7 +52,7 @@ class PartOutSchema(Schema):
     available = fields.Integer(metadata={"description": "on_hand - reserved; below zero is a shortage. "
                                                         + THOUSANDTHS})
     reorder_level = fields.Integer(metadata={"description": THOUSANDTHS})
-    active = fields.Boolean()
+    active = Flag()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 from dealer.access import current_actor, roles_required
 from dealer.actors import CS_SUPERVISOR, MANAGER, SERVICE_ADVISOR
 from dealer.api_base import ApiBlueprint
-from dealer.inputs import WholeNumber
+from dealer.inputs import Flag, WholeNumber
 from dealer.reminders import services
 from dealer.reminders.models import KINDS, STATES
 
@@ -22,7 +22,7 @@ class ReminderOut(Schema):
     kind = fields.String()
     due_date = fields.Date()
     lead_days = fields.Integer()
-    on_site = fields.Boolean()
+    on_site = Flag()
     state = fields.String()
     message_id = fields.Integer(allow_none=True)
     last_contact_at = fields.DateTime(allow_none=True)

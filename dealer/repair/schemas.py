@@ -6,7 +6,7 @@ of the part's unit (4.5 litres = 4500); percentages integer basis points (13% = 
 from marshmallow import Schema, fields, validate
 
 from dealer.customers.families import MODEL_FAMILIES
-from dealer.inputs import CALENDAR, Day, Id, Moment, Text, WholeNumber
+from dealer.inputs import CALENDAR, Day, Flag, Id, Moment, Text, WholeNumber
 from dealer.repair.models import (
     APPROVAL_METHODS,
     JOB_APPROVALS,
@@ -50,7 +50,7 @@ class OrderInSchema(Schema):
         "example": "2026-11-23T17:30:00+08:00"})
     kind = fields.String(load_default="general_repair", validate=validate.OneOf(ORDER_KINDS))
     odometer_km = WholeNumber(allow_none=True, load_default=None, validate=validate.Range(min=0, max=3_000_000))
-    odometer_is_correction = fields.Boolean(load_default=False, metadata={
+    odometer_is_correction = Flag(load_default=False, metadata={
         "description": "A reading lower than the last is refused unless marked as a correction with a note."})
     odometer_note = Text(load_default="", max_length=200)
     fuel_eighths = WholeNumber(allow_none=True, load_default=None, validate=validate.Range(min=0, max=8),
@@ -58,7 +58,7 @@ class OrderInSchema(Schema):
     damage_notes = Text(load_default="", max_length=2000, multiline=True)
     valuables = Text(load_default="", max_length=200)
     notes = Text(load_default="", max_length=2000, multiline=True)
-    despite_open_order = fields.Boolean(load_default=False, metadata={
+    despite_open_order = Flag(load_default=False, metadata={
         "description": "A car with an open order is refused (409 repair.vehicle_has_open_order, naming it) "
                        "unless this confirms that a second order is meant; the new order records it."})
 
@@ -81,7 +81,7 @@ class JobInSchema(Schema):
     concern = Text(required=True, max_length=500, min_length=1, metadata={
         "description": "Before approval the job joins the estimate; after, it is extra work (增项) waiting for "
                        "the owner's approval."})
-    finding = fields.Boolean(load_default=False,
+    finding = Flag(load_default=False,
                              metadata={"description": "Found by a technician during the repair."})
 
 
@@ -119,14 +119,14 @@ class ApprovalInSchema(Schema):
                           metadata={"description": "The number the owner was called on (phone approvals)."})
     signature = Text(load_default="", max_length=SIGNATURE_LENGTH, metadata={
         "description": "For method signature: the owner's signature as a PNG data URL (data:image/png;base64,...)."})
-    aftermarket_consent = fields.Boolean(load_default=False, metadata={
+    aftermarket_consent = Flag(load_default=False, metadata={
         "description": "The owner agrees to the aftermarket (non-genuine) parts of the work approved."})
     note = Text(load_default="", max_length=200)
 
 
 class QualityCheckInSchema(Schema):
     checklist = fields.Dict(keys=fields.String(validate=validate.OneOf(tuple(QC_ITEMS))),
-                            values=fields.Boolean(), load_default=dict, metadata={
+                            values=Flag(), load_default=dict, metadata={
                                 "description": "Item code -> checked. A pass needs every item: "
                                                + ", ".join(QC_ITEMS) + "."})
     reason = Text(load_default="", max_length=300,
@@ -182,7 +182,7 @@ class LineOutSchema(Schema):
     unit = fields.String()
     quantity = fields.Integer(allow_none=True, metadata={"description": THOUSANDTHS})
     unit_price_fen = fields.Integer(allow_none=True, metadata={"description": FEN})
-    genuine = fields.Boolean(metadata={"description": "Genuine (原厂件); false for aftermarket (副厂件)."})
+    genuine = Flag(metadata={"description": "Genuine (原厂件); false for aftermarket (副厂件)."})
     aftermarket_consent_id = fields.Integer(allow_none=True)
     reserved = fields.Integer(metadata={"description": THOUSANDTHS})
     issued = fields.Integer(metadata={"description": THOUSANDTHS})
@@ -198,14 +198,14 @@ class JobOutSchema(Schema):
     order_id = fields.Integer()
     position = fields.Integer()
     concern = fields.String()
-    is_extra = fields.Boolean(metadata={"description": "Extra work (增项) added after the estimate was approved."})
+    is_extra = Flag(metadata={"description": "Extra work (增项) added after the estimate was approved."})
     approval = fields.String(validate=validate.OneOf(JOB_APPROVALS))
     work = fields.String(validate=validate.OneOf(WORK_STATES))
     done_at = fields.DateTime(allow_none=True)
     technician_ids = fields.Function(lambda job: [a.technician_id for a in job.assignments])
     comeback_of_id = fields.Integer(allow_none=True)
     comeback_state = fields.String(allow_none=True)
-    under_warranty = fields.Boolean()
+    under_warranty = Flag()
     lines = fields.List(fields.Nested(LineOutSchema))
 
 
@@ -247,8 +247,8 @@ class PaymentOutSchema(Schema):
 
 class QualityCheckOutSchema(Schema):
     id = fields.Integer()
-    passed = fields.Boolean()
-    checklist = fields.Dict(keys=fields.String(), values=fields.Boolean())
+    passed = Flag()
+    checklist = fields.Dict(keys=fields.String(), values=Flag())
     reason = fields.String()
     inspector_id = fields.Integer(allow_none=True)
     inspector_name = fields.String()
@@ -314,7 +314,7 @@ class OrderOutSchema(OrderBriefSchema):
     net_fen = fields.Integer(allow_none=True, metadata={"description": "Fixed at settlement. " + FEN})
     vat_fen = fields.Integer(allow_none=True, metadata={"description": "Fixed at settlement. " + FEN})
     vat_rate_bp = fields.Integer(allow_none=True, metadata={"description": "Fixed at settlement. " + BASIS_POINTS})
-    late = fields.Boolean(metadata={"description": "Ready after, or not ready by, the promised time."})
+    late = Flag(metadata={"description": "Ready after, or not ready by, the promised time."})
     allowed_actions = fields.List(fields.String(), metadata={
         "description": "The actions of /transitions this token may take now (the order's state and the token's "
                        "roles), in workflow order: the same the order page offers."})
@@ -349,7 +349,7 @@ class OperationInSchema(Schema):
                                load_default=dict, metadata={
                                    "description": "Model family -> its own flat-rate hours. " + HUNDREDTHS,
                                    "example": {"suv": 140}})
-    active = fields.Boolean(load_default=True)
+    active = Flag(load_default=True)
 
 
 class OperationPatchSchema(OperationInSchema):
@@ -366,7 +366,7 @@ class OperationOutSchema(Schema):
     hours = fields.Integer(metadata={"description": HUNDREDTHS})
     family_hours = fields.Function(lambda op: {row.model_family: row.hours for row in op.family_hours},
                                    metadata={"description": "Model family -> hours. " + HUNDREDTHS})
-    active = fields.Boolean()
+    active = Flag()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -375,7 +375,7 @@ class OperationSearchArgsSchema(Schema):
     q = Text(load_default="", max_length=100, metadata={
         "description": "The start of a code, or of (or a word inside) a name. Without it, the catalogue in code order."})
     store_id = Id(in_query=True, load_default=None, metadata={"description": "One store (group-level tokens)."})
-    include_inactive = fields.Boolean(load_default=False)
+    include_inactive = Flag(in_query=True, load_default=False)
     page = WholeNumber(in_query=True, load_default=1, minimum=1)
     per_page = WholeNumber(in_query=True, load_default=50, minimum=1, maximum=200)
 
