@@ -1,4 +1,4 @@
-"""Schemathesis against the API as its OpenAPI document describes it, on PostgreSQL with demo data.
+"""Schemathesis against the API as its OpenAPI document describes it, with demo data, on PostgreSQL and SQLite.
 
 The app is served on 127.0.0.1 as in production (no TESTING: an unexpected exception is a 500, not a test
 error), with the demo group's two stores, SZ01 and GZ01. Schemathesis (`st run`, every check, every phase:
@@ -9,8 +9,8 @@ advisor, the SZ01 advisor's peer: whatever one advisor created or listed, the ot
 input the server takes against the document, or cross-store read fails the test. New endpoints are tested
 because they are in the document.
 
-Two runs, each bounded by SECONDS_PER_SEED: a fixed seed, and a random one printed in the log (rerun it with
-DEALER_FUZZ_SEED=<seed>).
+On each database two runs, each bounded by SECONDS_PER_SEED (DEALER_FUZZ_SECONDS): a fixed seed, and a random
+one printed in the log (rerun it with DEALER_FUZZ_SEED=<seed>).
 """
 from __future__ import annotations
 
@@ -32,20 +32,25 @@ from dealer.demo.cli import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXED_SEED = 2026
-SECONDS_PER_SEED = int(os.environ.get("DEALER_FUZZ_SECONDS", "100"))
+SECONDS_PER_SEED = int(os.environ.get("DEALER_FUZZ_SECONDS", "60"))
 CALLBACK_TOKEN = "fuzz-callbacks"
 # In the order Schemathesis tries them on an operation: the first one admitted keeps it.
 IDENTITIES = ("sz01-advisor1", "sz01-manager", "gz01-advisor1")
 PEERS = ("sz01-advisor1", "gz01-advisor1")  # two stores' advisors: neither may read the other's objects
 
 
-@pytest.fixture(scope="module")
-def served_api(postgres_cluster, tmp_path_factory):
-    """The app on a PostgreSQL database with demo data, served on a free port of 127.0.0.1."""
+@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+def served_api(request, tmp_path_factory):
+    """The app on a database with demo data (PostgreSQL, production's, and the embedded SQLite), served on a free
+    port of 127.0.0.1."""
     folder = tmp_path_factory.mktemp("fuzz")
+    if request.param == "postgresql":
+        database_url = request.getfixturevalue("postgres_cluster").create_database(
+            "dealer_fuzz_" + uuid.uuid4().hex[:8])
+    else:
+        database_url = f"sqlite:///{folder / 'fuzz.db'}"
     app = create_app({
-        "SECRET_KEY": "fuzz", "SQLALCHEMY_DATABASE_URI": postgres_cluster.create_database(
-            "dealer_fuzz_" + uuid.uuid4().hex[:8]),
+        "SECRET_KEY": "fuzz", "SQLALCHEMY_DATABASE_URI": database_url,
         "UPLOAD_FOLDER": str(folder / "uploads"), "SMS_BACKEND": "local", "SMS_LOCAL_LOG": str(folder / "sms.jsonl"),
         "SMS_CALLBACK_TOKEN": CALLBACK_TOKEN,
         # Schemathesis tries wrong passwords on the token endpoint; its own sign-ins must not be locked out.
