@@ -42,7 +42,7 @@ from dealer.database import get_for_update, unique_violation
 from dealer.errors import FieldErrors, NotFound
 from dealer.extensions import db
 from dealer.stores.models import Store
-from dealer.stores.services import require_store, visible_store_ids
+from dealer.stores.services import narrowed_store_ids, require_store, visible_store_ids
 
 
 @dataclass
@@ -234,9 +234,10 @@ def customer_by_mobile(mobile: str, *, store_id: int, actor: Actor) -> Customer:
     return customer
 
 
-def list_customers(*, actor: Actor, page: int = 1, per_page: int = 50):
-    """Return a page of the customers the actor sees, newest first, with their advisor and vehicles."""
-    stores = visible_store_ids(actor)
+def list_customers(*, actor: Actor, page: int = 1, per_page: int = 50, store_ids: list[int] | None = None):
+    """Return a page of the customers the actor sees (narrowed to `store_ids`, the store filter), newest first,
+    with their advisor and vehicles."""
+    stores = narrowed_store_ids(actor, store_ids)
     stmt = (sa.select(Customer).where(Customer.store_id.in_(stores))
             .options(joinedload(Customer.advisor), owned_vehicles(stores)).order_by(Customer.id.desc()))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

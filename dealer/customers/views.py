@@ -19,7 +19,7 @@ from dealer.database import utcnow
 from dealer.errors import DomainError, causes
 from dealer.forms import choices, page_arg, put_error_on_form
 from dealer.signals import collect_panels
-from dealer.stores.services import list_stores
+from dealer.stores.services import list_stores, store_scope
 
 VEHICLE_FIELDS = ("plate", "vin", "brand", "model", "model_year", "colour", "engine_number", "purchase_date",
                   "registration_date", "use", "seats", "insurance_expiry", "last_inspection_date",
@@ -64,8 +64,9 @@ def search():
 @bp.route("/customers")
 @roles_required(*CUSTOMER_READERS)
 def index():
-    return render_template("customers/index.html",
-                           pagination=services.list_customers(actor=current_actor(), page=page_arg()))
+    scope = store_scope(current_actor(), request.args.get("store"))
+    pagination = services.list_customers(actor=current_actor(), page=page_arg(), store_ids=scope.store_ids)
+    return render_template("customers/index.html", pagination=pagination, scope=scope)
 
 
 def _customer_form(obj=None) -> CustomerForm:

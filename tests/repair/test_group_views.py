@@ -65,7 +65,7 @@ def _store_codes(page: str) -> list[str]:
 
 
 PAGES = ("/repair/", "/repair/board", "/repair/figures?month=2026-11", "/reminders/?all=1", "/sms/",
-         "/parts/issue-queue", "/parts/", "/parts/low-stock")
+         "/parts/issue-queue", "/parts/", "/parts/low-stock", "/customers")
 
 
 @pytest.mark.parametrize("url", PAGES)
