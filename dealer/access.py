@@ -55,6 +55,12 @@ def view_access(view):
     return getattr(view, _ATTRIBUTE, None)
 
 
+def may_open(endpoint: str) -> bool:
+    """Tell whether the signed-in user may open `endpoint` (a link to a page they may not open is not shown)."""
+    declared = declared_access(current_app, endpoint)
+    return declared == PUBLIC or (declared is not None and current_actor().has_any(declared))
+
+
 def current_actor() -> Actor:
     """Return the Actor for the signed-in user or the API token's user (views and API only)."""
     user = g.get("api_user") or current_user

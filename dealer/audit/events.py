@@ -24,6 +24,7 @@ from werkzeug.routing import BuildError
 from wtforms.fields.core import UnboundField
 
 from dealer import money
+from dealer.access import may_open
 from dealer.extensions import db
 
 
@@ -142,8 +143,10 @@ def read(entries: list) -> list[Line]:
         name = names.get(entry.entity_type, {}).get(entry.entity_id)
         named = kind is not None and kind.names is not None
         url = None
-        # A named record that is gone (a deleted customer file) has no page to link to.
-        if kind is not None and kind.endpoint and entry.entity_id is not None and (name is not None or not named):
+        # A named record that is gone (a deleted customer file) has no page to link to, nor has a record whose
+        # page the reader may not open (an administrator reads of parts the parts pages do not show them).
+        if (kind is not None and kind.endpoint and entry.entity_id is not None and (name is not None or not named)
+                and may_open(kind.endpoint)):
             try:
                 url = url_for(kind.endpoint, **{kind.arg: entry.entity_id})
             except BuildError:

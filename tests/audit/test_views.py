@@ -39,6 +39,16 @@ def test_audit_page_reads_as_sentences_with_links_to_the_records(client, staff, 
         assert raw not in page
 
 
+def test_audit_page_links_only_the_records_its_reader_may_open(client, staff, store):
+    order, part = _settled_and_issued(store, staff)
+    login(client, staff["admin"])  # reads the log; the parts and repair pages are not theirs
+
+    page = text(client.get("/audit/"))
+
+    assert "06J115403Q 机油滤清器" in page and "RO-20261206-0007" in page
+    assert f'href="/parts/{part.id}"' not in page and f'href="/repair/orders/{order.id}"' not in page
+
+
 def test_audit_page_reads_in_english_for_an_english_user(client, staff, store):
     _settled_and_issued(store, staff)
     login(client, staff["manager"])

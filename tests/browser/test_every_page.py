@@ -34,7 +34,8 @@ def kind_of_page(url: str) -> str:
 
 def links_of(page, origin: str) -> list[str]:
     found = []
-    for href in page.eval_on_selector_all("a[href]", "links => links.map(link => link.href)"):
+    # A link to a file (the audit log's CSV: `download`) is not a page to open.
+    for href in page.eval_on_selector_all("a[href]:not([download])", "links => links.map(link => link.href)"):
         parts = urlsplit(href)
         url = urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
         if url.startswith(origin + "/") and not parts.path.startswith(NOT_PAGES):
