@@ -29,6 +29,7 @@ class Page:
 
 
 PAGES = (
+    Page("advisor's home `/` (the day's work)", "/", target="desk"),
     Page("front desk `/desk?q=` plate, last 4", "/desk?q={plate4}", target="desk"),
     Page("front desk, mobile last 4", "/desk?q={mobile4}", target="desk"),
     Page("front desk, VIN last 6", "/desk?q={vin6}", target="desk"),
