@@ -94,6 +94,16 @@ def test_record_quality_check_refuses_the_jobs_technician_as_inspector(shop):
     assert check.inspector_id == shop.advisor.user_id and fresh(RepairOrder, order.id).state == READY
 
 
+def test_the_order_offers_no_verdict_to_its_own_technician_where_the_rule_is_on(shop):
+    order = services.get_order(_waiting_for_quality_check(shop).id, actor=shop.advisor)
+    verdicts = {"pass_quality_check", "fail_quality_check"}
+
+    assert verdicts <= services.allowed_actions(order, shop.advisor)
+    assert not verdicts & services.allowed_actions(order, shop.technician)  # no button the service refuses
+    _save_settings(shop, independent_final_inspection=False)
+    assert verdicts <= services.allowed_actions(order, shop.technician)
+
+
 def test_record_quality_check_lets_the_technician_sign_where_the_store_switched_the_rule_off(shop):
     assert services.settings.settings_for(shop.store.id).independent_final_inspection is True  # the default
     _save_settings(shop, independent_final_inspection=False)

@@ -44,6 +44,7 @@ from dealer.repair.models import (
 from dealer.repair.services.common import EDITABLE_STATES, jobs_of, lock_order, record_event
 from dealer.repair.services.parts_counter import reserve_line
 from dealer.repair.services.pricing import price, reprice, reprice_without_limit
+from dealer.repair.services.settings import settings_for
 
 # Who may take the steps (the roles); the state machine below says when.
 ADVISORS = frozenset({SERVICE_ADVISOR, MANAGER})
@@ -140,9 +141,21 @@ def allowed_actions(order: RepairOrder, actor: Actor) -> frozenset[str]:
     if order.state == IN_PROGRESS:
         possible.update(("work", "report_finding"))
     allowed = {action for action in possible if actor.has_any(ACTION_ROLES[action])}
+    if allowed & QC_VERDICTS and did_the_work(order, actor):
+        allowed -= QC_VERDICTS  # the final inspection (终检) is someone else's: no button the service refuses
     if order.state in LOCKED_STATES and actor.has_any(ACTION_ROLES["reverse"]) and not _reversed(order):
         allowed.add("reverse")
     return frozenset(allowed)
+
+
+QC_VERDICTS = frozenset(("pass_quality_check", "fail_quality_check"))
+
+
+def did_the_work(order: RepairOrder, actor: Actor) -> bool:
+    """Whether the actor worked on the order's jobs where the store wants its final inspection (终检) signed
+    by someone else (the repair settings' `independent_final_inspection`, on by default)."""
+    workers = {a.technician_id for job in jobs_of(order) for a in job.assignments}
+    return actor.user_id in workers and settings_for(order.store_id).independent_final_inspection
 
 
 def in_order(actions) -> list[str]:

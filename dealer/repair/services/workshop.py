@@ -34,8 +34,7 @@ from dealer.repair.models import (
     TimeEntry,
 )
 from dealer.repair.services.common import get_job, lock_order, record_event
-from dealer.repair.services.settings import settings_for
-from dealer.repair.services.workflow import ASSIGN_STATES, require_transition, transition
+from dealer.repair.services.workflow import ASSIGN_STATES, did_the_work, require_transition, transition
 from dealer.sms.outbox import enqueue
 
 # The QC checklist the inspector signs (质检单); every item must hold for a pass.
@@ -246,10 +245,7 @@ def record_quality_check(order_id: int, data: QualityCheckInput, *, actor: Actor
 def _check_inspector(order: RepairOrder, actor: Actor) -> None:
     """Refuse a technician of the order's jobs as its inspector where the store wants a final inspection
     (终检) by someone else (the repair settings' `independent_final_inspection`, on by default)."""
-    if not settings_for(order.store_id).independent_final_inspection:
-        return
-    workers = {a.technician_id for job in order.jobs for a in job.assignments}
-    if actor.user_id in workers:
+    if did_the_work(order, actor):
         raise InspectorDidTheWork(_l("You worked on this order: its final inspection (终检) is signed by "
                                      "someone other than its technicians."))
 
