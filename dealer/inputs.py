@@ -203,8 +203,8 @@ class Id(WholeNumber):
         super().__init__(minimum=1, **kwargs)
 
 
-class Day(fields.Date):
-    """A date within the `Span` of its meaning."""
+class _WithinSpan:
+    """A date or moment field refusing values outside `span` (the check Day and Moment share)."""
 
     def __init__(self, span: Span, **kwargs):
         super().__init__(**kwargs)
@@ -217,18 +217,15 @@ class Day(fields.Date):
             raise ValidationError(str(problem))
 
 
-class Moment(fields.AwareDateTime):
+class Day(_WithinSpan, fields.Date):
+    """A date within the `Span` of its meaning."""
+
+
+class Moment(_WithinSpan, fields.AwareDateTime):
     """A moment with its time zone, its wall-clock day within `span`: its UTC conversion cannot overflow."""
 
     def __init__(self, span: Span = CALENDAR, **kwargs):
-        super().__init__(**kwargs)
-        self.span = span
-        self.validators.append(self._check_span)
-
-    def _check_span(self, value) -> None:
-        problem = self.span.problem(value)
-        if problem is not None:
-            raise ValidationError(str(problem))
+        super().__init__(span, **kwargs)
 
 
 # -- WTForms pieces (page forms) -------------------------------------------------------------------
