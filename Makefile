@@ -33,7 +33,8 @@ setup-test: $(VENV)/.installed-test assets translations node_modules/.bin/lighth
 # file gets a content-hashed name and brotli/gzip twins (dealer/static_files.py, docs/frontend.md), which
 # WhiteNoise serves cached for good. Run again after editing a file of static/ (`make run` does).
 VENDOR := static/vendor/htmx/htmx.min.js static/vendor/signature_pad/signature_pad.umd.min.js \
-	static/vendor/bootstrap/bootstrap.min.css static/vendor/bootstrap/bootstrap.bundle.min.js
+	static/vendor/bootstrap/bootstrap.min.css static/vendor/bootstrap/bootstrap.bundle.min.js \
+	static/vendor/echarts/echarts.min.js static/vendor/leaflet/leaflet.js
 BUILT_STATIC := \( -regex '.*-[0-9a-f]{32}\.[^/]*' -o -name '*.gz' -o -name '*.br' \
 	-o -name cache_manifest.json \)
 STATIC_SOURCES := $(shell find static -regextype posix-extended -type f ! -path 'static/vendor/*' ! $(BUILT_STATIC) 2>/dev/null)
@@ -55,6 +56,18 @@ static/vendor/signature_pad/signature_pad.umd.min.js: package-lock.json | node_m
 static/vendor/bootstrap/%: package-lock.json | node_modules/.package-lock.json
 	mkdir -p static/vendor/bootstrap
 	cp node_modules/bootstrap/dist/$(if $(filter %.css,$*),css,js)/$* $@
+	touch $@
+
+# Charts of the figures pages (Apache ECharts) and the rescue board's optional map (Leaflet, with its CSS and
+# marker images).
+static/vendor/echarts/echarts.min.js: package-lock.json | node_modules/.package-lock.json
+	mkdir -p static/vendor/echarts
+	cp node_modules/echarts/dist/echarts.min.js static/vendor/echarts/
+	touch $@
+static/vendor/leaflet/leaflet.js: package-lock.json | node_modules/.package-lock.json
+	mkdir -p static/vendor/leaflet
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images \
+		static/vendor/leaflet/
 	touch $@
 
 # The package runs from this folder (no install step): `flask --app dealer`, `gunicorn wsgi:app`, pytest.
