@@ -16,10 +16,12 @@ import threading
 import time
 
 from pyinstrument import Profiler
+from sqlalchemy import event
 from werkzeug.serving import make_server
 
 from bench.load import USER_AGENT
 from bench.server import api_token, auth_headers, production_env, sign_in
+from dealer.extensions import db
 from tests.redisserver import RedisServer, find_redis_server
 
 
@@ -29,13 +31,15 @@ def main() -> None:
     parser.add_argument("--as", dest="who", default="sz01-advisor1")
     parser.add_argument("-n", type=int, default=300)
     parser.add_argument("--interval", type=float, default=0.0002)
+    parser.add_argument("--sql", action="store_true",
+                        help="instead of profiling, list one request's statements with their times")
     args = parser.parse_args()
 
     redis = RedisServer(find_redis_server()).start()
     try:
         env = production_env(os.environ["DATABASE_URL"], secrets.token_urlsafe(32), redis.url)
         os.environ.update({k: v for k, v in env.items() if k.startswith(("DEALER_", "SECRET_KEY", "REDIS_URL"))})
-        from dealer import create_app
+        from dealer import create_app  # noqa: PLC0415 (after the environment above is set)
         app = create_app()
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -48,6 +52,9 @@ def main() -> None:
         client = app.test_client(use_cookies=False)
         for _ in range(20):
             assert client.get(args.path, headers=headers).status_code == 200
+        if args.sql:
+            print_statements(app, client, args.path, headers)
+            return
         profiler = Profiler(interval=args.interval)
         clock = time.perf_counter()
         with profiler:
@@ -58,6 +65,33 @@ def main() -> None:
         print(f"{args.n} requests of {args.path}: {elapsed / args.n * 1000:.2f} ms each under the profiler")
     finally:
         redis.stop()
+
+
+def print_statements(app, client, path: str, headers: dict) -> None:
+    """One request's statements in order, each with its time from execute to return (the median of 5 runs)."""
+    runs: list[list[tuple[float, str]]] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["bench_clock"] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        runs[-1].append(((time.perf_counter() - conn.info["bench_clock"]) * 1000, " ".join(statement.split())))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    timings = []
+    for _ in range(5):
+        runs.append([])
+        clock = time.perf_counter()
+        client.get(path, headers=headers)
+        timings.append((time.perf_counter() - clock) * 1000)
+    last = runs[-1]
+    print(f"{path}: {sorted(timings)[2]:.1f} ms (median of 5), {len(last)} statements, "
+          f"{sum(t for t, _ in last):.1f} ms of SQL in the last")
+    for elapsed, statement in last:
+        print(f"{elapsed:7.2f} ms  {statement[:400]}")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from dealer.actors import Actor
 from dealer.customers.families import MODEL_FAMILIES
 from dealer.customers.models import Customer, OdometerReading, Vehicle
 from dealer.customers.services import get_customer, get_vehicle
+from dealer.database import paginate_capped
 from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.reminders import rules
@@ -288,20 +289,44 @@ def opt_out_of_reminders(customer_id: int, *, kind: str, actor: Actor, now: date
 
 def call_list(*, actor: Actor, day: date, mine_only: bool = True, limit: int = 200,
               store_ids: list[int] | None = None) -> list[Reminder]:
-    """Return the open reminders to call about, soonest due first: the store's, or only the advisor's customers'.
+    """Return the first `limit` open reminders to call about, soonest due first (the home page's panel)."""
+    return list(db.session.scalars(_with_rows(_calls(actor=actor, day=day, mine_only=mine_only, store_ids=store_ids))
+                                   .limit(limit)).unique())
+
+
+# The call list's page: 50 calls is a morning's work; its total is counted only this far past the page.
+CALLS_PER_PAGE = 50
+CALLS_COUNT_CAP = 2_000
+
+
+def call_page(*, actor: Actor, day: date, mine_only: bool = True, page: int = 1,
+              store_ids: list[int] | None = None):
+    """Return a page of the open reminders to call about (CALLS_PER_PAGE), soonest due first, its total counted
+    up to CALLS_COUNT_CAP past the page (dealer.database.paginate_capped)."""
+    calls = _calls(actor=actor, day=day, mine_only=mine_only, store_ids=store_ids)
+    return paginate_capped(_with_rows(calls), calls, page=page, per_page=CALLS_PER_PAGE, cap=CALLS_COUNT_CAP)
+
+
+def _calls(*, actor: Actor, day: date, mine_only: bool, store_ids: list[int] | None):
+    """The open reminders to call about, soonest due first: the store's, or only the advisor's customers'.
 
     "The advisor's" means the customer's advisor now (一对一): a customer handed to another advisor takes
     their open reminders along (hand_to_advisor), so the list is read along (store_id, advisor_id, due_date, id).
     `store_ids` narrows the stores the actor sees (a group-level user's store filter).
     """
-    stmt = (sa.select(Reminder).where(Reminder.state.in_((OPEN, CALLED)), Reminder.due_date >= day - timedelta(days=30))
-            .options(joinedload(Reminder.vehicle), joinedload(Reminder.customer), joinedload(Reminder.message))
-            .order_by(Reminder.due_date, Reminder.id).limit(limit))
+    stmt = sa.select(Reminder.id).where(Reminder.state.in_((OPEN, CALLED)), Reminder.due_date >= day - timedelta(days=30))
     if actor.store_id is not None or store_ids is not None:
         stmt = stmt.where(Reminder.store_id.in_(narrowed_store_ids(actor, store_ids)))
     if mine_only and actor.user_id is not None:
         stmt = stmt.where(Reminder.advisor_id == actor.user_id)
-    return list(db.session.scalars(stmt).unique())
+    return stmt
+
+
+def _with_rows(calls):
+    """The calls' reminders with what the list shows of them, soonest due first."""
+    return (calls.with_only_columns(Reminder)
+            .options(joinedload(Reminder.vehicle), joinedload(Reminder.customer), joinedload(Reminder.message))
+            .order_by(Reminder.due_date, Reminder.id))
 
 
 def due_list(*, actor: Actor, kind: str | None, state: str | None, page: int, per_page: int):

@@ -7,7 +7,7 @@ from dealer.actors import CUSTOMER_WRITERS, MANAGER, SERVICE_ADVISOR
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.extensions import db
-from dealer.forms import managed_store_id, put_error_on_form
+from dealer.forms import managed_store_id, page_arg, put_error_on_form
 from dealer.reminders import bp, services
 from dealer.reminders.forms import (
     KIND_LABELS,
@@ -30,11 +30,10 @@ def index():
     actor = current_actor()
     mine = request.args.get("all") != "1" and SERVICE_ADVISOR in actor.roles
     scope = store_scope(actor, request.args.get("store"))
-    reminders = services.call_list(actor=actor, day=services.store_today(actor, utcnow()), mine_only=mine,
-                                   store_ids=scope.store_ids)
-    return render_template("reminders/index.html", reminders=reminders, mine=mine, kinds=KIND_LABELS,
-                           states=STATE_LABELS, actions=services.ACTIONS, form=MarkForm(),
-                           sms_states=SMS_STATE_LABELS, scope=scope)
+    pagination = services.call_page(actor=actor, day=services.store_today(actor, utcnow()), mine_only=mine,
+                                    store_ids=scope.store_ids, page=page_arg())
+    return render_template("reminders/index.html", pagination=pagination, mine=mine, kinds=KIND_LABELS,
+                           states=STATE_LABELS, actions=services.ACTIONS, sms_states=SMS_STATE_LABELS, scope=scope)
 
 
 @bp.route("/<int:reminder_id>/mark", methods=["POST"])
@@ -48,7 +47,7 @@ def mark(reminder_id):
     else:
         _flash_errors(form)
     return redirect(url_for("reminders.index", all=request.args.get("all") or None,
-                            store=request.args.get("store") or None))
+                            store=request.args.get("store") or None, page=request.args.get("page") or None))
 
 
 def _back(vehicle_id):

@@ -168,11 +168,34 @@ def clocked_minutes(order: RepairOrder, now: datetime) -> dict[int, int]:
     return minutes
 
 
-def board(*, actor: Actor, now: datetime, store_ids: list[int] | None = None) -> dict[str, list[RepairOrder]]:
-    """Return the open orders grouped by state, in workflow order, each group by promised time."""
-    orders = workshop_board(actor=actor, now=now, store_ids=store_ids)
-    groups = {state: [order for order in orders if order.state == state] for state in STATES}
-    return {state: found for state, found in groups.items() if found}
+# The board shows each column's most urgent cards (the soonest promised: the late ones first) and says how many
+# more there are, with a link to the whole list: a screen read across the workshop, not a list of hundreds.
+BOARD_COLUMN_CARDS = 30
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    state: str
+    orders: list[RepairOrder]
+    total: int  # every open order in this state, shown or not
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.orders)
+
+
+def board(*, actor: Actor, now: datetime, store_ids: list[int] | None = None) -> list[BoardColumn]:
+    """Return the board's columns in workflow order (states with no order left out): each state's
+    BOARD_COLUMN_CARDS soonest-promised orders and its count. Two statements, whatever the rows."""
+    stores = narrowed_store_ids(actor, store_ids)
+    open_states = (OPEN, ESTIMATED, APPROVED, IN_PROGRESS, QUALITY_CHECK, READY)
+    totals = dict(db.session.execute(
+        sa.select(RepairOrder.state, sa.func.count()).where(RepairOrder.store_id.in_(stores),
+                                                             RepairOrder.state.in_(open_states))
+        .group_by(RepairOrder.state)).all())
+    orders = workshop_board(stores, open_states, per_state=BOARD_COLUMN_CARDS)
+    return [BoardColumn(state, [order for order in orders if order.state == state], totals[state])
+            for state in STATES if totals.get(state)]
 
 
 # -- lists, the board, history ---------------------------------------------------------------------
@@ -211,14 +234,15 @@ def list_orders(*, actor: Actor, filters: OrderFilter, page: int = 1, per_page: 
     return db.paginate(rows, page=page, per_page=per_page, error_out=False)
 
 
-def workshop_board(*, actor: Actor, now: datetime, store_ids: list[int] | None = None) -> list[RepairOrder]:
-    """Every open order by state with its promise; the view highlights late ones (promised_at < now).
-
-    `store_ids` narrows the stores the actor sees (the store filter)."""
-    stmt = (sa.select(RepairOrder)
-            .where(RepairOrder.store_id.in_(narrowed_store_ids(actor, store_ids)),
-                   RepairOrder.state.in_((OPEN, ESTIMATED, APPROVED, IN_PROGRESS, QUALITY_CHECK, READY)))
-            .options(*BOARD_LOADS).order_by(RepairOrder.promised_at))
+def workshop_board(stores: list[int], states: tuple[str, ...], *, per_state: int) -> list[RepairOrder]:
+    """The open orders of `stores` in `states`, at most `per_state` of each (the soonest promised), by promise;
+    the view highlights late ones (promised_at < now)."""
+    ranked = (sa.select(RepairOrder.id, sa.func.row_number().over(
+                  partition_by=RepairOrder.state, order_by=(RepairOrder.promised_at, RepairOrder.id)).label("rank"))
+              .where(RepairOrder.store_id.in_(stores), RepairOrder.state.in_(states)).subquery())
+    stmt = (sa.select(RepairOrder).join(ranked, ranked.c.id == RepairOrder.id)
+            .where(RepairOrder.store_id.in_(stores), ranked.c.rank <= per_state)
+            .options(*BOARD_LOADS).order_by(RepairOrder.promised_at, RepairOrder.id))
     return list(db.session.scalars(stmt))
 
 

@@ -71,6 +71,21 @@ def test_reminders_page_whole_store_shows_colleagues_reminders_not_another_store
     assert "粤A55555" not in text(page)
 
 
+def test_reminders_page_is_paged_by_50_and_marking_returns_to_the_same_page(advisor_client, book):
+    mine = db.session.get(Vehicle, book["mine"].vehicle_id, options=[joinedload(Vehicle.owner)])
+    later = [add_reminder(mine, due=TODAY + timedelta(days=30 + n)) for n in range(50)]  # 51 open in all
+    persist()
+    first, second = text(advisor_client.get("/reminders/")), text(advisor_client.get("/reminders/?page=2"))
+    assert first.count('/mark"') + first.count('/mark?') == 50 and "1 / 2" in first
+    assert 'href="/reminders/?page=2"' in first
+    assert f'/reminders/{later[-1].id}/mark?page=2"' in second and second.count("/mark?page=2") == 1
+    assert first.count('name="csrf_token"') >= 50  # every row's form carries the token
+
+    response = advisor_client.post(f"/reminders/{later[-1].id}/mark?page=2", data={"state": CALLED})
+    assert response.headers["Location"].endswith("/reminders/?page=2")
+    assert fresh(Reminder, later[-1].id).state == CALLED
+
+
 def test_reminders_page_is_refused_to_a_technician(client, book, staff):
     login(client, staff["technician"])
     assert client.get("/reminders/").status_code == 403

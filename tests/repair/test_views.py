@@ -467,6 +467,21 @@ def test_board_shows_open_orders_by_state_with_late_ones_highlighted(sign_in, sh
     assert "<html" not in partial and late.number in partial
 
 
+def test_board_column_shows_its_most_urgent_cards_and_links_to_the_rest(sign_in, shop, monkeypatch):
+    monkeypatch.setattr("dealer.repair.queries.BOARD_COLUMN_CARDS", 2)
+    now = datetime.now(timezone.utc)
+    orders = [open_order(shop, "保养", now=now - timedelta(hours=5), promised_at=now + timedelta(hours=hours))
+              for hours in (3, -2, 1)]
+    persist()
+    page = text(sign_in("service_advisor").get("/repair/board"))
+    column = page[page.index('data-testid="board-open"'):]
+    assert re.search(r'<span class="badge text-bg-secondary">3</span>', column)
+    assert orders[1].number in column and orders[2].number in column and orders[0].number not in column
+    assert column.index(orders[1].number) < column.index(orders[2].number)  # the late one first
+    more = re.search(r'data-testid="board-more"\s+href="([^"]+)">([^<]+)<', column)
+    assert more and more.group(1) == "/repair/?state=open" and "1" in more.group(2)
+
+
 def test_orders_list_filters_by_state(sign_in, shop):
     first = an_order(shop)
     second = estimated(shop)

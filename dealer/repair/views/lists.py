@@ -34,7 +34,7 @@ def board():
     now = utcnow()
     scope = store_scope(current_actor(), request.args.get("store"))
     template = "repair/_board.html" if request.headers.get("HX-Request") else "repair/board.html"
-    return render_template(template, groups=queries.board(actor=current_actor(), now=now, store_ids=scope.store_ids),
+    return render_template(template, columns=queries.board(actor=current_actor(), now=now, store_ids=scope.store_ids),
                            now=now, state_labels=services.STATE_LABELS, overdue=queries.overdue, scope=scope)
 
 
