@@ -45,6 +45,7 @@ from bench.pages import PAGES, SAMPLES, Page
 from bench.server import Gunicorn, api_token, auth_headers, production_env, sign_in
 from dealer import create_app
 from dealer.extensions import db
+from dealer.scheduler import NIGHTLY_WORKERS
 from tests.redisserver import RedisServer, find_redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -351,9 +352,10 @@ def _ceiling_alone(paths: list[str]) -> float:
 
 
 def _reminder_scan(dataset: data.Dataset, vehicles: int) -> dict:
-    """scripts/bench_reminder_scan.py on the same database, scanning the day the data was seeded."""
+    """scripts/bench_reminder_scan.py on the same database, scanning the day the data was seeded, with the
+    stores two at a time as the nightly job runs them (dealer.scheduler.NIGHTLY_WORKERS)."""
     command = [sys.executable, "scripts/bench_reminder_scan.py", "--vehicles", str(min(vehicles, dataset.vehicles)),
-               "--day", dataset.seeded_on.isoformat()]
+               "--day", dataset.seeded_on.isoformat(), "--workers", str(NIGHTLY_WORKERS)]
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     log = REPORTS / "logs" / "reminder-scan.log"
     log.parent.mkdir(parents=True, exist_ok=True)

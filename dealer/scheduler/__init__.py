@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
 NIGHTLY_HOUR = 2  # the stores' nightly tasks start at 02:00, store time
+NIGHTLY_WORKERS = 2  # stores whose night runs side by side, unless the config's NIGHTLY_WORKERS says otherwise
 _app = None  # the application the jobs run in (set by SchedulerRunner.start)
 
 
@@ -150,7 +151,7 @@ def _run_store_night(store_id: int, day: date, *, now: datetime) -> list[tuple[i
 # Every hour: each store's night starts at 02:00 in its own time zone (run_nightly).
 @job("reminders_nightly_scan", trigger="cron", minute=0)
 def nightly_scan_job():
-    run_nightly(now=utcnow(), workers=current_app.config.get("NIGHTLY_WORKERS", 2))
+    run_nightly(now=utcnow(), workers=current_app.config.get("NIGHTLY_WORKERS", NIGHTLY_WORKERS))
 
 
 class SchedulerRunner:
