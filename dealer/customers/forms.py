@@ -12,7 +12,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from dealer.customers.families import family_choices
 from dealer.customers.models import USE_COMMERCIAL, USE_PRIVATE
 from dealer.customers.validators import (
     InvalidValue,
@@ -23,6 +22,7 @@ from dealer.customers.validators import (
 )
 from dealer.forms import choices
 from dealer.inputs import BIRTHDAY, EXPIRY, PAST, InSpan, TextRules, WholeNumberField, bounded_int
+from dealer.stores.families import families_of, family_choices
 
 USE_LABELS = {USE_PRIVATE: _l("Private"), USE_COMMERCIAL: _l("Commercial")}
 # Inspection classes (dealer.reminders.rules): what decides the annual-inspection schedule.
@@ -92,11 +92,11 @@ class VehicleForm(FlaskForm):
     odometer_km = WholeNumberField(_l("Odometer (km)"), validators=[Optional(), NumberRange(0, 3_000_000)])
     submit = SubmitField(_l("Save"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, store=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # A family saved before the list existed stays a choice of its vehicle's form.
+        # The store's families; one the vehicle already has that is not among them stays a choice of its form.
         saved = getattr(kwargs.get("obj"), "model_family", None)
-        self.model_family.choices = choices(family_choices(_l("(not set)"), keep=saved))
+        self.model_family.choices = choices(family_choices(_l("(not set)"), families=families_of(store), keep=saved))
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)

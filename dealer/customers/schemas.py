@@ -1,9 +1,9 @@
 """API schemas for customers and vehicles (they also generate the OpenAPI document)."""
 from marshmallow import Schema, fields, validate
 
-from dealer.customers.families import MODEL_FAMILIES
 from dealer.customers.models import VEHICLE_USES, Customer, OdometerReading, Vehicle
 from dealer.inputs import BIRTHDAY, EXPIRY, PAST, Day, Flag, Id, Text, WholeNumber
+from dealer.stores.families import MODEL_FAMILIES
 
 SEARCH_LENGTH = 100
 

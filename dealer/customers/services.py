@@ -21,7 +21,6 @@ from dealer.customers.errors import (
     UnknownMobile,
     VinTaken,
 )
-from dealer.customers.families import MODEL_FAMILIES
 from dealer.customers.models import (
     VEHICLE_CLASSES,
     VEHICLE_USES,
@@ -41,6 +40,7 @@ from dealer.customers.validators import (
 from dealer.database import get_for_update, unique_violation
 from dealer.errors import FieldErrors, NotFound
 from dealer.extensions import db
+from dealer.stores.families import families_of
 from dealer.stores.models import Store
 from dealer.stores.services import narrowed_store_ids, require_store, visible_store_ids
 
@@ -256,7 +256,7 @@ def _clean_vehicle(data: VehicleInput, today: date, *, store_id: int, vehicle_id
                    saved_family: str = "") -> dict:
     """Return the values to save. Raises every problem at once: InvalidValue, PlateTaken, VinTaken or
     ValidationFailed (a bad plate does not hide a wrong VIN). `saved_family`: the family the vehicle has,
-    kept even if it is not on the list (filed before the list existed)."""
+    kept even if it is not on the store's list (filed before the list existed, or the store took it off)."""
     errors = FieldErrors()
     values = asdict(data)
     values.pop("odometer_km")
@@ -278,7 +278,7 @@ def _clean_vehicle(data: VehicleInput, today: date, *, store_id: int, vehicle_id
         errors.add(InvalidValue(_l("The inspection date cannot be in the future."), field="last_inspection_date"))
     for key in ("brand", "model", "colour", "engine_number", "model_family"):
         values[key] = (values[key] or "").strip()
-    if values["model_family"] not in ("", *MODEL_FAMILIES, saved_family):
+    if values["model_family"] not in ("", *families_of(db.session.get(Store, store_id)), saved_family):
         errors.add(InvalidValue(_l("Choose the model family from the list."), field="model_family"))
     values["engine_number"] = values["engine_number"].upper()
     for taken in _vehicles_taken(store_id, values["plate"], values["vin"], vehicle_id):

@@ -6,7 +6,6 @@ from dealer.actors import CUSTOMER_READERS, CUSTOMER_WRITERS, MANAGER, PHONE_CAL
 from dealer.auth.forms import ConfirmForm
 from dealer.customers import bp, queries, services, signals
 from dealer.customers.errors import MobileTaken, PlateTaken, VinTaken
-from dealer.customers.families import family_label
 from dealer.customers.forms import (
     CLASS_LABELS,
     USE_LABELS,
@@ -19,7 +18,8 @@ from dealer.database import utcnow
 from dealer.errors import DomainError, causes
 from dealer.forms import choices, page_arg, put_error_on_form
 from dealer.signals import collect_panels
-from dealer.stores.services import list_stores, store_scope
+from dealer.stores.families import family_label
+from dealer.stores.services import get_store, list_stores, store_scope
 
 VEHICLE_FIELDS = ("plate", "vin", "brand", "model", "model_year", "colour", "engine_number", "purchase_date",
                   "registration_date", "use", "seats", "insurance_expiry", "last_inspection_date",
@@ -160,7 +160,7 @@ def _vehicle_input(form: VehicleForm) -> services.VehicleInput:
 @roles_required(*CUSTOMER_WRITERS)
 def new_vehicle(customer_id):
     customer = services.get_customer(customer_id, actor=current_actor())
-    form = VehicleForm()
+    form = VehicleForm(store=get_store(customer.store_id, actor=current_actor()))
     existing = None
     if form.validate_on_submit():
         try:
@@ -192,7 +192,7 @@ def show_vehicle(vehicle_id):
 @roles_required(*CUSTOMER_WRITERS)
 def edit_vehicle(vehicle_id):
     vehicle = services.get_vehicle(vehicle_id, actor=current_actor())
-    form = VehicleForm(obj=vehicle)
+    form = VehicleForm(obj=vehicle, store=vehicle.store)
     del form.odometer_km
     existing = None
     if form.validate_on_submit():

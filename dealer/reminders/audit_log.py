@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dealer.audit import events
-from dealer.customers.families import family_label
 from dealer.reminders.forms import KIND_LABELS
+from dealer.stores.families import family_label
 
 
 def _day(value) -> str:

@@ -5,9 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from dealer.customers.families import family_choices
 from dealer.forms import choices
 from dealer.inputs import EXPIRY, PAST, InSpan, TextRules, WholeNumberField
+from dealer.stores.families import family_choices
 
 KIND_LABELS = {"inspection": _l("Annual inspection"), "insurance": _l("Insurance renewal"),
                "maintenance": _l("Maintenance")}
@@ -49,3 +49,9 @@ class IntervalForm(FlaskForm):
     months = WholeNumberField(_l("Months"), validators=[DataRequired(), NumberRange(1, 36)])
     km = WholeNumberField(_l("Kilometres"), validators=[DataRequired(), NumberRange(500, 100_000)])
     submit = SubmitField(_l("Save interval"))
+
+    def __init__(self, *args, families: tuple[str, ...], saved: tuple[str, ...] = (), **kwargs):
+        """`families`: the store's list; `saved`: the families it has intervals for (kept as choices)."""
+        super().__init__(*args, **kwargs)
+        self.model_family.choices = choices(family_choices(_l("(every other family)"), families=families,
+                                                           keep=saved))

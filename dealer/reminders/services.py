@@ -14,7 +14,6 @@ from sqlalchemy.orm import joinedload
 
 from dealer import audit, formats
 from dealer.actors import Actor
-from dealer.customers.families import MODEL_FAMILIES
 from dealer.customers.models import Customer, OdometerReading, Vehicle
 from dealer.customers.services import get_customer, get_vehicle
 from dealer.database import paginate_capped
@@ -42,6 +41,7 @@ from dealer.reminders.scan import ScanReport, lead_days, scan  # noqa: F401  (th
 from dealer.sms.models import CANCELLED as SMS_CANCELLED
 from dealer.sms.models import QUEUED, SmsMessage
 from dealer.sms.outbox import cancel_queued
+from dealer.stores.families import families_of
 from dealer.stores.models import Store
 from dealer.stores.services import narrowed_store_ids, visible_store_ids
 from dealer.timezones import local_date
@@ -349,13 +349,13 @@ def save_interval(store_id: int, *, model_family: str, months: int, km: int, act
     if not (1 <= months <= 36) or not (500 <= km <= 100_000):
         raise InvalidReminder(_l("Enter 1 to 36 months and 500 to 100,000 km."), field="months")
     family = model_family.strip()
-    if family not in ("", *MODEL_FAMILIES):
-        raise InvalidReminder(_l("Choose the model family from the list."), field="model_family")
     store = db.session.get(Store, store_id)
     if store is None or (actor.store_id is not None and actor.store_id != store_id):
         raise NotFound()
     row = db.session.scalar(sa.select(MaintenanceInterval).where(
         MaintenanceInterval.store_id == store_id, MaintenanceInterval.model_family == family))
+    if family not in ("", *families_of(store)) and row is None:  # a family set before it left the list stays
+        raise InvalidReminder(_l("Choose the model family from the list."), field="model_family")
     if row is None:
         row = MaintenanceInterval(store_id=store_id, model_family=family)
         db.session.add(row)

@@ -21,7 +21,8 @@ from dealer.reminders.forms import (
 )
 from dealer.reminders.models import MaintenanceInterval
 from dealer.sms.forms import STATE_LABELS as SMS_STATE_LABELS
-from dealer.stores.services import store_scope
+from dealer.stores.families import families_of
+from dealer.stores.services import get_store, store_scope
 
 
 @bp.route("/")
@@ -114,7 +115,10 @@ def opt_out(customer_id):
 @roles_required(MANAGER)
 def intervals():
     store_id = managed_store_id()
-    form = IntervalForm()
+    rows = db.session.scalars(sa.select(MaintenanceInterval).where(MaintenanceInterval.store_id == store_id)
+                              .order_by(MaintenanceInterval.model_family)).all()
+    form = IntervalForm(families=families_of(get_store(store_id, actor=current_actor())),
+                        saved=tuple(row.model_family for row in rows))
     if form.validate_on_submit():
         try:
             count = services.save_interval(store_id, model_family=form.model_family.data or "",
@@ -125,7 +129,5 @@ def intervals():
         else:
             flash(_("Saved; %(n)d vehicles' due dates were recomputed.", n=count), "success")
             return redirect(url_for("reminders.intervals", store=store_id))
-    rows = db.session.scalars(sa.select(MaintenanceInterval).where(MaintenanceInterval.store_id == store_id)
-                              .order_by(MaintenanceInterval.model_family)).all()
     return render_template("reminders/intervals.html", form=form, rows=rows, store_id=store_id,
                            default=services.DEFAULT_INTERVAL)

@@ -5,7 +5,6 @@ of the part's unit (4.5 litres = 4500); percentages integer basis points (13% = 
 """
 from marshmallow import Schema, fields, validate
 
-from dealer.customers.families import MODEL_FAMILIES
 from dealer.inputs import CALENDAR, Day, Flag, Id, Moment, Text, WholeNumber
 from dealer.repair.models import (
     APPROVAL_METHODS,
@@ -22,6 +21,7 @@ from dealer.repair.models import (
 from dealer.repair.services.settings import MAX_HOURS
 from dealer.repair.services.workflow import MAX_SIGNATURE_BYTES, TRANSITIONS
 from dealer.repair.services.workshop import QC_ITEMS
+from dealer.stores.families import MODEL_FAMILIES
 
 FEN = "Integer fen (分), VAT included."
 HUNDREDTHS = "Integer hundredths of an hour (1.5 h = 150)."

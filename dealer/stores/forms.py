@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 
 from dealer.forms import MultiCheckboxField, choices
 from dealer.inputs import TextRules, bounded_int
+from dealer.stores.families import FAMILY_LABELS, MODEL_FAMILIES
 
 CAPABILITY_LABELS = {
     "towing": _l("Towing"),
@@ -27,6 +28,8 @@ class StoreForm(FlaskForm):
     timezone = SelectField(_l("Time zone"), choices=choices([("Asia/Shanghai", "Asia/Shanghai"),
                                                              ("Asia/Urumqi", "Asia/Urumqi")]))
     active = BooleanField(_l("Active"), default=True)
+    model_families = MultiCheckboxField(_l("Model families this store services"),
+                                        choices=choices(FAMILY_LABELS.items()), default=list(MODEL_FAMILIES))
     submit = SubmitField(_l("Save"))
 
 

@@ -25,6 +25,8 @@ class Store(Timestamps, db.Model):
     rescue_hotline: Mapped[str] = mapped_column(sa.String(30), default="")
     timezone: Mapped[str] = mapped_column(sa.String(40), default=DEFAULT_TIMEZONE)
     active: Mapped[bool] = mapped_column(default=True)
+    # The model families this store services (dealer.stores.families codes); None: every family.
+    model_families: Mapped[list[str] | None] = mapped_column(sa.JSON)
 
     def local_date(self, moment: datetime) -> date:
         """Return the calendar date at the store (in its time zone) at `moment`, an aware datetime."""

@@ -15,6 +15,7 @@ from dealer.database import unique_violation
 from dealer.errors import DomainError, Forbidden, NotFound
 from dealer.extensions import db
 from dealer.stores.errors import InvalidStore, StoreCodeTaken
+from dealer.stores.families import MODEL_FAMILIES
 from dealer.stores.models import STATION_CAPABILITIES, PartnerStation, Store
 from dealer.timezones import DEFAULT_TIMEZONE
 
@@ -29,6 +30,7 @@ class StoreInput:
     rescue_hotline: str = ""
     timezone: str = DEFAULT_TIMEZONE
     active: bool = True
+    model_families: list[str] | None = None  # the families it services (dealer.stores.families); None: all
 
 
 @dataclass
@@ -140,7 +142,21 @@ def _clean_store(data: StoreInput) -> dict:
         ZoneInfo(values["timezone"])  # the store's dates (today, opening hours) are reckoned in it
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidStore(_l("Unknown time zone."), field="timezone") from None
+    values["model_families"] = _clean_families(data.model_families)
     return values
+
+
+def _clean_families(chosen: list[str] | None) -> list[str] | None:
+    """The store's model families in the catalogue's order; None (every family) when all are chosen."""
+    if chosen is None:
+        return None
+    if not chosen:
+        raise InvalidStore(_l("Choose at least one model family."), field="model_families")
+    unknown = sorted(set(chosen) - set(MODEL_FAMILIES))
+    if unknown:
+        raise InvalidStore(_l("Choose the model families from the list."), field="model_families")
+    families = [code for code in MODEL_FAMILIES if code in chosen]
+    return None if len(families) == len(MODEL_FAMILIES) else families
 
 
 def _save(entity, values: dict) -> None:

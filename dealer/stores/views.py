@@ -6,6 +6,7 @@ from dealer.actors import ADMIN, MANAGER, RESCUE_DISPATCHER
 from dealer.errors import DomainError
 from dealer.forms import choices, put_error_on_form
 from dealer.stores import bp, services
+from dealer.stores.families import families_of
 from dealer.stores.forms import CAPABILITY_LABELS, StationForm, StoreForm
 
 
@@ -13,7 +14,7 @@ def _store_input(form: StoreForm) -> services.StoreInput:
     return services.StoreInput(code=form.code.data, name=form.name.data, brand=form.brand.data or "",
                                address=form.address.data or "", phone=form.phone.data or "",
                                rescue_hotline=form.rescue_hotline.data or "", timezone=form.timezone.data,
-                               active=form.active.data)
+                               active=form.active.data, model_families=form.model_families.data or [])
 
 
 @bp.route("/")
@@ -44,6 +45,8 @@ def new():
 def edit(store_id):
     store = services.get_store(store_id, actor=current_actor())
     form = StoreForm(obj=store)
+    if not form.is_submitted():
+        form.model_families.data = list(families_of(store))  # none saved: every family
     if form.validate_on_submit():
         try:
             services.update_store(store.id, _store_input(form), actor=current_actor())

@@ -1,15 +1,25 @@
 """Store and partner-station pages: wiring, field errors, roles and store scope."""
+import re
+
 import pytest
 import sqlalchemy as sa
 
 from dealer.extensions import db
+from dealer.stores.families import MODEL_FAMILIES
 from dealer.stores.models import PartnerStation, Store
-from tests.factories import StationFactory
-from tests.helpers import count, field_has_error, fresh, login
+from tests.factories import CustomerFactory, StationFactory, VehicleFactory
+from tests.helpers import count, field_has_error, fresh, login, persist
 
 
 STATION = {"name": "宝安区福永二级维修站", "address": "福永街道", "latitude": "22.67", "longitude": "113.81",
            "phone": "0755-12345678", "capabilities": ["towing", "jump_start"], "active": "y"}
+
+
+def ticked(page: str, name: str) -> set[str]:
+    """The values of the ticked checkboxes named `name`."""
+    inputs = re.findall(r"<input([^>]*)>", page)
+    return {re.search(r'value="([^"]*)"', attrs).group(1) for attrs in inputs
+            if f'name="{name}"' in attrs and re.search(r"\bchecked\b", attrs)}
 
 
 # -- stores ------------------------------------------------------------------------------------
@@ -18,16 +28,53 @@ def test_group_admin_sees_every_store_and_creates_one(client, group_admin, store
     login(client, group_admin)
     page = client.get("/stores/").get_data(as_text=True)
     assert "SZ01" in page and "GZ01" in page
+    form = client.get("/stores/new").get_data(as_text=True)
+    assert ticked(form, "model_families") == set(MODEL_FAMILIES)  # every family, unless unticked
     response = client.post("/stores/new", data={"code": " sz02 ", "name": "深圳南山一汽-大众4S店",
-                                                 "timezone": "Asia/Shanghai", "active": "y"})
+                                                 "timezone": "Asia/Shanghai", "active": "y",
+                                                 "model_families": list(MODEL_FAMILIES)})
     assert response.status_code == 302
-    assert db.session.scalars(sa.select(Store).where(Store.code == "SZ02")).one().name == "深圳南山一汽-大众4S店"
+    created = db.session.scalars(sa.select(Store).where(Store.code == "SZ02")).one()
+    assert (created.name, created.model_families) == ("深圳南山一汽-大众4S店", None)  # None: every family
+
+
+def test_a_store_lists_the_model_families_it_services_and_its_forms_offer_only_those(app, client, group_admin, store,
+                                                                                       staff):
+    login(client, group_admin)
+    data = {"code": "SZ01", "name": store.name, "timezone": "Asia/Shanghai", "active": "y"}
+    refused = client.post(f"/stores/{store.id}", data=data)
+    assert refused.status_code == 200
+    assert re.search(r'class="[^"]*is-invalid[^"]*" id="model_families"', refused.get_data(as_text=True))
+    assert fresh(Store, store.id).model_families is None  # nothing changed
+
+    assert client.post(f"/stores/{store.id}", data={**data, "model_families": ["suv", "ev"]}).status_code == 302
+    assert fresh(Store, store.id).model_families == ["suv", "ev"]
+    edit = client.get(f"/stores/{store.id}").get_data(as_text=True)
+    assert ticked(edit, "model_families") == {"suv", "ev"}
+
+    client = app.test_client()  # the store's manager
+    login(client, staff["manager"])
+    intervals = client.get("/reminders/intervals").get_data(as_text=True)
+    offered = re.findall(r'<option[^>]*value="([a-z]*)"', intervals[intervals.index('name="model_family"'):])
+    assert offered[:3] == ["", "suv", "ev"] and "compact" not in offered
+    wrong = client.post("/reminders/intervals", data={"model_family": "compact", "months": 6, "km": 5000})
+    assert wrong.status_code == 200 and field_has_error(wrong, "model_family")
+
+    vehicle = VehicleFactory(owner=CustomerFactory(store=store), model_family="compact")  # filed before
+    persist()
+    edit_vehicle = client.get(f"/vehicles/{vehicle.id}/edit").get_data(as_text=True)
+    offered = re.findall(r'<option[^>]*value="([a-z]*)"', edit_vehicle[edit_vehicle.index('name="model_family"'):])
+    assert offered[:4] == ["", "suv", "ev", "compact"]  # the store's list, and what this car already has
+    new_vehicle = client.get(f"/customers/{vehicle.owner_id}/vehicles/new").get_data(as_text=True)
+    offered = re.findall(r'<option[^>]*value="([a-z]*)"', new_vehicle[new_vehicle.index('name="model_family"'):])
+    assert offered[:3] == ["", "suv", "ev"] and "compact" not in offered[:4]
 
 
 def test_new_store_duplicate_code_shows_the_field_error(client, group_admin, store):
     db.session.commit()
     login(client, group_admin)
-    response = client.post("/stores/new", data={"code": "sz01", "name": "重复", "timezone": "Asia/Shanghai"})
+    response = client.post("/stores/new", data={"code": "sz01", "name": "重复", "timezone": "Asia/Shanghai",
+                                                 "model_families": ["suv"]})
     assert response.status_code == 200
     assert field_has_error(response, "code")
     assert count(Store) == 1

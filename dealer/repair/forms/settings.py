@@ -20,11 +20,11 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from dealer.customers.families import MODEL_FAMILIES, family_choices
 from dealer.forms import choices
 from dealer.inputs import TextRules, WholeNumberField
 from dealer.repair.forms.orders import CATEGORY_LABELS, HoursField, PercentField, YuanField
 from dealer.repair.models import LABOR_CATEGORIES
+from dealer.stores.families import family_choices
 
 _DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
 _NUMBER = {"inputmode": "numeric", "autocomplete": "off"}
@@ -102,13 +102,16 @@ class OperationForm(FlaskForm):
         return {row.model_family.data.strip(): row.hours.data for row in self.family_hours
                 if (row.model_family.data or "").strip() and row.hours.data is not None}
 
-    def keep_families(self, saved) -> None:
-        """Offer, beside the list, the families the operation has that are not on it (set before the list)."""
+    def offer_families(self, families: tuple[str, ...], saved=()) -> None:
+        """Offer the store's families and, beside them, those the operation has that are not among them (set
+        before the list existed, or before the store took them off)."""
+        self._families, self._saved = families, tuple(sorted(saved))
         for row in self.family_hours:
-            extra = [(family, family) for family in sorted(saved) if family not in MODEL_FAMILIES]
-            row.model_family.choices = choices(family_choices("-") + extra)
+            row.model_family.choices = choices(family_choices("-", families=families, keep=self._saved))
 
     def add_blank_rows(self, count: int = 3) -> None:
         for _ in range(count):
             if len(self.family_hours) < self.family_hours.max_entries:
                 self.family_hours.append_entry()
+        if hasattr(self, "_families"):  # the new rows offer the same families
+            self.offer_families(self._families, self._saved)

@@ -18,7 +18,6 @@ from sqlalchemy.orm import selectinload
 
 from dealer import audit
 from dealer.actors import Actor
-from dealer.customers.families import MODEL_FAMILIES
 from dealer.database import prefix_range, unique_violation
 from dealer.errors import NotFound
 from dealer.extensions import db
@@ -31,6 +30,8 @@ from dealer.repair.models import (
     LaborRate,
     RepairSettings,
 )
+from dealer.stores.families import families_of
+from dealer.stores.models import Store
 from dealer.stores.services import require_store, visible_store_ids
 
 MAX_HOURS = 100_000  # hundredths: 1,000 hours, the most a repair line accepts
@@ -195,9 +196,10 @@ def normalize_code(value: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or "")).upper()
 
 
-def _clean_operation(data: OperationInput, saved_families: frozenset[str] = frozenset()) -> dict:
-    """Return the values to save. `saved_families`: those the operation has, kept even if not on the list
-    of model families (set before the list existed). Raises InvalidSetting."""
+def _clean_operation(data: OperationInput, store_id: int, saved_families: frozenset[str] = frozenset()) -> dict:
+    """Return the values to save. `saved_families`: those the operation has, kept even if not on the store's
+    list of model families (set before the list existed, or before the store took them off). Raises
+    InvalidSetting."""
     code = normalize_code(data.code)
     if not code:
         raise InvalidSetting(_l("Enter the operation's code."), field="code")
@@ -211,11 +213,12 @@ def _clean_operation(data: OperationInput, saved_families: frozenset[str] = froz
     hours_message = _l("Enter the flat-rate hours: more than 0, at most 1,000.")
     _whole(data.hours, "hours", 1, MAX_HOURS, hours_message)
     family_hours: dict[str, int] = {}
+    offered = families_of(db.session.get(Store, store_id))
     for family, hours in (data.family_hours or {}).items():
         family = re.sub(r"\s+", " ", family or "").strip()
         if not family or len(family) > 40:
             raise InvalidSetting(_l("Name the model family (at most 40 characters)."), field="family_hours")
-        if family not in MODEL_FAMILIES and family not in saved_families:
+        if family not in offered and family not in saved_families:
             raise InvalidSetting(_l("Choose the model family from the list."), field="family_hours")
         if family in family_hours:
             raise InvalidSetting(_l("The model family %(family)s is listed twice.", family=family),
@@ -290,7 +293,7 @@ def create_operation(data: OperationInput, *, store_id: int, actor: Actor, now: 
     Raises Forbidden, InvalidSetting, OperationCodeTaken (also when two managers add it at once).
     """
     _check_store(actor, store_id)
-    values = _clean_operation(data)
+    values = _clean_operation(data, store_id)
     operation = LaborOperation(store_id=store_id, created_at=now, updated_at=now)
     _save_operation(operation, values)
     audit.record("labor_operation_created", operation, actor=actor, changes=values)
@@ -305,7 +308,7 @@ def update_operation(operation_id: int, data: OperationInput, *, actor: Actor, n
     Raises NotFound, InvalidSetting, OperationCodeTaken.
     """
     operation = get_operation(operation_id, actor=actor)
-    values = _clean_operation(data, frozenset(row.model_family for row in operation.family_hours))
+    values = _clean_operation(data, operation.store_id, frozenset(row.model_family for row in operation.family_hours))
     before = _snapshot(operation)
     operation.updated_at = now
     _save_operation(operation, values)

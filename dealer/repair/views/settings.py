@@ -18,7 +18,8 @@ from dealer.repair.forms import CATEGORY_LABELS
 from dealer.repair.forms.settings import SETTINGS_FIELDS, LaborRatesForm, OperationForm, RepairSettingsForm
 from dealer.repair.models import LABOR_CATEGORIES
 from dealer.repair.services import settings as catalogue
-from dealer.stores.services import list_stores
+from dealer.stores.families import families_of
+from dealer.stores.services import get_store, list_stores
 
 CATALOGUE_READERS = (MANAGER, SERVICE_ADVISOR)
 
@@ -109,6 +110,7 @@ def _operation_input(form: OperationForm) -> catalogue.OperationInput:
 def new_labor_operation():
     store_id = _store_id()
     form = OperationForm()
+    form.offer_families(families_of(get_store(store_id, actor=current_actor())))
     if request.method == "GET":
         form.add_blank_rows(2)
     if form.validate_on_submit():
@@ -131,9 +133,10 @@ def edit_labor_operation(operation_id):
         "code": operation.code, "name": operation.name, "category": operation.category, "hours": operation.hours,
         "active": operation.active,
         "family_hours": [{"model_family": row.model_family, "hours": row.hours} for row in operation.family_hours]})
+    form.offer_families(families_of(get_store(operation.store_id, actor=current_actor())),
+                        {row.model_family for row in operation.family_hours})
     if request.method == "GET":
         form.add_blank_rows(2)
-    form.keep_families({row.model_family for row in operation.family_hours})
     if form.validate_on_submit():
         try:
             catalogue.update_operation(operation.id, _operation_input(form), actor=current_actor(), now=utcnow())
