@@ -10,7 +10,6 @@ from dealer.stores.models import PartnerStation, Store
 from tests.factories import CustomerFactory, StationFactory, VehicleFactory
 from tests.helpers import count, field_has_error, fresh, login, persist
 
-
 STATION = {"name": "宝安区福永二级维修站", "address": "福永街道", "latitude": "22.67", "longitude": "113.81",
            "phone": "0755-12345678", "capabilities": ["towing", "jump_start"], "active": "y"}
 
