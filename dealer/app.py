@@ -22,6 +22,7 @@ from dealer import audit, auth, customers, formats, money, parts, reminders, rep
 from dealer.access import enforce_access, register_token_loader
 from dealer.actors import ROLE_LABELS
 from dealer.api_base import DealerApi
+from dealer.audit.views import register_store_scope
 from dealer.auth import audit_log as auth_audit_log
 from dealer.auth.api import blp as auth_api
 from dealer.auth.services import user_for_session, user_for_token
@@ -57,6 +58,7 @@ from dealer.sms import tasks as sms_tasks
 from dealer.sms.api import blp as sms_api
 from dealer.sms.api import owners_blp as sms_owners_api
 from dealer.stores import audit_log as stores_audit_log
+from dealer.stores.services import store_scope
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -159,6 +161,7 @@ def _init_extensions(app: Flask) -> None:
     # Access is checked before CSRF, so a forbidden role gets 403 whatever it posts.
     app.before_request(enforce_access)
     register_token_loader(app, user_for_token)
+    register_store_scope(app, store_scope)
     csrf.init_app(app)
 
     def locale_selector():

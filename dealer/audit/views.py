@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, render_template, request
+from flask import Response, current_app, render_template, request
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
@@ -17,14 +17,25 @@ from dealer.forms import choices, page_arg
 AUDIT_READERS = (ADMIN, MANAGER)
 
 
-def _store_ids() -> list[int] | None:
+def register_store_scope(app, store_scope) -> None:
+    """Give the log the stores module's `store_scope(actor, wanted)` (the stores a list shows a user, with the
+    store filter's choice): the stores module builds on this one, so the app hands it down."""
+    app.extensions["dealer.audit.store_scope"] = store_scope
+
+
+def _scope():
+    """The stores the log shows (a group-level user: every store and the group's own entries, or the one the
+    filter chose; a store's staff: their store) and the ids the queries name: None for the whole group."""
     actor = current_actor()
-    return None if actor.store_id is None else [actor.store_id]
+    scope = current_app.extensions["dealer.audit.store_scope"](actor, request.args.get("store"))
+    if actor.store_id is None and scope.selected is None:
+        return scope, None
+    return scope, scope.store_ids
 
 
-def _filter_form() -> tuple[EntryFilterForm, services.EntryFilter]:
+def _filter_form(store_ids: list[int] | None) -> tuple[EntryFilterForm, services.EntryFilter]:
     form = EntryFilterForm(request.args)
-    form.actor.choices = choices([(0, _("Everyone"))] + services.people(_store_ids()))
+    form.actor.choices = choices([(0, _("Everyone"))] + services.people(store_ids))
     form.record.choices = choices([("", _("Every kind"))] + events.record_kinds())
     form.validate()
     filters = services.EntryFilter(
@@ -39,10 +50,11 @@ def _filter_form() -> tuple[EntryFilterForm, services.EntryFilter]:
 @bp.route("/")
 @roles_required(*AUDIT_READERS)
 def index():
-    form, filters = _filter_form()
-    pagination = services.list_entries(store_ids=_store_ids(), filters=filters, page=page_arg())
+    scope, store_ids = _scope()
+    form, filters = _filter_form(store_ids)
+    pagination = services.list_entries(store_ids=store_ids, filters=filters, page=page_arg())
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("audit/index.html", form=form, pagination=pagination, args=args,
+    return render_template("audit/index.html", form=form, pagination=pagination, args=args, scope=scope,
                            lines=events.read(pagination.items))
 
 
@@ -50,10 +62,11 @@ def index():
 @roles_required(*AUDIT_READERS)
 def export():
     """Every entry the filters select, as CSV (UTF-8 with a BOM, so that Excel reads the Chinese)."""
-    _form, filters = _filter_form()
-    store_ids = _store_ids()
+    scope, store_ids = _scope()
+    _form, filters = _filter_form(store_ids)
     site = request.host_url.rstrip("/")
-    header = [_("When"), _("Who"), _("What"), _("Record"), _("Name"), _("Link"), _("Event code")]
+    header = [_("When"), *([_("Store")] if scope.several else []), _("Who"), _("What"), _("Record"), _("Name"),
+              _("Link"), _("Event code")]
 
     buffer = io.StringIO()
     buffer.write("\ufeff")
@@ -64,7 +77,8 @@ def export():
     for batch in services.each_batch(store_ids=store_ids, filters=filters):
         for line in events.read(batch):
             entry = line.entry
-            writer.writerow([format_datetime(entry.created_at, "yyyy-MM-dd HH:mm:ss"),
+            store = [scope.code(entry.store_id) if entry.store_id else _("Group")] if scope.several else []
+            writer.writerow([format_datetime(entry.created_at, "yyyy-MM-dd HH:mm:ss"), *store,
                              entry.actor_name or _("system"), line.text, line.record_noun, line.record_name,
                              site + line.record_url if line.record_url else "", entry.action])
     return Response(buffer.getvalue(), mimetype="text/csv",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 from datetime import datetime, timezone
 
@@ -110,3 +111,41 @@ def test_an_event_nobody_described_still_shows_its_code(client, staff, store):
     login(client, staff["manager"])
 
     assert "rescue_dispatched（暂无说明）" in text(client.get("/audit/"))
+
+
+def test_a_group_manager_sees_each_entrys_store_and_filters_by_store(client, staff, store, other_store,
+                                                                     group_manager):
+    _settled_and_issued(store, staff)
+    elsewhere = RepairOrderFactory(store=other_store, state="settled", number="RO-20261206-0099")
+    db.session.flush()
+    audit.record("repair_order_settled", elsewhere, actor=actor(staff["cashier"]), store_id=other_store.id,
+                 changes={"total_fen": 100, "payments": [["cash", 100, ""]]})
+    audit.record("store_created", other_store, actor=actor(group_manager), store_id=None,
+                 changes={"code": "GZ01"})
+    db.session.commit()
+    login(client, group_manager)
+
+    page = text(client.get("/audit/"))
+    assert 'data-testid="store-filter"' in page
+    assert re.findall(r'data-testid="store-code">([^<]+)<', page) == ["集团", "GZ01", "SZ01", "SZ01"]
+    only_gz = text(client.get(f"/audit/?store={other_store.id}"))
+    assert "RO-20261206-0099" in only_gz and "RO-20261206-0007" not in only_gz
+    assert re.findall(r'data-testid="store-code">([^<]+)<', only_gz) == ["GZ01"]
+
+    rows = list(csv.reader(io.StringIO(client.get(f"/audit/export.csv?store={store.id}")
+                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:3] == ["时间", "门店", "操作人"] and {row[1] for row in rows[1:]} == {"SZ01"}
+
+
+def test_a_stores_manager_sees_no_store_column_and_no_other_store(client, staff, store, other_store):
+    _settled_and_issued(store, staff)
+    elsewhere = RepairOrderFactory(store=other_store, state="settled", number="RO-20261206-0099")
+    db.session.flush()
+    audit.record("repair_order_settled", elsewhere, actor=actor(staff["cashier"]), store_id=other_store.id,
+                 changes={"total_fen": 100, "payments": [["cash", 100, ""]]})
+    db.session.commit()
+    login(client, staff["manager"])
+
+    page = text(client.get(f"/audit/?store={other_store.id}"))  # a store's staff cannot pick another
+    assert "store-filter" not in page and "store-code" not in page
+    assert "RO-20261206-0007" in page and "RO-20261206-0099" not in page
