@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import csv
-import re
 import io
+import re
 from datetime import datetime, timezone
 
 from dealer import audit
