@@ -10,8 +10,10 @@ PORT ?= 5000
 
 run: setup db demo serve
 
+# The suite runs on every core (pytest-xdist; each worker starts its own PostgreSQL, Redis and demo server).
+PYTEST_WORKERS ?= auto
 test: setup-test
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # --- setup -------------------------------------------------------------------------------------
 $(BIN)/activate:
