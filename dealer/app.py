@@ -49,6 +49,7 @@ from dealer.repair import models as _repair_models  # noqa: F401
 from dealer.repair import tasks as repair_tasks
 from dealer.repair.api import operations_blp as labor_operations_api
 from dealer.repair.api import orders_blp as repair_orders_api
+from dealer.rescue import models as _rescue_models  # noqa: F401
 from dealer.scheduler import SchedulerRunner
 from dealer.scheduler import models as _scheduler_models  # noqa: F401
 from dealer.sms import audit_log as sms_audit_log
