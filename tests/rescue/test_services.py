@@ -14,8 +14,8 @@ from dealer.rescue.services import IntakeInput
 from dealer.sms.models import SmsMessage
 from tests.factories import CustomerFactory, StationFactory, VehicleFactory
 from tests.helpers import NOW, count, fresh
-from tests.rescue.builders import BAOAN, DONGGUAN, NANSHAN, key, link, take_call, unit
 from tests.repair.builders import TINY_PNG
+from tests.rescue.builders import BAOAN, DONGGUAN, NANSHAN, key, link, take_call, unit
 
 LATER = NOW + timedelta(minutes=3)
 

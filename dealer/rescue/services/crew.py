@@ -21,7 +21,7 @@ from dealer.rescue.errors import LinkExpired, RescueError
 from dealer.rescue.models import COMPLETED, TOWING, RescueCall, RescueUnit
 from dealer.rescue.services.common import CALL_LOADS, lock_call
 from dealer.rescue.services.dispatch import move_call, token_hash
-from dealer.rescue.services.tow_in import open_tow_in_order, was_towed
+from dealer.rescue.services.tow_in import try_tow_in
 
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
 SUBFOLDER = "rescue"
@@ -82,9 +82,7 @@ def crew_step(token: str, to: str, *, photo: bytes | None, folder: str, now: dat
         if name:
             photo_path(folder, call.store_id, name).unlink(missing_ok=True)
         raise
-    if to == COMPLETED and call.vehicle_id is not None and was_towed(call) and call.repair_order_id is None:
-        call = open_tow_in_order(call.id, actor=actor, now=now)
-    return call
+    return try_tow_in(call, actor=actor, now=now) if to == COMPLETED else call
 
 
 def crew_position(token: str, *, latitude: float, longitude: float, now: datetime) -> None:

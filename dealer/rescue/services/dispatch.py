@@ -31,7 +31,7 @@ from dealer.rescue.models import (
 from dealer.rescue.proposal import STATION, UNIT, propose
 from dealer.rescue.services.common import get_call, lock_call, record_event, require_state, responders
 from dealer.rescue.services.intake import ensure_customer
-from dealer.rescue.services.tow_in import open_tow_in_order, was_towed
+from dealer.rescue.services.tow_in import try_tow_in
 from dealer.sms.outbox import enqueue
 from dealer.stores.models import PartnerStation
 
@@ -184,9 +184,7 @@ def advance_call(call_id: int, to: str, *, actor: Actor, now: datetime) -> Rescu
     db.session.flush()
     call = get_call(call.id, actor=actor, read_back=True)
     db.session.commit()
-    if to == COMPLETED and call.vehicle_id is not None and was_towed(call) and call.repair_order_id is None:
-        call = open_tow_in_order(call.id, actor=actor, now=now)
-    return call
+    return try_tow_in(call, actor=actor, now=now) if to == COMPLETED else call
 
 
 def cancel_call(call_id: int, *, reason: str, actor: Actor, now: datetime) -> RescueCall:

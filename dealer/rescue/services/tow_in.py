@@ -1,6 +1,7 @@
 """The tow-in (拖车进店): a completed tow opens a repair order with the rescue's facts, and the call links to it."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from flask_babel import force_locale
@@ -8,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dealer.actors import Actor
+from dealer.errors import DomainError
 from dealer.extensions import db
 from dealer.repair import services as repair
 from dealer.repair.models import ACCIDENT as ACCIDENT_ORDER
@@ -17,6 +19,7 @@ from dealer.rescue.labels import FAULT_LABELS
 from dealer.rescue.models import ACCIDENT, COMPLETED, TOW_IN_OPENED, TOWING, RescueCall
 from dealer.rescue.services.common import get_call, lock_call, record_event, require_state
 
+log = logging.getLogger(__name__)
 PROMISE_AFTER = timedelta(days=1)  # a placeholder promise the advisor sets once the car is looked at
 
 
@@ -29,6 +32,23 @@ def _concern(call: RescueCall) -> str:
         fault = str(FAULT_LABELS.get(call.fault_type, _("Roadside rescue")))
         said = call.concern.strip()
         return (_("Rescue tow-in #%(id)s: %(fault)s", id=call.id, fault=fault) + (f"。{said}" if said else ""))[:500]
+
+
+def try_tow_in(call: RescueCall, *, actor: Actor, now: datetime) -> RescueCall:
+    """After a completed tow, open its order if the car is known; a refusal leaves it to the dispatcher's button.
+
+    The completion is committed already: what repair refuses (an order rule) must not undo it, and the call
+    page offers "open the tow-in order" while the call has none.
+    """
+    call = get_call(call.id, actor=actor)
+    if call.vehicle_id is None or not was_towed(call) or call.repair_order_id is not None:
+        return call
+    try:
+        return open_tow_in_order(call.id, actor=actor, now=now)
+    except DomainError:
+        db.session.rollback()
+        log.warning("rescue call %s: the tow-in order could not be opened", call.id, exc_info=True)
+        return get_call(call.id, actor=actor)
 
 
 def open_tow_in_order(call_id: int, *, actor: Actor, now: datetime) -> RescueCall:
