@@ -2,11 +2,10 @@
 from flask_babel import lazy_gettext as _l
 
 from dealer.audit import events
-from dealer.rescue.models import RescueCall, RescueUnit
 
-events.record_kind("rescue_calls", _l("Rescue call"), endpoint="rescue.show_call", arg="call_id",
-                   names=events.names_of(RescueCall.id, RescueCall.caller_phone))
-events.record_kind("rescue_units", _l("Rescue unit"), names=events.names_of(RescueUnit.id, RescueUnit.name))
+# Named by their number (#id): no names query on the audit page.
+events.record_kind("rescue_calls", _l("Rescue call"), endpoint="rescue.show_call", arg="call_id")
+events.record_kind("rescue_units", _l("Rescue unit"))
 
 events.sentence("rescue_call_received", _l("Took a rescue call from %(phone)s"),
                 lambda c: {"phone": c.get("caller_phone", "")})

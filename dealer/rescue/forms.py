@@ -45,7 +45,7 @@ class IntakeForm(FlaskForm):
     coordinate_system = SelectField(_l("Coordinates from"), choices=choices(
         (code, SYSTEM_LABELS[code]) for code in SYSTEMS), default="gcj02")
     area = SelectField(_l("Area"), choices=choices(AREA_LABELS.items()), default="town")
-    fault_type = SelectField(_l("What went wrong"), choices=[("", _l("Choose..."))] + choices(FAULT_LABELS.items()),
+    fault_type = SelectField(_l("What went wrong"), choices=choices([("", _l("Choose..."))] + list(FAULT_LABELS.items())),
                              default="")
     concern = TextAreaField(_l("What the caller says"), validators=[Optional(), TextRules(column=RescueCall.concern,
                                                                                           multiline=True)])
