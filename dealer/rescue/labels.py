@@ -7,7 +7,7 @@ FAULT_LABELS = {
     "ev_no_charge": _l("EV out of charge"), "other": _l("Other"),
 }
 STATE_LABELS = {
-    "received": _l("Received"), "dispatched": _l("Dispatched"), "en_route": _l("En route"),
+    "received": _l("Call received"), "dispatched": _l("Dispatched"), "en_route": _l("En route"),
     "on_scene": _l("On scene"), "towing": _l("Towing"), "completed": _l("Completed"), "cancelled": _l("Cancelled"),
 }
 EVENT_LABELS = dict(STATE_LABELS, released=_l("Responder released"), told_emergency=_l("Told to call 120/122 first"),
