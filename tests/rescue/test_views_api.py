@@ -10,8 +10,8 @@ from dealer.extensions import db
 from dealer.rescue.models import RescueCall, RescueUnit
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
 from tests.helpers import assert_error, bearer, count, fresh, login, persist, text
-from tests.rescue.builders import NANSHAN, unit
 from tests.repair.builders import TINY_PNG
+from tests.rescue.builders import NANSHAN, unit
 
 
 @pytest.fixture()
