@@ -39,6 +39,7 @@ class IntakeForm(FlaskForm):
     caller_name = StringField(_l("Caller's name"), validators=[Optional(), TextRules(column=RescueCall.caller_name)])
     plate = StringField(_l("Plate"), validators=[Optional(), TextRules(column=RescueCall.plate)])
     vehicle_id = StringField(widget=HiddenInput(), validators=[Optional(), TextRules(12)])
+    shown_customer = StringField(widget=HiddenInput(), validators=[Optional(), TextRules(12)])  # the panel shown
     address = StringField(_l("Where (address, landmark)"), validators=[Optional(), TextRules(column=RescueCall.address)])
     latitude = StringField(_l("Latitude"), validators=[Optional(), TextRules(20)])
     longitude = StringField(_l("Longitude"), validators=[Optional(), TextRules(20)])

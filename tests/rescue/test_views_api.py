@@ -49,6 +49,17 @@ def test_autosave_without_a_phone_saves_nothing_then_the_phone_opens_the_call(de
     assert call.latitude_wgs84 == pytest.approx(22.543847, abs=1e-5)
 
 
+def test_autosave_swaps_the_callers_panel_only_when_the_caller_changed(desk, ctx, store):
+    """Re-drawing it on every save undid the car the dispatcher was choosing while a save was on its way."""
+    owner = CustomerFactory(store=store, mobile="13812345678", mobile_last4="5678")
+    VehicleFactory(owner=owner, store=store)
+    persist()
+    form = _intake(caller_phone="13812345678")
+    assert 'id="intake-customer" hx-swap-oob' in text(desk.post("/rescue/intake", data=form))
+    again = text(desk.post("/rescue/intake", data={**form, "shown_customer": str(owner.id), "address": "宝安"}))
+    assert 'id="intake-customer"' not in again and 'data-testid="saved"' in again
+
+
 def test_autosave_coordinates_out_of_range_say_so_and_save_nothing(desk, store):
     page = text(desk.post("/rescue/intake", data=_intake(caller_phone="13812345678", latitude="95",
                                                          longitude="113")))

@@ -37,14 +37,16 @@ def crew_step(token):
     upload = request.files.get("photo")
     photo = upload.read() if upload is not None and upload.filename else None
     try:
-        services.crew_step(token, request.form.get("step", ""), photo=photo,
-                           folder=current_app.config["UPLOAD_FOLDER"], now=utcnow())
+        call = services.crew_step(token, request.form.get("step", ""), photo=photo,
+                                  folder=current_app.config["UPLOAD_FOLDER"], now=utcnow())
     except LinkExpired:
         return _expired()
     except DomainError as error:
         flash(str(error.message), "danger")
-    else:
-        flash(_("Recorded."), "success")
+        return redirect(url_for("rescue.crew", token=token))
+    if not call.is_open:  # the job is over, and the link with it: say so, once, without an error status
+        return render_template("rescue/crew_done.html", call=call, labels=labels)
+    flash(_("Recorded."), "success")
     return redirect(url_for("rescue.crew", token=token))
 
 

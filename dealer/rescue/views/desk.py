@@ -84,7 +84,9 @@ def autosave():
                                     actor=current_actor(), now=utcnow())
     except DomainError as error:
         return render_template("rescue/_intake_status.html", form=form, call=None, error=error.message)
+    customer_changed = (form.shown_customer.data or "") != str(call.customer_id or "")
     return render_template("rescue/_intake_saved.html", form=form, call=call, now=utcnow(),
+                           customer_changed=customer_changed,
                            proposal=queries.proposal_for(call, utcnow()), dispatch_form=DispatchForm(), **_labels())
 
 
