@@ -35,7 +35,7 @@ class IntakeForm(FlaskForm):
     """The one intake screen. Every field autosaves; the phone number opens the call."""
 
     intake_key = StringField(widget=HiddenInput(), validators=[TextRules(36)])
-    caller_phone = StringField(_l("Caller's phone"), validators=[Optional(), TextRules(30)])
+    caller_phone = StringField(_l("Caller's phone"), validators=[Optional(), TextRules(20)])
     caller_name = StringField(_l("Caller's name"), validators=[Optional(), TextRules(column=RescueCall.caller_name)])
     plate = StringField(_l("Plate"), validators=[Optional(), TextRules(column=RescueCall.plate)])
     vehicle_id = StringField(widget=HiddenInput(), validators=[Optional(), TextRules(12)])
@@ -72,5 +72,5 @@ class UnitForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), TextRules(column=RescueUnit.name)])
     kind = SelectField(_l("Kind"), choices=choices(UNIT_KIND_LABELS.items()))
     crew = StringField(_l("Crew"), validators=[Optional(), TextRules(column=RescueUnit.crew)])
-    phone = StringField(_l("Crew phone"), validators=[DataRequired(), TextRules(30)])
+    phone = StringField(_l("Crew phone"), validators=[DataRequired(), TextRules(20)])
     capabilities = MultiCheckboxField(_l("Can do"), choices=choices((c, CAPABILITY_LABELS[c]) for c in CAPABILITIES))

@@ -22,9 +22,10 @@ class RescueCallInSchema(Schema):
     """A call taken (接警). Sending the same `intake_key` again updates that call instead of opening another."""
 
     store_id = Id(load_default=None, metadata={"description": "Required for a group-level user."})
-    intake_key = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9a-f]{32}$"), metadata={
+    intake_key = Text(load_default=None, allow_none=True, max_length=32, min_length=32,
+                      validate=validate.Regexp(r"^[0-9a-f]{32}$"), metadata={
         "description": "The client's key of this intake (32 hex digits): a retry updates the same call."})
-    caller_phone = Text(required=True, max_length=30, metadata={"example": "13812345678"})
+    caller_phone = Text(required=True, max_length=20, metadata={"example": "13812345678"})
     caller_name = Text(load_default="", column=RescueCall.caller_name)
     plate = Text(load_default="", column=RescueCall.plate, metadata={"description": "Finds the car and its owner."})
     vehicle_id = Id(load_default=None)
@@ -46,7 +47,7 @@ class RescueCallInSchema(Schema):
 
 
 class RescueDispatchInSchema(Schema):
-    responder = fields.String(required=True, validate=validate.Regexp(r"^(unit|station):[1-9][0-9]{0,9}$"),
+    responder = Text(required=True, max_length=20, validate=validate.Regexp(r"^(unit|station):[1-9][0-9]{0,9}$"),
                               metadata={"example": "unit:3", "description": "A unit or a partner station."})
     override_reason = Text(load_default="", max_length=300, metadata={
         "description": "Required when not the proposal's first, and for a re-dispatch."})
