@@ -158,6 +158,7 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "rescue.step": frozenset({RESCUE_DISPATCHER, MANAGER}),
     "rescue.cancel": frozenset({RESCUE_DISPATCHER, MANAGER}),
     "rescue.tow_in": frozenset({RESCUE_DISPATCHER, MANAGER}),
+    "rescue.link_vehicle": frozenset({RESCUE_DISPATCHER, MANAGER}),
     "rescue.photo": frozenset({RESCUE_DISPATCHER, MANAGER}),
     "rescue.units": frozenset({RESCUE_DISPATCHER, MANAGER}),
     "rescue.unit_status": frozenset({RESCUE_DISPATCHER, MANAGER}),

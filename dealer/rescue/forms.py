@@ -68,6 +68,10 @@ class ReasonForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), TextRules(300)])
 
 
+class PlateForm(FlaskForm):
+    plate = StringField(_l("Plate"), validators=[DataRequired(), TextRules(column=RescueCall.plate)])
+
+
 class UnitForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), TextRules(column=RescueUnit.name)])
     kind = SelectField(_l("Kind"), choices=choices(UNIT_KIND_LABELS.items()))

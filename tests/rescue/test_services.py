@@ -258,7 +258,7 @@ def test_crew_link_expires_after_its_hours(ctx, store, dispatcher):
         services.crew_call("guessed-" + token[8:], now=LATER)
 
 
-def test_tow_in_without_a_known_vehicle_asks_to_link_it(ctx, store, dispatcher):
+def test_tow_in_without_a_known_vehicle_asks_to_link_it_then_opens(ctx, store, dispatcher):
     van = unit(store, "救援1号", NANSHAN)
     call = take_call(store, dispatcher, phone="13912345678", tow_needed=True)
     call = _dispatch(call, dispatcher, f"unit:{van.id}")[0]
@@ -268,3 +268,11 @@ def test_tow_in_without_a_known_vehicle_asks_to_link_it(ctx, store, dispatcher):
     with pytest.raises(RescueError) as raised:
         services.open_tow_in_order(call.id, actor=dispatcher, now=LATER)
     assert raised.value.field == "vehicle_id" and count(RepairOrder) == 0
+    with pytest.raises(RescueError) as raised:
+        services.link_vehicle(call.id, plate="粤B99999", actor=dispatcher)
+    assert raised.value.field == "plate"
+    car = VehicleFactory(owner=db.session.get(Customer, call.customer_id), store=store, plate="粤B99999",
+                         plate_reversed="99999B粤")
+    call = services.link_vehicle(call.id, plate="粤b99999", actor=dispatcher)
+    call = services.open_tow_in_order(call.id, actor=dispatcher, now=LATER)
+    assert db.session.get(RepairOrder, call.repair_order_id).vehicle_id == car.id

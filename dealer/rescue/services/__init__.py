@@ -16,5 +16,5 @@ from dealer.rescue.services.intake import (  # noqa: F401
     record_guard,
     save_intake,
 )
-from dealer.rescue.services.tow_in import open_tow_in_order  # noqa: F401
+from dealer.rescue.services.tow_in import link_vehicle, open_tow_in_order  # noqa: F401
 from dealer.rescue.services.units import UnitInput, create_unit, list_units, report_unit  # noqa: F401

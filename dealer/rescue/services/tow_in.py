@@ -9,6 +9,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from dealer.actors import Actor
+from dealer.customers import services as customers
+from dealer.customers.queries import vehicles_with
+from dealer.customers.validators import InvalidValue, normalize_plate
 from dealer.errors import DomainError
 from dealer.extensions import db
 from dealer.repair import services as repair
@@ -49,6 +52,30 @@ def try_tow_in(call: RescueCall, *, actor: Actor, now: datetime) -> RescueCall:
         db.session.rollback()
         log.warning("rescue call %s: the tow-in order could not be opened", call.id, exc_info=True)
         return get_call(call.id, actor=actor)
+
+
+def link_vehicle(call_id: int, *, plate: str, actor: Actor) -> RescueCall:
+    """Link the towed car to a completed call by its plate (registered at the front desk meanwhile), so its
+    tow-in order can be opened. Raises RescueError (no such car in the store, an order already open), WrongState.
+    """
+    try:
+        plate = normalize_plate(plate)
+    except InvalidValue as error:
+        raise RescueError(error.message, field="plate") from None
+    call = lock_call(call_id, actor=actor)
+    require_state(call, COMPLETED)
+    if call.repair_order_id is not None:
+        raise RescueError(_l("The tow-in order is open already."), field="plate")
+    found = vehicles_with(call.store_id, plate=plate, vin=None)
+    if not found:
+        raise RescueError(_l("No car of this store has this plate: register it at the front desk first."),
+                          field="plate")
+    vehicle = customers.get_vehicle(found[0].id, actor=actor)
+    call.vehicle_id, call.customer_id, call.plate = vehicle.id, vehicle.owner_id, vehicle.plate
+    db.session.flush()
+    call = get_call(call.id, actor=actor, read_back=True)
+    db.session.commit()
+    return call
 
 
 def open_tow_in_order(call_id: int, *, actor: Actor, now: datetime) -> RescueCall:

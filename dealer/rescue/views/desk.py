@@ -18,6 +18,7 @@ from dealer.rescue.forms import (
     DRIVABLE,
     DispatchForm,
     IntakeForm,
+    PlateForm,
     ReasonForm,
     UnitForm,
     degrees,
@@ -112,6 +113,7 @@ def show_call(call_id):
     proposal = queries.proposal_for(call, now) if call.state in ("received", "dispatched", "en_route") else []
     return render_template("rescue/call.html", call=call, form=_call_form(call), store_id=call.store_id, now=now,
                            proposal=proposal, dispatch_form=DispatchForm(), reason_form=ReasonForm(),
+                           plate_form=PlateForm(),
                            clock=queries.clock(call, now), drivable=DRIVABLE, **_labels())
 
 
@@ -171,6 +173,17 @@ def cancel(call_id):
 @roles_required(*DESK)
 def tow_in(call_id):
     services.open_tow_in_order(call_id, actor=current_actor(), now=utcnow())
+    return _back(call_id)
+
+
+@bp.route("/calls/<int:call_id>/vehicle", methods=["POST"])
+@roles_required(*DESK)
+def link_vehicle(call_id):
+    form = PlateForm()
+    if form.validate():
+        services.link_vehicle(call_id, plate=form.plate.data, actor=current_actor())
+    else:
+        flash("; ".join(sum(form.errors.values(), [])), "danger")
     return _back(call_id)
 
 
