@@ -18,7 +18,20 @@ from flask_talisman import Talisman
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dealer import audit, auth, customers, formats, money, parts, reminders, repair, sms, static_files, stores
+from dealer import (
+    audit,
+    auth,
+    customers,
+    formats,
+    money,
+    parts,
+    reminders,
+    repair,
+    rescue,
+    sms,
+    static_files,
+    stores,
+)
 from dealer.access import enforce_access, register_token_loader
 from dealer.actors import ROLE_LABELS
 from dealer.api_base import DealerApi
@@ -50,6 +63,10 @@ from dealer.repair import models as _repair_models  # noqa: F401
 from dealer.repair import tasks as repair_tasks
 from dealer.repair.api import operations_blp as labor_operations_api
 from dealer.repair.api import orders_blp as repair_orders_api
+from dealer.rescue import audit_log as rescue_audit_log
+from dealer.rescue import handlers as rescue_handlers
+from dealer.rescue.api import calls_blp as rescue_calls_api
+from dealer.rescue.api import units_blp as rescue_units_api
 from dealer.scheduler import SchedulerRunner
 from dealer.scheduler import models as _scheduler_models  # noqa: F401
 from dealer.sms import audit_log as sms_audit_log
@@ -64,10 +81,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Importing a module's handlers connects its receivers to the signals of the modules it builds on; importing
 # its tasks declares its scheduled jobs (dealer.scheduler runs what is declared).
-HANDLERS = (customers_handlers, parts_handlers, reminders_handlers, repair_handlers, sms_handlers)
+HANDLERS = (customers_handlers, parts_handlers, reminders_handlers, repair_handlers, rescue_handlers, sms_handlers)
 # Importing a module's audit_log registers how its audit entries read and link (dealer.audit.events).
 AUDIT_LOG = (auth_audit_log, customers_audit_log, parts_audit_log, reminders_audit_log, repair_audit_log,
-             sms_audit_log, stores_audit_log)
+             rescue_audit_log, sms_audit_log, stores_audit_log)
 TASKS = (reminders_tasks, repair_tasks, sms_tasks)
 
 # Content Security Policy: everything from this site (stores may be offline; no CDN is ever used).
@@ -248,12 +265,12 @@ def _configure_sqlite(engine) -> None:
 def _register_blueprints(app: Flask) -> None:
 
 
-    for module in (auth, stores, customers, audit, sms, reminders, parts, repair):
+    for module in (auth, stores, customers, audit, sms, reminders, parts, repair, rescue):
         importlib.import_module(module.__name__ + ".views")  # the routes attach themselves to module.bp
         app.register_blueprint(module.bp)
     api = DealerApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     for blueprint in (auth_api, customers_blp, vehicles_blp, sms_api, sms_owners_api, reminders_api, parts_api,
-                      repair_orders_api, labor_operations_api):
+                      repair_orders_api, labor_operations_api, rescue_calls_api, rescue_units_api):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

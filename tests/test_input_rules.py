@@ -31,6 +31,9 @@ from dealer.repair.forms import inspection as inspection_forms
 from dealer.repair.forms import orders as order_forms
 from dealer.repair.forms import settings as settings_forms
 from dealer.repair.models import LaborOperation, RepairOrder
+from dealer.rescue import forms as rescue_forms
+from dealer.rescue import schemas as rescue_schemas
+from dealer.rescue.models import RescueCall, RescueUnit
 from dealer.sms import forms as sms_forms
 from dealer.sms.models import SmsSettings, SmsTemplate
 from dealer.stores import forms as store_forms
@@ -337,6 +340,8 @@ STORED_IN = [
     (inspection_forms.ResultForm, repair_models.InspectionResult), (reminder_forms.IntervalForm, MaintenanceInterval),
     (reminder_forms.InsuranceForm, InsuranceRenewal), (sms_forms.TemplateForm, SmsTemplate),
     (sms_forms.SettingsForm, SmsSettings), (store_forms.StoreForm, Store), (store_forms.StationForm, PartnerStation),
+    (rescue_schemas.RescueCallInSchema, RescueCall), (rescue_forms.IntakeForm, RescueCall),
+    (rescue_forms.UnitForm, RescueUnit),
 ]
 # Typed longer than stored: the service normalises them and refuses what would not fit, with its own message
 # (a mobile "+86 138-1234-5678" is stored as 11 digits, a part number "06J 115 403 Q" without its spaces).

@@ -16,10 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import MANYTOONE
 
+from dealer.database import utcnow
 from dealer.extensions import db
 from dealer.parts import services as parts
 from dealer.reminders.models import Reminder
 from dealer.repair import services as repair
+from dealer.rescue import services as rescue
+from dealer.rescue.models import RescueUnit
 from dealer.sms.outbox import enqueue
 from tests.factories import CustomerFactory, StationFactory, UserFactory, VehicleFactory
 from tests.helpers import NOW, bearer, login
@@ -84,8 +87,33 @@ def build_world(store, prefix: str, n: int) -> World:
         enqueue("car_ready", store_id=store.id, phone=customer.mobile, customer=customer, vehicle_id=vehicle.id,
                 params={"name": customer.name, "plate": vehicle.plate, "store_phone": "0755-1"}, now=NOW)
     db.session.commit()
-    return World(store=store, staff=staff, shop=shop, customer=customer, vehicle=vehicles[0], order=order,
-                 settled=settled)
+    world = World(store=store, staff=staff, shop=shop, customer=customer, vehicle=vehicles[0], order=order,
+                  settled=settled)
+    _rescue_calls(world, n)
+    return world
+
+
+def _rescue_calls(world: World, n: int) -> None:
+    """n rescue units and n open calls (the caller's file found by the phone), one of them dispatched."""
+    dispatcher = world.staff["rescue_dispatcher"].as_actor()
+    for i in range(n):
+        db.session.add(RescueUnit(store_id=world.store.id, name=f"救援{i}", phone="13900000000", kind="flatbed",
+                                  capabilities=["towing", "flatbed", "jump_start"], latitude_wgs84=22.55 + i / 100,
+                                  longitude_wgs84=113.88, position_at=NOW))
+    db.session.commit()
+    calls = [rescue.save_intake(f"{world.store.id:016x}{i:016x}", rescue.IntakeInput(
+        caller_phone=world.customer.mobile, address="宝安大道", latitude=22.54, longitude=113.91,
+        coordinate_system="wgs84", fault_type="no_start"), store_id=world.store.id, actor=dispatcher, now=NOW)
+        for i in range(n)]
+    tokens = []
+    # Now, not NOW: the crew's link lasts hours from the moment it is sent.
+    rescue.dispatch_call(calls[0].id, responder=f"unit:{_first_unit(world)}", override_reason="测试",
+                         actor=dispatcher, now=utcnow(), crew_link=lambda token: tokens.append(token) or token)
+    world.ids.update(call=calls[0].id, crew_token=tokens[0])
+
+
+def _first_unit(world: World) -> int:
+    return db.session.scalar(sa.select(sa.func.min(RescueUnit.id)).where(RescueUnit.store_id == world.store.id))
 
 
 def _total(order) -> int:
@@ -193,6 +221,18 @@ PAGES = {
     "sms.templates": ("manager", lambda w: "/sms/templates", 7),
     "sms.edit_template": ("manager", lambda w: "/sms/templates/car_ready", 7),
     "sms_api.list_messages": ("manager", lambda w: "/api/v1/sms/messages", 5),
+    # rescue: the request (1, the token alone for the crew's page); the board: open calls with responder and
+    # vehicle joined, units, stations counted; a call: with store, customer, vehicle and responder joined, the
+    # customer's vehicles, its timeline, the proposal's units and stations; the crew's page: the call as loaded
+    "rescue.board": ("rescue_dispatcher", lambda w: "/rescue/", 4),
+    "rescue.board_live": ("rescue_dispatcher", lambda w: "/rescue/live", 4),
+    "rescue.new_call": ("rescue_dispatcher", lambda w: "/rescue/calls/new", 1),
+    "rescue.show_call": ("rescue_dispatcher", lambda w: f"/rescue/calls/{w.ids['call']}", 6),
+    "rescue.units": ("rescue_dispatcher", lambda w: "/rescue/units", 2),
+    "rescue.crew": ("rescue_dispatcher", lambda w: f"/rescue/crew/{w.ids['crew_token']}", 4),
+    "rescue_calls_api.list_open_calls": ("rescue_dispatcher", lambda w: "/api/v1/rescue-calls", 2),
+    "rescue_calls_api.get_call": ("rescue_dispatcher", lambda w: f"/api/v1/rescue-calls/{w.ids['call']}", 4),
+    "rescue_units_api.list_units": ("rescue_dispatcher", lambda w: "/api/v1/rescue-units", 2),
     "stores.index": ("admin", lambda w: "/stores/", 3),
     "stores.stations": ("admin", lambda w: "/stores/stations", 4),
     "stores.new_station": ("admin", lambda w: "/stores/stations/new", 4),
@@ -212,13 +252,15 @@ HOME_PAGES = {
     # the request; the store, then one aggregate each: now (waiting approval, in the workshop), cars in, ready
     # and on time, revenue
     "manager": 6,
+    # the request; the rescue board in brief (open calls, units, stations counted)
+    "rescue_dispatcher": 4,
     # the request: a page saying what is coming, and the search box
-    "rescue_dispatcher": 1,
     "cs_supervisor": 1,
 }
 # Endpoints measured elsewhere or with nothing to count: static files, the login form, the OpenAPI
 # document, a photo (a file), pages whose one row is built by another test's data.
 NOT_COUNTED = {"static", "bootstrap.static", "api-docs.openapi_json", "auth.login", "repair.inspection_photo",
+               "rescue.photo",
                "repair.edit_inspection_item", "sms.show", "sms_api.get_message", "stores.new", "stores.edit",
                "stores.edit_station"}
 

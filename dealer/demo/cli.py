@@ -18,6 +18,8 @@ from dealer.demo import data, repair
 from dealer.dialect import is_postgresql
 from dealer.extensions import db
 from dealer.reminders import rules
+from dealer.rescue import services as rescue
+from dealer.rescue.models import RescueUnit
 from dealer.stores import services as store_services
 from dealer.stores.models import Store
 
@@ -35,6 +37,16 @@ PLATE_PREFIX = {"SZ01": ("粤", "B"), "GZ01": ("粤", "A")}
 STATIONS = {
     "SZ01": (("东莞长安二级维修站", 22.8166, 113.8034), ("惠阳淡水二级维修站", 22.7880, 114.4565)),
     "GZ01": (("从化街口二级维修站", 23.5481, 113.5866), ("增城荔城二级维修站", 23.2906, 113.8109)),
+}
+# Each store's own rescue units (救援车): name, kind, what it can do, where it waits (WGS-84).
+ALL_ROUND = ["towing", "flatbed", "jump_start", "tyre_change", "fuel_delivery", "lockout", "minor_repair"]
+RESCUE_UNITS = {
+    "SZ01": (("救援1号平板车", "flatbed", ALL_ROUND, 22.5553, 113.8838),
+             ("救援2号服务车", "service_van", ["jump_start", "tyre_change", "fuel_delivery", "lockout"], 22.5333,
+              113.9304)),
+    "GZ01": (("救援1号平板车", "flatbed", ALL_ROUND, 23.1247, 113.3612),
+             ("救援2号服务车", "service_van", ["jump_start", "tyre_change", "fuel_delivery", "lockout"], 23.1291,
+              113.2644)),
 }
 # username suffix, roles, full name
 STORE_STAFF = (
@@ -68,6 +80,7 @@ def seed_demo_command(vehicles: int, seed: int):
     if to_add:
         _customers_and_vehicles(stores, to_add, rng, fake)
     _service_center(stores, rng)
+    _rescue_units(stores)
     click.echo(f"Demo data ready: {len(stores)} stores, "
                f"{db.session.scalar(sa.select(sa.func.count()).select_from(Vehicle))} vehicles.")
     click.echo(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
@@ -197,6 +210,18 @@ def _service_center(stores: list[Store], rng: random.Random) -> None:
         orders = repair.seed_orders(store, now=now, rng=rng)
         click.echo(f"{store.code}: {added['operations']} labor operations, {added['parts']} parts and "
                    f"{orders} repair orders added.")
+
+
+def _rescue_units(stores: list[Store]) -> None:
+    """Two rescue units per store, waiting at their places (once: a store with units keeps them)."""
+    now = datetime.now(timezone.utc)
+    for store in stores:
+        if db.session.scalar(sa.select(RescueUnit.id).where(RescueUnit.store_id == store.id).limit(1)):
+            continue
+        for number, (name, kind, capabilities, lat, lng) in enumerate(RESCUE_UNITS[store.code], start=1):
+            unit = rescue.create_unit(store.id, rescue.UnitInput(name=name, phone=f"1390000{number:04d}", kind=kind,
+                                                                 crew="救援组", capabilities=capabilities), actor=SYSTEM)
+            rescue.report_unit(unit.id, latitude=lat, longitude=lng, coordinate_system="wgs84", actor=SYSTEM, now=now)
 
 
 def _reset_sequences() -> None:

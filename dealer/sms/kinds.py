@@ -74,6 +74,11 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          ("name",),
          "${name}您好，祝您生日快乐，一路平安！",
          valid_for=timedelta(days=1)),
+    # To the rescue crew's phone (a unit's or a partner station's): the job and the link to its page.
+    Kind("rescue_crew_link", _l("Rescue: crew job link"), SERVICE, 0, True, False,
+         ("call", "address", "link"),
+         "救援任务#${call}：${address}。请打开链接查看并更新进度：${link}",
+         valid_for=timedelta(hours=2)),
 )}
 
 OPT_OUT_LINE = "回T退订"

@@ -1,0 +1,100 @@
+"""/api/v1/rescue-calls and /api/v1/rescue-units: the hotline's calls and the store's units, for integrations."""
+from __future__ import annotations
+
+import uuid
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from dealer.access import current_actor, roles_required
+from dealer.actors import MANAGER, RESCUE_DISPATCHER
+from dealer.api_base import ApiBlueprint
+from dealer.database import utcnow
+from dealer.rescue import queries, schemas, services
+from dealer.rescue.errors import RescueError
+from dealer.rescue.services import IntakeInput
+from dealer.stores.services import visible_store_ids
+
+DESK = (RESCUE_DISPATCHER, MANAGER)
+GUARDS = ("told_emergency", "sent_to_12122", "handed_over")
+
+calls_blp = ApiBlueprint("rescue_calls_api", __name__, url_prefix="/api/v1/rescue-calls",
+                         description="24-hour rescue calls: intake, dispatch, their steps.")
+units_blp = ApiBlueprint("rescue_units_api", __name__, url_prefix="/api/v1/rescue-units",
+                         description="The store's rescue units: status and position.")
+
+
+@calls_blp.route("", methods=["POST"])
+@roles_required(*DESK)
+@calls_blp.arguments(schemas.RescueCallInSchema)
+@calls_blp.response(201, schemas.RescueCallDetailSchema)
+def create_call(data):
+    """Take a call (or update the call of the same `intake_key`)."""
+    actor = current_actor()
+    store_id = data.pop("store_id") or actor.store_id
+    if store_id is None:
+        raise RescueError(_l("Name the store of the call."), field="store_id")
+    intake_key = data.pop("intake_key") or uuid.uuid4().hex
+    return services.save_intake(intake_key, IntakeInput(**data), store_id=store_id, actor=actor, now=utcnow())
+
+
+@calls_blp.route("", methods=["GET"])
+@roles_required(*DESK)
+@calls_blp.arguments(schemas.RescueOpenCallsArgs, location="query")
+@calls_blp.response(200, schemas.RescueCallListSchema)
+def list_open_calls(args):
+    """The open calls, most urgent then oldest first."""
+    return {"items": queries.open_calls(visible_store_ids(current_actor()), limit=args["limit"])}
+
+
+@calls_blp.route("/<int:call_id>", methods=["GET"])
+@roles_required(*DESK)
+@calls_blp.response(200, schemas.RescueCallDetailSchema)
+def get_call(call_id):
+    """A call with its timeline."""
+    return services.get_call(call_id, actor=current_actor())
+
+
+@calls_blp.route("/<int:call_id>/dispatch", methods=["POST"])
+@roles_required(*DESK)
+@calls_blp.arguments(schemas.RescueDispatchInSchema)
+@calls_blp.response(200, schemas.RescueDispatchOutSchema)
+def dispatch(data, call_id):
+    """Send a unit or a partner station (or re-dispatch, with a reason); the crew gets its link by SMS."""
+    call, link = services.dispatch_call(call_id, responder=data["responder"], override_reason=data["override_reason"],
+                                        actor=current_actor(), now=utcnow(),
+                                        crew_link=lambda token: url_for("rescue.crew", token=token, _external=True))
+    return {"call": call, "crew_link": link}
+
+
+@calls_blp.route("/<int:call_id>/status", methods=["POST"])
+@roles_required(*DESK)
+@calls_blp.arguments(schemas.RescueStatusInSchema)
+@calls_blp.response(200, schemas.RescueCallDetailSchema)
+def set_status(data, call_id):
+    """Move the call on (idempotent), cancel it with a reason, or record a guard."""
+    actor, now, state = current_actor(), utcnow(), data["state"]
+    if state == "cancelled":
+        services.cancel_call(call_id, reason=data["reason"], actor=actor, now=now)
+    elif state in GUARDS:
+        services.record_guard(call_id, state, actor=actor, now=now)
+    else:
+        services.advance_call(call_id, state, actor=actor, now=now)
+    return services.get_call(call_id, actor=actor)
+
+
+@units_blp.route("", methods=["GET"])
+@roles_required(*DESK)
+@units_blp.response(200, schemas.RescueUnitListSchema)
+def list_units():
+    """The store's active units with status and last position (WGS-84)."""
+    return {"items": services.list_units(actor=current_actor())}
+
+
+@units_blp.route("/<int:unit_id>/reports", methods=["POST"])
+@roles_required(*DESK)
+@units_blp.arguments(schemas.RescueUnitReportInSchema)
+@units_blp.response(200, schemas.RescueUnitOutSchema)
+def report_unit(data, unit_id):
+    """Record a unit's position (converted to WGS-84) and/or shift status."""
+    return services.report_unit(unit_id, actor=current_actor(), now=utcnow(), **data)

@@ -1,0 +1,20 @@
+"""How the rescue module's audit entries read (dealer.audit.events)."""
+from flask_babel import lazy_gettext as _l
+
+from dealer.audit import events
+
+# Named by their number (#id): no names query on the audit page.
+events.record_kind("rescue_calls", _l("Rescue call"), endpoint="rescue.show_call", arg="call_id")
+events.record_kind("rescue_units", _l("Rescue unit"))
+
+events.sentence("rescue_call_received", _l("Took a rescue call from %(phone)s"),
+                lambda c: {"phone": c.get("caller_phone", "")})
+events.sentence("rescue_dispatched", _l("Sent %(responder)s to the rescue call"),
+                lambda c: {"responder": c.get("responder", "")})
+events.sentence("rescue_cancelled", _l("Cancelled the rescue call: %(reason)s"), lambda c: {"reason": c.get("reason", "")})
+events.sentence("rescue_told_emergency", _l("Recorded that the caller was told to call 120/122 first"), lambda c: {})
+events.sentence("rescue_sent_to_12122", _l("Recorded that the caller was sent to the expressway line 12122"),
+                lambda c: {})
+events.sentence("rescue_handed_over", _l("Recorded that the car was handed over to us off the expressway"),
+                lambda c: {})
+events.sentence("rescue_unit_created", _l("Registered the rescue unit %(name)s"), lambda c: {"name": c.get("name", "")})

@@ -1,0 +1,80 @@
+"""The rescue pages' forms: the intake screen (autosaved field by field), dispatch, cancel, units."""
+from __future__ import annotations
+
+import math
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Optional
+from wtforms.widgets import HiddenInput
+
+from dealer.forms import MultiCheckboxField, choices
+from dealer.inputs import TextRules
+from dealer.rescue.geo import SYSTEMS
+from dealer.rescue.labels import AREA_LABELS, FAULT_LABELS, SYSTEM_LABELS, UNIT_KIND_LABELS
+from dealer.rescue.models import CAPABILITIES, RescueCall, RescueUnit
+
+DRIVABLE = {"": _l("Not known yet"), "yes": _l("Can be driven"), "no": _l("Cannot be driven")}
+CAPABILITY_LABELS = {"towing": _l("Towing"), "flatbed": _l("Flatbed"), "jump_start": _l("Jump start"),
+                     "tyre_change": _l("Tyre change"), "fuel_delivery": _l("Fuel delivery"),
+                     "lockout": _l("Lockout"), "minor_repair": _l("Minor repair"),
+                     "accident_scene": _l("Accident scene")}
+
+
+def degrees(text: str | None) -> float | None:
+    """A coordinate typed or pasted: a finite decimal number, or None."""
+    try:
+        value = float((text or "").strip().replace("，", "."))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+class IntakeForm(FlaskForm):
+    """The one intake screen. Every field autosaves; the phone number opens the call."""
+
+    intake_key = StringField(widget=HiddenInput(), validators=[TextRules(36)])
+    caller_phone = StringField(_l("Caller's phone"), validators=[Optional(), TextRules(20)])
+    caller_name = StringField(_l("Caller's name"), validators=[Optional(), TextRules(column=RescueCall.caller_name)])
+    plate = StringField(_l("Plate"), validators=[Optional(), TextRules(column=RescueCall.plate)])
+    vehicle_id = StringField(widget=HiddenInput(), validators=[Optional(), TextRules(12)])
+    shown_customer = StringField(widget=HiddenInput(), validators=[Optional(), TextRules(12)])  # the panel shown
+    address = StringField(_l("Where (address, landmark)"), validators=[Optional(), TextRules(column=RescueCall.address)])
+    latitude = StringField(_l("Latitude"), validators=[Optional(), TextRules(20)])
+    longitude = StringField(_l("Longitude"), validators=[Optional(), TextRules(20)])
+    coordinate_system = SelectField(_l("Coordinates from"), choices=choices(
+        (code, SYSTEM_LABELS[code]) for code in SYSTEMS), default="gcj02")
+    area = SelectField(_l("Area"), choices=choices(AREA_LABELS.items()), default="town")
+    fault_type = SelectField(_l("What went wrong"), choices=choices([("", _l("Choose..."))] + list(FAULT_LABELS.items())),
+                             default="")
+    concern = TextAreaField(_l("What the caller says"), validators=[Optional(), TextRules(column=RescueCall.concern,
+                                                                                          multiline=True)])
+    drivable = SelectField(_l("Can it be driven?"), choices=choices(DRIVABLE.items()), default="")
+    tow_needed = BooleanField(_l("Tow needed"))
+    needs_flatbed = BooleanField(_l("Needs a flatbed (EV, AWD, lowered car)"))
+    injuries = BooleanField(_l("Anyone injured"))
+    on_expressway = BooleanField(_l("On an expressway (高速)"))
+    children_waiting = BooleanField(_l("Children waiting"))
+    ev_low_charge = BooleanField(_l("EV at low charge"))
+
+
+class DispatchForm(FlaskForm):
+    responder = StringField(widget=HiddenInput(), validators=[DataRequired(), TextRules(30)])
+    override_reason = StringField(_l("Why this one"), validators=[Optional(), TextRules(300)])
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), TextRules(300)])
+
+
+class PlateForm(FlaskForm):
+    plate = StringField(_l("Plate"), validators=[DataRequired(), TextRules(column=RescueCall.plate)])
+
+
+class UnitForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), TextRules(column=RescueUnit.name)])
+    kind = SelectField(_l("Kind"), choices=choices(UNIT_KIND_LABELS.items()))
+    crew = StringField(_l("Crew"), validators=[Optional(), TextRules(column=RescueUnit.crew)])
+    phone = StringField(_l("Crew phone"), validators=[DataRequired(), TextRules(20)])
+    capabilities = MultiCheckboxField(_l("Can do"), choices=choices((c, CAPABILITY_LABELS[c]) for c in CAPABILITIES))

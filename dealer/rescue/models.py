@@ -1,0 +1,208 @@
+"""Rescue calls (救援来电), their timeline, and the store's own rescue units (救援车).
+
+Every coordinate column is WGS-84 degrees (what a phone's GPS gives) and says so in its name; what a
+map in China shows (GCJ-02, BD-09) is converted at the edges (dealer.rescue.geo), never stored.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dealer.database import Timestamps, UTCDateTime, store_join, utcnow
+from dealer.extensions import db
+
+# What went wrong (故障类型).
+NO_START = "no_start"          # won't start / battery (无法启动/电瓶亏电)
+FLAT_TYRE = "flat_tyre"        # 爆胎/缺气
+ACCIDENT = "accident"          # 事故
+OUT_OF_FUEL = "out_of_fuel"    # 没油
+LOCKED_OUT = "locked_out"      # 钥匙锁车内
+OVERHEATING = "overheating"    # 水温高
+EV_NO_CHARGE = "ev_no_charge"  # 电动车没电
+OTHER = "other"
+FAULT_TYPES = (NO_START, FLAT_TYRE, ACCIDENT, OUT_OF_FUEL, LOCKED_OUT, OVERHEATING, EV_NO_CHARGE, OTHER)
+
+# Where the car is, for the speed model and the arrival target: in town (市区) or outside (郊区/县乡).
+TOWN = "town"
+OUTSIDE = "outside"
+AREAS = (TOWN, OUTSIDE)
+
+# The call's states, in order (the timeline's steps); cancelled ends it from any open state.
+RECEIVED = "received"
+DISPATCHED = "dispatched"
+EN_ROUTE = "en_route"
+ON_SCENE = "on_scene"
+TOWING = "towing"
+COMPLETED = "completed"
+CANCELLED = "cancelled"
+STATES = (RECEIVED, DISPATCHED, EN_ROUTE, ON_SCENE, TOWING, COMPLETED, CANCELLED)
+OPEN_STATES = (RECEIVED, DISPATCHED, EN_ROUTE, ON_SCENE, TOWING)
+# Timeline entries besides the states: a unit released for a re-dispatch, the guards' records.
+RELEASED = "released"
+TOLD_EMERGENCY = "told_emergency"    # told the caller to call 120 / 122 first
+SENT_TO_12122 = "sent_to_12122"      # expressway: sent to the expressway rescue line
+HANDED_OVER = "handed_over"          # expressway: the car was handed over to us off the expressway
+TOW_IN_OPENED = "tow_in_opened"      # the repair order of the tow-in was opened
+EVENT_KINDS = STATES + (RELEASED, TOLD_EMERGENCY, SENT_TO_12122, HANDED_OVER, TOW_IN_OPENED)
+
+# The store's own units (救援车) and what they can do: the partner stations' words (stores.models) and flatbed.
+SERVICE_VAN = "service_van"   # 服务车
+FLATBED = "flatbed"           # 平板拖车
+WHEEL_LIFT = "wheel_lift"     # 拖吊车 (two wheels on the road)
+UNIT_KINDS = (SERVICE_VAN, FLATBED, WHEEL_LIFT)
+CAPABILITIES = ("towing", "flatbed", "jump_start", "tyre_change", "fuel_delivery", "lockout", "minor_repair",
+                "accident_scene")
+AVAILABLE = "available"
+ON_JOB = "on_job"
+OFF_SHIFT = "off_shift"
+UNIT_STATUSES = (AVAILABLE, ON_JOB, OFF_SHIFT)
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+_COORDINATES = ("{p}latitude_wgs84 IS NULL OR {p}latitude_wgs84 BETWEEN -90 AND 90",
+                "{p}longitude_wgs84 IS NULL OR {p}longitude_wgs84 BETWEEN -180 AND 180")
+
+
+class RescueUnit(Timestamps, db.Model):
+    """One of the store's own rescue vehicles with its crew (救援车): status and last known position."""
+
+    __tablename__ = "rescue_units"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "name"),
+        # One call per unit at a time: the backstop of the conditional update that assigns it.
+        sa.UniqueConstraint("store_id", "current_call_id"),
+        sa.CheckConstraint(_in("kind", UNIT_KINDS), name="kind_known"),
+        sa.CheckConstraint(_in("status", UNIT_STATUSES), name="status_known"),
+        sa.CheckConstraint(_COORDINATES[0].format(p=""), name="latitude_range"),
+        sa.CheckConstraint(_COORDINATES[1].format(p=""), name="longitude_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    name: Mapped[str] = mapped_column(sa.String(40))
+    kind: Mapped[str] = mapped_column(sa.String(12), default=SERVICE_VAN)
+    crew: Mapped[str] = mapped_column(sa.String(60), default="")
+    phone: Mapped[str] = mapped_column(sa.String(20))
+    capabilities: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    status: Mapped[str] = mapped_column(sa.String(10), default=AVAILABLE)
+    current_call_id: Mapped[int | None] = mapped_column(sa.Integer)
+    # Last position reported (the crew page's geolocation, or the API): WGS-84 degrees, and when.
+    latitude_wgs84: Mapped[float | None] = mapped_column(sa.Float)
+    longitude_wgs84: Mapped[float | None] = mapped_column(sa.Float)
+    position_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class RescueCall(Timestamps, db.Model):
+    """A call to the 24-hour rescue hotline and the job that follows it (救援单)."""
+
+    __tablename__ = "rescue_calls"
+    __table_args__ = (
+        # The intake screen's own key: every autosave of one screen writes the same call, however they race.
+        sa.UniqueConstraint("store_id", "intake_key"),
+        sa.UniqueConstraint("crew_token_hash"),
+        sa.Index("ix_rescue_calls_store_id_state_received_at", "store_id", "state", "received_at"),
+        sa.Index("ix_rescue_calls_store_id_caller_phone", "store_id", "caller_phone"),
+        sa.CheckConstraint(_in("state", STATES), name="state_known"),
+        sa.CheckConstraint("fault_type IS NULL OR " + _in("fault_type", FAULT_TYPES), name="fault_type_known"),
+        sa.CheckConstraint(_in("area", AREAS), name="area_known"),
+        sa.CheckConstraint("priority BETWEEN 1 AND 3", name="priority_range"),
+        sa.CheckConstraint(_COORDINATES[0].format(p=""), name="latitude_range"),
+        sa.CheckConstraint(_COORDINATES[1].format(p=""), name="longitude_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    intake_key: Mapped[str] = mapped_column(sa.String(36))
+    caller_phone: Mapped[str] = mapped_column(sa.String(20))
+    caller_name: Mapped[str] = mapped_column(sa.String(40), default="")
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id"))
+    vehicle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vehicles.id"))
+    # The customer file was opened by this call (a caller the store did not know: 救援新建).
+    customer_created_by_rescue: Mapped[bool] = mapped_column(default=False)
+    plate: Mapped[str] = mapped_column(sa.String(20), default="")  # as the caller said it
+    address: Mapped[str] = mapped_column(sa.String(200), default="")
+    # Where the car is: WGS-84 degrees (entered as GCJ-02 from AMap or as GPS, converted on the way in).
+    latitude_wgs84: Mapped[float | None] = mapped_column(sa.Float)
+    longitude_wgs84: Mapped[float | None] = mapped_column(sa.Float)
+    area: Mapped[str] = mapped_column(sa.String(8), default=TOWN)
+    fault_type: Mapped[str | None] = mapped_column(sa.String(16))
+    concern: Mapped[str] = mapped_column(sa.String(500), default="")
+    drivable: Mapped[bool | None] = mapped_column()
+    tow_needed: Mapped[bool] = mapped_column(default=False)
+    # EVs, AWD and lowered cars must not be dragged on two wheels (平板拖车).
+    needs_flatbed: Mapped[bool] = mapped_column(default=False)
+    injuries: Mapped[bool] = mapped_column(default=False)
+    told_emergency_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # told to call 120/122 first
+    on_expressway: Mapped[bool] = mapped_column(default=False)
+    sent_to_12122_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # off the expressway, to us
+    children_waiting: Mapped[bool] = mapped_column(default=False)
+    ev_low_charge: Mapped[bool] = mapped_column(default=False)
+    # 1 urgent, 2 high, 3 normal: computed from the facts (services.priority_of), with the reasons.
+    priority: Mapped[int] = mapped_column(sa.SmallInteger, default=3)
+    priority_reasons: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    state: Mapped[str] = mapped_column(sa.String(12), default=RECEIVED)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The responder of the current leg: one of the store's units or a partner station (二级维修站).
+    leg: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rescue_units.id"))
+    station_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partner_stations.id"))
+    eta_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    eta_approximate: Mapped[bool] = mapped_column(default=False)
+    # The crew's link: only the SHA-256 of its token is kept; it ends with the leg or the job.
+    crew_token_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    crew_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    repair_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"))
+    received_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    store = relationship("Store", lazy="raise_on_sql")
+    customer = relationship("Customer", lazy="raise_on_sql")
+    vehicle = relationship("Vehicle", lazy="raise_on_sql")
+    unit: Mapped[RescueUnit | None] = relationship(lazy="raise_on_sql")
+    station = relationship("PartnerStation", lazy="raise_on_sql")
+    events: Mapped[list[RescueEvent]] = relationship(
+        back_populates="call", primaryjoin=store_join("RescueCall", "RescueEvent", "call_id"),
+        order_by="(RescueEvent.at, RescueEvent.id)", lazy="raise_on_sql")
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def has_position(self) -> bool:
+        return self.latitude_wgs84 is not None and self.longitude_wgs84 is not None
+
+
+class RescueEvent(db.Model):
+    """One step of a call's timeline (救援时间线), with its time and who: each step once per leg."""
+
+    __tablename__ = "rescue_events"
+    __table_args__ = (
+        # Tapping "arrived" twice, or a retry after the crew's phone was offline, is one event.
+        sa.UniqueConstraint("store_id", "call_id", "leg", "kind"),
+        sa.CheckConstraint(_in("kind", EVENT_KINDS), name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    call_id: Mapped[int] = mapped_column(sa.ForeignKey("rescue_calls.id"))
+    leg: Mapped[int] = mapped_column(sa.SmallInteger)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    by: Mapped[str] = mapped_column(sa.String(60), default="")  # the dispatcher's or the crew's name
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rescue_units.id"))
+    station_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partner_stations.id"))
+    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    photo: Mapped[str | None] = mapped_column(sa.String(80))  # a file name in UPLOAD_FOLDER/rescue
+
+    call: Mapped[RescueCall] = relationship(back_populates="events", lazy="raise_on_sql")

@@ -1,0 +1,20 @@
+"""The rescue module's business rules; each public function commits once (or, for a tow-in, once per step)."""
+from dealer.rescue.services.common import CALL_LOADS, get_call, lock_call, responders  # noqa: F401
+from dealer.rescue.services.crew import crew_call, crew_position, crew_step, photo_path  # noqa: F401
+from dealer.rescue.services.dispatch import (  # noqa: F401
+    advance_call,
+    cancel_call,
+    check_guards,
+    dispatch_call,
+    token_hash,
+)
+from dealer.rescue.services.intake import (  # noqa: F401
+    IntakeInput,
+    clean_phone,
+    ensure_customer,
+    priority_of,
+    record_guard,
+    save_intake,
+)
+from dealer.rescue.services.tow_in import link_vehicle, open_tow_in_order  # noqa: F401
+from dealer.rescue.services.units import UnitInput, create_unit, list_units, report_unit  # noqa: F401

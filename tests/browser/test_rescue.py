@@ -1,0 +1,118 @@
+"""A whole rescue call in a real browser: intake by the caller's phone (autosaved, also when interrupted),
+dispatch, the crew's page on a phone marking arrival with a photo, completion with the tow-in order opened,
+and the dispatcher's board following along without a reload."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import TOUCH_MIN, Device, box
+from tests.repair.builders import TINY_PNG
+
+pytestmark = pytest.mark.browser
+BOARD_REFRESH_MS = 12_000  # the board polls every 5 s
+
+
+@pytest.fixture()
+def on(browser, live_server, request):
+    opened = []
+
+    def open_device(device: str, username: str | None = None) -> Device:
+        opened.append(Device(browser, live_server, device, username))
+        return opened[-1]
+
+    yield open_device
+    for device in opened:
+        device.close(request.node.name)
+
+
+def _a_customer_with_a_car(page) -> str:
+    """The mobile of a demo customer of SZ01 who has a car (the dispatcher sees phone numbers whole)."""
+    page.goto("/desk?q=粤B")  # the front desk's search by plate: owners of cars
+    page.locator("a[href^='/customers/']").first.click()
+    return page.get_by_test_id("customer-mobile").inner_text().strip()
+
+
+def test_dispatcher_takes_a_call_sends_help_and_the_crew_tows_the_car_in(on):
+    board = on("desk", "sz01-rescue")
+    board.page.goto("/rescue/")
+    expect(board.page.get_by_test_id("rescue-board")).to_be_visible()
+
+    desk = on("desk", "sz01-rescue")
+    page = desk.page
+    expect(page.get_by_test_id("nav-rescue")).to_be_visible()
+    mobile = _a_customer_with_a_car(page)
+    page.goto("/rescue/")
+    page.get_by_test_id("new-call").click()
+
+    # The phone number alone saves the call and finds the caller and their cars.
+    page.fill("input[name=caller_phone]", mobile)
+    expect(page.get_by_test_id("saved")).to_be_visible()
+    expect(page.get_by_test_id("caller-customer")).to_be_visible()
+    page.get_by_test_id("caller-customer").locator("input[type=radio]").first.check()
+    page.select_option("select[name=fault_type]", "accident")
+    page.check("input[name=tow_needed]")
+    page.fill("input[name=latitude]", "22.552496")   # as AMap shows 宝安 (GCJ-02)
+    page.fill("input[name=longitude]", "113.888679")
+    expect(page.get_by_test_id("proposal").locator("form").first).to_be_visible()
+    call_url = page.get_by_test_id("call-link").get_attribute("href")
+    # Interrupted: the address typed and the page left at once; nothing is lost.
+    page.fill("input[name=address]", "宝安大道与创业一路交叉口")
+    page.goto("/rescue/")
+    for _ in range(10):  # what was typed went by beacon as the page was left: it lands within moments
+        page.goto(call_url)
+        if page.locator("input[name=address]").input_value():
+            break
+        page.wait_for_timeout(300)
+    expect(page.locator("input[name=address]")).to_have_value("宝安大道与创业一路交叉口")
+    expect(page.locator("input[name=latitude]")).not_to_have_value("")
+    expect(page.get_by_test_id("priority")).to_contain_text("事故")
+
+    # The board shows the new call without a reload.
+    call_id = call_url.rsplit("/", 1)[-1]
+    row = board.page.get_by_test_id(f"call-{call_id}")
+    expect(row).to_be_visible(timeout=BOARD_REFRESH_MS)
+    expect(row.get_by_test_id("call-state")).to_have_text("已接警")
+
+    # Dispatch the first proposal (the flatbed waiting nearby); the crew's link is shown once.
+    first = page.get_by_test_id("proposal").locator("form").first
+    expect(first).to_contain_text("救援1号平板车")
+    first.locator("button[type=submit]").click()
+    flash = page.locator(".alert-success").first
+    expect(flash).to_contain_text("/rescue/crew/")
+    link = re.search(r"/rescue/crew/[\w-]+", flash.inner_text()).group(0)
+    expect(row.get_by_test_id("call-state")).to_have_text("已派车", timeout=BOARD_REFRESH_MS)
+    expect(row.get_by_test_id("eta")).to_contain_text("分钟")
+
+    # The crew's phone: no account, the link alone; big buttons; arrival with a photo.
+    phone = on("phone")
+    crew = phone.page
+    crew.goto(link)
+    expect(crew.get_by_test_id("crew-call-phone")).to_have_text(mobile)
+    phone.fits()
+    assert box(crew.get_by_test_id("crew-step-on_scene"))["height"] >= TOUCH_MIN
+    crew.get_by_test_id("crew-step-en_route").click()
+    expect(crew.get_by_test_id("crew-state")).to_have_text("已出发")
+    crew.get_by_test_id("photo-on_scene").set_input_files(
+        {"name": "arrival.png", "mimeType": "image/png", "buffer": TINY_PNG})
+    crew.get_by_test_id("crew-step-on_scene").click()
+    expect(crew.get_by_test_id("crew-state")).to_have_text("已到达")
+    expect(row.get_by_test_id("call-state")).to_have_text("已到达", timeout=BOARD_REFRESH_MS)
+    crew.get_by_test_id("photo-towing").set_input_files(
+        {"name": "pickup.png", "mimeType": "image/png", "buffer": TINY_PNG})
+    crew.get_by_test_id("crew-step-towing").click()
+    expect(crew.get_by_test_id("crew-state")).to_have_text("拖车")
+    crew.get_by_test_id("crew-step-completed").click()
+    expect(crew.get_by_test_id("crew-done")).to_be_visible()
+    assert crew.request.get(link).status == 410  # the job is over, and the link with it
+
+    # Completed: off the board, and the tow-in repair order is open, linked from the call.
+    expect(row).to_have_count(0, timeout=BOARD_REFRESH_MS)
+    page.goto(call_url)
+    expect(page.get_by_test_id("tow-in-order")).to_be_visible()
+    timeline = page.get_by_test_id("timeline")
+    for kind in ("received", "dispatched", "en_route", "on_scene", "towing", "completed", "tow_in_opened"):
+        expect(timeline.get_by_test_id(f"event-{kind}")).to_have_count(1)
+    expect(timeline.get_by_test_id("photo")).to_have_count(2)
