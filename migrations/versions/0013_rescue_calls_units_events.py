@@ -2,8 +2,8 @@
 
 Coordinates are WGS-84 degrees (columns *_wgs84). One migration for the module's tables.
 
-Revision ID: 0012_rescue
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06 07:51:07.548293
 
 """
@@ -13,8 +13,8 @@ import dealer.database
 
 
 # revision identifiers, used by Alembic.
-revision = '0012_rescue'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
