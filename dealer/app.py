@@ -18,7 +18,20 @@ from flask_talisman import Talisman
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dealer import audit, auth, customers, formats, money, parts, reminders, repair, sms, static_files, stores
+from dealer import (
+    audit,
+    auth,
+    customers,
+    formats,
+    members,
+    money,
+    parts,
+    reminders,
+    repair,
+    sms,
+    static_files,
+    stores,
+)
 from dealer.access import enforce_access, register_token_loader
 from dealer.actors import ROLE_LABELS
 from dealer.api_base import DealerApi
@@ -35,6 +48,10 @@ from dealer.database import utcnow
 from dealer.error_handlers import register_error_handlers
 from dealer.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from dealer.forms import BoundedIntConverter
+from dealer.members import audit_log as members_audit_log
+from dealer.members import handlers as members_handlers
+from dealer.members import tasks as members_tasks
+from dealer.members.api import blp as members_api
 from dealer.parts import audit_log as parts_audit_log
 from dealer.parts import handlers as parts_handlers
 from dealer.parts import models as _parts_models  # noqa: F401  (their tables are in the schema)
@@ -62,11 +79,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Importing a module's handlers connects its receivers to the signals of the modules it builds on; importing
 # its tasks declares its scheduled jobs (dealer.scheduler runs what is declared).
-HANDLERS = (customers_handlers, parts_handlers, reminders_handlers, repair_handlers, sms_handlers)
+HANDLERS = (customers_handlers, members_handlers, parts_handlers, reminders_handlers, repair_handlers, sms_handlers)
 # Importing a module's audit_log registers how its audit entries read and link (dealer.audit.events).
-AUDIT_LOG = (auth_audit_log, customers_audit_log, parts_audit_log, reminders_audit_log, repair_audit_log,
+AUDIT_LOG = (auth_audit_log, customers_audit_log, members_audit_log, parts_audit_log, reminders_audit_log, repair_audit_log,
              sms_audit_log, stores_audit_log)
-TASKS = (reminders_tasks, repair_tasks, sms_tasks)
+TASKS = (members_tasks, reminders_tasks, repair_tasks, sms_tasks)
 
 # Content Security Policy: everything from this site (stores may be offline; no CDN is ever used).
 CSP = {
@@ -245,12 +262,12 @@ def _configure_sqlite(engine) -> None:
 def _register_blueprints(app: Flask) -> None:
 
 
-    for module in (auth, stores, customers, audit, sms, reminders, parts, repair):
+    for module in (auth, stores, customers, audit, sms, reminders, parts, repair, members):
         importlib.import_module(module.__name__ + ".views")  # the routes attach themselves to module.bp
         app.register_blueprint(module.bp)
     api = DealerApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     for blueprint in (auth_api, customers_blp, vehicles_blp, sms_api, sms_owners_api, reminders_api, parts_api,
-                      repair_orders_api, labor_operations_api):
+                      repair_orders_api, labor_operations_api, members_api):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
