@@ -25,8 +25,8 @@ from dealer.timezones import local_date
 
 
 def _card_payments(order) -> int:
-    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_fen), 0)).where(
-        Payment.store_id == order.store_id, Payment.order_id == order.id, Payment.method.in_(OTHER_MEANS)))
+    return int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_fen), 0)).where(
+        Payment.store_id == order.store_id, Payment.order_id == order.id, Payment.method.in_(OTHER_MEANS))))
 
 
 def points_for(points_fen: int, points_per_yuan: int) -> int:

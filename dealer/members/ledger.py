@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from dealer.extensions import db
+from dealer.money import yuan
 from dealer.members.errors import MembershipError, NotEnoughPoints, NotEnoughStoredValue
 from dealer.members.models import (
     CLAWBACK,
@@ -158,7 +159,7 @@ def card_entry(member: Member, kind: str, paid_fen: int, bonus_fen: int, *, acto
     Raises NotEnoughStoredValue when either would go below zero (the CHECK constraint is the backstop).
     """
     if member.card_paid_fen + paid_fen < 0 or member.card_bonus_fen + bonus_fen < 0:
-        raise NotEnoughStoredValue(_l("The card holds %(balance)s yuan.", balance=_yuan(member.card_balance_fen)),
+        raise NotEnoughStoredValue(_l("The card holds %(balance)s yuan.", balance=yuan(member.card_balance_fen)),
                                    field="amount_fen")
     member.card_paid_fen += paid_fen
     member.card_bonus_fen += bonus_fen
@@ -170,17 +171,13 @@ def card_entry(member: Member, kind: str, paid_fen: int, bonus_fen: int, *, acto
     return entry
 
 
-def _yuan(fen: int) -> str:
-    return f"{fen // 100:,}.{fen % 100:02d}"
-
-
 def split_payment(member: Member, amount_fen: int) -> tuple[int, int]:
     """Split a card payment into its paid and bonus parts, in the card's proportion (the bonus share rounded
     down), so a refund later returns the paid value that is really left."""
     balance = member.card_balance_fen
     if amount_fen > balance:
         raise NotEnoughStoredValue(_l("The card holds %(balance)s yuan; %(amount)s yuan cannot be paid from it.",
-                                      balance=_yuan(balance), amount=_yuan(amount_fen)), field="payments")
+                                      balance=yuan(balance), amount=yuan(amount_fen)), field="payments")
     bonus = amount_fen * member.card_bonus_fen // balance if balance else 0
     return amount_fen - bonus, bonus
 

@@ -32,7 +32,7 @@ def _summary(member: Member) -> Summary:
     expiring = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(PointsLot.remaining), 0)).where(
         PointsLot.store_id == member.store_id, PointsLot.member_id == member.id, PointsLot.remaining > 0,
         PointsLot.expires_on <= today.replace(month=12, day=31)))
-    return Summary(member, tier, free_items_left(member, tier, today), expiring)
+    return Summary(member, tier, free_items_left(member, tier, today), int(expiring))
 
 
 def _member_stmt():
@@ -101,7 +101,7 @@ def statement_summary(order) -> StatementSummary | None:
                                     StoredValueEntry.order_id == order.id, StoredValueEntry.kind == PAY))
     discount = sum(line.discount_fen for line in lines_of(order, BILLED) if line.discount_source == MEMBER)
     tier = _summary_tier(member, order)
-    return StatementSummary(member, tier.name, discount, redeemed, order.points_fen, earned, card,
+    return StatementSummary(member, tier.name, discount, int(redeemed), order.points_fen, int(earned), int(card),
                             member.points_balance, member.card_balance_fen)
 
 

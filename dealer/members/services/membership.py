@@ -35,9 +35,9 @@ def member_number(customer_id: int) -> str:
 
 def qualifying_spend(store_id: int, customer_id: int, now: datetime) -> int:
     """What the owner paid over the last 12 months (customer lines only; a reversal counts against it)."""
-    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(RepairOrder.customer_total_fen), 0)).where(
+    return int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(RepairOrder.customer_total_fen), 0)).where(
         RepairOrder.store_id == store_id, RepairOrder.customer_id == customer_id,
-        RepairOrder.state.in_((SETTLED, DELIVERED)), RepairOrder.settled_at > now - timedelta(days=365)))
+        RepairOrder.state.in_((SETTLED, DELIVERED)), RepairOrder.settled_at > now - timedelta(days=365))))
 
 
 def qualifying_tier(tiers: list[MemberTier], spend_fen: int) -> MemberTier:
