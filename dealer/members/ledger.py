@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from dealer.extensions import db
-from dealer.money import yuan
 from dealer.members.errors import MembershipError, NotEnoughPoints, NotEnoughStoredValue
 from dealer.members.models import (
     CLAWBACK,
@@ -29,6 +28,7 @@ from dealer.members.models import (
     PointsLot,
     StoredValueEntry,
 )
+from dealer.money import yuan
 
 
 def expiry_of(earned_on: date) -> date:

@@ -13,7 +13,7 @@ from dealer.members.models import Member, PointsEntry, StoredValueEntry
 from dealer.repair import services as repair
 from dealer.repair.models import RepairOrder
 from dealer.repair.services import PaymentInput
-import tests.concurrency as _c; exec(open("/tmp/dbg.py").read()); at_once = _c.at_once
+from tests.concurrency import at_once
 from tests.factories import StoreFactory, UserFactory
 from tests.helpers import NOW
 from tests.repair.builders import build_shop, finished_order

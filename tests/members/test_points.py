@@ -12,8 +12,8 @@ from dealer.members import ledger, services
 from dealer.members.errors import MembershipError, NotAMember, NotEnoughPoints
 from dealer.members.models import EARN, Member, PointsEntry, PointsLot
 from dealer.repair import services as repair
-from dealer.repair.services import PaymentInput
 from dealer.repair.queries import display_totals
+from dealer.repair.services import PaymentInput
 from tests.helpers import NOW, assert_error, bearer, count
 from tests.repair.builders import add_labor, by_phone, finished_order, open_order, pay
 
