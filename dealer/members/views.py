@@ -2,16 +2,18 @@
 (the cashier's top-ups and refunds, free items, the manager's overrides and corrections), the tier settings."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from dealer.access import current_actor, roles_required
 from dealer.actors import CASHIER, CUSTOMER_READERS, CUSTOMER_WRITERS, MANAGER
 from dealer.database import utcnow
-from dealer.errors import DomainError
+from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
-from dealer.forms import managed_store_id, put_error_on_form
+from dealer.forms import put_error_on_form
+from dealer.inputs import whole_number
 from dealer.members import bp, forms, queries, services
+from dealer.stores.services import list_stores
 
 CARD_DESK = (MANAGER, CASHIER)
 
@@ -130,6 +132,20 @@ def points(member_id):
     return _done(member_id, _("The points are corrected."))
 
 
+def _store_id() -> int:
+    """The store a store-level manager works in; a group-level one picks it with ?store= (the first one if not)."""
+    actor = current_actor()
+    if actor.store_id is not None:
+        return actor.store_id
+    stores = [store.id for store in list_stores(active_only=True)]
+    chosen = whole_number(request.values.get("store"))
+    if chosen in stores:
+        return chosen
+    if not stores:
+        raise NotFound()
+    return stores[0]
+
+
 def _settings_page(store_id: int, status: int = 200, settings_form=None, tier_form=None, rank=None):
     tiers = services.tiers_of(store_id)
     current = services.settings_for(store_id)
@@ -137,14 +153,15 @@ def _settings_page(store_id: int, status: int = 200, settings_form=None, tier_fo
     if tier_form is not None:
         tier_forms[rank] = tier_form
     settings_form = settings_form or forms.SettingsForm(prefix="settings", obj=current)
+    stores = list_stores() if current_actor().store_id is None else []
     return render_template("members/settings.html", store_id=store_id, tiers=tiers, tier_forms=tier_forms,
-                           settings_form=settings_form, group_tiers=tiers[0].store_id is None), status
+                           settings_form=settings_form, group_tiers=tiers[0].store_id is None, stores=stores), status
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @roles_required(MANAGER)
 def settings():
-    store_id = managed_store_id()
+    store_id = _store_id()
     form = forms.SettingsForm(prefix="settings")
     if form.is_submitted():
         if not form.validate():
@@ -165,7 +182,7 @@ def settings():
 @bp.route("/settings/tiers/<int:rank>", methods=["POST"])
 @roles_required(MANAGER)
 def save_tier(rank):
-    store_id = managed_store_id()
+    store_id = _store_id()
     form = forms.TierForm(prefix=f"tier{rank}")
     if form.validate_on_submit():
         data = services.TierInput(**{name: form[name].data for name in services.TIER_FIELDS})

@@ -93,3 +93,18 @@ def test_the_statement_shows_the_tier_discount_points_and_card_payment(app, shop
     assert "200.00" in text  # paid from the card
     earned = (total - 5000) * 15 // 10 // 100
     assert str(earned) in text
+
+
+def test_a_group_manager_picks_the_store_of_the_settings_and_an_unknown_one_is_not_taken(app, group_manager, store,
+                                                                                       other_store):
+    db.session.commit()
+    client = signed_in(app, group_manager)
+    chosen = client.get(f"/members/settings?store={other_store.id}")
+    assert chosen.status_code == 200 and f'value="{other_store.id}" selected' in chosen.get_data(as_text=True)
+    unknown = client.get("/members/settings?store=99999")
+    assert unknown.status_code == 200 and 'selected' in unknown.get_data(as_text=True)
+    token = csrf(client, f"/members/settings?store={other_store.id}")
+    client.post(f"/members/settings?store={other_store.id}", data={
+        "settings-csrf_token": token, "settings-points_per_yuan": "50", "settings-max_points_share_bp": "30"})
+    assert services.settings_for(other_store.id).points_per_yuan == 50
+    assert services.settings_for(store.id).points_per_yuan == 100
