@@ -19,7 +19,7 @@ from dealer.repair import pricing
 from dealer.stores.models import Store
 from dealer.timezones import local_date
 
-RULE_NAME = "member_tier"
+RULE_NAME = "membership"
 _CACHE = "member_tier_rates"
 
 
