@@ -171,3 +171,23 @@ def test_the_api_refuses_points_for_a_non_member_with_the_field(client, shop, st
         "action": "settle", "points_fen": 100, "payments": [{"method": "cash", "amount_fen": BILL - 100}]})
     assert_error(response, 409, "members.not_a_member", fields=["points_fen"])
     assert count(PointsEntry) == 0
+
+
+def test_points_past_their_expiry_are_not_spent_even_before_the_nightly_run(shop, member):
+    give(shop, member, 300, now=NOW - timedelta(days=400))  # expires at the end of 2026
+    with pytest.raises(NotEnoughPoints):
+        settle(shop, points_fen=300, now=NOW + timedelta(days=40))  # 2027: the lot has expired
+    db.session.rollback()  # as the error handler does: the refused settlement changed nothing
+    give(shop, member, 300)  # a lot of 2026, good until the end of 2027
+    settle(shop, points_fen=300, now=NOW + timedelta(days=40))
+    assert [kind for kind, _points in entries(member)][-3:] == ["expire", "redeem", "earn"]
+
+
+def test_points_pay_only_whole_multiples_of_what_one_point_is_worth(shop, member):
+    services.save_settings(shop.store.id, points_per_yuan=50, max_points_share_bp=5000, actor=shop.manager, now=NOW)
+    give(shop, member, 1000)
+    with pytest.raises(NotEnoughPoints) as refused:
+        settle(shop, points_fen=1001)  # at 50 points a yuan one point is 2 fen
+    assert refused.value.field == "points_fen"
+    settle(shop, points_fen=1000)
+    assert entries(member)[1] == ("redeem", -500)
