@@ -23,6 +23,7 @@ from dealer import (
     auth,
     customers,
     formats,
+    members,
     money,
     parts,
     reminders,
@@ -49,6 +50,10 @@ from dealer.database import utcnow
 from dealer.error_handlers import register_error_handlers
 from dealer.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from dealer.forms import BoundedIntConverter
+from dealer.members import audit_log as members_audit_log
+from dealer.members import handlers as members_handlers
+from dealer.members import tasks as members_tasks
+from dealer.members.api import blp as members_api
 from dealer.parts import audit_log as parts_audit_log
 from dealer.parts import handlers as parts_handlers
 from dealer.parts import models as _parts_models  # noqa: F401  (their tables are in the schema)
@@ -81,11 +86,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Importing a module's handlers connects its receivers to the signals of the modules it builds on; importing
 # its tasks declares its scheduled jobs (dealer.scheduler runs what is declared).
-HANDLERS = (customers_handlers, parts_handlers, reminders_handlers, repair_handlers, rescue_handlers, sms_handlers)
+HANDLERS = (customers_handlers, members_handlers, parts_handlers, reminders_handlers, repair_handlers,
+            rescue_handlers, sms_handlers)
 # Importing a module's audit_log registers how its audit entries read and link (dealer.audit.events).
-AUDIT_LOG = (auth_audit_log, customers_audit_log, parts_audit_log, reminders_audit_log, repair_audit_log,
-             rescue_audit_log, sms_audit_log, stores_audit_log)
-TASKS = (reminders_tasks, repair_tasks, sms_tasks)
+AUDIT_LOG = (auth_audit_log, customers_audit_log, members_audit_log, parts_audit_log, reminders_audit_log,
+             repair_audit_log, rescue_audit_log, sms_audit_log, stores_audit_log)
+TASKS = (members_tasks, reminders_tasks, repair_tasks, sms_tasks)
 
 # Content Security Policy: everything from this site (stores may be offline; no CDN is ever used).
 CSP = {
@@ -265,12 +271,12 @@ def _configure_sqlite(engine) -> None:
 def _register_blueprints(app: Flask) -> None:
 
 
-    for module in (auth, stores, customers, audit, sms, reminders, parts, repair, rescue):
+    for module in (auth, stores, customers, audit, sms, reminders, parts, repair, rescue, members):
         importlib.import_module(module.__name__ + ".views")  # the routes attach themselves to module.bp
         app.register_blueprint(module.bp)
     api = DealerApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     for blueprint in (auth_api, customers_blp, vehicles_blp, sms_api, sms_owners_api, reminders_api, parts_api,
-                      repair_orders_api, labor_operations_api, rescue_calls_api, rescue_units_api):
+                      repair_orders_api, labor_operations_api, rescue_calls_api, rescue_units_api, members_api):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import MANYTOONE
 
 from dealer.database import utcnow
 from dealer.extensions import db
+from dealer.members import services as members
 from dealer.parts import services as parts
 from dealer.reminders.models import Reminder
 from dealer.repair import services as repair
@@ -86,9 +87,13 @@ def build_world(store, prefix: str, n: int) -> World:
                                 created_on=date(2026, 11, 23)))
         enqueue("car_ready", store_id=store.id, phone=customer.mobile, customer=customer, vehicle_id=vehicle.id,
                 params={"name": customer.name, "plate": vehicle.plate, "store_phone": "0755-1"}, now=NOW)
+    member = members.join(customer.id, actor=shop.advisor, now=NOW)
+    for _ in range(n):  # n movements in each ledger
+        members.top_up(member.id, paid_fen=10_000, method="cash", actor=shop.cashier, now=NOW)
+        members.adjust_points(member.id, 100, reason="开业赠送", actor=shop.manager, now=NOW)
     db.session.commit()
     world = World(store=store, staff=staff, shop=shop, customer=customer, vehicle=vehicles[0], order=order,
-                  settled=settled)
+                  settled=settled, ids={"member": member.id})
     _rescue_calls(world, n)
     return world
 
@@ -151,13 +156,15 @@ PAGES = {
     "auth_api.list_tokens": ("service_advisor", lambda w: "/api/v1/auth/tokens", 4),
     # the page of entries and its count, the people of the filter, and one names query per kind of record on
     # the page (order numbers, plates...: one query per kind, whatever the rows; at most the registered kinds)
-    "audit.index": ("manager", lambda w: "/audit/", 7),
+    "audit.index": ("manager", lambda w: "/audit/", 8),
     # the same, batch by batch (1,000 entries a batch), and the query that finds no further batch
-    "audit.export": ("manager", lambda w: "/audit/export.csv", 7),
+    "audit.export": ("manager", lambda w: "/audit/export.csv", 8),
     "customers.index": ("service_advisor", lambda w: "/customers", 7),
     "customers.search": ("service_advisor", lambda w: "/desk?q=王", 7),
     "customers.new_customer": ("service_advisor", lambda w: "/customers/new", 6),
-    "customers.show_customer": ("service_advisor", lambda w: f"/customers/{w.customer.id}", 13),
+    # membership's panel: the member with its tiers, the points expiring, the free items left (its member numbers
+    # for the audit's names add one kind to audit.index and audit.export above)
+    "customers.show_customer": ("service_advisor", lambda w: f"/customers/{w.customer.id}", 15),
     "customers.edit_customer": ("service_advisor", lambda w: f"/customers/{w.customer.id}/edit", 8),
     "customers.new_vehicle": ("service_advisor", lambda w: f"/customers/{w.customer.id}/vehicles/new", 5),
     # the vehicle with its owner and store, and repair's panel: the car's latest orders (columns, one query)
@@ -167,6 +174,13 @@ PAGES = {
     "customers_api.get_customer": ("service_advisor", lambda w: f"/api/v1/customers/{w.customer.id}", 6),
     "vehicles_api.list_vehicles": ("service_advisor", lambda w: "/api/v1/vehicles?q=王", 7),
     "vehicles_api.get_vehicle": ("service_advisor", lambda w: f"/api/v1/vehicles/{w.vehicle.id}", 6),
+    # the member with customer and tiers; the points expiring, the free items left, both ledgers and the lots
+    # (a LIMIT each), the store's tiers for the override's choices
+    "members.show": ("cashier", lambda w: f"/members/{w.ids['member']}", 9),
+    # the store's tiers and points settings
+    "members.settings": ("manager", lambda w: "/members/settings", 4),
+    # the token; the member with customer and tiers, the points expiring, the free items left, both ledgers
+    "members_api.get_member": ("service_advisor", lambda w: f"/api/v1/members/{w.ids['member']}", 6),
     "parts.index": ("parts_clerk", lambda w: "/parts/", 5),
     "parts.low_stock": ("parts_clerk", lambda w: "/parts/low-stock", 4),
     "parts.new": ("parts_clerk", lambda w: "/parts/new", 4),
@@ -200,7 +214,8 @@ PAGES = {
     "repair.reverse": ("manager", lambda w: f"/repair/orders/{w.settled.id}/reverse", 12),
     "repair.print_work_order": ("service_advisor", lambda w: f"/repair/orders/{w.order.id}/work-order", 13),
     "repair.print_estimate": ("service_advisor", lambda w: f"/repair/orders/{w.order.id}/estimate", 13),
-    "repair.print_statement": ("cashier", lambda w: f"/repair/orders/{w.settled.id}/statement", 13),
+    # membership's part of the statement: the member with its tiers, the order's points and card movements
+    "repair.print_statement": ("cashier", lambda w: f"/repair/orders/{w.settled.id}/statement", 15),
     "repair.new_order": ("service_advisor", lambda w: f"/repair/vehicles/{w.vehicle.id}/orders/new", 11),
     "repair.search_operations": ("service_advisor", lambda w: f"/repair/orders/{w.order.id}/operations/search?q=MAINT", 9),
     "repair.search_parts": ("service_advisor", lambda w: f"/repair/orders/{w.order.id}/parts/search?q=机油", 9),
@@ -247,8 +262,9 @@ HOME_PAGES = {
     "technician": 3,
     # the request; the issue queue, its jobs' technicians (who will come for the part), low stock
     "parts_clerk": 4,
-    # the request; the orders ready, their jobs, their lines, the reversed orders (PRICING_LOADS), the VAT rate
-    "cashier": 6,
+    # the request; the orders ready, their jobs, their lines, the reversed orders (PRICING_LOADS), the VAT rate,
+    # the tier rates of their customers who are members (membership's discount rule: one query for them all)
+    "cashier": 7,
     # the request; the store, then one aggregate each: now (waiting approval, in the workshop), cars in, ready
     # and on time, revenue
     "manager": 6,

@@ -262,7 +262,7 @@ def _order_action(order_id: int, data: dict, actor, now) -> None:
         services.record_quality_check(order_id, _quality_check(data, action == "pass_quality_check"), actor=actor,
                                       now=now)
     elif action == "settle":
-        services.settle(order_id, _payments(data), actor=actor, now=now)
+        services.settle(order_id, _payments(data), actor=actor, now=now, points_fen=data["points_fen"])
     elif action == "deliver":
         services.deliver(order_id, actor=actor, now=now)
     elif action == "cancel":

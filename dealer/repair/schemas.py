@@ -149,7 +149,11 @@ class TransitionInSchema(Schema):
     approval = fields.Nested(ApprovalInSchema, load_default=None, allow_none=True)
     qc = fields.Nested(QualityCheckInSchema, load_default=None, allow_none=True)
     payments = fields.List(fields.Nested(PaymentInSchema), load_default=list, validate=validate.Length(max=8),
-                           metadata={"description": "Several may make up the total."})
+                           metadata={"description": "Several may make up the total; stored_value pays from the "
+                                                    "owner's membership card."})
+    points_fen = WholeNumber(load_default=0, validate=validate.Range(min=0), metadata={
+        "description": "settle: money off from the owner's membership points (at most the store's share of the "
+                       "bill). " + FEN})
     job_ids = fields.List(Id(), load_default=list)
     reason = Text(load_default="", max_length=200)
 

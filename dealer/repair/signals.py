@@ -33,3 +33,10 @@ order_reversed = _signals.signal("repair.order_reversed", doc="""A settled order
 
 Sender: the original order. Keywords: `reversal` (the reversing order, negative totals), `actor`, `now`.
 """)
+
+statement_panels = _signals.signal("repair.statement_panels", doc="""Collect the settlement statement's sections.
+
+Sender: the order (with ORDER_LOADS). Keywords: `actor`. Each receiver returns a `dealer.signals.Panel` or
+None: the membership module shows the owner's tier discount, points earned and redeemed and the card's
+payment and balance on the statement (结算单) without repair knowing it.
+""")

@@ -1,4 +1,5 @@
-/* The settlement page: "still to pay" follows the amounts as the cashier types them (integer fen, no floats). */
+/* The settlement page: "still to pay" follows the amounts as the cashier types them, points off included
+   (integer fen, no floats). */
 (function () {
   "use strict";
   var output = document.querySelector("[data-still-to-pay]");
@@ -22,7 +23,7 @@
   function update() {
     var paid = 0;
     var valid = true;
-    form.querySelectorAll("input[name$='-amount']").forEach(function (input) {
+    form.querySelectorAll("input[name$='-amount'], input[name='points']").forEach(function (input) {
       var amount = fen(input.value);
       if (amount === null) { valid = false; } else { paid += amount; }
     });

@@ -86,7 +86,8 @@ APPROVAL_METHOD_LABELS = {BY_SIGNATURE: _l("Signed on screen"), BY_PHONE: _l("Ph
 APPROVAL_SUBJECT_LABELS = {"estimate": _l("Estimate"), "extra_work": _l("Extra work"),
                            "aftermarket_part": _l("Aftermarket part")}
 PAYMENT_METHOD_LABELS = {"cash": _l("Cash"), "bank_card": _l("Bank card"), "wechat_pay": _l("WeChat Pay"),
-                         "alipay": _l("Alipay"), "transfer": _l("Bank transfer")}
+                         "alipay": _l("Alipay"), "transfer": _l("Bank transfer"),
+                         "stored_value": _l("Stored-value card")}
 FUEL_LABELS = {0: _l("Empty"), 1: "1/8", 2: "1/4", 3: "3/8", 4: "1/2", 5: "5/8", 6: "3/4", 7: "7/8",
                8: _l("Full")}
 # Steps of the order's history (OrderEvent.action).
@@ -350,6 +351,8 @@ class PaymentRow(Form):
 
 
 class SettleForm(FlaskForm):
+    # Money off from the owner's membership points (积分抵扣); the membership module checks and spends them.
+    points = YuanField(_l("Paid with points (yuan off)"), validators=[Optional()], render_kw=_DECIMAL)
     payments = FieldList(FormField(PaymentRow), min_entries=3, max_entries=8)
     submit = SubmitField(_l("Take payment and settle"))
 

@@ -75,7 +75,10 @@ BY_PHONE = "phone"          # a recorded phone approval
 ONLINE = "online"           # on the owner's progress page
 APPROVAL_METHODS = (BY_SIGNATURE, BY_PHONE, ONLINE)
 
-PAYMENT_METHODS = ("cash", "bank_card", "wechat_pay", "alipay", "transfer")
+PAYMENT_METHODS = ("cash", "bank_card", "wechat_pay", "alipay", "transfer", "stored_value")
+# Means of payment another module takes at settlement through `signals.order_settled` (the membership's
+# stored-value card, 储值卡): no slip number, the module that answers the signal checks and debits it.
+OTHER_MEANS = ("stored_value",)
 
 # Where an order came from; all but the front desk name their record (source_ref).
 FRONT_DESK = "front_desk"  # 接车 at the service desk
@@ -389,7 +392,7 @@ class Payment(db.Model):
     __table_args__ = (
         sa.Index("ix_repair_payments_store_id_received_at", "store_id", "received_at"),
         sa.Index("ix_repair_payments_order_id", "order_id"),
-        sa.CheckConstraint("method IN ('cash', 'bank_card', 'wechat_pay', 'alipay', 'transfer')",
+        sa.CheckConstraint("method IN ('cash', 'bank_card', 'wechat_pay', 'alipay', 'transfer', 'stored_value')",
                            name="method_known"),
         sa.CheckConstraint("amount_fen <> 0", name="amount_not_zero"),
     )

@@ -17,6 +17,7 @@ from dealer.repair.errors import ApprovalWouldBeExceeded, IllegalTransition, Wor
 from dealer.repair.models import (
     DELIVERED,
     JOB_APPROVED,
+    OTHER_MEANS,
     PAYMENT_METHODS,
     SETTLED,
     WORK_DONE,
@@ -48,7 +49,7 @@ def _check_payments(payments: list[PaymentInput], total: int) -> None:
             raise WorkflowError(_l("Choose a payment method."), field=f"payments.{index}.method")
         if payment.amount_fen <= 0:
             raise WorkflowError(_l("A payment is more than 0."), field=f"payments.{index}.amount_fen")
-        if payment.method != "cash" and not payment.reference.strip():
+        if payment.method not in ("cash", *OTHER_MEANS) and not payment.reference.strip():
             raise WorkflowError(_l("Enter the reference number of a non-cash payment (slip or transaction "
                                    "number)."), field=f"payments.{index}.reference")
     paid = sum(p.amount_fen for p in payments)
@@ -57,13 +58,21 @@ def _check_payments(payments: list[PaymentInput], total: int) -> None:
                                paid=yuan(paid), total=yuan(total)), field="payments")
 
 
-def settle(order_id: int, payments: list[PaymentInput], *, actor: Actor, now: datetime) -> RepairOrder:
+def settle(order_id: int, payments: list[PaymentInput], *, actor: Actor, now: datetime,
+           points_fen: int = 0) -> RepairOrder:
     """Take payment and lock the order for ever (结算), and announce it (`signals.order_settled`).
+
+    `points_fen`: money off the bill from the owner's membership points (at most what the owner owes); the
+    membership module's receiver of `order_settled` spends the points and takes the payments made by its
+    means (`OTHER_MEANS`: the stored-value card), and refuses the settlement when they are not there.
 
     Raises IllegalTransition, WorkflowError, ApprovalWouldBeExceeded.
     """
     order = lock_order(order_id, actor=actor)
     require_transition(order, "settle")
+    if points_fen < 0:
+        raise WorkflowError(_l("Points redeemed are 0 or more."), field="points_fen")
+    order.points_fen = points_fen
     totals = reprice(order)
     if totals.total_fen > order.approved_total_fen:  # reprice checks it too; never settle past the approval
         raise ApprovalWouldBeExceeded()

@@ -7,16 +7,18 @@ from dealer import money
 from dealer.access import current_actor, roles_required
 from dealer.actors import PHONE_CALLERS
 from dealer.database import utcnow
-from dealer.repair import bp, forms, queries, services
+from dealer.repair import bp, forms, queries, services, signals
 from dealer.repair.models import JOB_APPROVED, JOB_ESTIMATE, JOB_PENDING
 from dealer.repair.views.common import REPAIR_STAFF, SETTLERS
+from dealer.signals import collect_panels
 
 
-def _document(template: str, order_id: int, approvals: tuple[str, ...]):
+def _document(template: str, order_id: int, approvals: tuple[str, ...], panels_signal=None):
     actor = current_actor()
     order = services.get_order(order_id, actor=actor)
     totals = queries.display_totals(order)
-    return render_template(template, order=order, totals=totals, labels=forms, now=utcnow(),
+    panels = collect_panels(panels_signal, order, actor=actor) if panels_signal is not None else []
+    return render_template(template, order=order, totals=totals, labels=forms, now=utcnow(), panels=panels,
                            groups=queries.lines_by_payer(order, approvals),
                            jobs=[job for job in order.jobs if job.approval in approvals],
                            settings=services.settings_for(order.store_id),
@@ -39,4 +41,4 @@ def print_estimate(order_id):
 @bp.route("/orders/<int:order_id>/statement")
 @roles_required(*SETTLERS)
 def print_statement(order_id):
-    return _document("repair/print/statement.html", order_id, services.BILLED)
+    return _document("repair/print/statement.html", order_id, services.BILLED, signals.statement_panels)

@@ -33,8 +33,9 @@ def settle(order_id):
         form.payments.entries[0].form.amount.data = totals.total_fen or None
     if form.validate_on_submit():
         payments, aliases = _payments(form)
+        aliases["points_fen"] = "points"
         try:
-            services.settle(order.id, payments, actor=current_actor(), now=utcnow())
+            services.settle(order.id, payments, actor=current_actor(), now=utcnow(), points_fen=form.points.data or 0)
         except DomainError as error:
             field_error(form, error, aliases)
         else:

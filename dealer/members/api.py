@@ -1,0 +1,57 @@
+"""/api/v1/members: join, a member with tier, balances and ledgers; the stored-value card's top-ups and refunds."""
+from __future__ import annotations
+
+from dealer.access import current_actor, roles_required
+from dealer.actors import CASHIER, CUSTOMER_READERS, CUSTOMER_WRITERS, MANAGER
+from dealer.api_base import ApiBlueprint
+from dealer.database import utcnow
+from dealer.members import queries, schemas, services
+
+blp = ApiBlueprint("members_api", __name__, url_prefix="/api/v1/members",
+                   description="Membership (会员): tiers, points and the stored-value card (储值卡).")
+
+CARD_DESK = (MANAGER, CASHIER)
+
+
+def _out(member) -> dict:
+    summary = queries.summary_of(member)
+    return {
+        "id": member.id, "store_id": member.store_id, "customer_id": member.customer_id, "number": member.number,
+        "joined_on": member.joined_on, "tier": summary.tier, "earned_tier_id": member.tier_id,
+        "override_until": member.override_until, "override_reason": member.override_reason,
+        "points_balance": member.points_balance, "card_paid_fen": member.card_paid_fen,
+        "card_bonus_fen": member.card_bonus_fen, "card_balance_fen": member.card_balance_fen,
+        "free_items_left": summary.free_items_left, "points_ledger": queries.points_ledger(member),
+        "card_ledger": queries.card_ledger(member)}
+
+
+@blp.route("", methods=["POST"])
+@roles_required(*CUSTOMER_WRITERS)
+@blp.arguments(schemas.JoinInSchema)
+@blp.response(201, schemas.MemberOut)
+def join(data):
+    """Make a customer a member (入会), in the tier their last 12 months' spend reaches."""
+    return _out(services.join(data["customer_id"], actor=current_actor(), now=utcnow()))
+
+
+@blp.route("/<int:member_id>", methods=["GET"])
+@roles_required(*CUSTOMER_READERS)
+@blp.response(200, schemas.MemberOut)
+def get_member(member_id):
+    """Return a member with the tier that applies, the balances and both ledgers."""
+    return _out(services.get_member(member_id, actor=current_actor()))
+
+
+@blp.route("/<int:member_id>/stored-value", methods=["POST"])
+@roles_required(*CARD_DESK)
+@blp.arguments(schemas.StoredValueInSchema)
+@blp.response(200, schemas.MemberOut)
+def stored_value(data, member_id):
+    """Top up the stored-value card (paid value and bonus apart) or refund the paid value left on it."""
+    actor, now = current_actor(), utcnow()
+    if data["action"] == "top_up":
+        member = services.top_up(member_id, paid_fen=data["paid_fen"], bonus_fen=data["bonus_fen"],
+                                 method=data["method"], reference=data["reference"], actor=actor, now=now)
+    else:
+        member = services.refund(member_id, method=data["method"], reference=data["reference"], actor=actor, now=now)
+    return _out(member)

@@ -1,0 +1,80 @@
+"""The tier discount (会员折扣) as a repair pricing rule: the member's labor and parts percentages.
+
+Registered with `repair.pricing.discount_rules` when the module is imported; pricing applies the largest
+discount per line (member, campaign, manual: never their sum) and does the rounding. The rates of every
+customer the session holds are read in one query the first time a rule is asked (a list of orders to
+settle prices many orders: one query, not one per order), and forgotten when the transaction ends.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session, aliased
+
+from dealer.customers.models import Customer
+from dealer.database import utcnow
+from dealer.extensions import db
+from dealer.members.models import Member, MemberTier
+from dealer.repair import pricing
+from dealer.stores.models import Store
+from dealer.timezones import local_date
+
+RULE_NAME = "membership"
+_CACHE = "member_tier_rates"
+
+
+def _rates_of(customers: list[Customer]) -> dict[int, tuple[int, int]]:
+    """(labor bp, parts bp) of the effective tier of each customer who is a member."""
+    earned, given = aliased(MemberTier), aliased(MemberTier)
+    by_store: dict[int, list[int]] = {}
+    for customer in customers:
+        by_store.setdefault(customer.store_id, []).append(customer.id)
+    rates = {}
+    for store_id, ids in by_store.items():
+        today = local_date(utcnow(), db.session.get(Store, store_id))
+        for customer_id, labor, parts, given_labor, given_parts, until in db.session.execute(
+                sa.select(Member.customer_id, earned.labor_discount_bp, earned.parts_discount_bp,
+                          given.labor_discount_bp, given.parts_discount_bp, Member.override_until)
+                .join(earned, earned.id == Member.tier_id).outerjoin(given, given.id == Member.override_tier_id)
+                .where(Member.store_id == store_id, Member.customer_id.in_(ids))):
+            overridden = until is not None and given_labor is not None and today <= until
+            rates[customer_id] = (given_labor, given_parts) if overridden else (labor, parts)
+    return rates
+
+
+def member_rates(customer: Customer | None) -> tuple[int, int] | None:
+    """The tier discount (labor bp, parts bp) of a customer, or None for a non-member."""
+    if customer is None:
+        return None
+    cache = db.session.info.setdefault(_CACHE, {})
+    if customer.id not in cache:
+        held = [obj for obj in db.session.identity_map.values()
+                if isinstance(obj, Customer) and obj.id not in cache] or [customer]
+        if customer not in held:
+            held.append(customer)
+        found = _rates_of(held)
+        for other in held:
+            cache[other.id] = found.get(other.id)
+    return cache[customer.id]
+
+
+def tier_discount(lines, *, customer, vehicle):
+    """The member's tier rates off every customer labor and parts line."""
+    rates = member_rates(customer)
+    if rates is None:
+        return ()
+    labor, parts = rates
+    offered = []
+    if labor:
+        offered.append(pricing.Discount(pricing.MEMBER, labor, kind=pricing.LABOR))
+    if parts:
+        offered.append(pricing.Discount(pricing.MEMBER, parts, kind=pricing.PARTS))
+    return offered
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session, _transaction):
+    session.info.pop(_CACHE, None)
+
+
+pricing.discount_rules.register(RULE_NAME, tier_discount)

@@ -1,0 +1,32 @@
+"""Errors of the membership module: each with a code and a message the user can read."""
+from dealer.errors import DomainError
+
+
+class MembershipError(DomainError):
+    code = "members.invalid"
+    status = 422
+
+
+class AlreadyMember(DomainError):
+    code = "members.already_member"
+    status = 409
+
+
+class NotAMember(DomainError):
+    code = "members.not_a_member"
+    status = 409
+
+
+class NotEnoughPoints(DomainError):
+    code = "members.not_enough_points"
+    status = 409
+
+
+class NotEnoughStoredValue(DomainError):
+    code = "members.not_enough_stored_value"
+    status = 409
+
+
+class NoFreeItemsLeft(DomainError):
+    code = "members.no_free_items_left"
+    status = 409

@@ -1,0 +1,85 @@
+"""Membership forms: the shape of the input only (the rules are in services). Field names follow the services'
+arguments, so a DomainError's `field` lands beside the right input."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from dealer.forms import choices
+from dealer.inputs import CALENDAR, InSpan, TextRules, WholeNumberField, bounded_int
+from dealer.members.models import TOP_UP_METHODS
+from dealer.repair.forms.orders import PAYMENT_METHOD_LABELS, PercentField, YuanField
+
+_DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
+_NUMBER = {"inputmode": "numeric", "autocomplete": "off"}
+METHOD_CHOICES = [(method, PAYMENT_METHOD_LABELS[method]) for method in TOP_UP_METHODS]
+POINTS_KIND_LABELS = {"earn": _l("Earned"), "redeem": _l("Redeemed"), "expire": _l("Expired"),
+                      "reverse": _l("Reversed"), "adjust": _l("Corrected"), "clawback": _l("Taken back")}
+CARD_KIND_LABELS = {"top_up": _l("Top-up"), "pay": _l("Payment"), "refund": _l("Refund"),
+                    "pay_reversed": _l("Payment reversed")}
+
+
+class JoinForm(FlaskForm):
+    submit = SubmitField(_l("Join the membership"))
+
+
+class TopUpForm(FlaskForm):
+    paid_fen = YuanField(_l("Paid (yuan)"), validators=[InputRequired()], render_kw=_DECIMAL)
+    bonus_fen = YuanField(_l("Bonus on top (yuan)"), validators=[Optional()], render_kw=_DECIMAL)
+    method = SelectField(_l("Method"), choices=choices(METHOD_CHOICES), default="cash")
+    reference = StringField(_l("Reference (slip or transaction number)"), validators=[Optional(), TextRules(60)])
+    submit = SubmitField(_l("Top up"))
+
+
+class RefundForm(FlaskForm):
+    method = SelectField(_l("Method"), choices=choices(METHOD_CHOICES), default="cash")
+    reference = StringField(_l("Reference (slip or transaction number)"), validators=[Optional(), TextRules(60)])
+    submit = SubmitField(_l("Refund the paid value left"))
+
+
+class FreeItemForm(FlaskForm):
+    note = StringField(_l("Free item used (e.g. car wash)"), validators=[InputRequired(), TextRules(200)])
+    submit = SubmitField(_l("Use a free item"))
+
+
+class OverrideForm(FlaskForm):
+    tier_id = SelectField(_l("Tier"), coerce=bounded_int, choices=[])
+    reason = StringField(_l("Why"), validators=[InputRequired(), TextRules(200)])
+    until = DateField(_l("Until"), validators=[InputRequired(), InSpan(CALENDAR)])
+    submit = SubmitField(_l("Give the tier"))
+
+
+class PointsForm(FlaskForm):
+    points = WholeNumberField(_l("Points (a minus sign takes them off)"), validators=[InputRequired()],
+                              render_kw=_NUMBER)
+    reason = StringField(_l("Why"), validators=[InputRequired(), TextRules(200)])
+    clawback = BooleanField(_l("Take back even beyond the balance (clawback)"))
+    submit = SubmitField(_l("Correct the points"))
+
+
+class TierForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), TextRules(20)])
+    labor_discount_bp = PercentField(_l("Labor discount (%)"), validators=[InputRequired(), NumberRange(0, 10_000)],
+                                     render_kw=_DECIMAL)
+    parts_discount_bp = PercentField(_l("Parts discount (%)"), validators=[InputRequired(), NumberRange(0, 10_000)],
+                                     render_kw=_DECIMAL)
+    points_rate_bp = PercentField(_l("Points rate (%: 100 = 1 point per yuan)"), validators=[InputRequired(),
+                                                                                 NumberRange(0, 1_000_000)],
+                                  render_kw=_DECIMAL)
+    free_items_per_year = WholeNumberField(_l("Free items a year"), validators=[InputRequired(), NumberRange(0, 365)],
+                                           render_kw=_NUMBER)
+    free_item_name = StringField(_l("Free item"), validators=[Optional(), TextRules(20)])
+    priority_booking = BooleanField(_l("Priority booking"))
+    qualifying_spend_fen = YuanField(_l("Qualifying spend over 12 months (yuan)"), validators=[InputRequired()],
+                                     render_kw=_DECIMAL)
+    submit = SubmitField(_l("Save the tier"))
+
+
+class SettingsForm(FlaskForm):
+    points_per_yuan = WholeNumberField(_l("Points for 1 yuan off"), validators=[InputRequired(), NumberRange(1, 100_000)],
+                                       render_kw=_NUMBER)
+    max_points_share_bp = PercentField(_l("Most of a bill points may pay (%)"),
+                                       validators=[InputRequired(), NumberRange(0, 10_000)], render_kw=_DECIMAL)
+    submit = SubmitField(_l("Save"))

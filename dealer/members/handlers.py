@@ -1,0 +1,112 @@
+"""How membership answers repair and customers: points and the card at settlement and on reversal (红冲), the
+tier upgrade at once, the member's panel on the customer file and on the statement. Never commits: each
+receiver runs in the transaction of the step it answers, and a receiver that raises refuses the step."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from dealer.actors import CUSTOMER_READERS
+from dealer.customers import signals as customer_signals
+from dealer.extensions import db
+from dealer.members import discounts as _discounts  # noqa: F401  (registers the tier discount with pricing)
+from dealer.members import ledger, queries
+from dealer.members.errors import MembershipError, NotAMember, NotEnoughPoints
+from dealer.members.models import EARN
+from dealer.members.services.common import lock_member, member_id_of, settings_for
+from dealer.members.services.membership import upgrade_if_qualified
+from dealer.money import yuan
+from dealer.repair import signals as repair_signals
+from dealer.repair.models import OTHER_MEANS, Payment
+from dealer.signals import Panel
+from dealer.timezones import local_date
+
+
+def _card_payments(order) -> int:
+    return int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Payment.amount_fen), 0)).where(
+        Payment.store_id == order.store_id, Payment.order_id == order.id, Payment.method.in_(OTHER_MEANS))))
+
+
+def points_for(points_fen: int, points_per_yuan: int) -> int:
+    """The points worth `points_fen` off at the store's rate. Raises NotEnoughPoints when they are not whole."""
+    points, rest = divmod(points_fen * points_per_yuan, 100)
+    if rest:
+        raise NotEnoughPoints(_l("At %(rate)s points a yuan, points pay whole multiples of %(step)s yuan.",
+                                 rate=points_per_yuan, step=yuan(100 // _gcd(100, points_per_yuan))),
+                              field="points_fen")
+    return points
+
+
+def _gcd(a: int, b: int) -> int:
+    while b:
+        a, b = b, a % b
+    return a
+
+
+@repair_signals.order_settled.connect
+def _settled(order, *, actor, now, **_):
+    """Spend the points and the card's value the bill used, earn the order's points, raise the tier."""
+    card = _card_payments(order)
+    member_id = member_id_of(order.store_id, order.customer_id)
+    if member_id is None:
+        if order.points_fen or card:
+            raise NotAMember(_l("Only a member pays with points or the stored-value card."),
+                             field="points_fen" if order.points_fen else "payments")
+        return
+    member = lock_member(member_id)
+    today = local_date(now, order.store)
+    if order.points_fen:
+        settings = settings_for(order.store_id)
+        owed = order.customer_total_fen + order.points_fen
+        limit = owed * settings.max_points_share_bp // 10_000
+        if order.points_fen > limit:
+            raise NotEnoughPoints(_l("Points may pay at most %(limit)s yuan of this bill.", limit=yuan(limit)),
+                                  field="points_fen")
+        ledger.redeem(member, points_for(order.points_fen, settings.points_per_yuan), order_id=order.id,
+                      today=today, actor_id=actor.user_id, now=now)
+    if card:
+        ledger.pay(member, card, order_id=order.id, actor_id=actor.user_id, now=now)
+    tier = member.override_tier if member.effective_tier_id(today) != member.tier_id else member.tier
+    earned = ledger.points_earned(order.customer_total_fen, tier.points_rate_bp)
+    if earned > 0:
+        ledger.open_lot(member, EARN, earned, today=today, actor_id=actor.user_id, now=now, order_id=order.id)
+    upgrade_if_qualified(member, now=now, actor=actor)
+
+
+@repair_signals.order_reversed.connect
+def _reversed(original, *, reversal, actor, now, **_):
+    """Write the reversing entries: earned points off, redeemed points back, the card's payment back on it."""
+    to_card = -_card_payments(reversal)
+    member_id = member_id_of(original.store_id, original.customer_id)
+    if member_id is None:
+        if to_card:
+            raise NotAMember(_l("Only a member's card takes a refund."), field="payments")
+        return
+    member = lock_member(member_id)
+    ledger.reverse_order(member, order_id=original.id, order_number=original.number, actor_id=actor.user_id,
+                         now=now)
+    back = ledger.reverse_payment(member, order_id=original.id, reversal_id=reversal.id, actor_id=actor.user_id,
+                                  now=now)
+    if back != to_card:
+        raise MembershipError(_l("Refund %(amount)s yuan to the stored-value card: what the card paid.",
+                            amount=yuan(back)), field="payments")
+
+
+@customer_signals.customer_file_panels.connect
+def _member_panel(customer, *, actor, **_):
+    """The customer's membership on their file: tier, points, card balance, free items left, or a join button."""
+    if not actor.has_any(CUSTOMER_READERS):
+        return None
+    return Panel(15, Markup(render_template("members/_customer_panel.html", customer=customer,
+                                            summary=queries.summary_of_customer(customer))))
+
+
+@repair_signals.statement_panels.connect
+def _statement_panel(order, *, actor, **_):
+    """The member's part of the statement: tier discount, points redeemed and earned, card payment and balance."""
+    summary = queries.statement_summary(order)
+    if summary is None:
+        return None
+    return Panel(10, Markup(render_template("members/_statement.html", summary=summary)))

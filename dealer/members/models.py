@@ -1,0 +1,235 @@
+"""Membership (会员): tiers, members, the points ledger with its lots, the stored-value card's ledger, free items.
+
+Every movement of points or stored value is an append-only ledger row; a member's balances are kept on the
+member row, changed only in the same transaction as the row that explains the change, so the balance is
+always the ledger's sum (`services.ledger_drift` checks it nightly).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dealer.database import Timestamps, UTCDateTime, utcnow
+from dealer.extensions import db
+
+_BIG_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+
+# Points ledger kinds.
+EARN = "earn"          # earned on a settled order: opens a lot
+REDEEM = "redeem"      # money off at settlement, taken from lots (soonest expiring first)
+EXPIRE = "expire"      # what was left of a lot at its expiry
+REVERSE = "reverse"    # a reversal (红冲): earned points come off, redeemed points come back
+ADJUST = "adjust"      # a manual correction with its reason (a positive one opens a lot)
+CLAWBACK = "clawback"  # points taken back beyond the balance: the one way below zero, always recorded
+POINTS_KINDS = (EARN, REDEEM, EXPIRE, REVERSE, ADJUST, CLAWBACK)
+
+# Stored-value ledger kinds.
+TOP_UP = "top_up"
+PAY = "pay"
+REFUND = "refund"          # the remaining paid value handed back on request
+PAY_REVERSED = "pay_reversed"  # a reversal (红冲) puts a card payment back on the card
+CARD_KINDS = (TOP_UP, PAY, REFUND, PAY_REVERSED)
+TOP_UP_METHODS = ("cash", "bank_card", "wechat_pay", "alipay", "transfer")
+
+# The group's default tiers (migration 0012 writes them): rank, name, labor and parts discount (bp), points
+# rate (bp of one point per yuan), free car washes a year, priority booking, qualifying 12-month spend (fen).
+DEFAULT_TIERS = (
+    (1, "普卡", 0, 0, 10000, 0, False, 0),
+    (2, "银卡", 500, 300, 12000, 2, False, 500_000),
+    (3, "金卡", 1000, 500, 15000, 4, True, 1_500_000),
+    (4, "钻石", 1500, 800, 20000, 8, True, 4_000_000),
+)
+
+
+class MemberSettings(db.Model):
+    """A store's points rules: how many points make one yuan off, and the largest share of a bill they may pay."""
+
+    __tablename__ = "member_settings"
+    __table_args__ = (
+        sa.CheckConstraint("points_per_yuan > 0", name="points_per_yuan_positive"),
+        sa.CheckConstraint("max_points_share_bp BETWEEN 0 AND 10000", name="max_points_share_in_range"),
+    )
+
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    points_per_yuan: Mapped[int] = mapped_column(sa.Integer, default=100)  # 100 points = 1 yuan off
+    max_points_share_bp: Mapped[int] = mapped_column(sa.Integer, default=5000)  # at most half the bill
+
+
+class MemberTier(db.Model):
+    """A tier (会员等级): the group's (store_id NULL) unless the store defines its own."""
+
+    __tablename__ = "member_tiers"
+    __table_args__ = (
+        sa.Index("ix_member_tiers_store_id_rank", "store_id", "rank"),
+        sa.CheckConstraint("labor_discount_bp BETWEEN 0 AND 10000 AND parts_discount_bp BETWEEN 0 AND 10000",
+                           name="discounts_in_range"),
+        sa.CheckConstraint("points_rate_bp >= 0 AND free_items_per_year >= 0 AND qualifying_spend_fen >= 0",
+                           name="figures_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stores.id"))
+    rank: Mapped[int] = mapped_column(sa.SmallInteger)  # 1 = the entry tier; higher is better
+    name: Mapped[str] = mapped_column(sa.String(20))
+    labor_discount_bp: Mapped[int] = mapped_column(sa.Integer, default=0)
+    parts_discount_bp: Mapped[int] = mapped_column(sa.Integer, default=0)
+    points_rate_bp: Mapped[int] = mapped_column(sa.Integer, default=10000)  # 10000 = 1 point per yuan
+    free_items_per_year: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    free_item_name: Mapped[str] = mapped_column(sa.String(20), default="")  # e.g. 洗车
+    priority_booking: Mapped[bool] = mapped_column(default=False)
+    # Customer-paid spend over the last 12 months that earns the tier (warranty, insurance, internal never count).
+    qualifying_spend_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class Member(Timestamps, db.Model):
+    """A customer's membership: its number (unique in the whole dealer group), tier and balances."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "customer_id"),
+        sa.CheckConstraint("card_paid_fen >= 0 AND card_bonus_fen >= 0", name="card_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"))
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    joined_on: Mapped[date] = mapped_column(sa.Date)
+    tier_id: Mapped[int] = mapped_column(sa.ForeignKey("member_tiers.id"))
+    # A manager's override: the tier given, why and until when (then the earned tier applies again).
+    override_tier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("member_tiers.id"))
+    override_reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    override_until: Mapped[date | None] = mapped_column(sa.Date)
+    # The anniversary whose downgrade warning went out (sent once, 30 days before).
+    downgrade_warned_for: Mapped[date | None] = mapped_column(sa.Date)
+    # The anniversary whose tier review (a downgrade when the spend no longer qualifies) was done.
+    reviewed_for: Mapped[date | None] = mapped_column(sa.Date)
+    points_balance: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    card_paid_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # what the owner paid in
+    card_bonus_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # the bonus given on top-ups
+
+    customer = relationship("Customer", lazy="raise_on_sql")
+    tier: Mapped[MemberTier] = relationship(foreign_keys=[tier_id], lazy="raise_on_sql")
+    override_tier: Mapped[MemberTier | None] = relationship(foreign_keys=[override_tier_id], lazy="raise_on_sql")
+
+    @property
+    def card_balance_fen(self) -> int:
+        return self.card_paid_fen + self.card_bonus_fen
+
+    def effective_tier_id(self, today: date) -> int:
+        if self.override_tier_id is not None and self.override_until is not None and today <= self.override_until:
+            return self.override_tier_id
+        return self.tier_id
+
+
+class PointsLot(db.Model):
+    """Points earned together, with their expiry; redemptions take from the soonest-expiring lots first."""
+
+    __tablename__ = "points_lots"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "order_id"),  # points are earned once per order
+        sa.Index("ix_points_lots_store_id_member_id_expires_on", "store_id", "member_id", "expires_on"),
+        sa.Index("ix_points_lots_store_id_expires_on", "store_id", "expires_on"),
+        sa.CheckConstraint("remaining >= 0 AND remaining <= earned", name="remaining_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"))
+    earned: Mapped[int] = mapped_column(sa.BigInteger)
+    remaining: Mapped[int] = mapped_column(sa.BigInteger)
+    expires_on: Mapped[date] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PointsEntry(db.Model):
+    """One movement of points (append-only): kind, signed points, the lot and order it concerns, who and why."""
+
+    __tablename__ = "points_entries"
+    __table_args__ = (
+        # An order's movements (what its reversal reads back).
+        sa.Index("ix_points_entries_store_id_order_id", "store_id", "order_id"),
+        sa.Index("ix_points_entries_store_id_member_id_id", "store_id", "member_id", "id"),
+        sa.CheckConstraint("kind IN ('earn', 'redeem', 'expire', 'reverse', 'adjust', 'clawback')",
+                           name="kind_known"),
+        sa.CheckConstraint("points <> 0", name="points_not_zero"),
+    )
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    points: Mapped[int] = mapped_column(sa.BigInteger)
+    balance_after: Mapped[int] = mapped_column(sa.BigInteger)
+    lot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("points_lots.id"))
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"))
+    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StoredValueEntry(db.Model):
+    """One movement of the stored-value card (append-only), the paid and the bonus value apart."""
+
+    __tablename__ = "stored_value_entries"
+    __table_args__ = (
+        # A card pays an order once, and a reversal puts it back once.
+        sa.UniqueConstraint("store_id", "order_id", "kind"),
+        sa.Index("ix_stored_value_entries_store_id_member_id_id", "store_id", "member_id", "id"),
+        sa.CheckConstraint("kind IN ('top_up', 'pay', 'refund', 'pay_reversed')", name="kind_known"),
+        sa.CheckConstraint("paid_fen <> 0 OR bonus_fen <> 0", name="not_zero"),
+    )
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    paid_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    bonus_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    paid_after_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    bonus_after_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    method: Mapped[str] = mapped_column(sa.String(12), default="")  # how a top-up was paid or a refund handed back
+    reference: Mapped[str] = mapped_column(sa.String(60), default="")
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def amount_fen(self) -> int:
+        return self.paid_fen + self.bonus_fen
+
+
+class FreeItemAllowance(db.Model):
+    """The free items (e.g. car washes) of one membership year: the allowance and how many were used."""
+
+    __tablename__ = "free_item_allowances"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "member_id", "year_start"),
+        sa.CheckConstraint("used >= 0 AND used <= allowance", name="used_within_allowance"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    year_start: Mapped[date] = mapped_column(sa.Date)  # the membership year (from the join anniversary)
+    allowance: Mapped[int] = mapped_column(sa.SmallInteger)
+    used: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+
+
+class FreeItemUse(db.Model):
+    """One free item used, by whom and on which order."""
+
+    __tablename__ = "free_item_uses"
+    __table_args__ = (sa.Index("ix_free_item_uses_store_id_member_id", "store_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    allowance_id: Mapped[int] = mapped_column(sa.ForeignKey("free_item_allowances.id"))
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"))
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,76 @@
+"""API schemas of membership (they make the OpenAPI document)."""
+from marshmallow import Schema, fields, validate
+
+from dealer.inputs import Flag, Id, Text, WholeNumber
+from dealer.members.models import TOP_UP_METHODS
+
+FEN = "Integer fen (1 yuan = 100)."
+
+
+class JoinInSchema(Schema):
+    customer_id = Id(required=True, metadata={"description": "The customer file that joins."})
+
+
+class TierOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    rank = fields.Integer()
+    labor_discount_bp = fields.Integer(metadata={"description": "Basis points: 1000 = 10%."})
+    parts_discount_bp = fields.Integer(metadata={"description": "Basis points."})
+    points_rate_bp = fields.Integer(metadata={"description": "Points per yuan paid, in basis points (10000 = 1)."})
+    free_items_per_year = fields.Integer()
+    priority_booking = Flag()
+    qualifying_spend_fen = fields.Integer(metadata={"description": "Over the last 12 months. " + FEN})
+
+
+class PointsEntryOut(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "earn, redeem, expire, reverse, adjust or clawback."})
+    points = fields.Integer()
+    balance_after = fields.Integer()
+    order_id = fields.Integer(allow_none=True)
+    reason = fields.String()
+    created_at = fields.DateTime()
+
+
+class CardEntryOut(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "top_up, pay, refund or pay_reversed."})
+    paid_fen = fields.Integer(metadata={"description": "Paid value moved (signed). " + FEN})
+    bonus_fen = fields.Integer(metadata={"description": "Bonus value moved (signed). " + FEN})
+    paid_after_fen = fields.Integer()
+    bonus_after_fen = fields.Integer()
+    method = fields.String()
+    reference = fields.String()
+    order_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class MemberOut(Schema):
+    id = fields.Integer()
+    store_id = fields.Integer()
+    customer_id = fields.Integer()
+    number = fields.String(metadata={"description": "Unique in the whole dealer group."})
+    joined_on = fields.Date()
+    tier = fields.Nested(TierOut, metadata={"description": "The tier that applies today (an override while it runs)."})
+    earned_tier_id = fields.Integer()
+    override_until = fields.Date(allow_none=True)
+    override_reason = fields.String()
+    points_balance = fields.Integer()
+    card_paid_fen = fields.Integer(metadata={"description": "Paid value on the card (refundable). " + FEN})
+    card_bonus_fen = fields.Integer(metadata={"description": "Bonus value on the card. " + FEN})
+    card_balance_fen = fields.Integer(metadata={"description": FEN})
+    free_items_left = fields.Integer()
+    points_ledger = fields.List(fields.Nested(PointsEntryOut), metadata={"description": "Newest first (200)."})
+    card_ledger = fields.List(fields.Nested(CardEntryOut), metadata={"description": "Newest first (200)."})
+
+
+class StoredValueInSchema(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(("top_up", "refund")), metadata={
+        "description": "top_up (paid_fen, bonus_fen, method, reference) or refund (the paid value left, by "
+                       "method and reference; the bonus left is forfeited)."})
+    paid_fen = WholeNumber(load_default=0, validate=validate.Range(min=0), metadata={"description": FEN})
+    bonus_fen = WholeNumber(load_default=0, validate=validate.Range(min=0), metadata={"description": FEN})
+    method = fields.String(required=True, validate=validate.OneOf(TOP_UP_METHODS))
+    reference = Text(load_default="", max_length=60, metadata={
+        "description": "Slip or transaction number; required except for cash."})

@@ -1,0 +1,32 @@
+"""Membership services: the public functions commit, once (`dealer.members.ledger` holds what runs inside
+another module's transaction)."""
+from dealer.members.services.balances import (  # noqa: F401
+    adjust_points,
+    check_ledgers,
+    claw_back_points,
+    expire_points,
+    ledger_drift,
+    refund,
+    top_up,
+)
+from dealer.members.services.common import (  # noqa: F401
+    MEMBER_LOADS,
+    get_member,
+    lock_member,
+    member_id_of,
+    settings_for,
+    store_today,
+    tiers_of,
+)
+from dealer.members.services.membership import (  # noqa: F401
+    free_items_left,
+    join,
+    member_number,
+    override_tier,
+    qualifying_spend,
+    qualifying_tier,
+    review_tiers,
+    upgrade_if_qualified,
+    use_free_item,
+)
+from dealer.members.services.settings import TIER_FIELDS, TierInput, save_settings, save_tier  # noqa: F401, E402

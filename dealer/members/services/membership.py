@@ -1,0 +1,191 @@
+"""Joining (入会), tiers (会员等级): upgrades at once on settlement, downgrades only at the anniversary with a
+warning 30 days before, a manager's override with a reason and an end date; free items (免费项目)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from dealer import audit
+from dealer.actors import Actor
+from dealer.customers.models import Customer
+from dealer.customers.services import get_customer
+from dealer.extensions import db
+from dealer.members.errors import AlreadyMember, MembershipError, NoFreeItemsLeft
+from dealer.members.models import FreeItemAllowance, FreeItemUse, Member, MemberTier
+from dealer.members.services.common import (
+    anniversary_on_or_before,
+    get_member,
+    lock_member,
+    next_anniversary,
+    store_today,
+    tiers_of,
+)
+from dealer.repair.models import DELIVERED, SETTLED, RepairOrder
+from dealer.sms import outbox
+
+WARNING_DAYS = 30  # the downgrade warning goes out this many days before the anniversary
+
+
+def member_number(customer_id: int) -> str:
+    """The member number (会员号): unique in the whole dealer group, as the customer's id is."""
+    return f"VIP{customer_id:08d}"
+
+
+def qualifying_spend(store_id: int, customer_id: int, now: datetime) -> int:
+    """What the owner paid over the last 12 months (customer lines only; a reversal counts against it)."""
+    return int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(RepairOrder.customer_total_fen), 0)).where(
+        RepairOrder.store_id == store_id, RepairOrder.customer_id == customer_id,
+        RepairOrder.state.in_((SETTLED, DELIVERED)), RepairOrder.settled_at > now - timedelta(days=365))))
+
+
+def qualifying_tier(tiers: list[MemberTier], spend_fen: int) -> MemberTier:
+    """The highest tier whose qualifying spend `spend_fen` reaches (the entry tier at least)."""
+    reached = [tier for tier in tiers if tier.qualifying_spend_fen <= spend_fen]
+    return reached[-1] if reached else tiers[0]
+
+
+def join(customer_id: int, *, actor: Actor, now: datetime) -> Member:
+    """Make the customer a member, in the tier their last 12 months' spend reaches. Raises AlreadyMember."""
+    customer = get_customer(customer_id, actor=actor)
+    if db.session.scalar(sa.select(Member.id).where(Member.store_id == customer.store_id,
+                                                    Member.customer_id == customer.id)):
+        raise AlreadyMember(_l("%(name)s is a member already.", name=customer.name))
+    tier = qualifying_tier(tiers_of(customer.store_id), qualifying_spend(customer.store_id, customer.id, now))
+    member = Member(store_id=customer.store_id, customer_id=customer.id, number=member_number(customer.id),
+                    joined_on=store_today(customer.store_id, now), tier_id=tier.id, points_balance=0,
+                    card_paid_fen=0, card_bonus_fen=0, override_reason="", created_at=now, updated_at=now)
+    db.session.add(member)
+    db.session.flush()
+    audit.record("member_joined", member, actor=actor, changes={"number": member.number, "tier": tier.name})
+    member_id = member.id
+    db.session.commit()
+    return get_member(member_id, actor=actor)
+
+
+def upgrade_if_qualified(member: Member, *, now: datetime, actor: Actor) -> MemberTier | None:
+    """Raise the member's tier at once when the last 12 months' spend reaches a higher one; never lower it.
+
+    Returns the new tier, or None. Runs inside the caller's transaction.
+    """
+    tiers = tiers_of(member.store_id)
+    earned = qualifying_tier(tiers, qualifying_spend(member.store_id, member.customer_id, now))
+    current = next((tier for tier in tiers if tier.id == member.tier_id), None)
+    if current is not None and earned.rank <= current.rank:
+        return None
+    member.tier_id = earned.id
+    _raise_allowance(member, earned, store_today(member.store_id, now))
+    audit.record("member_upgraded", member, actor=actor, changes={"tier": earned.name})
+    return earned
+
+
+def _raise_allowance(member: Member, tier: MemberTier, today: date) -> None:
+    allowance = db.session.scalar(sa.select(FreeItemAllowance).where(
+        FreeItemAllowance.store_id == member.store_id, FreeItemAllowance.member_id == member.id,
+        FreeItemAllowance.year_start == anniversary_on_or_before(member.joined_on, today)))
+    if allowance is not None and allowance.allowance < tier.free_items_per_year:
+        allowance.allowance = tier.free_items_per_year
+
+
+def override_tier(member_id: int, tier_id: int, *, reason: str, until: date, actor: Actor, now: datetime) -> Member:
+    """Give the member a tier by hand until a date, with the reason (a manager's decision).
+
+    Raises MembershipError.
+    """
+    member = lock_member(member_id, actor=actor)
+    if tier_id not in {tier.id for tier in tiers_of(member.store_id)}:
+        raise MembershipError(_l("Choose one of the store's tiers."), field="tier_id")
+    if not reason.strip():
+        raise MembershipError(_l("Say why the tier is given by hand."), field="reason")
+    if until < store_today(member.store_id, now):
+        raise MembershipError(_l("The override ends today or later."), field="until")
+    member.override_tier_id, member.override_reason, member.override_until = tier_id, reason.strip()[:200], until
+    audit.record("member_tier_overridden", member, actor=actor, changes={
+        "tier_id": tier_id, "reason": reason.strip(), "until": until.isoformat()})
+    db.session.commit()
+    return get_member(member_id, actor=actor)
+
+
+def review_tiers(*, now: datetime, day: date | None = None, store_ids: list[int] | None = None) -> int:
+    """The nightly tier review: warn by SMS 30 days before an anniversary when the spend no longer keeps the
+    tier, and lower the tier at the anniversary; commit. Returns the members changed or warned."""
+    changed = 0
+    stores = store_ids if store_ids is not None else list(db.session.scalars(sa.select(Member.store_id).distinct()))
+    for store_id in stores:
+        today = day or store_today(store_id, now)
+        tiers = tiers_of(store_id)
+        by_id = {tier.id: tier for tier in tiers}
+        rows = db.session.execute(sa.select(Member, Customer).join(Customer, sa.and_(
+            Customer.id == Member.customer_id, Customer.store_id == Member.store_id)).where(
+            Member.store_id == store_id)).all()
+        for member, customer in rows:
+            changed += _review(member, customer, tiers, by_id, today=today, now=now)
+        db.session.commit()
+    return changed
+
+
+def _review(member, customer, tiers, by_id, *, today: date, now: datetime) -> int:
+    current = by_id.get(member.tier_id)
+    start = anniversary_on_or_before(member.joined_on, today)
+    coming = next_anniversary(member.joined_on, today)
+    due_review = start > member.joined_on and member.reviewed_for != start
+    due_warning = (coming - today).days <= WARNING_DAYS and member.downgrade_warned_for != coming
+    if current is None or not (due_review or due_warning):
+        return 0
+    earned = qualifying_tier(tiers, qualifying_spend(member.store_id, member.customer_id, now))
+    if due_review:
+        member.reviewed_for = start
+        if earned.rank < current.rank:
+            member.tier_id = earned.id
+            audit.record("member_downgraded", member, actor=_system(), changes={"tier": earned.name})
+            return 1
+    elif earned.rank < current.rank:
+        member.downgrade_warned_for = coming
+        outbox.enqueue("member_downgrade_warning", store_id=member.store_id, phone=customer.mobile, customer=customer,
+                       now=now, dedupe_key=f"member_downgrade:{member.id}:{coming.isoformat()}",
+                       params={"name": customer.name, "tier": current.name, "new_tier": earned.name,
+                               "date": coming.isoformat()})
+        return 1
+    return 0
+
+
+def _system() -> Actor:
+    return Actor(user_id=None, store_id=None, name="system")
+
+
+def free_items_left(member: Member, tier: MemberTier, today: date) -> int:
+    """What is left of this membership year's free items (the tier's allowance when none was used)."""
+    allowance = db.session.scalar(sa.select(FreeItemAllowance).where(
+        FreeItemAllowance.store_id == member.store_id, FreeItemAllowance.member_id == member.id,
+        FreeItemAllowance.year_start == anniversary_on_or_before(member.joined_on, today)))
+    if allowance is None:
+        return tier.free_items_per_year
+    return allowance.allowance - allowance.used
+
+
+def use_free_item(member_id: int, *, note: str, actor: Actor, now: datetime, order_id: int | None = None) -> Member:
+    """Use one of this membership year's free items (e.g. a car wash). Raises NoFreeItemsLeft."""
+    member = lock_member(member_id, actor=actor)
+    today = store_today(member.store_id, now)
+    tier = member.override_tier if member.effective_tier_id(today) != member.tier_id else member.tier
+    start = anniversary_on_or_before(member.joined_on, today)
+    allowance = db.session.scalar(sa.select(FreeItemAllowance).where(
+        FreeItemAllowance.store_id == member.store_id, FreeItemAllowance.member_id == member.id,
+        FreeItemAllowance.year_start == start))
+    if allowance is None:
+        allowance = FreeItemAllowance(store_id=member.store_id, member_id=member.id, year_start=start,
+                                      allowance=tier.free_items_per_year, used=0)
+        db.session.add(allowance)
+        db.session.flush()
+    # One conditional UPDATE: two desks using the last item at once cannot both succeed.
+    if db.session.execute(sa.update(FreeItemAllowance).where(
+            FreeItemAllowance.id == allowance.id, FreeItemAllowance.used < FreeItemAllowance.allowance)
+            .values(used=FreeItemAllowance.used + 1)).rowcount != 1:
+        raise NoFreeItemsLeft(_l("No free items are left this membership year (%(allowance)s a year).",
+                                 allowance=allowance.allowance))
+    db.session.add(FreeItemUse(store_id=member.store_id, member_id=member.id, allowance_id=allowance.id,
+                               order_id=order_id, note=note.strip()[:200], actor_id=actor.user_id, used_at=now))
+    audit.record("member_free_item_used", member, actor=actor, changes={"note": note.strip()})
+    db.session.commit()
+    return get_member(member_id, actor=actor)
