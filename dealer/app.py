@@ -18,7 +18,20 @@ from flask_talisman import Talisman
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dealer import audit, auth, customers, formats, money, parts, reminders, repair, sms, static_files, stores
+from dealer import (
+    audit,
+    auth,
+    customers,
+    formats,
+    money,
+    parts,
+    quicklane,
+    reminders,
+    repair,
+    sms,
+    static_files,
+    stores,
+)
 from dealer.access import enforce_access, register_token_loader
 from dealer.actors import ROLE_LABELS
 from dealer.api_base import DealerApi
@@ -39,6 +52,9 @@ from dealer.parts import audit_log as parts_audit_log
 from dealer.parts import handlers as parts_handlers
 from dealer.parts import models as _parts_models  # noqa: F401  (their tables are in the schema)
 from dealer.parts.api import blp as parts_api
+from dealer.quicklane import audit_log as quicklane_audit_log
+from dealer.quicklane import handlers as quicklane_handlers
+from dealer.quicklane.api import blp as quicklane_api
 from dealer.reminders import audit_log as reminders_audit_log
 from dealer.reminders import handlers as reminders_handlers
 from dealer.reminders import tasks as reminders_tasks
@@ -62,10 +78,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Importing a module's handlers connects its receivers to the signals of the modules it builds on; importing
 # its tasks declares its scheduled jobs (dealer.scheduler runs what is declared).
-HANDLERS = (customers_handlers, parts_handlers, reminders_handlers, repair_handlers, sms_handlers)
+HANDLERS = (customers_handlers, parts_handlers, quicklane_handlers, reminders_handlers, repair_handlers,
+            sms_handlers)
 # Importing a module's audit_log registers how its audit entries read and link (dealer.audit.events).
-AUDIT_LOG = (auth_audit_log, customers_audit_log, parts_audit_log, reminders_audit_log, repair_audit_log,
-             sms_audit_log, stores_audit_log)
+AUDIT_LOG = (auth_audit_log, customers_audit_log, parts_audit_log, quicklane_audit_log, reminders_audit_log,
+             repair_audit_log, sms_audit_log, stores_audit_log)
 TASKS = (reminders_tasks, repair_tasks, sms_tasks)
 
 # Content Security Policy: everything from this site (stores may be offline; no CDN is ever used).
@@ -245,12 +262,12 @@ def _configure_sqlite(engine) -> None:
 def _register_blueprints(app: Flask) -> None:
 
 
-    for module in (auth, stores, customers, audit, sms, reminders, parts, repair):
+    for module in (auth, stores, customers, audit, sms, reminders, parts, repair, quicklane):
         importlib.import_module(module.__name__ + ".views")  # the routes attach themselves to module.bp
         app.register_blueprint(module.bp)
     api = DealerApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     for blueprint in (auth_api, customers_blp, vehicles_blp, sms_api, sms_owners_api, reminders_api, parts_api,
-                      repair_orders_api, labor_operations_api):
+                      repair_orders_api, labor_operations_api, quicklane_api):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
