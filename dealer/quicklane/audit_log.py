@@ -7,9 +7,9 @@ from dealer.quicklane.services.stages import STAGE_LABELS
 
 events.record_kind("quick_lane_packages", _l("Express package"), endpoint="quicklane.edit_package",
                    arg="package_id", names=events.names_of(ExpressPackage.id, ExpressPackage.name))
-events.record_kind("quick_lane_orders", _l("Quick-lane car"), endpoint="quicklane.board", arg="_anchor",
-                   names=events.names_of(LaneOrder.id, LaneOrder.plate))
-events.record_kind("quick_lane_settings", _l("Quick-lane settings"), endpoint="quicklane.settings", arg="_anchor")
+# A lane order and the lane's settings have no page of their own: named, not linked.
+events.record_kind("quick_lane_orders", _l("Quick-lane car"), names=events.names_of(LaneOrder.id, LaneOrder.plate))
+events.record_kind("quick_lane_settings", _l("Quick-lane settings"))
 
 events.sentence("quick_lane_package_saved", _l("Saved the express package %(name)s at %(price)s"),
                 lambda c: {"name": c.get("name", ""), "price": events.yuan_text(c.get("price_fen"))})

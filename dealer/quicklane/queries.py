@@ -12,8 +12,7 @@ from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.quicklane import promise as promises
 from dealer.quicklane.models import IN_LANE, READY, ExpressPackage, LaneOrder
-from dealer.quicklane.services.lane import as_car
-from dealer.quicklane.services.packages import lane_settings, technicians_on_shift
+from dealer.quicklane.services.lane import as_car, lane_of
 from dealer.quicklane.services.stages import next_stage
 from dealer.stores.services import sees_store
 
@@ -61,8 +60,7 @@ def board(store_id: int, *, actor: Actor, now: datetime) -> Board:
         .outerjoin(User, User.id == LaneOrder.technician_id)
         .where(LaneOrder.store_id == store_id, LaneOrder.stage.in_(IN_LANE))
         .order_by(LaneOrder.key_at, LaneOrder.id).limit(BOARD_LIMIT)).all()
-    settings = lane_settings(store_id)
-    lane = promises.Lane(bays=settings.bays, technicians=technicians_on_shift(store_id))
+    lane = lane_of(store_id)
     queue = [order for order, _ in rows if order.stage != READY]
     try:
         estimates = promises.forecast(now, lane, [as_car(order) for order in queue])
@@ -83,7 +81,7 @@ def board(store_id: int, *, actor: Actor, now: datetime) -> Board:
             elapsed_minutes=_minutes((order.ready_at if ready else now) - order.key_at),
             remaining_minutes=0 if ready else _minutes(estimate - now), next_stage=next_stage(order),
             position=0 if ready else position))
-    return Board(store_id, cars, settings.bays, lane.technicians, closed)
+    return Board(store_id, cars, lane.bays, lane.technicians, closed)
 
 
 def mask_plate(plate: str) -> str:

@@ -5,7 +5,7 @@ from dealer.quicklane.services.lane import (  # noqa: F401
     LaneInput,
     Quote,
     as_car,
-    lane_now,
+    lane_of,
     open_lane_order,
     queue_of,
     quote,
@@ -17,13 +17,13 @@ from dealer.quicklane.services.packages import (  # noqa: F401
     PackageInput,
     catalogue_choices,
     get_package,
+    lane_now,
     lane_settings,
     lane_technicians,
     packages_of,
     save_package,
     save_settings,
     set_shift,
-    technicians_on_shift,
 )
 from dealer.quicklane.services.stages import (  # noqa: F401
     STAGE_LABELS,

@@ -23,7 +23,7 @@ from dealer.parts.models import Part
 from dealer.quicklane import promise as promises
 from dealer.quicklane.errors import LaneClosedError, LaneError, PartsShort, PromiseMoved
 from dealer.quicklane.models import IN_BAY, IN_LANE, NOT_READY, PARTS, WASHING, ExpressPackage, LaneOrder
-from dealer.quicklane.services.packages import get_package, lane_settings, lock_lane, technicians_on_shift
+from dealer.quicklane.services.packages import get_package, lane_now, lock_lane
 from dealer.repair import services as repair
 from dealer.repair.models import MAINTENANCE, QUICK_LANE
 from dealer.stores.services import sees_store
@@ -43,15 +43,16 @@ def as_car(lane: LaneOrder) -> promises.Car:
                         washing_since=lane.washing_at if lane.stage == WASHING else None)
 
 
-def lane_now(store_id: int) -> promises.Lane:
-    return promises.Lane(bays=lane_settings(store_id).bays, technicians=technicians_on_shift(store_id))
+def lane_of(store_id: int) -> promises.Lane:
+    now = lane_now(store_id)
+    return promises.Lane(bays=now.bays, technicians=now.technicians)
 
 
 def refresh_estimates(store_id: int, now: datetime) -> dict[int, datetime]:
     """Recompute every waiting car's estimate (an event of the lane happened); never commits."""
     queue = queue_of(store_id)
     try:
-        estimates = promises.forecast(now, lane_now(store_id), [as_car(lane) for lane in queue])
+        estimates = promises.forecast(now, lane_of(store_id), [as_car(lane) for lane in queue])
     except promises.LaneClosed:
         return {}  # nobody on shift: the estimates stay as they were until someone is
     for lane in queue:
@@ -112,13 +113,14 @@ def quote(store_id: int, package_id: int, *, actor: Actor, now: datetime) -> Quo
     if shortages:
         return Quote(package, shortages, None)
     try:
-        estimate = promises.estimate_new(now, lane_now(store_id), [as_car(lane) for lane in queue_of(store_id)],
-                                         package.bay_minutes, package.wash_minutes)
+        lane = lane_now(store_id)
+        estimate = promises.estimate_new(now, promises.Lane(bays=lane.bays, technicians=lane.technicians),
+                                         [as_car(order) for order in queue_of(store_id)], package.bay_minutes,
+                                         package.wash_minutes)
     except promises.LaneClosed:
         raise LaneClosedError(field="package_id") from None
-    settings = lane_settings(store_id)
     return Quote(package, (), promises.promise(estimate, promised_per_quarter=promised_per_quarter(store_id, now),
-                                               cap=settings.cap_per_quarter))
+                                               cap=lane.cap_per_quarter))
 
 
 @dataclass

@@ -17,7 +17,16 @@ from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.parts.models import Part
 from dealer.quicklane.errors import LaneError
-from dealer.quicklane.models import LABOR, PARTS, ExpressPackage, LaneSettings, LaneShift, PackageItem
+from dealer.quicklane.models import (
+    DEFAULT_BAYS,
+    DEFAULT_CAP,
+    LABOR,
+    PARTS,
+    ExpressPackage,
+    LaneSettings,
+    LaneShift,
+    PackageItem,
+)
 from dealer.repair.models import LaborOperation
 from dealer.stores.services import sees_store
 
@@ -153,12 +162,12 @@ def save_package(store_id: int, data: PackageInput, *, actor: Actor, now: dateti
 def lane_settings(store_id: int) -> LaneSettings:
     """The store's lane settings (the defaults, unsaved, when it has none)."""
     found = db.session.scalars(sa.select(LaneSettings).where(LaneSettings.store_id == store_id)).one_or_none()
-    return found or LaneSettings(store_id=store_id, bays=2, cap_per_quarter=4)
+    return found or LaneSettings(store_id=store_id, bays=DEFAULT_BAYS, cap_per_quarter=DEFAULT_CAP)
 
 
 def lock_lane(store_id: int) -> LaneSettings:
     """Lock the store's lane (its settings row, made if missing): promises and bays are given one at a time."""
-    db.session.execute(upsert(LaneSettings.__table__).values(store_id=store_id, bays=2, cap_per_quarter=4,
+    db.session.execute(upsert(LaneSettings.__table__).values(store_id=store_id, bays=DEFAULT_BAYS, cap_per_quarter=DEFAULT_CAP,
                                                                created_at=sa.func.now(), updated_at=sa.func.now())
                        .on_conflict_do_nothing(index_elements=["store_id"]))
     settings_id = db.session.scalar(sa.select(LaneSettings.id).where(LaneSettings.store_id == store_id))
@@ -192,9 +201,22 @@ def lane_technicians(store_id: int) -> list[tuple[int, str, bool]]:
     return [(user_id, name, bool(on)) for user_id, name, on in rows]
 
 
-def technicians_on_shift(store_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(LaneShift).where(
-        LaneShift.store_id == store_id, LaneShift.on_shift))
+@dataclass(frozen=True)
+class LaneNow:
+    bays: int
+    cap_per_quarter: int
+    technicians: int  # on shift
+
+
+def lane_now(store_id: int) -> LaneNow:
+    """The lane's bays, cap and technicians on shift, in one query (the defaults when it has no settings)."""
+    settings = sa.select(LaneSettings).where(LaneSettings.store_id == store_id)
+    on_shift = sa.select(sa.func.count()).select_from(LaneShift).where(LaneShift.store_id == store_id,
+                                                                       LaneShift.on_shift).scalar_subquery()
+    row = db.session.execute(sa.select(
+        settings.with_only_columns(LaneSettings.bays).scalar_subquery(),
+        settings.with_only_columns(LaneSettings.cap_per_quarter).scalar_subquery(), on_shift)).one()
+    return LaneNow(bays=row[0] or DEFAULT_BAYS, cap_per_quarter=row[1] or DEFAULT_CAP, technicians=row[2])
 
 
 def set_shift(store_id: int, *, user_id: int, on_shift: bool, actor: Actor, now: datetime) -> None:
