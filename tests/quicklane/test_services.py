@@ -180,3 +180,32 @@ def test_estimates_are_recomputed_on_every_event(shop, package):
                   actor=shop.technician, now=minutes(10))  # started 10 minutes late
     assert db.session.get(LaneOrder, second.id).estimate_at == minutes(85)
     assert count(RepairOrder) == 2
+
+
+def test_the_agreed_promise_is_kept_when_the_lane_can_still_keep_it(shop, package):
+    offer = services.quote(shop.store.id, package.id, actor=shop.advisor, now=NOW)
+    # The owner agreed a minute ago; the lane has not changed: the agreed promise stands as agreed.
+    lane = services.open_lane_order(new_car(shop).id, services.LaneInput(
+        package_id=package.id, key_tag="K1", promised_at=offer.promised_at), actor=shop.advisor, now=minutes(1))
+    assert lane.promised_at == offer.promised_at == minutes(45) and lane.estimate_at == minutes(46)
+
+
+def test_an_agreed_promise_in_a_full_quarter_is_refused(shop, package):
+    services.save_settings(shop.store.id, bays=2, cap_per_quarter=1, actor=shop.manager, now=NOW)
+    on_shift(shop, *_technicians(shop, 1))
+    take_key(shop, package, key_tag="A")  # 10:45
+    offer = services.quote(shop.store.id, package.id, actor=shop.advisor, now=NOW)
+    assert offer.promise.moved and offer.promised_at == minutes(60)
+    with pytest.raises(PromiseMoved):  # the estimate (10:45) is met, but 10:45-11:00 holds its one promise
+        services.open_lane_order(new_car(shop).id, services.LaneInput(
+            package_id=package.id, key_tag="B", promised_at=minutes(50)), actor=shop.advisor, now=NOW)
+    lane = services.open_lane_order(new_car(shop).id, services.LaneInput(
+        package_id=package.id, key_tag="B", promised_at=minutes(60)), actor=shop.advisor, now=NOW)
+    assert lane.promised_at == minutes(60)
+
+
+def test_a_quote_older_than_the_grace_is_refused(shop, package):
+    offer = services.quote(shop.store.id, package.id, actor=shop.advisor, now=NOW)
+    with pytest.raises(PromiseMoved):
+        services.open_lane_order(new_car(shop).id, services.LaneInput(
+            package_id=package.id, key_tag="K1", promised_at=offer.promised_at), actor=shop.advisor, now=minutes(4))

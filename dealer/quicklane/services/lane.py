@@ -7,7 +7,7 @@ discount rule (`handlers.package_discount`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -71,6 +71,10 @@ def promised_per_quarter(store_id: int, since: datetime) -> dict[datetime, int]:
     return counts
 
 
+# A quote stays good for the minutes the owner takes to agree: the clock moved on, the promise did not.
+QUOTE_GRACE = timedelta(minutes=3)
+
+
 @dataclass(frozen=True)
 class Shortage:
     part_number: str
@@ -86,10 +90,18 @@ class Quote:
     package: ExpressPackage
     shortages: tuple[Shortage, ...]
     promise: promises.Promise | None
+    per_quarter: dict = field(default_factory=dict)  # the promises already given, by quarter hour
+    cap: int = 0
 
     @property
     def promised_at(self) -> datetime | None:
         return self.promise.at if self.promise else None
+
+    def keeps(self, agreed: datetime | None) -> bool:
+        """Tell whether the lane can keep a promise the owner agreed to: not before the estimate now (less the
+        minutes the owner took to agree, QUOTE_GRACE), in a quarter hour with room."""
+        return (self.promise is not None and agreed is not None and agreed >= self.promise.estimate - QUOTE_GRACE
+                and self.per_quarter.get(promises.quarter_of(agreed), 0) < self.cap)
 
 
 def shortages_of(package: ExpressPackage) -> tuple[Shortage, ...]:
@@ -119,8 +131,9 @@ def quote(store_id: int, package_id: int, *, actor: Actor, now: datetime) -> Quo
                                          package.wash_minutes)
     except promises.LaneClosed:
         raise LaneClosedError(field="package_id") from None
-    return Quote(package, (), promises.promise(estimate, promised_per_quarter=promised_per_quarter(store_id, now),
-                                               cap=lane.cap_per_quarter))
+    per_quarter = promised_per_quarter(store_id, now)
+    return Quote(package, (), promises.promise(estimate, promised_per_quarter=per_quarter, cap=lane.cap_per_quarter),
+                 per_quarter, lane.cap_per_quarter)
 
 
 @dataclass
@@ -144,7 +157,8 @@ def _check_key_tag(store_id: int, key_tag: str) -> str:
 def open_lane_order(vehicle_id: int, data: LaneInput, *, actor: Actor, now: datetime) -> LaneOrder:
     """Open a quick-lane order: the car's repair order with the package's lines, at the promise the owner agreed.
 
-    The lane is locked while the promise is checked again: a promise that moved since the owner saw it is
+    The lane is locked while the promise is checked again: the promise the owner agreed to is kept when the
+    lane can still keep it (not earlier than it can promise now, in a quarter hour with room); else it is
     refused with the new one (PromiseMoved), so the owner agrees to the promise they are given.
     Raises NotFound, LaneError, PartsShort, LaneClosedError, PromiseMoved, and what open_order raises.
     """
@@ -157,7 +171,7 @@ def open_lane_order(vehicle_id: int, data: LaneInput, *, actor: Actor, now: date
     offer = quote(store_id, data.package_id, actor=actor, now=now)
     if offer.shortages:
         raise PartsShort(field="package_id")
-    if data.promised_at is None or offer.promised_at != data.promised_at:
+    if not offer.keeps(data.promised_at):
         raise PromiseMoved(_l("The lane has changed: the promise is now %(time)s. Tell the owner and ask again.",
                               time=format_time(offer.promised_at, "short")), field="promised_at",
                            promised_at=offer.promised_at)
@@ -165,7 +179,7 @@ def open_lane_order(vehicle_id: int, data: LaneInput, *, actor: Actor, now: date
     lane = LaneOrder(store_id=store_id, package_id=package.id, vehicle_id=vehicle.id, plate=vehicle.plate,
                      package_name=package.name, key_tag=key_tag, package_price_fen=package.price_fen,
                      bay_minutes=package.bay_minutes, wash_minutes=package.wash_minutes, extra_minutes=0,
-                     advisor_id=actor.user_id, key_at=now, promised_at=offer.promised_at,
+                     advisor_id=actor.user_id, key_at=now, promised_at=data.promised_at,
                      estimate_at=offer.promise.estimate, created_at=now)
     db.session.add(lane)
     db.session.flush()
