@@ -6,14 +6,16 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    HiddenField,
     SelectField,
     StringField,
     SubmitField,
 )
 from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
+from dealer.forms import choices
 from dealer.inputs import TextRules, WholeNumberField, bounded_int
+from dealer.quicklane.models import STAGES
 from dealer.repair.forms.orders import HoursField, QuantityField, YuanField
 
 ITEM_ROWS = 6
@@ -49,21 +51,21 @@ class SettingsForm(FlaskForm):
 
 
 class ShiftForm(FlaskForm):
-    user_id = HiddenField(validators=[DataRequired()])
-    on_shift = HiddenField(validators=[DataRequired()])
+    user_id = WholeNumberField(widget=HiddenInput(), validators=[DataRequired(), NumberRange(1)])
+    on_shift = SelectField(choices=choices([("1", "1"), ("0", "0")]))
 
 
 class OpenForm(FlaskForm):
     package_id = SelectField(_l("Express package"), coerce=bounded_int, choices=[], validate_choice=False)
     key_tag = StringField(_l("Key tag number"), validators=[DataRequired(), TextRules(10)])
     odometer_km = WholeNumberField(_l("Odometer (km)"), validators=[Optional(), NumberRange(0, 3_000_000)])
-    promised_at = HiddenField(validators=[Optional(), TextRules(40)])
+    promised_at = StringField(widget=HiddenInput(), validators=[Optional(), TextRules(40)])
     submit = SubmitField(_l("The owner agrees: take the key"))
 
 
 class StageForm(FlaskForm):
-    to_stage = HiddenField(validators=[DataRequired(), TextRules(12)])
-    version = WholeNumberField(validators=[DataRequired()])
+    to_stage = SelectField(choices=choices((stage, stage) for stage in STAGES[1:]))
+    version = WholeNumberField(widget=HiddenInput(), validators=[DataRequired(), NumberRange(1)])
     bay = SelectField(_l("Bay"), coerce=bounded_int, choices=[], validate_choice=False, validators=[Optional()])
     technician_id = SelectField(_l("Technician"), coerce=bounded_int, choices=[], validate_choice=False,
                                 validators=[Optional()])

@@ -13,7 +13,8 @@ from dealer.customers.validators import normalize_plate
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.extensions import db
-from dealer.forms import managed_store_id, put_error_on_form
+from dealer.forms import choices, managed_store_id, put_error_on_form
+from dealer.money import yuan
 from dealer.quicklane import bp, queries, services
 from dealer.quicklane.forms import ITEM_ROWS, OpenForm, PackageForm, SettingsForm, ShiftForm, StageForm
 from dealer.quicklane.models import LABOR, PARTS
@@ -74,7 +75,7 @@ def open_order():
     vehicle = _vehicle_by_plate(store_id, plate) if plate else None
     form = OpenForm()
     packages = services.packages_of(store_id, actor=actor)
-    form.package_id.choices = [(p.id, f"{p.name} · ¥{p.price_fen // 100}") for p in packages]
+    form.package_id.choices = choices((p.id, f"{p.name} · ¥{yuan(p.price_fen)}") for p in packages)
     if vehicle is not None and form.validate_on_submit():
         try:
             lane = services.open_lane_order(vehicle.id, services.LaneInput(
@@ -177,9 +178,9 @@ def edit_package(package_id=None):
     store_id, actor = managed_store_id(), current_actor()
     package = services.get_package(package_id, store_id=store_id, actor=actor) if package_id else None
     form = PackageForm(obj=package) if request.method == "GET" and package else PackageForm()
-    choices = [("", "-")] + services.catalogue_choices(store_id)
+    catalogue = choices([("", "-"), *services.catalogue_choices(store_id)])
     for row in form.items:
-        row.item.choices = choices
+        row.item.choices = catalogue
     if request.method == "GET" and package:
         form.price.data = package.price_fen
         for row, item in zip(form.items, package.items):
@@ -234,9 +235,9 @@ def settings():
 def shift():
     store_id = managed_store_id()
     form = ShiftForm()
-    if form.validate_on_submit() and (form.user_id.data or "").isdigit():
+    if form.validate_on_submit():
         try:
-            services.set_shift(store_id, user_id=int(form.user_id.data), on_shift=form.on_shift.data == "1",
+            services.set_shift(store_id, user_id=form.user_id.data, on_shift=form.on_shift.data == "1",
                                actor=current_actor(), now=utcnow())
         except DomainError as error:
             flash(str(error.message), "danger")
