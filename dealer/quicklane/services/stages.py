@@ -18,7 +18,7 @@ from dealer.extensions import db
 from dealer.quicklane.errors import BayTaken, IllegalStage, LaneError, StaleStage
 from dealer.quicklane.models import HANDED_OVER, IN_BAY, READY, STAGES, WAITING, WASHING, LaneOrder
 from dealer.quicklane.services.lane import refresh_estimates
-from dealer.quicklane.services.packages import lane_settings, lane_technicians
+from dealer.quicklane.services.packages import lane_settings, lane_technicians, lock_lane
 from dealer.stores.services import sees_store
 
 STAGE_LABELS = {WAITING: _l("Waiting"), IN_BAY: _l("In bay"), WASHING: _l("Washing"), READY: _l("Ready"),
@@ -53,6 +53,9 @@ def move(lane_id: int, *, to_stage: str, version: int, actor: Actor, now: dateti
     """Move a car to its next stage; into a bay with the bay and the technician. Recomputes the lane's
     estimates. Raises NotFound, Forbidden, StaleStage, IllegalStage, BayTaken, LaneError."""
     lane = get_lane_order(lane_id, actor=actor)
+    # The lane's lock first (as opening takes it): every change rewrites the estimates of the cars in the
+    # lane, so two changes at once would otherwise each hold one car and wait for the other's (a deadlock).
+    lock_lane(lane.store_id)
     lane = get_for_update(LaneOrder, lane.id, store_id=lane.store_id)
     if to_stage not in STAGES or to_stage == WAITING:
         raise IllegalStage(_l("Choose the car's next stage."), field="to_stage")
