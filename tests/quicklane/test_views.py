@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from dealer.extensions import db
+from dealer.quicklane import services
 from dealer.quicklane.models import ExpressPackage, LaneOrder
 from tests.helpers import count, field_has_error, inputs, login, page_text, persist, text
 from tests.isolation import isolated_client
@@ -98,3 +99,33 @@ def test_the_lounge_masks_plates_and_shows_no_names(app, shop, package):
     assert car.owner.name not in page and "399" not in page
     assert 'hx-trigger="every 5s"' in page
     assert isolated_client(app).get("/quick-lane/lounge/NOPE").status_code == 404
+
+
+def test_home_shows_the_lane_to_the_people_who_work_it(sign_in, shop, package):
+    take_key(shop, package)  # at NOW, long ago by the real clock: at risk
+    persist()
+    for role in ("service_advisor", "technician", "manager"):
+        page = page_text(sign_in(role).get("/"))
+        assert 'data-testid="home-quick-lane"' in page and "有延误风险" in page, role
+    assert 'data-testid="home-quick-lane"' not in page_text(sign_in("cashier").get("/"))
+
+
+def test_the_board_flags_a_car_at_risk_and_shows_both_times(sign_in, shop, package):
+    take_key(shop, package)
+    persist()
+    page = page_text(sign_in("technician").get("/quick-lane/cars"))
+    assert 'data-testid="lane-late"' in page  # promised at 10:45 on 2026-11-23, long past
+    assert 'data-testid="lane-promise">10:45<' in page
+    assert 'data-testid="nav-quick-lane"' in page_text(sign_in("technician").get("/quick-lane/"))
+
+
+def test_manager_sets_the_lane_and_who_is_on_shift(sign_in, shop, staff):
+    client = sign_in("manager")
+    assert client.post("/quick-lane/settings", data={"bays": "3", "cap_per_quarter": "2"}).status_code == 302
+    shift = {"user_id": staff["technician"].id, "on_shift": "0"}
+    assert client.post("/quick-lane/shifts", data=shift).status_code == 302
+    page = page_text(client.get("/quick-lane/settings"))
+    assert inputs(client.get("/quick-lane/settings"))["bays"]["value"] == "3" and "下班" in page
+    assert services.lane_now(shop.store.id).technicians == 0
+    refused = client.post("/quick-lane/settings", data={"bays": "0", "cap_per_quarter": "2"})
+    assert refused.status_code == 200 and field_has_error(refused, "bays")
