@@ -14,6 +14,7 @@ from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.extensions import db
 from dealer.forms import choices, managed_store_id, put_error_on_form
+from dealer.inputs import whole_number
 from dealer.money import yuan
 from dealer.quicklane import bp, queries, services
 from dealer.quicklane.forms import ITEM_ROWS, OpenForm, PackageForm, SettingsForm, ShiftForm, StageForm
@@ -100,8 +101,8 @@ def open_order():
 @roles_required(*DESK)
 def quote():
     store_id = managed_store_id()
-    package_id = request.args.get("package_id", type=int)
-    return render_template("quicklane/_quote.html", offer=_offer(store_id, package_id))
+    return render_template("quicklane/_quote.html",
+                           offer=_offer(store_id, whole_number(request.args.get("package_id"))))
 
 
 def _offer(store_id, package_id):

@@ -129,3 +129,11 @@ def test_manager_sets_the_lane_and_who_is_on_shift(sign_in, shop, staff):
     assert services.lane_now(shop.store.id).technicians == 0
     refused = client.post("/quick-lane/settings", data={"bays": "0", "cap_per_quarter": "2"})
     assert refused.status_code == 200 and field_has_error(refused, "bays")
+
+
+def test_the_quote_of_a_package_id_no_database_holds_is_no_quote(sign_in, package):
+    client = sign_in("service_advisor")
+    for wrong in ("99999999999999999999", "1.5", "-3", "x"):
+        response = client.get(f"/quick-lane/quote?package_id={wrong}")
+        assert response.status_code == 200 and 'data-testid="lane-quote"' not in text(response), wrong
+    assert 'data-testid="lane-quote"' in text(client.get(f"/quick-lane/quote?package_id={package.id}"))
