@@ -157,9 +157,3 @@ class LaneOrder(db.Model):
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    technician = relationship("User", foreign_keys=[technician_id], lazy="raise_on_sql")
-
-    @property
-    def remaining_minutes(self) -> int:
-        return self.bay_minutes + self.extra_minutes

@@ -191,7 +191,3 @@ def open_lane_order(vehicle_id: int, data: LaneInput, *, actor: Actor, now: date
         concerns=[package.name], promised_at=lane.promised_at, kind=MAINTENANCE, odometer_km=data.odometer_km),
         actor=actor, now=now, source=repair.OrderSource(kind=QUICK_LANE, ref=lane.id))
     return lane
-
-
-def minutes_between(start: datetime, end: datetime) -> int:
-    return int((end - start) / timedelta(minutes=1))
