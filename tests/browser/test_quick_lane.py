@@ -30,6 +30,9 @@ def test_a_quick_lane_car_from_key_to_hand_over_with_the_lounge_following(browse
     page.get_by_test_id("lane-plate").fill(plate)
     page.get_by_test_id("lane-plate").press("Enter")
     expect(page.get_by_test_id("lane-quote-time")).to_have_text(re.compile(r"^\d{2}:\d{2}$"))
+    # Another package: the quote follows without a reload (its price and its promise).
+    page.select_option("select[name=package_id]", label="10000公里保养（含洗车） · ¥499.00")
+    expect(page.get_by_test_id("lane-quote")).to_contain_text("499.00")
     promised = page.get_by_test_id("lane-quote-time").inner_text()
     page.fill("input[name=key_tag]", "B42")
     page.get_by_test_id("lane-agree").click()
