@@ -32,6 +32,8 @@ def expand_package(order, *, actor, now, **_):
     if order.source_kind != QUICK_LANE:
         return
     lane = db.session.get(LaneOrder, order.source_ref)  # added by open_lane_order in this transaction
+    if lane is None or lane.store_id != order.store_id or lane.repair_order_id is not None:
+        return  # not a lane order being opened here: nothing of the lane's to add
     package = db.session.scalars(sa.select(ExpressPackage).where(
         ExpressPackage.store_id == order.store_id, ExpressPackage.id == lane.package_id)
         .options(*PACKAGE_LOADS)).one()

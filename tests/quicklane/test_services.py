@@ -209,3 +209,11 @@ def test_a_quote_older_than_the_grace_is_refused(shop, package):
     with pytest.raises(PromiseMoved):
         services.open_lane_order(new_car(shop).id, services.LaneInput(
             package_id=package.id, key_tag="K1", promised_at=offer.promised_at), actor=shop.advisor, now=minutes(4))
+
+
+def test_an_order_naming_no_lane_order_of_its_store_gets_no_package(shop, package, other_store):
+    lane = take_key(shop, package)
+    for ref in (lane.id, 999_999):  # a lane order that has its repair order already, and none at all
+        order = repair.open_order(new_car(shop).id, repair.OrderInput(concerns=["保养"], promised_at=minutes(60)),
+                                  actor=shop.advisor, now=NOW, source=repair.OrderSource(kind=QUICK_LANE, ref=ref))
+        assert repair.get_order(order.id, actor=shop.advisor).jobs[0].lines == []
