@@ -26,6 +26,7 @@ from dealer import (
     members,
     money,
     parts,
+    quicklane,
     reminders,
     repair,
     rescue,
@@ -58,6 +59,9 @@ from dealer.parts import audit_log as parts_audit_log
 from dealer.parts import handlers as parts_handlers
 from dealer.parts import models as _parts_models  # noqa: F401  (their tables are in the schema)
 from dealer.parts.api import blp as parts_api
+from dealer.quicklane import audit_log as quicklane_audit_log
+from dealer.quicklane import handlers as quicklane_handlers
+from dealer.quicklane.api import blp as quicklane_api
 from dealer.reminders import audit_log as reminders_audit_log
 from dealer.reminders import handlers as reminders_handlers
 from dealer.reminders import tasks as reminders_tasks
@@ -86,11 +90,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Importing a module's handlers connects its receivers to the signals of the modules it builds on; importing
 # its tasks declares its scheduled jobs (dealer.scheduler runs what is declared).
-HANDLERS = (customers_handlers, members_handlers, parts_handlers, reminders_handlers, repair_handlers,
-            rescue_handlers, sms_handlers)
+HANDLERS = (customers_handlers, members_handlers, parts_handlers, quicklane_handlers, reminders_handlers,
+            repair_handlers, rescue_handlers, sms_handlers)
 # Importing a module's audit_log registers how its audit entries read and link (dealer.audit.events).
-AUDIT_LOG = (auth_audit_log, customers_audit_log, members_audit_log, parts_audit_log, reminders_audit_log,
-             repair_audit_log, rescue_audit_log, sms_audit_log, stores_audit_log)
+AUDIT_LOG = (auth_audit_log, customers_audit_log, members_audit_log, parts_audit_log, quicklane_audit_log,
+             reminders_audit_log, repair_audit_log, rescue_audit_log, sms_audit_log, stores_audit_log)
 TASKS = (members_tasks, reminders_tasks, repair_tasks, sms_tasks)
 
 # Content Security Policy: everything from this site (stores may be offline; no CDN is ever used).
@@ -271,12 +275,13 @@ def _configure_sqlite(engine) -> None:
 def _register_blueprints(app: Flask) -> None:
 
 
-    for module in (auth, stores, customers, audit, sms, reminders, parts, repair, rescue, members):
+    for module in (auth, stores, customers, audit, sms, reminders, parts, repair, rescue, members, quicklane):
         importlib.import_module(module.__name__ + ".views")  # the routes attach themselves to module.bp
         app.register_blueprint(module.bp)
     api = DealerApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     for blueprint in (auth_api, customers_blp, vehicles_blp, sms_api, sms_owners_api, reminders_api, parts_api,
-                      repair_orders_api, labor_operations_api, rescue_calls_api, rescue_units_api, members_api):
+                      repair_orders_api, labor_operations_api, rescue_calls_api, rescue_units_api, members_api,
+                      quicklane_api):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

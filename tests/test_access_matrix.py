@@ -223,6 +223,23 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "repair.print_statement": frozenset({CASHIER, SERVICE_ADVISOR, MANAGER}),
     "repair.reverse": frozenset({CASHIER, MANAGER}),  # money goes back: not the advisor who took it
     "repair.figures": frozenset({MANAGER}),
+    # quick lane: the lane's people work the board; the desk takes keys; the manager sets packages and the lane;
+    # the lounge screen is public (masked plates, no names or prices)
+    "quicklane.board": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),
+    "quicklane.board_cars": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),
+    "quicklane.move": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),
+    "quicklane.open_order": frozenset({SERVICE_ADVISOR, MANAGER}),
+    "quicklane.quote": frozenset({SERVICE_ADVISOR, MANAGER}),
+    "quicklane.lounge": PUBLIC,
+    "quicklane.lounge_cars": PUBLIC,
+    "quicklane.packages": frozenset({MANAGER}),
+    "quicklane.edit_package": frozenset({MANAGER}),
+    "quicklane.settings": frozenset({MANAGER}),
+    "quicklane.shift": frozenset({MANAGER}),
+    "quicklane_api.list_packages": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),
+    "quicklane_api.open_order": frozenset({SERVICE_ADVISOR, MANAGER}),
+    "quicklane_api.change_stage": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),
+    "quicklane_api.board": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),
 }
 
 # Static files are served by Flask and bootstrap-flask; they carry no data.

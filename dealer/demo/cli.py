@@ -14,7 +14,7 @@ from dealer.actors import SYSTEM
 from dealer.auth import services as auth_services
 from dealer.auth.models import User
 from dealer.customers.models import Customer, OdometerReading, Vehicle, VehicleOwnership
-from dealer.demo import data, repair
+from dealer.demo import data, quicklane, repair
 from dealer.dialect import is_postgresql
 from dealer.extensions import db
 from dealer.reminders import rules
@@ -208,8 +208,9 @@ def _service_center(stores: list[Store], rng: random.Random) -> None:
     for store in stores:
         added = repair.seed_catalogue(store, now=now)
         orders = repair.seed_orders(store, now=now, rng=rng)
-        click.echo(f"{store.code}: {added['operations']} labor operations, {added['parts']} parts and "
-                   f"{orders} repair orders added.")
+        packages = quicklane.seed_lane(store, now=now)
+        click.echo(f"{store.code}: {added['operations']} labor operations, {added['parts']} parts, "
+                   f"{orders} repair orders and {packages} express packages added.")
 
 
 def _rescue_units(stores: list[Store]) -> None:

@@ -8,8 +8,9 @@ change when they do, and with nothing registered every price stays as it was.
 The rules, exactly (each amount integer fen, each rounding half up, once):
 - labor line amount = hours x hourly rate; parts line amount = quantity x unit price;
 - a customer line's discount = the largest of its member, campaign, registered-rule and manual discounts,
-  each a percentage of the line's amount, never their sum (ties go to the first: member, campaign, the
-  rules in the order they were registered, manual); warranty, insurance and internal lines get none;
+  each a percentage of the line's amount (a rule's may be an amount in fen instead), never their sum
+  (ties go to the first: member, campaign, the rules in the order they were registered, manual);
+  warranty, insurance and internal lines get none;
 - customer total = customer lines' amounts - their discounts - redeemed points (never below zero);
 - net = round(total / (1 + VAT rate)), VAT = total - net.
 """
@@ -104,22 +105,32 @@ class OrderTotals:
 @dataclass(frozen=True)
 class Discount:
     """A discount a registered rule offers: `basis_points` off one customer line (`line_key`), or off every
-    customer line (of `kind`, labor or parts, when given). `source` names it on the line (at most 12
+    customer line (of `kind`, labor or parts, when given); or `amount_fen` off one line (a package price
+    spread over its lines), at most the line's amount. `source` names it on the line (at most 12
     characters: 'member', 'campaign', ...)."""
 
     source: str
     basis_points: int
     line_key: object = None
     kind: str | None = None
+    amount_fen: int | None = None
 
     def __post_init__(self):
         if not self.source or len(self.source) > 12:
             raise ValueError(f"a discount's source is 1 to 12 characters: {self!r}")
         if not 0 <= self.basis_points <= money.PERCENT_SCALE or self.kind not in (None, LABOR, PARTS):
             raise ValueError(f"discount out of range: {self!r}")
+        if self.amount_fen is not None and (self.amount_fen < 0 or self.line_key is None or self.basis_points):
+            raise ValueError(f"an amount off is not negative, names its line and has no rate: {self!r}")
 
     def applies_to(self, line: LineInput) -> bool:
         return (self.line_key is None or self.line_key == line.key) and self.kind in (None, line.kind)
+
+    def off(self, amount_fen: int) -> int:
+        """The discount on a line of `amount_fen`: the rate of it (rounded half up), or the amount, at most all."""
+        if self.amount_fen is not None:
+            return min(self.amount_fen, amount_fen)
+        return money.percent_of(amount_fen, self.basis_points)
 
 
 DiscountRule = Callable[..., Iterable[Discount]]
@@ -180,11 +191,11 @@ def price_line(line: LineInput, member: MemberRates | None = None,
         if member is not None:
             member_bp = member.labor_bp if line.kind == LABOR else member.parts_bp
         # Ties go to the first named: member, campaign, the registered rules, manual (the amount is the same).
-        candidates = [(MEMBER, member_bp), (CAMPAIGN, line.campaign_discount_bp)]
-        candidates += [(d.source, d.basis_points) for d in discounts if d.applies_to(line)]
-        candidates.append((MANUAL, line.manual_discount_bp))
-        for candidate_source, basis_points in candidates:
-            candidate = money.percent_of(amount, basis_points)
+        candidates = [(MEMBER, money.percent_of(amount, member_bp)),
+                      (CAMPAIGN, money.percent_of(amount, line.campaign_discount_bp))]
+        candidates += [(d.source, d.off(amount)) for d in discounts if d.applies_to(line)]
+        candidates.append((MANUAL, money.percent_of(amount, line.manual_discount_bp)))
+        for candidate_source, candidate in candidates:
             if candidate > discount:
                 discount, source = candidate, candidate_source
     return PricedLine(line.key, line.kind, line.payer, amount, discount, source)

@@ -5,9 +5,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from dealer.actors import Actor
 from dealer.customers.models import Vehicle
 from dealer.extensions import db
 from dealer.parts.models import Part, StockMove
+from dealer.quicklane.models import ExpressPackage, LaneOrder
 from dealer.repair import queries, services
 from dealer.repair.models import (
     LABOR_CATEGORIES, InspectionItem, JOB_PENDING, LaborOperation, LaborOperationHours, LaborRate, Payment,
@@ -71,7 +73,8 @@ def check_orders(stores):
     now = datetime.now(timezone.utc)
 
     for store in stores:
-        orders = list(db.session.scalars(sa.select(RepairOrder).where(RepairOrder.store_id == store.id).options(
+        orders = list(db.session.scalars(sa.select(RepairOrder).where(
+            RepairOrder.store_id == store.id, RepairOrder.source_kind != "quick_lane").options(
             selectinload(RepairOrder.jobs), selectinload(RepairOrder.events))))
         states = sorted(order.state for order in orders)
         assert states == ["delivered", "estimated", "in_progress", "in_progress", "open", "ready"]
@@ -88,6 +91,21 @@ def check_orders(stores):
         assert all(event.actor_name for o in orders for event in o.events)
 
 
+def check_quick_lane(stores):
+    for store in stores:
+        packages = db.session.scalars(sa.select(ExpressPackage).where(ExpressPackage.store_id == store.id)
+                                      .order_by(ExpressPackage.code)).all()
+        assert [(p.code, p.price_fen) for p in packages] == [("Q10K", 49_900), ("Q5K", 34_900)]
+        lane = db.session.scalars(sa.select(LaneOrder).where(LaneOrder.store_id == store.id)).one()
+        assert (lane.stage, lane.key_tag, lane.package_id) == ("waiting", "Q01", packages[1].id)
+        order = services.get_order(lane.repair_order_id, actor=SYSTEM_FOR(store))
+        assert services.price(order, services.QUOTED).total_fen == 34_900  # the package price kept (list price 377.60)
+
+
+def SYSTEM_FOR(store):  # noqa: N802 (reads as the actor it is)
+    return Actor(user_id=None, store_id=store.id, roles=frozenset({"manager"}))
+
+
 def test_seed_fills_the_service_center_once(app, seeded):
     """One seed checked whole (it takes seconds): catalogue, stock, checklist, orders; then seeded again."""
     output, stores = seeded
@@ -95,13 +113,14 @@ def test_seed_fills_the_service_center_once(app, seeded):
     assert output.startswith("SZ01: ") and "\nVehicles" not in "\n" + output
     check_catalogue(output, stores)
     check_orders(stores)
+    check_quick_lane(stores)
     before = {model: count(model) for model in (LaborRate, LaborOperation, Part, StockMove, InspectionItem,
-                                                 RepairOrder, Payment, Vehicle)}
+                                                 RepairOrder, Payment, Vehicle, ExpressPackage, LaneOrder)}
 
     again = seed(app, 16)
 
     assert {model: count(model) for model in before} == before
-    assert "0 labor operations, 0 parts and 0 repair orders added" in again
+    assert "0 labor operations, 0 parts, 0 repair orders and 0 express packages added" in again
 
 
 def test_seed_without_vehicles_makes_the_catalogue_but_no_orders(app, db_session):

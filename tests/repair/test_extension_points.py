@@ -83,6 +83,27 @@ def test_the_largest_discount_wins_and_nothing_registered_changes_no_price(shop)
     assert after == before
 
 
+def test_a_rule_may_take_a_fixed_amount_off_a_line_at_most_its_amount(shop):
+    order = open_order(shop, "保养")
+    labor = add_labor(shop, order.jobs[0])  # 0.5 h x 120.00 = 60.00
+    oil = add_part(shop, order.jobs[0])  # 4.5 l x 68.00 = 306.00
+
+    def package(lines, **_):
+        return [pricing.Discount("package", 0, line_key=labor.id, amount_fen=1234),
+                pricing.Discount("package", 0, line_key=oil.id, amount_fen=10**9)]
+
+    with registered("package", package):
+        totals = services.price(order, services.QUOTED)
+
+    assert totals.line_by_key[labor.id].discount_fen == 1234
+    assert totals.line_by_key[oil.id].discount_fen == 30_600  # never more than the line
+    assert totals.total_fen == 6000 - 1234
+    with pytest.raises(ValueError):
+        pricing.Discount("package", 0, amount_fen=100)  # an amount names its line
+    with pytest.raises(ValueError):
+        pricing.Discount("package", 0, line_key=1, amount_fen=-1)
+
+
 def test_discount_rule_names_are_unique():
     with registered("once", lambda lines, **_: []):
         with pytest.raises(ValueError):

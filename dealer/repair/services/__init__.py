@@ -56,6 +56,7 @@ from dealer.repair.services.orders import (  # noqa: F401
     add_job,
     add_line,
     new_job,
+    new_line,
     open_order,
     remove_job,
     remove_line,

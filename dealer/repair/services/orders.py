@@ -347,6 +347,20 @@ def add_line(job_id: int, data: LineInput, *, actor: Actor, now: datetime) -> Re
     Raises JobLocked, RepairError, DiscountNeedsManager.
     """
     order, job = _editable_job(job_id, actor)
+    line = new_line(order, job, data, actor=actor, now=now)
+    if line.kind == LABOR:
+        propose_comeback(job, line, order, now=now)
+    reprice(order)
+    db.session.commit()
+    return line
+
+
+def new_line(order: RepairOrder, job: RepairJob, data: LineInput, *, actor: Actor, now: datetime) -> RepairLine:
+    """Add a line to a job of a locked order (never commits, never re-prices): for services that commit with
+    their own change (a quick-lane package expands into lines as its order opens).
+
+    Raises RepairError, DiscountNeedsManager.
+    """
     if data.kind not in (LABOR, PARTS):
         raise RepairError(_l("Choose labor or parts."), field="kind")
     if data.payer not in PAYERS:
@@ -363,10 +377,6 @@ def add_line(job_id: int, data: LineInput, *, actor: Actor, now: datetime) -> Re
     _check_discount(line, data.manual_discount_bp, settings_for(order.store_id), actor)
     job.lines.append(line)
     db.session.flush()
-    if line.kind == LABOR:
-        propose_comeback(job, line, order, now=now)
-    reprice(order)
-    db.session.commit()
     return line
 
 

@@ -1,0 +1,71 @@
+"""The quick lane's page forms: the package (manager), the lane's settings, opening an order, a stage tap."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.widgets import HiddenInput
+
+from dealer.forms import choices
+from dealer.inputs import TextRules, WholeNumberField, bounded_int
+from dealer.quicklane.models import STAGES
+from dealer.repair.forms.orders import HoursField, QuantityField, YuanField
+
+ITEM_ROWS = 6
+
+
+class ItemForm(Form):
+    """One row of a package: a part ("p<id>") with its quantity, or a labor operation ("o<id>") with hours."""
+
+    item = SelectField(_l("Part or labor"), choices=[], validate_choice=False)
+    quantity = QuantityField(_l("Quantity"), validators=[Optional()])
+    hours = HoursField(_l("Hours"), validators=[Optional()])
+
+
+class PackageForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), TextRules(20)])
+    name = StringField(_l("Name"), validators=[DataRequired(), TextRules(60)])
+    price = YuanField(_l("Package price (yuan)"), validators=[DataRequired()])
+    bay_minutes = WholeNumberField(_l("Minutes in the bay"), validators=[DataRequired(), NumberRange(1, 480)])
+    wash_minutes = WholeNumberField(_l("Minutes at the wash (0: no wash)"), default=15,
+                                    validators=[Optional(), NumberRange(0, 120)])
+    interval_km = WholeNumberField(_l("Maintenance interval it serves (km)"),
+                                   validators=[Optional(), NumberRange(500, 200_000)])
+    active = BooleanField(_l("Offered"), default=True)
+    items = FieldList(FormField(ItemForm), min_entries=ITEM_ROWS, max_entries=ITEM_ROWS)
+    submit = SubmitField(_l("Save package"))
+
+
+class SettingsForm(FlaskForm):
+    bays = WholeNumberField(_l("Bays"), validators=[DataRequired(), NumberRange(1, 20)])
+    cap_per_quarter = WholeNumberField(_l("Waiting owners per quarter hour at most"),
+                                       validators=[DataRequired(), NumberRange(1, 50)])
+    submit = SubmitField(_l("Save settings"))
+
+
+class ShiftForm(FlaskForm):
+    user_id = WholeNumberField(widget=HiddenInput(), validators=[DataRequired(), NumberRange(1)])
+    on_shift = SelectField(choices=choices([("1", "1"), ("0", "0")]))
+
+
+class OpenForm(FlaskForm):
+    package_id = SelectField(_l("Express package"), coerce=bounded_int, choices=[], validate_choice=False)
+    key_tag = StringField(_l("Key tag number"), validators=[DataRequired(), TextRules(10)])
+    odometer_km = WholeNumberField(_l("Odometer (km)"), validators=[Optional(), NumberRange(0, 3_000_000)])
+    promised_at = StringField(widget=HiddenInput(), validators=[Optional(), TextRules(40)])
+    submit = SubmitField(_l("The owner agrees: take the key"))
+
+
+class StageForm(FlaskForm):
+    to_stage = SelectField(choices=choices((stage, stage) for stage in STAGES[1:]))
+    version = WholeNumberField(widget=HiddenInput(), validators=[DataRequired(), NumberRange(1)])
+    bay = SelectField(_l("Bay"), coerce=bounded_int, choices=[], validate_choice=False, validators=[Optional()])
+    technician_id = SelectField(_l("Technician"), coerce=bounded_int, choices=[], validate_choice=False,
+                                validators=[Optional()])

@@ -1,0 +1,127 @@
+"""How the quick lane plugs into repair orders and the home page (connected when the app is built).
+
+- `expand_package`: a quick-lane order opening (repair.signals.order_opened) gets its package's parts and
+  labor as ordinary lines of its first job, in the opening's transaction.
+- `package_discount`: the pricing discount rule that keeps the package price as the owner's total for those
+  lines; the difference shows on each line as the "package" discount.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import render_template
+from markupsafe import Markup
+from sqlalchemy.orm.util import identity_key
+
+from dealer.auth import signals as auth_signals
+from dealer.extensions import db
+from dealer.quicklane import queries
+from dealer.quicklane.models import PARTS, ExpressPackage, LaneOrder
+from dealer.quicklane.services.packages import PACKAGE_LOADS
+from dealer.repair import pricing
+from dealer.repair import services as repair
+from dealer.repair import signals as repair_signals
+from dealer.repair.models import QUICK_LANE, RepairLine, RepairOrder
+from dealer.signals import Panel
+
+PACKAGE = "package"
+
+
+@repair_signals.order_opened.connect
+def expand_package(order, *, actor, now, **_):
+    """Put the package's parts and labor on the quick-lane order's first job, and price it."""
+    if order.source_kind != QUICK_LANE:
+        return
+    lane = db.session.get(LaneOrder, order.source_ref)  # added by open_lane_order in this transaction
+    if lane is None or lane.store_id != order.store_id or lane.repair_order_id is not None:
+        return  # not a lane order being opened here: nothing of the lane's to add
+    package = db.session.scalars(sa.select(ExpressPackage).where(
+        ExpressPackage.store_id == order.store_id, ExpressPackage.id == lane.package_id)
+        .options(*PACKAGE_LOADS)).one()
+    job = order.jobs[0]
+    lane.repair_order_id, lane.package_job_id = order.id, job.id
+    for item in package.items:
+        if item.kind == PARTS:
+            data = repair.LineInput(kind="parts", part_id=item.part_id, quantity=item.quantity)
+        else:
+            data = repair.LineInput(kind="labor", operation_id=item.operation_id, hours=item.hours)
+        repair.new_line(order, job, data, actor=actor, now=now)
+    repair.reprice(order)
+
+
+def _lanes_of(orders: list[RepairOrder]) -> dict[int, LaneOrder]:
+    """The lane orders of these quick-lane orders: from the session, else read together in one query with
+    those of every other quick-lane order the session holds (a list prices its orders one by one)."""
+    session = db.session
+    wanted = {order.source_ref for order in orders}
+    found = {ref: session.identity_map.get(identity_key(LaneOrder, ref)) for ref in wanted}
+    if any(lane is None for lane in found.values()):
+        held = [obj for obj in list(session.identity_map.values())
+                if isinstance(obj, RepairOrder) and obj.source_kind == QUICK_LANE
+                and session.identity_map.get(identity_key(LaneOrder, obj.source_ref)) is None]
+        by_store: dict[int, set[int]] = {}
+        for held_order in held:
+            by_store.setdefault(held_order.store_id, set()).add(held_order.source_ref)
+        for store_id, refs in by_store.items():
+            session.scalars(sa.select(LaneOrder).where(LaneOrder.store_id == store_id, LaneOrder.id.in_(refs))).all()
+        found = {ref: session.identity_map.get(identity_key(LaneOrder, ref)) for ref in wanted}
+    return {ref: lane for ref, lane in found.items() if lane is not None}
+
+
+def package_discount(lines, *, customer, vehicle, **_):
+    """Offer the package discount on the package lines of quick-lane orders: the amount over the package
+    price, spread over those lines in proportion to their amounts (largest remainders get the odd fen).
+
+    Reads the lines and their orders from the session (pricing runs on loaded orders): no query for other
+    orders.
+    """
+    session = db.session
+    by_order: dict[int, list] = {}
+    orders = {}
+    for line in lines:
+        stored = session.identity_map.get(identity_key(RepairLine, line.key))
+        if stored is None or line.payer != pricing.CUSTOMER:
+            continue
+        order = session.identity_map.get(identity_key(RepairOrder, stored.order_id))
+        if order is None or order.source_kind != QUICK_LANE or order.source_ref is None:
+            continue
+        orders[order.id] = order
+        by_order.setdefault(order.id, []).append((line, stored.job_id))
+    if not orders:
+        return []
+    lanes = _lanes_of(list(orders.values()))
+    discounts = []
+    for order_id, candidates in by_order.items():
+        lane = lanes.get(orders[order_id].source_ref)
+        if lane is None or lane.package_job_id is None:
+            continue
+        package_lines = [line for line, job_id in candidates if job_id == lane.package_job_id]
+        discounts += spread(package_lines, lane.package_price_fen)
+    return discounts
+
+
+def spread(lines, package_price_fen: int) -> list[pricing.Discount]:
+    """Spread (list amount - package price) over the lines in proportion to their amounts, exactly."""
+    total = sum(line.amount_fen for line in lines)
+    off = total - package_price_fen
+    if off <= 0 or total <= 0:
+        return []
+    shares = [(line, off * line.amount_fen // total, off * line.amount_fen % total) for line in lines]
+    left = off - sum(share for _, share, _ in shares)
+    by_remainder = sorted(range(len(shares)), key=lambda i: (-shares[i][2], i))
+    amounts = [share for _, share, _ in shares]
+    for i in by_remainder[:left]:
+        amounts[i] += 1
+    return [pricing.Discount(PACKAGE, 0, line_key=line.key, amount_fen=amount)
+            for (line, _, _), amount in zip(shares, amounts) if amount]
+
+
+pricing.discount_rules.register("quick_lane_package", package_discount)
+
+
+@auth_signals.home_panels.connect
+def _lane_panel(actor, *, now, **_):
+    """The lane at a glance for the people who work it: cars, promises, at-risk flags."""
+    if not actor.has_any(queries.LANE_ROLES) or actor.store_id is None:
+        return None
+    board = queries.board(actor.store_id, actor=actor, now=now)
+    return Panel(15, Markup(render_template("quicklane/_home_panel.html", board=board, now=now)))

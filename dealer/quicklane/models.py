@@ -1,0 +1,159 @@
+"""Quick lane (快修区): the store's lane settings and roster, express packages (快保套餐) and lane orders.
+
+A lane order is the lane's ticket for one repair order (`repair_order_id`): which package, which key tag,
+the owner's promise and the stage the car is in. The repair order keeps the lines, prices and payment.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dealer.database import Timestamps, UTCDateTime, store_join, utcnow
+from dealer.extensions import db
+
+PARTS = "parts"
+LABOR = "labor"
+ITEM_KINDS = (PARTS, LABOR)
+
+WAITING = "waiting"
+IN_BAY = "in_bay"
+WASHING = "washing"
+READY = "ready"
+HANDED_OVER = "handed_over"
+STAGES = (WAITING, IN_BAY, WASHING, READY, HANDED_OVER)
+IN_LANE = (WAITING, IN_BAY, WASHING, READY)  # the car is still at the lane
+NOT_READY = (WAITING, IN_BAY, WASHING)
+
+DEFAULT_BAYS = 2
+DEFAULT_CAP = 4
+
+
+class LaneSettings(Timestamps, db.Model):
+    """A store's lane: how many bays, and how many waiting owners may be promised per quarter hour."""
+
+    __tablename__ = "quick_lane_settings"
+    __table_args__ = (sa.UniqueConstraint("store_id"),
+                      sa.CheckConstraint("bays BETWEEN 1 AND 20 AND cap_per_quarter BETWEEN 1 AND 50",
+                                         name="in_range"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    bays: Mapped[int] = mapped_column(sa.SmallInteger, default=DEFAULT_BAYS)
+    cap_per_quarter: Mapped[int] = mapped_column(sa.SmallInteger, default=DEFAULT_CAP)
+
+
+class LaneShift(Timestamps, db.Model):
+    """A technician of the lane and whether they are on shift now (上班) or off (下班)."""
+
+    __tablename__ = "quick_lane_shifts"
+    __table_args__ = (sa.UniqueConstraint("store_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    on_shift: Mapped[bool] = mapped_column(default=True)
+
+
+class ExpressPackage(Timestamps, db.Model):
+    """An express package (快保套餐): catalogue parts and labor at one package price, with standard minutes
+    in the bay and at the wash (0: no wash)."""
+
+    __tablename__ = "quick_lane_packages"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "code"),
+        sa.CheckConstraint("price_fen >= 0 AND bay_minutes > 0 AND wash_minutes >= 0", name="in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    code: Mapped[str] = mapped_column(sa.String(20))
+    name: Mapped[str] = mapped_column(sa.String(60))
+    price_fen: Mapped[int] = mapped_column(sa.Integer)
+    bay_minutes: Mapped[int] = mapped_column(sa.SmallInteger)
+    wash_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    # The maintenance this package is (5,000 km ...): the car whose maintenance is due gets it preselected.
+    interval_km: Mapped[int | None] = mapped_column(sa.Integer)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    items: Mapped[list[PackageItem]] = relationship(
+        back_populates="package", primaryjoin=store_join("ExpressPackage", "PackageItem", "package_id"),
+        cascade="all, delete-orphan", order_by="PackageItem.position", lazy="raise_on_sql")
+
+    @property
+    def standard_minutes(self) -> int:
+        return self.bay_minutes + self.wash_minutes
+
+
+class PackageItem(db.Model):
+    """One item of a package: a catalogue part with its quantity, or a labor operation with its hours."""
+
+    __tablename__ = "quick_lane_package_items"
+    __table_args__ = (
+        sa.Index("ix_quick_lane_package_items_store_id_package_id", "store_id", "package_id"),
+        sa.CheckConstraint("(kind = 'parts' AND part_id IS NOT NULL AND quantity > 0) OR "
+                           "(kind = 'labor' AND operation_id IS NOT NULL AND hours > 0)", name="complete"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    package_id: Mapped[int] = mapped_column(sa.ForeignKey("quick_lane_packages.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(sa.SmallInteger, default=1)
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    part_id: Mapped[int | None] = mapped_column(sa.ForeignKey("parts.id"))
+    quantity: Mapped[int | None] = mapped_column(sa.BigInteger)  # thousandths
+    operation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("labor_operations.id"))
+    hours: Mapped[int | None] = mapped_column(sa.Integer)  # hundredths
+
+    package: Mapped[ExpressPackage] = relationship(back_populates="items", lazy="raise_on_sql")
+    part = relationship("Part", lazy="raise_on_sql")
+    operation = relationship("LaborOperation", lazy="raise_on_sql")
+
+
+class LaneOrder(db.Model):
+    """A car in the quick lane: its repair order, package, key tag, the owner's promise and its stage.
+
+    `version` grows with every stage change: a screen sends the version it showed, and a change made from a
+    stale screen is refused (two taps from two tablets never apply twice).
+    """
+
+    __tablename__ = "quick_lane_orders"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "repair_order_id"),
+        sa.Index("ix_quick_lane_orders_store_id_stage_key_at", "store_id", "stage", "key_at"),
+        sa.Index("ix_quick_lane_orders_store_id_promised_at", "store_id", "promised_at"),
+        # A bay holds one car: the database refuses a second car in the same bay.
+        sa.Index("uq_quick_lane_orders_store_id_bay", "store_id", "bay", unique=True,
+                 sqlite_where=sa.text("stage = 'in_bay'"), postgresql_where=sa.text("stage = 'in_bay'")),
+        sa.CheckConstraint("stage IN ('waiting', 'in_bay', 'washing', 'ready', 'handed_over')", name="stage_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    repair_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"))
+    package_id: Mapped[int] = mapped_column(sa.ForeignKey("quick_lane_packages.id"))
+    vehicle_id: Mapped[int] = mapped_column(sa.ForeignKey("vehicles.id"))
+    plate: Mapped[str] = mapped_column(sa.String(20))  # as at opening: the boards show it without a join
+    package_name: Mapped[str] = mapped_column(sa.String(60))
+    key_tag: Mapped[str] = mapped_column(sa.String(10))
+    stage: Mapped[str] = mapped_column(sa.String(12), default=WAITING)
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    # The package's job on the repair order and its price then: the package discount keeps the owner's total.
+    package_job_id: Mapped[int | None] = mapped_column(sa.Integer)
+    package_price_fen: Mapped[int] = mapped_column(sa.Integer)
+    # Standard minutes as at opening, and extra minutes added since (work found in the bay).
+    bay_minutes: Mapped[int] = mapped_column(sa.SmallInteger)
+    wash_minutes: Mapped[int] = mapped_column(sa.SmallInteger)
+    extra_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    bay: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    technician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    advisor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    key_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the key handed over: the clock starts
+    promised_at: Mapped[datetime] = mapped_column(UTCDateTime)  # fixed when the owner agreed
+    estimate_at: Mapped[datetime] = mapped_column(UTCDateTime)  # recomputed on every event of the lane
+    in_bay_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    washing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,118 @@
+"""The lane's read side: the board (staff), the lounge screen (owners), the package to preselect."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from dealer.actors import MANAGER, SERVICE_ADVISOR, TECHNICIAN, Actor
+from dealer.auth.models import User
+from dealer.errors import NotFound
+from dealer.extensions import db
+from dealer.quicklane import promise as promises
+from dealer.quicklane.models import IN_LANE, READY, ExpressPackage, LaneOrder
+from dealer.quicklane.services.lane import as_car, lane_of
+from dealer.quicklane.services.stages import next_stage
+from dealer.stores.services import sees_store
+
+LANE_ROLES = frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER})
+BOARD_LIMIT = 200  # a lane never holds more; the board stops there
+
+
+@dataclass(frozen=True)
+class BoardCar:
+    lane: LaneOrder
+    technician_name: str
+    estimate_at: datetime
+    at_risk: bool
+    late: bool
+    slipping: bool  # the estimate is past the promise
+    elapsed_minutes: int
+    remaining_minutes: int
+    next_stage: str | None
+    position: int  # in the queue, from 1 (0: ready)
+
+
+@dataclass(frozen=True)
+class Board:
+    store_id: int
+    cars: list[BoardCar]
+    bays: int
+    technicians: int
+    closed: bool  # nobody on shift: estimates cannot move
+
+    @property
+    def by_bay(self) -> dict[int, BoardCar]:
+        return {car.lane.bay: car for car in self.cars if car.lane.stage == "in_bay"}
+
+
+def _minutes(delta: timedelta) -> int:
+    return max(0, int(delta / timedelta(minutes=1)))
+
+
+def board(store_id: int, *, actor: Actor, now: datetime) -> Board:
+    """The cars in the lane (not handed over), in key order, each with its live estimate and flags."""
+    if not sees_store(actor, store_id):
+        raise NotFound()
+    rows = db.session.execute(
+        sa.select(LaneOrder, sa.func.coalesce(User.full_name, ""))
+        .outerjoin(User, User.id == LaneOrder.technician_id)
+        .where(LaneOrder.store_id == store_id, LaneOrder.stage.in_(IN_LANE))
+        .order_by(LaneOrder.key_at, LaneOrder.id).limit(BOARD_LIMIT)).all()
+    lane = lane_of(store_id)
+    queue = [order for order, _ in rows if order.stage != READY]
+    try:
+        estimates = promises.forecast(now, lane, [as_car(order) for order in queue])
+        closed = False
+    except promises.LaneClosed:
+        estimates, closed = {}, True
+    cars, position = [], 0
+    for order, technician in rows:
+        ready = order.stage == READY
+        estimate = order.ready_at if ready else estimates.get(order.id, order.estimate_at)
+        if not ready:
+            position += 1
+        cars.append(BoardCar(
+            lane=order, technician_name=technician, estimate_at=estimate,
+            at_risk=promises.at_risk(now, key_at=order.key_at, promised_at=order.promised_at, ready=ready),
+            late=promises.late(now, promised_at=order.promised_at, ready=ready),
+            slipping=not ready and estimate > order.promised_at,
+            elapsed_minutes=_minutes((order.ready_at if ready else now) - order.key_at),
+            remaining_minutes=0 if ready else _minutes(estimate - now), next_stage=next_stage(order),
+            position=0 if ready else position))
+    return Board(store_id, cars, lane.bays, lane.technicians, closed)
+
+
+def mask_plate(plate: str) -> str:
+    """粤B12345 -> 粤B·***45: the province and city, then the last two characters."""
+    if len(plate) <= 4:
+        return plate[:1] + "·***"
+    return f"{plate[:2]}·***{plate[-2:]}"
+
+
+@dataclass(frozen=True)
+class LoungeCar:
+    plate: str  # masked
+    position: int
+    stage: str
+    ready_at: datetime
+
+
+def lounge(store_id: int, *, now: datetime) -> list[LoungeCar]:
+    """What the lounge screen shows (public): masked plates, queue position, stage, estimated ready time."""
+    cars = board(store_id, actor=Actor(user_id=None, store_id=store_id), now=now).cars
+    return [LoungeCar(mask_plate(car.lane.plate), car.position, car.lane.stage, car.estimate_at) for car in cars]
+
+
+def suggested_package(packages: list[ExpressPackage], *, last_service_km: int | None, interval_km: int,
+                      next_due: date | None, today: date, odometer_km: int | None) -> ExpressPackage | None:
+    """The package of the car's due maintenance (reminders' due date and the store's interval): the largest
+    maintenance package whose interval divides the kilometres the car is due at (20,000 km: the 20,000 km
+    package before the 10,000 km one). None when the maintenance is not due within 30 days."""
+    if next_due is None or next_due > today + timedelta(days=30):
+        return None
+    due_km = (last_service_km or 0) + interval_km if last_service_km is not None else (odometer_km or interval_km)
+    fitting = [p for p in packages if p.interval_km and due_km % p.interval_km < max(1000, p.interval_km // 10)]
+    fitting = fitting or [p for p in packages if p.interval_km]
+    return max(fitting, key=lambda p: p.interval_km, default=None)

@@ -1,0 +1,34 @@
+"""Quick lane (快修区): the business rules. packages: express packages, lane settings and the shift;
+lane: the queue, the quote and opening an order; stages: the stage machine. Each public service commits once
+(opening commits through repair's open_order)."""
+from dealer.quicklane.services.lane import (  # noqa: F401
+    LaneInput,
+    Quote,
+    as_car,
+    lane_of,
+    open_lane_order,
+    queue_of,
+    quote,
+    refresh_estimates,
+)
+from dealer.quicklane.services.packages import (  # noqa: F401
+    PACKAGE_LOADS,
+    ItemInput,
+    PackageInput,
+    catalogue_choices,
+    get_package,
+    lane_now,
+    lane_settings,
+    lane_technicians,
+    packages_of,
+    save_package,
+    save_settings,
+    set_shift,
+)
+from dealer.quicklane.services.stages import (  # noqa: F401
+    STAGE_LABELS,
+    STAGE_ROLES,
+    get_lane_order,
+    move,
+    next_stage,
+)

@@ -1,0 +1,245 @@
+"""Quick lane pages: the board (tablet), the desk that takes a key, the lounge screen, the manager's screens."""
+from datetime import datetime
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_time
+from flask_babel import gettext as _
+
+from dealer.access import current_actor, public, roles_required
+from dealer.actors import MANAGER, SERVICE_ADVISOR
+from dealer.customers.queries import vehicles_with
+from dealer.customers.services import get_vehicle
+from dealer.customers.validators import normalize_plate
+from dealer.database import utcnow
+from dealer.errors import DomainError
+from dealer.extensions import db
+from dealer.forms import choices, managed_store_id, put_error_on_form
+from dealer.inputs import whole_number
+from dealer.money import yuan
+from dealer.quicklane import bp, queries, services
+from dealer.quicklane.forms import ITEM_ROWS, OpenForm, PackageForm, SettingsForm, ShiftForm, StageForm
+from dealer.quicklane.models import LABOR, PARTS
+from dealer.reminders.services import interval_for
+from dealer.stores.models import Store
+
+DESK = (SERVICE_ADVISOR, MANAGER)
+
+
+@bp.app_template_filter("local_time")
+def local_time(moment) -> str:
+    """A moment as the wall-clock time of the lane (the deployment's time zone, as Babel formats)."""
+    return format_time(moment, "HH:mm") if moment else "-"
+
+
+def _board_context(store_id):
+    board = queries.board(store_id, actor=current_actor(), now=utcnow())
+    technicians = [(user_id, name) for user_id, name, on in services.lane_technicians(store_id) if on]
+    return {"board": board, "labels": services.STAGE_LABELS, "technicians": technicians, "now": utcnow(),
+            "store_id": store_id, "form": StageForm()}
+
+
+@bp.route("/")
+@roles_required(*queries.LANE_ROLES)
+def board():
+    return render_template("quicklane/board.html", **_board_context(managed_store_id()))
+
+
+@bp.route("/cars")
+@roles_required(*queries.LANE_ROLES)
+def board_cars():
+    return render_template("quicklane/_board.html", **_board_context(managed_store_id()))
+
+
+@bp.route("/<int:lane_id>/stage", methods=["POST"])
+@roles_required(*queries.LANE_ROLES)
+def move(lane_id):
+    form = StageForm()
+    if form.validate_on_submit():
+        try:
+            lane = services.move(lane_id, to_stage=form.to_stage.data, version=form.version.data, bay=form.bay.data,
+                                 technician_id=form.technician_id.data, actor=current_actor(), now=utcnow())
+        except DomainError as error:
+            flash(str(error.message), "danger")
+        else:
+            flash(_("%(plate)s: %(stage)s.", plate=lane.plate, stage=services.STAGE_LABELS[lane.stage]), "success")
+    else:
+        flash(_("Look at the car again before you tap."), "danger")
+    return redirect(url_for("quicklane.board", store=request.args.get("store") or None))
+
+
+@bp.route("/open", methods=["GET", "POST"])
+@roles_required(*DESK)
+def open_order():
+    store_id = managed_store_id()
+    actor, now = current_actor(), utcnow()
+    plate = (request.values.get("plate") or "").strip()
+    vehicle = _vehicle_by_plate(store_id, plate) if plate else None
+    form = OpenForm()
+    packages = services.packages_of(store_id, actor=actor)
+    form.package_id.choices = choices((p.id, f"{p.name} · ¥{yuan(p.price_fen)}") for p in packages)
+    if vehicle is not None and form.validate_on_submit():
+        try:
+            lane = services.open_lane_order(vehicle.id, services.LaneInput(
+                package_id=form.package_id.data, key_tag=form.key_tag.data, odometer_km=form.odometer_km.data,
+                promised_at=_moment(form.promised_at.data)), actor=actor, now=now)
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            flash(_("Key %(tag)s taken: ready by %(time)s as promised.", tag=lane.key_tag,
+                    time=format_time(lane.promised_at, "HH:mm")), "success")
+            return redirect(url_for("quicklane.board", store=request.args.get("store") or None))
+    if vehicle is not None and request.method == "GET":
+        suggested = _suggested(vehicle, packages, store_id, now)
+        if suggested is not None:
+            form.package_id.data = suggested.id
+    offer = _offer(store_id, form.package_id.data or (packages[0].id if packages else None)) if vehicle else None
+    return render_template("quicklane/open.html", form=form, plate=plate, vehicle=vehicle, offer=offer,
+                           packages=packages, store_id=store_id)
+
+
+@bp.route("/quote")
+@roles_required(*DESK)
+def quote():
+    store_id = managed_store_id()
+    return render_template("quicklane/_quote.html",
+                           offer=_offer(store_id, whole_number(request.args.get("package_id"))))
+
+
+def _offer(store_id, package_id):
+    if package_id is None:
+        return None
+    try:
+        return services.quote(store_id, package_id, actor=current_actor(), now=utcnow())
+    except DomainError as error:
+        return error
+
+
+def _moment(text):
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _vehicle_by_plate(store_id, plate):
+    try:
+        plate = normalize_plate(plate)
+    except DomainError:
+        return None
+    rows = vehicles_with(store_id, plate=plate, vin=None)
+    return get_vehicle(rows[0][0], actor=current_actor()) if rows else None
+
+
+def _suggested(vehicle, packages, store_id, now):
+    _months, km = interval_for(store_id, vehicle.model_family)
+    return queries.suggested_package(packages, last_service_km=vehicle.last_maintenance_km, interval_km=km,
+                                     next_due=vehicle.next_maintenance_due, today=vehicle.store.local_date(now),
+                                     odometer_km=vehicle.odometer_km)
+
+
+# -- the lounge screen (public: no login, no personal data) ------------------------------------------
+
+def _store_by_code(code):
+    store = db.session.scalars(db.select(Store).where(Store.code == code, Store.active)).one_or_none()
+    if store is None:
+        abort(404)
+    return store
+
+
+@bp.route("/lounge/<code>")
+@public
+def lounge(code):
+    store = _store_by_code(code)
+    return render_template("quicklane/lounge.html", store=store, cars=queries.lounge(store.id, now=utcnow()),
+                           labels=services.STAGE_LABELS)
+
+
+@bp.route("/lounge/<code>/cars")
+@public
+def lounge_cars(code):
+    store = _store_by_code(code)
+    return render_template("quicklane/_lounge.html", store=store, cars=queries.lounge(store.id, now=utcnow()),
+                           labels=services.STAGE_LABELS)
+
+
+# -- the manager's screens -----------------------------------------------------------------------------
+
+@bp.route("/packages")
+@roles_required(MANAGER)
+def packages():
+    store_id = managed_store_id()
+    return render_template("quicklane/packages.html", store_id=store_id,
+                           packages=services.packages_of(store_id, actor=current_actor(), active_only=False))
+
+
+@bp.route("/packages/new", methods=["GET", "POST"])
+@bp.route("/packages/<int:package_id>", methods=["GET", "POST"])
+@roles_required(MANAGER)
+def edit_package(package_id=None):
+    store_id, actor = managed_store_id(), current_actor()
+    package = services.get_package(package_id, store_id=store_id, actor=actor) if package_id else None
+    form = PackageForm(obj=package) if request.method == "GET" and package else PackageForm()
+    catalogue = choices([("", "-"), *services.catalogue_choices(store_id)])
+    for row in form.items:
+        row.item.choices = catalogue
+    if request.method == "GET" and package:
+        form.price.data = package.price_fen
+        for row, item in zip(form.items, package.items):
+            row.item.data = f"p{item.part_id}" if item.kind == PARTS else f"o{item.operation_id}"
+            row.quantity.data, row.hours.data = item.quantity, item.hours
+    if form.validate_on_submit():
+        try:
+            saved = services.save_package(store_id, _package_input(form), actor=actor, now=utcnow(),
+                                          package_id=package_id)
+        except DomainError as error:
+            put_error_on_form(form, error, aliases={"price_fen": "price"})
+        else:
+            flash(_("Package %(name)s saved.", name=saved.name), "success")
+            return redirect(url_for("quicklane.packages", store=request.args.get("store") or None))
+    return render_template("quicklane/package.html", form=form, package=package, rows=ITEM_ROWS)
+
+
+def _package_input(form) -> services.PackageInput:
+    items = []
+    for row in form.items:
+        value = row.item.data or ""
+        if value[:1] == "p" and value[1:].isdigit():
+            items.append(services.ItemInput(kind=PARTS, part_id=int(value[1:]), quantity=row.quantity.data))
+        elif value[:1] == "o" and value[1:].isdigit():
+            items.append(services.ItemInput(kind=LABOR, operation_id=int(value[1:]), hours=row.hours.data))
+    return services.PackageInput(code=form.code.data, name=form.name.data, price_fen=form.price.data,
+                                 bay_minutes=form.bay_minutes.data, wash_minutes=form.wash_minutes.data or 0,
+                                 interval_km=form.interval_km.data, active=form.active.data, items=items)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(MANAGER)
+def settings():
+    store_id, actor = managed_store_id(), current_actor()
+    current = services.lane_settings(store_id)
+    form = SettingsForm(obj=current)
+    if form.validate_on_submit():
+        try:
+            services.save_settings(store_id, bays=form.bays.data, cap_per_quarter=form.cap_per_quarter.data,
+                                   actor=actor, now=utcnow())
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("quicklane.settings", store=request.args.get("store") or None))
+    return render_template("quicklane/settings.html", form=form, shift_form=ShiftForm(), store_id=store_id,
+                           technicians=services.lane_technicians(store_id))
+
+
+@bp.route("/shifts", methods=["POST"])
+@roles_required(MANAGER)
+def shift():
+    store_id = managed_store_id()
+    form = ShiftForm()
+    if form.validate_on_submit():
+        try:
+            services.set_shift(store_id, user_id=form.user_id.data, on_shift=form.on_shift.data == "1",
+                               actor=current_actor(), now=utcnow())
+        except DomainError as error:
+            flash(str(error.message), "danger")
+    return redirect(url_for("quicklane.settings", store=request.args.get("store") or None))
