@@ -106,11 +106,11 @@ def test_audit_export_is_refused_to_staff_without_the_role(client, staff):
 
 
 def test_an_event_nobody_described_still_shows_its_code(client, staff, store):
-    audit.record("rescue_dispatched", store, actor=actor(staff["manager"]), store_id=store.id)
+    audit.record("night_shift_noted", store, actor=actor(staff["manager"]), store_id=store.id)
     db.session.commit()
     login(client, staff["manager"])
 
-    assert "rescue_dispatched（暂无说明）" in text(client.get("/audit/"))
+    assert "night_shift_noted（暂无说明）" in text(client.get("/audit/"))
 
 
 def test_a_group_manager_sees_each_entrys_store_and_filters_by_store(client, staff, store, other_store,
