@@ -24,6 +24,7 @@ from dealer.actors import ROLE_LABELS
 from dealer.api_base import DealerApi
 from dealer.auth import audit_log as auth_audit_log
 from dealer.auth.api import blp as auth_api
+from dealer.booking import models as _booking_models  # noqa: F401
 from dealer.auth.services import user_for_session, user_for_token
 from dealer.cli import register_commands
 from dealer.config import check_rate_limit_storage, load_config
