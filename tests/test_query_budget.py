@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import MANYTOONE
 
+from dealer.actors import SYSTEM
+from dealer.booking import services as booking_services
+from dealer.booking.models import Booking, CheckInQuarter, SlotBucket
+from dealer.database import utcnow
 from dealer.extensions import db
 from dealer.parts import services as parts
 from dealer.reminders.models import Reminder
@@ -83,9 +88,29 @@ def build_world(store, prefix: str, n: int) -> World:
                                 created_on=date(2026, 11, 23)))
         enqueue("car_ready", store_id=store.id, phone=customer.mobile, customer=customer, vehicle_id=vehicle.id,
                 params={"name": customer.name, "plate": vehicle.plate, "store_phone": "0755-1"}, now=NOW)
+    booking = _bookings(store, staff, vehicles)
     db.session.commit()
     return World(store=store, staff=staff, shop=shop, customer=customer, vehicle=vehicles[0], order=order,
-                 settled=settled)
+                 settled=settled, ids={"booking": booking.id, "booking_code": booking.code})
+
+
+def _bookings(store, staff, vehicles):
+    """n bookings of today (the home page's day), half of them the advisor's; the store's booking rules."""
+    booking_services.set_up_store(store.id, actor=SYSTEM)
+    today = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    bucket = SlotBucket(store_id=store.id, day=today, day_part="afternoon", service_kind="maintenance",
+                        capacity_minutes=6000, bays=100)
+    quarter = CheckInQuarter(store_id=store.id, starts_at=datetime.combine(today, time(6, 0), tzinfo=timezone.utc),
+                             cap=100)
+    db.session.add_all([bucket, quarter])
+    db.session.flush()
+    rows = [Booking(store_id=store.id, code=f"B{store.id:03d}{i:04d}", name="车主", phone="13812345678",
+                    plate=vehicle.plate, service_kind="maintenance", bucket_id=bucket.id, quarter_id=quarter.id,
+                    starts_at=quarter.starts_at, minutes=60, advisor_id=staff["service_advisor"].id if i % 2 else None,
+                    idempotency_key=f"budget-{store.id}-{i:04d}") for i, vehicle in enumerate(vehicles)]
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows[0]
 
 
 def _total(order) -> int:
@@ -114,7 +139,7 @@ def count_statements(client, url: str, headers=None) -> tuple[int, int, list[str
 # A new endpoint states its budget here: measure it with two stores of SMALL and LARGE rows (the same count
 # in both, or it has an N+1), and write down what it costs; a page that needs many queries says why.
 PAGES = {
-    "auth.home": ("service_advisor", lambda w: "/", 7),  # each role's home: HOME_PAGES below
+    "auth.home": ("service_advisor", lambda w: "/", 9),  # each role's home: HOME_PAGES below
     "auth.api_tokens": ("service_advisor", lambda w: "/account/tokens", 4),
     "auth.change_password": ("service_advisor", lambda w: "/account/password", 3),
     "auth.users": ("admin", lambda w: "/users", 5),
@@ -151,6 +176,15 @@ PAGES = {
     "parts_api.low_stock": ("parts_clerk", lambda w: "/api/v1/parts/low-stock", 4),
     "parts_counter.issue_queue": ("parts_clerk", lambda w: "/parts/issue-queue", 4),
     "reminders.index": ("service_advisor", lambda w: "/reminders/", 5),
+    # online booking: the owner's page (the stores; the store's rules, closed days, buckets, their use, the
+    # quarters' use); the store's day list (bookings with advisors joined); the confirmation (booking and store)
+    "booking.book": ("service_advisor", lambda w: f"/booking/book?store={w.store.id}", 10),
+    "booking.index": ("service_advisor", lambda w: "/booking/", 3),
+    "booking.done": ("service_advisor", lambda w: f"/booking/done/{w.store.id}/{w.ids['booking_code']}", 2),
+    "booking_api.slots": ("service_advisor",
+                          lambda w: f"/api/v1/booking/slots?store={w.store.id}&service=maintenance&date="
+                                    f"{utcnow().astimezone(ZoneInfo('Asia/Shanghai')).date().isoformat()}", 9),
+    "bookings_api.get_booking": ("service_advisor", lambda w: f"/api/v1/bookings/{w.ids['booking']}", 2),
     "reminders.intervals": ("manager", lambda w: "/reminders/intervals", 4),
     "reminders_api.list_reminders": ("service_advisor", lambda w: "/api/v1/reminders", 5),
     "repair.index": ("service_advisor", lambda w: "/repair/", 5),
@@ -201,8 +235,9 @@ PAGES = {
 # Every panel's queries are a fixed number (lists stop at a LIMIT, figures are aggregates by store).
 HOME_PAGES = {
     # the request; workshop, waiting approval, to hand over (one each, ORDER_ROW_LOADS joined); the calls (the
-    # store's date, then the reminders with vehicle, customer and message joined)
-    "service_advisor": 7,
+    # store's date, then the reminders with vehicle, customer and message joined); today's bookings (the store's
+    # zone, then the bookings with their advisors joined)
+    "service_advisor": 9,
     # the request; my jobs, their lines, the running clock
     "technician": 3,
     # the request; the issue queue, its jobs' technicians (who will come for the part), low stock
@@ -210,8 +245,8 @@ HOME_PAGES = {
     # the request; the orders ready, their jobs, their lines, the reversed orders (PRICING_LOADS), the VAT rate
     "cashier": 6,
     # the request; the store, then one aggregate each: now (waiting approval, in the workshop), cars in, ready
-    # and on time, revenue
-    "manager": 6,
+    # and on time, revenue; today's bookings (the store's zone, the bookings with their advisors)
+    "manager": 8,
     # the request: a page saying what is coming, and the search box
     "rescue_dispatcher": 1,
     "cs_supervisor": 1,
@@ -220,7 +255,9 @@ HOME_PAGES = {
 # document, a photo (a file), pages whose one row is built by another test's data.
 NOT_COUNTED = {"static", "bootstrap.static", "api-docs.openapi_json", "auth.login", "repair.inspection_photo",
                "repair.edit_inspection_item", "sms.show", "sms_api.get_message", "stores.new", "stores.edit",
-               "stores.edit_station"}
+               "stores.edit_station",
+               # the owner's details form needs the time held in the browser's session (tests/booking)
+               "booking.details"}
 
 
 def test_every_get_endpoint_states_its_query_budget(app):

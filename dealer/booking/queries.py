@@ -164,7 +164,7 @@ def day_bookings(store_ids: list[int], *, day: date | None, now: datetime) -> tu
     return day, bookings_between(store_ids, start, end)
 
 
-def booking_by_code(code: str) -> Booking | None:
-    """The booking with this code (the owner's confirmation page), with its store."""
+def booking_by_code(store_id: int, code: str) -> Booking | None:
+    """The store's booking with this code (the owner's confirmation page), with its store."""
     return db.session.scalar(sa.select(Booking).options(joinedload(Booking.store, innerjoin=True))
-                             .where(Booking.code == code[:12]))
+                             .where(Booking.store_id == store_id, Booking.code == code[:12]))

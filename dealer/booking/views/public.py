@@ -119,7 +119,7 @@ def details():
                                         check=verification.PhoneCheck(code=form.code.data or ""),
                                         idempotency_key=form.key.data)
                 session.pop("booking_hold", None)
-                return redirect(url_for("booking.done", code=booking.code))
+                return redirect(url_for("booking.done", store_id=booking.store_id, code=booking.code))
         except SlotFull as error:
             flash(str(error.message), "warning")
             return redirect(url_for("booking.book", store=held["store"], service=held["service"],
@@ -138,11 +138,11 @@ def _input(held: dict, starts_at: datetime, form: DetailsForm) -> services.Booki
                                  model=form.model.data or "", note=form.note.data or "")
 
 
-@bp.route("/done/<code>")
+@bp.route("/done/<int:store_id>/<code>")
 @public
-def done(code):
+def done(store_id, code):
     """The booking's confirmation: its code, time and store (the code is unguessable; no phone shown)."""
-    booking = queries.booking_by_code(code)
+    booking = queries.booking_by_code(store_id, code)
     if booking is None:
         return render_template("booking/done.html", booking=None, services=SERVICE_LABELS), 404
     return render_template("booking/done.html", booking=booking, store=booking.store, zone=store_zone(booking.store),
