@@ -86,7 +86,8 @@ def _place(rules: queries.StoreRules, kind: str, starts_at: datetime, now: datet
         raise DayNotOpen(_l("The store is closed on this day (%(reason)s). Please choose another day.",
                             reason=closed or _l("holiday")), field="starts_at")
     minute = local.hour * 60 + local.minute
-    part = slots.part_of(rules.hours.get(local.weekday(), []), minute) if local.second == 0 else None
+    on_a_quarter = local.second == 0 and local.microsecond == 0
+    part = slots.part_of(rules.hours.get(local.weekday(), []), minute) if on_a_quarter else None
     if part is None:
         raise DayNotOpen(_l("This time is outside the store's opening hours. Please choose a listed time."),
                          field="starts_at")

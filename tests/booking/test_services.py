@@ -145,6 +145,7 @@ def test_an_expired_hold_stops_counting(shop):
     (datetime(2026, 11, 23, 9, 0, tzinfo=ZONE), "passed"),
     (datetime(2026, 11, 24, 12, 30, tzinfo=ZONE), "opening hours"),
     (datetime(2026, 11, 24, 9, 5, tzinfo=ZONE), "opening hours"),
+    (datetime(2026, 11, 24, 9, 0, 0, 500000, tzinfo=ZONE), "opening hours"),  # not a listed time either
     (datetime(2026, 11, 28, 19, 0, tzinfo=ZONE), "opening hours"),  # Saturday: no evening service
     (datetime(2026, 12, 20, 9, 0, tzinfo=ZONE), "days ahead"),
 ])
