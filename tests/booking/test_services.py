@@ -142,14 +142,14 @@ def test_an_expired_hold_stops_counting(shop):
 
 
 @pytest.mark.parametrize("starts_at, words", [
-    (datetime(2026, 11, 23, 9, 0, tzinfo=ZONE), "passed"),
-    (datetime(2026, 11, 24, 12, 30, tzinfo=ZONE), "opening hours"),
-    (datetime(2026, 11, 24, 9, 5, tzinfo=ZONE), "opening hours"),
-    (datetime(2026, 11, 24, 9, 0, 0, 500000, tzinfo=ZONE), "opening hours"),  # not a listed time either
-    (datetime(2026, 11, 28, 19, 0, tzinfo=ZONE), "opening hours"),  # Saturday: no evening service
-    (datetime(2026, 12, 20, 9, 0, tzinfo=ZONE), "days ahead"),
+    (datetime(2026, 11, 23, 9, 0, tzinfo=ZONE), "时间已过"),
+    (datetime(2026, 11, 24, 12, 30, tzinfo=ZONE), "营业时间"),
+    (datetime(2026, 11, 24, 9, 5, tzinfo=ZONE), "营业时间"),
+    (datetime(2026, 11, 24, 9, 0, 0, 500000, tzinfo=ZONE), "营业时间"),  # not a listed time either
+    (datetime(2026, 11, 28, 19, 0, tzinfo=ZONE), "营业时间"),  # Saturday: no evening service
+    (datetime(2026, 12, 20, 9, 0, tzinfo=ZONE), "天内"),
 ])
-def test_a_time_that_cannot_be_booked_is_refused_with_its_reason(shop, starts_at, words):
+def test_a_time_that_cannot_be_booked_is_refused_with_its_reason_in_chinese(shop, starts_at, words):
     with pytest.raises(DayNotOpen) as refused:
         services.hold_time(shop.id, "maintenance", starts_at, holder="owner-a", now=NOW)
     assert words in str(refused.value.message)
@@ -160,7 +160,7 @@ def test_a_holiday_is_closed(shop):
     db.session.commit()
     with pytest.raises(DayNotOpen) as refused:
         services.hold_time(shop.id, "maintenance", TOMORROW_9, holder="owner-a", now=NOW)
-    assert "closed" in str(refused.value.message)
+    assert "休息" in str(refused.value.message)
     free = queries.free_slots(queries.store_rules(shop.id), "maintenance", first=TOMORROW_9.date(), days=1, now=NOW)
     assert free[TOMORROW_9.date()] == []
 
@@ -183,7 +183,7 @@ def test_the_code_is_stored_hashed_and_expires_after_5_minutes(shop):
     assert code not in (row.code_hash, row.salt) and len(row.code_hash) == 64
     with pytest.raises(CodeRefused) as refused:
         verification.check_code(PHONE, code, now=NOW + timedelta(minutes=5))
-    assert "expired" in str(refused.value.message)
+    assert "失效" in str(refused.value.message)
     assert verification.check_code(PHONE, code, now=NOW + timedelta(minutes=4, seconds=59))
 
 
@@ -221,7 +221,7 @@ def test_codes_per_address_and_the_stores_daily_ceiling(shop):
     db.session.commit()
     with pytest.raises(TooManyCodes) as refused:
         verification.send_code("13912345609", store_id=shop.id, address="10.0.0.2", now=NOW)
-    assert "no more codes today" in str(refused.value.message)
+    assert "今日验证码已达上限" in str(refused.value.message)
 
 
 def test_a_proof_books_once(shop):
