@@ -365,25 +365,31 @@ DEFAULT_HOURS = {"morning": (8 * 60 + 30, 12 * 60), "afternoon": (13 * 60 + 30, 
 DEFAULT_CAPACITY = {"morning": (720, 6), "afternoon": (720, 6), "evening": (360, 3)}
 
 
-def set_up_store(store_id: int, *, actor: Actor) -> None:
-    """Give a store the default booking rules where it has none (hours, services, capacity, settings)."""
+def set_up_store(store_id: int, *, actor: Actor) -> bool:
+    """Give a store the default booking rules where it has none (hours, services, capacity, settings).
+
+    Returns whether anything was added (a store that has its rules keeps them untouched).
+    """
+    added = []
     if db.session.get(BookingSettings, store_id) is None:
-        db.session.add(BookingSettings(store_id=store_id, checkins_per_quarter=3, hold_minutes=5,
-                                       daily_code_ceiling=500))
+        added.append(BookingSettings(store_id=store_id, checkins_per_quarter=3, hold_minutes=5,
+                                     daily_code_ceiling=500))
     if not db.session.scalar(sa.select(sa.func.count()).select_from(OpeningHours)
                              .where(OpeningHours.store_id == store_id)):
-        for weekday in range(7):
-            for part, (opens, closes) in DEFAULT_HOURS.items():
-                if part != "evening" or weekday < 5:
-                    db.session.add(OpeningHours(store_id=store_id, weekday=weekday, day_part=part,
-                                                opens_minute=opens, closes_minute=closes))
+        added += [OpeningHours(store_id=store_id, weekday=weekday, day_part=part, opens_minute=opens,
+                               closes_minute=closes)
+                  for weekday in range(7) for part, (opens, closes) in DEFAULT_HOURS.items()
+                  if part != "evening" or weekday < 5]
     kinds = set(db.session.scalars(sa.select(ServiceKind.kind).where(ServiceKind.store_id == store_id)))
     for kind, minutes in DEFAULT_MINUTES.items():
         if kind not in kinds:
-            db.session.add(ServiceKind(store_id=store_id, kind=kind, labor_minutes=minutes, active=True))
-            for part, (capacity, bays) in DEFAULT_CAPACITY.items():
-                db.session.add(Capacity(store_id=store_id, day_part=part, service_kind=kind,
-                                        capacity_minutes=capacity, bays=bays))
-    audit.record("booking_rules_set_up", None, actor=actor, store_id=store_id, entity_type="store",
-                 changes={"store_id": store_id})
+            added.append(ServiceKind(store_id=store_id, kind=kind, labor_minutes=minutes, active=True))
+            added += [Capacity(store_id=store_id, day_part=part, service_kind=kind, capacity_minutes=capacity,
+                               bays=bays) for part, (capacity, bays) in DEFAULT_CAPACITY.items()]
+    if not added:
+        return False
+    db.session.add_all(added)
+    audit.record("booking_rules_set_up", None, actor=actor, store_id=store_id, entity_type="stores",
+                 changes={"rows": len(added)})
     db.session.commit()
+    return True

@@ -280,3 +280,8 @@ def test_another_stores_booking_is_not_found(shop, other_store, staff):
     stranger = actor(UserFactory(username="gz-manager", roles=["manager"], store=other_store))
     with pytest.raises(NotFound):
         services.cancel_booking(booking.id, actor=stranger, now=NOW)
+
+
+def test_set_up_store_adds_the_default_rules_once(shop):
+    assert services.set_up_store(shop.id, actor=SYSTEM) is False
+    assert count(Capacity, Capacity.store_id == shop.id) == 15  # 5 services x 3 day parts
