@@ -177,8 +177,9 @@ PAGES = {
     "parts_counter.issue_queue": ("parts_clerk", lambda w: "/parts/issue-queue", 4),
     "reminders.index": ("service_advisor", lambda w: "/reminders/", 5),
     # online booking: the owner's page (the stores; the store's rules, closed days, buckets, their use, the
-    # quarters' use); the store's day list (bookings with advisors joined); the confirmation (booking and store)
-    "booking.book": ("service_advisor", lambda w: f"/booking/book?store={w.store.id}", 10),
+    # quarters' use; whether the day is a holiday, asked only when it has no free time: after closing time);
+    # the store's day list (bookings with advisors joined); the confirmation (booking and store)
+    "booking.book": ("service_advisor", lambda w: f"/booking/book?store={w.store.id}", 11),
     "booking.index": ("service_advisor", lambda w: "/booking/", 3),
     "booking.done": ("service_advisor", lambda w: f"/booking/done/{w.store.id}/{w.ids['booking_code']}", 2),
     "booking_api.slots": ("service_advisor",

@@ -128,6 +128,12 @@ def _quarter_use(store_id: int, start: datetime, end: datetime, now: datetime) -
                                           .group_by(both.c.starts_at))}
 
 
+def is_closed(store_id: int, day: date) -> bool:
+    """Tell whether the store takes no bookings on this day (a holiday, 店休)."""
+    return db.session.scalar(sa.select(ClosedDay.id).where(ClosedDay.store_id == store_id,
+                                                          ClosedDay.day == day)) is not None
+
+
 # -- the staff side -------------------------------------------------------------------------------
 
 BOOKING_LOADS = (joinedload(Booking.advisor),)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from dealer.actors import SYSTEM
 from dealer.booking import queries, services
-from dealer.booking.models import Booking, Capacity, CheckInQuarter, Hold, SlotBucket
+from dealer.booking.models import Booking, Capacity, CheckInQuarter, ClosedDay, Hold, SlotBucket
 from dealer.database import utcnow
 from dealer.extensions import db, limiter
 from dealer.sms.models import SmsMessage
@@ -160,3 +160,24 @@ def test_the_home_page_shows_todays_bookings_the_advisors_own_first(app, client,
     technician = isolated_client(app)
     login(technician, staff["technician"])
     assert 'data-testid="home-bookings"' not in technician.get("/").get_data(as_text=True)
+
+
+def test_a_holiday_says_the_store_is_closed_and_offers_the_next_free_times(client, shop):
+    moment = _later_time(shop)
+    db.session.add(ClosedDay(store_id=shop.id, day=moment.date(), reason="店休"))
+    db.session.commit()
+    response = client.get(f"/booking/book?store={shop.id}&service=maintenance&day={moment.date().isoformat()}")
+    assert "本店当天休息，以下是最近的空闲时段。" in page_text(response)
+    assert 'data-testid="later"' in response.get_data(as_text=True)
+
+
+def test_a_time_outside_the_opening_hours_is_refused_in_chinese(client, shop):
+    moment = _later_time(shop).replace(hour=12, minute=30)
+    response = _hold(client, shop, moment)
+    assert "/booking/book?" in response.headers["Location"] and count(Hold) == 0
+    assert "该时间不在门店营业时间内" in page_text(client.get(response.headers["Location"]))
+
+
+def test_the_store_list_reads_a_day_no_booking_can_have_as_today(client, shop, staff):
+    login(client, staff["service_advisor"])
+    assert client.get("/booking/?day=9999-12-31").status_code == 200

@@ -60,7 +60,7 @@ def book():
         message, day = _("Bookings open %(days)d days ahead.", days=queries.DAYS_SHOWN), today
     times = free.get(day, [])
     later = [] if times else [moment for d in days if d > day for moment in free.get(d, [])][:6]
-    if not times and rules and day.weekday() not in rules.hours:
+    if not times and rules and (day.weekday() not in rules.hours or queries.is_closed(store.id, day)):
         message = message or _("The store is closed on this day. Here are the next free times.")
     return render_template("booking/book.html", stores=stores, store=store, kind=kind, day=day, days=days,
                            times=times, later=later, message=message, form=HoldForm(),
@@ -86,7 +86,7 @@ def hold():
         return redirect(back)
     try:
         services.hold_time(store_id, kind, starts_at, holder=_holder(), now=utcnow())
-    except SlotFull as error:
+    except DomainError as error:  # filled meanwhile, closed, outside the hours: say so beside the free times
         flash(str(error.message), "warning")
         return redirect(url_for("booking.book", store=store_id, service=kind, day=starts_at.date().isoformat()))
     session["booking_hold"] = {"store": store_id, "service": kind, "starts_at": starts_at.isoformat()}

@@ -11,6 +11,7 @@ from dealer.actors import MANAGER, SERVICE_ADVISOR
 from dealer.booking import bp, checkin, queries, services
 from dealer.booking.forms import SERVICE_LABELS, STATE_LABELS, ActionForm
 from dealer.database import utcnow
+from dealer.inputs import CALENDAR
 from dealer.stores.services import store_scope
 from dealer.timezones import store_zone
 
@@ -27,6 +28,8 @@ def index():
         day = date.fromisoformat(request.args.get("day", ""))
     except ValueError:
         day = None
+    if day is not None and CALENDAR.problem(day):
+        day = None  # a day no booking can have: today's list
     day, rows = queries.day_bookings(scope.store_ids, day=day, now=now)
     return render_template("booking/index.html", rows=rows, day=day, scope=scope, form=ActionForm(),
                            service_labels=SERVICE_LABELS, state_labels=STATE_LABELS, now=now,
