@@ -5,6 +5,7 @@ moving and cancelling a booking are the store's (bearer token).
 """
 from __future__ import annotations
 
+from flask import current_app
 from flask_limiter.util import get_remote_address
 from marshmallow import Schema, fields, validate
 
@@ -15,6 +16,7 @@ from dealer.booking import limits, queries, services, verification
 from dealer.booking.errors import TooManyCodes
 from dealer.booking.models import SERVICE_KINDS, Booking
 from dealer.database import utcnow
+from dealer.extensions import limiter
 from dealer.errors import NotFound
 from dealer.inputs import CALENDAR, Day, Id, Moment, Text
 from dealer.responses import json_error
@@ -23,6 +25,12 @@ from dealer.stores.services import visible_store_ids
 blp = ApiBlueprint("booking_api", __name__, url_prefix="/api/v1/booking",
                    description="Online booking: free times and phone verification (public).")
 bookings_blp = ApiBlueprint("bookings_api", __name__, url_prefix="/api/v1/bookings", description="Bookings.")
+# Requests per address to each public endpoint (BOOKING_PUBLIC_RATE_LIMIT), beside the SMS codes' own limits.
+PUBLIC_LIMIT = "60 per minute;600 per hour"
+
+
+def _public_limit() -> str:
+    return current_app.config.get("BOOKING_PUBLIC_RATE_LIMIT", PUBLIC_LIMIT)
 
 
 class SlotArgs(Schema):
@@ -92,6 +100,8 @@ def _rate_limited(error: TooManyCodes):
 @blp.arguments(SlotArgs, location="query")
 @blp.response(200, SlotsOut)
 @blp.error_response(404)
+@blp.error_response(429, headers=RETRY_AFTER)
+@limiter.limit(_public_limit)
 def slots(args):
     """The free start times of a store's service on one day, with the next free ones when it is full."""
     rules = queries.store_rules(args["store"])
@@ -113,6 +123,7 @@ def slots(args):
 @blp.response(200, VerifyOut)
 @blp.error_response(404)
 @blp.error_response(429, headers=RETRY_AFTER)
+@limiter.limit(_public_limit)
 def verify(data):
     """Send a 6-digit code to the phone by SMS (`send`), or check it (`check`) for a proof that books once."""
     try:
@@ -134,6 +145,8 @@ def verify(data):
 @bookings_blp.response(201, BookingOut)
 @bookings_blp.error_response(404)
 @bookings_blp.error_response(409)
+@bookings_blp.error_response(429, headers=RETRY_AFTER)
+@limiter.limit(_public_limit)
 def create_booking(data):
     """Book a time with a phone proof; the same idempotency key returns the same booking."""
     return services.book(services.BookingInput(

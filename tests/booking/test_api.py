@@ -107,3 +107,13 @@ def test_another_stores_staff_cannot_read_the_booking(client, shop):
     booking = _create(client, shop, _proof(client, shop), _free(shop)[0]).get_json()
     stranger = UserFactory(username="gz-advisor", roles=["service_advisor"], store=StoreFactory(code="GZ01"))
     assert_error(client.get(f"/api/v1/bookings/{booking['id']}", headers=bearer(stranger)), 404, "not_found")
+
+
+def test_the_public_endpoints_are_rate_limited_per_address(app, client, shop, monkeypatch):
+    monkeypatch.setitem(app.config, "BOOKING_PUBLIC_RATE_LIMIT", "2 per minute")
+    url = f"/api/v1/booking/slots?store={shop.id}&service=maintenance&date={_free(shop)[0].date()}"
+    assert [client.get(url).status_code for _ in range(2)] == [200, 200]
+    refused = client.get(url)
+    assert_error(refused, 429, "rate_limited")
+    assert int(refused.headers["Retry-After"]) >= 1
+    limiter.reset()
