@@ -16,8 +16,8 @@ from dealer.booking import limits, queries, services, verification
 from dealer.booking.errors import TooManyCodes
 from dealer.booking.models import SERVICE_KINDS, Booking
 from dealer.database import utcnow
-from dealer.extensions import limiter
 from dealer.errors import NotFound
+from dealer.extensions import limiter
 from dealer.inputs import CALENDAR, Day, Id, Moment, Text
 from dealer.responses import json_error
 from dealer.stores.services import visible_store_ids
