@@ -181,3 +181,16 @@ def test_a_time_outside_the_opening_hours_is_refused_in_chinese(client, shop):
 def test_the_store_list_reads_a_day_no_booking_can_have_as_today(client, shop, staff):
     login(client, staff["service_advisor"])
     assert client.get("/booking/?day=9999-12-31").status_code == 200
+
+
+def test_the_owner_may_choose_their_advisor_and_only_one_of_the_store(client, shop, staff):
+    _hold(client, shop, _later_time(shop))
+    page = client.get("/booking/book/details")
+    assert staff["service_advisor"].display_name in page_text(page)
+    client.post("/booking/book/details", data={**DETAILS, "send": "1"})
+    refused = client.post("/booking/book/details", data={**DETAILS, "code": _code(), "confirm": "1",
+                                                         "advisor_id": str(staff["technician"].id)})
+    assert refused.status_code == 200 and count(Booking) == 0
+    client.post("/booking/book/details", data={**DETAILS, "code": _code(), "confirm": "1",
+                                               "advisor_id": str(staff["service_advisor"].id)})
+    assert db.session.scalar(sa.select(Booking.advisor_id)) == staff["service_advisor"].id

@@ -16,6 +16,7 @@ from dealer.access import public
 from dealer.booking import bp, limits, queries, services, verification
 from dealer.booking.errors import SlotFull
 from dealer.booking.forms import DAY_PART_LABELS, SERVICE_LABELS, DetailsForm, HoldForm
+from dealer.customers.services import store_advisors
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.extensions import db
@@ -102,6 +103,8 @@ def details():
     if not held:
         return redirect(url_for("booking.book"))
     form = DetailsForm()
+    form.advisor_id.choices = [("", _("Any advisor"))] + [(str(user.id), user.display_name)
+                                                          for user in store_advisors(held["store"])]
     if request.method == "GET":
         form.key.data = session.get("booking_key")
     starts_at = datetime.fromisoformat(held["starts_at"])
@@ -135,7 +138,8 @@ def details():
 def _input(held: dict, starts_at: datetime, form: DetailsForm) -> services.BookingInput:
     return services.BookingInput(store_id=held["store"], service_kind=held["service"], starts_at=starts_at,
                                  name=form.name.data, phone=form.phone.data, plate=form.plate.data,
-                                 model=form.model.data or "", note=form.note.data or "")
+                                 model=form.model.data or "", note=form.note.data or "",
+                                 advisor_id=form.advisor_id.data)
 
 
 @bp.route("/done/<int:store_id>/<code>")
