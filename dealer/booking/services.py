@@ -124,6 +124,9 @@ def _take_room(rules, kind: str, starts_at: datetime, *, holder: str | None, now
                                           "cap": rules.settings.checkins_per_quarter}, ["store_id", "starts_at"])
     bucket = get_for_update(SlotBucket, bucket_id)
     get_for_update(CheckInQuarter, quarter_id)
+    # Expired holds count for nothing: drop the bucket's under its lock, so the table keeps only live ones.
+    db.session.execute(sa.delete(Hold).where(Hold.store_id == store_id, Hold.bucket_id == bucket_id,
+                                             Hold.expires_at <= now))
     used_minutes, used_bays = _used(store_id, Booking.bucket_id == bucket_id, Hold.bucket_id == bucket_id, now)
     _, checkins = _used(store_id, Booking.quarter_id == quarter_id, Hold.quarter_id == quarter_id, now)
     room = slots.Room(bucket.capacity_minutes, bucket.bays, used_minutes, used_bays)

@@ -139,6 +139,7 @@ def test_an_expired_hold_stops_counting(shop):
     services.hold_time(shop.id, "maintenance", TOMORROW_9, holder="owner-a", now=NOW)
     later = NOW + timedelta(minutes=6)
     services.hold_time(shop.id, "maintenance", TOMORROW_9, holder="owner-b", now=later)
+    assert db.session.scalars(sa.select(Hold.holder)).all() == ["owner-b"]  # the expired one is gone
 
 
 @pytest.mark.parametrize("starts_at, words", [

@@ -108,14 +108,12 @@ def details():
     if request.method == "GET":
         form.key.data = session.get("booking_key")
     starts_at = datetime.fromisoformat(held["starts_at"])
-    code_sent = False
     if form.validate_on_submit():
         try:
             if form.send.data:
                 limits.spend_code_allowance(form.phone.data)
                 verification.send_code(form.phone.data, store_id=held["store"], address=get_remote_address() or "",
                                        now=utcnow())
-                code_sent = True
                 flash(_("The code is on its way by SMS. It is valid for 5 minutes."), "success")
             else:
                 booking = services.book(_input(held, starts_at, form), holder=_holder(), now=utcnow(),
@@ -132,7 +130,7 @@ def details():
             put_error_on_form(form, error, {"phone": "phone", "starts_at": "code", "verification": "code"})
     store = next((s for s in list_stores(active_only=True) if s.id == held["store"]), None)
     return render_template("booking/details.html", form=form, held=held, starts_at=starts_at, store=store,
-                           services=SERVICE_LABELS, code_sent=code_sent or bool(form.code.data))
+                           services=SERVICE_LABELS)
 
 
 def _input(held: dict, starts_at: datetime, form: DetailsForm) -> services.BookingInput:
