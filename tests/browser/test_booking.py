@@ -3,7 +3,6 @@ advisor finds the booking on her home page, her own first.
 """
 from __future__ import annotations
 
-import os
 import threading
 
 import pytest
