@@ -21,6 +21,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from dealer import (
     audit,
     auth,
+    booking,
     customers,
     formats,
     members,
@@ -41,6 +42,10 @@ from dealer.audit.views import register_store_scope
 from dealer.auth import audit_log as auth_audit_log
 from dealer.auth.api import blp as auth_api
 from dealer.auth.services import user_for_session, user_for_token
+from dealer.booking import audit_log as booking_audit_log
+from dealer.booking import handlers as booking_handlers
+from dealer.booking.api import blp as booking_api
+from dealer.booking.api import bookings_blp as bookings_api
 from dealer.cli import register_commands
 from dealer.config import check_rate_limit_storage, load_config
 from dealer.customers import audit_log as customers_audit_log
@@ -90,11 +95,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Importing a module's handlers connects its receivers to the signals of the modules it builds on; importing
 # its tasks declares its scheduled jobs (dealer.scheduler runs what is declared).
-HANDLERS = (customers_handlers, members_handlers, parts_handlers, quicklane_handlers, reminders_handlers,
-            repair_handlers, rescue_handlers, sms_handlers)
+HANDLERS = (booking_handlers, customers_handlers, members_handlers, parts_handlers, quicklane_handlers,
+            reminders_handlers, repair_handlers, rescue_handlers, sms_handlers)
 # Importing a module's audit_log registers how its audit entries read and link (dealer.audit.events).
-AUDIT_LOG = (auth_audit_log, customers_audit_log, members_audit_log, parts_audit_log, quicklane_audit_log,
-             reminders_audit_log, repair_audit_log, rescue_audit_log, sms_audit_log, stores_audit_log)
+AUDIT_LOG = (auth_audit_log, booking_audit_log, customers_audit_log, members_audit_log, parts_audit_log,
+             quicklane_audit_log, reminders_audit_log, repair_audit_log, rescue_audit_log, sms_audit_log,
+             stores_audit_log)
 TASKS = (members_tasks, reminders_tasks, repair_tasks, sms_tasks)
 
 # Content Security Policy: everything from this site (stores may be offline; no CDN is ever used).
@@ -275,13 +281,13 @@ def _configure_sqlite(engine) -> None:
 def _register_blueprints(app: Flask) -> None:
 
 
-    for module in (auth, stores, customers, audit, sms, reminders, parts, repair, rescue, members, quicklane):
+    for module in (auth, stores, customers, audit, sms, reminders, parts, repair, rescue, members, quicklane, booking):
         importlib.import_module(module.__name__ + ".views")  # the routes attach themselves to module.bp
         app.register_blueprint(module.bp)
     api = DealerApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     for blueprint in (auth_api, customers_blp, vehicles_blp, sms_api, sms_owners_api, reminders_api, parts_api,
                       repair_orders_api, labor_operations_api, rescue_calls_api, rescue_units_api, members_api,
-                      quicklane_api):
+                      quicklane_api, booking_api, bookings_api):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

@@ -55,6 +55,7 @@ CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usag
 # name: (demo user or None for a public page, path); "{order}" is an open repair order of SZ01.
 PAGES = {
     "login": (None, "/login"),
+    "booking": (None, "/booking/book"),  # the owner's booking page, opened from an SMS or in WeChat
     "desk": ("sz01-advisor1", "/desk"),
     "order": ("sz01-advisor1", "/repair/orders/{order}"),
     "repair-orders": ("sz01-advisor1", "/repair/"),

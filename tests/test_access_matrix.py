@@ -76,6 +76,15 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "reminders.record_insurance": CUSTOMER_WRITERS,
     "reminders.opt_out": CUSTOMER_WRITERS,
     "reminders.intervals": frozenset({MANAGER}),
+    # online booking: the owner's pages are public (no account); the store's are the front desk's
+    "booking.book": PUBLIC,
+    "booking.hold": PUBLIC,
+    "booking.details": PUBLIC,
+    "booking.done": PUBLIC,
+    "booking.index": frozenset({SERVICE_ADVISOR, MANAGER}),
+    "booking.check_in": frozenset({SERVICE_ADVISOR, MANAGER}),
+    "booking.cancel": frozenset({SERVICE_ADVISOR, MANAGER}),
+    "booking.no_show": frozenset({SERVICE_ADVISOR, MANAGER}),
     # JSON API
     # membership (会员): the front desk joins, the cashier tops up and refunds, the manager sets the tiers
     "members.join": CUSTOMER_WRITERS,
@@ -109,6 +118,12 @@ MATRIX: dict[str, str | frozenset[str]] = {
     # the provider's callbacks authenticate with a secret token in the URL instead of a role
     "sms_api.delivery_report": PUBLIC,
     "sms_api.owner_reply": PUBLIC,
+    "booking_api.slots": PUBLIC,
+    "booking_api.verify": PUBLIC,
+    "bookings_api.create_booking": PUBLIC,
+    "bookings_api.get_booking": frozenset({SERVICE_ADVISOR, MANAGER}),
+    "bookings_api.reschedule_booking": frozenset({SERVICE_ADVISOR, MANAGER}),
+    "bookings_api.cancel_booking": frozenset({SERVICE_ADVISOR, MANAGER}),
     "reminders_api.list_reminders": frozenset({MANAGER, SERVICE_ADVISOR, CS_SUPERVISOR}),
     # parts: the parts clerk and the manager keep catalogue and stock; front desk, workshop, cashier read
     "parts.index": frozenset({MANAGER, "parts_clerk", SERVICE_ADVISOR, TECHNICIAN, CASHIER}),

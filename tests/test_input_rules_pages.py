@@ -172,7 +172,9 @@ def _forms() -> list[type]:
 # Hidden fields each parsed by their own code: a choice the service checks, an arrow, a signature image the
 # service decodes and bounds, ids read with dealer.inputs.whole_number.
 HIDDEN = {"MarkForm.state", "MoveForm.offset", "ApprovalForm.signature", "LaborLineForm.operation_id",
-          "PartsLineForm.part_id"}
+          "PartsLineForm.part_id",
+          # booking: a listed time (read as an aware ISO moment, checked by the service), the form's idempotency key
+          "HoldForm.starts_at", "DetailsForm.key"}
 
 
 # Numbers typed as text (yuan, hours, quantities, percentages): each parses itself into an integer.

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import MANYTOONE
 
+from dealer.actors import SYSTEM
+from dealer.booking import services as booking_services
+from dealer.booking.models import Booking, CheckInQuarter, SlotBucket
 from dealer.database import utcnow
 from dealer.extensions import db
 from dealer.members import services as members
@@ -94,9 +98,11 @@ def build_world(store, prefix: str, n: int) -> World:
         members.top_up(member.id, paid_fen=10_000, method="cash", actor=shop.cashier, now=NOW)
         members.adjust_points(member.id, 100, reason="开业赠送", actor=shop.manager, now=NOW)
     package = _quick_lane(shop, staff, n)
+    booking = _bookings(store, staff, vehicles)
     db.session.commit()
     world = World(store=store, staff=staff, shop=shop, customer=customer, vehicle=vehicles[0], order=order,
-                  settled=settled, ids={"member": member.id}, package=package)
+                  settled=settled, ids={"member": member.id, "booking": booking.id,
+                                                      "booking_code": booking.code}, package=package)
     _rescue_calls(world, n)
     return world
 
@@ -141,6 +147,25 @@ def _quick_lane(shop, staff, n: int):
     quicklane.move(lanes[0].id, to_stage="in_bay", version=1, bay=1, technician_id=staff["technician"].id,
                    actor=shop.advisor, now=NOW)
     return package
+
+
+def _bookings(store, staff, vehicles):
+    """n bookings of today (the home page's day), half of them the advisor's; the store's booking rules."""
+    booking_services.set_up_store(store.id, actor=SYSTEM)
+    today = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    bucket = SlotBucket(store_id=store.id, day=today, day_part="afternoon", service_kind="maintenance",
+                        capacity_minutes=6000, bays=100)
+    quarter = CheckInQuarter(store_id=store.id, starts_at=datetime.combine(today, time(6, 0), tzinfo=timezone.utc),
+                             cap=100)
+    db.session.add_all([bucket, quarter])
+    db.session.flush()
+    rows = [Booking(store_id=store.id, code=f"B{store.id:03d}{i:04d}", name="车主", phone="13812345678",
+                    plate=vehicle.plate, service_kind="maintenance", bucket_id=bucket.id, quarter_id=quarter.id,
+                    starts_at=quarter.starts_at, minutes=60, advisor_id=staff["service_advisor"].id if i % 2 else None,
+                    idempotency_key=f"budget-{store.id}-{i:04d}") for i, vehicle in enumerate(vehicles)]
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows[0]
 
 
 def _total(order) -> int:
@@ -215,6 +240,16 @@ PAGES = {
     "parts_api.low_stock": ("parts_clerk", lambda w: "/api/v1/parts/low-stock", 4),
     "parts_counter.issue_queue": ("parts_clerk", lambda w: "/parts/issue-queue", 4),
     "reminders.index": ("service_advisor", lambda w: "/reminders/", 5),
+    # online booking: the owner's page (the stores; the store's rules, closed days, buckets, their use, the
+    # quarters' use; whether the day is a holiday, asked only when it has no free time: after closing time);
+    # the store's day list (bookings with advisors joined); the confirmation (booking and store)
+    "booking.book": ("service_advisor", lambda w: f"/booking/book?store={w.store.id}", 11),
+    "booking.index": ("service_advisor", lambda w: "/booking/", 3),
+    "booking.done": ("service_advisor", lambda w: f"/booking/done/{w.store.id}/{w.ids['booking_code']}", 2),
+    "booking_api.slots": ("service_advisor",
+                          lambda w: f"/api/v1/booking/slots?store={w.store.id}&service=maintenance&date="
+                                    f"{utcnow().astimezone(ZoneInfo('Asia/Shanghai')).date().isoformat()}", 9),
+    "bookings_api.get_booking": ("service_advisor", lambda w: f"/api/v1/bookings/{w.ids['booking']}", 2),
     "reminders.intervals": ("manager", lambda w: "/reminders/intervals", 4),
     "reminders_api.list_reminders": ("service_advisor", lambda w: "/api/v1/reminders", 5),
     "repair.index": ("service_advisor", lambda w: "/repair/", 5),
@@ -294,8 +329,8 @@ PAGES = {
 HOME_PAGES = {
     # the request; workshop, waiting approval, to hand over (one each, ORDER_ROW_LOADS joined); the calls (the
     # store's date, then the reminders with vehicle, customer and message joined); the quick lane (its cars, the
-    # lane in one query)
-    "service_advisor": 9,
+    # lane in one query); today's bookings (the store's zone, then the bookings with their advisors joined)
+    "service_advisor": 11,
     # the request; my jobs, their lines, the running clock; the quick lane (its cars, the lane)
     "technician": 5,
     # the request; the issue queue, its jobs' technicians (who will come for the part), low stock
@@ -304,8 +339,9 @@ HOME_PAGES = {
     # the tier rates of their customers who are members (membership's discount rule: one query for them all)
     "cashier": 7,
     # the request; the store, then one aggregate each: now (waiting approval, in the workshop), cars in, ready
-    # and on time, revenue; the quick lane (its cars, the lane)
-    "manager": 8,
+    # and on time, revenue; the quick lane (its cars, the lane); today's bookings (the store's zone, the bookings
+    # with their advisors)
+    "manager": 10,
     # the request; the rescue board in brief (open calls, units, stations counted)
     "rescue_dispatcher": 4,
     # the request: a page saying what is coming, and the search box
@@ -316,7 +352,9 @@ HOME_PAGES = {
 NOT_COUNTED = {"static", "bootstrap.static", "api-docs.openapi_json", "auth.login", "repair.inspection_photo",
                "rescue.photo",
                "repair.edit_inspection_item", "sms.show", "sms_api.get_message", "stores.new", "stores.edit",
-               "stores.edit_station"}
+               "stores.edit_station",
+               # the owner's details form needs the time held in the browser's session (tests/booking)
+               "booking.details"}
 
 
 def test_every_get_endpoint_states_its_query_budget(app):

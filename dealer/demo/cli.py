@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from dealer.actors import SYSTEM
 from dealer.auth import services as auth_services
 from dealer.auth.models import User
+from dealer.booking import services as booking_services
 from dealer.customers.models import Customer, OdometerReading, Vehicle, VehicleOwnership
 from dealer.demo import data, quicklane, repair
 from dealer.dialect import is_postgresql
@@ -211,6 +212,8 @@ def _service_center(stores: list[Store], rng: random.Random) -> None:
         packages = quicklane.seed_lane(store, now=now)
         click.echo(f"{store.code}: {added['operations']} labor operations, {added['parts']} parts, "
                    f"{orders} repair orders and {packages} express packages added.")
+        if booking_services.set_up_store(store.id, actor=SYSTEM):
+            click.echo(f"{store.code}: online booking opened (default hours, services and capacity).")
 
 
 def _rescue_units(stores: list[Store]) -> None:

@@ -2,7 +2,7 @@
 
 `scripts/lighthouse.py` serves the app with demo data and runs Lighthouse (npm, package.json's devDependencies)
 in Debian's Chromium on a mid-range phone over simulated slow 4G. The suite audits the three pages the issue
-timed, the desk, an open order and my-jobs (about a minute and a half); `make lighthouse` audits every role's
+timed, the desk, an open order and my-jobs, and the owner's booking page (issue 16; about two minutes); `make lighthouse` audits every role's
 main pages (docs/frontend.md).
 """
 from __future__ import annotations
@@ -20,10 +20,10 @@ from tests.config import missing
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-PAGES = ("desk", "order", "my-jobs")
+PAGES = ("desk", "order", "my-jobs", "booking")
 
 
-def test_the_desk_an_order_and_my_jobs_pass_lighthouses_mobile_audit():
+def test_the_desk_an_order_my_jobs_and_the_booking_page_pass_lighthouses_mobile_audit():
     if not (ROOT / "node_modules" / ".bin" / "lighthouse").exists():
         missing("Lighthouse (`npm ci`: package.json's devDependencies)")
     chromium = chromium_path()

@@ -1,0 +1,50 @@
+"""Errors of the booking module, each with a message the owner or the advisor can read."""
+from flask_babel import lazy_gettext as _l
+
+from dealer.errors import DomainError
+
+
+class BookingError(DomainError):
+    code = "booking.invalid"
+    status = 422
+
+
+class DayNotOpen(DomainError):
+    """A date in the past, a closed day (holiday) or a time outside the opening hours."""
+
+    code = "booking.not_open"
+    status = 422
+
+
+class SlotFull(DomainError):
+    """The time filled while the owner was choosing; `params["nearest"]` names the nearest free times."""
+
+    code = "booking.slot_full"
+    status = 409
+
+    def default_message(self):
+        return _l("Sorry, this time was just taken. Please choose one of the nearest free times.")
+
+
+class BookingStateError(DomainError):
+    code = "booking.state"
+    status = 409
+
+
+class CodeRefused(DomainError):
+    """A wrong, expired or used-up SMS code (the same words for each: nothing to learn from them)."""
+
+    code = "booking.code_refused"
+    status = 422
+
+
+class TooManyCodes(DomainError):
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, retry_after: int, message=None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def default_message(self):
+        return _l("Too many codes requested. Please wait a minute and try again.")

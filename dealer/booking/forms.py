@@ -1,0 +1,45 @@
+"""The booking forms (public pages and the staff's actions) and the labels of what a booking is."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from dealer.inputs import TextRules, bounded_int
+
+SERVICE_LABELS = {"maintenance": _l("Maintenance"), "repair": _l("Repair"), "quick_lane": _l("Quick-lane package"),
+                  "body_paint": _l("Body and paint"), "inspection": _l("Annual inspection")}
+DAY_PART_LABELS = {"morning": _l("Morning"), "afternoon": _l("Afternoon"), "evening": _l("Evening service")}
+STATE_LABELS = {"booked": _l("Booked"), "checked_in": _l("Checked in"), "cancelled": _l("Cancelled"),
+                "no_show": _l("No-show")}
+
+
+def _optional_int(value):
+    return bounded_int(value) if value not in (None, "", "None") else None
+
+
+class HoldForm(FlaskForm):
+    """The time the owner picked (one button per free time)."""
+
+    starts_at = HiddenField(validators=[DataRequired(), TextRules(40)])
+
+
+class DetailsForm(FlaskForm):
+    """Who books and which car; first "send code", then "confirm" with the code."""
+
+    name = StringField(_l("Your name"), validators=[DataRequired(), TextRules(40)])
+    phone = StringField(_l("Mobile number"), validators=[DataRequired(), TextRules(20)])
+    plate = StringField(_l("Plate"), validators=[DataRequired(), TextRules(12)])
+    model = StringField(_l("Model"), validators=[Optional(), TextRules(60)])
+    # 一对一: the owner's own advisor (preselected at booking when the store knows the plate and the mobile)
+    advisor_id = SelectField(_l("Your service advisor"), coerce=_optional_int, validate_choice=False, default=None)
+    note = TextAreaField(_l("What should we look at?"), validators=[Optional(), TextRules(500, multiline=True)])
+    code = StringField(_l("SMS code"), validators=[Optional(), Length(max=6), TextRules(6)])
+    key = HiddenField(validators=[DataRequired(), TextRules(64)])
+    send = SubmitField(_l("Send code"))
+    confirm = SubmitField(_l("Confirm booking"))
+
+
+class ActionForm(FlaskForm):
+    """A staff action on a booking (check in, cancel, no-show): the CSRF token only."""
+
+    submit = SubmitField(_l("OK"))
