@@ -18,7 +18,7 @@ from flask_talisman import Talisman
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dealer import audit, auth, customers, formats, money, parts, reminders, repair, sms, static_files, stores
+from dealer import audit, auth, customers, formats, money, parts, reminders, repair, satisfaction, sms, static_files, stores
 from dealer.access import enforce_access, register_token_loader
 from dealer.actors import ROLE_LABELS
 from dealer.api_base import DealerApi
@@ -49,6 +49,11 @@ from dealer.repair import models as _repair_models  # noqa: F401
 from dealer.repair import tasks as repair_tasks
 from dealer.repair.api import operations_blp as labor_operations_api
 from dealer.repair.api import orders_blp as repair_orders_api
+from dealer.satisfaction import audit_log as satisfaction_audit_log
+from dealer.satisfaction import handlers as satisfaction_handlers
+from dealer.satisfaction.api import complaints_blp as satisfaction_complaints_api
+from dealer.satisfaction.api import feedback_blp as satisfaction_feedback_api
+from dealer.satisfaction.api import follow_ups_blp as satisfaction_follow_ups_api
 from dealer.scheduler import SchedulerRunner
 from dealer.scheduler import models as _scheduler_models  # noqa: F401
 from dealer.sms import audit_log as sms_audit_log
@@ -62,10 +67,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Importing a module's handlers connects its receivers to the signals of the modules it builds on; importing
 # its tasks declares its scheduled jobs (dealer.scheduler runs what is declared).
-HANDLERS = (customers_handlers, parts_handlers, reminders_handlers, repair_handlers, sms_handlers)
+HANDLERS = (customers_handlers, parts_handlers, reminders_handlers, repair_handlers, satisfaction_handlers,
+            sms_handlers)
 # Importing a module's audit_log registers how its audit entries read and link (dealer.audit.events).
 AUDIT_LOG = (auth_audit_log, customers_audit_log, parts_audit_log, reminders_audit_log, repair_audit_log,
-             sms_audit_log, stores_audit_log)
+             satisfaction_audit_log, sms_audit_log, stores_audit_log)
 TASKS = (reminders_tasks, repair_tasks, sms_tasks)
 
 # Content Security Policy: everything from this site (stores may be offline; no CDN is ever used).
@@ -245,12 +251,14 @@ def _configure_sqlite(engine) -> None:
 def _register_blueprints(app: Flask) -> None:
 
 
-    for module in (auth, stores, customers, audit, sms, reminders, parts, repair):
+    for module in (auth, stores, customers, audit, sms, reminders, parts, repair, satisfaction):
         importlib.import_module(module.__name__ + ".views")  # the routes attach themselves to module.bp
         app.register_blueprint(module.bp)
+    app.register_blueprint(satisfaction.public_bp)  # the owner's feedback form (no sign-in)
     api = DealerApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     for blueprint in (auth_api, customers_blp, vehicles_blp, sms_api, sms_owners_api, reminders_api, parts_api,
-                      repair_orders_api, labor_operations_api):
+                      repair_orders_api, labor_operations_api, satisfaction_follow_ups_api,
+                      satisfaction_feedback_api, satisfaction_complaints_api):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

@@ -5,7 +5,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from dealer.access import current_actor, public, roles_required
-from dealer.actors import ADMIN, ALL_STAFF, CS_SUPERVISOR, RESCUE_DISPATCHER
+from dealer.actors import ADMIN, ALL_STAFF, RESCUE_DISPATCHER
 from dealer.auth import bp, services, signals
 from dealer.auth.forms import ApiTokenForm, ConfirmForm, LoginForm, PasswordForm, UserForm
 from dealer.database import utcnow
@@ -18,9 +18,6 @@ from dealer.stores.services import list_stores
 COMING = {
     RESCUE_DISPATCHER: _l("The rescue board (救援调度) comes with the rescue module: calls, trucks on the way and "
                           "tow-ins will be here. Meanwhile the front desk and the partner stations are in the menu."),
-    CS_SUPERVISOR: _l("The follow-up and complaints board (回访、投诉) comes with the customer satisfaction module: "
-                      "the calls to make after each visit will be here. Meanwhile the front desk and the SMS "
-                      "outbox are in the menu."),
 }
 
 

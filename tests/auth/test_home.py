@@ -48,7 +48,7 @@ def test_home_shows_the_panels_modules_contribute_for_the_roles_in_position_orde
     assert 'data-testid="home-bookings"' not in text(technician.get("/"))
 
 
-@pytest.mark.parametrize("role, module", [("rescue_dispatcher", "救援"), ("cs_supervisor", "回访")])
+@pytest.mark.parametrize("role, module", [("rescue_dispatcher", "救援")])
 def test_roles_whose_module_is_to_come_see_what_is_coming_not_a_refusal(client, staff, role, module):
     login(client, staff[role])
 

@@ -1,0 +1,31 @@
+"""How the satisfaction module's audit entries read (dealer.audit.events): calls, cases, complaints, the month."""
+from flask_babel import lazy_gettext as _l
+
+from dealer.audit import events
+from dealer.satisfaction.forms import COMPLAINT_STATE_LABELS, PURPOSE_LABELS
+from dealer.satisfaction.models import Complaint, FollowUp
+
+
+def _state(changes: dict) -> dict:
+    before, after = events.before_after(changes, "state")
+    return {"before": COMPLAINT_STATE_LABELS.get(before, before or "-"),
+            "after": COMPLAINT_STATE_LABELS.get(after, after or "-")}
+
+
+events.record_kind("follow_ups", _l("Follow-up"), endpoint="satisfaction.show_follow_up", arg="follow_up_id",
+                   names=events.names_of(FollowUp.id, FollowUp.source_number))
+events.record_kind("complaints", _l("Complaint"), endpoint="satisfaction.show_complaint", arg="complaint_id",
+                   names=events.names_of(Complaint.id, Complaint.contact_name))
+events.record_kind("satisfaction_cases", _l("Follow-up case"))
+events.record_kind("month_assessments", _l("Month sheet"))
+
+events.sentence("follow_up_call", _l("Recorded a %(purpose)s: %(reached)s"),
+                lambda c: {"purpose": PURPOSE_LABELS.get(c["purpose"], c["purpose"]),
+                           "reached": _l("reached") if c["reached"] else _l("no answer")})
+events.sentence("satisfaction_case_closed", _l("Recorded the case's outcome: %(outcome)s"),
+                lambda c: {"outcome": c["outcome"]})
+events.sentence("complaint_received", _l("Recorded a complaint"), lambda c: {})
+for _action in ("acknowledge", "investigate", "pause", "resume", "resolve", "close", "reopen"):
+    events.sentence("complaint_" + _action, _l("Complaint: %(before)s → %(after)s"), _state)
+events.sentence("month_signed", _l("Signed off the month %(month)s (version %(version)s)"),
+                lambda c: {"month": c["month"], "version": c["version"]})
