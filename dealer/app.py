@@ -18,7 +18,20 @@ from flask_talisman import Talisman
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dealer import audit, auth, customers, formats, money, parts, reminders, repair, satisfaction, sms, static_files, stores
+from dealer import (
+    audit,
+    auth,
+    customers,
+    formats,
+    money,
+    parts,
+    reminders,
+    repair,
+    satisfaction,
+    sms,
+    static_files,
+    stores,
+)
 from dealer.access import enforce_access, register_token_loader
 from dealer.actors import ROLE_LABELS
 from dealer.api_base import DealerApi
