@@ -3,7 +3,6 @@ from flask_babel import lazy_gettext as _l
 
 from dealer.audit import events
 from dealer.satisfaction.forms import COMPLAINT_STATE_LABELS, PURPOSE_LABELS
-from dealer.satisfaction.models import Complaint, FollowUp
 
 
 def _state(changes: dict) -> dict:
@@ -12,10 +11,9 @@ def _state(changes: dict) -> dict:
             "after": COMPLAINT_STATE_LABELS.get(after, after or "-")}
 
 
-events.record_kind("follow_ups", _l("Follow-up"), endpoint="satisfaction.show_follow_up", arg="follow_up_id",
-                   names=events.names_of(FollowUp.id, FollowUp.source_number))
-events.record_kind("complaints", _l("Complaint"), endpoint="satisfaction.show_complaint", arg="complaint_id",
-                   names=events.names_of(Complaint.id, Complaint.contact_name))
+# No names query: the log names a follow-up or complaint by its number and links to its page.
+events.record_kind("follow_ups", _l("Follow-up"), endpoint="satisfaction.show_follow_up", arg="follow_up_id")
+events.record_kind("complaints", _l("Complaint"), endpoint="satisfaction.show_complaint", arg="complaint_id")
 events.record_kind("satisfaction_cases", _l("Follow-up case"))
 events.record_kind("month_assessments", _l("Month sheet"))
 

@@ -17,8 +17,8 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 from dealer.forms import choices
 from dealer.inputs import TextRules, bounded_int
 
-GRADE_CHOICES = [(2, "A"), (1, "B"), (0, "C"), (-1, "D"), (-2, "E")]
-GRADE_LETTERS = {points: letter for points, letter in GRADE_CHOICES}
+GRADE_LETTERS = {2: "A", 1: "B", 0: "C", -1: "D", -2: "E"}
+GRADE_CHOICES = choices(GRADE_LETTERS.items())
 GRADE_WORDS = {2: _l("Very satisfied"), 1: _l("Satisfied"), 0: _l("Fair"), -1: _l("Dissatisfied"),
                -2: _l("Very dissatisfied")}
 ITEM_LABELS = {"timeliness": _l("Timeliness of service (服务及时性)"), "quality": _l("Repair quality (维修质量)"),
@@ -69,8 +69,8 @@ class CallForm(FlaskForm):
     """A call by CS: reached or not; when reached, the owner's grades."""
 
     purpose = HiddenField(validators=[DataRequired()])
-    reached = RadioField(_l("Reached the owner?"), choices=[("yes", _l("Reached")), ("no", _l("No answer"))],
-                         validators=[InputRequired()])
+    reached = RadioField(_l("Reached the owner?"), validators=[InputRequired()],
+                         choices=choices([("yes", _l("Reached")), ("no", _l("No answer"))]))
     # Only a reached call has grades (the service asks for them): no choice is no grade here.
     timeliness = RadioField(ITEM_LABELS["timeliness"], choices=GRADE_CHOICES, coerce=bounded_int,
                             validate_choice=False, validators=[Optional()])

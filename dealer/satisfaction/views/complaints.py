@@ -10,7 +10,7 @@ from dealer.auth.models import User
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.extensions import db
-from dealer.forms import page_arg, put_error_on_form
+from dealer.forms import choices, page_arg, put_error_on_form
 from dealer.satisfaction import bp, forms, queries, services
 from dealer.satisfaction.views.common import CS, READERS, flash_errors
 from dealer.stores.services import store_scope
@@ -39,11 +39,11 @@ def new_complaint():
     actor = current_actor()
     form = forms.ComplaintForm()
     scope = store_scope(actor)
-    form.store_id.choices = [(store.id, f"{store.code} {store.name}") for store in scope.stores] or [
-        (actor.store_id, "-")]
+    form.store_id.choices = choices([(store.id, f"{store.code} {store.name}") for store in scope.stores]
+                                    or [(actor.store_id, "-")])
     people = db.session.execute(sa.select(User.id, User.full_name, User.username).where(
         User.store_id.in_(scope.store_ids), User.active).order_by(User.username).limit(200)).all()
-    form.responsible_id.choices = [(0, "-")] + [(row.id, row.full_name or row.username) for row in people]
+    form.responsible_id.choices = choices([(0, "-")] + [(row.id, row.full_name or row.username) for row in people])
     if form.validate_on_submit():
         data = services.ComplaintInput(
             channel=form.channel.data, category=form.category.data, severity=form.severity.data,
