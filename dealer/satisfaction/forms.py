@@ -5,7 +5,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -13,6 +12,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms.widgets import HiddenInput
 
 from dealer.forms import choices
 from dealer.inputs import TextRules, bounded_int
@@ -68,7 +68,7 @@ class FeedbackForm(FlaskForm):
 class CallForm(FlaskForm):
     """A call by CS: reached or not; when reached, the owner's grades."""
 
-    purpose = HiddenField(validators=[DataRequired()])
+    purpose = SelectField(choices=choices(PURPOSE_LABELS.items()), widget=HiddenInput())
     reached = RadioField(_l("Reached the owner?"), validators=[InputRequired()],
                          choices=choices([("yes", _l("Reached")), ("no", _l("No answer"))]))
     # Only a reached call has grades (the service asks for them): no choice is no grade here.
@@ -103,7 +103,7 @@ class ComplaintForm(FlaskForm):
 
 
 class StepForm(FlaskForm):
-    action = HiddenField(validators=[DataRequired()])
+    action = SelectField(choices=choices(STEP_LABELS.items()), widget=HiddenInput())
     reason = StringField(_l("Waiting for"), validators=[Optional(), TextRules(200)])
     resolution = StringField(_l("Resolution"), validators=[Optional(), TextRules(1000)])
     owner_confirmed = BooleanField(_l("The owner confirmed it (second call)"))
