@@ -96,7 +96,7 @@ def settings_for(store_id: int) -> SatisfactionSettings:
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 # -- opening (a handler calls it inside the delivering service's transaction) -----------------------------
