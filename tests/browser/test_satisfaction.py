@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.browser.helpers import Device
+from tests.browser.helpers import TOUCH_MIN, Device, box
 
 pytestmark = pytest.mark.browser
 
@@ -36,9 +36,10 @@ def test_owner_fills_the_form_from_the_sms_link_on_a_phone_and_cs_sees_and_expor
             break
     expect(page.get_by_test_id("feedback")).to_be_visible()
     owner.fits()
-    page.get_by_test_id("item-timeliness").get_by_text("A", exact=True).click()
-    page.get_by_test_id("item-quality").get_by_text("B", exact=True).click()
-    page.get_by_test_id("item-attitude").get_by_text("A", exact=True).click()
+    for item, letter in (("timeliness", "A"), ("quality", "B"), ("attitude", "A")):
+        choice = page.get_by_test_id(f"item-{item}").locator("label.grade-option").nth("ABCDE".index(letter))
+        assert box(choice)["height"] >= TOUCH_MIN  # a thumb's target
+        choice.click()
     page.get_by_label("还有什么想告诉我们的吗？").fill("顾问讲解很清楚")
     page.get_by_role("button", name="提交").click()
     expect(page.get_by_test_id("feedback-thanks")).to_be_visible()
