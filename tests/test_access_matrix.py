@@ -113,6 +113,7 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "satisfaction.month": SATISFACTION_READERS,
     "satisfaction.export_month": SATISFACTION_READERS,
     "satisfaction.sign_month": frozenset({CS_SUPERVISOR}),
+    "satisfaction.settings": frozenset({CS_SUPERVISOR, ADMIN}),  # the assessed (managers) do not set their own amounts
     # the owner's feedback form from the SMS link: its unguessable token is the key
     "feedback.form": PUBLIC,
     "satisfaction_feedback_api.get_feedback": PUBLIC,

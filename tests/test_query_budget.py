@@ -227,6 +227,7 @@ PAGES = {
     "satisfaction.show_complaint": ("manager", lambda w: f"/satisfaction/complaints/{w.ids['complaint']}", 2),
     "satisfaction.month": ("cs_supervisor", lambda w: "/satisfaction/month?month=2026-11", 8),
     "satisfaction.export_month": ("manager", lambda w: "/satisfaction/month.xlsx?month=2026-11", 7),
+    "satisfaction.settings": ("cs_supervisor", lambda w: "/satisfaction/settings", 2),
     "feedback.form": ("cs_supervisor", lambda w: f"/f/{w.ids['token']}", 3),
     "satisfaction_feedback_api.get_feedback": ("cs_supervisor", lambda w: f"/api/v1/feedback/{w.ids['token']}", 3),
     "satisfaction_follow_ups_api.list_follow_ups": ("cs_supervisor", lambda w: "/api/v1/follow-ups", 3),

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from dealer.audit import events
-from dealer.satisfaction.forms import COMPLAINT_STATE_LABELS, PURPOSE_LABELS
+from dealer.satisfaction.forms import COMPLAINT_STATE_LABELS, PURPOSE_LABELS, SettingsForm
 
 
 def _state(changes: dict) -> dict:
@@ -16,6 +16,7 @@ events.record_kind("follow_ups", _l("Follow-up"), endpoint="satisfaction.show_fo
 events.record_kind("complaints", _l("Complaint"), endpoint="satisfaction.show_complaint", arg="complaint_id")
 events.record_kind("satisfaction_cases", _l("Follow-up case"))
 events.record_kind("month_assessments", _l("Month sheet"))
+events.record_kind("satisfaction_settings", _l("Follow-up and assessment settings"))
 
 events.sentence("follow_up_call", _l("Recorded a %(purpose)s: %(reached)s"),
                 lambda c: {"purpose": PURPOSE_LABELS.get(c["purpose"], c["purpose"]),
@@ -27,3 +28,8 @@ for _action in ("acknowledge", "investigate", "pause", "resume", "resolve", "clo
     events.sentence("complaint_" + _action, _l("Complaint: %(before)s → %(after)s"), _state)
 events.sentence("month_signed", _l("Signed off the month %(month)s (version %(version)s)"),
                 lambda c: {"month": c["month"], "version": c["version"]})
+# The form asks amounts in yuan (x_yuan); the settings keep fen (x_fen): one label for both.
+_SETTINGS_FIELDS = {(name[:-5] + "_fen" if name.endswith("_yuan") else name): label
+                    for name, label in events.form_labels(SettingsForm).items()}
+events.sentence("satisfaction_settings_saved", _l("Changed the follow-up and assessment settings: %(fields)s"),
+                lambda c: {"fields": events.field_names(c, _SETTINGS_FIELDS) or "-"})

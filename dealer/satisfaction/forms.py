@@ -11,11 +11,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from dealer.forms import choices
-from dealer.inputs import TextRules, bounded_int
+from dealer.inputs import TextRules, WholeNumberField, bounded_int
 
 GRADE_LETTERS = {2: "A", 1: "B", 0: "C", -1: "D", -2: "E"}
 GRADE_CHOICES = choices(GRADE_LETTERS.items())
@@ -114,3 +114,45 @@ class StepForm(FlaskForm):
 class SignForm(FlaskForm):
     note = StringField(_l("Reason for the correction"), validators=[Optional(), TextRules(300)])
     submit = SubmitField(_l("Sign the month off"))
+
+
+def _days(label, top):
+    return WholeNumberField(label, validators=[InputRequired(), NumberRange(1, top)])
+
+
+def _yuan(label, low=0):
+    return WholeNumberField(label, validators=[InputRequired(), NumberRange(low, 10_000_000)])
+
+
+def _count(label, low=0):
+    return WholeNumberField(label, validators=[InputRequired(), NumberRange(low, 10_000)])
+
+
+class SettingsForm(FlaskForm):
+    """The store's follow-up and assessment settings; amounts in whole yuan."""
+
+    follow_up_days = _days(_l("Follow-up due within (days)"), 30)
+    link_valid_days = _days(_l("Feedback link valid for (days)"), 60)
+    verify_share_pct = WholeNumberField(_l("Forms drawn for a verification call (%)"),
+                                        validators=[InputRequired(), NumberRange(0, 100)])
+    thin_month_minimum = _count(_l("Thin month: fewer forms than"))
+    case_days = _days(_l("Case deadline (days)"), 60)
+    case_words = StringField(_l("Comment words that open a case (comma separated)"),
+                             validators=[Optional(), TextRules(300)])
+    complaint_ack_hours = WholeNumberField(_l("Acknowledge a complaint within (hours)"),
+                                           validators=[InputRequired(), NumberRange(1, 240)])
+    complaint_days = _days(_l("Resolve a complaint within (days)"), 90)
+    reward_yuan = _yuan(_l("Reward: average higher than last month (yuan)"))
+    penalty_yuan = _yuan(_l("Penalty: average lower than last month (yuan)"))
+    extra_reward_yuan = _yuan(_l("Extra reward: every item 2 (yuan)"))
+    extra_penalty_yuan = _yuan(_l("Extra penalty: every item -2 (yuan)"))
+    complaints_none_yuan = _yuan(_l("No complaints (yuan)"), -10_000_000)
+    complaints_low_max = _count(_l("First band: up to (complaints)"), 1)
+    complaints_low_yuan = _yuan(_l("First band (yuan)"), -10_000_000)
+    complaints_mid_max = _count(_l("Second band: up to (complaints)"), 2)
+    complaints_mid_yuan = _yuan(_l("Second band (yuan)"), -10_000_000)
+    complaints_high_max = _count(_l("Third band: up to (complaints)"), 3)
+    complaints_high_yuan = _yuan(_l("Third band (yuan)"), -10_000_000)
+    complaints_top_yuan = _yuan(_l("More complaints (yuan)"), -10_000_000)
+    complaints_action_at = _count(_l("Administrative action from (complaints)"), 1)
+    submit = SubmitField(_l("Save settings"))

@@ -10,7 +10,7 @@ from dealer.extensions import db
 from dealer.satisfaction import services
 from dealer.satisfaction.errors import AlreadySigned, IllegalStep, InvalidInput
 from dealer.satisfaction.models import Complaint, MonthAssessment, SatisfactionSettings
-from tests.helpers import NOW, count
+from tests.helpers import NOW, count, login
 from tests.satisfaction.builders import answered, delivered
 
 NOVEMBER = date(2026, 11, 1)
@@ -147,3 +147,36 @@ def test_sign_month_freezes_it_and_a_correction_is_a_new_version_with_both_kept(
 def test_sign_month_is_cs_work(shop, store):
     with pytest.raises(Forbidden):
         services.sign_month(store.id, NOVEMBER, note="", actor=shop.manager, now=NOW)
+
+
+def _settings_values(**changes) -> dict:
+    current = services.settings_for(0)
+    return {**{name: getattr(current, name) for name in services.EDITABLE}, **changes}
+
+
+def test_save_settings_changes_the_month_amounts_and_bands(shop, store, cs):
+    services.save_settings(store.id, _settings_values(complaints_none_fen=800_000, reward_fen=200_000), actor=cs,
+                           now=NOW)
+    answered(shop, 2, 2, 2)
+    sheet = services.month_sheet(store.id, NOVEMBER, actor=cs)
+    assert sheet.rules.reward_fen == 200_000 and sheet.assessment.complaints_fen == 800_000
+
+
+def test_save_settings_refuses_falling_bands_and_a_manager(shop, store, cs):
+    with pytest.raises(InvalidInput):
+        services.save_settings(store.id, _settings_values(complaints_mid_max=3), actor=cs, now=NOW)
+    with pytest.raises(Forbidden):
+        services.save_settings(store.id, _settings_values(), actor=shop.manager, now=NOW)
+    assert db.session.get(SatisfactionSettings, store.id) is None
+
+
+def test_settings_page_saves_amounts_in_yuan(client, staff, store):
+    login(client, staff["cs_supervisor"])
+    page = client.get("/satisfaction/settings")
+    assert page.status_code == 200
+    values = {**{name: str(getattr(services.settings_for(store.id), name)) for name in services.EDITABLE
+                 if not name.endswith("_fen")},
+              **{name[:-4] + "_yuan": str(getattr(services.settings_for(store.id), name) // 100)
+                 for name in services.EDITABLE if name.endswith("_fen")}}
+    assert client.post("/satisfaction/settings", data={**values, "penalty_yuan": "1500"}).status_code == 302
+    assert db.session.get(SatisfactionSettings, store.id).penalty_fen == 150_000

@@ -25,3 +25,4 @@ from dealer.satisfaction.services.follow_ups import (  # noqa: F401
     submit_feedback,
 )
 from dealer.satisfaction.services.month import Sheet, month_sheet, next_month, previous_month, sign_month  # noqa: F401
+from dealer.satisfaction.services.settings import EDITABLE, save_settings  # noqa: F401, E402
