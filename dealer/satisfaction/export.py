@@ -62,6 +62,10 @@ def month_workbook(sheet, follow_ups) -> BytesIO:
                        GRADE_LETTERS[form.attitude], form.points, form.comment,
                        _("CS, by phone") if form.channel == "phone" else _("Owner, by the SMS link"),
                        form.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")])
+        for cell in detail[detail.max_row]:
+            if isinstance(cell.value, str):
+                # What people typed stays text: openpyxl would take "=..." for a formula (formula injection).
+                cell.data_type = "s"
     buffer = BytesIO()
     book.save(buffer)
     buffer.seek(0)

@@ -168,3 +168,15 @@ def test_follow_up_of_another_store_is_not_found(app, other_store, shop):
     login(client, stranger)
     assert client.get(f"/satisfaction/follow-ups/{follow_up.id}").status_code == 404
     assert db.session.get(FollowUp, follow_up.id).state == "waiting"
+
+
+def test_month_export_keeps_an_owners_formula_like_comment_as_text(client, staff, shop):
+    follow_up = _fresh_follow_up(shop)
+    comment = '=HYPERLINK("http://evil.example","点我")'
+    services.submit_feedback(token_of(follow_up), services.FormInput(services.Grades(2, 2, 2), comment=comment),
+                             now=utcnow())
+    persist()
+    login(client, staff["cs_supervisor"])
+    export = client.get(f"/satisfaction/month.xlsx?month={follow_up.service_month:%Y-%m}")
+    cell = load_workbook(BytesIO(export.data)).worksheets[1].cell(row=2, column=8)
+    assert cell.value == comment and cell.data_type == "s"
