@@ -55,6 +55,11 @@ def test_owner_fills_the_form_from_the_sms_link_on_a_phone_and_cs_sees_and_expor
     sheet = cs.page.get_by_test_id("month-forms")
     expect(sheet).to_contain_text("顾问讲解很清楚")
     expect(cs.page.get_by_test_id("n")).not_to_have_text("0")
+    cs.page.emulate_media(media="print")  # on A4: the sheet without the menu and the buttons
+    expect(cs.page.get_by_test_id("assessment")).to_be_visible()
+    expect(cs.page.get_by_test_id("export-xlsx")).to_be_hidden()
+    expect(cs.page.get_by_test_id("nav-follow-ups")).to_be_hidden()
+    cs.page.emulate_media(media="screen")
     with cs.page.expect_download() as download_info:
         cs.page.get_by_test_id("export-xlsx").click()
     download = download_info.value
