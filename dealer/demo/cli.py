@@ -14,7 +14,7 @@ from dealer.actors import SYSTEM
 from dealer.auth import services as auth_services
 from dealer.auth.models import User
 from dealer.customers.models import Customer, OdometerReading, Vehicle, VehicleOwnership
-from dealer.demo import data, repair
+from dealer.demo import data, repair, satisfaction
 from dealer.dialect import is_postgresql
 from dealer.extensions import db
 from dealer.reminders import rules
@@ -197,6 +197,7 @@ def _service_center(stores: list[Store], rng: random.Random) -> None:
         orders = repair.seed_orders(store, now=now, rng=rng)
         click.echo(f"{store.code}: {added['operations']} labor operations, {added['parts']} parts and "
                    f"{orders} repair orders added.")
+        click.echo(f"{store.code}: {satisfaction.seed_complaints(store, now=now)} complaints added.")
 
 
 def _reset_sequences() -> None:
