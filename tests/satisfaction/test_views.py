@@ -180,3 +180,11 @@ def test_month_export_keeps_an_owners_formula_like_comment_as_text(client, staff
     export = client.get(f"/satisfaction/month.xlsx?month={follow_up.service_month:%Y-%m}")
     cell = load_workbook(BytesIO(export.data)).worksheets[1].cell(row=2, column=8)
     assert cell.value == comment and cell.data_type == "s"
+
+
+def test_cs_opens_a_waiting_follow_up_with_its_call_form(client, staff, shop):
+    follow_up = _fresh_follow_up(shop)
+    login(client, staff["cs_supervisor"])
+    page = client.get(f"/satisfaction/follow-ups/{follow_up.id}")
+    assert page.status_code == 200 and 'data-testid="call-form"' in text(page)
+    assert 'name="purpose" value="follow_up"' in text(page)
