@@ -31,6 +31,7 @@ from dealer import (
     reminders,
     repair,
     rescue,
+    satisfaction,
     sms,
     static_files,
     stores,
@@ -81,6 +82,11 @@ from dealer.rescue import audit_log as rescue_audit_log
 from dealer.rescue import handlers as rescue_handlers
 from dealer.rescue.api import calls_blp as rescue_calls_api
 from dealer.rescue.api import units_blp as rescue_units_api
+from dealer.satisfaction import audit_log as satisfaction_audit_log
+from dealer.satisfaction import handlers as satisfaction_handlers
+from dealer.satisfaction.api import complaints_blp as satisfaction_complaints_api
+from dealer.satisfaction.api import feedback_blp as satisfaction_feedback_api
+from dealer.satisfaction.api import follow_ups_blp as satisfaction_follow_ups_api
 from dealer.scheduler import SchedulerRunner
 from dealer.scheduler import models as _scheduler_models  # noqa: F401
 from dealer.sms import audit_log as sms_audit_log
@@ -96,11 +102,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # Importing a module's handlers connects its receivers to the signals of the modules it builds on; importing
 # its tasks declares its scheduled jobs (dealer.scheduler runs what is declared).
 HANDLERS = (booking_handlers, customers_handlers, members_handlers, parts_handlers, quicklane_handlers,
-            reminders_handlers, repair_handlers, rescue_handlers, sms_handlers)
+            reminders_handlers, repair_handlers, rescue_handlers, satisfaction_handlers, sms_handlers)
 # Importing a module's audit_log registers how its audit entries read and link (dealer.audit.events).
 AUDIT_LOG = (auth_audit_log, booking_audit_log, customers_audit_log, members_audit_log, parts_audit_log,
-             quicklane_audit_log, reminders_audit_log, repair_audit_log, rescue_audit_log, sms_audit_log,
-             stores_audit_log)
+             quicklane_audit_log, reminders_audit_log, repair_audit_log, rescue_audit_log, satisfaction_audit_log,
+             sms_audit_log, stores_audit_log)
 TASKS = (members_tasks, reminders_tasks, repair_tasks, sms_tasks)
 
 # Content Security Policy: everything from this site (stores may be offline; no CDN is ever used).
@@ -281,13 +287,16 @@ def _configure_sqlite(engine) -> None:
 def _register_blueprints(app: Flask) -> None:
 
 
-    for module in (auth, stores, customers, audit, sms, reminders, parts, repair, rescue, members, quicklane, booking):
+    for module in (auth, stores, customers, audit, sms, reminders, parts, repair, rescue, members, quicklane, booking,
+                   satisfaction):
         importlib.import_module(module.__name__ + ".views")  # the routes attach themselves to module.bp
         app.register_blueprint(module.bp)
+    app.register_blueprint(satisfaction.public_bp)  # the owner's feedback form (no sign-in)
     api = DealerApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     for blueprint in (auth_api, customers_blp, vehicles_blp, sms_api, sms_owners_api, reminders_api, parts_api,
                       repair_orders_api, labor_operations_api, rescue_calls_api, rescue_units_api, members_api,
-                      quicklane_api, booking_api, bookings_api):
+                      quicklane_api, booking_api, bookings_api, satisfaction_follow_ups_api, satisfaction_feedback_api,
+                      satisfaction_complaints_api):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

@@ -23,6 +23,7 @@ STAFF = frozenset(ROLES)
 CUSTOMER_READERS = frozenset({MANAGER, SERVICE_ADVISOR, TECHNICIAN, CASHIER, RESCUE_DISPATCHER,
                               CS_SUPERVISOR})
 CUSTOMER_WRITERS = frozenset({MANAGER, SERVICE_ADVISOR})
+SATISFACTION_READERS = frozenset({CS_SUPERVISOR, MANAGER, SERVICE_ADVISOR, TECHNICIAN, ADMIN})
 
 # Written out by hand on purpose: this is the declaration the views are checked against.
 MATRIX: dict[str, str | frozenset[str]] = {
@@ -125,6 +126,33 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "bookings_api.reschedule_booking": frozenset({SERVICE_ADVISOR, MANAGER}),
     "bookings_api.cancel_booking": frozenset({SERVICE_ADVISOR, MANAGER}),
     "reminders_api.list_reminders": frozenset({MANAGER, SERVICE_ADVISOR, CS_SUPERVISOR}),
+    # customer satisfaction (回访, 投诉): supervision apart from execution. CS records calls, forms by phone,
+    # complaints and the month's sign-off; advisors, technicians and managers read the results and cannot
+    # change them (the responsible manager records a case's outcome).
+    "satisfaction.index": frozenset({CS_SUPERVISOR, MANAGER}),
+    "satisfaction.follow_ups": SATISFACTION_READERS,
+    "satisfaction.show_follow_up": SATISFACTION_READERS,
+    "satisfaction.record_call": frozenset({CS_SUPERVISOR}),
+    "satisfaction.close_case": frozenset({CS_SUPERVISOR, MANAGER}),
+    "satisfaction.complaints": SATISFACTION_READERS,
+    "satisfaction.new_complaint": frozenset({CS_SUPERVISOR}),
+    "satisfaction.show_complaint": SATISFACTION_READERS,
+    "satisfaction.complaint_step": frozenset({CS_SUPERVISOR}),
+    "satisfaction.month": SATISFACTION_READERS,
+    "satisfaction.export_month": SATISFACTION_READERS,
+    "satisfaction.sign_month": frozenset({CS_SUPERVISOR}),
+    "satisfaction.settings": frozenset({CS_SUPERVISOR, ADMIN}),  # the assessed (managers) do not set their own amounts
+    # the owner's feedback form from the SMS link: its unguessable token is the key
+    "feedback.form": PUBLIC,
+    "satisfaction_feedback_api.get_feedback": PUBLIC,
+    "satisfaction_feedback_api.submit_feedback": PUBLIC,
+    "satisfaction_follow_ups_api.list_follow_ups": SATISFACTION_READERS,
+    "satisfaction_follow_ups_api.get_follow_up": SATISFACTION_READERS,
+    "satisfaction_follow_ups_api.record_call": frozenset({CS_SUPERVISOR}),
+    "satisfaction_complaints_api.list_complaints": SATISFACTION_READERS,
+    "satisfaction_complaints_api.get_complaint": SATISFACTION_READERS,
+    "satisfaction_complaints_api.create_complaint": frozenset({CS_SUPERVISOR}),
+    "satisfaction_complaints_api.complaint_step": frozenset({CS_SUPERVISOR}),
     # parts: the parts clerk and the manager keep catalogue and stock; front desk, workshop, cashier read
     "parts.index": frozenset({MANAGER, "parts_clerk", SERVICE_ADVISOR, TECHNICIAN, CASHIER}),
     "parts.show": frozenset({MANAGER, "parts_clerk", SERVICE_ADVISOR, TECHNICIAN, CASHIER}),

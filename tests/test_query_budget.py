@@ -29,6 +29,8 @@ from dealer.reminders.models import Reminder
 from dealer.repair import services as repair
 from dealer.rescue import services as rescue
 from dealer.rescue.models import RescueUnit
+from dealer.satisfaction import services as satisfaction
+from dealer.sms.models import SmsMessage
 from dealer.sms.outbox import enqueue
 from tests.factories import CustomerFactory, StationFactory, UserFactory, VehicleFactory
 from tests.helpers import NOW, bearer, login
@@ -99,10 +101,11 @@ def build_world(store, prefix: str, n: int) -> World:
         members.adjust_points(member.id, 100, reason="开业赠送", actor=shop.manager, now=NOW)
     package = _quick_lane(shop, staff, n)
     booking = _bookings(store, staff, vehicles)
+    ids = _satisfaction_rows(store, staff, others, n)
     db.session.commit()
     world = World(store=store, staff=staff, shop=shop, customer=customer, vehicle=vehicles[0], order=order,
-                  settled=settled, ids={"member": member.id, "booking": booking.id,
-                                                      "booking_code": booking.code}, package=package)
+                  settled=settled, package=package,
+                  ids={**ids, "member": member.id, "booking": booking.id, "booking_code": booking.code})
     _rescue_calls(world, n)
     return world
 
@@ -166,6 +169,26 @@ def _bookings(store, staff, vehicles):
     db.session.add_all(rows)
     db.session.flush()
     return rows[0]
+
+
+def _satisfaction_rows(store, staff, vehicles, n: int) -> dict:
+    """n follow-ups (one still waiting, the others answered by phone with a D: a case each), n complaints."""
+    cs = staff["cs_supervisor"].as_actor()
+    # The first one's link is opened by the feedback pages: it is sent now, so it has not expired.
+    follow_ups = [satisfaction.open_follow_up(
+        store_id=store.id, source_kind="repair_order", source_ref=900_000 + i, source_number=f"FU{i}",
+        customer=vehicle.owner, vehicle=vehicle, handled_by_id=staff["service_advisor"].id,
+        now=utcnow() if i == 0 else NOW, link_base="http://127.0.0.1") for i, vehicle in enumerate(vehicles)]
+    for follow_up in follow_ups[1:]:
+        satisfaction.record_call(follow_up.id, satisfaction.CallInput(
+            "follow_up", True, satisfaction.Grades(-1, 2, 1), comment="还是有异响"), actor=cs, now=NOW)
+    complaints = [satisfaction.receive_complaint(satisfaction.ComplaintInput(
+        channel="hotline", category="time", description=f"等太久{i}"), store_id=store.id, actor=cs, now=NOW)
+        for i in range(n)]
+    body = db.session.scalar(sa.select(SmsMessage.body).where(
+        SmsMessage.dedupe_key == f"feedback_link:{follow_ups[0].id}"))
+    return {"follow_up": follow_ups[-1].id, "complaint": complaints[0].id,
+            "token": re.search(r"/f/([A-Za-z0-9_-]+)", body).group(1)}
 
 
 def _total(order) -> int:
@@ -320,6 +343,25 @@ PAGES = {
     "quicklane.settings": ("manager", lambda w: "/quick-lane/settings", 3),
     "quicklane_api.list_packages": ("service_advisor", lambda w: "/api/v1/quick-lane/packages", 3),
     "quicklane_api.board": ("technician", lambda w: "/api/v1/quick-lane/board", 3),
+    # CS's board: the call list (follow-ups with customer, vehicle and store joined, the form's recorder), the open
+    # cases with their responsible manager
+    "satisfaction.index": ("cs_supervisor", lambda w: "/satisfaction/", 4),
+    "satisfaction.follow_ups": ("cs_supervisor", lambda w: "/satisfaction/follow-ups", 3),
+    "satisfaction.show_follow_up": ("cs_supervisor", lambda w: f"/satisfaction/follow-ups/{w.ids['follow_up']}", 9),
+    "satisfaction.complaints": ("service_advisor", lambda w: "/satisfaction/complaints", 3),
+    "satisfaction.new_complaint": ("cs_supervisor", lambda w: "/satisfaction/complaints/new", 2),
+    "satisfaction.show_complaint": ("manager", lambda w: f"/satisfaction/complaints/{w.ids['complaint']}", 2),
+    "satisfaction.month": ("cs_supervisor", lambda w: "/satisfaction/month?month=2026-11", 8),
+    "satisfaction.export_month": ("manager", lambda w: "/satisfaction/month.xlsx?month=2026-11", 7),
+    "satisfaction.settings": ("cs_supervisor", lambda w: "/satisfaction/settings", 2),
+    "feedback.form": ("cs_supervisor", lambda w: f"/f/{w.ids['token']}", 3),
+    "satisfaction_feedback_api.get_feedback": ("cs_supervisor", lambda w: f"/api/v1/feedback/{w.ids['token']}", 3),
+    "satisfaction_follow_ups_api.list_follow_ups": ("cs_supervisor", lambda w: "/api/v1/follow-ups", 3),
+    "satisfaction_follow_ups_api.get_follow_up": ("technician",
+                                                  lambda w: f"/api/v1/follow-ups/{w.ids['follow_up']}", 9),
+    "satisfaction_complaints_api.list_complaints": ("manager", lambda w: "/api/v1/complaints", 3),
+    "satisfaction_complaints_api.get_complaint": ("cs_supervisor",
+                                                  lambda w: f"/api/v1/complaints/{w.ids['complaint']}", 2),
     "stores.index": ("admin", lambda w: "/stores/", 3),
     "stores.stations": ("admin", lambda w: "/stores/stations", 4),
     "stores.new_station": ("admin", lambda w: "/stores/stations/new", 4),
@@ -344,8 +386,8 @@ HOME_PAGES = {
     "manager": 10,
     # the request; the rescue board in brief (open calls, units, stations counted)
     "rescue_dispatcher": 4,
-    # the request: a page saying what is coming, and the search box
-    "cs_supervisor": 1,
+    # the request; the call list (follow-ups with customer, vehicle and store joined, and the form's recorder)
+    "cs_supervisor": 2,
 }
 # Endpoints measured elsewhere or with nothing to count: static files, the login form, the OpenAPI
 # document, a photo (a file), pages whose one row is built by another test's data.

@@ -1,11 +1,10 @@
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from dealer.access import current_actor, public, roles_required
-from dealer.actors import ADMIN, ALL_STAFF, CS_SUPERVISOR
+from dealer.actors import ADMIN, ALL_STAFF
 from dealer.auth import bp, services, signals
 from dealer.auth.forms import ApiTokenForm, ConfirmForm, LoginForm, PasswordForm, UserForm
 from dealer.database import utcnow
@@ -13,13 +12,6 @@ from dealer.errors import DomainError
 from dealer.forms import choices, put_error_on_form, safe_next
 from dealer.signals import collect_panels
 from dealer.stores.services import list_stores
-
-# The roles whose module is still to come: until its board is a home panel, their home page says what is coming.
-COMING = {
-    CS_SUPERVISOR: _l("The follow-up and complaints board (回访、投诉) comes with the customer satisfaction module: "
-                      "the calls to make after each visit will be here. Meanwhile the front desk and the SMS "
-                      "outbox are in the menu."),
-}
 
 
 @bp.route("/")
@@ -30,8 +22,7 @@ def home():
     if actor.roles == {ADMIN}:
         return redirect(url_for("auth.users"))
     panels = collect_panels(signals.home_panels, actor, now=utcnow())
-    coming = [COMING[role] for role in sorted(actor.roles) if role in COMING]
-    return render_template("auth/home.html", panels=panels, coming=coming)
+    return render_template("auth/home.html", panels=panels)
 
 
 @bp.route("/login", methods=["GET", "POST"])

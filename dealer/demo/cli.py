@@ -15,7 +15,7 @@ from dealer.auth import services as auth_services
 from dealer.auth.models import User
 from dealer.booking import services as booking_services
 from dealer.customers.models import Customer, OdometerReading, Vehicle, VehicleOwnership
-from dealer.demo import data, quicklane, repair
+from dealer.demo import data, quicklane, repair, satisfaction
 from dealer.dialect import is_postgresql
 from dealer.extensions import db
 from dealer.reminders import rules
@@ -214,6 +214,7 @@ def _service_center(stores: list[Store], rng: random.Random) -> None:
                    f"{orders} repair orders and {packages} express packages added.")
         if booking_services.set_up_store(store.id, actor=SYSTEM):
             click.echo(f"{store.code}: online booking opened (default hours, services and capacity).")
+        click.echo(f"{store.code}: {satisfaction.seed_complaints(store, now=now)} complaints added.")
 
 
 def _rescue_units(stores: list[Store]) -> None:

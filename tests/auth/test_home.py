@@ -1,5 +1,4 @@
-"""The home page: the panels the modules contribute for the person's roles, in position order; a page saying
-what is coming for the roles whose module is still to come."""
+"""The home page: the panels the modules contribute for the person's roles, in position order."""
 from __future__ import annotations
 
 import pytest
@@ -48,22 +47,10 @@ def test_home_shows_the_panels_modules_contribute_for_the_roles_in_position_orde
     assert 'data-testid="home-bookings"' not in text(technician.get("/"))
 
 
-# The rescue dispatcher has its board now (tests/rescue/test_views.py).
-@pytest.mark.parametrize("role, module", [("cs_supervisor", "回访")])
-def test_roles_whose_module_is_to_come_see_what_is_coming_not_a_refusal(client, staff, role, module):
-    login(client, staff[role])
-
-    response = client.get("/")
-
-    assert response.status_code == 200
-    coming = text(response).split('data-testid="coming"', 1)[1].split("</section>", 1)[0]
-    assert module in coming
-
-
-def test_an_admin_goes_to_the_staff_list_and_others_see_no_coming_soon(app, client, staff):
+def test_an_admin_goes_to_the_staff_list_and_others_see_their_work(app, client, staff):
     login(client, staff["admin"])
     assert client.get("/").headers["Location"] == "/users"
     cashier = isolated_client(app)
     login(cashier, staff["cashier"])
     page = text(cashier.get("/"))
-    assert 'data-testid="coming"' not in page and 'data-testid="home-to-settle"' in page
+    assert 'data-testid="home-to-settle"' in page

@@ -26,9 +26,15 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_folder(tmp_path_factory):
+    """The live server's folder: its database, uploads and the SMS stand-in's log (sms.jsonl, what owners got)."""
+    return tmp_path_factory.mktemp("live")
+
+
+@pytest.fixture(scope="session")
+def live_server(live_folder):
     """Serve the app with demo data on a free port of 127.0.0.1; yield its base URL."""
-    folder = tmp_path_factory.mktemp("live")
+    folder = live_folder
     app = create_app({"SECRET_KEY": "browser-test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite3'}",
                       "UPLOAD_FOLDER": str(folder / "uploads"), "LOGIN_RATE_LIMIT": "1000 per minute",
                       "SMS_BACKEND": "local", "SMS_LOCAL_LOG": str(folder / "sms.jsonl")})

@@ -156,24 +156,25 @@ def test_group_manager_sees_the_stores_side_by_side(on):
     desk.fits()
 
 
-@pytest.mark.parametrize("username, coming", [("sz01-cs", "回访")])
-def test_cs_sees_what_is_coming_not_a_refusal(on, username, coming):
-    for device in ("desk", "phone"):
-        screen = on(device, username)
-        expect(screen.page.get_by_test_id("coming")).to_contain_text(coming)
-        expect(screen.page.get_by_test_id("home-search")).to_be_visible()
-        screen.fits()
-
-
 def test_rescue_dispatcher_finds_the_rescue_board_on_the_desk_and_the_phone(on):
     for device in ("desk", "phone"):
         screen = on(device, "sz01-rescue")
         expect(screen.page.get_by_test_id("home-rescue")).to_be_visible()
-        expect(screen.page.get_by_test_id("coming")).to_have_count(0)
         screen.fits()
     desk = on("desk", "sz01-rescue")
     desk.page.get_by_test_id("nav-rescue").click()
     expect(desk.page.get_by_test_id("rescue-board")).to_be_visible()
+    desk.fits()
+
+
+def test_cs_finds_the_follow_up_calls_on_the_desk_and_a_phone(on):
+    for device in ("desk", "phone"):
+        screen = on(device, "sz01-cs")
+        expect(screen.page.get_by_test_id("home-follow-ups")).to_be_visible()
+        screen.fits()
+    desk = on("desk", "sz01-cs")
+    desk.page.get_by_test_id("nav-follow-ups").click()
+    expect(desk.page.get_by_test_id("calls")).to_be_visible()
     desk.fits()
 
 

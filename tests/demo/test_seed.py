@@ -15,6 +15,7 @@ from dealer.repair.models import (
     LABOR_CATEGORIES, InspectionItem, JOB_PENDING, LaborOperation, LaborOperationHours, LaborRate, Payment,
     RepairOrder, RepairSettings,
 )
+from dealer.satisfaction.models import Complaint, FollowUp
 from dealer.stores.models import Store
 from tests.helpers import count
 
@@ -115,12 +116,15 @@ def test_seed_fills_the_service_center_once(app, seeded):
     check_orders(stores)
     check_quick_lane(stores)
     before = {model: count(model) for model in (LaborRate, LaborOperation, Part, StockMove, InspectionItem,
-                                                 RepairOrder, Payment, Vehicle, ExpressPackage, LaneOrder)}
+                                                 RepairOrder, Payment, Vehicle, ExpressPackage, LaneOrder,
+                                                 Complaint, FollowUp)}
+    assert before[Complaint] == len(stores) and before[FollowUp] >= len(stores)  # a delivered order each
 
     again = seed(app, 16)
 
     assert {model: count(model) for model in before} == before
     assert "0 labor operations, 0 parts, 0 repair orders and 0 express packages added" in again
+    assert "0 complaints added" in again
 
 
 def test_seed_without_vehicles_makes_the_catalogue_but_no_orders(app, db_session):

@@ -1,0 +1,72 @@
+"""The month sheet as an Excel workbook (openpyxl): the assessment, then every form of the month."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from dealer import money
+from dealer.satisfaction.forms import COMPARISON_LABELS, GRADE_LETTERS
+from dealer.timezones import store_zone
+
+
+def _yuan(fen: int) -> str:
+    return ("+" if fen > 0 else "") + money.yuan(fen)
+
+
+def month_workbook(sheet, follow_ups) -> BytesIO:
+    """Return the workbook of a month sheet (`services.Sheet`) and its answered follow-ups, ready to send."""
+    book = Workbook()
+    summary = book.active
+    summary.title = _("Assessment")
+    a = sheet.assessment
+    summary.append([_("Monthly assessment"), sheet.store.name, f"{sheet.month:%Y-%m}"])
+    summary["A1"].font = Font(bold=True, size=14)
+    rows = [
+        (_("Feedback forms (n)"), a.n),
+        (_("Follow-ups of the month"), sheet.follow_ups),
+        (_("Response rate"), f"{sheet.response_rate_pct}%" if sheet.response_rate_pct is not None else "-"),
+        (_("Thin month (n under %(minimum)d)", minimum=sheet.minimum), _("yes") if sheet.thin else _("no")),
+        (_("Total score"), a.total),
+        (_("Average score"), str(a.average) if a.average is not None else _("No feedback forms this month")),
+        (_("Previous month's average"), str(a.previous_average) if a.previous_average is not None else "-"),
+        (_("Comparison"), str(COMPARISON_LABELS[a.comparison])),
+        (_("Reward or penalty (yuan)"), _yuan(a.score_fen)),
+        (_("Extra for all 2 / all -2 (yuan)"), _yuan(a.extra_fen)),
+        (_("Complaints"), a.complaints),
+        (_("Complaint band"), a.band),
+        (_("Complaints reward or penalty (yuan)"), _yuan(a.complaints_fen)),
+        (_("Administrative action"), _("yes") if a.administrative_action else _("no")),
+        (_("Net (yuan)"), _yuan(a.net_fen)),
+    ]
+    for row in rows:
+        summary.append(list(row))
+    if sheet.versions:
+        latest = sheet.versions[0]
+        summary.append([_("Signed off"), f"v{latest.version}",
+                        latest.signed_at.astimezone(store_zone(sheet.store)).strftime("%Y-%m-%d %H:%M")])
+    summary.column_dimensions["A"].width = 36
+    summary.column_dimensions["B"].width = 24
+    detail = book.create_sheet(_("Forms"))
+    detail.append([_("Order"), _("Plate"), _("Owner"), _("Timeliness"), _("Repair quality"), _("Attitude"),
+                   _("Score"), _("Comment"), _("Filled by"), _("Submitted")])
+    for cell in detail[1]:
+        cell.font = Font(bold=True)
+    zone = store_zone(sheet.store)
+    for follow_up in follow_ups:
+        form = follow_up.form
+        detail.append([follow_up.source_number, follow_up.vehicle.plate if follow_up.vehicle else "",
+                       follow_up.customer.name, GRADE_LETTERS[form.timeliness], GRADE_LETTERS[form.quality],
+                       GRADE_LETTERS[form.attitude], form.points, form.comment,
+                       _("CS, by phone") if form.channel == "phone" else _("Owner, by the SMS link"),
+                       form.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")])
+        for cell in detail[detail.max_row]:
+            if isinstance(cell.value, str):
+                # What people typed stays text: openpyxl would take "=..." for a formula (formula injection).
+                cell.data_type = "s"
+    buffer = BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return buffer

@@ -1,0 +1,291 @@
+"""Customer satisfaction (客户满意): follow-ups (回访), feedback forms, calls, cases, complaints (投诉), the month.
+
+Supervision is apart from execution: what CS records here (forms, calls, complaints, the signed month) is
+changed only by CS; advisors, technicians and managers read it.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dealer.database import Timestamps, UTCDateTime, store_join, utcnow
+from dealer.extensions import db
+
+# Where a follow-up comes from: a delivered repair order today; quick-lane orders and rescues later.
+REPAIR_ORDER = "repair_order"
+QUICK_LANE = "quick_lane"
+RESCUE = "rescue"
+SOURCE_KINDS = (REPAIR_ORDER, QUICK_LANE, RESCUE)
+
+# A follow-up's state: waiting for the owner's form (or CS's call), answered, or closed as unreachable.
+WAITING = "waiting"
+ANSWERED = "answered"
+UNREACHABLE = "unreachable"
+FOLLOW_UP_STATES = (WAITING, ANSWERED, UNREACHABLE)
+
+# Who filled the form: the owner through the SMS link, or CS on the phone.
+BY_LINK = "link"
+BY_PHONE = "phone"
+CHANNELS = (BY_LINK, BY_PHONE)
+
+# Grades A to E and their points (the seed: A2 B1 C0 D-1 E-2).
+GRADES = {"A": 2, "B": 1, "C": 0, "D": -1, "E": -2}
+ITEMS = ("timeliness", "quality", "attitude")  # 服务及时性, 维修质量, 服务态度
+
+# Calls: the follow-up call (an owner who did not answer the link) or the verification call (抽查核实).
+FOLLOW_UP_CALL = "follow_up"
+VERIFICATION = "verification"
+CALL_PURPOSES = (FOLLOW_UP_CALL, VERIFICATION)
+MAX_TRIES = 3
+
+CASE_LOW_GRADE = "low_grade"
+CASE_COMMENT = "comment"
+OPEN = "open"
+CLOSED = "closed"
+
+# Complaints (投诉)
+COMPLAINT_CHANNELS = ("hotline", "web", "follow_up", "visit", "other")
+COMPLAINT_CATEGORIES = ("time", "cost", "quality", "attitude", "parts", "rescue", "other")
+SEVERITIES = ("low", "normal", "high")
+RECEIVED = "received"
+ACKNOWLEDGED = "acknowledged"
+INVESTIGATING = "investigating"
+RESOLVED = "resolved"
+COMPLAINT_STATES = (RECEIVED, ACKNOWLEDGED, INVESTIGATING, RESOLVED, CLOSED)
+ROOT_CAUSES = ("process", "workmanship", "parts", "communication", "customer_expectation", "other")
+
+DEFAULT_WORDS = "返修,没修好,还是,又坏"
+
+
+class SatisfactionSettings(db.Model):
+    """A store's follow-up and assessment settings; a store without a row uses the column defaults.
+
+    Amounts in fen (1000 yuan = 100000). Complaint bands: 0 complaints; 1..low_max; ..mid_max; ..high_max; more.
+    """
+
+    __tablename__ = "satisfaction_settings"
+    __table_args__ = (
+        sa.CheckConstraint("verify_share_pct BETWEEN 0 AND 100", name="verify_share_range"),
+        sa.CheckConstraint("complaints_low_max < complaints_mid_max AND complaints_mid_max < complaints_high_max",
+                           name="bands_ascending"),
+    )
+
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    follow_up_days: Mapped[int] = mapped_column(sa.SmallInteger, default=3)
+    link_valid_days: Mapped[int] = mapped_column(sa.SmallInteger, default=7)
+    verify_share_pct: Mapped[int] = mapped_column(sa.SmallInteger, default=20)
+    thin_month_minimum: Mapped[int] = mapped_column(sa.SmallInteger, default=10)
+    case_days: Mapped[int] = mapped_column(sa.SmallInteger, default=3)
+    complaint_ack_hours: Mapped[int] = mapped_column(sa.SmallInteger, default=24)
+    complaint_days: Mapped[int] = mapped_column(sa.SmallInteger, default=7)
+    case_words: Mapped[str] = mapped_column(sa.String(300), default=DEFAULT_WORDS)
+    reward_fen: Mapped[int] = mapped_column(sa.BigInteger, default=100_000)
+    penalty_fen: Mapped[int] = mapped_column(sa.BigInteger, default=100_000)
+    extra_reward_fen: Mapped[int] = mapped_column(sa.BigInteger, default=100_000)
+    extra_penalty_fen: Mapped[int] = mapped_column(sa.BigInteger, default=100_000)
+    complaints_none_fen: Mapped[int] = mapped_column(sa.BigInteger, default=500_000)
+    complaints_low_max: Mapped[int] = mapped_column(sa.SmallInteger, default=5)
+    complaints_low_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    complaints_mid_max: Mapped[int] = mapped_column(sa.SmallInteger, default=10)
+    complaints_mid_fen: Mapped[int] = mapped_column(sa.BigInteger, default=-300_000)
+    complaints_high_max: Mapped[int] = mapped_column(sa.SmallInteger, default=15)
+    complaints_high_fen: Mapped[int] = mapped_column(sa.BigInteger, default=-500_000)
+    complaints_top_fen: Mapped[int] = mapped_column(sa.BigInteger, default=-1_000_000)
+    complaints_action_at: Mapped[int] = mapped_column(sa.SmallInteger, default=30)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+
+class FollowUp(db.Model):
+    """A follow-up (回访) of one delivered order (or quick-lane order, or rescue): due within the store's days."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "source_kind", "source_ref"),
+        sa.UniqueConstraint("token_hash"),
+        sa.Index("ix_follow_ups_store_id_state_due_at", "store_id", "state", "due_at"),
+        sa.Index("ix_follow_ups_store_id_service_month", "store_id", "service_month"),
+        sa.CheckConstraint("state IN ('waiting', 'answered', 'unreachable')", name="state_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    source_kind: Mapped[str] = mapped_column(sa.String(20))
+    source_ref: Mapped[int] = mapped_column(sa.BigInteger)
+    source_number: Mapped[str] = mapped_column(sa.String(30), default="")  # the order's number, as shown
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"))
+    vehicle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vehicles.id"))
+    # Who handled the service (the advisor): never the one who verifies it.
+    handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    served_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    service_month: Mapped[date] = mapped_column(sa.Date)  # the store's local month of the service, its 1st
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    token_hash: Mapped[str] = mapped_column(sa.String(64))  # SHA-256 of the link's token (the token is not kept)
+    link_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(sa.String(12), default=WAITING)
+    tries: Mapped[int] = mapped_column(sa.SmallInteger, default=0)  # failed follow-up calls
+    # The verification call (抽查核实): none (not drawn), pending, done, unreachable.
+    verify_state: Mapped[str] = mapped_column(sa.String(12), default="none")
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    store = relationship("Store", lazy="raise_on_sql")
+    customer = relationship("Customer", lazy="raise_on_sql")
+    vehicle = relationship("Vehicle", lazy="raise_on_sql")
+    handled_by = relationship("User", lazy="raise_on_sql")
+    form: Mapped[FeedbackForm | None] = relationship(
+        primaryjoin=store_join("FollowUp", "FeedbackForm", "follow_up_id"), uselist=False, viewonly=True,
+        lazy="raise_on_sql")
+    calls: Mapped[list[CallAttempt]] = relationship(
+        primaryjoin=store_join("FollowUp", "CallAttempt", "follow_up_id"), order_by="CallAttempt.id",
+        viewonly=True, lazy="raise_on_sql")
+    cases: Mapped[list[SatisfactionCase]] = relationship(
+        primaryjoin=store_join("FollowUp", "SatisfactionCase", "follow_up_id"), order_by="SatisfactionCase.id",
+        viewonly=True, lazy="raise_on_sql")
+
+
+class FeedbackForm(db.Model):
+    """The owner's feedback form (意见反馈表): three items graded A-E (2..-2), a comment, may we call."""
+
+    __tablename__ = "feedback_forms"
+    __table_args__ = (
+        sa.UniqueConstraint("follow_up_id"),  # one form per follow-up: a second submission is the same form
+        sa.Index("ix_feedback_forms_store_id_follow_up_id", "store_id", "follow_up_id"),
+        sa.CheckConstraint("timeliness BETWEEN -2 AND 2 AND quality BETWEEN -2 AND 2 AND attitude BETWEEN -2 AND 2",
+                           name="grades_range"),
+        sa.CheckConstraint("channel IN ('link', 'phone')", name="channel_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    follow_up_id: Mapped[int] = mapped_column(sa.ForeignKey("follow_ups.id"))
+    timeliness: Mapped[int] = mapped_column(sa.SmallInteger)
+    quality: Mapped[int] = mapped_column(sa.SmallInteger)
+    attitude: Mapped[int] = mapped_column(sa.SmallInteger)
+    comment: Mapped[str] = mapped_column(sa.String(500), default="")
+    may_call: Mapped[bool] = mapped_column(default=True)
+    channel: Mapped[str] = mapped_column(sa.String(8))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # CS, on the phone
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    recorded_by = relationship("User", lazy="raise_on_sql")
+
+    @property
+    def points(self) -> int:
+        return self.timeliness + self.quality + self.attitude
+
+
+class CallAttempt(db.Model):
+    """One call by CS: reached or not, and when reached the owner's answers (grades of the three items)."""
+
+    __tablename__ = "call_attempts"
+    __table_args__ = (
+        sa.Index("ix_call_attempts_store_id_follow_up_id", "store_id", "follow_up_id"),
+        sa.CheckConstraint("purpose IN ('follow_up', 'verification')", name="purpose_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    follow_up_id: Mapped[int] = mapped_column(sa.ForeignKey("follow_ups.id"))
+    purpose: Mapped[str] = mapped_column(sa.String(12))
+    reached: Mapped[bool] = mapped_column()
+    timeliness: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    quality: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    attitude: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    called_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    called_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    called_by = relationship("User", lazy="raise_on_sql")
+
+
+class SatisfactionCase(db.Model):
+    """A case for the responsible manager: a D or E, or a comment that names a comeback (返修) or a fault."""
+
+    __tablename__ = "satisfaction_cases"
+    __table_args__ = (
+        sa.UniqueConstraint("form_id"),
+        sa.Index("ix_satisfaction_cases_store_id_state_deadline_at", "store_id", "state", "deadline_at"),
+        sa.Index("ix_satisfaction_cases_store_id_follow_up_id", "store_id", "follow_up_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    follow_up_id: Mapped[int] = mapped_column(sa.ForeignKey("follow_ups.id"))
+    form_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback_forms.id"))
+    reason: Mapped[str] = mapped_column(sa.String(12))
+    detail: Mapped[str] = mapped_column(sa.String(200), default="")
+    responsible_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(sa.String(8), default=OPEN)
+    outcome: Mapped[str] = mapped_column(sa.String(500), default="")
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    responsible = relationship("User", foreign_keys=[responsible_id], lazy="raise_on_sql")
+
+
+class Complaint(Timestamps, db.Model):
+    """A complaint (投诉) with its clock: due by `deadline_at`, which a pause (waiting on the owner) moves on."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        sa.Index("ix_complaints_store_id_received_at", "store_id", "received_at"),
+        sa.Index("ix_complaints_store_id_state_deadline_at", "store_id", "state", "deadline_at"),
+        sa.CheckConstraint("state IN ('received', 'acknowledged', 'investigating', 'resolved', 'closed')",
+                           name="state_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    channel: Mapped[str] = mapped_column(sa.String(12))
+    category: Mapped[str] = mapped_column(sa.String(12))
+    severity: Mapped[str] = mapped_column(sa.String(8), default="normal")
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id"))
+    contact_name: Mapped[str] = mapped_column(sa.String(50), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    order_number: Mapped[str] = mapped_column(sa.String(30), default="")
+    description: Mapped[str] = mapped_column(sa.String(1000))
+    responsible_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(sa.String(16), default=RECEIVED)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ack_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the clock stands still since then
+    pause_reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    paused_seconds: Mapped[int] = mapped_column(sa.Integer, default=0)  # every pause so far, added up
+    resolution: Mapped[str] = mapped_column(sa.String(1000), default="")
+    owner_confirmed: Mapped[bool] = mapped_column(default=False)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    root_cause: Mapped[str] = mapped_column(sa.String(24), default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    responsible = relationship("User", foreign_keys=[responsible_id], lazy="raise_on_sql")
+
+    def overdue(self, now: datetime) -> bool:
+        """Past its deadline and not resolved; a paused clock is never overdue."""
+        return self.state not in (RESOLVED, CLOSED) and self.paused_at is None and now > self.deadline_at
+
+
+class MonthAssessment(db.Model):
+    """A signed month sheet (月度考核), frozen: a later correction is a new version, both kept."""
+
+    __tablename__ = "month_assessments"
+    __table_args__ = (sa.UniqueConstraint("store_id", "month", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    month: Mapped[date] = mapped_column(sa.Date)
+    version: Mapped[int] = mapped_column(sa.SmallInteger)
+    figures: Mapped[dict] = mapped_column(sa.JSON)  # the sheet as signed (assessment.Assessment.as_dict)
+    net_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    note: Mapped[str] = mapped_column(sa.String(300), default="")  # why a correction was signed
+    signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    signed_by = relationship("User", lazy="raise_on_sql")

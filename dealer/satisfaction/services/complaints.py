@@ -1,0 +1,179 @@
+"""Complaints (投诉): intake, the responsible person, a deadline clock that pauses, resolution and closing.
+
+States: received -> acknowledged -> investigating -> resolved -> closed; resolved or closed may be reopened.
+The clock pauses while the store waits on the owner (or on parts), with the reason: resuming moves the
+deadline on by the time it stood still. Only CS (监督部) records and closes complaints.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from dealer import audit
+from dealer.actors import CS_SUPERVISOR, Actor
+from dealer.auth.models import User
+from dealer.errors import Forbidden, NotFound
+from dealer.extensions import db
+from dealer.satisfaction.errors import IllegalStep, InvalidInput
+from dealer.satisfaction.models import (
+    ACKNOWLEDGED,
+    CLOSED,
+    COMPLAINT_CATEGORIES,
+    COMPLAINT_CHANNELS,
+    INVESTIGATING,
+    RECEIVED,
+    RESOLVED,
+    ROOT_CAUSES,
+    SEVERITIES,
+    Complaint,
+)
+from dealer.satisfaction.services.follow_ups import settings_for
+from dealer.stores.services import visible_store_ids
+
+# action: the states it may start from
+STEPS = {
+    "acknowledge": (RECEIVED,),
+    "investigate": (RECEIVED, ACKNOWLEDGED),
+    "pause": (RECEIVED, ACKNOWLEDGED, INVESTIGATING),
+    "resume": (RECEIVED, ACKNOWLEDGED, INVESTIGATING),
+    "resolve": (ACKNOWLEDGED, INVESTIGATING),
+    "close": (RESOLVED,),
+    "reopen": (RESOLVED, CLOSED),
+}
+
+
+@dataclass(frozen=True)
+class ComplaintInput:
+    channel: str
+    category: str
+    description: str
+    severity: str = "normal"
+    contact_name: str = ""
+    contact_phone: str = ""
+    order_number: str = ""
+    responsible_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StepInput:
+    action: str
+    reason: str = ""  # a pause's reason
+    resolution: str = ""
+    owner_confirmed: bool = False
+    root_cause: str = ""
+
+
+def _require_cs(actor: Actor) -> None:
+    if CS_SUPERVISOR not in actor.roles:
+        raise Forbidden(_l("Only customer satisfaction (监督部) records complaints."))
+
+
+def receive_complaint(data: ComplaintInput, *, store_id: int | None, actor: Actor, now: datetime) -> Complaint:
+    """Record a complaint with its deadlines (acknowledge within the store's hours, resolve within its days).
+
+    Raises Forbidden, InvalidInput.
+    """
+    _require_cs(actor)
+    store_id = actor.store_id if actor.store_id is not None else store_id
+    if store_id is None or store_id not in visible_store_ids(actor):
+        raise InvalidInput(_l("Choose a store."), field="store_id")
+    for field, value, allowed in (("channel", data.channel, COMPLAINT_CHANNELS),
+                                  ("category", data.category, COMPLAINT_CATEGORIES),
+                                  ("severity", data.severity, SEVERITIES)):
+        if value not in allowed:
+            raise InvalidInput(_l("Choose one of the list."), field=field)
+    description = (data.description or "").strip()
+    if not description:
+        raise InvalidInput(_l("Say what the owner complains about."), field="description")
+    if data.responsible_id is not None and db.session.scalar(sa.select(User.id).where(
+            User.id == data.responsible_id, User.store_id == store_id, User.active)) is None:
+        raise InvalidInput(_l("Choose a person of this store."), field="responsible_id")
+    settings = settings_for(store_id)
+    complaint = Complaint(
+        store_id=store_id, channel=data.channel, category=data.category, severity=data.severity,
+        description=description[:1000], contact_name=(data.contact_name or "").strip()[:50],
+        contact_phone=(data.contact_phone or "").strip()[:20], order_number=(data.order_number or "").strip()[:30],
+        responsible_id=data.responsible_id, state=RECEIVED, received_at=now,
+        ack_due_at=now + timedelta(hours=settings.complaint_ack_hours),
+        deadline_at=now + timedelta(days=settings.complaint_days), paused_seconds=0, recorded_by_id=actor.user_id)
+    db.session.add(complaint)
+    db.session.flush()
+    audit.record("complaint_received", complaint, actor=actor, changes={
+        "channel": complaint.channel, "category": complaint.category})
+    db.session.commit()
+    return get_complaint(complaint.id, actor=actor)
+
+
+def get_complaint(complaint_id: int, *, actor: Actor, lock: bool = False) -> Complaint:
+    """A complaint of the actor's stores, with its responsible person. Raises NotFound."""
+    stmt = sa.select(Complaint).where(Complaint.id == complaint_id,
+                                      Complaint.store_id.in_(visible_store_ids(actor)))
+    if lock:
+        if db.session.scalar(stmt.with_only_columns(Complaint.id).with_for_update()) is None:
+            raise NotFound()
+        stmt = stmt.execution_options(populate_existing=True)
+    complaint = db.session.scalar(stmt.options(joinedload(Complaint.responsible)))
+    if complaint is None:
+        raise NotFound()
+    return complaint
+
+
+def _resume(complaint: Complaint, now: datetime) -> None:
+    if complaint.paused_at is not None:
+        stood = now - complaint.paused_at
+        complaint.deadline_at += stood
+        complaint.paused_seconds += int(stood.total_seconds())
+        complaint.paused_at = None
+
+
+def complaint_step(complaint_id: int, step: StepInput, *, actor: Actor, now: datetime) -> Complaint:
+    """Take one step of a complaint (see STEPS). Raises Forbidden, NotFound, IllegalStep, InvalidInput."""
+    _require_cs(actor)
+    complaint = get_complaint(complaint_id, actor=actor, lock=True)
+    if step.action not in STEPS:
+        raise InvalidInput(_l("Choose one of the list."), field="action")
+    if complaint.state not in STEPS[step.action]:
+        raise IllegalStep()
+    before = complaint.state
+    if step.action == "acknowledge":
+        complaint.state, complaint.acknowledged_at = ACKNOWLEDGED, now
+    elif step.action == "investigate":
+        complaint.state = INVESTIGATING
+        complaint.acknowledged_at = complaint.acknowledged_at or now
+    elif step.action == "pause":
+        if complaint.paused_at is not None:
+            raise IllegalStep(_l("The clock is paused already."))
+        reason = (step.reason or "").strip()
+        if not reason:
+            raise InvalidInput(_l("Say what the store is waiting for."), field="reason")
+        complaint.paused_at, complaint.pause_reason = now, reason[:200]
+    elif step.action == "resume":
+        if complaint.paused_at is None:
+            raise IllegalStep(_l("The clock is running."))
+        _resume(complaint, now)
+    elif step.action == "resolve":
+        resolution = (step.resolution or "").strip()
+        if not resolution:
+            raise InvalidInput(_l("Say how it was resolved."), field="resolution")
+        _resume(complaint, now)
+        complaint.state, complaint.resolution, complaint.resolved_at = RESOLVED, resolution[:1000], now
+        complaint.owner_confirmed = bool(step.owner_confirmed)
+    elif step.action == "close":
+        if step.root_cause not in ROOT_CAUSES:
+            raise InvalidInput(_l("Closing needs the root cause."), field="root_cause")
+        if not (complaint.owner_confirmed or step.owner_confirmed):
+            raise InvalidInput(_l("Record the owner's confirmation (a second call) before closing."),
+                               field="owner_confirmed")
+        complaint.owner_confirmed = True
+        complaint.state, complaint.root_cause, complaint.closed_at = CLOSED, step.root_cause, now
+    elif step.action == "reopen":
+        complaint.state, complaint.closed_at, complaint.resolved_at = INVESTIGATING, None, None
+        complaint.owner_confirmed = False
+    audit.record("complaint_" + step.action, complaint, actor=actor, changes={
+        "state": [before, complaint.state], "reason": step.reason or None})
+    db.session.commit()
+    return get_complaint(complaint.id, actor=actor)

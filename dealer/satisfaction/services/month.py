@@ -1,0 +1,113 @@
+"""The month sheet (月度考核表): the live figures of a store's month, and its signed, frozen versions."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from dealer import audit
+from dealer.actors import CS_SUPERVISOR, Actor
+from dealer.errors import Forbidden
+from dealer.extensions import db
+from dealer.satisfaction.assessment import Assessment, MonthForms, Rules, assess
+from dealer.satisfaction.errors import AlreadySigned
+from dealer.satisfaction.models import UNREACHABLE, Complaint, FeedbackForm, FollowUp, MonthAssessment
+from dealer.satisfaction.services.follow_ups import settings_for
+from dealer.stores.services import get_store
+from dealer.timezones import store_zone
+
+
+def previous_month(month: date) -> date:
+    return date(month.year - 1, 12, 1) if month.month == 1 else date(month.year, month.month - 1, 1)
+
+
+def next_month(month: date) -> date:
+    return date(month.year + 1, 1, 1) if month.month == 12 else date(month.year, month.month + 1, 1)
+
+
+def month_forms(store_id: int, months: tuple[date, ...]) -> dict[date, MonthForms]:
+    """The forms of each month (by the service's month), summed in SQL: one query."""
+    top = sa.and_(FeedbackForm.timeliness == 2, FeedbackForm.quality == 2, FeedbackForm.attitude == 2)
+    bottom = sa.and_(FeedbackForm.timeliness == -2, FeedbackForm.quality == -2, FeedbackForm.attitude == -2)
+    rows = db.session.execute(
+        sa.select(FollowUp.service_month, sa.func.count(FeedbackForm.id),
+                  sa.func.sum(FeedbackForm.timeliness + FeedbackForm.quality + FeedbackForm.attitude),
+                  sa.func.sum(sa.case((top, 1), else_=0)), sa.func.sum(sa.case((bottom, 1), else_=0)))
+        .join(FeedbackForm, sa.and_(FeedbackForm.follow_up_id == FollowUp.id,
+                                    FeedbackForm.store_id == FollowUp.store_id))
+        .where(FollowUp.store_id == store_id, FollowUp.service_month.in_(months))
+        .group_by(FollowUp.service_month))
+    found = {row[0]: MonthForms(int(row[1]), int(row[2] or 0), int(row[3] or 0), int(row[4] or 0)) for row in rows}
+    return {month: found.get(month, MonthForms()) for month in months}
+
+
+def month_bounds(store, month: date) -> tuple[datetime, datetime]:
+    """The month's first and last instants at the store, in UTC (start inclusive, end exclusive)."""
+    zone = store_zone(store)
+    start = datetime.combine(month, time(), zone).astimezone(timezone.utc)
+    end = datetime.combine(next_month(month), time(), zone).astimezone(timezone.utc)
+    return start, end
+
+
+@dataclass(frozen=True)
+class Sheet:
+    store: object
+    month: date
+    assessment: Assessment  # the live figures
+    follow_ups: int  # follow-ups of the month: the forms' base (response rate)
+    unreachable: int
+    response_rate_pct: int | None
+    thin: bool  # n under the store's minimum
+    minimum: int
+    rules: Rules
+    versions: list  # signed versions, newest first
+    changed_since_signed: bool
+
+
+def month_sheet(store_id: int, month: date, *, actor: Actor) -> Sheet:
+    """The store's month: live assessment, n and response rate, and its signed versions. Raises NotFound."""
+    store = get_store(store_id, actor=actor)
+    settings = settings_for(store_id)
+    rules = Rules.of(settings)
+    forms = month_forms(store_id, (month, previous_month(month)))
+    start, end = month_bounds(store, month)
+    complaints = db.session.scalar(sa.select(sa.func.count(Complaint.id)).where(
+        Complaint.store_id == store_id, Complaint.received_at >= start, Complaint.received_at < end))
+    counts = db.session.execute(
+        sa.select(sa.func.count(FollowUp.id), sa.func.sum(sa.case((FollowUp.state == UNREACHABLE, 1), else_=0)))
+        .where(FollowUp.store_id == store_id, FollowUp.service_month == month)).one()
+    follow_ups, unreachable = int(counts[0] or 0), int(counts[1] or 0)
+    assessment = assess(forms[month], forms[previous_month(month)], int(complaints or 0), rules)
+    versions = list(db.session.scalars(sa.select(MonthAssessment).where(
+        MonthAssessment.store_id == store_id, MonthAssessment.month == month)
+        .options(joinedload(MonthAssessment.signed_by)).order_by(MonthAssessment.version.desc())))
+    return Sheet(store=store, month=month, assessment=assessment, follow_ups=follow_ups, unreachable=unreachable,
+                 response_rate_pct=round(100 * assessment.n / follow_ups) if follow_ups else None,
+                 thin=assessment.n < settings.thin_month_minimum, minimum=settings.thin_month_minimum,
+                 rules=rules, versions=versions,
+                 changed_since_signed=bool(versions) and versions[0].figures != assessment.as_dict())
+
+
+def sign_month(store_id: int, month: date, *, note: str, actor: Actor, now: datetime) -> MonthAssessment:
+    """Sign the month's sheet off (CS): its figures are frozen as a version; a later correction is a new
+    version, with its reason, and both are kept. Raises Forbidden, NotFound, AlreadySigned.
+    """
+    if CS_SUPERVISOR not in actor.roles:
+        raise Forbidden()
+    sheet = month_sheet(store_id, month, actor=actor)
+    note = (note or "").strip()
+    if sheet.versions and not note:
+        raise AlreadySigned(field="note")
+    version = MonthAssessment(store_id=store_id, month=month,
+                              version=(sheet.versions[0].version + 1) if sheet.versions else 1,
+                              figures=sheet.assessment.as_dict(), net_fen=sheet.assessment.net_fen, note=note[:300],
+                              signed_by_id=actor.user_id, signed_at=now)
+    db.session.add(version)
+    db.session.flush()
+    audit.record("month_signed", version, actor=actor, changes={
+        "month": month.isoformat(), "version": version.version, "net_fen": version.net_fen, "note": note or None})
+    db.session.commit()
+    return version
+

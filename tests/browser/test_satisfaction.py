@@ -1,0 +1,71 @@
+"""Customer satisfaction in a real browser: an owner fills the feedback form from the SMS link on a phone (WeChat's
+browser), then CS sees it on the month sheet and exports the sheet to Excel."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+from tests.browser.helpers import TOUCH_MIN, Device, box
+
+pytestmark = pytest.mark.browser
+
+SZ01 = "深圳宝安一汽-大众4S店"
+
+
+def _feedback_links(live_folder) -> list[str]:
+    """The links of the feedback SMS the owners got, as the SMS stand-in (the local gateway) recorded them."""
+    lines = (live_folder / "sms.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["params"]["link"] for line in lines if "link" in json.loads(line)["params"]]
+
+
+def test_owner_fills_the_form_from_the_sms_link_on_a_phone_and_cs_sees_and_exports_it(browser, live_server,
+                                                                                       live_folder, tmp_path):
+    links = _feedback_links(live_folder)
+    assert links, "the demo's delivered orders texted their owners a feedback link"
+    owner = Device(browser, live_server, "phone")
+    page = owner.page
+    for link in links:  # the SZ01 owner's link (the demo delivered one order in each store)
+        page.goto(urlsplit(link).path)
+        if SZ01 in page.content():
+            break
+    expect(page.get_by_test_id("feedback")).to_be_visible()
+    owner.fits()
+    for item, letter in (("timeliness", "A"), ("quality", "B"), ("attitude", "A")):
+        choice = page.get_by_test_id(f"item-{item}").locator("label.grade-option").nth("ABCDE".index(letter))
+        assert box(choice)["height"] >= TOUCH_MIN  # a thumb's target
+        choice.click()
+    page.get_by_label("还有什么想告诉我们的吗？").fill("顾问讲解很清楚")
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_test_id("feedback-thanks")).to_be_visible()
+    expect(page.get_by_test_id("feedback-answers")).to_contain_text("非常满意")
+    page.reload()  # the same link again: the answers already given, not a second form
+    expect(page.get_by_test_id("feedback")).to_have_count(0)
+    owner.close("feedback-phone")
+
+    # The demo handed the car back 2 days ago (less 40 minutes): the form counts in that month at the store.
+    served = datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(days=2) + timedelta(minutes=40)
+    cs = Device(browser, live_server, "desk", "sz01-cs")
+    cs.page.goto(f"/satisfaction/month?month={served:%Y-%m}")
+    sheet = cs.page.get_by_test_id("month-forms")
+    expect(sheet).to_contain_text("顾问讲解很清楚")
+    expect(cs.page.get_by_test_id("n")).not_to_have_text("0")
+    cs.page.emulate_media(media="print")  # on A4: the sheet without the menu and the buttons
+    expect(cs.page.get_by_test_id("assessment")).to_be_visible()
+    expect(cs.page.get_by_test_id("export-xlsx")).to_be_hidden()
+    expect(cs.page.get_by_test_id("nav-follow-ups")).to_be_hidden()
+    cs.page.emulate_media(media="screen")
+    with cs.page.expect_download() as download_info:
+        cs.page.get_by_test_id("export-xlsx").click()
+    download = download_info.value
+    assert download.suggested_filename == f"assessment-SZ01-{served:%Y-%m}.xlsx"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    comments = [row[7] for row in load_workbook(saved).worksheets[1].iter_rows(min_row=2, values_only=True)]
+    assert "顾问讲解很清楚" in comments
+    cs.close("month-sheet")
