@@ -16,6 +16,8 @@ What it makes, in this order, each step only for what is missing:
 - each generated order's history (repair_order_events: opened, estimate, approval, dispatch, quality check,
   settlement, delivery or cancellation, as far as its state goes), in one INSERT ... SELECT (`_order_events`;
   a dataset built before this step gets it on its next reuse);
+- seed-demo's rows of the later modules (rescue units, express packages, booking rules, complaints) in every
+  store (`_modules`; a dataset built before them gets them on its next reuse);
 - one reminder scan of the seeding day (as `make demo` runs it), so the call list and the SMS outbox hold
   what a real morning holds; then VACUUM ANALYZE.
 
@@ -102,6 +104,9 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
             seconds = dict(marker.seconds)
             if "order events" not in seconds:  # built before the histories were
                 seconds["order events"] = _order_events()
+            if "modules" not in seconds:  # built before rescue, quick lane, booking and satisfaction
+                seconds["modules"] = _modules(stores, seed)
+            if seconds != marker.seconds:
                 db.session.execute(sa.text("UPDATE bench_dataset SET seconds = CAST(:t AS jsonb) WHERE id = 1"),
                                    {"t": _json(seconds)})
                 db.session.commit()
@@ -155,6 +160,7 @@ def _build(app, *, stores: int, vehicles: int, orders: int, seed: int) -> dict[s
     started = time.perf_counter()
     demo._service_center(group, random.Random(seed))  # catalogue, parts, a handful of real orders per store
     seconds["catalogue and demo orders"] = time.perf_counter() - started
+    seconds["modules"] = _modules(stores, seed)
 
     started = time.perf_counter()
     repair_bench = _bench_repair()
@@ -188,6 +194,18 @@ _STEPS = """(VALUES
 ) AS step (rank, action, from_state, to_state, share)"""
 _RANKS = ("CASE o.state WHEN 'open' THEN 0 WHEN 'estimated' THEN 1 WHEN 'approved' THEN 2 WHEN 'in_progress' THEN 3 "
           "WHEN 'quality_check' THEN 4 WHEN 'ready' THEN 5 WHEN 'settled' THEN 6 WHEN 'delivered' THEN 7 ELSE 0 END")
+
+
+def _modules(stores: int, seed: int) -> float:
+    """seed-demo's rows of the later modules in every store (rescue units, express packages and a car in the
+    lane, booking rules, complaints), for data built before them; what a store has already is kept."""
+    started = time.perf_counter()
+    group = list(db.session.scalars(sa.select(Store).where(Store.active).order_by(Store.id)))[:stores]
+    demo._service_center(group, random.Random(seed))
+    demo._rescue_units([store for store in group if store.code in demo.RESCUE_UNITS])  # the demo places units there
+    db.session.commit()
+    _log(f"the later modules' demo rows in {len(group)} stores")
+    return round(time.perf_counter() - started, 1)
 
 
 def _order_events() -> float:

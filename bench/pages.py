@@ -49,6 +49,11 @@ PAGES = (
     Page("reminders call list `/reminders/`", "/reminders/", target="list"),
     Page("SMS outbox search `/sms/?q=<mobile>`", "/sms/?q={sms_phone}", target="list"),
     Page("parts search `/parts/?q=`", "/parts/?q={part}", target="list"),
+    Page("rescue board `/rescue/`", "/rescue/", who="sz01-rescue", target="list"),
+    Page("quick-lane board `/quick-lane/`", "/quick-lane/", target="list"),
+    Page("bookings `/booking/`", "/booking/", target="list"),
+    Page("CS follow-up calls `/satisfaction/`", "/satisfaction/", who="sz01-cs", target="list"),
+    Page("CS month sheet `/satisfaction/month`", "/satisfaction/month", who="sz01-cs", target="list"),
     Page("no business query `/account/tokens`", "/account/tokens"),
 )
 
