@@ -24,7 +24,7 @@ from werkzeug.routing import BuildError
 from wtforms.fields.core import UnboundField
 
 from dealer import money
-from dealer.access import may_open
+from dealer.access import current_actor, may_open
 from dealer.extensions import db
 
 
@@ -137,6 +137,9 @@ def read(entries: list) -> list[Line]:
         kind = _RECORD_KINDS.get(entity_type)
         names[entity_type] = kind.names(sorted(ids)) if kind is not None and kind.names else {}
     lines = []
+    # A group-level reader opens a store's record in that store's view (pages a manager keeps per store take
+    # ?store=); a store's own staff need no more than the id.
+    group_reader = bool(entries) and current_actor().store_id is None
     for entry in entries:
         kind = _RECORD_KINDS.get(entry.entity_type)
         noun = str(kind.noun) if kind is not None else entry.entity_type
@@ -148,7 +151,8 @@ def read(entries: list) -> list[Line]:
         if (kind is not None and kind.endpoint and entry.entity_id is not None and (name is not None or not named)
                 and may_open(kind.endpoint)):
             try:
-                url = url_for(kind.endpoint, **{kind.arg: entry.entity_id})
+                store = {"store": entry.store_id} if group_reader and entry.store_id else {}
+                url = url_for(kind.endpoint, **{kind.arg: entry.entity_id}, **store)
             except BuildError:
                 url = None
         if name is None:

@@ -130,6 +130,8 @@ def test_a_group_manager_sees_each_entrys_store_and_filters_by_store(client, sta
     assert re.findall(r'data-testid="store-code">([^<]+)<', page) == ["集团", "GZ01", "SZ01", "SZ01"]
     only_gz = text(client.get(f"/audit/?store={other_store.id}"))
     assert "RO-20261206-0099" in only_gz and "RO-20261206-0007" not in only_gz
+    # the record opens in its store's view (pages a manager keeps per store take ?store=)
+    assert f'href="/repair/orders/{elsewhere.id}?store={other_store.id}"' in only_gz
     assert re.findall(r'data-testid="store-code">([^<]+)<', only_gz) == ["GZ01"]
 
     rows = list(csv.reader(io.StringIO(client.get(f"/audit/export.csv?store={store.id}")
