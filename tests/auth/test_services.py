@@ -174,16 +174,18 @@ def test_find_store_by_code_lists_the_known_codes(ctx, store, other_store):
 
 def test_update_user_records_the_roles_diff_in_the_audit_log(ctx, staff, store):
     admin, advisor = staff["admin"], staff["service_advisor"]
+    old_name = advisor.full_name
+    new_name = "李娜" if old_name != "李娜" else "王芳"  # the factory's names are random: make it a real change
 
     services.update_user(advisor.id, actor=actor(admin), roles=["service_advisor", "cashier"],
-                         store_id=store.id, full_name="李娜", mobile="", active=True)
+                         store_id=store.id, full_name=new_name, mobile="", active=True)
 
     assert db.session.get(User, advisor.id).role_names == {"service_advisor", "cashier"}
     [entry] = audit_entries("user_updated")
     assert (entry.actor_id, entry.entity_type, entry.entity_id, entry.store_id) == (
         admin.id, "users", advisor.id, store.id)
     assert entry.changes["roles"] == [["service_advisor"], ["cashier", "service_advisor"]]
-    assert entry.changes["full_name"][1] == "李娜"
+    assert entry.changes["full_name"] == [old_name, new_name]
 
 
 def test_update_user_removing_a_role_is_audited(ctx, staff, store):
