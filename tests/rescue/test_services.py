@@ -11,6 +11,7 @@ from dealer.rescue import services
 from dealer.rescue.errors import GuardNotRecorded, LinkExpired, RescueError, ResponderNotAvailable, WrongState
 from dealer.rescue.models import RescueCall, RescueEvent, RescueUnit
 from dealer.rescue.services import IntakeInput
+from dealer.rescue.signals import call_completed
 from dealer.sms.models import SmsMessage
 from tests.factories import CustomerFactory, StationFactory, VehicleFactory
 from tests.helpers import NOW, count, fresh
@@ -189,6 +190,30 @@ def test_status_machine_moves_on_and_a_repeated_tap_is_one_event(ctx, store, dis
     assert fresh(RescueUnit, van.id).status == "available" and fresh(RescueUnit, van.id).current_call_id is None
     with pytest.raises(WrongState):
         services.cancel_call(call.id, reason="重复", actor=dispatcher, now=LATER)
+
+
+def test_completion_is_announced_once_inside_the_step(ctx, store, dispatcher):
+    van = unit(store, "救援1号", NANSHAN)
+    call = _dispatch(take_call(store, dispatcher), dispatcher, f"unit:{van.id}")[0]
+    services.advance_call(call.id, "on_scene", actor=dispatcher, now=LATER)
+    heard = []
+
+    def refuse(sender, **_):
+        raise RuntimeError("a handler refuses")
+
+    def listener(sender, *, actor, now, **_):
+        heard.append((sender.id, sender.customer_id, actor, now))
+
+    with call_completed.connected_to(refuse), pytest.raises(RuntimeError):
+        services.advance_call(call.id, "completed", actor=dispatcher, now=LATER + timedelta(minutes=29))
+    db.session.rollback()
+    assert fresh(RescueCall, call.id).state == "on_scene"  # the handler's refusal refused the step
+    with call_completed.connected_to(listener):
+        services.advance_call(call.id, "completed", actor=dispatcher, now=LATER + timedelta(minutes=30))
+        services.advance_call(call.id, "completed", actor=dispatcher, now=LATER + timedelta(minutes=31))
+    customer_id = fresh(RescueCall, call.id).customer_id
+    assert customer_id is not None
+    assert heard == [(call.id, customer_id, dispatcher, LATER + timedelta(minutes=30))]
 
 
 def test_cancel_with_a_reason_frees_the_unit_and_ends_the_crew_link(ctx, store, dispatcher):

@@ -32,6 +32,7 @@ from dealer.rescue.proposal import STATION, UNIT, propose
 from dealer.rescue.services.common import get_call, lock_call, record_event, require_state, responders
 from dealer.rescue.services.intake import ensure_customer
 from dealer.rescue.services.tow_in import try_tow_in
+from dealer.rescue.signals import call_completed
 from dealer.sms.outbox import enqueue
 from dealer.stores.models import PartnerStation
 
@@ -173,6 +174,8 @@ def move_call(call: RescueCall, to: str, *, now: datetime, actor: Actor | None =
         call.crew_token_hash = call.crew_token_expires_at = None
         _release_unit(call)
     record_event(call, to, now=now, actor=actor, by=by, photo=photo, unit_id=call.unit_id, station_id=call.station_id)
+    if to == COMPLETED:
+        call_completed.send(call, actor=actor, now=now)
     return True
 
 
