@@ -145,12 +145,31 @@ def _end_sessions(user_id: int, *, now: datetime, keep: str | None = None) -> in
     return result.rowcount
 
 
+def _revoke_tokens(user_id: int, *, now: datetime) -> int:
+    """Revoke the user's live API tokens; return how many (flushes).
+
+    A password is changed or reset, or an account disabled, because it may be in someone else's hands: a
+    token they made with it must not outlive it.
+    """
+    result = db.session.execute(
+        sa.update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now).execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+def _lock_out(user_id: int, *, now: datetime, keep: str | None = None) -> dict[str, int]:
+    """End the user's sessions (but `keep`) and revoke their API tokens; return the counts for the log."""
+    return {"other_sessions_ended" if keep else "sessions_ended": _end_sessions(user_id, now=now, keep=keep),
+            "api_tokens_revoked": _revoke_tokens(user_id, now=now)}
+
+
 def change_password(user_id: int, *, current_password: str, new_password: str, keep_session: str | None,
                     address: str | None, actor: Actor, now: datetime) -> User:
     """Set one's own password after proving the current one, and end one's other sessions (修改密码).
 
     `keep_session` is the token of the browser that asks: it stays signed in; every other browser and
-    remember cookie of the account is signed out. A wrong current password counts like a failed sign-in.
+    remember cookie of the account is signed out, and its API tokens are revoked. A wrong current password
+    counts like a failed sign-in. Returns how many tokens were revoked.
     Raises Forbidden (not the actor's own account), TooManyAttempts, WrongPassword, WeakPassword.
     """
     user = db.session.get(User, user_id)
@@ -162,11 +181,10 @@ def change_password(user_id: int, *, current_password: str, new_password: str, k
         raise WrongPassword() from None
     _check_password(new_password)
     user.set_password(new_password)
-    ended = _end_sessions(user.id, now=now, keep=keep_session)
-    audit.record("password_changed", user, actor=actor, store_id=user.store_id,
-                 changes={"other_sessions_ended": ended})
+    counts = _lock_out(user.id, now=now, keep=keep_session)
+    audit.record("password_changed", user, actor=actor, store_id=user.store_id, changes=counts)
     db.session.commit()
-    return user
+    return counts["api_tokens_revoked"]
 
 
 @functools.cache
@@ -253,7 +271,7 @@ def update_user(user_id: int, *, actor: Actor, roles: list[str], store_id: int |
                 mobile: str, active: bool, password: str | None = None, now: datetime | None = None) -> User:
     """Change an account's roles, store, name, state and (when given) password; every change is audited.
 
-    Disabling the account or setting its password signs it out of every browser.
+    Disabling the account or setting its password signs it out of every browser and revokes its API tokens.
     Raises NotFound, Forbidden, UnknownStore, InvalidRoles, WeakPassword; then nothing is changed.
     """
     now = now or utcnow()
@@ -284,13 +302,14 @@ def update_user(user_id: int, *, actor: Actor, roles: list[str], store_id: int |
         user.set_password(password)
         audit.record("password_changed", user, actor=actor, store_id=user.store_id)
     if password or not active:
-        _end_sessions(user.id, now=now)
+        _lock_out(user.id, now=now)
     db.session.commit()
     return user
 
 
 def set_password(user_id: int, *, password: str, actor: Actor, now: datetime | None = None) -> None:
-    """Set a new password without the current one (an admin's reset, the CLI) and end every session.
+    """Set a new password without the current one (an admin's reset, the CLI), end every session and revoke
+    every API token.
 
     Staff changing their own password from the app go through change_password, which asks for the
     current one. Raises NotFound, Forbidden, WeakPassword.
@@ -302,8 +321,8 @@ def set_password(user_id: int, *, password: str, actor: Actor, now: datetime | N
         _check_can_manage(actor, user.store_id)
     _check_password(password)
     user.set_password(password)
-    _end_sessions(user.id, now=now or utcnow())
-    audit.record("password_changed", user, actor=actor, store_id=user.store_id)
+    counts = _lock_out(user.id, now=now or utcnow())
+    audit.record("password_changed", user, actor=actor, store_id=user.store_id, changes=counts)
     db.session.commit()
 
 

@@ -1,5 +1,6 @@
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
@@ -73,13 +74,17 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user.id, current_password=form.current_password.data,
-                                     new_password=form.password.data, keep_session=current_user.get_id(),
-                                     address=get_remote_address(), actor=current_actor(), now=utcnow())
+            revoked = services.change_password(current_user.id, current_password=form.current_password.data,
+                                               new_password=form.password.data, keep_session=current_user.get_id(),
+                                               address=get_remote_address(), actor=current_actor(), now=utcnow())
         except DomainError as error:
             put_error_on_form(form, error)
         else:
             flash(_("Your password has been changed."), "success")
+            if revoked:
+                flash(ngettext("Your API token was revoked with the old password: create a new one.",
+                               "Your %(num)d API tokens were revoked with the old password: create new ones.",
+                               revoked), "warning")
             return redirect(url_for("auth.home"))
     return render_template("auth/password.html", form=form)
 

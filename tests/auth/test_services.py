@@ -1,6 +1,7 @@
 """Staff accounts, roles and API tokens: the service layer."""
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import timedelta
 
@@ -355,8 +356,6 @@ def test_created_api_token_authenticates_its_user(ctx, staff):
 
 
 def test_api_token_only_its_sha256_is_stored(ctx, staff):
-    import hashlib
-
     token, secret = services.create_api_token(actor=actor(staff["cashier"]), name="till", now=utcnow())
 
     assert token.token_hash == hashlib.sha256(secret.encode()).hexdigest()
@@ -397,6 +396,45 @@ def test_api_token_of_a_disabled_user_no_longer_authenticates(ctx, staff):
                          full_name=user.full_name, mobile="", active=False)
 
     assert services.user_for_token(secret) is None
+
+
+def test_a_new_password_revokes_every_api_token_of_the_account_only(ctx, staff):
+    user, other = staff["cashier"], staff["service_advisor"]
+    here = services.sign_in(user.username, PASSWORD, address=None, now=NOW).get_id()
+    secrets_ = [services.create_api_token(actor=actor(user), name=name, now=utcnow())[1] for name in ("a", "b")]
+    _token, others = services.create_api_token(actor=actor(other), name="theirs", now=utcnow())
+    already, gone = services.create_api_token(actor=actor(user), name="old", now=utcnow())
+    services.revoke_api_token(already.id, actor=actor(user), now=NOW)
+
+    revoked = services.change_password(user.id, current_password=PASSWORD, new_password=GOOD_PASSWORD,
+                                       keep_session=here, address=None, actor=actor(user), now=NOW + timedelta(1))
+
+    assert revoked == 2
+    assert [services.user_for_token(secret) for secret in secrets_] == [None, None]
+    assert services.user_for_token(others).id == other.id
+    db.session.expire_all()
+    assert db.session.get(ApiToken, already.id).revoked_at == NOW  # the earlier revocation is kept as it was
+    [entry] = audit_entries("password_changed")
+    assert entry.changes == {"other_sessions_ended": 0, "api_tokens_revoked": 2}
+
+
+@pytest.mark.parametrize("how", ["reset", "update", "disable"])
+def test_an_admins_reset_or_disabling_revokes_the_api_tokens_for_good(ctx, staff, how):
+    user, admin = staff["cashier"], staff["admin"]
+    _token, secret = services.create_api_token(actor=actor(user), name="till", now=utcnow())
+    edit = {"actor": actor(admin), "roles": ["cashier"], "store_id": user.store_id, "full_name": user.full_name,
+            "mobile": ""}
+
+    if how == "reset":
+        services.set_password(user.id, password=GOOD_PASSWORD, actor=actor(admin), now=NOW)
+    elif how == "update":
+        services.update_user(user.id, **edit, active=True, password=GOOD_PASSWORD, now=NOW)
+    else:
+        services.update_user(user.id, **edit, active=False, now=NOW)
+        services.update_user(user.id, **edit, active=True, now=NOW)  # enabled again: the token stays revoked
+
+    assert services.user_for_token(secret) is None
+    assert db.session.scalar(sa.select(ApiToken.revoked_at).where(ApiToken.user_id == user.id)) == NOW
 
 
 def test_revoking_someone_elses_api_token_is_not_found(ctx, staff):
@@ -538,7 +576,7 @@ def test_change_password_with_the_current_one_ends_the_other_sessions_and_audits
     assert services.user_for_session(elsewhere, now=NOW, max_age=REMEMBER) is None
     [entry] = audit_entries("password_changed")
     assert (entry.actor_id, entry.entity_id, entry.store_id) == (user.id, user.id, user.store_id)
-    assert entry.changes == {"other_sessions_ended": 1}
+    assert entry.changes == {"other_sessions_ended": 1, "api_tokens_revoked": 0}
 
 
 def test_change_password_with_a_wrong_current_one_is_refused_and_counted(low_limits, own_user):

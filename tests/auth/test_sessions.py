@@ -12,7 +12,7 @@ from dealer.auth import services
 from dealer.auth.models import User
 from dealer.extensions import db
 from tests.factories import PASSWORD
-from tests.helpers import actor, audit_entries, signed_in
+from tests.helpers import NOW, actor, audit_entries, signed_in
 from tests.isolation import isolated_client
 
 NEW_PASSWORD = "a-new-secret-2026"
@@ -122,6 +122,18 @@ def test_password_change_ends_the_other_sessions_and_remember_cookies(app, staff
     assert db.session.get(User, user.id).check_password(NEW_PASSWORD)
     [entry] = audit_entries("password_changed")
     assert (entry.actor_id, entry.entity_id) == (user.id, user.id)
+
+
+def test_password_change_tells_the_user_their_api_tokens_were_revoked(app, staff):
+    user = staff["parts_clerk"]
+    browser = _sign_in(app, user)
+    for name in ("DMS", "till"):
+        services.create_api_token(actor=actor(user), name=name, now=NOW)
+
+    page = browser.get(_change_password(browser).headers["Location"]).get_data(as_text=True)
+
+    assert "2 个 API 令牌已随旧密码作废" in page
+    assert "API 令牌已随旧密码作废" not in browser.get("/").get_data(as_text=True)  # said once
 
 
 def test_password_change_needs_the_current_password(app, staff):
