@@ -39,6 +39,7 @@ from dealer import (
 from dealer.access import enforce_access, register_token_loader
 from dealer.actors import ROLE_LABELS
 from dealer.api_base import DealerApi
+from dealer.attempts import storage_settings
 from dealer.audit.views import register_store_scope
 from dealer.auth import audit_log as auth_audit_log
 from dealer.auth.api import blp as auth_api
@@ -211,6 +212,8 @@ def _init_extensions(app: Flask) -> None:
         ROOT / "dealer" / "translations"))
     bootstrap.init_app(app)
     check_rate_limit_storage(app.config)  # sign-in lockouts must add up over every worker
+    for key, value in storage_settings(app.config["RATELIMIT_STORAGE_URI"]).items():
+        app.config.setdefault(key, value)  # an unreachable Redis: count in memory, not fail every sign-in
     limiter.init_app(app)
     Talisman(app, force_https=app.config["FORCE_HTTPS"], content_security_policy=CSP,
                       session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],

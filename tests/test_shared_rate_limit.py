@@ -1,5 +1,7 @@
 """Several app servers behind one load balancer share the login lockout through Redis (REDIS_URL).
 
+And when Redis cannot be reached, signing in still works and guesses are still counted, in each process.
+
 Two gunicorn processes serve one database with one REDIS_URL. Failed sign-ins spread over both
 servers add up: with a limit of 3, the fourth attempt is refused by either server. With the memory
 storage each process would count alone and the fourth attempt would pass, so this test fails if the
@@ -19,9 +21,11 @@ import redis
 import requests
 from flask_migrate import upgrade
 
-from dealer import create_app
+from dealer import attempts, create_app
+from dealer.auth.models import User, UserRole
 from dealer.extensions import db
-from tests.config import missing
+from tests.config import base_config, missing
+from tests.factories import PASSWORD, PASSWORD_HASH
 from tests.pgcluster import _free_port
 from tests.redisserver import RedisServer, find_redis_server
 
@@ -157,3 +161,62 @@ def test_production_with_several_workers_and_no_shared_store_refuses_to_start(tm
 
     assert result.returncode != 0
     assert "REDIS_URL" in result.stdout + result.stderr
+
+
+# --- Redis down: sign-in still works, and guesses are still limited ------------------------------------------
+
+@pytest.fixture()
+def app_on_a_redis_that_dies(tmp_path, tmp_path_factory, monkeypatch):
+    executable = find_redis_server()
+    if executable is None:
+        missing("Redis server (Debian package 'redis-server')")
+    server = RedisServer(executable).start()
+    monkeypatch.setattr(attempts, "RETRY_SECONDS", 0)  # try the shared storage on every attempt
+    attempts.reset_fallback()
+    app = create_app(base_config(tmp_path_factory, SQLALCHEMY_DATABASE_URI=_migrated_sqlite(tmp_path),
+                                 RATELIMIT_STORAGE_URI=server.url, LOGIN_RATE_LIMIT="3 per minute"))
+    with app.app_context():
+        user = User(username="li.na", full_name="李娜", password_hash=PASSWORD_HASH)
+        user.roles.append(UserRole(role="admin"))
+        db.session.add(user)
+        db.session.commit()
+    yield app, server
+    server.stop()
+    attempts.reset_fallback()
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _sign_in(app, password: str):
+    return app.test_client().post("/login", data={"username": "li.na", "password": password})
+
+
+def test_with_redis_down_staff_still_sign_in_and_guesses_are_counted_in_memory(app_on_a_redis_that_dies,
+                                                                                 caplog):
+    app, server = app_on_a_redis_that_dies
+    assert _sign_in(app, "wrong-password").status_code == 200  # counted in Redis while it runs
+    server.process.terminate()
+    server.process.wait(timeout=30)
+
+    assert _sign_in(app, PASSWORD).status_code == 302  # signed in, no server error
+    for _ in range(3):
+        assert _sign_in(app, "wrong-password").status_code == 200
+    locked = _sign_in(app, "wrong-password")
+    slots = app.test_client().get("/api/v1/booking/slots?store=999&service=maintenance&date=2026-12-10")
+
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0  # the memory counted 3
+    assert slots.status_code == 404  # the booking API's own limits fall back too, instead of a 500
+    assert "Rate-limit storage unreachable" in caplog.text
+
+
+def test_when_redis_answers_again_the_counting_goes_back_to_it(app_on_a_redis_that_dies):
+    app, server = app_on_a_redis_that_dies
+    server.process.terminate()
+    server.process.wait(timeout=30)
+    assert _sign_in(app, "wrong-password").status_code == 200  # counted in memory
+
+    server.start()  # the same port, empty
+    assert _sign_in(app, "wrong-password").status_code == 200
+
+    keys = redis.Redis.from_url(server.url).keys("*")
+    assert any(b"login:li.na" in key for key in keys), keys

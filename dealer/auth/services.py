@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import functools
-import math
 import secrets
-import time
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from limits import RateLimitItem, parse
+from limits import parse
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from dealer import audit
+from dealer import attempts, audit
 from dealer.actors import GROUP_ROLES, ROLES, Actor
 from dealer.auth.errors import (
     MIN_PASSWORD_LENGTH,
@@ -35,7 +33,7 @@ from dealer.stores.models import Store
 TOKEN_PREFIX = "dlr_"
 
 
-def _failure_counters(username: str, address: str | None) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
+def _failure_counters(username: str, address: str | None) -> list[attempts.Counter]:
     """Return the counters of wrong passwords that a check for this username from this address is held to.
 
     Per account from anywhere (LOGIN_ACCOUNT_RATE_LIMIT, by default LOGIN_RATE_LIMIT), per address and
@@ -52,11 +50,6 @@ def _failure_counters(username: str, address: str | None) -> list[tuple[RateLimi
     return counters
 
 
-def _retry_after(counters) -> int:
-    resets = [limiter.limiter.get_window_stats(item, *keys).reset_time for item, keys in counters]
-    return max(1, math.ceil(max(resets) - time.time()))
-
-
 def _check_credentials(username: str, password: str, *, address: str | None) -> User:
     """Return the active user whose password this is; count a wrong one against every limit it is held to.
 
@@ -70,15 +63,14 @@ def _check_credentials(username: str, password: str, *, address: str | None) -> 
     # failures counted before it and a burst of parallel guesses gets no more tries than the limit.
     user = db.session.scalar(sa.select(User).where(User.username == username).with_for_update())
     counters = _failure_counters(username, address) if limiter.enabled else []
-    spent = [(item, keys) for item, keys in counters if not limiter.limiter.test(item, *keys)]
+    spent = attempts.spent(counters)
     if spent:
-        raise TooManyAttempts(_retry_after(spent))
+        raise TooManyAttempts(attempts.retry_after(spent))
     if user is None:
         # Hash anyway, so an unknown username takes as long to refuse as a wrong password.
         check_password_hash(_unknown_user_hash(), password)
     if user is None or not user.check_password(password) or not user.active:
-        for item, keys in counters:
-            limiter.limiter.hit(item, *keys)
+        attempts.hit(counters)
         raise InvalidCredentials()
     return user
 
