@@ -11,8 +11,16 @@ import re
 import pytest
 
 from dealer.access import declared_access
-from dealer.actors import (ADMIN, CASHIER, CS_SUPERVISOR, MANAGER, RESCUE_DISPATCHER, ROLES,
-    SERVICE_ADVISOR, TECHNICIAN)
+from dealer.actors import (
+    ADMIN,
+    CASHIER,
+    CS_SUPERVISOR,
+    MANAGER,
+    RESCUE_DISPATCHER,
+    ROLES,
+    SERVICE_ADVISOR,
+    TECHNICIAN,
+)
 from dealer.auth import services as auth_services
 from tests.factories import UserFactory
 from tests.helpers import NOW, login

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import MANYTOONE
@@ -35,8 +34,16 @@ from dealer.sms.outbox import enqueue
 from tests.factories import CustomerFactory, StationFactory, UserFactory, VehicleFactory
 from tests.helpers import NOW, bearer, login
 from tests.isolation import isolated_client
-from tests.repair.builders import (PROMISE, Shop, add_labor, add_part, approved_order, build_shop, finished_order,
-                                   open_order, pay)
+from tests.repair.builders import (
+    Shop,
+    add_labor,
+    add_part,
+    approved_order,
+    build_shop,
+    finished_order,
+    open_order,
+    pay,
+)
 
 SMALL, LARGE = 2, 9
 ROLES = ("admin", "manager", "service_advisor", "technician", "parts_clerk", "cashier", "rescue_dispatcher",

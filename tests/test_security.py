@@ -14,11 +14,14 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from limits import parse
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dealer import create_app
+from dealer.access import public
 from dealer.auth import services
 from dealer.auth.models import ApiToken, User
-from dealer.config import ConfigError, check_rate_limit_storage, load_config
+from dealer.config import ConfigError, _instance_secret_key, check_rate_limit_storage, load_config
+from dealer.errors import DomainError, Forbidden, NotFound
 from dealer.extensions import db
 from tests.config import base_config
 from tests.factories import PASSWORD
@@ -180,8 +183,6 @@ def test_production_sends_plain_http_to_https_with_hsts(production_client):
 @pytest.fixture()
 def refusing_client(tmp_path_factory):
     """An app with public pages that raise DomainErrors, to see how the one handler answers pages."""
-    from dealer.access import public
-    from dealer.errors import DomainError, Forbidden, NotFound
 
     app = create_app(base_config(tmp_path_factory, SQLALCHEMY_DATABASE_URI="sqlite://"))
     for name, error in (("conflict", DomainError("售价已被他人修改。")), ("missing", NotFound()),
@@ -272,8 +273,6 @@ def test_development_secret_key_is_generated_once_into_the_instance_folder(tmp_p
 
 
 def test_development_secret_key_is_one_key_when_workers_start_together(tmp_path):
-    from dealer.config import _instance_secret_key
-
     for trial in range(20):
         instance = tmp_path / f"instance{trial}"
         start, keys = threading.Barrier(8), []
@@ -572,8 +571,6 @@ def test_passwords_are_stored_with_scrypt(ctx, staff, store):
 
 
 def test_proxy_hops_make_the_client_address_come_from_x_forwarded_for(database_url, tmp_path_factory):
-    from werkzeug.middleware.proxy_fix import ProxyFix
-
     app = create_app(base_config(tmp_path_factory, SQLALCHEMY_DATABASE_URI=database_url, PROXY_HOPS=1))
     assert isinstance(app.wsgi_app, ProxyFix)
     seen = {}

@@ -1,6 +1,8 @@
 """The audit log (审计日志): written in the caller's transaction, append-only in the database, read per store."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 
@@ -54,8 +56,6 @@ def test_record_takes_the_store_from_the_entity(ctx, staff, store):
 
 
 def test_record_makes_values_json_safe(ctx, staff, store):
-    from datetime import date
-
     recorded = audit.record("x", store, actor=SYSTEM, changes={
         "when": date(2026, 11, 23), "roles": frozenset({"cashier"}), "pair": (1, None), 3: "three"})
     db.session.flush()

@@ -1,4 +1,5 @@
 """The front desk in a real browser: sign in, open a customer file with a vehicle, find it, see errors."""
+import random
 import re
 
 import pytest
@@ -27,8 +28,6 @@ def test_wrong_password_is_refused_with_a_message(page):
 
 
 def test_create_customer_with_vehicle_then_find_it_by_last_four_of_plate(page):
-    import random
-
     rng = random.Random()
     mobile = data.mobile(rng)
     plate = data.plate(rng, "粤", "B")

@@ -4,7 +4,7 @@ import pytest
 from dealer.customers.models import Customer, OdometerReading, Vehicle
 from dealer.extensions import db
 from tests.factories import CustomerFactory, VehicleFactory
-from tests.helpers import assert_error, bearer, count, fresh, loaded
+from tests.helpers import assert_error, bearer, count, fresh, loaded, login
 
 VIN = "LFV3A23C9J3012345"
 
@@ -29,8 +29,6 @@ def test_api_without_a_valid_token_is_401(client, staff, headers):
 
 
 def test_api_session_cookie_is_not_enough(client, staff):
-    from tests.helpers import login
-
     login(client, staff["service_advisor"])
     assert_error(client.get("/api/v1/customers"), 401, "unauthorized")
 

@@ -9,8 +9,8 @@ from dealer.customers.models import Customer, Vehicle, VehicleOwnership
 from dealer.customers.services import CustomerInput, VehicleInput
 from dealer.customers.validators import InvalidValue
 from dealer.extensions import db
-from tests.factories import StoreFactory, UserFactory
 from tests.concurrency import at_once
+from tests.factories import StoreFactory, UserFactory
 from tests.helpers import NOW, actor, count
 
 pytestmark = pytest.mark.postgres_only

@@ -11,6 +11,8 @@ from dealer.customers.services import CustomerInput, VehicleInput
 from dealer.customers.validators import InvalidValue
 from dealer.errors import Forbidden, NotFound, ValidationFailed
 from dealer.extensions import db
+from dealer.sms.models import QUEUED, SENDING, SENT, SmsMessage
+from dealer.sms.outbox import enqueue
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
 from tests.helpers import NOW, actor, audit_entries, count, loaded
 
@@ -138,9 +140,6 @@ def test_update_customer_changes_the_file_and_audits_the_change(ctx, store, advi
 
 
 def test_update_customer_mobile_readdresses_their_queued_messages_only(ctx, store, other_store, advisor):
-    from dealer.sms.models import QUEUED, SENDING, SENT, SmsMessage
-    from dealer.sms.outbox import enqueue
-
     customer = open_customer(store, advisor, mobile="13812345678")
     other = open_customer(store, advisor, name="李娜", mobile="13900001111")
 

@@ -1,8 +1,15 @@
 """Mobile numbers, plates and VINs as the front desk types them (pure functions, no database)."""
 import pytest
 
-from dealer.customers.validators import (InvalidValue, mask_phone, normalize_mobile, normalize_phone,
-                                         normalize_plate, normalize_vin, vin_check_digit)
+from dealer.customers.validators import (
+    InvalidValue,
+    mask_phone,
+    normalize_mobile,
+    normalize_phone,
+    normalize_plate,
+    normalize_vin,
+    vin_check_digit,
+)
 
 # The classic ISO 3779 / North American example, check digit X.
 ISO_EXAMPLE_VIN = "1M8GDM9AXKP042788"

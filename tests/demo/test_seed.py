@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
+from werkzeug.security import generate_password_hash
 
 from dealer.actors import Actor
 from dealer.customers.models import Vehicle
@@ -12,8 +13,15 @@ from dealer.parts.models import Part, StockMove
 from dealer.quicklane.models import ExpressPackage, LaneOrder
 from dealer.repair import queries, services
 from dealer.repair.models import (
-    LABOR_CATEGORIES, InspectionItem, JOB_PENDING, LaborOperation, LaborOperationHours, LaborRate, Payment,
-    RepairOrder, RepairSettings,
+    JOB_PENDING,
+    LABOR_CATEGORIES,
+    InspectionItem,
+    LaborOperation,
+    LaborOperationHours,
+    LaborRate,
+    Payment,
+    RepairOrder,
+    RepairSettings,
 )
 from dealer.satisfaction.models import Complaint, FollowUp
 from dealer.stores.models import Store
@@ -23,7 +31,6 @@ from tests.helpers import count
 @pytest.fixture(autouse=True)
 def quick_passwords(monkeypatch):
     """The demo staff's passwords hashed cheaply: scrypt's deliberate slowness is not what is tested here."""
-    from werkzeug.security import generate_password_hash
 
     monkeypatch.setattr("dealer.auth.services.generate_password_hash",
                         lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"))
@@ -43,7 +50,6 @@ def seeded(app, db_session):
 
 
 def check_catalogue(output, stores):
-
     assert [s.code for s in stores] == ["GZ01", "SZ01"]
     for store in stores:
         rates = dict(db.session.execute(sa.select(LaborRate.category, LaborRate.rate_fen)

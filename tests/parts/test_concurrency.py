@@ -5,13 +5,19 @@ import sqlalchemy as sa
 
 from dealer.extensions import db
 from dealer.parts import services
-from dealer.repair import services as repair
 from dealer.parts.models import Part, StockMove
 from dealer.parts.services import PartInput
+from dealer.repair import services as repair
 from dealer.repair.models import RepairLine
-from tests.factories import (PartFactory, RepairJobFactory, RepairLineFactory, RepairOrderFactory,
-                             StoreFactory, UserFactory)
 from tests.concurrency import at_once
+from tests.factories import (
+    PartFactory,
+    RepairJobFactory,
+    RepairLineFactory,
+    RepairOrderFactory,
+    StoreFactory,
+    UserFactory,
+)
 from tests.helpers import NOW, actor, count
 
 pytestmark = pytest.mark.postgres_only

@@ -8,10 +8,10 @@ from dealer.audit.models import AuditEntry
 from dealer.errors import Forbidden, NotFound
 from dealer.extensions import db
 from dealer.parts import services
-from dealer.repair import queries
-from dealer.repair import services as repair
 from dealer.parts.models import Part, StockMove
 from dealer.parts.services import PartInput
+from dealer.repair import queries
+from dealer.repair import services as repair
 from tests.factories import PartFactory, RepairJobFactory, RepairLineFactory, RepairOrderFactory, UserFactory
 from tests.helpers import NOW, actor, audit_entries, count, fresh
 

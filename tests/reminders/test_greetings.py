@@ -11,7 +11,7 @@ from dealer.reminders.holidays import HOLIDAYS, holidays_on, missing_years
 from dealer.sms.gateway import LocalSmsGateway
 from dealer.sms.models import SmsMessage, SmsSettings
 from dealer.sms.sender import send_due
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, StoreFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -154,8 +154,6 @@ def test_holidays_are_known_for_every_year_of_the_calendar_and_hang_together():
 
 @pytest.mark.postgres_only
 def test_greetings_with_two_workers_greet_the_stores_side_by_side_once(app, shared_db):
-    from tests.factories import StoreFactory
-
     stores = [StoreFactory(code="SZ01"), StoreFactory(code="GZ01")]
     for store in stores:
         for _ in range(3):
@@ -172,8 +170,6 @@ def test_greetings_with_two_workers_greet_the_stores_side_by_side_once(app, shar
 
 @pytest.mark.postgres_only
 def test_greetings_command_takes_workers(app, shared_db):
-    from tests.factories import StoreFactory
-
     for code in ("SZ01", "GZ01"):
         CustomerFactory(store=StoreFactory(code=code), marketing_consent=True)
     db.session.commit()

@@ -6,9 +6,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dealer.customers import models
 from dealer.reminders import rules
-from dealer.reminders.rules import (LARGE_PASSENGER, SMALL_PASSENGER, TRUCK, USE_COMMERCIAL, USE_PRIVATE, VAN,
-                                    InspectionDue, MaintenanceDue)
+from dealer.reminders.rules import (
+    LARGE_PASSENGER,
+    SMALL_PASSENGER,
+    TRUCK,
+    USE_COMMERCIAL,
+    USE_PRIVATE,
+    VAN,
+    InspectionDue,
+    MaintenanceDue,
+)
 
 D = date.fromisoformat
 
@@ -70,8 +79,6 @@ def test_inspection_rules_cycles_land_on_their_band_ends(rule):
 
 
 def test_vehicle_uses_match_the_customer_models():
-    from dealer.customers import models
-
     assert (rules.USE_PRIVATE, rules.USE_COMMERCIAL) == (models.USE_PRIVATE, models.USE_COMMERCIAL)
     assert rules.VEHICLE_USES == models.VEHICLE_USES
     assert rules.VEHICLE_CLASSES == models.VEHICLE_CLASSES

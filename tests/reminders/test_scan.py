@@ -4,6 +4,8 @@ The scan reads the due dates stored on each vehicle, so most vehicles here get t
 the services that compute them are tested in test_services.py.
 """
 import json
+import threading
+import time as clock
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -12,6 +14,7 @@ import sqlalchemy as sa
 
 from dealer.customers.models import Vehicle
 from dealer.extensions import db
+from dealer.reminders import scan as scan_module
 from dealer.reminders import services
 from dealer.reminders.models import INSPECTION, INSURANCE, MAINTENANCE, OPEN, Reminder, ReminderOptOut
 from dealer.reminders.services import scan
@@ -19,7 +22,7 @@ from dealer.sms.gateway import LocalSmsGateway
 from dealer.sms.models import QUEUED, SENT, SmsMessage, SmsSettings
 from dealer.sms.sender import send_due
 from tests.concurrency import at_once
-from tests.factories import CustomerFactory, UserFactory, VehicleFactory
+from tests.factories import CustomerFactory, StoreFactory, UserFactory, VehicleFactory
 from tests.helpers import count
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -437,8 +440,6 @@ def test_scan_rolls_a_passed_inspection_forward_recorded_here_or_not(ctx, store)
 
 
 def test_scan_rolls_a_month_cohort_in_set_based_updates(ctx, store, monkeypatch):
-    from dealer.reminders import scan as scan_module
-
     monkeypatch.setattr(scan_module, "ROLL_CHUNK", 2)  # several UPDATEs, each for a few vehicles
     cars = [VehicleFactory(owner=CustomerFactory(store=store), registration_date=date(2020 - years, 3, 15),
                            use=use, seats=seats)
@@ -499,8 +500,6 @@ def test_lead_days_refuses_nonsense_as_a_domain_error(text):
 
 @pytest.mark.postgres_only
 def test_scan_with_two_workers_scans_the_stores_side_by_side(app, shared_db):
-    from tests.factories import StoreFactory
-
     stores = [StoreFactory(code="SZ01"), StoreFactory(code="GZ01")]
     for store in stores:
         car(store, insurance=7)
@@ -520,8 +519,6 @@ def test_scan_with_two_workers_scans_the_stores_side_by_side(app, shared_db):
 
 @pytest.mark.postgres_only
 def test_scan_refreshes_the_statistics_of_reminders_after_a_batch_that_grew_it(ctx, store, monkeypatch):
-    from dealer.reminders import scan as scan_module
-
     monkeypatch.setattr(scan_module, "ANALYZE_AFTER", 3)
     for days in range(1, 5):
         car(store, insurance=days)
@@ -578,11 +575,6 @@ def test_scan_gives_each_message_an_out_id_made_of_a_statement_prefix_and_its_ow
 
 @pytest.mark.postgres_only
 def test_two_scans_of_one_store_at_once_make_each_reminder_and_message_once(app, shared_db, monkeypatch):
-    import threading
-    import time
-
-    from dealer.reminders import scan as scan_module
-    from tests.factories import StoreFactory
 
     store = StoreFactory(code="SZ01")
     for days in range(0, 30):
@@ -594,7 +586,7 @@ def test_two_scans_of_one_store_at_once_make_each_reminder_and_message_once(app,
     def remind_together(*args, **kwargs):
         together.wait(timeout=10)  # both scans write the same batch at the same moment,
         written = remind(*args, **kwargs)
-        time.sleep(0.3)  # and each commits it only a while later
+        clock.sleep(0.3)  # and each commits it only a while later
         return written
 
     monkeypatch.setattr(scan_module, "_remind", remind_together)

@@ -17,9 +17,21 @@ from dealer.customers.validators import vin_check_digit
 from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.reminders import services
-from dealer.reminders.models import (BOOKED, CALLED, CANCELLED, DONE, INSPECTION, INSURANCE, MAINTENANCE,
-                                     NOT_INTERESTED, OPEN, InsuranceRenewal, MaintenanceInterval, Reminder,
-                                     ReminderOptOut)
+from dealer.reminders.models import (
+    BOOKED,
+    CALLED,
+    CANCELLED,
+    DONE,
+    INSPECTION,
+    INSURANCE,
+    MAINTENANCE,
+    NOT_INTERESTED,
+    OPEN,
+    InsuranceRenewal,
+    MaintenanceInterval,
+    Reminder,
+    ReminderOptOut,
+)
 from dealer.sms.models import QUEUED, SENT, SmsMessage
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
 from tests.helpers import NOW, actor, audit_entries, count, fresh

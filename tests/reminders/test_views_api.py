@@ -13,8 +13,19 @@ from sqlalchemy.orm import joinedload
 from dealer.customers.models import Vehicle
 from dealer.extensions import db
 from dealer.reminders import rules
-from dealer.reminders.models import (BOOKED, CALLED, DONE, INSPECTION, INSURANCE, MAINTENANCE, OPEN,
-                                     InsuranceRenewal, MaintenanceInterval, Reminder, ReminderOptOut)
+from dealer.reminders.models import (
+    BOOKED,
+    CALLED,
+    DONE,
+    INSPECTION,
+    INSURANCE,
+    MAINTENANCE,
+    OPEN,
+    InsuranceRenewal,
+    MaintenanceInterval,
+    Reminder,
+    ReminderOptOut,
+)
 from dealer.sms.models import SmsMessage
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
 from tests.helpers import bearer, count, fresh, login, persist, text

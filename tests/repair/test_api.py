@@ -5,13 +5,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from dealer.customers.services import record_odometer
 from dealer.extensions import db
 from dealer.repair import services
 from dealer.repair.models import LaborOperation, RepairLine, RepairOrder
 from dealer.repair.services import QC_ITEMS, TRANSITIONS
 from tests.factories import UserFactory, VehicleFactory
 from tests.helpers import NOW, assert_error, bearer
-from tests.repair.builders import TINY_PNG
+from tests.repair.builders import TINY_PNG, finished_order
 
 SIGNATURE = "data:image/png;base64," + base64.b64encode(TINY_PNG).decode()
 BY_PHONE = {"method": "phone", "approver_name": "张伟", "phone": "13812345678"}
@@ -333,8 +334,6 @@ def test_api_discount_above_the_limit_needs_a_manager(api, shop):
     ({"concerns": ["保养"], "odometer_km": 100}, "customers.odometer_backwards", ["km"]),
 ])
 def test_api_create_order_invalid_input_is_422(api, shop, body, code, fields):
-    from dealer.customers.services import record_odometer
-
     record_odometer(shop.vehicle.id, km=30_000, read_on=datetime.now(timezone.utc).date() - timedelta(days=1),
                     actor=shop.advisor, now=datetime.now(timezone.utc))
     body = {"vehicle_id": shop.vehicle.id, "promised_at": promise(), **body}
@@ -371,8 +370,6 @@ def test_api_domain_errors_are_422_with_their_fields(api, shop):
 
 
 def test_api_settle_with_payments_that_do_not_add_up_is_422(api, shop):
-    from tests.repair.builders import finished_order
-
     order = finished_order(shop)
     db.session.commit()
     url = f"/api/v1/repair-orders/{order.id}/transitions"

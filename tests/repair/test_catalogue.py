@@ -5,9 +5,15 @@ import sqlalchemy as sa
 from dealer.errors import Forbidden, NotFound
 from dealer.extensions import db
 from dealer.repair import services
+from dealer.repair.models import (
+    LABOR_CATEGORIES,
+    LaborOperation,
+    LaborOperationHours,
+    LaborRate,
+    RepairSettings,
+)
 from dealer.repair.services import settings as catalogue
 from dealer.repair.services.settings import InvalidSetting, OperationCodeTaken, OperationInput
-from dealer.repair.models import LABOR_CATEGORIES, LaborOperation, LaborOperationHours, LaborRate, RepairSettings
 from tests.concurrency import at_once
 from tests.factories import StoreFactory, UserFactory
 from tests.helpers import NOW, actor, audit_entries

@@ -6,14 +6,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from dealer.actors import ROLES
 from dealer.extensions import db
 from dealer.repair import services
 from dealer.repair.models import Payment, RepairOrder
-from dealer.repair.services import OrderInput
-from dealer.repair.services import IllegalTransition, PaymentInput
-from dealer.actors import ROLES
-from tests.factories import StoreFactory, UserFactory, VehicleFactory
+from dealer.repair.services import IllegalTransition, OrderInput, PaymentInput
 from tests.concurrency import at_once
+from tests.factories import StoreFactory, UserFactory, VehicleFactory
 from tests.helpers import NOW, actor
 from tests.repair.builders import build_shop, finished_order
 

@@ -12,7 +12,15 @@ from dealer.repair.models import RepairOrder
 from tests.factories import RepairOrderFactory
 from tests.helpers import NOW, login, persist, text
 from tests.isolation import isolated_client
-from tests.repair.builders import PROMISE, add_labor, add_part, approved_order, finished_order, open_order, pay
+from tests.repair.builders import (
+    PROMISE,
+    add_labor,
+    add_part,
+    approved_order,
+    finished_order,
+    open_order,
+    pay,
+)
 
 
 def open_from(shop, source):

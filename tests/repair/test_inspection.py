@@ -15,24 +15,44 @@ import pytest
 import sqlalchemy as sa
 from flask import render_template
 
+from dealer import create_app
 from dealer.audit.models import AuditEntry
 from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.repair import services
-from dealer.repair.services import inspection
-from dealer.repair.services import photos
+from dealer.repair.models import (
+    APPROVED,
+    IN_PROGRESS,
+    JOB_ESTIMATE,
+    JOB_PENDING,
+    OPEN,
+    QUALITY_CHECK,
+    READY,
+    SETTLED,
+    InspectionItem,
+    InspectionPhoto,
+    InspectionResult,
+    LaborRate,
+    OrderEvent,
+    RepairJob,
+    RepairOrder,
+)
+from dealer.repair.services import OrderLocked, inspection, photos
+from dealer.repair.services import inspection as inspection_services
 from dealer.repair.services.inspection import (
-    FindingAlreadyProposed, FindingProposed, InspectionError, ItemCodeTaken, ItemInput, ResultInput,
+    FindingAlreadyProposed,
+    FindingProposed,
+    InspectionError,
+    ItemCodeTaken,
+    ItemInput,
+    ResultInput,
 )
 from dealer.repair.services.photos import InvalidPhoto, PhotoNotStored, PhotoTooLarge
-from dealer.repair.models import (
-    APPROVED, IN_PROGRESS, JOB_ESTIMATE, JOB_PENDING, OPEN, QUALITY_CHECK, READY, SETTLED, InspectionItem,
-    InspectionPhoto, InspectionResult, OrderEvent, RepairJob, RepairOrder,
-)
-from dealer.repair.services import OrderLocked
-from tests.factories import StoreFactory, UserFactory, VehicleFactory
+from tests.config import base_config
+from tests.factories import PASSWORD, StoreFactory, UserFactory, VehicleFactory
 from tests.helpers import NOW, actor, count, field_has_error, login, text
-from tests.repair.builders import approved_order, open_order
+from tests.isolation import isolated_client
+from tests.repair.builders import approved_order, build_shop, open_order
 
 LATER = NOW + timedelta(minutes=30)
 
@@ -589,7 +609,6 @@ def test_proposing_one_finding_from_two_screens_at_once_makes_one_job(app, backe
     if backend != "postgresql":
         pytest.skip("row locks and concurrent connections need PostgreSQL")
     request.getfixturevalue("committed_db")
-    from dealer.repair.models import LaborRate
 
     store = StoreFactory(code="SZ09")
     advisor = actor(UserFactory(username="advisor-9", roles=["service_advisor"], store=store))
@@ -885,11 +904,6 @@ class _Tokens(HTMLParser):
 
 
 def test_every_form_posts_with_its_csrf_token(database_url, tmp_path_factory, db_session, shop, items, staff):
-    from dealer import create_app
-    from tests.config import base_config
-    from tests.factories import PASSWORD
-    from tests.isolation import isolated_client
-
     app = create_app(base_config(tmp_path_factory, SQLALCHEMY_DATABASE_URI=database_url, WTF_CSRF_ENABLED=True))
     client = isolated_client(app)
     order = open_order(shop)
@@ -920,9 +934,6 @@ def test_every_form_posts_with_its_csrf_token(database_url, tmp_path_factory, db
 
 
 def test_the_order_page_shows_the_inspection_findings(client, staff, store):
-    from dealer.repair.services import inspection as inspection_services
-    from tests.repair.builders import build_shop, open_order
-
     shop = build_shop(store, staff)
     order = open_order(shop)
     inspection_services.add_standard_items(store.id, actor=shop.manager, now=NOW)

@@ -10,16 +10,38 @@ from dealer.customers.models import OdometerReading
 from dealer.customers.services import OdometerWentBackwards
 from dealer.errors import NotFound
 from dealer.extensions import db
+from dealer.parts.models import Part
 from dealer.repair import queries, services
 from dealer.repair.models import (
-    JOB_APPROVED, JOB_ESTIMATE, JOB_PENDING, OPEN, LaborRate, OrderEvent, RepairLine, RepairOrder,
+    JOB_APPROVED,
+    JOB_ESTIMATE,
+    JOB_PENDING,
+    OPEN,
+    LaborRate,
+    OrderEvent,
+    RepairLine,
+    RepairOrder,
 )
 from dealer.repair.services import (
-    ApprovalWouldBeExceeded, DiscountNeedsManager, JobLocked, LineInput, OrderInput, RepairError,
+    ApprovalWouldBeExceeded,
+    DiscountNeedsManager,
+    JobLocked,
+    LineInput,
+    OrderInput,
+    RepairError,
 )
 from tests.factories import StoreFactory, UserFactory, VehicleFactory
 from tests.helpers import NOW, actor
-from tests.repair.builders import PROMISE, add_labor, add_part, approved_order, by_phone, open_order
+from tests.repair.builders import (
+    PROMISE,
+    add_labor,
+    add_part,
+    approved_order,
+    by_phone,
+    finished_order,
+    open_order,
+    pay,
+)
 
 
 def test_open_order_numbers_per_store_and_day_and_records_the_odometer(shop):
@@ -120,7 +142,6 @@ def test_parts_line_of_another_store_or_zero_quantity_is_refused(shop, other_sto
         add_part(shop, job, quantity=0)
     assert refused.value.field == "quantity"
     db.session.rollback()
-    from dealer.parts.models import Part
 
     foreign = Part(store_id=other_store.id, part_number="X1", name="x", price_fen=1, on_hand=0, reserved=0)
     db.session.add(foreign)
@@ -267,8 +288,6 @@ def test_open_order_takes_only_an_advisor_of_the_store(shop, other_store, staff)
 
 
 def test_customer_visits_count_orders_and_spend_with_reversals_deducted(shop):
-    from tests.repair.builders import finished_order, pay
-
     first = finished_order(shop)
     services.settle(first.id, pay(first, (36600, "cash")), actor=shop.cashier, now=NOW)
     second = finished_order(shop, now=NOW + timedelta(days=1))

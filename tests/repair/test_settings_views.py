@@ -4,9 +4,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from dealer.extensions import db
+from dealer.repair.models import LaborOperation, LaborOperationHours, LaborRate, RepairSettings
 from dealer.repair.services import settings as catalogue
 from dealer.repair.services.settings import OperationInput
-from dealer.repair.models import LaborOperation, LaborOperationHours, LaborRate, RepairSettings
 from tests.helpers import NOW, actor, count, field_has_error, fresh, login, persist, text
 
 SETTINGS_FORM = {"vat_rate_bp": "9", "manual_discount_limit_bp": "15", "comeback_window_days": "45",

@@ -15,17 +15,41 @@ from sqlalchemy.orm import selectinload
 from dealer import money
 from dealer.customers.models import OdometerReading
 from dealer.extensions import db
+from dealer.parts.models import Part
 from dealer.repair import services
 from dealer.repair.models import (
-    APPROVED, CANCELLED, COMEBACK_DISMISSED, DELIVERED, ESTIMATED, IN_PROGRESS, JOB_APPROVED, JOB_DECLINED,
-    JOB_PENDING, OPEN, QUALITY_CHECK, READY, SETTLED, WORK_DONE, WORK_STARTED, Approval, RepairJob,
-    RepairLine, RepairOrder, TimeEntry,
+    APPROVED,
+    CANCELLED,
+    COMEBACK_DISMISSED,
+    DELIVERED,
+    ESTIMATED,
+    IN_PROGRESS,
+    JOB_APPROVED,
+    JOB_DECLINED,
+    JOB_PENDING,
+    OPEN,
+    QUALITY_CHECK,
+    READY,
+    SETTLED,
+    WORK_DONE,
+    WORK_STARTED,
+    Approval,
+    LaborOperation,
+    RepairJob,
+    RepairLine,
+    RepairOrder,
+    TimeEntry,
 )
 from tests.factories import UserFactory
 from tests.helpers import NOW, field_has_error, fresh, login, persist, text
 from tests.isolation import isolated_client
 from tests.repair.builders import (
-    TINY_PNG, add_labor, add_part, approved_order, finished_order, open_order,
+    TINY_PNG,
+    add_labor,
+    add_part,
+    approved_order,
+    finished_order,
+    open_order,
 )
 
 REPAIR_STAFF = ("service_advisor", "technician", "parts_clerk", "cashier", "manager")
@@ -662,9 +686,6 @@ def test_another_stores_order_is_not_found_and_not_changed(app, shop, other_stor
 
 
 def test_other_stores_operations_and_parts_are_not_offered(app, shop, other_store):
-    from dealer.parts.models import Part
-    from dealer.repair.models import LaborOperation
-
     db.session.add(LaborOperation(store_id=other_store.id, code="MAINT-OIL2", name="更换机油机滤(广州)",
                                   category="maintenance", hours=60))
     db.session.add(Part(store_id=other_store.id, part_number="G052195M4X", name="机油", unit="升", price_fen=1,

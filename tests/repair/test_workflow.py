@@ -1,6 +1,7 @@
 """The repair workflow: every legal step, every illegal one refused, settlement, cancel and reversal."""
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 
 import pytest
@@ -10,17 +11,44 @@ from dealer.audit.models import AuditEntry
 from dealer.extensions import db
 from dealer.repair import services
 from dealer.repair.models import (
-    APPROVED, CANCELLED, DELIVERED, ESTIMATED, IN_PROGRESS, OPEN, QUALITY_CHECK, READY, SETTLED, STATES,
-    WORK_DONE, WORK_STARTED, WORK_WAITING, Payment, RepairOrder, TimeEntry,
+    APPROVED,
+    CANCELLED,
+    DELIVERED,
+    ESTIMATED,
+    IN_PROGRESS,
+    OPEN,
+    QUALITY_CHECK,
+    READY,
+    SETTLED,
+    STATES,
+    WORK_DONE,
+    WORK_STARTED,
+    WORK_WAITING,
+    Payment,
+    RepairOrder,
+    TimeEntry,
 )
-from dealer.repair.services import OrderLocked
 from dealer.repair.services import (
-    ApprovalInput, IllegalTransition, NotAssigned, PaymentInput, QualityCheckInput, WorkflowError,
+    ApprovalInput,
+    IllegalTransition,
+    NotAssigned,
+    OrderLocked,
+    PaymentInput,
+    QualityCheckInput,
+    WorkflowError,
 )
 from dealer.sms.models import SmsMessage
-from tests.helpers import NOW
+from tests.factories import UserFactory
+from tests.helpers import NOW, actor
 from tests.repair.builders import (
-    TINY_PNG, add_labor, add_part, approved_order, by_phone, finished_order, open_order, pay,
+    TINY_PNG,
+    add_labor,
+    add_part,
+    approved_order,
+    by_phone,
+    finished_order,
+    open_order,
+    pay,
 )
 
 ALL_QC = dict.fromkeys(services.QC_ITEMS, True)
@@ -110,8 +138,6 @@ def test_estimate_needs_lines_and_approval_needs_a_way(shop):
 
 
 def test_decode_signature_takes_only_png_data_urls():
-    import base64
-
     assert services.decode_signature("data:image/png;base64," + base64.b64encode(TINY_PNG).decode()) == TINY_PNG
     assert services.decode_signature("data:image/png;base64,R0lGODlh") is None
     assert services.decode_signature("data:image/png;base64,@@@") is None
@@ -185,9 +211,6 @@ def test_clocking_on_and_off(shop):
 
 
 def test_only_assigned_technicians_work_on_approved_jobs(shop, staff):
-    from tests.factories import UserFactory
-    from tests.helpers import actor
-
     order = approved_order(shop)
     job = order.jobs[0]
     services.assign_job(job.id, [shop.technician_user.id], actor=shop.advisor, now=NOW)

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from dealer import create_app
 from dealer.extensions import db
 from dealer.scheduler import JOBS, LEASE_NAME, SchedulerRunner, acquire_lease, release_lease
 from dealer.scheduler.models import JOBS_TABLE, SchedulerLease
@@ -160,8 +161,6 @@ def test_tick_leader_that_stopped_renewing_loses_it_and_stops_its_scheduler(app,
 
 
 def test_tick_with_the_database_unreachable_is_not_leader_and_keeps_running(tmp_path):
-    from dealer import create_app
-
     unreachable = create_app({"TESTING": True, "SECRET_KEY": "x",
                               "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/dealer.sqlite3"})
     log = []

@@ -1,5 +1,7 @@
 """Each store's night: the nightly tasks run at 02:00 store time, for the store's own date, once per day."""
+import os
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -7,8 +9,8 @@ import sqlalchemy as sa
 
 from dealer import scheduler
 from dealer.extensions import db
-from dealer.repair import tasks as repair_tasks
 from dealer.reminders.models import Reminder
+from dealer.repair import tasks as repair_tasks
 from dealer.scheduler import JOBS, run_nightly
 from dealer.scheduler.models import NightlyRun
 from dealer.sms.models import SmsMessage
@@ -107,9 +109,6 @@ def test_nightly_job_runs_every_hour():
 
 
 def test_the_photo_cleanup_job_clears_leftovers_of_the_upload_folder_every_hour(app, ctx, monkeypatch):
-    import os
-    from pathlib import Path
-
     [trigger] = [trigger for job_id, _func, trigger in JOBS if job_id == "inspection_photo_cleanup"]
     assert trigger == {"trigger": "cron", "minute": 30}
     directory = Path(app.config["UPLOAD_FOLDER"]) / "inspection" / "999"

@@ -9,9 +9,19 @@ from dealer.customers.models import Customer
 from dealer.extensions import db
 from dealer.sms.callbacks import is_opt_out
 from dealer.sms.kinds import KINDS
-from dealer.sms.models import (CANCELLED, DELIVERED, FAILED, QUEUED, SENDING, SENT, SmsInbound, SmsMessage,
-                               SmsSettings, SmsTemplate)
-from dealer.sms.outbox import enqueue
+from dealer.sms.models import (
+    CANCELLED,
+    DELIVERED,
+    FAILED,
+    QUEUED,
+    SENDING,
+    SENT,
+    SmsInbound,
+    SmsMessage,
+    SmsSettings,
+    SmsTemplate,
+)
+from dealer.sms.outbox import default_sign_name, enqueue
 from dealer.sms.sender import LEASE, send_due
 from tests.factories import CustomerFactory
 from tests.helpers import fresh
@@ -342,7 +352,6 @@ def test_reply_t_to_one_store_signature_opts_out_of_that_store_only(client, cust
 
 def test_reply_t_to_a_store_signature_without_saved_settings_opts_out_of_that_store_only(
         client, customer, other_store, sms_standin):
-    from dealer.sms.outbox import default_sign_name
 
     elsewhere = CustomerFactory(store=other_store, mobile=PHONE, mobile_last4=PHONE[-4:], marketing_consent=True)
     db.session.commit()

@@ -11,6 +11,10 @@ import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from alibabacloud_dysmsapi20170525 import models
+from alibabacloud_dysmsapi20170525.client import Client
+from alibabacloud_tea_openapi.utils_models import Config
+from darabonba.runtime import RuntimeOptions
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
@@ -273,10 +277,6 @@ def today() -> date:
 def query_send_details(standin: SmsStandin, *, phone: str = PHONE, day: date | None = None,
                        page: int = 1, page_size: int = 50):
     """Call QuerySendDetails with the SDK itself, to see the records as the stand-in lists them."""
-    from alibabacloud_dysmsapi20170525 import models
-    from alibabacloud_dysmsapi20170525.client import Client
-    from alibabacloud_tea_openapi.utils_models import Config
-    from darabonba.runtime import RuntimeOptions
 
     client = Client(Config(access_key_id=ACCESS_KEY_ID, access_key_secret=ACCESS_KEY_SECRET,
                            endpoint=standin.endpoint, protocol="http"))

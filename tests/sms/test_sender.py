@@ -15,7 +15,7 @@ from dealer.sms import sender
 from dealer.sms.kinds import KINDS
 from dealer.sms.models import FAILED, QUEUED, SENDING, SENT, SmsMessage, SmsSettings, SmsTemplate
 from dealer.sms.outbox import enqueue
-from dealer.sms.sender import LEASE, MAX_ATTEMPTS, claim, expire_leases, send_due
+from dealer.sms.sender import GIVE_UP_IN_DOUBT, LEASE, MAX_ATTEMPTS, claim, expire_leases, send_due
 from tests.factories import CustomerFactory, StoreFactory
 from tests.helpers import fresh
 
@@ -566,8 +566,6 @@ def test_send_due_three_senders_at_once_send_each_of_1000_messages_exactly_once(
 
 
 def test_send_due_in_doubt_for_a_day_without_an_answer_fails_for_a_person(customer, sms_standin, clock):
-    from dealer.sms.sender import GIVE_UP_IN_DOUBT
-
     message = queue(customer, now=clock())
     accepted_by_provider_then_sender_died(sms_standin, message, clock())
     clock.advance(minutes=3)

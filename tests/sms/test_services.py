@@ -1,13 +1,21 @@
 """Staff services of the SMS module: an owner's choice about service SMS (the rest is in test_views_api.py)."""
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from dealer.customers.models import Customer
+from dealer.customers.services import record_odometer
 from dealer.errors import NotFound
 from dealer.extensions import db
+from dealer.reminders.services import scan
+from dealer.repair import services as repair
+from dealer.repair.models import GENERAL_REPAIR
+from dealer.repair.services import OrderInput
 from dealer.sms import services
 from dealer.sms.models import CANCELLED, QUEUED, SENT, SmsMessage
 from dealer.sms.outbox import enqueue
-from tests.factories import CustomerFactory, UserFactory
+from tests.factories import CustomerFactory, UserFactory, VehicleFactory
 from tests.helpers import NOW, actor, audit_entries
 
 PARAMS = {"plate": "粤B12345", "store_phone": "0755-27781234", "due_date": "2026-12-31"}
@@ -70,15 +78,6 @@ def test_set_service_sms_opt_out_of_another_stores_customer_is_not_found(owner, 
 # -- month figures: the reminders' conversion ----------------------------------------------------
 
 def test_month_figures_count_reminded_vehicles_that_came_in_within_30_days(ctx, store, staff):
-    from datetime import date, datetime, time, timedelta, timezone
-    from zoneinfo import ZoneInfo
-
-    from dealer.customers.services import record_odometer
-    from dealer.reminders.services import scan
-    from dealer.repair import services as repair
-    from dealer.repair.models import GENERAL_REPAIR
-    from dealer.repair.services import OrderInput
-    from tests.factories import VehicleFactory
 
     shanghai = ZoneInfo("Asia/Shanghai")
     day = date(2026, 11, 3)

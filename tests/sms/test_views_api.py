@@ -6,10 +6,12 @@ import pytest
 import sqlalchemy as sa
 
 from dealer.customers.models import Customer
+from dealer.database import utcnow
 from dealer.extensions import db
 from dealer.sms.kinds import KINDS
 from dealer.sms.models import DELIVERED, FAILED, QUEUED, SENT, SmsMessage, SmsSettings, SmsTemplate
 from dealer.sms.outbox import enqueue
+from dealer.sms.services import MessageFilter, list_messages
 from tests.factories import CustomerFactory, VehicleFactory
 from tests.helpers import NOW, actor, bearer, field_has_error, fresh, login, page_text
 
@@ -119,8 +121,6 @@ def test_outbox_search_by_phone_finds_queued_and_sent_reminder_sms_and_messages_
 
 @pytest.mark.postgres_only
 def test_outbox_search_by_phone_and_the_per_phone_cap_read_sms_by_index(ctx, store, staff, outbox):
-    from dealer.sms.services import MessageFilter, list_messages
-
     plans = []
 
     def explain(conn, cursor, statement, parameters, *args):
@@ -392,7 +392,6 @@ def standin_config(app, sms_standin, monkeypatch):
 @pytest.fixture()
 def due_booking(ctx, store):
     """A booking code due now (booking codes go out at any hour), with its approved template."""
-    from dealer.database import utcnow
 
     set_up_store(store)
     db.session.add(SmsTemplate(store_id=store.id, kind="booking_code", body=KINDS["booking_code"].default_body,
@@ -445,8 +444,6 @@ def test_customer_file_shows_the_owner_messages(advisor_client, outbox):
 # -- an owner's choice about service SMS (on the customer edit page) --------------------------------------
 
 def test_customer_edit_page_records_the_service_sms_choice(advisor_client, ctx, store):
-    from dealer.customers.models import Customer
-
     owner = CustomerFactory(store=store, mobile=WANG)
     db.session.commit()
     page = page_text(advisor_client.get(f"/customers/{owner.id}/edit"))
@@ -464,8 +461,6 @@ def test_customer_edit_page_records_the_service_sms_choice(advisor_client, ctx, 
 
 
 def test_service_sms_choice_of_another_stores_customer_changes_nothing(advisor_client, ctx, other_store):
-    from dealer.customers.models import Customer
-
     stranger = CustomerFactory(store=other_store)
     db.session.commit()
     response = advisor_client.post(f"/sms/customers/{stranger.id}/service-sms", data={"opted_out": "y"})
