@@ -86,7 +86,7 @@ def load_config(app, overrides: dict | None = None) -> None:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         SEARCH_RESULT_LIMIT=50,
-        # The site's public address, for links texted to owners (the feedback form); unset: the request's.
+        # The site's public address, for links texted to owners and crews (dealer.public_links); unset: the request's.
         PUBLIC_URL=env.get("DEALER_PUBLIC_URL", ""),
         # SMS: "local" records messages in the instance folder (no account needed); "aliyun" sends for real.
         SMS_BACKEND=env.get("SMS_BACKEND", "local"),

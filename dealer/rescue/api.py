@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import uuid
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from dealer.access import current_actor, roles_required
 from dealer.actors import MANAGER, RESCUE_DISPATCHER
 from dealer.api_base import ApiBlueprint
 from dealer.database import utcnow
+from dealer.public_links import public_url
 from dealer.rescue import queries, schemas, services
 from dealer.rescue.errors import RescueError
 from dealer.rescue.services import IntakeInput
@@ -63,7 +63,7 @@ def dispatch(data, call_id):
     """Send a unit or a partner station (or re-dispatch, with a reason); the crew gets its link by SMS."""
     call, link = services.dispatch_call(call_id, responder=data["responder"], override_reason=data["override_reason"],
                                         actor=current_actor(), now=utcnow(),
-                                        crew_link=lambda token: url_for("rescue.crew", token=token, _external=True))
+                                        crew_link=lambda token: public_url("rescue.crew", token=token))
     return {"call": call, "crew_link": link}
 
 

@@ -1,11 +1,12 @@
 """How customer satisfaction follows what other modules announce (connected when the app is built)."""
 from __future__ import annotations
 
-from flask import current_app, has_request_context, render_template, request
+from flask import render_template
 from markupsafe import Markup
 
 from dealer.actors import CS_SUPERVISOR
 from dealer.auth import signals as auth_signals
+from dealer.public_links import public_base
 from dealer.repair import signals as repair_signals
 from dealer.satisfaction.models import REPAIR_ORDER
 from dealer.satisfaction.queries import call_list
@@ -16,14 +17,6 @@ from dealer.stores.services import visible_store_ids
 CALLS_ON_HOME = 10
 
 
-def link_base() -> str:
-    """Where the owner's link points: the deployment's public address (PUBLIC_URL), else this request's."""
-    configured = current_app.config.get("PUBLIC_URL")
-    if configured:
-        return configured
-    return request.url_root if has_request_context() else "http://localhost/"
-
-
 @repair_signals.order_delivered.connect
 def _follow_up_delivered(order, *, vehicle, now, **_):
     """A car handed back opens its follow-up (回访), due within the store's days, and texts the owner the form."""
@@ -31,7 +24,7 @@ def _follow_up_delivered(order, *, vehicle, now, **_):
         return
     open_follow_up(store_id=order.store_id, source_kind=REPAIR_ORDER, source_ref=order.id, source_number=order.number,
                    customer=order.customer, vehicle=vehicle, handled_by_id=order.advisor_id, now=now,
-                   link_base=link_base())
+                   link_base=public_base())
 
 
 @auth_signals.home_panels.connect

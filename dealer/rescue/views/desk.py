@@ -12,6 +12,7 @@ from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.forms import managed_store_id, put_error_on_form
 from dealer.inputs import whole_number
+from dealer.public_links import public_url
 from dealer.rescue import bp, labels, queries, services
 from dealer.rescue.forms import (
     CAPABILITY_LABELS,
@@ -140,8 +141,7 @@ def dispatch(call_id):
     try:
         call, link = services.dispatch_call(
             call_id, responder=form.responder.data, override_reason=form.override_reason.data or "",
-            actor=current_actor(), now=utcnow(), crew_link=lambda token: url_for("rescue.crew", token=token,
-                                                                                  _external=True))
+            actor=current_actor(), now=utcnow(), crew_link=lambda token: public_url("rescue.crew", token=token))
     except DomainError as error:
         flash(str(error.message), "danger")
         return _back(call_id)
