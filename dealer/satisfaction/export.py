@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from dealer import money
-from dealer.satisfaction.forms import COMPARISON_LABELS, GRADE_LETTERS
+from dealer.satisfaction.forms import COMPARISON_LABELS, GRADE_LETTERS, SOURCE_LABELS
 from dealer.timezones import store_zone
 
 
@@ -43,6 +43,11 @@ def month_workbook(sheet, follow_ups) -> BytesIO:
     ]
     for row in rows:
         summary.append(list(row))
+    summary.append([])
+    summary.append([_("By kind of service"), _("Follow-ups"), _("Forms (n)"), _("Unreachable"), _("Average score")])
+    for source in sheet.sources:
+        summary.append([str(SOURCE_LABELS[source.kind]), source.follow_ups, source.n, source.unreachable,
+                        str(source.average) if source.average is not None else "-"])
     if sheet.versions:
         latest = sheet.versions[0]
         summary.append([_("Signed off"), f"v{latest.version}",
@@ -51,7 +56,7 @@ def month_workbook(sheet, follow_ups) -> BytesIO:
     summary.column_dimensions["B"].width = 24
     detail = book.create_sheet(_("Forms"))
     detail.append([_("Order"), _("Plate"), _("Owner"), _("Timeliness"), _("Repair quality"), _("Attitude"),
-                   _("Score"), _("Comment"), _("Filled by"), _("Submitted")])
+                   _("Score"), _("Comment"), _("Filled by"), _("Submitted"), _("Kind")])
     for cell in detail[1]:
         cell.font = Font(bold=True)
     zone = store_zone(sheet.store)
@@ -61,7 +66,8 @@ def month_workbook(sheet, follow_ups) -> BytesIO:
                        follow_up.customer.name, GRADE_LETTERS[form.timeliness], GRADE_LETTERS[form.quality],
                        GRADE_LETTERS[form.attitude], form.points, form.comment,
                        _("CS, by phone") if form.channel == "phone" else _("Owner, by the SMS link"),
-                       form.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")])
+                       form.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                       str(SOURCE_LABELS[follow_up.source_kind])])
         for cell in detail[detail.max_row]:
             if isinstance(cell.value, str):
                 # What people typed stays text: openpyxl would take "=..." for a formula (formula injection).

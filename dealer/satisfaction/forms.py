@@ -28,6 +28,7 @@ FOLLOW_UP_STATE_LABELS = {"waiting": _l("Waiting for the owner"), "answered": _l
 VERIFY_LABELS = {"none": _l("Not drawn"), "pending": _l("To verify"), "done": _l("Verified"),
                  "unreachable": _l("Verification unreachable")}
 PURPOSE_LABELS = {"follow_up": _l("Follow-up call"), "verification": _l("Verification call")}
+SOURCE_LABELS = {"repair_order": _l("Repair order"), "quick_lane": _l("Quick lane"), "rescue": _l("Rescue")}
 CHANNEL_LABELS = {"link": _l("Owner, by the SMS link"), "phone": _l("CS, by phone")}
 CASE_REASON_LABELS = {"low_grade": _l("A D or E grade"), "comment": _l("The comment names a comeback or a fault")}
 COMPLAINT_CHANNEL_LABELS = {"hotline": _l("Hotline"), "web": _l("Website form"), "follow_up": _l("Follow-up call"),

@@ -17,7 +17,7 @@ from dealer.stores.services import store_scope
 def _labels() -> dict:
     return {"items": forms.ITEM_LABELS, "letters": forms.GRADE_LETTERS, "states": forms.FOLLOW_UP_STATE_LABELS,
             "verify": forms.VERIFY_LABELS, "purposes": forms.PURPOSE_LABELS, "channels": forms.CHANNEL_LABELS,
-            "case_reasons": forms.CASE_REASON_LABELS}
+            "case_reasons": forms.CASE_REASON_LABELS, "sources": forms.SOURCE_LABELS}
 
 
 @bp.route("/")

@@ -44,7 +44,7 @@ def month():
                            disagreements=queries.disagreements(store_id, month_start),
                            previous=services.previous_month(month_start), following=services.next_month(month_start),
                            letters=forms.GRADE_LETTERS, comparisons=forms.COMPARISON_LABELS,
-                           channels=forms.CHANNEL_LABELS, sign_form=forms.SignForm())
+                           channels=forms.CHANNEL_LABELS, sources=forms.SOURCE_LABELS, sign_form=forms.SignForm())
 
 
 @bp.route("/month.xlsx")
