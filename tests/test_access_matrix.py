@@ -153,6 +153,9 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "satisfaction_complaints_api.get_complaint": SATISFACTION_READERS,
     "satisfaction_complaints_api.create_complaint": frozenset({CS_SUPERVISOR}),
     "satisfaction_complaints_api.complaint_step": frozenset({CS_SUPERVISOR}),
+    # satisfaction, the five assurances (五个安心): managers read them, CS measures; the assessed staff do not
+    "satisfaction.assurances": frozenset({CS_SUPERVISOR, MANAGER, ADMIN}),
+    "satisfaction.assurance_records": frozenset({CS_SUPERVISOR, MANAGER, ADMIN}),
     # parts: the parts clerk and the manager keep catalogue and stock; front desk, workshop, cashier read
     "parts.index": frozenset({MANAGER, "parts_clerk", SERVICE_ADVISOR, TECHNICIAN, CASHIER}),
     "parts.show": frozenset({MANAGER, "parts_clerk", SERVICE_ADVISOR, TECHNICIAN, CASHIER}),

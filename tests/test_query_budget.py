@@ -363,6 +363,10 @@ PAGES = {
     "satisfaction_complaints_api.list_complaints": ("manager", lambda w: "/api/v1/complaints", 3),
     "satisfaction_complaints_api.get_complaint": ("cs_supervisor",
                                                   lambda w: f"/api/v1/complaints/{w.ids['complaint']}", 2),
+    # satisfaction, the five assurances: six grouped queries for the 12 months (and six per time zone for the
+    # ranking a group-level user sees); the records behind a figure are one query
+    "satisfaction.assurances": ("manager", lambda w: "/satisfaction/assurance?month=2026-11", 7),
+    "satisfaction.assurance_records": ("manager", lambda w: "/satisfaction/assurance/quality?month=2026-11", 2),
     "stores.index": ("admin", lambda w: "/stores/", 3),
     "stores.stations": ("admin", lambda w: "/stores/stations", 4),
     "stores.new_station": ("admin", lambda w: "/stores/stations/new", 4),

@@ -29,6 +29,16 @@ VERIFY_LABELS = {"none": _l("Not drawn"), "pending": _l("To verify"), "done": _l
                  "unreachable": _l("Verification unreachable")}
 PURPOSE_LABELS = {"follow_up": _l("Follow-up call"), "verification": _l("Verification call")}
 SOURCE_LABELS = {"repair_order": _l("Repair order"), "quick_lane": _l("Quick lane"), "rescue": _l("Rescue")}
+ASSURANCE_LABELS = {"time": _l("Time (时间安心)"), "cost": _l("Cost (费用安心)"), "quality": _l("Quality (质量安心)"),
+                    "after_repair": _l("After repair (修后安心)"), "emergency": _l("Emergency (紧急时安心)")}
+DRILL_FLAG_LABELS = {"late": _l("Late"), "over_approval": _l("Over the approved amount"),
+                     "came_back": _l("Came back"), "comeback": _l("A comeback"), "qc_failed": _l("Failed QC"),
+                     "not_in_time": _l("Not done in time"), "open_case": _l("Open case"),
+                     "dispatch_late": _l("Dispatched late"), "arrival_late": _l("Arrived late")}
+RANK_LABELS = {"on_time_pct": _l("On time"), "within_pct": _l("Within the approved amount"),
+               "first_time_fix_pct": _l("Fixed the first time"), "first_pass_pct": _l("QC first pass"),
+               "done_in_time_pct": _l("Follow-ups in time"), "average_score": _l("Average score"),
+               "arrived_pct": _l("Rescues on scene in time")}
 CHANNEL_LABELS = {"link": _l("Owner, by the SMS link"), "phone": _l("CS, by phone")}
 CASE_REASON_LABELS = {"low_grade": _l("A D or E grade"), "comment": _l("The comment names a comeback or a fault")}
 COMPLAINT_CHANNEL_LABELS = {"hotline": _l("Hotline"), "web": _l("Website form"), "follow_up": _l("Follow-up call"),

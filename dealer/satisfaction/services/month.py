@@ -14,7 +14,14 @@ from dealer.errors import Forbidden
 from dealer.extensions import db
 from dealer.satisfaction.assessment import Assessment, MonthForms, Rules, assess, two_decimals
 from dealer.satisfaction.errors import AlreadySigned
-from dealer.satisfaction.models import SOURCE_KINDS, UNREACHABLE, Complaint, FeedbackForm, FollowUp, MonthAssessment
+from dealer.satisfaction.models import (
+    SOURCE_KINDS,
+    UNREACHABLE,
+    Complaint,
+    FeedbackForm,
+    FollowUp,
+    MonthAssessment,
+)
 from dealer.satisfaction.services.follow_ups import settings_for
 from dealer.stores.services import get_store
 from dealer.timezones import store_zone
