@@ -166,4 +166,9 @@ class SettingsForm(FlaskForm):
     complaints_high_yuan = _yuan(_l("Third band (yuan)"), -10_000_000)
     complaints_top_yuan = _yuan(_l("More complaints (yuan)"), -10_000_000)
     complaints_action_at = _count(_l("Administrative action from (complaints)"), 1)
+    top_marks_min_forms = _count(_l("Top-marks check: from (forms of an advisor in 30 days)"), 1)
+    on_the_spot_minutes = WholeNumberField(_l("Filled on the spot: within (minutes of the hand-over)"),
+                                           validators=[InputRequired(), NumberRange(1, 1440)])
+    on_the_spot_share_pct = WholeNumberField(_l("Top-marks check: share filled on the spot from (%)"),
+                                             validators=[InputRequired(), NumberRange(0, 100)])
     submit = SubmitField(_l("Save settings"))

@@ -94,6 +94,12 @@ class SatisfactionSettings(db.Model):
     complaints_high_fen: Mapped[int] = mapped_column(sa.BigInteger, default=-500_000)
     complaints_top_fen: Mapped[int] = mapped_column(sa.BigInteger, default=-1_000_000)
     complaints_action_at: Mapped[int] = mapped_column(sa.SmallInteger, default=30)
+    # The top-marks check (满分 asked for at the desk): an advisor whose forms are all top marks, at least
+    # `top_marks_min_forms` of them, and `on_the_spot_share_pct` % or more filled within `on_the_spot_minutes`
+    # of the hand-over is flagged for CS to check.
+    top_marks_min_forms: Mapped[int] = mapped_column(sa.SmallInteger, default=5, server_default="5")
+    on_the_spot_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=30, server_default="30")
+    on_the_spot_share_pct: Mapped[int] = mapped_column(sa.SmallInteger, default=50, server_default="50")
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
