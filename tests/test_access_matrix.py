@@ -156,6 +156,8 @@ MATRIX: dict[str, str | frozenset[str]] = {
     # satisfaction, the five assurances (五个安心): managers read them, CS measures; the assessed staff do not
     "satisfaction.assurances": frozenset({CS_SUPERVISOR, MANAGER, ADMIN}),
     "satisfaction.assurance_records": frozenset({CS_SUPERVISOR, MANAGER, ADMIN}),
+    "feedback.complaint": PUBLIC,  # the owner's complaint and suggestion form: no sign-in, rate-limited
+    "satisfaction.notes": frozenset({CS_SUPERVISOR, MANAGER}),  # 啄木鸟 and visits: not the people observed
     # parts: the parts clerk and the manager keep catalogue and stock; front desk, workshop, cashier read
     "parts.index": frozenset({MANAGER, "parts_clerk", SERVICE_ADVISOR, TECHNICIAN, CASHIER}),
     "parts.show": frozenset({MANAGER, "parts_clerk", SERVICE_ADVISOR, TECHNICIAN, CASHIER}),

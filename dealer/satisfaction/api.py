@@ -119,6 +119,7 @@ class ComplaintOut(Schema):
     id = fields.Integer()
     store_id = fields.Integer()
     channel = fields.String()
+    kind = fields.String(metadata={"description": "complaint, or suggestion (not counted as a complaint)."})
     category = fields.String()
     severity = fields.String()
     contact_name = fields.String()

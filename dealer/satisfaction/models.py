@@ -46,7 +46,13 @@ OPEN = "open"
 CLOSED = "closed"
 
 # Complaints (投诉)
-COMPLAINT_CHANNELS = ("hotline", "web", "follow_up", "visit", "other")
+# "site": the public complaint and suggestion form on the store's site (no sign-in).
+COMPLAINT_CHANNELS = ("hotline", "site", "follow_up", "visit", "other")
+SITE = "site"
+# A suggestion (建议) comes through the same form and is handled the same way, but is not counted as a complaint.
+COMPLAINT = "complaint"
+SUGGESTION = "suggestion"
+COMPLAINT_KINDS = (COMPLAINT, SUGGESTION)
 COMPLAINT_CATEGORIES = ("time", "cost", "quality", "attitude", "parts", "rescue", "other")
 SEVERITIES = ("low", "normal", "high")
 RECEIVED = "received"
@@ -248,6 +254,7 @@ class Complaint(Timestamps, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
     channel: Mapped[str] = mapped_column(sa.String(12))
+    kind: Mapped[str] = mapped_column(sa.String(12), default=COMPLAINT, server_default=COMPLAINT)
     category: Mapped[str] = mapped_column(sa.String(12))
     severity: Mapped[str] = mapped_column(sa.String(8), default="normal")
     customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id"))
@@ -295,3 +302,35 @@ class MonthAssessment(db.Model):
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     signed_by = relationship("User", lazy="raise_on_sql")
+
+
+# Supervision notes (监督记录): what designated staff saw unannounced (啄木鸟, the "woodpecker") and what a key
+# customer said on a visit (重点客户拜访). Read only by CS / supervision and managers; never edited.
+OBSERVATION = "observation"
+VISIT = "visit"
+NOTE_KINDS = (OBSERVATION, VISIT)
+
+
+class SupervisionNote(db.Model):
+    """One supervision note: an observation (啄木鸟) or a key-customer visit (拜访); append-only."""
+
+    __tablename__ = "supervision_notes"
+    __table_args__ = (
+        sa.Index("ix_supervision_notes_store_id_noted_on", "store_id", "noted_on"),
+        sa.CheckConstraint("kind IN ('observation', 'visit')", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    noted_on: Mapped[date] = mapped_column(sa.Date)  # the store's day it was seen or the visit took place
+    subject: Mapped[str] = mapped_column(sa.String(100))  # where (front desk, workshop ...) or whom visited
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id"))
+    concerns_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # the staff member it is about
+    text: Mapped[str] = mapped_column(sa.String(2000))
+    needs_action: Mapped[bool] = mapped_column(default=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    concerns = relationship("User", foreign_keys=[concerns_id], lazy="raise_on_sql")
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id], lazy="raise_on_sql")

@@ -26,6 +26,7 @@ from dealer.satisfaction.models import (
     FollowUp,
     SatisfactionCase,
     SatisfactionSettings,
+    SupervisionNote,
 )
 
 ROW_LOADS = (joinedload(FollowUp.customer), joinedload(FollowUp.vehicle), joinedload(FollowUp.store))
@@ -162,3 +163,13 @@ def top_marks_flags(store_ids: list[int], *, now: datetime) -> list[TopMarks]:
         if forms >= minimum and tops == forms and 100 * (spot or 0) >= share * forms:
             flags.append(TopMarks(store_id, advisor_id, full_name or username, int(forms), int(spot or 0)))
     return flags
+
+
+def note_page(store_ids: list[int], *, kind: str | None = None, page: int = 1, per_page: int = 50):
+    """A page of supervision notes, newest day first, with who recorded them and whom they concern."""
+    stmt = sa.select(SupervisionNote).where(SupervisionNote.store_id.in_(store_ids))
+    if kind:
+        stmt = stmt.where(SupervisionNote.kind == kind)
+    stmt = (stmt.options(joinedload(SupervisionNote.concerns), joinedload(SupervisionNote.recorded_by))
+            .order_by(SupervisionNote.noted_on.desc(), SupervisionNote.id.desc()))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

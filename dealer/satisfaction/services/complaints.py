@@ -14,8 +14,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from dealer import audit
-from dealer.actors import CS_SUPERVISOR, Actor
+from dealer.actors import CS_SUPERVISOR, SYSTEM, Actor
 from dealer.auth.models import User
+from dealer.customers.models import Customer
+from dealer.customers.validators import InvalidValue, normalize_mobile
 from dealer.errors import Forbidden, NotFound
 from dealer.extensions import db
 from dealer.satisfaction.errors import IllegalStep, InvalidInput
@@ -24,14 +26,17 @@ from dealer.satisfaction.models import (
     CLOSED,
     COMPLAINT_CATEGORIES,
     COMPLAINT_CHANNELS,
+    COMPLAINT_KINDS,
     INVESTIGATING,
     RECEIVED,
     RESOLVED,
     ROOT_CAUSES,
     SEVERITIES,
+    SITE,
     Complaint,
 )
 from dealer.satisfaction.services.follow_ups import settings_for
+from dealer.stores.models import Store
 from dealer.stores.services import visible_store_ids
 
 # action: the states it may start from
@@ -106,6 +111,61 @@ def receive_complaint(data: ComplaintInput, *, store_id: int | None, actor: Acto
         "channel": complaint.channel, "category": complaint.category})
     db.session.commit()
     return get_complaint(complaint.id, actor=actor)
+
+
+@dataclass(frozen=True)
+class PublicComplaintInput:
+    """What an owner writes on the public form: a complaint or a suggestion, and how to call them back."""
+
+    kind: str
+    category: str
+    description: str
+    contact_phone: str
+    contact_name: str = ""
+    order_number: str = ""
+
+
+def public_store(store_code: str) -> Store:
+    """The active store of a public form's address. Raises NotFound."""
+    store = db.session.scalar(sa.select(Store).where(Store.code == (store_code or "")[:20], Store.active))
+    if store is None:
+        raise NotFound()
+    return store
+
+
+def submit_public_complaint(store_code: str, data: PublicComplaintInput, *, now: datetime) -> Complaint:
+    """Record what an owner wrote on the store's public form (no sign-in): state received, channel site, with
+    the same deadlines as any complaint; linked to the store's customer of that mobile when there is one.
+
+    Raises NotFound (no such store), InvalidInput.
+    """
+    store = public_store(store_code)
+    for field, value, allowed in (("kind", data.kind, COMPLAINT_KINDS), ("category", data.category,
+                                                                         COMPLAINT_CATEGORIES)):
+        if value not in allowed:
+            raise InvalidInput(_l("Choose one of the list."), field=field)
+    description = (data.description or "").strip()
+    if not description:
+        raise InvalidInput(_l("Tell us what happened."), field="description")
+    try:
+        mobile = normalize_mobile(data.contact_phone or "", field="contact_phone")
+    except InvalidValue as error:
+        raise InvalidInput(_l("Give a mobile number we can call you back on."), field="contact_phone") from error
+    settings = settings_for(store.id)
+    customer_id = db.session.scalar(sa.select(Customer.id).where(Customer.store_id == store.id,
+                                                                 Customer.mobile == mobile))
+    complaint = Complaint(
+        store_id=store.id, channel=SITE, kind=data.kind, category=data.category, severity="normal",
+        customer_id=customer_id, description=description[:1000], contact_name=(data.contact_name or "").strip()[:50],
+        contact_phone=mobile, order_number=(data.order_number or "").strip()[:30], state=RECEIVED, received_at=now,
+        ack_due_at=now + timedelta(hours=settings.complaint_ack_hours),
+        deadline_at=now + timedelta(days=settings.complaint_days), paused_seconds=0, recorded_by_id=None)
+    db.session.add(complaint)
+    db.session.flush()
+    audit.record("complaint_received", complaint, actor=SYSTEM, changes={
+        "channel": SITE, "category": complaint.category, "kind": complaint.kind})
+    db.session.commit()
+    return complaint
 
 
 def get_complaint(complaint_id: int, *, actor: Actor, lock: bool = False) -> Complaint:

@@ -15,6 +15,7 @@ from dealer.extensions import db
 from dealer.satisfaction.assessment import Assessment, MonthForms, Rules, assess, two_decimals
 from dealer.satisfaction.errors import AlreadySigned
 from dealer.satisfaction.models import (
+    COMPLAINT,
     SOURCE_KINDS,
     UNREACHABLE,
     Complaint,
@@ -121,7 +122,8 @@ def month_sheet(store_id: int, month: date, *, actor: Actor) -> Sheet:
     forms = month_forms(store_id, (month, previous_month(month)))
     start, end = month_bounds(store, month)
     complaints = db.session.scalar(sa.select(sa.func.count(Complaint.id)).where(
-        Complaint.store_id == store_id, Complaint.received_at >= start, Complaint.received_at < end))
+        Complaint.store_id == store_id, Complaint.received_at >= start, Complaint.received_at < end,
+        Complaint.kind == COMPLAINT))  # a suggestion (建议) is not a complaint
     sources = by_source(store_id, month)
     follow_ups, unreachable = sum(s.follow_ups for s in sources), sum(s.unreachable for s in sources)
     assessment = assess(forms[month], forms[previous_month(month)], int(complaints or 0), rules)
