@@ -125,6 +125,7 @@ class ComplaintOut(Schema):
     contact_name = fields.String()
     contact_phone = fields.String()
     order_number = fields.String()
+    order_id = fields.Integer(allow_none=True, metadata={"description": "The store's repair order of that number."})
     description = fields.String()
     responsible_id = fields.Integer(allow_none=True)
     state = fields.String()

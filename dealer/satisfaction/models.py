@@ -261,6 +261,8 @@ class Complaint(Timestamps, db.Model):
     contact_name: Mapped[str] = mapped_column(sa.String(50), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(20), default="")
     order_number: Mapped[str] = mapped_column(sa.String(30), default="")
+    # The store's repair order of that number, found at intake (the page links it and names its advisor).
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"))
     description: Mapped[str] = mapped_column(sa.String(1000))
     responsible_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     state: Mapped[str] = mapped_column(sa.String(16), default=RECEIVED)
@@ -279,6 +281,7 @@ class Complaint(Timestamps, db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     responsible = relationship("User", foreign_keys=[responsible_id], lazy="raise_on_sql")
+    order = relationship("RepairOrder", lazy="raise_on_sql")
 
     def overdue(self, now: datetime) -> bool:
         """Past its deadline and not resolved; a paused clock is never overdue."""

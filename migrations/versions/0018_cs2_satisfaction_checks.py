@@ -1,5 +1,5 @@
 """customer satisfaction, second slice: the top-marks check's thresholds; complaints from the public form
-(channel "site", was "web") and suggestions (kind); supervision notes (啄木鸟 observations, key-customer visits)
+(channel "site", was "web") and suggestions (kind); the order a complaint names (order_id); supervision notes (啄木鸟 observations, key-customer visits)
 
 Revision ID: 0018_cs2
 Revises: 0017
@@ -26,6 +26,9 @@ def upgrade():
                                       nullable=False))
     with op.batch_alter_table('complaints', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=12), server_default='complaint', nullable=False))
+        batch_op.add_column(sa.Column('order_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_complaints_order_id_repair_orders'), 'repair_orders', ['order_id'],
+                                    ['id'])
     op.execute("UPDATE complaints SET channel = 'site' WHERE channel = 'web'")
     op.create_table('supervision_notes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -54,6 +57,8 @@ def downgrade():
     op.drop_table('supervision_notes')
     op.execute("UPDATE complaints SET channel = 'web' WHERE channel = 'site'")
     with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_complaints_order_id_repair_orders'), type_='foreignkey')
+        batch_op.drop_column('order_id')
         batch_op.drop_column('kind')
     with op.batch_alter_table('satisfaction_settings', schema=None) as batch_op:
         batch_op.drop_column('on_the_spot_share_pct')

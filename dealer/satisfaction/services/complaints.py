@@ -20,6 +20,7 @@ from dealer.customers.models import Customer
 from dealer.customers.validators import InvalidValue, normalize_mobile
 from dealer.errors import Forbidden, NotFound
 from dealer.extensions import db
+from dealer.repair.models import RepairOrder
 from dealer.satisfaction.errors import IllegalStep, InvalidInput
 from dealer.satisfaction.models import (
     ACKNOWLEDGED,
@@ -97,9 +98,12 @@ def receive_complaint(data: ComplaintInput, *, store_id: int | None, actor: Acto
     if data.responsible_id is not None and db.session.scalar(sa.select(User.id).where(
             User.id == data.responsible_id, User.store_id == store_id, User.active)) is None:
         raise InvalidInput(_l("Choose a person of this store."), field="responsible_id")
+    order_id = _order_of(store_id, data.order_number)
+    if (data.order_number or "").strip() and order_id is None:
+        raise InvalidInput(_l("No repair order of this store has that number."), field="order_number")
     settings = settings_for(store_id)
     complaint = Complaint(
-        store_id=store_id, channel=data.channel, category=data.category, severity=data.severity,
+        store_id=store_id, order_id=order_id, channel=data.channel, category=data.category, severity=data.severity,
         description=description[:1000], contact_name=(data.contact_name or "").strip()[:50],
         contact_phone=(data.contact_phone or "").strip()[:20], order_number=(data.order_number or "").strip()[:30],
         responsible_id=data.responsible_id, state=RECEIVED, received_at=now,
@@ -123,6 +127,15 @@ class PublicComplaintInput:
     contact_phone: str
     contact_name: str = ""
     order_number: str = ""
+
+
+def _order_of(store_id: int, number: str | None) -> int | None:
+    """The id of the store's repair order of this number (as printed on it), or None."""
+    number = (number or "").strip().upper()[:30]
+    if not number:
+        return None
+    return db.session.scalar(sa.select(RepairOrder.id).where(RepairOrder.store_id == store_id,
+                                                             RepairOrder.number == number))
 
 
 def public_store(store_code: str) -> Store:
@@ -155,7 +168,7 @@ def submit_public_complaint(store_code: str, data: PublicComplaintInput, *, now:
     customer_id = db.session.scalar(sa.select(Customer.id).where(Customer.store_id == store.id,
                                                                  Customer.mobile == mobile))
     complaint = Complaint(
-        store_id=store.id, channel=SITE, kind=data.kind, category=data.category, severity="normal",
+        store_id=store.id, order_id=_order_of(store.id, data.order_number), channel=SITE, kind=data.kind, category=data.category, severity="normal",
         customer_id=customer_id, description=description[:1000], contact_name=(data.contact_name or "").strip()[:50],
         contact_phone=mobile, order_number=(data.order_number or "").strip()[:30], state=RECEIVED, received_at=now,
         ack_due_at=now + timedelta(hours=settings.complaint_ack_hours),
@@ -176,7 +189,8 @@ def get_complaint(complaint_id: int, *, actor: Actor, lock: bool = False) -> Com
         if db.session.scalar(stmt.with_only_columns(Complaint.id).with_for_update()) is None:
             raise NotFound()
         stmt = stmt.execution_options(populate_existing=True)
-    complaint = db.session.scalar(stmt.options(joinedload(Complaint.responsible)))
+    complaint = db.session.scalar(stmt.options(joinedload(Complaint.responsible),
+                                               joinedload(Complaint.order).joinedload(RepairOrder.advisor)))
     if complaint is None:
         raise NotFound()
     return complaint
