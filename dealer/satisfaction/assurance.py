@@ -124,7 +124,7 @@ class Figures:
         return pct(self.arrived_in_target, self.rescues)
 
 
-def _bucket(column, bounds: list[datetime]):
+def period_index(column, bounds: list[datetime]):
     """Which period a moment falls in (0..len-2), for moments within bounds[0] <= m < bounds[-1]."""
     whens = [(column < bound, index) for index, bound in enumerate(bounds[1:-1])]
     return sa.case(*whens, else_=len(bounds) - 2) if whens else sa.literal(0)
@@ -151,7 +151,7 @@ def figures(store_ids: list[int], bounds: list[datetime], months: list[date]) ->
     order = RepairOrder
     start, end = bounds[0], bounds[-1]
     # Time: ready orders that had a promise.
-    ready = _bucket(order.ready_at, bounds)
+    ready = period_index(order.ready_at, bounds)
     late = order.ready_at > order.promised_at
     for store_id, index, n, on_time, late_seconds in db.session.execute(
             sa.select(order.store_id, ready, sa.func.count(), count_if(sa.not_(late)),
@@ -163,7 +163,7 @@ def figures(store_ids: list[int], bounds: list[datetime], months: list[date]) ->
         figure.ready, figure.on_time, figure.late_seconds = int(n), int(on_time or 0), float(late_seconds or 0)
 
     # Cost and quality: settled orders.
-    settled = _bucket(order.settled_at, bounds)
+    settled = period_index(order.settled_at, bounds)
     for store_id, index, n, within, came_back, comebacks, checked, failed in db.session.execute(
             sa.select(order.store_id, settled, sa.func.count(),
                       count_if(sa.func.coalesce(order.customer_total_fen, 0) <= order.approved_total_fen),
@@ -237,7 +237,7 @@ def _arrival_in_target():
 
 def _emergency(store_ids, bounds, at, count_if) -> None:
     call = RescueCall
-    index = _bucket(call.received_at, bounds)
+    index = period_index(call.received_at, bounds)
     where = (call.store_id.in_(store_ids), call.received_at >= bounds[0], call.received_at < bounds[-1],
              call.state != RESCUE_CANCELLED)
     dispatched = sa.and_(call.dispatched_at.is_not(None), seconds_between(call.dispatched_at, call.received_at)

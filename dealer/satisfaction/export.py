@@ -76,3 +76,33 @@ def month_workbook(sheet, follow_ups) -> BytesIO:
     book.save(buffer)
     buffer.seek(0)
     return buffer
+
+
+def operations_workbook(figures, labels: dict) -> BytesIO:
+    """The operations dashboard (`operations.Operations`) as a workbook: one sheet per table, amounts in yuan."""
+    book = Workbook()
+    sheets = [
+        (_("Revenue"), [_("Kind"), _("Payer"), _("Amount (yuan)"), _("Discount (yuan)"), _("Net (yuan)")],
+         [[str(labels["lines"].get(kind, kind)), str(labels["payers"].get(payer, payer)), money.yuan(amount),
+           money.yuan(discount), money.yuan(amount - discount)] for kind, payer, amount, discount in figures.revenue]),
+        (_("Cars per day"), [_("Day"), _("Cars (台次)")],
+         [[day.isoformat(), cars] for day, cars in figures.days]),
+        (_("Orders by kind"), [_("Kind"), _("Orders"), _("Owners paid (yuan)")],
+         [[str(labels["kinds"].get(kind, kind)), n, money.yuan(total)] for kind, n, total in figures.by_kind]),
+        (_("Parts stock"), [_("Parts in stock"), _("Stock value at cost (yuan)")],
+         [[figures.stock_parts, money.yuan(figures.stock_value_fen)]]),
+    ]
+    book.remove(book.active)
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title)
+        sheet.append([f"{figures.store.name} · {figures.month:%Y-%m}"])
+        sheet.append(header)
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(row)
+        sheet.column_dimensions["A"].width = 24
+    buffer = BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return buffer
