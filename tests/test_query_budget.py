@@ -373,9 +373,10 @@ PAGES = {
     "satisfaction.assurance_records": ("manager", lambda w: "/satisfaction/assurance/quality?month=2026-11", 2),
     "feedback.complaint": ("cs_supervisor", lambda w: f"/f/complaint/{w.store.code}", 3),
     "satisfaction.notes": ("manager", lambda w: "/satisfaction/notes", 6),
-    # the operations dashboard: four grouped queries (revenue, cars per day, orders by kind, stock value)
-    "satisfaction.operations_page": ("manager", lambda w: "/satisfaction/operations?month=2026-11", 5),
-    "satisfaction.export_operations": ("manager", lambda w: "/satisfaction/operations.xlsx?month=2026-11", 5),
+    # the operations dashboard: six grouped queries (revenue, cars per day, orders by kind, hours sold, hours
+    # clocked, stock value) and the technicians' names
+    "satisfaction.operations_page": ("manager", lambda w: "/satisfaction/operations?month=2026-11", 8),
+    "satisfaction.export_operations": ("manager", lambda w: "/satisfaction/operations.xlsx?month=2026-11", 8),
     "stores.index": ("admin", lambda w: "/stores/", 3),
     "stores.stations": ("admin", lambda w: "/stores/stations", 4),
     "stores.new_station": ("admin", lambda w: "/stores/stations/new", 4),

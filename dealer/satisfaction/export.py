@@ -89,6 +89,8 @@ def operations_workbook(figures, labels: dict) -> BytesIO:
          [[day.isoformat(), cars] for day, cars in figures.days]),
         (_("Orders by kind"), [_("Kind"), _("Orders"), _("Owners paid (yuan)")],
          [[str(labels["kinds"].get(kind, kind)), n, money.yuan(total)] for kind, n, total in figures.by_kind]),
+        (_("Technicians"), [_("Technician"), _("Hours sold"), _("Hours clocked")],
+         [[name, sold, clocked] for name, sold, clocked in figures.technicians]),
         (_("Parts stock"), [_("Parts in stock"), _("Stock value at cost (yuan)")],
          [[figures.stock_parts, money.yuan(figures.stock_value_fen)]]),
     ]

@@ -1,6 +1,6 @@
 """The service operations dashboard (服务运营), per store and month, aggregated in SQL: revenue by labor and parts
-and by payer, cars served (台次) per day, settled orders by kind with the average bill the owners paid, and the
-parts stock's value. Each table exports to Excel (`export.operations_workbook`).
+and by payer, cars served (台次) per day, settled orders by kind with the average bill the owners paid, hours sold
+against hours clocked per technician, and the parts stock's value. Each table exports to Excel (`export.operations_workbook`).
 
 An order counts in the month it was settled (结算), in the store's own days; a reversal (红冲) counts in its own
 month, with its negative amounts, so a month's revenue is net of what was reversed in it.
@@ -14,9 +14,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from dealer import money
+from dealer.auth.models import User
+from dealer.dialect import seconds_between
 from dealer.extensions import db
 from dealer.parts.models import Part
-from dealer.repair.models import RepairLine, RepairOrder
+from dealer.repair.models import JobAssignment, RepairJob, RepairLine, RepairOrder, TimeEntry
 from dealer.satisfaction.assurance import period_index
 from dealer.satisfaction.services.month import month_bounds, next_month
 from dealer.timezones import store_zone
@@ -33,6 +35,8 @@ class Operations:
     paid_fen: int = 0
     stock_parts: int = 0
     stock_value_fen: int = 0  # on hand x cost
+    # technician, hours sold (labor lines, shared among the job's technicians), hours clocked; both in hours
+    technicians: list[tuple[str, float, float]] = field(default_factory=list)
 
     @property
     def cars(self) -> int:
@@ -73,12 +77,42 @@ def operations(store, month: date) -> Operations:
     figures.by_kind = [(kind, int(n), int(total or 0)) for kind, n, total, _paid in rows]
     figures.paid_orders = sum(int(row[3] or 0) for row in rows)
     figures.paid_fen = sum(total for _kind, _n, total in figures.by_kind)
+    figures.technicians = _technician_hours(settled)
     parts, value = db.session.execute(
         sa.select(sa.func.count(), sa.func.sum(Part.on_hand * Part.cost_fen))
         .where(Part.store_id == store.id, Part.on_hand > 0)).one()
     figures.stock_parts = int(parts or 0)
     figures.stock_value_fen = money.round_half_up(Decimal(int(value or 0)) / 1000)  # on hand is in thousandths
     return figures
+
+
+def _technician_hours(settled) -> list[tuple[str, float, float]]:
+    """Per technician, on the jobs of the month's settled orders: the labor hours sold (each line's hours shared
+    equally among the job's technicians) and the hours they clocked on those jobs (工时 sold vs clocked)."""
+    order, job, line, who = RepairOrder, RepairJob, RepairLine, JobAssignment
+    crew = sa.orm.aliased(JobAssignment)
+    others = sa.select(sa.func.count()).select_from(crew).where(
+        crew.store_id == job.store_id, crew.job_id == job.id).correlate(job).scalar_subquery()
+    sold = dict(db.session.execute(
+        sa.select(who.technician_id, sa.func.sum(line.hours * 1.0 / others))
+        .select_from(order)
+        .join(job, sa.and_(job.order_id == order.id, job.store_id == order.store_id))
+        .join(who, sa.and_(who.job_id == job.id, who.store_id == job.store_id))
+        .join(line, sa.and_(line.job_id == job.id, line.store_id == job.store_id))
+        .where(*settled, order.reversal_of_id.is_(None), line.kind == "labor", line.hours.is_not(None))
+        .group_by(who.technician_id)).all())
+    clocked = dict(db.session.execute(
+        sa.select(TimeEntry.technician_id, sa.func.sum(seconds_between(TimeEntry.ended_at, TimeEntry.started_at)))
+        .select_from(order)
+        .join(job, sa.and_(job.order_id == order.id, job.store_id == order.store_id))
+        .join(TimeEntry, sa.and_(TimeEntry.job_id == job.id, TimeEntry.store_id == job.store_id))
+        .where(*settled, order.reversal_of_id.is_(None), TimeEntry.ended_at.is_not(None))
+        .group_by(TimeEntry.technician_id)).all())
+    people = set(sold) | set(clocked)
+    names = {row.id: row.full_name or row.username for row in db.session.execute(
+        sa.select(User.id, User.full_name, User.username).where(User.id.in_(people)))} if people else {}
+    return sorted(((names.get(person, str(person)), round(float(sold.get(person) or 0) / 100, 2),
+                    round(float(clocked.get(person) or 0) / 3600, 2)) for person in people))
 
 
 def _days(month: date) -> list[date]:

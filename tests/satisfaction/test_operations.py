@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from dealer.extensions import db
 from dealer.parts.models import Part
-from dealer.repair.models import RepairLine, RepairOrder
+from dealer.repair.models import RepairLine, RepairOrder, TimeEntry
 from dealer.satisfaction import operations
 from tests.factories import StoreFactory
 from tests.helpers import NOW, login, persist, text
@@ -56,9 +56,23 @@ def test_operations_page_and_its_excel_for_managers_only(app, client, shop, staf
 
     assert 'data-testid="cars">1' in page and 'data-testid="revenue-table"' in page
     book = load_workbook(BytesIO(export.data))
-    assert len(book.worksheets) == 4 and book.worksheets[1].max_row == 2 + 30
+    assert len(book.worksheets) == 5 and book.worksheets[1].max_row == 2 + 30
     assert [cell.value for cell in book.worksheets[2][3]][:2] == ["保养", 1]
     for role in ("service_advisor", "cs_supervisor"):
         other = isolated_client(app)
         login(other, staff[role])
         assert other.get("/satisfaction/operations").status_code == 403
+
+
+def test_operations_sets_hours_sold_against_hours_clocked_per_technician(shop, store, staff):
+    order = delivered(shop)
+    # The technician was on the job for 90 minutes (the builder clocks on and off at one moment).
+    [entry] = db.session.scalars(sa.select(TimeEntry).where(TimeEntry.store_id == store.id)).all()
+    db.session.execute(sa.update(TimeEntry).where(TimeEntry.id == entry.id)
+                       .values(ended_at=entry.started_at + timedelta(minutes=90)))
+    labor = _lines([order], "labor")
+
+    [(name, sold, clocked)] = operations.operations(store, NOVEMBER).technicians
+
+    assert name == staff["technician"].display_name
+    assert (sold, clocked) == (round(sum(line.hours for line in labor) / 100, 2), 1.5)
