@@ -54,6 +54,18 @@ PAGES = (
     Page("bookings `/booking/`", "/booking/", target="list"),
     Page("CS follow-up calls `/satisfaction/`", "/satisfaction/", who="sz01-cs", target="list"),
     Page("CS month sheet `/satisfaction/month`", "/satisfaction/month", who="sz01-cs", target="list"),
+    # satisfaction, second slice (issue 18: the assurance page and the dashboard p99 < 300 ms at 1M orders)
+    Page("five assurances `/satisfaction/assurance`, store manager", "/satisfaction/assurance",
+         who="sz01-manager", target="list"),
+    Page("five assurances, group manager (stores ranked)", "/satisfaction/assurance", who="group", target="list"),
+    Page("assurance records `/satisfaction/assurance/quality`", "/satisfaction/assurance/quality",
+         who="sz01-manager", target="list"),
+    Page("service operations `/satisfaction/operations`", "/satisfaction/operations", who="sz01-manager",
+         target="list"),
+    Page("service operations Excel `/satisfaction/operations.xlsx`", "/satisfaction/operations.xlsx",
+         who="sz01-manager"),
+    Page("supervision notes `/satisfaction/notes`", "/satisfaction/notes", who="sz01-cs", target="list"),
+    Page("public complaint form `/f/complaint/SZ01`", "/f/complaint/SZ01", target="desk"),
     Page("no business query `/account/tokens`", "/account/tokens"),
 )
 

@@ -43,3 +43,22 @@ def _json_object_postgresql(element, compiler, **kw):
 @compiles(json_object, "sqlite")
 def _json_object_sqlite(element, compiler, **kw):
     return "json_object(%s)" % compiler.process(element.clauses, **kw)
+
+
+class seconds_between(GenericFunction):  # noqa: N801 (a SQL function's name)
+    """Seconds from the second moment to the first (`later - earlier`), a float on both databases."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_between_postgresql(element, compiler, **kw):
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS DOUBLE PRECISION)"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element, compiler, **kw):
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"((julianday({later}) - julianday({earlier})) * 86400.0)"

@@ -58,7 +58,7 @@ ORDER_COLS = ("id", "store_id", "number", "vehicle_id", "customer_id", "advisor_
               "odometer_km", "fuel_eighths", "damage_notes", "valuables", "notes", "promised_at", "opened_at",
               "ready_at", "settled_at", "delivered_at", "cancelled_at", "cancel_reason", "approved_total_fen",
               "points_fen", "customer_total_fen", "net_fen", "vat_fen", "vat_rate_bp", "reversal_of_id",
-              "created_at", "updated_at")
+              "created_at", "updated_at", "source_kind", "source_ref")
 JOB_COLS = ("id", "store_id", "order_id", "vehicle_id", "position", "concern", "is_extra", "reported_by_id",
             "approval", "work", "done_at", "comeback_of_id", "comeback_state", "under_warranty",
             "inspection_result_id")
@@ -337,7 +337,7 @@ class Generator:
             order_id, store.id, number, vehicle_id, owner_id, rng.choice(store.advisors), kind, state,
             odometer, rng.randint(1, 8), "", "", "", promised, opened, ready, settled, delivered, cancelled,
             rng.choice(CANCEL_REASONS) if cancelled else "", approved_total, 0, customer_total, net, vat,
-            vat_bp, None, opened, last_change))
+            vat_bp, None, opened, last_change, "front_desk", None))
 
     def take(self) -> tuple[list, list, list, list, set]:
         batch = (self.orders, self.jobs, self.lines, self.assignments, self.touched_days)

@@ -161,6 +161,13 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "satisfaction_complaints_api.get_complaint": SATISFACTION_READERS,
     "satisfaction_complaints_api.create_complaint": frozenset({CS_SUPERVISOR}),
     "satisfaction_complaints_api.complaint_step": frozenset({CS_SUPERVISOR}),
+    # satisfaction, the five assurances (五个安心): managers read them, CS measures; the assessed staff do not
+    "satisfaction.assurances": frozenset({CS_SUPERVISOR, MANAGER, ADMIN}),
+    "satisfaction.assurance_records": frozenset({CS_SUPERVISOR, MANAGER, ADMIN}),
+    "feedback.complaint": PUBLIC,  # the owner's complaint and suggestion form: no sign-in, rate-limited
+    "satisfaction.notes": frozenset({CS_SUPERVISOR, MANAGER}),  # 啄木鸟 and visits: not the people observed
+    "satisfaction.operations_page": frozenset({MANAGER, ADMIN}),  # 服务运营: the managers' dashboard
+    "satisfaction.export_operations": frozenset({MANAGER, ADMIN}),
     # parts: the parts clerk and the manager keep catalogue and stock; front desk, workshop, cashier read
     "parts.index": frozenset({MANAGER, "parts_clerk", SERVICE_ADVISOR, TECHNICIAN, CASHIER}),
     "parts.show": frozenset({MANAGER, "parts_clerk", SERVICE_ADVISOR, TECHNICIAN, CASHIER}),

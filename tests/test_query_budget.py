@@ -192,6 +192,10 @@ def _satisfaction_rows(store, staff, vehicles, n: int) -> dict:
     complaints = [satisfaction.receive_complaint(satisfaction.ComplaintInput(
         channel="hotline", category="time", description=f"等太久{i}"), store_id=store.id, actor=cs, now=NOW)
         for i in range(n)]
+    for i in range(n):  # supervision notes, each about a staff member
+        satisfaction.record_note(store.id, satisfaction.NoteInput(
+            kind="observation", noted_on=date(2026, 11, 20), subject=f"前台{i}", text="当场要求满分",
+            concerns_id=staff["service_advisor"].id), actor=cs, now=NOW)
     body = db.session.scalar(sa.select(SmsMessage.body).where(
         SmsMessage.dedupe_key == f"feedback_link:{follow_ups[0].id}"))
     return {"follow_up": follow_ups[-1].id, "complaint": complaints[0].id,
@@ -353,7 +357,7 @@ PAGES = {
     "quicklane_api.board": ("technician", lambda w: "/api/v1/quick-lane/board", 3),
     # CS's board: the call list (follow-ups with customer, vehicle and store joined, the form's recorder), the open
     # cases with their responsible manager
-    "satisfaction.index": ("cs_supervisor", lambda w: "/satisfaction/", 4),
+    "satisfaction.index": ("cs_supervisor", lambda w: "/satisfaction/", 5),  # with the top-marks check
     "satisfaction.follow_ups": ("cs_supervisor", lambda w: "/satisfaction/follow-ups", 3),
     "satisfaction.show_follow_up": ("cs_supervisor", lambda w: f"/satisfaction/follow-ups/{w.ids['follow_up']}", 9),
     "satisfaction.complaints": ("service_advisor", lambda w: "/satisfaction/complaints", 3),
@@ -370,6 +374,16 @@ PAGES = {
     "satisfaction_complaints_api.list_complaints": ("manager", lambda w: "/api/v1/complaints", 3),
     "satisfaction_complaints_api.get_complaint": ("cs_supervisor",
                                                   lambda w: f"/api/v1/complaints/{w.ids['complaint']}", 2),
+    # satisfaction, the five assurances: six grouped queries for the 12 months (and six per time zone for the
+    # ranking a group-level user sees); the records behind a figure are one query
+    "satisfaction.assurances": ("manager", lambda w: "/satisfaction/assurance?month=2026-11", 7),
+    "satisfaction.assurance_records": ("manager", lambda w: "/satisfaction/assurance/quality?month=2026-11", 2),
+    "feedback.complaint": ("cs_supervisor", lambda w: f"/f/complaint/{w.store.code}", 3),
+    "satisfaction.notes": ("manager", lambda w: "/satisfaction/notes", 6),
+    # the operations dashboard: six grouped queries (revenue, cars per day, orders by kind, hours sold, hours
+    # clocked, stock value) and the technicians' names
+    "satisfaction.operations_page": ("manager", lambda w: "/satisfaction/operations?month=2026-11", 8),
+    "satisfaction.export_operations": ("manager", lambda w: "/satisfaction/operations.xlsx?month=2026-11", 8),
     "stores.index": ("admin", lambda w: "/stores/", 3),
     "stores.stations": ("admin", lambda w: "/stores/stations", 4),
     "stores.new_station": ("admin", lambda w: "/stores/stations/new", 4),

@@ -33,3 +33,5 @@ _SETTINGS_FIELDS = {(name[:-5] + "_fen" if name.endswith("_yuan") else name): la
                     for name, label in events.form_labels(SettingsForm).items()}
 events.sentence("satisfaction_settings_saved", _l("Changed the follow-up and assessment settings: %(fields)s"),
                 lambda c: {"fields": events.field_names(c, _SETTINGS_FIELDS) or "-"})
+events.record_kind("supervision_notes", _l("Supervision note"))
+events.sentence("supervision_note_recorded", _l("Recorded a supervision note"), lambda c: {})

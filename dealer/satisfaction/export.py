@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from dealer import money
-from dealer.satisfaction.forms import COMPARISON_LABELS, GRADE_LETTERS
+from dealer.satisfaction.forms import COMPARISON_LABELS, GRADE_LETTERS, SOURCE_LABELS
 from dealer.timezones import store_zone
 
 
@@ -43,6 +43,11 @@ def month_workbook(sheet, follow_ups) -> BytesIO:
     ]
     for row in rows:
         summary.append(list(row))
+    summary.append([])
+    summary.append([_("By kind of service"), _("Follow-ups"), _("Forms (n)"), _("Unreachable"), _("Average score")])
+    for source in sheet.sources:
+        summary.append([str(SOURCE_LABELS[source.kind]), source.follow_ups, source.n, source.unreachable,
+                        str(source.average) if source.average is not None else "-"])
     if sheet.versions:
         latest = sheet.versions[0]
         summary.append([_("Signed off"), f"v{latest.version}",
@@ -51,7 +56,7 @@ def month_workbook(sheet, follow_ups) -> BytesIO:
     summary.column_dimensions["B"].width = 24
     detail = book.create_sheet(_("Forms"))
     detail.append([_("Order"), _("Plate"), _("Owner"), _("Timeliness"), _("Repair quality"), _("Attitude"),
-                   _("Score"), _("Comment"), _("Filled by"), _("Submitted")])
+                   _("Score"), _("Comment"), _("Filled by"), _("Submitted"), _("Kind")])
     for cell in detail[1]:
         cell.font = Font(bold=True)
     zone = store_zone(sheet.store)
@@ -61,11 +66,44 @@ def month_workbook(sheet, follow_ups) -> BytesIO:
                        follow_up.customer.name, GRADE_LETTERS[form.timeliness], GRADE_LETTERS[form.quality],
                        GRADE_LETTERS[form.attitude], form.points, form.comment,
                        _("CS, by phone") if form.channel == "phone" else _("Owner, by the SMS link"),
-                       form.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")])
+                       form.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                       str(SOURCE_LABELS[follow_up.source_kind])])
         for cell in detail[detail.max_row]:
             if isinstance(cell.value, str):
                 # What people typed stays text: openpyxl would take "=..." for a formula (formula injection).
                 cell.data_type = "s"
+    buffer = BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def operations_workbook(figures, labels: dict) -> BytesIO:
+    """The operations dashboard (`operations.Operations`) as a workbook: one sheet per table, amounts in yuan."""
+    book = Workbook()
+    sheets = [
+        (_("Revenue"), [_("Kind"), _("Payer"), _("Amount (yuan)"), _("Discount (yuan)"), _("Net (yuan)")],
+         [[str(labels["lines"].get(kind, kind)), str(labels["payers"].get(payer, payer)), money.yuan(amount),
+           money.yuan(discount), money.yuan(amount - discount)] for kind, payer, amount, discount in figures.revenue]),
+        (_("Cars per day"), [_("Day"), _("Cars (台次)")],
+         [[day.isoformat(), cars] for day, cars in figures.days]),
+        (_("Orders by kind"), [_("Kind"), _("Orders"), _("Owners paid (yuan)")],
+         [[str(labels["kinds"].get(kind, kind)), n, money.yuan(total)] for kind, n, total in figures.by_kind]),
+        (_("Technicians"), [_("Technician"), _("Hours sold"), _("Hours clocked")],
+         [[name, sold, clocked] for name, sold, clocked in figures.technicians]),
+        (_("Parts stock"), [_("Parts in stock"), _("Stock value at cost (yuan)")],
+         [[figures.stock_parts, money.yuan(figures.stock_value_fen)]]),
+    ]
+    book.remove(book.active)
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title)
+        sheet.append([f"{figures.store.name} · {figures.month:%Y-%m}"])
+        sheet.append(header)
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(row)
+        sheet.column_dimensions["A"].width = 24
     buffer = BytesIO()
     book.save(buffer)
     buffer.seek(0)

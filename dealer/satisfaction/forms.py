@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     RadioField,
     SelectField,
     StringField,
@@ -15,7 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from wtforms.widgets import HiddenInput
 
 from dealer.forms import choices
-from dealer.inputs import TextRules, WholeNumberField, bounded_int
+from dealer.inputs import PAST, InSpan, TextRules, WholeNumberField, bounded_int
 
 GRADE_LETTERS = {2: "A", 1: "B", 0: "C", -1: "D", -2: "E"}
 GRADE_CHOICES = choices(GRADE_LETTERS.items())
@@ -28,9 +29,20 @@ FOLLOW_UP_STATE_LABELS = {"waiting": _l("Waiting for the owner"), "answered": _l
 VERIFY_LABELS = {"none": _l("Not drawn"), "pending": _l("To verify"), "done": _l("Verified"),
                  "unreachable": _l("Verification unreachable")}
 PURPOSE_LABELS = {"follow_up": _l("Follow-up call"), "verification": _l("Verification call")}
+SOURCE_LABELS = {"repair_order": _l("Repair order"), "quick_lane": _l("Quick lane"), "rescue": _l("Rescue")}
+ASSURANCE_LABELS = {"time": _l("Time (时间安心)"), "cost": _l("Cost (费用安心)"), "quality": _l("Quality (质量安心)"),
+                    "after_repair": _l("After repair (修后安心)"), "emergency": _l("Emergency (紧急时安心)")}
+DRILL_FLAG_LABELS = {"late": _l("Late"), "over_approval": _l("Over the approved amount"),
+                     "came_back": _l("Came back"), "comeback": _l("A comeback"), "qc_failed": _l("Failed QC"),
+                     "not_in_time": _l("Not done in time"), "open_case": _l("Open case"),
+                     "dispatch_late": _l("Dispatched late"), "arrival_late": _l("Arrived late")}
+RANK_LABELS = {"on_time_pct": _l("On time"), "within_pct": _l("Within the approved amount"),
+               "first_time_fix_pct": _l("Fixed the first time"), "first_pass_pct": _l("QC first pass"),
+               "done_in_time_pct": _l("Follow-ups in time"), "average_score": _l("Average score"),
+               "arrived_pct": _l("Rescues on scene in time")}
 CHANNEL_LABELS = {"link": _l("Owner, by the SMS link"), "phone": _l("CS, by phone")}
 CASE_REASON_LABELS = {"low_grade": _l("A D or E grade"), "comment": _l("The comment names a comeback or a fault")}
-COMPLAINT_CHANNEL_LABELS = {"hotline": _l("Hotline"), "web": _l("Website form"), "follow_up": _l("Follow-up call"),
+COMPLAINT_CHANNEL_LABELS = {"hotline": _l("Hotline"), "site": _l("Website form"), "follow_up": _l("Follow-up call"),
                             "visit": _l("Visit"), "other": _l("Other")}
 COMPLAINT_CATEGORY_LABELS = {"time": _l("Time"), "cost": _l("Cost"), "quality": _l("Quality"),
                              "attitude": _l("Attitude"), "parts": _l("Parts"), "rescue": _l("Rescue"),
@@ -102,6 +114,38 @@ class ComplaintForm(FlaskForm):
     submit = SubmitField(_l("Record the complaint"))
 
 
+COMPLAINT_KIND_LABELS = {"complaint": _l("A complaint"), "suggestion": _l("A suggestion")}
+
+
+class PublicComplaintForm(FlaskForm):
+    """The owner's complaint or suggestion on the store's site (no sign-in, no script)."""
+
+    kind = RadioField(_l("What is it?"), choices=choices(COMPLAINT_KIND_LABELS.items()), default="complaint",
+                      validators=[InputRequired()])
+    category = SelectField(_l("About"), choices=choices(COMPLAINT_CATEGORY_LABELS.items()), default="other")
+    description = TextAreaField(_l("Tell us what happened"),
+                                validators=[DataRequired(), TextRules(1000, multiline=True)])
+    contact_name = StringField(_l("Your name"), validators=[Optional(), TextRules(50)])
+    contact_phone = StringField(_l("Your mobile, to call you back"), validators=[DataRequired(), TextRules(20)])
+    order_number = StringField(_l("Repair order number, if you have it"), validators=[Optional(), TextRules(30)])
+    submit = SubmitField(_l("Send"))
+
+
+NOTE_KIND_LABELS = {"observation": _l("Observation (啄木鸟)"), "visit": _l("Key-customer visit (拜访)")}
+
+
+class NoteForm(FlaskForm):
+    """A supervision note: what was seen unannounced, or what a key customer said on a visit."""
+
+    kind = SelectField(_l("Kind"), choices=choices(NOTE_KIND_LABELS.items()))
+    noted_on = DateField(_l("Day"), validators=[InputRequired(), InSpan(PAST)])
+    subject = StringField(_l("Where, or whom you visited"), validators=[DataRequired(), TextRules(100)])
+    concerns_id = SelectField(_l("Staff member it concerns"), coerce=bounded_int, validators=[Optional()])
+    text = TextAreaField(_l("What you saw or heard"), validators=[DataRequired(), TextRules(2000, multiline=True)])
+    needs_action = BooleanField(_l("Needs action"))
+    submit = SubmitField(_l("Record the note"))
+
+
 class StepForm(FlaskForm):
     action = SelectField(choices=choices(STEP_LABELS.items()), widget=HiddenInput())
     reason = StringField(_l("Waiting for"), validators=[Optional(), TextRules(200)])
@@ -155,4 +199,9 @@ class SettingsForm(FlaskForm):
     complaints_high_yuan = _yuan(_l("Third band (yuan)"), -10_000_000)
     complaints_top_yuan = _yuan(_l("More complaints (yuan)"), -10_000_000)
     complaints_action_at = _count(_l("Administrative action from (complaints)"), 1)
+    top_marks_min_forms = _count(_l("Top-marks check: from (forms of an advisor in 30 days)"), 1)
+    on_the_spot_minutes = WholeNumberField(_l("Filled on the spot: within (minutes of the hand-over)"),
+                                           validators=[InputRequired(), NumberRange(1, 1440)])
+    on_the_spot_share_pct = WholeNumberField(_l("Top-marks check: share filled on the spot from (%)"),
+                                             validators=[InputRequired(), NumberRange(0, 100)])
     submit = SubmitField(_l("Save settings"))

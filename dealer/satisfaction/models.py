@@ -46,7 +46,13 @@ OPEN = "open"
 CLOSED = "closed"
 
 # Complaints (投诉)
-COMPLAINT_CHANNELS = ("hotline", "web", "follow_up", "visit", "other")
+# "site": the public complaint and suggestion form on the store's site (no sign-in).
+COMPLAINT_CHANNELS = ("hotline", "site", "follow_up", "visit", "other")
+SITE = "site"
+# A suggestion (建议) comes through the same form and is handled the same way, but is not counted as a complaint.
+COMPLAINT = "complaint"
+SUGGESTION = "suggestion"
+COMPLAINT_KINDS = (COMPLAINT, SUGGESTION)
 COMPLAINT_CATEGORIES = ("time", "cost", "quality", "attitude", "parts", "rescue", "other")
 SEVERITIES = ("low", "normal", "high")
 RECEIVED = "received"
@@ -94,6 +100,12 @@ class SatisfactionSettings(db.Model):
     complaints_high_fen: Mapped[int] = mapped_column(sa.BigInteger, default=-500_000)
     complaints_top_fen: Mapped[int] = mapped_column(sa.BigInteger, default=-1_000_000)
     complaints_action_at: Mapped[int] = mapped_column(sa.SmallInteger, default=30)
+    # The top-marks check (满分 asked for at the desk): an advisor whose forms are all top marks, at least
+    # `top_marks_min_forms` of them, and `on_the_spot_share_pct` % or more filled within `on_the_spot_minutes`
+    # of the hand-over is flagged for CS to check.
+    top_marks_min_forms: Mapped[int] = mapped_column(sa.SmallInteger, default=5, server_default="5")
+    on_the_spot_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=30, server_default="30")
+    on_the_spot_share_pct: Mapped[int] = mapped_column(sa.SmallInteger, default=50, server_default="50")
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
@@ -242,12 +254,15 @@ class Complaint(Timestamps, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
     channel: Mapped[str] = mapped_column(sa.String(12))
+    kind: Mapped[str] = mapped_column(sa.String(12), default=COMPLAINT, server_default=COMPLAINT)
     category: Mapped[str] = mapped_column(sa.String(12))
     severity: Mapped[str] = mapped_column(sa.String(8), default="normal")
     customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id"))
     contact_name: Mapped[str] = mapped_column(sa.String(50), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(20), default="")
     order_number: Mapped[str] = mapped_column(sa.String(30), default="")
+    # The store's repair order of that number, found at intake (the page links it and names its advisor).
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"))
     description: Mapped[str] = mapped_column(sa.String(1000))
     responsible_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     state: Mapped[str] = mapped_column(sa.String(16), default=RECEIVED)
@@ -266,6 +281,7 @@ class Complaint(Timestamps, db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     responsible = relationship("User", foreign_keys=[responsible_id], lazy="raise_on_sql")
+    order = relationship("RepairOrder", lazy="raise_on_sql")
 
     def overdue(self, now: datetime) -> bool:
         """Past its deadline and not resolved; a paused clock is never overdue."""
@@ -289,3 +305,35 @@ class MonthAssessment(db.Model):
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     signed_by = relationship("User", lazy="raise_on_sql")
+
+
+# Supervision notes (监督记录): what designated staff saw unannounced (啄木鸟, the "woodpecker") and what a key
+# customer said on a visit (重点客户拜访). Read only by CS / supervision and managers; never edited.
+OBSERVATION = "observation"
+VISIT = "visit"
+NOTE_KINDS = (OBSERVATION, VISIT)
+
+
+class SupervisionNote(db.Model):
+    """One supervision note: an observation (啄木鸟) or a key-customer visit (拜访); append-only."""
+
+    __tablename__ = "supervision_notes"
+    __table_args__ = (
+        sa.Index("ix_supervision_notes_store_id_noted_on", "store_id", "noted_on"),
+        sa.CheckConstraint("kind IN ('observation', 'visit')", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    noted_on: Mapped[date] = mapped_column(sa.Date)  # the store's day it was seen or the visit took place
+    subject: Mapped[str] = mapped_column(sa.String(100))  # where (front desk, workshop ...) or whom visited
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id"))
+    concerns_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # the staff member it is about
+    text: Mapped[str] = mapped_column(sa.String(2000))
+    needs_action: Mapped[bool] = mapped_column(default=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    concerns = relationship("User", foreign_keys=[concerns_id], lazy="raise_on_sql")
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id], lazy="raise_on_sql")

@@ -5,12 +5,14 @@ Every query names its stores and says what it loads; lists stop at a LIMIT or ar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
 from dealer.actors import Actor
+from dealer.auth.models import User
+from dealer.dialect import seconds_between
 from dealer.extensions import db
 from dealer.satisfaction.models import (
     CLOSED,
@@ -23,6 +25,8 @@ from dealer.satisfaction.models import (
     FeedbackForm,
     FollowUp,
     SatisfactionCase,
+    SatisfactionSettings,
+    SupervisionNote,
 )
 
 ROW_LOADS = (joinedload(FollowUp.customer), joinedload(FollowUp.vehicle), joinedload(FollowUp.store))
@@ -113,3 +117,59 @@ def month_forms_list(store_id: int, month: date, *, limit: int = 2000) -> list[F
         .options(joinedload(FollowUp.vehicle), joinedload(FollowUp.customer),
                  sa.orm.contains_eager(FollowUp.form))
         .order_by(FeedbackForm.submitted_at, FollowUp.id).limit(limit)))
+
+
+@dataclass(frozen=True)
+class TopMarks:
+    """An advisor whose forms are all top marks, many filled on the spot: for CS to check (满分 asked for)."""
+
+    store_id: int
+    advisor_id: int
+    advisor: str
+    forms: int
+    on_the_spot: int
+
+    @property
+    def on_the_spot_pct(self) -> int:
+        return round(100 * self.on_the_spot / self.forms)
+
+
+TOP_MARKS_DAYS = 30
+
+
+def top_marks_flags(store_ids: list[int], *, now: datetime) -> list[TopMarks]:
+    """Advisors whose forms of the last 30 days are all top marks (every item 2), at least the store's minimum of
+    them, with the store's share or more filled within its minutes of the hand-over. One grouped query."""
+    since = now - timedelta(days=TOP_MARKS_DAYS)
+    first_month = (since - timedelta(days=1)).date().replace(day=1)  # local months start up to a day apart
+    settings = sa.orm.aliased(SatisfactionSettings)
+    minutes = sa.func.coalesce(settings.on_the_spot_minutes, 30)
+    on_the_spot = seconds_between(FeedbackForm.submitted_at, FollowUp.served_at) <= minutes * 60
+    top = sa.and_(FeedbackForm.timeliness == 2, FeedbackForm.quality == 2, FeedbackForm.attitude == 2)
+    rows = db.session.execute(
+        sa.select(FollowUp.store_id, FollowUp.handled_by_id, User.full_name, User.username,
+                  sa.func.count(FeedbackForm.id),
+                  sa.func.sum(sa.case((top, 1), else_=0)), sa.func.sum(sa.case((on_the_spot, 1), else_=0)),
+                  sa.func.coalesce(settings.top_marks_min_forms, 5), sa.func.coalesce(settings.on_the_spot_share_pct, 50))
+        .join(FeedbackForm, sa.and_(FeedbackForm.follow_up_id == FollowUp.id, FeedbackForm.store_id == FollowUp.store_id))
+        .join(User, User.id == FollowUp.handled_by_id)
+        .outerjoin(settings, settings.store_id == FollowUp.store_id)
+        .where(FollowUp.store_id.in_(store_ids), FollowUp.service_month >= first_month, FollowUp.served_at >= since)
+        .group_by(FollowUp.store_id, FollowUp.handled_by_id, User.full_name, User.username,
+                  settings.top_marks_min_forms, settings.on_the_spot_share_pct)
+        .order_by(FollowUp.store_id, User.username))
+    flags = []
+    for store_id, advisor_id, full_name, username, forms, tops, spot, minimum, share in rows:
+        if forms >= minimum and tops == forms and 100 * (spot or 0) >= share * forms:
+            flags.append(TopMarks(store_id, advisor_id, full_name or username, int(forms), int(spot or 0)))
+    return flags
+
+
+def note_page(store_ids: list[int], *, kind: str | None = None, page: int = 1, per_page: int = 50):
+    """A page of supervision notes, newest day first, with who recorded them and whom they concern."""
+    stmt = sa.select(SupervisionNote).where(SupervisionNote.store_id.in_(store_ids))
+    if kind:
+        stmt = stmt.where(SupervisionNote.kind == kind)
+    stmt = (stmt.options(joinedload(SupervisionNote.concerns), joinedload(SupervisionNote.recorded_by))
+            .order_by(SupervisionNote.noted_on.desc(), SupervisionNote.id.desc()))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

@@ -69,3 +69,20 @@ def test_owner_fills_the_form_from_the_sms_link_on_a_phone_and_cs_sees_and_expor
     comments = [row[7] for row in load_workbook(saved).worksheets[1].iter_rows(min_row=2, values_only=True)]
     assert "顾问讲解很清楚" in comments
     cs.close("month-sheet")
+
+
+def test_group_manager_reads_the_five_assurances_with_drawn_trends_ranks_stores_and_drills_down(browser, live_server):
+    manager = Device(browser, live_server, "desk", "group")
+    page = manager.page
+    page.goto("/satisfaction/assurance")
+    for section in ("time", "cost", "quality", "after-repair", "emergency"):
+        expect(page.get_by_test_id(f"assurance-{section}")).to_be_visible()
+    # ECharts, served by this site under the CSP, drew every card's 12-month trend (a canvas each).
+    expect(page.locator('.assurance-chart[data-drawn="1"] canvas')).to_have_count(5)
+    ranking = page.get_by_test_id("ranking")
+    expect(ranking).to_contain_text("SZ01")
+    expect(ranking.locator("tbody tr")).not_to_have_count(0)
+    page.get_by_test_id("drill-time").click()
+    expect(page.get_by_test_id("assurance-records")).to_be_visible()
+    expect(page.get_by_role("heading")).to_contain_text("时间安心")
+    manager.close("assurances")

@@ -2,10 +2,13 @@
 from dealer.satisfaction.services.complaints import (  # noqa: F401  (the module's public services)
     STEPS,
     ComplaintInput,
+    PublicComplaintInput,
     StepInput,
     complaint_step,
     get_complaint,
+    public_store,
     receive_complaint,
+    submit_public_complaint,
 )
 from dealer.satisfaction.services.follow_ups import (  # noqa: F401
     VERIFY_DONE,
@@ -25,4 +28,5 @@ from dealer.satisfaction.services.follow_ups import (  # noqa: F401
     submit_feedback,
 )
 from dealer.satisfaction.services.month import Sheet, month_sheet, next_month, previous_month, sign_month  # noqa: F401
+from dealer.satisfaction.services.notes import NoteInput, record_note  # noqa: F401, E402
 from dealer.satisfaction.services.settings import EDITABLE, save_settings  # noqa: F401, E402

@@ -14,24 +14,30 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from dealer import audit
-from dealer.actors import CS_SUPERVISOR, Actor
+from dealer.actors import CS_SUPERVISOR, SYSTEM, Actor
 from dealer.auth.models import User
+from dealer.customers.models import Customer
+from dealer.customers.validators import InvalidValue, normalize_mobile
 from dealer.errors import Forbidden, NotFound
 from dealer.extensions import db
+from dealer.repair.models import RepairOrder
 from dealer.satisfaction.errors import IllegalStep, InvalidInput
 from dealer.satisfaction.models import (
     ACKNOWLEDGED,
     CLOSED,
     COMPLAINT_CATEGORIES,
     COMPLAINT_CHANNELS,
+    COMPLAINT_KINDS,
     INVESTIGATING,
     RECEIVED,
     RESOLVED,
     ROOT_CAUSES,
     SEVERITIES,
+    SITE,
     Complaint,
 )
 from dealer.satisfaction.services.follow_ups import settings_for
+from dealer.stores.models import Store
 from dealer.stores.services import visible_store_ids
 
 # action: the states it may start from
@@ -92,9 +98,12 @@ def receive_complaint(data: ComplaintInput, *, store_id: int | None, actor: Acto
     if data.responsible_id is not None and db.session.scalar(sa.select(User.id).where(
             User.id == data.responsible_id, User.store_id == store_id, User.active)) is None:
         raise InvalidInput(_l("Choose a person of this store."), field="responsible_id")
+    order_id = _order_of(store_id, data.order_number)
+    if (data.order_number or "").strip() and order_id is None:
+        raise InvalidInput(_l("No repair order of this store has that number."), field="order_number")
     settings = settings_for(store_id)
     complaint = Complaint(
-        store_id=store_id, channel=data.channel, category=data.category, severity=data.severity,
+        store_id=store_id, order_id=order_id, channel=data.channel, category=data.category, severity=data.severity,
         description=description[:1000], contact_name=(data.contact_name or "").strip()[:50],
         contact_phone=(data.contact_phone or "").strip()[:20], order_number=(data.order_number or "").strip()[:30],
         responsible_id=data.responsible_id, state=RECEIVED, received_at=now,
@@ -108,6 +117,70 @@ def receive_complaint(data: ComplaintInput, *, store_id: int | None, actor: Acto
     return get_complaint(complaint.id, actor=actor)
 
 
+@dataclass(frozen=True)
+class PublicComplaintInput:
+    """What an owner writes on the public form: a complaint or a suggestion, and how to call them back."""
+
+    kind: str
+    category: str
+    description: str
+    contact_phone: str
+    contact_name: str = ""
+    order_number: str = ""
+
+
+def _order_of(store_id: int, number: str | None) -> int | None:
+    """The id of the store's repair order of this number (as printed on it), or None."""
+    number = (number or "").strip().upper()[:30]
+    if not number:
+        return None
+    return db.session.scalar(sa.select(RepairOrder.id).where(RepairOrder.store_id == store_id,
+                                                             RepairOrder.number == number))
+
+
+def public_store(store_code: str) -> Store:
+    """The active store of a public form's address. Raises NotFound."""
+    store = db.session.scalar(sa.select(Store).where(Store.code == (store_code or "")[:20], Store.active))
+    if store is None:
+        raise NotFound()
+    return store
+
+
+def submit_public_complaint(store_code: str, data: PublicComplaintInput, *, now: datetime) -> Complaint:
+    """Record what an owner wrote on the store's public form (no sign-in): state received, channel site, with
+    the same deadlines as any complaint; linked to the store's customer of that mobile when there is one.
+
+    Raises NotFound (no such store), InvalidInput.
+    """
+    store = public_store(store_code)
+    for field, value, allowed in (("kind", data.kind, COMPLAINT_KINDS), ("category", data.category,
+                                                                         COMPLAINT_CATEGORIES)):
+        if value not in allowed:
+            raise InvalidInput(_l("Choose one of the list."), field=field)
+    description = (data.description or "").strip()
+    if not description:
+        raise InvalidInput(_l("Tell us what happened."), field="description")
+    try:
+        mobile = normalize_mobile(data.contact_phone or "", field="contact_phone")
+    except InvalidValue as error:
+        raise InvalidInput(_l("Give a mobile number we can call you back on."), field="contact_phone") from error
+    settings = settings_for(store.id)
+    customer_id = db.session.scalar(sa.select(Customer.id).where(Customer.store_id == store.id,
+                                                                 Customer.mobile == mobile))
+    complaint = Complaint(
+        store_id=store.id, order_id=_order_of(store.id, data.order_number), channel=SITE, kind=data.kind, category=data.category, severity="normal",
+        customer_id=customer_id, description=description[:1000], contact_name=(data.contact_name or "").strip()[:50],
+        contact_phone=mobile, order_number=(data.order_number or "").strip()[:30], state=RECEIVED, received_at=now,
+        ack_due_at=now + timedelta(hours=settings.complaint_ack_hours),
+        deadline_at=now + timedelta(days=settings.complaint_days), paused_seconds=0, recorded_by_id=None)
+    db.session.add(complaint)
+    db.session.flush()
+    audit.record("complaint_received", complaint, actor=SYSTEM, changes={
+        "channel": SITE, "category": complaint.category, "kind": complaint.kind})
+    db.session.commit()
+    return complaint
+
+
 def get_complaint(complaint_id: int, *, actor: Actor, lock: bool = False) -> Complaint:
     """A complaint of the actor's stores, with its responsible person. Raises NotFound."""
     stmt = sa.select(Complaint).where(Complaint.id == complaint_id,
@@ -116,7 +189,8 @@ def get_complaint(complaint_id: int, *, actor: Actor, lock: bool = False) -> Com
         if db.session.scalar(stmt.with_only_columns(Complaint.id).with_for_update()) is None:
             raise NotFound()
         stmt = stmt.execution_options(populate_existing=True)
-    complaint = db.session.scalar(stmt.options(joinedload(Complaint.responsible)))
+    complaint = db.session.scalar(stmt.options(joinedload(Complaint.responsible),
+                                               joinedload(Complaint.order).joinedload(RepairOrder.advisor)))
     if complaint is None:
         raise NotFound()
     return complaint

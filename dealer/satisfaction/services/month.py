@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
+from fractions import Fraction
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -11,9 +12,17 @@ from dealer import audit
 from dealer.actors import CS_SUPERVISOR, Actor
 from dealer.errors import Forbidden
 from dealer.extensions import db
-from dealer.satisfaction.assessment import Assessment, MonthForms, Rules, assess
+from dealer.satisfaction.assessment import Assessment, MonthForms, Rules, assess, two_decimals
 from dealer.satisfaction.errors import AlreadySigned
-from dealer.satisfaction.models import UNREACHABLE, Complaint, FeedbackForm, FollowUp, MonthAssessment
+from dealer.satisfaction.models import (
+    COMPLAINT,
+    SOURCE_KINDS,
+    UNREACHABLE,
+    Complaint,
+    FeedbackForm,
+    FollowUp,
+    MonthAssessment,
+)
 from dealer.satisfaction.services.follow_ups import settings_for
 from dealer.stores.services import get_store
 from dealer.timezones import store_zone
@@ -52,6 +61,44 @@ def month_bounds(store, month: date) -> tuple[datetime, datetime]:
 
 
 @dataclass(frozen=True)
+class SourceFigures:
+    """One kind of service's part of the month (repair order, quick lane, rescue): counted apart."""
+
+    kind: str
+    follow_ups: int = 0
+    unreachable: int = 0
+    n: int = 0  # forms
+    total: int = 0
+
+    @property
+    def average(self):
+        return round_average(self.total, self.n)
+
+    @property
+    def response_rate_pct(self) -> int | None:
+        return round(100 * self.n / self.follow_ups) if self.follow_ups else None
+
+
+def round_average(total: int, n: int):
+    """total / n half-up to two decimals (a Decimal), None without forms."""
+    return two_decimals(Fraction(total, n)) if n else None
+
+
+def by_source(store_id: int, month: date) -> list[SourceFigures]:
+    """The month's follow-ups, unreachable ones and forms per kind of service, in one grouped query."""
+    rows = db.session.execute(
+        sa.select(FollowUp.source_kind, sa.func.count(FollowUp.id),
+                  sa.func.sum(sa.case((FollowUp.state == UNREACHABLE, 1), else_=0)), sa.func.count(FeedbackForm.id),
+                  sa.func.sum(FeedbackForm.timeliness + FeedbackForm.quality + FeedbackForm.attitude))
+        .outerjoin(FeedbackForm, sa.and_(FeedbackForm.follow_up_id == FollowUp.id,
+                                         FeedbackForm.store_id == FollowUp.store_id))
+        .where(FollowUp.store_id == store_id, FollowUp.service_month == month).group_by(FollowUp.source_kind))
+    found = {row[0]: SourceFigures(row[0], int(row[1]), int(row[2] or 0), int(row[3]), int(row[4] or 0))
+             for row in rows}
+    return [found.get(kind, SourceFigures(kind)) for kind in SOURCE_KINDS]
+
+
+@dataclass(frozen=True)
 class Sheet:
     store: object
     month: date
@@ -64,6 +111,7 @@ class Sheet:
     rules: Rules
     versions: list  # signed versions, newest first
     changed_since_signed: bool
+    sources: list[SourceFigures]  # repair orders, quick lane, rescues apart
 
 
 def month_sheet(store_id: int, month: date, *, actor: Actor) -> Sheet:
@@ -74,11 +122,10 @@ def month_sheet(store_id: int, month: date, *, actor: Actor) -> Sheet:
     forms = month_forms(store_id, (month, previous_month(month)))
     start, end = month_bounds(store, month)
     complaints = db.session.scalar(sa.select(sa.func.count(Complaint.id)).where(
-        Complaint.store_id == store_id, Complaint.received_at >= start, Complaint.received_at < end))
-    counts = db.session.execute(
-        sa.select(sa.func.count(FollowUp.id), sa.func.sum(sa.case((FollowUp.state == UNREACHABLE, 1), else_=0)))
-        .where(FollowUp.store_id == store_id, FollowUp.service_month == month)).one()
-    follow_ups, unreachable = int(counts[0] or 0), int(counts[1] or 0)
+        Complaint.store_id == store_id, Complaint.received_at >= start, Complaint.received_at < end,
+        Complaint.kind == COMPLAINT))  # a suggestion (建议) is not a complaint
+    sources = by_source(store_id, month)
+    follow_ups, unreachable = sum(s.follow_ups for s in sources), sum(s.unreachable for s in sources)
     assessment = assess(forms[month], forms[previous_month(month)], int(complaints or 0), rules)
     versions = list(db.session.scalars(sa.select(MonthAssessment).where(
         MonthAssessment.store_id == store_id, MonthAssessment.month == month)
@@ -87,7 +134,8 @@ def month_sheet(store_id: int, month: date, *, actor: Actor) -> Sheet:
                  response_rate_pct=round(100 * assessment.n / follow_ups) if follow_ups else None,
                  thin=assessment.n < settings.thin_month_minimum, minimum=settings.thin_month_minimum,
                  rules=rules, versions=versions,
-                 changed_since_signed=bool(versions) and versions[0].figures != assessment.as_dict())
+                 changed_since_signed=bool(versions) and versions[0].figures != assessment.as_dict(),
+                 sources=sources)
 
 
 def sign_month(store_id: int, month: date, *, note: str, actor: Actor, now: datetime) -> MonthAssessment:

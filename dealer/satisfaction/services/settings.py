@@ -18,7 +18,8 @@ EDITABLE = ("follow_up_days", "link_valid_days", "verify_share_pct", "thin_month
             "complaint_ack_hours", "complaint_days", "reward_fen", "penalty_fen", "extra_reward_fen",
             "extra_penalty_fen", "complaints_none_fen", "complaints_low_max", "complaints_low_fen",
             "complaints_mid_max", "complaints_mid_fen", "complaints_high_max", "complaints_high_fen",
-            "complaints_top_fen", "complaints_action_at")
+            "complaints_top_fen", "complaints_action_at", "top_marks_min_forms", "on_the_spot_minutes",
+            "on_the_spot_share_pct")
 
 
 def save_settings(store_id: int, values: dict, *, actor: Actor, now: datetime) -> SatisfactionSettings:

@@ -3,4 +3,13 @@
 calls: CS's board, follow-ups, calls and cases; complaints: intake and the clock; month: the month sheet, its
 export and sign-off; feedback: the owner's public form, opened from the SMS link.
 """
-from dealer.satisfaction.views import calls, complaints, feedback, month, settings  # noqa: F401
+from dealer.satisfaction.views import (  # noqa: F401
+    assurance,
+    calls,
+    complaints,
+    feedback,
+    month,
+    notes,
+    operations,
+    settings,
+)

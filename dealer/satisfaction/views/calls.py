@@ -17,7 +17,7 @@ from dealer.stores.services import store_scope
 def _labels() -> dict:
     return {"items": forms.ITEM_LABELS, "letters": forms.GRADE_LETTERS, "states": forms.FOLLOW_UP_STATE_LABELS,
             "verify": forms.VERIFY_LABELS, "purposes": forms.PURPOSE_LABELS, "channels": forms.CHANNEL_LABELS,
-            "case_reasons": forms.CASE_REASON_LABELS}
+            "case_reasons": forms.CASE_REASON_LABELS, "sources": forms.SOURCE_LABELS}
 
 
 @bp.route("/")
@@ -27,7 +27,8 @@ def index():
     scope = store_scope(actor, request.args.get("store"))
     return render_template("satisfaction/index.html", calls=queries.call_list(scope.store_ids, actor=actor),
                            cases=queries.open_cases(scope.store_ids), scope=scope, labels=_labels(),
-                           case_form=forms.CaseForm(), now=utcnow())
+                           case_form=forms.CaseForm(), now=utcnow(),
+                           top_marks=queries.top_marks_flags(scope.store_ids, now=utcnow()))
 
 
 @bp.route("/follow-ups")

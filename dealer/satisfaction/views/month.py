@@ -1,56 +1,34 @@
 """The month sheet (月度考核表): figures with n and response rate, printable on A4, Excel, sign-off by CS."""
 from __future__ import annotations
 
-from datetime import date
-
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 
 from dealer.access import current_actor, roles_required
 from dealer.database import utcnow
-from dealer.errors import DomainError, NotFound
+from dealer.errors import DomainError
 from dealer.satisfaction import bp, forms, queries, services
 from dealer.satisfaction.export import month_workbook
-from dealer.satisfaction.views.common import CS, READERS, flash_errors
-from dealer.stores.services import store_scope
-from dealer.timezones import local_date
-
-
-def _store_and_month():
-    """The store (a group-level user's pick, ?store=) and the month (?month=2026-11; this month by default)."""
-    actor = current_actor()
-    scope = store_scope(actor, request.values.get("store"))
-    store_id = scope.selected or actor.store_id or (scope.stores[0].id if scope.stores else None)
-    if store_id is None:
-        raise NotFound()
-    text = request.values.get("month") or ""
-    try:
-        year, number = (int(part) for part in text.split("-"))
-        month = date(year, number, 1)
-        if not 2000 <= year <= 2099:
-            raise ValueError
-    except ValueError:
-        month = local_date(utcnow(), None).replace(day=1)
-    return scope, store_id, month
+from dealer.satisfaction.views.common import CS, READERS, flash_errors, store_and_month
 
 
 @bp.route("/month")
 @roles_required(*READERS)
 def month():
-    scope, store_id, month_start = _store_and_month()
+    scope, store_id, month_start = store_and_month()
     sheet = services.month_sheet(store_id, month_start, actor=current_actor())
     return render_template("satisfaction/month.html", sheet=sheet, scope=scope, store_id=store_id,
                            forms_of_month=queries.month_forms_list(store_id, month_start),
                            disagreements=queries.disagreements(store_id, month_start),
                            previous=services.previous_month(month_start), following=services.next_month(month_start),
                            letters=forms.GRADE_LETTERS, comparisons=forms.COMPARISON_LABELS,
-                           channels=forms.CHANNEL_LABELS, sign_form=forms.SignForm())
+                           channels=forms.CHANNEL_LABELS, sources=forms.SOURCE_LABELS, sign_form=forms.SignForm())
 
 
 @bp.route("/month.xlsx")
 @roles_required(*READERS)
 def export_month():
-    _scope, store_id, month_start = _store_and_month()
+    _scope, store_id, month_start = store_and_month()
     sheet = services.month_sheet(store_id, month_start, actor=current_actor())
     rows = queries.month_forms_list(store_id, month_start)
     name = f"assessment-{sheet.store.code}-{month_start:%Y-%m}.xlsx"
@@ -61,7 +39,7 @@ def export_month():
 @bp.route("/month/sign", methods=["POST"])
 @roles_required(*CS)
 def sign_month():
-    _scope, store_id, month_start = _store_and_month()
+    _scope, store_id, month_start = store_and_month()
     form = forms.SignForm()
     if form.validate_on_submit():
         try:

@@ -1,0 +1,404 @@
+"""The five assurances (五个安心) measured from the records, per store and month, aggregated in SQL.
+
+- time (时间安心): orders ready in the month that had a promised time; on time when ready by it; the average
+  lateness of the late ones.
+- cost (费用安心): orders settled in the month; within when the owner's bill is within the approved amount
+  (anything under 100 % is a defect, shown loudly).
+- quality (质量安心): orders settled in the month; first-time fix unless a confirmed comeback (返修) later points
+  at one of its jobs; the comeback rate is the share that are themselves confirmed comebacks; QC first pass
+  when the order was checked and no check failed.
+- after repair (修后安心): follow-ups of repair and quick-lane orders served in the month; done within the
+  deadline when the form (link or phone) came in by the due time; the average feedback score; open cases.
+- emergency (紧急时安心): rescue calls received in the month, not cancelled; dispatched within 5 minutes and on
+  scene within the area's target (rescue's own targets); median and 90th-percentile arrival (nearest rank).
+
+A period is a store-local month. The figures of several months (the 12-month trend) or of several stores (the
+group ranking) come in one grouped query per measure: months are told apart by a CASE over their bounds, so each
+query is one index range on (store_id, time) whatever the number of rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from dealer.dialect import seconds_between
+from dealer.extensions import db
+from dealer.repair.models import COMEBACK_CONFIRMED, QualityCheck, RepairJob, RepairOrder
+from dealer.rescue.models import CANCELLED as RESCUE_CANCELLED
+from dealer.rescue.models import OUTSIDE, TOWN, RescueCall
+from dealer.rescue.queries import ARRIVAL_TARGET, DISPATCH_TARGET
+from dealer.satisfaction.models import (
+    OPEN,
+    QUICK_LANE,
+    REPAIR_ORDER,
+    FeedbackForm,
+    FollowUp,
+    SatisfactionCase,
+)
+from dealer.satisfaction.services.month import month_bounds
+from dealer.timezones import store_zone
+
+# A moment compared with a target in seconds: julianday arithmetic on SQLite is a float a hair off.
+_SLACK = 0.001
+
+
+def pct(part: int, whole: int) -> float | None:
+    """A share in percent with one decimal, None without a base (never a division by zero)."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+@dataclass
+class Figures:
+    """One store's month: every assurance's counts (each figure's n beside it) and what follows from them."""
+
+    ready: int = 0            # time: orders ready with a promised time
+    on_time: int = 0
+    late_seconds: float = 0.0  # summed over the late ones
+    settled: int = 0          # cost and quality: orders settled
+    within: int = 0           # bill within the approved amount
+    came_back: int = 0        # a later confirmed comeback points at it
+    comebacks: int = 0        # it is itself a confirmed comeback
+    checked: int = 0          # QC checked
+    first_pass: int = 0       # and no check failed
+    follow_ups: int = 0       # after repair
+    done_in_time: int = 0
+    forms: int = 0
+    points: int = 0
+    open_cases: int = 0
+    rescues: int = 0          # emergency
+    dispatched_in_target: int = 0
+    arrived: int = 0
+    arrived_in_target: int = 0
+    arrival_median: float | None = None  # minutes
+    arrival_p90: float | None = None
+
+    @property
+    def on_time_pct(self):
+        return pct(self.on_time, self.ready)
+
+    @property
+    def late(self) -> int:
+        return self.ready - self.on_time
+
+    @property
+    def average_lateness_minutes(self):
+        return round(self.late_seconds / 60 / self.late) if self.late else None
+
+    @property
+    def within_pct(self):
+        return pct(self.within, self.settled)
+
+    @property
+    def cost_defect(self) -> bool:
+        return self.within < self.settled
+
+    @property
+    def first_time_fix_pct(self):
+        return pct(self.settled - self.came_back, self.settled)
+
+    @property
+    def comeback_pct(self):
+        return pct(self.comebacks, self.settled)
+
+    @property
+    def first_pass_pct(self):
+        return pct(self.first_pass, self.checked)
+
+    @property
+    def done_in_time_pct(self):
+        return pct(self.done_in_time, self.follow_ups)
+
+    @property
+    def average_score(self):
+        return round(self.points / self.forms, 2) if self.forms else None
+
+    @property
+    def dispatched_pct(self):
+        return pct(self.dispatched_in_target, self.rescues)
+
+    @property
+    def arrived_pct(self):
+        return pct(self.arrived_in_target, self.rescues)
+
+
+def period_index(column, bounds: list[datetime]):
+    """Which period a moment falls in (0..len-2), for moments within bounds[0] <= m < bounds[-1]."""
+    whens = [(column < bound, index) for index, bound in enumerate(bounds[1:-1])]
+    return sa.case(*whens, else_=len(bounds) - 2) if whens else sa.literal(0)
+
+
+def _month_bucket(column, months: list[date]):
+    whens = [(column == month, index) for index, month in enumerate(months)]
+    return sa.case(*whens, else_=-1)
+
+
+def figures(store_ids: list[int], bounds: list[datetime], months: list[date]) -> dict[tuple[int, int], Figures]:
+    """The figures of each store and period: `bounds` the periods' UTC edges (n + 1), `months` their 1sts.
+
+    Seven grouped queries, whatever the rows, stores or periods.
+    """
+    found: dict[tuple[int, int], Figures] = {}
+
+    def at(store_id, index) -> Figures:
+        return found.setdefault((int(store_id), int(index)), Figures())
+
+    def count_if(condition):
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+
+    order = RepairOrder
+    start, end = bounds[0], bounds[-1]
+    # Time: ready orders that had a promise.
+    ready = period_index(order.ready_at, bounds)
+    late = order.ready_at > order.promised_at
+    for store_id, index, n, on_time, late_seconds in db.session.execute(
+            sa.select(order.store_id, ready, sa.func.count(), count_if(sa.not_(late)),
+                      sa.func.sum(sa.case((late, seconds_between(order.ready_at, order.promised_at)), else_=0)))
+            .where(order.store_id.in_(store_ids), order.ready_at >= start, order.ready_at < end,
+                   order.promised_at.is_not(None), order.reversal_of_id.is_(None))
+            .group_by(order.store_id, ready)):
+        figure = at(store_id, index)
+        figure.ready, figure.on_time, figure.late_seconds = int(n), int(on_time or 0), float(late_seconds or 0)
+
+    # Cost and quality: settled orders.
+    settled = period_index(order.settled_at, bounds)
+    for store_id, index, n, within, came_back, comebacks, checked, failed in db.session.execute(
+            sa.select(order.store_id, settled, sa.func.count(),
+                      count_if(sa.func.coalesce(order.customer_total_fen, 0) <= order.approved_total_fen),
+                      count_if(_came_back()), count_if(_is_comeback()), count_if(_checked(None)),
+                      count_if(_checked(False)))
+            .where(order.store_id.in_(store_ids), order.settled_at >= start, order.settled_at < end,
+                   order.reversal_of_id.is_(None))
+            .group_by(order.store_id, settled)):
+        figure = at(store_id, index)
+        figure.settled, figure.within = int(n), int(within or 0)
+        figure.came_back, figure.comebacks = int(came_back or 0), int(comebacks or 0)
+        figure.checked, figure.first_pass = int(checked or 0), int(checked or 0) - int(failed or 0)
+
+    # After repair: follow-ups of repair and quick-lane orders by the month they were served in.
+    month = _month_bucket(FollowUp.service_month, months)
+    in_time = sa.and_(FeedbackForm.id.is_not(None), FeedbackForm.submitted_at <= FollowUp.due_at)
+    for store_id, index, n, done, forms, points in db.session.execute(
+            sa.select(FollowUp.store_id, month, sa.func.count(FollowUp.id), count_if(in_time),
+                      sa.func.count(FeedbackForm.id),
+                      sa.func.sum(FeedbackForm.timeliness + FeedbackForm.quality + FeedbackForm.attitude))
+            .outerjoin(FeedbackForm, sa.and_(FeedbackForm.follow_up_id == FollowUp.id,
+                                             FeedbackForm.store_id == FollowUp.store_id))
+            .where(FollowUp.store_id.in_(store_ids), FollowUp.service_month.in_(months),
+                   FollowUp.source_kind.in_((REPAIR_ORDER, QUICK_LANE)))
+            .group_by(FollowUp.store_id, month)):
+        figure = at(store_id, index)
+        figure.follow_ups, figure.done_in_time, figure.forms, figure.points = (
+            int(n), int(done or 0), int(forms), int(points or 0))
+    for store_id, index, n in db.session.execute(
+            sa.select(FollowUp.store_id, month, sa.func.count(SatisfactionCase.id))
+            .join(SatisfactionCase, sa.and_(SatisfactionCase.follow_up_id == FollowUp.id,
+                                            SatisfactionCase.store_id == FollowUp.store_id))
+            .where(FollowUp.store_id.in_(store_ids), FollowUp.service_month.in_(months),
+                   FollowUp.source_kind.in_((REPAIR_ORDER, QUICK_LANE)), SatisfactionCase.state == OPEN)
+            .group_by(FollowUp.store_id, month)):
+        at(store_id, index).open_cases = int(n)
+
+    _emergency(store_ids, bounds, at, count_if)
+    return found
+
+
+def _came_back():
+    """A later confirmed comeback (返修) points at one of the order's jobs."""
+    first, again = aliased(RepairJob), aliased(RepairJob)
+    return sa.exists(sa.select(1).select_from(first).join(again, sa.and_(again.comeback_of_id == first.id,
+                                                                         again.store_id == first.store_id))
+                     .where(first.order_id == RepairOrder.id, first.store_id == RepairOrder.store_id,
+                            again.comeback_state == COMEBACK_CONFIRMED))
+
+
+def _is_comeback():
+    job = aliased(RepairJob)
+    return sa.exists(sa.select(1).select_from(job).where(
+        job.order_id == RepairOrder.id, job.store_id == RepairOrder.store_id, job.comeback_of_id.is_not(None),
+        job.comeback_state == COMEBACK_CONFIRMED))
+
+
+def _checked(passed: bool | None):
+    """The order had a QC check (None), or a failed one (False)."""
+    conditions = [QualityCheck.order_id == RepairOrder.id, QualityCheck.store_id == RepairOrder.store_id]
+    if passed is not None:
+        conditions.append(QualityCheck.passed == passed)
+    return sa.exists(sa.select(1).select_from(QualityCheck).where(*conditions))
+
+
+def _arrival_in_target():
+    seconds = seconds_between(RescueCall.arrived_at, RescueCall.received_at)
+    return sa.or_(*(sa.and_(RescueCall.area == area, seconds <= target.total_seconds() + _SLACK)
+                    for area, target in ARRIVAL_TARGET.items() if area in (TOWN, OUTSIDE)))
+
+
+def _emergency(store_ids, bounds, at, count_if) -> None:
+    call = RescueCall
+    index = period_index(call.received_at, bounds)
+    where = (call.store_id.in_(store_ids), call.received_at >= bounds[0], call.received_at < bounds[-1],
+             call.state != RESCUE_CANCELLED)
+    dispatched = sa.and_(call.dispatched_at.is_not(None), seconds_between(call.dispatched_at, call.received_at)
+                         <= DISPATCH_TARGET.total_seconds() + _SLACK)
+    for store_id, bucket, n, in_target, arrived, arrived_in_target in db.session.execute(
+            sa.select(call.store_id, index, sa.func.count(), count_if(dispatched),
+                      count_if(call.arrived_at.is_not(None)),
+                      count_if(sa.and_(call.arrived_at.is_not(None), _arrival_in_target())))
+            .where(*where).group_by(call.store_id, index)):
+        figure = at(store_id, bucket)
+        figure.rescues, figure.dispatched_in_target = int(n), int(in_target or 0)
+        figure.arrived, figure.arrived_in_target = int(arrived or 0), int(arrived_in_target or 0)
+    # Median and 90th percentile of arrival, nearest rank: the least value whose rank reaches p * n.
+    seconds = seconds_between(call.arrived_at, call.received_at)
+    ranked = (sa.select(call.store_id.label("store_id"), index.label("bucket"), seconds.label("seconds"),
+                        sa.func.row_number().over(partition_by=(call.store_id, index), order_by=seconds).label("rank"),
+                        sa.func.count().over(partition_by=(call.store_id, index)).label("n"))
+              .where(*where, call.arrived_at.is_not(None)).subquery())
+    for store_id, bucket, median, p90 in db.session.execute(
+            sa.select(ranked.c.store_id, ranked.c.bucket,
+                      sa.func.min(sa.case((ranked.c.rank >= ranked.c.n * 0.5, ranked.c.seconds))),
+                      sa.func.min(sa.case((ranked.c.rank >= ranked.c.n * 0.9, ranked.c.seconds))))
+            .group_by(ranked.c.store_id, ranked.c.bucket)):
+        figure = at(store_id, bucket)
+        figure.arrival_median = round(float(median) / 60, 1) if median is not None else None
+        figure.arrival_p90 = round(float(p90) / 60, 1) if p90 is not None else None
+
+
+def months_ending(month: date, count: int = 12) -> list[date]:
+    """The `count` months up to and including `month`, oldest first."""
+    months = [month]
+    while len(months) < count:
+        first = months[0]
+        months.insert(0, date(first.year - 1, 12, 1) if first.month == 1 else date(first.year, first.month - 1, 1))
+    return months
+
+
+def _bounds(store, months: list[date]) -> list[datetime]:
+    edges = [month_bounds(store, month)[0] for month in months]
+    return edges + [month_bounds(store, months[-1])[1]]
+
+
+@dataclass(frozen=True)
+class Trend:
+    store: object
+    months: list[date]
+    figures: list[Figures]  # one per month, oldest first; the last is the month asked for
+
+    @property
+    def current(self) -> Figures:
+        return self.figures[-1]
+
+    def series(self) -> dict:
+        """The charts' data: month labels and each measure's values (None where there is no base)."""
+        def values(name):
+            return [getattr(figure, name) for figure in self.figures]
+        return {"months": [f"{month:%Y-%m}" for month in self.months],
+                **{name: values(name) for name in SERIES}}
+
+
+SERIES = ("on_time_pct", "average_lateness_minutes", "within_pct", "first_time_fix_pct", "comeback_pct",
+          "first_pass_pct", "done_in_time_pct", "average_score", "dispatched_pct", "arrived_pct", "arrival_median",
+          "arrival_p90")
+
+
+def store_trend(store, month: date, *, count: int = 12) -> Trend:
+    """A store's five assurances for `month` and the months before it (the 12-month trend)."""
+    months = months_ending(month, count)
+    found = figures([store.id], _bounds(store, months), months)
+    return Trend(store, months, [found.get((store.id, index), Figures()) for index in range(len(months))])
+
+
+def ranking(stores, month: date) -> list[tuple[object, Figures]]:
+    """Every store's month side by side (a group manager's view): one set of queries per time zone."""
+    by_zone: dict[str, list] = {}
+    for store in stores:
+        by_zone.setdefault(str(store_zone(store)), []).append(store)
+    rows = []
+    for group in by_zone.values():
+        found = figures([store.id for store in group], _bounds(group[0], [month]), [month])
+        rows.extend((store, found.get((store.id, 0), Figures())) for store in group)
+    return rows
+
+
+RANK_BY = ("on_time_pct", "within_pct", "first_time_fix_pct", "first_pass_pct", "done_in_time_pct",
+           "average_score", "arrived_pct")
+
+
+def ranked(rows: list[tuple[object, Figures]], by: str) -> list[tuple[object, Figures]]:
+    """Best first by the measure `by` (higher is better for each of RANK_BY); stores without a base last."""
+    key = by if by in RANK_BY else RANK_BY[0]
+    return sorted(rows, key=lambda row: (getattr(row[1], key) is None, -(getattr(row[1], key) or 0), row[0].code))
+
+
+# -- the drill-down: the records behind a figure ------------------------------------------------------------
+
+DRILLS = ("time", "cost", "quality", "after_repair", "emergency")
+
+
+@dataclass(frozen=True)
+class DrillRow:
+    """One record behind a figure: `link` says its page (order, follow_up, rescue); `flags` what went wrong."""
+
+    link: str
+    id: int
+    number: str
+    at: datetime | None
+    flags: tuple[str, ...]
+
+
+def _flags(row, names) -> tuple[str, ...]:
+    return tuple(name for name, value in zip(names, row, strict=True) if value)
+
+
+def drill(store, month: date, what: str, *, limit: int = 200) -> list[DrillRow]:
+    """The records behind one assurance's figures for a store-month, the ones that missed first (one query)."""
+    start, end = month_bounds(store, month)
+    order = RepairOrder
+    if what == "time":
+        names = ("late",)
+        flags = (order.ready_at > order.promised_at,)
+        stmt = (sa.select(order.id, order.number, order.ready_at, *flags)
+                .where(order.store_id == store.id, order.ready_at >= start, order.ready_at < end,
+                       order.promised_at.is_not(None), order.reversal_of_id.is_(None)))
+        link, moment = "order", order.ready_at
+    elif what in ("cost", "quality"):
+        if what == "cost":
+            names = ("over_approval",)
+            flags = (sa.func.coalesce(order.customer_total_fen, 0) > order.approved_total_fen,)
+        else:
+            names = ("came_back", "comeback", "qc_failed")
+            flags = (_came_back(), _is_comeback(), _checked(False))
+        stmt = (sa.select(order.id, order.number, order.settled_at, *flags)
+                .where(order.store_id == store.id, order.settled_at >= start, order.settled_at < end,
+                       order.reversal_of_id.is_(None)))
+        link, moment = "order", order.settled_at
+    elif what == "after_repair":
+        names = ("not_in_time", "open_case")
+        case = aliased(SatisfactionCase)
+        flags = (sa.not_(sa.and_(FeedbackForm.id.is_not(None), FeedbackForm.submitted_at <= FollowUp.due_at)),
+                 sa.exists(sa.select(1).select_from(case).where(
+                     case.follow_up_id == FollowUp.id, case.store_id == FollowUp.store_id, case.state == OPEN)))
+        stmt = (sa.select(FollowUp.id, FollowUp.source_number, FollowUp.served_at, *flags)
+                .outerjoin(FeedbackForm, sa.and_(FeedbackForm.follow_up_id == FollowUp.id,
+                                                 FeedbackForm.store_id == FollowUp.store_id))
+                .where(FollowUp.store_id == store.id, FollowUp.service_month == month,
+                       FollowUp.source_kind.in_((REPAIR_ORDER, QUICK_LANE))))
+        link, moment = "follow_up", FollowUp.served_at
+    elif what == "emergency":
+        call = RescueCall
+        names = ("dispatch_late", "arrival_late")
+        flags = (sa.not_(sa.and_(call.dispatched_at.is_not(None), seconds_between(call.dispatched_at, call.received_at)
+                                 <= DISPATCH_TARGET.total_seconds() + _SLACK)),
+                 sa.not_(sa.and_(call.arrived_at.is_not(None), _arrival_in_target())))
+        stmt = (sa.select(call.id, sa.literal(""), call.received_at, *flags)
+                .where(call.store_id == store.id, call.received_at >= start, call.received_at < end,
+                       call.state != RESCUE_CANCELLED))
+        link, moment = "rescue", call.received_at
+    else:
+        return []
+    missed = sa.or_(*flags) if len(flags) > 1 else flags[0]
+    stmt = stmt.order_by(sa.case((missed, 0), else_=1), moment, stmt.selected_columns[0]).limit(limit)
+    return [DrillRow(link, row[0], row[1] or f"R{row[0]}", row[2], _flags(row[3:], names))
+            for row in db.session.execute(stmt)]

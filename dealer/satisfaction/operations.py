@@ -1,0 +1,123 @@
+"""The service operations dashboard (服务运营), per store and month, aggregated in SQL: revenue by labor and parts
+and by payer, cars served (台次) per day, settled orders by kind with the average bill the owners paid, hours sold
+against hours clocked per technician, and the parts stock's value. Each table exports to Excel (`export.operations_workbook`).
+
+An order counts in the month it was settled (结算), in the store's own days; a reversal (红冲) counts in its own
+month, with its negative amounts, so a month's revenue is net of what was reversed in it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from dealer import money
+from dealer.auth.models import User
+from dealer.dialect import seconds_between
+from dealer.extensions import db
+from dealer.parts.models import Part
+from dealer.repair.models import JobAssignment, RepairJob, RepairLine, RepairOrder, TimeEntry
+from dealer.satisfaction.assurance import period_index
+from dealer.satisfaction.services.month import month_bounds, next_month
+from dealer.timezones import store_zone
+
+
+@dataclass
+class Operations:
+    store: object
+    month: date
+    revenue: list[tuple[str, str, int, int]] = field(default_factory=list)  # kind, payer, amount, discount (fen)
+    days: list[tuple[date, int]] = field(default_factory=list)  # the store's day, cars settled (台次)
+    by_kind: list[tuple[str, int, int]] = field(default_factory=list)  # order kind, orders, owners paid (fen)
+    paid_orders: int = 0  # orders the owner paid something for
+    paid_fen: int = 0
+    stock_parts: int = 0
+    stock_value_fen: int = 0  # on hand x cost
+    # technician, hours sold (labor lines, shared among the job's technicians), hours clocked; both in hours
+    technicians: list[tuple[str, float, float]] = field(default_factory=list)
+
+    @property
+    def cars(self) -> int:
+        return sum(count for _day, count in self.days)
+
+    @property
+    def average_bill_fen(self) -> int | None:
+        return money.round_half_up(Decimal(self.paid_fen) / self.paid_orders) if self.paid_orders else None
+
+    def revenue_total(self, kind: str | None = None) -> int:
+        return sum(amount - discount for k, _payer, amount, discount in self.revenue if kind in (None, k))
+
+
+def operations(store, month: date) -> Operations:
+    """The store's month of service operations: four grouped queries whatever the rows."""
+    start, end = month_bounds(store, month)
+    figures = Operations(store, month)
+    settled = (RepairOrder.store_id == store.id, RepairOrder.settled_at >= start, RepairOrder.settled_at < end)
+    figures.revenue = [(kind, payer, int(amount or 0), int(discount or 0)) for kind, payer, amount, discount in
+                       db.session.execute(
+        sa.select(RepairLine.kind, RepairLine.payer, sa.func.sum(RepairLine.amount_fen),
+                  sa.func.sum(RepairLine.discount_fen))
+        .join(RepairOrder, sa.and_(RepairOrder.id == RepairLine.order_id, RepairOrder.store_id == RepairLine.store_id))
+        .where(RepairLine.store_id == store.id, *settled)
+        .group_by(RepairLine.kind, RepairLine.payer).order_by(RepairLine.kind, RepairLine.payer))]
+    days = _days(month)
+    zone = store_zone(store)
+    bounds = [datetime.combine(day, time(), zone).astimezone(timezone.utc) for day in days] + [end]
+    index = period_index(RepairOrder.settled_at, bounds)
+    counted = dict(db.session.execute(
+        sa.select(index, sa.func.count()).where(*settled, RepairOrder.reversal_of_id.is_(None)).group_by(index)).all())
+    figures.days = [(day, int(counted.get(i, 0))) for i, day in enumerate(days)]
+    paid = sa.func.coalesce(RepairOrder.customer_total_fen, 0)
+    rows = db.session.execute(
+        sa.select(RepairOrder.kind, sa.func.count(), sa.func.sum(paid), sa.func.sum(sa.case((paid > 0, 1), else_=0)))
+        .where(*settled, RepairOrder.reversal_of_id.is_(None)).group_by(RepairOrder.kind)
+        .order_by(RepairOrder.kind)).all()
+    figures.by_kind = [(kind, int(n), int(total or 0)) for kind, n, total, _paid in rows]
+    figures.paid_orders = sum(int(row[3] or 0) for row in rows)
+    figures.paid_fen = sum(total for _kind, _n, total in figures.by_kind)
+    figures.technicians = _technician_hours(settled)
+    parts, value = db.session.execute(
+        sa.select(sa.func.count(), sa.func.sum(Part.on_hand * Part.cost_fen))
+        .where(Part.store_id == store.id, Part.on_hand > 0)).one()
+    figures.stock_parts = int(parts or 0)
+    figures.stock_value_fen = money.round_half_up(Decimal(int(value or 0)) / 1000)  # on hand is in thousandths
+    return figures
+
+
+def _technician_hours(settled) -> list[tuple[str, float, float]]:
+    """Per technician, on the jobs of the month's settled orders: the labor hours sold (each line's hours shared
+    equally among the job's technicians) and the hours they clocked on those jobs (工时 sold vs clocked)."""
+    order, job, line, who = RepairOrder, RepairJob, RepairLine, JobAssignment
+    crew = sa.orm.aliased(JobAssignment)
+    others = sa.select(sa.func.count()).select_from(crew).where(
+        crew.store_id == job.store_id, crew.job_id == job.id).correlate(job).scalar_subquery()
+    sold = dict(db.session.execute(
+        sa.select(who.technician_id, sa.func.sum(line.hours * 1.0 / others))
+        .select_from(order)
+        .join(job, sa.and_(job.order_id == order.id, job.store_id == order.store_id))
+        .join(who, sa.and_(who.job_id == job.id, who.store_id == job.store_id))
+        .join(line, sa.and_(line.job_id == job.id, line.store_id == job.store_id))
+        .where(*settled, order.reversal_of_id.is_(None), line.kind == "labor", line.hours.is_not(None))
+        .group_by(who.technician_id)).all())
+    clocked = dict(db.session.execute(
+        sa.select(TimeEntry.technician_id, sa.func.sum(seconds_between(TimeEntry.ended_at, TimeEntry.started_at)))
+        .select_from(order)
+        .join(job, sa.and_(job.order_id == order.id, job.store_id == order.store_id))
+        .join(TimeEntry, sa.and_(TimeEntry.job_id == job.id, TimeEntry.store_id == job.store_id))
+        .where(*settled, order.reversal_of_id.is_(None), TimeEntry.ended_at.is_not(None))
+        .group_by(TimeEntry.technician_id)).all())
+    people = set(sold) | set(clocked)
+    names = {row.id: row.full_name or row.username for row in db.session.execute(
+        sa.select(User.id, User.full_name, User.username).where(User.id.in_(people)))} if people else {}
+    return sorted(((names.get(person, str(person)), round(float(sold.get(person) or 0) / 100, 2),
+                    round(float(clocked.get(person) or 0) / 3600, 2)) for person in people))
+
+
+def _days(month: date) -> list[date]:
+    days, day = [], month
+    while day < next_month(month):
+        days.append(day)
+        day += timedelta(days=1)
+    return days

@@ -1,0 +1,78 @@
+"""The service operations dashboard (服务运营): a store's month from the records, its page and its Excel."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from io import BytesIO
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from dealer.extensions import db
+from dealer.parts.models import Part
+from dealer.repair.models import RepairLine, RepairOrder, TimeEntry
+from dealer.satisfaction import operations
+from tests.factories import StoreFactory
+from tests.helpers import NOW, login, persist, text
+from tests.isolation import isolated_client
+from tests.satisfaction.builders import delivered
+
+NOVEMBER = date(2026, 11, 1)
+
+
+def _lines(orders, kind):
+    return db.session.scalars(sa.select(RepairLine).where(RepairLine.order_id.in_([o.id for o in orders]),
+                                                          RepairLine.kind == kind)).all()
+
+
+def test_operations_sums_the_settled_month_from_the_records(shop, store):
+    orders = [delivered(shop), delivered(shop, now=NOW + timedelta(days=1))]
+    delivered(shop, now=NOW.replace(month=10, day=5))  # October's: not counted
+
+    o = operations.operations(store, NOVEMBER)
+
+    labor, parts = _lines(orders, "labor"), _lines(orders, "parts")
+    assert o.revenue == [("labor", "customer", sum(x.amount_fen for x in labor), sum(x.discount_fen for x in labor)),
+                         ("parts", "customer", sum(x.amount_fen for x in parts), sum(x.discount_fen for x in parts))]
+    assert dict(o.days)[date(2026, 11, 23)] == 1 and dict(o.days)[date(2026, 11, 24)] == 1 and o.cars == 2
+    assert len(o.days) == 30
+    paid = [db.session.get(RepairOrder, order.id).customer_total_fen for order in orders]
+    assert o.by_kind == [("maintenance", 2, sum(paid))] and o.average_bill_fen == round(sum(paid) / 2)
+    stock = db.session.scalars(sa.select(Part).where(Part.store_id == store.id, Part.on_hand > 0)).all()
+    assert o.stock_parts == len(stock) and o.stock_value_fen == round(sum(p.on_hand * p.cost_fen for p in stock) / 1000)
+
+
+def test_operations_of_an_empty_month_says_so(store):
+    o = operations.operations(StoreFactory(), NOVEMBER)
+    assert (o.revenue, o.cars, o.by_kind, o.average_bill_fen) == ([], 0, [], None)
+
+
+def test_operations_page_and_its_excel_for_managers_only(app, client, shop, staff):
+    delivered(shop)
+    persist()
+    login(client, staff["manager"])
+
+    page = text(client.get("/satisfaction/operations?month=2026-11"))
+    export = client.get("/satisfaction/operations.xlsx?month=2026-11")
+
+    assert 'data-testid="cars">1' in page and 'data-testid="revenue-table"' in page
+    book = load_workbook(BytesIO(export.data))
+    assert len(book.worksheets) == 5 and book.worksheets[1].max_row == 2 + 30
+    assert [cell.value for cell in book.worksheets[2][3]][:2] == ["保养", 1]
+    for role in ("service_advisor", "cs_supervisor"):
+        other = isolated_client(app)
+        login(other, staff[role])
+        assert other.get("/satisfaction/operations").status_code == 403
+
+
+def test_operations_sets_hours_sold_against_hours_clocked_per_technician(shop, store, staff):
+    order = delivered(shop)
+    # The technician was on the job for 90 minutes (the builder clocks on and off at one moment).
+    [entry] = db.session.scalars(sa.select(TimeEntry).where(TimeEntry.store_id == store.id)).all()
+    db.session.execute(sa.update(TimeEntry).where(TimeEntry.id == entry.id)
+                       .values(ended_at=entry.started_at + timedelta(minutes=90)))
+    labor = _lines([order], "labor")
+
+    [(name, sold, clocked)] = operations.operations(store, NOVEMBER).technicians
+
+    assert name == staff["technician"].display_name
+    assert (sold, clocked) == (round(sum(line.hours for line in labor) / 100, 2), 1.5)
