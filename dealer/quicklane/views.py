@@ -1,26 +1,20 @@
 """Quick lane pages: the board (tablet), the desk that takes a key, the lounge screen, the manager's screens."""
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
 
 from dealer.access import current_actor, public, roles_required
 from dealer.actors import MANAGER, SERVICE_ADVISOR
-from dealer.customers.queries import vehicles_with
-from dealer.customers.services import get_vehicle
-from dealer.customers.validators import normalize_plate
 from dealer.database import utcnow
 from dealer.errors import DomainError
-from dealer.extensions import db
 from dealer.forms import choices, managed_store_id, put_error_on_form
 from dealer.inputs import whole_number
 from dealer.money import yuan
 from dealer.quicklane import bp, queries, services
 from dealer.quicklane.forms import ITEM_ROWS, OpenForm, PackageForm, SettingsForm, ShiftForm, StageForm
 from dealer.quicklane.models import LABOR, PARTS
-from dealer.reminders.services import interval_for
-from dealer.stores.models import Store
 
 DESK = (SERVICE_ADVISOR, MANAGER)
 
@@ -73,7 +67,7 @@ def open_order():
     store_id = managed_store_id()
     actor, now = current_actor(), utcnow()
     plate = (request.values.get("plate") or "").strip()
-    vehicle = _vehicle_by_plate(store_id, plate) if plate else None
+    vehicle = queries.vehicle_by_plate(store_id, plate, actor=actor) if plate else None
     form = OpenForm()
     packages = services.packages_of(store_id, actor=actor)
     form.package_id.choices = choices((p.id, f"{p.name} · ¥{yuan(p.price_fen)}") for p in packages)
@@ -89,7 +83,7 @@ def open_order():
                     time=format_time(lane.promised_at, "HH:mm")), "success")
             return redirect(url_for("quicklane.board", store=request.args.get("store") or None))
     if vehicle is not None and request.method == "GET":
-        suggested = _suggested(vehicle, packages, store_id, now)
+        suggested = services.suggest_package(vehicle, packages, now=now)
         if suggested is not None:
             form.package_id.data = suggested.id
     offer = _offer(store_id, form.package_id.data or (packages[0].id if packages else None)) if vehicle else None
@@ -121,35 +115,12 @@ def _moment(text):
         return None
 
 
-def _vehicle_by_plate(store_id, plate):
-    try:
-        plate = normalize_plate(plate)
-    except DomainError:
-        return None
-    rows = vehicles_with(store_id, plate=plate, vin=None)
-    return get_vehicle(rows[0][0], actor=current_actor()) if rows else None
-
-
-def _suggested(vehicle, packages, store_id, now):
-    _months, km = interval_for(store_id, vehicle.model_family)
-    return queries.suggested_package(packages, last_service_km=vehicle.last_maintenance_km, interval_km=km,
-                                     next_due=vehicle.next_maintenance_due, today=vehicle.store.local_date(now),
-                                     odometer_km=vehicle.odometer_km)
-
-
 # -- the lounge screen (public: no login, no personal data) ------------------------------------------
-
-def _store_by_code(code):
-    store = db.session.scalars(db.select(Store).where(Store.code == code, Store.active)).one_or_none()
-    if store is None:
-        abort(404)
-    return store
-
 
 @bp.route("/lounge/<code>")
 @public
 def lounge(code):
-    store = _store_by_code(code)
+    store = queries.lounge_store(code)
     return render_template("quicklane/lounge.html", store=store, cars=queries.lounge(store.id, now=utcnow()),
                            labels=services.STAGE_LABELS)
 
@@ -157,7 +128,7 @@ def lounge(code):
 @bp.route("/lounge/<code>/cars")
 @public
 def lounge_cars(code):
-    store = _store_by_code(code)
+    store = queries.lounge_store(code)
     return render_template("quicklane/_lounge.html", store=store, cars=queries.lounge(store.id, now=utcnow()),
                            labels=services.STAGE_LABELS)
 

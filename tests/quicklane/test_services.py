@@ -1,6 +1,8 @@
 """Quick-lane services against the database: packages, opening an order, the package price, the stages."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from dealer.errors import Forbidden
@@ -217,3 +219,14 @@ def test_an_order_naming_no_lane_order_of_its_store_gets_no_package(shop, packag
         order = repair.open_order(new_car(shop).id, repair.OrderInput(concerns=["保养"], promised_at=minutes(60)),
                                   actor=shop.advisor, now=NOW, source=repair.OrderSource(kind=QUICK_LANE, ref=ref))
         assert repair.get_order(order.id, actor=shop.advisor).jobs[0].lines == []
+
+
+def test_suggest_package_preselects_the_due_maintenance_and_nothing_when_not_due(shop, package):
+    due = new_car(shop)
+    due.last_maintenance_km, due.next_maintenance_due = 15_000, NOW.date()
+    later = new_car(shop)
+    later.last_maintenance_km, later.next_maintenance_due = 15_000, NOW.date() + timedelta(days=90)
+    db.session.flush()
+    packages = services.packages_of(shop.store.id, actor=shop.advisor)
+    assert services.suggest_package(due, packages, now=NOW) == package
+    assert services.suggest_package(later, packages, now=NOW) is None

@@ -24,6 +24,8 @@ from dealer.quicklane.services.packages import (  # noqa: F401
     save_package,
     save_settings,
     set_shift,
+    suggest_package,
+    suggested_package,
 )
 from dealer.quicklane.services.stages import (  # noqa: F401
     STAGE_LABELS,
