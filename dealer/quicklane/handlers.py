@@ -1,7 +1,8 @@
 """How the quick lane plugs into repair orders and the home page (connected when the app is built).
 
 - `expand_package`: a quick-lane order opening (repair.signals.order_opened) gets its package's parts and
-  labor as ordinary lines of its first job, in the opening's transaction.
+  labor as ordinary lines of its first job, in the opening's transaction, and the owner's agreement to the
+  package price at the desk approves the estimate (`steps.agree_package`).
 - `package_discount`: the pricing discount rule that keeps the package price as the owner's total for those
   lines; the difference shows on each line as the "package" discount.
 """
@@ -17,6 +18,7 @@ from dealer.extensions import db
 from dealer.quicklane import queries
 from dealer.quicklane.models import PARTS, ExpressPackage, LaneOrder
 from dealer.quicklane.services.packages import PACKAGE_LOADS
+from dealer.quicklane.services.steps import agree_package
 from dealer.repair import pricing
 from dealer.repair import services as repair
 from dealer.repair import signals as repair_signals
@@ -46,6 +48,7 @@ def expand_package(order, *, actor, now, **_):
             data = repair.LineInput(kind="labor", operation_id=item.operation_id, hours=item.hours)
         repair.new_line(order, job, data, actor=actor, now=now)
     repair.reprice(order)
+    agree_package(order, actor=actor, now=now)  # the owner agreed to the package price at the desk
 
 
 def _lanes_of(orders: list[RepairOrder]) -> dict[int, LaneOrder]:
@@ -61,8 +64,12 @@ def _lanes_of(orders: list[RepairOrder]) -> dict[int, LaneOrder]:
         by_store: dict[int, set[int]] = {}
         for held_order in held:
             by_store.setdefault(held_order.store_id, set()).add(held_order.source_ref)
+        # Keep what is read for the session's life: its identity map holds objects weakly, and nothing else
+        # refers to these lane orders, so they would be gone (and read again) before the next order is priced.
+        kept = session.info.setdefault("quick_lane_orders_read", [])
         for store_id, refs in by_store.items():
-            session.scalars(sa.select(LaneOrder).where(LaneOrder.store_id == store_id, LaneOrder.id.in_(refs))).all()
+            kept += session.scalars(sa.select(LaneOrder).where(LaneOrder.store_id == store_id,
+                                                               LaneOrder.id.in_(refs))).all()
         found = {ref: session.identity_map.get(identity_key(LaneOrder, ref)) for ref in wanted}
     return {ref: lane for ref, lane in found.items() if lane is not None}
 

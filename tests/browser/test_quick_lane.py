@@ -55,9 +55,21 @@ def test_a_quick_lane_car_from_key_to_hand_over_with_the_lounge_following(browse
         expect(car).to_have_attribute("data-stage", stage)
         expect(screen.get_by_test_id("lounge-car").filter(has_text=masked).get_by_test_id("lounge-stage")) \
             .to_have_text(label, timeout=15_000)
+    # Handing over waits for the cashier: the normal settlement, at the package price to the fen.
+    car = page.locator(f"[data-testid=lane-car][data-plate='{plate}']")
+    car.get_by_test_id("lane-next").click()
+    expect(page.locator(".alert-danger")).to_contain_text("结算")
+    order_url = page.locator(f"[data-testid=lane-car][data-plate='{plate}']").get_by_test_id("lane-order") \
+        .get_attribute("href")
+    cashier = Device(browser, live_server, "desk", "sz01-cashier")
+    cashier.page.goto(f"{order_url}/settle")
+    expect(cashier.page.get_by_test_id("still-to-pay")).to_have_attribute("data-total-fen", "49900")
+    cashier.page.get_by_test_id("settle-form").locator("[type=submit]").click()
+    expect(cashier.page).to_have_url(re.compile(r"/statement$"))  # settled: the statement to print
     page.locator(f"[data-testid=lane-car][data-plate='{plate}']").get_by_test_id("lane-next").click()
     expect(page.locator(f"[data-testid=lane-car][data-plate='{plate}']")).to_have_count(0)
     expect(screen.get_by_test_id("lounge-car").filter(has_text=masked)).to_have_count(0, timeout=15_000)
     assert screen.evaluate("window.notReloaded") is True
+    cashier.close("quick-lane-settle")
     lounge.close("quick-lane-lounge")
     tablet.close("quick-lane-board")

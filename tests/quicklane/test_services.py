@@ -23,7 +23,7 @@ from dealer.repair import services as repair
 from dealer.repair.models import QUICK_LANE, RepairOrder
 from tests.factories import UserFactory
 from tests.helpers import NOW, count
-from tests.quicklane.builders import build_package, minutes, new_car, on_shift, take_key
+from tests.quicklane.builders import build_package, minutes, new_car, on_shift, settle, take_key, to_ready
 
 
 def test_save_package_keeps_its_items_in_order(shop, package):
@@ -68,6 +68,8 @@ def test_extra_lines_on_a_lane_order_are_not_discounted(shop, package):
     line = repair.add_line(job.id, repair.LineInput(kind="labor", operation_id=shop.brakes.id), actor=shop.advisor,
                            now=NOW)
     assert line.discount_fen == 0
+    repair.approve_extra_work(order.id, [job.id], repair.ApprovalInput(
+        method="phone", approver_name="车主", phone="13800000000"), actor=shop.advisor, now=NOW)
     assert repair.price(repair.get_order(order.id, actor=shop.advisor), repair.QUOTED).total_fen == 39_900 + 14_400
 
 
@@ -136,7 +138,8 @@ def test_stages_run_in_order_with_their_times(shop, package):
     with pytest.raises(IllegalStage):
         services.move(lane.id, to_stage="ready", version=2, actor=shop.technician, now=minutes(30))
     lane = services.move(lane.id, to_stage="washing", version=2, actor=shop.technician, now=minutes(30))
-    lane = services.move(lane.id, to_stage="ready", version=3, actor=shop.technician, now=minutes(40))
+    lane = services.move(lane.id, to_stage="ready", version=3, actor=shop.advisor, now=minutes(40))
+    settle(shop, lane, now=minutes(41))
     lane = services.move(lane.id, to_stage="handed_over", version=4, actor=shop.advisor, now=minutes(42))
     assert (lane.in_bay_at, lane.washing_at, lane.ready_at, lane.handed_over_at) == (
         minutes(5), minutes(30), minutes(40), minutes(42))
@@ -167,9 +170,8 @@ def test_a_bay_holds_one_car(shop, package):
 
 def test_the_technician_cannot_hand_the_car_over(shop, package):
     lane = take_key(shop, package)
-    for version, stage in enumerate(("in_bay", "washing", "ready"), start=1):
-        services.move(lane.id, to_stage=stage, version=version, bay=1, technician_id=shop.technician_user.id,
-                      actor=shop.technician, now=minutes(version))
+    to_ready(shop, lane)
+    settle(shop, lane)
     with pytest.raises(Forbidden):
         services.move(lane.id, to_stage="handed_over", version=4, actor=shop.technician, now=minutes(9))
 

@@ -6,9 +6,10 @@ import pytest
 from dealer.extensions import db
 from dealer.quicklane import services
 from dealer.quicklane.models import ExpressPackage, LaneOrder
+from dealer.repair.models import RepairOrder
 from tests.helpers import count, field_has_error, inputs, login, page_text, persist, text
 from tests.isolation import isolated_client
-from tests.quicklane.builders import new_car, take_key
+from tests.quicklane.builders import new_car, take_key, to_ready
 
 
 @pytest.fixture()
@@ -137,3 +138,18 @@ def test_the_quote_of_a_package_id_no_database_holds_is_no_quote(sign_in, packag
         response = client.get(f"/quick-lane/quote?package_id={wrong}")
         assert response.status_code == 200 and 'data-testid="lane-quote"' not in text(response), wrong
     assert 'data-testid="lane-quote"' in text(client.get(f"/quick-lane/quote?package_id={package.id}"))
+
+
+def test_the_cashier_settles_a_lane_order_at_the_package_price_on_the_settle_page(sign_in, shop, package):
+    lane = to_ready(shop, take_key(shop, package))
+    persist()
+    cashier = sign_in("cashier")
+    response = cashier.get(f"/repair/orders/{lane.repair_order_id}/settle")
+    page = page_text(response)
+    # The lane order is read for pricing in this request alone (not held by the test): the package still counts.
+    assert 'data-total-fen="39900"' in page
+    cashier.post(f"/repair/orders/{lane.repair_order_id}/settle", data={
+        "csrf_token": inputs(response)["csrf_token"]["value"], "payments-0-method": "cash", "payments-0-amount": "399.00"})
+    order = db.session.get(RepairOrder, lane.repair_order_id)
+    db.session.refresh(order)
+    assert (order.state, order.customer_total_fen) == ("settled", 39_900)
