@@ -15,8 +15,10 @@ from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
 from dealer.quicklane import promise as promises
 from dealer.quicklane.models import IN_LANE, READY, LaneOrder
+from dealer.quicklane.services.extra import extra_offer
 from dealer.quicklane.services.lane import as_car, lane_of
-from dealer.quicklane.services.stages import next_stage
+from dealer.quicklane.services.stages import get_lane_order, next_stage
+from dealer.repair.services import get_order
 from dealer.stores.models import Store
 from dealer.stores.services import sees_store
 
@@ -126,3 +128,10 @@ def lounge_store(code: str) -> Store:
     if store is None:
         raise NotFound()
     return store
+
+
+def extra_work_page(lane_id: int, *, actor: Actor, now: datetime):
+    """The car, its repair order's number and the pending extra work as the owner is shown it (or None)."""
+    lane = get_lane_order(lane_id, actor=actor)
+    order = get_order(lane.repair_order_id, actor=actor)
+    return lane, order.number, extra_offer(lane, order, now=now)

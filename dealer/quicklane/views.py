@@ -13,8 +13,17 @@ from dealer.forms import choices, managed_store_id, put_error_on_form
 from dealer.inputs import whole_number
 from dealer.money import yuan
 from dealer.quicklane import bp, queries, services
-from dealer.quicklane.forms import ITEM_ROWS, OpenForm, PackageForm, SettingsForm, ShiftForm, StageForm
-from dealer.quicklane.models import LABOR, PARTS
+from dealer.quicklane.forms import (
+    ITEM_ROWS,
+    ConsentForm,
+    ExtraWorkForm,
+    OpenForm,
+    PackageForm,
+    SettingsForm,
+    ShiftForm,
+    StageForm,
+)
+from dealer.quicklane.models import LABOR, LEFT_LANE, PARTS
 
 DESK = (SERVICE_ADVISOR, MANAGER)
 
@@ -58,6 +67,59 @@ def move(lane_id):
             flash(_("%(plate)s: %(stage)s.", plate=lane.plate, stage=services.STAGE_LABELS[lane.stage]), "success")
     else:
         flash(_("Look at the car again before you tap."), "danger")
+    return redirect(url_for("quicklane.board", store=request.args.get("store") or None))
+
+
+@bp.route("/<int:lane_id>/extra", methods=["GET", "POST"])
+@roles_required(*queries.LANE_ROLES)
+def extra_work(lane_id):
+    actor, now = current_actor(), utcnow()
+    lane, number, offer = queries.extra_work_page(lane_id, actor=actor, now=now)
+    form = ExtraWorkForm()
+    form.item.choices = choices([("", "-"), *services.catalogue_choices(lane.store_id)])
+    if offer is None and form.validate_on_submit():
+        try:
+            services.report_extra_work(lane.id, _extra_input(form), actor=actor, now=now)
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            flash(_("Extra work added: show the owner its price and the new ready time."), "success")
+            return redirect(url_for("quicklane.extra_work", lane_id=lane.id, store=request.args.get("store") or None))
+    return render_template("quicklane/extra.html", lane=lane, number=number, offer=offer, form=form,
+                           consent=ConsentForm(approved="1"), decline=ConsentForm(approved="0"),
+                           may_answer=actor.has_any(DESK))
+
+
+def _extra_input(form) -> services.ExtraInput:
+    value = form.item.data or ""
+    kind = PARTS if value[:1] == "p" else LABOR if value[:1] == "o" else ""
+    item_id = int(value[1:]) if value[1:].isdigit() else None
+    return services.ExtraInput(concern=form.concern.data, minutes=form.minutes.data, kind=kind,
+                               part_id=item_id if kind == PARTS else None, quantity=form.quantity.data,
+                               operation_id=item_id if kind == LABOR else None, hours=form.hours.data)
+
+
+@bp.route("/<int:lane_id>/extra/answer", methods=["POST"])
+@roles_required(*DESK)
+def answer_extra_work(lane_id):
+    form = ConsentForm()
+    back = url_for("quicklane.extra_work", lane_id=lane_id, store=request.args.get("store") or None)
+    if not form.validate_on_submit():
+        flash(_("Look at the extra work again before you answer."), "danger")
+        return redirect(back)
+    try:
+        lane = services.answer_extra_work(lane_id, services.Consent(
+            approved=form.approved.data == "1", method=form.method.data, approver_name=form.approver_name.data,
+            phone=form.phone.data, reason=form.reason.data), actor=current_actor(), now=utcnow())
+    except DomainError as error:
+        flash(str(error.message), "danger")
+        return redirect(back)
+    if lane.stage == LEFT_LANE:
+        flash(_("%(plate)s left the quick lane: the new promise is %(time)s.", plate=lane.plate,
+                time=format_time(lane.new_promised_at, "HH:mm")), "success")
+    else:
+        flash(_("%(plate)s: the owner declined the extra work; the car goes on in the lane.", plate=lane.plate),
+              "success")
     return redirect(url_for("quicklane.board", store=request.args.get("store") or None))
 
 

@@ -7,7 +7,7 @@ from dealer.extensions import db
 from dealer.quicklane import services
 from dealer.quicklane.models import ExpressPackage, LaneOrder
 from dealer.repair.models import RepairOrder
-from tests.helpers import count, field_has_error, inputs, login, page_text, persist, text
+from tests.helpers import NOW, count, field_has_error, inputs, login, page_text, persist, text
 from tests.isolation import isolated_client
 from tests.quicklane.builders import new_car, take_key, to_ready
 
@@ -153,3 +153,33 @@ def test_the_cashier_settles_a_lane_order_at_the_package_price_on_the_settle_pag
     order = db.session.get(RepairOrder, lane.repair_order_id)
     db.session.refresh(order)
     assert (order.state, order.customer_total_fen) == ("settled", 39_900)
+
+
+def test_extra_work_from_the_bay_to_the_owners_consent_on_the_pages(sign_in, shop, package, staff):
+    lane = take_key(shop, package)
+    services.move(lane.id, to_stage="in_bay", version=1, bay=1, technician_id=shop.technician_user.id,
+                  actor=shop.technician, now=NOW)
+    persist()
+    technician = sign_in("technician")
+    assert 'data-testid="lane-extra"' in page_text(technician.get("/quick-lane/cars"))
+    bad = technician.post(f"/quick-lane/{lane.id}/extra", data={
+        "concern": "前刹车片磨损", "item": f"o{shop.brakes.id}", "minutes": "0"})
+    assert field_has_error(bad, "minutes") and db.session.get(LaneOrder, lane.id).extra_job_id is None
+    technician.post(f"/quick-lane/{lane.id}/extra", data={
+        "concern": "前刹车片磨损", "item": f"o{shop.brakes.id}", "minutes": "40"})
+    page = page_text(technician.get(f"/quick-lane/{lane.id}/extra"))
+    assert 'data-testid="lane-extra-price">¥144.00<' in page and 'data-testid="lane-extra-approve"' not in page
+    advisor = sign_in("service_advisor")
+    page = page_text(advisor.get(f"/quick-lane/{lane.id}/extra"))
+    assert 'data-testid="lane-extra-approve"' in page and 'data-testid="lane-extra-ready"' in page
+    answer = advisor.post(f"/quick-lane/{lane.id}/extra/answer", data={
+        "approved": "1", "method": "in_person", "approver_name": "王先生"})
+    assert answer.status_code == 302
+    left = db.session.get(LaneOrder, lane.id)
+    db.session.refresh(left)
+    assert (left.stage, left.extra_job_id) == ("left_lane", None)
+    assert plate_absent(page_text(advisor.get("/quick-lane/cars")), left.plate)
+
+
+def plate_absent(page, plate):
+    return f'data-plate="{plate}"' not in page
