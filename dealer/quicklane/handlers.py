@@ -74,9 +74,16 @@ def _lanes_of(orders: list[RepairOrder]) -> dict[int, LaneOrder]:
     return {ref: lane for ref, lane in found.items() if lane is not None}
 
 
+RULE_NAME = "quick_lane_package"
+
+
 def package_discount(lines, *, customer, vehicle, **_):
-    """Offer the package discount on the package lines of quick-lane orders: the amount over the package
-    price, spread over those lines in proportion to their amounts (largest remainders get the odd fen).
+    """Offer the package discount on the package lines of quick-lane orders (one rule with membership): the owner
+    pays the lower of the package price and what the package's lines cost with the other discounts they would
+    get (the member's tier, a campaign, a manual one), never both. When the package is lower, each package
+    line's offer is its other discount plus its share of the rest, so pricing's "largest per line" gives the
+    package on every line and the lines add up to the package price to the fen; when the others are lower, the
+    package offers nothing. Lines outside the package are not the package's: they get what any order's get.
 
     Reads the lines and their orders from the session (pricing runs on loaded orders): no query for other
     orders.
@@ -102,27 +109,33 @@ def package_discount(lines, *, customer, vehicle, **_):
         if lane is None or lane.package_job_id is None:
             continue
         package_lines = [line for line, job_id in candidates if job_id == lane.package_job_id]
-        discounts += spread(package_lines, lane.package_price_fen)
+        others = pricing.discount_rules.collect(package_lines, customer=customer, vehicle=vehicle, without=RULE_NAME)
+        discounts += spread(package_lines, lane.package_price_fen,
+                            already={line.key: pricing.best_other_discount(line, others) for line in package_lines})
     return discounts
 
 
-def spread(lines, package_price_fen: int) -> list[pricing.Discount]:
-    """Spread (list amount - package price) over the lines in proportion to their amounts, exactly."""
-    total = sum(line.amount_fen for line in lines)
+def spread(lines, package_price_fen: int, *, already: dict | None = None) -> list[pricing.Discount]:
+    """The package's offers on its lines: each line's other discount (`already`, by key) plus its share of what
+    is left over the package price, spread in proportion to what each line costs after its other discount
+    (largest remainders take the odd fen). None when the lines cost no more than the package price after their
+    other discounts."""
+    already = already or {}
+    rests = [line.amount_fen - already.get(line.key, 0) for line in lines]
+    total = sum(rests)
     off = total - package_price_fen
     if off <= 0 or total <= 0:
         return []
-    shares = [(line, off * line.amount_fen // total, off * line.amount_fen % total) for line in lines]
-    left = off - sum(share for _, share, _ in shares)
-    by_remainder = sorted(range(len(shares)), key=lambda i: (-shares[i][2], i))
-    amounts = [share for _, share, _ in shares]
-    for i in by_remainder[:left]:
+    shares = [(off * rest // total, off * rest % total) for rest in rests]
+    left = off - sum(share for share, _ in shares)
+    amounts = [share for share, _ in shares]
+    for i in sorted(range(len(shares)), key=lambda i: (-shares[i][1], i))[:left]:
         amounts[i] += 1
-    return [pricing.Discount(PACKAGE, 0, line_key=line.key, amount_fen=amount)
-            for (line, _, _), amount in zip(shares, amounts) if amount]
+    return [pricing.Discount(PACKAGE, 0, line_key=line.key, amount_fen=already.get(line.key, 0) + amount)
+            for line, amount in zip(lines, amounts) if already.get(line.key, 0) + amount]
 
 
-pricing.discount_rules.register("quick_lane_package", package_discount)
+pricing.discount_rules.register(RULE_NAME, package_discount)
 
 
 @auth_signals.home_panels.connect
