@@ -282,6 +282,8 @@ MATRIX: dict[str, str | frozenset[str]] = {
     # quick lane, second slice (lane2): extra work found in the bay, the owner's answer recorded by the desk
     "quicklane.extra_work": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),
     "quicklane.answer_extra_work": frozenset({SERVICE_ADVISOR, MANAGER}),
+    "quicklane.close_day": frozenset({MANAGER}),
+    "quicklane.close_day_car": frozenset({MANAGER}),
     "quicklane_api.list_packages": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),
     "quicklane_api.open_order": frozenset({SERVICE_ADVISOR, MANAGER}),
     "quicklane_api.change_stage": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),

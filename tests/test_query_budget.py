@@ -353,6 +353,8 @@ PAGES = {
     # (parts, operations); the offer's price (VAT rate, the discount rules' reads) and the lane's queue and
     # settings for the new ready time
     "quicklane.extra_work": ("technician", lambda w: f"/quick-lane/{w.ids['lane']}/extra", 18),
+    # closing the day: the board's cars and the lane, as the board
+    "quicklane.close_day": ("manager", lambda w: "/quick-lane/close-day", 4),
     # CS's board: the call list (follow-ups with customer, vehicle and store joined, the form's recorder), the open
     # cases with their responsible manager
     "satisfaction.index": ("cs_supervisor", lambda w: "/satisfaction/", 4),

@@ -92,3 +92,12 @@ class ConsentForm(FlaskForm):
     approver_name = StringField(_l("Name of the person who consented"), validators=[Optional(), TextRules(60)])
     phone = StringField(_l("Number called"), validators=[Optional(), TextRules(20)])
     reason = StringField(_l("Why the owner declined"), validators=[Optional(), TextRules(200)])
+
+
+class CloseDayForm(FlaskForm):
+    """Closing the day for one car: carry it over or close it, with the reason."""
+
+    version = WholeNumberField(widget=HiddenInput(), validators=[DataRequired(), NumberRange(1)])
+    action = StringField(widget=HiddenInput(), validators=[DataRequired(), TextRules(10),
+                                                           AnyOf(("carry", "close"))])
+    reason = StringField(_l("Reason"), validators=[Optional(), TextRules(200)])

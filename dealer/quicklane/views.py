@@ -15,6 +15,7 @@ from dealer.money import yuan
 from dealer.quicklane import bp, queries, services
 from dealer.quicklane.forms import (
     ITEM_ROWS,
+    CloseDayForm,
     ConsentForm,
     ExtraWorkForm,
     OpenForm,
@@ -196,6 +197,35 @@ def lounge_cars(code):
 
 
 # -- the manager's screens -----------------------------------------------------------------------------
+
+@bp.route("/close-day")
+@roles_required(MANAGER)
+def close_day():
+    store_id = managed_store_id()
+    return render_template("quicklane/close_day.html", form=CloseDayForm(), labels=services.STAGE_LABELS,
+                           board=queries.board(store_id, actor=current_actor(), now=utcnow()))
+
+
+@bp.route("/<int:lane_id>/close-day", methods=["POST"])
+@roles_required(MANAGER)
+def close_day_car(lane_id):
+    form = CloseDayForm()
+    if form.validate_on_submit():
+        try:
+            if form.action.data == "carry":
+                lane = services.carry_over(lane_id, version=form.version.data, reason=form.reason.data,
+                                           actor=current_actor(), now=utcnow())
+                flash(_("%(plate)s carried over to the next day.", plate=lane.plate), "success")
+            else:
+                lane = services.close_lane_order(lane_id, version=form.version.data, reason=form.reason.data,
+                                                 actor=current_actor(), now=utcnow())
+                flash(_("%(plate)s closed: off the lane.", plate=lane.plate), "success")
+        except DomainError as error:
+            flash(str(error.message), "danger")
+    else:
+        flash(_("Look at the car again before you close the day."), "danger")
+    return redirect(url_for("quicklane.close_day", store=request.args.get("store") or None))
+
 
 @bp.route("/packages")
 @roles_required(MANAGER)

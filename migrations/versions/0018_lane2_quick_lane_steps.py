@@ -1,5 +1,6 @@
 """Quick lane, second slice: an owner's approval recorded in person at the desk (the lane's package price
-and its extra work); extra work found in the bay, and a car that left the lane for the ordinary workflow.
+and its extra work); extra work found in the bay, a car that left the lane for the ordinary workflow, and
+closing the day (carried over, or closed with a reason).
 
 Revision ID: 0018_lane2_quick_lane_steps
 Revises: 0017
@@ -35,8 +36,12 @@ def upgrade():
                                       nullable=False))
         batch_op.add_column(sa.Column('left_at', dealer.database.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('new_promised_at', dealer.database.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('carried_over_at', dealer.database.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('closed_at', dealer.database.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('close_reason', sa.String(length=200), server_default='', nullable=False))
         batch_op.drop_constraint(op.f('ck_quick_lane_orders_stage_known'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_quick_lane_orders_stage_known'), STAGES_CHECK % ", 'left_lane'")
+        batch_op.create_check_constraint(op.f('ck_quick_lane_orders_stage_known'),
+                                         STAGES_CHECK % ", 'left_lane', 'closed'")
     op.create_index('uq_quick_lane_orders_store_id_bay', 'quick_lane_orders', ['store_id', 'bay'], unique=True,
                     sqlite_where=BAY_WHERE, postgresql_where=BAY_WHERE)
 
@@ -47,6 +52,9 @@ def downgrade():
     with op.batch_alter_table('quick_lane_orders', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_quick_lane_orders_stage_known'), type_='check')
         batch_op.create_check_constraint(op.f('ck_quick_lane_orders_stage_known'), STAGES_CHECK % "")
+        batch_op.drop_column('close_reason')
+        batch_op.drop_column('closed_at')
+        batch_op.drop_column('carried_over_at')
         batch_op.drop_column('new_promised_at')
         batch_op.drop_column('left_at')
         batch_op.drop_column('extra_pending_minutes')

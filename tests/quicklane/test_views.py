@@ -183,3 +183,19 @@ def test_extra_work_from_the_bay_to_the_owners_consent_on_the_pages(sign_in, sho
 
 def plate_absent(page, plate):
     return f'data-plate="{plate}"' not in page
+
+
+def test_the_manager_closes_the_day_on_its_page(sign_in, shop, package):
+    carried, closed = take_key(shop, package, key_tag="A"), take_key(shop, package, key_tag="B")
+    persist()
+    manager = sign_in("manager")
+    page = page_text(manager.get("/quick-lane/close-day"))
+    assert page.count('data-testid="close-day-car"') == 2
+    manager.post(f"/quick-lane/{carried.id}/close-day", data={"version": "1", "action": "carry", "reason": ""})
+    refused = manager.post(f"/quick-lane/{closed.id}/close-day", data={"version": "1", "action": "close"},
+                           follow_redirects=True)
+    assert "请说明原因" in page_text(refused)
+    manager.post(f"/quick-lane/{closed.id}/close-day", data={"version": "1", "action": "close", "reason": "车主取消"})
+    page = page_text(manager.get("/quick-lane/close-day"))
+    assert page.count('data-testid="close-day-car"') == 1 and "已结转" in page
+    assert sign_in("service_advisor").get("/quick-lane/close-day").status_code == 403

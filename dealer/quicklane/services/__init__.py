@@ -1,7 +1,8 @@
 """Quick lane (快修区): the business rules. packages: express packages, lane settings and the shift;
 lane: the queue, the quote and opening an order; stages: the stage machine; steps: the repair order's own
-steps each tap takes; extra: extra work found in the bay and the owner's answer. Each public service commits once
+steps each tap takes; extra: extra work found in the bay and the owner's answer; day: closing the day. Each public service commits once
 (opening commits through repair's open_order)."""
+from dealer.quicklane.services.day import carry_over, close_lane_order  # noqa: F401
 from dealer.quicklane.services.extra import (  # noqa: F401
     CONSENT_LABELS,
     CONSENT_METHODS,
