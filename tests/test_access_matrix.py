@@ -284,6 +284,8 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "quicklane.answer_extra_work": frozenset({SERVICE_ADVISOR, MANAGER}),
     "quicklane.close_day": frozenset({MANAGER}),
     "quicklane.close_day_car": frozenset({MANAGER}),
+    "quicklane.figures": frozenset({MANAGER}),
+    "quicklane.export_figures": frozenset({MANAGER}),
     "quicklane_api.list_packages": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),
     "quicklane_api.open_order": frozenset({SERVICE_ADVISOR, MANAGER}),
     "quicklane_api.change_stage": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),

@@ -355,6 +355,9 @@ PAGES = {
     "quicklane.extra_work": ("technician", lambda w: f"/quick-lane/{w.ids['lane']}/extra", 18),
     # closing the day: the board's cars and the lane, as the board
     "quicklane.close_day": ("manager", lambda w: "/quick-lane/close-day", 4),
+    # the figures: the store, then the month's ready cars with their technicians and advisors joined (one query)
+    "quicklane.figures": ("manager", lambda w: "/quick-lane/figures?month=2026-11", 2),
+    "quicklane.export_figures": ("manager", lambda w: "/quick-lane/figures.xlsx?month=2026-11", 2),
     # CS's board: the call list (follow-ups with customer, vehicle and store joined, the form's recorder), the open
     # cases with their responsible manager
     "satisfaction.index": ("cs_supervisor", lambda w: "/satisfaction/", 4),

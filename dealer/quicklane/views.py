@@ -1,7 +1,7 @@
 """Quick lane pages: the board (tablet), the desk that takes a key, the lounge screen, the manager's screens."""
-from datetime import datetime
+from datetime import date, datetime
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
 
@@ -10,9 +10,10 @@ from dealer.actors import MANAGER, SERVICE_ADVISOR
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.forms import choices, managed_store_id, put_error_on_form
-from dealer.inputs import whole_number
+from dealer.inputs import CALENDAR, whole_number
 from dealer.money import yuan
 from dealer.quicklane import bp, queries, services
+from dealer.quicklane.figures import month_figures, workbook
 from dealer.quicklane.forms import (
     ITEM_ROWS,
     CloseDayForm,
@@ -25,6 +26,7 @@ from dealer.quicklane.forms import (
     StageForm,
 )
 from dealer.quicklane.models import LABOR, LEFT_LANE, PARTS
+from dealer.timezones import store_zone
 
 DESK = (SERVICE_ADVISOR, MANAGER)
 
@@ -197,6 +199,34 @@ def lounge_cars(code):
 
 
 # -- the manager's screens -----------------------------------------------------------------------------
+
+def _month():
+    """The month asked for (?month=YYYY-MM), else the current one of the lane's calendar."""
+    try:
+        month = datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
+        if CALENDAR.problem(month):
+            raise ValueError(month)
+    except ValueError:
+        today = utcnow().astimezone(store_zone()).date()
+        month = date(today.year, today.month, 1)
+    return month
+
+
+@bp.route("/figures")
+@roles_required(MANAGER)
+def figures():
+    return render_template("quicklane/figures.html", figures=month_figures(
+        managed_store_id(), _month(), actor=current_actor()))
+
+
+@bp.route("/figures.xlsx")
+@roles_required(MANAGER)
+def export_figures():
+    figures = month_figures(managed_store_id(), _month(), actor=current_actor())
+    return send_file(workbook(figures), as_attachment=True,
+                     download_name=f"quick-lane-{figures.store.code}-{figures.month:%Y-%m}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
 
 @bp.route("/close-day")
 @roles_required(MANAGER)
