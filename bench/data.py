@@ -40,10 +40,16 @@ from faker import Faker
 from flask_migrate import upgrade
 
 from dealer.actors import SYSTEM
+from dealer.auth.models import User
 from dealer.customers.models import Vehicle
+from dealer.database import utcnow
 from dealer.demo import cli as demo
 from dealer.extensions import db
+from dealer.quicklane import models as lane_models
+from dealer.quicklane import services as lane_services
+from dealer.quicklane.models import ExpressPackage, LaneOrder
 from dealer.reminders.scan import scan
+from dealer.repair.models import RepairOrder
 from dealer.stores import services as store_services
 from dealer.stores.models import Store
 
@@ -106,6 +112,8 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
                 seconds["order events"] = _order_events()
             if "modules" not in seconds:  # built before rescue, quick lane, booking and satisfaction
                 seconds["modules"] = _modules(stores, seed)
+            if "lane queue" not in seconds:  # built before the lane's pages joined (issue 15)
+                seconds["lane queue"] = lane_queue()
             if seconds != marker.seconds:
                 db.session.execute(sa.text("UPDATE bench_dataset SET seconds = CAST(:t AS jsonb) WHERE id = 1"),
                                    {"t": _json(seconds)})
@@ -113,6 +121,7 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
             return _counted(marker.seeded_on, reused=True, seconds=seconds)
         seeded_on = date.today()  # the day seed-demo's generator sets the due dates around (its `today`)
         seconds = _build(app, stores=stores, vehicles=vehicles, orders=orders, seed=seed)
+        seconds["lane queue"] = lane_queue()
         db.session.execute(sa.text(
             "INSERT INTO bench_dataset (id, stores, vehicles, orders, seeded_on, built_at, seconds) "
             "VALUES (1, :s, :v, :o, :d, now(), CAST(:t AS jsonb)) ON CONFLICT (id) DO UPDATE SET "
@@ -205,6 +214,40 @@ def _modules(stores: int, seed: int) -> float:
     demo._rescue_units([store for store in group if store.code in demo.RESCUE_UNITS])  # the demo places units there
     db.session.commit()
     _log(f"the later modules' demo rows in {len(group)} stores")
+    return round(time.perf_counter() - started, 1)
+
+
+LANE_QUEUE = 60  # issue 15: the board stays readable with 60 cars in the queue
+
+
+def lane_queue(store_code: str = "SZ01", cars: int = LANE_QUEUE) -> float:
+    """Fill the store's quick lane up to `cars` cars waiting (the demo's first package, keys taken through the
+    lane's own service at the promise it quotes), topping the store's parts up so stock never stops it.
+    Returns the seconds it took."""
+    started = time.perf_counter()
+    store = db.session.scalar(sa.select(Store).where(Store.code == store_code))
+    package = db.session.scalar(sa.select(ExpressPackage).where(ExpressPackage.store_id == store.id,
+                                                                ExpressPackage.active).order_by(ExpressPackage.code))
+    advisor = db.session.scalar(sa.select(User).where(User.username == f"{store_code.lower()}-advisor1"))
+    if package is None or advisor is None:
+        _log(f"no express package or advisor in {store_code}: the lane queue is not built")
+        return 0.0
+    in_lane = db.session.scalar(sa.select(sa.func.count()).select_from(LaneOrder).where(
+        LaneOrder.store_id == store.id, LaneOrder.stage.in_(lane_models.NOT_READY)))
+    wanted = max(0, cars - in_lane)
+    db.session.execute(sa.text("UPDATE parts SET on_hand = on_hand + :q WHERE store_id = :s"),
+                       {"q": 10_000 * wanted, "s": store.id})  # thousandths: 10 units of each part a car
+    busy = sa.select(RepairOrder.vehicle_id).where(RepairOrder.store_id == store.id,
+                                                   RepairOrder.state.not_in(("delivered", "cancelled")))
+    free = list(db.session.scalars(sa.select(Vehicle.id).where(Vehicle.store_id == store.id,
+                                                               Vehicle.id.not_in(busy)).limit(wanted)))
+    db.session.commit()
+    actor, now = advisor.as_actor(), utcnow()
+    for number, vehicle_id in enumerate(free, start=in_lane + 1):
+        offer = lane_services.quote(store.id, package.id, actor=actor, now=now)
+        lane_services.open_lane_order(vehicle_id, lane_services.LaneInput(
+            package_id=package.id, key_tag=f"B{number:03d}", promised_at=offer.promised_at), actor=actor, now=now)
+    _log(f"{store_code}'s quick lane holds {in_lane + len(free)} cars waiting")
     return round(time.perf_counter() - started, 1)
 
 

@@ -67,6 +67,19 @@ PAGES = (
     Page("supervision notes `/satisfaction/notes`", "/satisfaction/notes", who="sz01-cs", target="list"),
     Page("public complaint form `/f/complaint/SZ01`", "/f/complaint/SZ01", target="desk"),
     Page("no business query `/account/tokens`", "/account/tokens"),
+    # -- quick lane (issue 15): the board with 60 cars in the queue (bench.data.lane_queue), the lounge screen
+    # (public), the figures and their export, closing the day, a car's extra-work page, the API --
+    Page("quick-lane board's cars `/quick-lane/cars` (htmx, 5 s)", "/quick-lane/cars", target="list"),
+    Page("quick-lane lounge screen `/quick-lane/lounge/SZ01`", "/quick-lane/lounge/SZ01", target="list"),
+    Page("quick-lane lounge cars `/quick-lane/lounge/SZ01/cars` (htmx, 5 s)", "/quick-lane/lounge/SZ01/cars",
+         target="list"),
+    Page("quick-lane figures `/quick-lane/figures`", "/quick-lane/figures", who="sz01-manager", target="list"),
+    Page("quick-lane figures, Excel", "/quick-lane/figures.xlsx", who="sz01-manager"),
+    Page("quick-lane closing the day `/quick-lane/close-day`", "/quick-lane/close-day", who="sz01-manager",
+         target="list"),
+    Page("quick-lane extra work `/quick-lane/<id>/extra`", "/quick-lane/{lane}/extra", target="desk"),
+    Page("API `GET /api/v1/quick-lane/board`", "/api/v1/quick-lane/board"),
+    Page("API `GET /api/v1/quick-lane/packages`", "/api/v1/quick-lane/packages"),
 )
 
 # placeholder -> SQL returning one column of values (:store is the signed-in store's id, :n how many).
@@ -84,4 +97,7 @@ SAMPLES = {
              "WHERE l.store_id = o.store_id AND l.order_id = o.id) ORDER BY random() LIMIT :n",
     "sms_phone": "SELECT phone FROM sms_messages WHERE store_id = :store ORDER BY random() LIMIT :n",
     "part": "SELECT left(part_number, 5) FROM parts WHERE store_id = :store ORDER BY random() LIMIT :n",
+    # quick lane: a car in the lane
+    "lane": "SELECT id FROM quick_lane_orders WHERE store_id = :store AND stage IN ('waiting', 'in_bay', "
+            "'washing', 'ready') ORDER BY random() LIMIT :n",
 }

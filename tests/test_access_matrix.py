@@ -294,6 +294,13 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "quicklane.edit_package": frozenset({MANAGER}),
     "quicklane.settings": frozenset({MANAGER}),
     "quicklane.shift": frozenset({MANAGER}),
+    # quick lane, second slice (lane2): extra work found in the bay, the owner's answer recorded by the desk
+    "quicklane.extra_work": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),
+    "quicklane.answer_extra_work": frozenset({SERVICE_ADVISOR, MANAGER}),
+    "quicklane.close_day": frozenset({MANAGER}),
+    "quicklane.close_day_car": frozenset({MANAGER}),
+    "quicklane.figures": frozenset({MANAGER}),
+    "quicklane.export_figures": frozenset({MANAGER}),
     "quicklane_api.list_packages": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),
     "quicklane_api.open_order": frozenset({SERVICE_ADVISOR, MANAGER}),
     "quicklane_api.change_stage": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),

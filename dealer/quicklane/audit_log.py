@@ -19,3 +19,11 @@ events.sentence("quick_lane_opened", _l("Took the key of a quick-lane car: %(pac
                 lambda c: {"package": c.get("package", ""), "tag": c.get("key_tag", "")})
 events.sentence("quick_lane_stage", _l("Moved the car to: %(stage)s"),
                 lambda c: {"stage": STAGE_LABELS.get(c.get("stage"), c.get("stage"))})
+events.sentence("quick_lane_extra_reported", _l("Reported extra work found in the bay: %(concern)s, %(minutes)s min"),
+                lambda c: {"concern": c.get("concern", ""), "minutes": c.get("minutes", "")})
+events.sentence("quick_lane_extra_declined", _l("Recorded that the owner declined the extra work"), lambda c: {})
+events.sentence("quick_lane_left", _l("The owner approved the extra work (%(approver)s): the car left the quick lane"),
+                lambda c: {"approver": c.get("approver", "")})
+events.sentence("quick_lane_carried_over", _l("Carried the car over to the next day"), lambda c: {})
+events.sentence("quick_lane_closed", _l("Closed the car off the lane: %(reason)s"),
+                lambda c: {"reason": c.get("reason", "")})

@@ -10,13 +10,14 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from dealer.forms import choices
 from dealer.inputs import TextRules, WholeNumberField, bounded_int
 from dealer.quicklane.models import STAGES
 from dealer.repair.forms.orders import HoursField, QuantityField, YuanField
+from dealer.repair.models import BY_PHONE, IN_PERSON
 
 ITEM_ROWS = 6
 
@@ -69,3 +70,34 @@ class StageForm(FlaskForm):
     bay = SelectField(_l("Bay"), coerce=bounded_int, choices=[], validate_choice=False, validators=[Optional()])
     technician_id = SelectField(_l("Technician"), coerce=bounded_int, choices=[], validate_choice=False,
                                 validators=[Optional()])
+
+
+class ExtraWorkForm(FlaskForm):
+    """Extra work found in the bay (增项): what, one part or labor operation, and the minutes it adds."""
+
+    concern = StringField(_l("Extra work found"), validators=[DataRequired(), TextRules(200)])
+    item = SelectField(_l("Part or labor"), choices=[], validate_choice=False)
+    quantity = QuantityField(_l("Quantity"), validators=[Optional()])
+    hours = HoursField(_l("Hours"), validators=[Optional()])
+    minutes = WholeNumberField(_l("Extra minutes in the bay"), validators=[DataRequired(), NumberRange(1, 480)])
+    submit = SubmitField(_l("Show the owner"))
+
+
+class ConsentForm(FlaskForm):
+    """The owner's answer to extra work: approved (who consented, how) or declined (why, if they say)."""
+
+    approved = StringField(widget=HiddenInput(), validators=[DataRequired(), TextRules(1), AnyOf(("1", "0"))])
+    method = SelectField(_l("How the owner consented"),
+                         choices=choices([(IN_PERSON, _l("In person")), (BY_PHONE, _l("By phone"))]))
+    approver_name = StringField(_l("Name of the person who consented"), validators=[Optional(), TextRules(60)])
+    phone = StringField(_l("Number called"), validators=[Optional(), TextRules(20)])
+    reason = StringField(_l("Why the owner declined"), validators=[Optional(), TextRules(200)])
+
+
+class CloseDayForm(FlaskForm):
+    """Closing the day for one car: carry it over or close it, with the reason."""
+
+    version = WholeNumberField(widget=HiddenInput(), validators=[DataRequired(), NumberRange(1)])
+    action = StringField(widget=HiddenInput(), validators=[DataRequired(), TextRules(10),
+                                                           AnyOf(("carry", "close"))])
+    reason = StringField(_l("Reason"), validators=[Optional(), TextRules(200)])

@@ -1,7 +1,8 @@
 """How the quick lane plugs into repair orders and the home page (connected when the app is built).
 
 - `expand_package`: a quick-lane order opening (repair.signals.order_opened) gets its package's parts and
-  labor as ordinary lines of its first job, in the opening's transaction.
+  labor as ordinary lines of its first job, in the opening's transaction, and the owner's agreement to the
+  package price at the desk approves the estimate (`steps.agree_package`).
 - `package_discount`: the pricing discount rule that keeps the package price as the owner's total for those
   lines; the difference shows on each line as the "package" discount.
 """
@@ -17,6 +18,7 @@ from dealer.extensions import db
 from dealer.quicklane import queries
 from dealer.quicklane.models import PARTS, ExpressPackage, LaneOrder
 from dealer.quicklane.services.packages import PACKAGE_LOADS
+from dealer.quicklane.services.steps import agree_package
 from dealer.repair import pricing
 from dealer.repair import services as repair
 from dealer.repair import signals as repair_signals
@@ -46,6 +48,7 @@ def expand_package(order, *, actor, now, **_):
             data = repair.LineInput(kind="labor", operation_id=item.operation_id, hours=item.hours)
         repair.new_line(order, job, data, actor=actor, now=now)
     repair.reprice(order)
+    agree_package(order, actor=actor, now=now)  # the owner agreed to the package price at the desk
 
 
 def _lanes_of(orders: list[RepairOrder]) -> dict[int, LaneOrder]:
@@ -61,15 +64,26 @@ def _lanes_of(orders: list[RepairOrder]) -> dict[int, LaneOrder]:
         by_store: dict[int, set[int]] = {}
         for held_order in held:
             by_store.setdefault(held_order.store_id, set()).add(held_order.source_ref)
+        # Keep what is read for the session's life: its identity map holds objects weakly, and nothing else
+        # refers to these lane orders, so they would be gone (and read again) before the next order is priced.
+        kept = session.info.setdefault("quick_lane_orders_read", [])
         for store_id, refs in by_store.items():
-            session.scalars(sa.select(LaneOrder).where(LaneOrder.store_id == store_id, LaneOrder.id.in_(refs))).all()
+            kept += session.scalars(sa.select(LaneOrder).where(LaneOrder.store_id == store_id,
+                                                               LaneOrder.id.in_(refs))).all()
         found = {ref: session.identity_map.get(identity_key(LaneOrder, ref)) for ref in wanted}
     return {ref: lane for ref, lane in found.items() if lane is not None}
 
 
+RULE_NAME = "quick_lane_package"
+
+
 def package_discount(lines, *, customer, vehicle, **_):
-    """Offer the package discount on the package lines of quick-lane orders: the amount over the package
-    price, spread over those lines in proportion to their amounts (largest remainders get the odd fen).
+    """Offer the package discount on the package lines of quick-lane orders (one rule with membership): the owner
+    pays the lower of the package price and what the package's lines cost with the other discounts they would
+    get (the member's tier, a campaign, a manual one), never both. When the package is lower, each package
+    line's offer is its other discount plus its share of the rest, so pricing's "largest per line" gives the
+    package on every line and the lines add up to the package price to the fen; when the others are lower, the
+    package offers nothing. Lines outside the package are not the package's: they get what any order's get.
 
     Reads the lines and their orders from the session (pricing runs on loaded orders): no query for other
     orders.
@@ -95,27 +109,33 @@ def package_discount(lines, *, customer, vehicle, **_):
         if lane is None or lane.package_job_id is None:
             continue
         package_lines = [line for line, job_id in candidates if job_id == lane.package_job_id]
-        discounts += spread(package_lines, lane.package_price_fen)
+        others = pricing.discount_rules.collect(package_lines, customer=customer, vehicle=vehicle, without=RULE_NAME)
+        discounts += spread(package_lines, lane.package_price_fen,
+                            already={line.key: pricing.best_other_discount(line, others) for line in package_lines})
     return discounts
 
 
-def spread(lines, package_price_fen: int) -> list[pricing.Discount]:
-    """Spread (list amount - package price) over the lines in proportion to their amounts, exactly."""
-    total = sum(line.amount_fen for line in lines)
+def spread(lines, package_price_fen: int, *, already: dict | None = None) -> list[pricing.Discount]:
+    """The package's offers on its lines: each line's other discount (`already`, by key) plus its share of what
+    is left over the package price, spread in proportion to what each line costs after its other discount
+    (largest remainders take the odd fen). None when the lines cost no more than the package price after their
+    other discounts."""
+    already = already or {}
+    rests = [line.amount_fen - already.get(line.key, 0) for line in lines]
+    total = sum(rests)
     off = total - package_price_fen
     if off <= 0 or total <= 0:
         return []
-    shares = [(line, off * line.amount_fen // total, off * line.amount_fen % total) for line in lines]
-    left = off - sum(share for _, share, _ in shares)
-    by_remainder = sorted(range(len(shares)), key=lambda i: (-shares[i][2], i))
-    amounts = [share for _, share, _ in shares]
-    for i in by_remainder[:left]:
+    shares = [(off * rest // total, off * rest % total) for rest in rests]
+    left = off - sum(share for share, _ in shares)
+    amounts = [share for share, _ in shares]
+    for i in sorted(range(len(shares)), key=lambda i: (-shares[i][1], i))[:left]:
         amounts[i] += 1
-    return [pricing.Discount(PACKAGE, 0, line_key=line.key, amount_fen=amount)
-            for (line, _, _), amount in zip(shares, amounts) if amount]
+    return [pricing.Discount(PACKAGE, 0, line_key=line.key, amount_fen=already.get(line.key, 0) + amount)
+            for line, amount in zip(lines, amounts) if already.get(line.key, 0) + amount]
 
 
-pricing.discount_rules.register("quick_lane_package", package_discount)
+pricing.discount_rules.register(RULE_NAME, package_discount)
 
 
 @auth_signals.home_panels.connect

@@ -22,7 +22,11 @@ IN_BAY = "in_bay"
 WASHING = "washing"
 READY = "ready"
 HANDED_OVER = "handed_over"
-STAGES = (WAITING, IN_BAY, WASHING, READY, HANDED_OVER)
+# Extra work the owner approved took the car out of the lane: its repair order goes on in the ordinary workflow.
+LEFT_LANE = "left_lane"
+# Closed by the manager at the end of the day with a reason: off the lane, its repair order as any order.
+CLOSED = "closed"
+STAGES = (WAITING, IN_BAY, WASHING, READY, HANDED_OVER, LEFT_LANE, CLOSED)
 IN_LANE = (WAITING, IN_BAY, WASHING, READY)  # the car is still at the lane
 NOT_READY = (WAITING, IN_BAY, WASHING)
 
@@ -126,7 +130,8 @@ class LaneOrder(db.Model):
         # A bay holds one car: the database refuses a second car in the same bay.
         sa.Index("uq_quick_lane_orders_store_id_bay", "store_id", "bay", unique=True,
                  sqlite_where=sa.text("stage = 'in_bay'"), postgresql_where=sa.text("stage = 'in_bay'")),
-        sa.CheckConstraint("stage IN ('waiting', 'in_bay', 'washing', 'ready', 'handed_over')", name="stage_known"),
+        sa.CheckConstraint("stage IN ('waiting', 'in_bay', 'washing', 'ready', 'handed_over', 'left_lane', 'closed')",
+                           name="stage_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -156,4 +161,14 @@ class LaneOrder(db.Model):
     washing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Extra work found in the bay (增项), waiting for the owner: its pending job and the minutes it adds.
+    extra_job_id: Mapped[int | None] = mapped_column(sa.Integer)
+    extra_pending_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
+    # The owner approved it: the order left the lane then, with this new promise (the lane's stays as agreed).
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    new_promised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Closing the day (日结): carried over to the next day (last time), or closed with the manager's reason.
+    carried_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    close_reason: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

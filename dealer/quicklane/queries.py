@@ -2,18 +2,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from dealer.actors import MANAGER, SERVICE_ADVISOR, TECHNICIAN, Actor
 from dealer.auth.models import User
-from dealer.errors import NotFound
+from dealer.customers.queries import vehicles_with
+from dealer.customers.services import get_vehicle
+from dealer.customers.validators import normalize_plate
+from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
 from dealer.quicklane import promise as promises
-from dealer.quicklane.models import IN_LANE, READY, ExpressPackage, LaneOrder
+from dealer.quicklane.models import IN_LANE, READY, LaneOrder
+from dealer.quicklane.services.extra import extra_offer
 from dealer.quicklane.services.lane import as_car, lane_of
-from dealer.quicklane.services.stages import next_stage
+from dealer.quicklane.services.stages import get_lane_order, next_stage
+from dealer.repair.services import get_order
+from dealer.stores.models import Store
 from dealer.stores.services import sees_store
 
 LANE_ROLES = frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER})
@@ -105,14 +111,27 @@ def lounge(store_id: int, *, now: datetime) -> list[LoungeCar]:
     return [LoungeCar(mask_plate(car.lane.plate), car.position, car.lane.stage, car.estimate_at) for car in cars]
 
 
-def suggested_package(packages: list[ExpressPackage], *, last_service_km: int | None, interval_km: int,
-                      next_due: date | None, today: date, odometer_km: int | None) -> ExpressPackage | None:
-    """The package of the car's due maintenance (reminders' due date and the store's interval): the largest
-    maintenance package whose interval divides the kilometres the car is due at (20,000 km: the 20,000 km
-    package before the 10,000 km one). None when the maintenance is not due within 30 days."""
-    if next_due is None or next_due > today + timedelta(days=30):
+def vehicle_by_plate(store_id: int, plate: str, *, actor: Actor):
+    """The store's car with this plate (as typed: spaces, lower case), loaded for the desk; None when the
+    plate is not one or no car of the store has it."""
+    try:
+        plate = normalize_plate(plate)
+    except DomainError:
         return None
-    due_km = (last_service_km or 0) + interval_km if last_service_km is not None else (odometer_km or interval_km)
-    fitting = [p for p in packages if p.interval_km and due_km % p.interval_km < max(1000, p.interval_km // 10)]
-    fitting = fitting or [p for p in packages if p.interval_km]
-    return max(fitting, key=lambda p: p.interval_km, default=None)
+    rows = vehicles_with(store_id, plate=plate, vin=None)
+    return get_vehicle(rows[0][0], actor=actor) if rows else None
+
+
+def lounge_store(code: str) -> Store:
+    """The active store with this code, for its public lounge screen. Raises NotFound."""
+    store = db.session.scalars(sa.select(Store).where(Store.code == code, Store.active)).one_or_none()
+    if store is None:
+        raise NotFound()
+    return store
+
+
+def extra_work_page(lane_id: int, *, actor: Actor, now: datetime):
+    """The car, its repair order's number and the pending extra work as the owner is shown it (or None)."""
+    lane = get_lane_order(lane_id, actor=actor)
+    order = get_order(lane.repair_order_id, actor=actor)
+    return lane, order.number, extra_offer(lane, order, now=now)

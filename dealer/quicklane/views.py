@@ -1,26 +1,32 @@
 """Quick lane pages: the board (tablet), the desk that takes a key, the lounge screen, the manager's screens."""
-from datetime import datetime
+from datetime import date, datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
 
 from dealer.access import current_actor, public, roles_required
 from dealer.actors import MANAGER, SERVICE_ADVISOR
-from dealer.customers.queries import vehicles_with
-from dealer.customers.services import get_vehicle
-from dealer.customers.validators import normalize_plate
 from dealer.database import utcnow
 from dealer.errors import DomainError
-from dealer.extensions import db
 from dealer.forms import choices, managed_store_id, put_error_on_form
-from dealer.inputs import whole_number
+from dealer.inputs import CALENDAR, whole_number
 from dealer.money import yuan
 from dealer.quicklane import bp, queries, services
-from dealer.quicklane.forms import ITEM_ROWS, OpenForm, PackageForm, SettingsForm, ShiftForm, StageForm
-from dealer.quicklane.models import LABOR, PARTS
-from dealer.reminders.services import interval_for
-from dealer.stores.models import Store
+from dealer.quicklane.figures import month_figures, workbook
+from dealer.quicklane.forms import (
+    ITEM_ROWS,
+    CloseDayForm,
+    ConsentForm,
+    ExtraWorkForm,
+    OpenForm,
+    PackageForm,
+    SettingsForm,
+    ShiftForm,
+    StageForm,
+)
+from dealer.quicklane.models import LABOR, LEFT_LANE, PARTS
+from dealer.timezones import store_zone
 
 DESK = (SERVICE_ADVISOR, MANAGER)
 
@@ -67,13 +73,66 @@ def move(lane_id):
     return redirect(url_for("quicklane.board", store=request.args.get("store") or None))
 
 
+@bp.route("/<int:lane_id>/extra", methods=["GET", "POST"])
+@roles_required(*queries.LANE_ROLES)
+def extra_work(lane_id):
+    actor, now = current_actor(), utcnow()
+    lane, number, offer = queries.extra_work_page(lane_id, actor=actor, now=now)
+    form = ExtraWorkForm()
+    form.item.choices = choices([("", "-"), *services.catalogue_choices(lane.store_id)])
+    if offer is None and form.validate_on_submit():
+        try:
+            services.report_extra_work(lane.id, _extra_input(form), actor=actor, now=now)
+        except DomainError as error:
+            put_error_on_form(form, error)
+        else:
+            flash(_("Extra work added: show the owner its price and the new ready time."), "success")
+            return redirect(url_for("quicklane.extra_work", lane_id=lane.id, store=request.args.get("store") or None))
+    return render_template("quicklane/extra.html", lane=lane, number=number, offer=offer, form=form,
+                           consent=ConsentForm(approved="1"), decline=ConsentForm(approved="0"),
+                           may_answer=actor.has_any(DESK))
+
+
+def _extra_input(form) -> services.ExtraInput:
+    value = form.item.data or ""
+    kind = PARTS if value[:1] == "p" else LABOR if value[:1] == "o" else ""
+    item_id = int(value[1:]) if value[1:].isdigit() else None
+    return services.ExtraInput(concern=form.concern.data, minutes=form.minutes.data, kind=kind,
+                               part_id=item_id if kind == PARTS else None, quantity=form.quantity.data,
+                               operation_id=item_id if kind == LABOR else None, hours=form.hours.data)
+
+
+@bp.route("/<int:lane_id>/extra/answer", methods=["POST"])
+@roles_required(*DESK)
+def answer_extra_work(lane_id):
+    form = ConsentForm()
+    back = url_for("quicklane.extra_work", lane_id=lane_id, store=request.args.get("store") or None)
+    if not form.validate_on_submit():
+        flash(_("Look at the extra work again before you answer."), "danger")
+        return redirect(back)
+    try:
+        lane = services.answer_extra_work(lane_id, services.Consent(
+            approved=form.approved.data == "1", method=form.method.data, approver_name=form.approver_name.data,
+            phone=form.phone.data, reason=form.reason.data), actor=current_actor(), now=utcnow())
+    except DomainError as error:
+        flash(str(error.message), "danger")
+        return redirect(back)
+    if lane.stage == LEFT_LANE:
+        flash(_("%(plate)s left the quick lane: the new promise is %(time)s.", plate=lane.plate,
+                time=format_time(lane.new_promised_at, "HH:mm")), "success")
+    else:
+        flash(_("%(plate)s: the owner declined the extra work; the car goes on in the lane.", plate=lane.plate),
+              "success")
+    return redirect(url_for("quicklane.board", store=request.args.get("store") or None))
+
+
 @bp.route("/open", methods=["GET", "POST"])
 @roles_required(*DESK)
 def open_order():
     store_id = managed_store_id()
     actor, now = current_actor(), utcnow()
     plate = (request.values.get("plate") or "").strip()
-    vehicle = _vehicle_by_plate(store_id, plate) if plate else None
+    vehicle = queries.vehicle_by_plate(store_id, plate, actor=actor) if plate else None
     form = OpenForm()
     packages = services.packages_of(store_id, actor=actor)
     form.package_id.choices = choices((p.id, f"{p.name} · ¥{yuan(p.price_fen)}") for p in packages)
@@ -89,7 +148,7 @@ def open_order():
                     time=format_time(lane.promised_at, "HH:mm")), "success")
             return redirect(url_for("quicklane.board", store=request.args.get("store") or None))
     if vehicle is not None and request.method == "GET":
-        suggested = _suggested(vehicle, packages, store_id, now)
+        suggested = services.suggest_package(vehicle, packages, now=now)
         if suggested is not None:
             form.package_id.data = suggested.id
     offer = _offer(store_id, form.package_id.data or (packages[0].id if packages else None)) if vehicle else None
@@ -121,35 +180,12 @@ def _moment(text):
         return None
 
 
-def _vehicle_by_plate(store_id, plate):
-    try:
-        plate = normalize_plate(plate)
-    except DomainError:
-        return None
-    rows = vehicles_with(store_id, plate=plate, vin=None)
-    return get_vehicle(rows[0][0], actor=current_actor()) if rows else None
-
-
-def _suggested(vehicle, packages, store_id, now):
-    _months, km = interval_for(store_id, vehicle.model_family)
-    return queries.suggested_package(packages, last_service_km=vehicle.last_maintenance_km, interval_km=km,
-                                     next_due=vehicle.next_maintenance_due, today=vehicle.store.local_date(now),
-                                     odometer_km=vehicle.odometer_km)
-
-
 # -- the lounge screen (public: no login, no personal data) ------------------------------------------
-
-def _store_by_code(code):
-    store = db.session.scalars(db.select(Store).where(Store.code == code, Store.active)).one_or_none()
-    if store is None:
-        abort(404)
-    return store
-
 
 @bp.route("/lounge/<code>")
 @public
 def lounge(code):
-    store = _store_by_code(code)
+    store = queries.lounge_store(code)
     return render_template("quicklane/lounge.html", store=store, cars=queries.lounge(store.id, now=utcnow()),
                            labels=services.STAGE_LABELS)
 
@@ -157,12 +193,69 @@ def lounge(code):
 @bp.route("/lounge/<code>/cars")
 @public
 def lounge_cars(code):
-    store = _store_by_code(code)
+    store = queries.lounge_store(code)
     return render_template("quicklane/_lounge.html", store=store, cars=queries.lounge(store.id, now=utcnow()),
                            labels=services.STAGE_LABELS)
 
 
 # -- the manager's screens -----------------------------------------------------------------------------
+
+def _month():
+    """The month asked for (?month=YYYY-MM), else the current one of the lane's calendar."""
+    try:
+        month = datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
+        if CALENDAR.problem(month):
+            raise ValueError(month)
+    except ValueError:
+        today = utcnow().astimezone(store_zone()).date()
+        month = date(today.year, today.month, 1)
+    return month
+
+
+@bp.route("/figures")
+@roles_required(MANAGER)
+def figures():
+    return render_template("quicklane/figures.html", figures=month_figures(
+        managed_store_id(), _month(), actor=current_actor()))
+
+
+@bp.route("/figures.xlsx")
+@roles_required(MANAGER)
+def export_figures():
+    figures = month_figures(managed_store_id(), _month(), actor=current_actor())
+    return send_file(workbook(figures), as_attachment=True,
+                     download_name=f"quick-lane-{figures.store.code}-{figures.month:%Y-%m}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/close-day")
+@roles_required(MANAGER)
+def close_day():
+    store_id = managed_store_id()
+    return render_template("quicklane/close_day.html", form=CloseDayForm(), labels=services.STAGE_LABELS,
+                           board=queries.board(store_id, actor=current_actor(), now=utcnow()))
+
+
+@bp.route("/<int:lane_id>/close-day", methods=["POST"])
+@roles_required(MANAGER)
+def close_day_car(lane_id):
+    form = CloseDayForm()
+    if form.validate_on_submit():
+        try:
+            if form.action.data == "carry":
+                lane = services.carry_over(lane_id, version=form.version.data, reason=form.reason.data,
+                                           actor=current_actor(), now=utcnow())
+                flash(_("%(plate)s carried over to the next day.", plate=lane.plate), "success")
+            else:
+                lane = services.close_lane_order(lane_id, version=form.version.data, reason=form.reason.data,
+                                                 actor=current_actor(), now=utcnow())
+                flash(_("%(plate)s closed: off the lane.", plate=lane.plate), "success")
+        except DomainError as error:
+            flash(str(error.message), "danger")
+    else:
+        flash(_("Look at the car again before you close the day."), "danger")
+    return redirect(url_for("quicklane.close_day", store=request.args.get("store") or None))
+
 
 @bp.route("/packages")
 @roles_required(MANAGER)

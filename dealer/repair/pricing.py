@@ -160,10 +160,22 @@ class DiscountRules:
     def __bool__(self) -> bool:
         return bool(self._rules)
 
-    def collect(self, lines, *, customer, vehicle) -> tuple[Discount, ...]:
-        """Ask every rule, in the order they were registered, for the discounts it offers on `lines`."""
-        return tuple(discount for rule in self._rules.values()
+    def collect(self, lines, *, customer, vehicle, without: str | None = None) -> tuple[Discount, ...]:
+        """Ask every rule, in the order they were registered, for the discounts it offers on `lines`.
+
+        `without`: leave out the rule of that name; a rule that must weigh what the others offer (the quick
+        lane's package price against a member's discount) asks them this way, not itself."""
+        return tuple(discount for name, rule in self._rules.items() if name != without
                      for discount in rule(tuple(lines), customer=customer, vehicle=vehicle) or ())
+
+
+def best_other_discount(line: LineInput, discounts: Iterable[Discount]) -> int:
+    """The largest discount `line` would get from its own manual and campaign rates and from `discounts`,
+    rounded as pricing rounds it (for a rule that weighs the others' offers against its own)."""
+    amount = line.amount_fen
+    offers = [money.percent_of(amount, line.manual_discount_bp), money.percent_of(amount, line.campaign_discount_bp)]
+    offers += [discount.off(amount) for discount in discounts if discount.applies_to(line)]
+    return max(offers)
 
 
 discount_rules = DiscountRules()

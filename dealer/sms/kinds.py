@@ -88,6 +88,11 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          ("call", "address", "link"),
          "救援任务#${call}：${address}。请打开链接查看并更新进度：${link}",
          valid_for=timedelta(hours=2)),
+    # -- quick lane (快修区): the owner waits in the lounge; once per order, when the car is ready ----------
+    Kind("quick_lane_ready", _l("Quick lane: car ready"), SERVICE, 1, True, False,
+         ("name", "plate", "key_tag", "store_phone"),
+         "${name}您好，您的车辆${plate}快保已完工，请凭钥匙牌${key_tag}到快修区交车台提车。咨询电话${store_phone}。",
+         valid_for=timedelta(hours=4)),
 )}
 
 OPT_OUT_LINE = "回T退订"

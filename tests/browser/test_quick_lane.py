@@ -55,9 +55,55 @@ def test_a_quick_lane_car_from_key_to_hand_over_with_the_lounge_following(browse
         expect(car).to_have_attribute("data-stage", stage)
         expect(screen.get_by_test_id("lounge-car").filter(has_text=masked).get_by_test_id("lounge-stage")) \
             .to_have_text(label, timeout=15_000)
+    # Handing over waits for the cashier: the normal settlement, at the package price to the fen.
+    car = page.locator(f"[data-testid=lane-car][data-plate='{plate}']")
+    car.get_by_test_id("lane-next").click()
+    expect(page.locator(".alert-danger")).to_contain_text("结算")
+    order_url = page.locator(f"[data-testid=lane-car][data-plate='{plate}']").get_by_test_id("lane-order") \
+        .get_attribute("href")
+    cashier = Device(browser, live_server, "desk", "sz01-cashier")
+    cashier.page.goto(f"{order_url}/settle")
+    expect(cashier.page.get_by_test_id("still-to-pay")).to_have_attribute("data-total-fen", "49900")
+    cashier.page.get_by_test_id("settle-form").locator("[type=submit]").click()
+    expect(cashier.page).to_have_url(re.compile(r"/statement$"))  # settled: the statement to print
     page.locator(f"[data-testid=lane-car][data-plate='{plate}']").get_by_test_id("lane-next").click()
     expect(page.locator(f"[data-testid=lane-car][data-plate='{plate}']")).to_have_count(0)
     expect(screen.get_by_test_id("lounge-car").filter(has_text=masked)).to_have_count(0, timeout=15_000)
     assert screen.evaluate("window.notReloaded") is True
+    cashier.close("quick-lane-settle")
     lounge.close("quick-lane-lounge")
     tablet.close("quick-lane-board")
+
+
+def test_extra_work_found_in_the_bay_with_the_owners_consent_takes_the_car_out_of_the_lane(browser, live_server):
+    tablet = Device(browser, live_server, "tablet", "sz01-advisor1")
+    page = tablet.page
+    page.goto("/customers")
+    plate = page.locator("span.plate").nth(-2).inner_text().strip()
+    page.goto(f"/quick-lane/open?plate={plate}")
+    expect(page.get_by_test_id("lane-quote-time")).to_have_text(re.compile(r"^\d{2}:\d{2}$"))
+    page.fill("input[name=key_tag]", "C7")
+    page.get_by_test_id("lane-agree").click()
+    car = page.locator(f"[data-testid=lane-car][data-plate='{plate}']")
+    car.get_by_test_id("lane-next").click()
+    car = page.locator(f"[data-testid=lane-car][data-plate='{plate}']")
+    expect(car).to_have_attribute("data-stage", "in_bay")
+    car.get_by_test_id("lane-extra").click()
+
+    form = page.get_by_test_id("lane-extra-form")
+    form.locator("input[name=concern]").fill("前刹车片磨损到限")
+    form.locator("select[name=item]").select_option(index=1)
+    form.locator("input[name=minutes]").fill("40")
+    page.get_by_test_id("lane-extra-submit").click()
+    expect(page.get_by_test_id("lane-extra-price")).to_have_text(re.compile(r"^¥[\d,]+\.\d{2}$"))
+    expect(page.get_by_test_id("lane-extra-ready")).to_have_text(re.compile(r"^\d{2}:\d{2}$"))
+    new_time = page.get_by_test_id("lane-extra-ready").inner_text()
+    tablet.fits()
+
+    approve = page.get_by_test_id("lane-extra-approve")
+    approve.locator("select[name=method]").select_option("in_person")
+    approve.locator("input[name=approver_name]").fill("王先生")
+    approve.locator("[type=submit]").click()
+    expect(page.locator(".alert-success")).to_contain_text(new_time)
+    expect(page.locator(f"[data-testid=lane-car][data-plate='{plate}']")).to_have_count(0)
+    tablet.close("quick-lane-extra-work")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dealer.quicklane import services
+from dealer.repair import services as repair
 from tests.factories import VehicleFactory
 from tests.helpers import NOW
 
@@ -39,3 +40,21 @@ def take_key(shop, package, vehicle=None, *, key_tag="K1", now=NOW):
 
 def minutes(n: int):
     return NOW + timedelta(minutes=n)
+
+
+def settle(shop, lane, *, now=NOW):
+    """The cashier settles the lane order in cash, at its price now (the normal settlement)."""
+    order = repair.get_order(lane.repair_order_id, actor=shop.cashier)
+    total = repair.price(order).total_fen
+    return repair.settle(order.id, [repair.PaymentInput(method="cash", amount_fen=total)], actor=shop.cashier,
+                         now=now)
+
+
+def to_ready(shop, lane, *, now=NOW):
+    """The technician takes the car through the bay and the wash; the advisor signs it ready (终检)."""
+    tech = shop.technician_user.id
+    lane = services.move(lane.id, to_stage="in_bay", version=lane.version, bay=1, technician_id=tech,
+                         actor=shop.technician, now=now)
+    if lane.wash_minutes:
+        lane = services.move(lane.id, to_stage="washing", version=lane.version, actor=shop.technician, now=now)
+    return services.move(lane.id, to_stage="ready", version=lane.version, actor=shop.advisor, now=now)

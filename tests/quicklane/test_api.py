@@ -4,10 +4,12 @@ from __future__ import annotations
 import pytest
 
 from dealer.database import utcnow
+from dealer.extensions import db
 from dealer.quicklane import services
+from dealer.quicklane.models import LaneOrder
 from tests.factories import UserFactory
 from tests.helpers import assert_error, bearer, persist
-from tests.quicklane.builders import new_car, take_key
+from tests.quicklane.builders import new_car, settle, take_key
 
 
 @pytest.fixture()
@@ -41,9 +43,12 @@ def test_open_and_move_through_every_stage(api, shop, package, staff):
     lane = response.get_json()
     assert (lane["stage"], lane["version"], lane["plate"]) == ("waiting", 1, car.plate)
     steps = [("in_bay", "technician", {"bay": 1, "technician_id": staff["technician"].id}),
-             ("washing", "technician", {}), ("ready", "technician", {}), ("handed_over", "service_advisor", {})]
+             ("washing", "technician", {}), ("ready", "service_advisor", {}), ("handed_over", "service_advisor", {})]
     version = 1
     for stage, role, extra in steps:
+        if stage == "handed_over":
+            settle(shop, db.session.get(LaneOrder, lane["id"]), now=utcnow())
+            persist()
         moved = api("post", f"/api/v1/quick-lane/orders/{lane['id']}/stage", role,
                     json={"to_stage": stage, "version": version, **extra})
         assert moved.status_code == 200, moved.get_json()

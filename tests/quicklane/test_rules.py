@@ -5,7 +5,8 @@ from datetime import date
 from types import SimpleNamespace
 
 from dealer.quicklane.handlers import spread
-from dealer.quicklane.queries import mask_plate, suggested_package
+from dealer.quicklane.queries import mask_plate
+from dealer.quicklane.services import suggested_package
 from dealer.repair import pricing
 
 TODAY = date(2026, 11, 23)

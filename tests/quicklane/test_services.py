@@ -1,6 +1,8 @@
 """Quick-lane services against the database: packages, opening an order, the package price, the stages."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from dealer.errors import Forbidden
@@ -21,7 +23,7 @@ from dealer.repair import services as repair
 from dealer.repair.models import QUICK_LANE, RepairOrder
 from tests.factories import UserFactory
 from tests.helpers import NOW, count
-from tests.quicklane.builders import build_package, minutes, new_car, on_shift, take_key
+from tests.quicklane.builders import build_package, minutes, new_car, on_shift, settle, take_key, to_ready
 
 
 def test_save_package_keeps_its_items_in_order(shop, package):
@@ -66,6 +68,8 @@ def test_extra_lines_on_a_lane_order_are_not_discounted(shop, package):
     line = repair.add_line(job.id, repair.LineInput(kind="labor", operation_id=shop.brakes.id), actor=shop.advisor,
                            now=NOW)
     assert line.discount_fen == 0
+    repair.approve_extra_work(order.id, [job.id], repair.ApprovalInput(
+        method="phone", approver_name="车主", phone="13800000000"), actor=shop.advisor, now=NOW)
     assert repair.price(repair.get_order(order.id, actor=shop.advisor), repair.QUOTED).total_fen == 39_900 + 14_400
 
 
@@ -134,7 +138,8 @@ def test_stages_run_in_order_with_their_times(shop, package):
     with pytest.raises(IllegalStage):
         services.move(lane.id, to_stage="ready", version=2, actor=shop.technician, now=minutes(30))
     lane = services.move(lane.id, to_stage="washing", version=2, actor=shop.technician, now=minutes(30))
-    lane = services.move(lane.id, to_stage="ready", version=3, actor=shop.technician, now=minutes(40))
+    lane = services.move(lane.id, to_stage="ready", version=3, actor=shop.advisor, now=minutes(40))
+    settle(shop, lane, now=minutes(41))
     lane = services.move(lane.id, to_stage="handed_over", version=4, actor=shop.advisor, now=minutes(42))
     assert (lane.in_bay_at, lane.washing_at, lane.ready_at, lane.handed_over_at) == (
         minutes(5), minutes(30), minutes(40), minutes(42))
@@ -165,9 +170,8 @@ def test_a_bay_holds_one_car(shop, package):
 
 def test_the_technician_cannot_hand_the_car_over(shop, package):
     lane = take_key(shop, package)
-    for version, stage in enumerate(("in_bay", "washing", "ready"), start=1):
-        services.move(lane.id, to_stage=stage, version=version, bay=1, technician_id=shop.technician_user.id,
-                      actor=shop.technician, now=minutes(version))
+    to_ready(shop, lane)
+    settle(shop, lane)
     with pytest.raises(Forbidden):
         services.move(lane.id, to_stage="handed_over", version=4, actor=shop.technician, now=minutes(9))
 
@@ -217,3 +221,14 @@ def test_an_order_naming_no_lane_order_of_its_store_gets_no_package(shop, packag
         order = repair.open_order(new_car(shop).id, repair.OrderInput(concerns=["保养"], promised_at=minutes(60)),
                                   actor=shop.advisor, now=NOW, source=repair.OrderSource(kind=QUICK_LANE, ref=ref))
         assert repair.get_order(order.id, actor=shop.advisor).jobs[0].lines == []
+
+
+def test_suggest_package_preselects_the_due_maintenance_and_nothing_when_not_due(shop, package):
+    due = new_car(shop)
+    due.last_maintenance_km, due.next_maintenance_due = 15_000, NOW.date()
+    later = new_car(shop)
+    later.last_maintenance_km, later.next_maintenance_due = 15_000, NOW.date() + timedelta(days=90)
+    db.session.flush()
+    packages = services.packages_of(shop.store.id, actor=shop.advisor)
+    assert services.suggest_package(due, packages, now=NOW) == package
+    assert services.suggest_package(later, packages, now=NOW) is None

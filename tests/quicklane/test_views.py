@@ -6,9 +6,10 @@ import pytest
 from dealer.extensions import db
 from dealer.quicklane import services
 from dealer.quicklane.models import ExpressPackage, LaneOrder
-from tests.helpers import count, field_has_error, inputs, login, page_text, persist, text
+from dealer.repair.models import RepairOrder
+from tests.helpers import NOW, count, field_has_error, inputs, login, page_text, persist, text
 from tests.isolation import isolated_client
-from tests.quicklane.builders import new_car, take_key
+from tests.quicklane.builders import new_car, take_key, to_ready
 
 
 @pytest.fixture()
@@ -137,3 +138,64 @@ def test_the_quote_of_a_package_id_no_database_holds_is_no_quote(sign_in, packag
         response = client.get(f"/quick-lane/quote?package_id={wrong}")
         assert response.status_code == 200 and 'data-testid="lane-quote"' not in text(response), wrong
     assert 'data-testid="lane-quote"' in text(client.get(f"/quick-lane/quote?package_id={package.id}"))
+
+
+def test_the_cashier_settles_a_lane_order_at_the_package_price_on_the_settle_page(sign_in, shop, package):
+    lane = to_ready(shop, take_key(shop, package))
+    persist()
+    cashier = sign_in("cashier")
+    response = cashier.get(f"/repair/orders/{lane.repair_order_id}/settle")
+    page = page_text(response)
+    # The lane order is read for pricing in this request alone (not held by the test): the package still counts.
+    assert 'data-total-fen="39900"' in page
+    cashier.post(f"/repair/orders/{lane.repair_order_id}/settle", data={
+        "csrf_token": inputs(response)["csrf_token"]["value"], "payments-0-method": "cash", "payments-0-amount": "399.00"})
+    order = db.session.get(RepairOrder, lane.repair_order_id)
+    db.session.refresh(order)
+    assert (order.state, order.customer_total_fen) == ("settled", 39_900)
+
+
+def test_extra_work_from_the_bay_to_the_owners_consent_on_the_pages(sign_in, shop, package, staff):
+    lane = take_key(shop, package)
+    services.move(lane.id, to_stage="in_bay", version=1, bay=1, technician_id=shop.technician_user.id,
+                  actor=shop.technician, now=NOW)
+    persist()
+    technician = sign_in("technician")
+    assert 'data-testid="lane-extra"' in page_text(technician.get("/quick-lane/cars"))
+    bad = technician.post(f"/quick-lane/{lane.id}/extra", data={
+        "concern": "前刹车片磨损", "item": f"o{shop.brakes.id}", "minutes": "0"})
+    assert field_has_error(bad, "minutes") and db.session.get(LaneOrder, lane.id).extra_job_id is None
+    technician.post(f"/quick-lane/{lane.id}/extra", data={
+        "concern": "前刹车片磨损", "item": f"o{shop.brakes.id}", "minutes": "40"})
+    page = page_text(technician.get(f"/quick-lane/{lane.id}/extra"))
+    assert 'data-testid="lane-extra-price">¥144.00<' in page and 'data-testid="lane-extra-approve"' not in page
+    advisor = sign_in("service_advisor")
+    page = page_text(advisor.get(f"/quick-lane/{lane.id}/extra"))
+    assert 'data-testid="lane-extra-approve"' in page and 'data-testid="lane-extra-ready"' in page
+    answer = advisor.post(f"/quick-lane/{lane.id}/extra/answer", data={
+        "approved": "1", "method": "in_person", "approver_name": "王先生"})
+    assert answer.status_code == 302
+    left = db.session.get(LaneOrder, lane.id)
+    db.session.refresh(left)
+    assert (left.stage, left.extra_job_id) == ("left_lane", None)
+    assert plate_absent(page_text(advisor.get("/quick-lane/cars")), left.plate)
+
+
+def plate_absent(page, plate):
+    return f'data-plate="{plate}"' not in page
+
+
+def test_the_manager_closes_the_day_on_its_page(sign_in, shop, package):
+    carried, closed = take_key(shop, package, key_tag="A"), take_key(shop, package, key_tag="B")
+    persist()
+    manager = sign_in("manager")
+    page = page_text(manager.get("/quick-lane/close-day"))
+    assert page.count('data-testid="close-day-car"') == 2
+    manager.post(f"/quick-lane/{carried.id}/close-day", data={"version": "1", "action": "carry", "reason": ""})
+    refused = manager.post(f"/quick-lane/{closed.id}/close-day", data={"version": "1", "action": "close"},
+                           follow_redirects=True)
+    assert "请说明原因" in page_text(refused)
+    manager.post(f"/quick-lane/{closed.id}/close-day", data={"version": "1", "action": "close", "reason": "车主取消"})
+    page = page_text(manager.get("/quick-lane/close-day"))
+    assert page.count('data-testid="close-day-car"') == 1 and "已结转" in page
+    assert sign_in("service_advisor").get("/quick-lane/close-day").status_code == 403

@@ -1,6 +1,18 @@
 """Quick lane (快修区): the business rules. packages: express packages, lane settings and the shift;
-lane: the queue, the quote and opening an order; stages: the stage machine. Each public service commits once
+lane: the queue, the quote and opening an order; stages: the stage machine; steps: the repair order's own
+steps each tap takes; extra: extra work found in the bay and the owner's answer; day: closing the day. Each public service commits once
 (opening commits through repair's open_order)."""
+from dealer.quicklane.services.day import carry_over, close_lane_order  # noqa: F401
+from dealer.quicklane.services.extra import (  # noqa: F401
+    CONSENT_LABELS,
+    CONSENT_METHODS,
+    Consent,
+    ExtraInput,
+    ExtraOffer,
+    answer_extra_work,
+    extra_offer,
+    report_extra_work,
+)
 from dealer.quicklane.services.lane import (  # noqa: F401
     LaneInput,
     Quote,
@@ -24,6 +36,8 @@ from dealer.quicklane.services.packages import (  # noqa: F401
     save_package,
     save_settings,
     set_shift,
+    suggest_package,
+    suggested_package,
 )
 from dealer.quicklane.services.stages import (  # noqa: F401
     STAGE_LABELS,

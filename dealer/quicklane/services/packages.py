@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -27,6 +27,7 @@ from dealer.quicklane.models import (
     LaneShift,
     PackageItem,
 )
+from dealer.reminders.services import interval_for
 from dealer.repair.models import LaborOperation
 from dealer.stores.services import sees_store
 
@@ -240,3 +241,25 @@ def catalogue_choices(store_id: int) -> list[tuple[str, str]]:
         LaborOperation.store_id == store_id, LaborOperation.active).order_by(LaborOperation.name).limit(500))
     return ([(f"o{i}", f"{code} {name}") for i, code, name in operations]
             + [(f"p{i}", f"{number} {name}") for i, number, name in parts])
+
+
+def suggested_package(packages: list[ExpressPackage], *, last_service_km: int | None, interval_km: int,
+                      next_due: date | None, today: date, odometer_km: int | None) -> ExpressPackage | None:
+    """The package of the car's due maintenance (reminders' due date and the store's interval): the largest
+    maintenance package whose interval divides the kilometres the car is due at (20,000 km: the 20,000 km
+    package before the 10,000 km one). None when the maintenance is not due within 30 days."""
+    if next_due is None or next_due > today + timedelta(days=30):
+        return None
+    due_km = (last_service_km or 0) + interval_km if last_service_km is not None else (odometer_km or interval_km)
+    fitting = [p for p in packages if p.interval_km and due_km % p.interval_km < max(1000, p.interval_km // 10)]
+    fitting = fitting or [p for p in packages if p.interval_km]
+    return max(fitting, key=lambda p: p.interval_km, default=None)
+
+
+def suggest_package(vehicle, packages: list[ExpressPackage], *, now: datetime) -> ExpressPackage | None:
+    """The package to preselect for a car at the desk: its due maintenance (the vehicle's due date and the
+    store's interval for its family, `reminders.services.interval_for`), or None."""
+    _months, km = interval_for(vehicle.store_id, vehicle.model_family)
+    return suggested_package(packages, last_service_km=vehicle.last_maintenance_km, interval_km=km,
+                             next_due=vehicle.next_maintenance_due, today=vehicle.store.local_date(now),
+                             odometer_km=vehicle.odometer_km)

@@ -19,6 +19,7 @@ from dealer.quicklane.errors import BayTaken, IllegalStage, LaneError, StaleStag
 from dealer.quicklane.models import HANDED_OVER, IN_BAY, READY, STAGES, WAITING, WASHING, LaneOrder
 from dealer.quicklane.services.lane import refresh_estimates
 from dealer.quicklane.services.packages import lane_settings, lane_technicians, lock_lane
+from dealer.quicklane.services.steps import drive
 from dealer.stores.services import sees_store
 
 STAGE_LABELS = {WAITING: _l("Waiting"), IN_BAY: _l("In bay"), WASHING: _l("Washing"), READY: _l("Ready"),
@@ -50,8 +51,9 @@ def get_lane_order(lane_id: int, *, actor: Actor) -> LaneOrder:
 
 def move(lane_id: int, *, to_stage: str, version: int, actor: Actor, now: datetime, bay: int | None = None,
          technician_id: int | None = None) -> LaneOrder:
-    """Move a car to its next stage; into a bay with the bay and the technician. Recomputes the lane's
-    estimates. Raises NotFound, Forbidden, StaleStage, IllegalStage, BayTaken, LaneError."""
+    """Move a car to its next stage; into a bay with the bay and the technician. Takes the repair order's own
+    steps the tap stands for (`steps.drive`) and recomputes the lane's estimates. Raises NotFound, Forbidden,
+    StaleStage, IllegalStage, BayTaken, LaneError and what the repair steps raise."""
     lane = get_lane_order(lane_id, actor=actor)
     # The lane's lock first (as opening takes it): every change rewrites the estimates of the cars in the
     # lane, so two changes at once would otherwise each hold one car and wait for the other's (a deadlock).
@@ -69,6 +71,7 @@ def move(lane_id: int, *, to_stage: str, version: int, actor: Actor, now: dateti
             "from": STAGE_LABELS[lane.stage], "to": STAGE_LABELS[to_stage]}), field="to_stage")
     if to_stage == IN_BAY:
         _into_bay(lane, bay, technician_id, actor)
+    drive(lane, to_stage, actor=actor, now=now)  # the repair order's own steps, in this transaction
     lane.stage = to_stage
     lane.version += 1
     stamp = {IN_BAY: "in_bay_at", WASHING: "washing_at", READY: "ready_at", HANDED_OVER: "handed_over_at"}[to_stage]

@@ -74,6 +74,10 @@ BY_SIGNATURE = "signature"  # signed on the advisor's screen
 BY_PHONE = "phone"          # a recorded phone approval
 ONLINE = "online"           # on the owner's progress page
 APPROVAL_METHODS = (BY_SIGNATURE, BY_PHONE, ONLINE)
+# Agreed in person at the desk with no signature pad: only a service of another module that records the
+# owner's consent its own way (the quick lane's package price and its extra work) uses it, never a form.
+IN_PERSON = "in_person"
+RECORDED_METHODS = (*APPROVAL_METHODS, IN_PERSON)
 
 PAYMENT_METHODS = ("cash", "bank_card", "wechat_pay", "alipay", "transfer", "stored_value")
 # Means of payment another module takes at settlement through `signals.order_settled` (the membership's
@@ -289,7 +293,7 @@ class Approval(db.Model):
     __tablename__ = "repair_approvals"
     __table_args__ = (
         sa.Index("ix_repair_approvals_store_id_order_id", "store_id", "order_id"),
-        sa.CheckConstraint("method IN ('signature', 'phone', 'online')", name="method_known"),
+        sa.CheckConstraint("method IN ('signature', 'phone', 'online', 'in_person')", name="method_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -69,6 +69,15 @@ def issue_to_line(line_id: int, *, quantity: int, actor: Actor, now: datetime) -
     InsufficientStock (also when another clerk took the last unit a moment before).
     """
     order, line = _lock_line(line_id, actor)
+    move = issue_line(order, line, quantity=quantity, actor=actor, now=now)
+    db.session.commit()
+    return move
+
+
+def issue_line(order: RepairOrder, line: RepairLine, *, quantity: int, actor: Actor, now: datetime) -> StockMove:
+    """Issue parts to a line of a locked order (never commits; see `issue_to_line`): for a service of another
+    module that commits with its own change (the quick lane issues the package's parts as the car enters
+    its bay). Raises what `issue_to_line` raises."""
     if line.job.approval != JOB_APPROVED:
         raise JobNotApproved()
     if order.state not in ISSUE_STATES:
@@ -88,7 +97,6 @@ def issue_to_line(line_id: int, *, quantity: int, actor: Actor, now: datetime) -
     line.reserved -= released
     move = stock.record_move(part, ISSUE, -quantity, after, actor=actor, now=now, action="stock_issued",
                         unit_cost_fen=part.cost_fen, order_id=order.id, line_id=line.id)
-    db.session.commit()
     return move
 
 

@@ -100,14 +100,21 @@ def deliver(order_id: int, *, actor: Actor, now: datetime) -> RepairOrder:
     A "car ready" SMS still waiting to go out (the gateway was down) is no longer true: it is cancelled.
     """
     order = lock_order(order_id, actor=actor)
+    hand_over(order, actor=actor, now=now)
+    db.session.commit()
+    return order
+
+
+def hand_over(order: RepairOrder, *, actor: Actor, now: datetime) -> None:
+    """Deliver a locked order (never commits; see `deliver`): for a service of another module that commits
+    with its own change (the quick lane's hand-over). Announces `signals.order_delivered`.
+    Raises IllegalTransition."""
     if order.is_reversal:
         raise IllegalTransition(_l("A reversing order has no car to hand over."))
     transition(order, "deliver", actor=actor, now=now)
     order.delivered_at = now
     cancel_queued(store_id=order.store_id, now=now, dedupe_keys=[f"car_ready:{order.id}"], reason="delivered")
     signals.order_delivered.send(order, vehicle=db.session.get(Vehicle, order.vehicle_id), actor=actor, now=now)
-    db.session.commit()
-    return order
 
 
 def cancel(order_id: int, *, reason: str, actor: Actor, now: datetime) -> RepairOrder:

@@ -36,6 +36,7 @@ from dealer.repair.models import (
     PARTS,
     QUALITY_CHECK,
     READY,
+    RECORDED_METHODS,
     SETTLED,
     Approval,
     RepairJob,
@@ -200,8 +201,8 @@ def decode_signature(data_url: str) -> bytes | None:
     return raw if raw.startswith(PNG_MAGIC) else None
 
 
-def _check_approval(data: ApprovalInput, jobs: list[RepairJob]) -> None:
-    if data.method not in APPROVAL_METHODS:
+def _check_approval(data: ApprovalInput, jobs: list[RepairJob], methods: tuple[str, ...] = APPROVAL_METHODS) -> None:
+    if data.method not in methods:
         raise WorkflowError(_l("Choose how the owner approved."), field="method")
     if not data.approver_name.strip():
         raise WorkflowError(_l("Enter the name of the person who approved."), field="approver_name")
@@ -257,14 +258,24 @@ def approve_estimate(order_id: int, data: ApprovalInput, *, actor: Actor, now: d
     jobs = [job for job in order.jobs if job.approval == JOB_ESTIMATE]
     require_transition(order, "approve_estimate")  # an illegal step is refused first,
     _check_approval(data, jobs)  # then the approval is checked before anything changes
+    approval = accept_estimate(order, data, actor=actor, now=now)
+    db.session.commit()
+    return approval
+
+
+def accept_estimate(order: RepairOrder, data: ApprovalInput, *, actor: Actor, now: datetime) -> Approval:
+    """Record the owner's approval of a locked order's estimate (never commits): for `approve_estimate` and for
+    a service of another module that commits with its own change (the quick lane: the package price agreed
+    in person at the desk, `IN_PERSON`). Raises IllegalTransition, WorkflowError."""
+    jobs = [job for job in order.jobs if job.approval == JOB_ESTIMATE]
+    require_transition(order, "approve_estimate")
+    _check_approval(data, jobs, RECORDED_METHODS)
     transition(order, "approve_estimate", actor=actor, now=now)
     for job in jobs:
         job.approval = JOB_APPROVED
     totals = reprice_without_limit(order)
     order.approved_total_fen = totals.total_fen
-    approval = _record_approval(order, "estimate", jobs, data, totals.total_fen, actor=actor, now=now)
-    db.session.commit()
-    return approval
+    return _record_approval(order, "estimate", jobs, data, totals.total_fen, actor=actor, now=now)
 
 
 def _pending_jobs(order: RepairOrder, job_ids: list[int]) -> list[RepairJob]:
@@ -283,8 +294,21 @@ def approve_extra_work(order_id: int, job_ids: list[int], data: ApprovalInput, *
     order = lock_order(order_id, actor=actor)
     if order.state not in EXTRA_WORK_STATES:
         raise IllegalTransition(_l("Extra work is approved while the car is in the workshop."))
+    _check_approval(data, _pending_jobs(order, job_ids))  # the methods of a form: no IN_PERSON here
+    approval = accept_extra_work(order, job_ids, data, actor=actor, now=now)
+    db.session.commit()
+    return approval
+
+
+def accept_extra_work(order: RepairOrder, job_ids: list[int], data: ApprovalInput, *, actor: Actor,
+                      now: datetime) -> Approval:
+    """Record the owner's approval of a locked order's extra work (never commits): for `approve_extra_work` and
+    for a service of another module that commits with its own change (the quick lane's consent in person or
+    by phone). Raises IllegalTransition, WorkflowError."""
+    if order.state not in EXTRA_WORK_STATES:
+        raise IllegalTransition(_l("Extra work is approved while the car is in the workshop."))
     jobs = _pending_jobs(order, job_ids)
-    _check_approval(data, jobs)
+    _check_approval(data, jobs, RECORDED_METHODS)
     before = price(order).total_fen
     for job in jobs:
         job.approval = JOB_APPROVED
@@ -298,13 +322,18 @@ def approve_extra_work(order_id: int, job_ids: list[int], data: ApprovalInput, *
         transition_back = IN_PROGRESS
         record_event(order, "extra_work_back_to_workshop", to_state=transition_back, actor=actor, now=now)
         order.state = transition_back
-    db.session.commit()
     return approval
 
 
 def decline_extra_work(order_id: int, job_ids: list[int], *, reason: str, actor: Actor, now: datetime) -> None:
     """Record that the owner declined extra work: it is neither done nor billed. Raises WorkflowError."""
     order = lock_order(order_id, actor=actor)
+    refuse_extra_work(order, job_ids, reason=reason, actor=actor, now=now)
+    db.session.commit()
+
+
+def refuse_extra_work(order: RepairOrder, job_ids: list[int], *, reason: str, actor: Actor, now: datetime) -> None:
+    """Record on a locked order that the owner declined extra work (never commits). Raises WorkflowError."""
     if order.state not in (OPEN, ESTIMATED, APPROVED, IN_PROGRESS, QUALITY_CHECK):
         raise IllegalTransition(_l("This order can no longer be changed."))
     jobs = _pending_jobs(order, job_ids)
@@ -312,4 +341,3 @@ def decline_extra_work(order_id: int, job_ids: list[int], *, reason: str, actor:
         job.approval = JOB_DECLINED
     record_event(order, "extra_work_declined", to_state=order.state, actor=actor, now=now,
                  note=(reason.strip() + " · " if reason.strip() else "") + ", ".join(job.concern for job in jobs))
-    db.session.commit()

@@ -67,6 +67,19 @@ def assign_job(job_id: int, technician_ids: list[int], *, actor: Actor, now: dat
         raise IllegalTransition(_l("Jobs are assigned once the owner approved and before quality check."))
     if job.approval != JOB_APPROVED:
         raise WorkflowError(_l("Only work the owner approved can be assigned."), field="technicians")
+    assign_technicians(order, job, technician_ids, actor=actor, now=now)
+    db.session.commit()
+    return job
+
+
+def assign_technicians(order: RepairOrder, job: RepairJob, technician_ids: list[int], *, actor: Actor,
+                       now: datetime) -> None:
+    """Set the technicians of an approved job of a locked order (never commits): for `assign_job` and for a
+    service of another module that commits with its own change (the quick lane's bay). Raises WorkflowError."""
+    if order.state not in ASSIGN_STATES:
+        raise IllegalTransition(_l("Jobs are assigned once the owner approved and before quality check."))
+    if job.approval != JOB_APPROVED:
+        raise WorkflowError(_l("Only work the owner approved can be assigned."), field="technicians")
     technicians = _technicians(order.store_id, technician_ids)
     wanted = {t.id for t in technicians}
     job.assignments[:] = [a for a in job.assignments if a.technician_id in wanted]
@@ -76,8 +89,6 @@ def assign_job(job_id: int, technician_ids: list[int], *, actor: Actor, now: dat
                                                  assigned_at=now))
     record_event(order, "assigned", to_state=order.state, actor=actor, now=now,
                  note=f"{job.concern}: {', '.join(t.display_name for t in technicians)}")
-    db.session.commit()
-    return job
 
 
 def dispatch(order_id: int, *, actor: Actor, now: datetime) -> RepairOrder:
@@ -86,13 +97,18 @@ def dispatch(order_id: int, *, actor: Actor, now: datetime) -> RepairOrder:
     Raises IllegalTransition, WorkflowError.
     """
     order = lock_order(order_id, actor=actor)
+    send_to_workshop(order, actor=actor, now=now)
+    db.session.commit()
+    return order
+
+
+def send_to_workshop(order: RepairOrder, *, actor: Actor, now: datetime) -> None:
+    """Dispatch a locked order (never commits; see `dispatch`). Raises IllegalTransition, WorkflowError."""
     require_transition(order, "dispatch")
     unassigned = [job.concern for job in order.jobs if job.approval == JOB_APPROVED and not job.assignments]
     if unassigned:
         raise WorkflowError(_l("Assign a technician to every job first: %(jobs)s", jobs="; ".join(unassigned)))
     transition(order, "dispatch", actor=actor, now=now)
-    db.session.commit()
-    return order
 
 
 def _open_entry(technician_id: int, store_id: int) -> TimeEntry | None:
@@ -154,6 +170,19 @@ def mark_job_done(job_id: int, *, reason: str = "", actor: Actor, now: datetime)
     Raises WorkflowError, PartsNotIssued.
     """
     order, job = _workable(job_id, actor)
+    finish_job(order, job, reason=reason, actor=actor, now=now)
+    db.session.commit()
+    return job
+
+
+def finish_job(order: RepairOrder, job: RepairJob, *, reason: str = "", actor: Actor, now: datetime) -> None:
+    """Mark a job of a locked order in the workshop done (never commits; see `mark_job_done`): for a service of
+    another module that commits with its own change (the quick lane's car leaving the bay).
+    Raises IllegalTransition, WorkflowError, PartsNotIssued."""
+    if order.state != IN_PROGRESS:
+        raise IllegalTransition(_l("Work is clocked while the order is in the workshop."))
+    if job.approval != JOB_APPROVED:
+        raise WorkflowError(_l("This work is not approved by the owner: it cannot be worked on yet."))
     short = unissued_parts(job)
     reason = (reason or "").strip()
     if short and not reason:
@@ -170,8 +199,6 @@ def mark_job_done(job_id: int, *, reason: str = "", actor: Actor, now: datetime)
     if short:
         audit.record("repair_job_done_parts_not_issued", job, actor=actor,
                      changes={"order": order.number, "parts": short, "reason": reason})
-    db.session.commit()
-    return job
 
 
 def request_quality_check(order_id: int, *, actor: Actor, now: datetime) -> RepairOrder:
@@ -180,6 +207,14 @@ def request_quality_check(order_id: int, *, actor: Actor, now: datetime) -> Repa
     Raises IllegalTransition, WorkflowError.
     """
     order = lock_order(order_id, actor=actor)
+    send_to_quality_check(order, actor=actor, now=now)
+    db.session.commit()
+    return order
+
+
+def send_to_quality_check(order: RepairOrder, *, actor: Actor, now: datetime) -> None:
+    """Send a locked order to quality check (never commits; see `request_quality_check`).
+    Raises IllegalTransition, WorkflowError."""
     require_transition(order, "request_quality_check")
     approved = [job for job in order.jobs if job.approval == JOB_APPROVED]
     if any(job.approval == JOB_PENDING for job in order.jobs):
@@ -197,8 +232,6 @@ def request_quality_check(order_id: int, *, actor: Actor, now: datetime) -> Repa
     for entry in db.session.scalars(sa.select(TimeEntry).where(
             TimeEntry.job_id.in_([job.id for job in approved]), TimeEntry.ended_at.is_(None))):
         entry.ended_at = now
-    db.session.commit()
-    return order
 
 
 @dataclass
@@ -213,6 +246,16 @@ def record_quality_check(order_id: int, data: QualityCheckInput, *, actor: Actor
     reason, sends the work back to the workshop. Raises IllegalTransition, WorkflowError.
     """
     order = lock_order(order_id, actor=actor)
+    check = sign_quality_check(order, data, actor=actor, now=now)
+    db.session.commit()
+    return check
+
+
+def sign_quality_check(order: RepairOrder, data: QualityCheckInput, *, actor: Actor, now: datetime,
+                       tell_owner: bool = True) -> QualityCheck:
+    """Sign the QC checklist of a locked order (never commits; see `record_quality_check`). `tell_owner`:
+    False for a module that tells the owner itself (the quick lane's ready SMS, after the wash).
+    Raises IllegalTransition, WorkflowError, InspectorDidTheWork."""
     _check_inspector(order, actor)
     checklist = {code: bool(data.checklist.get(code)) for code in QC_ITEMS}
     reason = data.reason.strip()
@@ -227,7 +270,8 @@ def record_quality_check(order_id: int, data: QualityCheckInput, *, actor: Actor
                                    items="; ".join(missing)), field="checklist")
         transition(order, "pass_quality_check", actor=actor, now=now)
         order.ready_at = now
-        _tell_owner_car_ready(order, now)
+        if tell_owner:
+            _tell_owner_car_ready(order, now)
     else:
         if not reason:
             raise WorkflowError(_l("Say why the car failed quality check."), field="reason")
@@ -238,7 +282,6 @@ def record_quality_check(order_id: int, data: QualityCheckInput, *, actor: Actor
     check = QualityCheck(store_id=order.store_id, order_id=order.id, passed=data.passed, checklist=checklist,
                          reason=reason[:300], inspector_id=actor.user_id, inspector_name=actor.name, signed_at=now)
     db.session.add(check)
-    db.session.commit()
     return check
 
 
