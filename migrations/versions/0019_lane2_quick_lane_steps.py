@@ -2,8 +2,8 @@
 and its extra work); extra work found in the bay, a car that left the lane for the ordinary workflow, and
 closing the day (carried over, or closed with a reason).
 
-Revision ID: 0018_lane2_quick_lane_steps
-Revises: 0017
+Revision ID: 0019_lane2
+Revises: 0018_cs2
 Create Date: 2026-12-06 10:50:00
 """
 import sqlalchemy as sa
@@ -11,8 +11,8 @@ from alembic import op
 
 import dealer.database
 
-revision = '0018_lane2_quick_lane_steps'
-down_revision = '0017'
+revision = '0019_lane2'
+down_revision = '0018_cs2'
 branch_labels = None
 depends_on = None
 
