@@ -35,8 +35,8 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          "${name}您好，救援人员${responder}预计${eta_minutes}分钟后到达，电话${responder_phone}。请在安全位置等候。",
          valid_for=timedelta(hours=2)),
     Kind("booking_code", _l("Booking code"), SERVICE, 1, True, False,
-         ("name", "plate", "code", "slot"),
-         "${name}您好，您的车辆${plate}已预约${slot}保养，预约码${code}，到店请出示。",
+         ("name", "plate", "code", "slot", "service"),
+         "${name}您好，您的车辆${plate}已预约${slot}${service}，预约码${code}，到店请出示。",
          valid_for=timedelta(days=30)),
     # The phone check of an online booking: a code is true for 5 minutes (dealer.booking.verification).
     Kind("booking_verification", _l("Booking verification code"), SERVICE, 0, True, False,
@@ -88,6 +88,15 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          ("call", "address", "link"),
          "救援任务#${call}：${address}。请打开链接查看并更新进度：${link}",
          valid_for=timedelta(hours=2)),
+    # booking (issue 16): the owner's progress page link, the booking's reminder the day before.
+    Kind("order_progress_link", _l("Repair progress link"), SERVICE, 2, False, False,
+         ("name", "plate", "link"),
+         "${name}您好，您的车辆${plate}已接车。维修进度、报价与增项确认请点击：${link}",
+         valid_for=timedelta(days=1)),
+    Kind("booking_reminder", _l("Booking reminder (the day before)"), SERVICE, 3, False, False,
+         ("name", "plate", "slot", "service", "link"),
+         "${name}您好，提醒您明天${slot}为车辆${plate}预约了${service}。如需改期或取消请点击：${link}",
+         valid_for=timedelta(days=1)),
 )}
 
 OPT_OUT_LINE = "回T退订"
