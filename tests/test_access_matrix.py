@@ -82,6 +82,10 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "booking.hold": PUBLIC,
     "booking.details": PUBLIC,
     "booking.done": PUBLIC,
+    # booking: the owner's progress page and decisions, by the SMS link's token (no account)
+    "booking.progress_page": PUBLIC,
+    "booking.progress_decide": PUBLIC,
+    "booking.progress_photo": PUBLIC,
     "booking.index": frozenset({SERVICE_ADVISOR, MANAGER}),
     "booking.check_in": frozenset({SERVICE_ADVISOR, MANAGER}),
     "booking.cancel": frozenset({SERVICE_ADVISOR, MANAGER}),

@@ -101,11 +101,14 @@ def build_world(store, prefix: str, n: int) -> World:
         members.adjust_points(member.id, 100, reason="开业赠送", actor=shop.manager, now=NOW)
     package = _quick_lane(shop, staff, n)
     booking = _bookings(store, staff, vehicles)
+    progress_link = db.session.scalar(sa.select(SmsMessage.params).where(  # booking: the order's progress link
+        SmsMessage.store_id == store.id, SmsMessage.dedupe_key == f"progress:{order.id}"))
     ids = _satisfaction_rows(store, staff, others, n)
     db.session.commit()
     world = World(store=store, staff=staff, shop=shop, customer=customer, vehicle=vehicles[0], order=order,
                   settled=settled, package=package,
-                  ids={**ids, "member": member.id, "booking": booking.id, "booking_code": booking.code})
+                  ids={**ids, "member": member.id, "booking": booking.id, "booking_code": booking.code,
+                       "progress_token": progress_link["link"].rsplit("/", 1)[1]})
     _rescue_calls(world, n)
     return world
 
@@ -274,6 +277,10 @@ PAGES = {
                           lambda w: f"/api/v1/booking/slots?store={w.store.id}&service=maintenance&date="
                                     f"{utcnow().astimezone(ZoneInfo('Asia/Shanghai')).date().isoformat()}", 9),
     "bookings_api.get_booking": ("service_advisor", lambda w: f"/api/v1/bookings/{w.ids['booking']}", 2),
+    # booking (issue 16, session 2): the owner's progress page by its link (the link; the order with
+    # ORDER_LOADS; the timeline's events and clock entries; the inspection's results, items, photos and the
+    # unchecked count; the store's VAT; the opening noted)
+    "booking.progress_page": ("service_advisor", lambda w: f"/booking/p/{w.ids['progress_token']}", 30),
     "reminders.intervals": ("manager", lambda w: "/reminders/intervals", 4),
     "reminders_api.list_reminders": ("service_advisor", lambda w: "/api/v1/reminders", 5),
     "repair.index": ("service_advisor", lambda w: "/repair/", 5),
@@ -397,7 +404,9 @@ NOT_COUNTED = {"static", "bootstrap.static", "api-docs.openapi_json", "auth.logi
                "repair.edit_inspection_item", "sms.show", "sms_api.get_message", "stores.new", "stores.edit",
                "stores.edit_station",
                # the owner's details form needs the time held in the browser's session (tests/booking)
-               "booking.details"}
+               "booking.details",
+               # booking: an inspection photo by the owner's link (a file)
+               "booking.progress_photo"}
 
 
 def test_every_get_endpoint_states_its_query_budget(app):

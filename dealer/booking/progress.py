@@ -52,7 +52,7 @@ from dealer.sms import outbox
 LINK_DAYS = 7  # the link works this many days after the car is handed over (or the order cancelled)
 TOKEN_BYTES = 24
 # The stages the owner follows, in order, and the order state each begins with (洗车 is not tracked yet).
-STAGES = ((OPEN, _l("Received")), (ESTIMATED, _l("Estimated")), (APPROVED, _l("Approved")),
+STAGES = ((OPEN, _l("Car received")), (ESTIMATED, _l("Estimated")), (APPROVED, _l("Approved")),
           (IN_PROGRESS, _l("In repair")), (QUALITY_CHECK, _l("Quality check")), (READY, _l("Ready")),
           (SETTLED, _l("Settled")), (DELIVERED, _l("Handed over")))
 _STAGE_INDEX = {state: index for index, (state, _) in enumerate(STAGES)}
@@ -80,7 +80,9 @@ def open_link(order: RepairOrder, *, now: datetime, link_base: str) -> ProgressL
                                                                ProgressLink.order_id == order.id))
     if existing is not None:
         return existing
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    # The store leads the token (token_urlsafe never writes a dot), so its lookup names the store like every
+    # other load (sharding by store); the random part is what makes it unguessable.
+    token = f"{order.store_id}.{secrets.token_urlsafe(TOKEN_BYTES)}"
     link = ProgressLink(store_id=order.store_id, order_id=order.id, token_hash=token_hash(token), created_at=now,
                         opens=0)
     db.session.add(link)
@@ -101,9 +103,11 @@ def end_link(order: RepairOrder, *, now: datetime) -> None:
 
 def _live_link(token: str, now: datetime) -> tuple[ProgressLink, RepairOrder]:
     """The link of a token and its order (ORDER_LOADS), if the link still works. Raises NotFound."""
-    if not token or len(token) > 64:
+    store, dot, secret = (token or "").partition(".")
+    if not (dot and secret and store.isdigit() and len(store) <= 9 and len(token) <= 64):
         raise NotFound()
-    link = db.session.scalar(sa.select(ProgressLink).where(ProgressLink.token_hash == token_hash(token)))
+    link = db.session.scalar(sa.select(ProgressLink).where(ProgressLink.store_id == int(store),
+                                                           ProgressLink.token_hash == token_hash(token)))
     if link is None or (link.expires_at is not None and link.expires_at <= now):
         raise NotFound()
     order = repair.get_order(link.order_id, actor=owner_actor(link.store_id))
