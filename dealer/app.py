@@ -47,6 +47,7 @@ from dealer.booking import audit_log as booking_audit_log
 from dealer.booking import handlers as booking_handlers
 from dealer.booking.api import blp as booking_api
 from dealer.booking.api import bookings_blp as bookings_api
+from dealer.booking.api import progress_blp as progress_api
 from dealer.cli import register_commands
 from dealer.config import check_rate_limit_storage, load_config
 from dealer.customers import audit_log as customers_audit_log
@@ -297,6 +298,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_api, customers_blp, vehicles_blp, sms_api, sms_owners_api, reminders_api, parts_api,
                       repair_orders_api, labor_operations_api, rescue_calls_api, rescue_units_api, members_api,
                       quicklane_api, booking_api, bookings_api, satisfaction_follow_ups_api, satisfaction_feedback_api,
-                      satisfaction_complaints_api):
+                      satisfaction_complaints_api,
+                      progress_api):  # booking: the owner's progress by the link's token
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

@@ -129,6 +129,10 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "bookings_api.get_booking": frozenset({SERVICE_ADVISOR, MANAGER}),
     "bookings_api.reschedule_booking": frozenset({SERVICE_ADVISOR, MANAGER}),
     "bookings_api.cancel_booking": frozenset({SERVICE_ADVISOR, MANAGER}),
+    # booking: the owner's progress and decisions by the link's token (no account)
+    "progress_api.get_progress": PUBLIC,
+    "progress_api.approve_item": PUBLIC,
+    "progress_api.decline_item": PUBLIC,
     "reminders_api.list_reminders": frozenset({MANAGER, SERVICE_ADVISOR, CS_SUPERVISOR}),
     # customer satisfaction (回访, 投诉): supervision apart from execution. CS records calls, forms by phone,
     # complaints and the month's sign-off; advisors, technicians and managers read the results and cannot

@@ -281,6 +281,7 @@ PAGES = {
     # ORDER_LOADS; the timeline's events and clock entries; the inspection's results, items, photos and the
     # unchecked count; the store's VAT; the opening noted)
     "booking.progress_page": ("service_advisor", lambda w: f"/booking/p/{w.ids['progress_token']}", 30),
+    "progress_api.get_progress": ("service_advisor", lambda w: f"/api/v1/progress/{w.ids['progress_token']}", 30),
     "reminders.intervals": ("manager", lambda w: "/reminders/intervals", 4),
     "reminders_api.list_reminders": ("service_advisor", lambda w: "/api/v1/reminders", 5),
     "repair.index": ("service_advisor", lambda w: "/repair/", 5),
