@@ -197,9 +197,15 @@ def read_progress(token: str, *, now: datetime) -> Progress:
 def open_progress(token: str, *, now: datetime) -> Progress:
     """Read the owner's page and note that the owner opened it (the advisor sees when). Raises NotFound."""
     progress = read_progress(token, now=now)
-    db.session.execute(sa.update(ProgressLink).where(ProgressLink.id == progress.link.id).values(
-        opens=ProgressLink.opens + 1, last_opened_at=now,
-        first_opened_at=sa.func.coalesce(ProgressLink.first_opened_at, now)))
+    link_id = progress.link.id
+    first = db.session.execute(sa.update(ProgressLink).where(ProgressLink.id == link_id,
+                                                             ProgressLink.first_opened_at.is_(None))
+                               .values(first_opened_at=now)).rowcount
+    db.session.execute(sa.update(ProgressLink).where(ProgressLink.id == link_id).values(
+        opens=ProgressLink.opens + 1, last_opened_at=now))
+    if first:  # the order's history tells the advisor, once, that the owner is following
+        repair.record_event(progress.order, "owner_opened_progress", to_state=progress.order.state,
+                            actor=owner_actor(progress.order.store_id), now=now)
     db.session.commit()
     return progress
 

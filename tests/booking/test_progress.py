@@ -13,7 +13,15 @@ from dealer.booking.models import OnlineDecision, ProgressLink
 from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.repair import services as repair
-from dealer.repair.models import JOB_APPROVED, JOB_DECLINED, JOB_PENDING, Approval, RepairJob, RepairOrder
+from dealer.repair.models import (
+    JOB_APPROVED,
+    JOB_DECLINED,
+    JOB_PENDING,
+    Approval,
+    OrderEvent,
+    RepairJob,
+    RepairOrder,
+)
 from dealer.sms.models import SmsMessage
 from tests.helpers import NOW, count, fresh
 from tests.repair.builders import approved_order, build_shop, extra_work_order, finished_order, pay
@@ -84,6 +92,8 @@ def test_opening_the_page_is_counted_for_the_advisor(shop):
     progress.open_progress(token_of(order), now=NOW + timedelta(hours=1))
     link = fresh(ProgressLink, db.session.scalar(sa.select(ProgressLink.id)))
     assert (link.opens, link.first_opened_at, link.last_opened_at) == (2, NOW, NOW + timedelta(hours=1))
+    opened = db.session.scalars(sa.select(OrderEvent).where(OrderEvent.action == "owner_opened_progress")).all()
+    assert [(event.order_id, event.created_at, event.actor_id) for event in opened] == [(order.id, NOW, None)]
 
 
 def test_the_owner_approves_one_item_and_declines_another_with_the_price_shown(shop):
