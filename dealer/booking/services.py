@@ -45,6 +45,9 @@ from dealer.sms import outbox
 from dealer.stores.services import visible_store_ids
 
 UTC = ZoneInfo("UTC")
+# The service as the SMS names it (the store's SMS wording is Chinese, whatever language the page was in).
+SMS_SERVICE_NAMES = {"maintenance": "保养", "repair": "维修", "quick_lane": "快修套餐", "body_paint": "钣喷",
+                     "inspection": "年审"}
 
 
 @dataclass
@@ -265,7 +268,8 @@ def _book(data: BookingInput, *, check: verification.PhoneCheck, key: str, now: 
         return _by_key(data.store_id, key)
     slot = format_datetime(booking.starts_at.astimezone(rules.zone), "M月d日 HH:mm")
     outbox.enqueue("booking_code", store_id=data.store_id, phone=booking.phone, now=now,
-                   params={"name": booking.name, "plate": booking.plate, "code": booking.code, "slot": slot},
+                   params={"name": booking.name, "plate": booking.plate, "code": booking.code, "slot": slot,
+                           "service": SMS_SERVICE_NAMES[booking.service_kind]},
                    dedupe_key=f"booking:{booking.code}", expires_at=booking.starts_at)
     audit.record("booking_created", booking, actor=SYSTEM, store_id=data.store_id,
                  changes={"code": booking.code, "starts_at": booking.starts_at.isoformat(), "source": source})
