@@ -86,6 +86,11 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "booking.progress_page": PUBLIC,
     "booking.progress_decide": PUBLIC,
     "booking.progress_photo": PUBLIC,
+    # booking: the owner's booking by the SMS link (move, cancel); a manager's booking of a full time
+    "booking.manage": PUBLIC,
+    "booking.manage_cancel": PUBLIC,
+    "booking.manage_move": PUBLIC,
+    "booking.overbook": frozenset({MANAGER}),
     "booking.index": frozenset({SERVICE_ADVISOR, MANAGER}),
     "booking.check_in": frozenset({SERVICE_ADVISOR, MANAGER}),
     "booking.cancel": frozenset({SERVICE_ADVISOR, MANAGER}),

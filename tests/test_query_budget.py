@@ -18,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import MANYTOONE
 
 from dealer.actors import SYSTEM
+from dealer.booking import links as booking_links
 from dealer.booking import services as booking_services
 from dealer.booking.models import Booking, CheckInQuarter, SlotBucket
 from dealer.database import utcnow
@@ -282,6 +283,10 @@ PAGES = {
     # unchecked count; the store's VAT; the opening noted)
     "booking.progress_page": ("service_advisor", lambda w: f"/booking/p/{w.ids['progress_token']}", 30),
     "progress_api.get_progress": ("service_advisor", lambda w: f"/api/v1/progress/{w.ids['progress_token']}", 30),
+    # the owner's booking by its link (the booking with its store; the store's rules and free times to move to)
+    "booking.manage": ("service_advisor",
+                       lambda w: f"/booking/m/{booking_links.token(w.store.id, w.ids['booking_code'])}", 14),
+    "booking.overbook": ("manager", lambda w: "/booking/overbook", 2),
     "reminders.intervals": ("manager", lambda w: "/reminders/intervals", 4),
     "reminders_api.list_reminders": ("service_advisor", lambda w: "/api/v1/reminders", 5),
     "repair.index": ("service_advisor", lambda w: "/repair/", 5),

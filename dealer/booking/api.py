@@ -5,7 +5,7 @@ moving and cancelling a booking are the store's (bearer token).
 """
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 from flask_limiter.util import get_remote_address
 from marshmallow import Schema, fields, validate
 
@@ -156,7 +156,7 @@ def create_booking(data):
         store_id=data["store"], service_kind=data["service"], starts_at=data["starts_at"], name=data["name"],
         phone=data["phone"], plate=data["plate"], model=data["model"], advisor_id=data["advisor_id"],
         note=data["note"]), check=verification.PhoneCheck(proof=data["proof"]),
-        idempotency_key=data["idempotency_key"], now=utcnow(), source="api")
+        idempotency_key=data["idempotency_key"], now=utcnow(), source="api", link_base=request.url_root)
 
 
 @bookings_blp.route("/<int:booking_id>", methods=["GET"])

@@ -1,10 +1,10 @@
 """The booking forms (public pages and the staff's actions) and the labels of what a booking is."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from dealer.inputs import TextRules, bounded_int
+from dealer.inputs import CALENDAR, InSpan, TextRules, bounded_int
 
 SERVICE_LABELS = {"maintenance": _l("Maintenance"), "repair": _l("Repair"), "quick_lane": _l("Quick-lane package"),
                   "body_paint": _l("Body and paint"), "inspection": _l("Annual inspection")}
@@ -43,3 +43,16 @@ class ActionForm(FlaskForm):
     """A staff action on a booking (check in, cancel, no-show): the CSRF token only."""
 
     submit = SubmitField(_l("OK"))
+
+
+class OverbookForm(FlaskForm):
+    """A manager books a full time for an owner on the phone, with the reason on record (超额预约)."""
+
+    service_kind = SelectField(_l("Service"), choices=list(SERVICE_LABELS.items()))
+    starts_at = DateTimeLocalField(_l("Time"), format="%Y-%m-%dT%H:%M",
+                                   validators=[InputRequired(message=_l("Choose the time.")), InSpan(CALENDAR)])
+    name = StringField(_l("Owner's name"), validators=[DataRequired(), TextRules(40)])
+    phone = StringField(_l("Mobile number"), validators=[DataRequired(), TextRules(20)])
+    plate = StringField(_l("Plate"), validators=[DataRequired(), TextRules(12)])
+    reason = StringField(_l("Why book it although it is full?"), validators=[DataRequired(), TextRules(200)])
+    submit = SubmitField(_l("Book anyway"))

@@ -237,8 +237,6 @@ class Booking(db.Model):
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # checked in, cancelled or no-show
-    # The owner's link to view, move or cancel it (only the token's SHA-256 is kept).
-    manage_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the reminder SMS the day before
     overbook_reason: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 

@@ -35,8 +35,8 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          "${name}您好，救援人员${responder}预计${eta_minutes}分钟后到达，电话${responder_phone}。请在安全位置等候。",
          valid_for=timedelta(hours=2)),
     Kind("booking_code", _l("Booking code"), SERVICE, 1, True, False,
-         ("name", "plate", "code", "slot", "service"),
-         "${name}您好，您的车辆${plate}已预约${slot}${service}，预约码${code}，到店请出示。",
+         ("name", "plate", "code", "slot", "service", "link"),
+         "${name}您好，您的车辆${plate}已预约${slot}${service}，预约码${code}，到店请出示。改期或取消：${link}",
          valid_for=timedelta(days=30)),
     # The phone check of an online booking: a code is true for 5 minutes (dealer.booking.verification).
     Kind("booking_verification", _l("Booking verification code"), SERVICE, 0, True, False,

@@ -1,5 +1,5 @@
 """booking: the owner's progress links (透明度), online decisions on extra work (费用安心), the booking's
-own link, reminder and overbooking reason, and the store's change deadline
+reminder and overbooking reason, and the store's change deadline
 
 Revision ID: 0018_booking2
 Revises: 0017
@@ -60,18 +60,14 @@ def upgrade():
         batch_op.create_check_constraint(batch_op.f('ck_booking_settings_change_hours_range'), 'change_hours_before BETWEEN 0 AND 168')
 
     with op.batch_alter_table('bookings', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('manage_token_hash', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('reminded_at', dealer.database.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('overbook_reason', sa.String(length=200), server_default='', nullable=False))
-        batch_op.create_unique_constraint(batch_op.f('uq_bookings_manage_token_hash'), ['manage_token_hash'])
 
 
 def downgrade():
     with op.batch_alter_table('bookings', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_bookings_manage_token_hash'), type_='unique')
         batch_op.drop_column('overbook_reason')
         batch_op.drop_column('reminded_at')
-        batch_op.drop_column('manage_token_hash')
 
     with op.batch_alter_table('booking_settings', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_booking_settings_change_hours_range'), type_='check')

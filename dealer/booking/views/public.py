@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
 from dealer.access import public
-from dealer.booking import bp, limits, queries, services, verification
+from dealer.booking import bp, limits, links, queries, services, verification
 from dealer.booking.errors import SlotFull
 from dealer.booking.forms import DAY_PART_LABELS, SERVICE_LABELS, DetailsForm, HoldForm
 from dealer.customers.services import store_advisors
@@ -125,7 +125,7 @@ def details():
             else:
                 booking = services.book(_input(held, starts_at, form), holder=_holder(), now=utcnow(),
                                         check=verification.PhoneCheck(code=form.code.data or ""),
-                                        idempotency_key=form.key.data)
+                                        idempotency_key=form.key.data, link_base=request.url_root)
                 session.pop("booking_hold", None)
                 return redirect(url_for("booking.done", store_id=booking.store_id, code=booking.code))
         except SlotFull as error:
@@ -156,4 +156,4 @@ def done(store_id, code):
     if booking is None:
         return render_template("booking/done.html", booking=None, services=SERVICE_LABELS), 404
     return render_template("booking/done.html", booking=booking, store=booking.store, zone=store_zone(booking.store),
-                           services=SERVICE_LABELS)
+                           services=SERVICE_LABELS, manage_token=links.token(booking.store_id, booking.code))
