@@ -287,6 +287,8 @@ PAGES = {
     "booking.manage": ("service_advisor",
                        lambda w: f"/booking/m/{booking_links.token(w.store.id, w.ids['booking_code'])}", 14),
     "booking.overbook": ("manager", lambda w: "/booking/overbook", 2),
+    # the manager's booking rules (the store; its settings, hours, services, capacity; closed days; capacity rows)
+    "booking.rules_page": ("manager", lambda w: "/booking/rules", 10),
     "reminders.intervals": ("manager", lambda w: "/reminders/intervals", 4),
     "reminders_api.list_reminders": ("service_advisor", lambda w: "/api/v1/reminders", 5),
     "repair.index": ("service_advisor", lambda w: "/repair/", 5),

@@ -185,3 +185,18 @@ def no_show_counts(store_ids: list[int], phones: list[str]) -> dict[tuple[int, s
         Booking.store_id.in_(store_ids), Booking.phone.in_(set(phones)), Booking.state == NO_SHOW)
         .group_by(Booking.store_id, Booking.phone))
     return {(store_id, phone): number for store_id, phone, number in rows}
+
+
+def closed_days(store_id: int, *, from_day: date) -> list[ClosedDay]:
+    """The store's closed days from a day on, in order (the rules page)."""
+    return list(db.session.scalars(sa.select(ClosedDay).where(ClosedDay.store_id == store_id, ClosedDay.day >= from_day)
+                                   .order_by(ClosedDay.day).limit(400)))
+
+
+def capacity_rows(store_id: int) -> list[tuple[Capacity, int, bool]]:
+    """Each (day part, service) capacity with the service's labor minutes and whether it is bookable."""
+    return list(db.session.execute(
+        sa.select(Capacity, ServiceKind.labor_minutes, ServiceKind.active)
+        .join(ServiceKind, sa.and_(ServiceKind.store_id == Capacity.store_id,
+                                   ServiceKind.kind == Capacity.service_kind))
+        .where(Capacity.store_id == store_id).order_by(Capacity.service_kind, Capacity.day_part)))
