@@ -78,7 +78,7 @@ class HoursForm(FlaskForm):
     day_part = SelectField(_l("Part of the day"), choices=list(DAY_PART_LABELS.items()))
     opens = StringField(_l("Opens"), validators=[Optional(), TextRules(5)])
     closes = StringField(_l("Last start before"), validators=[Optional(), TextRules(5)])
-    closed = BooleanField(_l("Closed"))
+    closed = BooleanField(_l("No bookings in this part"))
     submit = SubmitField(_l("Save hours"))
 
 
