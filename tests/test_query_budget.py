@@ -272,17 +272,18 @@ PAGES = {
     # quarters' use; whether the day is a holiday, asked only when it has no free time: after closing time);
     # the store's day list (bookings with advisors joined); the confirmation (booking and store)
     "booking.book": ("service_advisor", lambda w: f"/booking/book?store={w.store.id}", 11),
-    "booking.index": ("service_advisor", lambda w: "/booking/", 3),
+    "booking.index": ("service_advisor", lambda w: "/booking/", 4),  # + the owners' no-shows (one aggregate)
     "booking.done": ("service_advisor", lambda w: f"/booking/done/{w.store.id}/{w.ids['booking_code']}", 2),
     "booking_api.slots": ("service_advisor",
                           lambda w: f"/api/v1/booking/slots?store={w.store.id}&service=maintenance&date="
                                     f"{utcnow().astimezone(ZoneInfo('Asia/Shanghai')).date().isoformat()}", 9),
     "bookings_api.get_booking": ("service_advisor", lambda w: f"/api/v1/bookings/{w.ids['booking']}", 2),
-    # booking (issue 16, session 2): the owner's progress page by its link (the link; the order with
-    # ORDER_LOADS; the timeline's events and clock entries; the inspection's results, items, photos and the
-    # unchecked count; the store's VAT; the opening noted)
-    "booking.progress_page": ("service_advisor", lambda w: f"/booking/p/{w.ids['progress_token']}", 30),
-    "progress_api.get_progress": ("service_advisor", lambda w: f"/api/v1/progress/{w.ids['progress_token']}", 30),
+    # booking (issue 16, session 2): the owner's progress page by its link, high for a fixed reason: it shows
+    # the whole order (the link; the order with ORDER_LOADS, a dozen selectin loads; the timeline's events and
+    # clock entries; the inspection's results, items, photos and unchecked count; the store's VAT for the
+    # prices), and writes the opening (two UPDATEs and, the first time, the order's history step)
+    "booking.progress_page": ("service_advisor", lambda w: f"/booking/p/{w.ids['progress_token']}", 31),
+    "progress_api.get_progress": ("service_advisor", lambda w: f"/api/v1/progress/{w.ids['progress_token']}", 31),
     # the owner's booking by its link (the booking with its store; the store's rules and free times to move to)
     "booking.manage": ("service_advisor",
                        lambda w: f"/booking/m/{booking_links.token(w.store.id, w.ids['booking_code'])}", 14),
