@@ -85,7 +85,7 @@ def remind_tomorrow(*, now: datetime, day: date, store_ids: list[int]) -> int:
             if not marked:
                 continue
             outbox.enqueue("booking_reminder", store_id=store_id, phone=booking.phone, now=now,
-                           dedupe_key=f"booking-reminder:{booking.id}", expires_at=booking.starts_at,
+                           dedupe_key=services.reminder_key(booking), expires_at=booking.starts_at,
                            params={"name": booking.name, "plate": booking.plate,
                                    "slot": format_datetime(booking.starts_at.astimezone(zone), "HH:mm"),
                                    "service": services.SMS_SERVICE_NAMES[booking.service_kind],

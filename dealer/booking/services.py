@@ -317,11 +317,17 @@ def _lock(booking_id: int, actor: Actor) -> Booking:
     return booking
 
 
+def reminder_key(booking: Booking) -> str:
+    """The reminder SMS's dedupe key: one per booking and time (a moved booking is reminded of its new time)."""
+    return f"booking-reminder:{booking.id}:{booking.starts_at.astimezone(UTC):%Y%m%d%H%M}"
+
+
 def cancel_booking(booking_id: int, *, actor: Actor, now: datetime, reason: str = "") -> Booking:
     """Cancel a booking (its room is free again) and its queued SMS. Raises NotFound, BookingStateError."""
     booking = _lock(booking_id, actor)
     booking.state, booking.changed_at = CANCELLED, now
-    outbox.cancel_queued(store_id=booking.store_id, now=now, dedupe_keys=[f"booking:{booking.code}"],
+    outbox.cancel_queued(store_id=booking.store_id, now=now, dedupe_keys=[f"booking:{booking.code}",
+                                                                          reminder_key(booking)],
                          reason="booking_cancelled")
     audit.record("booking_cancelled", booking, actor=actor, changes={"code": booking.code, "reason": reason[:200]})
     db.session.commit()
@@ -348,7 +354,9 @@ def reschedule(booking_id: int, starts_at: datetime, *, actor: Actor, now: datet
     db.session.flush()
     bucket_id, quarter_id = _take_room(rules, booking.service_kind, starts_at, holder=None, now=now)
     booking.state, booking.bucket_id, booking.quarter_id = BOOKED, bucket_id, quarter_id
-    booking.starts_at = starts_at.astimezone(UTC)
+    outbox.cancel_queued(store_id=booking.store_id, now=now, dedupe_keys=[reminder_key(booking)],
+                         reason="booking_moved")  # a reminder of the old time; the new one is reminded anew
+    booking.starts_at, booking.reminded_at = starts_at.astimezone(UTC), None
     audit.record("booking_rescheduled", booking, actor=actor,
                  changes={"code": booking.code, "starts_at": [old.isoformat(), booking.starts_at.isoformat()]})
     db.session.commit()

@@ -90,6 +90,20 @@ def test_the_reminder_of_tomorrows_bookings_is_queued_once(shop):
     assert fresh(Booking, tomorrow.id).reminded_at == NOW and fresh(Booking, later.id).reminded_at is None
 
 
+def test_a_cancelled_booking_loses_its_queued_reminder_and_a_moved_one_is_reminded_anew(shop):
+    booking = _book(shop)
+    today = NOW.astimezone(ZONE).date()
+    owner.remind_tomorrow(now=NOW, day=today, store_ids=[shop.id])
+    owner.move_by_owner(_token(booking), TOMORROW_9 + timedelta(hours=2), now=NOW)
+    assert owner.remind_tomorrow(now=NOW, day=today, store_ids=[shop.id]) == 1
+    states = db.session.scalars(sa.select(SmsMessage.state).where(SmsMessage.kind == "booking_reminder")
+                                .order_by(SmsMessage.id)).all()
+    assert states == ["cancelled", "queued"]
+    owner.cancel_by_owner(_token(booking), now=NOW)
+    assert db.session.scalars(sa.select(SmsMessage.state).where(SmsMessage.kind == "booking_reminder")).all() == [
+        "cancelled", "cancelled"]
+
+
 def test_no_shows_are_counted_per_owner(shop, manager):
     for number in range(3):
         booking = _book(shop, key=f"form-key-000{number}", starts_at=TOMORROW_9 + timedelta(days=number),
