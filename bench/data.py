@@ -41,6 +41,7 @@ from flask_migrate import upgrade
 
 from dealer.actors import SYSTEM
 from dealer.auth.models import User
+from dealer.booking import progress
 from dealer.customers.models import Vehicle
 from dealer.database import utcnow
 from dealer.demo import cli as demo
@@ -49,6 +50,7 @@ from dealer.quicklane import models as lane_models
 from dealer.quicklane import services as lane_services
 from dealer.quicklane.models import ExpressPackage, LaneOrder
 from dealer.reminders.scan import scan
+from dealer.repair import services as repair
 from dealer.repair.models import RepairOrder
 from dealer.stores import services as store_services
 from dealer.stores.models import Store
@@ -114,6 +116,8 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
                 seconds["modules"] = _modules(stores, seed)
             if "lane queue" not in seconds:  # built before the lane's pages joined (issue 15)
                 seconds["lane queue"] = lane_queue()
+            if "progress links" not in seconds:  # built before the owner's progress page (booking)
+                seconds["progress links"] = _progress_links()
             if seconds != marker.seconds:
                 db.session.execute(sa.text("UPDATE bench_dataset SET seconds = CAST(:t AS jsonb) WHERE id = 1"),
                                    {"t": _json(seconds)})
@@ -178,6 +182,7 @@ def _build(app, *, stores: int, vehicles: int, orders: int, seed: int) -> dict[s
     seconds["repair orders"] = time.perf_counter() - started
     _log(f"added {added:,} repair orders in {seconds['repair orders']:.0f} s")
     seconds["order events"] = _order_events()
+    seconds["progress links"] = _progress_links()
 
     started = time.perf_counter()
     report = scan(now=now)
@@ -248,6 +253,24 @@ def lane_queue(store_code: str = "SZ01", cars: int = LANE_QUEUE) -> float:
         lane_services.open_lane_order(vehicle_id, lane_services.LaneInput(
             package_id=package.id, key_tag=f"B{number:03d}", promised_at=offer.promised_at), actor=actor, now=now)
     _log(f"{store_code}'s quick lane holds {in_lane + len(free)} cars waiting")
+    return round(time.perf_counter() - started, 1)
+
+
+def _progress_links(per_store: int = 50) -> float:
+    """Give SZ01's latest open orders the owner's progress link (and its SMS, whose link the benchmark reads
+    back: only the token's hash is stored); the generator's orders were not opened through the service."""
+    started = time.perf_counter()
+    store_id = db.session.scalar(sa.select(Store.id).where(Store.code == "SZ01"))
+    order_ids = list(db.session.scalars(sa.text(
+        "SELECT o.id FROM repair_orders o WHERE o.store_id = :s AND o.state NOT IN ('settled', 'delivered', "
+        "'cancelled') AND NOT EXISTS (SELECT 1 FROM booking_progress_links l WHERE l.store_id = o.store_id "
+        "AND l.order_id = o.id) ORDER BY o.opened_at DESC LIMIT :n"), {"s": store_id, "n": per_store}))
+    actor = progress.owner_actor(store_id)
+    now = datetime.now(timezone.utc)
+    for order_id in order_ids:
+        progress.open_link(repair.get_order(order_id, actor=actor), now=now, link_base="http://localhost/")
+    db.session.commit()
+    _log(f"progress links for {len(order_ids)} SZ01 orders")
     return round(time.perf_counter() - started, 1)
 
 

@@ -52,6 +52,14 @@ PAGES = (
     Page("rescue board `/rescue/`", "/rescue/", who="sz01-rescue", target="list"),
     Page("quick-lane board `/quick-lane/`", "/quick-lane/", target="list"),
     Page("bookings `/booking/`", "/booking/", target="list"),
+    # booking (issue 16): the owner's pages are public (the session cookie does not matter to them)
+    Page("owner's booking page `/booking/book`", "/booking/book?store={booking_store}&service=maintenance",
+         target="desk"),
+    Page("API `GET /api/v1/booking/slots`", "/api/v1/booking/slots?store={booking_store}&service=maintenance"
+         "&date={booking_day}"),
+    Page("owner's progress page `/booking/p/<token>`", "/booking/p/{progress_token}", target="desk"),
+    Page("API `GET /api/v1/progress/<token>`", "/api/v1/progress/{progress_token}"),
+    Page("booking rules `/booking/rules`", "/booking/rules", who="sz01-manager", target="list"),
     Page("CS follow-up calls `/satisfaction/`", "/satisfaction/", who="sz01-cs", target="list"),
     Page("CS month sheet `/satisfaction/month`", "/satisfaction/month", who="sz01-cs", target="list"),
     # satisfaction, second slice (issue 18: the assurance page and the dashboard p99 < 300 ms at 1M orders)
@@ -100,4 +108,9 @@ SAMPLES = {
     # quick lane: a car in the lane
     "lane": "SELECT id FROM quick_lane_orders WHERE store_id = :store AND stage IN ('waiting', 'in_bay', "
             "'washing', 'ready') ORDER BY random() LIMIT :n",
+    # booking: the store, the next days; the owners' progress links as the SMS carried them (bench/data.py)
+    "booking_store": "SELECT CAST(:store AS integer) LIMIT :n",
+    "booking_day": "SELECT CAST(current_date + d AS text) FROM generate_series(1, 13) AS d LIMIT :n",
+    "progress_token": "SELECT split_part(params->>'link', '/booking/p/', 2) FROM sms_messages WHERE store_id = :store "
+                      "AND kind = 'order_progress_link' ORDER BY random() LIMIT :n",
 }

@@ -46,8 +46,10 @@ from dealer.auth.api import blp as auth_api
 from dealer.auth.services import user_for_session, user_for_token
 from dealer.booking import audit_log as booking_audit_log
 from dealer.booking import handlers as booking_handlers
+from dealer.booking import tasks as booking_tasks
 from dealer.booking.api import blp as booking_api
 from dealer.booking.api import bookings_blp as bookings_api
+from dealer.booking.api import progress_blp as progress_api
 from dealer.cli import register_commands
 from dealer.config import check_rate_limit_storage, load_config
 from dealer.customers import audit_log as customers_audit_log
@@ -108,7 +110,8 @@ HANDLERS = (booking_handlers, customers_handlers, members_handlers, parts_handle
 AUDIT_LOG = (auth_audit_log, booking_audit_log, customers_audit_log, members_audit_log, parts_audit_log,
              quicklane_audit_log, reminders_audit_log, repair_audit_log, rescue_audit_log, satisfaction_audit_log,
              sms_audit_log, stores_audit_log)
-TASKS = (members_tasks, reminders_tasks, repair_tasks, sms_tasks)
+TASKS = (members_tasks, reminders_tasks, repair_tasks, sms_tasks,
+         booking_tasks)  # booking: the reminder the day before
 
 # Content Security Policy: everything from this site (stores may be offline; no CDN is ever used).
 CSP = {
@@ -300,6 +303,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_api, customers_blp, vehicles_blp, sms_api, sms_owners_api, reminders_api, parts_api,
                       repair_orders_api, labor_operations_api, rescue_calls_api, rescue_units_api, members_api,
                       quicklane_api, booking_api, bookings_api, satisfaction_follow_ups_api, satisfaction_feedback_api,
-                      satisfaction_complaints_api):
+                      satisfaction_complaints_api,
+                      progress_api):  # booking: the owner's progress by the link's token
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)

@@ -75,7 +75,10 @@ def register_error_handlers(app) -> None:
             response.headers.extend(headers)
             return response
         if status == 429:
-            message = _("Too many sign-in attempts. Please wait a few minutes and try again.")
+            # A limit that names its own message (the owner's booking pages) says it; the others guard sign-in.
+            own = getattr(getattr(error, "limit", None), "error_message", None)
+            message = error.description if own else _(
+                "Too many sign-in attempts. Please wait a few minutes and try again.")
         return render_template("error.html", status=status, message=message), status, headers
 
     @app.errorhandler(Exception)

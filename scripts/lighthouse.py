@@ -42,6 +42,7 @@ from dealer import create_app  # noqa: E402
 from dealer.demo.cli import DEMO_PASSWORD  # noqa: E402
 from dealer.extensions import db  # noqa: E402
 from dealer.repair.models import RepairOrder  # noqa: E402
+from dealer.sms.models import SmsMessage  # noqa: E402
 from dealer.stores.models import Store  # noqa: E402
 
 PERFORMANCE_BAR, ACCESSIBILITY_BAR = 95, 100
@@ -56,6 +57,7 @@ CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usag
 PAGES = {
     "login": (None, "/login"),
     "booking": (None, "/booking/book"),  # the owner's booking page, opened from an SMS or in WeChat
+    "progress": (None, "/booking/p/{progress}"),  # the owner's repair progress, from the order's SMS link
     "desk": ("sz01-advisor1", "/desk"),
     "order": ("sz01-advisor1", "/repair/orders/{order}"),
     "repair-orders": ("sz01-advisor1", "/repair/"),
@@ -87,12 +89,12 @@ def main() -> int:
         return 2
 
     with tempfile.TemporaryDirectory(prefix="lighthouse-") as folder:
-        base_url, order_id = serve_demo_app(Path(folder))
+        base_url, order_id, progress = serve_demo_app(Path(folder))
         failures = 0
         print(f"{'page':<14} {'perf':>5} {'a11y':>5} {'FCP':>7} {'LCP':>7}  url")
         for name in args.pages or PAGES:
             username, path = PAGES[name]
-            url = base_url + path.format(order=order_id)
+            url = base_url + path.format(order=order_id, progress=progress)
             cookie = sign_in(base_url, username) if username else None
             reports = [audit(url, cookie=cookie, chrome=chrome)]
             # Performance moves by a few points with the machine's load (Lighthouse's docs on variability): a page
@@ -107,8 +109,9 @@ def main() -> int:
     return 1 if failures else 0
 
 
-def serve_demo_app(folder: Path) -> tuple[str, int]:
-    """Build the app on a new SQLite database with demo data, serve it in a thread; return its URL and an order."""
+def serve_demo_app(folder: Path) -> tuple[str, int, str]:
+    """Build the app on a new SQLite database with demo data, serve it in a thread; return its URL, an open order
+    and that order's progress token (read back from its SMS: only the token's hash is stored)."""
     app = create_app({"SECRET_KEY": "lighthouse", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite3'}",
                       "UPLOAD_FOLDER": str(folder / "uploads"), "LOGIN_RATE_LIMIT": "1000 per minute",
                       "SMS_BACKEND": "local", "SMS_LOCAL_LOG": str(folder / "sms.jsonl")})
@@ -122,10 +125,11 @@ def serve_demo_app(folder: Path) -> tuple[str, int]:
         order_id = db.session.scalar(
             sa.select(RepairOrder.id).join(Store, Store.id == RepairOrder.store_id)
             .where(Store.code == "SZ01", RepairOrder.state == "open").order_by(RepairOrder.id))
+        link = db.session.scalar(sa.select(SmsMessage.params).where(SmsMessage.dedupe_key == f"progress:{order_id}"))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}", order_id
+    return f"http://127.0.0.1:{server.server_port}", order_id, link["link"].rsplit("/", 1)[1]
 
 
 def sign_in(base_url: str, username: str) -> str:

@@ -90,6 +90,21 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "booking.hold": PUBLIC,
     "booking.details": PUBLIC,
     "booking.done": PUBLIC,
+    # booking: the owner's progress page and decisions, by the SMS link's token (no account)
+    "booking.progress_page": PUBLIC,
+    "booking.progress_decide": PUBLIC,
+    "booking.progress_photo": PUBLIC,
+    # booking: the owner's booking by the SMS link (move, cancel); a manager's booking of a full time
+    "booking.manage": PUBLIC,
+    "booking.manage_cancel": PUBLIC,
+    "booking.manage_move": PUBLIC,
+    "booking.overbook": frozenset({MANAGER}),
+    "booking.rules_page": frozenset({MANAGER}),
+    "booking.rules_hours": frozenset({MANAGER}),
+    "booking.rules_close_day": frozenset({MANAGER}),
+    "booking.rules_open_day": frozenset({MANAGER}),
+    "booking.rules_capacity": frozenset({MANAGER}),
+    "booking.rules_settings": frozenset({MANAGER}),
     "booking.index": frozenset({SERVICE_ADVISOR, MANAGER}),
     "booking.check_in": frozenset({SERVICE_ADVISOR, MANAGER}),
     "booking.cancel": frozenset({SERVICE_ADVISOR, MANAGER}),
@@ -133,6 +148,10 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "bookings_api.get_booking": frozenset({SERVICE_ADVISOR, MANAGER}),
     "bookings_api.reschedule_booking": frozenset({SERVICE_ADVISOR, MANAGER}),
     "bookings_api.cancel_booking": frozenset({SERVICE_ADVISOR, MANAGER}),
+    # booking: the owner's progress and decisions by the link's token (no account)
+    "progress_api.get_progress": PUBLIC,
+    "progress_api.approve_item": PUBLIC,
+    "progress_api.decline_item": PUBLIC,
     "reminders_api.list_reminders": frozenset({MANAGER, SERVICE_ADVISOR, CS_SUPERVISOR}),
     # customer satisfaction (回访, 投诉): supervision apart from execution. CS records calls, forms by phone,
     # complaints and the month's sign-off; advisors, technicians and managers read the results and cannot

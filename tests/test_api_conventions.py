@@ -90,13 +90,19 @@ def test_openapi_document_marks_public_operations_as_needing_no_token(app, clien
                       "/api/v1/sms/callbacks/<token>/reply",
                       # an owner's booking: no account, the phone verified by SMS code instead
                       "/api/v1/booking/slots", "/api/v1/booking/verify", "/api/v1/bookings",
-                      "/api/v1/feedback/<token>"}
+                      "/api/v1/feedback/<token>",
+                      # booking: the owner's repair progress and decisions, by the SMS link's token
+                      "/api/v1/progress/<token>", "/api/v1/progress/<token>/items/<int:job_id>/approve",
+                      "/api/v1/progress/<token>/items/<int:job_id>/decline"}
     assert document["paths"]["/api/v1/auth/token"]["post"].get("security") == []
     assert document["paths"]["/api/v1/booking/slots"]["get"].get("security") == []
     assert document["paths"]["/api/v1/booking/verify"]["post"].get("security") == []
     assert document["paths"]["/api/v1/bookings"]["post"].get("security") == []
     for method in ("get", "post"):  # the owner's feedback form: the link's token is the key
         assert document["paths"]["/api/v1/feedback/{token}"][method].get("security") == []
+    assert document["paths"]["/api/v1/progress/{token}"]["get"].get("security") == []
+    for decision in ("approve", "decline"):
+        assert document["paths"]["/api/v1/progress/{token}/items/{job_id}/" + decision]["post"].get("security") == []
     for kind in ("report", "reply"):  # the provider authenticates with the secret in the URL instead
         assert document["paths"]["/api/v1/sms/callbacks/{token}/" + kind]["post"].get("security") == []
     assert "security" not in document["paths"]["/api/v1/customers"]["get"]  # the default: bearerAuth

@@ -58,7 +58,7 @@ def served_api(request, tmp_path_factory):
         # Its SMS codes all come from 127.0.0.1: the limiter's counters must not answer every send with 429 (the
         # service's own counts per phone and address still do, a documented answer).
         "BOOKING_CODE_PHONE_LIMIT": "100000 per minute", "BOOKING_CODE_ADDRESS_LIMIT": "100000 per minute",
-        "BOOKING_PUBLIC_RATE_LIMIT": "100000 per minute"})
+        "BOOKING_PUBLIC_RATE_LIMIT": "100000 per minute", "BOOKING_PROGRESS_RATE_LIMIT": "100000 per minute"})
     with app.app_context():
         upgrade()
     result = app.test_cli_runner().invoke(args=["seed-demo", "--vehicles", "40"])

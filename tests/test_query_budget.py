@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import MANYTOONE
 
 from dealer.actors import SYSTEM
+from dealer.booking import links as booking_links
 from dealer.booking import services as booking_services
 from dealer.booking.models import Booking, CheckInQuarter, SlotBucket
 from dealer.database import utcnow
@@ -108,12 +109,15 @@ def build_world(store, prefix: str, n: int) -> World:
         members.adjust_points(member.id, 100, reason="开业赠送", actor=shop.manager, now=NOW)
     package, lane_id = _quick_lane(shop, staff, n)
     booking = _bookings(store, staff, vehicles)
+    progress_link = db.session.scalar(sa.select(SmsMessage.params).where(  # booking: the order's progress link
+        SmsMessage.store_id == store.id, SmsMessage.dedupe_key == f"progress:{order.id}"))
     ids = _satisfaction_rows(store, staff, others, n)
     db.session.commit()
     world = World(store=store, staff=staff, shop=shop, customer=customer, vehicle=vehicles[0], order=order,
                   settled=settled, package=package,
                   ids={**ids, "member": member.id, "booking": booking.id, "booking_code": booking.code,
-                       "lane": lane_id})
+                       "lane": lane_id,
+                       "progress_token": progress_link["link"].rsplit("/", 1)[1]})
     _rescue_calls(world, n)
     return world
 
@@ -283,12 +287,24 @@ PAGES = {
     # quarters' use; whether the day is a holiday, asked only when it has no free time: after closing time);
     # the store's day list (bookings with advisors joined); the confirmation (booking and store)
     "booking.book": ("service_advisor", lambda w: f"/booking/book?store={w.store.id}", 11),
-    "booking.index": ("service_advisor", lambda w: "/booking/", 3),
+    "booking.index": ("service_advisor", lambda w: "/booking/", 4),  # + the owners' no-shows (one aggregate)
     "booking.done": ("service_advisor", lambda w: f"/booking/done/{w.store.id}/{w.ids['booking_code']}", 2),
     "booking_api.slots": ("service_advisor",
                           lambda w: f"/api/v1/booking/slots?store={w.store.id}&service=maintenance&date="
                                     f"{utcnow().astimezone(ZoneInfo('Asia/Shanghai')).date().isoformat()}", 9),
     "bookings_api.get_booking": ("service_advisor", lambda w: f"/api/v1/bookings/{w.ids['booking']}", 2),
+    # booking (issue 16, session 2): the owner's progress page by its link, high for a fixed reason: it shows
+    # the whole order (the link; the order with ORDER_LOADS, a dozen selectin loads; the timeline's events and
+    # clock entries; the inspection's results, items, photos and unchecked count; the store's VAT for the
+    # prices), and writes the opening (two UPDATEs and, the first time, the order's history step)
+    "booking.progress_page": ("service_advisor", lambda w: f"/booking/p/{w.ids['progress_token']}", 31),
+    "progress_api.get_progress": ("service_advisor", lambda w: f"/api/v1/progress/{w.ids['progress_token']}", 31),
+    # the owner's booking by its link (the booking with its store; the store's rules and free times to move to)
+    "booking.manage": ("service_advisor",
+                       lambda w: f"/booking/m/{booking_links.token(w.store.id, w.ids['booking_code'])}", 14),
+    "booking.overbook": ("manager", lambda w: "/booking/overbook", 2),
+    # the manager's booking rules (the store; its settings, hours, services, capacity; closed days; capacity rows)
+    "booking.rules_page": ("manager", lambda w: "/booking/rules", 10),
     "reminders.intervals": ("manager", lambda w: "/reminders/intervals", 4),
     "reminders_api.list_reminders": ("service_advisor", lambda w: "/api/v1/reminders", 5),
     "repair.index": ("service_advisor", lambda w: "/repair/", 5),
@@ -434,7 +450,9 @@ NOT_COUNTED = {"static", "bootstrap.static", "api-docs.openapi_json", "auth.logi
                "repair.edit_inspection_item", "sms.show", "sms_api.get_message", "stores.new", "stores.edit",
                "stores.edit_station",
                # the owner's details form needs the time held in the browser's session (tests/booking)
-               "booking.details"}
+               "booking.details",
+               # booking: an inspection photo by the owner's link (a file)
+               "booking.progress_photo"}
 
 
 def test_every_get_endpoint_states_its_query_budget(app):

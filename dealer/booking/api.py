@@ -5,14 +5,14 @@ moving and cancelling a booking are the store's (bearer token).
 """
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 from flask_limiter.util import get_remote_address
 from marshmallow import Schema, fields, validate
 
 from dealer.access import current_actor, public, roles_required
 from dealer.actors import MANAGER, SERVICE_ADVISOR
 from dealer.api_base import RETRY_AFTER, ApiBlueprint
-from dealer.booking import limits, queries, services, verification
+from dealer.booking import limits, progress, queries, services, verification
 from dealer.booking.errors import TooManyCodes
 from dealer.booking.models import SERVICE_KINDS, Booking
 from dealer.database import utcnow
@@ -25,6 +25,9 @@ from dealer.stores.services import visible_store_ids
 blp = ApiBlueprint("booking_api", __name__, url_prefix="/api/v1/booking",
                    description="Online booking: free times and phone verification (public).")
 bookings_blp = ApiBlueprint("bookings_api", __name__, url_prefix="/api/v1/bookings", description="Bookings.")
+progress_blp = ApiBlueprint("progress_api", __name__, url_prefix="/api/v1/progress",
+                            description="The owner's repair progress and extra-work decisions, by the SMS link's "
+                                        "token (no sign-in).")
 # Requests per address to each public endpoint (BOOKING_PUBLIC_RATE_LIMIT), beside the SMS codes' own limits.
 PUBLIC_LIMIT = "60 per minute;600 per hour"
 
@@ -153,7 +156,7 @@ def create_booking(data):
         store_id=data["store"], service_kind=data["service"], starts_at=data["starts_at"], name=data["name"],
         phone=data["phone"], plate=data["plate"], model=data["model"], advisor_id=data["advisor_id"],
         note=data["note"]), check=verification.PhoneCheck(proof=data["proof"]),
-        idempotency_key=data["idempotency_key"], now=utcnow(), source="api")
+        idempotency_key=data["idempotency_key"], now=utcnow(), source="api", link_base=request.url_root)
 
 
 @bookings_blp.route("/<int:booking_id>", methods=["GET"])
@@ -179,3 +182,108 @@ def reschedule_booking(data, booking_id):
 def cancel_booking(booking_id):
     """Cancel a booking: its room is free again."""
     return services.cancel_booking(booking_id, actor=current_actor(), now=utcnow())
+
+
+# -- the owner's progress (透明度), by the link's token -------------------------------------------------------
+
+class ProgressStageOut(Schema):
+    state = fields.String()
+    label = fields.Function(lambda stage: str(stage.label))
+    at = fields.DateTime(allow_none=True)
+    done = fields.Boolean()
+    current = fields.Boolean()
+
+
+class ProgressLineOut(Schema):
+    description = fields.String()
+    kind = fields.String()
+    genuine = fields.Boolean()
+    amount_fen = fields.Integer(attribute="net_fen", metadata={"description": "After discounts."})
+
+
+class ProgressItemOut(Schema):
+    job_id = fields.Integer()
+    concern = fields.String()
+    price_fen = fields.Integer(metadata={"description": "What approving it adds to the owner's bill (VAT included)."})
+    note = fields.String(metadata={"description": "The technician's note on the finding."})
+    photo_ids = fields.List(fields.Integer())
+    aftermarket = fields.Boolean(metadata={"description": "Includes non-genuine parts (approving consents)."})
+    lines = fields.List(fields.Nested(ProgressLineOut))
+
+
+class ProgressFindingOut(Schema):
+    name = fields.String()
+    status = fields.String(metadata={"description": "green, yellow or red."})
+    measurement = fields.String()
+    note = fields.String()
+    photo_ids = fields.List(fields.Integer())
+
+
+class ProgressOut(Schema):
+    number = fields.Function(lambda p: p.order.number)
+    plate = fields.Function(lambda p: p.order.vehicle.plate)
+    store = fields.Function(lambda p: p.order.store.name)
+    state = fields.Function(lambda p: p.order.state)
+    promised_at = fields.DateTime(allow_none=True)
+    promise_changes = fields.Integer()
+    stages = fields.List(fields.Nested(ProgressStageOut))
+    total_fen = fields.Function(lambda p: p.totals.total_fen, metadata={"description": "Estimate, bill or statement."})
+    basis = fields.Function(lambda p: p.totals.basis, metadata={"description": "estimate, billed or settled."})
+    approved_total_fen = fields.Function(lambda p: p.totals.approved_total_fen)
+    lines = fields.Function(lambda p: ProgressLineOut(many=True).dump(
+        [line for group in p.estimate if group.payer == "customer" for line in group.lines]))
+    findings = fields.Function(lambda p: ProgressFindingOut(many=True).dump(
+        p.inspection.red + p.inspection.yellow + p.inspection.green))
+    pending = fields.List(fields.Nested(ProgressItemOut))
+    decided = fields.Function(lambda p: [{"job_id": job_id, "decision": decision}
+                                         for job_id, decision in sorted(p.decided.items())])
+    settled = fields.Boolean()
+
+
+class ProgressDecisionOut(Schema):
+    job_id = fields.Integer()
+    decision = fields.String()
+    price_fen = fields.Integer()
+    decided_at = fields.DateTime()
+
+
+def _progress_limit() -> str:
+    return limits.progress_limit()
+
+
+@progress_blp.route("/<token>", methods=["GET"])
+@public
+@progress_blp.doc(security=[])
+@progress_blp.response(200, ProgressOut)
+@progress_blp.error_response(404, "No such link, or it has ended.")
+@progress_blp.error_response(429, headers=RETRY_AFTER)
+@limiter.limit(_progress_limit)
+def get_progress(token):
+    """The order's stages, promise, estimate or statement, inspection and the extra work waiting for the owner."""
+    return progress.open_progress(token, now=utcnow())
+
+
+@progress_blp.route("/<token>/items/<int:job_id>/approve", methods=["POST"])
+@public
+@progress_blp.doc(security=[])
+@progress_blp.response(200, ProgressDecisionOut)
+@progress_blp.error_response(404, "No such link or item.")
+@progress_blp.error_response(409, "Already decided otherwise, or the order moved on.")
+@progress_blp.error_response(429, headers=RETRY_AFTER)
+@limiter.limit(_progress_limit)
+def approve_item(token, job_id):
+    """Approve one item of extra work at the price shown; a repeat returns the first decision."""
+    return progress.decide(token, job_id, "approved", now=utcnow())
+
+
+@progress_blp.route("/<token>/items/<int:job_id>/decline", methods=["POST"])
+@public
+@progress_blp.doc(security=[])
+@progress_blp.response(200, ProgressDecisionOut)
+@progress_blp.error_response(404, "No such link or item.")
+@progress_blp.error_response(409, "Already decided otherwise, or the order moved on.")
+@progress_blp.error_response(429, headers=RETRY_AFTER)
+@limiter.limit(_progress_limit)
+def decline_item(token, job_id):
+    """Decline one item of extra work: it is neither done nor billed; a repeat returns the first decision."""
+    return progress.decide(token, job_id, "declined", now=utcnow())

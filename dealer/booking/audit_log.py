@@ -13,3 +13,5 @@ events.sentence("booking_no_show", _l("Marked the booking %(code)s as a no-show"
 events.sentence("booking_rescheduled", _l("Moved the booking %(code)s"), lambda c: {"code": c.get("code", "")})
 events.sentence("booking_checked_in", _l("Checked in the booking %(code)s: order %(order)s"),
                 lambda c: {"code": c.get("code", ""), "order": c.get("order", "")})
+events.sentence("booking_overbooked", _l("Booked %(code)s over capacity: %(reason)s"),
+                lambda c: {"code": c.get("code", ""), "reason": c.get("reason", "")})

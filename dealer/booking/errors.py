@@ -48,3 +48,13 @@ class TooManyCodes(DomainError):
 
     def default_message(self):
         return _l("Too many codes requested. Please wait a minute and try again.")
+
+
+class ItemAlreadyDecided(DomainError):
+    """An extra-work item the owner (or the advisor with them) already decided, or an order that moved on."""
+
+    code = "booking.item_decided"
+    status = 409
+
+    def default_message(self):
+        return _l("You already decided on this item. Please call your service advisor to change it.")

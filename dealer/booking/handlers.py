@@ -1,4 +1,5 @@
-"""How booking listens: a check-in's repair order marks its booking; today's bookings on the home page."""
+"""How booking listens: a check-in's repair order marks its booking; every order gets the owner's progress link
+(texted when it opens, ending some days after the car is handed over); today's bookings on the home page."""
 from __future__ import annotations
 
 from flask import render_template
@@ -7,10 +8,11 @@ from markupsafe import Markup
 from dealer import audit
 from dealer.actors import MANAGER, SERVICE_ADVISOR
 from dealer.auth import signals as auth_signals
-from dealer.booking import queries
+from dealer.booking import progress, queries
 from dealer.booking.forms import SERVICE_LABELS, STATE_LABELS
 from dealer.booking.models import BOOKED, CHECKED_IN, Booking
 from dealer.extensions import db
+from dealer.public_links import public_base
 from dealer.repair import signals as repair_signals
 from dealer.signals import Panel
 from dealer.timezones import store_zone
@@ -28,6 +30,18 @@ def _checked_in(order, *, actor, now, **_):
         return
     booking.state, booking.order_id, booking.changed_at = CHECKED_IN, order.id, now
     audit.record("booking_checked_in", booking, actor=actor, changes={"code": booking.code, "order": order.number})
+
+
+@repair_signals.order_opened.connect
+def _progress_link(order, *, now, **_):
+    """Every order opened gets the owner's private progress link (透明度), texted to the owner."""
+    progress.open_link(order, now=now, link_base=public_base())
+
+
+@repair_signals.order_delivered.connect
+def _progress_link_ends(order, *, now, **_):
+    """The car is back with its owner: the progress link works a few more days (the statement), then ends."""
+    progress.end_link(order, now=now)
 
 
 @auth_signals.home_panels.connect

@@ -9,6 +9,7 @@ import math
 import time
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
@@ -35,3 +36,21 @@ def spend_code_allowance(phone: str) -> None:
         raise TooManyCodes(max(1, math.ceil(max(resets) - time.time())))
     for item, keys in counters:
         limiter.limiter.hit(item, *keys)
+
+
+# Requests per address to the owner's pages: enough for a person, too few to guess a link's token or a code.
+PAGE_LIMIT = "60 per minute;600 per hour"
+PROGRESS_LIMIT = "30 per minute;300 per hour"
+
+
+def page_limit() -> str:
+    return current_app.config.get("BOOKING_PAGE_RATE_LIMIT", PAGE_LIMIT)
+
+
+def progress_limit() -> str:
+    return current_app.config.get("BOOKING_PROGRESS_RATE_LIMIT", PROGRESS_LIMIT)
+
+
+def too_many_requests() -> str:
+    """The owner's pages' 429: about their requests, not a sign-in (they never signed in)."""
+    return str(_l("Too many requests from your network. Please wait a minute and try again."))

@@ -39,12 +39,15 @@ class BookingSettings(db.Model):
         sa.CheckConstraint("checkins_per_quarter >= 1", name="checkins_positive"),
         sa.CheckConstraint("hold_minutes BETWEEN 1 AND 30", name="hold_minutes_range"),
         sa.CheckConstraint("daily_code_ceiling >= 0", name="code_ceiling_positive"),
+        sa.CheckConstraint("change_hours_before BETWEEN 0 AND 168", name="change_hours_range"),
     )
 
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
     checkins_per_quarter: Mapped[int] = mapped_column(sa.SmallInteger, default=3)
     hold_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=5)
     daily_code_ceiling: Mapped[int] = mapped_column(sa.Integer, default=500)
+    # The owner may move or cancel from the SMS link up to this many hours before the booked time.
+    change_hours_before: Mapped[int] = mapped_column(sa.SmallInteger, default=2, server_default="2")
 
 
 class OpeningHours(db.Model):
@@ -234,6 +237,62 @@ class Booking(db.Model):
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # checked in, cancelled or no-show
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the reminder SMS the day before
+    overbook_reason: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
     advisor = relationship("User", lazy="raise_on_sql")
     store = relationship("Store", lazy="raise_on_sql")
+
+
+APPROVE, DECLINE = "approved", "declined"
+DECISIONS = (APPROVE, DECLINE)
+
+
+class ProgressLink(db.Model):
+    """The owner's private link to a repair order's progress page (透明度): only its token's SHA-256 is kept.
+
+    One per order, made when the order opens and texted to the owner; it ends some days after the car is
+    handed over (or the order cancelled). The advisor sees when the owner first and last opened it.
+    """
+
+    __tablename__ = "booking_progress_links"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "order_id"),
+        sa.UniqueConstraint("token_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("repair_orders.id"))
+    token_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # set when the order is delivered
+    first_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opens: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class OnlineDecision(db.Model):
+    """The owner's decision on one item of extra work (增项) on the progress page (费用安心).
+
+    What they saw is kept: the item's price, the estimate version (the order's approvals so far) and the
+    approved total it was decided on, and when (the repair approval it became is recorded with the method
+    `online`). One per item: a double tap finds the first one.
+    """
+
+    __tablename__ = "booking_online_decisions"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "job_id"),
+        sa.Index("ix_booking_online_decisions_store_id_order_id", "store_id", "order_id"),
+        sa.CheckConstraint("decision IN ('approved', 'declined')", name="decision_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("repair_orders.id"))
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("repair_jobs.id"))
+    decision: Mapped[str] = mapped_column(sa.String(10))
+    price_fen: Mapped[int] = mapped_column(sa.BigInteger)  # what the item adds to the owner's bill, as shown
+    estimate_version: Mapped[int] = mapped_column(sa.SmallInteger)  # the order's approvals before this one
+    approved_total_fen: Mapped[int] = mapped_column(sa.BigInteger)  # the approved limit it was decided on
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)

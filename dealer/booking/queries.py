@@ -12,6 +12,7 @@ from dealer.booking import slots
 from dealer.booking.models import (
     BOOKED,
     CHECKED_IN,
+    NO_SHOW,
     Booking,
     BookingSettings,
     Capacity,
@@ -44,7 +45,7 @@ class StoreRules:
 def settings_of(store_id: int) -> BookingSettings:
     """The store's booking settings, or the defaults (not saved) when it never set them."""
     return db.session.get(BookingSettings, store_id) or BookingSettings(
-        store_id=store_id, checkins_per_quarter=3, hold_minutes=5, daily_code_ceiling=500)
+        store_id=store_id, checkins_per_quarter=3, hold_minutes=5, daily_code_ceiling=500, change_hours_before=2)
 
 
 def store_rules(store_id: int) -> StoreRules | None:
@@ -174,3 +175,28 @@ def booking_by_code(store_id: int, code: str) -> Booking | None:
     """The store's booking with this code (the owner's confirmation page), with its store."""
     return db.session.scalar(sa.select(Booking).options(joinedload(Booking.store, innerjoin=True))
                              .where(Booking.store_id == store_id, Booking.code == code[:12]))
+
+
+def no_show_counts(store_ids: list[int], phones: list[str]) -> dict[tuple[int, str], int]:
+    """How often each owner (store, mobile) did not come (爽约): one aggregate query."""
+    if not phones:
+        return {}
+    rows = db.session.execute(sa.select(Booking.store_id, Booking.phone, sa.func.count()).where(
+        Booking.store_id.in_(store_ids), Booking.phone.in_(set(phones)), Booking.state == NO_SHOW)
+        .group_by(Booking.store_id, Booking.phone))
+    return {(store_id, phone): number for store_id, phone, number in rows}
+
+
+def closed_days(store_id: int, *, from_day: date) -> list[ClosedDay]:
+    """The store's closed days from a day on, in order (the rules page)."""
+    return list(db.session.scalars(sa.select(ClosedDay).where(ClosedDay.store_id == store_id, ClosedDay.day >= from_day)
+                                   .order_by(ClosedDay.day).limit(400)))
+
+
+def capacity_rows(store_id: int) -> list[tuple[Capacity, int, bool]]:
+    """Each (day part, service) capacity with the service's labor minutes and whether it is bookable."""
+    return list(db.session.execute(
+        sa.select(Capacity, ServiceKind.labor_minutes, ServiceKind.active)
+        .join(ServiceKind, sa.and_(ServiceKind.store_id == Capacity.store_id,
+                                   ServiceKind.kind == Capacity.service_kind))
+        .where(Capacity.store_id == store_id).order_by(Capacity.service_kind, Capacity.day_part)))

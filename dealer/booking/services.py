@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from dealer import audit
 from dealer.actors import SYSTEM, Actor
-from dealer.booking import queries, slots, verification
+from dealer.booking import links, queries, slots, verification
 from dealer.booking.errors import BookingError, BookingStateError, CodeRefused, DayNotOpen, SlotFull
 from dealer.booking.models import (
     BOOKED,
@@ -45,6 +45,9 @@ from dealer.sms import outbox
 from dealer.stores.services import visible_store_ids
 
 UTC = ZoneInfo("UTC")
+# The service as the SMS names it (the store's SMS wording is Chinese, whatever language the page was in).
+SMS_SERVICE_NAMES = {"maintenance": "保养", "repair": "维修", "quick_lane": "快修套餐", "body_paint": "钣喷",
+                     "inspection": "年审"}
 
 
 @dataclass
@@ -62,14 +65,14 @@ class BookingInput:
 
 # -- room ------------------------------------------------------------------------------------------
 
-def _rules(store_id: int) -> queries.StoreRules:
+def rules_of(store_id: int) -> queries.StoreRules:
     rules = queries.store_rules(store_id)
     if rules is None:
         raise NotFound()
     return rules
 
 
-def _place(rules: queries.StoreRules, kind: str, starts_at: datetime, now: datetime) -> tuple[date, slots.PartHours]:
+def place(rules: queries.StoreRules, kind: str, starts_at: datetime, now: datetime) -> tuple[date, slots.PartHours]:
     """Check that the time can be booked at all. Raises BookingError, DayNotOpen."""
     if kind not in rules.minutes:
         raise BookingError(_l("Choose a service this store takes bookings for."), field="service_kind")
@@ -106,24 +109,31 @@ def _nearest(rules, kind: str, wanted: datetime, now: datetime) -> list[datetime
     return slots.nearest(free, wanted.astimezone(rules.zone))
 
 
+def lock_rows(rules, kind: str, starts_at: datetime, placed: tuple[date, slots.PartHours]) -> tuple[SlotBucket, int]:
+    """Lock the time's bucket row, then its quarter row (inserted first when missing); never commits."""
+    (day, part), store_id = placed, rules.store.id
+    template = rules.capacity.get((part.day_part, kind)) or slots.Room(0, 0)
+    bucket_id = _row_id(SlotBucket, {"store_id": store_id, "day": day, "day_part": part.day_part,
+                                     "service_kind": kind, "capacity_minutes": template.capacity_minutes,
+                                     "bays": template.bays}, ["store_id", "day", "day_part", "service_kind"])
+    quarter_id = _row_id(CheckInQuarter, {"store_id": store_id, "starts_at": starts_at.astimezone(UTC),
+                                          "cap": rules.settings.checkins_per_quarter}, ["store_id", "starts_at"])
+    bucket = get_for_update(SlotBucket, bucket_id)
+    get_for_update(CheckInQuarter, quarter_id)
+    return bucket, quarter_id
+
+
 def _take_room(rules, kind: str, starts_at: datetime, *, holder: str | None, now: datetime) -> tuple[int, int]:
     """Lock the bucket, then the quarter; count what they hold; return their ids. Raises SlotFull.
 
     The holder's own holds are given back first: picking again never competes with oneself.
     """
-    day, part = _place(rules, kind, starts_at, now)
+    placed = place(rules, kind, starts_at, now)
     store_id, minutes = rules.store.id, rules.minutes[kind]
     if holder:
         db.session.execute(sa.delete(Hold).where(Hold.store_id == store_id, Hold.holder == holder))
-    template = rules.capacity.get((part.day_part, kind)) or slots.Room(0, 0)
-    bucket_id = _row_id(SlotBucket, {"store_id": store_id, "day": day, "day_part": part.day_part,
-                                     "service_kind": kind, "capacity_minutes": template.capacity_minutes,
-                                     "bays": template.bays}, ["store_id", "day", "day_part", "service_kind"])
-    starts_utc = starts_at.astimezone(UTC)
-    quarter_id = _row_id(CheckInQuarter, {"store_id": store_id, "starts_at": starts_utc,
-                                          "cap": rules.settings.checkins_per_quarter}, ["store_id", "starts_at"])
-    bucket = get_for_update(SlotBucket, bucket_id)
-    get_for_update(CheckInQuarter, quarter_id)
+    bucket, quarter_id = lock_rows(rules, kind, starts_at, placed)
+    bucket_id = bucket.id
     # Expired holds count for nothing: drop the bucket's under its lock, so the table keeps only live ones.
     db.session.execute(sa.delete(Hold).where(Hold.store_id == store_id, Hold.bucket_id == bucket_id,
                                              Hold.expires_at <= now))
@@ -151,7 +161,7 @@ def hold_time(store_id: int, service_kind: str, starts_at: datetime, *, holder: 
 
     Raises NotFound, BookingError, DayNotOpen, SlotFull (with the nearest free times).
     """
-    rules = _rules(store_id)
+    rules = rules_of(store_id)
     bucket_id, quarter_id = _take_room(rules, service_kind, starts_at, holder=holder, now=now)
     hold = Hold(store_id=store_id, bucket_id=bucket_id, quarter_id=quarter_id, holder=holder,
                 service_kind=service_kind, starts_at=starts_at.astimezone(UTC), minutes=rules.minutes[service_kind],
@@ -175,7 +185,7 @@ def _held(store_id: int, holder: str | None, kind: str, starts_at: datetime, now
 
 # -- booking ---------------------------------------------------------------------------------------
 
-def _clean(data: BookingInput) -> dict:
+def clean_input(data: BookingInput) -> dict:
     errors = FieldErrors()
     name = " ".join((data.name or "").split())
     if not name or len(name) > 40:
@@ -189,7 +199,7 @@ def _clean(data: BookingInput) -> dict:
             "note": (data.note or "").strip()}
 
 
-def _match(store_id: int, phone: str, plate: str) -> tuple[int | None, int | None, int | None]:
+def match_owner(store_id: int, phone: str, plate: str) -> tuple[int | None, int | None, int | None]:
     """(customer, vehicle, advisor) of the store's owner with this mobile and plate; the customer alone when
     the plate is not theirs yet; nothing for a new owner (the advisor files them at check-in)."""
     row = db.session.execute(
@@ -202,7 +212,7 @@ def _match(store_id: int, phone: str, plate: str) -> tuple[int | None, int | Non
     return row.id, row.vehicle_id, row.advisor_id
 
 
-def _advisor_of(store_id: int, advisor_id: int | None) -> int | None:
+def advisor_of(store_id: int, advisor_id: int | None) -> int | None:
     if advisor_id is None:
         return None
     from_store = {user.id for user in store_advisors(store_id)}
@@ -212,7 +222,7 @@ def _advisor_of(store_id: int, advisor_id: int | None) -> int | None:
 
 
 def book(data: BookingInput, *, check: verification.PhoneCheck, idempotency_key: str, now: datetime,
-         holder: str | None = None, source: str = "online") -> Booking:
+         holder: str | None = None, source: str = "online", link_base: str | None = None) -> Booking:
     """Book a time for a verified owner; a repeated submission (same key) returns the first booking.
 
     The owner's live hold of this time passes its room to the booking; without one the room is taken now.
@@ -226,7 +236,7 @@ def book(data: BookingInput, *, check: verification.PhoneCheck, idempotency_key:
     if existing is not None:
         return existing
     try:
-        return _book(data, check=check, key=key, now=now, holder=holder, source=source)
+        return _book(data, check=check, key=key, now=now, holder=holder, source=source, link_base=link_base)
     except (CodeRefused, SlotFull):
         # The same form submitted twice at once: the second waited on the first's locks and found its proof
         # used or its place taken by the first; the first one's booking is the answer.
@@ -238,19 +248,19 @@ def book(data: BookingInput, *, check: verification.PhoneCheck, idempotency_key:
 
 
 def _book(data: BookingInput, *, check: verification.PhoneCheck, key: str, now: datetime, holder: str | None,
-          source: str) -> Booking:
-    values = _clean(data)
-    rules = _rules(data.store_id)
-    advisor_id = _advisor_of(data.store_id, data.advisor_id)
+          source: str, link_base: str | None) -> Booking:
+    values = clean_input(data)
+    rules = rules_of(data.store_id)
+    advisor_id = advisor_of(data.store_id, data.advisor_id)
     verification.accept(values["phone"], check, now=now)
     hold = _held(data.store_id, holder, data.service_kind, data.starts_at, now)
     if hold is not None:
-        _place(rules, data.service_kind, data.starts_at, now)
+        place(rules, data.service_kind, data.starts_at, now)
         bucket_id, quarter_id = hold.bucket_id, hold.quarter_id
     else:
         bucket_id, quarter_id = _take_room(rules, data.service_kind, data.starts_at, holder=holder, now=now)
-    customer_id, vehicle_id, own_advisor = _match(data.store_id, values["phone"], values["plate"])
-    booking = Booking(store_id=data.store_id, code=_new_code(), customer_id=customer_id, vehicle_id=vehicle_id,
+    customer_id, vehicle_id, own_advisor = match_owner(data.store_id, values["phone"], values["plate"])
+    booking = Booking(store_id=data.store_id, code=new_code(), customer_id=customer_id, vehicle_id=vehicle_id,
                       service_kind=data.service_kind, bucket_id=bucket_id, quarter_id=quarter_id,
                       starts_at=data.starts_at.astimezone(UTC), minutes=rules.minutes[data.service_kind],
                       advisor_id=advisor_id or own_advisor, state=BOOKED, source=source, idempotency_key=key,
@@ -265,7 +275,9 @@ def _book(data: BookingInput, *, check: verification.PhoneCheck, key: str, now: 
         return _by_key(data.store_id, key)
     slot = format_datetime(booking.starts_at.astimezone(rules.zone), "M月d日 HH:mm")
     outbox.enqueue("booking_code", store_id=data.store_id, phone=booking.phone, now=now,
-                   params={"name": booking.name, "plate": booking.plate, "code": booking.code, "slot": slot},
+                   params={"name": booking.name, "plate": booking.plate, "code": booking.code, "slot": slot,
+                           "service": SMS_SERVICE_NAMES[booking.service_kind],
+                           "link": links.url(booking.store_id, booking.code, link_base)},
                    dedupe_key=f"booking:{booking.code}", expires_at=booking.starts_at)
     audit.record("booking_created", booking, actor=SYSTEM, store_id=data.store_id,
                  changes={"code": booking.code, "starts_at": booking.starts_at.isoformat(), "source": source})
@@ -279,7 +291,7 @@ def _by_key(store_id: int, key: str) -> Booking | None:
     return get_booking(found, store_ids=[store_id]) if found is not None else None
 
 
-def _new_code() -> str:
+def new_code() -> str:
     return "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(8))
 
 
@@ -305,11 +317,17 @@ def _lock(booking_id: int, actor: Actor) -> Booking:
     return booking
 
 
+def reminder_key(booking: Booking) -> str:
+    """The reminder SMS's dedupe key: one per booking and time (a moved booking is reminded of its new time)."""
+    return f"booking-reminder:{booking.id}:{booking.starts_at.astimezone(UTC):%Y%m%d%H%M}"
+
+
 def cancel_booking(booking_id: int, *, actor: Actor, now: datetime, reason: str = "") -> Booking:
     """Cancel a booking (its room is free again) and its queued SMS. Raises NotFound, BookingStateError."""
     booking = _lock(booking_id, actor)
     booking.state, booking.changed_at = CANCELLED, now
-    outbox.cancel_queued(store_id=booking.store_id, now=now, dedupe_keys=[f"booking:{booking.code}"],
+    outbox.cancel_queued(store_id=booking.store_id, now=now, dedupe_keys=[f"booking:{booking.code}",
+                                                                          reminder_key(booking)],
                          reason="booking_cancelled")
     audit.record("booking_cancelled", booking, actor=actor, changes={"code": booking.code, "reason": reason[:200]})
     db.session.commit()
@@ -330,13 +348,15 @@ def mark_no_show(booking_id: int, *, actor: Actor, now: datetime) -> Booking:
 def reschedule(booking_id: int, starts_at: datetime, *, actor: Actor, now: datetime) -> Booking:
     """Move a booking to another free time of its store and service. Raises DayNotOpen, SlotFull."""
     booking = _lock(booking_id, actor)
-    rules = _rules(booking.store_id)
+    rules = rules_of(booking.store_id)
     old = booking.starts_at
     booking.state = CANCELLED  # its own room does not count against its new time
     db.session.flush()
     bucket_id, quarter_id = _take_room(rules, booking.service_kind, starts_at, holder=None, now=now)
     booking.state, booking.bucket_id, booking.quarter_id = BOOKED, bucket_id, quarter_id
-    booking.starts_at = starts_at.astimezone(UTC)
+    outbox.cancel_queued(store_id=booking.store_id, now=now, dedupe_keys=[reminder_key(booking)],
+                         reason="booking_moved")  # a reminder of the old time; the new one is reminded anew
+    booking.starts_at, booking.reminded_at = starts_at.astimezone(UTC), None
     audit.record("booking_rescheduled", booking, actor=actor,
                  changes={"code": booking.code, "starts_at": [old.isoformat(), booking.starts_at.isoformat()]})
     db.session.commit()
@@ -350,7 +370,7 @@ def lock_for_check_in(booking_id: int, *, actor: Actor) -> Booking:
     """
     booking = _lock(booking_id, actor)
     if booking.vehicle_id is None:
-        customer_id, vehicle_id, _ = _match(booking.store_id, booking.phone, booking.plate)
+        customer_id, vehicle_id, _ = match_owner(booking.store_id, booking.phone, booking.plate)
         vehicle_id = vehicle_id or db.session.scalar(sa.select(Vehicle.id).where(
             Vehicle.store_id == booking.store_id, Vehicle.plate == booking.plate))
         if vehicle_id is None:

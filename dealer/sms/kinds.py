@@ -35,8 +35,8 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          "${name}您好，救援人员${responder}预计${eta_minutes}分钟后到达，电话${responder_phone}。请在安全位置等候。",
          valid_for=timedelta(hours=2)),
     Kind("booking_code", _l("Booking code"), SERVICE, 1, True, False,
-         ("name", "plate", "code", "slot"),
-         "${name}您好，您的车辆${plate}已预约${slot}保养，预约码${code}，到店请出示。",
+         ("name", "plate", "code", "slot", "service", "link"),
+         "${name}您好，您的车辆${plate}已预约${slot}${service}，预约码${code}，到店请出示。改期或取消：${link}",
          valid_for=timedelta(days=30)),
     # The phone check of an online booking: a code is true for 5 minutes (dealer.booking.verification).
     Kind("booking_verification", _l("Booking verification code"), SERVICE, 0, True, False,
@@ -93,6 +93,15 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          ("name", "plate", "key_tag", "store_phone"),
          "${name}您好，您的车辆${plate}快保已完工，请凭钥匙牌${key_tag}到快修区交车台提车。咨询电话${store_phone}。",
          valid_for=timedelta(hours=4)),
+    # booking (issue 16): the owner's progress page link, the booking's reminder the day before.
+    Kind("order_progress_link", _l("Repair progress link"), SERVICE, 2, False, False,
+         ("name", "plate", "link"),
+         "${name}您好，您的车辆${plate}已接车。维修进度、报价与增项确认请点击：${link}",
+         valid_for=timedelta(days=1)),
+    Kind("booking_reminder", _l("Booking reminder (the day before)"), SERVICE, 3, False, False,
+         ("name", "plate", "slot", "service", "link"),
+         "${name}您好，提醒您明天${slot}为车辆${plate}预约了${service}。如需改期或取消请点击：${link}",
+         valid_for=timedelta(days=1)),
 )}
 
 OPT_OUT_LINE = "回T退订"

@@ -89,6 +89,12 @@ def test_book_with_the_sms_code_queues_the_booking_code_and_matches_the_owner(sh
     assert sent.params["code"] == booking.code and sent.phone == PHONE
 
 
+def test_the_booking_code_sms_names_the_service_booked(shop):
+    _book(shop, service_kind="body_paint")
+    sent = db.session.scalar(sa.select(SmsMessage).where(SmsMessage.kind == "booking_code"))
+    assert sent.params["service"] == "钣喷" and "钣喷" in sent.body and "保养" not in sent.body
+
+
 def test_a_new_owner_is_booked_without_a_file_until_check_in(shop, manager):
     booking = _book(shop)
     assert (booking.customer_id, booking.vehicle_id) == (None, None)

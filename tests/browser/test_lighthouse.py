@@ -2,7 +2,7 @@
 
 `scripts/lighthouse.py` serves the app with demo data and runs Lighthouse (npm, package.json's devDependencies)
 in Debian's Chromium on a mid-range phone over simulated slow 4G. The suite audits the three pages the issue
-timed, the desk, an open order and my-jobs, and the owner's booking page (issue 16; about two minutes); `make lighthouse` audits every role's
+timed, the desk, an open order and my-jobs, and the owner's booking and progress pages (issue 16; about two minutes); `make lighthouse` audits every role's
 main pages (docs/frontend.md).
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from tests.config import missing
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-PAGES = ("desk", "order", "my-jobs", "booking")
+PAGES = ("desk", "order", "my-jobs", "booking", "progress")
 
 
 def test_the_desk_an_order_my_jobs_and_the_booking_page_pass_lighthouses_mobile_audit():

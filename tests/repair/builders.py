@@ -123,3 +123,17 @@ def finished_order(shop: Shop, now=NOW, **order_fields):
 def pay(order, *amounts_and_methods) -> list[PaymentInput]:
     return [PaymentInput(method=method, amount_fen=amount, reference="" if method == "cash" else "WX0001")
             for amount, method in amounts_and_methods]
+
+
+def extra_work_order(shop: Shop, now=NOW):
+    """An approved order in the workshop with two extra items (增项) waiting for the owner: front brake pads
+    (labor and an aftermarket part) and a cabin filter. Returns (order, brakes job, filter job)."""
+    order = approved_order(shop, now=now)
+    services.assign_job(order.jobs[0].id, [shop.technician_user.id], actor=shop.advisor, now=now)
+    services.dispatch(order.id, actor=shop.advisor, now=now)
+    brakes = services.add_job(order.id, concern="前刹车片磨损", actor=shop.advisor, now=now)
+    add_labor(shop, brakes, shop.brakes, now=now)
+    add_part(shop, brakes, shop.aftermarket_pads, quantity=1000, now=now)
+    cabin_filter = services.add_job(order.id, concern="空调滤芯脏", actor=shop.advisor, now=now)
+    add_part(shop, cabin_filter, shop.filter, quantity=1000, now=now)
+    return order, brakes, cabin_filter

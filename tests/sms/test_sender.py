@@ -28,7 +28,7 @@ TEMPLATE_CODES = {kind: f"SMS_46{number:07d}" for number, kind in enumerate(KIND
 PARAMS = {
     "rescue_eta": {"name": "王先生", "plate": "粤B12345", "eta_minutes": "25", "responder": "李师傅",
                    "responder_phone": "13900000000"},
-    "booking_code": {"name": "王先生", "plate": "粤B12345", "code": "836152", "slot": "12月1日 09:30"},
+    "booking_code": {"name": "王先生", "plate": "粤B12345", "code": "836152", "slot": "12月1日 09:30", "service": "保养"},
     "car_ready": {"name": "王先生", "plate": "粤B12345", "store_phone": "0755-27781234"},
     "maintenance_reminder": {"name": "王先生", "plate": "粤B12345", "due_date": "2026-12-31",
                              "store_phone": "0755-27781234"},

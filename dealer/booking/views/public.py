@@ -13,17 +13,21 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
 from dealer.access import public
-from dealer.booking import bp, limits, queries, services, verification
+from dealer.booking import bp, limits, links, queries, services, verification
 from dealer.booking.errors import SlotFull
 from dealer.booking.forms import DAY_PART_LABELS, SERVICE_LABELS, DetailsForm, HoldForm
 from dealer.customers.services import store_advisors
 from dealer.database import utcnow
 from dealer.errors import DomainError
-from dealer.extensions import db
+from dealer.extensions import db, limiter
 from dealer.forms import put_error_on_form
 from dealer.inputs import whole_number
 from dealer.stores.services import list_stores
 from dealer.timezones import store_zone
+
+# Per address, each page: a person never meets it; a script pumping codes or guessing booking codes does, and
+# is told so in the owner's words (not the staff sign-in's).
+_LIMIT = {"limit_value": limits.page_limit, "error_message": limits.too_many_requests}
 
 
 def _holder() -> str:
@@ -48,6 +52,7 @@ def _choice(now: datetime):
 
 @bp.route("/book")
 @public
+@limiter.limit(**_LIMIT)
 def book():
     """Step 1: the store, the service and the day; the free times of that day (the next ones when it is full)."""
     now = utcnow()
@@ -70,6 +75,7 @@ def book():
 
 @bp.route("/book/hold", methods=["POST"])
 @public
+@limiter.limit(**_LIMIT)
 def hold():
     """The owner picked a time: hold it for a few minutes (their earlier hold is given back)."""
     form = HoldForm()
@@ -97,6 +103,7 @@ def hold():
 
 @bp.route("/book/details", methods=["GET", "POST"])
 @public
+@limiter.limit(**_LIMIT)
 def details():
     """Step 2: who and which car; send the SMS code, then confirm with it."""
     held = session.get("booking_hold")
@@ -118,7 +125,7 @@ def details():
             else:
                 booking = services.book(_input(held, starts_at, form), holder=_holder(), now=utcnow(),
                                         check=verification.PhoneCheck(code=form.code.data or ""),
-                                        idempotency_key=form.key.data)
+                                        idempotency_key=form.key.data, link_base=request.url_root)
                 session.pop("booking_hold", None)
                 return redirect(url_for("booking.done", store_id=booking.store_id, code=booking.code))
         except SlotFull as error:
@@ -142,10 +149,11 @@ def _input(held: dict, starts_at: datetime, form: DetailsForm) -> services.Booki
 
 @bp.route("/done/<int:store_id>/<code>")
 @public
+@limiter.limit(**_LIMIT)
 def done(store_id, code):
     """The booking's confirmation: its code, time and store (the code is unguessable; no phone shown)."""
     booking = queries.booking_by_code(store_id, code)
     if booking is None:
         return render_template("booking/done.html", booking=None, services=SERVICE_LABELS), 404
     return render_template("booking/done.html", booking=booking, store=booking.store, zone=store_zone(booking.store),
-                           services=SERVICE_LABELS)
+                           services=SERVICE_LABELS, manage_token=links.token(booking.store_id, booking.code))

@@ -8,11 +8,14 @@ from flask_babel import gettext as _
 
 from dealer.access import current_actor, roles_required
 from dealer.actors import MANAGER, SERVICE_ADVISOR
-from dealer.booking import bp, checkin, queries, services
-from dealer.booking.forms import SERVICE_LABELS, STATE_LABELS, ActionForm
+from dealer.booking import bp, checkin, owner, queries, services
+from dealer.booking.forms import SERVICE_LABELS, STATE_LABELS, ActionForm, OverbookForm
 from dealer.database import utcnow
+from dealer.errors import DomainError
+from dealer.extensions import db
+from dealer.forms import managed_store_id, put_error_on_form
 from dealer.inputs import CALENDAR
-from dealer.stores.services import store_scope
+from dealer.stores.services import get_store, store_scope
 from dealer.timezones import store_zone
 
 DESK = (SERVICE_ADVISOR, MANAGER)
@@ -33,7 +36,29 @@ def index():
     day, rows = queries.day_bookings(scope.store_ids, day=day, now=now)
     return render_template("booking/index.html", rows=rows, day=day, scope=scope, form=ActionForm(),
                            service_labels=SERVICE_LABELS, state_labels=STATE_LABELS, now=now,
-                           zone=store_zone(None))
+                           zone=store_zone(None), may_overbook=MANAGER in actor.roles,
+                           no_shows=queries.no_show_counts(scope.store_ids, [row.phone for row in rows]))
+
+
+@bp.route("/overbook", methods=["GET", "POST"])
+@roles_required(MANAGER)
+def overbook():
+    """A manager books a full time anyway (超额预约), with the reason on record."""
+    actor, store_id = current_actor(), managed_store_id()
+    form = OverbookForm()
+    if form.validate_on_submit():
+        data = services.BookingInput(
+            store_id=store_id, service_kind=form.service_kind.data, name=form.name.data, phone=form.phone.data,
+            plate=form.plate.data, starts_at=form.starts_at.data.replace(tzinfo=store_zone(get_store(store_id, actor=actor))))
+        try:
+            booking = owner.overbook(data, reason=form.reason.data, actor=actor, now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            put_error_on_form(form, error)
+        else:
+            flash(_("Booked anyway: %(code)s.", code=booking.code), "success")
+            return redirect(url_for("booking.index", day=form.starts_at.data.date().isoformat()))
+    return render_template("booking/overbook.html", form=form, store_id=store_id)
 
 
 def _back():

@@ -106,6 +106,7 @@ EVENT_LABELS = {
     "comeback_confirmed": _l("Comeback confirmed"),
     "comeback_dismissed": _l("Comeback dismissed"), "reversed": _l("Reversed"),
     "reversal": _l("Reversing order"),
+    "owner_opened_progress": _l("The owner opened the progress page"),  # booking: the owner's link
 }
 
 _DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}

@@ -74,6 +74,7 @@ from dealer.repair.services.parts_counter import (  # noqa: F401
 )
 from dealer.repair.services.pricing import (  # noqa: F401
     lines_of,
+    pending_prices,
     price,
     reprice,
     reprice_without_limit,

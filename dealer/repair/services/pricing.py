@@ -50,11 +50,28 @@ def price(order: RepairOrder, approvals: tuple[str, ...] = BILLED, *,
         vat = order.vat_rate_bp
     else:
         vat = vat_rate_bp if vat_rate_bp is not None else settings_for(order.store_id).vat_rate_bp
-    inputs = _inputs(lines_of(order, approvals))
+    return _price_lines(order, lines_of(order, approvals), vat)
+
+
+def _price_lines(order: RepairOrder, lines: list[RepairLine], vat: int) -> pricing.OrderTotals:
+    inputs = _inputs(lines)
     discounts = ()
     if pricing.discount_rules:  # membership, campaigns: only asked when a module registered a rule
         discounts = pricing.discount_rules.collect(inputs, customer=order.customer, vehicle=order.vehicle)
     return pricing.price_order(inputs, vat_rate_bp=vat, points_fen=order.points_fen, discounts=discounts)
+
+
+def pending_prices(order: RepairOrder) -> dict[int, int]:
+    """Return what each extra-work item (增项) waiting for the owner would add to their bill, VAT included, by
+    job id: the bill with that item less the bill without it, so discounts and rounding count as they will.
+
+    The owner's progress page shows it beside each item (费用安心).
+    """
+    vat = order.vat_rate_bp if order.vat_rate_bp is not None else settings_for(order.store_id).vat_rate_bp
+    billed = lines_of(order, BILLED)
+    base = _price_lines(order, billed, vat).total_fen
+    return {job.id: _price_lines(order, billed + list(job.lines), vat).total_fen - base
+            for job in jobs_of(order) if job.approval == JOB_PENDING}
 
 
 def reprice(order: RepairOrder) -> pricing.OrderTotals:

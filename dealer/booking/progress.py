@@ -1,0 +1,264 @@
+"""The owner's progress page (透明度) and their online decisions on extra work (费用安心).
+
+Every repair order gets a private link when it opens: a random token texted to the owner (only its SHA-256 is
+kept), not the order number. It shows the order's stages with their times, the promise and its changes, the
+estimate, the inspection's findings with their photos, extra work waiting for the owner with each item's
+price, and the statement once settled. The link ends LINK_DAYS after the car is handed over or the order
+cancelled; a wrong or ended token is a plain "not found".
+
+The repair module owns the order: this module reads it through `repair.services` / `repair.queries` with an
+actor of the order's store, and records the owner's decisions through repair's own approval services (method
+`online`), under the order's lock, so a double tap and the advisor's simultaneous approval are served one
+after the other and the item is decided once.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from dealer.actors import Actor
+from dealer.booking.errors import ItemAlreadyDecided
+from dealer.booking.models import APPROVE, DECISIONS, OnlineDecision, ProgressLink
+from dealer.errors import NotFound
+from dealer.extensions import db
+from dealer.repair import queries as repair_queries
+from dealer.repair import services as repair
+from dealer.repair.models import (
+    APPROVED,
+    CANCELLED,
+    DELIVERED,
+    ESTIMATED,
+    IN_PROGRESS,
+    JOB_APPROVED,
+    JOB_DECLINED,
+    JOB_PENDING,
+    ONLINE,
+    OPEN,
+    QUALITY_CHECK,
+    READY,
+    SETTLED,
+    RepairOrder,
+)
+from dealer.repair.services.inspection import InspectionSummary, inspection_summary
+from dealer.repair.services.photos import photo_file
+from dealer.repair.totals import Totals, display_totals, lines_by_payer
+from dealer.sms import outbox
+
+LINK_DAYS = 7  # the link works this many days after the car is handed over (or the order cancelled)
+TOKEN_BYTES = 24
+# The stages the owner follows, in order, and the order state each begins with (洗车 is not tracked yet).
+STAGES = ((OPEN, _l("Car received")), (ESTIMATED, _l("Estimated")), (APPROVED, _l("Approved")),
+          (IN_PROGRESS, _l("In repair")), (QUALITY_CHECK, _l("Quality check")), (READY, _l("Ready")),
+          (SETTLED, _l("Settled")), (DELIVERED, _l("Handed over")))
+_STAGE_INDEX = {state: index for index, (state, _) in enumerate(STAGES)}
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def owner_actor(store_id: int) -> Actor:
+    """Who acts from the link: the order's owner, in the order's store, with no staff role."""
+    return Actor(user_id=None, store_id=store_id, roles=frozenset(), name=str(_l("Owner (online)")))
+
+
+# -- the link (a handler calls it inside the opening service's transaction) ----------------------------------
+
+def open_link(order: RepairOrder, *, now: datetime, link_base: str) -> ProgressLink | None:
+    """Make the order's progress link and text it to the owner; never commits. One link per order.
+
+    The order comes with its customer and vehicle (repair's ORDER_LOCK_LOADS). A reversing order gets none.
+    """
+    if order.is_reversal:
+        return None
+    existing = db.session.scalar(sa.select(ProgressLink).where(ProgressLink.store_id == order.store_id,
+                                                               ProgressLink.order_id == order.id))
+    if existing is not None:
+        return existing
+    # The store leads the token (token_urlsafe never writes a dot), so its lookup names the store like every
+    # other load (sharding by store); the random part is what makes it unguessable.
+    token = f"{order.store_id}.{secrets.token_urlsafe(TOKEN_BYTES)}"
+    link = ProgressLink(store_id=order.store_id, order_id=order.id, token_hash=token_hash(token), created_at=now,
+                        opens=0)
+    db.session.add(link)
+    customer = order.customer
+    outbox.enqueue("order_progress_link", store_id=order.store_id, phone=customer.mobile, customer=customer,
+                   vehicle_id=order.vehicle_id, dedupe_key=f"progress:{order.id}", now=now,
+                   params={"name": customer.name, "plate": order.vehicle.plate,
+                           "link": f"{link_base.rstrip('/')}/booking/p/{token}"})
+    return link
+
+
+def end_link(order: RepairOrder, *, now: datetime) -> None:
+    """Let the order's link end LINK_DAYS from now (the car was handed over); never commits."""
+    db.session.execute(sa.update(ProgressLink).where(ProgressLink.store_id == order.store_id,
+                                                     ProgressLink.order_id == order.id)
+                       .values(expires_at=now + timedelta(days=LINK_DAYS)))
+
+
+def _live_link(token: str, now: datetime) -> tuple[ProgressLink, RepairOrder]:
+    """The link of a token and its order (ORDER_LOADS), if the link still works. Raises NotFound."""
+    store, dot, secret = (token or "").partition(".")
+    if not (dot and secret and store.isdigit() and len(store) <= 9 and len(token) <= 64):
+        raise NotFound()
+    link = db.session.scalar(sa.select(ProgressLink).where(ProgressLink.store_id == int(store),
+                                                           ProgressLink.token_hash == token_hash(token)))
+    if link is None or (link.expires_at is not None and link.expires_at <= now):
+        raise NotFound()
+    order = repair.get_order(link.order_id, actor=owner_actor(link.store_id))
+    if order.state == CANCELLED and order.cancelled_at and order.cancelled_at + timedelta(days=LINK_DAYS) <= now:
+        raise NotFound()
+    return link, order
+
+
+# -- what the page shows -------------------------------------------------------------------------------------
+
+@dataclass
+class Stage:
+    state: str
+    label: object
+    at: datetime | None
+    done: bool
+    current: bool
+
+
+@dataclass
+class PendingItem:
+    job_id: int
+    concern: str
+    lines: list  # RepairLine: description, kind, payer
+    price_fen: int  # what approving it adds to the owner's bill
+    note: str  # the technician's note on the finding it came from
+    photo_ids: list[int]
+    aftermarket: bool  # includes non-genuine parts: approving it consents to them
+
+
+@dataclass
+class Progress:
+    order: RepairOrder
+    link: ProgressLink
+    stages: list[Stage]
+    promised_at: datetime | None
+    promise_changes: int  # how often the promised time was moved
+    totals: Totals
+    estimate: list  # PayerLines of the approved (or quoted) work
+    inspection: InspectionSummary
+    pending: list[PendingItem] = field(default_factory=list)
+    decided: dict[int, str] = field(default_factory=dict)  # job id -> approved / declined (online or at the desk)
+    settled: bool = False
+
+    @property
+    def photo_ids(self) -> set[int]:
+        rows = self.inspection.red + self.inspection.yellow + self.inspection.green
+        return {photo_id for row in rows for photo_id in row.photo_ids}
+
+
+def _stages(order: RepairOrder, steps: list) -> list[Stage]:
+    reached: dict[str, datetime] = {}
+    for step in steps:
+        if step.to_state in _STAGE_INDEX and step.to_state not in reached and step.action != "clock_on":
+            reached[step.to_state] = step.at
+    current = _STAGE_INDEX.get(order.state, -1)
+    return [Stage(state, label, reached.get(state), index <= current or state in reached, index == current)
+            for index, (state, label) in enumerate(STAGES)]
+
+
+def read_progress(token: str, *, now: datetime) -> Progress:
+    """Return what the owner's page shows for a token. Reads only. Raises NotFound."""
+    link, order = _live_link(token, now)
+    actor = owner_actor(order.store_id)
+    steps = repair_queries.timeline(order.id, actor=actor)
+    summary = inspection_summary(order.id, actor=actor)
+    findings = {row.job_id: row for row in summary.red + summary.yellow + summary.green if row.job_id}
+    prices = repair.pending_prices(order)
+    pending = []
+    for job in order.jobs:
+        if job.approval != JOB_PENDING:
+            continue
+        finding = findings.get(job.id)
+        pending.append(PendingItem(
+            job.id, job.concern, list(job.lines), prices.get(job.id, 0), finding.note if finding else "",
+            finding.photo_ids if finding else [],
+            any(line.kind == "parts" and not line.genuine for line in job.lines)))
+    decided = {job.id: job.approval for job in order.jobs if job.is_extra and job.approval in (JOB_APPROVED,
+                                                                                                JOB_DECLINED)}
+    basis = repair.QUOTED if order.state in (OPEN, ESTIMATED) else repair.BILLED
+    return Progress(order=order, link=link, stages=_stages(order, steps), promised_at=order.promised_at,
+                    promise_changes=sum(1 for step in steps if step.action == "promise_changed"),
+                    totals=display_totals(order), estimate=lines_by_payer(order, basis), inspection=summary,
+                    pending=pending, decided=decided, settled=order.state in (SETTLED, DELIVERED))
+
+
+def open_progress(token: str, *, now: datetime) -> Progress:
+    """Read the owner's page and note that the owner opened it (the advisor sees when). Raises NotFound."""
+    progress = read_progress(token, now=now)
+    link_id = progress.link.id
+    first = db.session.execute(sa.update(ProgressLink).where(ProgressLink.id == link_id,
+                                                             ProgressLink.first_opened_at.is_(None))
+                               .values(first_opened_at=now)).rowcount
+    db.session.execute(sa.update(ProgressLink).where(ProgressLink.id == link_id).values(
+        opens=ProgressLink.opens + 1, last_opened_at=now))
+    if first:  # the order's history tells the advisor, once, that the owner is following
+        repair.record_event(progress.order, "owner_opened_progress", to_state=progress.order.state,
+                            actor=owner_actor(progress.order.store_id), now=now)
+    db.session.commit()
+    return progress
+
+
+def photo_of(token: str, photo_id: int, *, folder: str, now: datetime):
+    """The file and row of one of the order's inspection photos, by the owner's token. Raises NotFound."""
+    progress = read_progress(token, now=now)
+    if photo_id not in progress.photo_ids:
+        raise NotFound()
+    return photo_file(photo_id, folder=folder, actor=owner_actor(progress.order.store_id))
+
+
+# -- the owner's decisions ----------------------------------------------------------------------------------
+
+def decide(token: str, job_id: int, decision: str, *, now: datetime) -> OnlineDecision:
+    """Record the owner's approval or refusal of one extra-work item, with the price they saw.
+
+    Under the order's lock: a repeated tap returns the first decision; an item the advisor decided meanwhile,
+    or an order that moved on, is refused with a clear message. The approval is repair's own (method online),
+    so the item may be worked on and billed, and the approved limit rises by its price. Raises NotFound,
+    ItemAlreadyDecided, IllegalTransition.
+    """
+    if decision not in DECISIONS:
+        raise NotFound()
+    link, order = _live_link(token, now)
+    actor = owner_actor(order.store_id)
+    order = repair.lock_order(order.id, actor=actor)
+    earlier = db.session.scalar(sa.select(OnlineDecision).where(OnlineDecision.store_id == order.store_id,
+                                                                OnlineDecision.job_id == job_id,
+                                                                OnlineDecision.order_id == order.id))
+    if earlier is not None:
+        if earlier.decision == decision:
+            db.session.rollback()
+            return earlier
+        raise ItemAlreadyDecided()
+    job = next((job for job in order.jobs if job.id == job_id), None)
+    if job is None:
+        raise NotFound()
+    if job.approval != JOB_PENDING:
+        raise ItemAlreadyDecided(_l("This item was already decided with your service advisor."))
+    if decision == APPROVE and order.state not in repair.EXTRA_WORK_STATES:
+        raise ItemAlreadyDecided(_l("Your car has moved on from the workshop: please call your service advisor."))
+    price_fen = repair.pending_prices(order).get(job.id, 0)
+    made = OnlineDecision(store_id=order.store_id, order_id=order.id, job_id=job.id, decision=decision,
+                          price_fen=price_fen, estimate_version=len(order.approvals),
+                          approved_total_fen=order.approved_total_fen, decided_at=now)
+    db.session.add(made)
+    name = order.customer.name
+    if decision == APPROVE:
+        repair.approve_extra_work(order.id, [job.id], repair.ApprovalInput(
+            method=ONLINE, approver_name=name, phone=order.customer.mobile, aftermarket_consent=True,
+            note=str(_l("Approved on the progress page"))), actor=actor, now=now)
+    else:
+        repair.decline_extra_work(order.id, [job.id], reason=str(_l("Declined on the progress page")),
+                                  actor=actor, now=now)
+    return made  # committed by repair's service, with the decision row
