@@ -6,6 +6,7 @@ from dealer.actors import CASHIER, CUSTOMER_READERS, CUSTOMER_WRITERS, MANAGER
 from dealer.api_base import ApiBlueprint
 from dealer.database import utcnow
 from dealer.members import queries, schemas, services
+from dealer.members.models import LAUNCHED
 
 blp = ApiBlueprint("members_api", __name__, url_prefix="/api/v1/members",
                    description="Membership (会员): tiers, points and the stored-value card (储值卡).")
@@ -55,3 +56,32 @@ def stored_value(data, member_id):
     else:
         member = services.refund(member_id, method=data["method"], reference=data["reference"], actor=actor, now=now)
     return _out(member)
+
+
+campaigns_blp = ApiBlueprint("campaigns_api", __name__, url_prefix="/api/v1/campaigns",
+                             description="Campaigns (季节性活动) with a held-out control group, and their results.")
+
+
+@campaigns_blp.route("", methods=["GET"])
+@roles_required(MANAGER)
+@campaigns_blp.response(200, schemas.CampaignListOut)
+def list_campaigns():
+    """List the campaigns of the manager's store (every store's for the group), newest first (200 at most)."""
+    return {"items": queries.list_campaigns(current_actor().store_id)}
+
+
+@campaigns_blp.route("/<int:campaign_id>", methods=["GET"])
+@roles_required(MANAGER)
+@campaigns_blp.response(200, schemas.CampaignDetailOut)
+def get_campaign(campaign_id):
+    """Return a campaign with its results: invited against held out, the uplift with its 95% interval."""
+    campaign = services.get_campaign(campaign_id, actor=current_actor())
+    out = {name: getattr(campaign, name) for name in schemas.CampaignOut().fields}
+    if campaign.state == LAUNCHED:
+        results = queries.campaign_results(campaign, with_last_year=False)
+        out["results"] = {"invited": results.invited, "held_out": results.held_out,
+                          "visit_uplift": results.visit_uplift, "revenue_uplift": results.revenue_uplift,
+                          "discounts_fen": results.discounts_fen}
+    else:
+        out["results"] = None
+    return out

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from dealer.customers.models import Customer
 from dealer.database import utcnow
 from dealer.extensions import db
-from dealer.members.models import Member, MemberTier
+from dealer.members.models import INVITED, LAUNCHED, Campaign, CampaignTarget, Member, MemberTier
 from dealer.repair import pricing
 from dealer.stores.models import Store
 from dealer.timezones import local_date
@@ -78,3 +78,51 @@ def _forget(session, _transaction):
 
 
 pricing.discount_rules.register(RULE_NAME, tier_discount)
+
+
+# -- the campaign discount (活动折扣): invited owners, during the campaign's days ------------------------------
+
+CAMPAIGN_RULE_NAME = "member_campaign"
+_CAMPAIGN_CACHE = "member_campaign_rates"
+
+
+def campaign_rates(customer: Customer | None) -> tuple[int, int] | None:
+    """The best running campaign's (labor bp, parts bp) for an owner it invited, or None (one query per owner and
+    transaction; the held-out group gets no discount: that is what makes it a control group)."""
+    if customer is None:
+        return None
+    cache = db.session.info.setdefault(_CAMPAIGN_CACHE, {})
+    if customer.id not in cache:
+        today = local_date(utcnow(), db.session.get(Store, customer.store_id))
+        row = db.session.execute(
+            sa.select(sa.func.max(Campaign.labor_discount_bp), sa.func.max(Campaign.parts_discount_bp))
+            .join(CampaignTarget, sa.and_(CampaignTarget.store_id == Campaign.store_id,
+                                          CampaignTarget.campaign_id == Campaign.id))
+            .where(Campaign.store_id == customer.store_id, CampaignTarget.customer_id == customer.id,
+                   CampaignTarget.target_group == INVITED, Campaign.state == LAUNCHED, Campaign.starts_on <= today,
+                   Campaign.ends_on >= today)).one()
+        cache[customer.id] = (int(row[0]), int(row[1])) if row[0] is not None else None
+    return cache[customer.id]
+
+
+def campaign_discount(lines, *, customer, vehicle):
+    """The invited owner's campaign rates off every customer labor and parts line (the larger of this and the
+    tier discount applies per line, never both: pricing picks)."""
+    rates = campaign_rates(customer)
+    if rates is None:
+        return ()
+    labor, parts = rates
+    offered = []
+    if labor:
+        offered.append(pricing.Discount(pricing.CAMPAIGN, labor, kind=pricing.LABOR))
+    if parts:
+        offered.append(pricing.Discount(pricing.CAMPAIGN, parts, kind=pricing.PARTS))
+    return offered
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_campaigns(session, _transaction):
+    session.info.pop(_CAMPAIGN_CACHE, None)
+
+
+pricing.discount_rules.register(CAMPAIGN_RULE_NAME, campaign_discount)

@@ -30,3 +30,18 @@ class NotEnoughStoredValue(DomainError):
 class NoFreeItemsLeft(DomainError):
     code = "members.no_free_items_left"
     status = 409
+
+
+class CampaignError(DomainError):
+    code = "members.campaign_invalid"
+    status = 422
+
+
+class EmptyTarget(DomainError):
+    code = "members.campaign_target_empty"
+    status = 409
+
+
+class CampaignLaunched(DomainError):
+    code = "members.campaign_launched"
+    status = 409

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from dealer.forms import choices
+from dealer.forms import MultiCheckboxField, choices
 from dealer.inputs import CALENDAR, InSpan, TextRules, WholeNumberField, bounded_int
 from dealer.members.models import TOP_UP_METHODS
 from dealer.repair.forms.orders import PAYMENT_METHOD_LABELS, PercentField, YuanField
@@ -83,3 +83,34 @@ class SettingsForm(FlaskForm):
     max_points_share_bp = PercentField(_l("Most of a bill points may pay (%)"),
                                        validators=[InputRequired(), NumberRange(0, 10_000)], render_kw=_DECIMAL)
     submit = SubmitField(_l("Save"))
+
+
+SEASON_LABELS = {"spring": _l("Spring"), "autumn": _l("Autumn"), "other": _l("Other")}
+
+
+class CampaignForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), TextRules(40)])
+    season = SelectField(_l("Season"), choices=choices(list(SEASON_LABELS.items())), default="spring")
+    starts_on = DateField(_l("First day"), validators=[InputRequired(), InSpan(CALENDAR)])
+    ends_on = DateField(_l("Last day"), validators=[InputRequired(), InSpan(CALENDAR)])
+    members_only = BooleanField(_l("Members only"))
+    tier_ranks = MultiCheckboxField(_l("Members of these tiers"), coerce=bounded_int, choices=[])
+    model_families = StringField(_l("Model families (separated by commas)"), validators=[Optional(), TextRules(200)])
+    min_vehicle_age = WholeNumberField(_l("Cars at least this many years old"),
+                                       validators=[Optional(), NumberRange(0, 50)], render_kw=_NUMBER)
+    max_vehicle_age = WholeNumberField(_l("Cars at most this many years old"),
+                                       validators=[Optional(), NumberRange(0, 50)], render_kw=_NUMBER)
+    not_seen_months = WholeNumberField(_l("Not seen for at least (months)"),
+                                       validators=[Optional(), NumberRange(1, 120)], render_kw=_NUMBER)
+    maintenance_due = BooleanField(_l("A car due for maintenance by the last day"))
+    labor_discount_bp = PercentField(_l("Labor discount (%)"), validators=[Optional(), NumberRange(0, 10_000)],
+                                     render_kw=_DECIMAL)
+    parts_discount_bp = PercentField(_l("Parts discount (%)"), validators=[Optional(), NumberRange(0, 10_000)],
+                                     render_kw=_DECIMAL)
+    offer = StringField(_l("Also offered (e.g. free air-conditioning check, a gift)"),
+                        validators=[Optional(), TextRules(60)])
+    submit = SubmitField(_l("Save the campaign"))
+
+
+class LaunchForm(FlaskForm):
+    submit = SubmitField(_l("Launch: hold out the control group and send the invitations"))

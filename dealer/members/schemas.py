@@ -74,3 +74,61 @@ class StoredValueInSchema(Schema):
     method = fields.String(required=True, validate=validate.OneOf(TOP_UP_METHODS))
     reference = Text(load_default="", max_length=60, metadata={
         "description": "Slip or transaction number; required except for cash."})
+
+
+class GroupOut(Schema):
+    owners = fields.Integer()
+    came = fields.Integer(metadata={"description": "Owners with a paid visit within the campaign's days."})
+    revenue_fen = fields.Integer(metadata={"description": "Customer-paid revenue in the campaign's days. " + FEN})
+
+
+class IntervalOut(Schema):
+    difference = fields.Float(metadata={"description": "Invited minus held out."})
+    low = fields.Float(metadata={"description": "The 95% interval's lower end (normal approximation)."})
+    high = fields.Float()
+
+
+class CampaignOut(Schema):
+    id = fields.Integer()
+    store_id = fields.Integer()
+    name = fields.String()
+    season = fields.String(metadata={"description": "spring, autumn or other."})
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    state = fields.String(metadata={"description": "draft or launched."})
+    members_only = Flag()
+    tier_ranks = fields.List(fields.Integer())
+    model_families = fields.List(fields.String())
+    min_vehicle_age = fields.Integer(allow_none=True)
+    max_vehicle_age = fields.Integer(allow_none=True)
+    not_seen_months = fields.Integer(allow_none=True)
+    maintenance_due = Flag()
+    labor_discount_bp = fields.Integer(metadata={"description": "Basis points: 1000 = 10%."})
+    parts_discount_bp = fields.Integer(metadata={"description": "Basis points."})
+    offer = fields.String()
+    holdout_bp = fields.Integer(metadata={"description": "The share held out as the control group, basis points."})
+    seed = fields.Integer(metadata={"description": "The seed of the holdout draw (0 until launched)."})
+    launched_at = fields.DateTime(allow_none=True)
+    matched = fields.Integer()
+    no_consent = fields.Integer()
+    capped = fields.Integer()
+    invited = fields.Integer()
+    held_out = fields.Integer()
+
+
+class CampaignResultsOut(Schema):
+    invited = fields.Nested(GroupOut)
+    held_out = fields.Nested(GroupOut)
+    visit_uplift = fields.Nested(IntervalOut, allow_none=True, metadata={
+        "description": "The response rate's uplift (a proportion); null while a group is empty."})
+    revenue_uplift = fields.Nested(IntervalOut, allow_none=True, metadata={
+        "description": "The mean revenue per owner's uplift, in fen; null while a group is empty."})
+    discounts_fen = fields.Integer(metadata={"description": "Campaign discounts given to the target. " + FEN})
+
+
+class CampaignDetailOut(CampaignOut):
+    results = fields.Nested(CampaignResultsOut, allow_none=True, metadata={"description": "null for a draft."})
+
+
+class CampaignListOut(Schema):
+    items = fields.List(fields.Nested(CampaignOut))

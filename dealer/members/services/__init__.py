@@ -9,6 +9,15 @@ from dealer.members.services.balances import (  # noqa: F401
     refund,
     top_up,
 )
+from dealer.members.services.campaigns import (  # noqa: F401, E402
+    CampaignInput,
+    create_campaign,
+    draw_holdout,
+    get_campaign,
+    holdout_count,
+    launch_campaign,
+    preview,
+)
 from dealer.members.services.common import (  # noqa: F401
     MEMBER_LOADS,
     get_member,

@@ -132,7 +132,7 @@ def points(member_id):
     return _done(member_id, _("The points are corrected."))
 
 
-def _store_id() -> int:
+def working_store_id() -> int:
     """The store a store-level manager works in; a group-level one picks it with ?store= (the first one if not)."""
     actor = current_actor()
     if actor.store_id is not None:
@@ -161,7 +161,7 @@ def _settings_page(store_id: int, status: int = 200, settings_form=None, tier_fo
 @bp.route("/settings", methods=["GET", "POST"])
 @roles_required(MANAGER)
 def settings():
-    store_id = _store_id()
+    store_id = working_store_id()
     form = forms.SettingsForm(prefix="settings")
     if form.is_submitted():
         if not form.validate():
@@ -182,7 +182,7 @@ def settings():
 @bp.route("/settings/tiers/<int:rank>", methods=["POST"])
 @roles_required(MANAGER)
 def save_tier(rank):
-    store_id = _store_id()
+    store_id = working_store_id()
     form = forms.TierForm(prefix=f"tier{rank}")
     if form.validate_on_submit():
         data = services.TierInput(**{name: form[name].data for name in services.TIER_FIELDS})
