@@ -39,8 +39,8 @@ def campaign_workbook(results: queries.CampaignResults) -> bytes:
     summary.append([_("Response rate"), _rate(results.invited.rate), _rate(results.held_out.rate)])
     summary.append([_("Revenue (yuan)"), yuan(results.invited.revenue_fen), yuan(results.held_out.revenue_fen)])
     summary.append([])
-    summary.append([_("Uplift in response rate (95% interval)"), _interval(results.visit_uplift)])
-    summary.append([_("Uplift in revenue per owner, yuan (95% interval)"),
+    summary.append([_("Uplift in response rate (%(level)s interval)", level="95%"), _interval(results.visit_uplift)])
+    summary.append([_("Uplift in revenue per owner, yuan (%(level)s interval)", level="95%"),
                     _interval(results.revenue_uplift, money=True)])
     summary.append([_("Extra visits"), round(results.extra_visits, 1)])
     summary.append([_("Extra revenue"), yuan(results.extra_revenue_fen)])
