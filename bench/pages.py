@@ -55,6 +55,12 @@ PAGES = (
     Page("CS follow-up calls `/satisfaction/`", "/satisfaction/", who="sz01-cs", target="list"),
     Page("CS month sheet `/satisfaction/month`", "/satisfaction/month", who="sz01-cs", target="list"),
     Page("no business query `/account/tokens`", "/account/tokens"),
+    # membership (会员) and its campaigns: a draft's page counts its target (every owner of the store) in SQL
+    Page("campaigns `/members/campaigns`", "/members/campaigns", who="sz01-manager", target="list"),
+    Page("campaign draft `/members/campaigns/<id>` (target preview)", "/members/campaigns/{campaign}",
+         who="sz01-manager", target="list"),
+    Page("API `GET /api/v1/campaigns`", "/api/v1/campaigns", who="sz01-manager"),
+    Page("API `GET /api/v1/campaigns/<id>`", "/api/v1/campaigns/{campaign}", who="sz01-manager"),
 )
 
 # placeholder -> SQL returning one column of values (:store is the signed-in store's id, :n how many).
@@ -72,4 +78,6 @@ SAMPLES = {
              "WHERE l.store_id = o.store_id AND l.order_id = o.id) ORDER BY random() LIMIT :n",
     "sms_phone": "SELECT phone FROM sms_messages WHERE store_id = :store ORDER BY random() LIMIT :n",
     "part": "SELECT left(part_number, 5) FROM parts WHERE store_id = :store ORDER BY random() LIMIT :n",
+    # membership: the demo's draft campaign of the store (seed-demo)
+    "campaign": "SELECT id FROM member_campaigns WHERE store_id = :store ORDER BY random() LIMIT :n",
 }
