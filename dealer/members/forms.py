@@ -82,6 +82,14 @@ class SettingsForm(FlaskForm):
                                        render_kw=_NUMBER)
     max_points_share_bp = PercentField(_l("Most of a bill points may pay (%)"),
                                        validators=[InputRequired(), NumberRange(0, 10_000)], render_kw=_DECIMAL)
+    holdout_bp = PercentField(_l("Control group held out of each campaign (%)"),
+                              validators=[Optional(), NumberRange(0, 5_000)], render_kw=_DECIMAL)
+    marketing_per_month = WholeNumberField(_l("Most marketing messages an owner gets a month"),
+                                           validators=[Optional(), NumberRange(1, 31)], render_kw=_NUMBER)
+    at_risk_months = WholeNumberField(_l("At risk after (months without a paid visit)"),
+                                      validators=[Optional(), NumberRange(1, 119)], render_kw=_NUMBER)
+    lost_months = WholeNumberField(_l("Lost after (months without a paid visit)"),
+                                   validators=[Optional(), NumberRange(2, 120)], render_kw=_NUMBER)
     submit = SubmitField(_l("Save"))
 
 

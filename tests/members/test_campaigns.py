@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from dealer.customers.models import Customer, Vehicle
 from dealer.extensions import db
 from dealer.members import queries, services, uplift
-from dealer.members.errors import CampaignError, CampaignLaunched, EmptyTarget
+from dealer.members.errors import CampaignError, CampaignLaunched, EmptyTarget, MembershipError
 from dealer.members.models import HOLDOUT, INVITED, LAUNCHED, CampaignTarget, MemberSettings
 from dealer.repair import services as repair
 from dealer.sms.models import QUEUED, SmsMessage
@@ -228,3 +228,19 @@ def test_a_line_gets_the_larger_of_the_tier_and_the_campaign_discount_never_both
     # labor: the campaign's 30% (18 yuan), not 30% + 10%; parts keep the tier's 5%
     settled = repair.settle(order.id, pay(order, (BILL - 1800 - 1530, "cash")), actor=shop.cashier, now=NOW)
     assert settled.customer_total_fen == BILL - 1800 - 1530
+
+
+def test_the_manager_sets_the_control_group_the_monthly_limit_and_the_loss_months(shop):
+    services.save_settings(shop.store.id, points_per_yuan=100, max_points_share_bp=5000, holdout_bp=2000,
+                           marketing_per_month=4, at_risk_months=3, lost_months=9, actor=shop.manager, now=NOW)
+    settings = services.settings_for(shop.store.id)
+    assert (settings.holdout_bp, settings.marketing_per_month, settings.at_risk_months, settings.lost_months) == (
+        2000, 4, 3, 9)
+    assert campaign(shop).holdout_bp == 2000  # a new campaign takes the store's share
+    for wrong, field in (({"holdout_bp": 6000}, "holdout_bp"), ({"marketing_per_month": 0}, "marketing_per_month"),
+                         ({"at_risk_months": 9, "lost_months": 9}, "lost_months")):
+        with pytest.raises(MembershipError) as raised:
+            services.save_settings(shop.store.id, points_per_yuan=100, max_points_share_bp=5000, actor=shop.manager,
+                                   now=NOW, **wrong)
+        assert raised.value.field == field
+        db.session.rollback()

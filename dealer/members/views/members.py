@@ -168,8 +168,10 @@ def settings():
             return _settings_page(store_id, 422, settings_form=form)
         try:
             services.save_settings(store_id, points_per_yuan=form.points_per_yuan.data,
-                                   max_points_share_bp=form.max_points_share_bp.data, actor=current_actor(),
-                                   now=utcnow())
+                                   max_points_share_bp=form.max_points_share_bp.data, holdout_bp=form.holdout_bp.data,
+                                   marketing_per_month=form.marketing_per_month.data,
+                                   at_risk_months=form.at_risk_months.data, lost_months=form.lost_months.data,
+                                   actor=current_actor(), now=utcnow())
         except DomainError as error:
             db.session.rollback()
             put_error_on_form(form, error)
