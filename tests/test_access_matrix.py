@@ -106,6 +106,9 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "members.campaign": frozenset({MANAGER}),
     "members.launch_campaign": frozenset({MANAGER}),
     "members.export_campaign": frozenset({MANAGER}),
+    # customer loss (客户流失): the list for the front desk, the win-back campaign the manager's
+    "members.loss": frozenset({MANAGER, SERVICE_ADVISOR}),
+    "members.win_back": frozenset({MANAGER}),
     "campaigns_api.list_campaigns": frozenset({MANAGER}),
     "campaigns_api.get_campaign": frozenset({MANAGER}),
     "api-docs.openapi_json": PUBLIC,

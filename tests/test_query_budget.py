@@ -273,6 +273,9 @@ PAGES = {
     "members.new_campaign": ("manager", lambda w: "/members/campaigns/new", 3),
     "members.campaign": ("manager", lambda w: f"/members/campaigns/{w.ids['campaign']}", 6),
     "members.export_campaign": ("manager", lambda w: f"/members/campaigns/{w.ids['campaign']}/export.xlsx", 7),
+    # customer loss: the page of owners (one grouped query), their plates, the store's settings; a query a month
+    # for the 12 months' figures
+    "members.loss": ("manager", lambda w: "/members/loss?status=lost", 15),
     "campaigns_api.list_campaigns": ("manager", lambda w: "/api/v1/campaigns", 2),
     "campaigns_api.get_campaign": ("manager", lambda w: f"/api/v1/campaigns/{w.ids['campaign']}", 5),
     "parts.index": ("parts_clerk", lambda w: "/parts/", 5),

@@ -122,3 +122,8 @@ class CampaignForm(FlaskForm):
 
 class LaunchForm(FlaskForm):
     submit = SubmitField(_l("Launch: hold out the control group and send the invitations"))
+
+
+class WinBackForm(FlaskForm):
+    status = SelectField(choices=choices([("at_risk", _l("At risk")), ("lost", _l("Lost"))]), default="at_risk")
+    submit = SubmitField(_l("Win them back: a campaign for these owners"))

@@ -277,7 +277,8 @@ class Campaign(Timestamps, db.Model):
     model_families: Mapped[list] = mapped_column(sa.JSON, default=list)  # owners of a car of these families
     min_vehicle_age: Mapped[int | None] = mapped_column(sa.SmallInteger)  # years since registration
     max_vehicle_age: Mapped[int | None] = mapped_column(sa.SmallInteger)
-    not_seen_months: Mapped[int | None] = mapped_column(sa.SmallInteger)  # no paid visit for this long
+    not_seen_months: Mapped[int | None] = mapped_column(sa.SmallInteger)  # not seen for this long (客户流失)
+    seen_within_months: Mapped[int | None] = mapped_column(sa.SmallInteger)  # ... but within this (at risk)
     maintenance_due: Mapped[bool] = mapped_column(default=False)  # a car due for maintenance by the end
     # The offer: a percentage off customer labor and parts lines during the campaign, and what else it gives.
     labor_discount_bp: Mapped[int] = mapped_column(sa.Integer, default=0)

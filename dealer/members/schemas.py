@@ -101,7 +101,9 @@ class CampaignOut(Schema):
     model_families = fields.List(fields.String())
     min_vehicle_age = fields.Integer(allow_none=True)
     max_vehicle_age = fields.Integer(allow_none=True)
-    not_seen_months = fields.Integer(allow_none=True)
+    not_seen_months = fields.Integer(allow_none=True, metadata={"description": "Not seen for at least these months."})
+    seen_within_months = fields.Integer(allow_none=True, metadata={
+        "description": "... but seen within these months (the owners at risk)."})
     maintenance_due = Flag()
     labor_discount_bp = fields.Integer(metadata={"description": "Basis points: 1000 = 10%."})
     parts_discount_bp = fields.Integer(metadata={"description": "Basis points."})

@@ -43,6 +43,24 @@ def paid_visit(store_id, customer_id, since: datetime | None = None):
     return sa.exists().where(*conditions)
 
 
+def seen_since(day: date, zone):
+    """The owner (`Customer`) was seen on or after `day`: a paid visit, or a car's maintenance as recorded or
+    imported from the previous system."""
+    return sa.or_(paid_visit(Customer.store_id, Customer.id, local_midnight(day, zone)),
+                  sa.exists().where(Vehicle.store_id == Customer.store_id, Vehicle.owner_id == Customer.id,
+                                    Vehicle.last_maintenance_date >= day))
+
+
+def not_seen_for(months: int, *, today: date, zone):
+    """The owner was not seen for `months` (customer loss, 客户流失): nothing since the cut-off, and either some
+    history before it or a file older than it (a new file with no history is not a lost owner)."""
+    cutoff = months_before(today, months)
+    history = sa.or_(paid_visit(Customer.store_id, Customer.id),
+                     sa.exists().where(Vehicle.store_id == Customer.store_id, Vehicle.owner_id == Customer.id,
+                                       Vehicle.last_maintenance_date.is_not(None)))
+    return sa.and_(~seen_since(cutoff, zone), sa.or_(history, Customer.created_at < local_midnight(cutoff, zone)))
+
+
 def rule_conditions(campaign: Campaign, *, today: date, zone) -> list:
     """The WHERE conditions on `Customer` that the campaign's rules make (the store's own customers)."""
     conditions = [Customer.store_id == campaign.store_id]
@@ -69,8 +87,9 @@ def rule_conditions(campaign: Campaign, *, today: date, zone) -> list:
         conditions.append(sa.exists().where(Vehicle.store_id == Customer.store_id, Vehicle.owner_id == Customer.id,
                                             *vehicle))
     if campaign.not_seen_months:
-        since = local_midnight(months_before(today, campaign.not_seen_months), zone)
-        conditions.append(~paid_visit(Customer.store_id, Customer.id, since))
+        conditions.append(not_seen_for(campaign.not_seen_months, today=today, zone=zone))
+    if campaign.seen_within_months:  # the at-risk owners of customer loss: not yet the lost ones
+        conditions.append(~not_seen_for(campaign.seen_within_months, today=today, zone=zone))
     return conditions
 
 

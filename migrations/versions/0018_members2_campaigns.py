@@ -34,6 +34,7 @@ def upgrade():
     sa.Column('min_vehicle_age', sa.SmallInteger(), nullable=True),
     sa.Column('max_vehicle_age', sa.SmallInteger(), nullable=True),
     sa.Column('not_seen_months', sa.SmallInteger(), nullable=True),
+    sa.Column('seen_within_months', sa.SmallInteger(), nullable=True),
     sa.Column('maintenance_due', sa.Boolean(), nullable=False),
     sa.Column('labor_discount_bp', sa.Integer(), nullable=False),
     sa.Column('parts_discount_bp', sa.Integer(), nullable=False),

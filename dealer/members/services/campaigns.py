@@ -24,7 +24,7 @@ from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.members import targeting
 from dealer.members.errors import CampaignError, CampaignLaunched, EmptyTarget
-from dealer.members.models import DRAFT, HOLDOUT, INVITED, LAUNCHED, SEASONS, Campaign, CampaignTarget
+from dealer.members.models import DRAFT, HOLDOUT, INVITED, LAUNCHED, OTHER, SEASONS, Campaign, CampaignTarget
 from dealer.members.services.common import settings_for, store_today, tiers_of
 from dealer.sms.kinds import KINDS as SMS_KINDS
 from dealer.sms.models import QUEUED, SmsMessage
@@ -57,6 +57,7 @@ class CampaignInput:
     min_vehicle_age: int | None = None
     max_vehicle_age: int | None = None
     not_seen_months: int | None = None
+    seen_within_months: int | None = None
     maintenance_due: bool = False
     labor_discount_bp: int = 0
     parts_discount_bp: int = 0
@@ -91,6 +92,8 @@ def _check(store_id: int, data: CampaignInput, today: date) -> None:
     if (data.min_vehicle_age is not None and data.max_vehicle_age is not None
             and data.min_vehicle_age > data.max_vehicle_age):
         raise CampaignError(_l("The youngest car's age is at most the oldest's."), field="max_vehicle_age")
+    if data.seen_within_months is not None and (data.not_seen_months or 0) >= data.seen_within_months:
+        raise CampaignError(_l("Owners seen within a time must be not seen for less."), field="seen_within_months")
     ranks = {tier.rank for tier in tiers_of(store_id)}
     if any(rank not in ranks for rank in data.tier_ranks):
         raise CampaignError(_l("No such tier."), field="tier_ranks")
@@ -105,7 +108,8 @@ def create_campaign(store_id: int, data: CampaignInput, *, actor: Actor, now: da
         tier_ranks=sorted(set(data.tier_ranks)), model_families=sorted({f.strip() for f in data.model_families
                                                                         if f.strip()}),
         min_vehicle_age=data.min_vehicle_age, max_vehicle_age=data.max_vehicle_age,
-        not_seen_months=data.not_seen_months, maintenance_due=data.maintenance_due,
+        not_seen_months=data.not_seen_months, seen_within_months=data.seen_within_months,
+        maintenance_due=data.maintenance_due,
         labor_discount_bp=data.labor_discount_bp, parts_discount_bp=data.parts_discount_bp, offer=data.offer.strip(),
         holdout_bp=settings_for(store_id).holdout_bp, seed=0, created_by_id=actor.user_id, matched=0, no_consent=0,
         capped=0, invited=0, held_out=0, created_at=now, updated_at=now)
@@ -116,6 +120,20 @@ def create_campaign(store_id: int, data: CampaignInput, *, actor: Actor, now: da
     campaign_id = campaign.id
     db.session.commit()
     return get_campaign(campaign_id, actor=actor)
+
+
+def win_back_campaign(store_id: int, status: str, *, actor: Actor, now: datetime) -> Campaign:
+    """Make the customer-loss list's owners (at risk, or lost) a win-back campaign's target in one step: a draft
+    of the next 30 days whose rules are the list's, to check and launch."""
+    settings = settings_for(store_id)
+    today = store_today(store_id, now)
+    lost = status == "lost"
+    data = CampaignInput(
+        name=str(_l("Win back lost owners") if lost else _l("Win back owners at risk")), season=OTHER, starts_on=today,
+        ends_on=today + timedelta(days=30),
+        not_seen_months=settings.lost_months if lost else settings.at_risk_months,
+        seen_within_months=None if lost else settings.lost_months)
+    return create_campaign(store_id, data, actor=actor, now=now)
 
 
 def preview(campaign: Campaign, *, now: datetime) -> tuple[int, int, int]:

@@ -262,3 +262,13 @@ def export_rows(campaign: Campaign, batch: int = 5_000):
             .join(Customer, sa.and_(Customer.store_id == campaign.store_id, Customer.id == owners.c.customer_id))
             .order_by(owners.c.customer_id))
     yield from db.session.execute(stmt.execution_options(yield_per=batch))
+
+
+from dealer.members.queries.loss import (  # noqa: E402, F401
+    AT_RISK,
+    LOST,
+    LossPage,
+    MonthFigures,
+    lost_owners,
+    monthly_figures,
+)
