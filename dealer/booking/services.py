@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from dealer import audit
 from dealer.actors import SYSTEM, Actor
-from dealer.booking import queries, slots, verification
+from dealer.booking import queries, slots
 from dealer.booking.errors import BookingError, BookingStateError, CodeRefused, DayNotOpen, SlotFull
 from dealer.booking.models import (
     BOOKED,
@@ -41,10 +41,15 @@ from dealer.database import get_for_update, unique_violation
 from dealer.dialect import upsert
 from dealer.errors import FieldErrors, NotFound
 from dealer.extensions import db
-from dealer.sms import outbox
+from dealer.sms import outbox, verification
 from dealer.stores.services import visible_store_ids
 
 UTC = ZoneInfo("UTC")
+
+# An online booking's phone check (dealer.sms.verification): its SMS kind and the store's daily ceiling of codes.
+BOOKING = "booking"
+verification.register_purpose(BOOKING, sms_kind="booking_verification",
+                              daily_ceiling=lambda store_id: queries.settings_of(store_id).daily_code_ceiling)
 
 
 @dataclass
@@ -242,7 +247,7 @@ def _book(data: BookingInput, *, check: verification.PhoneCheck, key: str, now: 
     values = _clean(data)
     rules = _rules(data.store_id)
     advisor_id = _advisor_of(data.store_id, data.advisor_id)
-    verification.accept(values["phone"], check, now=now)
+    verification.accept(values["phone"], check, purpose=BOOKING, now=now)
     hold = _held(data.store_id, holder, data.service_kind, data.starts_at, now)
     if hold is not None:
         _place(rules, data.service_kind, data.starts_at, now)

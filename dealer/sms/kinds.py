@@ -38,7 +38,7 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          ("name", "plate", "code", "slot"),
          "${name}您好，您的车辆${plate}已预约${slot}保养，预约码${code}，到店请出示。",
          valid_for=timedelta(days=30)),
-    # The phone check of an online booking: a code is true for 5 minutes (dealer.booking.verification).
+    # The phone check of an online booking: a code is true for 5 minutes (dealer.sms.verification).
     Kind("booking_verification", _l("Booking verification code"), SERVICE, 0, True, False,
          ("code",),
          "您的预约验证码为${code}，5分钟内有效。如非本人操作请忽略。",
