@@ -109,6 +109,8 @@ MATRIX: dict[str, str | frozenset[str]] = {
     # customer loss (客户流失): the list for the front desk, the win-back campaign the manager's
     "members.loss": frozenset({MANAGER, SERVICE_ADVISOR}),
     "members.win_back": frozenset({MANAGER}),
+    # joining on the public site after phone verification (the owner, no account)
+    "members.join_online": PUBLIC,
     "campaigns_api.list_campaigns": frozenset({MANAGER}),
     "campaigns_api.get_campaign": frozenset({MANAGER}),
     "api-docs.openapi_json": PUBLIC,

@@ -125,5 +125,15 @@ class LaunchForm(FlaskForm):
 
 
 class WinBackForm(FlaskForm):
-    status = SelectField(choices=choices([("at_risk", _l("At risk")), ("lost", _l("Lost"))]), default="at_risk")
+    status = SelectField(choices=choices([("at_risk", _l("At risk of loss")), ("lost", _l("Lost"))]), default="at_risk")
     submit = SubmitField(_l("Win them back: a campaign for these owners"))
+
+
+class JoinOnlineForm(FlaskForm):
+    store = SelectField(_l("Store"), coerce=bounded_int, choices=[])
+    phone = StringField(_l("Mobile number"), validators=[InputRequired(), TextRules(20)],
+                        render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    code = StringField(_l("SMS code"), validators=[Optional(), TextRules(6)],
+                       render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})
+    send = SubmitField(_l("Send me a code"))
+    submit = SubmitField(_l("Join the membership"))

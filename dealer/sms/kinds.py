@@ -88,6 +88,11 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          ("call", "address", "link"),
          "救援任务#${call}：${address}。请打开链接查看并更新进度：${link}",
          valid_for=timedelta(hours=2)),
+    # Membership: the phone check of joining on the public site (dealer.sms.verification, purpose member_join).
+    Kind("member_join_code", _l("Membership: verification code to join"), SERVICE, 0, True, False,
+         ("code",),
+         "您正在申请加入会员，验证码为${code}，5分钟内有效。如非本人操作请忽略。",
+         valid_for=timedelta(minutes=5)),
 )}
 
 OPT_OUT_LINE = "回T退订"

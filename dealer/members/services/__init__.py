@@ -29,8 +29,10 @@ from dealer.members.services.common import (  # noqa: F401
     tiers_of,
 )
 from dealer.members.services.membership import (  # noqa: F401
+    MEMBER_JOIN,
     free_items_left,
     join,
+    join_online,
     member_number,
     override_tier,
     qualifying_spend,

@@ -11,8 +11,9 @@ from dealer import audit
 from dealer.actors import Actor
 from dealer.customers.models import Customer
 from dealer.customers.services import get_customer
+from dealer.customers.validators import normalize_mobile
 from dealer.extensions import db
-from dealer.members.errors import AlreadyMember, MembershipError, NoFreeItemsLeft
+from dealer.members.errors import AlreadyMember, MembershipError, NoFreeItemsLeft, NotAMember
 from dealer.members.models import FreeItemAllowance, FreeItemUse, Member, MemberTier
 from dealer.members.services.common import (
     anniversary_on_or_before,
@@ -23,7 +24,7 @@ from dealer.members.services.common import (
     tiers_of,
 )
 from dealer.repair.models import DELIVERED, SETTLED, RepairOrder
-from dealer.sms import outbox
+from dealer.sms import outbox, verification
 
 WARNING_DAYS = 30  # the downgrade warning goes out this many days before the anniversary
 
@@ -46,9 +47,8 @@ def qualifying_tier(tiers: list[MemberTier], spend_fen: int) -> MemberTier:
     return reached[-1] if reached else tiers[0]
 
 
-def join(customer_id: int, *, actor: Actor, now: datetime) -> Member:
-    """Make the customer a member, in the tier their last 12 months' spend reaches. Raises AlreadyMember."""
-    customer = get_customer(customer_id, actor=actor)
+def _enroll(customer: Customer, *, actor: Actor, now: datetime) -> int:
+    """Add the member row of a customer who is not one (flushed, audited); return its id. Raises AlreadyMember."""
     if db.session.scalar(sa.select(Member.id).where(Member.store_id == customer.store_id,
                                                     Member.customer_id == customer.id)):
         raise AlreadyMember(_l("%(name)s is a member already.", name=customer.name))
@@ -58,10 +58,37 @@ def join(customer_id: int, *, actor: Actor, now: datetime) -> Member:
                     card_paid_fen=0, card_bonus_fen=0, override_reason="", created_at=now, updated_at=now)
     db.session.add(member)
     db.session.flush()
-    audit.record("member_joined", member, actor=actor, changes={"number": member.number, "tier": tier.name})
-    member_id = member.id
+    audit.record("member_joined", member, actor=actor, store_id=customer.store_id,
+                 changes={"number": member.number, "tier": tier.name})
+    return member.id
+
+
+def join(customer_id: int, *, actor: Actor, now: datetime) -> Member:
+    """Make the customer a member, in the tier their last 12 months' spend reaches. Raises AlreadyMember."""
+    customer = get_customer(customer_id, actor=actor)
+    member_id = _enroll(customer, actor=actor, now=now)
     db.session.commit()
     return get_member(member_id, actor=actor)
+
+
+MEMBER_JOIN = "member_join"  # the phone check's purpose (dealer.sms.verification)
+JOIN_CODES_PER_DAY = 300  # a store's most join codes a day (against SMS pumping)
+verification.register_purpose(MEMBER_JOIN, sms_kind="member_join_code", daily_ceiling=lambda _store_id: JOIN_CODES_PER_DAY)
+
+
+def join_online(store_id: int, phone: str, check: verification.PhoneCheck, *, now: datetime) -> Member:
+    """An owner joins on the public site (网上入会) after proving the phone: the store's customer file with that mobile
+    becomes a member. Raises InvalidValue, CodeRefused, NotAMember (no file with that mobile), AlreadyMember."""
+    phone = normalize_mobile(phone, field="phone")
+    verification.accept(phone, check, purpose=MEMBER_JOIN, now=now)
+    customer = db.session.scalar(sa.select(Customer).where(Customer.store_id == store_id, Customer.mobile == phone))
+    if customer is None:
+        raise NotAMember(_l("We have no customer file with this mobile number at this store. Please join at the "
+                            "front desk on your next visit."), field="phone")
+    owner = Actor(user_id=None, store_id=store_id, name=str(_l("The owner, online")))
+    member_id = _enroll(customer, actor=owner, now=now)
+    db.session.commit()
+    return get_member(member_id, actor=owner)
 
 
 def upgrade_if_qualified(member: Member, *, now: datetime, actor: Actor) -> MemberTier | None:
