@@ -111,6 +111,7 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "members.win_back": frozenset({MANAGER}),
     # joining on the public site after phone verification (the owner, no account)
     "members.join_online": PUBLIC,
+    "members.import_balances": frozenset({MANAGER}),
     "campaigns_api.list_campaigns": frozenset({MANAGER}),
     "campaigns_api.get_campaign": frozenset({MANAGER}),
     "api-docs.openapi_json": PUBLIC,

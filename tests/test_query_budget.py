@@ -278,6 +278,8 @@ PAGES = {
     "members.loss": ("manager", lambda w: "/members/loss?status=lost", 15),
     # the public join page: the active stores for its choice
     "members.join_online": ("service_advisor", lambda w: "/members/join-online", 2),
+    # the import form (the store's choice for a group manager only)
+    "members.import_balances": ("manager", lambda w: "/members/import", 1),
     "campaigns_api.list_campaigns": ("manager", lambda w: "/api/v1/campaigns", 2),
     "campaigns_api.get_campaign": ("manager", lambda w: f"/api/v1/campaigns/{w.ids['campaign']}", 5),
     "parts.index": ("parts_clerk", lambda w: "/parts/", 5),

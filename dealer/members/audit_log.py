@@ -32,3 +32,7 @@ events.record_kind("member_campaigns", _l("Campaign"), endpoint="members.campaig
 events.sentence("member_campaign_created", _l("Created the campaign %(name)s"), lambda c: {"name": c.get("name", "")})
 events.sentence("member_campaign_launched", _l("Launched the campaign: %(invited)s invited, %(held_out)s held out"),
                 lambda c: {"invited": c.get("invited", ""), "held_out": c.get("held_out", "")})
+events.sentence("member_opening_imported", _l("Imported the opening balance: %(points)s points, %(paid)s paid, %(bonus)s "
+                                              "bonus"),
+                lambda c: {"points": c.get("points", ""), "paid": events.yuan_text(c.get("paid_fen")),
+                           "bonus": events.yuan_text(c.get("bonus_fen"))})

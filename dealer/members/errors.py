@@ -45,3 +45,14 @@ class EmptyTarget(DomainError):
 class CampaignLaunched(DomainError):
     code = "members.campaign_launched"
     status = 409
+
+
+class ImportRefused(DomainError):
+    """An opening-balance file with bad rows: nothing was imported; `rows` lists (row number, message)."""
+
+    code = "members.import_refused"
+    status = 422
+
+    def __init__(self, rows: list[tuple[int, str]], message=None):
+        self.rows = rows
+        super().__init__(message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
@@ -137,3 +138,8 @@ class JoinOnlineForm(FlaskForm):
                        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})
     send = SubmitField(_l("Send me a code"))
     submit = SubmitField(_l("Join the membership"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Excel (.xlsx) or CSV file"), validators=[FileRequired(_l("Choose a file."))])
+    submit = SubmitField(_l("Import, all or nothing"))

@@ -41,4 +41,5 @@ from dealer.members.services.membership import (  # noqa: F401
     upgrade_if_qualified,
     use_free_item,
 )
+from dealer.members.services.opening import import_opening_balances  # noqa: F401, E402
 from dealer.members.services.settings import TIER_FIELDS, TierInput, save_settings, save_tier  # noqa: F401, E402
