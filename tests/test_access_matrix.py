@@ -99,7 +99,8 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "members.save_tier": frozenset({MANAGER}),
     "members_api.join": CUSTOMER_WRITERS,
     "members_api.get_member": CUSTOMER_READERS,
-    "members_api.stored_value": frozenset({MANAGER, CASHIER}),
+    "members_api.top_up": frozenset({MANAGER, CASHIER}),
+    "members_api.refund": frozenset({MANAGER, CASHIER}),
     # membership campaigns (季节性活动): the manager's
     "members.campaigns": frozenset({MANAGER}),
     "members.new_campaign": frozenset({MANAGER}),

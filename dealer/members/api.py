@@ -43,19 +43,25 @@ def get_member(member_id):
     return _out(services.get_member(member_id, actor=current_actor()))
 
 
-@blp.route("/<int:member_id>/stored-value", methods=["POST"])
+@blp.route("/<int:member_id>/stored-value/top-ups", methods=["POST"])
 @roles_required(*CARD_DESK)
-@blp.arguments(schemas.StoredValueInSchema)
+@blp.arguments(schemas.TopUpInSchema)
 @blp.response(200, schemas.MemberOut)
-def stored_value(data, member_id):
-    """Top up the stored-value card (paid value and bonus apart) or refund the paid value left on it."""
-    actor, now = current_actor(), utcnow()
-    if data["action"] == "top_up":
-        member = services.top_up(member_id, paid_fen=data["paid_fen"], bonus_fen=data["bonus_fen"],
-                                 method=data["method"], reference=data["reference"], actor=actor, now=now)
-    else:
-        member = services.refund(member_id, method=data["method"], reference=data["reference"], actor=actor, now=now)
-    return _out(member)
+def top_up(data, member_id):
+    """Top up the stored-value card: the paid value and the bonus apart (pay 1,000, get 1,100)."""
+    return _out(services.top_up(member_id, paid_fen=data["paid_fen"], bonus_fen=data["bonus_fen"],
+                                method=data["method"], reference=data["reference"], actor=current_actor(),
+                                now=utcnow()))
+
+
+@blp.route("/<int:member_id>/stored-value/refunds", methods=["POST"])
+@roles_required(*CARD_DESK)
+@blp.arguments(schemas.RefundInSchema)
+@blp.response(200, schemas.MemberOut)
+def refund(data, member_id):
+    """Refund the paid value left on the card (the bonus left is forfeited in the same ledger row)."""
+    return _out(services.refund(member_id, method=data["method"], reference=data["reference"], actor=current_actor(),
+                                now=utcnow()))
 
 
 campaigns_blp = ApiBlueprint("campaigns_api", __name__, url_prefix="/api/v1/campaigns",

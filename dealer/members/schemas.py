@@ -65,15 +65,21 @@ class MemberOut(Schema):
     card_ledger = fields.List(fields.Nested(CardEntryOut), metadata={"description": "Newest first (200)."})
 
 
-class StoredValueInSchema(Schema):
-    action = fields.String(required=True, validate=validate.OneOf(("top_up", "refund")), metadata={
-        "description": "top_up (paid_fen, bonus_fen, method, reference) or refund (the paid value left, by "
-                       "method and reference; the bonus left is forfeited)."})
-    paid_fen = WholeNumber(load_default=0, validate=validate.Range(min=0), metadata={"description": FEN})
-    bonus_fen = WholeNumber(load_default=0, validate=validate.Range(min=0), metadata={"description": FEN})
+class TopUpInSchema(Schema):
+    paid_fen = WholeNumber(required=True, validate=validate.Range(min=1, max=10_000_000_00), metadata={
+        "description": "What the owner paid onto the card (refundable). " + FEN})
+    bonus_fen = WholeNumber(load_default=0, validate=validate.Range(min=0, max=10_000_000_00), metadata={
+        "description": "The bonus given on top (never refunded). " + FEN})
     method = fields.String(required=True, validate=validate.OneOf(TOP_UP_METHODS))
     reference = Text(load_default="", max_length=60, metadata={
-        "description": "Slip or transaction number; required except for cash."})
+        "description": "Slip or transaction number; required unless the method is cash."})
+
+
+class RefundInSchema(Schema):
+    method = fields.String(required=True, validate=validate.OneOf(TOP_UP_METHODS), metadata={
+        "description": "How the paid value left is handed back (the bonus left is forfeited)."})
+    reference = Text(load_default="", max_length=60, metadata={
+        "description": "Slip or transaction number; required unless the method is cash."})
 
 
 class GroupOut(Schema):
