@@ -134,25 +134,55 @@ def override_tier(member_id: int, tier_id: int, *, reason: str, until: date, act
     return get_member(member_id, actor=actor)
 
 
+REVIEW_CHUNK = 1000  # due members read, and their spend summed, this many at a time
+
+
+def _due(joined_on: date, reviewed_for: date | None, warned_for: date | None, today: date) -> bool:
+    """Whether a member's anniversary review or downgrade warning is due today (what `_review` then decides)."""
+    start = anniversary_on_or_before(joined_on, today)
+    coming = next_anniversary(joined_on, today)
+    return (start > joined_on and reviewed_for != start) or (
+        (coming - today).days <= WARNING_DAYS and warned_for != coming)
+
+
+def _spend_of(store_id: int, customer_ids: list[int], now: datetime) -> dict[int, int]:
+    """What each of these owners paid over the last 12 months (one grouped query; see qualifying_spend)."""
+    return {customer_id: int(total) for customer_id, total in db.session.execute(
+        sa.select(RepairOrder.customer_id, sa.func.coalesce(sa.func.sum(RepairOrder.customer_total_fen), 0))
+        .where(RepairOrder.store_id == store_id, RepairOrder.customer_id.in_(customer_ids),
+               RepairOrder.state.in_((SETTLED, DELIVERED)), RepairOrder.settled_at > now - timedelta(days=365))
+        .group_by(RepairOrder.customer_id))}
+
+
 def review_tiers(*, now: datetime, day: date | None = None, store_ids: list[int] | None = None) -> int:
     """The nightly tier review: warn by SMS 30 days before an anniversary when the spend no longer keeps the
-    tier, and lower the tier at the anniversary; commit. Returns the members changed or warned."""
+    tier, and lower the tier at the anniversary; commit. Returns the members changed or warned.
+
+    The store's members are read as a few columns to find whose review or warning is due (most nights a few in
+    365); only those are loaded, a chunk at a time, with their spend summed in one query per chunk.
+    """
     changed = 0
     stores = store_ids if store_ids is not None else list(db.session.scalars(sa.select(Member.store_id).distinct()))
     for store_id in stores:
         today = day or store_today(store_id, now)
         tiers = tiers_of(store_id)
         by_id = {tier.id: tier for tier in tiers}
-        rows = db.session.execute(sa.select(Member, Customer).join(Customer, sa.and_(
-            Customer.id == Member.customer_id, Customer.store_id == Member.store_id)).where(
-            Member.store_id == store_id)).all()
-        for member, customer in rows:
-            changed += _review(member, customer, tiers, by_id, today=today, now=now)
+        due = [member_id for member_id, joined_on, reviewed_for, warned_for in db.session.execute(
+            sa.select(Member.id, Member.joined_on, Member.reviewed_for, Member.downgrade_warned_for)
+            .where(Member.store_id == store_id))
+            if _due(joined_on, reviewed_for, warned_for, today)]
+        for start in range(0, len(due), REVIEW_CHUNK):
+            rows = db.session.execute(sa.select(Member, Customer).join(Customer, sa.and_(
+                Customer.id == Member.customer_id, Customer.store_id == Member.store_id)).where(
+                Member.store_id == store_id, Member.id.in_(due[start:start + REVIEW_CHUNK]))).all()
+            spend = _spend_of(store_id, [customer.id for _member, customer in rows], now)
+            for member, customer in rows:
+                changed += _review(member, customer, tiers, by_id, spend.get(customer.id, 0), today=today, now=now)
         db.session.commit()
     return changed
 
 
-def _review(member, customer, tiers, by_id, *, today: date, now: datetime) -> int:
+def _review(member, customer, tiers, by_id, spend_fen: int, *, today: date, now: datetime) -> int:
     current = by_id.get(member.tier_id)
     start = anniversary_on_or_before(member.joined_on, today)
     coming = next_anniversary(member.joined_on, today)
@@ -160,7 +190,7 @@ def _review(member, customer, tiers, by_id, *, today: date, now: datetime) -> in
     due_warning = (coming - today).days <= WARNING_DAYS and member.downgrade_warned_for != coming
     if current is None or not (due_review or due_warning):
         return 0
-    earned = qualifying_tier(tiers, qualifying_spend(member.store_id, member.customer_id, now))
+    earned = qualifying_tier(tiers, spend_fen)
     if due_review:
         member.reviewed_for = start
         if earned.rank < current.rank:
