@@ -307,7 +307,10 @@ class CampaignTarget(db.Model):
         sa.CheckConstraint("target_group IN ('invited', 'holdout')", name="group_known"),
     )
 
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    # No foreign keys to stores and customers: the rows are written only by the launch's INSERT ... SELECT from the
+    # store's customers, 300,000 at a time, and a key checked per row is a third of that statement's time (as the
+    # SMS outbox, whose rows name their customer without a key).
+    store_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("member_campaigns.id"), primary_key=True)
-    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     target_group: Mapped[str] = mapped_column(sa.String(8))

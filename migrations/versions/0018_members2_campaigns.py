@@ -70,8 +70,6 @@ def upgrade():
     sa.Column('target_group', sa.String(length=8), nullable=False),
     sa.CheckConstraint("target_group IN ('invited', 'holdout')", name=op.f('ck_member_campaign_targets_group_known')),
     sa.ForeignKeyConstraint(['campaign_id'], ['member_campaigns.id'], name=op.f('fk_member_campaign_targets_campaign_id_member_campaigns')),
-    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_member_campaign_targets_customer_id_customers')),
-    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_member_campaign_targets_store_id_stores')),
     sa.PrimaryKeyConstraint('store_id', 'campaign_id', 'customer_id', name=op.f('pk_member_campaign_targets'))
     )
     with op.batch_alter_table('member_campaign_targets', schema=None) as batch_op:
