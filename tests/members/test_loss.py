@@ -2,7 +2,7 @@
 figures, and a win-back campaign that targets exactly the list."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
 
