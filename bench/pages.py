@@ -88,6 +88,12 @@ PAGES = (
     Page("quick-lane extra work `/quick-lane/<id>/extra`", "/quick-lane/{lane}/extra", target="desk"),
     Page("API `GET /api/v1/quick-lane/board`", "/api/v1/quick-lane/board"),
     Page("API `GET /api/v1/quick-lane/packages`", "/api/v1/quick-lane/packages"),
+    # membership (会员) and its campaigns: a draft's page counts its target (every owner of the store) in SQL
+    Page("campaigns `/members/campaigns`", "/members/campaigns", who="sz01-manager", target="list"),
+    Page("campaign draft `/members/campaigns/<id>` (target preview)", "/members/campaigns/{campaign}",
+         who="sz01-manager", target="list"),
+    Page("API `GET /api/v1/campaigns`", "/api/v1/campaigns", who="sz01-manager"),
+    Page("API `GET /api/v1/campaigns/<id>`", "/api/v1/campaigns/{campaign}", who="sz01-manager"),
 )
 
 # placeholder -> SQL returning one column of values (:store is the signed-in store's id, :n how many).
@@ -113,4 +119,6 @@ SAMPLES = {
     "booking_day": "SELECT CAST(current_date + d AS text) FROM generate_series(1, 13) AS d LIMIT :n",
     "progress_token": "SELECT split_part(params->>'link', '/booking/p/', 2) FROM sms_messages WHERE store_id = :store "
                       "AND kind = 'order_progress_link' ORDER BY random() LIMIT :n",
+    # membership: the demo's draft campaign of the store (seed-demo)
+    "campaign": "SELECT id FROM member_campaigns WHERE store_id = :store ORDER BY random() LIMIT :n",
 }

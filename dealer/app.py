@@ -64,6 +64,7 @@ from dealer.members import audit_log as members_audit_log
 from dealer.members import handlers as members_handlers
 from dealer.members import tasks as members_tasks
 from dealer.members.api import blp as members_api
+from dealer.members.api import campaigns_blp as campaigns_api
 from dealer.parts import audit_log as parts_audit_log
 from dealer.parts import handlers as parts_handlers
 from dealer.parts import models as _parts_models  # noqa: F401  (their tables are in the schema)
@@ -301,7 +302,7 @@ def _register_blueprints(app: Flask) -> None:
     api = DealerApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearerAuth": []}]})
     for blueprint in (auth_api, customers_blp, vehicles_blp, sms_api, sms_owners_api, reminders_api, parts_api,
-                      repair_orders_api, labor_operations_api, rescue_calls_api, rescue_units_api, members_api,
+                      repair_orders_api, labor_operations_api, rescue_calls_api, rescue_units_api, members_api, campaigns_api,
                       quicklane_api, booking_api, bookings_api, satisfaction_follow_ups_api, satisfaction_feedback_api,
                       satisfaction_complaints_api,
                       progress_api):  # booking: the owner's progress by the link's token

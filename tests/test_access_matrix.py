@@ -122,7 +122,22 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "members.save_tier": frozenset({MANAGER}),
     "members_api.join": CUSTOMER_WRITERS,
     "members_api.get_member": CUSTOMER_READERS,
-    "members_api.stored_value": frozenset({MANAGER, CASHIER}),
+    "members_api.top_up": frozenset({MANAGER, CASHIER}),
+    "members_api.refund": frozenset({MANAGER, CASHIER}),
+    # membership campaigns (季节性活动): the manager's
+    "members.campaigns": frozenset({MANAGER}),
+    "members.new_campaign": frozenset({MANAGER}),
+    "members.campaign": frozenset({MANAGER}),
+    "members.launch_campaign": frozenset({MANAGER}),
+    "members.export_campaign": frozenset({MANAGER}),
+    # customer loss (客户流失): the list for the front desk, the win-back campaign the manager's
+    "members.loss": frozenset({MANAGER, SERVICE_ADVISOR}),
+    "members.win_back": frozenset({MANAGER}),
+    # joining on the public site after phone verification (the owner, no account)
+    "members.join_online": PUBLIC,
+    "members.import_balances": frozenset({MANAGER}),
+    "campaigns_api.list_campaigns": frozenset({MANAGER}),
+    "campaigns_api.get_campaign": frozenset({MANAGER}),
     "api-docs.openapi_json": PUBLIC,
     "auth_api.create_token": PUBLIC,
     "auth_api.list_tokens": STAFF,

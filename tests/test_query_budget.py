@@ -107,6 +107,7 @@ def build_world(store, prefix: str, n: int) -> World:
     for _ in range(n):  # n movements in each ledger
         members.top_up(member.id, paid_fen=10_000, method="cash", actor=shop.cashier, now=NOW)
         members.adjust_points(member.id, 100, reason="开业赠送", actor=shop.manager, now=NOW)
+    campaign_ids = _campaigns(store, shop, others)
     package, lane_id = _quick_lane(shop, staff, n)
     booking = _bookings(store, staff, vehicles)
     progress_link = db.session.scalar(sa.select(SmsMessage.params).where(  # booking: the order's progress link
@@ -115,11 +116,23 @@ def build_world(store, prefix: str, n: int) -> World:
     db.session.commit()
     world = World(store=store, staff=staff, shop=shop, customer=customer, vehicle=vehicles[0], order=order,
                   settled=settled, package=package,
-                  ids={**ids, "member": member.id, "booking": booking.id, "booking_code": booking.code,
-                       "lane": lane_id,
+                  ids={**ids, **campaign_ids, "member": member.id, "booking": booking.id,
+                       "booking_code": booking.code, "lane": lane_id,
                        "progress_token": progress_link["link"].rsplit("/", 1)[1]})
     _rescue_calls(world, n)
     return world
+
+
+# -- membership campaigns: a launched one (n owners, one held out) and a draft -------------------------------------
+def _campaigns(store, shop, vehicles) -> dict:
+    for vehicle in vehicles:
+        vehicle.owner.marketing_consent = True
+    spring = members.CampaignInput(name="春季关爱活动", season="spring", starts_on=date(2026, 11, 1),
+                                   ends_on=date(2027, 1, 31), labor_discount_bp=1000)
+    launched = members.create_campaign(store.id, spring, actor=shop.manager, now=NOW)
+    members.launch_campaign(launched.id, actor=shop.manager, now=NOW, seed=5)
+    draft = members.create_campaign(store.id, spring, actor=shop.manager, now=NOW)
+    return {"campaign": launched.id, "draft_campaign": draft.id}
 
 
 def _rescue_calls(world: World, n: int) -> None:
@@ -271,6 +284,22 @@ PAGES = {
     "members.settings": ("manager", lambda w: "/members/settings", 4),
     # the token; the member with customer and tiers, the points expiring, the free items left, both ledgers
     "members_api.get_member": ("service_advisor", lambda w: f"/api/v1/members/{w.ids['member']}", 6),
+    # membership campaigns: the list; the form with the store's tiers; a draft's page with its target counted (one
+    # query) and the tiers; a launched one's results (the groups, discounts, per advisor, last year's campaign);
+    # the same in Excel (and the owners' rows); the API's list and one campaign with its results
+    "members.campaigns": ("manager", lambda w: "/members/campaigns", 2),
+    "members.new_campaign": ("manager", lambda w: "/members/campaigns/new", 3),
+    "members.campaign": ("manager", lambda w: f"/members/campaigns/{w.ids['campaign']}", 6),
+    "members.export_campaign": ("manager", lambda w: f"/members/campaigns/{w.ids['campaign']}/export.xlsx", 7),
+    # customer loss: the page of owners (one grouped query), their plates, the store's settings; a query a month
+    # for the 12 months' figures
+    "members.loss": ("manager", lambda w: "/members/loss?status=lost", 15),
+    # the public join page: the active stores for its choice
+    "members.join_online": ("service_advisor", lambda w: "/members/join-online", 2),
+    # the import form (the store's choice for a group manager only)
+    "members.import_balances": ("manager", lambda w: "/members/import", 1),
+    "campaigns_api.list_campaigns": ("manager", lambda w: "/api/v1/campaigns", 2),
+    "campaigns_api.get_campaign": ("manager", lambda w: f"/api/v1/campaigns/{w.ids['campaign']}", 5),
     "parts.index": ("parts_clerk", lambda w: "/parts/", 5),
     "parts.low_stock": ("parts_clerk", lambda w: "/parts/low-stock", 4),
     "parts.new": ("parts_clerk", lambda w: "/parts/new", 4),

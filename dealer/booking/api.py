@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from dealer.access import current_actor, public, roles_required
 from dealer.actors import MANAGER, SERVICE_ADVISOR
 from dealer.api_base import RETRY_AFTER, ApiBlueprint
-from dealer.booking import limits, progress, queries, services, verification
+from dealer.booking import limits, progress, queries, services
 from dealer.booking.errors import TooManyCodes
 from dealer.booking.models import SERVICE_KINDS, Booking
 from dealer.database import utcnow
@@ -20,6 +20,7 @@ from dealer.errors import NotFound
 from dealer.extensions import limiter
 from dealer.inputs import CALENDAR, Day, Id, Moment, Text
 from dealer.responses import json_error
+from dealer.sms import verification
 from dealer.stores.services import visible_store_ids
 
 blp = ApiBlueprint("booking_api", __name__, url_prefix="/api/v1/booking",
@@ -132,12 +133,12 @@ def verify(data):
     try:
         if data["action"] == "send":
             limits.spend_code_allowance(data["phone"])
-            verification.send_code(data["phone"], store_id=data["store"], address=get_remote_address() or "",
+            verification.send_code(data["phone"], store_id=data["store"], purpose=services.BOOKING, address=get_remote_address() or "",
                                    now=utcnow())
             return {"sent": True, "proof": None}
     except TooManyCodes as error:
         return _rate_limited(error)
-    proof = verification.check_code(data["phone"], data["code"] or "", now=utcnow())
+    proof = verification.check_code(data["phone"], data["code"] or "", purpose=services.BOOKING, now=utcnow())
     return {"sent": False, "proof": proof}
 
 

@@ -31,25 +31,6 @@ class BookingStateError(DomainError):
     status = 409
 
 
-class CodeRefused(DomainError):
-    """A wrong, expired or used-up SMS code (the same words for each: nothing to learn from them)."""
-
-    code = "booking.code_refused"
-    status = 422
-
-
-class TooManyCodes(DomainError):
-    code = "rate_limited"
-    status = 429
-
-    def __init__(self, retry_after: int, message=None):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-    def default_message(self):
-        return _l("Too many codes requested. Please wait a minute and try again.")
-
-
 class ItemAlreadyDecided(DomainError):
     """An extra-work item the owner (or the advisor with them) already decided, or an order that moved on."""
 
@@ -58,3 +39,7 @@ class ItemAlreadyDecided(DomainError):
 
     def default_message(self):
         return _l("You already decided on this item. Please call your service advisor to change it.")
+
+
+# The phone check moved to dealer.sms.verification (booking and membership use it); its errors with it.
+from dealer.sms.errors import CodeRefused, TooManyCodes  # noqa: E402, F401

@@ -172,34 +172,6 @@ class Hold(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class VerificationCode(db.Model):
-    """A 6-digit SMS code for one phone and one purpose, stored hashed; 5 wrong tries void it."""
-
-    __tablename__ = "booking_codes"
-    __table_args__ = (
-        sa.Index("ix_booking_codes_phone_created_at", "phone", "created_at"),
-        sa.Index("ix_booking_codes_address_created_at", "address", "created_at"),
-        sa.Index("ix_booking_codes_store_id_created_at", "store_id", "created_at"),
-        sa.Index("ix_booking_codes_proof_hash", "proof_hash", unique=True),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
-    phone: Mapped[str] = mapped_column(sa.String(11))
-    purpose: Mapped[str] = mapped_column(sa.String(20))
-    address: Mapped[str] = mapped_column(sa.String(45), default="")
-    salt: Mapped[str] = mapped_column(sa.String(32))
-    code_hash: Mapped[str] = mapped_column(sa.String(64))
-    attempts: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # What a verified code hands out: a proof (its SHA-256 here) that books once, within PROOF_VALIDITY.
-    proof_hash: Mapped[str | None] = mapped_column(sa.String(64))
-    proof_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
 class Booking(db.Model):
     """An owner's booking (预约): who, which car, which service, when, and what became of it."""
 

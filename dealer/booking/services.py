@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from dealer import audit
 from dealer.actors import SYSTEM, Actor
-from dealer.booking import links, queries, slots, verification
+from dealer.booking import links, queries, slots
 from dealer.booking.errors import BookingError, BookingStateError, CodeRefused, DayNotOpen, SlotFull
 from dealer.booking.models import (
     BOOKED,
@@ -41,13 +41,18 @@ from dealer.database import get_for_update, unique_violation
 from dealer.dialect import upsert
 from dealer.errors import FieldErrors, NotFound
 from dealer.extensions import db
-from dealer.sms import outbox
+from dealer.sms import outbox, verification
 from dealer.stores.services import visible_store_ids
 
 UTC = ZoneInfo("UTC")
 # The service as the SMS names it (the store's SMS wording is Chinese, whatever language the page was in).
 SMS_SERVICE_NAMES = {"maintenance": "保养", "repair": "维修", "quick_lane": "快修套餐", "body_paint": "钣喷",
                      "inspection": "年审"}
+
+# An online booking's phone check (dealer.sms.verification): its SMS kind and the store's daily ceiling of codes.
+BOOKING = "booking"
+verification.register_purpose(BOOKING, sms_kind="booking_verification",
+                              daily_ceiling=lambda store_id: queries.settings_of(store_id).daily_code_ceiling)
 
 
 @dataclass
@@ -252,7 +257,7 @@ def _book(data: BookingInput, *, check: verification.PhoneCheck, key: str, now: 
     values = clean_input(data)
     rules = rules_of(data.store_id)
     advisor_id = advisor_of(data.store_id, data.advisor_id)
-    verification.accept(values["phone"], check, now=now)
+    verification.accept(values["phone"], check, purpose=BOOKING, now=now)
     hold = _held(data.store_id, holder, data.service_kind, data.starts_at, now)
     if hold is not None:
         place(rules, data.service_kind, data.starts_at, now)

@@ -16,6 +16,7 @@ from dealer.auth.models import User
 from dealer.booking import services as booking_services
 from dealer.customers.models import Customer, OdometerReading, Vehicle, VehicleOwnership
 from dealer.demo import data, quicklane, repair, satisfaction
+from dealer.demo import members as members_demo
 from dealer.dialect import is_postgresql
 from dealer.extensions import db
 from dealer.reminders import rules
@@ -215,6 +216,7 @@ def _service_center(stores: list[Store], rng: random.Random) -> None:
         if booking_services.set_up_store(store.id, actor=SYSTEM):
             click.echo(f"{store.code}: online booking opened (default hours, services and capacity).")
         click.echo(f"{store.code}: {satisfaction.seed_complaints(store, now=now)} complaints added.")
+        click.echo(f"{store.code}: {members_demo.seed_campaign(store, now=now)} campaigns added (drafts).")
 
 
 def _rescue_units(stores: list[Store]) -> None:

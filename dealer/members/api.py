@@ -6,6 +6,7 @@ from dealer.actors import CASHIER, CUSTOMER_READERS, CUSTOMER_WRITERS, MANAGER
 from dealer.api_base import ApiBlueprint
 from dealer.database import utcnow
 from dealer.members import queries, schemas, services
+from dealer.members.models import LAUNCHED
 
 blp = ApiBlueprint("members_api", __name__, url_prefix="/api/v1/members",
                    description="Membership (会员): tiers, points and the stored-value card (储值卡).")
@@ -42,16 +43,51 @@ def get_member(member_id):
     return _out(services.get_member(member_id, actor=current_actor()))
 
 
-@blp.route("/<int:member_id>/stored-value", methods=["POST"])
+@blp.route("/<int:member_id>/stored-value/top-ups", methods=["POST"])
 @roles_required(*CARD_DESK)
-@blp.arguments(schemas.StoredValueInSchema)
+@blp.arguments(schemas.TopUpInSchema)
 @blp.response(200, schemas.MemberOut)
-def stored_value(data, member_id):
-    """Top up the stored-value card (paid value and bonus apart) or refund the paid value left on it."""
-    actor, now = current_actor(), utcnow()
-    if data["action"] == "top_up":
-        member = services.top_up(member_id, paid_fen=data["paid_fen"], bonus_fen=data["bonus_fen"],
-                                 method=data["method"], reference=data["reference"], actor=actor, now=now)
+def top_up(data, member_id):
+    """Top up the stored-value card: the paid value and the bonus apart (pay 1,000, get 1,100)."""
+    return _out(services.top_up(member_id, paid_fen=data["paid_fen"], bonus_fen=data["bonus_fen"],
+                                method=data["method"], reference=data["reference"], actor=current_actor(),
+                                now=utcnow()))
+
+
+@blp.route("/<int:member_id>/stored-value/refunds", methods=["POST"])
+@roles_required(*CARD_DESK)
+@blp.arguments(schemas.RefundInSchema)
+@blp.response(200, schemas.MemberOut)
+def refund(data, member_id):
+    """Refund the paid value left on the card (the bonus left is forfeited in the same ledger row)."""
+    return _out(services.refund(member_id, method=data["method"], reference=data["reference"], actor=current_actor(),
+                                now=utcnow()))
+
+
+campaigns_blp = ApiBlueprint("campaigns_api", __name__, url_prefix="/api/v1/campaigns",
+                             description="Campaigns (季节性活动) with a held-out control group, and their results.")
+
+
+@campaigns_blp.route("", methods=["GET"])
+@roles_required(MANAGER)
+@campaigns_blp.response(200, schemas.CampaignListOut)
+def list_campaigns():
+    """List the campaigns of the manager's store (every store's for the group), newest first (200 at most)."""
+    return {"items": queries.list_campaigns(current_actor().store_id)}
+
+
+@campaigns_blp.route("/<int:campaign_id>", methods=["GET"])
+@roles_required(MANAGER)
+@campaigns_blp.response(200, schemas.CampaignDetailOut)
+def get_campaign(campaign_id):
+    """Return a campaign with its results: invited against held out, the uplift with its 95% interval."""
+    campaign = services.get_campaign(campaign_id, actor=current_actor())
+    out = {name: getattr(campaign, name) for name in schemas.CampaignOut().fields}
+    if campaign.state == LAUNCHED:
+        results = queries.campaign_results(campaign, with_last_year=False)
+        out["results"] = {"invited": results.invited, "held_out": results.held_out,
+                          "visit_uplift": results.visit_uplift, "revenue_uplift": results.revenue_uplift,
+                          "discounts_fen": results.discounts_fen}
     else:
-        member = services.refund(member_id, method=data["method"], reference=data["reference"], actor=actor, now=now)
-    return _out(member)
+        out["results"] = None
+    return out

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from dealer.audit import events
-from dealer.members.models import Member
+from dealer.members.models import Campaign, Member
 
 events.record_kind("members", _l("Member"), endpoint="members.show", arg="member_id",
                    names=events.names_of(Member.id, Member.number))
@@ -26,3 +26,13 @@ events.sentence("member_points_clawed_back", _l("Took back %(points)s points: %(
 events.sentence("member_free_item_used", _l("Used a free item: %(note)s"), lambda c: {"note": c.get("note", "")})
 events.sentence("member_settings_saved", _l("Saved the membership settings"))
 events.sentence("member_tier_saved", _l("Saved the tier %(name)s"), lambda c: {"name": c.get("name", "")})
+
+events.record_kind("member_campaigns", _l("Campaign"), endpoint="members.campaign", arg="campaign_id",
+                   names=events.names_of(Campaign.id, Campaign.name))
+events.sentence("member_campaign_created", _l("Created the campaign %(name)s"), lambda c: {"name": c.get("name", "")})
+events.sentence("member_campaign_launched", _l("Launched the campaign: %(invited)s invited, %(held_out)s held out"),
+                lambda c: {"invited": c.get("invited", ""), "held_out": c.get("held_out", "")})
+events.sentence("member_opening_imported", _l("Imported the opening balance: %(points)s points, %(paid)s paid, %(bonus)s "
+                                              "bonus"),
+                lambda c: {"points": c.get("points", ""), "paid": events.yuan_text(c.get("paid_fen")),
+                           "bonus": events.yuan_text(c.get("bonus_fen"))})

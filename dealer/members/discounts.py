@@ -1,8 +1,9 @@
-"""The tier discount (会员折扣) as a repair pricing rule: the member's labor and parts percentages.
+"""The tier discount (会员折扣) and the campaign discount (活动折扣) as repair pricing rules: the member's labor and
+parts percentages, and those of the running campaign that invited the owner.
 
 Registered with `repair.pricing.discount_rules` when the module is imported; pricing applies the largest
 discount per line (member, campaign, manual: never their sum) and does the rounding. The rates of every
-customer the session holds are read in one query the first time a rule is asked (a list of orders to
+customer the session holds (tier and campaign together) are read in one query the first time a rule is asked (a list of orders to
 settle prices many orders: one query, not one per order), and forgotten when the transaction ends.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from dealer.customers.models import Customer
 from dealer.database import utcnow
 from dealer.extensions import db
-from dealer.members.models import Member, MemberTier
+from dealer.members.models import INVITED, LAUNCHED, Campaign, CampaignTarget, Member, MemberTier
 from dealer.repair import pricing
 from dealer.stores.models import Store
 from dealer.timezones import local_date
@@ -23,8 +24,10 @@ RULE_NAME = "membership"
 _CACHE = "member_tier_rates"
 
 
-def _rates_of(customers: list[Customer]) -> dict[int, tuple[int, int]]:
-    """(labor bp, parts bp) of the effective tier of each customer who is a member."""
+def _rates_of(customers: list[Customer]) -> dict[int, tuple[tuple[int, int] | None, tuple[int, int] | None]]:
+    """For each customer: (labor bp, parts bp) of the effective tier when a member, and of the best campaign running
+    today that invited them (the held-out group gets none: that is what makes it a control group). One query per
+    store."""
     earned, given = aliased(MemberTier), aliased(MemberTier)
     by_store: dict[int, list[int]] = {}
     for customer in customers:
@@ -32,20 +35,38 @@ def _rates_of(customers: list[Customer]) -> dict[int, tuple[int, int]]:
     rates = {}
     for store_id, ids in by_store.items():
         today = local_date(utcnow(), db.session.get(Store, store_id))
-        for customer_id, labor, parts, given_labor, given_parts, until in db.session.execute(
-                sa.select(Member.customer_id, earned.labor_discount_bp, earned.parts_discount_bp,
-                          given.labor_discount_bp, given.parts_discount_bp, Member.override_until)
-                .join(earned, earned.id == Member.tier_id).outerjoin(given, given.id == Member.override_tier_id)
-                .where(Member.store_id == store_id, Member.customer_id.in_(ids))):
-            overridden = until is not None and given_labor is not None and today <= until
-            rates[customer_id] = (given_labor, given_parts) if overridden else (labor, parts)
+        running = (sa.select(CampaignTarget.customer_id, sa.func.max(Campaign.labor_discount_bp).label("labor"),
+                             sa.func.max(Campaign.parts_discount_bp).label("parts"))
+                   .join(Campaign, sa.and_(Campaign.store_id == CampaignTarget.store_id,
+                                           Campaign.id == CampaignTarget.campaign_id))
+                   .where(CampaignTarget.store_id == store_id, CampaignTarget.customer_id.in_(ids),
+                          CampaignTarget.target_group == INVITED, Campaign.state == LAUNCHED,
+                          Campaign.starts_on <= today, Campaign.ends_on >= today)
+                   .group_by(CampaignTarget.customer_id)).subquery()
+        for customer_id, member_id, labor, parts, given_labor, given_parts, until, campaign_labor, campaign_parts in (
+                db.session.execute(
+                    sa.select(Customer.id, Member.id, earned.labor_discount_bp, earned.parts_discount_bp,
+                              given.labor_discount_bp, given.parts_discount_bp, Member.override_until,
+                              running.c.labor, running.c.parts)
+                    .select_from(Customer)
+                    .outerjoin(Member, sa.and_(Member.store_id == Customer.store_id, Member.customer_id == Customer.id))
+                    .outerjoin(earned, earned.id == Member.tier_id).outerjoin(given, given.id == Member.override_tier_id)
+                    .outerjoin(running, running.c.customer_id == Customer.id)
+                    .where(Customer.store_id == store_id, Customer.id.in_(ids)))):
+            member = None
+            if member_id is not None:
+                overridden = until is not None and given_labor is not None and today <= until
+                member = (given_labor, given_parts) if overridden else (labor, parts)
+            campaign = (int(campaign_labor), int(campaign_parts)) if campaign_labor is not None else None
+            if member is not None or campaign is not None:
+                rates[customer_id] = (member, campaign)
     return rates
 
 
-def member_rates(customer: Customer | None) -> tuple[int, int] | None:
-    """The tier discount (labor bp, parts bp) of a customer, or None for a non-member."""
+def _cached_rates(customer: Customer | None):
+    """(tier rates, campaign rates) of a customer, from the one query for every customer the session holds."""
     if customer is None:
-        return None
+        return None, None
     cache = db.session.info.setdefault(_CACHE, {})
     if customer.id not in cache:
         held = [obj for obj in db.session.identity_map.values()
@@ -54,8 +75,18 @@ def member_rates(customer: Customer | None) -> tuple[int, int] | None:
             held.append(customer)
         found = _rates_of(held)
         for other in held:
-            cache[other.id] = found.get(other.id)
+            cache[other.id] = found.get(other.id, (None, None))
     return cache[customer.id]
+
+
+def member_rates(customer: Customer | None) -> tuple[int, int] | None:
+    """The tier discount (labor bp, parts bp) of a customer, or None for a non-member."""
+    return _cached_rates(customer)[0]
+
+
+def campaign_rates(customer: Customer | None) -> tuple[int, int] | None:
+    """The best running campaign's (labor bp, parts bp) for an owner it invited, or None."""
+    return _cached_rates(customer)[1]
 
 
 def tier_discount(lines, *, customer, vehicle):
@@ -78,3 +109,26 @@ def _forget(session, _transaction):
 
 
 pricing.discount_rules.register(RULE_NAME, tier_discount)
+
+
+# -- the campaign discount (活动折扣): invited owners, during the campaign's days ------------------------------
+
+CAMPAIGN_RULE_NAME = "member_campaign"
+
+
+def campaign_discount(lines, *, customer, vehicle):
+    """The invited owner's campaign rates off every customer labor and parts line (the larger of this and the
+    tier discount applies per line, never both: pricing picks)."""
+    rates = campaign_rates(customer)
+    if rates is None:
+        return ()
+    labor, parts = rates
+    offered = []
+    if labor:
+        offered.append(pricing.Discount(pricing.CAMPAIGN, labor, kind=pricing.LABOR))
+    if parts:
+        offered.append(pricing.Discount(pricing.CAMPAIGN, parts, kind=pricing.PARTS))
+    return offered
+
+
+pricing.discount_rules.register(CAMPAIGN_RULE_NAME, campaign_discount)

@@ -30,3 +30,29 @@ class NotEnoughStoredValue(DomainError):
 class NoFreeItemsLeft(DomainError):
     code = "members.no_free_items_left"
     status = 409
+
+
+class CampaignError(DomainError):
+    code = "members.campaign_invalid"
+    status = 422
+
+
+class EmptyTarget(DomainError):
+    code = "members.campaign_target_empty"
+    status = 409
+
+
+class CampaignLaunched(DomainError):
+    code = "members.campaign_launched"
+    status = 409
+
+
+class ImportRefused(DomainError):
+    """An opening-balance file with bad rows: nothing was imported; `rows` lists (row number, message)."""
+
+    code = "members.import_refused"
+    status = 422
+
+    def __init__(self, rows: list[tuple[int, str]], message=None):
+        self.rows = rows
+        super().__init__(message)

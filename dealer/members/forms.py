@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from dealer.forms import choices
+from dealer.forms import MultiCheckboxField, choices
 from dealer.inputs import CALENDAR, InSpan, TextRules, WholeNumberField, bounded_int
 from dealer.members.models import TOP_UP_METHODS
 from dealer.repair.forms.orders import PAYMENT_METHOD_LABELS, PercentField, YuanField
@@ -82,4 +83,63 @@ class SettingsForm(FlaskForm):
                                        render_kw=_NUMBER)
     max_points_share_bp = PercentField(_l("Most of a bill points may pay (%)"),
                                        validators=[InputRequired(), NumberRange(0, 10_000)], render_kw=_DECIMAL)
+    holdout_bp = PercentField(_l("Control group held out of each campaign (%)"),
+                              validators=[Optional(), NumberRange(0, 5_000)], render_kw=_DECIMAL)
+    marketing_per_month = WholeNumberField(_l("Most marketing messages an owner gets a month"),
+                                           validators=[Optional(), NumberRange(1, 31)], render_kw=_NUMBER)
+    at_risk_months = WholeNumberField(_l("At risk after (months without a paid visit)"),
+                                      validators=[Optional(), NumberRange(1, 119)], render_kw=_NUMBER)
+    lost_months = WholeNumberField(_l("Lost after (months without a paid visit)"),
+                                   validators=[Optional(), NumberRange(2, 120)], render_kw=_NUMBER)
     submit = SubmitField(_l("Save"))
+
+
+SEASON_LABELS = {"spring": _l("Spring"), "autumn": _l("Autumn"), "other": _l("Other")}
+
+
+class CampaignForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), TextRules(40)])
+    season = SelectField(_l("Season"), choices=choices(list(SEASON_LABELS.items())), default="spring")
+    starts_on = DateField(_l("First day"), validators=[InputRequired(), InSpan(CALENDAR)])
+    ends_on = DateField(_l("Last day"), validators=[InputRequired(), InSpan(CALENDAR)])
+    members_only = BooleanField(_l("Members only"))
+    tier_ranks = MultiCheckboxField(_l("Members of these tiers"), coerce=bounded_int, choices=[])
+    model_families = StringField(_l("Model families (separated by commas)"), validators=[Optional(), TextRules(200)])
+    min_vehicle_age = WholeNumberField(_l("Cars at least this many years old"),
+                                       validators=[Optional(), NumberRange(0, 50)], render_kw=_NUMBER)
+    max_vehicle_age = WholeNumberField(_l("Cars at most this many years old"),
+                                       validators=[Optional(), NumberRange(0, 50)], render_kw=_NUMBER)
+    not_seen_months = WholeNumberField(_l("Not seen for at least (months)"),
+                                       validators=[Optional(), NumberRange(1, 120)], render_kw=_NUMBER)
+    maintenance_due = BooleanField(_l("A car due for maintenance by the last day"))
+    labor_discount_bp = PercentField(_l("Labor discount (%)"), validators=[Optional(), NumberRange(0, 10_000)],
+                                     render_kw=_DECIMAL)
+    parts_discount_bp = PercentField(_l("Parts discount (%)"), validators=[Optional(), NumberRange(0, 10_000)],
+                                     render_kw=_DECIMAL)
+    offer = StringField(_l("Also offered (e.g. free air-conditioning check, a gift)"),
+                        validators=[Optional(), TextRules(60)])
+    submit = SubmitField(_l("Save the campaign"))
+
+
+class LaunchForm(FlaskForm):
+    submit = SubmitField(_l("Launch: hold out the control group and send the invitations"))
+
+
+class WinBackForm(FlaskForm):
+    status = SelectField(choices=choices([("at_risk", _l("At risk of loss")), ("lost", _l("Lost"))]), default="at_risk")
+    submit = SubmitField(_l("Win them back: a campaign for these owners"))
+
+
+class JoinOnlineForm(FlaskForm):
+    store = SelectField(_l("Store"), coerce=bounded_int, choices=[])
+    phone = StringField(_l("Mobile number"), validators=[InputRequired(), TextRules(20)],
+                        render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    code = StringField(_l("SMS code"), validators=[Optional(), TextRules(6)],
+                       render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})
+    send = SubmitField(_l("Send me a code"))
+    submit = SubmitField(_l("Join the membership"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Excel (.xlsx) or CSV file"), validators=[FileRequired(_l("Choose a file."))])
+    submit = SubmitField(_l("Import, all or nothing"))

@@ -52,11 +52,12 @@ def _entry(member: Member, kind: str, points: int, *, actor_id, now, lot_id=None
 
 
 def open_lot(member: Member, kind: str, points: int, *, today: date, actor_id, now, order_id=None,
-             reason: str = "") -> PointsLot:
-    """Add `points` as a new lot (earned or given), paying back a clawback's debt first."""
+             reason: str = "", expires_on: date | None = None) -> PointsLot:
+    """Add `points` as a new lot (earned or given), paying back a clawback's debt first; it expires on `expires_on`
+    when given (an opening balance keeps the previous system's date), else at the end of next year."""
     debt = max(-member.points_balance, 0)
     lot = PointsLot(store_id=member.store_id, member_id=member.id, order_id=order_id, earned=points,
-                    remaining=points - min(points, debt), expires_on=expiry_of(today), created_at=now)
+                    remaining=points - min(points, debt), expires_on=expires_on or expiry_of(today), created_at=now)
     db.session.add(lot)
     db.session.flush()
     _entry(member, kind, points, actor_id=actor_id, now=now, lot_id=lot.id, order_id=order_id, reason=reason)

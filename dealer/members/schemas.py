@@ -65,12 +65,78 @@ class MemberOut(Schema):
     card_ledger = fields.List(fields.Nested(CardEntryOut), metadata={"description": "Newest first (200)."})
 
 
-class StoredValueInSchema(Schema):
-    action = fields.String(required=True, validate=validate.OneOf(("top_up", "refund")), metadata={
-        "description": "top_up (paid_fen, bonus_fen, method, reference) or refund (the paid value left, by "
-                       "method and reference; the bonus left is forfeited)."})
-    paid_fen = WholeNumber(load_default=0, validate=validate.Range(min=0), metadata={"description": FEN})
-    bonus_fen = WholeNumber(load_default=0, validate=validate.Range(min=0), metadata={"description": FEN})
+class TopUpInSchema(Schema):
+    paid_fen = WholeNumber(required=True, validate=validate.Range(min=1, max=10_000_000_00), metadata={
+        "description": "What the owner paid onto the card (refundable). " + FEN})
+    bonus_fen = WholeNumber(load_default=0, validate=validate.Range(min=0, max=10_000_000_00), metadata={
+        "description": "The bonus given on top (never refunded). " + FEN})
     method = fields.String(required=True, validate=validate.OneOf(TOP_UP_METHODS))
     reference = Text(load_default="", max_length=60, metadata={
-        "description": "Slip or transaction number; required except for cash."})
+        "description": "Slip or transaction number; required unless the method is cash."})
+
+
+class RefundInSchema(Schema):
+    method = fields.String(required=True, validate=validate.OneOf(TOP_UP_METHODS), metadata={
+        "description": "How the paid value left is handed back (the bonus left is forfeited)."})
+    reference = Text(load_default="", max_length=60, metadata={
+        "description": "Slip or transaction number; required unless the method is cash."})
+
+
+class GroupOut(Schema):
+    owners = fields.Integer()
+    came = fields.Integer(metadata={"description": "Owners with a paid visit within the campaign's days."})
+    revenue_fen = fields.Integer(metadata={"description": "Customer-paid revenue in the campaign's days. " + FEN})
+
+
+class IntervalOut(Schema):
+    difference = fields.Float(metadata={"description": "Invited minus held out."})
+    low = fields.Float(metadata={"description": "The 95% interval's lower end (normal approximation)."})
+    high = fields.Float()
+
+
+class CampaignOut(Schema):
+    id = fields.Integer()
+    store_id = fields.Integer()
+    name = fields.String()
+    season = fields.String(metadata={"description": "spring, autumn or other."})
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    state = fields.String(metadata={"description": "draft or launched."})
+    members_only = Flag()
+    tier_ranks = fields.List(fields.Integer())
+    model_families = fields.List(fields.String())
+    min_vehicle_age = fields.Integer(allow_none=True)
+    max_vehicle_age = fields.Integer(allow_none=True)
+    not_seen_months = fields.Integer(allow_none=True, metadata={"description": "Not seen for at least these months."})
+    seen_within_months = fields.Integer(allow_none=True, metadata={
+        "description": "... but seen within these months (the owners at risk)."})
+    maintenance_due = Flag()
+    labor_discount_bp = fields.Integer(metadata={"description": "Basis points: 1000 = 10%."})
+    parts_discount_bp = fields.Integer(metadata={"description": "Basis points."})
+    offer = fields.String()
+    holdout_bp = fields.Integer(metadata={"description": "The share held out as the control group, basis points."})
+    seed = fields.Integer(metadata={"description": "The seed of the holdout draw (0 until launched)."})
+    launched_at = fields.DateTime(allow_none=True)
+    matched = fields.Integer()
+    no_consent = fields.Integer()
+    capped = fields.Integer()
+    invited = fields.Integer()
+    held_out = fields.Integer()
+
+
+class CampaignResultsOut(Schema):
+    invited = fields.Nested(GroupOut)
+    held_out = fields.Nested(GroupOut)
+    visit_uplift = fields.Nested(IntervalOut, allow_none=True, metadata={
+        "description": "The response rate's uplift (a proportion); null while a group is empty."})
+    revenue_uplift = fields.Nested(IntervalOut, allow_none=True, metadata={
+        "description": "The mean revenue per owner's uplift, in fen; null while a group is empty."})
+    discounts_fen = fields.Integer(metadata={"description": "Campaign discounts given to the target. " + FEN})
+
+
+class CampaignDetailOut(CampaignOut):
+    results = fields.Nested(CampaignResultsOut, allow_none=True, metadata={"description": "null for a draft."})
+
+
+class CampaignListOut(Schema):
+    items = fields.List(fields.Nested(CampaignOut))

@@ -38,7 +38,7 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          ("name", "plate", "code", "slot", "service", "link"),
          "${name}您好，您的车辆${plate}已预约${slot}${service}，预约码${code}，到店请出示。改期或取消：${link}",
          valid_for=timedelta(days=30)),
-    # The phone check of an online booking: a code is true for 5 minutes (dealer.booking.verification).
+    # The phone check of an online booking: a code is true for 5 minutes (dealer.sms.verification).
     Kind("booking_verification", _l("Booking verification code"), SERVICE, 0, True, False,
          ("code",),
          "您的预约验证码为${code}，5分钟内有效。如非本人操作请忽略。",
@@ -102,6 +102,11 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          ("name", "plate", "slot", "service", "link"),
          "${name}您好，提醒您明天${slot}为车辆${plate}预约了${service}。如需改期或取消请点击：${link}",
          valid_for=timedelta(days=1)),
+    # Membership: the phone check of joining on the public site (dealer.sms.verification, purpose member_join).
+    Kind("member_join_code", _l("Membership: verification code to join"), SERVICE, 0, True, False,
+         ("code",),
+         "您正在申请加入会员，验证码为${code}，5分钟内有效。如非本人操作请忽略。",
+         valid_for=timedelta(minutes=5)),
 )}
 
 OPT_OUT_LINE = "回T退订"

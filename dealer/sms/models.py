@@ -162,3 +162,32 @@ def parse_lead_days(text: str) -> list[int]:
     if not days or any(d <= 0 or d > 365 for d in days):
         raise ValueError("lead days are 1 to 365: %r" % text)
     return days
+
+
+class VerificationCode(db.Model):
+    """A 6-digit SMS code (短信验证码) for one phone and one purpose (an online booking, joining the membership),
+    stored hashed; 5 wrong tries void it. The table keeps the name it had when booking was its only user."""
+
+    __tablename__ = "booking_codes"
+    __table_args__ = (
+        sa.Index("ix_booking_codes_phone_created_at", "phone", "created_at"),
+        sa.Index("ix_booking_codes_address_created_at", "address", "created_at"),
+        sa.Index("ix_booking_codes_store_id_created_at", "store_id", "created_at"),
+        sa.Index("ix_booking_codes_proof_hash", "proof_hash", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    phone: Mapped[str] = mapped_column(sa.String(11))
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    address: Mapped[str] = mapped_column(sa.String(45), default="")
+    salt: Mapped[str] = mapped_column(sa.String(32))
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    attempts: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What a verified code hands out: a proof (its SHA-256 here) used once, within PROOF_VALIDITY.
+    proof_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    proof_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

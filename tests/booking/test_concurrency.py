@@ -6,10 +6,12 @@ import pytest
 import sqlalchemy as sa
 
 from dealer.actors import SYSTEM
-from dealer.booking import services, verification
+from dealer.booking import services
 from dealer.booking.errors import SlotFull
 from dealer.booking.models import Booking, Capacity, Hold
+from dealer.booking.services import BOOKING
 from dealer.extensions import db
+from dealer.sms import verification
 from dealer.sms.models import SmsMessage
 from tests.concurrency import at_once
 from tests.factories import StoreFactory
@@ -39,9 +41,9 @@ def last_place(shared_db):
     proofs = []
     for number in range(OWNERS):
         phone = f"139{number:08d}"
-        verification.send_code(phone, store_id=store.id, now=NOW)
+        verification.send_code(phone, store_id=store.id, purpose=BOOKING, now=NOW)
         code = db.session.scalar(sa.select(SmsMessage.params).where(SmsMessage.phone == phone))["code"]
-        proofs.append((phone, verification.check_code(phone, code, now=NOW)))
+        proofs.append((phone, verification.check_code(phone, code, purpose=BOOKING, now=NOW)))
     return store.id, proofs
 
 

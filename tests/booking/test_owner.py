@@ -9,11 +9,12 @@ import sqlalchemy as sa
 
 from dealer.actors import SYSTEM
 from dealer.audit.models import AuditEntry
-from dealer.booking import links, owner, queries, services, verification
+from dealer.booking import links, owner, queries, services
 from dealer.booking.errors import BookingError, BookingStateError, SlotFull
 from dealer.booking.models import BOOKED, CANCELLED, Booking, Capacity
 from dealer.errors import NotFound
 from dealer.extensions import db
+from dealer.sms import verification
 from dealer.sms.models import SmsMessage
 from tests.helpers import count, fresh
 
@@ -30,7 +31,7 @@ def shop(ctx, store):
 
 
 def _book(store, *, key="form-key-0001", phone=PHONE, starts_at=TOMORROW_9, now=NOW, **overrides) -> Booking:
-    verification.send_code(phone, store_id=store.id, now=now - timedelta(minutes=1, seconds=5))
+    verification.send_code(phone, store_id=store.id, purpose=services.BOOKING, now=now - timedelta(minutes=1, seconds=5))
     code = db.session.scalars(sa.select(SmsMessage.params).where(SmsMessage.phone == phone,
                                                                  SmsMessage.kind == "booking_verification")
                               .order_by(SmsMessage.id.desc())).first()["code"]

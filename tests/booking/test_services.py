@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from dealer.actors import SYSTEM
-from dealer.booking import checkin, queries, services, verification
+from dealer.booking import checkin, queries, services
 from dealer.booking.errors import BookingStateError, CodeRefused, DayNotOpen, SlotFull, TooManyCodes
 from dealer.booking.models import (
     CANCELLED,
@@ -18,13 +18,14 @@ from dealer.booking.models import (
     Capacity,
     ClosedDay,
     Hold,
-    VerificationCode,
 )
+from dealer.booking.services import BOOKING
 from dealer.customers.validators import InvalidValue
 from dealer.errors import NotFound, ValidationFailed
 from dealer.extensions import db
 from dealer.repair.models import RepairOrder
-from dealer.sms.models import SmsMessage
+from dealer.sms import verification
+from dealer.sms.models import SmsMessage, VerificationCode
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
 from tests.helpers import actor, count
 
@@ -55,7 +56,7 @@ def _input(store, starts_at=TOMORROW_9, **overrides) -> services.BookingInput:
 
 
 def _book(store, *, now=NOW, key="form-key-0001", phone=PHONE, **overrides) -> Booking:
-    verification.send_code(phone, store_id=store.id, now=now - timedelta(minutes=1, seconds=5))
+    verification.send_code(phone, store_id=store.id, purpose=BOOKING, now=now - timedelta(minutes=1, seconds=5))
     return services.book(_input(store, phone=phone, **overrides), now=now, idempotency_key=key,
                          check=verification.PhoneCheck(code=_code(phone)))
 
@@ -134,7 +135,7 @@ def test_a_hold_takes_the_room_and_the_owners_own_hold_never_blocks_them(shop):
         services.hold_time(shop.id, "maintenance", TOMORROW_9 + timedelta(minutes=15), holder="owner-b", now=NOW)
     services.hold_time(shop.id, "maintenance", TOMORROW_9 + timedelta(minutes=15), holder="owner-a", now=NOW)
     assert count(Hold) == 1
-    verification.send_code(PHONE, store_id=shop.id, now=NOW)
+    verification.send_code(PHONE, store_id=shop.id, purpose=BOOKING, now=NOW)
     booking = services.book(_input(shop, starts_at=TOMORROW_9 + timedelta(minutes=15)), holder="owner-a", now=NOW,
                             idempotency_key="form-key-0001", check=verification.PhoneCheck(code=_code()))
     assert booking.state == "booked" and count(Hold) == 0
@@ -173,67 +174,67 @@ def test_a_holiday_is_closed(shop):
 
 
 def test_a_bad_plate_and_a_foreign_mobile_are_refused_and_nothing_is_booked(shop):
-    verification.send_code(PHONE, store_id=shop.id, now=NOW)
+    verification.send_code(PHONE, store_id=shop.id, purpose=BOOKING, now=NOW)
     with pytest.raises(ValidationFailed) as refused:
         services.book(_input(shop, plate="粤B1234", phone="+85291234567"), now=NOW, idempotency_key="form-key-1",
                       check=verification.PhoneCheck(code=_code()))
     assert set(refused.value.fields()) == {"plate", "phone"}
     assert count(Booking) == 0
     with pytest.raises(InvalidValue):
-        verification.send_code("+85291234567", store_id=shop.id, now=NOW)
+        verification.send_code("+85291234567", store_id=shop.id, purpose=BOOKING, now=NOW)
 
 
 def test_the_code_is_stored_hashed_and_expires_after_5_minutes(shop):
-    verification.send_code(PHONE, store_id=shop.id, now=NOW)
+    verification.send_code(PHONE, store_id=shop.id, purpose=BOOKING, now=NOW)
     code = _code()
     row = db.session.scalar(sa.select(VerificationCode))
     assert code not in (row.code_hash, row.salt) and len(row.code_hash) == 64
     with pytest.raises(CodeRefused) as refused:
-        verification.check_code(PHONE, code, now=NOW + timedelta(minutes=5))
+        verification.check_code(PHONE, code, purpose=BOOKING, now=NOW + timedelta(minutes=5))
     assert "失效" in str(refused.value.message)
-    assert verification.check_code(PHONE, code, now=NOW + timedelta(minutes=4, seconds=59))
+    assert verification.check_code(PHONE, code, purpose=BOOKING, now=NOW + timedelta(minutes=4, seconds=59))
 
 
 def test_five_wrong_codes_void_it(shop):
-    verification.send_code(PHONE, store_id=shop.id, now=NOW)
+    verification.send_code(PHONE, store_id=shop.id, purpose=BOOKING, now=NOW)
     code = _code()
     wrong = f"{(int(code) + 1) % 10 ** 6:06d}"
     for _ in range(5):
         with pytest.raises(CodeRefused):
-            verification.check_code(PHONE, wrong, now=NOW)
+            verification.check_code(PHONE, wrong, purpose=BOOKING, now=NOW)
     assert db.session.scalar(sa.select(VerificationCode.attempts)) == 5
     with pytest.raises(CodeRefused):
-        verification.check_code(PHONE, code, now=NOW)  # even the right one: the code is void
+        verification.check_code(PHONE, code, purpose=BOOKING, now=NOW)  # even the right one: the code is void
 
 
 def test_one_code_a_minute_and_five_an_hour_per_phone(shop):
-    verification.send_code(PHONE, store_id=shop.id, now=NOW)
+    verification.send_code(PHONE, store_id=shop.id, purpose=BOOKING, now=NOW)
     with pytest.raises(TooManyCodes):
-        verification.send_code(PHONE, store_id=shop.id, now=NOW + timedelta(seconds=59))
+        verification.send_code(PHONE, store_id=shop.id, purpose=BOOKING, now=NOW + timedelta(seconds=59))
     for minute in range(1, 5):
-        verification.send_code(PHONE, store_id=shop.id, now=NOW + timedelta(minutes=minute))
+        verification.send_code(PHONE, store_id=shop.id, purpose=BOOKING, now=NOW + timedelta(minutes=minute))
     with pytest.raises(TooManyCodes):
-        verification.send_code(PHONE, store_id=shop.id, now=NOW + timedelta(minutes=6))
+        verification.send_code(PHONE, store_id=shop.id, purpose=BOOKING, now=NOW + timedelta(minutes=6))
     assert count(VerificationCode) == 5
 
 
 def test_codes_per_address_and_the_stores_daily_ceiling(shop):
     for number in range(3):
-        verification.send_code(f"1391234560{number}", store_id=shop.id, address="10.0.0.1", now=NOW)
+        verification.send_code(f"1391234560{number}", store_id=shop.id, address="10.0.0.1", purpose=BOOKING, now=NOW)
     with pytest.raises(TooManyCodes):
-        verification.send_code("13912345609", store_id=shop.id, address="10.0.0.1", now=NOW)
+        verification.send_code("13912345609", store_id=shop.id, address="10.0.0.1", purpose=BOOKING, now=NOW)
     settings = queries.settings_of(shop.id)
     settings.daily_code_ceiling = 3
     db.session.add(settings)
     db.session.commit()
     with pytest.raises(TooManyCodes) as refused:
-        verification.send_code("13912345609", store_id=shop.id, address="10.0.0.2", now=NOW)
+        verification.send_code("13912345609", store_id=shop.id, address="10.0.0.2", purpose=BOOKING, now=NOW)
     assert "今日验证码已达上限" in str(refused.value.message)
 
 
 def test_a_proof_books_once(shop):
-    verification.send_code(PHONE, store_id=shop.id, now=NOW)
-    proof = verification.check_code(PHONE, _code(), now=NOW)
+    verification.send_code(PHONE, store_id=shop.id, purpose=BOOKING, now=NOW)
+    proof = verification.check_code(PHONE, _code(), purpose=BOOKING, now=NOW)
     services.book(_input(shop), now=NOW, idempotency_key="form-key-0001", check=verification.PhoneCheck(proof=proof))
     with pytest.raises(CodeRefused):
         services.book(_input(shop), now=NOW, idempotency_key="form-key-0002",

@@ -12,9 +12,11 @@ from dealer.extensions import db
 from dealer.members import services
 from dealer.members.errors import AlreadyMember, MembershipError, NoFreeItemsLeft
 from dealer.members.models import Member, MemberTier
+from dealer.members.services import membership
 from dealer.repair import services as repair
 from dealer.repair.queries import display_totals
 from dealer.sms.models import SmsMessage
+from tests.factories import CustomerFactory
 from tests.helpers import NOW
 from tests.repair.builders import add_labor, add_part, finished_order, open_order, pay
 
@@ -119,3 +121,23 @@ def test_free_items_cannot_be_used_beyond_the_allowance(shop, member):
         services.use_free_item(member.id, note="洗车", actor=shop.advisor, now=NOW)
     # a new membership year brings a new allowance
     services.use_free_item(member.id, note="洗车", actor=shop.advisor, now=NOW + timedelta(days=366))
+
+
+def test_the_review_loads_only_the_due_members_a_chunk_at_a_time(shop, member, monkeypatch):
+    """Several due members over several chunks: each is reviewed once, with its own spend (one sum per chunk)."""
+    monkeypatch.setattr(membership, "REVIEW_CHUNK", 2)
+    silver = by_name(shop, "银卡")
+    others = []
+    for _ in range(4):
+        customer = CustomerFactory(store=shop.store)
+        db.session.flush()
+        others.append(services.join(customer.id, actor=shop.advisor, now=NOW))
+    db.session.execute(sa.update(Member).where(Member.store_id == shop.store.id).values(tier_id=silver.id))
+    silver.qualifying_spend_fen = 30_000  # the shop's owner keeps silver with one paid bill; the others do not
+    order = finished_order(shop)
+    # silver's 5% off the 60 yuan of labor and 3% off the 306 yuan of oil
+    repair.settle(order.id, pay(order, (BILL - 300 - 918, "cash")), actor=shop.cashier, now=NOW)
+    db.session.expire_all()
+    assert services.review_tiers(now=NOW, day=date(2027, 11, 23), store_ids=[shop.store.id]) == 4
+    assert tier_of(shop, member) == "银卡"
+    assert {db.session.get(Member, other.id).tier_id for other in others} == {by_name(shop, "普卡").id}

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
 from dealer.access import public
-from dealer.booking import bp, limits, links, queries, services, verification
+from dealer.booking import bp, limits, links, queries, services
 from dealer.booking.errors import SlotFull
 from dealer.booking.forms import DAY_PART_LABELS, SERVICE_LABELS, DetailsForm, HoldForm
 from dealer.customers.services import store_advisors
@@ -22,6 +22,7 @@ from dealer.errors import DomainError
 from dealer.extensions import db, limiter
 from dealer.forms import put_error_on_form
 from dealer.inputs import whole_number
+from dealer.sms import verification
 from dealer.stores.services import list_stores
 from dealer.timezones import store_zone
 
@@ -119,7 +120,7 @@ def details():
         try:
             if form.send.data:
                 limits.spend_code_allowance(form.phone.data)
-                verification.send_code(form.phone.data, store_id=held["store"], address=get_remote_address() or "",
+                verification.send_code(form.phone.data, store_id=held["store"], purpose=services.BOOKING, address=get_remote_address() or "",
                                        now=utcnow())
                 flash(_("The code is on its way by SMS. It is valid for 5 minutes."), "success")
             else:

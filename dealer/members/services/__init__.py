@@ -9,6 +9,16 @@ from dealer.members.services.balances import (  # noqa: F401
     refund,
     top_up,
 )
+from dealer.members.services.campaigns import (  # noqa: F401, E402
+    CampaignInput,
+    create_campaign,
+    draw_holdout,
+    get_campaign,
+    holdout_count,
+    launch_campaign,
+    preview,
+    win_back_campaign,
+)
 from dealer.members.services.common import (  # noqa: F401
     MEMBER_LOADS,
     get_member,
@@ -19,8 +29,10 @@ from dealer.members.services.common import (  # noqa: F401
     tiers_of,
 )
 from dealer.members.services.membership import (  # noqa: F401
+    MEMBER_JOIN,
     free_items_left,
     join,
+    join_online,
     member_number,
     override_tier,
     qualifying_spend,
@@ -29,4 +41,5 @@ from dealer.members.services.membership import (  # noqa: F401
     upgrade_if_qualified,
     use_free_item,
 )
+from dealer.members.services.opening import import_opening_balances  # noqa: F401, E402
 from dealer.members.services.settings import TIER_FIELDS, TierInput, save_settings, save_tier  # noqa: F401, E402

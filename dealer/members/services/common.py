@@ -67,8 +67,9 @@ def tiers_of(store_id: int) -> list[MemberTier]:
 
 def settings_for(store_id: int) -> MemberSettings:
     """The store's points settings (the defaults when it kept none; not added to the session)."""
-    return db.session.get(MemberSettings, store_id) or MemberSettings(store_id=store_id, points_per_yuan=100,
-                                                                      max_points_share_bp=5000)
+    return db.session.get(MemberSettings, store_id) or MemberSettings(
+        store_id=store_id, points_per_yuan=100, max_points_share_bp=5000, holdout_bp=1000, marketing_per_month=2,
+        at_risk_months=6, lost_months=12)
 
 
 def store_today(store_id: int, now: datetime) -> date:

@@ -11,8 +11,9 @@ from dealer import audit
 from dealer.actors import Actor
 from dealer.customers.models import Customer
 from dealer.customers.services import get_customer
+from dealer.customers.validators import normalize_mobile
 from dealer.extensions import db
-from dealer.members.errors import AlreadyMember, MembershipError, NoFreeItemsLeft
+from dealer.members.errors import AlreadyMember, MembershipError, NoFreeItemsLeft, NotAMember
 from dealer.members.models import FreeItemAllowance, FreeItemUse, Member, MemberTier
 from dealer.members.services.common import (
     anniversary_on_or_before,
@@ -23,7 +24,7 @@ from dealer.members.services.common import (
     tiers_of,
 )
 from dealer.repair.models import DELIVERED, SETTLED, RepairOrder
-from dealer.sms import outbox
+from dealer.sms import outbox, verification
 
 WARNING_DAYS = 30  # the downgrade warning goes out this many days before the anniversary
 
@@ -46,9 +47,8 @@ def qualifying_tier(tiers: list[MemberTier], spend_fen: int) -> MemberTier:
     return reached[-1] if reached else tiers[0]
 
 
-def join(customer_id: int, *, actor: Actor, now: datetime) -> Member:
-    """Make the customer a member, in the tier their last 12 months' spend reaches. Raises AlreadyMember."""
-    customer = get_customer(customer_id, actor=actor)
+def _enroll(customer: Customer, *, actor: Actor, now: datetime) -> int:
+    """Add the member row of a customer who is not one (flushed, audited); return its id. Raises AlreadyMember."""
     if db.session.scalar(sa.select(Member.id).where(Member.store_id == customer.store_id,
                                                     Member.customer_id == customer.id)):
         raise AlreadyMember(_l("%(name)s is a member already.", name=customer.name))
@@ -58,10 +58,37 @@ def join(customer_id: int, *, actor: Actor, now: datetime) -> Member:
                     card_paid_fen=0, card_bonus_fen=0, override_reason="", created_at=now, updated_at=now)
     db.session.add(member)
     db.session.flush()
-    audit.record("member_joined", member, actor=actor, changes={"number": member.number, "tier": tier.name})
-    member_id = member.id
+    audit.record("member_joined", member, actor=actor, store_id=customer.store_id,
+                 changes={"number": member.number, "tier": tier.name})
+    return member.id
+
+
+def join(customer_id: int, *, actor: Actor, now: datetime) -> Member:
+    """Make the customer a member, in the tier their last 12 months' spend reaches. Raises AlreadyMember."""
+    customer = get_customer(customer_id, actor=actor)
+    member_id = _enroll(customer, actor=actor, now=now)
     db.session.commit()
     return get_member(member_id, actor=actor)
+
+
+MEMBER_JOIN = "member_join"  # the phone check's purpose (dealer.sms.verification)
+JOIN_CODES_PER_DAY = 300  # a store's most join codes a day (against SMS pumping)
+verification.register_purpose(MEMBER_JOIN, sms_kind="member_join_code", daily_ceiling=lambda _store_id: JOIN_CODES_PER_DAY)
+
+
+def join_online(store_id: int, phone: str, check: verification.PhoneCheck, *, now: datetime) -> Member:
+    """An owner joins on the public site (网上入会) after proving the phone: the store's customer file with that mobile
+    becomes a member. Raises InvalidValue, CodeRefused, NotAMember (no file with that mobile), AlreadyMember."""
+    phone = normalize_mobile(phone, field="phone")
+    verification.accept(phone, check, purpose=MEMBER_JOIN, now=now)
+    customer = db.session.scalar(sa.select(Customer).where(Customer.store_id == store_id, Customer.mobile == phone))
+    if customer is None:
+        raise NotAMember(_l("We have no customer file with this mobile number at this store. Please join at the "
+                            "front desk on your next visit."), field="phone")
+    owner = Actor(user_id=None, store_id=store_id, name=str(_l("The owner, online")))
+    member_id = _enroll(customer, actor=owner, now=now)
+    db.session.commit()
+    return get_member(member_id, actor=owner)
 
 
 def upgrade_if_qualified(member: Member, *, now: datetime, actor: Actor) -> MemberTier | None:
@@ -107,25 +134,55 @@ def override_tier(member_id: int, tier_id: int, *, reason: str, until: date, act
     return get_member(member_id, actor=actor)
 
 
+REVIEW_CHUNK = 1000  # due members read, and their spend summed, this many at a time
+
+
+def _due(joined_on: date, reviewed_for: date | None, warned_for: date | None, today: date) -> bool:
+    """Whether a member's anniversary review or downgrade warning is due today (what `_review` then decides)."""
+    start = anniversary_on_or_before(joined_on, today)
+    coming = next_anniversary(joined_on, today)
+    return (start > joined_on and reviewed_for != start) or (
+        (coming - today).days <= WARNING_DAYS and warned_for != coming)
+
+
+def _spend_of(store_id: int, customer_ids: list[int], now: datetime) -> dict[int, int]:
+    """What each of these owners paid over the last 12 months (one grouped query; see qualifying_spend)."""
+    return {customer_id: int(total) for customer_id, total in db.session.execute(
+        sa.select(RepairOrder.customer_id, sa.func.coalesce(sa.func.sum(RepairOrder.customer_total_fen), 0))
+        .where(RepairOrder.store_id == store_id, RepairOrder.customer_id.in_(customer_ids),
+               RepairOrder.state.in_((SETTLED, DELIVERED)), RepairOrder.settled_at > now - timedelta(days=365))
+        .group_by(RepairOrder.customer_id))}
+
+
 def review_tiers(*, now: datetime, day: date | None = None, store_ids: list[int] | None = None) -> int:
     """The nightly tier review: warn by SMS 30 days before an anniversary when the spend no longer keeps the
-    tier, and lower the tier at the anniversary; commit. Returns the members changed or warned."""
+    tier, and lower the tier at the anniversary; commit. Returns the members changed or warned.
+
+    The store's members are read as a few columns to find whose review or warning is due (most nights a few in
+    365); only those are loaded, a chunk at a time, with their spend summed in one query per chunk.
+    """
     changed = 0
     stores = store_ids if store_ids is not None else list(db.session.scalars(sa.select(Member.store_id).distinct()))
     for store_id in stores:
         today = day or store_today(store_id, now)
         tiers = tiers_of(store_id)
         by_id = {tier.id: tier for tier in tiers}
-        rows = db.session.execute(sa.select(Member, Customer).join(Customer, sa.and_(
-            Customer.id == Member.customer_id, Customer.store_id == Member.store_id)).where(
-            Member.store_id == store_id)).all()
-        for member, customer in rows:
-            changed += _review(member, customer, tiers, by_id, today=today, now=now)
+        due = [member_id for member_id, joined_on, reviewed_for, warned_for in db.session.execute(
+            sa.select(Member.id, Member.joined_on, Member.reviewed_for, Member.downgrade_warned_for)
+            .where(Member.store_id == store_id))
+            if _due(joined_on, reviewed_for, warned_for, today)]
+        for start in range(0, len(due), REVIEW_CHUNK):
+            rows = db.session.execute(sa.select(Member, Customer).join(Customer, sa.and_(
+                Customer.id == Member.customer_id, Customer.store_id == Member.store_id)).where(
+                Member.store_id == store_id, Member.id.in_(due[start:start + REVIEW_CHUNK]))).all()
+            spend = _spend_of(store_id, [customer.id for _member, customer in rows], now)
+            for member, customer in rows:
+                changed += _review(member, customer, tiers, by_id, spend.get(customer.id, 0), today=today, now=now)
         db.session.commit()
     return changed
 
 
-def _review(member, customer, tiers, by_id, *, today: date, now: datetime) -> int:
+def _review(member, customer, tiers, by_id, spend_fen: int, *, today: date, now: datetime) -> int:
     current = by_id.get(member.tier_id)
     start = anniversary_on_or_before(member.joined_on, today)
     coming = next_anniversary(member.joined_on, today)
@@ -133,7 +190,7 @@ def _review(member, customer, tiers, by_id, *, today: date, now: datetime) -> in
     due_warning = (coming - today).days <= WARNING_DAYS and member.downgrade_warned_for != coming
     if current is None or not (due_review or due_warning):
         return 0
-    earned = qualifying_tier(tiers, qualifying_spend(member.store_id, member.customer_id, now))
+    earned = qualifying_tier(tiers, spend_fen)
     if due_review:
         member.reviewed_for = start
         if earned.rank < current.rank:

@@ -13,7 +13,7 @@ from dealer.actors import Actor
 from dealer.extensions import db
 from dealer.members.errors import MembershipError
 from dealer.members.models import Member, MemberSettings, MemberTier
-from dealer.members.services.common import tiers_of
+from dealer.members.services.common import settings_for, tiers_of
 
 TIER_FIELDS = ("name", "labor_discount_bp", "parts_discount_bp", "points_rate_bp", "free_items_per_year",
                "free_item_name", "priority_booking", "qualifying_spend_fen")
@@ -72,19 +72,36 @@ def save_tier(store_id: int, rank: int, data: TierInput, *, actor: Actor, now: d
     return tier
 
 
-def save_settings(store_id: int, *, points_per_yuan: int, max_points_share_bp: int, actor: Actor,
-                  now: datetime) -> MemberSettings:
-    """Save the store's points rules. Raises MembershipError."""
+def save_settings(store_id: int, *, points_per_yuan: int, max_points_share_bp: int, actor: Actor, now: datetime,
+                  holdout_bp: int | None = None, marketing_per_month: int | None = None,
+                  at_risk_months: int | None = None, lost_months: int | None = None) -> MemberSettings:
+    """Save the store's points rules, and (when given) its campaign and customer-loss rules. Raises MembershipError."""
     if points_per_yuan < 1:
         raise MembershipError(_l("At least 1 point makes 1 yuan."), field="points_per_yuan")
     if not 0 <= max_points_share_bp <= 10_000:
         raise MembershipError(_l("A share is between 0 and 100%."), field="max_points_share_bp")
+    current = settings_for(store_id)
+    holdout_bp = current.holdout_bp if holdout_bp is None else holdout_bp
+    marketing_per_month = current.marketing_per_month if marketing_per_month is None else marketing_per_month
+    at_risk_months = current.at_risk_months if at_risk_months is None else at_risk_months
+    lost_months = current.lost_months if lost_months is None else lost_months
+    if not 0 <= holdout_bp <= 5_000:
+        raise MembershipError(_l("The control group is at most half of a target."), field="holdout_bp")
+    if not 1 <= marketing_per_month <= 31:
+        raise MembershipError(_l("Between 1 and 31 marketing messages a month."), field="marketing_per_month")
+    if not 1 <= at_risk_months < lost_months <= 120:
+        raise MembershipError(_l("An owner is at risk before being lost: fewer months, from 1 to 120."),
+                              field="lost_months")
     settings = db.session.get(MemberSettings, store_id)
     if settings is None:
         settings = MemberSettings(store_id=store_id)
         db.session.add(settings)
     settings.points_per_yuan, settings.max_points_share_bp = points_per_yuan, max_points_share_bp
+    settings.holdout_bp, settings.marketing_per_month = holdout_bp, marketing_per_month
+    settings.at_risk_months, settings.lost_months = at_risk_months, lost_months
     audit.record("member_settings_saved", settings, actor=actor, store_id=store_id, entity_type="member_settings",
-                 changes={"points_per_yuan": points_per_yuan, "max_points_share_bp": max_points_share_bp})
+                 changes={"points_per_yuan": points_per_yuan, "max_points_share_bp": max_points_share_bp,
+                          "holdout_bp": holdout_bp, "marketing_per_month": marketing_per_month,
+                          "at_risk_months": at_risk_months, "lost_months": lost_months})
     db.session.commit()
     return settings

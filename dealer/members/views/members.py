@@ -132,7 +132,7 @@ def points(member_id):
     return _done(member_id, _("The points are corrected."))
 
 
-def _store_id() -> int:
+def working_store_id() -> int:
     """The store a store-level manager works in; a group-level one picks it with ?store= (the first one if not)."""
     actor = current_actor()
     if actor.store_id is not None:
@@ -161,15 +161,17 @@ def _settings_page(store_id: int, status: int = 200, settings_form=None, tier_fo
 @bp.route("/settings", methods=["GET", "POST"])
 @roles_required(MANAGER)
 def settings():
-    store_id = _store_id()
+    store_id = working_store_id()
     form = forms.SettingsForm(prefix="settings")
     if form.is_submitted():
         if not form.validate():
             return _settings_page(store_id, 422, settings_form=form)
         try:
             services.save_settings(store_id, points_per_yuan=form.points_per_yuan.data,
-                                   max_points_share_bp=form.max_points_share_bp.data, actor=current_actor(),
-                                   now=utcnow())
+                                   max_points_share_bp=form.max_points_share_bp.data, holdout_bp=form.holdout_bp.data,
+                                   marketing_per_month=form.marketing_per_month.data,
+                                   at_risk_months=form.at_risk_months.data, lost_months=form.lost_months.data,
+                                   actor=current_actor(), now=utcnow())
         except DomainError as error:
             db.session.rollback()
             put_error_on_form(form, error)
@@ -182,7 +184,7 @@ def settings():
 @bp.route("/settings/tiers/<int:rank>", methods=["POST"])
 @roles_required(MANAGER)
 def save_tier(rank):
-    store_id = _store_id()
+    store_id = working_store_id()
     form = forms.TierForm(prefix=f"tier{rank}")
     if form.validate_on_submit():
         data = services.TierInput(**{name: form[name].data for name in services.TIER_FIELDS})

@@ -1,0 +1,60 @@
+"""A campaign's results as an Excel workbook (openpyxl, write-only: rows streamed, never all in memory).
+
+Money is written as yuan text from `dealer.money` (no float touches money)."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+
+from dealer.members import queries
+from dealer.members.models import INVITED
+from dealer.money import yuan
+
+
+def _rate(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def _interval(interval, *, money: bool = False) -> str:
+    if interval is None:
+        return ""
+    if money:
+        return f"{yuan(round(interval.difference))} ({yuan(round(interval.low))} ~ {yuan(round(interval.high))})"
+    return f"{_rate(interval.difference)} ({_rate(interval.low)} ~ {_rate(interval.high)})"
+
+
+def campaign_workbook(results: queries.CampaignResults) -> bytes:
+    """Two sheets: the summary (both groups, uplift with its 95% interval, per advisor) and one row per owner."""
+    campaign = results.campaign
+    book = Workbook(write_only=True)
+    summary = book.create_sheet(_("Summary"))
+    summary.append([_("Campaign"), campaign.name])
+    summary.append([_("Days"), f"{campaign.starts_on.isoformat()} ~ {campaign.ends_on.isoformat()}"])
+    summary.append([])
+    summary.append(["", _("Invited"), _("Held out")])
+    for label, attribute in ((_("Owners"), "owners"), (_("Came in"), "came")):
+        summary.append([label, getattr(results.invited, attribute), getattr(results.held_out, attribute)])
+    summary.append([_("Response rate"), _rate(results.invited.rate), _rate(results.held_out.rate)])
+    summary.append([_("Revenue (yuan)"), yuan(results.invited.revenue_fen), yuan(results.held_out.revenue_fen)])
+    summary.append([])
+    summary.append([_("Uplift in response rate (%(level)s interval)", level="95%"), _interval(results.visit_uplift)])
+    summary.append([_("Uplift in revenue per owner, yuan (%(level)s interval)", level="95%"),
+                    _interval(results.revenue_uplift, money=True)])
+    summary.append([_("Extra visits"), round(results.extra_visits, 1)])
+    summary.append([_("Extra revenue"), yuan(results.extra_revenue_fen)])
+    summary.append([_("Discounts given"), yuan(results.discounts_fen)])
+    summary.append([])
+    summary.append([_("Advisor"), _("Orders of the invited"), _("Their revenue (yuan)"), _("Orders of the held out"),
+                    _("Their revenue (yuan)")])
+    for name, orders, revenue, held_orders, held_revenue in results.by_advisor:
+        summary.append([name or "-", orders, yuan(revenue), held_orders, yuan(held_revenue)])
+    owners = book.create_sheet(_("Owners"))
+    owners.append([_("Name"), _("Mobile"), _("Group"), _("Came in"), _("Revenue (yuan)")])
+    for name, mobile, group, came, revenue in queries.export_rows(campaign):
+        owners.append([name, mobile, _("Invited") if group == INVITED else _("Held out"), _("Yes") if came else _("No"),
+                       yuan(int(revenue))])
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,150 @@
+"""Customer loss (客户流失): owners whose last paid visit is older than the store's months (at risk 6, lost 12 by
+default), with their cars, last advisor and lifetime spend; and the monthly figures (active, newly at risk, newly
+lost, won back).
+
+The last visit is the later of the last settled order (not a reversal) and the cars' last maintenance as imported
+(`vehicles.last_maintenance_date`), so owners already overdue when their data came from the previous system are
+found too; an owner with neither counts from the day their file was made. Everything is one grouped query per
+question, whatever the number of owners.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from dealer.auth.models import User
+from dealer.customers.models import Customer, Vehicle
+from dealer.extensions import db
+from dealer.members.models import MemberSettings
+from dealer.members.targeting import PAID, local_midnight, months_before, not_seen_for
+from dealer.repair.models import RepairOrder
+
+AT_RISK, LOST = "at_risk", "lost"
+SORTS = ("last_visit", "spend")
+PER_PAGE = 50
+
+
+@dataclass
+class LostOwner:
+    customer_id: int
+    name: str
+    mobile: str
+    advisor: str
+    last_order_at: datetime | None
+    last_service_on: date | None
+    spend_fen: int
+    plates: list[str]
+
+    @property
+    def last_visit(self) -> date | None:
+        order_day = self.last_order_at.date() if self.last_order_at is not None else None
+        days = [day for day in (order_day, self.last_service_on) if day is not None]
+        return max(days) if days else None
+
+
+@dataclass
+class LossPage:
+    status: str
+    owners: list[LostOwner]
+    page: int
+    has_next: bool
+    at_risk_months: int
+    lost_months: int
+
+
+def _months(settings: MemberSettings) -> tuple[int, int]:
+    return settings.at_risk_months, settings.lost_months
+
+
+def _orders(store_id: int):
+    """Per owner: the last paid visit and the lifetime customer-paid spend (reversals count against it)."""
+    return (sa.select(RepairOrder.customer_id.label("customer_id"),
+                      sa.func.max(sa.case((RepairOrder.reversal_of_id.is_(None), RepairOrder.settled_at)))
+                      .label("last_order_at"),
+                      sa.func.coalesce(sa.func.sum(RepairOrder.customer_total_fen), 0).label("spend_fen"))
+            .where(RepairOrder.store_id == store_id, RepairOrder.state.in_(PAID))
+            .group_by(RepairOrder.customer_id)).subquery("paid")
+
+
+def _services(store_id: int):
+    """Per owner: the last maintenance of any of their cars (as recorded or imported)."""
+    return (sa.select(Vehicle.owner_id.label("customer_id"),
+                      sa.func.max(Vehicle.last_maintenance_date).label("last_service_on"))
+            .where(Vehicle.store_id == store_id).group_by(Vehicle.owner_id)).subquery("serviced")
+
+
+def lost_owners(store_id: int, *, settings: MemberSettings, today: date, zone, status: str = AT_RISK,
+                sort: str = "last_visit", page: int = 1) -> LossPage:
+    """A page of the owners at risk (not seen for the at-risk months but not yet the lost ones) or lost."""
+    at_risk, lost = _months(settings)
+    paid, serviced = _orders(store_id), _services(store_id)
+    conditions = [Customer.store_id == store_id,
+                  not_seen_for(lost if status == LOST else at_risk, today=today, zone=zone)]
+    if status != LOST:  # at risk only: not yet the lost ones
+        conditions.append(~not_seen_for(lost, today=today, zone=zone))
+    spend = sa.func.coalesce(paid.c.spend_fen, 0)
+    order = ((spend.desc(), Customer.id) if sort == "spend"
+             else (sa.func.coalesce(paid.c.last_order_at, serviced.c.last_service_on, Customer.created_at).asc(),
+                   Customer.id))
+    rows = db.session.execute(
+        sa.select(Customer.id, Customer.name, Customer.mobile, sa.func.coalesce(User.full_name, ""),
+                  paid.c.last_order_at, serviced.c.last_service_on, spend)
+        .outerjoin(paid, paid.c.customer_id == Customer.id).outerjoin(serviced, serviced.c.customer_id == Customer.id)
+        .outerjoin(User, User.id == Customer.advisor_id).where(*conditions).order_by(*order)
+        .limit(PER_PAGE + 1).offset((max(page, 1) - 1) * PER_PAGE)).all()
+    owners = [LostOwner(row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]), []) for row in rows[:PER_PAGE]]
+    if owners:
+        plates: dict[int, list[str]] = {}
+        for owner_id, plate in db.session.execute(sa.select(Vehicle.owner_id, Vehicle.plate).where(
+                Vehicle.store_id == store_id, Vehicle.owner_id.in_([o.customer_id for o in owners]))
+                .order_by(Vehicle.id)):
+            plates.setdefault(owner_id, []).append(plate)
+        for owner in owners:
+            owner.plates = plates.get(owner.customer_id, [])
+    return LossPage(status, owners, max(page, 1), len(rows) > PER_PAGE, at_risk, lost)
+
+
+@dataclass
+class MonthFigures:
+    month: date  # its first day
+    active: int  # a paid visit within the at-risk months before the month's end
+    newly_at_risk: int  # their last visit passed the at-risk months during the month
+    newly_lost: int  # ... the lost months
+    won_back: int  # came in the month after more than the at-risk months away
+
+
+def monthly_figures(store_id: int, *, settings: MemberSettings, today: date, zone, months: int = 12) -> list[MonthFigures]:
+    """The last `months` calendar months, the current one included, oldest first (one query a month, over the
+    owners with paid visits)."""
+    at_risk, lost = _months(settings)
+    figures = []
+    first = today.replace(day=1)
+    for back in range(months - 1, -1, -1):
+        start_day = months_before(first, back)
+        end_day = (start_day + timedelta(days=32)).replace(day=1)
+        start, end = local_midnight(start_day, zone), local_midnight(end_day, zone)
+        visit = sa.and_(RepairOrder.reversal_of_id.is_(None))
+        per_owner = (sa.select(
+            sa.func.max(sa.case((sa.and_(visit, RepairOrder.settled_at < start), RepairOrder.settled_at)))
+            .label("before"),
+            sa.func.max(sa.case((sa.and_(visit, RepairOrder.settled_at < end), RepairOrder.settled_at))).label("last"),
+            sa.func.max(sa.case((sa.and_(visit, RepairOrder.settled_at >= start, RepairOrder.settled_at < end), 1),
+                                else_=0)).label("came"))
+            .where(RepairOrder.store_id == store_id, RepairOrder.state.in_(PAID), RepairOrder.settled_at < end)
+            .group_by(RepairOrder.customer_id)).subquery()
+        risk_start = local_midnight(months_before(start_day, at_risk), zone)
+        risk_end = local_midnight(months_before(end_day, at_risk), zone)
+        lost_start = local_midnight(months_before(start_day, lost), zone)
+        lost_end = local_midnight(months_before(end_day, lost), zone)
+
+        def counted(condition):
+            return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+        row = db.session.execute(sa.select(
+            counted(per_owner.c.last >= risk_end),
+            counted(sa.and_(per_owner.c.last >= risk_start, per_owner.c.last < risk_end)),
+            counted(sa.and_(per_owner.c.last >= lost_start, per_owner.c.last < lost_end)),
+            counted(sa.and_(per_owner.c.came == 1, per_owner.c.before < risk_start)))).one()
+        figures.append(MonthFigures(start_day, *(int(value) for value in row)))
+    return figures

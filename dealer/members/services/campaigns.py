@@ -1,0 +1,236 @@
+"""Campaigns (季节性活动) with a control group: create, then launch — the target in SQL sets, a random holdout
+kept apart and recorded, and one batch of invitations through the SMS outbox.
+
+Who may be invited: the owners matching every rule, with marketing consent, under the store's monthly cap of
+marketing messages. The holdout is drawn from those same owners, so the two groups differ only by the
+invitation and the results compare like with like.
+"""
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from dealer import audit
+from dealer.actors import Actor
+from dealer.customers.models import Customer
+from dealer.database import get_for_update
+from dealer.dialect import is_postgresql, json_object
+from dealer.errors import NotFound
+from dealer.extensions import db
+from dealer.members import targeting
+from dealer.members.errors import CampaignError, CampaignLaunched, EmptyTarget
+from dealer.members.models import DRAFT, HOLDOUT, INVITED, LAUNCHED, OTHER, SEASONS, Campaign, CampaignTarget
+from dealer.members.services.common import settings_for, store_today, tiers_of
+from dealer.sms.kinds import KINDS as SMS_KINDS
+from dealer.sms.models import QUEUED, SmsMessage
+from dealer.sms.outbox import (
+    NEXT_MESSAGE_ID,
+    next_allowed,
+    out_id_of,
+    random_out_ids,
+    template_for,
+    zone_of_store,
+)
+from dealer.sms.outbox import settings_for as sms_settings_for
+from dealer.stores.models import Store
+
+KIND = "campaign_invitation"
+HOLDOUT_CHUNK = 1000  # held-out ids per UPDATE (SQLite's limit of bound values is far above)
+MESSAGE_COLUMNS = ["store_id", "customer_id", "phone", "kind", "category", "priority", "params", "sign_name",
+                   "template_code", "dedupe_key", "state", "attempts", "next_attempt_at", "created_at", "expires_at"]
+
+
+@dataclass
+class CampaignInput:
+    name: str
+    season: str
+    starts_on: date
+    ends_on: date
+    members_only: bool = False
+    tier_ranks: list[int] = field(default_factory=list)
+    model_families: list[str] = field(default_factory=list)
+    min_vehicle_age: int | None = None
+    max_vehicle_age: int | None = None
+    not_seen_months: int | None = None
+    seen_within_months: int | None = None
+    maintenance_due: bool = False
+    labor_discount_bp: int = 0
+    parts_discount_bp: int = 0
+    offer: str = ""
+
+
+def get_campaign(campaign_id: int, *, actor: Actor) -> Campaign:
+    """Return a campaign the actor may see. Raises NotFound."""
+    stmt = sa.select(Campaign).where(Campaign.id == campaign_id)
+    if actor.store_id is not None:
+        stmt = stmt.where(Campaign.store_id == actor.store_id)
+    campaign = db.session.scalars(stmt).one_or_none()
+    if campaign is None:
+        raise NotFound()
+    return campaign
+
+
+def _check(store_id: int, data: CampaignInput, today: date) -> None:
+    if not data.name.strip():
+        raise CampaignError(_l("Name the campaign."), field="name")
+    if data.season not in SEASONS:
+        raise CampaignError(_l("Choose the season."), field="season")
+    if data.ends_on < data.starts_on:
+        raise CampaignError(_l("The campaign ends on or after the day it starts."), field="ends_on")
+    if data.ends_on < today:
+        raise CampaignError(_l("The campaign's last day has passed."), field="ends_on")
+    if data.ends_on - data.starts_on > timedelta(days=366):
+        raise CampaignError(_l("A campaign lasts at most a year."), field="ends_on")
+    for name in ("labor_discount_bp", "parts_discount_bp"):
+        if not 0 <= getattr(data, name) <= 10_000:
+            raise CampaignError(_l("A discount is between 0 and 100%."), field=name)
+    if (data.min_vehicle_age is not None and data.max_vehicle_age is not None
+            and data.min_vehicle_age > data.max_vehicle_age):
+        raise CampaignError(_l("The youngest car's age is at most the oldest's."), field="max_vehicle_age")
+    if data.seen_within_months is not None and (data.not_seen_months or 0) >= data.seen_within_months:
+        raise CampaignError(_l("Owners seen within a time must be not seen for less."), field="seen_within_months")
+    ranks = {tier.rank for tier in tiers_of(store_id)}
+    if any(rank not in ranks for rank in data.tier_ranks):
+        raise CampaignError(_l("No such tier."), field="tier_ranks")
+
+
+def create_campaign(store_id: int, data: CampaignInput, *, actor: Actor, now: datetime) -> Campaign:
+    """Save a campaign as a draft (nobody is targeted yet). Raises CampaignError."""
+    _check(store_id, data, store_today(store_id, now))
+    campaign = Campaign(
+        store_id=store_id, name=data.name.strip(), season=data.season, starts_on=data.starts_on,
+        ends_on=data.ends_on, state=DRAFT, members_only=data.members_only,
+        tier_ranks=sorted(set(data.tier_ranks)), model_families=sorted({f.strip() for f in data.model_families
+                                                                        if f.strip()}),
+        min_vehicle_age=data.min_vehicle_age, max_vehicle_age=data.max_vehicle_age,
+        not_seen_months=data.not_seen_months, seen_within_months=data.seen_within_months,
+        maintenance_due=data.maintenance_due,
+        labor_discount_bp=data.labor_discount_bp, parts_discount_bp=data.parts_discount_bp, offer=data.offer.strip(),
+        holdout_bp=settings_for(store_id).holdout_bp, seed=0, created_by_id=actor.user_id, matched=0, no_consent=0,
+        capped=0, invited=0, held_out=0, created_at=now, updated_at=now)
+    db.session.add(campaign)
+    db.session.flush()
+    audit.record("member_campaign_created", campaign, actor=actor, store_id=store_id, entity_type="member_campaigns",
+                 changes={"name": campaign.name})
+    campaign_id = campaign.id
+    db.session.commit()
+    return get_campaign(campaign_id, actor=actor)
+
+
+def win_back_campaign(store_id: int, status: str, *, actor: Actor, now: datetime) -> Campaign:
+    """Make the customer-loss list's owners (at risk, or lost) a win-back campaign's target in one step: a draft
+    of the next 30 days whose rules are the list's, to check and launch."""
+    settings = settings_for(store_id)
+    today = store_today(store_id, now)
+    lost = status == "lost"
+    data = CampaignInput(
+        name=str(_l("Win back lost owners") if lost else _l("Win back owners at risk")), season=OTHER, starts_on=today,
+        ends_on=today + timedelta(days=30),
+        not_seen_months=settings.lost_months if lost else settings.at_risk_months,
+        seen_within_months=None if lost else settings.lost_months)
+    return create_campaign(store_id, data, actor=actor, now=now)
+
+
+def preview(campaign: Campaign, *, now: datetime) -> tuple[int, int, int]:
+    """(matching, without consent, at the month's cap) as a launch now would find them; changes nothing."""
+    store = db.session.get(Store, campaign.store_id)
+    zone = zone_of_store(campaign.store_id)
+    return targeting.target_counts(campaign, today=store.local_date(now), zone=zone,
+                                   cap=settings_for(campaign.store_id).marketing_per_month)
+
+
+def holdout_count(eligible: int, holdout_bp: int) -> int:
+    """How many of `eligible` owners are held out: the share rounded half up."""
+    return (eligible * holdout_bp + 5_000) // 10_000
+
+
+def draw_holdout(customer_ids: list[int], holdout_bp: int, seed: int) -> list[int]:
+    """The held-out owners: a uniform random sample of the share, the same for the same ids and seed."""
+    ordered = sorted(customer_ids)
+    return random.Random(seed).sample(ordered, holdout_count(len(ordered), holdout_bp))
+
+
+def launch_campaign(campaign_id: int, *, actor: Actor, now: datetime, seed: int | None = None) -> Campaign:
+    """Target the campaign's owners, hold the store's share out at random and queue the invitations in one batch.
+
+    `seed` fixes the draw (a random one otherwise); it is recorded on the campaign. Raises CampaignLaunched,
+    CampaignError (the last day has passed), EmptyTarget (nobody may be invited: the reason is in the message).
+    """
+    campaign = get_for_update(Campaign, campaign_id, **({} if actor.store_id is None else
+                                                         {"store_id": actor.store_id}))
+    if campaign is None:
+        raise NotFound()
+    if campaign.state != DRAFT:
+        raise CampaignLaunched(_l("The campaign is launched already."))
+    store_id = campaign.store_id
+    store = db.session.get(Store, store_id)
+    today, zone = store.local_date(now), zone_of_store(store_id)
+    if campaign.ends_on < today:
+        raise CampaignError(_l("The campaign's last day has passed."), field="ends_on")
+    cap = settings_for(store_id).marketing_per_month
+    matched, no_consent, capped = targeting.target_counts(campaign, today=today, zone=zone, cap=cap)
+    if matched - no_consent - capped <= 0:
+        raise EmptyTarget(_l("The campaign's target is empty: %(matched)s owners match its rules, %(no_consent)s "
+                             "of them without marketing consent, %(capped)s at this month's limit of marketing "
+                             "messages.", matched=matched, no_consent=no_consent, capped=capped))
+    _matching, eligible = targeting.eligibility(campaign, today=today, zone=zone, cap=cap)
+    db.session.execute(sa.insert(CampaignTarget).from_select(
+        ["store_id", "campaign_id", "customer_id", "target_group"],
+        sa.select(Customer.store_id, sa.literal(campaign.id), Customer.id, sa.literal(INVITED)).where(*eligible)))
+    ids = list(db.session.scalars(sa.select(CampaignTarget.customer_id).where(
+        CampaignTarget.store_id == store_id, CampaignTarget.campaign_id == campaign.id)))
+    campaign.seed = seed if seed is not None else secrets.randbits(62)
+    held = draw_holdout(ids, campaign.holdout_bp, campaign.seed)
+    for start in range(0, len(held), HOLDOUT_CHUNK):
+        db.session.execute(sa.update(CampaignTarget).where(
+            CampaignTarget.store_id == store_id, CampaignTarget.campaign_id == campaign.id,
+            CampaignTarget.customer_id.in_(held[start:start + HOLDOUT_CHUNK])).values(target_group=HOLDOUT)
+            .execution_options(synchronize_session=False))
+    queued = _queue_invitations(campaign, store, zone, now)
+    campaign.state, campaign.launched_at, campaign.launched_by_id = LAUNCHED, now, actor.user_id
+    campaign.matched, campaign.no_consent, campaign.capped = matched, no_consent, capped
+    campaign.invited, campaign.held_out, campaign.updated_at = queued, len(held), now
+    audit.record("member_campaign_launched", campaign, actor=actor, store_id=store_id,
+                 entity_type="member_campaigns", changes={"invited": queued, "held_out": len(held)})
+    db.session.commit()
+    return get_campaign(campaign_id, actor=actor)
+
+
+def _period(campaign: Campaign) -> str:
+    return f"{campaign.starts_on.month}月{campaign.starts_on.day}日-{campaign.ends_on.month}月{campaign.ends_on.day}日"
+
+
+def _queue_invitations(campaign: Campaign, store: Store, zone, now: datetime) -> int:
+    """One INSERT ... SELECT of the invited group's messages, for the end of the quiet hours, true until the
+    campaign's last day ends; each owner once per campaign (its dedupe key)."""
+    spec = SMS_KINDS[KIND]
+    settings = sms_settings_for(campaign.store_id)
+    _body, template_code = template_for(campaign.store_id, KIND)
+    send_at = next_allowed(settings, zone, now)
+    expires_at = targeting.local_midnight(campaign.ends_on + timedelta(days=1), zone)
+    columns = SmsMessage.__table__.c
+    params = json_object("name", Customer.name, "campaign", sa.literal(campaign.name),
+                         "period", sa.literal(_period(campaign)), "store_phone", sa.literal(store.phone or ""))
+    values = [
+        Customer.store_id, Customer.id, Customer.mobile, sa.literal(KIND), sa.literal(spec.category),
+        sa.literal(spec.priority), params, sa.literal(settings.sign_name), sa.literal(template_code),
+        sa.literal(f"campaign:{campaign.id}:") + sa.cast(Customer.id, sa.String), sa.literal(QUEUED), sa.literal(0),
+        sa.literal(send_at, type_=columns.next_attempt_at.type), sa.literal(now, type_=columns.created_at.type),
+        sa.literal(expires_at, type_=columns.expires_at.type)]
+    conditions = [CampaignTarget.store_id == campaign.store_id, CampaignTarget.campaign_id == campaign.id,
+                  CampaignTarget.target_group == INVITED, Customer.store_id == CampaignTarget.store_id,
+                  Customer.id == CampaignTarget.customer_id]
+    if is_postgresql():  # each message's id first, and its out id made from it (see sms.outbox.out_id_of)
+        numbered = sa.select(*[value.label(name) for value, name in zip(values, MESSAGE_COLUMNS, strict=True)],
+                             sa.literal_column(NEXT_MESSAGE_ID).label("id")).where(*conditions).subquery()
+        select = sa.select(numbered.c.id, *[numbered.c[name] for name in MESSAGE_COLUMNS], out_id_of(numbered.c.id))
+        names = ["id", *MESSAGE_COLUMNS, "out_id"]
+    else:
+        select, names = sa.select(*values, random_out_ids()).where(*conditions), [*MESSAGE_COLUMNS, "out_id"]
+    return db.session.execute(sa.insert(SmsMessage.__table__).from_select(names, select)
+                              .execution_options(preserve_rowcount=True)).rowcount

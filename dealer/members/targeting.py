@@ -1,0 +1,125 @@
+"""A campaign's target (目标客户) as SQL sets: the owners of a store matching every rule of the campaign.
+
+One statement per question, never a loop over owners: the preview counts, the launch inserts the eligible
+owners with INSERT ... SELECT, and the results join the target to the repair orders of the window.
+Also the months arithmetic shared with customer loss (客户流失).
+"""
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from dealer.customers.models import Customer, Vehicle
+from dealer.extensions import db
+from dealer.members.models import Campaign, Member, MemberTier
+from dealer.repair.models import DELIVERED, SETTLED, RepairOrder
+from dealer.sms.kinds import MARKETING
+from dealer.sms.models import CANCELLED, SmsMessage
+
+PAID = (SETTLED, DELIVERED)
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier (the month's last day when it has fewer days)."""
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def local_midnight(day: date, zone) -> datetime:
+    """The start of a local day, as an aware datetime (compared with UTC columns)."""
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def paid_visit(store_id, customer_id, since: datetime | None = None):
+    """A settled order of the owner (not a reversal), settled at or after `since` when given."""
+    conditions = [RepairOrder.store_id == store_id, RepairOrder.customer_id == customer_id,
+                  RepairOrder.state.in_(PAID), RepairOrder.reversal_of_id.is_(None)]
+    if since is not None:
+        conditions.append(RepairOrder.settled_at >= since)
+    return sa.exists().where(*conditions)
+
+
+def seen_since(day: date, zone):
+    """The owner (`Customer`) was seen on or after `day`: a paid visit, or a car's maintenance as recorded or
+    imported from the previous system."""
+    return sa.or_(paid_visit(Customer.store_id, Customer.id, local_midnight(day, zone)),
+                  sa.exists().where(Vehicle.store_id == Customer.store_id, Vehicle.owner_id == Customer.id,
+                                    Vehicle.last_maintenance_date >= day))
+
+
+def not_seen_for(months: int, *, today: date, zone):
+    """The owner was not seen for `months` (customer loss, 客户流失): nothing since the cut-off, and either some
+    history before it or a file older than it (a new file with no history is not a lost owner)."""
+    cutoff = months_before(today, months)
+    history = sa.or_(paid_visit(Customer.store_id, Customer.id),
+                     sa.exists().where(Vehicle.store_id == Customer.store_id, Vehicle.owner_id == Customer.id,
+                                       Vehicle.last_maintenance_date.is_not(None)))
+    return sa.and_(~seen_since(cutoff, zone), sa.or_(history, Customer.created_at < local_midnight(cutoff, zone)))
+
+
+def rule_conditions(campaign: Campaign, *, today: date, zone) -> list:
+    """The WHERE conditions on `Customer` that the campaign's rules make (the store's own customers)."""
+    conditions = [Customer.store_id == campaign.store_id]
+    if campaign.members_only or campaign.tier_ranks:
+        earned, given = aliased(MemberTier), aliased(MemberTier)
+        member = sa.select(Member.id).where(Member.store_id == Customer.store_id, Member.customer_id == Customer.id)
+        if campaign.tier_ranks:
+            overridden = sa.and_(Member.override_until >= today, given.id.is_not(None))
+            rank = sa.case((overridden, given.rank), else_=earned.rank)
+            member = (member.join(earned, earned.id == Member.tier_id)
+                      .outerjoin(given, given.id == Member.override_tier_id)
+                      .where(rank.in_([int(value) for value in campaign.tier_ranks])))
+        conditions.append(member.exists())
+    vehicle = []
+    if campaign.model_families:
+        vehicle.append(Vehicle.model_family.in_(list(campaign.model_families)))
+    if campaign.min_vehicle_age is not None:
+        vehicle.append(Vehicle.registration_date <= months_before(today, 12 * campaign.min_vehicle_age))
+    if campaign.max_vehicle_age is not None:
+        vehicle.append(Vehicle.registration_date > months_before(today, 12 * (campaign.max_vehicle_age + 1)))
+    if campaign.maintenance_due:
+        vehicle.append(Vehicle.next_maintenance_due <= campaign.ends_on)
+    if vehicle:
+        conditions.append(sa.exists().where(Vehicle.store_id == Customer.store_id, Vehicle.owner_id == Customer.id,
+                                            *vehicle))
+    if campaign.not_seen_months:
+        conditions.append(not_seen_for(campaign.not_seen_months, today=today, zone=zone))
+    if campaign.seen_within_months:  # the at-risk owners of customer loss: not yet the lost ones
+        conditions.append(~not_seen_for(campaign.seen_within_months, today=today, zone=zone))
+    return conditions
+
+
+def capped_customers(store_id: int, *, month_start: datetime, cap: int):
+    """The owners who got `cap` marketing messages this month already (a subquery of customer ids)."""
+    return (sa.select(SmsMessage.customer_id)
+            .where(SmsMessage.store_id == store_id, SmsMessage.category == MARKETING,
+                   SmsMessage.created_at >= month_start, SmsMessage.state != CANCELLED,
+                   SmsMessage.customer_id.is_not(None))
+            .group_by(SmsMessage.customer_id).having(sa.func.count() >= cap))
+
+
+def eligibility(campaign: Campaign, *, today: date, zone, cap: int):
+    """(matching conditions, eligible conditions): who matches the rules, and who of them may be invited (marketing
+    consent, under the month's cap of marketing messages)."""
+    matching = rule_conditions(campaign, today=today, zone=zone)
+    month_start = local_midnight(today.replace(day=1), zone)
+    under_cap = (Customer.id.not_in(capped_customers(campaign.store_id, month_start=month_start, cap=cap))
+                 if cap > 0 else sa.false())
+    return matching, [*matching, Customer.marketing_consent.is_(True), under_cap]
+
+
+def target_counts(campaign: Campaign, *, today: date, zone, cap: int) -> tuple[int, int, int]:
+    """(matching, without marketing consent, at the month's cap) in one query."""
+    matching, _eligible = eligibility(campaign, today=today, zone=zone, cap=cap)
+    month_start = local_midnight(today.replace(day=1), zone)
+    capped = (Customer.id.in_(capped_customers(campaign.store_id, month_start=month_start, cap=cap))
+              if cap > 0 else sa.true())
+    consent = Customer.marketing_consent.is_(True)
+    row = db.session.execute(sa.select(
+        sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((~consent, 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((sa.and_(consent, capped), 1), else_=0)), 0)).where(*matching)).one()
+    return int(row[0]), int(row[1]), int(row[2])

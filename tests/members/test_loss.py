@@ -1,0 +1,116 @@
+"""Customer loss (客户流失): owners not seen for the store's months (at risk 6, lost 12), their list, the monthly
+figures, and a win-back campaign that targets exactly the list."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import sqlalchemy as sa
+
+from dealer.customers.models import Vehicle
+from dealer.extensions import db
+from dealer.members import queries, services
+from dealer.members.models import CampaignTarget
+from dealer.parts import services as parts
+from dealer.repair import services as repair
+from dealer.sms.outbox import zone_of_store
+from tests.factories import CustomerFactory, VehicleFactory
+from tests.helpers import NOW, inputs, login
+from tests.isolation import isolated_client
+from tests.repair.builders import finished_order, pay
+
+BILL = 36600
+TODAY = date(2026, 11, 23)  # NOW in Shanghai
+
+
+def at(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 4, 0, tzinfo=timezone.utc)  # noon in Shanghai
+
+
+def owner(store, *visits: date, consent=True, **vehicle):
+    customer = CustomerFactory(store=store, marketing_consent=consent)
+    VehicleFactory(owner=customer, store=store, **vehicle)
+    db.session.flush()
+    return customer
+
+
+def visit(shop, customer, day: date):
+    shop.vehicle = db.session.scalar(sa.select(Vehicle).where(Vehicle.owner_id == customer.id))
+    order = finished_order(shop, now=at(day))
+    repair.settle(order.id, pay(order, (BILL, "cash")), actor=shop.cashier, now=at(day))
+
+
+def people(shop):
+    store = shop.store
+    parts.receive_stock(shop.oil.id, quantity=50_000, unit_cost_fen=4000, reference="DN1", actor=shop.clerk,
+                        now=at(date(2025, 1, 2)))
+    builders_owner = shop.vehicle.owner
+    made = {name: owner(store) for name in ("recent", "at_risk", "lost", "won_back", "new_file")}
+    made["imported"] = owner(store, last_maintenance_date=date(2025, 1, 10))
+    visit(shop, made["recent"], date(2026, 9, 1))
+    visit(shop, made["at_risk"], date(2026, 5, 15))
+    visit(shop, made["lost"], date(2025, 9, 10))
+    visit(shop, made["won_back"], date(2025, 10, 1))
+    visit(shop, made["won_back"], date(2026, 11, 10))
+    # the files were all made long ago, but for the new one (today)
+    db.session.execute(sa.update(type(made["recent"])).where(type(made["recent"]).store_id == store.id)
+                       .values(created_at=at(date(2024, 1, 1))))
+    made["new_file"].created_at = NOW
+    builders_owner.created_at = NOW  # the builders' own owner: a new file without history
+    db.session.flush()
+    return made
+
+
+def listed(shop, status, sort="last_visit"):
+    page = queries.lost_owners(shop.store.id, settings=services.settings_for(shop.store.id), today=TODAY,
+                               zone=zone_of_store(shop.store.id), status=status, sort=sort)
+    return page.owners
+
+
+def test_owners_at_risk_and_lost_are_listed_with_their_last_visit_and_spend(shop):
+    made = people(shop)
+    at_risk = listed(shop, "at_risk")
+    assert [o.customer_id for o in at_risk] == [made["at_risk"].id]
+    assert (at_risk[0].last_visit, at_risk[0].spend_fen, len(at_risk[0].plates)) == (date(2026, 5, 15), BILL, 1)
+    lost = listed(shop, "lost")
+    # the imported owner (last maintenance in January 2025, before the system) counts as lost too; oldest first
+    assert [o.customer_id for o in lost] == [made["imported"].id, made["lost"].id]
+    assert lost[0].last_visit == date(2025, 1, 10) and lost[0].spend_fen == 0
+    assert [o.customer_id for o in listed(shop, "lost", sort="spend")][0] == made["lost"].id
+
+
+def test_monthly_figures_count_active_newly_at_risk_newly_lost_and_won_back(shop):
+    people(shop)
+    figures = {f.month: f for f in queries.monthly_figures(
+        shop.store.id, settings=services.settings_for(shop.store.id), today=TODAY, zone=zone_of_store(shop.store.id))}
+    assert len(figures) == 12 and min(figures) == date(2025, 12, 1)
+    november = figures[date(2026, 11, 1)]
+    # active: seen since June (recent, won back); at risk this month: last seen in May
+    assert (november.active, november.newly_at_risk, november.newly_lost, november.won_back) == (2, 1, 0, 1)
+    assert figures[date(2026, 9, 1)].newly_lost == 1  # last seen in September 2025
+    assert figures[date(2026, 4, 1)].newly_at_risk == 1  # the won-back owner, last seen October 2025
+
+
+def test_a_win_back_campaign_targets_exactly_the_list(shop):
+    made = people(shop)
+    for status, expected in (("lost", {made["lost"].id, made["imported"].id}), ("at_risk", {made["at_risk"].id})):
+        campaign = services.win_back_campaign(shop.store.id, status, actor=shop.manager, now=NOW)
+        launched = services.launch_campaign(campaign.id, actor=shop.manager, now=NOW, seed=1)
+        assert set(db.session.scalars(sa.select(CampaignTarget.customer_id).where(
+            CampaignTarget.campaign_id == launched.id))) == expected
+
+
+def test_the_loss_page_lists_and_the_manager_makes_the_campaign(app, shop, staff):
+    made = people(shop)
+    db.session.commit()
+    client = isolated_client(app)
+    login(client, staff["manager"])
+    page = client.get("/members/loss?status=lost")
+    html = page.get_data(as_text=True)
+    assert html.count('data-testid="loss-owner"') == 2 and made["lost"].name in html
+    token = inputs(page)["csrf_token"]["value"]
+    response = client.post("/members/loss/win-back", data={"csrf_token": token, "status": "lost"})
+    assert response.status_code == 302 and "/members/campaigns/" in response.headers["Location"]
+    advisor = isolated_client(app)
+    login(advisor, staff["service_advisor"])
+    assert advisor.get("/members/loss").status_code == 200
+    assert advisor.post("/members/loss/win-back", data={"status": "lost"}).status_code in (400, 403)
