@@ -1,18 +1,16 @@
-"""Flask-Limiter's counters for SMS codes (per phone, per address), shared by every worker through its storage.
+"""Counters of SMS codes asked for (per phone, per address), shared by every worker (dealer.attempts).
 
 The pages and the API spend from them before the service's own database counts; the limits are settings
 (BOOKING_CODE_PHONE_LIMIT, BOOKING_CODE_ADDRESS_LIMIT), so a load or fuzz test can raise them.
 """
 from __future__ import annotations
 
-import math
-import time
-
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
+from dealer import attempts
 from dealer.booking.errors import TooManyCodes
 from dealer.extensions import limiter
 
@@ -30,12 +28,10 @@ def spend_code_allowance(phone: str) -> None:
     counters = [(item, phone_key) for item in parse_many(config.get("BOOKING_CODE_PHONE_LIMIT", PHONE_LIMIT))]
     counters += [(item, address_key) for item in parse_many(config.get("BOOKING_CODE_ADDRESS_LIMIT",
                                                                        ADDRESS_LIMIT))]
-    spent = [(item, keys) for item, keys in counters if not limiter.limiter.test(item, *keys)]
+    spent = attempts.spent(counters)
     if spent:
-        resets = [limiter.limiter.get_window_stats(item, *keys).reset_time for item, keys in spent]
-        raise TooManyCodes(max(1, math.ceil(max(resets) - time.time())))
-    for item, keys in counters:
-        limiter.limiter.hit(item, *keys)
+        raise TooManyCodes(attempts.retry_after(spent))
+    attempts.hit(counters)
 
 
 # Requests per address to the owner's pages: enough for a person, too few to guess a link's token or a code.
