@@ -39,3 +39,26 @@ def _todays_bookings(actor, *, now, **_):
     return Panel(10, Markup(render_template("booking/_home_panel.html", rows=rows, actor=actor, limit=HOME_ROWS,
                                             service_labels=SERVICE_LABELS, state_labels=STATE_LABELS,
                                             zone=store_zone(None))))
+
+
+# --- The month's bookings on the operations dashboard (repair.signals.month_panels) ---------------------------
+@repair_signals.month_panels.connect
+def _month_bookings(store, *, start, end, **_):
+    """The month's bookings (by the time booked for) per service kind and state, and the no-show share: no-shows
+    over the bookings that came to their time (checked in or no-show). One grouped query."""
+    import sqlalchemy as sa
+
+    from dealer.booking.models import CANCELLED, NO_SHOW, SERVICE_KINDS
+
+    counts = {(kind, state): int(n) for kind, state, n in db.session.execute(
+        sa.select(Booking.service_kind, Booking.state, sa.func.count())
+        .where(Booking.store_id == store.id, Booking.starts_at >= start, Booking.starts_at < end)
+        .group_by(Booking.service_kind, Booking.state))}
+    states = (BOOKED, CHECKED_IN, CANCELLED, NO_SHOW)
+    rows = [(kind, [counts.get((kind, state), 0) for state in states]) for kind in SERVICE_KINDS
+            if any(counts.get((kind, state)) for state in states)]
+    totals = [sum(row[1][i] for row in rows) for i in range(len(states))]
+    came_due = totals[1] + totals[3]
+    share = round(100 * totals[3] / came_due, 1) if came_due else None
+    return Panel(20, Markup(render_template("booking/_month_panel.html", rows=rows, totals=totals, share=share,
+                                            states=states, service_labels=SERVICE_LABELS, state_labels=STATE_LABELS)))
