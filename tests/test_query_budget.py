@@ -381,8 +381,9 @@ PAGES = {
     "feedback.complaint": ("cs_supervisor", lambda w: f"/f/complaint/{w.store.code}", 3),
     "satisfaction.notes": ("manager", lambda w: "/satisfaction/notes", 6),
     # the operations dashboard: six grouped queries (revenue, cars per day, orders by kind, hours sold, hours
-    # clocked, stock value) and the technicians' names
-    "satisfaction.operations_page": ("manager", lambda w: "/satisfaction/operations?month=2026-11", 8),
+    # clocked, stock value) and the technicians' names; then the sections of repair.signals.month_panels:
+    # booking's one grouped query, membership's three (members by tier, points, stored value)
+    "satisfaction.operations_page": ("manager", lambda w: "/satisfaction/operations?month=2026-11", 12),
     "satisfaction.export_operations": ("manager", lambda w: "/satisfaction/operations.xlsx?month=2026-11", 8),
     "stores.index": ("admin", lambda w: "/stores/", 3),
     "stores.stations": ("admin", lambda w: "/stores/stations", 4),
