@@ -190,7 +190,8 @@ def _satisfaction_rows(store, staff, vehicles, n: int) -> dict:
         satisfaction.record_call(follow_up.id, satisfaction.CallInput(
             "follow_up", True, satisfaction.Grades(-1, 2, 1), comment="还是有异响"), actor=cs, now=NOW)
     complaints = [satisfaction.receive_complaint(satisfaction.ComplaintInput(
-        channel="hotline", category="time", description=f"等太久{i}"), store_id=store.id, actor=cs, now=NOW)
+        channel="hotline", category="time", description=f"等太久{i}", technician_id=staff["technician"].id),
+        store_id=store.id, actor=cs, now=NOW)
         for i in range(n)]
     for i in range(n):  # supervision notes, each about a staff member
         satisfaction.record_note(store.id, satisfaction.NoteInput(
@@ -360,8 +361,9 @@ PAGES = {
     "satisfaction.index": ("cs_supervisor", lambda w: "/satisfaction/", 5),  # with the top-marks check
     "satisfaction.follow_ups": ("cs_supervisor", lambda w: "/satisfaction/follow-ups", 3),
     "satisfaction.show_follow_up": ("cs_supervisor", lambda w: f"/satisfaction/follow-ups/{w.ids['follow_up']}", 9),
-    "satisfaction.complaints": ("service_advisor", lambda w: "/satisfaction/complaints", 3),
-    "satisfaction.new_complaint": ("cs_supervisor", lambda w: "/satisfaction/complaints/new", 2),
+    # the page, its count, the complaints per technician named (the filter's counts): one grouped query
+    "satisfaction.complaints": ("service_advisor", lambda w: "/satisfaction/complaints", 4),
+    "satisfaction.new_complaint": ("cs_supervisor", lambda w: "/satisfaction/complaints/new", 3),  # + technicians
     "satisfaction.show_complaint": ("manager", lambda w: f"/satisfaction/complaints/{w.ids['complaint']}", 2),
     "satisfaction.month": ("cs_supervisor", lambda w: "/satisfaction/month?month=2026-11", 8),
     "satisfaction.export_month": ("manager", lambda w: "/satisfaction/month.xlsx?month=2026-11", 7),
