@@ -1,6 +1,7 @@
 """How booking listens: a check-in's repair order marks its booking; today's bookings on the home page."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import render_template
 from markupsafe import Markup
 
@@ -9,7 +10,7 @@ from dealer.actors import MANAGER, SERVICE_ADVISOR
 from dealer.auth import signals as auth_signals
 from dealer.booking import queries
 from dealer.booking.forms import SERVICE_LABELS, STATE_LABELS
-from dealer.booking.models import BOOKED, CHECKED_IN, Booking
+from dealer.booking.models import BOOKED, CANCELLED, CHECKED_IN, NO_SHOW, SERVICE_KINDS, Booking
 from dealer.extensions import db
 from dealer.repair import signals as repair_signals
 from dealer.signals import Panel
@@ -46,10 +47,6 @@ def _todays_bookings(actor, *, now, **_):
 def _month_bookings(store, *, start, end, **_):
     """The month's bookings (by the time booked for) per service kind and state, and the no-show share: no-shows
     over the bookings that came to their time (checked in or no-show). One grouped query."""
-    import sqlalchemy as sa
-
-    from dealer.booking.models import CANCELLED, NO_SHOW, SERVICE_KINDS
-
     counts = {(kind, state): int(n) for kind, state, n in db.session.execute(
         sa.select(Booking.service_kind, Booking.state, sa.func.count())
         .where(Booking.store_id == store.id, Booking.starts_at >= start, Booking.starts_at < end)

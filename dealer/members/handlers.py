@@ -3,6 +3,8 @@ tier upgrade at once, the member's panel on the customer file and on the stateme
 receiver runs in the transaction of the step it answers, and a receiver that raises refuses the step."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import render_template
 from flask_babel import lazy_gettext as _l
@@ -14,14 +16,14 @@ from dealer.extensions import db
 from dealer.members import discounts as _discounts  # noqa: F401  (registers the tier discount with pricing)
 from dealer.members import ledger, queries
 from dealer.members.errors import MembershipError, NotAMember, NotEnoughPoints
-from dealer.members.models import EARN
+from dealer.members.models import EARN, PAY, REDEEM, TOP_UP, Member, MemberTier, PointsEntry, StoredValueEntry
 from dealer.members.services.common import lock_member, member_id_of, settings_for
 from dealer.members.services.membership import upgrade_if_qualified
 from dealer.money import yuan
 from dealer.repair import signals as repair_signals
 from dealer.repair.models import OTHER_MEANS, Payment
 from dealer.signals import Panel
-from dealer.timezones import local_date
+from dealer.timezones import local_date, store_zone
 
 
 def _card_payments(order) -> int:
@@ -119,11 +121,6 @@ def _month_members(store, *, start, end, **_):
     """Members at the month's end by tier (the tier in force on its last day, a manager's override included),
     those who joined in the month, points earned and redeemed, stored value topped up and paid: three grouped
     queries whatever the rows."""
-    from datetime import timedelta
-
-    from dealer.members.models import PAY, REDEEM, TOP_UP, Member, MemberTier, PointsEntry, StoredValueEntry
-    from dealer.timezones import store_zone
-
     zone = store_zone(store)
     first, last = start.astimezone(zone).date(), (end.astimezone(zone) - timedelta(days=1)).date()
     in_force = sa.case((sa.and_(Member.override_tier_id.is_not(None), Member.override_until >= last),
