@@ -211,7 +211,8 @@ def _satisfaction_rows(store, staff, vehicles, n: int) -> dict:
         satisfaction.record_call(follow_up.id, satisfaction.CallInput(
             "follow_up", True, satisfaction.Grades(-1, 2, 1), comment="还是有异响"), actor=cs, now=NOW)
     complaints = [satisfaction.receive_complaint(satisfaction.ComplaintInput(
-        channel="hotline", category="time", description=f"等太久{i}"), store_id=store.id, actor=cs, now=NOW)
+        channel="hotline", category="time", description=f"等太久{i}", technician_id=staff["technician"].id),
+        store_id=store.id, actor=cs, now=NOW)
         for i in range(n)]
     for i in range(n):  # supervision notes, each about a staff member
         satisfaction.record_note(store.id, satisfaction.NoteInput(
@@ -419,8 +420,9 @@ PAGES = {
     "satisfaction.index": ("cs_supervisor", lambda w: "/satisfaction/", 5),  # with the top-marks check
     "satisfaction.follow_ups": ("cs_supervisor", lambda w: "/satisfaction/follow-ups", 3),
     "satisfaction.show_follow_up": ("cs_supervisor", lambda w: f"/satisfaction/follow-ups/{w.ids['follow_up']}", 9),
-    "satisfaction.complaints": ("service_advisor", lambda w: "/satisfaction/complaints", 3),
-    "satisfaction.new_complaint": ("cs_supervisor", lambda w: "/satisfaction/complaints/new", 2),
+    # the page, its count, the complaints per technician named (the filter's counts): one grouped query
+    "satisfaction.complaints": ("service_advisor", lambda w: "/satisfaction/complaints", 4),
+    "satisfaction.new_complaint": ("cs_supervisor", lambda w: "/satisfaction/complaints/new", 3),  # + technicians
     "satisfaction.show_complaint": ("manager", lambda w: f"/satisfaction/complaints/{w.ids['complaint']}", 2),
     "satisfaction.month": ("cs_supervisor", lambda w: "/satisfaction/month?month=2026-11", 8),
     "satisfaction.export_month": ("manager", lambda w: "/satisfaction/month.xlsx?month=2026-11", 7),
@@ -440,8 +442,9 @@ PAGES = {
     "feedback.complaint": ("cs_supervisor", lambda w: f"/f/complaint/{w.store.code}", 3),
     "satisfaction.notes": ("manager", lambda w: "/satisfaction/notes", 6),
     # the operations dashboard: six grouped queries (revenue, cars per day, orders by kind, hours sold, hours
-    # clocked, stock value) and the technicians' names
-    "satisfaction.operations_page": ("manager", lambda w: "/satisfaction/operations?month=2026-11", 8),
+    # clocked, stock value) and the technicians' names; then the sections of repair.signals.month_panels:
+    # booking's one grouped query, membership's three (members by tier, points, stored value)
+    "satisfaction.operations_page": ("manager", lambda w: "/satisfaction/operations?month=2026-11", 12),
     "satisfaction.export_operations": ("manager", lambda w: "/satisfaction/operations.xlsx?month=2026-11", 8),
     "stores.index": ("admin", lambda w: "/stores/", 3),
     "stores.stations": ("admin", lambda w: "/stores/stations", 4),

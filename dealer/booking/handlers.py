@@ -2,6 +2,7 @@
 (texted when it opens, ending some days after the car is handed over); today's bookings on the home page."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import render_template
 from markupsafe import Markup
 
@@ -10,7 +11,7 @@ from dealer.actors import MANAGER, SERVICE_ADVISOR
 from dealer.auth import signals as auth_signals
 from dealer.booking import progress, queries
 from dealer.booking.forms import SERVICE_LABELS, STATE_LABELS
-from dealer.booking.models import BOOKED, CHECKED_IN, Booking
+from dealer.booking.models import BOOKED, CANCELLED, CHECKED_IN, NO_SHOW, SERVICE_KINDS, Booking
 from dealer.extensions import db
 from dealer.public_links import public_base
 from dealer.repair import signals as repair_signals
@@ -53,3 +54,22 @@ def _todays_bookings(actor, *, now, **_):
     return Panel(10, Markup(render_template("booking/_home_panel.html", rows=rows, actor=actor, limit=HOME_ROWS,
                                             service_labels=SERVICE_LABELS, state_labels=STATE_LABELS,
                                             zone=store_zone(None))))
+
+
+# --- The month's bookings on the operations dashboard (repair.signals.month_panels) ---------------------------
+@repair_signals.month_panels.connect
+def _month_bookings(store, *, start, end, **_):
+    """The month's bookings (by the time booked for) per service kind and state, and the no-show share: no-shows
+    over the bookings that came to their time (checked in or no-show). One grouped query."""
+    counts = {(kind, state): int(n) for kind, state, n in db.session.execute(
+        sa.select(Booking.service_kind, Booking.state, sa.func.count())
+        .where(Booking.store_id == store.id, Booking.starts_at >= start, Booking.starts_at < end)
+        .group_by(Booking.service_kind, Booking.state))}
+    states = (BOOKED, CHECKED_IN, CANCELLED, NO_SHOW)
+    rows = [(kind, [counts.get((kind, state), 0) for state in states]) for kind in SERVICE_KINDS
+            if any(counts.get((kind, state)) for state in states)]
+    totals = [sum(row[1][i] for row in rows) for i in range(len(states))]
+    came_due = totals[1] + totals[3]
+    share = round(100 * totals[3] / came_due, 1) if came_due else None
+    return Panel(20, Markup(render_template("booking/_month_panel.html", rows=rows, totals=totals, share=share,
+                                            states=states, service_labels=SERVICE_LABELS, state_labels=STATE_LABELS)))

@@ -3,6 +3,8 @@ tier upgrade at once, the member's panel on the customer file and on the stateme
 receiver runs in the transaction of the step it answers, and a receiver that raises refuses the step."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import render_template
 from flask_babel import lazy_gettext as _l
@@ -14,14 +16,14 @@ from dealer.extensions import db
 from dealer.members import discounts as _discounts  # noqa: F401  (registers the tier discount with pricing)
 from dealer.members import ledger, queries
 from dealer.members.errors import MembershipError, NotAMember, NotEnoughPoints
-from dealer.members.models import EARN
+from dealer.members.models import EARN, PAY, REDEEM, TOP_UP, Member, MemberTier, PointsEntry, StoredValueEntry
 from dealer.members.services.common import lock_member, member_id_of, settings_for
 from dealer.members.services.membership import upgrade_if_qualified
 from dealer.money import yuan
 from dealer.repair import signals as repair_signals
 from dealer.repair.models import OTHER_MEANS, Payment
 from dealer.signals import Panel
-from dealer.timezones import local_date
+from dealer.timezones import local_date, store_zone
 
 
 def _card_payments(order) -> int:
@@ -110,3 +112,35 @@ def _statement_panel(order, *, actor, **_):
     if summary is None:
         return None
     return Panel(10, Markup(render_template("members/_statement.html", summary=summary)))
+
+
+# --- The month's members on the operations dashboard (repair.signals.month_panels) ----------------------------
+# Campaign results (营销活动) go here too once the campaigns land: another grouped query, another table.
+@repair_signals.month_panels.connect
+def _month_members(store, *, start, end, **_):
+    """Members at the month's end by tier (the tier in force on its last day, a manager's override included),
+    those who joined in the month, points earned and redeemed, stored value topped up and paid: three grouped
+    queries whatever the rows."""
+    zone = store_zone(store)
+    first, last = start.astimezone(zone).date(), (end.astimezone(zone) - timedelta(days=1)).date()
+    in_force = sa.case((sa.and_(Member.override_tier_id.is_not(None), Member.override_until >= last),
+                        Member.override_tier_id), else_=Member.tier_id)
+    tiers = [(name, int(n), int(new or 0)) for _rank, name, n, new in db.session.execute(
+        sa.select(MemberTier.rank, MemberTier.name, sa.func.count(),
+                  sa.func.sum(sa.case((Member.joined_on >= first, 1), else_=0)))
+        .join(MemberTier, MemberTier.id == in_force)
+        .where(Member.store_id == store.id, Member.joined_on <= last)
+        .group_by(MemberTier.rank, MemberTier.name).order_by(MemberTier.rank.desc(), MemberTier.name))]
+    points = dict(db.session.execute(
+        sa.select(PointsEntry.kind, sa.func.sum(PointsEntry.points))
+        .where(PointsEntry.store_id == store.id, PointsEntry.created_at >= start, PointsEntry.created_at < end,
+               PointsEntry.kind.in_((EARN, REDEEM)))
+        .group_by(PointsEntry.kind)).all())
+    card = {kind: (int(paid or 0), int(bonus or 0)) for kind, paid, bonus in db.session.execute(
+        sa.select(StoredValueEntry.kind, sa.func.sum(StoredValueEntry.paid_fen), sa.func.sum(StoredValueEntry.bonus_fen))
+        .where(StoredValueEntry.store_id == store.id, StoredValueEntry.created_at >= start,
+               StoredValueEntry.created_at < end, StoredValueEntry.kind.in_((TOP_UP, PAY)))
+        .group_by(StoredValueEntry.kind))}
+    figures = {"earned": int(points.get(EARN) or 0), "redeemed": -int(points.get(REDEEM) or 0),
+               "topped_up": card.get(TOP_UP, (0, 0)), "paid": tuple(-v for v in card.get(PAY, (0, 0)))}
+    return Panel(30, Markup(render_template("members/_month_panel.html", tiers=tiers, figures=figures)))

@@ -40,3 +40,11 @@ Sender: the order (with ORDER_LOADS). Keywords: `actor`. Each receiver returns a
 None: the membership module shows the owner's tier discount, points earned and redeemed and the card's
 payment and balance on the statement (结算单) without repair knowing it.
 """)
+
+month_panels = _signals.signal("repair.month_panels", doc="""Collect sections of a store's month for the operations dashboard.
+
+Sender: the store. Keywords: `actor`, `start`, `end` (the month's UTC bounds, end excluded). Each receiver returns
+a `dealer.signals.Panel` or None, built from a fixed number of grouped queries: booking shows the month's bookings
+and no-shows, membership its members, points and stored value, on satisfaction's dashboard (服务运营), which sits
+below both in the layers and so cannot read them.
+""")

@@ -128,6 +128,7 @@ class ComplaintOut(Schema):
     order_id = fields.Integer(allow_none=True, metadata={"description": "The store's repair order of that number."})
     description = fields.String()
     responsible_id = fields.Integer(allow_none=True)
+    technician_id = fields.Integer(allow_none=True, metadata={"description": "The technician concerned."})
     state = fields.String()
     received_at = fields.DateTime()
     ack_due_at = fields.DateTime()
@@ -152,6 +153,7 @@ class ComplaintList(Schema):
 class ComplaintArgs(Schema):
     open = Flag(in_query=True, load_default=False)
     store_id = Id(in_query=True, load_default=None)
+    technician_id = Id(in_query=True, load_default=None, metadata={"description": "Those naming this technician."})
     page = WholeNumber(in_query=True, load_default=1, minimum=1, maximum=100_000)
     per_page = WholeNumber(in_query=True, load_default=50, minimum=1, maximum=200)
 
@@ -165,6 +167,8 @@ class ComplaintIn(Schema):
     contact_phone = Text(column=Complaint.contact_phone, load_default="")
     order_number = Text(column=Complaint.order_number, load_default="")
     responsible_id = Id(load_default=None, allow_none=True)
+    technician_id = Id(load_default=None, allow_none=True,
+                       metadata={"description": "The technician concerned: one of the store's technicians."})
     store_id = Id(load_default=None, allow_none=True, metadata={"description": "For a group-level user."})
 
 
@@ -248,7 +252,8 @@ def submit_feedback(data, token):
 @complaints_blp.response(200, ComplaintList)
 def list_complaints(args):
     """List complaints, newest first (?open=true: those not resolved)."""
-    return _page(queries.complaint_page(_store_ids(args["store_id"]), open_only=args["open"], page=args["page"],
+    return _page(queries.complaint_page(_store_ids(args["store_id"]), open_only=args["open"],
+                                        technician_id=args["technician_id"], page=args["page"],
                                         per_page=args["per_page"]))
 
 

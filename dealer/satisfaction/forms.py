@@ -110,6 +110,7 @@ class ComplaintForm(FlaskForm):
     order_number = StringField(_l("Order number"), validators=[Optional(), TextRules(30)])
     description = TextAreaField(_l("What the owner says"), validators=[DataRequired(), TextRules(1000, multiline=True)])
     responsible_id = SelectField(_l("Responsible person"), coerce=bounded_int, validators=[Optional()])
+    technician_id = SelectField(_l("Technician concerned"), coerce=bounded_int, validators=[Optional()])
     store_id = SelectField(_l("Store"), coerce=bounded_int, validators=[Optional()])
     submit = SubmitField(_l("Record the complaint"))
 

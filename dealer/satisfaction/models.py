@@ -247,6 +247,7 @@ class Complaint(Timestamps, db.Model):
     __table_args__ = (
         sa.Index("ix_complaints_store_id_received_at", "store_id", "received_at"),
         sa.Index("ix_complaints_store_id_state_deadline_at", "store_id", "state", "deadline_at"),
+        sa.Index("ix_complaints_store_id_technician_id", "store_id", "technician_id"),
         sa.CheckConstraint("state IN ('received', 'acknowledged', 'investigating', 'resolved', 'closed')",
                            name="state_known"),
     )
@@ -263,6 +264,8 @@ class Complaint(Timestamps, db.Model):
     order_number: Mapped[str] = mapped_column(sa.String(30), default="")
     # The store's repair order of that number, found at intake (the page links it and names its advisor).
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"))
+    # The technician concerned (one of the store's technicians, chosen by CS at intake), as the order names the advisor.
+    technician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     description: Mapped[str] = mapped_column(sa.String(1000))
     responsible_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     state: Mapped[str] = mapped_column(sa.String(16), default=RECEIVED)
@@ -282,6 +285,7 @@ class Complaint(Timestamps, db.Model):
 
     responsible = relationship("User", foreign_keys=[responsible_id], lazy="raise_on_sql")
     order = relationship("RepairOrder", lazy="raise_on_sql")
+    technician = relationship("User", foreign_keys=[technician_id], lazy="raise_on_sql")
 
     def overdue(self, now: datetime) -> bool:
         """Past its deadline and not resolved; a paused clock is never overdue."""

@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
-from dealer.actors import Actor
-from dealer.auth.models import User
+from dealer.actors import TECHNICIAN, Actor
+from dealer.auth.models import User, UserRole
 from dealer.dialect import seconds_between
 from dealer.extensions import db
 from dealer.satisfaction.models import (
@@ -76,13 +76,40 @@ def open_cases(store_ids: list[int], *, limit: int = 200) -> list[SatisfactionCa
         .order_by(SatisfactionCase.deadline_at, SatisfactionCase.id).limit(limit)))
 
 
-def complaint_page(store_ids: list[int], *, open_only: bool = False, page: int = 1, per_page: int = 50):
-    """A page of complaints, newest first, with the responsible person."""
+def complaint_page(store_ids: list[int], *, open_only: bool = False, technician_id: int | None = None,
+                   page: int = 1, per_page: int = 50):
+    """A page of complaints, newest first, with the responsible person and the technician concerned."""
     stmt = sa.select(Complaint).where(Complaint.store_id.in_(store_ids))
     if open_only:
         stmt = stmt.where(Complaint.state.not_in((RESOLVED, CLOSED)))
-    stmt = stmt.options(joinedload(Complaint.responsible)).order_by(Complaint.received_at.desc(), Complaint.id.desc())
+    if technician_id is not None:
+        stmt = stmt.where(Complaint.technician_id == technician_id)
+    # A user's roles load by themselves (selectin): the list shows names only.
+    stmt = stmt.options(joinedload(Complaint.responsible).raiseload(User.roles),
+                        joinedload(Complaint.technician).raiseload(User.roles)).order_by(Complaint.received_at.desc(), Complaint.id.desc())
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def technicians_of(store_ids: list[int]) -> list[tuple[int, str, int]]:
+    """The active technicians of these stores (a complaint names one): (user id, name, store id), by name."""
+    rows = db.session.execute(
+        sa.select(User.id, User.full_name, User.username, User.store_id).join(UserRole)
+        .where(User.store_id.in_(store_ids), User.active.is_(True), UserRole.role == TECHNICIAN)
+        .order_by(User.store_id, User.full_name, User.id)).all()
+    return [(user_id, full_name or username, store_id) for user_id, full_name, username, store_id in rows]
+
+
+def complaints_per_technician(store_ids: list[int], *, open_only: bool = False) -> list[tuple[int, str, int]]:
+    """The technicians named by complaints (of these stores; open ones only if asked), most complaints first:
+    (user id, name, complaints). One grouped query."""
+    stmt = (sa.select(User.id, User.full_name, User.username, sa.func.count()).select_from(Complaint)
+            .join(User, User.id == Complaint.technician_id)
+            .where(Complaint.store_id.in_(store_ids), Complaint.technician_id.is_not(None)))
+    if open_only:
+        stmt = stmt.where(Complaint.state.not_in((RESOLVED, CLOSED)))
+    rows = db.session.execute(stmt.group_by(User.id, User.full_name, User.username)
+                              .order_by(sa.func.count().desc(), User.id)).all()
+    return [(user_id, full_name or username, int(n)) for user_id, full_name, username, n in rows]
 
 
 @dataclass(frozen=True)

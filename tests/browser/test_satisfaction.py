@@ -86,3 +86,31 @@ def test_group_manager_reads_the_five_assurances_with_drawn_trends_ranks_stores_
     expect(page.get_by_test_id("assurance-records")).to_be_visible()
     expect(page.get_by_role("heading")).to_contain_text("时间安心")
     manager.close("assurances")
+
+
+def test_cs_names_the_technician_of_a_complaint_and_the_list_counts_them_then_the_manager_reads_the_month(
+        browser, live_server):
+    cs = Device(browser, live_server, "desk", "sz01-cs")
+    page = cs.page
+    page.goto("/satisfaction/complaints/new")
+    page.get_by_label("涉及技师").select_option(label="刘技师")
+    page.locator('[data-testid="complaint-form"] [name="description"]').fill("换完机油后漏油")
+    page.locator('[data-testid="complaint-form"] [type="submit"]').click()
+    expect(page.get_by_test_id("complaint-technician")).to_have_text("刘技师")
+
+    page.goto("/satisfaction/complaints")
+    menu = page.get_by_test_id("technician-filter")
+    expect(menu.locator("option", has_text="刘技师 (")).to_have_count(1)
+    menu.select_option(label=menu.locator("option", has_text="刘技师 (").inner_text())
+    page.get_by_role("button", name="筛选").click()
+    rows = page.get_by_test_id("complaints").locator("tbody tr")
+    expect(rows).not_to_have_count(0)
+    for i in range(rows.count()):
+        expect(rows.nth(i).locator("td").last).to_have_text("刘技师")
+    cs.close("complaint-technician")
+
+    manager = Device(browser, live_server, "desk", "sz01-manager")
+    manager.page.goto("/satisfaction/operations")
+    expect(manager.page.get_by_test_id("month-bookings")).to_contain_text("预约与爽约")
+    expect(manager.page.get_by_test_id("month-members")).to_contain_text("月末会员数")
+    manager.close("operations-sections")

@@ -14,8 +14,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from dealer import audit
-from dealer.actors import CS_SUPERVISOR, SYSTEM, Actor
-from dealer.auth.models import User
+from dealer.actors import CS_SUPERVISOR, SYSTEM, TECHNICIAN, Actor
+from dealer.auth.models import User, UserRole
 from dealer.customers.models import Customer
 from dealer.customers.validators import InvalidValue, normalize_mobile
 from dealer.errors import Forbidden, NotFound
@@ -62,6 +62,7 @@ class ComplaintInput:
     contact_phone: str = ""
     order_number: str = ""
     responsible_id: int | None = None
+    technician_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,9 @@ def receive_complaint(data: ComplaintInput, *, store_id: int | None, actor: Acto
     if data.responsible_id is not None and db.session.scalar(sa.select(User.id).where(
             User.id == data.responsible_id, User.store_id == store_id, User.active)) is None:
         raise InvalidInput(_l("Choose a person of this store."), field="responsible_id")
+    if data.technician_id is not None and db.session.scalar(sa.select(User.id).join(UserRole).where(
+            User.id == data.technician_id, User.store_id == store_id, User.active, UserRole.role == TECHNICIAN)) is None:
+        raise InvalidInput(_l("Choose one of the store's technicians."), field="technician_id")
     order_id = _order_of(store_id, data.order_number)
     if (data.order_number or "").strip() and order_id is None:
         raise InvalidInput(_l("No repair order of this store has that number."), field="order_number")
@@ -106,13 +110,13 @@ def receive_complaint(data: ComplaintInput, *, store_id: int | None, actor: Acto
         store_id=store_id, order_id=order_id, channel=data.channel, category=data.category, severity=data.severity,
         description=description[:1000], contact_name=(data.contact_name or "").strip()[:50],
         contact_phone=(data.contact_phone or "").strip()[:20], order_number=(data.order_number or "").strip()[:30],
-        responsible_id=data.responsible_id, state=RECEIVED, received_at=now,
+        responsible_id=data.responsible_id, technician_id=data.technician_id, state=RECEIVED, received_at=now,
         ack_due_at=now + timedelta(hours=settings.complaint_ack_hours),
         deadline_at=now + timedelta(days=settings.complaint_days), paused_seconds=0, recorded_by_id=actor.user_id)
     db.session.add(complaint)
     db.session.flush()
     audit.record("complaint_received", complaint, actor=actor, changes={
-        "channel": complaint.channel, "category": complaint.category})
+        "channel": complaint.channel, "category": complaint.category, "technician": complaint.technician_id})
     db.session.commit()
     return get_complaint(complaint.id, actor=actor)
 
@@ -190,6 +194,7 @@ def get_complaint(complaint_id: int, *, actor: Actor, lock: bool = False) -> Com
             raise NotFound()
         stmt = stmt.execution_options(populate_existing=True)
     complaint = db.session.scalar(stmt.options(joinedload(Complaint.responsible),
+                                               joinedload(Complaint.technician).raiseload(User.roles),
                                                joinedload(Complaint.order).joinedload(RepairOrder.advisor)))
     if complaint is None:
         raise NotFound()

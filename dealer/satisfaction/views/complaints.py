@@ -28,9 +28,12 @@ def complaints():
     actor = current_actor()
     scope = store_scope(actor, request.args.get("store"))
     open_only = request.args.get("open") == "1"
-    page = queries.complaint_page(scope.store_ids, open_only=open_only, page=page_arg())
+    technician_id = request.args.get("technician", type=int)
+    page = queries.complaint_page(scope.store_ids, open_only=open_only, technician_id=technician_id,
+                                  page=page_arg())
     return render_template("satisfaction/complaints.html", page=page, scope=scope, open_only=open_only,
-                           labels=_labels(), now=utcnow())
+                           technician_id=technician_id, labels=_labels(), now=utcnow(),
+                           technicians=queries.complaints_per_technician(scope.store_ids, open_only=open_only))
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
@@ -44,12 +47,16 @@ def new_complaint():
     people = db.session.execute(sa.select(User.id, User.full_name, User.username).where(
         User.store_id.in_(scope.store_ids), User.active).order_by(User.username).limit(200)).all()
     form.responsible_id.choices = choices([(0, "-")] + [(row.id, row.full_name or row.username) for row in people])
+    codes = {store.id: store.code for store in scope.stores}
+    form.technician_id.choices = choices([(0, "-")] + [
+        (user_id, f"{name} ({codes.get(store_id, '')})" if scope.several else name)
+        for user_id, name, store_id in queries.technicians_of(scope.store_ids)])
     if form.validate_on_submit():
         data = services.ComplaintInput(
             channel=form.channel.data, category=form.category.data, severity=form.severity.data,
             description=form.description.data, contact_name=form.contact_name.data or "",
             contact_phone=form.contact_phone.data or "", order_number=form.order_number.data or "",
-            responsible_id=form.responsible_id.data or None)
+            responsible_id=form.responsible_id.data or None, technician_id=form.technician_id.data or None)
         try:
             complaint = services.receive_complaint(data, store_id=form.store_id.data, actor=actor, now=utcnow())
         except DomainError as error:

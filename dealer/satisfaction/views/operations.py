@@ -6,10 +6,13 @@ from flask_babel import lazy_gettext as _l
 
 from dealer.access import current_actor, roles_required
 from dealer.actors import ADMIN, MANAGER
+from dealer.repair import signals as repair_signals
 from dealer.repair.forms import KIND_LABELS, PAYER_LABELS
 from dealer.satisfaction import bp, operations
 from dealer.satisfaction.export import operations_workbook
+from dealer.satisfaction.services.month import month_bounds
 from dealer.satisfaction.views.common import store_and_month
+from dealer.signals import collect_panels
 from dealer.stores.services import get_store
 
 RUNNERS = (MANAGER, ADMIN)
@@ -30,8 +33,11 @@ def _labels() -> dict:
 @roles_required(*RUNNERS)
 def operations_page():
     scope, store_id, figures = _figures()
+    start, end = month_bounds(figures.store, figures.month)
+    # Sections of the modules above (bookings, members): satisfaction shows them without knowing them.
+    panels = collect_panels(repair_signals.month_panels, figures.store, actor=current_actor(), start=start, end=end)
     return render_template("satisfaction/operations.html", scope=scope, store_id=store_id, o=figures,
-                           m=f"{figures.month:%Y-%m}", labels=_labels())
+                           m=f"{figures.month:%Y-%m}", labels=_labels(), panels=panels)
 
 
 @bp.route("/operations.xlsx")
