@@ -228,6 +228,9 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "rescue_calls_api.set_status": frozenset({RESCUE_DISPATCHER, MANAGER}),
     "rescue_units_api.list_units": frozenset({RESCUE_DISPATCHER, MANAGER}),
     "rescue_units_api.report_unit": frozenset({RESCUE_DISPATCHER, MANAGER}),
+    # rescue, second slice: the store's settings are the manager's
+    "rescue.settings": frozenset({MANAGER}),
+    "rescue.station_coverage": frozenset({MANAGER}),
     # repair orders (pages)
     "repair.index": frozenset({SERVICE_ADVISOR, TECHNICIAN, "parts_clerk", CASHIER, MANAGER}),
     "repair.board": frozenset({SERVICE_ADVISOR, TECHNICIAN, "parts_clerk", CASHIER, MANAGER}),

@@ -18,3 +18,7 @@ events.sentence("rescue_sent_to_12122", _l("Recorded that the caller was sent to
 events.sentence("rescue_handed_over", _l("Recorded that the car was handed over to us off the expressway"),
                 lambda c: {})
 events.sentence("rescue_unit_created", _l("Registered the rescue unit %(name)s"), lambda c: {"name": c.get("name", "")})
+events.sentence("rescue_settings_changed", _l("Changed the rescue settings"), lambda c: {})
+events.sentence("rescue_station_coverage", _l("Set the partner station's rescue coverage: %(radius)s km"),
+                lambda c: {"radius": c.get("radius_km", "")})
+events.sentence("rescue_accepted", _l("The partner station accepted the rescue job"), lambda c: {})

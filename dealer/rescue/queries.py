@@ -8,14 +8,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from dealer.extensions import db
-from dealer.rescue.models import AVAILABLE, OPEN_STATES, OUTSIDE, RECEIVED, TOWN, RescueCall, RescueUnit
-from dealer.rescue.proposal import propose
+from dealer.rescue.models import (
+    AVAILABLE,
+    DISPATCHED,
+    OPEN_STATES,
+    RECEIVED,
+    RescueCall,
+    RescueSettings,
+    RescueUnit,
+    StationCoverage,
+)
+from dealer.rescue.services.settings import propose_for, settings_by_store
 from dealer.stores.models import PartnerStation
 
-# Service-level targets (the store's defaults, as insurers and makers promise): dispatched within 5 minutes of
-# the call; on scene within 30 minutes in town, 60 outside.
-DISPATCH_TARGET = timedelta(minutes=5)
-ARRIVAL_TARGET = {TOWN: timedelta(minutes=30), OUTSIDE: timedelta(minutes=60)}
+# Service-level targets are the store's (RescueSettings: by default, as insurers and makers promise, dispatched
+# within 5 minutes of the call; on scene within 30 minutes in town, 60 outside).
 BOARD_LIMIT = 200  # open calls on one board: far beyond a store's night
 
 
@@ -27,17 +34,25 @@ class Clock:
     dispatch_late: bool  # not dispatched within the target (or dispatched late)
     arrival_late: bool   # not on scene within the area's target (or arrived late)
     eta_left: int | None  # minutes to the ETA (negative: overdue), while the responder is on the way
+    not_accepted: bool = False  # a partner station has not accepted within the store's time: send another
 
 
-def clock(call: RescueCall, now: datetime) -> Clock:
+def clock(call: RescueCall, now: datetime, settings: RescueSettings | None = None) -> Clock:
+    """The call's clocks against the store's targets (the defaults without `settings`)."""
+    settings = settings or RescueSettings.defaults(call.store_id)
     dispatched = call.dispatched_at or now
     arrived = call.arrived_at or now
     eta_left = None
     if call.eta_at is not None and call.arrived_at is None:
         eta_left = int((call.eta_at - now).total_seconds() // 60)
+    leg_sent = call.leg_dispatched_at or call.dispatched_at
+    not_accepted = (call.station_id is not None and call.state == DISPATCHED and call.accepted_at is None
+                    and leg_sent is not None
+                    and now - leg_sent > timedelta(minutes=settings.station_accept_minutes))
     return Clock(age=int((now - call.received_at).total_seconds() // 60),
-                 dispatch_late=dispatched - call.received_at > DISPATCH_TARGET,
-                 arrival_late=arrived - call.received_at > ARRIVAL_TARGET[call.area], eta_left=eta_left)
+                 dispatch_late=dispatched - call.received_at > timedelta(minutes=settings.dispatch_target_minutes),
+                 arrival_late=arrived - call.received_at > timedelta(minutes=settings.arrival_minutes(call.area)),
+                 eta_left=eta_left, not_accepted=not_accepted)
 
 
 @dataclass
@@ -46,10 +61,15 @@ class Board:
     units: list
     stations: int  # active partner stations
     no_responder: bool  # calls waiting and nobody to send: loud, at the top
+    settings: dict  # {store id: RescueSettings}
+
+    def clock(self, call: RescueCall, now: datetime) -> Clock:
+        return clock(call, now, self.settings.get(call.store_id))
 
 
-def board(store_ids: list[int]) -> Board:
-    """Every open call (most urgent, then oldest first) and the units; four queries whatever the rows."""
+def board(store_ids: list[int], *, with_settings: bool = True) -> Board:
+    """Every open call (most urgent, then oldest first), the units and the stores' targets; five queries whatever
+    the rows (four `with_settings=False`: the home panel shows no clocks)."""
     calls = list(db.session.scalars(
         sa.select(RescueCall).where(RescueCall.store_id.in_(store_ids), RescueCall.state.in_(OPEN_STATES))
         .options(joinedload(RescueCall.unit), joinedload(RescueCall.station), joinedload(RescueCall.vehicle))
@@ -61,7 +81,8 @@ def board(store_ids: list[int]) -> Board:
                                  .where(PartnerStation.store_id.in_(store_ids), PartnerStation.active))
     waiting = any(call.state == RECEIVED for call in calls)
     free = any(unit.status == AVAILABLE for unit in units)
-    return Board(calls=calls, units=units, stations=stations, no_responder=waiting and not free and not stations)
+    return Board(calls=calls, units=units, stations=stations, no_responder=waiting and not free and not stations,
+                 settings=settings_by_store(store_ids) if with_settings else {})
 
 
 def open_calls(store_ids: list[int], *, limit: int = BOARD_LIMIT) -> list[RescueCall]:
@@ -73,9 +94,13 @@ def open_calls(store_ids: list[int], *, limit: int = BOARD_LIMIT) -> list[Rescue
 
 def proposal_for(call: RescueCall, now: datetime, *, limit: int = 3):
     """The best responders for an open call (dealer.rescue.proposal), from the store's units and stations."""
-    units = list(db.session.scalars(sa.select(RescueUnit).where(RescueUnit.store_id == call.store_id,
-                                                                RescueUnit.active).order_by(RescueUnit.id)))
-    stations = list(db.session.scalars(sa.select(PartnerStation).where(PartnerStation.store_id == call.store_id,
-                                                                       PartnerStation.active)
-                                       .order_by(PartnerStation.id)))
-    return propose(call, units, stations, now=now, zone=call.store.timezone, limit=limit)
+    return propose_for(call, now, limit=limit)
+
+
+def stations_with_coverage(store_id: int) -> list[tuple]:
+    """The store's active partner stations with their coverage row or None (one query)."""
+    return list(db.session.execute(
+        sa.select(PartnerStation, StationCoverage)
+        .outerjoin(StationCoverage, sa.and_(StationCoverage.store_id == PartnerStation.store_id,
+                                            StationCoverage.station_id == PartnerStation.id))
+        .where(PartnerStation.store_id == store_id, PartnerStation.active).order_by(PartnerStation.name)).all())

@@ -16,5 +16,15 @@ from dealer.rescue.services.intake import (  # noqa: F401
     record_guard,
     save_intake,
 )
+from dealer.rescue.services.settings import (  # noqa: F401
+    CoverageInput,
+    coverage_of,
+    eta_model,
+    learn_eta,
+    set_station_coverage,
+    settings_by_store,
+    settings_of,
+    update_settings,
+)
 from dealer.rescue.services.tow_in import link_vehicle, open_tow_in_order  # noqa: F401
 from dealer.rescue.services.units import UnitInput, create_unit, list_units, report_unit  # noqa: F401

@@ -18,9 +18,9 @@ from dealer.extensions import db
 from dealer.repair.services.photos import sniff_image
 from dealer.rescue import geo
 from dealer.rescue.errors import LinkExpired, RescueError
-from dealer.rescue.models import COMPLETED, TOWING, RescueCall, RescueUnit
+from dealer.rescue.models import ACCEPTED, COMPLETED, TOWING, RescueCall, RescueUnit
 from dealer.rescue.services.common import CALL_LOADS, lock_call
-from dealer.rescue.services.dispatch import move_call, token_hash
+from dealer.rescue.services.dispatch import accept_job, move_call, token_hash
 from dealer.rescue.services.tow_in import try_tow_in
 
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
@@ -63,8 +63,9 @@ def photo_path(folder: str, store_id: int, name: str) -> Path:
 
 
 def crew_step(token: str, to: str, *, photo: bytes | None, folder: str, now: datetime) -> RescueCall:
-    """Move the job on from the crew's page; a repeated tap or a retry is one event. Towing needs the pickup
-    photo. Completing a tow opens the tow-in repair order. Raises LinkExpired, RescueError, WrongState."""
+    """Move the job on from the crew's page; a repeated tap or a retry is one event. A partner station accepts
+    the job first (`accepted`). Towing needs the pickup photo. Completing a tow opens the tow-in repair order.
+    Raises LinkExpired, RescueError, WrongState."""
     call = crew_call(token, now=now)
     if to == TOWING and not photo:
         raise RescueError(_l("Take a photo of the car before towing it."), field="photo")
@@ -72,6 +73,10 @@ def crew_step(token: str, to: str, *, photo: bytes | None, folder: str, now: dat
     if not call.is_open or call.crew_token_hash != token_hash(token):
         raise LinkExpired()
     actor = crew_actor(call)
+    if to == ACCEPTED:
+        accept_job(call, now=now, by=actor.name)
+        db.session.commit()
+        return call
     name = _store_photo(call.store_id, photo, folder) if photo else None
     try:
         if not move_call(call, to, now=now, by=actor.name, photo=name) and name:
