@@ -231,6 +231,9 @@ MATRIX: dict[str, str | frozenset[str]] = {
     # rescue, second slice: the store's settings are the manager's
     "rescue.settings": frozenset({MANAGER}),
     "rescue.station_coverage": frozenset({MANAGER}),
+    "rescue.figures": frozenset({RESCUE_DISPATCHER, MANAGER}),
+    "rescue.figures_export": frozenset({RESCUE_DISPATCHER, MANAGER}),
+    "rescue.search_calls": frozenset({RESCUE_DISPATCHER, MANAGER}),
     # repair orders (pages)
     "repair.index": frozenset({SERVICE_ADVISOR, TECHNICIAN, "parts_clerk", CASHIER, MANAGER}),
     "repair.board": frozenset({SERVICE_ADVISOR, TECHNICIAN, "parts_clerk", CASHIER, MANAGER}),

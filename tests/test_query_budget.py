@@ -333,6 +333,11 @@ PAGES = {
     # adds the settings (read twice while the store has none), the learned estimate and the stations' coverage;
     # the settings page: the request, the settings, the stations with their coverage
     "rescue.settings": ("manager", lambda w: f"/rescue/settings?store={w.store.id}", 3),
+    # the figures: the request, the store, the month's calls (columns), unit and station names, the settings
+    "rescue.figures": ("manager", lambda w: "/rescue/figures", 6),
+    "rescue.figures_export": ("manager", lambda w: "/rescue/figures.xlsx", 6),
+    # the closed-call search: the request, the page (responders joined), its capped count
+    "rescue.search_calls": ("rescue_dispatcher", lambda w: "/rescue/calls?plate=粤&phone=138", 3),
     # quick lane: the lane's cars (technicians' names joined), then its bays, cap and technicians on shift (one
     # query); the board adds the technicians on shift for the bay's select
     "quicklane.board": ("service_advisor", lambda w: "/quick-lane/", 4),

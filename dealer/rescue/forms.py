@@ -5,12 +5,12 @@ import math
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
 from dealer.forms import MultiCheckboxField, choices
-from dealer.inputs import TextRules, WholeNumberField
+from dealer.inputs import CALENDAR, InSpan, TextRules, WholeNumberField
 from dealer.rescue.geo import SYSTEMS
 from dealer.rescue.labels import AREA_LABELS, FAULT_LABELS, SYSTEM_LABELS, UNIT_KIND_LABELS
 from dealer.rescue.models import CAPABILITIES, RescueCall, RescueUnit
@@ -110,3 +110,12 @@ class CoverageForm(FlaskForm):
     radius_km = WholeNumberField(_l("Radius (km)"), validators=[InputRequired()])
     opens = StringField(_l("Opens (HH:MM)"), validators=[Optional(), TextRules(5)])
     closes = StringField(_l("Closes (HH:MM)"), validators=[Optional(), TextRules(5)])
+
+
+class SearchForm(FlaskForm):
+    """The closed-call search (GET, no CSRF): received between two days, a plate or its beginning, a phone."""
+
+    start = DateField(_l("From"), validators=[Optional(), InSpan(CALENDAR)])
+    end = DateField(_l("To"), validators=[Optional(), InSpan(CALENDAR)])
+    plate = StringField(_l("Plate"), validators=[Optional(), TextRules(20)])
+    phone = StringField(_l("Phone"), validators=[Optional(), TextRules(24)])

@@ -110,6 +110,9 @@ class RescueCall(Timestamps, db.Model):
         sa.UniqueConstraint("crew_token_hash"),
         sa.Index("ix_rescue_calls_store_id_state_received_at", "store_id", "state", "received_at"),
         sa.Index("ix_rescue_calls_store_id_caller_phone", "store_id", "caller_phone"),
+        # The month's figures read a store's calls by when they came; the closed-call search by plate.
+        sa.Index("ix_rescue_calls_store_id_received_at", "store_id", "received_at"),
+        sa.Index("ix_rescue_calls_store_id_plate", "store_id", "plate"),
         sa.CheckConstraint(_in("state", STATES), name="state_known"),
         sa.CheckConstraint("fault_type IS NULL OR " + _in("fault_type", FAULT_TYPES), name="fault_type_known"),
         sa.CheckConstraint(_in("area", AREAS), name="area_known"),

@@ -1,13 +1,18 @@
-"""The rescue module's read side: the dispatcher's board, its service-level clocks, the units."""
+"""The rescue module's read side: the dispatcher's board, its service-level clocks, the figures, the search."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from dealer.database import paginate_capped, prefix_range
 from dealer.extensions import db
+from dealer.rescue.figures import CallFacts, Figures, month_figures
+from dealer.rescue.labels import FAULT_LABELS
 from dealer.rescue.models import (
     AVAILABLE,
     DISPATCHED,
@@ -19,7 +24,8 @@ from dealer.rescue.models import (
     StationCoverage,
 )
 from dealer.rescue.services.settings import propose_for, settings_by_store
-from dealer.stores.models import PartnerStation
+from dealer.stores.models import PartnerStation, Store
+from dealer.timezones import store_zone
 
 # Service-level targets are the store's (RescueSettings: by default, as insurers and makers promise, dispatched
 # within 5 minutes of the call; on scene within 30 minutes in town, 60 outside).
@@ -104,3 +110,73 @@ def stations_with_coverage(store_id: int) -> list[tuple]:
         .outerjoin(StationCoverage, sa.and_(StationCoverage.store_id == PartnerStation.store_id,
                                             StationCoverage.station_id == PartnerStation.id))
         .where(PartnerStation.store_id == store_id, PartnerStation.active).order_by(PartnerStation.name)).all())
+
+
+def month_bounds(store: Store, month: date) -> tuple[datetime, datetime]:
+    """The month's first and last instants at the store, in UTC (start inclusive, end exclusive)."""
+    zone = store_zone(store)
+    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return (datetime.combine(month, time(), zone).astimezone(timezone.utc),
+            datetime.combine(following, time(), zone).astimezone(timezone.utc))
+
+
+def figures(store_id: int, month: date, *, total_label: str) -> Figures:
+    """The store's rescue figures of a month (calls received in it at the store): five queries whatever the rows."""
+    store = db.session.get(Store, store_id)
+    start, end = month_bounds(store, month)
+    calls = [CallFacts(*row) for row in db.session.execute(
+        sa.select(RescueCall.received_at, RescueCall.dispatched_at, RescueCall.arrived_at, RescueCall.area,
+                  RescueCall.fault_type, RescueCall.state, RescueCall.unit_id, RescueCall.station_id,
+                  RescueCall.leg_dispatched_at, RescueCall.estimate_minutes)
+        .where(RescueCall.store_id == store_id, RescueCall.received_at >= start, RescueCall.received_at < end))]
+    units = dict(db.session.execute(sa.select(RescueUnit.id, RescueUnit.name)
+                                    .where(RescueUnit.store_id == store_id)).tuples().all())
+    stations = dict(db.session.execute(sa.select(PartnerStation.id, PartnerStation.name)
+                                       .where(PartnerStation.store_id == store_id)).tuples().all())
+    return month_figures(calls, month=month, zone=store.timezone, settings=settings_by_store([store_id])[store_id],
+                         unit_names=units, station_names=stations, fault_labels=FAULT_LABELS, total_label=total_label)
+
+
+CLOSED_STATES = ("completed", "cancelled")
+
+
+def plate_prefix(text: str | None) -> str:
+    """A plate or its beginning as typed ("粤b 123"), the way calls store plates ("粤B123")."""
+    return re.sub(r"[\s\-·•]", "", unicodedata.normalize("NFKC", text or "")).upper()[:20]
+
+
+def phone_digits(text: str | None) -> str:
+    """A phone as typed, as calls store it: digits only, a mobile without +86."""
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", text or ""))
+    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits[:20]
+SEARCH_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Search:
+    """What the closed-call search asks for (every part optional)."""
+
+    start: datetime | None = None  # received at or after (UTC)
+    end: datetime | None = None    # received before
+    plate: str = ""                # a plate or its beginning, as the caller said it
+    phone: str = ""                # the caller's phone, digits only
+
+
+def closed_calls(store_ids: list[int], search: Search, *, page: int = 1):
+    """A page of closed calls (completed or cancelled), newest first, with the responder named (a join each)."""
+    stmt = (sa.select(RescueCall).where(RescueCall.store_id.in_(store_ids), RescueCall.state.in_(CLOSED_STATES))
+            .options(joinedload(RescueCall.unit), joinedload(RescueCall.station)))
+    counted = sa.select(RescueCall.id).where(RescueCall.store_id.in_(store_ids),
+                                            RescueCall.state.in_(CLOSED_STATES))
+    conditions = []
+    if search.start is not None:
+        conditions.append(RescueCall.received_at >= search.start)
+    if search.end is not None:
+        conditions.append(RescueCall.received_at < search.end)
+    if search.plate:
+        conditions.append(prefix_range(RescueCall.plate, search.plate))
+    if search.phone:
+        conditions.append(RescueCall.caller_phone == search.phone)
+    stmt, counted = stmt.where(*conditions), counted.where(*conditions)
+    return paginate_capped(stmt.order_by(RescueCall.received_at.desc(), RescueCall.id.desc()), counted, page=page,
+                           per_page=SEARCH_PAGE)

@@ -1,4 +1,5 @@
-"""rescue (24小时救援): store settings (SLA targets, station acceptance), station coverage, the learned ETA
+"""rescue (24小时救援): store settings (SLA targets, station acceptance), station coverage, the learned ETA,
+the figures' and the closed-call search's indexes
 
 Revision ID: 0018_rescue2_settings_eta
 Revises: 0017
@@ -75,6 +76,8 @@ def upgrade():
         batch_op.add_column(sa.Column('estimate_distance_km', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('estimate_kind', sa.String(length=8), nullable=True))
         batch_op.add_column(sa.Column('estimate_band', sa.String(length=8), nullable=True))
+        batch_op.create_index('ix_rescue_calls_store_id_received_at', ['store_id', 'received_at'], unique=False)
+        batch_op.create_index('ix_rescue_calls_store_id_plate', ['store_id', 'plate'], unique=False)
     with op.batch_alter_table('rescue_events', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_rescue_events_kind_known'), type_='check')
         batch_op.create_check_constraint('kind_known', sa.text(f"kind IN ({NEW_KINDS})"))
@@ -85,6 +88,8 @@ def downgrade():
         batch_op.drop_constraint(op.f('ck_rescue_events_kind_known'), type_='check')
         batch_op.create_check_constraint('kind_known', sa.text(f"kind IN ({OLD_KINDS})"))
     with op.batch_alter_table('rescue_calls', schema=None) as batch_op:
+        batch_op.drop_index('ix_rescue_calls_store_id_plate')
+        batch_op.drop_index('ix_rescue_calls_store_id_received_at')
         for column in ('estimate_band', 'estimate_kind', 'estimate_distance_km', 'estimate_minutes', 'set_off_at',
                        'accepted_at', 'leg_dispatched_at'):
             batch_op.drop_column(column)
