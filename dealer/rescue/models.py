@@ -166,6 +166,7 @@ class RescueCall(Timestamps, db.Model):
     station_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partner_stations.id"))
     eta_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     eta_approximate: Mapped[bool] = mapped_column(default=False)
+    eta_slips: Mapped[int] = mapped_column(sa.SmallInteger, default=0)  # the owner was told a later ETA this often
     # The proposal's estimate for the current leg, kept to compare with the arrival and learn from it
     # (dealer.rescue.eta): minutes from dispatch, the straight-line distance, who and the hour band.
     estimate_minutes: Mapped[float | None] = mapped_column(sa.Float)

@@ -76,8 +76,11 @@ def upgrade():
         batch_op.add_column(sa.Column('estimate_distance_km', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('estimate_kind', sa.String(length=8), nullable=True))
         batch_op.add_column(sa.Column('estimate_band', sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column('eta_slips', sa.SmallInteger(), nullable=False, server_default='0'))
         batch_op.create_index('ix_rescue_calls_store_id_received_at', ['store_id', 'received_at'], unique=False)
         batch_op.create_index('ix_rescue_calls_store_id_plate', ['store_id', 'plate'], unique=False)
+    with op.batch_alter_table('rescue_calls', schema=None) as batch_op:
+        batch_op.alter_column('eta_slips', server_default=None)  # the existing calls got their 0; the model sets it
     with op.batch_alter_table('rescue_events', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_rescue_events_kind_known'), type_='check')
         batch_op.create_check_constraint('kind_known', sa.text(f"kind IN ({NEW_KINDS})"))
@@ -90,7 +93,7 @@ def downgrade():
     with op.batch_alter_table('rescue_calls', schema=None) as batch_op:
         batch_op.drop_index('ix_rescue_calls_store_id_plate')
         batch_op.drop_index('ix_rescue_calls_store_id_received_at')
-        for column in ('estimate_band', 'estimate_kind', 'estimate_distance_km', 'estimate_minutes', 'set_off_at',
+        for column in ('eta_slips', 'estimate_band', 'estimate_kind', 'estimate_distance_km', 'estimate_minutes', 'set_off_at',
                        'accepted_at', 'leg_dispatched_at'):
             batch_op.drop_column(column)
     op.drop_table('rescue_learned_eta')

@@ -1,5 +1,8 @@
 """Rescue, second slice: the store's targets, station coverage and acceptance, the learned arrival estimate."""
+import math
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -10,9 +13,11 @@ from dealer.rescue import eta, queries, services
 from dealer.rescue.errors import RescueError, WrongState
 from dealer.rescue.models import LearnedEta, RescueCall, RescueEvent, RescueSettings
 from dealer.rescue.proposal import Coverage, propose
-from tests.factories import StationFactory
+from dealer.sms.models import SmsMessage
+from tests.factories import CustomerFactory, StationFactory
 from tests.helpers import NOW, actor, fresh
-from tests.rescue.builders import BAOAN, DONGGUAN, NANSHAN, link, take_call, unit
+from tests.repair.builders import TINY_PNG
+from tests.rescue.builders import BAOAN, DONGGUAN, GUANGZHOU, NANSHAN, link, take_call, unit
 
 SETTINGS = {"dispatch_target_minutes": 10, "arrival_town_minutes": 40, "arrival_outside_minutes": 90,
             "station_accept_minutes": 3, "stale_position_minutes": 60, "eta_slip_minutes": 10}
@@ -225,3 +230,62 @@ def test_dispatch_keeps_the_estimate_and_learn_eta_learns_from_recorded_rescues(
     proposal = queries.proposal_for(take_call(store, dispatcher, now=later), later)
     assert proposal[0].learned and proposal[0].estimate == pytest.approx(30, abs=0.05)  # 2 + 28 min, as recorded
     assert proposal.error.value == pytest.approx(error) and proposal.error.samples == 20
+
+
+# -- the second SMS when the arrival slips -----------------------------------------------------------------
+
+def _late_messages(call_id):
+    return list(db.session.scalars(sa.select(SmsMessage).where(SmsMessage.kind == "rescue_eta_late")
+                                   .order_by(SmsMessage.id)))
+
+
+def _sent_unit(store, dispatcher):
+    CustomerFactory(store=store, mobile="13812345678", mobile_last4="5678", name="王先生")
+    own = unit(store, "救援1", NANSHAN)
+    tokens = []
+    call, _ = services.dispatch_call(take_call(store, dispatcher).id, responder=f"unit:{own.id}", actor=dispatcher,
+                                     now=NOW, crew_link=lambda token: tokens.append(token) or token)
+    return own, call, tokens[0]
+
+
+def test_a_slip_over_the_store_minutes_tells_the_owner_once_per_slip(ctx, store, dispatcher):
+    own, call, token = _sent_unit(store, dispatcher)
+    told = call.eta_at
+    assert told == NOW + timedelta(minutes=24)
+    # Set off and drove the wrong way: from Dongguan, 53 km, the arrival is hours away.
+    services.crew_step(token, "en_route", photo=None, folder="/x", now=NOW + timedelta(minutes=5))
+    services.crew_position(token, latitude=DONGGUAN[0], longitude=DONGGUAN[1], now=NOW + timedelta(minutes=10))
+    call = fresh(RescueCall, call.id)
+    late = _late_messages(call.id)
+    assert len(late) == 1 and call.eta_slips == 1 and call.eta_at > told + timedelta(minutes=100)
+    assert late[0].params["eta_minutes"] == str(math.ceil((call.eta_at - NOW - timedelta(minutes=10)).total_seconds() / 60))
+    # The same place a minute later: on the new time, no second message.
+    services.crew_position(token, latitude=DONGGUAN[0], longitude=DONGGUAN[1], now=NOW + timedelta(minutes=11))
+    assert len(_late_messages(call.id)) == 1
+    # Farther again (Guangzhou): a new slip, a new message; the timeline keeps the leg's first.
+    services.crew_position(token, latitude=GUANGZHOU[0], longitude=GUANGZHOU[1], now=NOW + timedelta(minutes=20))
+    assert len(_late_messages(call.id)) == 2 and fresh(RescueCall, call.id).eta_slips == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RescueEvent).where(
+        RescueEvent.call_id == call.id, RescueEvent.kind == "eta_slipped")) == 1
+
+
+def test_a_small_slip_or_an_arrival_tells_nobody(ctx, store, dispatcher, manager):
+    own, call, token = _sent_unit(store, dispatcher)
+    # 20 minutes later still at the base: 5 + 18 minutes from now is 19 minutes past the time told; over 30: nothing
+    services.update_settings(store.id, dict(SETTINGS, eta_slip_minutes=30), actor=manager, now=NOW)
+    services.crew_position(token, latitude=NANSHAN[0], longitude=NANSHAN[1], now=NOW + timedelta(minutes=20))
+    assert _late_messages(call.id) == []
+    services.crew_step(token, "on_scene", photo=TINY_PNG, folder=str(_tmp()), now=NOW + timedelta(minutes=25))
+    services.crew_position(token, latitude=DONGGUAN[0], longitude=DONGGUAN[1], now=NOW + timedelta(minutes=26))
+    assert _late_messages(call.id) == []
+
+
+def test_a_unit_position_from_the_api_tells_the_owner_of_a_slip(ctx, store, dispatcher):
+    own, call, _ = _sent_unit(store, dispatcher)
+    services.report_unit(own.id, actor=dispatcher, now=NOW + timedelta(minutes=10), latitude=DONGGUAN[0],
+                         longitude=DONGGUAN[1], coordinate_system="wgs84")
+    assert len(_late_messages(call.id)) == 1 and fresh(RescueCall, call.id).eta_slips == 1
+
+
+def _tmp() -> Path:
+    return Path(tempfile.mkdtemp(prefix="rescue-photos-"))
