@@ -234,6 +234,8 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "rescue.figures": frozenset({RESCUE_DISPATCHER, MANAGER}),
     "rescue.figures_export": frozenset({RESCUE_DISPATCHER, MANAGER}),
     "rescue.search_calls": frozenset({RESCUE_DISPATCHER, MANAGER}),
+    "rescue.handovers": frozenset({RESCUE_DISPATCHER, MANAGER}),
+    "rescue.acknowledge_handover": frozenset({RESCUE_DISPATCHER, MANAGER}),
     # repair orders (pages)
     "repair.index": frozenset({SERVICE_ADVISOR, TECHNICIAN, "parts_clerk", CASHIER, MANAGER}),
     "repair.board": frozenset({SERVICE_ADVISOR, TECHNICIAN, "parts_clerk", CASHIER, MANAGER}),

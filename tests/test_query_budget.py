@@ -127,6 +127,8 @@ def _rescue_calls(world: World, n: int) -> None:
     rescue.dispatch_call(calls[0].id, responder=f"unit:{_first_unit(world)}", override_reason="测试",
                          actor=dispatcher, now=utcnow(), crew_link=lambda token: tokens.append(token) or token)
     world.ids.update(call=calls[0].id, crew_token=tokens[0])
+    for i in range(n):  # shift handovers, none acknowledged (the board shows them)
+        rescue.write_handover(world.store.id, note=f"交班{i}", actor=dispatcher, now=NOW)
 
 
 def _first_unit(world: World) -> int:
@@ -320,8 +322,8 @@ PAGES = {
     # rescue: the request (1, the token alone for the crew's page); the board: open calls with responder and
     # vehicle joined, units, stations counted; a call: with store, customer, vehicle and responder joined, the
     # customer's vehicles, its timeline, the proposal's units and stations; the crew's page: the call as loaded
-    "rescue.board": ("rescue_dispatcher", lambda w: "/rescue/", 5),
-    "rescue.board_live": ("rescue_dispatcher", lambda w: "/rescue/live", 5),
+    "rescue.board": ("rescue_dispatcher", lambda w: "/rescue/", 6),
+    "rescue.board_live": ("rescue_dispatcher", lambda w: "/rescue/live", 6),
     "rescue.new_call": ("rescue_dispatcher", lambda w: "/rescue/calls/new", 1),
     "rescue.show_call": ("rescue_dispatcher", lambda w: f"/rescue/calls/{w.ids['call']}", 10),
     "rescue.units": ("rescue_dispatcher", lambda w: "/rescue/units", 2),
@@ -338,6 +340,8 @@ PAGES = {
     "rescue.figures_export": ("manager", lambda w: "/rescue/figures.xlsx", 6),
     # the closed-call search: the request, the page (responders joined), its capped count
     "rescue.search_calls": ("rescue_dispatcher", lambda w: "/rescue/calls?plate=粤&phone=138", 3),
+    # the handovers: the request and the latest handovers (their calls and units are kept in them)
+    "rescue.handovers": ("rescue_dispatcher", lambda w: "/rescue/handovers", 2),
     # quick lane: the lane's cars (technicians' names joined), then its bays, cap and technicians on shift (one
     # query); the board adds the technicians on shift for the bay's select
     "quicklane.board": ("service_advisor", lambda w: "/quick-lane/", 4),

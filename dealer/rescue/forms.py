@@ -119,3 +119,9 @@ class SearchForm(FlaskForm):
     end = DateField(_l("To"), validators=[Optional(), InSpan(CALENDAR)])
     plate = StringField(_l("Plate"), validators=[Optional(), TextRules(20)])
     phone = StringField(_l("Phone"), validators=[Optional(), TextRules(24)])
+
+
+class HandoverForm(FlaskForm):
+    """The outgoing dispatcher's note (the open calls and units are listed automatically)."""
+
+    note = TextAreaField(_l("Handover note"), validators=[Optional(), TextRules(2000, multiline=True)])

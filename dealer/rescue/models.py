@@ -293,3 +293,25 @@ class LearnedEta(db.Model):
     band: Mapped[str] = mapped_column(sa.String(8))
     value: Mapped[float] = mapped_column(sa.Float)
     samples: Mapped[int] = mapped_column()
+
+
+class Handover(db.Model):
+    """A dispatcher's shift handover (交班): a note, and what was open at that moment, listed automatically;
+    the incoming dispatcher acknowledges it (接班确认)."""
+
+    __tablename__ = "rescue_handovers"
+    __table_args__ = (sa.Index("ix_rescue_handovers_store_id_written_at", "store_id", "written_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    written_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    written_by: Mapped[str] = mapped_column(sa.String(60), default="")
+    note: Mapped[str] = mapped_column(sa.String(2000), default="")
+    # What was open when it was written: [{"id", "state", "priority", "age", "responder", "dispatch_late",
+    # "arrival_late", "eta_left", "not_accepted"}] and the units out [{"name", "status"}].
+    open_calls: Mapped[list] = mapped_column(sa.JSON, default=list)
+    units_out: Mapped[list] = mapped_column(sa.JSON, default=list)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    acknowledged_by: Mapped[str] = mapped_column(sa.String(60), default="")

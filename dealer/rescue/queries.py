@@ -4,22 +4,22 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from dealer.database import paginate_capped, prefix_range
 from dealer.extensions import db
+from dealer.rescue.clocks import Clock, clock  # noqa: F401  (the board's clocks, for the pages)
 from dealer.rescue.figures import CallFacts, Figures, month_figures
 from dealer.rescue.labels import FAULT_LABELS
 from dealer.rescue.models import (
     AVAILABLE,
-    DISPATCHED,
     OPEN_STATES,
     RECEIVED,
+    Handover,
     RescueCall,
-    RescueSettings,
     RescueUnit,
     StationCoverage,
 )
@@ -32,35 +32,6 @@ from dealer.timezones import store_zone
 BOARD_LIMIT = 200  # open calls on one board: far beyond a store's night
 
 
-@dataclass(frozen=True)
-class Clock:
-    """A call's clocks on the board, in whole minutes."""
-
-    age: int
-    dispatch_late: bool  # not dispatched within the target (or dispatched late)
-    arrival_late: bool   # not on scene within the area's target (or arrived late)
-    eta_left: int | None  # minutes to the ETA (negative: overdue), while the responder is on the way
-    not_accepted: bool = False  # a partner station has not accepted within the store's time: send another
-
-
-def clock(call: RescueCall, now: datetime, settings: RescueSettings | None = None) -> Clock:
-    """The call's clocks against the store's targets (the defaults without `settings`)."""
-    settings = settings or RescueSettings.defaults(call.store_id)
-    dispatched = call.dispatched_at or now
-    arrived = call.arrived_at or now
-    eta_left = None
-    if call.eta_at is not None and call.arrived_at is None:
-        eta_left = int((call.eta_at - now).total_seconds() // 60)
-    leg_sent = call.leg_dispatched_at or call.dispatched_at
-    not_accepted = (call.station_id is not None and call.state == DISPATCHED and call.accepted_at is None
-                    and leg_sent is not None
-                    and now - leg_sent > timedelta(minutes=settings.station_accept_minutes))
-    return Clock(age=int((now - call.received_at).total_seconds() // 60),
-                 dispatch_late=dispatched - call.received_at > timedelta(minutes=settings.dispatch_target_minutes),
-                 arrival_late=arrived - call.received_at > timedelta(minutes=settings.arrival_minutes(call.area)),
-                 eta_left=eta_left, not_accepted=not_accepted)
-
-
 @dataclass
 class Board:
     calls: list
@@ -68,14 +39,15 @@ class Board:
     stations: int  # active partner stations
     no_responder: bool  # calls waiting and nobody to send: loud, at the top
     settings: dict  # {store id: RescueSettings}
+    handovers: list = ()  # handovers nobody acknowledged yet (交班未确认), newest first
 
     def clock(self, call: RescueCall, now: datetime) -> Clock:
         return clock(call, now, self.settings.get(call.store_id))
 
 
 def board(store_ids: list[int], *, with_settings: bool = True) -> Board:
-    """Every open call (most urgent, then oldest first), the units and the stores' targets; five queries whatever
-    the rows (four `with_settings=False`: the home panel shows no clocks)."""
+    """Every open call (most urgent, then oldest first), the units, the stores' targets and the handovers not yet
+    acknowledged; six queries whatever the rows (four `with_settings=False`: the home panel shows neither)."""
     calls = list(db.session.scalars(
         sa.select(RescueCall).where(RescueCall.store_id.in_(store_ids), RescueCall.state.in_(OPEN_STATES))
         .options(joinedload(RescueCall.unit), joinedload(RescueCall.station), joinedload(RescueCall.vehicle))
@@ -88,7 +60,20 @@ def board(store_ids: list[int], *, with_settings: bool = True) -> Board:
     waiting = any(call.state == RECEIVED for call in calls)
     free = any(unit.status == AVAILABLE for unit in units)
     return Board(calls=calls, units=units, stations=stations, no_responder=waiting and not free and not stations,
-                 settings=settings_by_store(store_ids) if with_settings else {})
+                 settings=settings_by_store(store_ids) if with_settings else {},
+                 handovers=unacknowledged_handovers(store_ids) if with_settings else [])
+
+
+def unacknowledged_handovers(store_ids: list[int], *, limit: int = 5) -> list[Handover]:
+    return list(db.session.scalars(sa.select(Handover).where(Handover.store_id.in_(store_ids),
+                                                             Handover.acknowledged_at.is_(None))
+                                   .order_by(Handover.written_at.desc()).limit(limit)))
+
+
+def handovers(store_ids: list[int], *, limit: int = 30) -> list[Handover]:
+    """The latest handovers of the stores, newest first (one query)."""
+    return list(db.session.scalars(sa.select(Handover).where(Handover.store_id.in_(store_ids))
+                                   .order_by(Handover.written_at.desc(), Handover.id.desc()).limit(limit)))
 
 
 def open_calls(store_ids: list[int], *, limit: int = BOARD_LIMIT) -> list[RescueCall]:

@@ -1,5 +1,5 @@
 """rescue (24小时救援): store settings (SLA targets, station acceptance), station coverage, the learned ETA,
-the figures' and the closed-call search's indexes
+the figures' and the closed-call search's indexes, shift handovers (交班)
 
 Revision ID: 0018_rescue2_settings_eta
 Revises: 0017
@@ -68,6 +68,25 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rescue_learned_eta')),
     sa.UniqueConstraint('store_id', 'measure', 'area', 'band', name=op.f('uq_rescue_learned_eta_store_id_measure_area_band'))
     )
+    op.create_table('rescue_handovers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('store_id', sa.Integer(), nullable=False),
+    sa.Column('written_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('written_by_id', sa.Integer(), nullable=True),
+    sa.Column('written_by', sa.String(length=60), nullable=False),
+    sa.Column('note', sa.String(length=2000), nullable=False),
+    sa.Column('open_calls', sa.JSON(), nullable=False),
+    sa.Column('units_out', sa.JSON(), nullable=False),
+    sa.Column('acknowledged_at', dealer.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('acknowledged_by_id', sa.Integer(), nullable=True),
+    sa.Column('acknowledged_by', sa.String(length=60), nullable=False),
+    sa.ForeignKeyConstraint(['acknowledged_by_id'], ['users.id'], name=op.f('fk_rescue_handovers_acknowledged_by_id_users')),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_rescue_handovers_store_id_stores')),
+    sa.ForeignKeyConstraint(['written_by_id'], ['users.id'], name=op.f('fk_rescue_handovers_written_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rescue_handovers'))
+    )
+    with op.batch_alter_table('rescue_handovers', schema=None) as batch_op:
+        batch_op.create_index('ix_rescue_handovers_store_id_written_at', ['store_id', 'written_at'], unique=False)
     with op.batch_alter_table('rescue_calls', schema=None) as batch_op:
         batch_op.add_column(sa.Column('leg_dispatched_at', dealer.database.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('accepted_at', dealer.database.UTCDateTime(timezone=True), nullable=True))
@@ -96,6 +115,7 @@ def downgrade():
         for column in ('eta_slips', 'estimate_band', 'estimate_kind', 'estimate_distance_km', 'estimate_minutes', 'set_off_at',
                        'accepted_at', 'leg_dispatched_at'):
             batch_op.drop_column(column)
+    op.drop_table('rescue_handovers')
     op.drop_table('rescue_learned_eta')
     op.drop_table('rescue_station_coverage')
     op.drop_table('rescue_settings')

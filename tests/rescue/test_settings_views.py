@@ -60,7 +60,7 @@ def test_board_flags_a_station_not_accepting_and_the_call_offers_the_next(client
     assert 'data-testid="not-accepted"' in text(client.get("/rescue/live"))
     page = text(client.get(f"/rescue/calls/{call.id}"))
     assert 'data-testid="station-not-accepted"' in page and "未在" in page
-    client.get("/auth/logout")
+    client.post("/logout")
     crew_page = text(client.get(f"/rescue/crew/{tokens[0]}"))
     assert 'data-testid="crew-step-accepted"' in crew_page
     client.post(f"/rescue/crew/{tokens[0]}/steps", data={"step": "accepted"})

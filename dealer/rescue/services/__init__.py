@@ -8,6 +8,7 @@ from dealer.rescue.services.dispatch import (  # noqa: F401
     dispatch_call,
     token_hash,
 )
+from dealer.rescue.services.handover import acknowledge_handover, write_handover  # noqa: F401
 from dealer.rescue.services.intake import (  # noqa: F401
     IntakeInput,
     clean_phone,
