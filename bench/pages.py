@@ -55,6 +55,11 @@ PAGES = (
     Page("CS follow-up calls `/satisfaction/`", "/satisfaction/", who="sz01-cs", target="list"),
     Page("CS month sheet `/satisfaction/month`", "/satisfaction/month", who="sz01-cs", target="list"),
     Page("no business query `/account/tokens`", "/account/tokens"),
+    # rescue, second slice: the board (above), the month's figures, the closed-call search, the handovers
+    Page("rescue figures `/rescue/figures`", "/rescue/figures", who="sz01-manager", target="list"),
+    Page("rescue closed calls `/rescue/calls?plate=`", "/rescue/calls?plate={rescue_plate}", who="sz01-rescue",
+         target="list"),
+    Page("rescue handovers `/rescue/handovers`", "/rescue/handovers", who="sz01-rescue", target="list"),
 )
 
 # placeholder -> SQL returning one column of values (:store is the signed-in store's id, :n how many).
@@ -72,4 +77,6 @@ SAMPLES = {
              "WHERE l.store_id = o.store_id AND l.order_id = o.id) ORDER BY random() LIMIT :n",
     "sms_phone": "SELECT phone FROM sms_messages WHERE store_id = :store ORDER BY random() LIMIT :n",
     "part": "SELECT left(part_number, 5) FROM parts WHERE store_id = :store ORDER BY random() LIMIT :n",
+    # rescue: the beginning of a plate of the store (the search takes a plate's beginning)
+    "rescue_plate": "SELECT left(plate, 4) FROM vehicles WHERE store_id = :store ORDER BY random() LIMIT :n",
 }
