@@ -145,6 +145,9 @@ def learn_eta(*, now: datetime, day=None, store_ids: list[int] | None = None) ->
     written = 0
     for store_id, zone in db.session.execute(stmt).all():
         learned = eta.learn(samples_of(store_id, zone))
+        if not learned and db.session.scalar(sa.select(LearnedEta.id).where(LearnedEta.store_id == store_id)
+                                             .limit(1)) is None:
+            continue  # a store without rescues: nothing to write (on SQLite every writer waits for the others)
         db.session.execute(sa.delete(LearnedEta).where(LearnedEta.store_id == store_id))
         db.session.add_all(LearnedEta(store_id=store_id, measure=measure, area=area, band=band, value=found.value,
                                       samples=found.samples) for (measure, area, band), found in learned.items())
