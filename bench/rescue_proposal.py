@@ -6,7 +6,7 @@ It brings the schema up to date (`flask db upgrade`), builds a store of its own 
 one, so any PostgreSQL will do, the demo's or an empty one) with --scale x 500 units and 200 partner
 stations around Shenzhen (half of the stations with a coverage radius and hours of their own), and
 --scale x 100,000 recorded rescues (dispatched, set off, arrived, with the estimate each dispatch kept). Then
-it learns the store's arrival model from them (the nightly task, `services.learn_eta`, timed) and times
+it learns the store's arrival model from them (the nightly job, `services.learn_eta`, timed) and times
 --proposals proposals for calls at random places, each as the call page makes it
 (`services.settings.propose_for`: the units, the stations, the settings, the learned values, the coverage,
 then the ranking). It prints p50, p90, p99 and the maximum, in ms; issue 14's bar is p99 under 50 ms at
