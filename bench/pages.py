@@ -94,6 +94,11 @@ PAGES = (
          who="sz01-manager", target="list"),
     Page("API `GET /api/v1/campaigns`", "/api/v1/campaigns", who="sz01-manager"),
     Page("API `GET /api/v1/campaigns/<id>`", "/api/v1/campaigns/{campaign}", who="sz01-manager"),
+    # rescue, second slice: the board (above), the month's figures, the closed-call search, the handovers
+    Page("rescue figures `/rescue/figures`", "/rescue/figures", who="sz01-manager", target="list"),
+    Page("rescue closed calls `/rescue/calls?plate=`", "/rescue/calls?plate={rescue_plate}", who="sz01-rescue",
+         target="list"),
+    Page("rescue handovers `/rescue/handovers`", "/rescue/handovers", who="sz01-rescue", target="list"),
 )
 
 # placeholder -> SQL returning one column of values (:store is the signed-in store's id, :n how many).
@@ -121,4 +126,6 @@ SAMPLES = {
                       "AND kind = 'order_progress_link' ORDER BY random() LIMIT :n",
     # membership: the demo's draft campaign of the store (seed-demo)
     "campaign": "SELECT id FROM member_campaigns WHERE store_id = :store ORDER BY random() LIMIT :n",
+    # rescue: the beginning of a plate of the store (the search takes a plate's beginning)
+    "rescue_plate": "SELECT left(plate, 4) FROM vehicles WHERE store_id = :store ORDER BY random() LIMIT :n",
 }

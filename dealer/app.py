@@ -84,6 +84,7 @@ from dealer.repair.api import operations_blp as labor_operations_api
 from dealer.repair.api import orders_blp as repair_orders_api
 from dealer.rescue import audit_log as rescue_audit_log
 from dealer.rescue import handlers as rescue_handlers
+from dealer.rescue import tasks as rescue_tasks
 from dealer.rescue.api import calls_blp as rescue_calls_api
 from dealer.rescue.api import units_blp as rescue_units_api
 from dealer.satisfaction import audit_log as satisfaction_audit_log
@@ -112,7 +113,8 @@ AUDIT_LOG = (auth_audit_log, booking_audit_log, customers_audit_log, members_aud
              quicklane_audit_log, reminders_audit_log, repair_audit_log, rescue_audit_log, satisfaction_audit_log,
              sms_audit_log, stores_audit_log)
 TASKS = (members_tasks, reminders_tasks, repair_tasks, sms_tasks,
-         booking_tasks)  # booking: the reminder the day before
+         booking_tasks,  # booking: the reminder the day before
+         rescue_tasks)  # rescue: learning the arrival estimate
 
 # Content Security Policy: everything from this site (stores may be offline; no CDN is ever used).
 CSP = {

@@ -277,6 +277,14 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "rescue_calls_api.set_status": frozenset({RESCUE_DISPATCHER, MANAGER}),
     "rescue_units_api.list_units": frozenset({RESCUE_DISPATCHER, MANAGER}),
     "rescue_units_api.report_unit": frozenset({RESCUE_DISPATCHER, MANAGER}),
+    # rescue, second slice: the store's settings are the manager's
+    "rescue.settings": frozenset({MANAGER}),
+    "rescue.station_coverage": frozenset({MANAGER}),
+    "rescue.figures": frozenset({RESCUE_DISPATCHER, MANAGER}),
+    "rescue.figures_export": frozenset({RESCUE_DISPATCHER, MANAGER}),
+    "rescue.search_calls": frozenset({RESCUE_DISPATCHER, MANAGER}),
+    "rescue.handovers": frozenset({RESCUE_DISPATCHER, MANAGER}),
+    "rescue.acknowledge_handover": frozenset({RESCUE_DISPATCHER, MANAGER}),
     # repair orders (pages)
     "repair.index": frozenset({SERVICE_ADVISOR, TECHNICIAN, "parts_clerk", CASHIER, MANAGER}),
     "repair.board": frozenset({SERVICE_ADVISOR, TECHNICIAN, "parts_clerk", CASHIER, MANAGER}),

@@ -152,6 +152,8 @@ def _rescue_calls(world: World, n: int) -> None:
     rescue.dispatch_call(calls[0].id, responder=f"unit:{_first_unit(world)}", override_reason="测试",
                          actor=dispatcher, now=utcnow(), crew_link=lambda token: tokens.append(token) or token)
     world.ids.update(call=calls[0].id, crew_token=tokens[0])
+    for i in range(n):  # shift handovers, none acknowledged (the board shows them)
+        rescue.write_handover(world.store.id, note=f"交班{i}", actor=dispatcher, now=NOW)
 
 
 def _first_unit(world: World) -> int:
@@ -381,15 +383,26 @@ PAGES = {
     # rescue: the request (1, the token alone for the crew's page); the board: open calls with responder and
     # vehicle joined, units, stations counted; a call: with store, customer, vehicle and responder joined, the
     # customer's vehicles, its timeline, the proposal's units and stations; the crew's page: the call as loaded
-    "rescue.board": ("rescue_dispatcher", lambda w: "/rescue/", 4),
-    "rescue.board_live": ("rescue_dispatcher", lambda w: "/rescue/live", 4),
+    "rescue.board": ("rescue_dispatcher", lambda w: "/rescue/", 6),
+    "rescue.board_live": ("rescue_dispatcher", lambda w: "/rescue/live", 6),
     "rescue.new_call": ("rescue_dispatcher", lambda w: "/rescue/calls/new", 1),
-    "rescue.show_call": ("rescue_dispatcher", lambda w: f"/rescue/calls/{w.ids['call']}", 6),
+    "rescue.show_call": ("rescue_dispatcher", lambda w: f"/rescue/calls/{w.ids['call']}", 10),
     "rescue.units": ("rescue_dispatcher", lambda w: "/rescue/units", 2),
     "rescue.crew": ("rescue_dispatcher", lambda w: f"/rescue/crew/{w.ids['crew_token']}", 4),
     "rescue_calls_api.list_open_calls": ("rescue_dispatcher", lambda w: "/api/v1/rescue-calls", 2),
     "rescue_calls_api.get_call": ("rescue_dispatcher", lambda w: f"/api/v1/rescue-calls/{w.ids['call']}", 4),
     "rescue_units_api.list_units": ("rescue_dispatcher", lambda w: "/api/v1/rescue-units", 2),
+    # rescue (second slice): the board adds the stores' settings (targets, acceptance minutes); a call's proposal
+    # adds the settings (read twice while the store has none), the learned estimate and the stations' coverage;
+    # the settings page: the request, the settings, the stations with their coverage
+    "rescue.settings": ("manager", lambda w: f"/rescue/settings?store={w.store.id}", 3),
+    # the figures: the request, the store, the month's calls (columns), unit and station names, the settings
+    "rescue.figures": ("manager", lambda w: "/rescue/figures", 6),
+    "rescue.figures_export": ("manager", lambda w: "/rescue/figures.xlsx", 6),
+    # the closed-call search: the request, the page (responders joined), its capped count
+    "rescue.search_calls": ("rescue_dispatcher", lambda w: "/rescue/calls?plate=粤&phone=138", 3),
+    # the handovers: the request and the latest handovers (their calls and units are kept in them)
+    "rescue.handovers": ("rescue_dispatcher", lambda w: "/rescue/handovers", 2),
     # quick lane: the lane's cars (technicians' names joined), then its bays, cap and technicians on shift (one
     # query); the board adds the technicians on shift for the bay's select
     "quicklane.board": ("service_advisor", lambda w: "/quick-lane/", 4),

@@ -6,6 +6,7 @@ from dealer.audit import events
 # Named by their number (#id): no names query on the audit page.
 events.record_kind("rescue_calls", _l("Rescue call"), endpoint="rescue.show_call", arg="call_id")
 events.record_kind("rescue_units", _l("Rescue unit"))
+events.record_kind("rescue_handovers", _l("Rescue shift handover"), endpoint="rescue.handovers", arg="handover")
 
 events.sentence("rescue_call_received", _l("Took a rescue call from %(phone)s"),
                 lambda c: {"phone": c.get("caller_phone", "")})
@@ -18,3 +19,10 @@ events.sentence("rescue_sent_to_12122", _l("Recorded that the caller was sent to
 events.sentence("rescue_handed_over", _l("Recorded that the car was handed over to us off the expressway"),
                 lambda c: {})
 events.sentence("rescue_unit_created", _l("Registered the rescue unit %(name)s"), lambda c: {"name": c.get("name", "")})
+events.sentence("rescue_settings_changed", _l("Changed the rescue settings"), lambda c: {})
+events.sentence("rescue_station_coverage", _l("Set the partner station's rescue coverage: %(radius)s km"),
+                lambda c: {"radius": c.get("radius_km", "")})
+events.sentence("rescue_accepted", _l("The partner station accepted the rescue job"), lambda c: {})
+events.sentence("rescue_handover_written", _l("Handed over the rescue shift (%(n)s open calls)"),
+                lambda c: {"n": c.get("open_calls", 0)})
+events.sentence("rescue_handover_acknowledged", _l("Acknowledged the rescue shift handover"), lambda c: {})

@@ -5,12 +5,12 @@ import math
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Optional
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
 from dealer.forms import MultiCheckboxField, choices
-from dealer.inputs import TextRules
+from dealer.inputs import CALENDAR, InSpan, TextRules, WholeNumberField
 from dealer.rescue.geo import SYSTEMS
 from dealer.rescue.labels import AREA_LABELS, FAULT_LABELS, SYSTEM_LABELS, UNIT_KIND_LABELS
 from dealer.rescue.models import CAPABILITIES, RescueCall, RescueUnit
@@ -78,3 +78,50 @@ class UnitForm(FlaskForm):
     crew = StringField(_l("Crew"), validators=[Optional(), TextRules(column=RescueUnit.crew)])
     phone = StringField(_l("Crew phone"), validators=[DataRequired(), TextRules(20)])
     capabilities = MultiCheckboxField(_l("Can do"), choices=choices((c, CAPABILITY_LABELS[c]) for c in CAPABILITIES))
+
+
+class SettingsForm(FlaskForm):
+    """The store's rescue settings, in whole minutes (the service checks the bounds)."""
+
+    dispatch_target_minutes = WholeNumberField(_l("Dispatch within (minutes)"), validators=[InputRequired()])
+    arrival_town_minutes = WholeNumberField(_l("On scene in town within (minutes)"), validators=[InputRequired()])
+    arrival_outside_minutes = WholeNumberField(_l("On scene outside town within (minutes)"),
+                                               validators=[InputRequired()])
+    station_accept_minutes = WholeNumberField(_l("A partner station accepts within (minutes)"),
+                                              validators=[InputRequired()])
+    stale_position_minutes = WholeNumberField(_l("A unit's position is stale after (minutes)"),
+                                              validators=[InputRequired()])
+    eta_slip_minutes = WholeNumberField(_l("Tell the owner again when the arrival slips by (minutes)"),
+                                        validators=[InputRequired()])
+
+
+def minute_of_day(text: str | None) -> int | None:
+    """"08:30" -> 510; None for an empty or malformed time."""
+    hours, _, minutes = (text or "").strip().partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and len(hours) <= 2):
+        return None
+    hours, minutes = int(hours), int(minutes)
+    return hours * 60 + minutes if hours < 24 and minutes < 60 else None
+
+
+class CoverageForm(FlaskForm):
+    """A partner station's coverage: radius (whole km) and hours (both empty: 24 h)."""
+
+    radius_km = WholeNumberField(_l("Radius (km)"), validators=[InputRequired()])
+    opens = StringField(_l("Opens (HH:MM)"), validators=[Optional(), TextRules(5)])
+    closes = StringField(_l("Closes (HH:MM)"), validators=[Optional(), TextRules(5)])
+
+
+class SearchForm(FlaskForm):
+    """The closed-call search (GET, no CSRF): received between two days, a plate or its beginning, a phone."""
+
+    start = DateField(_l("From"), validators=[Optional(), InSpan(CALENDAR)])
+    end = DateField(_l("To"), validators=[Optional(), InSpan(CALENDAR)])
+    plate = StringField(_l("Plate"), validators=[Optional(), TextRules(20)])
+    phone = StringField(_l("Phone"), validators=[Optional(), TextRules(24)])
+
+
+class HandoverForm(FlaskForm):
+    """The outgoing dispatcher's note (the open calls and units are listed automatically)."""
+
+    note = TextAreaField(_l("Handover note"), validators=[Optional(), TextRules(2000, multiline=True)])

@@ -16,4 +16,5 @@ def _rescue_board(actor, *, now, **_):
     """The board in brief for the dispatcher: open calls, waiting, free units (three queries)."""
     if not actor.has_any({RESCUE_DISPATCHER}):
         return None
-    return Panel(20, Markup(render_template("rescue/_home_board.html", board=queries.board(visible_store_ids(actor)))))
+    brief = queries.board(visible_store_ids(actor), with_settings=False)
+    return Panel(20, Markup(render_template("rescue/_home_board.html", board=brief)))

@@ -13,7 +13,8 @@ STATE_LABELS = {
 EVENT_LABELS = dict(STATE_LABELS, released=_l("Responder released"), told_emergency=_l("Told to call 120/122 first"),
                     sent_to_12122=_l("Sent to the expressway line 12122"),
                     handed_over=_l("Car handed over to us off the expressway"),
-                    tow_in_opened=_l("Tow-in repair order opened"))
+                    tow_in_opened=_l("Tow-in repair order opened"), accepted=_l("Partner station accepted"),
+                    eta_slipped=_l("Owner told of a later arrival"))
 PRIORITY_LABELS = {1: _l("Urgent"), 2: _l("High"), 3: _l("Normal")}
 REASON_LABELS = {"injuries": _l("injuries"), "expressway": _l("expressway"), "accident": _l("accident"),
                  "children": _l("children waiting"), "night": _l("night"), "ev_low_charge": _l("EV low charge")}

@@ -45,7 +45,9 @@ TOLD_EMERGENCY = "told_emergency"    # told the caller to call 120 / 122 first
 SENT_TO_12122 = "sent_to_12122"      # expressway: sent to the expressway rescue line
 HANDED_OVER = "handed_over"          # expressway: the car was handed over to us off the expressway
 TOW_IN_OPENED = "tow_in_opened"      # the repair order of the tow-in was opened
-EVENT_KINDS = STATES + (RELEASED, TOLD_EMERGENCY, SENT_TO_12122, HANDED_OVER, TOW_IN_OPENED)
+ACCEPTED = "accepted"                # a partner station accepted the job (within the store's timeout)
+ETA_SLIPPED = "eta_slipped"          # the owner was told a later arrival time (the second SMS)
+EVENT_KINDS = STATES + (RELEASED, TOLD_EMERGENCY, SENT_TO_12122, HANDED_OVER, TOW_IN_OPENED, ACCEPTED, ETA_SLIPPED)
 
 # The store's own units (救援车) and what they can do: the partner stations' words (stores.models) and flatbed.
 SERVICE_VAN = "service_van"   # 服务车
@@ -108,6 +110,9 @@ class RescueCall(Timestamps, db.Model):
         sa.UniqueConstraint("crew_token_hash"),
         sa.Index("ix_rescue_calls_store_id_state_received_at", "store_id", "state", "received_at"),
         sa.Index("ix_rescue_calls_store_id_caller_phone", "store_id", "caller_phone"),
+        # The month's figures read a store's calls by when they came; the closed-call search by plate.
+        sa.Index("ix_rescue_calls_store_id_received_at", "store_id", "received_at"),
+        sa.Index("ix_rescue_calls_store_id_plate", "store_id", "plate"),
         sa.CheckConstraint(_in("state", STATES), name="state_known"),
         sa.CheckConstraint("fault_type IS NULL OR " + _in("fault_type", FAULT_TYPES), name="fault_type_known"),
         sa.CheckConstraint(_in("area", AREAS), name="area_known"),
@@ -150,6 +155,9 @@ class RescueCall(Timestamps, db.Model):
     state: Mapped[str] = mapped_column(sa.String(12), default=RECEIVED)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    leg_dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the current leg's dispatch
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a partner station accepted this leg
+    set_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the current leg's crew set off
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The responder of the current leg: one of the store's units or a partner station (二级维修站).
@@ -158,6 +166,13 @@ class RescueCall(Timestamps, db.Model):
     station_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partner_stations.id"))
     eta_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     eta_approximate: Mapped[bool] = mapped_column(default=False)
+    eta_slips: Mapped[int] = mapped_column(sa.SmallInteger, default=0)  # the owner was told a later ETA this often
+    # The proposal's estimate for the current leg, kept to compare with the arrival and learn from it
+    # (dealer.rescue.eta): minutes from dispatch, the straight-line distance, who and the hour band.
+    estimate_minutes: Mapped[float | None] = mapped_column(sa.Float)
+    estimate_distance_km: Mapped[float | None] = mapped_column(sa.Float)
+    estimate_kind: Mapped[str | None] = mapped_column(sa.String(8))
+    estimate_band: Mapped[str | None] = mapped_column(sa.String(8))
     # The crew's link: only the SHA-256 of its token is kept; it ends with the leg or the job.
     crew_token_hash: Mapped[str | None] = mapped_column(sa.String(64))
     crew_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -206,3 +221,97 @@ class RescueEvent(db.Model):
     photo: Mapped[str | None] = mapped_column(sa.String(80))  # a file name in UPLOAD_FOLDER/rescue
 
     call: Mapped[RescueCall] = relationship(back_populates="events", lazy="raise_on_sql")
+
+
+class RescueSettings(db.Model):
+    """A store's rescue settings (救援设置): its service-level targets and the dispatch rules' minutes.
+
+    A store without a row has the defaults (`RescueSettings.defaults`), as insurers and makers promise.
+    """
+
+    __tablename__ = "rescue_settings"
+    __table_args__ = (
+        sa.CheckConstraint("dispatch_target_minutes BETWEEN 1 AND 240", name="dispatch_target_range"),
+        sa.CheckConstraint("arrival_town_minutes BETWEEN 1 AND 600", name="arrival_town_range"),
+        sa.CheckConstraint("arrival_outside_minutes BETWEEN 1 AND 600", name="arrival_outside_range"),
+        sa.CheckConstraint("station_accept_minutes BETWEEN 1 AND 120", name="station_accept_range"),
+        sa.CheckConstraint("stale_position_minutes BETWEEN 1 AND 1440", name="stale_position_range"),
+        sa.CheckConstraint("eta_slip_minutes BETWEEN 1 AND 240", name="eta_slip_range"),
+    )
+
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    dispatch_target_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=5)   # 派车时限
+    arrival_town_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=30)     # 市区到达时限
+    arrival_outside_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=60)  # 郊区到达时限
+    station_accept_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=3)    # 二级站接单时限
+    stale_position_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=15)   # 位置过时
+    eta_slip_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=10)         # 延误再通知
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the store's recorded rescues were last learned from (the values: rescue_learned_eta).
+    learned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @classmethod
+    def defaults(cls, store_id: int) -> RescueSettings:
+        return cls(store_id=store_id, dispatch_target_minutes=5, arrival_town_minutes=30, arrival_outside_minutes=60,
+                   station_accept_minutes=3, stale_position_minutes=15, eta_slip_minutes=10)
+
+    def arrival_minutes(self, area: str) -> int:
+        return self.arrival_town_minutes if area == TOWN else self.arrival_outside_minutes
+
+
+class StationCoverage(db.Model):
+    """Where and when a partner station takes the store's rescue jobs: a radius and its hours (or 24 h)."""
+
+    __tablename__ = "rescue_station_coverage"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "station_id"),
+        sa.CheckConstraint("radius_km > 0 AND radius_km <= 500", name="radius_range"),
+        sa.CheckConstraint("(opens_minute IS NULL AND closes_minute IS NULL) OR (opens_minute BETWEEN 0 AND 1439 "
+                           "AND closes_minute BETWEEN 0 AND 1439 AND opens_minute <> closes_minute)",
+                           name="hours_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    station_id: Mapped[int] = mapped_column(sa.ForeignKey("partner_stations.id"))
+    radius_km: Mapped[float] = mapped_column(sa.Float, default=40.0)
+    # Minutes of the day at the store; both None: 24 h; opens after closes: over midnight.
+    opens_minute: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    closes_minute: Mapped[int | None] = mapped_column(sa.SmallInteger)
+
+
+class LearnedEta(db.Model):
+    """A value the arrival estimate learned from the store's recorded rescues (dealer.rescue.eta.learn)."""
+
+    __tablename__ = "rescue_learned_eta"
+    __table_args__ = (sa.UniqueConstraint("store_id", "measure", "area", "band"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    measure: Mapped[str] = mapped_column(sa.String(16))
+    area: Mapped[str] = mapped_column(sa.String(8))
+    band: Mapped[str] = mapped_column(sa.String(8))
+    value: Mapped[float] = mapped_column(sa.Float)
+    samples: Mapped[int] = mapped_column()
+
+
+class Handover(db.Model):
+    """A dispatcher's shift handover (交班): a note, and what was open at that moment, listed automatically;
+    the incoming dispatcher acknowledges it (接班确认)."""
+
+    __tablename__ = "rescue_handovers"
+    __table_args__ = (sa.Index("ix_rescue_handovers_store_id_written_at", "store_id", "written_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    written_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    written_by: Mapped[str] = mapped_column(sa.String(60), default="")
+    note: Mapped[str] = mapped_column(sa.String(2000), default="")
+    # What was open when it was written: [{"id", "state", "priority", "age", "responder", "dispatch_late",
+    # "arrival_late", "eta_left", "not_accepted"}] and the units out [{"name", "status"}].
+    open_calls: Mapped[list] = mapped_column(sa.JSON, default=list)
+    units_out: Mapped[list] = mapped_column(sa.JSON, default=list)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    acknowledged_by: Mapped[str] = mapped_column(sa.String(60), default="")

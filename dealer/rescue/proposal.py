@@ -1,17 +1,20 @@
 """Who to send (派车建议): the capable, covering responders ranked by estimated arrival.
 
-Estimated arrival = straight-line (haversine) distance x road factor / average speed + set-off time. The
-factor, speeds and set-off times are configured defaults (`DEFAULT_MODEL`) for now; learning them from the
-store's own recorded rescues per area and hour is left for later (docs/rescue.md). Without coordinates (the
-call's, or a responder's) the proposal still ranks on the area and says it is approximate.
+Estimated arrival (dealer.rescue.eta) = set-off time + haversine distance / straight-line speed, learned from
+the store's own recorded rescues per area and hour-of-day band once there are enough of them, the configured
+defaults before. A partner station is proposed only within its coverage radius and opening hours
+(`StationCoverage`; 40 km and 24 h when the store set none). Without coordinates (the call's, or a
+responder's) the proposal still ranks on the area and says it is approximate.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from dealer.rescue.eta import STATION, UNIT, EtaModel, band_of, estimate_minutes
 from dealer.rescue.geo import haversine_km, in_range
 from dealer.rescue.models import (
     ACCIDENT,
@@ -20,37 +23,40 @@ from dealer.rescue.models import (
     LOCKED_OUT,
     NO_START,
     OUT_OF_FUEL,
-    OUTSIDE,
     OVERHEATING,
-    TOWN,
 )
 
-UNIT = "unit"
-STATION = "station"
+DEFAULT_COVERAGE_KM = 40.0  # a partner station with no coverage set covers this radius, day and night
+DEFAULT_MODEL = EtaModel()
 
 
 @dataclass(frozen=True)
-class SpeedModel:
-    """The simple arrival model: speeds per area, a road factor, set-off minutes (configured defaults)."""
+class Coverage:
+    """Where and when a partner station takes jobs: a radius (km) and its hours (minutes of the day at the
+    store; both None: 24 h; opens after closes: over midnight)."""
 
-    speed_kmh: dict = field(default_factory=lambda: {TOWN: 25.0, OUTSIDE: 50.0})
-    road_factor: float = 1.4  # roads are longer than the straight line
-    unit_set_off_minutes: int = 5
-    station_set_off_minutes: int = 10
-    night_extra_minutes: int = 5  # 22:00-06:00 the crew takes longer to set off
-    # Without coordinates: the area's typical arrival (and the proposal says it is approximate).
-    approximate_minutes: dict = field(default_factory=lambda: {TOWN: 25, OUTSIDE: 50})
-    stale_after: timedelta = timedelta(minutes=15)  # a unit's position older than this counts less
-    stale_penalty_minutes: int = 10
-    station_coverage_km: float = 40.0  # a partner station covers this radius around it
+    radius_km: float = DEFAULT_COVERAGE_KM
+    opens_minute: int | None = None
+    closes_minute: int | None = None
 
+    def open_at(self, moment: datetime, zone: str) -> bool:
+        if self.opens_minute is None or self.closes_minute is None:
+            return True
+        local = moment.astimezone(ZoneInfo(zone))
+        minute = local.hour * 60 + local.minute
+        if self.opens_minute <= self.closes_minute:
+            return self.opens_minute <= minute < self.closes_minute
+        return minute >= self.opens_minute or minute < self.closes_minute
 
-DEFAULT_MODEL = SpeedModel()
 
 # What a fault needs of the responder (the partner stations' words, stores.models.STATION_CAPABILITIES).
 FAULT_NEEDS = {NO_START: {"jump_start"}, FLAT_TYRE: {"tyre_change"}, OUT_OF_FUEL: {"fuel_delivery"},
                LOCKED_OUT: {"lockout"}, OVERHEATING: {"minor_repair"}, ACCIDENT: set(),
                EV_NO_CHARGE: {"towing", "flatbed"}}
+
+
+def is_night(now: datetime, zone: str) -> bool:
+    return band_of(now, zone) == "night"
 
 
 def required_capabilities(call) -> set[str]:
@@ -61,15 +67,6 @@ def required_capabilities(call) -> set[str]:
     if call.needs_flatbed:
         needs |= {"towing", "flatbed"}
     return needs
-
-
-def is_night(now: datetime, zone: str) -> bool:
-    hour = now.astimezone(ZoneInfo(zone)).hour
-    return hour >= 22 or hour < 6
-
-
-def travel_minutes(distance_km: float, area: str, model: SpeedModel = DEFAULT_MODEL) -> float:
-    return distance_km * model.road_factor / model.speed_kmh[area] * 60
 
 
 @dataclass
@@ -85,50 +82,63 @@ class Candidate:
     approximate: bool = False  # no coordinates for the call or the responder: the area's typical time
     stale_minutes: int | None = None  # the unit's position is this old (counted with a penalty)
     night: bool = False
+    learned: bool = False  # the estimate uses speeds or set-off times learned from the store's rescues
+    band: str = ""
+    estimate: float = 0.0  # the unrounded estimate, minutes
 
     @property
     def key(self) -> str:
         return f"{self.kind}:{self.id}"
 
 
-def _estimate(call, lat, lng, *, set_off: int, night: bool, model: SpeedModel):
-    """Return (minutes, distance or None, approximate)."""
-    extra = set_off + (model.night_extra_minutes if night else 0)
+def _estimate(call, lat, lng, *, kind: str, band: str, model: EtaModel):
+    """Return (minutes, distance or None, approximate, learned)."""
     if call.has_position and in_range(lat, lng):
         distance = haversine_km(call.latitude_wgs84, call.longitude_wgs84, lat, lng)
-        return math.ceil(travel_minutes(distance, call.area, model) + extra), distance, False
-    return model.approximate_minutes[call.area] + extra, None, True
+        minutes, learned = estimate_minutes(distance, kind=kind, area=call.area, band=band, model=model)
+        return minutes, distance, False, learned
+    set_off, learned = model.set_off(kind, band)
+    return model.defaults.approximate_minutes[call.area] + set_off, None, True, learned
 
 
-def propose(call, units, stations, *, now: datetime, zone: str, limit: int = 3,
-            model: SpeedModel = DEFAULT_MODEL) -> list[Candidate]:
+def propose(call, units, stations, *, now: datetime, zone: str, limit: int = 3, model: EtaModel = DEFAULT_MODEL,
+            coverage: Mapping[int, Coverage] | None = None, exclude: str | None = None) -> list[Candidate]:
     """Return the best `limit` responders for the call, soonest estimated arrival first.
 
-    Only available, active units and active stations able to do the job; a station only when the call is within
-    its coverage (or either position is unknown: then approximate). Ties go to the store's own units.
+    Only available, active units and active stations able to do the job; a station only while it is open and
+    when the call is within its radius (or either position is unknown: then approximate). `exclude` leaves one
+    responder out ("station:7": it did not accept in time). Ties go to the store's own units.
     """
     needs = required_capabilities(call)
-    night = is_night(now, zone)
+    band = band_of(now, zone)
+    night = band == "night"
+    coverage = coverage or {}
     found = []
     for unit in units:
         if not unit.active or unit.status != "available" or not needs <= set(unit.capabilities or ()):
             continue
-        minutes, distance, approximate = _estimate(call, unit.latitude_wgs84, unit.longitude_wgs84,
-                                                   set_off=model.unit_set_off_minutes, night=night, model=model)
+        minutes, distance, approximate, learned = _estimate(call, unit.latitude_wgs84, unit.longitude_wgs84,
+                                                            kind=UNIT, band=band, model=model)
         stale = None
-        if unit.position_at is not None and not approximate and now - unit.position_at > model.stale_after:
+        if (unit.position_at is not None and not approximate
+                and (now - unit.position_at).total_seconds() > model.stale_after_minutes * 60):
             stale = int((now - unit.position_at).total_seconds() // 60)
             minutes += model.stale_penalty_minutes
-        found.append(Candidate(UNIT, unit.id, unit.name, unit.phone, minutes, distance, approximate, stale, night))
+        found.append(Candidate(UNIT, unit.id, unit.name, unit.phone, math.ceil(minutes), distance, approximate, stale,
+                               night, learned, band, minutes))
     for station in stations:
         if not station.active or not needs <= set(station.capabilities or ()):
             continue
-        minutes, distance, approximate = _estimate(call, station.latitude, station.longitude,
-                                                   set_off=model.station_set_off_minutes, night=night, model=model)
-        if distance is not None and distance > model.station_coverage_km:
+        covers = coverage.get(station.id) or Coverage()
+        if not covers.open_at(now, zone):
             continue
-        found.append(Candidate(STATION, station.id, station.name, station.phone, minutes, distance, approximate,
-                               None, night))
+        minutes, distance, approximate, learned = _estimate(call, station.latitude, station.longitude,
+                                                            kind=STATION, band=band, model=model)
+        if distance is not None and distance > covers.radius_km:
+            continue
+        found.append(Candidate(STATION, station.id, station.name, station.phone, math.ceil(minutes), distance,
+                               approximate, None, night, learned, band, minutes))
+    found = [c for c in found if c.key != exclude]
     found.sort(key=lambda c: (c.eta_minutes, c.kind != UNIT, c.distance_km if c.distance_km is not None else 1e9,
                               c.id))
     return found[:limit]

@@ -1,43 +1,35 @@
-"""The rescue module's read side: the dispatcher's board, its service-level clocks, the units."""
+"""The rescue module's read side: the dispatcher's board, its service-level clocks, the figures, the search."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from dealer.database import paginate_capped, prefix_range
 from dealer.extensions import db
-from dealer.rescue.models import AVAILABLE, OPEN_STATES, OUTSIDE, RECEIVED, TOWN, RescueCall, RescueUnit
-from dealer.rescue.proposal import propose
-from dealer.stores.models import PartnerStation
+from dealer.rescue.clocks import Clock, clock  # noqa: F401  (the board's clocks, for the pages)
+from dealer.rescue.figures import CallFacts, Figures, month_figures
+from dealer.rescue.labels import FAULT_LABELS
+from dealer.rescue.models import (
+    AVAILABLE,
+    OPEN_STATES,
+    RECEIVED,
+    Handover,
+    RescueCall,
+    RescueUnit,
+    StationCoverage,
+)
+from dealer.rescue.services.settings import propose_for, settings_by_store
+from dealer.stores.models import PartnerStation, Store
+from dealer.timezones import store_zone
 
-# Service-level targets (the store's defaults, as insurers and makers promise): dispatched within 5 minutes of
-# the call; on scene within 30 minutes in town, 60 outside.
-DISPATCH_TARGET = timedelta(minutes=5)
-ARRIVAL_TARGET = {TOWN: timedelta(minutes=30), OUTSIDE: timedelta(minutes=60)}
+# Service-level targets are the store's (RescueSettings: by default, as insurers and makers promise, dispatched
+# within 5 minutes of the call; on scene within 30 minutes in town, 60 outside).
 BOARD_LIMIT = 200  # open calls on one board: far beyond a store's night
-
-
-@dataclass(frozen=True)
-class Clock:
-    """A call's clocks on the board, in whole minutes."""
-
-    age: int
-    dispatch_late: bool  # not dispatched within the target (or dispatched late)
-    arrival_late: bool   # not on scene within the area's target (or arrived late)
-    eta_left: int | None  # minutes to the ETA (negative: overdue), while the responder is on the way
-
-
-def clock(call: RescueCall, now: datetime) -> Clock:
-    dispatched = call.dispatched_at or now
-    arrived = call.arrived_at or now
-    eta_left = None
-    if call.eta_at is not None and call.arrived_at is None:
-        eta_left = int((call.eta_at - now).total_seconds() // 60)
-    return Clock(age=int((now - call.received_at).total_seconds() // 60),
-                 dispatch_late=dispatched - call.received_at > DISPATCH_TARGET,
-                 arrival_late=arrived - call.received_at > ARRIVAL_TARGET[call.area], eta_left=eta_left)
 
 
 @dataclass
@@ -46,10 +38,16 @@ class Board:
     units: list
     stations: int  # active partner stations
     no_responder: bool  # calls waiting and nobody to send: loud, at the top
+    settings: dict  # {store id: RescueSettings}
+    handovers: list = ()  # handovers nobody acknowledged yet (交班未确认), newest first
+
+    def clock(self, call: RescueCall, now: datetime) -> Clock:
+        return clock(call, now, self.settings.get(call.store_id))
 
 
-def board(store_ids: list[int]) -> Board:
-    """Every open call (most urgent, then oldest first) and the units; four queries whatever the rows."""
+def board(store_ids: list[int], *, with_settings: bool = True) -> Board:
+    """Every open call (most urgent, then oldest first), the units, the stores' targets and the handovers not yet
+    acknowledged; six queries whatever the rows (four `with_settings=False`: the home panel shows neither)."""
     calls = list(db.session.scalars(
         sa.select(RescueCall).where(RescueCall.store_id.in_(store_ids), RescueCall.state.in_(OPEN_STATES))
         .options(joinedload(RescueCall.unit), joinedload(RescueCall.station), joinedload(RescueCall.vehicle))
@@ -61,7 +59,21 @@ def board(store_ids: list[int]) -> Board:
                                  .where(PartnerStation.store_id.in_(store_ids), PartnerStation.active))
     waiting = any(call.state == RECEIVED for call in calls)
     free = any(unit.status == AVAILABLE for unit in units)
-    return Board(calls=calls, units=units, stations=stations, no_responder=waiting and not free and not stations)
+    return Board(calls=calls, units=units, stations=stations, no_responder=waiting and not free and not stations,
+                 settings=settings_by_store(store_ids) if with_settings else {},
+                 handovers=unacknowledged_handovers(store_ids) if with_settings else [])
+
+
+def unacknowledged_handovers(store_ids: list[int], *, limit: int = 5) -> list[Handover]:
+    return list(db.session.scalars(sa.select(Handover).where(Handover.store_id.in_(store_ids),
+                                                             Handover.acknowledged_at.is_(None))
+                                   .order_by(Handover.written_at.desc()).limit(limit)))
+
+
+def handovers(store_ids: list[int], *, limit: int = 30) -> list[Handover]:
+    """The latest handovers of the stores, newest first (one query)."""
+    return list(db.session.scalars(sa.select(Handover).where(Handover.store_id.in_(store_ids))
+                                   .order_by(Handover.written_at.desc(), Handover.id.desc()).limit(limit)))
 
 
 def open_calls(store_ids: list[int], *, limit: int = BOARD_LIMIT) -> list[RescueCall]:
@@ -73,9 +85,83 @@ def open_calls(store_ids: list[int], *, limit: int = BOARD_LIMIT) -> list[Rescue
 
 def proposal_for(call: RescueCall, now: datetime, *, limit: int = 3):
     """The best responders for an open call (dealer.rescue.proposal), from the store's units and stations."""
-    units = list(db.session.scalars(sa.select(RescueUnit).where(RescueUnit.store_id == call.store_id,
-                                                                RescueUnit.active).order_by(RescueUnit.id)))
-    stations = list(db.session.scalars(sa.select(PartnerStation).where(PartnerStation.store_id == call.store_id,
-                                                                       PartnerStation.active)
-                                       .order_by(PartnerStation.id)))
-    return propose(call, units, stations, now=now, zone=call.store.timezone, limit=limit)
+    return propose_for(call, now, limit=limit)
+
+
+def stations_with_coverage(store_id: int) -> list[tuple]:
+    """The store's active partner stations with their coverage row or None (one query)."""
+    return list(db.session.execute(
+        sa.select(PartnerStation, StationCoverage)
+        .outerjoin(StationCoverage, sa.and_(StationCoverage.store_id == PartnerStation.store_id,
+                                            StationCoverage.station_id == PartnerStation.id))
+        .where(PartnerStation.store_id == store_id, PartnerStation.active).order_by(PartnerStation.name)).all())
+
+
+def month_bounds(store: Store, month: date) -> tuple[datetime, datetime]:
+    """The month's first and last instants at the store, in UTC (start inclusive, end exclusive)."""
+    zone = store_zone(store)
+    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return (datetime.combine(month, time(), zone).astimezone(timezone.utc),
+            datetime.combine(following, time(), zone).astimezone(timezone.utc))
+
+
+def figures(store_id: int, month: date, *, total_label: str) -> Figures:
+    """The store's rescue figures of a month (calls received in it at the store): five queries whatever the rows."""
+    store = db.session.get(Store, store_id)
+    start, end = month_bounds(store, month)
+    calls = [CallFacts(*row) for row in db.session.execute(
+        sa.select(RescueCall.received_at, RescueCall.dispatched_at, RescueCall.arrived_at, RescueCall.area,
+                  RescueCall.fault_type, RescueCall.state, RescueCall.unit_id, RescueCall.station_id,
+                  RescueCall.leg_dispatched_at, RescueCall.estimate_minutes)
+        .where(RescueCall.store_id == store_id, RescueCall.received_at >= start, RescueCall.received_at < end))]
+    units = dict(db.session.execute(sa.select(RescueUnit.id, RescueUnit.name)
+                                    .where(RescueUnit.store_id == store_id)).tuples().all())
+    stations = dict(db.session.execute(sa.select(PartnerStation.id, PartnerStation.name)
+                                       .where(PartnerStation.store_id == store_id)).tuples().all())
+    return month_figures(calls, month=month, zone=store.timezone, settings=settings_by_store([store_id])[store_id],
+                         unit_names=units, station_names=stations, fault_labels=FAULT_LABELS, total_label=total_label)
+
+
+CLOSED_STATES = ("completed", "cancelled")
+
+
+def plate_prefix(text: str | None) -> str:
+    """A plate or its beginning as typed ("粤b 123"), the way calls store plates ("粤B123")."""
+    return re.sub(r"[\s\-·•]", "", unicodedata.normalize("NFKC", text or "")).upper()[:20]
+
+
+def phone_digits(text: str | None) -> str:
+    """A phone as typed, as calls store it: digits only, a mobile without +86."""
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", text or ""))
+    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits[:20]
+SEARCH_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Search:
+    """What the closed-call search asks for (every part optional)."""
+
+    start: datetime | None = None  # received at or after (UTC)
+    end: datetime | None = None    # received before
+    plate: str = ""                # a plate or its beginning, as the caller said it
+    phone: str = ""                # the caller's phone, digits only
+
+
+def closed_calls(store_ids: list[int], search: Search, *, page: int = 1):
+    """A page of closed calls (completed or cancelled), newest first, with the responder named (a join each)."""
+    stmt = (sa.select(RescueCall).where(RescueCall.store_id.in_(store_ids), RescueCall.state.in_(CLOSED_STATES))
+            .options(joinedload(RescueCall.unit), joinedload(RescueCall.station)))
+    counted = sa.select(RescueCall.id).where(RescueCall.store_id.in_(store_ids),
+                                            RescueCall.state.in_(CLOSED_STATES))
+    conditions = []
+    if search.start is not None:
+        conditions.append(RescueCall.received_at >= search.start)
+    if search.end is not None:
+        conditions.append(RescueCall.received_at < search.end)
+    if search.plate:
+        conditions.append(prefix_range(RescueCall.plate, search.plate))
+    if search.phone:
+        conditions.append(RescueCall.caller_phone == search.phone)
+    stmt, counted = stmt.where(*conditions), counted.where(*conditions)
+    return paginate_capped(stmt.order_by(RescueCall.received_at.desc(), RescueCall.id.desc()), counted, page=page,
+                           per_page=SEARCH_PAGE)

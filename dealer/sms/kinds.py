@@ -107,6 +107,11 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          ("code",),
          "您正在申请加入会员，验证码为${code}，5分钟内有效。如非本人操作请忽略。",
          valid_for=timedelta(minutes=5)),
+    # rescue (second slice): to the owner when the arrival slips by more than the store's minutes, once a slip.
+    Kind("rescue_eta_late", _l("Rescue: later arrival"), SERVICE, 0, True, False,
+         ("name", "plate", "eta_minutes", "responder", "responder_phone"),
+         "${name}您好，救援人员${responder}因路况预计${eta_minutes}分钟后到达，电话${responder_phone}。请在安全位置等候，抱歉。",
+         valid_for=timedelta(hours=2)),
 )}
 
 OPT_OUT_LINE = "回T退订"

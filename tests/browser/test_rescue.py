@@ -116,3 +116,29 @@ def test_dispatcher_takes_a_call_sends_help_and_the_crew_tows_the_car_in(on):
     for kind in ("received", "dispatched", "en_route", "on_scene", "towing", "completed", "tow_in_opened"):
         expect(timeline.get_by_test_id(f"event-{kind}")).to_have_count(1)
     expect(timeline.get_by_test_id("photo")).to_have_count(2)
+
+
+def test_an_autosave_landing_while_the_dispatcher_types_a_reason_keeps_the_reason(on):
+    desk = on("desk", "sz01-rescue")
+    page = desk.page
+    page.goto("/rescue/calls/new")
+    page.fill("input[name=caller_phone]", "13700001234")
+    page.select_option("select[name=fault_type]", "no_start")
+    page.fill("input[name=latitude]", "22.552496")
+    page.fill("input[name=longitude]", "113.888679")
+    proposal = page.get_by_test_id("proposal")
+    expect(proposal.locator("form").nth(1)).to_be_visible()
+    reason = proposal.locator("form").nth(1).locator("input[name=override_reason]")
+    # A change to the call goes out; before its answer lands the dispatcher is typing why not the first.
+    page.wait_for_timeout(1000)  # the saves of the facts typed so far have landed
+    with page.expect_response(lambda answer: "/rescue/intake" in answer.url
+                              and "concern=%E8" in (answer.request.post_data or "")) as saved:
+        page.fill("textarea[name=concern]", "车在路边打不着火")
+        reason.click()
+        reason.press_sequentially("车主要求这家")
+    assert saved.value.ok
+    page.wait_for_timeout(300)  # the answer's panels are swapped in
+    expect(reason).to_have_value("车主要求这家")
+    expect(reason).to_be_focused()
+    reason.press_sequentially("，离家近")
+    expect(reason).to_have_value("车主要求这家，离家近")

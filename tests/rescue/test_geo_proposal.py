@@ -74,7 +74,7 @@ def test_outside_town_drives_faster_and_night_sets_off_later():
     assert day.eta_minutes == 95  # 53.2 km x 1.4 / 50 km/h = 89.4 min + 5
     midnight = NOW.replace(hour=16)  # 00:00 in Shenzhen
     night = propose(call, [_unit(1, DONGGUAN, position_at=midnight)], [], now=midnight, zone="Asia/Shanghai")[0]
-    assert night.night and night.eta_minutes == day.eta_minutes + DEFAULT_MODEL.night_extra_minutes
+    assert night.night and night.eta_minutes == day.eta_minutes + DEFAULT_MODEL.defaults.night_extra_minutes
 
 
 def test_a_stale_position_counts_less_and_says_so():
@@ -88,7 +88,7 @@ def test_a_call_without_coordinates_is_proposed_on_its_area_and_marked_approxima
     ranked = propose(_call(at=None, area="outside"), [_unit(1, NANSHAN)], [_station(10, None)], now=NOW,
                      zone="Asia/Shanghai")
     assert [(c.kind, c.approximate) for c in ranked] == [(UNIT, True), (STATION, True)]
-    assert ranked[0].eta_minutes == DEFAULT_MODEL.approximate_minutes["outside"] + 5
+    assert ranked[0].eta_minutes == DEFAULT_MODEL.defaults.approximate_minutes["outside"] + 5
 
 
 def test_only_capable_responders_a_flatbed_for_an_ev():

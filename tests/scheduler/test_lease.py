@@ -181,7 +181,8 @@ def test_real_scheduler_stores_its_jobs_in_the_database(app, committed_db):
         assert all(next_run is not None for _, next_run in stored)
         assert {job.id for job in leader.scheduler.get_jobs()} == {"sms_send", "sms_expire_leases",
                                                                    "reminders_nightly_scan",
-                                                                   "inspection_photo_cleanup"}
+                                                                   "inspection_photo_cleanup",
+                                                                   "rescue_learn_eta"}
     finally:
         scheduler = leader.scheduler
         leader.stop()

@@ -8,6 +8,7 @@ from dealer.rescue.services.dispatch import (  # noqa: F401
     dispatch_call,
     token_hash,
 )
+from dealer.rescue.services.handover import acknowledge_handover, write_handover  # noqa: F401
 from dealer.rescue.services.intake import (  # noqa: F401
     IntakeInput,
     clean_phone,
@@ -15,6 +16,16 @@ from dealer.rescue.services.intake import (  # noqa: F401
     priority_of,
     record_guard,
     save_intake,
+)
+from dealer.rescue.services.settings import (  # noqa: F401
+    CoverageInput,
+    coverage_of,
+    eta_model,
+    learn_eta,
+    set_station_coverage,
+    settings_by_store,
+    settings_of,
+    update_settings,
 )
 from dealer.rescue.services.tow_in import link_vehicle, open_tow_in_order  # noqa: F401
 from dealer.rescue.services.units import UnitInput, create_unit, list_units, report_unit  # noqa: F401

@@ -18,9 +18,10 @@ from dealer.extensions import db
 from dealer.repair.services.photos import sniff_image
 from dealer.rescue import geo
 from dealer.rescue.errors import LinkExpired, RescueError
-from dealer.rescue.models import COMPLETED, TOWING, RescueCall, RescueUnit
+from dealer.rescue.models import ACCEPTED, COMPLETED, TOWING, RescueCall, RescueUnit
 from dealer.rescue.services.common import CALL_LOADS, lock_call
-from dealer.rescue.services.dispatch import move_call, token_hash
+from dealer.rescue.services.dispatch import accept_job, move_call, token_hash
+from dealer.rescue.services.slip import check_eta_slip
 from dealer.rescue.services.tow_in import try_tow_in
 
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
@@ -63,8 +64,9 @@ def photo_path(folder: str, store_id: int, name: str) -> Path:
 
 
 def crew_step(token: str, to: str, *, photo: bytes | None, folder: str, now: datetime) -> RescueCall:
-    """Move the job on from the crew's page; a repeated tap or a retry is one event. Towing needs the pickup
-    photo. Completing a tow opens the tow-in repair order. Raises LinkExpired, RescueError, WrongState."""
+    """Move the job on from the crew's page; a repeated tap or a retry is one event. A partner station accepts
+    the job first (`accepted`). Towing needs the pickup photo. Completing a tow opens the tow-in repair order.
+    Raises LinkExpired, RescueError, WrongState."""
     call = crew_call(token, now=now)
     if to == TOWING and not photo:
         raise RescueError(_l("Take a photo of the car before towing it."), field="photo")
@@ -72,6 +74,10 @@ def crew_step(token: str, to: str, *, photo: bytes | None, folder: str, now: dat
     if not call.is_open or call.crew_token_hash != token_hash(token):
         raise LinkExpired()
     actor = crew_actor(call)
+    if to == ACCEPTED:
+        accept_job(call, now=now, by=actor.name)
+        db.session.commit()
+        return call
     name = _store_photo(call.store_id, photo, folder) if photo else None
     try:
         if not move_call(call, to, now=now, by=actor.name, photo=name) and name:
@@ -86,16 +92,19 @@ def crew_step(token: str, to: str, *, photo: bytes | None, folder: str, now: dat
 
 
 def crew_position(token: str, *, latitude: float, longitude: float, now: datetime) -> None:
-    """Record the unit's position from the phone's geolocation (WGS-84). Raises LinkExpired, RescueError."""
+    """Record the unit's position from the phone's geolocation (WGS-84); a position that makes the arrival slip
+    tells the owner the later time (services.slip). Raises LinkExpired, RescueError."""
     call = crew_call(token, now=now)
     if not geo.in_range(latitude, longitude):
         raise RescueError(_l("Coordinates are a latitude from -90 to 90 and a longitude from -180 to 180."),
                           field="latitude")
     if call.unit_id is None:
         return  # a partner station's crew: nothing of ours to place
+    call = lock_call(call.id, store_id=call.store_id)  # the call before its unit, as dispatch locks them
     db.session.execute(sa.update(RescueUnit).where(RescueUnit.store_id == call.store_id,
                                                    RescueUnit.id == call.unit_id)
                        .values(latitude_wgs84=latitude, longitude_wgs84=longitude, position_at=now))
+    check_eta_slip(call, latitude, longitude, now=now)
     db.session.commit()
 
 

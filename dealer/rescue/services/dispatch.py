@@ -14,6 +14,7 @@ from dealer.actors import Actor
 from dealer.extensions import db
 from dealer.rescue.errors import GuardNotRecorded, RescueError, ResponderNotAvailable, WrongState
 from dealer.rescue.models import (
+    ACCEPTED,
     AVAILABLE,
     CANCELLED,
     COMPLETED,
@@ -28,9 +29,10 @@ from dealer.rescue.models import (
     RescueCall,
     RescueUnit,
 )
-from dealer.rescue.proposal import STATION, UNIT, propose
-from dealer.rescue.services.common import get_call, lock_call, record_event, require_state, responders
+from dealer.rescue.proposal import STATION, UNIT
+from dealer.rescue.services.common import get_call, lock_call, record_event, require_state
 from dealer.rescue.services.intake import ensure_customer
+from dealer.rescue.services.settings import propose_for
 from dealer.rescue.services.tow_in import try_tow_in
 from dealer.rescue.signals import call_completed
 from dealer.sms.outbox import enqueue
@@ -96,8 +98,7 @@ def dispatch_call(call_id: int, *, responder: str, override_reason: str = "", ac
     require_state(call, RECEIVED, DISPATCHED, EN_ROUTE)
     check_guards(call)
     override_reason = (override_reason or "").strip()
-    units, stations = responders(call.store_id)
-    proposal = propose(call, units, stations, now=now, zone=call.store.timezone)
+    proposal = propose_for(call, now)
     chosen = next((c for c in proposal if c.key == responder), None)
     redispatch = call.state != RECEIVED
     if redispatch and not override_reason:
@@ -118,6 +119,12 @@ def dispatch_call(call_id: int, *, responder: str, override_reason: str = "", ac
     call.eta_at = now + timedelta(minutes=minutes) if minutes is not None else None
     call.eta_approximate = bool(chosen and chosen.approximate) or chosen is None
     call.state, call.dispatched_at = DISPATCHED, call.dispatched_at or now
+    call.leg_dispatched_at, call.accepted_at, call.set_off_at = now, None, None
+    # The estimate is kept to compare with the arrival (its error) and to learn from (dealer.rescue.eta).
+    call.estimate_minutes = round(chosen.estimate, 2) if chosen and not chosen.approximate else None
+    call.estimate_distance_km = round(chosen.distance_km, 3) if chosen and chosen.distance_km is not None else None
+    call.estimate_kind = kind if chosen and not chosen.approximate else None
+    call.estimate_band = chosen.band if chosen else None
     token = secrets.token_urlsafe(24)
     call.crew_token_hash, call.crew_token_expires_at = token_hash(token), now + timedelta(hours=CREW_LINK_HOURS)
     record_event(call, DISPATCHED, now=now, actor=actor, reason=override_reason, unit_id=call.unit_id,
@@ -167,6 +174,10 @@ def move_call(call: RescueCall, to: str, *, now: datetime, actor: Actor | None =
     if call.state not in NEXT_STEPS[to]:
         raise WrongState()
     call.state = to
+    if to == EN_ROUTE:
+        call.set_off_at = now
+        if call.station_id is not None and call.accepted_at is None:
+            call.accepted_at = now  # a station that set off has accepted
     if to == ON_SCENE:
         call.arrived_at = now
     if to == COMPLETED:
@@ -208,3 +219,14 @@ def cancel_call(call_id: int, *, reason: str, actor: Actor, now: datetime) -> Re
     call = get_call(call.id, actor=actor, read_back=True)
     db.session.commit()
     return call
+
+
+def accept_job(call: RescueCall, *, now: datetime, by: str = "") -> bool:
+    """A partner station accepts the job of a locked call (接单); False when it had already. Raises WrongState."""
+    if call.station_id is None or call.state not in (DISPATCHED, EN_ROUTE, ON_SCENE, TOWING):
+        raise WrongState()
+    if call.accepted_at is not None:
+        return False
+    call.accepted_at = now
+    record_event(call, ACCEPTED, now=now, by=by, station_id=call.station_id)
+    return True

@@ -15,7 +15,9 @@ from dealer.extensions import db
 from dealer.rescue import geo
 from dealer.rescue.errors import RescueError
 from dealer.rescue.models import AVAILABLE, CAPABILITIES, OFF_SHIFT, ON_JOB, UNIT_KINDS, RescueUnit
+from dealer.rescue.services.common import lock_call
 from dealer.rescue.services.intake import clean_phone
+from dealer.rescue.services.slip import check_eta_slip
 from dealer.stores.services import require_store, visible_store_ids
 
 
@@ -58,8 +60,15 @@ def report_unit(unit_id: int, *, actor: Actor, now: datetime, status: str | None
                 coordinate_system: str = geo.WGS84) -> RescueUnit:
     """Record a unit's position (converted to WGS-84) and/or its shift status (available / off shift).
 
-    A unit on a job stays on it: its status changes when the job ends. Raises NotFound, RescueError.
+    A unit on a job stays on it: its status changes when the job ends. A position that makes its job's arrival
+    slip tells the owner the later time (services.slip). Raises NotFound, RescueError.
     """
+    call = None
+    if latitude is not None:
+        # The call before its unit, as dispatch locks them.
+        call_id = db.session.scalar(sa.select(RescueUnit.current_call_id).where(
+            RescueUnit.store_id.in_(visible_store_ids(actor)), RescueUnit.id == unit_id))
+        call = lock_call(call_id, actor=actor) if call_id is not None else None
     unit = get_for_update(RescueUnit, unit_id)
     if unit is None or unit.store_id not in visible_store_ids(actor):
         raise NotFound()
@@ -79,5 +88,7 @@ def report_unit(unit_id: int, *, actor: Actor, now: datetime, status: str | None
         if unit.status == ON_JOB:
             raise RescueError(_l("The unit is on a job: its status changes when the job ends."), field="status")
         unit.status = status
+    if call is not None and unit.current_call_id == call.id and unit.latitude_wgs84 is not None:
+        check_eta_slip(call, unit.latitude_wgs84, unit.longitude_wgs84, now=now)
     db.session.commit()
     return unit

@@ -27,8 +27,11 @@ def crew(token):
     except LinkExpired:
         return _expired()
     links = navigation_links(call.latitude_wgs84, call.longitude_wgs84, call.address) if call.has_position else {}
+    steps = STEPS
+    if call.station_id is not None and call.accepted_at is None and call.state == "dispatched":
+        steps = ("accepted",) + STEPS  # a partner station accepts the job first (within the store's time)
     return render_template("rescue/crew.html", call=call, token=token, links=links, labels=labels,
-                           steps=STEPS)
+                           steps=steps)
 
 
 @bp.route("/crew/<token>/steps", methods=["POST"])

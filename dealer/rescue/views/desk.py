@@ -39,7 +39,7 @@ def _labels() -> dict:
 def board():
     scope = store_scope(current_actor(), request.args.get("store"))
     return render_template("rescue/board.html", board=queries.board(scope.store_ids), now=utcnow(), scope=scope,
-                           clock=queries.clock, **_labels())
+                           **_labels())
 
 
 @bp.route("/live")
@@ -48,7 +48,7 @@ def board_live():
     """The board's body, which the board page fetches again every few seconds (htmx polling)."""
     scope = store_scope(current_actor(), request.args.get("store"))
     return render_template("rescue/_board.html", board=queries.board(scope.store_ids), now=utcnow(), scope=scope,
-                           clock=queries.clock, **_labels())
+                           **_labels())
 
 
 @bp.route("/calls/new")
@@ -112,10 +112,11 @@ def show_call(call_id):
     call = services.get_call(call_id, actor=current_actor())
     now = utcnow()
     proposal = queries.proposal_for(call, now) if call.state in ("received", "dispatched", "en_route") else []
+    settings = services.settings_of(call.store_id)
     return render_template("rescue/call.html", call=call, form=_call_form(call), store_id=call.store_id, now=now,
                            proposal=proposal, dispatch_form=DispatchForm(), reason_form=ReasonForm(),
-                           plate_form=PlateForm(),
-                           clock=queries.clock(call, now), drivable=DRIVABLE, **_labels())
+                           plate_form=PlateForm(), settings=settings,
+                           clock=queries.clock(call, now, settings), drivable=DRIVABLE, **_labels())
 
 
 def _back(call_id):
