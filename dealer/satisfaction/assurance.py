@@ -28,8 +28,7 @@ from dealer.dialect import seconds_between
 from dealer.extensions import db
 from dealer.repair.models import COMEBACK_CONFIRMED, QualityCheck, RepairJob, RepairOrder
 from dealer.rescue.models import CANCELLED as RESCUE_CANCELLED
-from dealer.rescue.models import OUTSIDE, TOWN, RescueCall
-from dealer.rescue.queries import ARRIVAL_TARGET, DISPATCH_TARGET
+from dealer.rescue.models import OUTSIDE, TOWN, RescueCall, RescueSettings
 from dealer.satisfaction.models import (
     OPEN,
     QUICK_LANE,
@@ -229,10 +228,27 @@ def _checked(passed: bool | None):
     return sa.exists(sa.select(1).select_from(QualityCheck).where(*conditions))
 
 
+def _store_minutes(column):
+    """A store's rescue target in minutes (rescue_settings, outer-joined), or the default a store without a row has."""
+    return sa.func.coalesce(column, column.default.arg)
+
+
+def _dispatch_in_target():
+    seconds = seconds_between(RescueCall.dispatched_at, RescueCall.received_at)
+    return sa.and_(RescueCall.dispatched_at.is_not(None),
+                   seconds <= _store_minutes(RescueSettings.dispatch_target_minutes) * 60 + _SLACK)
+
+
 def _arrival_in_target():
+    """Arrived within the store's target for the area (town or outside; the expressway's leg is not ours)."""
     seconds = seconds_between(RescueCall.arrived_at, RescueCall.received_at)
-    return sa.or_(*(sa.and_(RescueCall.area == area, seconds <= target.total_seconds() + _SLACK)
-                    for area, target in ARRIVAL_TARGET.items() if area in (TOWN, OUTSIDE)))
+    target = sa.case((RescueCall.area == TOWN, _store_minutes(RescueSettings.arrival_town_minutes)),
+                     else_=_store_minutes(RescueSettings.arrival_outside_minutes))
+    return sa.and_(RescueCall.area.in_((TOWN, OUTSIDE)), seconds <= target * 60 + _SLACK)
+
+
+def _with_targets(stmt):
+    return stmt.outerjoin(RescueSettings, RescueSettings.store_id == RescueCall.store_id)
 
 
 def _emergency(store_ids, bounds, at, count_if) -> None:
@@ -240,12 +256,10 @@ def _emergency(store_ids, bounds, at, count_if) -> None:
     index = period_index(call.received_at, bounds)
     where = (call.store_id.in_(store_ids), call.received_at >= bounds[0], call.received_at < bounds[-1],
              call.state != RESCUE_CANCELLED)
-    dispatched = sa.and_(call.dispatched_at.is_not(None), seconds_between(call.dispatched_at, call.received_at)
-                         <= DISPATCH_TARGET.total_seconds() + _SLACK)
-    for store_id, bucket, n, in_target, arrived, arrived_in_target in db.session.execute(
-            sa.select(call.store_id, index, sa.func.count(), count_if(dispatched),
+    for store_id, bucket, n, in_target, arrived, arrived_in_target in db.session.execute(_with_targets(
+            sa.select(call.store_id, index, sa.func.count(), count_if(_dispatch_in_target()),
                       count_if(call.arrived_at.is_not(None)),
-                      count_if(sa.and_(call.arrived_at.is_not(None), _arrival_in_target())))
+                      count_if(sa.and_(call.arrived_at.is_not(None), _arrival_in_target()))))
             .where(*where).group_by(call.store_id, index)):
         figure = at(store_id, bucket)
         figure.rescues, figure.dispatched_in_target = int(n), int(in_target or 0)
@@ -389,10 +403,8 @@ def drill(store, month: date, what: str, *, limit: int = 200) -> list[DrillRow]:
     elif what == "emergency":
         call = RescueCall
         names = ("dispatch_late", "arrival_late")
-        flags = (sa.not_(sa.and_(call.dispatched_at.is_not(None), seconds_between(call.dispatched_at, call.received_at)
-                                 <= DISPATCH_TARGET.total_seconds() + _SLACK)),
-                 sa.not_(sa.and_(call.arrived_at.is_not(None), _arrival_in_target())))
-        stmt = (sa.select(call.id, sa.literal(""), call.received_at, *flags)
+        flags = (sa.not_(_dispatch_in_target()), sa.not_(sa.and_(call.arrived_at.is_not(None), _arrival_in_target())))
+        stmt = (_with_targets(sa.select(call.id, sa.literal(""), call.received_at, *flags))
                 .where(call.store_id == store.id, call.received_at >= start, call.received_at < end,
                        call.state != RESCUE_CANCELLED))
         link, moment = "rescue", call.received_at

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from dealer.extensions import db
 from dealer.repair.models import QualityCheck, RepairJob, RepairOrder
 from dealer.rescue import services as rescue
+from dealer.rescue.models import RescueSettings
 from dealer.satisfaction import assurance, services
 from dealer.satisfaction.models import FollowUp
 from tests.factories import StoreFactory
@@ -72,6 +73,20 @@ def test_store_trend_measures_each_assurance_from_the_records(shop, store, staff
     assert october.ready == 0 and october.on_time_pct is None and october.average_score is None
     series = trend.series()
     assert series["months"][-1] == "2026-11" and series["on_time_pct"][-2:] == [None, 75.0]
+
+
+def test_emergency_is_measured_against_the_stores_own_rescue_targets(shop, store, staff):
+    _november(shop, store, staff)  # dispatched after 3, 4, 9 minutes; arrived after 25, 45, 28 (in town)
+    db.session.add(RescueSettings(store_id=store.id, dispatch_target_minutes=10, arrival_town_minutes=26,
+                                  arrival_outside_minutes=60, station_accept_minutes=3, stale_position_minutes=15,
+                                  eta_slip_minutes=10))
+    db.session.flush()
+
+    f = assurance.store_trend(store, NOVEMBER).current
+
+    assert (f.rescues, f.dispatched_in_target, f.arrived_in_target) == (3, 3, 1)
+    emergency = assurance.drill(store, NOVEMBER, "emergency")
+    assert sorted(row.flags for row in emergency) == [(), ("arrival_late",), ("arrival_late",)]
 
 
 def test_store_trend_of_an_empty_month_divides_nothing(store):
