@@ -36,7 +36,7 @@ from dealer import (
     static_files,
     stores,
 )
-from dealer.access import enforce_access, register_token_loader
+from dealer.access import enforce_access, may_open, register_token_loader
 from dealer.actors import ROLE_LABELS
 from dealer.api_base import DealerApi
 from dealer.attempts import storage_settings
@@ -173,12 +173,12 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(formats.km, "km")  # 12,345 公里
 
     def has_role(*roles: str) -> bool:
-
         return current_user.is_authenticated and bool(current_user.role_names & set(roles))
 
     @app.context_processor
     def _helpers():
-        return {"role_labels": ROLE_LABELS, "current_locale": get_locale, "has_role": has_role}
+        # may_open(endpoint): a link to a page the user may not open is shown as plain text.
+        return {"role_labels": ROLE_LABELS, "current_locale": get_locale, "has_role": has_role, "may_open": may_open}
 
 
 def _select_locale():

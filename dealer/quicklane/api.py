@@ -10,6 +10,7 @@ from dealer.inputs import CALENDAR, Id, Moment, Text, WholeNumber
 from dealer.quicklane import queries, services
 from dealer.quicklane.errors import LaneError
 from dealer.quicklane.models import STAGES
+from dealer.quicklane.services.stages import TAP_STAGES
 
 blp = ApiBlueprint("quicklane_api", __name__, url_prefix="/api/v1/quick-lane",
                    description="The quick-service lane (快修区): express packages, lane orders, stages, the board.")
@@ -73,7 +74,7 @@ class LaneOrderIn(Schema):
 
 
 class StageIn(Schema):
-    to_stage = fields.String(required=True, validate=validate.OneOf(STAGES[1:]))
+    to_stage = fields.String(required=True, validate=validate.OneOf(TAP_STAGES))
     version = WholeNumber(required=True, validate=validate.Range(min=1))
     bay = WholeNumber(allow_none=True, load_default=None, validate=validate.Range(min=1, max=20))
     technician_id = Id(allow_none=True, load_default=None)

@@ -6,6 +6,7 @@ import pytest
 from dealer.database import utcnow
 from dealer.extensions import db
 from dealer.quicklane import services
+from dealer.quicklane.errors import IllegalStage
 from dealer.quicklane.models import LaneOrder
 from tests.factories import UserFactory
 from tests.helpers import assert_error, bearer, persist
@@ -56,6 +57,19 @@ def test_open_and_move_through_every_stage(api, shop, package, staff):
         assert moved.get_json()["stage"] == stage
     stale = api("post", f"/api/v1/quick-lane/orders/{lane['id']}/stage", json={"to_stage": "ready", "version": 1})
     assert_error(stale, 409, "quick_lane.stale", fields=["version"])
+
+
+@pytest.mark.parametrize("stage", ["closed", "left_lane", "waiting"])
+def test_a_stage_no_tap_moves_to_is_refused_with_a_message(api, shop, package, stage):
+    lane = take_key(shop, package, key_tag="K8", now=utcnow())
+    persist()
+
+    refused = api("post", f"/api/v1/quick-lane/orders/{lane.id}/stage", json={"to_stage": stage, "version": 1})
+
+    assert_error(refused, 422, "validation_failed", fields=["to_stage"])
+    assert db.session.get(LaneOrder, lane.id).stage == "waiting"
+    with pytest.raises(IllegalStage):  # and the service refuses it, whoever calls it
+        services.move(lane.id, to_stage=stage, version=1, actor=shop.advisor, now=utcnow())
 
 
 def _quoted_now(shop, package):

@@ -45,16 +45,24 @@ def test_assurance_page_shows_each_figure_with_its_n_and_a_local_trend(client, s
     assert "<script>" not in page and 'data-testid="ranking"' not in page  # one store: nothing to rank
 
 
-def test_assurance_records_link_the_orders_behind_a_figure(client, staff, shop):
+def test_assurance_records_link_the_orders_behind_a_figure(app, client, staff, shop):
     late = _late_order(shop)
     persist()
-    login(client, staff["cs_supervisor"])
+    login(client, staff["manager"])
 
     page = text(client.get("/satisfaction/assurance/time?month=2026-11"))
 
     row = page.split(f'data-testid="record-{late.number}"')[1].split("</tr>")[0]
     assert f'/orders/{late.id}"' in row and "超时" in row
+    assert client.get(f"/repair/orders/{late.id}").status_code == 200
     assert client.get("/satisfaction/assurance/nothing?month=2026-11").status_code == 404
+    # CS reads the records too, but not the workshop's order pages: the number, not a link that answers 403.
+    cs = isolated_client(app)
+    login(cs, staff["cs_supervisor"])
+    row = text(cs.get("/satisfaction/assurance/time?month=2026-11")).split(
+        f'data-testid="record-{late.number}"')[1].split("</tr>")[0]
+    assert late.number in row and f'/orders/{late.id}"' not in row
+    assert cs.get(f"/repair/orders/{late.id}").status_code == 403
 
 
 def test_assurance_pages_refuse_the_people_assessed(app, staff):

@@ -16,7 +16,7 @@ from dealer.database import get_for_update, unique_violation
 from dealer.errors import Forbidden, NotFound
 from dealer.extensions import db
 from dealer.quicklane.errors import BayTaken, IllegalStage, LaneError, StaleStage
-from dealer.quicklane.models import HANDED_OVER, IN_BAY, READY, STAGES, WAITING, WASHING, LaneOrder
+from dealer.quicklane.models import HANDED_OVER, IN_BAY, READY, WAITING, WASHING, LaneOrder
 from dealer.quicklane.services.lane import refresh_estimates
 from dealer.quicklane.services.packages import lane_settings, lane_technicians, lock_lane
 from dealer.quicklane.services.steps import drive
@@ -27,6 +27,7 @@ STAGE_LABELS = {WAITING: _l("Waiting"), IN_BAY: _l("In bay"), WASHING: _l("Washi
 # Who moves a car into each stage: the workshop moves it through the bay and the wash, the desk hands it over.
 STAGE_ROLES = {IN_BAY: {TECHNICIAN, SERVICE_ADVISOR, MANAGER}, WASHING: {TECHNICIAN, SERVICE_ADVISOR, MANAGER},
                READY: {TECHNICIAN, SERVICE_ADVISOR, MANAGER}, HANDED_OVER: {SERVICE_ADVISOR, MANAGER}}
+TAP_STAGES = tuple(STAGE_ROLES)  # the stages a tap moves a car to (leaving the lane and closing the day are not)
 
 
 def next_stage(lane: LaneOrder) -> str | None:
@@ -59,7 +60,7 @@ def move(lane_id: int, *, to_stage: str, version: int, actor: Actor, now: dateti
     # lane, so two changes at once would otherwise each hold one car and wait for the other's (a deadlock).
     lock_lane(lane.store_id)
     lane = get_for_update(LaneOrder, lane.id, store_id=lane.store_id)
-    if to_stage not in STAGES or to_stage == WAITING:
+    if to_stage not in TAP_STAGES:
         raise IllegalStage(_l("Choose the car's next stage."), field="to_stage")
     if not actor.has_any(STAGE_ROLES[to_stage]):
         raise Forbidden()
