@@ -107,7 +107,7 @@ def main(argv=None) -> int:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
         raise SystemExit("set DATABASE_URL to a PostgreSQL database the benchmark may fill")
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SECRET_KEY": "bench"})  # the app reads DATABASE_URL (postgresql:// means psycopg 3)
     owners = max(int(OWNERS * args.scale), 100)
     with app.app_context():
         upgrade()
