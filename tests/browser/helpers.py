@@ -4,6 +4,10 @@ from __future__ import annotations
 import os
 import shutil
 
+from flask_migrate import upgrade
+
+from dealer import create_app
+
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "..", "test-artifacts")
 
 
@@ -81,3 +85,15 @@ def box(locator) -> dict:
     found = locator.bounding_box()
     assert found is not None, f"{locator} is not on the screen"
     return found
+
+
+def demo_app(folder, *, vehicles: int, **config):
+    """An app on its own SQLite file in `folder`, migrated and filled by `seed-demo` (SMS to a local log)."""
+    app = create_app({"SECRET_KEY": "browser-test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite3'}",
+                      "UPLOAD_FOLDER": str(folder / "uploads"), "LOGIN_RATE_LIMIT": "1000 per minute",
+                      "SMS_BACKEND": "local", "SMS_LOCAL_LOG": str(folder / "sms.jsonl"), **config})
+    with app.app_context():
+        upgrade()
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--vehicles", str(vehicles)])
+    assert result.exit_code == 0, result.output
+    return app

@@ -12,17 +12,15 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from dealer import create_app
 from dealer.database import utcnow
 from dealer.extensions import db
 from dealer.members.models import Campaign, CampaignTarget
 from dealer.sms.models import SmsMessage
 from dealer.stores.models import Store
-from tests.browser.helpers import ARTIFACTS, sign_in, watch_console
+from tests.browser.helpers import ARTIFACTS, demo_app, sign_in, watch_console
 
 pytestmark = pytest.mark.browser
 
@@ -31,13 +29,7 @@ pytestmark = pytest.mark.browser
 def campaign_server(tmp_path_factory):
     """The app with demo data (its own database: the launch writes invitations into the outbox)."""
     folder = tmp_path_factory.mktemp("live-campaigns")
-    app = create_app({"SECRET_KEY": "browser-test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite3'}",
-                      "UPLOAD_FOLDER": str(folder / "uploads"), "LOGIN_RATE_LIMIT": "1000 per minute",
-                      "SMS_BACKEND": "local", "SMS_LOCAL_LOG": str(folder / "sms.jsonl")})
-    with app.app_context():
-        upgrade()
-    result = app.test_cli_runner().invoke(args=["seed-demo", "--vehicles", "40"])
-    assert result.exit_code == 0, result.output
+    app = demo_app(folder, vehicles=40)
     with app.app_context():
         today = db.session.scalar(sa.select(Store).where(Store.code == "SZ01")).local_date(utcnow())
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -12,15 +12,14 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from dealer import create_app, money
+from dealer import money
 from dealer.extensions import db
 from dealer.repair.models import READY, RepairOrder
 from dealer.stores.models import Store
-from tests.browser.helpers import ARTIFACTS, sign_in, watch_console
+from tests.browser.helpers import ARTIFACTS, demo_app, sign_in, watch_console
 
 pytestmark = pytest.mark.browser
 
@@ -29,13 +28,7 @@ pytestmark = pytest.mark.browser
 def members_server(tmp_path_factory):
     """The app with demo data; SZ01's first order ready to settle, and its owner."""
     folder = tmp_path_factory.mktemp("live-members")
-    app = create_app({"SECRET_KEY": "browser-test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite3'}",
-                      "UPLOAD_FOLDER": str(folder / "uploads"), "LOGIN_RATE_LIMIT": "1000 per minute",
-                      "SMS_BACKEND": "local", "SMS_LOCAL_LOG": str(folder / "sms.jsonl")})
-    with app.app_context():
-        upgrade()
-    result = app.test_cli_runner().invoke(args=["seed-demo", "--vehicles", "40"])
-    assert result.exit_code == 0, result.output
+    app = demo_app(folder, vehicles=40)
     with app.app_context():
         store_id = db.session.scalar(sa.select(Store.id).where(Store.code == "SZ01"))
         order = db.session.scalars(sa.select(RepairOrder).where(RepairOrder.store_id == store_id,
