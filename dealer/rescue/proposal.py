@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from dealer.rescue.eta import STATION, UNIT, EtaModel, band_of, estimate_minutes
+from dealer.rescue.eta import STATION, UNIT, EtaModel, band_of
 from dealer.rescue.geo import haversine_km, in_range
 from dealer.rescue.models import (
     ACCIDENT,
@@ -91,14 +91,24 @@ class Candidate:
         return f"{self.kind}:{self.id}"
 
 
-def _estimate(call, lat, lng, *, kind: str, band: str, model: EtaModel):
-    """Return (minutes, distance or None, approximate, learned)."""
-    if call.has_position and in_range(lat, lng):
-        distance = haversine_km(call.latitude_wgs84, call.longitude_wgs84, lat, lng)
-        minutes, learned = estimate_minutes(distance, kind=kind, area=call.area, band=band, model=model)
-        return minutes, distance, False, learned
-    set_off, learned = model.set_off(kind, band)
-    return model.defaults.approximate_minutes[call.area] + set_off, None, True, learned
+class _Estimator:
+    """The estimate for one kind of responder at the call's area and band, its parameters looked up once per
+    proposal (a proposal ranks hundreds of responders)."""
+
+    def __init__(self, call, *, kind: str, band: str, model: EtaModel):
+        self.call, self.positioned = call, call.has_position
+        self.kmh, speed_learned = model.straight_kmh(call.area, band)
+        self.set_off, set_off_learned = model.set_off(kind, band)
+        self.learned = speed_learned or set_off_learned
+        self.approximate = model.defaults.approximate_minutes[call.area] + self.set_off
+
+    def __call__(self, lat, lng):
+        """Return (minutes, distance or None, approximate, learned): eta.estimate_minutes's set-off +
+        distance / straight-line speed, or the area's typical time when either position is unknown."""
+        if self.positioned and in_range(lat, lng):
+            distance = haversine_km(self.call.latitude_wgs84, self.call.longitude_wgs84, lat, lng)
+            return self.set_off + distance / self.kmh * 60, distance, False, self.learned
+        return self.approximate, None, True, self.learned
 
 
 def propose(call, units, stations, *, now: datetime, zone: str, limit: int = 3, model: EtaModel = DEFAULT_MODEL,
@@ -113,12 +123,12 @@ def propose(call, units, stations, *, now: datetime, zone: str, limit: int = 3, 
     band = band_of(now, zone)
     night = band == "night"
     coverage = coverage or {}
+    unit_eta, station_eta = (_Estimator(call, kind=kind, band=band, model=model) for kind in (UNIT, STATION))
     found = []
     for unit in units:
         if not unit.active or unit.status != "available" or not needs <= set(unit.capabilities or ()):
             continue
-        minutes, distance, approximate, learned = _estimate(call, unit.latitude_wgs84, unit.longitude_wgs84,
-                                                            kind=UNIT, band=band, model=model)
+        minutes, distance, approximate, learned = unit_eta(unit.latitude_wgs84, unit.longitude_wgs84)
         stale = None
         if (unit.position_at is not None and not approximate
                 and (now - unit.position_at).total_seconds() > model.stale_after_minutes * 60):
@@ -132,8 +142,7 @@ def propose(call, units, stations, *, now: datetime, zone: str, limit: int = 3, 
         covers = coverage.get(station.id) or Coverage()
         if not covers.open_at(now, zone):
             continue
-        minutes, distance, approximate, learned = _estimate(call, station.latitude, station.longitude,
-                                                            kind=STATION, band=band, model=model)
+        minutes, distance, approximate, learned = station_eta(station.latitude, station.longitude)
         if distance is not None and distance > covers.radius_km:
             continue
         found.append(Candidate(STATION, station.id, station.name, station.phone, math.ceil(minutes), distance,

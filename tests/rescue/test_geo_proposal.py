@@ -4,8 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from dealer.rescue import geo
-from dealer.rescue.proposal import DEFAULT_MODEL, STATION, UNIT, propose, required_capabilities
+from dealer.rescue import eta, geo
+from dealer.rescue.proposal import DEFAULT_MODEL, STATION, UNIT, Coverage, propose, required_capabilities
 from tests.rescue.builders import ALL_ROUND, BAOAN, DONGGUAN, GUANGZHOU, HUIZHOU, NANSHAN
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shenzhen
@@ -100,3 +100,18 @@ def test_only_capable_responders_a_flatbed_for_an_ev():
                      zone="Asia/Shanghai")
     assert [c.key for c in ranked] == ["unit:2"]
     assert required_capabilities(_call(fault_type="flat_tyre", drivable=False)) == {"tyre_change", "towing"}
+
+
+def test_the_ranking_estimates_as_the_eta_module_with_learned_values():
+    """The proposal looks the learned values up once per kind; each estimate is still eta.estimate_minutes."""
+    learned = {(eta.STRAIGHT_KMH, "town", "day"): eta.Learned(30.0, 40),
+               (eta.SET_OFF[STATION], "all", "day"): eta.Learned(7.5, 25)}
+    model = eta.EtaModel(learned=learned)
+    call = _call()
+    ranked = propose(call, [_unit(1, NANSHAN)], [_station(10, DONGGUAN)], now=NOW, zone="Asia/Shanghai",
+                     model=model, coverage={10: Coverage(radius_km=80)})
+    assert [c.key for c in ranked] == ["unit:1", "station:10"]
+    for candidate, kind in zip(ranked, (UNIT, STATION)):
+        expected, learned_used = eta.estimate_minutes(candidate.distance_km, kind=kind, area="town", band="day",
+                                                      model=model)
+        assert candidate.estimate == pytest.approx(expected) and candidate.learned and learned_used

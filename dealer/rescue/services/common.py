@@ -12,7 +12,7 @@ from dealer.database import get_for_update
 from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.rescue.errors import WrongState
-from dealer.rescue.models import RescueCall, RescueEvent, RescueUnit
+from dealer.rescue.models import AVAILABLE, RescueCall, RescueEvent, RescueUnit
 from dealer.stores.models import PartnerStation, Store
 from dealer.stores.services import visible_store_ids
 
@@ -69,11 +69,16 @@ def store_of(store_id: int) -> Store:
     return db.session.get(Store, store_id)
 
 
-def responders(store_id: int) -> tuple[list[RescueUnit], list[PartnerStation]]:
-    """The store's active units and partner stations, for the proposal (two queries)."""
-    units = list(db.session.scalars(sa.select(RescueUnit).where(RescueUnit.store_id == store_id,
-                                                                RescueUnit.active).order_by(RescueUnit.id)))
-    stations = list(db.session.scalars(sa.select(PartnerStation).where(PartnerStation.store_id == store_id,
-                                                                       PartnerStation.active)
-                                       .order_by(PartnerStation.id)))
+def responders(store_id: int) -> tuple[list[sa.Row], list[sa.Row]]:
+    """The store's available active units and active partner stations, for the proposal (two column queries:
+    the rows carry only what the ranking reads, so a proposal among hundreds builds no ORM objects)."""
+    unit, station = RescueUnit, PartnerStation
+    units = list(db.session.execute(
+        sa.select(unit.id, unit.name, unit.phone, unit.capabilities, unit.status, unit.active, unit.latitude_wgs84,
+                  unit.longitude_wgs84, unit.position_at)
+        .where(unit.store_id == store_id, unit.active, unit.status == AVAILABLE).order_by(unit.id)))
+    stations = list(db.session.execute(
+        sa.select(station.id, station.name, station.phone, station.capabilities, station.active, station.latitude,
+                  station.longitude)
+        .where(station.store_id == store_id, station.active).order_by(station.id)))
     return units, stations
