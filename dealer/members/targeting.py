@@ -43,22 +43,34 @@ def paid_visit(store_id, customer_id, since: datetime | None = None):
     return sa.exists().where(*conditions)
 
 
-def seen_since(day: date, zone):
-    """The owner (`Customer`) was seen on or after `day`: a paid visit, or a car's maintenance as recorded or
-    imported from the previous system."""
-    return sa.or_(paid_visit(Customer.store_id, Customer.id, local_midnight(day, zone)),
-                  sa.exists().where(Vehicle.store_id == Customer.store_id, Vehicle.owner_id == Customer.id,
-                                    Vehicle.last_maintenance_date >= day))
+def _owners_paid_visit(store_id: int, since: datetime | None = None):
+    """`paid_visit` of the owner (`Customer`, of the store `store_id`), the store given as a value rather than
+    as the owner's column: PostgreSQL runs an EXISTS under OR as one hashed sub-plan over every row it could
+    match, and without the value that is every store's orders (0.6 s at 1,000,000 orders, not 10 ms)."""
+    return paid_visit(store_id, Customer.id, since)
 
 
-def not_seen_for(months: int, *, today: date, zone):
-    """The owner was not seen for `months` (customer loss, 客户流失): nothing since the cut-off, and either some
-    history before it or a file older than it (a new file with no history is not a lost owner)."""
+def _owners_car(*conditions):
+    """One of the owner's cars matches `conditions` (probed per owner through (store_id, owner_id): a hashed
+    sub-plan would read every car of the store, a wider table than the orders)."""
+    return sa.exists().where(Vehicle.store_id == Customer.store_id, Vehicle.owner_id == Customer.id, *conditions)
+
+
+def seen_since(day: date, zone, *, store_id: int):
+    """The owner (`Customer`, of the store `store_id`) was seen on or after `day`: a paid visit, or a car's
+    maintenance as recorded or imported from the previous system."""
+    return sa.or_(_owners_paid_visit(store_id, local_midnight(day, zone)),
+                  _owners_car(Vehicle.last_maintenance_date >= day))
+
+
+def not_seen_for(months: int, *, today: date, zone, store_id: int):
+    """The owner (of the store `store_id`) was not seen for `months` (customer loss, 客户流失): nothing since the
+    cut-off, and either some history before it or a file older than it (a new file with no history is not a
+    lost owner)."""
     cutoff = months_before(today, months)
-    history = sa.or_(paid_visit(Customer.store_id, Customer.id),
-                     sa.exists().where(Vehicle.store_id == Customer.store_id, Vehicle.owner_id == Customer.id,
-                                       Vehicle.last_maintenance_date.is_not(None)))
-    return sa.and_(~seen_since(cutoff, zone), sa.or_(history, Customer.created_at < local_midnight(cutoff, zone)))
+    history = sa.or_(_owners_paid_visit(store_id), _owners_car(Vehicle.last_maintenance_date.is_not(None)))
+    return sa.and_(~seen_since(cutoff, zone, store_id=store_id),
+                   sa.or_(history, Customer.created_at < local_midnight(cutoff, zone)))
 
 
 def rule_conditions(campaign: Campaign, *, today: date, zone) -> list:
@@ -87,9 +99,10 @@ def rule_conditions(campaign: Campaign, *, today: date, zone) -> list:
         conditions.append(sa.exists().where(Vehicle.store_id == Customer.store_id, Vehicle.owner_id == Customer.id,
                                             *vehicle))
     if campaign.not_seen_months:
-        conditions.append(not_seen_for(campaign.not_seen_months, today=today, zone=zone))
+        conditions.append(not_seen_for(campaign.not_seen_months, today=today, zone=zone, store_id=campaign.store_id))
     if campaign.seen_within_months:  # the at-risk owners of customer loss: not yet the lost ones
-        conditions.append(~not_seen_for(campaign.seen_within_months, today=today, zone=zone))
+        conditions.append(~not_seen_for(campaign.seen_within_months, today=today, zone=zone,
+                                         store_id=campaign.store_id))
     return conditions
 
 

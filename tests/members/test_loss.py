@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
 
-from dealer.customers.models import Vehicle
+from dealer.customers.models import Customer, Vehicle
 from dealer.extensions import db
 from dealer.members import queries, services
 from dealer.members.models import CampaignTarget
@@ -43,7 +43,7 @@ def people(shop):
     store = shop.store
     parts.receive_stock(shop.oil.id, quantity=50_000, unit_cost_fen=4000, reference="DN1", actor=shop.clerk,
                         now=at(date(2025, 1, 2)))
-    builders_owner = shop.vehicle.owner
+    builders_owner = db.session.get(Customer, shop.vehicle.owner_id)
     made = {name: owner(store) for name in ("recent", "at_risk", "lost", "won_back", "new_file")}
     made["imported"] = owner(store, last_maintenance_date=date(2025, 1, 10))
     visit(shop, made["recent"], date(2026, 9, 1))

@@ -81,9 +81,9 @@ def lost_owners(store_id: int, *, settings: MemberSettings, today: date, zone, s
     at_risk, lost = _months(settings)
     paid, serviced = _orders(store_id), _services(store_id)
     conditions = [Customer.store_id == store_id,
-                  not_seen_for(lost if status == LOST else at_risk, today=today, zone=zone)]
+                  not_seen_for(lost if status == LOST else at_risk, today=today, zone=zone, store_id=store_id)]
     if status != LOST:  # at risk only: not yet the lost ones
-        conditions.append(~not_seen_for(lost, today=today, zone=zone))
+        conditions.append(~not_seen_for(lost, today=today, zone=zone, store_id=store_id))
     spend = sa.func.coalesce(paid.c.spend_fen, 0)
     order = ((spend.desc(), Customer.id) if sort == "spend"
              else (sa.func.coalesce(paid.c.last_order_at, serviced.c.last_service_on, Customer.created_at).asc(),
