@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from flask import flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_time
+from flask_babel import format_time, to_user_timezone
 from flask_babel import gettext as _
 
 from dealer.access import current_actor, public, roles_required
@@ -33,8 +33,9 @@ DESK = (SERVICE_ADVISOR, MANAGER)
 
 @bp.app_template_filter("local_time")
 def local_time(moment) -> str:
-    """A moment as the wall-clock time of the lane (the deployment's time zone, as Babel formats)."""
-    return format_time(moment, "HH:mm") if moment else "-"
+    """A moment as the wall-clock time of the lane (the deployment's time zone): hours and minutes read the same
+    in every locale, so no Babel pattern is parsed per card (the board prints two per car)."""
+    return to_user_timezone(moment).strftime("%H:%M") if moment else "-"
 
 
 def _board_context(store_id):
