@@ -172,6 +172,11 @@ class ComplaintIn(Schema):
     store_id = Id(load_default=None, allow_none=True, metadata={"description": "For a group-level user."})
 
 
+class TechnicianIn(Schema):
+    technician_id = Id(required=True, allow_none=True, metadata={
+        "description": "The technician concerned: one of the complaint's store's technicians; null names nobody."})
+
+
 class StepIn(Schema):
     action = fields.String(required=True, validate=validate.OneOf(tuple(services.STEPS)))
     reason = Text(column=Complaint.pause_reason, load_default="")
@@ -283,3 +288,12 @@ def get_complaint(complaint_id):
 def complaint_step(data, complaint_id):
     """Take one step: acknowledge, investigate, pause (with the reason), resume, resolve, close, reopen."""
     return services.complaint_step(complaint_id, services.StepInput(**data), actor=current_actor(), now=utcnow())
+
+
+@complaints_blp.route("/<int:complaint_id>/technician", methods=["PUT"])
+@roles_required(*CS)
+@complaints_blp.arguments(TechnicianIn)
+@complaints_blp.response(200, ComplaintOut)
+def name_technician(data, complaint_id):
+    """Name, change or clear (null) the technician concerned after intake (CS; not on a closed complaint)."""
+    return services.name_technician(complaint_id, data["technician_id"], actor=current_actor(), now=utcnow())
