@@ -434,7 +434,7 @@ PAGES = {
     "satisfaction.follow_ups": ("cs_supervisor", lambda w: "/satisfaction/follow-ups", 3),
     "satisfaction.show_follow_up": ("cs_supervisor", lambda w: f"/satisfaction/follow-ups/{w.ids['follow_up']}", 9),
     # the page, its count, the complaints per technician named (the filter's counts): one grouped query
-    "satisfaction.complaints": ("service_advisor", lambda w: "/satisfaction/complaints", 4),
+    "satisfaction.complaints": ("service_advisor", lambda w: "/satisfaction/complaints", 5),  # cs4: + the overdue count
     "satisfaction.new_complaint": ("cs_supervisor", lambda w: "/satisfaction/complaints/new", 3),  # + technicians
     "satisfaction.show_complaint": ("manager", lambda w: f"/satisfaction/complaints/{w.ids['complaint']}", 2),
     "satisfaction.month": ("cs_supervisor", lambda w: "/satisfaction/month?month=2026-11", 8),

@@ -152,6 +152,8 @@ class ComplaintList(Schema):
 
 class ComplaintArgs(Schema):
     open = Flag(in_query=True, load_default=False)
+    overdue = Flag(in_query=True, load_default=False, metadata={
+        "description": "Only those past their deadline, not resolved, their clock running."})
     store_id = Id(in_query=True, load_default=None)
     technician_id = Id(in_query=True, load_default=None, metadata={"description": "Those naming this technician."})
     page = WholeNumber(in_query=True, load_default=1, minimum=1, maximum=100_000)
@@ -256,9 +258,10 @@ def submit_feedback(data, token):
 @complaints_blp.arguments(ComplaintArgs, location="query")
 @complaints_blp.response(200, ComplaintList)
 def list_complaints(args):
-    """List complaints, newest first (?open=true: those not resolved)."""
+    """List complaints, newest first (?open=true: those not resolved; ?overdue=true: those overdue)."""
     return _page(queries.complaint_page(_store_ids(args["store_id"]), open_only=args["open"],
-                                        technician_id=args["technician_id"], page=args["page"],
+                                        technician_id=args["technician_id"],
+                                        overdue_at=utcnow() if args["overdue"] else None, page=args["page"],
                                         per_page=args["per_page"]))
 
 

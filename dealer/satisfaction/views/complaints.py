@@ -29,12 +29,14 @@ def _labels() -> dict:
 def complaints():
     actor = current_actor()
     scope = store_scope(actor, request.args.get("store"))
-    open_only = request.args.get("open") == "1"
+    open_only, overdue_only = request.args.get("open") == "1", request.args.get("overdue") == "1"
     technician_id = request.args.get("technician", type=int)
+    now = utcnow()
     page = queries.complaint_page(scope.store_ids, open_only=open_only, technician_id=technician_id,
-                                  page=page_arg())
+                                  overdue_at=now if overdue_only else None, page=page_arg())
     return render_template("satisfaction/complaints.html", page=page, scope=scope, open_only=open_only,
-                           technician_id=technician_id, labels=_labels(), now=utcnow(),
+                           overdue_only=overdue_only, technician_id=technician_id, labels=_labels(), now=now,
+                           overdue=queries.overdue_complaints(scope.store_ids, now),
                            technicians=queries.complaints_per_technician(scope.store_ids, open_only=open_only))
 
 
