@@ -119,3 +119,12 @@ def test_the_api_names_changes_and_clears_the_technician(client, store, staff, c
     assert advisor.status_code == 403 and fresh(Complaint, complaint.id).technician_id == second.id
     cleared = client.put(url, json={"technician_id": None}, headers=headers)
     assert cleared.status_code == 200 and cleared.get_json()["technician_id"] is None
+
+
+def test_the_audit_log_reads_the_change_as_a_sentence(client, store, staff, cs, second):
+    complaint = _receive(cs, store)
+    services.name_technician(complaint.id, second.id, actor=cs, now=NOW)
+    persist()
+    login(client, staff["manager"])
+    page = text(client.get("/audit/"))
+    assert "指定涉及技师：- → 李师傅" in page and "complaint_technician_named" not in page
