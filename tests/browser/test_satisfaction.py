@@ -3,8 +3,8 @@ browser), then CS sees it on the month sheet and exports the sheet to Excel."""
 from __future__ import annotations
 
 import json
-from io import BytesIO
 from datetime import datetime, timedelta
+from io import BytesIO
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
