@@ -17,11 +17,22 @@ def values_from(signal, sender, **kwargs) -> list:
 
 
 @dataclass(frozen=True)
+class Sheet:
+    """A panel's table as rows, for a page that also exports to Excel: its title, header and rows (plain values)."""
+
+    title: str
+    header: tuple
+    rows: tuple
+
+
+@dataclass(frozen=True)
 class Panel:
-    """Rendered HTML and where it goes: panels show in ascending `position`."""
+    """Rendered HTML and where it goes: panels show in ascending `position`. `sheets`: the same tables as rows,
+    for a page that exports them (the operations dashboard's workbook); a panel without them exports nothing."""
 
     position: int
     html: Markup
+    sheets: tuple[Sheet, ...] = ()
 
 
 def collect_panels(signal, sender, **kwargs) -> list[Panel]:

@@ -202,6 +202,9 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "satisfaction.notes": frozenset({CS_SUPERVISOR, MANAGER}),  # 啄木鸟 and visits: not the people observed
     "satisfaction.operations_page": frozenset({MANAGER, ADMIN}),  # 服务运营: the managers' dashboard
     "satisfaction.export_operations": frozenset({MANAGER, ADMIN}),
+    # satisfaction (cs4): naming the technician concerned after intake is CS's, as the intake is
+    "satisfaction.name_technician": frozenset({CS_SUPERVISOR}),
+    "satisfaction_complaints_api.name_technician": frozenset({CS_SUPERVISOR}),
     # parts: the parts clerk and the manager keep catalogue and stock; front desk, workshop, cashier read
     "parts.index": frozenset({MANAGER, "parts_clerk", SERVICE_ADVISOR, TECHNICIAN, CASHIER}),
     "parts.show": frozenset({MANAGER, "parts_clerk", SERVICE_ADVISOR, TECHNICIAN, CASHIER}),

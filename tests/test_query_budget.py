@@ -434,7 +434,7 @@ PAGES = {
     "satisfaction.follow_ups": ("cs_supervisor", lambda w: "/satisfaction/follow-ups", 3),
     "satisfaction.show_follow_up": ("cs_supervisor", lambda w: f"/satisfaction/follow-ups/{w.ids['follow_up']}", 9),
     # the page, its count, the complaints per technician named (the filter's counts): one grouped query
-    "satisfaction.complaints": ("service_advisor", lambda w: "/satisfaction/complaints", 4),
+    "satisfaction.complaints": ("service_advisor", lambda w: "/satisfaction/complaints", 5),  # cs4: + the overdue count
     "satisfaction.new_complaint": ("cs_supervisor", lambda w: "/satisfaction/complaints/new", 3),  # + technicians
     "satisfaction.show_complaint": ("manager", lambda w: f"/satisfaction/complaints/{w.ids['complaint']}", 2),
     "satisfaction.month": ("cs_supervisor", lambda w: "/satisfaction/month?month=2026-11", 8),
@@ -456,9 +456,11 @@ PAGES = {
     "satisfaction.notes": ("manager", lambda w: "/satisfaction/notes", 6),
     # the operations dashboard: six grouped queries (revenue, cars per day, orders by kind, hours sold, hours
     # clocked, stock value) and the technicians' names; then the sections of repair.signals.month_panels:
-    # booking's one grouped query, membership's three (members by tier, points, stored value)
-    "satisfaction.operations_page": ("manager", lambda w: "/satisfaction/operations?month=2026-11", 12),
-    "satisfaction.export_operations": ("manager", lambda w: "/satisfaction/operations.xlsx?month=2026-11", 8),
+    # booking's one grouped query, membership's three (members by tier, points, stored value) and (cs4) the month's
+    # campaigns: their list and membership's results query (three grouped queries for each, five campaigns at most:
+    # the fixture has one); the Excel collects the same sections, as rows
+    "satisfaction.operations_page": ("manager", lambda w: "/satisfaction/operations?month=2026-11", 16),
+    "satisfaction.export_operations": ("manager", lambda w: "/satisfaction/operations.xlsx?month=2026-11", 16),
     "stores.index": ("admin", lambda w: "/stores/", 3),
     "stores.stations": ("admin", lambda w: "/stores/stations", 4),
     "stores.new_station": ("admin", lambda w: "/stores/stations/new", 4),

@@ -57,6 +57,10 @@ def _todays_bookings(actor, *, now, **_):
 
 
 # --- The month's bookings on the operations dashboard (repair.signals.month_panels) ---------------------------
+# The table as rows too (Panel.sheets), for the dashboard's workbook.
+from flask_babel import lazy_gettext as _l  # noqa: E402  (kept in this block: the dashboard's part)
+
+
 @repair_signals.month_panels.connect
 def _month_bookings(store, *, start, end, **_):
     """The month's bookings (by the time booked for) per service kind and state, and the no-show share: no-shows
@@ -71,5 +75,9 @@ def _month_bookings(store, *, start, end, **_):
     totals = [sum(row[1][i] for row in rows) for i in range(len(states))]
     came_due = totals[1] + totals[3]
     share = round(100 * totals[3] / came_due, 1) if came_due else None
-    return Panel(20, Markup(render_template("booking/_month_panel.html", rows=rows, totals=totals, share=share,
-                                            states=states, service_labels=SERVICE_LABELS, state_labels=STATE_LABELS)))
+    html = Markup(render_template("booking/_month_panel.html", rows=rows, totals=totals, share=share, states=states,
+                                  service_labels=SERVICE_LABELS, state_labels=STATE_LABELS))
+    header = (_l("Service"), *(STATE_LABELS[state] for state in states))
+    table = (*((SERVICE_LABELS[kind], *counts) for kind, counts in rows), (_l("Total"), *totals),
+             (_l("No-show share"), "-" if share is None else f"{share:.1f}%"))
+    return Panel(20, html, sheets=((_l("Bookings and no-shows"), header, table),))

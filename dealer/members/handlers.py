@@ -115,9 +115,16 @@ def _statement_panel(order, *, actor, **_):
 
 
 # --- The month's members on the operations dashboard (repair.signals.month_panels) ----------------------------
-# Campaign results (营销活动) go here too once the campaigns land: another grouped query, another table.
+# Also the month's campaigns (营销活动效果), through membership's own results query; and every table as rows too
+# (Panel.sheets), for the dashboard's workbook.
+from dealer.actors import MANAGER  # noqa: E402  (kept in this block: the dashboard's part)
+from dealer.members.models import LAUNCHED, Campaign  # noqa: E402
+
+MONTH_CAMPAIGNS = 5  # the launched campaigns a month shows at most (each is three grouped queries)
+
+
 @repair_signals.month_panels.connect
-def _month_members(store, *, start, end, **_):
+def _month_members(store, *, actor, start, end, **_):
     """Members at the month's end by tier (the tier in force on its last day, a manager's override included),
     those who joined in the month, points earned and redeemed, stored value topped up and paid: three grouped
     queries whatever the rows."""
@@ -143,4 +150,46 @@ def _month_members(store, *, start, end, **_):
         .group_by(StoredValueEntry.kind))}
     figures = {"earned": int(points.get(EARN) or 0), "redeemed": -int(points.get(REDEEM) or 0),
                "topped_up": card.get(TOP_UP, (0, 0)), "paid": tuple(-v for v in card.get(PAY, (0, 0)))}
-    return Panel(30, Markup(render_template("members/_month_panel.html", tiers=tiers, figures=figures)))
+    campaigns = _month_campaigns(store, first, last)
+    html = Markup(render_template("members/_month_panel.html", tiers=tiers, figures=figures)
+                  + render_template("members/_month_campaigns.html", campaigns=campaigns, limit=MONTH_CAMPAIGNS,
+                                    linked=MANAGER in actor.roles))  # the campaign's page is the managers'
+    return Panel(30, html, sheets=_month_sheets(tiers, figures, campaigns))
+
+
+def _month_campaigns(store, first, last) -> list:
+    """The launched campaigns whose days meet the month (the first MONTH_CAMPAIGNS by start), each with its results:
+    invited against held out, uplift, revenue and discounts (`queries.campaign_results`)."""
+    campaigns = db.session.scalars(sa.select(Campaign).where(
+        Campaign.store_id == store.id, Campaign.state == LAUNCHED, Campaign.starts_on <= last, Campaign.ends_on >= first)
+        .order_by(Campaign.starts_on, Campaign.id).limit(MONTH_CAMPAIGNS)).all()
+    return [queries.campaign_results(campaign, with_last_year=False) for campaign in campaigns]
+
+
+def _month_sheets(tiers, figures, campaigns) -> tuple:
+    """The panel's tables as rows, (title, header, rows) each, for the dashboard's workbook; money as yuan text."""
+    def rate(value: float) -> str:
+        return f"{value * 100:.1f}%"
+
+    members = (
+        *((name, n, new) for name, n, new in tiers),
+        (_l("Total"), sum(row[1] for row in tiers), sum(row[2] for row in tiers)),
+        (_l("Points earned in the month"), figures["earned"], ""),
+        (_l("Points redeemed in the month"), figures["redeemed"], ""),
+        (_l("Stored value topped up (paid + bonus, yuan)"), yuan(figures["topped_up"][0]),
+         yuan(figures["topped_up"][1])),
+        (_l("Stored value paid on orders (paid + bonus, yuan)"), yuan(figures["paid"][0]), yuan(figures["paid"][1])))
+    invited, held = _l("Invited"), _l("Held out")
+    header = (_l("Campaign"), _l("Days"), invited, held, f"{_l('Came in')}: {invited}", f"{_l('Came in')}: {held}",
+              f"{_l('Response rate')}: {invited}", f"{_l('Response rate')}: {held}",
+              _l("Uplift in response rate (%(level)s interval)", level="95%"), f"{_l('Revenue (yuan)')}: {invited}",
+              f"{_l('Revenue (yuan)')}: {held}", _l("Extra revenue"), _l("Discounts given"))
+    rows = tuple((r.campaign.name, f"{r.campaign.starts_on.isoformat()} ~ {r.campaign.ends_on.isoformat()}",
+                  r.invited.owners, r.held_out.owners, r.invited.came, r.held_out.came, rate(r.invited.rate),
+                  rate(r.held_out.rate),
+                  f"{rate(r.visit_uplift.difference)} ({rate(r.visit_uplift.low)} ~ {rate(r.visit_uplift.high)})"
+                  if r.visit_uplift else "-",
+                  yuan(r.invited.revenue_fen), yuan(r.held_out.revenue_fen), yuan(r.extra_revenue_fen),
+                  yuan(r.discounts_fen)) for r in campaigns)
+    return ((_l("Members"), (_l("Tier"), _l("Members at month end"), _l("Joined this month")), members),
+            (_l("Campaign results"), header, rows))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, load_only
 from dealer.actors import Actor
 from dealer.customers.models import Customer, Vehicle
 from dealer.extensions import db
+from dealer.repair import measures
 from dealer.repair.models import (
     APPROVED,
     CANCELLED,
@@ -87,7 +88,7 @@ class DayFigures:
 
     store: Store
     cars_in: int = 0  # orders opened today (not cancelled, reversals aside)
-    ready: int = 0  # orders finished today
+    ready: int = 0  # orders finished today that had a promised time (repair.measures)
     on_time: int = 0  # of those, finished by their promised time
     waiting_approval: int = 0  # now: estimates and extra work waiting for the owner
     in_workshop: int = 0  # now
@@ -131,8 +132,9 @@ def day_figures(*, actor: Actor, now: datetime) -> list[DayFigures]:
     for store_id, cars_in in grouped(sa.func.count(), where=sa.and_(
             today(RepairOrder.opened_at), RepairOrder.state != CANCELLED, RepairOrder.reversal_of_id.is_(None))):
         figures[store_id].cars_in = int(cars_in)
-    on_time = sa.or_(RepairOrder.promised_at.is_(None), RepairOrder.ready_at <= RepairOrder.promised_at)
-    for store_id, ready, in_time in grouped(sa.func.count(), count_if(on_time), where=today(RepairOrder.ready_at)):
+    # Ready on time as the month's figures and the five assurances count it (measures): only a promise can be kept.
+    for store_id, ready, in_time in grouped(sa.func.count(), count_if(sa.not_(measures.late())),
+                                            where=sa.and_(today(RepairOrder.ready_at), measures.promised())):
         figures[store_id].ready, figures[store_id].on_time = int(ready), int(in_time)
     for store_id, revenue in grouped(sa.func.coalesce(sa.func.sum(RepairOrder.customer_total_fen), 0),
                                      where=today(RepairOrder.settled_at)):

@@ -45,6 +45,7 @@ month_panels = _signals.signal("repair.month_panels", doc="""Collect sections of
 
 Sender: the store. Keywords: `actor`, `start`, `end` (the month's UTC bounds, end excluded). Each receiver returns
 a `dealer.signals.Panel` or None, built from a fixed number of grouped queries: booking shows the month's bookings
-and no-shows, membership its members, points and stored value, on satisfaction's dashboard (服务运营), which sits
-below both in the layers and so cannot read them.
+and no-shows, membership its members, points, stored value and the month's campaign results, on satisfaction's
+dashboard (服务运营), which sits below both in the layers and so cannot read them. A panel's `sheets` give the same
+tables as rows (title, header, rows): the dashboard's Excel writes a sheet for each.
 """)

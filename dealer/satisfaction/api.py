@@ -152,6 +152,8 @@ class ComplaintList(Schema):
 
 class ComplaintArgs(Schema):
     open = Flag(in_query=True, load_default=False)
+    overdue = Flag(in_query=True, load_default=False, metadata={
+        "description": "Only those past their deadline, not resolved, their clock running."})
     store_id = Id(in_query=True, load_default=None)
     technician_id = Id(in_query=True, load_default=None, metadata={"description": "Those naming this technician."})
     page = WholeNumber(in_query=True, load_default=1, minimum=1, maximum=100_000)
@@ -170,6 +172,11 @@ class ComplaintIn(Schema):
     technician_id = Id(load_default=None, allow_none=True,
                        metadata={"description": "The technician concerned: one of the store's technicians."})
     store_id = Id(load_default=None, allow_none=True, metadata={"description": "For a group-level user."})
+
+
+class TechnicianIn(Schema):
+    technician_id = Id(required=True, allow_none=True, metadata={
+        "description": "The technician concerned: one of the complaint's store's technicians; null names nobody."})
 
 
 class StepIn(Schema):
@@ -251,9 +258,10 @@ def submit_feedback(data, token):
 @complaints_blp.arguments(ComplaintArgs, location="query")
 @complaints_blp.response(200, ComplaintList)
 def list_complaints(args):
-    """List complaints, newest first (?open=true: those not resolved)."""
+    """List complaints, newest first (?open=true: those not resolved; ?overdue=true: those overdue)."""
     return _page(queries.complaint_page(_store_ids(args["store_id"]), open_only=args["open"],
-                                        technician_id=args["technician_id"], page=args["page"],
+                                        technician_id=args["technician_id"],
+                                        overdue_at=utcnow() if args["overdue"] else None, page=args["page"],
                                         per_page=args["per_page"]))
 
 
@@ -283,3 +291,12 @@ def get_complaint(complaint_id):
 def complaint_step(data, complaint_id):
     """Take one step: acknowledge, investigate, pause (with the reason), resume, resolve, close, reopen."""
     return services.complaint_step(complaint_id, services.StepInput(**data), actor=current_actor(), now=utcnow())
+
+
+@complaints_blp.route("/<int:complaint_id>/technician", methods=["PUT"])
+@roles_required(*CS)
+@complaints_blp.arguments(TechnicianIn)
+@complaints_blp.response(200, ComplaintOut)
+def name_technician(data, complaint_id):
+    """Name, change or clear (null) the technician concerned after intake (CS; not on a closed complaint)."""
+    return services.name_technician(complaint_id, data["technician_id"], actor=current_actor(), now=utcnow())

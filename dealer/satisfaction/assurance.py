@@ -26,7 +26,8 @@ from sqlalchemy.orm import aliased
 
 from dealer.dialect import seconds_between
 from dealer.extensions import db
-from dealer.repair.models import COMEBACK_CONFIRMED, QualityCheck, RepairJob, RepairOrder
+from dealer.repair import measures
+from dealer.repair.models import RepairOrder
 from dealer.rescue.models import CANCELLED as RESCUE_CANCELLED
 from dealer.rescue.models import OUTSIDE, TOWN, RescueCall, RescueSettings
 from dealer.satisfaction.models import (
@@ -44,9 +45,7 @@ from dealer.timezones import store_zone
 _SLACK = 0.001
 
 
-def pct(part: int, whole: int) -> float | None:
-    """A share in percent with one decimal, None without a base (never a division by zero)."""
-    return round(100 * part / whole, 1) if whole else None
+pct = measures.pct  # one definition of a share, repair's (the repair figures page prints the same)
 
 
 @dataclass
@@ -84,7 +83,7 @@ class Figures:
 
     @property
     def average_lateness_minutes(self):
-        return round(self.late_seconds / 60 / self.late) if self.late else None
+        return measures.average_minutes(self.late_seconds, self.late)
 
     @property
     def within_pct(self):
@@ -149,14 +148,12 @@ def figures(store_ids: list[int], bounds: list[datetime], months: list[date]) ->
 
     order = RepairOrder
     start, end = bounds[0], bounds[-1]
-    # Time: ready orders that had a promise.
+    # Time: ready orders that had a promise (repair.measures, as repair's own figures).
     ready = period_index(order.ready_at, bounds)
-    late = order.ready_at > order.promised_at
     for store_id, index, n, on_time, late_seconds in db.session.execute(
-            sa.select(order.store_id, ready, sa.func.count(), count_if(sa.not_(late)),
-                      sa.func.sum(sa.case((late, seconds_between(order.ready_at, order.promised_at)), else_=0)))
-            .where(order.store_id.in_(store_ids), order.ready_at >= start, order.ready_at < end,
-                   order.promised_at.is_not(None), order.reversal_of_id.is_(None))
+            sa.select(order.store_id, ready, sa.func.count(), count_if(sa.not_(measures.late())),
+                      sa.func.sum(measures.late_seconds()))
+            .where(order.store_id.in_(store_ids), measures.promised(), order.ready_at >= start, order.ready_at < end)
             .group_by(order.store_id, ready)):
         figure = at(store_id, index)
         figure.ready, figure.on_time, figure.late_seconds = int(n), int(on_time or 0), float(late_seconds or 0)
@@ -166,10 +163,10 @@ def figures(store_ids: list[int], bounds: list[datetime], months: list[date]) ->
     for store_id, index, n, within, came_back, comebacks, checked, failed in db.session.execute(
             sa.select(order.store_id, settled, sa.func.count(),
                       count_if(sa.func.coalesce(order.customer_total_fen, 0) <= order.approved_total_fen),
-                      count_if(_came_back()), count_if(_is_comeback()), count_if(_checked(None)),
-                      count_if(_checked(False)))
-            .where(order.store_id.in_(store_ids), order.settled_at >= start, order.settled_at < end,
-                   order.reversal_of_id.is_(None))
+                      count_if(measures.came_back()), count_if(measures.is_comeback()),
+                      count_if(measures.qc_checked()), count_if(measures.qc_checked(False)))
+            .where(order.store_id.in_(store_ids), measures.counted(order.settled_at), order.settled_at >= start,
+                   order.settled_at < end)
             .group_by(order.store_id, settled)):
         figure = at(store_id, index)
         figure.settled, figure.within = int(n), int(within or 0)
@@ -202,30 +199,6 @@ def figures(store_ids: list[int], bounds: list[datetime], months: list[date]) ->
 
     _emergency(store_ids, bounds, at, count_if)
     return found
-
-
-def _came_back():
-    """A later confirmed comeback (返修) points at one of the order's jobs."""
-    first, again = aliased(RepairJob), aliased(RepairJob)
-    return sa.exists(sa.select(1).select_from(first).join(again, sa.and_(again.comeback_of_id == first.id,
-                                                                         again.store_id == first.store_id))
-                     .where(first.order_id == RepairOrder.id, first.store_id == RepairOrder.store_id,
-                            again.comeback_state == COMEBACK_CONFIRMED))
-
-
-def _is_comeback():
-    job = aliased(RepairJob)
-    return sa.exists(sa.select(1).select_from(job).where(
-        job.order_id == RepairOrder.id, job.store_id == RepairOrder.store_id, job.comeback_of_id.is_not(None),
-        job.comeback_state == COMEBACK_CONFIRMED))
-
-
-def _checked(passed: bool | None):
-    """The order had a QC check (None), or a failed one (False)."""
-    conditions = [QualityCheck.order_id == RepairOrder.id, QualityCheck.store_id == RepairOrder.store_id]
-    if passed is not None:
-        conditions.append(QualityCheck.passed == passed)
-    return sa.exists(sa.select(1).select_from(QualityCheck).where(*conditions))
 
 
 def _store_minutes(column):
@@ -372,10 +345,10 @@ def drill(store, month: date, what: str, *, limit: int = 200) -> list[DrillRow]:
     order = RepairOrder
     if what == "time":
         names = ("late",)
-        flags = (order.ready_at > order.promised_at,)
+        flags = (measures.late(),)
         stmt = (sa.select(order.id, order.number, order.ready_at, *flags)
-                .where(order.store_id == store.id, order.ready_at >= start, order.ready_at < end,
-                       order.promised_at.is_not(None), order.reversal_of_id.is_(None)))
+                .where(order.store_id == store.id, measures.promised(), order.ready_at >= start,
+                       order.ready_at < end))
         link, moment = "order", order.ready_at
     elif what in ("cost", "quality"):
         if what == "cost":
@@ -383,10 +356,10 @@ def drill(store, month: date, what: str, *, limit: int = 200) -> list[DrillRow]:
             flags = (sa.func.coalesce(order.customer_total_fen, 0) > order.approved_total_fen,)
         else:
             names = ("came_back", "comeback", "qc_failed")
-            flags = (_came_back(), _is_comeback(), _checked(False))
+            flags = (measures.came_back(), measures.is_comeback(), measures.qc_checked(False))
         stmt = (sa.select(order.id, order.number, order.settled_at, *flags)
-                .where(order.store_id == store.id, order.settled_at >= start, order.settled_at < end,
-                       order.reversal_of_id.is_(None)))
+                .where(order.store_id == store.id, measures.counted(order.settled_at), order.settled_at >= start,
+                       order.settled_at < end))
         link, moment = "order", order.settled_at
     elif what == "after_repair":
         names = ("not_in_time", "open_case")

@@ -26,6 +26,8 @@ events.sentence("satisfaction_case_closed", _l("Recorded the case's outcome: %(o
 events.sentence("complaint_received", _l("Recorded a complaint"), lambda c: {})
 for _action in ("acknowledge", "investigate", "pause", "resume", "resolve", "close", "reopen"):
     events.sentence("complaint_" + _action, _l("Complaint: %(before)s → %(after)s"), _state)
+events.sentence("complaint_technician_named", _l("Named the technician concerned: %(before)s → %(after)s"),
+                lambda c: dict(zip(("before", "after"), [name or "-" for name in c["technician"]], strict=True)))
 events.sentence("month_signed", _l("Signed off the month %(month)s (version %(version)s)"),
                 lambda c: {"month": c["month"], "version": c["version"]})
 # The form asks amounts in yuan (x_yuan); the settings keep fen (x_fen): one label for both.

@@ -78,8 +78,14 @@ def month_workbook(sheet, follow_ups) -> BytesIO:
     return buffer
 
 
-def operations_workbook(figures, labels: dict) -> BytesIO:
-    """The operations dashboard (`operations.Operations`) as a workbook: one sheet per table, amounts in yuan."""
+def _cell(value):
+    """A value as openpyxl takes it: numbers stay numbers, anything else (a lazy translated label) is text."""
+    return value if isinstance(value, int | float) or value is None else str(value)
+
+
+def operations_workbook(figures, labels: dict, panels=()) -> BytesIO:
+    """The operations dashboard (`operations.Operations`) as a workbook: one sheet per table, amounts in yuan;
+    then the sheets of the sections the modules above contributed (`Panel.sheets`: bookings, members, campaigns)."""
     book = Workbook()
     sheets = [
         (_("Revenue"), [_("Kind"), _("Payer"), _("Amount (yuan)"), _("Discount (yuan)"), _("Net (yuan)")],
@@ -94,17 +100,31 @@ def operations_workbook(figures, labels: dict) -> BytesIO:
         (_("Parts stock"), [_("Parts in stock"), _("Stock value at cost (yuan)")],
          [[figures.stock_parts, money.yuan(figures.stock_value_fen)]]),
     ]
+    sheets += [section for panel in panels for section in panel.sheets]
     book.remove(book.active)
     for title, header, rows in sheets:
-        sheet = book.create_sheet(title)
+        sheet = book.create_sheet(_sheet_title(str(title), book.sheetnames))
         sheet.append([f"{figures.store.name} · {figures.month:%Y-%m}"])
-        sheet.append(header)
+        sheet.append([_cell(value) for value in header])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append(row)
+            sheet.append([_cell(value) for value in row])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # a name someone typed (a campaign's) stays text, never a formula
         sheet.column_dimensions["A"].width = 24
     buffer = BytesIO()
     book.save(buffer)
     buffer.seek(0)
     return buffer
+
+
+def _sheet_title(title: str, taken: list[str]) -> str:
+    """A sheet title Excel accepts (31 characters, none of []:*?/\\) and unique in the workbook."""
+    clean = "".join(" " if char in "[]:*?/\\" else char for char in title)[:31] or "-"
+    name, n = clean, 2
+    while name in taken:
+        name = f"{clean[:28]} {n}"
+        n += 1
+    return name

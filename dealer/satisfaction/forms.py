@@ -147,6 +147,14 @@ class NoteForm(FlaskForm):
     submit = SubmitField(_l("Record the note"))
 
 
+class TechnicianForm(FlaskForm):
+    """Name the technician concerned after intake (CS): the service says whether the id is one of the store's."""
+
+    technician_id = SelectField(_l("Technician concerned"), coerce=bounded_int, validate_choice=False,
+                                validators=[Optional()])
+    submit = SubmitField(_l("Save the technician"))
+
+
 class StepForm(FlaskForm):
     action = SelectField(choices=choices(STEP_LABELS.items()), widget=HiddenInput())
     reason = StringField(_l("Waiting for"), validators=[Optional(), TextRules(200)])

@@ -291,6 +291,11 @@ class Complaint(Timestamps, db.Model):
         """Past its deadline and not resolved; a paused clock is never overdue."""
         return self.state not in (RESOLVED, CLOSED) and self.paused_at is None and now > self.deadline_at
 
+    @classmethod
+    def overdue_at(cls, now: datetime):
+        """`overdue` in SQL, for the list's count and filter."""
+        return sa.and_(cls.state.not_in((RESOLVED, CLOSED)), cls.paused_at.is_(None), cls.deadline_at < now)
+
 
 class MonthAssessment(db.Model):
     """A signed month sheet (月度考核), frozen: a later correction is a new version, both kept."""

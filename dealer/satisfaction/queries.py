@@ -77,17 +77,26 @@ def open_cases(store_ids: list[int], *, limit: int = 200) -> list[SatisfactionCa
 
 
 def complaint_page(store_ids: list[int], *, open_only: bool = False, technician_id: int | None = None,
-                   page: int = 1, per_page: int = 50):
-    """A page of complaints, newest first, with the responsible person and the technician concerned."""
+                   overdue_at: datetime | None = None, page: int = 1, per_page: int = 50):
+    """A page of complaints, newest first, with the responsible person and the technician concerned (only those
+    overdue at `overdue_at` when given)."""
     stmt = sa.select(Complaint).where(Complaint.store_id.in_(store_ids))
     if open_only:
         stmt = stmt.where(Complaint.state.not_in((RESOLVED, CLOSED)))
+    if overdue_at is not None:
+        stmt = stmt.where(Complaint.overdue_at(overdue_at))
     if technician_id is not None:
         stmt = stmt.where(Complaint.technician_id == technician_id)
     # A user's roles load by themselves (selectin): the list shows names only.
     stmt = stmt.options(joinedload(Complaint.responsible).raiseload(User.roles),
                         joinedload(Complaint.technician).raiseload(User.roles)).order_by(Complaint.received_at.desc(), Complaint.id.desc())
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def overdue_complaints(store_ids: list[int], now: datetime) -> int:
+    """How many complaints of these stores are past their deadline, not resolved, their clock running (one count)."""
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(
+        Complaint.store_id.in_(store_ids), Complaint.overdue_at(now))))
 
 
 def technicians_of(store_ids: list[int]) -> list[tuple[int, str, int]]:

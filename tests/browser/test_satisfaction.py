@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from io import BytesIO
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -98,6 +99,14 @@ def test_cs_names_the_technician_of_a_complaint_and_the_list_counts_them_then_th
     page.locator('[data-testid="complaint-form"] [name="description"]').fill("换完机油后漏油")
     page.locator('[data-testid="complaint-form"] [type="submit"]').click()
     expect(page.get_by_test_id("complaint-technician")).to_have_text("刘技师")
+    # named after intake too: cleared, then named again, each change audited
+    naming = page.get_by_test_id("name-technician")
+    naming.get_by_label("涉及技师").select_option(label="-")
+    naming.get_by_role("button", name="保存涉及技师").click()
+    expect(page.get_by_test_id("complaint-technician")).to_have_text("-")
+    page.get_by_test_id("name-technician").get_by_label("涉及技师").select_option(label="刘技师")
+    page.get_by_test_id("name-technician").get_by_role("button", name="保存涉及技师").click()
+    expect(page.get_by_test_id("complaint-technician")).to_have_text("刘技师")
 
     page.goto("/satisfaction/complaints")
     menu = page.get_by_test_id("technician-filter")
@@ -114,4 +123,9 @@ def test_cs_names_the_technician_of_a_complaint_and_the_list_counts_them_then_th
     manager.page.goto("/satisfaction/operations")
     expect(manager.page.get_by_test_id("month-bookings")).to_contain_text("预约与爽约")
     expect(manager.page.get_by_test_id("month-members")).to_contain_text("月末会员数")
+    expect(manager.page.get_by_test_id("month-campaigns")).to_contain_text("营销活动效果")
+    with manager.page.expect_download() as download:
+        manager.page.get_by_test_id("export-operations").click()
+    book = load_workbook(BytesIO(download.value.path().read_bytes()))
+    assert {"预约与爽约", "会员", "营销活动效果"} <= set(book.sheetnames)
     manager.close("operations-sections")

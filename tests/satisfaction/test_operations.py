@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from dealer.extensions import db
+from dealer.members import services as members
 from dealer.parts.models import Part
 from dealer.repair.models import RepairLine, RepairOrder, TimeEntry
 from dealer.satisfaction import operations
@@ -56,7 +57,9 @@ def test_operations_page_and_its_excel_for_managers_only(app, client, shop, staf
 
     assert 'data-testid="cars">1' in page and 'data-testid="revenue-table"' in page
     book = load_workbook(BytesIO(export.data))
-    assert len(book.worksheets) == 5 and book.worksheets[1].max_row == 2 + 30
+    # its own five tables, then the sections of the modules above: bookings, members, campaigns
+    assert book.sheetnames[5:] == ["预约与爽约", "会员", "营销活动效果"]
+    assert len(book.worksheets) == 8 and book.worksheets[1].max_row == 2 + 30
     assert [cell.value for cell in book.worksheets[2][3]][:2] == ["保养", 1]
     for role in ("service_advisor", "cs_supervisor"):
         other = isolated_client(app)
@@ -76,3 +79,22 @@ def test_operations_sets_hours_sold_against_hours_clocked_per_technician(shop, s
 
     assert name == staff["technician"].display_name
     assert (sold, clocked) == (round(sum(line.hours for line in labor) / 100, 2), 1.5)
+
+
+def test_the_excel_carries_the_sections_of_the_modules_above_as_rows(client, shop, staff):
+    members.join(shop.vehicle.owner_id, actor=shop.advisor, now=NOW)  # joins in November, on the lowest tier
+    persist()
+    login(client, staff["manager"])
+
+    book = load_workbook(BytesIO(client.get("/satisfaction/operations.xlsx?month=2026-11").data))
+
+    def rows(name):
+        return [[cell.value for cell in row] for row in book[name].iter_rows(min_row=2)]
+
+    assert rows("预约与爽约")[0] == ["服务项目", "已预约", "已到店", "已取消", "爽约"]
+    assert rows("预约与爽约")[-2:] == [["合计", 0, 0, 0, 0], ["爽约占比", "-", None, None, None]]
+    assert rows("会员")[0] == ["会员等级", "月末会员数", "本月入会"]
+    assert rows("会员")[1] == ["普卡", 1, 1] and rows("会员")[2] == ["合计", 1, 1]
+    assert rows("会员")[3][:2] == ["本月发放积分", 0]
+    assert rows("营销活动效果")[0][:4] == ["活动", "活动日期", "邀请组", "对照组"]
+    assert len(rows("营销活动效果")) == 1  # no campaign this month: the header alone

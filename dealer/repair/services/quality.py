@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from dealer.actors import Actor
 from dealer.auth.models import User
 from dealer.extensions import db
+from dealer.repair import measures
 from dealer.repair.errors import ComebackError
 from dealer.repair.models import (
     COMEBACK_CONFIRMED,
@@ -141,7 +142,7 @@ def dismiss_comeback(job_id: int, *, actor: Actor, now: datetime) -> RepairJob:
 class QualityRow:
     key: str  # "store", a store's code, or a person's name (with the login where two share a name)
     user_id: int | None
-    delivered: int  # orders (or a technician's jobs) finished in the month
+    delivered: int  # orders (or a technician's jobs) settled in the month
     came_back: int  # of those, how many had a confirmed comeback
     comebacks: int  # orders in the month that were themselves comebacks
     store_id: int | None = None  # the store of the row (a person's figures are per person and store)
@@ -153,6 +154,15 @@ class QualityRow:
     @property
     def comeback_rate(self) -> float | None:
         return None if not self.delivered else self.comebacks / self.delivered
+
+    @property
+    def first_time_fix_pct(self) -> float | None:
+        """What the pages print (the assurance page prints the same, `measures.pct`)."""
+        return measures.pct(self.delivered - self.came_back, self.delivered)
+
+    @property
+    def comeback_pct(self) -> float | None:
+        return measures.pct(self.comebacks, self.delivered)
 
 
 def _month_range(month: date, actor: Actor, store_ids: list[int]) -> tuple[datetime, datetime]:
@@ -174,15 +184,9 @@ def quality_figures(*, actor: Actor, month: date, store_ids: list[int] | None = 
     """
     stores = narrowed_store_ids(actor, store_ids)
     start, end = _month_range(month, actor, stores)
-    later = aliased(RepairJob)
-    finished = sa.and_(RepairOrder.store_id.in_(stores), RepairOrder.reversal_of_id.is_(None),
-                       RepairOrder.state.in_((SETTLED, DELIVERED)),
+    finished = sa.and_(RepairOrder.store_id.in_(stores), measures.counted(RepairOrder.settled_at),
                        RepairOrder.settled_at >= start, RepairOrder.settled_at < end)
-    came_back = sa.exists().where(later.store_id == RepairJob.store_id, later.comeback_state == COMEBACK_CONFIRMED,
-                                  later.comeback_of_id == RepairJob.id,
-                                  RepairJob.store_id == RepairOrder.store_id, RepairJob.order_id == RepairOrder.id)
-    is_comeback = sa.exists().where(RepairJob.store_id == RepairOrder.store_id, RepairJob.order_id == RepairOrder.id,
-                                    RepairJob.comeback_state == COMEBACK_CONFIRMED)
+    came_back, is_comeback = measures.came_back(), measures.is_comeback()
     by_advisor = list(db.session.execute(sa.select(
         RepairOrder.store_id, RepairOrder.advisor_id,
         sa.func.count(RepairOrder.id),
@@ -194,9 +198,7 @@ def quality_figures(*, actor: Actor, month: date, store_ids: list[int] | None = 
         sums = per_store.setdefault(store_id, [0, 0, 0])
         sums[0], sums[1], sums[2] = sums[0] + n, sums[1] + (back or 0), sums[2] + (cb or 0)
     total = QualityRow("store", None, *(sum(s[i] for s in per_store.values()) for i in range(3)))
-    job_came_back = sa.exists().where(later.store_id == RepairJob.store_id, later.comeback_state == COMEBACK_CONFIRMED,
-                                      later.comeback_of_id == RepairJob.id)
-    job_is_comeback = RepairJob.comeback_state == COMEBACK_CONFIRMED
+    job_came_back, job_is_comeback = measures.job_came_back(RepairJob), measures.job_is_comeback(RepairJob)
     tech_rows = db.session.execute(
         sa.select(RepairOrder.store_id, JobAssignment.technician_id, sa.func.count(RepairJob.id),
                   sa.func.sum(sa.case((job_came_back, 1), else_=0)),
@@ -237,24 +239,31 @@ def _person_rows(rows, people: dict[int, tuple[str, str]]) -> list[QualityRow]:
 
 @dataclass
 class TimeRow:
-    ready: int
+    ready: int  # orders ready in the month that had a promised time
     on_time: int
-    average_late_minutes: float | None
+    average_late_minutes: int | None  # of the late ones, whole minutes
 
     @property
     def on_time_rate(self) -> float | None:
         return None if not self.ready else self.on_time / self.ready
 
+    @property
+    def on_time_pct(self) -> float | None:
+        """What the pages print (the assurance page prints the same, `measures.pct`)."""
+        return measures.pct(self.on_time, self.ready)
+
 
 def time_figures(*, actor: Actor, month: date, store_ids: list[int] | None = None) -> TimeRow:
-    """Return the time assurance (时间安心) of a month: orders ready, ready on time, average lateness.
+    """Return the time assurance (时间安心) of a month: orders ready with a promise, ready on time, the average
+    lateness of the late ones (`measures`: one aggregate).
 
     `store_ids` narrows the stores the actor sees (the store filter)."""
     stores = narrowed_store_ids(actor, store_ids)
     start, end = _month_range(month, actor, stores)
-    rows = db.session.execute(sa.select(RepairOrder.ready_at, RepairOrder.promised_at).where(
-        RepairOrder.store_id.in_(stores), RepairOrder.ready_at >= start,
-        RepairOrder.ready_at < end, RepairOrder.promised_at.is_not(None))).all()
-    late = [(ready - promised).total_seconds() / 60 for ready, promised in rows if ready > promised]
-    return TimeRow(ready=len(rows), on_time=len(rows) - len(late),
-                   average_late_minutes=sum(late) / len(late) if late else None)
+    ready, on_time, late_seconds = db.session.execute(sa.select(
+        sa.func.count(), sa.func.sum(sa.case((measures.late(), 0), else_=1)), sa.func.sum(measures.late_seconds()))
+        .where(RepairOrder.store_id.in_(stores), measures.promised(), RepairOrder.ready_at >= start,
+               RepairOrder.ready_at < end)).one()
+    ready, on_time = int(ready), int(on_time or 0)
+    return TimeRow(ready=ready, on_time=on_time,
+                   average_late_minutes=measures.average_minutes(float(late_seconds or 0), ready - on_time))

@@ -6,6 +6,7 @@ from dealer.satisfaction.services.complaints import (  # noqa: F401  (the module
     StepInput,
     complaint_step,
     get_complaint,
+    name_technician,
     public_store,
     receive_complaint,
     submit_public_complaint,

@@ -99,9 +99,7 @@ def receive_complaint(data: ComplaintInput, *, store_id: int | None, actor: Acto
     if data.responsible_id is not None and db.session.scalar(sa.select(User.id).where(
             User.id == data.responsible_id, User.store_id == store_id, User.active)) is None:
         raise InvalidInput(_l("Choose a person of this store."), field="responsible_id")
-    if data.technician_id is not None and db.session.scalar(sa.select(User.id).join(UserRole).where(
-            User.id == data.technician_id, User.store_id == store_id, User.active, UserRole.role == TECHNICIAN)) is None:
-        raise InvalidInput(_l("Choose one of the store's technicians."), field="technician_id")
+    _check_technician(store_id, data.technician_id)
     order_id = _order_of(store_id, data.order_number)
     if (data.order_number or "").strip() and order_id is None:
         raise InvalidInput(_l("No repair order of this store has that number."), field="order_number")
@@ -117,6 +115,39 @@ def receive_complaint(data: ComplaintInput, *, store_id: int | None, actor: Acto
     db.session.flush()
     audit.record("complaint_received", complaint, actor=actor, changes={
         "channel": complaint.channel, "category": complaint.category, "technician": complaint.technician_id})
+    db.session.commit()
+    return get_complaint(complaint.id, actor=actor)
+
+
+def _check_technician(store_id: int, technician_id: int | None) -> str:
+    """The name of an active technician of the store ("" for None: nobody named). Raises InvalidInput."""
+    if technician_id is None:
+        return ""
+    row = db.session.execute(sa.select(User.full_name, User.username).join(UserRole).where(
+        User.id == technician_id, User.store_id == store_id, User.active, UserRole.role == TECHNICIAN)).first()
+    if row is None:
+        raise InvalidInput(_l("Choose one of the store's technicians."), field="technician_id")
+    return row.full_name or row.username
+
+
+def name_technician(complaint_id: int, technician_id: int | None, *, actor: Actor, now: datetime) -> Complaint:
+    """Name (or change, or clear with None) the technician concerned (涉及技师) of a complaint after intake: CS
+    only, one of the complaint's store's active technicians, audited with who was named before. A closed
+    complaint is not edited (reopen it first); naming the one already named changes nothing.
+
+    Raises Forbidden, NotFound, IllegalStep, InvalidInput.
+    """
+    _require_cs(actor)
+    complaint = get_complaint(complaint_id, actor=actor, lock=True)
+    if complaint.state == CLOSED:
+        raise IllegalStep(_l("A closed complaint is not changed: reopen it first."))
+    name = _check_technician(complaint.store_id, technician_id)
+    if complaint.technician_id == technician_id:
+        return complaint
+    before = complaint.technician.display_name if complaint.technician else ""
+    changes = {"technician": [before, name], "technician_id": [complaint.technician_id, technician_id]}
+    complaint.technician_id = technician_id
+    audit.record("complaint_technician_named", complaint, actor=actor, changes=changes)
     db.session.commit()
     return get_complaint(complaint.id, actor=actor)
 

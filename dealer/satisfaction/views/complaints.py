@@ -6,12 +6,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from dealer.access import current_actor, roles_required
+from dealer.actors import CS_SUPERVISOR
 from dealer.auth.models import User
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.extensions import db
 from dealer.forms import choices, page_arg, put_error_on_form
 from dealer.satisfaction import bp, forms, queries, services
+from dealer.satisfaction.models import CLOSED
 from dealer.satisfaction.views.common import CS, READERS, flash_errors
 from dealer.stores.services import store_scope
 
@@ -27,12 +29,14 @@ def _labels() -> dict:
 def complaints():
     actor = current_actor()
     scope = store_scope(actor, request.args.get("store"))
-    open_only = request.args.get("open") == "1"
+    open_only, overdue_only = request.args.get("open") == "1", request.args.get("overdue") == "1"
     technician_id = request.args.get("technician", type=int)
+    now = utcnow()
     page = queries.complaint_page(scope.store_ids, open_only=open_only, technician_id=technician_id,
-                                  page=page_arg())
+                                  overdue_at=now if overdue_only else None, page=page_arg())
     return render_template("satisfaction/complaints.html", page=page, scope=scope, open_only=open_only,
-                           technician_id=technician_id, labels=_labels(), now=utcnow(),
+                           overdue_only=overdue_only, technician_id=technician_id, labels=_labels(), now=now,
+                           overdue=queries.overdue_complaints(scope.store_ids, now),
                            technicians=queries.complaints_per_technician(scope.store_ids, open_only=open_only))
 
 
@@ -74,7 +78,35 @@ def show_complaint(complaint_id):
     steps = [action for action, states in services.STEPS.items() if complaint.state in states
              and not (action == "pause" and complaint.paused_at) and not (action == "resume" and not complaint.paused_at)]
     return render_template("satisfaction/complaint.html", complaint=complaint, labels=_labels(), steps=steps,
-                           form=forms.StepForm(), now=utcnow())
+                           form=forms.StepForm(), now=utcnow(), technician_form=_technician_form(complaint))
+
+
+def _technician_form(complaint):
+    """CS's form to name the technician concerned (its choices: the complaint's store's technicians), or None."""
+    if CS_SUPERVISOR not in current_actor().roles or complaint.state == CLOSED:
+        return None
+    form = forms.TechnicianForm(technician_id=complaint.technician_id or 0)
+    form.technician_id.choices = choices([(0, "-")] + [(user_id, name) for user_id, name, _store
+                                                        in queries.technicians_of([complaint.store_id])])
+    return form
+
+
+@bp.route("/complaints/<int:complaint_id>/technician", methods=["POST"])
+@roles_required(*CS)
+def name_technician(complaint_id):
+    form = forms.TechnicianForm()
+    if form.validate_on_submit():
+        try:
+            services.name_technician(complaint_id, form.technician_id.data or None, actor=current_actor(),
+                                     now=utcnow())
+        except DomainError as error:
+            put_error_on_form(form, error)
+            flash_errors(form)
+        else:
+            flash(_("Saved."), "success")
+    else:
+        flash_errors(form)
+    return redirect(url_for("satisfaction.show_complaint", complaint_id=complaint_id))
 
 
 @bp.route("/complaints/<int:complaint_id>/step", methods=["POST"])

@@ -44,6 +44,8 @@ def operations_page():
 @roles_required(*RUNNERS)
 def export_operations():
     _scope, _store_id, figures = _figures()
-    return send_file(operations_workbook(figures, _labels()), as_attachment=True,
+    start, end = month_bounds(figures.store, figures.month)
+    panels = collect_panels(repair_signals.month_panels, figures.store, actor=current_actor(), start=start, end=end)
+    return send_file(operations_workbook(figures, _labels(), panels), as_attachment=True,
                      download_name=f"operations-{figures.store.code}-{figures.month:%Y-%m}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,90 @@
+"""The time and quality measures (时间安心, 质量安心) of repair orders, defined once (DOMAIN.md, "The five assurances,
+made measurable"), as SQL for every page that shows them: repair's figures (`services.quality`), the manager's day
+at a glance (`home`) and customer satisfaction's five assurances, which call these rather than say it again.
+
+- **Ready on time** (时间安心): the orders that became ready (完工) in the period with a promised time (an order
+  without a promise is neither on time nor late: it is not counted); on time when `ready_at <= promised_at`;
+  the lateness of a late one is `ready_at - promised_at`, averaged over the late ones in whole minutes.
+- **Settled** (结算) orders carry the quality measures: first-time fix (一次修好) unless a later confirmed comeback
+  (返修) points at one of the order's jobs; the comeback rate counts the orders that are themselves confirmed
+  comebacks; QC first pass: checked orders with no failed check.
+- A reversing order (红冲) is never counted in a share: it corrects money, not work.
+- A share is a percentage with one decimal, None without a base (`pct`): the pages print that one number.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from dealer.dialect import seconds_between
+from dealer.repair.models import COMEBACK_CONFIRMED, QualityCheck, RepairJob, RepairOrder
+
+
+def pct(part: int, whole: int) -> float | None:
+    """A share in percent with one decimal, None without a base (never a division by zero)."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+def average_minutes(seconds: float, count: int) -> int | None:
+    """The average of `count` durations summing `seconds`, in whole minutes; None when there are none."""
+    return round(seconds / 60 / count) if count else None
+
+
+def counted(column):
+    """The orders a measure on `column` (ready_at, settled_at, opened_at) counts: any but a reversing order."""
+    return sa.and_(column.is_not(None), RepairOrder.reversal_of_id.is_(None))
+
+
+def promised():
+    """The orders the time measure counts, besides being ready in the period: those with a promised time."""
+    return sa.and_(counted(RepairOrder.ready_at), RepairOrder.promised_at.is_not(None))
+
+
+def late():
+    """Ready after the promised time (of an order with a promise)."""
+    return RepairOrder.ready_at > RepairOrder.promised_at
+
+
+def on_time():
+    return sa.and_(promised(), sa.not_(late()))
+
+
+def late_seconds():
+    """How late a late order was, in seconds (0 for one on time): summed, then `average_minutes`."""
+    return sa.case((late(), seconds_between(RepairOrder.ready_at, RepairOrder.promised_at)), else_=0)
+
+
+def came_back():
+    """A later confirmed comeback (返修) points at one of the order's jobs: not a first-time fix."""
+    first, again = aliased(RepairJob), aliased(RepairJob)
+    return sa.exists(sa.select(1).select_from(first).join(again, sa.and_(again.comeback_of_id == first.id,
+                                                                         again.store_id == first.store_id))
+                     .where(first.order_id == RepairOrder.id, first.store_id == RepairOrder.store_id,
+                            again.comeback_state == COMEBACK_CONFIRMED))
+
+
+def is_comeback():
+    """The order is itself a confirmed comeback: one of its jobs is linked to an earlier job and confirmed."""
+    job = aliased(RepairJob)
+    return sa.exists(sa.select(1).select_from(job).where(
+        job.order_id == RepairOrder.id, job.store_id == RepairOrder.store_id, job.comeback_of_id.is_not(None),
+        job.comeback_state == COMEBACK_CONFIRMED))
+
+
+def job_came_back(job):
+    """The same as `came_back`, for one job (a technician's figures count jobs)."""
+    again = aliased(RepairJob)
+    return sa.exists().where(again.store_id == job.store_id, again.comeback_state == COMEBACK_CONFIRMED,
+                             again.comeback_of_id == job.id)
+
+
+def job_is_comeback(job):
+    return sa.and_(job.comeback_of_id.is_not(None), job.comeback_state == COMEBACK_CONFIRMED)
+
+
+def qc_checked(passed: bool | None = None):
+    """The order had a QC check (None), or a failed one (False)."""
+    conditions = [QualityCheck.order_id == RepairOrder.id, QualityCheck.store_id == RepairOrder.store_id]
+    if passed is not None:
+        conditions.append(QualityCheck.passed == passed)
+    return sa.exists(sa.select(1).select_from(QualityCheck).where(*conditions))
