@@ -1,13 +1,23 @@
-"""Check-in (到店接车): a booking becomes a repair order through the repair module's one way of opening orders."""
+"""Check-in (到店接车): a booking becomes a repair order through the repair module's one way of opening orders.
+
+A new owner's car is filed here, not at booking: a vehicle's file needs its VIN (unique in the store, with its
+check digit, the key of reminders, warranty and search), which is on the registration (行驶证) the owner brings,
+rarely in their head on a phone. The car is filed under the booking's customer in the same transaction as the
+order opens.
+"""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from dealer.actors import Actor
+from dealer.booking.errors import VinNeeded
 from dealer.booking.forms import SERVICE_LABELS
-from dealer.booking.services import lock_for_check_in
+from dealer.booking.models import Booking
+from dealer.booking.services import file_new_owner, lock_for_check_in
+from dealer.customers import services as customers
 from dealer.repair.models import BODY_PAINT, GENERAL_REPAIR, MAINTENANCE, RepairOrder
 from dealer.repair.services import OrderInput, OrderSource, open_order
 
@@ -16,16 +26,34 @@ ORDER_KINDS = {"maintenance": MAINTENANCE, "quick_lane": MAINTENANCE, "repair": 
 MARGIN = timedelta(minutes=30)  # the promise: the booked time (or now, if later), the labor minutes and this
 
 
-def check_in(booking_id: int, *, actor: Actor, now: datetime) -> RepairOrder:
+def check_in(booking_id: int, *, actor: Actor, now: datetime, vin: str = "") -> RepairOrder:
     """Open the booking's repair order: its service and note become the concern, its time the starting point.
 
-    The booking turns checked-in in the same transaction (handlers: repair.signals.order_opened). Raises
-    NotFound, BookingStateError (already handled, or the car has no file yet), RepairError.
+    A car with no file yet is filed first with `vin` (and the booked plate and model) under the booking's
+    customer (opened now if the booking has none). The booking turns checked-in in the same transaction
+    (handlers: repair.signals.order_opened). Raises NotFound, BookingStateError, VinNeeded, what
+    customers.file_vehicle raises (InvalidValue, VinTaken, PlateTaken), RepairError.
     """
     booking = lock_for_check_in(booking_id, actor=actor)
+    if booking.vehicle_id is None:
+        file_car(booking, vin, actor=actor, now=now)
     concern = str(SERVICE_LABELS[booking.service_kind]) + (f": {booking.note}" if booking.note else "")
     promised = max(now, booking.starts_at) + timedelta(minutes=booking.minutes) + MARGIN
     return open_order(booking.vehicle_id, OrderInput(
         concerns=[concern[:500]], promised_at=promised, kind=ORDER_KINDS[booking.service_kind],
         advisor_id=booking.advisor_id, notes=_("Booking %(code)s", code=booking.code)),
         actor=actor, now=now, source=OrderSource(kind="booking", ref=booking.id))
+
+
+def file_car(booking: Booking, vin: str, *, actor: Actor, now: datetime) -> None:
+    """File the booked car (plate, model, the VIN read off its registration) under the booking's customer.
+
+    Never commits. Raises VinNeeded, InvalidValue, VinTaken, PlateTaken.
+    """
+    if not (vin or "").strip():
+        raise VinNeeded(_l("The car %(plate)s has no file yet: enter the VIN from its registration certificate "
+                           "(行驶证) to file it and check in.", plate=booking.plate), field="vin")
+    owner_id = booking.customer_id or file_new_owner(booking.store_id, booking.name, booking.phone, now=now)
+    vehicle = customers.file_vehicle(owner_id, customers.VehicleInput(plate=booking.plate, vin=vin,
+                                                                      model=booking.model), actor=actor, now=now)
+    booking.customer_id, booking.vehicle_id = owner_id, vehicle.id

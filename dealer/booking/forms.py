@@ -54,6 +54,12 @@ class ActionForm(FlaskForm):
     submit = SubmitField(_l("OK"))
 
 
+class CheckInForm(ActionForm):
+    """Check-in: the VIN off the registration (行驶证) when the car has no file yet."""
+
+    vin = StringField(_l("VIN"), validators=[Optional(), TextRules(17)])
+
+
 class OverbookForm(FlaskForm):
     """A manager books a full time for an owner on the phone, with the reason on record (超额预约)."""
 

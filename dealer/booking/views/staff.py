@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from dealer.access import current_actor, roles_required
 from dealer.actors import MANAGER, SERVICE_ADVISOR
 from dealer.booking import bp, checkin, owner, queries, services
-from dealer.booking.forms import SERVICE_LABELS, STATE_LABELS, ActionForm, OverbookForm
+from dealer.booking.forms import SERVICE_LABELS, STATE_LABELS, ActionForm, CheckInForm, OverbookForm
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.extensions import db
@@ -70,8 +70,9 @@ def _back():
 @roles_required(*DESK)
 def check_in(booking_id):
     """The owner arrived: open the repair order from the booking."""
-    if ActionForm().validate_on_submit():
-        order = checkin.check_in(booking_id, actor=current_actor(), now=utcnow())
+    form = CheckInForm()
+    if form.validate_on_submit():
+        order = checkin.check_in(booking_id, actor=current_actor(), now=utcnow(), vin=form.vin.data or "")
         flash(_("Checked in: repair order %(number)s opened.", number=order.number), "success")
         return redirect(url_for("repair.show_order", order_id=order.id))
     return _back()

@@ -1,0 +1,29 @@
+"""booking (网上预约) 3: where a customer file was opened (customers.source: desk, online_booking, rescue,
+member_join); the files rescue opened are marked as such
+
+Revision ID: 0024_booking3
+Revises: 0023_rescue2
+Create Date: 2026-12-06 14:15:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0024_booking3'
+down_revision = '0023_rescue2'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('customers') as batch_op:
+        batch_op.add_column(sa.Column('source', sa.String(length=20), server_default='desk', nullable=False))
+    op.execute("UPDATE customers SET source = 'rescue' WHERE id IN "
+               "(SELECT customer_id FROM rescue_calls WHERE customer_created_by_rescue AND customer_id IS NOT NULL)")
+
+
+def downgrade():
+    with op.batch_alter_table('customers') as batch_op:
+        batch_op.drop_column('source')
