@@ -13,7 +13,6 @@ from dealer import audit, formats
 from dealer.actors import Actor
 from dealer.auth.models import User, UserRole
 from dealer.customers import queries, signals
-from dealer.customers.inputs import CustomerInput, VehicleInput  # noqa: F401  (the services' input, for callers)
 from dealer.customers.errors import (
     CustomerHasVehicles,
     MobileTaken,
@@ -22,6 +21,7 @@ from dealer.customers.errors import (
     UnknownMobile,
     VinTaken,
 )
+from dealer.customers.inputs import CustomerInput, VehicleInput  # noqa: F401  (the services' input, for callers)
 from dealer.customers.models import (
     CUSTOMER_SOURCES,
     DESK,
@@ -46,7 +46,6 @@ from dealer.extensions import db
 from dealer.stores.families import families_of
 from dealer.stores.models import Store
 from dealer.stores.services import narrowed_store_ids, require_store, visible_store_ids
-
 
 # -- store scope -------------------------------------------------------------------------------
 
