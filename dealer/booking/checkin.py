@@ -12,12 +12,15 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from dealer import audit
 from dealer.actors import Actor
-from dealer.booking.errors import VinNeeded
+from dealer.booking.errors import BookingError, VinNeeded
 from dealer.booking.forms import SERVICE_LABELS
-from dealer.booking.models import Booking
+from dealer.booking.models import CHECKED_IN, QUICK_LANE, Booking
 from dealer.booking.services import file_new_owner, lock_for_check_in
 from dealer.customers import services as customers
+from dealer.quicklane import services as lane_services
+from dealer.quicklane.models import LaneOrder
 from dealer.repair.models import BODY_PAINT, GENERAL_REPAIR, MAINTENANCE, RepairOrder
 from dealer.repair.services import OrderInput, OrderSource, open_order
 
@@ -45,6 +48,29 @@ def check_in(booking_id: int, *, actor: Actor, now: datetime, vin: str = "") -> 
         actor=actor, now=now, source=OrderSource(kind="booking", ref=booking.id))
 
 
+def check_in_lane(booking_id: int, *, package_id: int | None, key_tag: str, actor: Actor, now: datetime,
+                  vin: str = "") -> LaneOrder:
+    """Check a quick-lane booking in as a quick-lane order, through the lane's own opening service (the package
+    the advisor picks with the owner, the key tag, the promise the lane gives now).
+
+    The booking is marked checked in before the lane opens the order, and `handlers` names the order when it
+    opens (the lane's service takes no booking reference: the order's source is the lane order); the lane's
+    service commits it all at once. Raises what check_in and quicklane.open_lane_order raise, BookingError.
+    """
+    booking = lock_for_check_in(booking_id, actor=actor)
+    if booking.service_kind != QUICK_LANE:
+        raise BookingError(_l("Only a quick-lane booking opens a quick-lane order."), field="package_id")
+    if package_id is None:
+        raise BookingError(_l("Choose the quick-lane package."), field="package_id")
+    if booking.vehicle_id is None:
+        file_car(booking, vin, actor=actor, now=now)
+    offer = lane_services.quote(booking.store_id, package_id, actor=actor, now=now)
+    booking.state, booking.changed_at = CHECKED_IN, now  # handlers._lane_checked_in names the order
+    audit.record("booking_checked_in", booking, actor=actor, changes={"code": booking.code, "lane": True})
+    return lane_services.open_lane_order(booking.vehicle_id, lane_services.LaneInput(
+        package_id=package_id, key_tag=key_tag, promised_at=offer.promised_at), actor=actor, now=now)
+
+
 def file_car(booking: Booking, vin: str, *, actor: Actor, now: datetime) -> None:
     """File the booked car (plate, model, the VIN read off its registration) under the booking's customer.
 
@@ -57,3 +83,4 @@ def file_car(booking: Booking, vin: str, *, actor: Actor, now: datetime) -> None
     vehicle = customers.file_vehicle(owner_id, customers.VehicleInput(plate=booking.plate, vin=vin,
                                                                       model=booking.model), actor=actor, now=now)
     booking.customer_id, booking.vehicle_id = owner_id, vehicle.id
+

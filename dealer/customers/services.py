@@ -157,7 +157,8 @@ def file_customer(data: CustomerInput, *, store_id: int, actor: Actor, now: date
     customer = Customer(store_id=store_id, source=source if source in CUSTOMER_SOURCES else DESK)
     _save_customer(customer, values, now)
     audit.record("customer_created", customer, actor=actor, changes={
-        "name": customer.name, "marketing_consent": customer.marketing_consent, "source": customer.source})
+        "name": customer.name, "marketing_consent": customer.marketing_consent,
+        **({"source": customer.source} if customer.source != DESK else {})})  # where, when not the desk
     return get_customer(customer.id, actor=actor, read_back=True)  # with what a customer is read with
 
 
