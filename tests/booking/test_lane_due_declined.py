@@ -16,6 +16,7 @@ from dealer.booking.models import CHECKED_IN, Booking
 from dealer.booking.services import BOOKING
 from dealer.customers.models import Customer, Vehicle
 from dealer.extensions import db
+from dealer.quicklane import services as lane_services
 from dealer.quicklane.models import LaneOrder
 from dealer.reminders.declined import DECLINED_WORK_DAYS
 from dealer.reminders.models import Reminder
@@ -25,7 +26,7 @@ from dealer.repair.models import RepairOrder
 from dealer.sms import verification
 from dealer.sms.models import SmsMessage
 from tests.helpers import NOW, count
-from tests.quicklane.builders import build_package, on_shift
+from tests.quicklane.builders import build_package, on_shift, take_key
 from tests.repair.builders import build_shop, extra_work_order
 
 
@@ -111,3 +112,18 @@ def test_declined_work_becomes_a_reminder_on_the_call_list_and_a_campaign_target
         (order.vehicle_id, order.customer_id, 2)]
     assert repair_queries.declined_work_vehicles([shop.store.id], NOW + timedelta(minutes=1)) == []
     assert desk.due_for([_book(shop, "repair", minutes_before=30)], today=NOW.date())[order.vehicle_id][-1].kind == "declined_work"
+
+
+def test_a_quick_lane_orders_wash_shows_the_lanes_own_time(shop):
+    on_shift(shop)
+    lane = take_key(shop, build_package(shop))
+    tech = shop.technician_user.id
+    lane = lane_services.move(lane.id, to_stage="in_bay", version=lane.version, bay=1, technician_id=tech,
+                              actor=shop.technician, now=NOW + timedelta(minutes=5))
+    lane_services.move(lane.id, to_stage="washing", version=lane.version, actor=shop.technician,
+                       now=NOW + timedelta(minutes=35))
+    link = db.session.scalar(sa.select(SmsMessage.params).where(
+        SmsMessage.kind == "order_progress_link", SmsMessage.dedupe_key == f"progress:{lane.repair_order_id}"))
+    stages = {stage.state: stage for stage in progress.read_progress(link["link"].rsplit("/", 1)[1], now=NOW).stages}
+    assert stages["washing"].at == NOW + timedelta(minutes=35) and stages["washing"].current
+    assert not stages["ready"].current
