@@ -16,9 +16,10 @@ from dealer import audit
 from dealer.actors import Actor
 from dealer.booking.errors import BookingError, VinNeeded
 from dealer.booking.forms import SERVICE_LABELS
-from dealer.booking.models import CHECKED_IN, QUICK_LANE, Booking
+from dealer.booking.models import CHECKED_IN, PHONE, QUICK_LANE, Booking
 from dealer.booking.services import file_new_owner, lock_for_check_in
 from dealer.customers import services as customers
+from dealer.customers.models import DESK, ONLINE_BOOKING
 from dealer.quicklane import services as lane_services
 from dealer.quicklane.models import LaneOrder
 from dealer.repair.models import BODY_PAINT, GENERAL_REPAIR, MAINTENANCE, RepairOrder
@@ -79,7 +80,8 @@ def file_car(booking: Booking, vin: str, *, actor: Actor, now: datetime) -> None
     if not (vin or "").strip():
         raise VinNeeded(_l("The car %(plate)s has no file yet: enter the VIN from its registration certificate "
                            "(行驶证) to file it and check in.", plate=booking.plate), field="vin")
-    owner_id = booking.customer_id or file_new_owner(booking.store_id, booking.name, booking.phone, now=now)
+    owner_id = booking.customer_id or file_new_owner(  # a booking taken on the phone: filed at the desk now
+        booking.store_id, booking.name, booking.phone, now=now, source=DESK if booking.source == PHONE else ONLINE_BOOKING)
     vehicle = customers.file_vehicle(owner_id, customers.VehicleInput(plate=booking.plate, vin=vin,
                                                                       model=booking.model), actor=actor, now=now)
     booking.customer_id, booking.vehicle_id = owner_id, vehicle.id

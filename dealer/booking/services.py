@@ -219,12 +219,12 @@ def match_owner(store_id: int, phone: str, plate: str) -> tuple[int | None, int 
     return row.id, row.vehicle_id, row.advisor_id
 
 
-def file_new_owner(store_id: int, name: str, phone: str, *, now: datetime) -> int:
+def file_new_owner(store_id: int, name: str, phone: str, *, now: datetime, source: str = ONLINE_BOOKING) -> int:
     """Open the customer file of an owner no customer of the store has the verified mobile of, marked as from
     online booking (customers.source); the car waits for check-in (its VIN). Never commits."""
     try:
         return customers.file_customer(customers.CustomerInput(name=name, mobile=phone), store_id=store_id,
-                                       actor=store_actor(store_id), now=now, source=ONLINE_BOOKING).id
+                                       actor=store_actor(store_id), now=now, source=source).id
     except MobileTaken as error:  # the same owner booking twice at once: the first one's file
         return error.params["customer_id"]
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from dealer.actors import SYSTEM
-from dealer.booking import checkin, services
+from dealer.booking import checkin, owner, services
 from dealer.booking.errors import VinNeeded
 from dealer.booking.models import CHECKED_IN, Booking
 from dealer.booking.services import BOOKING
@@ -107,3 +107,13 @@ def test_check_in_of_a_car_filed_since_needs_no_vin(shop, advisor):
     db.session.commit()
     order = checkin.check_in(booking.id, actor=advisor, now=TOMORROW_9)
     assert order.vehicle_id == car.id
+
+
+def test_a_phone_booking_of_a_new_owner_is_filed_at_check_in_as_from_the_desk(shop, manager, advisor):
+    booking = owner.overbook(services.BookingInput(
+        store_id=shop.id, service_kind="maintenance", starts_at=TOMORROW_9, name="李女士", phone="13900001616",
+        plate="粤B77777"), reason="老客户电话预约", actor=manager, now=NOW)
+    assert booking.customer_id is None  # the mobile was not verified: no file from the phone alone
+    order = checkin.check_in(booking.id, actor=advisor, now=TOMORROW_9, vin=VIN)
+    customer = db.session.get(Customer, order.customer_id)
+    assert (customer.mobile, customer.source) == ("13900001616", "desk")
