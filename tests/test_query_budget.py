@@ -193,7 +193,9 @@ def _bookings(store, staff, vehicles):
     db.session.add_all([bucket, quarter])
     db.session.flush()
     rows = [Booking(store_id=store.id, code=f"B{store.id:03d}{i:04d}", name="车主", phone="13812345678",
-                    plate=vehicle.plate, service_kind="maintenance", bucket_id=bucket.id, quarter_id=quarter.id,
+                    plate=vehicle.plate, vehicle_id=vehicle.id,  # booking 3: the day view's "due for" reads the cars
+                    service_kind="quick_lane" if i % 3 == 0 else "maintenance",  # and the lane's packages
+                    bucket_id=bucket.id, quarter_id=quarter.id,
                     starts_at=quarter.starts_at, minutes=60, advisor_id=staff["service_advisor"].id if i % 2 else None,
                     idempotency_key=f"budget-{store.id}-{i:04d}") for i, vehicle in enumerate(vehicles)]
     db.session.add_all(rows)
@@ -319,7 +321,9 @@ PAGES = {
     # quarters' use; whether the day is a holiday, asked only when it has no free time: after closing time);
     # the store's day list (bookings with advisors joined); the confirmation (booking and store)
     "booking.book": ("service_advisor", lambda w: f"/booking/book?store={w.store.id}", 11),
-    "booking.index": ("service_advisor", lambda w: "/booking/", 4),  # + the owners' no-shows (one aggregate)
+    # + the owners' no-shows (one aggregate); booking 3: what the cars are due for (their due dates, the open
+    # declined-work reminders) and the quick-lane packages of the stores with a quick-lane booking (the lane's list)
+    "booking.index": ("service_advisor", lambda w: "/booking/", 8),
     "booking.done": ("service_advisor", lambda w: f"/booking/done/{w.store.id}/{w.ids['booking_code']}", 2),
     "booking_api.slots": ("service_advisor",
                           lambda w: f"/api/v1/booking/slots?store={w.store.id}&service=maintenance&date="
@@ -328,9 +332,10 @@ PAGES = {
     # booking (issue 16, session 2): the owner's progress page by its link, high for a fixed reason: it shows
     # the whole order (the link; the order with ORDER_LOADS, a dozen selectin loads; the timeline's events and
     # clock entries; the inspection's results, items, photos and unchecked count; the store's VAT for the
-    # prices), and writes the opening (two UPDATEs and, the first time, the order's history step)
-    "booking.progress_page": ("service_advisor", lambda w: f"/booking/p/{w.ids['progress_token']}", 31),
-    "progress_api.get_progress": ("service_advisor", lambda w: f"/api/v1/progress/{w.ids['progress_token']}", 31),
+    # prices), and writes the opening (two UPDATEs and, the first time, the order's history step); booking 3: the
+    # owner's online decisions with the time impact they were shown
+    "booking.progress_page": ("service_advisor", lambda w: f"/booking/p/{w.ids['progress_token']}", 32),
+    "progress_api.get_progress": ("service_advisor", lambda w: f"/api/v1/progress/{w.ids['progress_token']}", 32),
     # the owner's booking by its link (the booking with its store; the store's rules and free times to move to)
     "booking.manage": ("service_advisor",
                        lambda w: f"/booking/m/{booking_links.token(w.store.id, w.ids['booking_code'])}", 14),

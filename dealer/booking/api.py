@@ -210,6 +210,9 @@ class ProgressItemOut(Schema):
     photo_ids = fields.List(fields.Integer())
     aftermarket = fields.Boolean(metadata={"description": "Includes non-genuine parts (approving consents)."})
     lines = fields.List(fields.Nested(ProgressLineOut))
+    labor_minutes = fields.Integer(metadata={"description": "The item's labor (its lines' hours), in minutes."})
+    ready_at = fields.DateTime(allow_none=True, metadata={
+        "description": "The new ready time if approved: the current promise plus the item's labor."})
 
 
 class ProgressFindingOut(Schema):
@@ -236,8 +239,10 @@ class ProgressOut(Schema):
     findings = fields.Function(lambda p: ProgressFindingOut(many=True).dump(
         p.inspection.red + p.inspection.yellow + p.inspection.green))
     pending = fields.List(fields.Nested(ProgressItemOut))
-    decided = fields.Function(lambda p: [{"job_id": job_id, "decision": decision}
-                                         for job_id, decision in sorted(p.decided.items())])
+    decided = fields.Function(lambda p: [
+        {"job_id": job_id, "decision": decision, "ready_at": _ready_shown(p, job_id)}
+        for job_id, decision in sorted(p.decided.items())], metadata={
+        "description": "Decided items; ready_at: the ready time if approved shown with an online decision."})
     settled = fields.Boolean()
 
 
@@ -246,6 +251,13 @@ class ProgressDecisionOut(Schema):
     decision = fields.String()
     price_fen = fields.Integer()
     decided_at = fields.DateTime()
+    labor_minutes = fields.Integer()
+    ready_at = fields.DateTime(allow_none=True, metadata={"description": "The ready time if approved, as shown."})
+
+
+def _ready_shown(progress_page, job_id: int) -> str | None:
+    shown = progress_page.decisions.get(job_id)
+    return shown.ready_at.isoformat() if shown is not None and shown.ready_at else None
 
 
 def _progress_limit() -> str:

@@ -31,6 +31,13 @@ class BookingStateError(DomainError):
     status = 409
 
 
+class VinNeeded(BookingStateError):
+    """Check-in of a booking whose car has no file yet: its VIN (from the registration, 行驶证) is needed."""
+
+    code = "booking.vin_needed"
+    status = 422
+
+
 class ItemAlreadyDecided(DomainError):
     """An extra-work item the owner (or the advisor with them) already decided, or an order that moved on."""
 

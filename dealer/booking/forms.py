@@ -54,6 +54,15 @@ class ActionForm(FlaskForm):
     submit = SubmitField(_l("OK"))
 
 
+class CheckInForm(ActionForm):
+    """Check-in: the VIN off the registration (行驶证) when the car has no file yet."""
+
+    vin = StringField(_l("VIN"), validators=[Optional(), TextRules(17)])
+    # A quick-lane booking: the package picked with the owner and the key tag open a quick-lane order.
+    package_id = SelectField(_l("Quick-lane package"), coerce=_optional_int, validate_choice=False, default=None)
+    key_tag = StringField(_l("Key tag"), validators=[Optional(), TextRules(10)])
+
+
 class OverbookForm(FlaskForm):
     """A manager books a full time for an owner on the phone, with the reason on record (超额预约)."""
 

@@ -15,6 +15,7 @@ from dealer.booking.models import BOOKED, CANCELLED, CHECKED_IN, NO_SHOW, SERVIC
 from dealer.extensions import db
 from dealer.public_links import public_base
 from dealer.repair import signals as repair_signals
+from dealer.repair.models import QUICK_LANE
 from dealer.signals import Panel
 from dealer.timezones import store_zone
 
@@ -31,6 +32,17 @@ def _checked_in(order, *, actor, now, **_):
         return
     booking.state, booking.order_id, booking.changed_at = CHECKED_IN, order.id, now
     audit.record("booking_checked_in", booking, actor=actor, changes={"code": booking.code, "order": order.number})
+
+
+@repair_signals.order_opened.connect
+def _lane_checked_in(order, **_):
+    """A quick-lane order opened from a booking (checkin.check_in_lane): the booking, checked in a moment ago in
+    this transaction and waiting for its order, names it."""
+    if order.source_kind != QUICK_LANE:
+        return
+    db.session.execute(sa.update(Booking).where(
+        Booking.store_id == order.store_id, Booking.vehicle_id == order.vehicle_id, Booking.state == CHECKED_IN,
+        Booking.order_id.is_(None)).values(order_id=order.id))
 
 
 @repair_signals.order_opened.connect

@@ -268,3 +268,6 @@ class OnlineDecision(db.Model):
     estimate_version: Mapped[int] = mapped_column(sa.SmallInteger)  # the order's approvals before this one
     approved_total_fen: Mapped[int] = mapped_column(sa.BigInteger)  # the approved limit it was decided on
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The item's time impact as shown: its labor (the lines' hours) and the ready time if approved.
+    labor_minutes: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -26,6 +26,8 @@ from dealer.booking.errors import ItemAlreadyDecided
 from dealer.booking.models import APPROVE, DECISIONS, OnlineDecision, ProgressLink
 from dealer.errors import NotFound
 from dealer.extensions import db
+from dealer.quicklane.models import WASHING as LANE_WASHING
+from dealer.quicklane.services import get_lane_order
 from dealer.repair import queries as repair_queries
 from dealer.repair import services as repair
 from dealer.repair.models import (
@@ -40,6 +42,7 @@ from dealer.repair.models import (
     ONLINE,
     OPEN,
     QUALITY_CHECK,
+    QUICK_LANE,
     READY,
     SETTLED,
     RepairOrder,
@@ -51,10 +54,14 @@ from dealer.sms import outbox
 
 LINK_DAYS = 7  # the link works this many days after the car is handed over (or the order cancelled)
 TOKEN_BYTES = 24
-# The stages the owner follows, in order, and the order state each begins with (洗车 is not tracked yet).
+# The stages the owner follows, in order, and the order state each begins with. The wash (洗车) is no state of
+# a repair order and repair records no step for it: a quick-lane order's wash is the lane's own stage (its time
+# kept by the lane); any other order's car is washed between the quality check and ready, so the stage is done
+# once the order is ready, with no time (none is recorded, none is made up).
+WASHING = "washing"
 STAGES = ((OPEN, _l("Car received")), (ESTIMATED, _l("Estimated")), (APPROVED, _l("Approved")),
-          (IN_PROGRESS, _l("In repair")), (QUALITY_CHECK, _l("Quality check")), (READY, _l("Ready")),
-          (SETTLED, _l("Settled")), (DELIVERED, _l("Handed over")))
+          (IN_PROGRESS, _l("In repair")), (QUALITY_CHECK, _l("Quality check")), (WASHING, _l("Washing")),
+          (READY, _l("Ready")), (SETTLED, _l("Settled")), (DELIVERED, _l("Handed over")))
 _STAGE_INDEX = {state: index for index, (state, _) in enumerate(STAGES)}
 
 
@@ -136,6 +143,8 @@ class PendingItem:
     note: str  # the technician's note on the finding it came from
     photo_ids: list[int]
     aftermarket: bool  # includes non-genuine parts: approving it consents to them
+    labor_minutes: int = 0  # its labor lines' hours
+    ready_at: datetime | None = None  # the new ready time if approved: the current promise plus its labor
 
 
 @dataclass
@@ -150,6 +159,7 @@ class Progress:
     inspection: InspectionSummary
     pending: list[PendingItem] = field(default_factory=list)
     decided: dict[int, str] = field(default_factory=dict)  # job id -> approved / declined (online or at the desk)
+    decisions: dict[int, OnlineDecision] = field(default_factory=dict)  # the owner's online ones, with their impact
     settled: bool = False
 
     @property
@@ -164,8 +174,27 @@ def _stages(order: RepairOrder, steps: list) -> list[Stage]:
         if step.to_state in _STAGE_INDEX and step.to_state not in reached and step.action != "clock_on":
             reached[step.to_state] = step.at
     current = _STAGE_INDEX.get(order.state, -1)
+    if order.source_kind == QUICK_LANE and order.source_ref is not None:  # the lane keeps the wash's time
+        lane = get_lane_order(order.source_ref, actor=owner_actor(order.store_id))
+        if lane.washing_at is not None:
+            reached[WASHING] = lane.washing_at
+        if lane.stage == LANE_WASHING:
+            current = _STAGE_INDEX[WASHING]
     return [Stage(state, label, reached.get(state), index <= current or state in reached, index == current)
             for index, (state, label) in enumerate(STAGES)]
+
+
+def labor_minutes(job) -> int:
+    """The item's labor: its labor lines' hours (kept in hundredths of an hour), in minutes."""
+    return round(sum(line.hours or 0 for line in job.lines if line.kind == "labor") * 60 / 100)
+
+
+def ready_if_approved(order: RepairOrder, minutes: int, now: datetime) -> datetime | None:
+    """The new ready time if the item is approved: its labor added to the current promise (to now, when the
+    promise has passed). None for an order without a promise."""
+    if order.promised_at is None:
+        return None
+    return max(order.promised_at, now) + timedelta(minutes=minutes)
 
 
 def read_progress(token: str, *, now: datetime) -> Progress:
@@ -180,18 +209,21 @@ def read_progress(token: str, *, now: datetime) -> Progress:
     for job in order.jobs:
         if job.approval != JOB_PENDING:
             continue
-        finding = findings.get(job.id)
+        finding, minutes = findings.get(job.id), labor_minutes(job)
         pending.append(PendingItem(
             job.id, job.concern, list(job.lines), prices.get(job.id, 0), finding.note if finding else "",
             finding.photo_ids if finding else [],
-            any(line.kind == "parts" and not line.genuine for line in job.lines)))
+            any(line.kind == "parts" and not line.genuine for line in job.lines), minutes,
+            ready_if_approved(order, minutes, now)))
     decided = {job.id: job.approval for job in order.jobs if job.is_extra and job.approval in (JOB_APPROVED,
                                                                                                 JOB_DECLINED)}
     basis = repair.QUOTED if order.state in (OPEN, ESTIMATED) else repair.BILLED
     return Progress(order=order, link=link, stages=_stages(order, steps), promised_at=order.promised_at,
                     promise_changes=sum(1 for step in steps if step.action == "promise_changed"),
                     totals=display_totals(order), estimate=lines_by_payer(order, basis), inspection=summary,
-                    pending=pending, decided=decided, settled=order.state in (SETTLED, DELIVERED))
+                    pending=pending, decided=decided, settled=order.state in (SETTLED, DELIVERED),
+                    decisions={row.job_id: row for row in db.session.scalars(sa.select(OnlineDecision).where(
+                        OnlineDecision.store_id == order.store_id, OnlineDecision.order_id == order.id))})
 
 
 def open_progress(token: str, *, now: datetime) -> Progress:
@@ -248,10 +280,11 @@ def decide(token: str, job_id: int, decision: str, *, now: datetime) -> OnlineDe
         raise ItemAlreadyDecided(_l("This item was already decided with your service advisor."))
     if decision == APPROVE and order.state not in repair.EXTRA_WORK_STATES:
         raise ItemAlreadyDecided(_l("Your car has moved on from the workshop: please call your service advisor."))
-    price_fen = repair.pending_prices(order).get(job.id, 0)
+    price_fen, minutes = repair.pending_prices(order).get(job.id, 0), labor_minutes(job)
     made = OnlineDecision(store_id=order.store_id, order_id=order.id, job_id=job.id, decision=decision,
                           price_fen=price_fen, estimate_version=len(order.approvals),
-                          approved_total_fen=order.approved_total_fen, decided_at=now)
+                          approved_total_fen=order.approved_total_fen, decided_at=now, labor_minutes=minutes,
+                          ready_at=ready_if_approved(order, minutes, now))
     db.session.add(made)
     name = order.customer.name
     if decision == APPROVE:

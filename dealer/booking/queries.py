@@ -200,3 +200,4 @@ def capacity_rows(store_id: int) -> list[tuple[Capacity, int, bool]]:
         .join(ServiceKind, sa.and_(ServiceKind.store_id == Capacity.store_id,
                                    ServiceKind.kind == Capacity.service_kind))
         .where(Capacity.store_id == store_id).order_by(Capacity.service_kind, Capacity.day_part)))
+

@@ -34,7 +34,9 @@ from dealer.booking.models import (
     ServiceKind,
     SlotBucket,
 )
-from dealer.customers.models import Customer, Vehicle
+from dealer.customers import services as customers
+from dealer.customers.errors import MobileTaken
+from dealer.customers.models import ONLINE_BOOKING, Customer, Vehicle
 from dealer.customers.services import store_advisors
 from dealer.customers.validators import normalize_mobile, normalize_plate
 from dealer.database import get_for_update, unique_violation
@@ -217,6 +219,21 @@ def match_owner(store_id: int, phone: str, plate: str) -> tuple[int | None, int 
     return row.id, row.vehicle_id, row.advisor_id
 
 
+def file_new_owner(store_id: int, name: str, phone: str, *, now: datetime, source: str = ONLINE_BOOKING) -> int:
+    """Open the customer file of an owner no customer of the store has the verified mobile of, marked as from
+    online booking (customers.source); the car waits for check-in (its VIN). Never commits."""
+    try:
+        return customers.file_customer(customers.CustomerInput(name=name, mobile=phone), store_id=store_id,
+                                       actor=store_actor(store_id), now=now, source=source).id
+    except MobileTaken as error:  # the same owner booking twice at once: the first one's file
+        return error.params["customer_id"]
+
+
+def store_actor(store_id: int) -> Actor:
+    """Who files for the owner online: the system, in the booking's store."""
+    return Actor(user_id=None, store_id=store_id, roles=frozenset(), name="")
+
+
 def advisor_of(store_id: int, advisor_id: int | None) -> int | None:
     if advisor_id is None:
         return None
@@ -265,6 +282,7 @@ def _book(data: BookingInput, *, check: verification.PhoneCheck, key: str, now: 
     else:
         bucket_id, quarter_id = _take_room(rules, data.service_kind, data.starts_at, holder=holder, now=now)
     customer_id, vehicle_id, own_advisor = match_owner(data.store_id, values["phone"], values["plate"])
+    customer_id = customer_id or file_new_owner(data.store_id, values["name"], values["phone"], now=now)
     booking = Booking(store_id=data.store_id, code=new_code(), customer_id=customer_id, vehicle_id=vehicle_id,
                       service_kind=data.service_kind, bucket_id=bucket_id, quarter_id=quarter_id,
                       starts_at=data.starts_at.astimezone(UTC), minutes=rules.minutes[data.service_kind],
@@ -369,19 +387,14 @@ def reschedule(booking_id: int, starts_at: datetime, *, actor: Actor, now: datet
 
 
 def lock_for_check_in(booking_id: int, *, actor: Actor) -> Booking:
-    """Lock a booked booking for its check-in, and find its car by plate if it was filed since. Never commits.
-
-    Raises NotFound, BookingStateError (already handled, or the car has no file yet).
-    """
+    """Lock a booked booking for its check-in, and find its owner and car (by plate) if filed since; the car may
+    still have no file (check-in files it with its VIN). Never commits. Raises NotFound, BookingStateError."""
     booking = _lock(booking_id, actor)
     if booking.vehicle_id is None:
         customer_id, vehicle_id, _ = match_owner(booking.store_id, booking.phone, booking.plate)
-        vehicle_id = vehicle_id or db.session.scalar(sa.select(Vehicle.id).where(
+        booking.customer_id = booking.customer_id or customer_id
+        booking.vehicle_id = vehicle_id or db.session.scalar(sa.select(Vehicle.id).where(
             Vehicle.store_id == booking.store_id, Vehicle.plate == booking.plate))
-        if vehicle_id is None:
-            raise BookingStateError(_l("The car %(plate)s has no file yet: file the owner and the car first "
-                                       "(customers), then check in.", plate=booking.plate))
-        booking.customer_id, booking.vehicle_id = customer_id, vehicle_id
     return booking
 
 

@@ -25,6 +25,9 @@ from dealer.inputs import BIRTHDAY, EXPIRY, PAST, InSpan, TextRules, WholeNumber
 from dealer.stores.families import families_of, family_choices
 
 USE_LABELS = {USE_PRIVATE: _l("Private"), USE_COMMERCIAL: _l("Commercial")}
+# Where the customer file was opened (Customer.source).
+SOURCE_LABELS = {"desk": _l("Front desk"), "online_booking": _l("Online booking"), "rescue": _l("Rescue call"),
+                 "member_join": _l("Joined as a member online")}
 # Inspection classes (dealer.reminders.rules): what decides the annual-inspection schedule.
 CLASS_LABELS = {"small_passenger": _l("Small passenger car (up to 9 seats)"), "van": _l("Van (minibus)"),
                 "large_passenger": _l("Large or medium passenger vehicle"), "truck": _l("Truck")}

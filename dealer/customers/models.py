@@ -15,6 +15,10 @@ VEHICLE_USES = (USE_PRIVATE, USE_COMMERCIAL)
 # The vehicle's class for the annual inspection: the same strings as dealer.reminders.rules (a test keeps
 # them equal; that module stays free of the database).
 VEHICLE_CLASSES = ("small_passenger", "van", "large_passenger", "truck")
+# Where a customer file was opened: at the front desk, by an online booking (网上预约), by a rescue call (救援),
+# by joining the membership online (会员注册).
+DESK, ONLINE_BOOKING, RESCUE, MEMBER_JOIN = "desk", "online_booking", "rescue", "member_join"
+CUSTOMER_SOURCES = (DESK, ONLINE_BOOKING, RESCUE, MEMBER_JOIN)
 
 
 class Customer(Timestamps, db.Model):
@@ -42,6 +46,7 @@ class Customer(Timestamps, db.Model):
     service_sms_opt_out: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # When the owner was last told that their marketing opt-out (reply T) took effect: told once.
     opt_out_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(sa.String(20), default=DESK, server_default=DESK)  # CUSTOMER_SOURCES
 
     store = relationship("Store", lazy="raise_on_sql")
     advisor = relationship("User", lazy="raise_on_sql")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -21,7 +21,10 @@ from dealer.customers.errors import (
     UnknownMobile,
     VinTaken,
 )
+from dealer.customers.inputs import CustomerInput, VehicleInput  # noqa: F401  (the services' input, for callers)
 from dealer.customers.models import (
+    CUSTOMER_SOURCES,
+    DESK,
     VEHICLE_CLASSES,
     VEHICLE_USES,
     Customer,
@@ -43,38 +46,6 @@ from dealer.extensions import db
 from dealer.stores.families import families_of
 from dealer.stores.models import Store
 from dealer.stores.services import narrowed_store_ids, require_store, visible_store_ids
-
-
-@dataclass
-class CustomerInput:
-    name: str
-    mobile: str
-    phone2: str = ""
-    marketing_consent: bool = False
-    birthday: date | None = None
-    advisor_id: int | None = None
-    notes: str = ""
-
-
-@dataclass
-class VehicleInput:
-    plate: str
-    vin: str
-    brand: str = ""
-    model: str = ""
-    model_year: int | None = None
-    colour: str = ""
-    engine_number: str = ""
-    purchase_date: date | None = None
-    registration_date: date | None = None
-    use: str = "private"
-    seats: int | None = None
-    insurance_expiry: date | None = None
-    last_inspection_date: date | None = None
-    vehicle_class: str = "small_passenger"
-    model_family: str = ""
-    odometer_km: int | None = field(default=None, metadata={"create_only": True})
-
 
 # -- store scope -------------------------------------------------------------------------------
 
@@ -167,17 +138,28 @@ def _save_customer(customer: Customer, values: dict, now: datetime) -> None:
         raise
 
 
-def create_customer(data: CustomerInput, *, store_id: int, actor: Actor, now: datetime) -> Customer:
+def create_customer(data: CustomerInput, *, store_id: int, actor: Actor, now: datetime,
+                    source: str = DESK) -> Customer:
     """Open a customer file. Raises InvalidValue, MobileTaken (also when two desks race)."""
-    _check_store(actor, store_id)
-    values = _clean_customer(data, store_id, now)
-    customer = Customer(store_id=store_id)
-    _save_customer(customer, values, now)
-    audit.record("customer_created", customer, actor=actor,
-                 changes={"name": customer.name, "marketing_consent": customer.marketing_consent})
-    customer = get_customer(customer.id, actor=actor, read_back=True)  # with what a customer is read with
+    customer = file_customer(data, store_id=store_id, actor=actor, now=now, source=source)
     db.session.commit()
     return customer
+
+
+def file_customer(data: CustomerInput, *, store_id: int, actor: Actor, now: datetime,
+                  source: str = DESK) -> Customer:
+    """create_customer inside the caller's transaction (a booking files its new owner); never commits.
+
+    `source`: where the file was opened (CUSTOMER_SOURCES: desk, online_booking, rescue, member_join).
+    """
+    _check_store(actor, store_id)
+    values = _clean_customer(data, store_id, now)
+    customer = Customer(store_id=store_id, source=source if source in CUSTOMER_SOURCES else DESK)
+    _save_customer(customer, values, now)
+    audit.record("customer_created", customer, actor=actor, changes={
+        "name": customer.name, "marketing_consent": customer.marketing_consent,
+        **({"source": customer.source} if customer.source != DESK else {})})  # where, when not the desk
+    return get_customer(customer.id, actor=actor, read_back=True)  # with what a customer is read with
 
 
 def _apply_customer(customer: Customer, values: dict, now: datetime) -> None:
@@ -325,6 +307,13 @@ def add_vehicle(customer_id: int, data: VehicleInput, *, actor: Actor, now: date
 
     Raises NotFound, InvalidValue, PlateTaken, VinTaken.
     """
+    vehicle = file_vehicle(customer_id, data, actor=actor, now=now)
+    db.session.commit()
+    return vehicle
+
+
+def file_vehicle(customer_id: int, data: VehicleInput, *, actor: Actor, now: datetime) -> Vehicle:
+    """add_vehicle inside the caller's transaction (a booking's check-in files the car); never commits."""
     customer = get_customer(customer_id, actor=actor)
     today = customer.store.local_date(now)
     values = _clean_vehicle(data, today, store_id=customer.store_id)
@@ -337,9 +326,7 @@ def add_vehicle(customer_id: int, data: VehicleInput, *, actor: Actor, now: date
     signals.vehicle_changed.send(vehicle, today=today)
     audit.record("vehicle_created", vehicle, actor=actor, changes={"plate": vehicle.plate, "vin": vehicle.vin,
                                                                    "owner_id": customer.id})
-    vehicle = get_vehicle(vehicle.id, actor=actor, read_back=True)  # with what a vehicle is read with
-    db.session.commit()
-    return vehicle
+    return get_vehicle(vehicle.id, actor=actor, read_back=True)  # with what a vehicle is read with
 
 
 def update_vehicle(vehicle_id: int, data: VehicleInput, *, actor: Actor, now: datetime) -> Vehicle:

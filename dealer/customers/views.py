@@ -8,6 +8,7 @@ from dealer.customers import bp, queries, services, signals
 from dealer.customers.errors import MobileTaken, PlateTaken, VinTaken
 from dealer.customers.forms import (
     CLASS_LABELS,
+    SOURCE_LABELS,
     USE_LABELS,
     CustomerForm,
     OdometerForm,
@@ -119,7 +120,7 @@ def show_customer(customer_id):
     customer = services.get_customer(customer_id, actor=actor)
     return render_template("customers/show.html", customer=customer, show_phone=actor.has_any(PHONE_CALLERS),
                            can_edit=actor.has_any(CUSTOMER_WRITERS), delete_form=ConfirmForm(),
-                           use_labels=USE_LABELS,
+                           use_labels=USE_LABELS, source_labels=SOURCE_LABELS,
                            panels=collect_panels(signals.customer_file_panels, customer, actor=actor))
 
 

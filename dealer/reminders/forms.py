@@ -10,7 +10,7 @@ from dealer.inputs import EXPIRY, PAST, InSpan, TextRules, WholeNumberField
 from dealer.stores.families import family_choices
 
 KIND_LABELS = {"inspection": _l("Annual inspection"), "insurance": _l("Insurance renewal"),
-               "maintenance": _l("Maintenance")}
+               "maintenance": _l("Maintenance"), "declined_work": _l("Declined work")}
 STATE_LABELS = {"open": _l("To call"), "called": _l("Called"), "booked": _l("Booked"),
                 "not_interested": _l("Not interested"), "done": _l("Done"), "cancelled": _l("Cancelled")}
 

@@ -7,6 +7,7 @@ from markupsafe import Markup
 from dealer.actors import CUSTOMER_WRITERS, SERVICE_ADVISOR
 from dealer.auth import signals as auth_signals
 from dealer.customers import signals as customer_signals
+from dealer.reminders.declined import remember_declined_work
 from dealer.reminders.forms import KIND_LABELS, InspectionForm, InsuranceForm, MaintenanceForm, OptOutForm
 from dealer.reminders.queries import reminder_visits
 from dealer.reminders.services import (
@@ -30,6 +31,12 @@ from dealer.sms.services import customer_messages
 def _recompute_due_dates(vehicle, *, today, **_):
     """A new vehicle, a correction or a new reading: the inspection and maintenance due dates follow."""
     refresh_due_dates(vehicle, today=today)
+
+
+@repair_signals.extra_work_declined.connect
+def _declined_work_comes_back(order, *, jobs, now, **_):
+    """Extra work the owner declined becomes a reminder for the car (the call list brings it back later)."""
+    remember_declined_work(order, jobs, now=now)
 
 
 @customer_signals.advisor_changed.connect

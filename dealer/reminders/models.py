@@ -13,7 +13,9 @@ from dealer.sms.models import SmsMessage
 INSPECTION = "inspection"
 INSURANCE = "insurance"
 MAINTENANCE = "maintenance"
-KINDS = (INSPECTION, INSURANCE, MAINTENANCE)
+# Extra work the owner declined (增项未做): due DECLINED_WORK_DAYS after the refusal, on the call list only (no SMS).
+DECLINED_WORK = "declined_work"
+KINDS = (INSPECTION, INSURANCE, MAINTENANCE, DECLINED_WORK)
 
 OPEN = "open"
 CALLED = "called"
@@ -38,7 +40,7 @@ class Reminder(db.Model):
         # The month's reminders for the SMS figures. BRIN: the scan writes reminders in created_on order,
         # so a few bytes per range of pages find a month, and the scan writes no index entry per reminder.
         sa.Index("ix_reminders_created_on", "created_on", postgresql_using="brin"),
-        sa.CheckConstraint("kind IN ('inspection', 'insurance', 'maintenance')", name="kind_known"),
+        sa.CheckConstraint("kind IN ('inspection', 'insurance', 'maintenance', 'declined_work')", name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)

@@ -24,6 +24,13 @@ Sender: the order. Keywords: `actor`, `now`, `vehicle` (the order's vehicle, loa
 hang on this; a maintenance order ends the maintenance reminders through it.
 """)
 
+extra_work_declined = _signals.signal("repair.extra_work_declined", doc="""The owner declined extra work (增项), at the
+desk, on the phone, in the quick lane or online.
+
+Sender: the order (locked). Keywords: `jobs` (the declined jobs, with their lines), `actor`, `now`. Reminders
+keeps each as a declined-work reminder for the vehicle, so the call list brings it back later.
+""")
+
 order_settled = _signals.signal("repair.order_settled", doc="""The bill was paid and the order locked (结算).
 
 Sender: the order, with its stored totals set. Keywords: `actor`, `now`.

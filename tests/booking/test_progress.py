@@ -142,3 +142,32 @@ def test_an_item_the_advisor_decided_or_an_order_that_moved_on_is_refused_clearl
     with pytest.raises(ItemAlreadyDecided):
         progress.decide(token, filter_job.id, "approved", now=NOW)
     assert count(OnlineDecision) == 0 and fresh(RepairJob, filter_job.id).approval == JOB_PENDING
+
+
+def test_each_extra_item_shows_its_new_ready_time_and_the_decision_keeps_it(shop):
+    order, brakes, filter_job = extra_work_order(shop)
+    token = token_of(order)
+    promise = fresh(RepairOrder, order.id).promised_at
+    shown = {item.job_id: item for item in progress.read_progress(token, now=NOW).pending}
+    hours = sum(line.hours for line in fresh(RepairJob, brakes.id).lines if line.kind == "labor")
+    assert hours > 0 and shown[brakes.id].labor_minutes == round(hours * 60 / 100)
+    assert shown[brakes.id].ready_at == promise + timedelta(minutes=shown[brakes.id].labor_minutes)
+    assert shown[filter_job.id].labor_minutes == 0 and shown[filter_job.id].ready_at == promise  # a part alone
+
+    late = promise + timedelta(hours=1)  # the promise has passed: the labor counts from now
+    assert progress.read_progress(token, now=late).pending[0].ready_at == late + timedelta(
+        minutes=shown[brakes.id].labor_minutes)
+    progress.decide(token, brakes.id, "approved", now=NOW + timedelta(minutes=5))
+    kept = db.session.scalar(sa.select(OnlineDecision).where(OnlineDecision.job_id == brakes.id))
+    assert (kept.labor_minutes, kept.ready_at) == (shown[brakes.id].labor_minutes, shown[brakes.id].ready_at)
+    assert progress.read_progress(token, now=NOW).decisions[brakes.id].ready_at == kept.ready_at
+
+
+def test_the_wash_is_a_stage_done_once_the_car_is_ready_without_a_made_up_time(shop):
+    order = approved_order(shop)
+    stages = {stage.state: stage for stage in progress.read_progress(token_of(order), now=NOW).stages}
+    assert [state for state, _ in progress.STAGES][4:7] == ["quality_check", "washing", "ready"]
+    assert not stages["washing"].done and stages["washing"].at is None
+    ready = finished_order(shop)
+    stages = {stage.state: stage for stage in progress.read_progress(token_of(ready), now=NOW).stages}
+    assert stages["ready"].done and stages["washing"].done and stages["washing"].at is None

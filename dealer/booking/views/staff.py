@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 
 from dealer.access import current_actor, roles_required
 from dealer.actors import MANAGER, SERVICE_ADVISOR
-from dealer.booking import bp, checkin, owner, queries, services
-from dealer.booking.forms import SERVICE_LABELS, STATE_LABELS, ActionForm, OverbookForm
+from dealer.booking import bp, checkin, desk, owner, queries, services
+from dealer.booking.forms import SERVICE_LABELS, STATE_LABELS, ActionForm, CheckInForm, OverbookForm
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.extensions import db
 from dealer.forms import managed_store_id, put_error_on_form
 from dealer.inputs import CALENDAR
+from dealer.reminders.forms import KIND_LABELS as DUE_LABELS
 from dealer.stores.services import get_store, store_scope
 from dealer.timezones import store_zone
 
@@ -35,6 +36,8 @@ def index():
         day = None  # a day no booking can have: today's list
     day, rows = queries.day_bookings(scope.store_ids, day=day, now=now)
     return render_template("booking/index.html", rows=rows, day=day, scope=scope, form=ActionForm(),
+                           packages=desk.lane_packages(rows, actor=actor),
+                           due=desk.due_for(rows, today=day), due_labels=DUE_LABELS,
                            service_labels=SERVICE_LABELS, state_labels=STATE_LABELS, now=now,
                            zone=store_zone(None), may_overbook=MANAGER in actor.roles,
                            no_shows=queries.no_show_counts(scope.store_ids, [row.phone for row in rows]))
@@ -69,12 +72,19 @@ def _back():
 @bp.route("/<int:booking_id>/check-in", methods=["POST"])
 @roles_required(*DESK)
 def check_in(booking_id):
-    """The owner arrived: open the repair order from the booking."""
-    if ActionForm().validate_on_submit():
-        order = checkin.check_in(booking_id, actor=current_actor(), now=utcnow())
-        flash(_("Checked in: repair order %(number)s opened.", number=order.number), "success")
-        return redirect(url_for("repair.show_order", order_id=order.id))
-    return _back()
+    """The owner arrived: open the repair order (or, with a package, the quick-lane order) from the booking."""
+    form = CheckInForm()
+    if not form.validate_on_submit():
+        return _back()
+    if form.package_id.data is not None:
+        lane = checkin.check_in_lane(booking_id, package_id=form.package_id.data, key_tag=form.key_tag.data or "",
+                                     actor=current_actor(), now=utcnow(), vin=form.vin.data or "")
+        flash(_("Checked in to the quick lane: %(package)s, key tag %(tag)s.", package=lane.package_name,
+                tag=lane.key_tag), "success")
+        return redirect(url_for("quicklane.board"))
+    order = checkin.check_in(booking_id, actor=current_actor(), now=utcnow(), vin=form.vin.data or "")
+    flash(_("Checked in: repair order %(number)s opened.", number=order.number), "success")
+    return redirect(url_for("repair.show_order", order_id=order.id))
 
 
 @bp.route("/<int:booking_id>/cancel", methods=["POST"])

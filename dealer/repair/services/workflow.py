@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from dealer.actors import CASHIER, MANAGER, PARTS_CLERK, SERVICE_ADVISOR, TECHNICIAN, Actor
 from dealer.extensions import db
+from dealer.repair import signals
 from dealer.repair.errors import IllegalTransition, WorkflowError
 from dealer.repair.models import (
     APPROVAL_METHODS,
@@ -341,3 +342,4 @@ def refuse_extra_work(order: RepairOrder, job_ids: list[int], *, reason: str, ac
         job.approval = JOB_DECLINED
     record_event(order, "extra_work_declined", to_state=order.state, actor=actor, now=now,
                  note=(reason.strip() + " · " if reason.strip() else "") + ", ".join(job.concern for job in jobs))
+    signals.extra_work_declined.send(order, jobs=jobs, actor=actor, now=now)
