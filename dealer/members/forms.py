@@ -136,6 +136,10 @@ class JoinOnlineForm(FlaskForm):
                         render_kw={"inputmode": "tel", "autocomplete": "tel"})
     code = StringField(_l("SMS code"), validators=[Optional(), TextRules(6)],
                        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})
+    # For an owner the store has no file for yet: the file is opened with these as they join.
+    name = StringField(_l("Your name (if you are not on file at this store yet)"),
+                       validators=[Optional(), TextRules(40)], render_kw={"autocomplete": "name"})
+    marketing_consent = BooleanField(_l("Send me the store's offers by SMS (you can opt out at any time)"))
     send = SubmitField(_l("Send me a code"))
     submit = SubmitField(_l("Join the membership"))
 

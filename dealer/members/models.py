@@ -25,6 +25,9 @@ ADJUST = "adjust"      # a manual correction with its reason (a positive one ope
 CLAWBACK = "clawback"  # points taken back beyond the balance: the one way below zero, always recorded
 POINTS_KINDS = (EARN, REDEEM, EXPIRE, REVERSE, ADJUST, CLAWBACK)
 
+# How a member joined (Member.origin).
+FRONT_DESK, ONLINE, ONLINE_NEW_FILE = "front_desk", "online", "online_new_file"
+
 # Stored-value ledger kinds.
 TOP_UP = "top_up"
 PAY = "pay"
@@ -99,6 +102,7 @@ class Member(Timestamps, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("store_id", "customer_id"),
         sa.CheckConstraint("card_paid_fen >= 0 AND card_bonus_fen >= 0", name="card_not_negative"),
+        sa.CheckConstraint("origin IN ('front_desk', 'online', 'online_new_file')", name="origin_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,6 +120,9 @@ class Member(Timestamps, db.Model):
     # The anniversary whose tier review (a downgrade when the spend no longer qualifies) was done.
     reviewed_for: Mapped[date | None] = mapped_column(sa.Date)
     points_balance: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # How the owner joined: at the front desk, online with the store's customer file, or online with a file the
+    # joining opened (网上入会, no file before).
+    origin: Mapped[str] = mapped_column(sa.String(16), default=FRONT_DESK, server_default=FRONT_DESK)
     card_paid_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # what the owner paid in
     card_bonus_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # the bonus given on top-ups
 

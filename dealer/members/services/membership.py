@@ -10,11 +10,19 @@ from flask_babel import lazy_gettext as _l
 from dealer import audit
 from dealer.actors import Actor
 from dealer.customers.models import Customer
-from dealer.customers.services import get_customer
+from dealer.customers.services import CustomerInput, add_customer, get_customer
 from dealer.customers.validators import normalize_mobile
 from dealer.extensions import db
-from dealer.members.errors import AlreadyMember, MembershipError, NoFreeItemsLeft, NotAMember
-from dealer.members.models import FreeItemAllowance, FreeItemUse, Member, MemberTier
+from dealer.members.errors import AlreadyMember, MembershipError, NoFreeItemsLeft
+from dealer.members.models import (
+    FRONT_DESK,
+    ONLINE,
+    ONLINE_NEW_FILE,
+    FreeItemAllowance,
+    FreeItemUse,
+    Member,
+    MemberTier,
+)
 from dealer.members.services.common import (
     anniversary_on_or_before,
     get_member,
@@ -47,7 +55,7 @@ def qualifying_tier(tiers: list[MemberTier], spend_fen: int) -> MemberTier:
     return reached[-1] if reached else tiers[0]
 
 
-def _enroll(customer: Customer, *, actor: Actor, now: datetime) -> int:
+def _enroll(customer: Customer, *, actor: Actor, now: datetime, origin: str = FRONT_DESK) -> int:
     """Add the member row of a customer who is not one (flushed, audited); return its id. Raises AlreadyMember."""
     if db.session.scalar(sa.select(Member.id).where(Member.store_id == customer.store_id,
                                                     Member.customer_id == customer.id)):
@@ -55,11 +63,12 @@ def _enroll(customer: Customer, *, actor: Actor, now: datetime) -> int:
     tier = qualifying_tier(tiers_of(customer.store_id), qualifying_spend(customer.store_id, customer.id, now))
     member = Member(store_id=customer.store_id, customer_id=customer.id, number=member_number(customer.id),
                     joined_on=store_today(customer.store_id, now), tier_id=tier.id, points_balance=0,
-                    card_paid_fen=0, card_bonus_fen=0, override_reason="", created_at=now, updated_at=now)
+                    card_paid_fen=0, card_bonus_fen=0, override_reason="", origin=origin, created_at=now,
+                    updated_at=now)
     db.session.add(member)
     db.session.flush()
     audit.record("member_joined", member, actor=actor, store_id=customer.store_id,
-                 changes={"number": member.number, "tier": tier.name})
+                 changes={"number": member.number, "tier": tier.name, "origin": origin})
     return member.id
 
 
@@ -76,17 +85,25 @@ JOIN_CODES_PER_DAY = 300  # a store's most join codes a day (against SMS pumping
 verification.register_purpose(MEMBER_JOIN, sms_kind="member_join_code", daily_ceiling=lambda _store_id: JOIN_CODES_PER_DAY)
 
 
-def join_online(store_id: int, phone: str, check: verification.PhoneCheck, *, now: datetime) -> Member:
+def join_online(store_id: int, phone: str, check: verification.PhoneCheck, *, now: datetime, name: str = "",
+                marketing_consent: bool = False) -> Member:
     """An owner joins on the public site (网上入会) after proving the phone: the store's customer file with that mobile
-    becomes a member. Raises InvalidValue, CodeRefused, NotAMember (no file with that mobile), AlreadyMember."""
+    becomes a member; an owner without one gets a file (with the name given and the marketing consent ticked) and
+    the membership in the same transaction (origin `online_new_file`). Whether a file exists is said only after the
+    code is accepted. Raises InvalidValue, CodeRefused, MembershipError (no file and no name), AlreadyMember."""
     phone = normalize_mobile(phone, field="phone")
     verification.accept(phone, check, purpose=MEMBER_JOIN, now=now)
-    customer = db.session.scalar(sa.select(Customer).where(Customer.store_id == store_id, Customer.mobile == phone))
-    if customer is None:
-        raise NotAMember(_l("We have no customer file with this mobile number at this store. Please join at the "
-                            "front desk on your next visit."), field="phone")
     owner = Actor(user_id=None, store_id=store_id, name=str(_l("The owner, online")))
-    member_id = _enroll(customer, actor=owner, now=now)
+    customer = db.session.scalar(sa.select(Customer).where(Customer.store_id == store_id, Customer.mobile == phone))
+    origin = ONLINE
+    if customer is None:
+        if not name.strip():
+            raise MembershipError(_l("We have no customer file with this mobile number at this store yet: enter your "
+                                     "name and we open one as you join."), field="name")
+        customer = add_customer(CustomerInput(name=name, mobile=phone, marketing_consent=marketing_consent),
+                                store_id=store_id, actor=owner, now=now)
+        origin = ONLINE_NEW_FILE
+    member_id = _enroll(customer, actor=owner, now=now, origin=origin)
     db.session.commit()
     return get_member(member_id, actor=owner)
 
