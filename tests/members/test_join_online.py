@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from dealer.booking.services import BOOKING
+from dealer.customers.models import Customer
 from dealer.extensions import db
 from dealer.members import services
-from dealer.customers.models import Customer
 from dealer.members.errors import AlreadyMember, MembershipError
 from dealer.members.models import ONLINE, ONLINE_NEW_FILE, Member
 from dealer.sms import verification
