@@ -112,6 +112,8 @@ class CampaignForm(FlaskForm):
     not_seen_months = WholeNumberField(_l("Not seen for at least (months)"),
                                        validators=[Optional(), NumberRange(1, 120)], render_kw=_NUMBER)
     maintenance_due = BooleanField(_l("A car due for maintenance by the last day"))
+    declined_within_months = WholeNumberField(_l("Declined recommended work within (months)"),
+                                              validators=[Optional(), NumberRange(1, 36)], render_kw=_NUMBER)
     labor_discount_bp = PercentField(_l("Labor discount (%)"), validators=[Optional(), NumberRange(0, 10_000)],
                                      render_kw=_DECIMAL)
     parts_discount_bp = PercentField(_l("Parts discount (%)"), validators=[Optional(), NumberRange(0, 10_000)],

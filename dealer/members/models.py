@@ -287,6 +287,8 @@ class Campaign(Timestamps, db.Model):
     not_seen_months: Mapped[int | None] = mapped_column(sa.SmallInteger)  # not seen for this long (客户流失)
     seen_within_months: Mapped[int | None] = mapped_column(sa.SmallInteger)  # ... but within this (at risk)
     maintenance_due: Mapped[bool] = mapped_column(default=False)  # a car due for maintenance by the end
+    # Declined recommended work (未做的建议项目) on an order opened within this many months.
+    declined_within_months: Mapped[int | None] = mapped_column(sa.SmallInteger)
     # The offer: a percentage off customer labor and parts lines during the campaign, and what else it gives.
     labor_discount_bp: Mapped[int] = mapped_column(sa.Integer, default=0)
     parts_discount_bp: Mapped[int] = mapped_column(sa.Integer, default=0)

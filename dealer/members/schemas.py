@@ -111,6 +111,8 @@ class CampaignOut(Schema):
     seen_within_months = fields.Integer(allow_none=True, metadata={
         "description": "... but seen within these months (the owners at risk)."})
     maintenance_due = Flag()
+    declined_within_months = fields.Integer(allow_none=True, metadata={
+        "description": "Owners who declined recommended work on an order opened within these months."})
     labor_discount_bp = fields.Integer(metadata={"description": "Basis points: 1000 = 10%."})
     parts_discount_bp = fields.Integer(metadata={"description": "Basis points."})
     offer = fields.String()

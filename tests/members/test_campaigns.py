@@ -17,7 +17,7 @@ from dealer.sms.models import QUEUED, SmsMessage
 from dealer.sms.outbox import enqueue
 from tests.factories import CustomerFactory, VehicleFactory
 from tests.helpers import NOW, audit_entries, count
-from tests.repair.builders import finished_order, pay
+from tests.repair.builders import by_phone, extra_work_order, finished_order, pay
 
 BILL = 36600  # the builders' order (oil service), before any discount
 SPRING = dict(name="春季关爱活动", season="spring", starts_on=date(2026, 11, 20), ends_on=date(2027, 1, 31))
@@ -152,6 +152,33 @@ def test_the_rules_select_the_owners_in_sql(shop):
     assert seen.id not in matched(not_seen_months=6)
     assert seen.id in matched()
     assert len(matched(not_seen_months=6)) == 7  # the eight consenting owners but the one seen a month ago
+
+
+def test_the_owners_who_declined_recommended_work_within_the_months_are_the_target(shop):
+    """未做的建议项目: an owner who declined an extra item (增项) on an order opened within the months is matched; one
+    who declined longer ago, or approved every item, is not."""
+    store = shop.store
+    db.session.add(MemberSettings(store_id=store.id, points_per_yuan=100, max_points_share_bp=5000, holdout_bp=0,
+                                  marketing_per_month=50, at_risk_months=6, lost_months=12))
+    recent, long_ago, approved = owners(store, 3)
+
+    def extra_items(owner, now, decline: bool):
+        shop.vehicle = db.session.scalar(sa.select(Vehicle).where(Vehicle.owner_id == owner.id))
+        order, _brakes, cabin_filter = extra_work_order(shop, now=now)
+        if decline:
+            repair.decline_extra_work(order.id, [cabin_filter.id], reason="车主拒绝", actor=shop.advisor, now=now)
+        else:
+            repair.approve_extra_work(order.id, [cabin_filter.id], by_phone(), actor=shop.advisor, now=now)
+
+    extra_items(recent, NOW - timedelta(days=40), decline=True)
+    extra_items(long_ago, NOW - timedelta(days=300), decline=True)
+    extra_items(approved, NOW - timedelta(days=20), decline=False)
+    launched = services.launch_campaign(campaign(shop, declined_within_months=6).id, actor=shop.manager, now=NOW,
+                                        seed=1)
+    assert set(groups(launched.id)) == {recent.id}
+    wider = services.launch_campaign(campaign(shop, declined_within_months=12).id, actor=shop.manager, now=NOW,
+                                     seed=1)
+    assert set(groups(wider.id)) == {recent.id, long_ago.id}
 
 
 def test_a_campaign_needs_sane_dates_rates_and_tiers(shop):

@@ -59,6 +59,7 @@ class CampaignInput:
     not_seen_months: int | None = None
     seen_within_months: int | None = None
     maintenance_due: bool = False
+    declined_within_months: int | None = None
     labor_discount_bp: int = 0
     parts_discount_bp: int = 0
     offer: str = ""
@@ -109,7 +110,7 @@ def create_campaign(store_id: int, data: CampaignInput, *, actor: Actor, now: da
                                                                         if f.strip()}),
         min_vehicle_age=data.min_vehicle_age, max_vehicle_age=data.max_vehicle_age,
         not_seen_months=data.not_seen_months, seen_within_months=data.seen_within_months,
-        maintenance_due=data.maintenance_due,
+        maintenance_due=data.maintenance_due, declined_within_months=data.declined_within_months,
         labor_discount_bp=data.labor_discount_bp, parts_discount_bp=data.parts_discount_bp, offer=data.offer.strip(),
         holdout_bp=settings_for(store_id).holdout_bp, seed=0, created_by_id=actor.user_id, matched=0, no_consent=0,
         capped=0, invited=0, held_out=0, created_at=now, updated_at=now)
