@@ -10,7 +10,7 @@ settled order in the last two years), with set-based SQL (generate_series), then
 2. the launch: the target inserted, the holdout drawn, the invitations written into the outbox (one transaction);
 3. the nightly tier review of every member of the store (`member_tier_review`, for today's anniversaries and
    warnings) on the first three nights after an import (every review and warning forgotten first, the tiers as
-   built): at most `REVIEWS_PER_NIGHT` reviews a night, the rest the next nights.
+   built): at most `MEMBERS_PER_NIGHT` members a night (warnings first), the rest the next nights.
 Each run launches a new campaign on the same data (the invitations of the earlier ones count against the monthly
 limit of marketing messages, which the bench sets high). Run it on a PostgreSQL the benchmark may fill, not the HTTP
 bench's database; --drop removes the bench store's rows afterwards is not offered: use a database of its own.
@@ -146,7 +146,7 @@ def main(argv=None) -> int:
         members = db.session.scalar(sa.select(sa.func.count()).select_from(Member).where(Member.store_id == store_id))
         _never_reviewed(store_id)  # as after an import: every past anniversary unreviewed
         nights = []
-        for night in range(3):  # the first nights after an import, at most REVIEWS_PER_NIGHT reviews each
+        for night in range(3):  # the first nights after an import, at most MEMBERS_PER_NIGHT members each
             started = time.perf_counter()
             reviewed = services.review_tiers(now=now, day=today + timedelta(days=night), store_ids=[store_id])
             nights.append((reviewed, time.perf_counter() - started))
@@ -158,7 +158,7 @@ def main(argv=None) -> int:
         for night, (reviewed, review_s) in enumerate(nights, start=1):
             print(f"nightly tier review, night {night} after an import: {members:,} members, {reviewed:,} changed or "
                   f"warned: {review_s:.2f} s (target < 30 s at 300,000 owners; at most "
-                  f"{membership.REVIEWS_PER_NIGHT:,} reviews a night)")
+                  f"{membership.MEMBERS_PER_NIGHT:,} members a night)")
         print(f"reviews still waiting after {len(nights)} nights: {_waiting(store_id, today + timedelta(days=2)):,}")
     return 0
 

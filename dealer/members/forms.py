@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from dealer.forms import MultiCheckboxField, choices
 from dealer.inputs import CALENDAR, InSpan, TextRules, WholeNumberField, bounded_int
 from dealer.members.models import TOP_UP_METHODS
-from dealer.repair.forms.orders import PAYMENT_METHOD_LABELS, PercentField, YuanField
+from dealer.repair.forms.orders import CATEGORY_LABELS, PAYMENT_METHOD_LABELS, PercentField, YuanField
 
 _DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
 _NUMBER = {"inputmode": "numeric", "autocomplete": "off"}
@@ -118,6 +118,10 @@ class CampaignForm(FlaskForm):
                                      render_kw=_DECIMAL)
     parts_discount_bp = PercentField(_l("Parts discount (%)"), validators=[Optional(), NumberRange(0, 10_000)],
                                      render_kw=_DECIMAL)
+    offer_items = StringField(_l("Only on these catalogue items (operation codes or part numbers, separated by "
+                                 "commas)"), validators=[Optional(), TextRules(400)])
+    offer_categories = MultiCheckboxField(_l("Only on these labor categories"),
+                                          choices=choices(list(CATEGORY_LABELS.items())))
     offer = StringField(_l("Also offered (e.g. free air-conditioning check, a gift)"),
                         validators=[Optional(), TextRules(60)])
     submit = SubmitField(_l("Save the campaign"))

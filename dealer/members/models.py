@@ -293,6 +293,10 @@ class Campaign(Timestamps, db.Model):
     labor_discount_bp: Mapped[int] = mapped_column(sa.Integer, default=0)
     parts_discount_bp: Mapped[int] = mapped_column(sa.Integer, default=0)
     offer: Mapped[str] = mapped_column(sa.String(60), default="")  # e.g. 免费空调检测, a gift
+    # The percentages apply to the lines of these catalogue items (labor operation codes, part numbers) or labor
+    # categories only; both empty: to every customer labor and parts line.
+    offer_items: Mapped[list] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
+    offer_categories: Mapped[list] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
     holdout_bp: Mapped[int] = mapped_column(sa.Integer, default=1000)  # the store's share, kept at launch
     seed: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # the holdout draw's seed (recorded)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -116,6 +116,9 @@ class CampaignOut(Schema):
     labor_discount_bp = fields.Integer(metadata={"description": "Basis points: 1000 = 10%."})
     parts_discount_bp = fields.Integer(metadata={"description": "Basis points."})
     offer = fields.String()
+    offer_items = fields.List(fields.String(), metadata={
+        "description": "The percentages apply to these operation codes and part numbers only (with offer_categories)."})
+    offer_categories = fields.List(fields.String(), metadata={"description": "... and to these labor categories."})
     holdout_bp = fields.Integer(metadata={"description": "The share held out as the control group, basis points."})
     seed = fields.Integer(metadata={"description": "The seed of the holdout draw (0 until launched)."})
     launched_at = fields.DateTime(allow_none=True)

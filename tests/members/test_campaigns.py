@@ -274,3 +274,46 @@ def test_the_manager_sets_the_control_group_the_monthly_limit_and_the_loss_month
                                    now=NOW, **wrong)
         assert raised.value.field == field
         db.session.rollback()
+
+
+def _invited_owner(shop, **offer):
+    """The shop's car owner invited to a campaign with this offer (nobody held out)."""
+    db.session.merge(MemberSettings(store_id=shop.store.id, points_per_yuan=100, max_points_share_bp=5000,
+                                    holdout_bp=0, marketing_per_month=9, at_risk_months=6, lost_months=12))
+    db.session.execute(sa.update(Customer).where(Customer.id == shop.vehicle.owner_id).values(marketing_consent=True))
+    services.launch_campaign(campaign(shop, **offer).id, actor=shop.manager, now=NOW, seed=1)
+
+
+def _settle_paying(shop, due_fen):
+    order = finished_order(shop)
+    return repair.settle(order.id, pay(order, (due_fen, "cash")), actor=shop.cashier, now=NOW)
+
+
+def test_an_offer_on_given_catalogue_items_discounts_their_lines_only(shop):
+    # 20% off labor and 10% off parts, but only on the oil (part number G052195M4): the oil's 306 yuan gets 30.60
+    # yuan off; the oil service's labor (MAINT-OIL, not named) keeps its 60 yuan
+    _invited_owner(shop, labor_discount_bp=2000, parts_discount_bp=1000, offer_items=[" g052195m4 "])
+    assert _settle_paying(shop, BILL - 3060).customer_total_fen == BILL - 3060
+
+
+def test_an_offer_on_a_labor_category_discounts_that_labor_only(shop):
+    # 20% off labor of the maintenance category (the oil service: 12 yuan off its 60); the 10% on parts names no
+    # part, so the oil pays in full
+    _invited_owner(shop, labor_discount_bp=2000, parts_discount_bp=1000, offer_categories=["maintenance"])
+    assert _settle_paying(shop, BILL - 1200).customer_total_fen == BILL - 1200
+
+
+def test_a_line_gets_the_larger_of_the_tier_and_an_item_offer_never_both(shop, member):
+    gold = services.tiers_of(shop.store.id)[2]  # 10% off labor, 5% off parts
+    services.override_tier(member.id, gold.id, reason="VIP", until=date(2027, 6, 1), actor=shop.manager, now=NOW)
+    # 30% on the oil service's labor (MAINT-OIL) beats the tier's 10% (18 yuan off, not 24); the 5% on brakes
+    # (BRK-FRONT, not on this order) gives nothing; the oil keeps the tier's 5% (15.30 yuan)
+    _invited_owner(shop, labor_discount_bp=3000, offer_items=["MAINT-OIL"])
+    _invited_owner(shop, labor_discount_bp=500, parts_discount_bp=500, offer_items=["BRK-FRONT"])
+    assert _settle_paying(shop, BILL - 1800 - 1530).customer_total_fen == BILL - 1800 - 1530
+
+
+def test_an_offer_names_known_labor_categories(shop):
+    with pytest.raises(CampaignError) as refused:
+        campaign(shop, labor_discount_bp=1000, offer_categories=["tyres"])
+    assert refused.value.field == "offer_categories"

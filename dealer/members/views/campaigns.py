@@ -42,7 +42,9 @@ def new_campaign():
             "not_seen_months", "maintenance_due", "declined_within_months")}, tier_ranks=form.tier_ranks.data or [],
             model_families=(form.model_families.data or "").replace("，", ",").split(","),
             labor_discount_bp=form.labor_discount_bp.data or 0, parts_discount_bp=form.parts_discount_bp.data or 0,
-            offer=form.offer.data or "")
+            offer=form.offer.data or "",
+            offer_items=(form.offer_items.data or "").replace("，", ",").split(","),
+            offer_categories=form.offer_categories.data or [])
         try:
             campaign = services.create_campaign(store_id, data, actor=current_actor(), now=utcnow())
         except DomainError as error:
