@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session, aliased
 from dealer.customers.models import Customer
 from dealer.database import utcnow
 from dealer.extensions import db
-from dealer.members.models import INVITED, LAUNCHED, Campaign, CampaignTarget, Member, MemberTier
+from dealer.members.models import (
+    INVITED,
+    LAUNCHED,
+    Campaign,
+    CampaignFreeCheck,
+    CampaignTarget,
+    Member,
+    MemberTier,
+)
 from dealer.repair import pricing
 from dealer.repair.models import LABOR, RepairLine
 from dealer.stores.models import Store
@@ -36,6 +44,8 @@ class CampaignOffer:
     parts_bp: int
     items: frozenset = frozenset()
     categories: frozenset = frozenset()
+    campaign_id: int = 0
+    free_operations: frozenset = frozenset()  # the free check package's operation codes
 
     @property
     def scoped(self) -> bool:
@@ -59,7 +69,7 @@ def _rates_of(customers: list[Customer]) -> dict[int, tuple[tuple[int, int] | No
     for store_id, ids in by_store.items():
         today = local_date(utcnow(), db.session.get(Store, store_id))
         running = (sa.select(CampaignTarget.customer_id, Campaign.labor_discount_bp, Campaign.parts_discount_bp,
-                             Campaign.offer_items, Campaign.offer_categories)
+                             Campaign.offer_items, Campaign.offer_categories, Campaign.id, Campaign.free_operations)
                    .join(Campaign, sa.and_(Campaign.store_id == CampaignTarget.store_id,
                                            Campaign.id == CampaignTarget.campaign_id))
                    .where(CampaignTarget.store_id == store_id, CampaignTarget.customer_id.in_(ids),
@@ -67,11 +77,11 @@ def _rates_of(customers: list[Customer]) -> dict[int, tuple[tuple[int, int] | No
                           Campaign.starts_on <= today, Campaign.ends_on >= today)).subquery()
         found: dict[int, tuple] = {}
         for (customer_id, member_id, labor, parts, given_labor, given_parts, until, campaign_labor, campaign_parts,
-             items, categories) in db.session.execute(
+             items, categories, campaign_id, free) in db.session.execute(
                     sa.select(Customer.id, Member.id, earned.labor_discount_bp, earned.parts_discount_bp,
                               given.labor_discount_bp, given.parts_discount_bp, Member.override_until,
                               running.c.labor_discount_bp, running.c.parts_discount_bp, running.c.offer_items,
-                              running.c.offer_categories)
+                              running.c.offer_categories, running.c.id, running.c.free_operations)
                     .select_from(Customer)
                     .outerjoin(Member, sa.and_(Member.store_id == Customer.store_id, Member.customer_id == Customer.id))
                     .outerjoin(earned, earned.id == Member.tier_id).outerjoin(given, given.id == Member.override_tier_id)
@@ -81,9 +91,9 @@ def _rates_of(customers: list[Customer]) -> dict[int, tuple[tuple[int, int] | No
             if member_id is not None:
                 overridden = until is not None and given_labor is not None and today <= until
                 member = (given_labor, given_parts) if overridden else (labor, parts)
-            if campaign_labor is not None and (campaign_labor or campaign_parts):
+            if campaign_labor is not None and (campaign_labor or campaign_parts or free):
                 offers.append(CampaignOffer(int(campaign_labor), int(campaign_parts), frozenset(items or ()),
-                                            frozenset(categories or ())))
+                                            frozenset(categories or ()), campaign_id, frozenset(free or ())))
             found[customer_id] = (member, offers)
         rates.update({customer_id: value for customer_id, value in found.items() if value[0] is not None or value[1]})
     return rates
@@ -148,6 +158,7 @@ def campaign_discount(lines, *, customer, vehicle):
     line, never both: pricing picks)."""
     offered = []
     for offer in campaign_offers(customer):
+        offered += _free_checks(offer, lines, vehicle)
         if not offer.scoped:
             offered += [pricing.Discount(pricing.CAMPAIGN, rate, kind=kind)
                         for rate, kind in ((offer.labor_bp, pricing.LABOR), (offer.parts_bp, pricing.PARTS)) if rate]
@@ -160,6 +171,30 @@ def campaign_discount(lines, *, customer, vehicle):
             if rate:
                 offered.append(pricing.Discount(pricing.CAMPAIGN, rate, line_key=line.key, kind=line.kind))
     return offered
+
+
+def free_check_lines(offer: CampaignOffer, lines):
+    """(priced line, repair line) of the lines of the offer's free check package (customer labor lines of its
+    operations)."""
+    if not offer.free_operations:
+        return
+    for line in lines:
+        repair_line = _repair_line(line.key) if line.kind == pricing.LABOR else None
+        if repair_line is not None and (repair_line.operation_code or "").upper() in offer.free_operations:
+            yield line, repair_line
+
+
+def _free_checks(offer: CampaignOffer, lines, vehicle) -> list[pricing.Discount]:
+    """The free check package: its lines cost nothing, unless the car had it free on another order already (one
+    query, only when the order holds such a line)."""
+    found = list(free_check_lines(offer, lines))
+    if not found or vehicle is None:
+        return []
+    used_on = db.session.scalar(sa.select(CampaignFreeCheck.order_id).where(
+        CampaignFreeCheck.store_id == vehicle.store_id, CampaignFreeCheck.campaign_id == offer.campaign_id,
+        CampaignFreeCheck.vehicle_id == vehicle.id))
+    return [pricing.Discount(pricing.CAMPAIGN, 10_000, line_key=line.key, kind=pricing.LABOR)
+            for line, repair_line in found if used_on in (None, repair_line.order_id)]
 
 
 def _repair_line(key) -> RepairLine | None:

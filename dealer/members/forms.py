@@ -122,6 +122,8 @@ class CampaignForm(FlaskForm):
                                  "commas)"), validators=[Optional(), TextRules(400)])
     offer_categories = MultiCheckboxField(_l("Only on these labor categories"),
                                           choices=choices(list(CATEGORY_LABELS.items())))
+    free_operations = StringField(_l("Free check package: labor operation codes given free, once per car (separated "
+                                     "by commas)"), validators=[Optional(), TextRules(400)])
     offer = StringField(_l("Also offered (e.g. free air-conditioning check, a gift)"),
                         validators=[Optional(), TextRules(60)])
     submit = SubmitField(_l("Save the campaign"))

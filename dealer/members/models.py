@@ -297,6 +297,9 @@ class Campaign(Timestamps, db.Model):
     # categories only; both empty: to every customer labor and parts line.
     offer_items: Mapped[list] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
     offer_categories: Mapped[list] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
+    # A free check package (免费检测, e.g. the spring air-conditioning check): these labor operations (codes) cost
+    # an invited owner nothing, once per car (CampaignFreeCheck).
+    free_operations: Mapped[list] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
     holdout_bp: Mapped[int] = mapped_column(sa.Integer, default=1000)  # the store's share, kept at launch
     seed: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # the holdout draw's seed (recorded)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -327,3 +330,15 @@ class CampaignTarget(db.Model):
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("member_campaigns.id"), primary_key=True)
     customer_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     target_group: Mapped[str] = mapped_column(sa.String(8))
+
+
+class CampaignFreeCheck(db.Model):
+    """A car's free check package of a campaign, used on a settled order: once per invited car."""
+
+    __tablename__ = "member_campaign_free_checks"
+
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("member_campaigns.id"), primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(sa.ForeignKey("vehicles.id"), primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("repair_orders.id"))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,7 +11,7 @@ from dealer.customers.models import Customer, Vehicle
 from dealer.extensions import db
 from dealer.members import queries, services, uplift
 from dealer.members.errors import CampaignError, CampaignLaunched, EmptyTarget, MembershipError
-from dealer.members.models import HOLDOUT, INVITED, LAUNCHED, CampaignTarget, MemberSettings
+from dealer.members.models import HOLDOUT, INVITED, LAUNCHED, CampaignFreeCheck, CampaignTarget, MemberSettings
 from dealer.repair import services as repair
 from dealer.sms.models import QUEUED, SmsMessage
 from dealer.sms.outbox import enqueue
@@ -317,3 +317,18 @@ def test_an_offer_names_known_labor_categories(shop):
     with pytest.raises(CampaignError) as refused:
         campaign(shop, labor_discount_bp=1000, offer_categories=["tyres"])
     assert refused.value.field == "offer_categories"
+
+
+def test_a_free_check_package_is_free_once_per_invited_car(shop):
+    # the package: the oil service's labor (MAINT-OIL, 60 yuan) free; the car's next order pays it; another invited
+    # car gets it free too; the parts are not in it
+    other = owners(shop.store, 1)[0]
+    _invited_owner(shop, free_operations=[" maint-oil"])
+    first = _settle_paying(shop, BILL - 6000)
+    assert first.customer_total_fen == BILL - 6000
+    used = db.session.execute(sa.select(CampaignFreeCheck.vehicle_id, CampaignFreeCheck.order_id)).all()
+    assert used == [(shop.vehicle.id, first.id)]
+    assert _settle_paying(shop, BILL).customer_total_fen == BILL  # once per car
+    shop.vehicle = db.session.scalar(sa.select(Vehicle).where(Vehicle.owner_id == other.id))
+    assert _settle_paying(shop, BILL - 6000).customer_total_fen == BILL - 6000
+    assert count(CampaignFreeCheck) == 2

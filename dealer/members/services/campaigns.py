@@ -66,6 +66,7 @@ class CampaignInput:
     offer: str = ""
     offer_items: list[str] = field(default_factory=list)  # labor operation codes or part numbers
     offer_categories: list[str] = field(default_factory=list)  # labor categories
+    free_operations: list[str] = field(default_factory=list)  # labor operation codes given free, once per car
 
 
 def get_campaign(campaign_id: int, *, actor: Actor) -> Campaign:
@@ -119,6 +120,7 @@ def create_campaign(store_id: int, data: CampaignInput, *, actor: Actor, now: da
         labor_discount_bp=data.labor_discount_bp, parts_discount_bp=data.parts_discount_bp, offer=data.offer.strip(),
         offer_items=sorted({item.strip().upper() for item in data.offer_items if item.strip()}),
         offer_categories=sorted(set(data.offer_categories)),
+        free_operations=sorted({code.strip().upper() for code in data.free_operations if code.strip()}),
         holdout_bp=settings_for(store_id).holdout_bp, seed=0, created_by_id=actor.user_id, matched=0, no_consent=0,
         capped=0, invited=0, held_out=0, created_at=now, updated_at=now)
     db.session.add(campaign)

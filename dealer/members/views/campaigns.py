@@ -44,7 +44,8 @@ def new_campaign():
             labor_discount_bp=form.labor_discount_bp.data or 0, parts_discount_bp=form.parts_discount_bp.data or 0,
             offer=form.offer.data or "",
             offer_items=(form.offer_items.data or "").replace("，", ",").split(","),
-            offer_categories=form.offer_categories.data or [])
+            offer_categories=form.offer_categories.data or [],
+            free_operations=(form.free_operations.data or "").replace("，", ",").split(","))
         try:
             campaign = services.create_campaign(store_id, data, actor=current_actor(), now=utcnow())
         except DomainError as error:
