@@ -11,7 +11,14 @@ from dealer.customers.models import Customer, Vehicle
 from dealer.extensions import db
 from dealer.members import queries, services, uplift
 from dealer.members.errors import CampaignError, CampaignLaunched, EmptyTarget, MembershipError
-from dealer.members.models import HOLDOUT, INVITED, LAUNCHED, CampaignFreeCheck, CampaignTarget, MemberSettings
+from dealer.members.models import (
+    HOLDOUT,
+    INVITED,
+    LAUNCHED,
+    CampaignFreeCheck,
+    CampaignTarget,
+    MemberSettings,
+)
 from dealer.repair import services as repair
 from dealer.sms.models import QUEUED, SmsMessage
 from dealer.sms.outbox import enqueue
