@@ -167,23 +167,16 @@ def _save_customer(customer: Customer, values: dict, now: datetime) -> None:
         raise
 
 
-def add_customer(data: CustomerInput, *, store_id: int, actor: Actor, now: datetime) -> Customer:
-    """Open a customer file inside the caller's transaction (flushed, audited, not committed): for a module whose
-    one transaction also does something with the new file (membership's joining online). Raises InvalidValue,
-    MobileTaken (also when two desks race)."""
+def create_customer(data: CustomerInput, *, store_id: int, actor: Actor, now: datetime, commit: bool = True):
+    """Open a customer file (a Customer). Raises InvalidValue, MobileTaken (also when two desks race)."""
     _check_store(actor, store_id)
     values = _clean_customer(data, store_id, now)
     customer = Customer(store_id=store_id)
     _save_customer(customer, values, now)
     audit.record("customer_created", customer, actor=actor,
                  changes={"name": customer.name, "marketing_consent": customer.marketing_consent})
-    return get_customer(customer.id, actor=actor, read_back=True)  # with what a customer is read with
-
-
-def create_customer(data: CustomerInput, *, store_id: int, actor: Actor, now: datetime) -> Customer:
-    """Open a customer file. Raises InvalidValue, MobileTaken (also when two desks race)."""
-    customer = add_customer(data, store_id=store_id, actor=actor, now=now)
-    db.session.commit()
+    customer = get_customer(customer.id, actor=actor, read_back=True)  # with what a customer is read with
+    (db.session.commit if commit else db.session.flush)()  # commit=False: in the caller's transaction (members)
     return customer
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from dealer import audit
 from dealer.actors import Actor
 from dealer.customers.models import Customer
-from dealer.customers.services import CustomerInput, add_customer, get_customer
+from dealer.customers.services import CustomerInput, create_customer, get_customer
 from dealer.customers.validators import normalize_mobile
 from dealer.extensions import db
 from dealer.members.errors import AlreadyMember, MembershipError, NoFreeItemsLeft
@@ -102,8 +102,8 @@ def join_online(store_id: int, phone: str, check: verification.PhoneCheck, *, no
         if not name.strip():
             raise MembershipError(_l("We have no customer file with this mobile number at this store yet: enter your "
                                      "name and we open one as you join."), field="name")
-        customer = add_customer(CustomerInput(name=name, mobile=phone, marketing_consent=marketing_consent),
-                                store_id=store_id, actor=owner, now=now)
+        customer = create_customer(CustomerInput(name=name, mobile=phone, marketing_consent=marketing_consent),
+                                   store_id=store_id, actor=owner, now=now, commit=False)
         origin = ONLINE_NEW_FILE
     member_id = _enroll(customer, actor=owner, now=now, origin=origin)
     db.session.commit()
