@@ -13,7 +13,7 @@ from dealer.auth.models import User, UserRole
 from dealer.extensions import db
 from dealer.members import services
 from dealer.members.models import Campaign, Member
-from dealer.repair.models import RepairOrder
+from dealer.repair.models import DELIVERED, SETTLED, RepairOrder
 from dealer.stores.models import Store
 
 
@@ -36,16 +36,18 @@ DEMO_MEMBERS = 10
 
 
 def seed_members(store: Store, *, now: datetime) -> int:
-    """Make members of the owners of the store's latest orders (their progress pages then show the member view), with
-    a top-up and opening points each; none when the store has members or no manager. Returns the count."""
+    """Make members of the owners of the store's latest paid orders (their progress pages then show the member view),
+    with a top-up and opening points each; none when the store has members or no manager. Returns the count."""
     if db.session.scalar(sa.select(Member.id).where(Member.store_id == store.id).limit(1)) is not None:
         return 0
     manager = db.session.scalar(sa.select(User).join(UserRole, UserRole.user_id == User.id).where(
         User.store_id == store.id, UserRole.role == MANAGER).order_by(User.id).limit(1))
     if manager is None:
         return 0
+    # owners whose every order is paid (one with a car in the workshop stays for the desk to enrol)
+    open_orders = sa.func.sum(sa.case((RepairOrder.state.in_((SETTLED, DELIVERED)), 0), else_=1))
     owners = list(db.session.scalars(sa.select(RepairOrder.customer_id).where(RepairOrder.store_id == store.id)
-                                     .group_by(RepairOrder.customer_id)
+                                     .group_by(RepairOrder.customer_id).having(open_orders == 0)
                                      .order_by(sa.func.max(RepairOrder.id).desc()).limit(DEMO_MEMBERS)))
     actor = manager.as_actor()
     for index, customer_id in enumerate(owners):
