@@ -94,6 +94,12 @@ PAGES = (
          who="sz01-manager", target="list"),
     Page("API `GET /api/v1/campaigns`", "/api/v1/campaigns", who="sz01-manager"),
     Page("API `GET /api/v1/campaigns/<id>`", "/api/v1/campaigns/{campaign}", who="sz01-manager"),
+    # membership, session 3: a member's page, the loss list, joining online, and the owner's member view on the
+    # progress page of a member's order (the view: at most 5 queries more)
+    Page("member `/members/<id>` (balances, ledgers)", "/members/{member}", target="desk"),
+    Page("customer loss `/members/loss`", "/members/loss?status=lost", who="sz01-manager", target="list"),
+    Page("joining online `/members/join-online`", "/members/join-online", target="desk"),
+    Page("owner's progress page of a member (member view)", "/booking/p/{member_progress_token}", target="desk"),
     # rescue, second slice: the board (above), the month's figures, the closed-call search, the handovers
     Page("rescue figures `/rescue/figures`", "/rescue/figures", who="sz01-manager", target="list"),
     Page("rescue closed calls `/rescue/calls?plate=`", "/rescue/calls?plate={rescue_plate}", who="sz01-rescue",
@@ -126,6 +132,11 @@ SAMPLES = {
                       "AND kind = 'order_progress_link' ORDER BY random() LIMIT :n",
     # membership: the demo's draft campaign of the store (seed-demo)
     "campaign": "SELECT id FROM member_campaigns WHERE store_id = :store ORDER BY random() LIMIT :n",
+    # membership, session 3: a member; the progress links of members' orders
+    "member": "SELECT id FROM members WHERE store_id = :store ORDER BY random() LIMIT :n",
+    "member_progress_token": "SELECT split_part(m.params->>'link', '/booking/p/', 2) FROM sms_messages m "
+                             "JOIN members b ON b.store_id = m.store_id AND b.customer_id = m.customer_id "
+                             "WHERE m.store_id = :store AND m.kind = 'order_progress_link' ORDER BY random() LIMIT :n",
     # rescue: the beginning of a plate of the store (the search takes a plate's beginning)
     "rescue_plate": "SELECT left(plate, 4) FROM vehicles WHERE store_id = :store ORDER BY random() LIMIT :n",
 }

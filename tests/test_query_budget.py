@@ -470,6 +470,13 @@ PAGES = {
     "stores.stations": ("admin", lambda w: "/stores/stations", 4),
     "stores.new_station": ("admin", lambda w: "/stores/stations/new", 4),
 }
+
+# membership (issue 17, session 3): the owner's member view on the owner's pages (booking's progress and booking
+# links) when the owner is a member: the member with both tiers, the points lots about to expire, the latest points
+# and card movements, the free items left: at most 5 queries more, whatever the ledgers hold.
+for _endpoint in ("booking.progress_page", "booking.manage"):
+    _role, _url, _budget = PAGES[_endpoint]
+    PAGES[_endpoint] = (_role, _url, _budget + 5)
 # The home page is the panels of the person's roles (auth.signals.home_panels), so it is measured as each role.
 # Every panel's queries are a fixed number (lists stop at a LIMIT, figures are aggregates by store).
 HOME_PAGES = {

@@ -217,6 +217,7 @@ def _service_center(stores: list[Store], rng: random.Random) -> None:
             click.echo(f"{store.code}: online booking opened (default hours, services and capacity).")
         click.echo(f"{store.code}: {satisfaction.seed_complaints(store, now=now)} complaints added.")
         click.echo(f"{store.code}: {members_demo.seed_campaign(store, now=now)} campaigns added (drafts).")
+        click.echo(f"{store.code}: {members_demo.seed_members(store, now=now)} members added.")
 
 
 def _rescue_units(stores: list[Store]) -> None:

@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from dealer.forms import MultiCheckboxField, choices
 from dealer.inputs import CALENDAR, InSpan, TextRules, WholeNumberField, bounded_int
 from dealer.members.models import TOP_UP_METHODS
-from dealer.repair.forms.orders import PAYMENT_METHOD_LABELS, PercentField, YuanField
+from dealer.repair.forms.orders import CATEGORY_LABELS, PAYMENT_METHOD_LABELS, PercentField, YuanField
 
 _DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
 _NUMBER = {"inputmode": "numeric", "autocomplete": "off"}
@@ -112,10 +112,18 @@ class CampaignForm(FlaskForm):
     not_seen_months = WholeNumberField(_l("Not seen for at least (months)"),
                                        validators=[Optional(), NumberRange(1, 120)], render_kw=_NUMBER)
     maintenance_due = BooleanField(_l("A car due for maintenance by the last day"))
+    declined_within_months = WholeNumberField(_l("Declined recommended work within (months)"),
+                                              validators=[Optional(), NumberRange(1, 36)], render_kw=_NUMBER)
     labor_discount_bp = PercentField(_l("Labor discount (%)"), validators=[Optional(), NumberRange(0, 10_000)],
                                      render_kw=_DECIMAL)
     parts_discount_bp = PercentField(_l("Parts discount (%)"), validators=[Optional(), NumberRange(0, 10_000)],
                                      render_kw=_DECIMAL)
+    offer_items = StringField(_l("Only on these catalogue items (operation codes or part numbers, separated by "
+                                 "commas)"), validators=[Optional(), TextRules(400)])
+    offer_categories = MultiCheckboxField(_l("Only on these labor categories"),
+                                          choices=choices(list(CATEGORY_LABELS.items())))
+    free_operations = StringField(_l("Free check package: labor operation codes given free, once per car (separated "
+                                     "by commas)"), validators=[Optional(), TextRules(400)])
     offer = StringField(_l("Also offered (e.g. free air-conditioning check, a gift)"),
                         validators=[Optional(), TextRules(60)])
     submit = SubmitField(_l("Save the campaign"))
@@ -136,6 +144,10 @@ class JoinOnlineForm(FlaskForm):
                         render_kw={"inputmode": "tel", "autocomplete": "tel"})
     code = StringField(_l("SMS code"), validators=[Optional(), TextRules(6)],
                        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})
+    # For an owner the store has no file for yet: the file is opened with these as they join.
+    name = StringField(_l("Your name (if you are not on file at this store yet)"),
+                       validators=[Optional(), TextRules(40)], render_kw={"autocomplete": "name"})
+    marketing_consent = BooleanField(_l("Send me the store's offers by SMS (you can opt out at any time)"))
     send = SubmitField(_l("Send me a code"))
     submit = SubmitField(_l("Join the membership"))
 

@@ -12,16 +12,28 @@ from markupsafe import Markup
 
 from dealer.actors import CUSTOMER_READERS
 from dealer.customers import signals as customer_signals
+from dealer.dialect import upsert
 from dealer.extensions import db
 from dealer.members import discounts as _discounts  # noqa: F401  (registers the tier discount with pricing)
 from dealer.members import ledger, queries
 from dealer.members.errors import MembershipError, NotAMember, NotEnoughPoints
-from dealer.members.models import EARN, PAY, REDEEM, TOP_UP, Member, MemberTier, PointsEntry, StoredValueEntry
+from dealer.members.models import (
+    EARN,
+    PAY,
+    REDEEM,
+    TOP_UP,
+    CampaignFreeCheck,
+    Member,
+    MemberTier,
+    PointsEntry,
+    StoredValueEntry,
+)
 from dealer.members.services.common import lock_member, member_id_of, settings_for
 from dealer.members.services.membership import upgrade_if_qualified
 from dealer.money import yuan
 from dealer.repair import signals as repair_signals
-from dealer.repair.models import OTHER_MEANS, Payment
+from dealer.repair.models import CUSTOMER, LABOR, OTHER_MEANS, Payment
+from dealer.repair.pricing import CAMPAIGN as CAMPAIGN_SOURCE
 from dealer.signals import Panel
 from dealer.timezones import local_date, store_zone
 
@@ -75,6 +87,21 @@ def _settled(order, *, actor, now, **_):
     if earned > 0:
         ledger.open_lot(member, EARN, earned, today=today, actor_id=actor.user_id, now=now, order_id=order.id)
     upgrade_if_qualified(member, now=now, actor=actor)
+
+
+@repair_signals.order_settled.connect
+def _free_checks_used(order, **_):
+    """Record the free check packages the order had free (once per car: the next order of the car pays)."""
+    lines = [line for job in order.jobs for line in job.lines if line.payer == CUSTOMER
+             and line.discount_source == CAMPAIGN_SOURCE and line.discount_fen == line.amount_fen > 0]
+    if not lines:
+        return
+    for offer in _discounts.campaign_offers(order.customer):
+        codes = {(line.operation_code or "").upper() for line in lines if line.kind == LABOR}
+        if codes & offer.free_operations:
+            db.session.execute(upsert(CampaignFreeCheck).values(
+                store_id=order.store_id, campaign_id=offer.campaign_id, vehicle_id=order.vehicle_id,
+                order_id=order.id, used_at=order.settled_at).on_conflict_do_nothing())
 
 
 @repair_signals.order_reversed.connect

@@ -25,6 +25,9 @@ ADJUST = "adjust"      # a manual correction with its reason (a positive one ope
 CLAWBACK = "clawback"  # points taken back beyond the balance: the one way below zero, always recorded
 POINTS_KINDS = (EARN, REDEEM, EXPIRE, REVERSE, ADJUST, CLAWBACK)
 
+# How a member joined (Member.origin).
+FRONT_DESK, ONLINE, ONLINE_NEW_FILE = "front_desk", "online", "online_new_file"
+
 # Stored-value ledger kinds.
 TOP_UP = "top_up"
 PAY = "pay"
@@ -99,6 +102,7 @@ class Member(Timestamps, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("store_id", "customer_id"),
         sa.CheckConstraint("card_paid_fen >= 0 AND card_bonus_fen >= 0", name="card_not_negative"),
+        sa.CheckConstraint("origin IN ('front_desk', 'online', 'online_new_file')", name="origin_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,6 +120,9 @@ class Member(Timestamps, db.Model):
     # The anniversary whose tier review (a downgrade when the spend no longer qualifies) was done.
     reviewed_for: Mapped[date | None] = mapped_column(sa.Date)
     points_balance: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # How the owner joined: at the front desk, online with the store's customer file, or online with a file the
+    # joining opened (网上入会, no file before).
+    origin: Mapped[str] = mapped_column(sa.String(16), default=FRONT_DESK, server_default=FRONT_DESK)
     card_paid_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # what the owner paid in
     card_bonus_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # the bonus given on top-ups
 
@@ -280,10 +287,19 @@ class Campaign(Timestamps, db.Model):
     not_seen_months: Mapped[int | None] = mapped_column(sa.SmallInteger)  # not seen for this long (客户流失)
     seen_within_months: Mapped[int | None] = mapped_column(sa.SmallInteger)  # ... but within this (at risk)
     maintenance_due: Mapped[bool] = mapped_column(default=False)  # a car due for maintenance by the end
+    # Declined recommended work (未做的建议项目) on an order opened within this many months.
+    declined_within_months: Mapped[int | None] = mapped_column(sa.SmallInteger)
     # The offer: a percentage off customer labor and parts lines during the campaign, and what else it gives.
     labor_discount_bp: Mapped[int] = mapped_column(sa.Integer, default=0)
     parts_discount_bp: Mapped[int] = mapped_column(sa.Integer, default=0)
     offer: Mapped[str] = mapped_column(sa.String(60), default="")  # e.g. 免费空调检测, a gift
+    # The percentages apply to the lines of these catalogue items (labor operation codes, part numbers) or labor
+    # categories only; both empty: to every customer labor and parts line.
+    offer_items: Mapped[list] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
+    offer_categories: Mapped[list] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
+    # A free check package (免费检测, e.g. the spring air-conditioning check): these labor operations (codes) cost
+    # an invited owner nothing, once per car (CampaignFreeCheck).
+    free_operations: Mapped[list] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
     holdout_bp: Mapped[int] = mapped_column(sa.Integer, default=1000)  # the store's share, kept at launch
     seed: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # the holdout draw's seed (recorded)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -314,3 +330,15 @@ class CampaignTarget(db.Model):
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("member_campaigns.id"), primary_key=True)
     customer_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     target_group: Mapped[str] = mapped_column(sa.String(8))
+
+
+class CampaignFreeCheck(db.Model):
+    """A car's free check package of a campaign, used on a settled order: once per invited car."""
+
+    __tablename__ = "member_campaign_free_checks"
+
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("member_campaigns.id"), primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(sa.ForeignKey("vehicles.id"), primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("repair_orders.id"))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -111,9 +111,16 @@ class CampaignOut(Schema):
     seen_within_months = fields.Integer(allow_none=True, metadata={
         "description": "... but seen within these months (the owners at risk)."})
     maintenance_due = Flag()
+    declined_within_months = fields.Integer(allow_none=True, metadata={
+        "description": "Owners who declined recommended work on an order opened within these months."})
     labor_discount_bp = fields.Integer(metadata={"description": "Basis points: 1000 = 10%."})
     parts_discount_bp = fields.Integer(metadata={"description": "Basis points."})
     offer = fields.String()
+    offer_items = fields.List(fields.String(), metadata={
+        "description": "The percentages apply to these operation codes and part numbers only (with offer_categories)."})
+    offer_categories = fields.List(fields.String(), metadata={"description": "... and to these labor categories."})
+    free_operations = fields.List(fields.String(), metadata={
+        "description": "The free check package: labor operation codes an invited owner gets free, once per car."})
     holdout_bp = fields.Integer(metadata={"description": "The share held out as the control group, basis points."})
     seed = fields.Integer(metadata={"description": "The seed of the holdout draw (0 until launched)."})
     launched_at = fields.DateTime(allow_none=True)

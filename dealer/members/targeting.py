@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from dealer.customers.models import Customer, Vehicle
 from dealer.extensions import db
 from dealer.members.models import Campaign, Member, MemberTier
-from dealer.repair.models import DELIVERED, SETTLED, RepairOrder
+from dealer.repair.models import DELIVERED, JOB_DECLINED, SETTLED, RepairJob, RepairOrder
 from dealer.sms.kinds import MARKETING
 from dealer.sms.models import CANCELLED, SmsMessage
 
@@ -73,6 +73,17 @@ def not_seen_for(months: int, *, today: date, zone, store_id: int):
                    sa.or_(history, Customer.created_at < local_midnight(cutoff, zone)))
 
 
+def declined_work(since: date, zone):
+    """The owner (`Customer`) declined recommended work (a job of theirs whose approval is `declined`, 未做的建议项目)
+    on an order opened on or after `since`. Read from repair's tables (repair has no query of its own for it): the
+    order by the owner (the store's key), its jobs by the order."""
+    return sa.exists().where(RepairOrder.store_id == Customer.store_id, RepairOrder.customer_id == Customer.id,
+                             RepairOrder.opened_at >= local_midnight(since, zone),
+                             sa.exists().where(RepairJob.store_id == RepairOrder.store_id,
+                                               RepairJob.order_id == RepairOrder.id,
+                                               RepairJob.approval == JOB_DECLINED))
+
+
 def rule_conditions(campaign: Campaign, *, today: date, zone) -> list:
     """The WHERE conditions on `Customer` that the campaign's rules make (the store's own customers)."""
     conditions = [Customer.store_id == campaign.store_id]
@@ -98,6 +109,8 @@ def rule_conditions(campaign: Campaign, *, today: date, zone) -> list:
     if vehicle:
         conditions.append(sa.exists().where(Vehicle.store_id == Customer.store_id, Vehicle.owner_id == Customer.id,
                                             *vehicle))
+    if campaign.declined_within_months:
+        conditions.append(declined_work(months_before(today, campaign.declined_within_months), zone))
     if campaign.not_seen_months:
         conditions.append(not_seen_for(campaign.not_seen_months, today=today, zone=zone, store_id=campaign.store_id))
     if campaign.seen_within_months:  # the at-risk owners of customer loss: not yet the lost ones

@@ -3,7 +3,7 @@
 The advisor enrols the owner from the customer file; the manager gives the gold tier (金卡) for a promotion and
 some welcome points; the cashier tops up the card, then settles the owner's finished order with points off, part
 from the card and the rest in cash, and the statement shows the tier discount, the points redeemed and earned and
-the card's payment.
+the card's payment; on the phone, the owner's progress page shows the member view (tier, points, card, history).
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 from dealer import money
 from dealer.extensions import db
 from dealer.repair.models import READY, RepairOrder
+from dealer.sms.models import SmsMessage
 from dealer.stores.models import Store
 from tests.browser.helpers import ARTIFACTS, demo_app, sign_in, watch_console
 
@@ -34,7 +35,10 @@ def members_server(tmp_path_factory):
         order = db.session.scalars(sa.select(RepairOrder).where(RepairOrder.store_id == store_id,
                                                                 RepairOrder.state == READY)
                                    .order_by(RepairOrder.id)).first()
-        seeded = {"order_id": order.id, "customer_id": order.customer_id}
+        link = db.session.scalar(sa.select(SmsMessage.params).where(  # the owner's progress link (booking's SMS)
+            SmsMessage.store_id == store_id, SmsMessage.dedupe_key == f"progress:{order.id}"))
+        seeded = {"order_id": order.id, "customer_id": order.customer_id,
+                  "progress_path": "/booking/p/" + link["link"].rsplit("/booking/p/", 1)[1]}
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -64,7 +68,7 @@ def desks(browser, members_server, request):
     assert not errors, f"errors in the browser console: {errors}"
 
 
-def test_a_member_pays_with_points_and_the_card_and_sees_it_on_the_statement(desks, members_server):
+def test_a_member_pays_with_points_and_the_card_and_sees_it_on_the_statement(desks, members_server, browser):
     advisor = desks("sz01-advisor1")
     advisor.goto(f"/customers/{members_server['customer_id']}")
     advisor.get_by_test_id("member-join").get_by_role("button").click()
@@ -113,3 +117,15 @@ def test_a_member_pays_with_points_and_the_card_and_sees_it_on_the_statement(des
     earned = (total - 1000) * 15_000 // 1_000_000  # 1.5 points a yuan paid
     expect(cashier.get_by_test_id("statement-points-earned")).to_have_text(str(earned))
     expect(cashier.get_by_test_id("total")).to_have_text(f"¥{money.yuan(total - 1000)}")
+
+    # The owner's phone (no sign-in, the SMS link): the progress page shows the member view after the settlement.
+    phone = browser.new_context(base_url=members_server["url"], locale="zh-CN", viewport={"width": 390, "height": 844})
+    owner = phone.new_page()
+    owner.goto(members_server["progress_path"])
+    view = owner.get_by_test_id("member-view")
+    expect(view).to_contain_text("金卡")
+    expect(owner.get_by_test_id("member-view-points")).to_have_text(str(2000 - 1000 + earned))
+    expect(owner.get_by_test_id("member-view-card")).to_contain_text("¥450.00")
+    expect(owner.get_by_test_id("member-view-history")).to_contain_text("+2000")
+    assert "店庆活动" not in view.inner_text()  # the manager's reason is not the owner's to read
+    phone.close()

@@ -67,6 +67,20 @@ def test_the_manager_runs_a_campaign_from_target_to_results(app, shop, staff):
     assert sorted(Counter(row[2].value for row in owners.iter_rows(min_row=2)).values()) == [2, 18]  # the groups
 
 
+def test_the_form_takes_items_categories_free_checks_and_declined_work(app, shop, staff):
+    client = signed_in(app, staff["manager"])
+    response = client.post("/members/campaigns/new", data={
+        **FORM, "csrf_token": csrf(client, "/members/campaigns/new"), "offer_items": "g052195m4， MAINT-OIL",
+        "offer_categories": ["maintenance", "electrical"], "free_operations": "ac-check", "declined_within_months": "6"})
+    assert response.status_code == 302
+    campaign = db.session.scalar(sa.select(Campaign))
+    assert (campaign.offer_items, campaign.offer_categories, campaign.free_operations,
+            campaign.declined_within_months) == (["G052195M4", "MAINT-OIL"], ["electrical", "maintenance"],
+                                                 ["AC-CHECK"], 6)
+    html = client.get(f"/members/campaigns/{campaign.id}").get_data(as_text=True)
+    assert 'data-testid="campaign-offer-scope"' in html and "AC-CHECK" in html
+
+
 def test_a_bad_campaign_form_says_which_field_and_saves_nothing(app, shop, staff):
     db.session.commit()
     client = signed_in(app, staff["manager"])

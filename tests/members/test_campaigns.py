@@ -11,13 +11,20 @@ from dealer.customers.models import Customer, Vehicle
 from dealer.extensions import db
 from dealer.members import queries, services, uplift
 from dealer.members.errors import CampaignError, CampaignLaunched, EmptyTarget, MembershipError
-from dealer.members.models import HOLDOUT, INVITED, LAUNCHED, CampaignTarget, MemberSettings
+from dealer.members.models import (
+    HOLDOUT,
+    INVITED,
+    LAUNCHED,
+    CampaignFreeCheck,
+    CampaignTarget,
+    MemberSettings,
+)
 from dealer.repair import services as repair
 from dealer.sms.models import QUEUED, SmsMessage
 from dealer.sms.outbox import enqueue
 from tests.factories import CustomerFactory, VehicleFactory
 from tests.helpers import NOW, audit_entries, count
-from tests.repair.builders import finished_order, pay
+from tests.repair.builders import by_phone, extra_work_order, finished_order, pay
 
 BILL = 36600  # the builders' order (oil service), before any discount
 SPRING = dict(name="春季关爱活动", season="spring", starts_on=date(2026, 11, 20), ends_on=date(2027, 1, 31))
@@ -154,6 +161,33 @@ def test_the_rules_select_the_owners_in_sql(shop):
     assert len(matched(not_seen_months=6)) == 7  # the eight consenting owners but the one seen a month ago
 
 
+def test_the_owners_who_declined_recommended_work_within_the_months_are_the_target(shop):
+    """未做的建议项目: an owner who declined an extra item (增项) on an order opened within the months is matched; one
+    who declined longer ago, or approved every item, is not."""
+    store = shop.store
+    db.session.add(MemberSettings(store_id=store.id, points_per_yuan=100, max_points_share_bp=5000, holdout_bp=0,
+                                  marketing_per_month=50, at_risk_months=6, lost_months=12))
+    recent, long_ago, approved = owners(store, 3)
+
+    def extra_items(owner, now, decline: bool):
+        shop.vehicle = db.session.scalar(sa.select(Vehicle).where(Vehicle.owner_id == owner.id))
+        order, _brakes, cabin_filter = extra_work_order(shop, now=now)
+        if decline:
+            repair.decline_extra_work(order.id, [cabin_filter.id], reason="车主拒绝", actor=shop.advisor, now=now)
+        else:
+            repair.approve_extra_work(order.id, [cabin_filter.id], by_phone(), actor=shop.advisor, now=now)
+
+    extra_items(recent, NOW - timedelta(days=40), decline=True)
+    extra_items(long_ago, NOW - timedelta(days=300), decline=True)
+    extra_items(approved, NOW - timedelta(days=20), decline=False)
+    launched = services.launch_campaign(campaign(shop, declined_within_months=6).id, actor=shop.manager, now=NOW,
+                                        seed=1)
+    assert set(groups(launched.id)) == {recent.id}
+    wider = services.launch_campaign(campaign(shop, declined_within_months=12).id, actor=shop.manager, now=NOW,
+                                     seed=1)
+    assert set(groups(wider.id)) == {recent.id, long_ago.id}
+
+
 def test_a_campaign_needs_sane_dates_rates_and_tiers(shop):
     with pytest.raises(CampaignError) as raised:
         campaign(shop, ends_on=date(2026, 11, 1))
@@ -247,3 +281,61 @@ def test_the_manager_sets_the_control_group_the_monthly_limit_and_the_loss_month
                                    now=NOW, **wrong)
         assert raised.value.field == field
         db.session.rollback()
+
+
+def _invited_owner(shop, **offer):
+    """The shop's car owner invited to a campaign with this offer (nobody held out)."""
+    db.session.merge(MemberSettings(store_id=shop.store.id, points_per_yuan=100, max_points_share_bp=5000,
+                                    holdout_bp=0, marketing_per_month=9, at_risk_months=6, lost_months=12))
+    db.session.execute(sa.update(Customer).where(Customer.id == shop.vehicle.owner_id).values(marketing_consent=True))
+    services.launch_campaign(campaign(shop, **offer).id, actor=shop.manager, now=NOW, seed=1)
+
+
+def _settle_paying(shop, due_fen):
+    order = finished_order(shop)
+    return repair.settle(order.id, pay(order, (due_fen, "cash")), actor=shop.cashier, now=NOW)
+
+
+def test_an_offer_on_given_catalogue_items_discounts_their_lines_only(shop):
+    # 20% off labor and 10% off parts, but only on the oil (part number G052195M4): the oil's 306 yuan gets 30.60
+    # yuan off; the oil service's labor (MAINT-OIL, not named) keeps its 60 yuan
+    _invited_owner(shop, labor_discount_bp=2000, parts_discount_bp=1000, offer_items=[" g052195m4 "])
+    assert _settle_paying(shop, BILL - 3060).customer_total_fen == BILL - 3060
+
+
+def test_an_offer_on_a_labor_category_discounts_that_labor_only(shop):
+    # 20% off labor of the maintenance category (the oil service: 12 yuan off its 60); the 10% on parts names no
+    # part, so the oil pays in full
+    _invited_owner(shop, labor_discount_bp=2000, parts_discount_bp=1000, offer_categories=["maintenance"])
+    assert _settle_paying(shop, BILL - 1200).customer_total_fen == BILL - 1200
+
+
+def test_a_line_gets_the_larger_of_the_tier_and_an_item_offer_never_both(shop, member):
+    gold = services.tiers_of(shop.store.id)[2]  # 10% off labor, 5% off parts
+    services.override_tier(member.id, gold.id, reason="VIP", until=date(2027, 6, 1), actor=shop.manager, now=NOW)
+    # 30% on the oil service's labor (MAINT-OIL) beats the tier's 10% (18 yuan off, not 24); the 5% on brakes
+    # (BRK-FRONT, not on this order) gives nothing; the oil keeps the tier's 5% (15.30 yuan)
+    _invited_owner(shop, labor_discount_bp=3000, offer_items=["MAINT-OIL"])
+    _invited_owner(shop, labor_discount_bp=500, parts_discount_bp=500, offer_items=["BRK-FRONT"])
+    assert _settle_paying(shop, BILL - 1800 - 1530).customer_total_fen == BILL - 1800 - 1530
+
+
+def test_an_offer_names_known_labor_categories(shop):
+    with pytest.raises(CampaignError) as refused:
+        campaign(shop, labor_discount_bp=1000, offer_categories=["tyres"])
+    assert refused.value.field == "offer_categories"
+
+
+def test_a_free_check_package_is_free_once_per_invited_car(shop):
+    # the package: the oil service's labor (MAINT-OIL, 60 yuan) free; the car's next order pays it; another invited
+    # car gets it free too; the parts are not in it
+    other = owners(shop.store, 1)[0]
+    _invited_owner(shop, free_operations=[" maint-oil"])
+    first = _settle_paying(shop, BILL - 6000)
+    assert first.customer_total_fen == BILL - 6000
+    used = db.session.execute(sa.select(CampaignFreeCheck.vehicle_id, CampaignFreeCheck.order_id)).all()
+    assert used == [(shop.vehicle.id, first.id)]
+    assert _settle_paying(shop, BILL).customer_total_fen == BILL  # once per car
+    shop.vehicle = db.session.scalar(sa.select(Vehicle).where(Vehicle.owner_id == other.id))
+    assert _settle_paying(shop, BILL - 6000).customer_total_fen == BILL - 6000
+    assert count(CampaignFreeCheck) == 2

@@ -141,3 +141,33 @@ def test_the_review_loads_only_the_due_members_a_chunk_at_a_time(shop, member, m
     assert services.review_tiers(now=NOW, day=date(2027, 11, 23), store_ids=[shop.store.id]) == 4
     assert tier_of(shop, member) == "银卡"
     assert {db.session.get(Member, other.id).tier_id for other in others} == {by_name(shop, "普卡").id}
+
+
+def test_after_an_import_the_reviews_are_spread_over_nights_warnings_then_oldest_anniversaries(shop, member):
+    """Every member's past anniversary unreviewed (an import): at most `members_per_night` a night, the warnings
+    first, then the reviews of the oldest anniversaries."""
+    silver = by_name(shop, "银卡")
+    joined = {}
+    for joined_on in (date(2025, 3, 1), date(2024, 6, 1), date(2025, 1, 10)):  # reviews due: 2026-03-01, 06-01, 01-10
+        customer = CustomerFactory(store=shop.store)
+        db.session.flush()
+        joined[joined_on] = services.join(customer.id, actor=shop.advisor, now=NOW).id
+    warned = services.join(CustomerFactory(store=shop.store).id, actor=shop.advisor, now=NOW).id
+    db.session.execute(sa.update(Member).where(Member.store_id == shop.store.id).values(tier_id=silver.id))
+    for joined_on, member_id in joined.items():
+        db.session.execute(sa.update(Member).where(Member.id == member_id).values(joined_on=joined_on))
+    db.session.execute(sa.update(Member).where(Member.id.in_((warned, member.id))).values(joined_on=date(2025, 12, 20)))
+    db.session.expire_all()
+    night = date(2026, 11, 23)  # the two joined on 2025-12-20: a warning due (the anniversary in 27 days)
+
+    def lowered():
+        return {member_id for member_id in joined.values() if db.session.get(Member, member_id).tier_id != silver.id}
+
+    assert services.review_tiers(now=NOW, day=night, store_ids=[shop.store.id], members_per_night=4) == 4
+    assert lowered() == {joined[date(2025, 1, 10)], joined[date(2025, 3, 1)]}  # anniversaries 2026-01-10, 03-01
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SmsMessage).where(
+        SmsMessage.kind == "member_downgrade_warning")) == 2
+    next_night = night + timedelta(days=1)
+    assert services.review_tiers(now=NOW, day=next_night, store_ids=[shop.store.id], members_per_night=4) == 1
+    assert lowered() == set(joined.values())
+    assert services.review_tiers(now=NOW, day=next_night, store_ids=[shop.store.id], members_per_night=4) == 0

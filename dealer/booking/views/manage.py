@@ -16,6 +16,7 @@ from dealer.booking.forms import SERVICE_LABELS, STATE_LABELS, ActionForm, HoldF
 from dealer.database import utcnow
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import limiter
+from dealer.members.queries import owner_member_view  # membership: the owner's member view
 from dealer.timezones import store_zone
 
 _LIMIT = {"limit_value": limits.progress_limit, "error_message": limits.too_many_requests}
@@ -40,9 +41,11 @@ def manage(token):
         free = queries.free_slots(rules, booking.service_kind, first=today, days=queries.DAYS_SHOWN, now=now)
         times = [moment for day in sorted(free) for moment in free[day]
                  if moment != booking.starts_at and moment > now + timedelta(hours=1)][:MOVE_CHOICES]
+    member_view = owner_member_view(booking.store_id, booking.customer_id, now=now, zone=store_zone(booking.store))
     return render_template("booking/manage.html", booking=booking, token=token, changeable=changeable,
                            deadline=owner.change_deadline(booking), times=times, zone=store_zone(booking.store),
-                           services=SERVICE_LABELS, states=STATE_LABELS, form=ActionForm(), move_form=HoldForm())
+                           services=SERVICE_LABELS, states=STATE_LABELS, form=ActionForm(), move_form=HoldForm(),
+                           member_view=member_view)
 
 
 @bp.route("/m/<token>/cancel", methods=["POST"])

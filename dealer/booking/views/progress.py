@@ -14,6 +14,7 @@ from dealer.booking.forms import ActionForm
 from dealer.database import utcnow
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import limiter
+from dealer.members.queries import owner_member_view  # membership: the owner's member view
 from dealer.repair.services import STATE_LABELS
 from dealer.timezones import store_zone
 
@@ -29,8 +30,10 @@ def progress_page(token):
         shown = progress.open_progress(token, now=utcnow())
     except NotFound:
         return render_template("booking/progress_missing.html"), 404
+    zone = store_zone(shown.order.store)
+    member_view = owner_member_view(shown.order.store_id, shown.order.customer_id, now=utcnow(), zone=zone)
     return render_template("booking/progress.html", p=shown, token=token, form=ActionForm(),
-                           zone=store_zone(shown.order.store), state_labels=STATE_LABELS)
+                           zone=zone, state_labels=STATE_LABELS, member_view=member_view)
 
 
 @bp.route("/p/<token>/items/<int:job_id>/<any(approved, declined):decision>", methods=["POST"])

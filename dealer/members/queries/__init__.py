@@ -272,3 +272,4 @@ from dealer.members.queries.loss import (  # noqa: E402, F401
     lost_owners,
     monthly_figures,
 )
+from dealer.members.queries.owner import OwnerMemberView, owner_member_view  # noqa: E402, F401

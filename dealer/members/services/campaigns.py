@@ -26,6 +26,7 @@ from dealer.members import targeting
 from dealer.members.errors import CampaignError, CampaignLaunched, EmptyTarget
 from dealer.members.models import DRAFT, HOLDOUT, INVITED, LAUNCHED, OTHER, SEASONS, Campaign, CampaignTarget
 from dealer.members.services.common import settings_for, store_today, tiers_of
+from dealer.repair.models import LABOR_CATEGORIES
 from dealer.sms.kinds import KINDS as SMS_KINDS
 from dealer.sms.models import QUEUED, SmsMessage
 from dealer.sms.outbox import (
@@ -59,9 +60,13 @@ class CampaignInput:
     not_seen_months: int | None = None
     seen_within_months: int | None = None
     maintenance_due: bool = False
+    declined_within_months: int | None = None
     labor_discount_bp: int = 0
     parts_discount_bp: int = 0
     offer: str = ""
+    offer_items: list[str] = field(default_factory=list)  # labor operation codes or part numbers
+    offer_categories: list[str] = field(default_factory=list)  # labor categories
+    free_operations: list[str] = field(default_factory=list)  # labor operation codes given free, once per car
 
 
 def get_campaign(campaign_id: int, *, actor: Actor) -> Campaign:
@@ -94,6 +99,8 @@ def _check(store_id: int, data: CampaignInput, today: date) -> None:
         raise CampaignError(_l("The youngest car's age is at most the oldest's."), field="max_vehicle_age")
     if data.seen_within_months is not None and (data.not_seen_months or 0) >= data.seen_within_months:
         raise CampaignError(_l("Owners seen within a time must be not seen for less."), field="seen_within_months")
+    if any(category not in LABOR_CATEGORIES for category in data.offer_categories):
+        raise CampaignError(_l("No such labor category."), field="offer_categories")
     ranks = {tier.rank for tier in tiers_of(store_id)}
     if any(rank not in ranks for rank in data.tier_ranks):
         raise CampaignError(_l("No such tier."), field="tier_ranks")
@@ -109,8 +116,11 @@ def create_campaign(store_id: int, data: CampaignInput, *, actor: Actor, now: da
                                                                         if f.strip()}),
         min_vehicle_age=data.min_vehicle_age, max_vehicle_age=data.max_vehicle_age,
         not_seen_months=data.not_seen_months, seen_within_months=data.seen_within_months,
-        maintenance_due=data.maintenance_due,
+        maintenance_due=data.maintenance_due, declined_within_months=data.declined_within_months,
         labor_discount_bp=data.labor_discount_bp, parts_discount_bp=data.parts_discount_bp, offer=data.offer.strip(),
+        offer_items=sorted({item.strip().upper() for item in data.offer_items if item.strip()}),
+        offer_categories=sorted(set(data.offer_categories)),
+        free_operations=sorted({code.strip().upper() for code in data.free_operations if code.strip()}),
         holdout_bp=settings_for(store_id).holdout_bp, seed=0, created_by_id=actor.user_id, matched=0, no_consent=0,
         capped=0, invited=0, held_out=0, created_at=now, updated_at=now)
     db.session.add(campaign)

@@ -39,10 +39,13 @@ def new_campaign():
     if form.validate_on_submit():
         data = services.CampaignInput(**{name: form[name].data for name in (
             "name", "season", "starts_on", "ends_on", "members_only", "min_vehicle_age", "max_vehicle_age",
-            "not_seen_months", "maintenance_due")}, tier_ranks=form.tier_ranks.data or [],
+            "not_seen_months", "maintenance_due", "declined_within_months")}, tier_ranks=form.tier_ranks.data or [],
             model_families=(form.model_families.data or "").replace("，", ",").split(","),
             labor_discount_bp=form.labor_discount_bp.data or 0, parts_discount_bp=form.parts_discount_bp.data or 0,
-            offer=form.offer.data or "")
+            offer=form.offer.data or "",
+            offer_items=(form.offer_items.data or "").replace("，", ",").split(","),
+            offer_categories=form.offer_categories.data or [],
+            free_operations=(form.free_operations.data or "").replace("，", ",").split(","))
         try:
             campaign = services.create_campaign(store_id, data, actor=current_actor(), now=utcnow())
         except DomainError as error:

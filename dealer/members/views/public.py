@@ -30,7 +30,9 @@ def join_online():
                 message = _("The code is on its way by SMS. It is valid for 5 minutes.")
             else:
                 member = services.join_online(form.store.data, form.phone.data,
-                                              verification.PhoneCheck(code=form.code.data or ""), now=utcnow())
+                                              verification.PhoneCheck(code=form.code.data or ""), now=utcnow(),
+                                              name=form.name.data or "",
+                                              marketing_consent=form.marketing_consent.data)
                 return render_template("members/public_joined.html", member=member)
         except DomainError as error:
             db.session.rollback()
