@@ -13,7 +13,7 @@ from dealer.forms import choices, managed_store_id, put_error_on_form
 from dealer.inputs import CALENDAR, whole_number
 from dealer.money import yuan
 from dealer.quicklane import bp, queries, services
-from dealer.quicklane.figures import month_figures, workbook
+from dealer.quicklane.figures import group_workbook, month_figures, stores_side_by_side, workbook
 from dealer.quicklane.forms import (
     ITEM_ROWS,
     CloseDayForm,
@@ -225,6 +225,23 @@ def export_figures():
     figures = month_figures(managed_store_id(), _month(), actor=current_actor())
     return send_file(workbook(figures), as_attachment=True,
                      download_name=f"quick-lane-{figures.store.code}-{figures.month:%Y-%m}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/figures/stores")
+@roles_required(MANAGER)
+def stores_figures():
+    month = _month()
+    return render_template("quicklane/stores_figures.html", month=month,
+                           stores=stores_side_by_side(month, actor=current_actor()))
+
+
+@bp.route("/figures/stores.xlsx")
+@roles_required(MANAGER)
+def export_stores_figures():
+    month = _month()
+    return send_file(group_workbook(month, stores_side_by_side(month, actor=current_actor())), as_attachment=True,
+                     download_name=f"quick-lane-stores-{month:%Y-%m}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
