@@ -48,6 +48,11 @@ class SettingsForm(FlaskForm):
     bays = WholeNumberField(_l("Bays"), validators=[DataRequired(), NumberRange(1, 20)])
     cap_per_quarter = WholeNumberField(_l("Waiting owners per quarter hour at most"),
                                        validators=[DataRequired(), NumberRange(1, 50)])
+    close_by = StringField(_l("Close the day by (HH:MM)"), default="19:00",
+                           validators=[DataRequired(), TextRules(5)], render_kw={"type": "time"})
+    close_reminder_sms = BooleanField(_l("Also text the manager on duty"))
+    duty_manager_id = SelectField(_l("Manager on duty"), coerce=bounded_int, choices=[], validate_choice=False,
+                                  validators=[Optional()])
     submit = SubmitField(_l("Save settings"))
 
 

@@ -328,10 +328,13 @@ def settings():
     store_id, actor = managed_store_id(), current_actor()
     current = services.lane_settings(store_id)
     form = SettingsForm(obj=current)
+    form.duty_manager_id.choices = choices([("", "-"), *services.store_managers(store_id)])
     if form.validate_on_submit():
         try:
             services.save_settings(store_id, bays=form.bays.data, cap_per_quarter=form.cap_per_quarter.data,
-                                   actor=actor, now=utcnow())
+                                   actor=actor, now=utcnow(), reminder=services.CloseReminder(
+                                       close_by=form.close_by.data, sms=form.close_reminder_sms.data,
+                                       duty_manager_id=form.duty_manager_id.data))
         except DomainError as error:
             put_error_on_form(form, error)
         else:
