@@ -80,7 +80,8 @@ def _p90(values: list[float]) -> int | None:
 def _row(label: str, cars: list[tuple]) -> Row:
     spans = [_minutes(ready - key) for key, promised, ready in cars]
     late = [(key, promised) for key, promised, ready in cars if ready > promised]
-    warned = [_minutes(promised - key) * (1 - AT_RISK_SHARE) for key, promised in late]
+    # To the millisecond: 75 x (1 - 0.8) is 14.999999999999996 in floats, and 12.5 must round up, not down.
+    warned = [round(_minutes(promised - key) * (1 - AT_RISK_SHARE), 5) for key, promised in late]
     kept = len(cars) - len(late)
     return Row(label, len(cars), _median(spans), _p90(spans),
                math.floor(100 * kept / len(cars) + 0.5) if cars else None, len(late), _median(warned))
