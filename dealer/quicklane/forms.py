@@ -44,6 +44,10 @@ class PackageForm(FlaskForm):
     submit = SubmitField(_l("Save package"))
 
 
+def _optional_id(value):
+    return bounded_int(value) if value not in (None, "", "None") else None
+
+
 class SettingsForm(FlaskForm):
     bays = WholeNumberField(_l("Bays"), validators=[DataRequired(), NumberRange(1, 20)])
     cap_per_quarter = WholeNumberField(_l("Waiting owners per quarter hour at most"),
@@ -51,7 +55,7 @@ class SettingsForm(FlaskForm):
     close_by = StringField(_l("Close the day by (HH:MM)"), default="19:00",
                            validators=[DataRequired(), TextRules(5)], render_kw={"type": "time"})
     close_reminder_sms = BooleanField(_l("Also text the manager on duty"))
-    duty_manager_id = SelectField(_l("Manager on duty"), coerce=bounded_int, choices=[], validate_choice=False,
+    duty_manager_id = SelectField(_l("Manager on duty"), coerce=_optional_id, choices=[], validate_choice=False,
                                   validators=[Optional()])
     submit = SubmitField(_l("Save settings"))
 
