@@ -411,8 +411,9 @@ PAGES = {
     # quote: the package again, its parts' stock, the lane, its queue and the promises per quarter hour
     "quicklane.open_order": ("service_advisor", lambda w: f"/quick-lane/open?plate={w.vehicle.plate}", 14),
     "quicklane.quote": ("service_advisor", lambda w: f"/quick-lane/quote?package_id={w.package.id}", 7),
-    "quicklane.lounge": ("service_advisor", lambda w: f"/quick-lane/lounge/{w.store.code}", 4),
-    "quicklane.lounge_cars": ("service_advisor", lambda w: f"/quick-lane/lounge/{w.store.code}/cars", 4),
+    # (lane3: the lane's settings, for the screen's display name and language)
+    "quicklane.lounge": ("service_advisor", lambda w: f"/quick-lane/lounge/{w.store.code}", 5),
+    "quicklane.lounge_cars": ("service_advisor", lambda w: f"/quick-lane/lounge/{w.store.code}/cars", 5),
     "quicklane.packages": ("manager", lambda w: "/quick-lane/packages", 3),
     "quicklane.edit_package": ("manager", lambda w: f"/quick-lane/packages/{w.package.id}", 5),
     # (lane3: the store's managers, to choose the manager on duty for the reminder to close the day)

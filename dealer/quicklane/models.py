@@ -33,6 +33,7 @@ NOT_READY = (WAITING, IN_BAY, WASHING)
 DEFAULT_BAYS = 2
 DEFAULT_CAP = 4
 DEFAULT_CLOSE_BY = "19:00"
+LOUNGE_LOCALES = ("zh_Hans_CN", "en")  # the lounge screen's languages (the app's)
 
 
 class LaneSettings(Timestamps, db.Model):
@@ -52,6 +53,9 @@ class LaneSettings(Timestamps, db.Model):
     close_by: Mapped[str] = mapped_column(sa.String(5), default=DEFAULT_CLOSE_BY, server_default=DEFAULT_CLOSE_BY)
     close_reminder_sms: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     duty_manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The lounge screen (休息区屏幕): the name it shows (empty: the store's) and its language (empty: the default).
+    lounge_name: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
+    lounge_locale: Mapped[str] = mapped_column(sa.String(10), default="", server_default="")
 
 
 class LaneShift(Timestamps, db.Model):

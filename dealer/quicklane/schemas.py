@@ -15,12 +15,12 @@ from dealer.repair.models import JOB_APPROVALS
 class StoreMonthArgs(Schema):
     store_id = Id(in_query=True, load_default=None, metadata={
         "description": "The store (group-level tokens); a store's staff need not give it."})
-    month = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"), metadata={
+    month = Text(max_length=7, load_default=None, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"), metadata={
         "description": "YYYY-MM, the store's calendar month (default: the current one)."})
 
 
 class GroupMonthArgs(Schema):
-    month = fields.String(load_default=None, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"), metadata={
+    month = Text(max_length=7, load_default=None, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"), metadata={
         "description": "YYYY-MM, each store's calendar month (default: the current one)."})
 
 

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from flask import flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_time
+from flask_babel import force_locale, format_time
 from flask_babel import gettext as _
 
 from dealer.access import current_actor, public, roles_required
@@ -25,7 +25,7 @@ from dealer.quicklane.forms import (
     ShiftForm,
     StageForm,
 )
-from dealer.quicklane.models import LABOR, LEFT_LANE, PARTS
+from dealer.quicklane.models import DEFAULT_CLOSE_BY, LABOR, LEFT_LANE, PARTS
 from dealer.timezones import store_zone
 
 DESK = (SERVICE_ADVISOR, MANAGER)
@@ -185,17 +185,22 @@ def _moment(text):
 @bp.route("/lounge/<code>")
 @public
 def lounge(code):
-    store = queries.lounge_store(code)
-    return render_template("quicklane/lounge.html", store=store, cars=queries.lounge(store.id, now=utcnow()),
-                           labels=services.STAGE_LABELS)
+    return _lounge("quicklane/lounge.html", code)
 
 
 @bp.route("/lounge/<code>/cars")
 @public
 def lounge_cars(code):
+    return _lounge("quicklane/_lounge.html", code)
+
+
+def _lounge(template: str, code: str):
+    """The lounge screen in the store's language setting for it (the default language without one)."""
     store = queries.lounge_store(code)
-    return render_template("quicklane/_lounge.html", store=store, cars=queries.lounge(store.id, now=utcnow()),
-                           labels=services.STAGE_LABELS)
+    settings = services.lane_settings(store.id)
+    with force_locale(settings.lounge_locale or "zh_Hans_CN"):
+        return render_template(template, store=store, title=settings.lounge_name or store.name,
+                               cars=queries.lounge(store.id, now=utcnow()), labels=services.STAGE_LABELS)
 
 
 # -- the manager's screens -----------------------------------------------------------------------------
@@ -333,8 +338,11 @@ def settings():
         try:
             services.save_settings(store_id, bays=form.bays.data, cap_per_quarter=form.cap_per_quarter.data,
                                    actor=actor, now=utcnow(), reminder=services.CloseReminder(
-                                       close_by=form.close_by.data, sms=form.close_reminder_sms.data,
-                                       duty_manager_id=form.duty_manager_id.data))
+                                       close_by=form.close_by.data or current.close_by or DEFAULT_CLOSE_BY,
+                                       sms=form.close_reminder_sms.data,
+                                       duty_manager_id=form.duty_manager_id.data),
+                                   lounge=services.LoungeDisplay(name=form.lounge_name.data or "",
+                                                                 locale=form.lounge_locale.data or ""))
         except DomainError as error:
             put_error_on_form(form, error)
         else:

@@ -1,5 +1,5 @@
 """Quick lane, third slice: the reminder to close the lane's day (the store's close-by time, the SMS to the
-manager on duty) and the record of each reminder, once per store and day.
+manager on duty) and the record of each reminder, once per store and day; the lounge screen's name and language.
 
 Revision ID: 0024_lane3
 Revises: 0023_rescue2
@@ -21,6 +21,8 @@ def upgrade():
         batch_op.add_column(sa.Column('close_by', sa.String(length=5), server_default='19:00', nullable=False))
         batch_op.add_column(sa.Column('close_reminder_sms', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('duty_manager_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('lounge_name', sa.String(length=60), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('lounge_locale', sa.String(length=10), server_default='', nullable=False))
         batch_op.create_foreign_key(batch_op.f('fk_quick_lane_settings_duty_manager_id_users'), 'users',
                                     ['duty_manager_id'], ['id'])
     op.create_table(
@@ -41,6 +43,8 @@ def downgrade():
     op.drop_table('quick_lane_day_reminders')
     with op.batch_alter_table('quick_lane_settings', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_quick_lane_settings_duty_manager_id_users'), type_='foreignkey')
+        batch_op.drop_column('lounge_locale')
+        batch_op.drop_column('lounge_name')
         batch_op.drop_column('duty_manager_id')
         batch_op.drop_column('close_reminder_sms')
         batch_op.drop_column('close_by')

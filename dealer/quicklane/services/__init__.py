@@ -28,6 +28,7 @@ from dealer.quicklane.services.packages import (  # noqa: F401
     PACKAGE_LOADS,
     CloseReminder,
     ItemInput,
+    LoungeDisplay,
     PackageInput,
     catalogue_choices,
     get_package,

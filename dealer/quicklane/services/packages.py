@@ -16,12 +16,14 @@ from dealer.database import get_for_update
 from dealer.dialect import upsert
 from dealer.errors import NotFound
 from dealer.extensions import db
+from dealer.inputs import text_problem
 from dealer.parts.models import Part
 from dealer.quicklane.errors import LaneError
 from dealer.quicklane.models import (
     DEFAULT_BAYS,
     DEFAULT_CAP,
     LABOR,
+    LOUNGE_LOCALES,
     PARTS,
     ExpressPackage,
     LaneSettings,
@@ -185,10 +187,19 @@ class CloseReminder:
     duty_manager_id: int | None = None
 
 
+@dataclass(frozen=True)
+class LoungeDisplay:
+    """What the lounge screen shows as its title (empty: the store's name) and in which language (empty: the
+    default, Simplified Chinese)."""
+
+    name: str = ""
+    locale: str = ""
+
+
 def save_settings(store_id: int, *, bays: int, cap_per_quarter: int, actor: Actor, now: datetime,
-                  reminder: CloseReminder | None = None) -> LaneSettings:
-    """Set the number of bays, the cap of promises per quarter hour and (given) the reminder to close the day.
-    Raises LaneError."""
+                  reminder: CloseReminder | None = None, lounge: LoungeDisplay | None = None) -> LaneSettings:
+    """Set the number of bays, the cap of promises per quarter hour and (given) the reminder to close the day
+    and the lounge screen's name and language. Raises LaneError."""
     _store(store_id, actor)
     if not 1 <= bays <= 20:
         raise LaneError(_l("A lane has 1 to 20 bays."), field="bays")
@@ -197,6 +208,13 @@ def save_settings(store_id: int, *, bays: int, cap_per_quarter: int, actor: Acto
     values = {"bays": bays, "cap_per_quarter": cap_per_quarter}
     if reminder is not None:
         values.update(_check_reminder(store_id, reminder))
+    if lounge is not None:
+        name = (lounge.name or "").strip()
+        if len(name) > 60 or (name and text_problem(name)):
+            raise LaneError(_l("The lounge screen's name has at most 60 characters."), field="lounge_name")
+        if lounge.locale not in ("", *LOUNGE_LOCALES):
+            raise LaneError(_l("Choose a language of the list."), field="lounge_locale")
+        values.update(lounge_name=name, lounge_locale=lounge.locale)
     settings = lock_lane(store_id)
     changes = audit.diff(settings, values)
     for name, value in values.items():
