@@ -44,7 +44,7 @@ class PackageForm(FlaskForm):
     submit = SubmitField(_l("Save package"))
 
 
-def _optional_id(value):
+def _optional_int(value):
     return bounded_int(value) if value not in (None, "", "None") else None
 
 
@@ -55,7 +55,7 @@ class SettingsForm(FlaskForm):
     close_by = StringField(_l("Close the day by (HH:MM)"), default="19:00",
                            validators=[Optional(), TextRules(5)], render_kw={"type": "time"})
     close_reminder_sms = BooleanField(_l("Also text the manager on duty"))
-    duty_manager_id = SelectField(_l("Manager on duty"), coerce=_optional_id, choices=[], validate_choice=False,
+    duty_manager_id = SelectField(_l("Manager on duty"), coerce=_optional_int, choices=[], validate_choice=False,
                                   validators=[Optional()])
     lounge_name = StringField(_l("Name on the lounge screen (empty: the store's)"),
                               validators=[Optional(), TextRules(60)])
