@@ -88,6 +88,14 @@ PAGES = (
     Page("quick-lane extra work `/quick-lane/<id>/extra`", "/quick-lane/{lane}/extra", target="desk"),
     Page("API `GET /api/v1/quick-lane/board`", "/api/v1/quick-lane/board"),
     Page("API `GET /api/v1/quick-lane/packages`", "/api/v1/quick-lane/packages"),
+    # quick lane, third slice (lane3): the stores side by side, and extra work, the day and figures in the API
+    Page("quick-lane stores side by side, group manager `/quick-lane/figures/stores`", "/quick-lane/figures/stores",
+         who="group", target="list"),
+    Page("quick-lane stores side by side, Excel", "/quick-lane/figures/stores.xlsx", who="group"),
+    Page("API `GET /api/v1/quick-lane/orders/<id>/extra`", "/api/v1/quick-lane/orders/{lane}/extra"),
+    Page("API `GET /api/v1/quick-lane/day`", "/api/v1/quick-lane/day", who="sz01-manager"),
+    Page("API `GET /api/v1/quick-lane/figures`", "/api/v1/quick-lane/figures", who="sz01-manager"),
+    Page("API `GET /api/v1/quick-lane/figures/stores`", "/api/v1/quick-lane/figures/stores", who="group"),
     # membership (会员) and its campaigns: a draft's page counts its target (every owner of the store) in SQL
     Page("campaigns `/members/campaigns`", "/members/campaigns", who="sz01-manager", target="list"),
     Page("campaign draft `/members/campaigns/<id>` (target preview)", "/members/campaigns/{campaign}",

@@ -71,6 +71,7 @@ from dealer.parts import models as _parts_models  # noqa: F401  (their tables ar
 from dealer.parts.api import blp as parts_api
 from dealer.quicklane import audit_log as quicklane_audit_log
 from dealer.quicklane import handlers as quicklane_handlers
+from dealer.quicklane import tasks as quicklane_tasks
 from dealer.quicklane.api import blp as quicklane_api
 from dealer.reminders import audit_log as reminders_audit_log
 from dealer.reminders import handlers as reminders_handlers
@@ -114,7 +115,8 @@ AUDIT_LOG = (auth_audit_log, booking_audit_log, customers_audit_log, members_aud
              sms_audit_log, stores_audit_log)
 TASKS = (members_tasks, reminders_tasks, repair_tasks, sms_tasks,
          booking_tasks,  # booking: the reminder the day before
-         rescue_tasks)  # rescue: learning the arrival estimate
+         rescue_tasks,  # rescue: learning the arrival estimate
+         quicklane_tasks)  # quick lane: the reminder to close the day
 
 # Content Security Policy: everything from this site (stores may be offline; no CDN is ever used).
 CSP = {

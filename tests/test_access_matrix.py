@@ -350,6 +350,17 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "quicklane_api.open_order": frozenset({SERVICE_ADVISOR, MANAGER}),
     "quicklane_api.change_stage": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),
     "quicklane_api.board": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),
+    # quick lane, third slice (lane3): the stores side by side; extra work, closing the day, figures in the API
+    "quicklane.stores_figures": frozenset({MANAGER}),
+    "quicklane.export_stores_figures": frozenset({MANAGER}),
+    "quicklane_api.list_extra_work": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),
+    "quicklane_api.report_extra_work": frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER}),
+    "quicklane_api.answer_extra_work": frozenset({SERVICE_ADVISOR, MANAGER}),
+    "quicklane_api.lane_day": frozenset({MANAGER}),
+    "quicklane_api.carry_over": frozenset({MANAGER}),
+    "quicklane_api.close_lane_order": frozenset({MANAGER}),
+    "quicklane_api.month_figures": frozenset({MANAGER}),
+    "quicklane_api.stores_figures": frozenset({MANAGER}),
 }
 
 # Static files are served by Flask and bootstrap-flask; they carry no data.

@@ -416,11 +416,13 @@ PAGES = {
     # quote: the package again, its parts' stock, the lane, its queue and the promises per quarter hour
     "quicklane.open_order": ("service_advisor", lambda w: f"/quick-lane/open?plate={w.vehicle.plate}", 14),
     "quicklane.quote": ("service_advisor", lambda w: f"/quick-lane/quote?package_id={w.package.id}", 7),
-    "quicklane.lounge": ("service_advisor", lambda w: f"/quick-lane/lounge/{w.store.code}", 4),
-    "quicklane.lounge_cars": ("service_advisor", lambda w: f"/quick-lane/lounge/{w.store.code}/cars", 4),
+    # (lane3: the lane's settings, for the screen's display name and language)
+    "quicklane.lounge": ("service_advisor", lambda w: f"/quick-lane/lounge/{w.store.code}", 5),
+    "quicklane.lounge_cars": ("service_advisor", lambda w: f"/quick-lane/lounge/{w.store.code}/cars", 5),
     "quicklane.packages": ("manager", lambda w: "/quick-lane/packages", 3),
     "quicklane.edit_package": ("manager", lambda w: f"/quick-lane/packages/{w.package.id}", 5),
-    "quicklane.settings": ("manager", lambda w: "/quick-lane/settings", 3),
+    # (lane3: the store's managers, to choose the manager on duty for the reminder to close the day)
+    "quicklane.settings": ("manager", lambda w: "/quick-lane/settings", 4),
     "quicklane_api.list_packages": ("service_advisor", lambda w: "/api/v1/quick-lane/packages", 3),
     "quicklane_api.board": ("technician", lambda w: "/api/v1/quick-lane/board", 3),
     # -- quick lane, second slice (lane2) --
@@ -433,6 +435,18 @@ PAGES = {
     # the figures: the store, then the month's ready cars with their technicians and advisors joined (one query)
     "quicklane.figures": ("manager", lambda w: "/quick-lane/figures?month=2026-11", 2),
     "quicklane.export_figures": ("manager", lambda w: "/quick-lane/figures.xlsx?month=2026-11", 2),
+    # -- quick lane, third slice (lane3) --
+    # the stores side by side: the request, the stores, then one grouped query per time zone of the stores
+    "quicklane.stores_figures": ("manager", lambda w: "/quick-lane/figures/stores?month=2026-11", 3),
+    "quicklane.export_stores_figures": ("manager", lambda w: "/quick-lane/figures/stores.xlsx?month=2026-11", 3),
+    "quicklane_api.stores_figures": ("manager", lambda w: "/api/v1/quick-lane/figures/stores?month=2026-11", 3),
+    # the month's figures in the API: the token, then as the page
+    "quicklane_api.month_figures": ("manager", lambda w: "/api/v1/quick-lane/figures?month=2026-11", 3),
+    # the day still in the lane: its cars, the store's time zone
+    "quicklane_api.lane_day": ("manager", lambda w: "/api/v1/quick-lane/day", 2),
+    # a car's extra work: as its page less the catalogue, plus the price of every piece
+    "quicklane_api.list_extra_work": ("technician", lambda w: f"/api/v1/quick-lane/orders/{w.ids['lane']}/extra",
+                                      18),
     # CS's board: the call list (follow-ups with customer, vehicle and store joined, the form's recorder), the open
     # cases with their responsible manager
     "satisfaction.index": ("cs_supervisor", lambda w: "/satisfaction/", 5),  # with the top-marks check
@@ -496,7 +510,8 @@ HOME_PAGES = {
     # the request; the store, then one aggregate each: now (waiting approval, in the workshop), cars in, ready
     # and on time, revenue; the quick lane (its cars, the lane); today's bookings (the store's zone, the bookings
     # with their advisors)
-    "manager": 10,
+    # (lane3: today's reminder to close the lane's day, one query)
+    "manager": 11,
     # the request; the rescue board in brief (open calls, units, stations counted)
     "rescue_dispatcher": 4,
     # the request; the call list (follow-ups with customer, vehicle and store joined, and the form's recorder)

@@ -1,4 +1,5 @@
-"""/api/v1/quick-lane: the store's express packages, opening a lane order, stage changes and the board."""
+"""/api/v1/quick-lane: the store's express packages, opening a lane order, stage changes and the board; extra
+work and the owner's answer, closing the day, the month's figures and the stores side by side."""
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
@@ -7,7 +8,7 @@ from dealer.actors import MANAGER, SERVICE_ADVISOR
 from dealer.api_base import ApiBlueprint
 from dealer.database import utcnow
 from dealer.inputs import CALENDAR, Id, Moment, Text, WholeNumber
-from dealer.quicklane import queries, services
+from dealer.quicklane import figures, queries, schemas, services
 from dealer.quicklane.errors import LaneError
 from dealer.quicklane.models import STAGES
 from dealer.quicklane.services.stages import TAP_STAGES
@@ -145,3 +146,101 @@ def change_stage(data, lane_id):
 def board(args):
     """The lane: cars in key order with their promise, live estimate and at-risk flag (at 80% of the promise)."""
     return queries.board(_store_id(args), actor=current_actor(), now=utcnow())
+
+
+# -- extra work found in the bay (增项) ------------------------------------------------------------------------
+
+def _extra_out(work: queries.ExtraWork) -> dict:
+    lane, offer = work.lane, work.pending
+    pending = None if offer is None else {
+        "job_id": lane.extra_job_id, "concern": offer.concern, "price_fen": offer.price_fen,
+        "minutes": offer.minutes, "new_estimate_at": offer.new_estimate, "new_promised_at": offer.new_promise}
+    return {"lane_id": lane.id, "stage": lane.stage, "version": lane.version, "promised_at": lane.promised_at,
+            "new_promised_at": lane.new_promised_at, "pending": pending, "items": work.items}
+
+
+@blp.route("/orders/<int:lane_id>/extra", methods=["GET"])
+@roles_required(*queries.LANE_ROLES)
+@blp.response(200, schemas.ExtraOut)
+def list_extra_work(lane_id):
+    """A lane order's extra work: each piece with its price and answer; the one waiting for the owner with the
+    minutes it adds and the new ready time (its time impact)."""
+    return _extra_out(queries.extra_work(lane_id, actor=current_actor(), now=utcnow()))
+
+
+@blp.route("/orders/<int:lane_id>/extra", methods=["POST"])
+@roles_required(*queries.LANE_ROLES)
+@blp.arguments(schemas.ExtraIn)
+@blp.response(201, schemas.ExtraOut)
+def report_extra_work(data, lane_id):
+    """Report extra work found while the car is in its bay: one part or labor operation and the minutes it adds;
+    it waits for the owner's answer (one at a time)."""
+    actor, now = current_actor(), utcnow()
+    services.report_extra_work(lane_id, services.ExtraInput(**data), actor=actor, now=now)
+    return _extra_out(queries.extra_work(lane_id, actor=actor, now=now))
+
+
+@blp.route("/orders/<int:lane_id>/extra/answer", methods=["POST"])
+@roles_required(SERVICE_ADVISOR, MANAGER)
+@blp.arguments(schemas.ConsentIn)
+@blp.response(200, LaneOrderOut)
+def answer_extra_work(data, lane_id):
+    """Record the owner's answer: approved (who consented, in person or by phone), the car leaves the lane with
+    the new promise; declined, it goes on in the lane."""
+    return services.answer_extra_work(lane_id, services.Consent(**data), actor=current_actor(), now=utcnow())
+
+
+# -- closing the day (快修日结) ----------------------------------------------------------------------------------
+
+@blp.route("/day", methods=["GET"])
+@roles_required(MANAGER)
+@blp.arguments(StoreArgs, location="query")
+@blp.response(200, schemas.DayOut)
+def lane_day(args):
+    """What is still in the lane on the store's day, and whether the day is closed (every such car carried over)."""
+    day = queries.lane_day(_store_id(args), actor=current_actor(), now=utcnow())
+    return {"store_id": day.store_id, "day": day.day, "closed": day.closed, "cars": day.cars}
+
+
+@blp.route("/orders/<int:lane_id>/carry-over", methods=["POST"])
+@roles_required(MANAGER)
+@blp.arguments(schemas.DayActionIn)
+@blp.response(200, schemas.DayCarOut)
+def carry_over(data, lane_id):
+    """Carry a car still in the lane over to the next day (结转), with an optional reason."""
+    return services.carry_over(lane_id, version=data["version"], reason=data["reason"], actor=current_actor(),
+                               now=utcnow())
+
+
+@blp.route("/orders/<int:lane_id>/close", methods=["POST"])
+@roles_required(MANAGER)
+@blp.arguments(schemas.DayActionIn)
+@blp.response(200, schemas.DayCarOut)
+def close_lane_order(data, lane_id):
+    """Close a car off the lane at the end of the day with the reason (关闭); its repair order goes on as any."""
+    return services.close_lane_order(lane_id, version=data["version"], reason=data["reason"],
+                                     actor=current_actor(), now=utcnow())
+
+
+# -- the figures (快修指标) --------------------------------------------------------------------------------------
+
+@blp.route("/figures", methods=["GET"])
+@roles_required(MANAGER)
+@blp.arguments(schemas.StoreMonthArgs, location="query")
+@blp.response(200, schemas.FiguresOut)
+def month_figures(args):
+    """The store's month: key to ready (median, 90th percentile), promises kept, how early the at-risk flag
+    warned; for the month, each day, package, technician and advisor."""
+    found = figures.month_figures(_store_id(args), figures.month_asked(args["month"], now=utcnow()),
+                                  actor=current_actor())
+    return {**found.__dict__, "month": f"{found.month:%Y-%m}"}
+
+
+@blp.route("/figures/stores", methods=["GET"])
+@roles_required(MANAGER)
+@blp.arguments(schemas.GroupMonthArgs, location="query")
+@blp.response(200, schemas.GroupFiguresOut)
+def stores_figures(args):
+    """Every store's month the manager sees, side by side, ranked by promises kept (a store's manager: theirs)."""
+    month = figures.month_asked(args["month"], now=utcnow())
+    return {"month": f"{month:%Y-%m}", "stores": figures.stores_side_by_side(month, actor=current_actor())}

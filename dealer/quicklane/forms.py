@@ -44,10 +44,24 @@ class PackageForm(FlaskForm):
     submit = SubmitField(_l("Save package"))
 
 
+def _optional_int(value):
+    return bounded_int(value) if value not in (None, "", "None") else None
+
+
 class SettingsForm(FlaskForm):
     bays = WholeNumberField(_l("Bays"), validators=[DataRequired(), NumberRange(1, 20)])
     cap_per_quarter = WholeNumberField(_l("Waiting owners per quarter hour at most"),
                                        validators=[DataRequired(), NumberRange(1, 50)])
+    close_by = StringField(_l("Close the day by (HH:MM)"), default="19:00",
+                           validators=[Optional(), TextRules(5)], render_kw={"type": "time"})
+    close_reminder_sms = BooleanField(_l("Also text the manager on duty"))
+    duty_manager_id = SelectField(_l("Manager on duty"), coerce=_optional_int, choices=[], validate_choice=False,
+                                  validators=[Optional()])
+    lounge_name = StringField(_l("Name on the lounge screen (empty: the store's)"),
+                              validators=[Optional(), TextRules(60)])
+    lounge_locale = SelectField(_l("Language of the lounge screen"), choices=choices(
+        [("", _l("Default (Simplified Chinese)")), ("zh_Hans_CN", "简体中文"), ("en", "English")]),
+        validate_choice=False)  # the service refuses another
     submit = SubmitField(_l("Save settings"))
 
 

@@ -13,17 +13,21 @@ from flask import render_template
 from markupsafe import Markup
 from sqlalchemy.orm.util import identity_key
 
+from dealer.actors import MANAGER
 from dealer.auth import signals as auth_signals
 from dealer.extensions import db
 from dealer.quicklane import queries
 from dealer.quicklane.models import PARTS, ExpressPackage, LaneOrder
 from dealer.quicklane.services.packages import PACKAGE_LOADS
+from dealer.quicklane.services.reminders import reminder_of
 from dealer.quicklane.services.steps import agree_package
 from dealer.repair import pricing
 from dealer.repair import services as repair
 from dealer.repair import signals as repair_signals
 from dealer.repair.models import QUICK_LANE, RepairLine, RepairOrder
 from dealer.signals import Panel
+from dealer.stores.models import Store
+from dealer.timezones import store_zone
 
 PACKAGE = "package"
 
@@ -144,4 +148,19 @@ def _lane_panel(actor, *, now, **_):
     if not actor.has_any(queries.LANE_ROLES) or actor.store_id is None:
         return None
     board = queries.board(actor.store_id, actor=actor, now=now)
-    return Panel(15, Markup(render_template("quicklane/_home_panel.html", board=board, now=now)))
+    return Panel(15, Markup(render_template("quicklane/_home_panel.html", board=board, now=now,
+                                            unclosed=_unclosed_day(actor, board, now))))
+
+
+def _unclosed_day(actor, board, now) -> tuple | None:
+    """For a manager: today's reminder to close the day and the cars still to carry over or close, while any is
+    left (the reminder's notice goes when the day is closed)."""
+    if MANAGER not in actor.roles:
+        return None
+    zone = store_zone(db.session.get(Store, actor.store_id))
+    day = now.astimezone(zone).date()
+    reminder = reminder_of(actor.store_id, day)
+    if reminder is None:
+        return None
+    left = [car for car in board.cars if not queries.carried_over_on(car.lane, day, zone)]
+    return (reminder, len(left)) if left else None

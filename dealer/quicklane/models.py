@@ -5,7 +5,7 @@ the owner's promise and the stage the car is in. The repair order keeps the line
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -32,6 +32,8 @@ NOT_READY = (WAITING, IN_BAY, WASHING)
 
 DEFAULT_BAYS = 2
 DEFAULT_CAP = 4
+DEFAULT_CLOSE_BY = "19:00"
+LOUNGE_LOCALES = ("zh_Hans_CN", "en")  # the lounge screen's languages (the app's)
 
 
 class LaneSettings(Timestamps, db.Model):
@@ -46,6 +48,14 @@ class LaneSettings(Timestamps, db.Model):
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
     bays: Mapped[int] = mapped_column(sa.SmallInteger, default=DEFAULT_BAYS)
     cap_per_quarter: Mapped[int] = mapped_column(sa.SmallInteger, default=DEFAULT_CAP)
+    # Closing the day (日结): by this local time ("HH:MM") the managers are reminded if cars are left in the
+    # lane; with `close_reminder_sms` the manager on duty (值班经理) gets an SMS too.
+    close_by: Mapped[str] = mapped_column(sa.String(5), default=DEFAULT_CLOSE_BY, server_default=DEFAULT_CLOSE_BY)
+    close_reminder_sms: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    duty_manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The lounge screen (休息区屏幕): the name it shows (empty: the store's) and its language (empty: the default).
+    lounge_name: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
+    lounge_locale: Mapped[str] = mapped_column(sa.String(10), default="", server_default="")
 
 
 class LaneShift(Timestamps, db.Model):
@@ -172,3 +182,18 @@ class LaneOrder(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_reason: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DayReminder(db.Model):
+    """The reminder to close the lane's day (日结提醒), once per store and local day: the managers see it on their
+    home page while cars are left in the lane; `sms_message_id` the SMS to the manager on duty, if one went."""
+
+    __tablename__ = "quick_lane_day_reminders"
+    __table_args__ = (sa.UniqueConstraint("store_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    day: Mapped[date] = mapped_column(sa.Date)
+    cars: Mapped[int] = mapped_column(sa.SmallInteger)  # left in the lane when reminded
+    reminded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sms_message_id: Mapped[int | None] = mapped_column(sa.Integer)

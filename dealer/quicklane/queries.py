@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -15,12 +16,15 @@ from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
 from dealer.quicklane import promise as promises
 from dealer.quicklane.models import IN_LANE, READY, LaneOrder
-from dealer.quicklane.services.extra import extra_offer
+from dealer.quicklane.services.extra import ExtraOffer, extra_offer
 from dealer.quicklane.services.lane import as_car, lane_of
 from dealer.quicklane.services.stages import get_lane_order, next_stage
+from dealer.repair.models import JOB_APPROVED, JOB_DECLINED, JOB_ESTIMATE, JOB_PENDING
 from dealer.repair.services import get_order
+from dealer.repair.services import price as repair_price
 from dealer.stores.models import Store
 from dealer.stores.services import sees_store
+from dealer.timezones import store_zone
 
 LANE_ROLES = frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER})
 BOARD_LIMIT = 200  # a lane never holds more; the board stops there
@@ -135,3 +139,71 @@ def extra_work_page(lane_id: int, *, actor: Actor, now: datetime):
     lane = get_lane_order(lane_id, actor=actor)
     order = get_order(lane.repair_order_id, actor=actor)
     return lane, order.number, extra_offer(lane, order, now=now)
+
+
+# -- the API's reads of the third slice: extra work, the day still in the lane --------------------------------
+
+@dataclass(frozen=True)
+class ExtraItem:
+    job_id: int
+    concern: str
+    approval: str
+    price_fen: int
+
+
+@dataclass(frozen=True)
+class ExtraWork:
+    """A lane order's extra work: the piece waiting for the owner (with its time impact) and every piece."""
+
+    lane: LaneOrder
+    pending: ExtraOffer | None
+    items: list[ExtraItem]
+
+
+def extra_work(lane_id: int, *, actor: Actor, now: datetime) -> ExtraWork:
+    """The extra work (增项) of a lane order's repair order: each piece with its price (after any member
+    discount, as the owner is shown it) and its answer; the pending one with the minutes and new ready time.
+    Raises NotFound."""
+    lane = get_lane_order(lane_id, actor=actor)
+    if lane.repair_order_id is None:
+        return ExtraWork(lane, None, [])
+    order = get_order(lane.repair_order_id, actor=actor)
+    extra = [job for job in order.jobs if job.is_extra]
+    price = repair_price(order, (JOB_APPROVED, JOB_PENDING, JOB_DECLINED, JOB_ESTIMATE)) if extra else None
+    net = {line.key: line.amount_fen - line.discount_fen for line in price.lines} if price else {}
+    items = [ExtraItem(job.id, job.concern, job.approval, sum(net.get(line.id, 0) for line in job.lines))
+             for job in extra]
+    return ExtraWork(lane, extra_offer(lane, order, now=now), items)
+
+
+@dataclass(frozen=True)
+class LaneDay:
+    store_id: int
+    day: date
+    zone: ZoneInfo
+    cars: list[LaneOrder]  # still in the lane, in key order
+
+    @property
+    def closed(self) -> bool:
+        """Closed when every car still in the lane was carried over on this local day (or none is left)."""
+        return not any(self.open_cars)
+
+    @property
+    def open_cars(self) -> list[LaneOrder]:
+        return [car for car in self.cars if not carried_over_on(car, self.day, self.zone)]
+
+
+def carried_over_on(car: LaneOrder, day: date, zone: ZoneInfo) -> bool:
+    """Whether the manager carried the car over on `day` (the store's local day) or later."""
+    return car.carried_over_at is not None and car.carried_over_at.astimezone(zone).date() >= day
+
+
+def lane_day(store_id: int, *, actor: Actor, now: datetime) -> LaneDay:
+    """What is still in the lane on the store's day (快修日结): the cars to carry over or close. Raises NotFound."""
+    if not sees_store(actor, store_id):
+        raise NotFound()
+    cars = list(db.session.scalars(
+        sa.select(LaneOrder).where(LaneOrder.store_id == store_id, LaneOrder.stage.in_(IN_LANE))
+        .order_by(LaneOrder.key_at, LaneOrder.id).limit(BOARD_LIMIT)))
+    zone = store_zone(db.session.get(Store, store_id))
+    return LaneDay(store_id, now.astimezone(zone).date(), zone, cars)

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from flask import flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_time, to_user_timezone
+from flask_babel import force_locale, format_time, to_user_timezone
 from flask_babel import gettext as _
 
 from dealer.access import current_actor, public, roles_required
@@ -13,7 +13,7 @@ from dealer.forms import choices, managed_store_id, put_error_on_form
 from dealer.inputs import CALENDAR, whole_number
 from dealer.money import yuan
 from dealer.quicklane import bp, queries, services
-from dealer.quicklane.figures import month_figures, workbook
+from dealer.quicklane.figures import group_workbook, month_figures, stores_side_by_side, workbook
 from dealer.quicklane.forms import (
     ITEM_ROWS,
     CloseDayForm,
@@ -25,7 +25,7 @@ from dealer.quicklane.forms import (
     ShiftForm,
     StageForm,
 )
-from dealer.quicklane.models import LABOR, LEFT_LANE, PARTS
+from dealer.quicklane.models import DEFAULT_CLOSE_BY, LABOR, LEFT_LANE, PARTS
 from dealer.timezones import store_zone
 
 DESK = (SERVICE_ADVISOR, MANAGER)
@@ -186,17 +186,22 @@ def _moment(text):
 @bp.route("/lounge/<code>")
 @public
 def lounge(code):
-    store = queries.lounge_store(code)
-    return render_template("quicklane/lounge.html", store=store, cars=queries.lounge(store.id, now=utcnow()),
-                           labels=services.STAGE_LABELS)
+    return _lounge("quicklane/lounge.html", code)
 
 
 @bp.route("/lounge/<code>/cars")
 @public
 def lounge_cars(code):
+    return _lounge("quicklane/_lounge.html", code)
+
+
+def _lounge(template: str, code: str):
+    """The lounge screen in the store's language setting for it (the default language without one)."""
     store = queries.lounge_store(code)
-    return render_template("quicklane/_lounge.html", store=store, cars=queries.lounge(store.id, now=utcnow()),
-                           labels=services.STAGE_LABELS)
+    settings = services.lane_settings(store.id)
+    with force_locale(settings.lounge_locale or "zh_Hans_CN"):
+        return render_template(template, store=store, title=settings.lounge_name or store.name,
+                               cars=queries.lounge(store.id, now=utcnow()), labels=services.STAGE_LABELS)
 
 
 # -- the manager's screens -----------------------------------------------------------------------------
@@ -226,6 +231,23 @@ def export_figures():
     figures = month_figures(managed_store_id(), _month(), actor=current_actor())
     return send_file(workbook(figures), as_attachment=True,
                      download_name=f"quick-lane-{figures.store.code}-{figures.month:%Y-%m}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/figures/stores")
+@roles_required(MANAGER)
+def stores_figures():
+    month = _month()
+    return render_template("quicklane/stores_figures.html", month=month,
+                           stores=stores_side_by_side(month, actor=current_actor()))
+
+
+@bp.route("/figures/stores.xlsx")
+@roles_required(MANAGER)
+def export_stores_figures():
+    month = _month()
+    return send_file(group_workbook(month, stores_side_by_side(month, actor=current_actor())), as_attachment=True,
+                     download_name=f"quick-lane-stores-{month:%Y-%m}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -312,10 +334,16 @@ def settings():
     store_id, actor = managed_store_id(), current_actor()
     current = services.lane_settings(store_id)
     form = SettingsForm(obj=current)
+    form.duty_manager_id.choices = choices([("", "-"), *services.store_managers(store_id)])
     if form.validate_on_submit():
         try:
             services.save_settings(store_id, bays=form.bays.data, cap_per_quarter=form.cap_per_quarter.data,
-                                   actor=actor, now=utcnow())
+                                   actor=actor, now=utcnow(), reminder=services.CloseReminder(
+                                       close_by=form.close_by.data or current.close_by or DEFAULT_CLOSE_BY,
+                                       sms=form.close_reminder_sms.data,
+                                       duty_manager_id=form.duty_manager_id.data),
+                                   lounge=services.LoungeDisplay(name=form.lounge_name.data or "",
+                                                                 locale=form.lounge_locale.data or ""))
         except DomainError as error:
             put_error_on_form(form, error)
         else:

@@ -112,6 +112,12 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
          ("name", "plate", "eta_minutes", "responder", "responder_phone"),
          "${name}您好，救援人员${responder}因路况预计${eta_minutes}分钟后到达，电话${responder_phone}。请在安全位置等候，抱歉。",
          valid_for=timedelta(hours=2)),
+    # quick lane (third slice): to the store's manager on duty, once a day, when cars are left in the lane past
+    # the store's close-by time (日结提醒).
+    Kind("quick_lane_close_day", _l("Quick lane: close the day"), SERVICE, 3, True, False,
+         ("store", "cars", "time"),
+         "${store}快修区已过日结时间${time}，仍有${cars}辆车未结转或关闭，请登录系统完成日结。",
+         valid_for=timedelta(hours=6)),
 )}
 
 OPT_OUT_LINE = "回T退订"

@@ -182,7 +182,8 @@ def test_real_scheduler_stores_its_jobs_in_the_database(app, committed_db):
         assert {job.id for job in leader.scheduler.get_jobs()} == {"sms_send", "sms_expire_leases",
                                                                    "reminders_nightly_scan",
                                                                    "inspection_photo_cleanup",
-                                                                   "rescue_learn_eta"}
+                                                                   "rescue_learn_eta",
+                                                                   "quick_lane_close_day_reminder"}
     finally:
         scheduler = leader.scheduler
         leader.stop()

@@ -79,6 +79,8 @@ def _check(data: ExtraInput) -> None:
         raise LaneError(_l("The extra minutes in the bay are between 1 and 480."), field="minutes")
     if data.kind not in (PARTS, LABOR):
         raise LaneError(_l("Choose a part or a labor operation."), field="item")
+    if data.kind == LABOR and data.operation_id is None:
+        raise LaneError(_l("Choose a labor operation of the store's catalogue."), field="operation_id")
 
 
 def report_extra_work(lane_id: int, data: ExtraInput, *, actor: Actor, now: datetime) -> LaneOrder:

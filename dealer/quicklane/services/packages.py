@@ -1,6 +1,7 @@
 """Express packages (快保套餐), the lane's settings and its technicians on shift: the manager's side."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -8,19 +9,21 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from dealer.actors import TECHNICIAN, Actor
+from dealer.actors import MANAGER, TECHNICIAN, Actor
 from dealer.audit import services as audit
 from dealer.auth.models import User, UserRole
 from dealer.database import get_for_update
 from dealer.dialect import upsert
 from dealer.errors import NotFound
 from dealer.extensions import db
+from dealer.inputs import text_problem
 from dealer.parts.models import Part
 from dealer.quicklane.errors import LaneError
 from dealer.quicklane.models import (
     DEFAULT_BAYS,
     DEFAULT_CAP,
     LABOR,
+    LOUNGE_LOCALES,
     PARTS,
     ExpressPackage,
     LaneSettings,
@@ -175,20 +178,72 @@ def lock_lane(store_id: int) -> LaneSettings:
     return get_for_update(LaneSettings, settings_id, store_id=store_id)
 
 
-def save_settings(store_id: int, *, bays: int, cap_per_quarter: int, actor: Actor, now: datetime) -> LaneSettings:
-    """Set the number of bays and the cap of promises per quarter hour. Raises LaneError."""
+@dataclass(frozen=True)
+class CloseReminder:
+    """When the managers are reminded to close the lane's day, and whether the manager on duty gets an SMS."""
+
+    close_by: str  # "HH:MM", the store's time
+    sms: bool = False
+    duty_manager_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LoungeDisplay:
+    """What the lounge screen shows as its title (empty: the store's name) and in which language (empty: the
+    default, Simplified Chinese)."""
+
+    name: str = ""
+    locale: str = ""
+
+
+def save_settings(store_id: int, *, bays: int, cap_per_quarter: int, actor: Actor, now: datetime,
+                  reminder: CloseReminder | None = None, lounge: LoungeDisplay | None = None) -> LaneSettings:
+    """Set the number of bays, the cap of promises per quarter hour and (given) the reminder to close the day
+    and the lounge screen's name and language. Raises LaneError."""
     _store(store_id, actor)
     if not 1 <= bays <= 20:
         raise LaneError(_l("A lane has 1 to 20 bays."), field="bays")
     if not 1 <= cap_per_quarter <= 50:
         raise LaneError(_l("The cap is 1 to 50 owners per quarter hour."), field="cap_per_quarter")
+    values = {"bays": bays, "cap_per_quarter": cap_per_quarter}
+    if reminder is not None:
+        values.update(_check_reminder(store_id, reminder))
+    if lounge is not None:
+        name = (lounge.name or "").strip()
+        if len(name) > 60 or (name and text_problem(name)):
+            raise LaneError(_l("The lounge screen's name has at most 60 characters."), field="lounge_name")
+        if lounge.locale not in ("", *LOUNGE_LOCALES):
+            raise LaneError(_l("Choose a language of the list."), field="lounge_locale")
+        values.update(lounge_name=name, lounge_locale=lounge.locale)
     settings = lock_lane(store_id)
-    changes = audit.diff(settings, {"bays": bays, "cap_per_quarter": cap_per_quarter})
-    settings.bays, settings.cap_per_quarter = bays, cap_per_quarter
+    changes = audit.diff(settings, values)
+    for name, value in values.items():
+        setattr(settings, name, value)
     if changes:
         audit.record("quick_lane_settings_saved", settings, actor=actor, changes=changes)
     db.session.commit()
     return settings
+
+
+def _check_reminder(store_id: int, reminder: CloseReminder) -> dict:
+    close_by = (reminder.close_by or "").strip()
+    if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", close_by):
+        raise LaneError(_l("Give the time to close the day by as HH:MM."), field="close_by")
+    if reminder.duty_manager_id is not None and reminder.duty_manager_id not in {
+            user_id for user_id, _name in store_managers(store_id)}:
+        raise LaneError(_l("Choose a manager of the store."), field="duty_manager_id")
+    if reminder.sms and reminder.duty_manager_id is None:
+        raise LaneError(_l("Choose the manager on duty who gets the SMS."), field="duty_manager_id")
+    return {"close_by": close_by, "close_reminder_sms": bool(reminder.sms),
+            "duty_manager_id": reminder.duty_manager_id}
+
+
+def store_managers(store_id: int) -> list[tuple[int, str]]:
+    """The store's active managers as (id, name), by name: who may be the manager on duty (值班经理)."""
+    return [tuple(row) for row in db.session.execute(
+        sa.select(User.id, User.full_name).join(UserRole, UserRole.user_id == User.id)
+        .where(User.store_id == store_id, User.active, UserRole.role == MANAGER)
+        .order_by(User.full_name, User.id))]
 
 
 def lane_technicians(store_id: int) -> list[tuple[int, str, bool]]:
