@@ -29,3 +29,19 @@ def test_bench_scripts_run_from_the_repository_root(tmp_path):
     search = run_script("bench_search.py", "--vehicles", "40", "--rounds", "3", database=database)
     assert search.returncode == 0, search.stderr[-3000:]
     assert "plate, last 4" in search.stdout
+
+
+def test_the_app_starts_in_a_fresh_interpreter_as_flask_and_gunicorn_start_it(tmp_path):
+    """`flask --app dealer db upgrade` and gunicorn's `import wsgi`, each in a new process: the composition root
+    must map every model by itself (a module importing another's services at import time once configured the
+    mappers before the parts and repair models were imported, and the app did not start outside the tests)."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}", "SECRET_KEY": "entry-test"}
+    env.pop("DEALER_ENV", None)
+    flask = Path(sys.executable).with_name("flask")
+    upgrade = subprocess.run([str(flask), "--app", "dealer", "db", "upgrade"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=300)
+    assert upgrade.returncode == 0, upgrade.stderr[-3000:]
+    served = subprocess.run([sys.executable, "-c", "import gc, wsgi; print(wsgi.app.name, gc.get_freeze_count() > 0)"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert served.returncode == 0, served.stderr[-3000:]
+    assert served.stdout.split() == ["dealer.app", "True"]

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dealer.database import Timestamps, UTCDateTime, store_join, utcnow
 from dealer.extensions import db
+from dealer.parts.models import Part
+from dealer.repair.models import LaborOperation
 
 PARTS = "parts"
 LABOR = "labor"
@@ -121,8 +123,8 @@ class PackageItem(db.Model):
     hours: Mapped[int | None] = mapped_column(sa.Integer)  # hundredths
 
     package: Mapped[ExpressPackage] = relationship(back_populates="items", lazy="raise_on_sql")
-    part = relationship("Part", lazy="raise_on_sql")
-    operation = relationship("LaborOperation", lazy="raise_on_sql")
+    part: Mapped[Part] = relationship(lazy="raise_on_sql")
+    operation: Mapped[LaborOperation] = relationship(lazy="raise_on_sql")
 
 
 class LaneOrder(db.Model):

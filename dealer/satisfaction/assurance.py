@@ -163,7 +163,7 @@ def figures(store_ids: list[int], bounds: list[datetime], months: list[date]) ->
     for store_id, index, n, within, came_back, comebacks, checked, failed in db.session.execute(
             sa.select(order.store_id, settled, sa.func.count(),
                       count_if(sa.func.coalesce(order.customer_total_fen, 0) <= order.approved_total_fen),
-                      count_if(measures.came_back()), count_if(measures.is_comeback()),
+                      count_if(measures.came_back(store_ids)), count_if(measures.is_comeback(store_ids)),
                       count_if(measures.qc_checked()), count_if(measures.qc_checked(False)))
             .where(order.store_id.in_(store_ids), measures.counted(order.settled_at), order.settled_at >= start,
                    order.settled_at < end)
@@ -356,7 +356,7 @@ def drill(store, month: date, what: str, *, limit: int = 200) -> list[DrillRow]:
             flags = (sa.func.coalesce(order.customer_total_fen, 0) > order.approved_total_fen,)
         else:
             names = ("came_back", "comeback", "qc_failed")
-            flags = (measures.came_back(), measures.is_comeback(), measures.qc_checked(False))
+            flags = (measures.came_back([store.id]), measures.is_comeback([store.id]), measures.qc_checked(False))
         stmt = (sa.select(order.id, order.number, order.settled_at, *flags)
                 .where(order.store_id == store.id, measures.counted(order.settled_at), order.settled_at >= start,
                        order.settled_at < end))

@@ -199,6 +199,10 @@ class RepairJob(db.Model):
         sa.Index("ix_repair_jobs_order_id", "order_id"),  # an order's jobs are loaded by order_id alone
         sa.Index("ix_repair_jobs_store_id_vehicle_id", "store_id", "vehicle_id"),
         sa.Index("ix_repair_jobs_comeback_of_id", "comeback_of_id"),
+        # a store's comebacks as a set (dealer.repair.measures.came_back): a few hundred rows, not the store's jobs
+        sa.Index("ix_repair_jobs_store_id_comebacks", "store_id", "comeback_of_id",
+                 postgresql_where=sa.text("comeback_of_id IS NOT NULL"),
+                 sqlite_where=sa.text("comeback_of_id IS NOT NULL")),
         sa.CheckConstraint("approval IN ('estimate', 'approved', 'pending', 'declined')", name="approval_known"),
         sa.CheckConstraint("work IN ('waiting', 'started', 'done')", name="work_known"),
     )

@@ -186,7 +186,7 @@ def quality_figures(*, actor: Actor, month: date, store_ids: list[int] | None = 
     start, end = _month_range(month, actor, stores)
     finished = sa.and_(RepairOrder.store_id.in_(stores), measures.counted(RepairOrder.settled_at),
                        RepairOrder.settled_at >= start, RepairOrder.settled_at < end)
-    came_back, is_comeback = measures.came_back(), measures.is_comeback()
+    came_back, is_comeback = measures.came_back(stores), measures.is_comeback(stores)
     by_advisor = list(db.session.execute(sa.select(
         RepairOrder.store_id, RepairOrder.advisor_id,
         sa.func.count(RepairOrder.id),
