@@ -48,3 +48,9 @@ a `dealer.signals.Panel` or None, built from a fixed number of grouped queries: 
 and no-shows, membership its members, points and stored value, on satisfaction's dashboard (服务运营), which sits
 below both in the layers and so cannot read them.
 """)
+
+order_panels = _signals.signal("repair.order_panels", doc="""Collect sections of an order's page (维修工单).
+
+Sender: the order (with ORDER_LOADS). Keywords: `actor`. Each receiver returns a `dealer.signals.Panel` or None,
+without a query unless the order is its own (rescue shows a tow-in's accident claim and its state).
+""")

@@ -10,7 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from dealer.database import paginate_capped, prefix_range
+from dealer.errors import NotFound
 from dealer.extensions import db
+from dealer.repair import queries as repair_queries
+from dealer.repair import services as repair_services
+from dealer.repair.models import INSURANCE
 from dealer.rescue.clocks import Clock, clock  # noqa: F401  (the board's clocks, for the pages)
 from dealer.rescue.figures import CallFacts, Figures, month_figures
 from dealer.rescue.labels import FAULT_LABELS
@@ -165,3 +169,15 @@ def closed_calls(store_ids: list[int], search: Search, *, page: int = 1):
     stmt, counted = stmt.where(*conditions), counted.where(*conditions)
     return paginate_capped(stmt.order_by(RescueCall.received_at.desc(), RescueCall.id.desc()), counted, page=page,
                            per_page=SEARCH_PAGE)
+
+
+def insurance_paid_fen(order_id: int | None, *, actor) -> int | None:
+    """The insurance-paid total (net of discounts, fen) of the tow-in's repair order, through repair's public reads
+    (its order with ORDER_LOADS and `display_totals`: the settled figures once settled); None without an order."""
+    if order_id is None:
+        return None
+    try:
+        order = repair_services.get_order(order_id, actor=actor)
+    except NotFound:
+        return None
+    return repair_queries.display_totals(order).by_payer[INSURANCE].net_fen

@@ -1,4 +1,11 @@
 """The rescue module's business rules; each public function commits once (or, for a tow-in, once per step)."""
+from dealer.rescue.services.claims import (  # noqa: F401
+    ClaimInput,
+    claim_of,
+    move_claim,
+    open_claims_by_state,
+    save_claim,
+)
 from dealer.rescue.services.common import CALL_LOADS, get_call, lock_call, responders  # noqa: F401
 from dealer.rescue.services.crew import crew_call, crew_position, crew_step, photo_path  # noqa: F401
 from dealer.rescue.services.dispatch import (  # noqa: F401

@@ -24,7 +24,9 @@ from dealer.rescue.forms import (
     UnitForm,
     degrees,
 )
+from dealer.rescue.models import ACCIDENT
 from dealer.rescue.services import IntakeInput, UnitInput
+from dealer.rescue.views.claims import claim_context
 from dealer.stores.services import store_scope
 
 DESK = (RESCUE_DISPATCHER, MANAGER)
@@ -116,7 +118,8 @@ def show_call(call_id):
     return render_template("rescue/call.html", call=call, form=_call_form(call), store_id=call.store_id, now=now,
                            proposal=proposal, dispatch_form=DispatchForm(), reason_form=ReasonForm(),
                            plate_form=PlateForm(), settings=settings,
-                           clock=queries.clock(call, now, settings), drivable=DRIVABLE, **_labels())
+                           clock=queries.clock(call, now, settings), drivable=DRIVABLE, **_labels(),
+                           **(claim_context(call) if call.fault_type == ACCIDENT else {}))
 
 
 def _back(call_id):

@@ -11,7 +11,7 @@ from dealer.actors import MANAGER, RESCUE_DISPATCHER
 from dealer.database import utcnow
 from dealer.errors import NotFound
 from dealer.inputs import whole_number
-from dealer.rescue import bp, labels, queries
+from dealer.rescue import bp, labels, queries, services
 from dealer.rescue.export import figures_workbook
 from dealer.rescue.forms import SearchForm
 from dealer.stores.services import store_scope
@@ -49,7 +49,8 @@ def figures():
     scope, store_id, store, month = _store_and_month()
     found = queries.figures(store_id, month, total_label=_("Whole month"))
     return render_template("rescue/figures.html", figures=found, scope=scope, store_id=store_id, store=store,
-                           month=month, previous=_shifted(month, -1), following=_shifted(month, 1), labels=labels)
+                           month=month, previous=_shifted(month, -1), following=_shifted(month, 1), labels=labels,
+                           claims=services.open_claims_by_state(store_id))
 
 
 @bp.route("/figures.xlsx")
