@@ -402,7 +402,7 @@ PAGES = {
     # the settings page: the request, the settings, the stations with their coverage
     "rescue.settings": ("manager", lambda w: f"/rescue/settings?store={w.store.id}", 3),
     # the figures: the request, the store, the month's calls (columns), unit and station names, the settings
-    "rescue.figures": ("manager", lambda w: "/rescue/figures", 7),  # third slice: + the open claims by state
+    "rescue.figures": ("manager", lambda w: "/rescue/figures", 7),  # third slice: + open claims, the error trend
     "rescue.figures_export": ("manager", lambda w: "/rescue/figures.xlsx", 6),
     # the closed-call search: the request, the page (responders joined), its capped count
     "rescue.search_calls": ("rescue_dispatcher", lambda w: "/rescue/calls?plate=粤&phone=138", 3),

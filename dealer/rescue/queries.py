@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from dealer.database import paginate_capped, prefix_range
+from dealer.dialect import seconds_between
 from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.repair import queries as repair_queries
@@ -181,3 +182,48 @@ def insurance_paid_fen(order_id: int | None, *, actor) -> int | None:
     except NotFound:
         return None
     return repair_queries.display_totals(order).by_payer[INSURANCE].net_fen
+
+
+@dataclass(frozen=True)
+class ErrorMonth:
+    """How far the arrival estimates were off in one month (minutes, |arrived - estimated|, nearest rank)."""
+
+    month: date
+    median: float | None
+    p90: float | None
+    estimates: int
+
+
+def _months_ending(month: date, count: int) -> list[date]:
+    index = month.year * 12 + month.month - 1
+    return [date((index - back) // 12, (index - back) % 12 + 1, 1) for back in range(count - 1, -1, -1)]
+
+
+def estimate_error_trend(store_id: int, month: date, *, months: int = 12) -> list[ErrorMonth]:
+    """The estimate's error per month over the `months` up to `month` (the store's calendar), computed in SQL:
+    each leg's |minutes from its dispatch to arrival - the estimate|, ranked per month, the median and the 90th
+    percentile by nearest rank (the least error whose rank reaches p * n). Two queries whatever the rows."""
+    store = db.session.get(Store, store_id)
+    firsts = _months_ending(month, months)
+    bounds = [month_bounds(store, first)[0] for first in firsts] + [month_bounds(store, firsts[-1])[1]]
+    call = RescueCall
+    bucket = sa.case(*[(call.received_at < bound, index) for index, bound in enumerate(bounds[1:-1])],
+                     else_=len(firsts) - 1)
+    error = sa.func.abs(seconds_between(call.arrived_at, call.leg_dispatched_at) - call.estimate_minutes * 60)
+    ranked = (sa.select(bucket.label("bucket"), error.label("error"),
+                        sa.func.row_number().over(partition_by=bucket, order_by=error).label("rank"),
+                        sa.func.count().over(partition_by=bucket).label("n"))
+              .where(call.store_id == store_id, call.received_at >= bounds[0], call.received_at < bounds[-1],
+                     call.arrived_at.is_not(None), call.leg_dispatched_at.is_not(None),
+                     call.estimate_minutes.is_not(None)).subquery())
+    found = {int(row.bucket): row for row in db.session.execute(
+        sa.select(ranked.c.bucket, sa.func.max(ranked.c.n).label("n"),
+                  sa.func.min(sa.case((ranked.c.rank >= ranked.c.n * 0.5, ranked.c.error))).label("median"),
+                  sa.func.min(sa.case((ranked.c.rank >= ranked.c.n * 0.9, ranked.c.error))).label("p90"))
+        .group_by(ranked.c.bucket))}
+
+    def minutes(seconds):
+        return round(float(seconds) / 60, 1) if seconds is not None else None
+
+    return [ErrorMonth(first, minutes(found[i].median), minutes(found[i].p90), int(found[i].n)) if i in found
+            else ErrorMonth(first, None, None, 0) for i, first in enumerate(firsts)]
