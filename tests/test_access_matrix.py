@@ -292,6 +292,7 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "rescue_calls_api.get_claim": frozenset({RESCUE_DISPATCHER, MANAGER, SERVICE_ADVISOR}),
     "rescue_calls_api.save_claim": frozenset({RESCUE_DISPATCHER, MANAGER, SERVICE_ADVISOR}),
     "rescue_calls_api.move_claim": frozenset({RESCUE_DISPATCHER, MANAGER, SERVICE_ADVISOR}),
+    "rescue.signature": frozenset({RESCUE_DISPATCHER, MANAGER}),
     # repair orders (pages)
     "repair.index": frozenset({SERVICE_ADVISOR, TECHNICIAN, "parts_clerk", CASHIER, MANAGER}),
     "repair.board": frozenset({SERVICE_ADVISOR, TECHNICIAN, "parts_clerk", CASHIER, MANAGER}),

@@ -507,7 +507,9 @@ NOT_COUNTED = {"static", "bootstrap.static", "api-docs.openapi_json", "auth.logi
                # the owner's details form needs the time held in the browser's session (tests/booking)
                "booking.details",
                # booking: an inspection photo by the owner's link (a file)
-               "booking.progress_photo"}
+               "booking.progress_photo",
+               # rescue: the owner's signature at hand-over (a file)
+               "rescue.signature"}
 
 
 def test_every_get_endpoint_states_its_query_budget(app):

@@ -104,6 +104,17 @@ def test_dispatcher_takes_a_call_sends_help_and_the_crew_tows_the_car_in(on):
         {"name": "pickup.png", "mimeType": "image/png", "buffer": TINY_PNG})
     crew.get_by_test_id("crew-step-towing").click()
     expect(crew.get_by_test_id("crew-state")).to_have_text("拖车")
+    # Done needs the owner's signature at hand-over: drawn with a finger (the mouse) on the phone's canvas.
+    crew.get_by_test_id("crew-step-completed").click()
+    expect(crew.locator(".alert-danger")).to_contain_text("签字")
+    pad = crew.get_by_test_id("crew-signature")
+    pad.scroll_into_view_if_needed()
+    area = box(pad)
+    crew.mouse.move(area["x"] + 20, area["y"] + area["height"] / 2)
+    crew.mouse.down()
+    for step in range(1, 12):
+        crew.mouse.move(area["x"] + 20 + step * 25, area["y"] + area["height"] / 2 + (-1) ** step * 30, steps=3)
+    crew.mouse.up()
     crew.get_by_test_id("crew-step-completed").click()
     expect(crew.get_by_test_id("crew-done")).to_be_visible()
     assert crew.request.get(link).status == 410  # the job is over, and the link with it
@@ -116,6 +127,9 @@ def test_dispatcher_takes_a_call_sends_help_and_the_crew_tows_the_car_in(on):
     for kind in ("received", "dispatched", "en_route", "on_scene", "towing", "completed", "tow_in_opened"):
         expect(timeline.get_by_test_id(f"event-{kind}")).to_have_count(1)
     expect(timeline.get_by_test_id("photo")).to_have_count(2)
+    signature = page.get_by_test_id("call-signature").locator("img")
+    expect(signature).to_be_visible()
+    assert signature.evaluate("image => image.complete && image.naturalWidth > 100")  # the PNG the owner drew
 
 
 def test_an_autosave_landing_while_the_dispatcher_types_a_reason_keeps_the_reason(on):

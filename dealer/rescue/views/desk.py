@@ -204,6 +204,17 @@ def photo(call_id, event_id):
     return send_file(path, max_age=3600)
 
 
+@bp.route("/calls/<int:call_id>/signature")
+@roles_required(*DESK)
+def signature(call_id):
+    """The owner's signature at hand-over (a PNG the crew's page sent)."""
+    call = services.get_call(call_id, actor=current_actor())
+    path = services.photo_path(_upload_folder(), call.store_id, call.signature) if call.signature else None
+    if path is None or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="image/png", max_age=3600)
+
+
 def _upload_folder() -> str:
     return current_app.config["UPLOAD_FOLDER"]
 
