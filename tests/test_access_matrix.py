@@ -293,6 +293,7 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "rescue_calls_api.save_claim": frozenset({RESCUE_DISPATCHER, MANAGER, SERVICE_ADVISOR}),
     "rescue_calls_api.move_claim": frozenset({RESCUE_DISPATCHER, MANAGER, SERVICE_ADVISOR}),
     "rescue.signature": frozenset({RESCUE_DISPATCHER, MANAGER}),
+    "rescue.map_settings": frozenset({MANAGER}),
     # repair orders (pages)
     "repair.index": frozenset({SERVICE_ADVISOR, TECHNICIAN, "parts_clerk", CASHIER, MANAGER}),
     "repair.board": frozenset({SERVICE_ADVISOR, TECHNICIAN, "parts_clerk", CASHIER, MANAGER}),

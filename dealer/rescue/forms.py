@@ -140,3 +140,11 @@ class ClaimStepForm(FlaskForm):
 
     amount = StringField(_l("Amount (yuan)"), validators=[Optional(), TextRules(20)])
     reason = StringField(_l("Reason"), validators=[Optional(), TextRules(300)])
+
+
+class MapForm(FlaskForm):
+    """The board's map: the tile address (empty: no map) and the tiles' coordinate system."""
+
+    tile_url = StringField(_l("Map tiles address ({z}/{x}/{y})"), validators=[Optional(), TextRules(300)])
+    tile_system = SelectField(_l("The tiles' coordinate system"), choices=choices([
+        ("wgs84", _l("WGS-84 (OpenStreetMap-style tiles)")), ("gcj02", _l("GCJ-02 (AMap-style tiles)"))]))

@@ -16,6 +16,7 @@ from dealer.extensions import db
 from dealer.repair import queries as repair_queries
 from dealer.repair import services as repair_services
 from dealer.repair.models import INSURANCE
+from dealer.rescue import geo
 from dealer.rescue.clocks import Clock, clock  # noqa: F401  (the board's clocks, for the pages)
 from dealer.rescue.figures import CallFacts, Figures, month_figures
 from dealer.rescue.labels import FAULT_LABELS
@@ -227,3 +228,23 @@ def estimate_error_trend(store_id: int, month: date, *, months: int = 12) -> lis
 
     return [ErrorMonth(first, minutes(found[i].median), minutes(found[i].p90), int(found[i].n)) if i in found
             else ErrorMonth(first, None, None, 0) for i, first in enumerate(firsts)]
+
+
+def board_map(found: Board) -> dict | None:
+    """The board's map (地图): the tiles of the first store that set them and the open calls and units that have a
+    position, converted from WGS-84 to the tiles' system (GCJ-02 for AMap-style tiles, dealer.rescue.geo); None
+    when no store of the board set tiles (the board works the same without a map). No query."""
+    source = next((s for s in found.settings.values() if s.map_tile_url), None)
+    if source is None:
+        return None
+
+    def point(kind, latitude, longitude, label, extra):
+        lat, lng = geo.from_wgs84(latitude, longitude, source.map_tile_system)
+        return {"kind": kind, "lat": round(lat, 6), "lng": round(lng, 6), "label": label, **extra}
+
+    points = [point("call", call.latitude_wgs84, call.longitude_wgs84, f"#{call.id} {call.address}"[:80],
+                    {"priority": call.priority, "id": call.id})
+              for call in found.calls if call.has_position]
+    points += [point("unit", unit.latitude_wgs84, unit.longitude_wgs84, unit.name, {"status": unit.status})
+               for unit in found.units if unit.latitude_wgs84 is not None and unit.longitude_wgs84 is not None]
+    return {"tiles": source.map_tile_url, "system": source.map_tile_system, "points": points}

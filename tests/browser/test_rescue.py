@@ -156,3 +156,49 @@ def test_an_autosave_landing_while_the_dispatcher_types_a_reason_keeps_the_reaso
     expect(reason).to_be_focused()
     reason.press_sequentially("，离家近")
     expect(reason).to_have_value("车主要求这家，离家近")
+
+
+def test_the_board_map_shows_calls_and_units_on_the_stores_own_tiles(on, live_server):
+    """The map appears once the manager sets a tile source (here the test server's own address, answered by the
+    browser itself: no request leaves the machine); a new call with a position is drawn without a reload."""
+    desk = on("desk", "sz01-manager")
+    page = desk.page
+    tiles = []
+
+    def tile(route):
+        tiles.append(route.request.url)
+        route.fulfill(status=200, content_type="image/png", body=TINY_PNG)
+
+    desk.context.route(re.compile(r".*/map-tiles/\d+/\d+/\d+\.png$"), tile)
+    page.goto("/rescue/")
+    expect(page.get_by_test_id("rescue-board")).to_be_visible()
+    expect(page.get_by_test_id("board-map")).to_have_count(0)  # no tiles set: no map, the board works all the same
+    page.goto("/rescue/settings")
+    page.get_by_test_id("tile-url").fill(live_server.rstrip("/") + "/map-tiles/{z}/{x}/{y}.png")
+    page.get_by_test_id("tile-system").select_option("gcj02")
+    page.get_by_test_id("save-map").click()
+    expect(page.locator(".alert-success").first).to_be_visible()
+
+    page.goto("/rescue/")
+    board_map = page.get_by_test_id("board-map")
+    expect(board_map).to_be_visible()
+    expect(board_map.locator(".leaflet-tile-loaded").first).to_be_attached()
+    assert tiles and all("/map-tiles/" in url for url in tiles)
+    before = int(board_map.get_attribute("data-markers") or "0")
+
+    intake = desk.context.new_page()
+    intake.goto("/rescue/calls/new")
+    intake.fill("input[name=caller_phone]", "13700005678")
+    intake.select_option("select[name=coordinate_system]", "wgs84")
+    intake.fill("input[name=latitude]", "22.5553")
+    intake.fill("input[name=longitude]", "113.8838")
+    intake.select_option("select[name=fault_type]", "flat_tyre")
+    expect(intake.get_by_test_id("proposal")).to_be_visible()
+    intake.close()
+    expect(board_map).to_have_attribute("data-markers", str(before + 1), timeout=BOARD_REFRESH_MS)
+    expect(board_map.locator(".leaflet-interactive")).to_have_count(before + 1)
+
+    page.goto("/rescue/settings")  # the map off again: the other tests' board has none
+    page.get_by_test_id("tile-url").fill("")
+    page.get_by_test_id("save-map").click()
+    expect(page.locator(".alert-success").first).to_be_visible()

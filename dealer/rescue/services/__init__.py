@@ -29,6 +29,7 @@ from dealer.rescue.services.settings import (  # noqa: F401
     coverage_of,
     eta_model,
     learn_eta,
+    set_map_source,
     set_station_coverage,
     settings_by_store,
     settings_of,

@@ -40,8 +40,9 @@ def _labels() -> dict:
 @roles_required(*DESK)
 def board():
     scope = store_scope(current_actor(), request.args.get("store"))
-    return render_template("rescue/board.html", board=queries.board(scope.store_ids), now=utcnow(), scope=scope,
-                           **_labels())
+    found = queries.board(scope.store_ids)
+    return render_template("rescue/board.html", board=found, board_map=queries.board_map(found), now=utcnow(),
+                           scope=scope, **_labels())
 
 
 @bp.route("/live")
@@ -49,8 +50,9 @@ def board():
 def board_live():
     """The board's body, which the board page fetches again every few seconds (htmx polling)."""
     scope = store_scope(current_actor(), request.args.get("store"))
-    return render_template("rescue/_board.html", board=queries.board(scope.store_ids), now=utcnow(), scope=scope,
-                           **_labels())
+    found = queries.board(scope.store_ids)
+    return render_template("rescue/_board.html", board=found, board_map=queries.board_map(found), now=utcnow(),
+                           scope=scope, **_labels())
 
 
 @bp.route("/calls/new")
