@@ -131,6 +131,25 @@ def test_dispatcher_takes_a_call_sends_help_and_the_crew_tows_the_car_in(on):
     expect(signature).to_be_visible()
     assert signature.evaluate("image => image.complete && image.naturalWidth > 100")  # the PNG the owner drew
 
+    # Accident help (代办理赔): the dispatcher reports the claim on the call; the tow-in order's advisor follows it.
+    claim = page.get_by_test_id("claim")
+    claim.locator("input[name=insurer]").fill("中国人保财险")
+    claim.locator("input[name=report_number]").fill("RDAA2026440300009876")
+    claim.get_by_test_id("claim-save").click()
+    expect(page.get_by_test_id("claim-state")).to_have_text("已报案")
+    advisor = on("desk", "sz01-advisor1")
+    advisor.page.goto(call_url + "/claim")
+    advisor.page.get_by_role("link", name="拖车进店工单").click()
+    panel = advisor.page.get_by_test_id("order-claim")
+    expect(panel).to_contain_text("RDAA2026440300009876")
+    expect(panel.get_by_test_id("order-claim-state")).to_have_text("已报案")
+    panel.get_by_test_id("order-claim-link").click()
+    advisor.page.get_by_test_id("claim-move-surveyed").locator("button").click()
+    expect(advisor.page.get_by_test_id("claim-state")).to_have_text("已查勘")
+    advisor.page.get_by_test_id("claim-move-approved").locator("input[name=amount]").fill("3200.50")
+    advisor.page.get_by_test_id("claim-move-approved").locator("button").click()
+    expect(advisor.page.get_by_test_id("claim-step-approved")).to_contain_text("3,200.50")
+
 
 def test_an_autosave_landing_while_the_dispatcher_types_a_reason_keeps_the_reason(on):
     desk = on("desk", "sz01-rescue")
