@@ -174,8 +174,8 @@ class RescueClaimStateInSchema(Schema):
     state = fields.String(required=True, validate=validate.OneOf(CLAIM_STATES), metadata={
         "description": "The next step: reported -> surveyed -> approved -> paid, or refused while not paid. "
                        "Asking for the step the claim is at changes nothing."})
-    amount_fen = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 10_000_000_000),
-                                metadata={"description": "Fen: required for approved and paid."})
+    amount_fen = WholeNumber(load_default=None, allow_none=True, minimum=0, maximum=10_000_000_000,
+                             metadata={"description": "Fen: required for approved and paid."})
     reason = Text(load_default="", max_length=300, metadata={"description": "Required for refused."})
 
 

@@ -165,3 +165,15 @@ def test_figures_page_counts_the_open_claims_per_state(client, ctx, store, staff
     login(client, staff["rescue_dispatcher"])
     page = text(client.get("/rescue/figures"))
     assert "已报案: 1" in page and "已查勘: 1" in page and "已定损核准: 0" in page
+
+
+def test_api_claim_refuses_an_amount_that_is_not_a_whole_number_of_fen(client, ctx, store, staff, dispatcher):
+    call = take_call(store, dispatcher, fault_type="accident")
+    services.save_claim(call.id, PICC, actor=dispatcher, now=NOW)
+    services.move_claim(call.id, "surveyed", actor=dispatcher, now=NOW)
+    headers = bearer(staff["rescue_dispatcher"])
+    for amount in ("320000", 3200.5, True):
+        assert_error(client.post(f"/api/v1/rescue-calls/{call.id}/claim/state", headers=headers,
+                                 json={"state": "approved", "amount_fen": amount}), 422, "validation_failed",
+                     fields=["amount_fen"])
+    assert services.claim_of(call.id, actor=dispatcher).state == "surveyed"
