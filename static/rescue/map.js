@@ -23,7 +23,9 @@
       var marker = window.L.circleMarker([point.lat, point.lng], {
         radius: point.kind === "unit" ? 7 : 10, color: color(point), fillColor: color(point), fillOpacity: 0.8
       });
-      marker.bindTooltip(point.label);
+      var label = document.createElement("span");
+      label.textContent = point.label;  // the address as typed: text, never markup
+      marker.bindTooltip(label);
       marker.addTo(layer);
       bounds.push([point.lat, point.lng]);
     });

@@ -208,6 +208,7 @@ def test_the_board_map_shows_calls_and_units_on_the_stores_own_tiles(on, live_se
     intake = desk.context.new_page()
     intake.goto("/rescue/calls/new")
     intake.fill("input[name=caller_phone]", "13700005678")
+    intake.fill("input[name=address]", "<img src=x onerror=alert(1)>宝安")  # shown as text on the map
     intake.select_option("select[name=coordinate_system]", "wgs84")
     intake.fill("input[name=latitude]", "22.5553")
     intake.fill("input[name=longitude]", "113.8838")
@@ -216,6 +217,9 @@ def test_the_board_map_shows_calls_and_units_on_the_stores_own_tiles(on, live_se
     intake.close()
     expect(board_map).to_have_attribute("data-markers", str(before + 1), timeout=BOARD_REFRESH_MS)
     expect(board_map.locator(".leaflet-interactive")).to_have_count(before + 1)
+    board_map.locator(".leaflet-interactive").first.dispatch_event("mouseover")  # the calls are drawn first
+    expect(board_map.locator(".leaflet-tooltip")).to_contain_text("<img src=x onerror=alert(1)>宝安")
+    expect(board_map.locator(".leaflet-tooltip img")).to_have_count(0)
 
     page.goto("/rescue/settings")  # the map off again: the other tests' board has none
     page.get_by_test_id("tile-url").fill("")
