@@ -121,6 +121,9 @@ class RescueCallOutSchema(Schema):
     eta_at = fields.DateTime(allow_none=True)
     eta_approximate = fields.Boolean()
     repair_order_id = fields.Integer(allow_none=True)
+    has_signature = fields.Function(lambda c: bool(c.signature), metadata={
+        "description": "The owner signed at hand-over on the crew's page (交车签字)."})
+    owner_absent_reason = fields.String(metadata={"description": "Why the owner did not sign, when not there."})
 
 
 class RescueCallDetailSchema(RescueCallOutSchema):
