@@ -52,6 +52,7 @@ from dealer.quicklane.models import ExpressPackage, LaneOrder
 from dealer.reminders.scan import scan
 from dealer.repair import services as repair
 from dealer.repair.models import RepairOrder
+from dealer.rescue import services as rescue
 from dealer.stores import services as store_services
 from dealer.stores.models import Store
 
@@ -122,6 +123,8 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
                 seconds["campaigns"] = _modules(stores, seed)
             if "members" not in seconds:  # built before the demo members (the owners of the latest orders)
                 seconds["members"] = _modules(stores, seed)
+            if "rescue claims" not in seconds:  # built before rescue's accident claims (代办理赔)
+                seconds["rescue claims"] = _rescue_claims()
             if seconds != marker.seconds:
                 db.session.execute(sa.text("UPDATE bench_dataset SET seconds = CAST(:t AS jsonb) WHERE id = 1"),
                                    {"t": _json(seconds)})
@@ -130,6 +133,7 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
         seeded_on = date.today()  # the day seed-demo's generator sets the due dates around (its `today`)
         seconds = _build(app, stores=stores, vehicles=vehicles, orders=orders, seed=seed)
         seconds["lane queue"] = lane_queue()
+        seconds["rescue claims"] = _rescue_claims()
         db.session.execute(sa.text(
             "INSERT INTO bench_dataset (id, stores, vehicles, orders, seeded_on, built_at, seconds) "
             "VALUES (1, :s, :v, :o, :d, now(), CAST(:t AS jsonb)) ON CONFLICT (id) DO UPDATE SET "
@@ -277,6 +281,27 @@ def _progress_links(per_store: int = 50) -> float:
         progress.open_link(repair.get_order(order_id, actor=actor), now=now, link_base="http://localhost/")
     db.session.commit()
     _log(f"progress links for {len(order_ids)} SZ01 orders")
+    return round(time.perf_counter() - started, 1)
+
+
+def _rescue_claims(calls: int = 20) -> float:
+    """Accident calls at SZ01 with their insurance claims at each step, through rescue's services as the demo's
+    dispatcher (the calls then cancelled, so the board is as it was): the claim page and API have rows to read."""
+    started = time.perf_counter()
+    store_id = db.session.scalar(sa.select(Store.id).where(Store.code == "SZ01"))
+    actor = db.session.scalar(sa.select(User).where(User.username == "sz01-rescue")).as_actor()
+    now = utcnow()
+    steps = ((), ("surveyed",), ("surveyed", "approved"), ("surveyed", "approved", "paid"))
+    for index in range(calls):
+        call = rescue.save_intake(f"{0xbe0c:08x}{index:024x}", rescue.IntakeInput(
+            caller_phone=f"1390001{index:04d}", fault_type="accident", address="宝安大道"), store_id=store_id,
+            actor=actor, now=now)
+        rescue.save_claim(call.id, rescue.ClaimInput(insurer="中国人保财险", report_number=f"RDAA2026{index:08d}"),
+                          actor=actor, now=now)
+        for step in steps[index % len(steps)]:
+            rescue.move_claim(call.id, step, amount_fen=300_000, actor=actor, now=now)
+        rescue.cancel_call(call.id, reason="基准数据", actor=actor, now=now)
+    _log(f"{calls} accident calls with claims at SZ01")
     return round(time.perf_counter() - started, 1)
 
 

@@ -113,6 +113,10 @@ PAGES = (
     Page("rescue closed calls `/rescue/calls?plate=`", "/rescue/calls?plate={rescue_plate}", who="sz01-rescue",
          target="list"),
     Page("rescue handovers `/rescue/handovers`", "/rescue/handovers", who="sz01-rescue", target="list"),
+    # rescue, third slice: an accident call's claim (代办理赔), its page and API (bench/data.py's accident calls)
+    Page("rescue claim `/rescue/calls/<id>/claim`", "/rescue/calls/{rescue_claim}/claim", who="sz01-rescue",
+         target="desk"),
+    Page("API `GET /api/v1/rescue-calls/<id>/claim`", "/api/v1/rescue-calls/{rescue_claim}/claim", who="sz01-rescue"),
 )
 
 # placeholder -> SQL returning one column of values (:store is the signed-in store's id, :n how many).
@@ -147,4 +151,6 @@ SAMPLES = {
                              "WHERE m.store_id = :store AND m.kind = 'order_progress_link' ORDER BY random() LIMIT :n",
     # rescue: the beginning of a plate of the store (the search takes a plate's beginning)
     "rescue_plate": "SELECT left(plate, 4) FROM vehicles WHERE store_id = :store ORDER BY random() LIMIT :n",
+    # rescue, third slice: an accident call with a claim
+    "rescue_claim": "SELECT call_id FROM rescue_claims WHERE store_id = :store ORDER BY random() LIMIT :n",
 }

@@ -288,6 +288,15 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "rescue.search_calls": frozenset({RESCUE_DISPATCHER, MANAGER}),
     "rescue.handovers": frozenset({RESCUE_DISPATCHER, MANAGER}),
     "rescue.acknowledge_handover": frozenset({RESCUE_DISPATCHER, MANAGER}),
+    # rescue, third slice: the accident claim (代办理赔) is followed by the desk and the tow-in order's advisor
+    "rescue.claim": frozenset({RESCUE_DISPATCHER, MANAGER, SERVICE_ADVISOR}),
+    "rescue.save_claim": frozenset({RESCUE_DISPATCHER, MANAGER, SERVICE_ADVISOR}),
+    "rescue.move_claim": frozenset({RESCUE_DISPATCHER, MANAGER, SERVICE_ADVISOR}),
+    "rescue_calls_api.get_claim": frozenset({RESCUE_DISPATCHER, MANAGER, SERVICE_ADVISOR}),
+    "rescue_calls_api.save_claim": frozenset({RESCUE_DISPATCHER, MANAGER, SERVICE_ADVISOR}),
+    "rescue_calls_api.move_claim": frozenset({RESCUE_DISPATCHER, MANAGER, SERVICE_ADVISOR}),
+    "rescue.signature": frozenset({RESCUE_DISPATCHER, MANAGER}),
+    "rescue.map_settings": frozenset({MANAGER}),
     # repair orders (pages)
     "repair.index": frozenset({SERVICE_ADVISOR, TECHNICIAN, "parts_clerk", CASHIER, MANAGER}),
     "repair.board": frozenset({SERVICE_ADVISOR, TECHNICIAN, "parts_clerk", CASHIER, MANAGER}),

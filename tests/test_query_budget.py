@@ -154,6 +154,11 @@ def _rescue_calls(world: World, n: int) -> None:
     world.ids.update(call=calls[0].id, crew_token=tokens[0])
     for i in range(n):  # shift handovers, none acknowledged (the board shows them)
         rescue.write_handover(world.store.id, note=f"交班{i}", actor=dispatcher, now=NOW)
+    # rescue, third slice: an accident call with its insurance claim (代办理赔)
+    crash = rescue.save_intake(f"{world.store.id:016x}{'c' * 16}", rescue.IntakeInput(
+        caller_phone=world.customer.mobile, fault_type="accident"), store_id=world.store.id, actor=dispatcher, now=NOW)
+    rescue.save_claim(crash.id, rescue.ClaimInput(insurer="人保", report_number="R1"), actor=dispatcher, now=NOW)
+    world.ids.update(claim_call=crash.id)
 
 
 def _first_unit(world: World) -> int:
@@ -402,12 +407,17 @@ PAGES = {
     # the settings page: the request, the settings, the stations with their coverage
     "rescue.settings": ("manager", lambda w: f"/rescue/settings?store={w.store.id}", 3),
     # the figures: the request, the store, the month's calls (columns), unit and station names, the settings
-    "rescue.figures": ("manager", lambda w: "/rescue/figures", 6),
+    "rescue.figures": ("manager", lambda w: "/rescue/figures", 7),  # third slice: + open claims, the error trend
     "rescue.figures_export": ("manager", lambda w: "/rescue/figures.xlsx", 6),
     # the closed-call search: the request, the page (responders joined), its capped count
     "rescue.search_calls": ("rescue_dispatcher", lambda w: "/rescue/calls?plate=粤&phone=138", 3),
     # the handovers: the request and the latest handovers (their calls and units are kept in them)
     "rescue.handovers": ("rescue_dispatcher", lambda w: "/rescue/handovers", 2),
+    # rescue (third slice): the claim page: the request, the call as a call page loads it, the claim; its API: the
+    # token, the claim, the call
+    "rescue.claim": ("rescue_dispatcher", lambda w: f"/rescue/calls/{w.ids['claim_call']}/claim", 5),
+    "rescue_calls_api.get_claim": ("rescue_dispatcher", lambda w: f"/api/v1/rescue-calls/{w.ids['claim_call']}/claim",
+                                   5),
     # quick lane: the lane's cars (technicians' names joined), then its bays, cap and technicians on shift (one
     # query); the board adds the technicians on shift for the bay's select
     "quicklane.board": ("service_advisor", lambda w: "/quick-lane/", 4),
@@ -526,7 +536,9 @@ NOT_COUNTED = {"static", "bootstrap.static", "api-docs.openapi_json", "auth.logi
                # the owner's details form needs the time held in the browser's session (tests/booking)
                "booking.details",
                # booking: an inspection photo by the owner's link (a file)
-               "booking.progress_photo"}
+               "booking.progress_photo",
+               # rescue: the owner's signature at hand-over (a file)
+               "rescue.signature"}
 
 
 def test_every_get_endpoint_states_its_query_budget(app):

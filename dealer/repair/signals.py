@@ -56,3 +56,9 @@ and no-shows, membership its members, points, stored value and the month's campa
 dashboard (服务运营), which sits below both in the layers and so cannot read them. A panel's `sheets` give the same
 tables as rows (title, header, rows): the dashboard's Excel writes a sheet for each.
 """)
+
+order_panels = _signals.signal("repair.order_panels", doc="""Collect sections of an order's page (维修工单).
+
+Sender: the order (with ORDER_LOADS). Keywords: `actor`. Each receiver returns a `dealer.signals.Panel` or None,
+without a query unless the order is its own (rescue shows a tow-in's accident claim and its state).
+""")

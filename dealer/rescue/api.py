@@ -6,9 +6,10 @@ import uuid
 from flask_babel import lazy_gettext as _l
 
 from dealer.access import current_actor, roles_required
-from dealer.actors import MANAGER, RESCUE_DISPATCHER
+from dealer.actors import MANAGER, RESCUE_DISPATCHER, SERVICE_ADVISOR
 from dealer.api_base import ApiBlueprint
 from dealer.database import utcnow
+from dealer.errors import NotFound
 from dealer.public_links import public_url
 from dealer.rescue import queries, schemas, services
 from dealer.rescue.errors import RescueError
@@ -16,6 +17,7 @@ from dealer.rescue.services import IntakeInput
 from dealer.stores.services import visible_store_ids
 
 DESK = (RESCUE_DISPATCHER, MANAGER)
+CLAIM_STAFF = (RESCUE_DISPATCHER, MANAGER, SERVICE_ADVISOR)  # the tow-in order's advisor follows the claim too
 GUARDS = ("told_emergency", "sent_to_12122", "handed_over")
 
 calls_blp = ApiBlueprint("rescue_calls_api", __name__, url_prefix="/api/v1/rescue-calls",
@@ -98,3 +100,40 @@ def list_units():
 def report_unit(data, unit_id):
     """Record a unit's position (converted to WGS-84) and/or shift status."""
     return services.report_unit(unit_id, actor=current_actor(), now=utcnow(), **data)
+
+
+def _claim_out(call_id: int, claim) -> dict:
+    if claim is None:
+        raise NotFound()
+    call = services.get_call(call_id, actor=current_actor())
+    return {**{name: getattr(claim, name) for name in schemas.RescueClaimOutSchema().fields if name != "insurance_paid_fen"},
+            "insurance_paid_fen": queries.insurance_paid_fen(call.repair_order_id, actor=current_actor())}
+
+
+@calls_blp.route("/<int:call_id>/claim", methods=["GET"])
+@roles_required(*CLAIM_STAFF)
+@calls_blp.response(200, schemas.RescueClaimOutSchema)
+def get_claim(call_id):
+    """The accident call's insurance claim (代办理赔) with the tow-in order's insurance-paid total."""
+    return _claim_out(call_id, services.claim_of(call_id, actor=current_actor()))
+
+
+@calls_blp.route("/<int:call_id>/claim", methods=["PUT"])
+@roles_required(*CLAIM_STAFF)
+@calls_blp.arguments(schemas.RescueClaimInSchema)
+@calls_blp.response(200, schemas.RescueClaimOutSchema)
+def save_claim(data, call_id):
+    """Report the accident call's claim (state reported), or correct its insurer details while it is open."""
+    claim = services.save_claim(call_id, services.ClaimInput(**data), actor=current_actor(), now=utcnow())
+    return _claim_out(call_id, claim)
+
+
+@calls_blp.route("/<int:call_id>/claim/state", methods=["POST"])
+@roles_required(*CLAIM_STAFF)
+@calls_blp.arguments(schemas.RescueClaimStateInSchema)
+@calls_blp.response(200, schemas.RescueClaimOutSchema)
+def move_claim(data, call_id):
+    """Move the claim one step on (idempotent: the step it is at changes nothing)."""
+    claim = services.move_claim(call_id, data["state"], amount_fen=data["amount_fen"], reason=data["reason"],
+                                actor=current_actor(), now=utcnow())
+    return _claim_out(call_id, claim)

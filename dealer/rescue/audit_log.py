@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from dealer.audit import events
+from dealer.rescue.labels import CLAIM_STATE_LABELS
 
 # Named by their number (#id): no names query on the audit page.
 events.record_kind("rescue_calls", _l("Rescue call"), endpoint="rescue.show_call", arg="call_id")
@@ -26,3 +27,9 @@ events.sentence("rescue_accepted", _l("The partner station accepted the rescue j
 events.sentence("rescue_handover_written", _l("Handed over the rescue shift (%(n)s open calls)"),
                 lambda c: {"n": c.get("open_calls", 0)})
 events.sentence("rescue_handover_acknowledged", _l("Acknowledged the rescue shift handover"), lambda c: {})
+events.record_kind("rescue_claims", _l("Accident claim"))
+events.sentence("rescue_claim_reported", _l("Reported the accident claim to %(insurer)s, report number %(number)s"),
+                lambda c: {"insurer": c.get("insurer", ""), "number": c.get("report_number", "")})
+events.sentence("rescue_claim_changed", _l("Corrected the accident claim's insurer details"), lambda c: {})
+events.sentence("rescue_claim_moved", _l("Moved the accident claim to %(state)s"),
+                lambda c: {"state": CLAIM_STATE_LABELS.get(c.get("state"), "")})

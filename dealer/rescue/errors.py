@@ -35,3 +35,9 @@ class LinkExpired(DomainError):
 
     def default_message(self):
         return _l("This link has expired: the job is over or was given to another crew.")
+
+
+class ClaimWrongMove(DomainError):
+    """An insurance claim asked to skip a step or to leave a closed state."""
+
+    code = "rescue.claim_wrong_move"

@@ -28,7 +28,7 @@ def _line(row) -> list:
             minutes(row.arrival_p90), pct(row.arrival_within_pct)]
 
 
-def figures_workbook(figures: Figures, store_name: str) -> BytesIO:
+def figures_workbook(figures: Figures, store_name: str, trend: list = ()) -> BytesIO:
     """Return the workbook of a month's figures, ready to send."""
     book = Workbook()
     sheet = book.active
@@ -55,6 +55,12 @@ def figures_workbook(figures: Figures, store_name: str) -> BytesIO:
     hours.append([_("Hour"), _("Calls")])
     for hour, calls in enumerate(figures.per_hour):
         hours.append([f"{hour:02d}:00", calls])
+    errors = book.create_sheet(_("Estimate error by month"))
+    errors.append([_("Month"), _("Estimate error: median (min)"), _("Estimate error: 90th percentile (min)"),
+                   _("Estimates")])
+    for point in trend:
+        errors.append([f"{point.month:%Y-%m}", point.median if point.median is not None else "-",
+                       point.p90 if point.p90 is not None else "-", point.estimates])
     out = BytesIO()
     book.save(out)
     out.seek(0)

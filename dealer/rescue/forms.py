@@ -125,3 +125,26 @@ class HandoverForm(FlaskForm):
     """The outgoing dispatcher's note (the open calls and units are listed automatically)."""
 
     note = TextAreaField(_l("Handover note"), validators=[Optional(), TextRules(2000, multiline=True)])
+
+
+class ClaimForm(FlaskForm):
+    """The accident claim's insurer details (代办理赔)."""
+
+    insurer = StringField(_l("Insurer"), validators=[DataRequired(), TextRules(60)])
+    policy_number = StringField(_l("Policy number"), validators=[Optional(), TextRules(40)])
+    report_number = StringField(_l("Insurer's report number"), validators=[DataRequired(), TextRules(40)])
+
+
+class ClaimStepForm(FlaskForm):
+    """A claim's next step: the amount (yuan) when approved or paid, the reason when refused."""
+
+    amount = StringField(_l("Amount (yuan)"), validators=[Optional(), TextRules(20)])
+    reason = StringField(_l("Reason"), validators=[Optional(), TextRules(300)])
+
+
+class MapForm(FlaskForm):
+    """The board's map: the tile address (empty: no map) and the tiles' coordinate system."""
+
+    tile_url = StringField(_l("Map tiles address ({z}/{x}/{y})"), validators=[Optional(), TextRules(300)])
+    tile_system = SelectField(_l("The tiles' coordinate system"), choices=choices([
+        ("wgs84", _l("WGS-84 (OpenStreetMap-style tiles)")), ("gcj02", _l("GCJ-02 (AMap-style tiles)"))]))

@@ -22,3 +22,5 @@ AREA_LABELS = {"town": _l("In town"), "outside": _l("Outside town")}
 UNIT_KIND_LABELS = {"service_van": _l("Service van"), "flatbed": _l("Flatbed"), "wheel_lift": _l("Wheel-lift tow truck")}
 UNIT_STATUS_LABELS = {"available": _l("Available"), "on_job": _l("On a job"), "off_shift": _l("Off shift")}
 SYSTEM_LABELS = {"gcj02": _l("AMap / Tencent (GCJ-02)"), "wgs84": _l("GPS (WGS-84)"), "bd09": _l("Baidu (BD-09)")}
+CLAIM_STATE_LABELS = {"reported": _l("Reported"), "surveyed": _l("Surveyed"), "approved": _l("Loss approved"),
+                      "paid": _l("Paid"), "refused": _l("Refused")}

@@ -177,6 +177,10 @@ class RescueCall(Timestamps, db.Model):
     crew_token_hash: Mapped[str | None] = mapped_column(sa.String(64))
     crew_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     repair_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"))
+    # The owner's signature at hand-over (交车签字), a PNG file name in UPLOAD_FOLDER/rescue; or why the owner
+    # was not there to sign.
+    signature: Mapped[str | None] = mapped_column(sa.String(80))
+    owner_absent_reason: Mapped[str] = mapped_column(sa.String(300), default="")
     received_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     store = relationship("Store", lazy="raise_on_sql")
@@ -237,6 +241,7 @@ class RescueSettings(db.Model):
         sa.CheckConstraint("station_accept_minutes BETWEEN 1 AND 120", name="station_accept_range"),
         sa.CheckConstraint("stale_position_minutes BETWEEN 1 AND 1440", name="stale_position_range"),
         sa.CheckConstraint("eta_slip_minutes BETWEEN 1 AND 240", name="eta_slip_range"),
+        sa.CheckConstraint("map_tile_system IN ('wgs84', 'gcj02')", name="map_tile_system_known"),
     )
 
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
@@ -246,6 +251,10 @@ class RescueSettings(db.Model):
     station_accept_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=3)    # 二级站接单时限
     stale_position_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=15)   # 位置过时
     eta_slip_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=10)         # 延误再通知
+    # The board's map (地图): a tile URL template ({z}/{x}/{y}, e.g. an intranet tile server); empty, no map.
+    # Its coordinate system: wgs84 (OpenStreetMap-style tiles) or gcj02 (AMap-style tiles, offset in China).
+    map_tile_url: Mapped[str] = mapped_column(sa.String(300), default="")
+    map_tile_system: Mapped[str] = mapped_column(sa.String(6), default="wgs84")
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the store's recorded rescues were last learned from (the values: rescue_learned_eta).
     learned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -253,7 +262,8 @@ class RescueSettings(db.Model):
     @classmethod
     def defaults(cls, store_id: int) -> RescueSettings:
         return cls(store_id=store_id, dispatch_target_minutes=5, arrival_town_minutes=30, arrival_outside_minutes=60,
-                   station_accept_minutes=3, stale_position_minutes=15, eta_slip_minutes=10)
+                   station_accept_minutes=3, stale_position_minutes=15, eta_slip_minutes=10, map_tile_url="",
+                   map_tile_system="wgs84")
 
     def arrival_minutes(self, area: str) -> int:
         return self.arrival_town_minutes if area == TOWN else self.arrival_outside_minutes
@@ -315,3 +325,60 @@ class Handover(db.Model):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     acknowledged_by: Mapped[str] = mapped_column(sa.String(60), default="")
+
+
+# An accident call's insurance claim (代办理赔), in order; refused ends it from an open state.
+CLAIM_REPORTED = "reported"   # 已报案: the insurer gave its report number (报案号)
+CLAIM_SURVEYED = "surveyed"   # 已查勘: the insurer's surveyor saw the car
+CLAIM_APPROVED = "approved"   # 已定损/核准: the insurer approved an amount
+CLAIM_PAID = "paid"           # 已赔付
+CLAIM_REFUSED = "refused"     # 拒赔, with the insurer's reason
+CLAIM_STATES = (CLAIM_REPORTED, CLAIM_SURVEYED, CLAIM_APPROVED, CLAIM_PAID, CLAIM_REFUSED)
+CLAIM_OPEN_STATES = (CLAIM_REPORTED, CLAIM_SURVEYED, CLAIM_APPROVED)
+# Where each state may go next: one step forward, or refused while the insurer has not paid.
+CLAIM_MOVES = {CLAIM_REPORTED: (CLAIM_SURVEYED, CLAIM_REFUSED), CLAIM_SURVEYED: (CLAIM_APPROVED, CLAIM_REFUSED),
+               CLAIM_APPROVED: (CLAIM_PAID, CLAIM_REFUSED), CLAIM_PAID: (), CLAIM_REFUSED: ()}
+
+
+class InsuranceClaim(db.Model):
+    """The insurance claim the store handles for an accident call (代办理赔): one per call, each step with its
+    time and who. Amounts in fen."""
+
+    __tablename__ = "rescue_claims"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "call_id"),
+        sa.Index("ix_rescue_claims_store_id_state", "store_id", "state"),
+        sa.CheckConstraint(_in("state", CLAIM_STATES), name="state_known"),
+        sa.CheckConstraint("approved_fen IS NULL OR approved_fen >= 0", name="approved_not_negative"),
+        sa.CheckConstraint("paid_fen IS NULL OR paid_fen >= 0", name="paid_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    call_id: Mapped[int] = mapped_column(sa.ForeignKey("rescue_calls.id"))
+    insurer: Mapped[str] = mapped_column(sa.String(60))              # 保险公司
+    policy_number: Mapped[str] = mapped_column(sa.String(40), default="")  # 保单号
+    report_number: Mapped[str] = mapped_column(sa.String(40))        # 报案号
+    state: Mapped[str] = mapped_column(sa.String(10), default=CLAIM_REPORTED)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reported_by: Mapped[str] = mapped_column(sa.String(60), default="")
+    surveyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    surveyed_by: Mapped[str] = mapped_column(sa.String(60), default="")
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by: Mapped[str] = mapped_column(sa.String(60), default="")
+    approved_fen: Mapped[int | None] = mapped_column(sa.BigInteger)   # 核定金额
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_by: Mapped[str] = mapped_column(sa.String(60), default="")
+    paid_fen: Mapped[int | None] = mapped_column(sa.BigInteger)       # 赔付金额
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refused_by: Mapped[str] = mapped_column(sa.String(60), default="")
+    refusal_reason: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in CLAIM_OPEN_STATES
+
+    def steps(self) -> list[tuple[str, datetime, str]]:
+        """The claim's steps so far: (state, when, who), in order."""
+        found = [(state, getattr(self, f"{state}_at"), getattr(self, f"{state}_by")) for state in CLAIM_STATES]
+        return [step for step in found if step[1] is not None]

@@ -10,7 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from dealer.database import paginate_capped, prefix_range
+from dealer.dialect import seconds_between
+from dealer.errors import NotFound
 from dealer.extensions import db
+from dealer.repair import queries as repair_queries
+from dealer.repair import services as repair_services
+from dealer.repair.models import INSURANCE
+from dealer.rescue import geo
 from dealer.rescue.clocks import Clock, clock  # noqa: F401  (the board's clocks, for the pages)
 from dealer.rescue.figures import CallFacts, Figures, month_figures
 from dealer.rescue.labels import FAULT_LABELS
@@ -165,3 +171,80 @@ def closed_calls(store_ids: list[int], search: Search, *, page: int = 1):
     stmt, counted = stmt.where(*conditions), counted.where(*conditions)
     return paginate_capped(stmt.order_by(RescueCall.received_at.desc(), RescueCall.id.desc()), counted, page=page,
                            per_page=SEARCH_PAGE)
+
+
+def insurance_paid_fen(order_id: int | None, *, actor) -> int | None:
+    """The insurance-paid total (net of discounts, fen) of the tow-in's repair order, through repair's public reads
+    (its order with ORDER_LOADS and `display_totals`: the settled figures once settled); None without an order."""
+    if order_id is None:
+        return None
+    try:
+        order = repair_services.get_order(order_id, actor=actor)
+    except NotFound:
+        return None
+    return repair_queries.display_totals(order).by_payer[INSURANCE].net_fen
+
+
+@dataclass(frozen=True)
+class ErrorMonth:
+    """How far the arrival estimates were off in one month (minutes, |arrived - estimated|, nearest rank)."""
+
+    month: date
+    median: float | None
+    p90: float | None
+    estimates: int
+
+
+def _months_ending(month: date, count: int) -> list[date]:
+    index = month.year * 12 + month.month - 1
+    return [date((index - back) // 12, (index - back) % 12 + 1, 1) for back in range(count - 1, -1, -1)]
+
+
+def estimate_error_trend(store_id: int, month: date, *, months: int = 12) -> list[ErrorMonth]:
+    """The estimate's error per month over the `months` up to `month` (the store's calendar), computed in SQL:
+    each leg's |minutes from its dispatch to arrival - the estimate|, ranked per month, the median and the 90th
+    percentile by nearest rank (the least error whose rank reaches p * n). Two queries whatever the rows."""
+    store = db.session.get(Store, store_id)
+    firsts = _months_ending(month, months)
+    bounds = [month_bounds(store, first)[0] for first in firsts] + [month_bounds(store, firsts[-1])[1]]
+    call = RescueCall
+    bucket = sa.case(*[(call.received_at < bound, index) for index, bound in enumerate(bounds[1:-1])],
+                     else_=len(firsts) - 1)
+    error = sa.func.abs(seconds_between(call.arrived_at, call.leg_dispatched_at) - call.estimate_minutes * 60)
+    ranked = (sa.select(bucket.label("bucket"), error.label("error"),
+                        sa.func.row_number().over(partition_by=bucket, order_by=error).label("rank"),
+                        sa.func.count().over(partition_by=bucket).label("n"))
+              .where(call.store_id == store_id, call.received_at >= bounds[0], call.received_at < bounds[-1],
+                     call.arrived_at.is_not(None), call.leg_dispatched_at.is_not(None),
+                     call.estimate_minutes.is_not(None)).subquery())
+    found = {int(row.bucket): row for row in db.session.execute(
+        sa.select(ranked.c.bucket, sa.func.max(ranked.c.n).label("n"),
+                  sa.func.min(sa.case((ranked.c.rank >= ranked.c.n * 0.5, ranked.c.error))).label("median"),
+                  sa.func.min(sa.case((ranked.c.rank >= ranked.c.n * 0.9, ranked.c.error))).label("p90"))
+        .group_by(ranked.c.bucket))}
+
+    def minutes(seconds):
+        return round(float(seconds) / 60, 1) if seconds is not None else None
+
+    return [ErrorMonth(first, minutes(found[i].median), minutes(found[i].p90), int(found[i].n)) if i in found
+            else ErrorMonth(first, None, None, 0) for i, first in enumerate(firsts)]
+
+
+def board_map(found: Board) -> dict | None:
+    """The board's map (地图): the tiles of the first store that set them and the open calls and units that have a
+    position, converted from WGS-84 to the tiles' system (GCJ-02 for AMap-style tiles, dealer.rescue.geo); None
+    when no store of the board set tiles (the board works the same without a map). No query."""
+    source = next((s for s in found.settings.values() if s.map_tile_url), None)
+    if source is None:
+        return None
+
+    def point(kind, latitude, longitude, label, extra):
+        lat, lng = geo.from_wgs84(latitude, longitude, source.map_tile_system)
+        return {"kind": kind, "lat": round(lat, 6), "lng": round(lng, 6), "label": label, **extra}
+
+    points = [point("call", call.latitude_wgs84, call.longitude_wgs84, f"#{call.id} {call.address}"[:80],
+                    {"priority": call.priority, "id": call.id})
+              for call in found.calls if call.has_position]
+    points += [point("unit", unit.latitude_wgs84, unit.longitude_wgs84, unit.name, {"status": unit.status})
+               for unit in found.units if unit.latitude_wgs84 is not None and unit.longitude_wgs84 is not None]
+    return {"tiles": source.map_tile_url, "system": source.map_tile_system, "points": points}

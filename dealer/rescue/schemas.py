@@ -3,7 +3,15 @@ from marshmallow import Schema, fields, validate
 
 from dealer.inputs import Flag, Id, Text, WholeNumber
 from dealer.rescue.geo import SYSTEMS
-from dealer.rescue.models import AREAS, FAULT_TYPES, STATES, UNIT_KINDS, UNIT_STATUSES, RescueCall
+from dealer.rescue.models import (
+    AREAS,
+    CLAIM_STATES,
+    FAULT_TYPES,
+    STATES,
+    UNIT_KINDS,
+    UNIT_STATUSES,
+    RescueCall,
+)
 
 LATITUDE = {"description": "Degrees, in the system `coordinate_system` names (stored as WGS-84).", "example": 22.5408}
 LONGITUDE = {"description": "Degrees, in the system `coordinate_system` names (stored as WGS-84).", "example": 113.9172}
@@ -113,6 +121,9 @@ class RescueCallOutSchema(Schema):
     eta_at = fields.DateTime(allow_none=True)
     eta_approximate = fields.Boolean()
     repair_order_id = fields.Integer(allow_none=True)
+    has_signature = fields.Function(lambda c: bool(c.signature), metadata={
+        "description": "The owner signed at hand-over on the crew's page (交车签字)."})
+    owner_absent_reason = fields.String(metadata={"description": "Why the owner did not sign, when not there."})
 
 
 class RescueCallDetailSchema(RescueCallOutSchema):
@@ -152,3 +163,44 @@ class RescueUnitOutSchema(Schema):
 
 class RescueUnitListSchema(Schema):
     items = fields.List(fields.Nested(RescueUnitOutSchema))
+
+
+class RescueClaimInSchema(Schema):
+    """An accident call's claim (代办理赔): reported the first time, its insurer details corrected while open."""
+
+    insurer = Text(required=True, max_length=60, metadata={"example": "中国人保财险"})
+    policy_number = Text(load_default="", max_length=40)
+    report_number = Text(required=True, max_length=40, metadata={"description": "The insurer's report number (报案号)."})
+
+
+class RescueClaimStateInSchema(Schema):
+    state = fields.String(required=True, validate=validate.OneOf(CLAIM_STATES), metadata={
+        "description": "The next step: reported -> surveyed -> approved -> paid, or refused while not paid. "
+                       "Asking for the step the claim is at changes nothing."})
+    amount_fen = WholeNumber(load_default=None, allow_none=True, minimum=0, maximum=10_000_000_000,
+                             metadata={"description": "Fen: required for approved and paid."})
+    reason = Text(load_default="", max_length=300, metadata={"description": "Required for refused."})
+
+
+class RescueClaimOutSchema(Schema):
+    id = fields.Integer()
+    call_id = fields.Integer()
+    insurer = fields.String()
+    policy_number = fields.String()
+    report_number = fields.String()
+    state = fields.String(validate=validate.OneOf(CLAIM_STATES))
+    reported_at = fields.DateTime()
+    reported_by = fields.String()
+    surveyed_at = fields.DateTime(allow_none=True)
+    surveyed_by = fields.String()
+    approved_at = fields.DateTime(allow_none=True)
+    approved_by = fields.String()
+    approved_fen = fields.Integer(allow_none=True)
+    paid_at = fields.DateTime(allow_none=True)
+    paid_by = fields.String()
+    paid_fen = fields.Integer(allow_none=True)
+    refused_at = fields.DateTime(allow_none=True)
+    refused_by = fields.String()
+    refusal_reason = fields.String()
+    insurance_paid_fen = fields.Integer(allow_none=True, metadata={
+        "description": "The tow-in repair order's insurance-paid lines (fen, net of discounts); null without one."})

@@ -104,6 +104,17 @@ def test_dispatcher_takes_a_call_sends_help_and_the_crew_tows_the_car_in(on):
         {"name": "pickup.png", "mimeType": "image/png", "buffer": TINY_PNG})
     crew.get_by_test_id("crew-step-towing").click()
     expect(crew.get_by_test_id("crew-state")).to_have_text("拖车")
+    # Done needs the owner's signature at hand-over: drawn with a finger (the mouse) on the phone's canvas.
+    crew.get_by_test_id("crew-step-completed").click()
+    expect(crew.locator(".alert-danger")).to_contain_text("签字")
+    pad = crew.get_by_test_id("crew-signature")
+    pad.scroll_into_view_if_needed()
+    area = box(pad)
+    crew.mouse.move(area["x"] + 20, area["y"] + area["height"] / 2)
+    crew.mouse.down()
+    for step in range(1, 12):
+        crew.mouse.move(area["x"] + 20 + step * 25, area["y"] + area["height"] / 2 + (-1) ** step * 30, steps=3)
+    crew.mouse.up()
     crew.get_by_test_id("crew-step-completed").click()
     expect(crew.get_by_test_id("crew-done")).to_be_visible()
     assert crew.request.get(link).status == 410  # the job is over, and the link with it
@@ -116,6 +127,28 @@ def test_dispatcher_takes_a_call_sends_help_and_the_crew_tows_the_car_in(on):
     for kind in ("received", "dispatched", "en_route", "on_scene", "towing", "completed", "tow_in_opened"):
         expect(timeline.get_by_test_id(f"event-{kind}")).to_have_count(1)
     expect(timeline.get_by_test_id("photo")).to_have_count(2)
+    signature = page.get_by_test_id("call-signature").locator("img")
+    expect(signature).to_be_visible()
+    assert signature.evaluate("image => image.complete && image.naturalWidth > 100")  # the PNG the owner drew
+
+    # Accident help (代办理赔): the dispatcher reports the claim on the call; the tow-in order's advisor follows it.
+    claim = page.get_by_test_id("claim")
+    claim.locator("input[name=insurer]").fill("中国人保财险")
+    claim.locator("input[name=report_number]").fill("RDAA2026440300009876")
+    claim.get_by_test_id("claim-save").click()
+    expect(page.get_by_test_id("claim-state")).to_have_text("已报案")
+    advisor = on("desk", "sz01-advisor1")
+    advisor.page.goto(call_url + "/claim")
+    advisor.page.get_by_role("link", name="拖车进店工单").click()
+    panel = advisor.page.get_by_test_id("order-claim")
+    expect(panel).to_contain_text("RDAA2026440300009876")
+    expect(panel.get_by_test_id("order-claim-state")).to_have_text("已报案")
+    panel.get_by_test_id("order-claim-link").click()
+    advisor.page.get_by_test_id("claim-move-surveyed").locator("button").click()
+    expect(advisor.page.get_by_test_id("claim-state")).to_have_text("已查勘")
+    advisor.page.get_by_test_id("claim-move-approved").locator("input[name=amount]").fill("3200.50")
+    advisor.page.get_by_test_id("claim-move-approved").locator("button").click()
+    expect(advisor.page.get_by_test_id("claim-step-approved")).to_contain_text("3,200.50")
 
 
 def test_an_autosave_landing_while_the_dispatcher_types_a_reason_keeps_the_reason(on):
@@ -142,3 +175,54 @@ def test_an_autosave_landing_while_the_dispatcher_types_a_reason_keeps_the_reaso
     expect(reason).to_be_focused()
     reason.press_sequentially("，离家近")
     expect(reason).to_have_value("车主要求这家，离家近")
+
+
+def test_the_board_map_shows_calls_and_units_on_the_stores_own_tiles(on, live_server):
+    """The map appears once the manager sets a tile source (here the test server's own address, answered by the
+    browser itself: no request leaves the machine); a new call with a position is drawn without a reload."""
+    desk = on("desk", "sz01-manager")
+    page = desk.page
+    tiles = []
+
+    def tile(route):
+        tiles.append(route.request.url)
+        route.fulfill(status=200, content_type="image/png", body=TINY_PNG)
+
+    desk.context.route(re.compile(r".*/map-tiles/\d+/\d+/\d+\.png$"), tile)
+    page.goto("/rescue/")
+    expect(page.get_by_test_id("rescue-board")).to_be_visible()
+    expect(page.get_by_test_id("board-map")).to_have_count(0)  # no tiles set: no map, the board works all the same
+    page.goto("/rescue/settings")
+    page.get_by_test_id("tile-url").fill(live_server.rstrip("/") + "/map-tiles/{z}/{x}/{y}.png")
+    page.get_by_test_id("tile-system").select_option("gcj02")
+    page.get_by_test_id("save-map").click()
+    expect(page.locator(".alert-success").first).to_be_visible()
+
+    page.goto("/rescue/")
+    board_map = page.get_by_test_id("board-map")
+    expect(board_map).to_be_visible()
+    expect(board_map.locator(".leaflet-tile-loaded").first).to_be_attached()
+    assert tiles and all("/map-tiles/" in url for url in tiles)
+    before = int(board_map.get_attribute("data-markers") or "0")
+
+    intake = desk.context.new_page()
+    intake.goto("/rescue/calls/new")
+    intake.fill("input[name=caller_phone]", "13700005678")
+    intake.fill("input[name=address]", "<img src=x onerror=alert(1)>宝安")  # shown as text on the map
+    intake.select_option("select[name=coordinate_system]", "wgs84")
+    intake.fill("input[name=latitude]", "22.5553")
+    intake.fill("input[name=longitude]", "113.8838")
+    intake.select_option("select[name=fault_type]", "flat_tyre")
+    expect(intake.get_by_test_id("proposal")).to_be_visible()
+    intake.close()
+    expect(board_map).to_have_attribute("data-markers", str(before + 1), timeout=BOARD_REFRESH_MS)
+    expect(board_map.locator(".leaflet-interactive")).to_have_count(before + 1)
+    for marker in board_map.locator(".leaflet-interactive").all():  # every label shown (the other tests' calls too)
+        marker.dispatch_event("mouseover")
+    expect(board_map.locator(".leaflet-tooltip", has_text="<img src=x onerror=alert(1)>宝安")).to_have_count(1)
+    expect(board_map.locator(".leaflet-tooltip img")).to_have_count(0)
+
+    page.goto("/rescue/settings")  # the map off again: the other tests' board has none
+    page.get_by_test_id("tile-url").fill("")
+    page.get_by_test_id("save-map").click()
+    expect(page.locator(".alert-success").first).to_be_visible()

@@ -5,10 +5,12 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from markupsafe import Markup
 
 from dealer.errors import NotFound
 from dealer.repair import pricing, queries, services, signals
 from dealer.repair.models import RepairOrder
+from dealer.signals import Panel
 from tests.factories import RepairOrderFactory
 from tests.helpers import NOW, login, persist, text
 from tests.isolation import isolated_client
@@ -225,3 +227,20 @@ def test_a_receiver_that_raises_refuses_the_step(shop):
     finally:
         signals.order_opened.disconnect(refuse)
     assert order.state == "approved"
+
+
+def test_order_page_shows_the_panels_other_modules_add(client, ctx, shop, staff):
+    """repair.signals.order_panels: a section another module adds to the order's page (rescue's claim)."""
+    order = open_order(shop, "做保养")
+    persist()
+
+    def panel(sender, **kwargs):
+        return Panel(5, Markup(f'<div data-testid="added-panel">#{sender.id} {kwargs["actor"].name}</div>'))
+
+    signals.order_panels.connect(panel)
+    try:
+        login(client, staff["service_advisor"])
+        page = text(client.get(f"/repair/orders/{order.id}"))
+    finally:
+        signals.order_panels.disconnect(panel)
+    assert f'data-testid="added-panel">#{order.id} ' in page

@@ -261,15 +261,36 @@ def test_crew_steps_with_a_photo_and_the_tow_in_opens_a_repair_order(ctx, store,
     with pytest.raises(RescueError):
         services.crew_step(token, "towing", photo=b"not an image", folder=str(tmp_path), now=LATER)
     services.crew_step(token, "towing", photo=TINY_PNG, folder=str(tmp_path), now=LATER + timedelta(minutes=15))
-    call = services.crew_step(token, "completed", photo=None, folder=str(tmp_path), now=LATER + timedelta(hours=1))
+    with pytest.raises(RescueError) as raised:  # the owner signs at hand-over, or the crew says why not
+        services.crew_step(token, "completed", photo=None, folder=str(tmp_path), now=LATER + timedelta(hours=1))
+    assert raised.value.field == "signature"
+    with pytest.raises(RescueError):
+        services.crew_step(token, "completed", photo=None, folder=str(tmp_path), now=LATER + timedelta(hours=1),
+                           signature=b"GIF89a not a png")
+    call = services.crew_step(token, "completed", photo=None, folder=str(tmp_path), now=LATER + timedelta(hours=1),
+                              signature=TINY_PNG)
     photos = [e.photo for e in call.events if e.photo]
-    assert len(photos) == 2 and len(list((tmp_path / "rescue" / str(store.id)).iterdir())) == 2
+    assert len(photos) == 2 and len(list((tmp_path / "rescue" / str(store.id)).iterdir())) == 3
+    assert services.photo_path(str(tmp_path), store.id, call.signature).read_bytes() == TINY_PNG
+    assert call.owner_absent_reason == ""
     order = db.session.get(RepairOrder, call.repair_order_id)
     assert (order.source_kind, order.source_ref, order.vehicle_id, order.kind) == ("rescue", call.id, car.id,
                                                                                   "accident")
     assert [e.kind for e in call.events][-2:] == ["completed", "tow_in_opened"]
     with pytest.raises(LinkExpired):
         services.crew_position(token, latitude=22.5, longitude=113.9, now=LATER + timedelta(hours=1))
+
+
+def test_crew_step_done_without_the_owner_keeps_the_reason_and_no_signature(ctx, store, dispatcher, tmp_path):
+    van = unit(store, "救援1号", NANSHAN)
+    token = _token(_dispatch(take_call(store, dispatcher), dispatcher, f"unit:{van.id}")[1])
+    services.crew_step(token, "on_scene", photo=None, folder=str(tmp_path), now=LATER)
+    with pytest.raises(RescueError):
+        services.crew_step(token, "completed", photo=None, folder=str(tmp_path), now=LATER, owner_absent_reason="  ")
+    call = services.crew_step(token, "completed", photo=None, folder=str(tmp_path), now=LATER,
+                              owner_absent_reason="车主  已随拖车 先行离开")
+    assert (call.state, call.signature, call.owner_absent_reason) == ("completed", None, "车主 已随拖车 先行离开")
+    assert not (tmp_path / "rescue").exists()
 
 
 def test_crew_link_expires_after_its_hours(ctx, store, dispatcher):

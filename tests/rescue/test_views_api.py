@@ -7,11 +7,12 @@ import pytest
 import sqlalchemy as sa
 
 from dealer.extensions import db
+from dealer.rescue import services
 from dealer.rescue.models import RescueCall, RescueUnit
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
-from tests.helpers import assert_error, bearer, count, fresh, login, persist, text
+from tests.helpers import NOW, actor, assert_error, bearer, count, fresh, login, persist, text
 from tests.repair.builders import TINY_PNG
-from tests.rescue.builders import NANSHAN, unit
+from tests.rescue.builders import NANSHAN, take_call, unit
 
 
 @pytest.fixture()
@@ -149,3 +150,20 @@ def test_api_of_another_store_is_not_found(client, ctx, store, other_store, staf
     created = client.post("/api/v1/rescue-calls", headers=bearer(staff["rescue_dispatcher"]),
                           json={"caller_phone": "13812345678"}).get_json()
     assert client.get(f"/api/v1/rescue-calls/{created['id']}", headers=stranger).status_code == 404
+
+
+def test_api_and_call_page_tell_the_owner_signed_at_hand_over(client, headers, app, ctx, store, staff, tmp_path):
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    dispatcher = actor(staff["rescue_dispatcher"])
+    van = unit(store, "救援1号", NANSHAN)
+    sent = services.dispatch_call(take_call(store, dispatcher).id, responder=f"unit:{van.id}", actor=dispatcher,
+                                  now=NOW, crew_link=lambda token: token)[1]
+    services.crew_step(sent, "on_scene", photo=None, folder=str(tmp_path), now=NOW)
+    call = services.crew_step(sent, "completed", photo=None, folder=str(tmp_path), now=NOW, signature=TINY_PNG)
+    persist()
+    body = client.get(f"/api/v1/rescue-calls/{call.id}", headers=headers).get_json()
+    assert body["has_signature"] is True and body["owner_absent_reason"] == ""
+    login(client, staff["rescue_dispatcher"])
+    assert 'data-testid="call-signature"' in text(client.get(f"/rescue/calls/{call.id}"))
+    image = client.get(f"/rescue/calls/{call.id}/signature")
+    assert image.status_code == 200 and image.data == TINY_PNG and image.mimetype == "image/png"

@@ -59,7 +59,8 @@ def test_open_follow_up_on_a_rescue_the_crew_finished_names_the_dispatcher_who_s
                                       now=NOW + timedelta(minutes=3), crew_link=link)
     token = sent.rsplit("/", 1)[-1]
     rescue.crew_step(token, "on_scene", photo=None, folder="/nonexistent", now=NOW + timedelta(minutes=20))
-    rescue.crew_step(token, "completed", photo=None, folder="/nonexistent", now=NOW + timedelta(minutes=40))
+    rescue.crew_step(token, "completed", photo=None, folder="/nonexistent", now=NOW + timedelta(minutes=40),
+                     owner_absent_reason="车主已先行离开")  # no signature file to write
 
     follow_up = db.session.scalar(sa.select(FollowUp).where(FollowUp.source_kind == "rescue"))
     assert follow_up.source_ref == call.id and follow_up.handled_by_id == dispatcher.user_id

@@ -21,7 +21,7 @@ from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.extensions import db
 from dealer.forms import choices, safe_next
-from dealer.repair import bp, forms, queries, services
+from dealer.repair import bp, forms, queries, services, signals
 from dealer.repair.models import CANCELLED, DELIVERED, ESTIMATED, JOB_ESTIMATE, JOB_PENDING, OPEN, SETTLED
 from dealer.repair.services.inspection import inspection_summary
 from dealer.repair.services.workflow import (  # noqa: F401  (the roles of the pages, declared with the workflow)
@@ -32,6 +32,7 @@ from dealer.repair.services.workflow import (  # noqa: F401  (the roles of the p
     SETTLERS,
     TECHNICIANS,
 )
+from dealer.signals import collect_panels
 
 # -- helpers -------------------------------------------------------------------------------------
 
@@ -157,7 +158,9 @@ def order_context(order, bound: dict | None = None) -> dict:
 
 
 def order_page(order, bound: dict | None = None):
-    return render_template("repair/order.html", **order_context(order, bound))
+    # Sections other modules add to the order page (rescue: the tow-in's accident claim).
+    panels = collect_panels(signals.order_panels, order, actor=current_actor())
+    return render_template("repair/order.html", order_panels=panels, **order_context(order, bound))
 
 
 def line_added(order_id: int, job_id: int | None, bound: dict | None = None):

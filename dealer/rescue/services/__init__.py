@@ -1,4 +1,11 @@
 """The rescue module's business rules; each public function commits once (or, for a tow-in, once per step)."""
+from dealer.rescue.services.claims import (  # noqa: F401
+    ClaimInput,
+    claim_of,
+    move_claim,
+    open_claims_by_state,
+    save_claim,
+)
 from dealer.rescue.services.common import CALL_LOADS, get_call, lock_call, responders  # noqa: F401
 from dealer.rescue.services.crew import crew_call, crew_position, crew_step, photo_path  # noqa: F401
 from dealer.rescue.services.dispatch import (  # noqa: F401
@@ -22,6 +29,7 @@ from dealer.rescue.services.settings import (  # noqa: F401
     coverage_of,
     eta_model,
     learn_eta,
+    set_map_source,
     set_station_coverage,
     settings_by_store,
     settings_of,

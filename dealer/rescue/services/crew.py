@@ -25,6 +25,8 @@ from dealer.rescue.services.slip import check_eta_slip
 from dealer.rescue.services.tow_in import try_tow_in
 
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
+SIGNATURE_MAX_BYTES = 512 * 1024
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SUBFOLDER = "rescue"
 
 
@@ -63,13 +65,27 @@ def photo_path(folder: str, store_id: int, name: str) -> Path:
     return Path(folder) / SUBFOLDER / str(store_id) / os.path.basename(name)
 
 
-def crew_step(token: str, to: str, *, photo: bytes | None, folder: str, now: datetime) -> RescueCall:
+def _check_hand_over(signature: bytes | None, owner_absent_reason: str) -> str:
+    """The owner signs at hand-over (交车签字), or the crew says why the owner is not there. Returns the reason."""
+    reason = " ".join((owner_absent_reason or "").split())[:300]
+    if signature is None and not reason:
+        raise RescueError(_l("Let the owner sign on the screen, or say why the owner is not there."),
+                          field="signature")
+    if signature is not None and (not signature.startswith(PNG_MAGIC) or len(signature) > SIGNATURE_MAX_BYTES):
+        raise RescueError(_l("The signature could not be read: let the owner sign again."), field="signature")
+    return reason if signature is None else ""
+
+
+def crew_step(token: str, to: str, *, photo: bytes | None, folder: str, now: datetime,
+              signature: bytes | None = None, owner_absent_reason: str = "") -> RescueCall:
     """Move the job on from the crew's page; a repeated tap or a retry is one event. A partner station accepts
-    the job first (`accepted`). Towing needs the pickup photo. Completing a tow opens the tow-in repair order.
+    the job first (`accepted`). Towing needs the pickup photo. Done needs the owner's signature (a PNG) or why
+    the owner is not there. Completing a tow opens the tow-in repair order.
     Raises LinkExpired, RescueError, WrongState."""
     call = crew_call(token, now=now)
     if to == TOWING and not photo:
         raise RescueError(_l("Take a photo of the car before towing it."), field="photo")
+    absent = _check_hand_over(signature, owner_absent_reason) if to == COMPLETED else ""
     call = lock_call(call.id, store_id=call.store_id)
     if not call.is_open or call.crew_token_hash != token_hash(token):
         raise LinkExpired()
@@ -79,14 +95,18 @@ def crew_step(token: str, to: str, *, photo: bytes | None, folder: str, now: dat
         db.session.commit()
         return call
     name = _store_photo(call.store_id, photo, folder) if photo else None
+    signed = _store_photo(call.store_id, signature, folder) if to == COMPLETED and signature else None
     try:
         if not move_call(call, to, now=now, by=actor.name, photo=name) and name:
             os.unlink(photo_path(folder, call.store_id, name))  # a repeated tap keeps the first photo only
+        if to == COMPLETED:
+            call.signature, call.owner_absent_reason = signed, absent
         db.session.commit()
     except Exception:
         db.session.rollback()
-        if name:
-            photo_path(folder, call.store_id, name).unlink(missing_ok=True)
+        for kept in (name, signed):
+            if kept:
+                photo_path(folder, call.store_id, kept).unlink(missing_ok=True)
         raise
     return try_tow_in(call, actor=actor, now=now) if to == COMPLETED else call
 

@@ -1,6 +1,7 @@
 """A store's rescue settings (救援设置), its partner stations' coverage, and learning the arrival estimate."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,6 +61,32 @@ def update_settings(store_id: int, values: dict, *, actor: Actor, now: datetime)
     for name in LIMITS:
         setattr(settings, name, values[name])
     settings.updated_at = now
+    audit.record("rescue_settings_changed", settings, actor=actor, store_id=store_id, changes=changes)
+    db.session.commit()
+    return settings
+
+
+# A tile URL template: http(s) or a path of this site, with {z}, {x} and {y} (Leaflet's placeholders, plus {s}).
+TILE_URL = re.compile(r"^(https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?)?/[A-Za-z0-9._~\-/{}?=&%]*$")
+
+
+def set_map_source(store_id: int, *, tile_url: str, tile_system: str, actor: Actor, now: datetime) -> RescueSettings:
+    """Set the board's map tiles (地图瓦片): a URL template (empty: no map) and its coordinate system, wgs84 or
+    gcj02 (AMap-style tiles). Raises RescueError."""
+    require_store(actor, store_id, invalid=RescueError)
+    tile_url = (tile_url or "").strip()
+    if tile_url and (len(tile_url) > 300 or not TILE_URL.match(tile_url)
+                     or not all(part in tile_url for part in ("{z}", "{x}", "{y}"))):
+        raise RescueError(_l("Give the tile address with {z}, {x} and {y}, for example "
+                             "http://tiles.example.cn/{z}/{x}/{y}.png; leave it empty for no map."), field="tile_url")
+    if tile_system not in ("wgs84", "gcj02"):
+        raise RescueError(_l("Choose the tiles' coordinate system."), field="tile_system")
+    settings = db.session.get(RescueSettings, store_id, with_for_update=True)
+    if settings is None:
+        settings = RescueSettings.defaults(store_id)
+        db.session.add(settings)
+    changes = {"map_tile_url": tile_url, "map_tile_system": tile_system}
+    settings.map_tile_url, settings.map_tile_system, settings.updated_at = tile_url, tile_system, now
     audit.record("rescue_settings_changed", settings, actor=actor, store_id=store_id, changes=changes)
     db.session.commit()
     return settings

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from dealer.access import public
 from dealer.database import utcnow
 from dealer.errors import DomainError
+from dealer.repair.services import decode_signature
 from dealer.rescue import bp, labels, services
 from dealer.rescue.errors import LinkExpired
 from dealer.rescue.forms import degrees
@@ -39,9 +40,12 @@ def crew(token):
 def crew_step(token):
     upload = request.files.get("photo")
     photo = upload.read() if upload is not None and upload.filename else None
+    absent = request.form.get("owner_absent") == "y"  # the owner is not there to sign: the reason instead
+    signature = None if absent else decode_signature(request.form.get("signature", ""))
     try:
         call = services.crew_step(token, request.form.get("step", ""), photo=photo,
-                                  folder=current_app.config["UPLOAD_FOLDER"], now=utcnow())
+                                  folder=current_app.config["UPLOAD_FOLDER"], now=utcnow(), signature=signature,
+                                  owner_absent_reason=request.form.get("owner_absent_reason", "")[:300] if absent else "")
     except LinkExpired:
         return _expired()
     except DomainError as error:

@@ -24,7 +24,9 @@ from dealer.rescue.forms import (
     UnitForm,
     degrees,
 )
+from dealer.rescue.models import ACCIDENT
 from dealer.rescue.services import IntakeInput, UnitInput
+from dealer.rescue.views.claims import claim_context
 from dealer.stores.services import store_scope
 
 DESK = (RESCUE_DISPATCHER, MANAGER)
@@ -38,8 +40,9 @@ def _labels() -> dict:
 @roles_required(*DESK)
 def board():
     scope = store_scope(current_actor(), request.args.get("store"))
-    return render_template("rescue/board.html", board=queries.board(scope.store_ids), now=utcnow(), scope=scope,
-                           **_labels())
+    found = queries.board(scope.store_ids)
+    return render_template("rescue/board.html", board=found, board_map=queries.board_map(found), now=utcnow(),
+                           scope=scope, **_labels())
 
 
 @bp.route("/live")
@@ -47,8 +50,9 @@ def board():
 def board_live():
     """The board's body, which the board page fetches again every few seconds (htmx polling)."""
     scope = store_scope(current_actor(), request.args.get("store"))
-    return render_template("rescue/_board.html", board=queries.board(scope.store_ids), now=utcnow(), scope=scope,
-                           **_labels())
+    found = queries.board(scope.store_ids)
+    return render_template("rescue/_board.html", board=found, board_map=queries.board_map(found), now=utcnow(),
+                           scope=scope, **_labels())
 
 
 @bp.route("/calls/new")
@@ -116,7 +120,8 @@ def show_call(call_id):
     return render_template("rescue/call.html", call=call, form=_call_form(call), store_id=call.store_id, now=now,
                            proposal=proposal, dispatch_form=DispatchForm(), reason_form=ReasonForm(),
                            plate_form=PlateForm(), settings=settings,
-                           clock=queries.clock(call, now, settings), drivable=DRIVABLE, **_labels())
+                           clock=queries.clock(call, now, settings), drivable=DRIVABLE, **_labels(),
+                           **(claim_context(call) if call.fault_type == ACCIDENT else {}))
 
 
 def _back(call_id):
@@ -199,6 +204,17 @@ def photo(call_id, event_id):
     if not path.is_file():
         abort(404)
     return send_file(path, max_age=3600)
+
+
+@bp.route("/calls/<int:call_id>/signature")
+@roles_required(*DESK)
+def signature(call_id):
+    """The owner's signature at hand-over (a PNG the crew's page sent)."""
+    call = services.get_call(call_id, actor=current_actor())
+    path = services.photo_path(_upload_folder(), call.store_id, call.signature) if call.signature else None
+    if path is None or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="image/png", max_age=3600)
 
 
 def _upload_folder() -> str:

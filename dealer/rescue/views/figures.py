@@ -11,7 +11,7 @@ from dealer.actors import MANAGER, RESCUE_DISPATCHER
 from dealer.database import utcnow
 from dealer.errors import NotFound
 from dealer.inputs import whole_number
-from dealer.rescue import bp, labels, queries
+from dealer.rescue import bp, labels, queries, services
 from dealer.rescue.export import figures_workbook
 from dealer.rescue.forms import SearchForm
 from dealer.stores.services import store_scope
@@ -49,7 +49,9 @@ def figures():
     scope, store_id, store, month = _store_and_month()
     found = queries.figures(store_id, month, total_label=_("Whole month"))
     return render_template("rescue/figures.html", figures=found, scope=scope, store_id=store_id, store=store,
-                           month=month, previous=_shifted(month, -1), following=_shifted(month, 1), labels=labels)
+                           month=month, previous=_shifted(month, -1), following=_shifted(month, 1), labels=labels,
+                           claims=services.open_claims_by_state(store_id),
+                           trend=queries.estimate_error_trend(store_id, month))
 
 
 @bp.route("/figures.xlsx")
@@ -58,7 +60,9 @@ def figures_export():
     _scope, store_id, store, month = _store_and_month()
     found = queries.figures(store_id, month, total_label=_("Whole month"))
     name = f"rescue-{store.code if store else store_id}-{month:%Y-%m}.xlsx"
-    return send_file(figures_workbook(found, store.name if store else ""), as_attachment=True, download_name=name,
+    trend = queries.estimate_error_trend(store_id, month)
+    return send_file(figures_workbook(found, store.name if store else "", trend), as_attachment=True,
+                     download_name=name,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

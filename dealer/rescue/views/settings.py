@@ -10,7 +10,7 @@ from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.forms import managed_store_id, put_error_on_form
 from dealer.rescue import bp, queries, services
-from dealer.rescue.forms import CoverageForm, SettingsForm, minute_of_day
+from dealer.rescue.forms import CoverageForm, MapForm, SettingsForm, minute_of_day
 from dealer.rescue.services.settings import LIMITS
 
 
@@ -30,7 +30,27 @@ def settings():
             flash(_("Saved."), "success")
             return redirect(url_for("rescue.settings", store=store_id))
     return render_template("rescue/settings.html", form=form, store_id=store_id, current=current,
-                           stations=queries.stations_with_coverage(store_id), coverage_form=CoverageForm())
+                           stations=queries.stations_with_coverage(store_id), coverage_form=CoverageForm(),
+                           map_form=MapForm(data={"tile_url": current.map_tile_url,
+                                                  "tile_system": current.map_tile_system}))
+
+
+@bp.route("/settings/map", methods=["POST"])
+@roles_required(MANAGER)
+def map_settings():
+    store_id = managed_store_id()
+    form = MapForm()
+    if not form.validate():
+        flash("; ".join(str(e) for e in sum(form.errors.values(), [])), "danger")
+        return redirect(url_for("rescue.settings", store=store_id))
+    try:
+        services.set_map_source(store_id, tile_url=form.tile_url.data or "", tile_system=form.tile_system.data,
+                                actor=current_actor(), now=utcnow())
+    except DomainError as error:
+        flash(str(error.message), "danger")
+    else:
+        flash(_("Saved."), "success")
+    return redirect(url_for("rescue.settings", store=store_id))
 
 
 @bp.route("/settings/stations/<int:station_id>", methods=["POST"])
