@@ -39,8 +39,13 @@ function init(args)
   counter = offset or 0
   statuses = {}
 end
+local owners = %(owners)s
 function request()
   counter = counter + 1
+  if owners then  -- another owner's phone each request: 10.<thread>.<counter>
+    wrk.headers["X-Forwarded-For"] = string.format("10.%%d.%%d.%%d", (offset or 0) %% 256,
+      math.floor(counter / 256) %% 256, counter %% 256)
+  end
   return wrk.format("GET", paths[(counter %% #paths) + 1])
 end
 function response(status, headers, body)
@@ -84,11 +89,14 @@ class WrkResult:
 
 
 def run_wrk(base_url: str, paths: list[str], headers: dict[str, str], *, threads: int, connections: int,
-            duration: int, timeout: int = 10) -> WrkResult:
-    """Run wrk against the paths for `duration` seconds; parse its --latency output and the script's line."""
+            duration: int, timeout: int = 10, owners: bool = False) -> WrkResult:
+    """Run wrk against the paths for `duration` seconds; parse its --latency output and the script's line.
+
+    `owners`: each request carries another X-Forwarded-For address (an owner's public page, bench/pages.py)."""
     lua = LUA % {
         "paths": "{" + ", ".join(_lua_string(p) for p in paths) + "}",
         "user_agent": _lua_string(USER_AGENT),
+        "owners": "true" if owners else "false",
         "headers": "\n".join(f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers.items()),
     }
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:

@@ -6,6 +6,9 @@ the account's session cookie), and the target it is held to (issue 11's):
 - "desk": at least half the ceiling's requests per second, p99 under 100 ms at the run's concurrency;
 - "list": boards, lists and figures pages, p99 under 300 ms;
 - "": no target of its own (the API is held to the page that shows the same data, by reading the report).
+An owner's public page (`owners=True`) is asked from a different address each request, through the proxy's
+X-Forwarded-For as many owners' phones would be: its per-address rate limits stay on and are paid for, but
+one benchmark client is not taken for one owner guessing tokens (those pages answered 429 to it).
 
 SAMPLES are queries that pick real values from the data, in the signed-in store (SZ01, the demo
 accounts' store) unless a page says otherwise: each yields rows of one column, and wrk cycles through
@@ -22,6 +25,7 @@ class Page:
     path: str
     who: str = "sz01-advisor1"
     target: str = ""
+    owners: bool = False  # public: each request from another owner's address (X-Forwarded-For)
 
     @property
     def api(self) -> bool:
@@ -54,11 +58,11 @@ PAGES = (
     Page("bookings `/booking/`", "/booking/", target="list"),
     # booking (issue 16): the owner's pages are public (the session cookie does not matter to them)
     Page("owner's booking page `/booking/book`", "/booking/book?store={booking_store}&service=maintenance",
-         target="desk"),
+         target="desk", owners=True),
     Page("API `GET /api/v1/booking/slots`", "/api/v1/booking/slots?store={booking_store}&service=maintenance"
-         "&date={booking_day}"),
-    Page("owner's progress page `/booking/p/<token>`", "/booking/p/{progress_token}", target="desk"),
-    Page("API `GET /api/v1/progress/<token>`", "/api/v1/progress/{progress_token}"),
+         "&date={booking_day}", owners=True),
+    Page("owner's progress page `/booking/p/<token>`", "/booking/p/{progress_token}", target="desk", owners=True),
+    Page("API `GET /api/v1/progress/<token>`", "/api/v1/progress/{progress_token}", owners=True),
     Page("booking rules `/booking/rules`", "/booking/rules", who="sz01-manager", target="list"),
     Page("CS follow-up calls `/satisfaction/`", "/satisfaction/", who="sz01-cs", target="list"),
     Page("CS month sheet `/satisfaction/month`", "/satisfaction/month", who="sz01-cs", target="list"),

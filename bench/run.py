@@ -151,7 +151,8 @@ def main() -> int:
                 app_rss.label = result.page.label
                 headers = auth_headers(result.page.api, sessions.get(result.page.who), tokens.get(result.page.who))
                 try:
-                    result.wrk = run_wrk(app_server.url, result.paths, headers, **wrk_options)
+                    result.wrk = run_wrk(app_server.url, result.paths, headers, owners=result.page.owners,
+                                         **wrk_options)
                 except RuntimeError as error:
                     result.error = str(error)[:300]
                 result.rss_peak_mb = app_rss.peaks.get(result.page.label, 0.0)
