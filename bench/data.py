@@ -46,6 +46,7 @@ from dealer.customers.models import Vehicle
 from dealer.database import utcnow
 from dealer.demo import cli as demo
 from dealer.extensions import db
+from dealer.members import services as members
 from dealer.quicklane import models as lane_models
 from dealer.quicklane import services as lane_services
 from dealer.quicklane.models import ExpressPackage, LaneOrder
@@ -125,6 +126,8 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
                 seconds["members"] = _modules(stores, seed)
             if "rescue claims" not in seconds:  # built before rescue's accident claims (代办理赔)
                 seconds["rescue claims"] = _rescue_claims()
+            if "member links" not in seconds:  # built before the member view on the progress page
+                seconds["member links"] = _member_links()
             if seconds != marker.seconds:
                 db.session.execute(sa.text("UPDATE bench_dataset SET seconds = CAST(:t AS jsonb) WHERE id = 1"),
                                    {"t": _json(seconds)})
@@ -134,6 +137,7 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
         seconds = _build(app, stores=stores, vehicles=vehicles, orders=orders, seed=seed)
         seconds["lane queue"] = lane_queue()
         seconds["rescue claims"] = _rescue_claims()
+        seconds["member links"] = _member_links()
         db.session.execute(sa.text(
             "INSERT INTO bench_dataset (id, stores, vehicles, orders, seeded_on, built_at, seconds) "
             "VALUES (1, :s, :v, :o, :d, now(), CAST(:t AS jsonb)) ON CONFLICT (id) DO UPDATE SET "
@@ -281,6 +285,22 @@ def _progress_links(per_store: int = 50) -> float:
         progress.open_link(repair.get_order(order_id, actor=actor), now=now, link_base="http://localhost/")
     db.session.commit()
     _log(f"progress links for {len(order_ids)} SZ01 orders")
+    return round(time.perf_counter() - started, 1)
+
+
+def _member_links(count: int = 20) -> float:
+    """Make members of owners whose SZ01 orders carry a progress link (the member view on the progress page)."""
+    started = time.perf_counter()
+    store_id = db.session.scalar(sa.select(Store.id).where(Store.code == "SZ01"))
+    advisor = db.session.scalar(sa.select(User).where(User.username == "sz01-advisor1"))
+    customer_ids = list(db.session.scalars(sa.text(
+        "SELECT DISTINCT m.customer_id FROM sms_messages m WHERE m.store_id = :s AND m.kind = 'order_progress_link' "
+        "AND m.customer_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM members b WHERE b.store_id = m.store_id "
+        "AND b.customer_id = m.customer_id) LIMIT :n"), {"s": store_id, "n": count}))
+    now = datetime.now(timezone.utc)
+    for customer_id in customer_ids:
+        members.join(customer_id, actor=advisor.as_actor(), now=now)
+    _log(f"{len(customer_ids)} SZ01 owners with a progress link made members")
     return round(time.perf_counter() - started, 1)
 
 
