@@ -110,8 +110,9 @@ PAGES = (
     # progress page of a member's order (the view: at most 5 queries more)
     Page("member `/members/<id>` (balances, ledgers)", "/members/{member}", target="desk"),
     Page("customer loss `/members/loss`", "/members/loss?status=lost", who="sz01-manager", target="list"),
-    Page("joining online `/members/join-online`", "/members/join-online", target="desk"),
-    Page("owner's progress page of a member (member view)", "/booking/p/{member_progress_token}", target="desk"),
+    Page("joining online `/members/join-online`", "/members/join-online", target="desk", owners=True),
+    Page("owner's progress page of a member (member view)", "/booking/p/{member_progress_token}", target="desk",
+         owners=True),
     # rescue, second slice: the board (above), the month's figures, the closed-call search, the handovers
     Page("rescue figures `/rescue/figures`", "/rescue/figures", who="sz01-manager", target="list"),
     Page("rescue closed calls `/rescue/calls?plate=`", "/rescue/calls?plate={rescue_plate}", who="sz01-rescue",
