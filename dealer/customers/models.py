@@ -29,6 +29,9 @@ class Customer(Timestamps, db.Model):
         sa.UniqueConstraint("store_id", "mobile"),
         sa.Index("ix_customers_store_id_mobile_last4", "store_id", "mobile_last4"),
         sa.Index("ix_customers_store_id_name", "store_id", "name"),
+        # A campaign's target counted over a store's owners (members.targeting) without reading their rows: the
+        # store's customers are spread over the whole table, so a heap scan reads all of it.
+        sa.Index("ix_customers_store_id_targeting", "store_id", "id", "created_at", "marketing_consent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +78,8 @@ class Vehicle(Timestamps, db.Model):
         sa.Index("ix_vehicles_store_id_next_inspection_due", "store_id", "next_inspection_due"),
         sa.Index("ix_vehicles_store_id_insurance_expiry", "store_id", "insurance_expiry"),
         sa.Index("ix_vehicles_store_id_next_maintenance_due", "store_id", "next_maintenance_due"),
+        # The owners seen since a day (members.targeting.seen_since): a range of the store's cars, index only.
+        sa.Index("ix_vehicles_store_id_last_maintenance", "store_id", "last_maintenance_date", "owner_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -56,11 +56,19 @@ def _owners_car(*conditions):
     return sa.exists().where(Vehicle.store_id == Customer.store_id, Vehicle.owner_id == Customer.id, *conditions)
 
 
+def _owners_car_maintained_since(store_id: int, day: date):
+    """One of the owner's cars (of the store `store_id`) was maintained on or after `day`, as a set of owners: a
+    range of ix_vehicles_store_id_last_maintenance read once, not one probe per owner (50,000 probes were most
+    of a campaign preview's 140 ms)."""
+    return Customer.id.in_(sa.select(Vehicle.owner_id).where(Vehicle.store_id == store_id,
+                                                             Vehicle.last_maintenance_date >= day))
+
+
 def seen_since(day: date, zone, *, store_id: int):
     """The owner (`Customer`, of the store `store_id`) was seen on or after `day`: a paid visit, or a car's
     maintenance as recorded or imported from the previous system."""
     return sa.or_(_owners_paid_visit(store_id, local_midnight(day, zone)),
-                  _owners_car(Vehicle.last_maintenance_date >= day))
+                  _owners_car_maintained_since(store_id, day))
 
 
 def not_seen_for(months: int, *, today: date, zone, store_id: int):

@@ -115,6 +115,10 @@ class RepairOrder(Timestamps, db.Model):
         # The month's figures: settled orders (quality), ready orders (time).
         sa.Index("ix_repair_orders_store_id_settled_at", "store_id", "settled_at"),
         sa.Index("ix_repair_orders_store_id_ready_at", "store_id", "ready_at"),
+        # The owners with a paid visit (since a day) as a set, index only (members.targeting.paid_visit).
+        sa.Index("ix_repair_orders_store_id_paid_visits", "store_id", "settled_at", "customer_id",
+                 postgresql_where=sa.text("state IN ('settled', 'delivered') AND reversal_of_id IS NULL"),
+                 sqlite_where=sa.text("state IN ('settled', 'delivered') AND reversal_of_id IS NULL")),
         sa.CheckConstraint(
             "state IN ('open', 'estimated', 'approved', 'in_progress', 'quality_check', 'ready', 'settled', "
             "'delivered', 'cancelled')", name="state_known"),
