@@ -46,6 +46,8 @@ def people(shop):
     builders_owner = db.session.get(Customer, shop.vehicle.owner_id)
     made = {name: owner(store) for name in ("recent", "at_risk", "lost", "won_back", "new_file")}
     made["imported"] = owner(store, last_maintenance_date=date(2025, 1, 10))
+    # seen through the car alone (maintenance imported from the previous system): neither at risk nor lost
+    made["imported_recent"] = owner(store, last_maintenance_date=date(2026, 10, 1))
     visit(shop, made["recent"], date(2026, 9, 1))
     visit(shop, made["at_risk"], date(2026, 5, 15))
     visit(shop, made["lost"], date(2025, 9, 10))
