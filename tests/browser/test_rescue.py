@@ -222,6 +222,9 @@ def test_the_board_map_shows_calls_and_units_on_the_stores_own_tiles(on, live_se
     expect(board_map.locator(".leaflet-tooltip", has_text="<img src=x onerror=alert(1)>宝安")).to_have_count(1)
     expect(board_map.locator(".leaflet-tooltip img")).to_have_count(0)
 
+    page.goto("/rescue/figures")  # the estimate's error by month, drawn by the shared line chart
+    expect(page.locator('.rescue-chart[data-drawn="1"] canvas')).to_have_count(1)
+
     page.goto("/rescue/settings")  # the map off again: the other tests' board has none
     page.get_by_test_id("tile-url").fill("")
     page.get_by_test_id("save-map").click()
