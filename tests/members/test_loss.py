@@ -2,7 +2,8 @@
 figures, and a win-back campaign that targets exactly the list."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+import random
+from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
@@ -10,10 +11,11 @@ from dealer.customers.models import Customer, Vehicle
 from dealer.extensions import db
 from dealer.members import queries, services
 from dealer.members.models import CampaignTarget
+from dealer.members.targeting import local_midnight, months_before
 from dealer.parts import services as parts
 from dealer.repair import services as repair
 from dealer.sms.outbox import zone_of_store
-from tests.factories import CustomerFactory, VehicleFactory
+from tests.factories import CustomerFactory, RepairOrderFactory, StoreFactory, VehicleFactory
 from tests.helpers import NOW, inputs, login
 from tests.isolation import isolated_client
 from tests.repair.builders import finished_order, pay
@@ -116,3 +118,64 @@ def test_the_loss_page_lists_and_the_manager_makes_the_campaign(app, shop, staff
     login(advisor, staff["service_advisor"])
     assert advisor.get("/members/loss").status_code == 200
     assert advisor.post("/members/loss/win-back", data={"status": "lost"}).status_code in (400, 403)
+
+
+def _figures_by_definition(visits: dict[int, list[datetime]], *, today: date, zone, at_risk: int, lost: int):
+    """The monthly figures from each owner's paid visits, month by month, as docs/members.md defines them."""
+    figures = []
+    first = today.replace(day=1)
+    for back in range(11, -1, -1):
+        start_day = months_before(first, back)
+        end_day = (start_day + timedelta(days=32)).replace(day=1)
+        start, end = local_midnight(start_day, zone), local_midnight(end_day, zone)
+        risk_start, risk_end = (local_midnight(months_before(day, at_risk), zone) for day in (start_day, end_day))
+        lost_start, lost_end = (local_midnight(months_before(day, lost), zone) for day in (start_day, end_day))
+        counts = [0, 0, 0, 0]
+        for times in visits.values():
+            last = max((t for t in times if t < end), default=None)
+            before = max((t for t in times if t < start), default=None)
+            if last is not None:
+                counts[0] += last >= risk_end
+                counts[1] += risk_start <= last < risk_end
+                counts[2] += lost_start <= last < lost_end
+            counts[3] += any(start <= t < end for t in times) and before is not None and before < risk_start
+        figures.append((start_day, *counts))
+    return figures
+
+
+def test_monthly_figures_agree_with_the_definition_over_many_owners_visits(shop):
+    """Random visits over three years (same-moment visits, reversals, unpaid and other stores' orders among them):
+    the one-query figures equal the month-by-month definition."""
+    rng = random.Random(17)
+    store, zone = shop.store, zone_of_store(shop.store.id)
+    other = StoreFactory(code="SZ99")
+    visits: dict[int, list[datetime]] = {}
+    for number in range(40):
+        customer = owner(store)
+        car = db.session.scalar(sa.select(Vehicle).where(Vehicle.owner_id == customer.id))
+        times = visits.setdefault(customer.id, [])
+        for _ in range(rng.randint(0, 6)):
+            settled = datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=rng.randint(0, 3 * 365 * 1440))
+            settled = min(settled, datetime(2026, 11, 23, 3, tzinfo=timezone.utc))
+            kind = rng.choice(("paid", "paid", "paid", "twice", "delivered", "reversed", "open"))
+            state = "delivered" if kind == "delivered" else "open" if kind == "open" else "settled"
+            order = RepairOrderFactory(store=store, vehicle=car, customer=customer, state=state,
+                                       settled_at=None if kind == "open" else settled)
+            if kind == "reversed":  # the reversal (红冲) is no visit; the order it reverses still counts as made
+                RepairOrderFactory(store=store, vehicle=car, customer=customer, state="settled", reversal_of_id=order.id,
+                                   settled_at=settled + timedelta(days=1))
+            if kind == "twice":  # two orders settled at the same moment: one visit each, counted once a month
+                RepairOrderFactory(store=store, vehicle=car, customer=customer, state="settled", settled_at=settled)
+                times.append(settled)
+            if kind != "open":
+                times.append(settled)
+        if number % 10 == 0:  # an owner of another store with the same story: never counted here
+            RepairOrderFactory(store=other, state="settled", settled_at=datetime(2026, 10, 1, tzinfo=timezone.utc))
+    db.session.flush()
+    settings = services.settings_for(store.id)
+    got = [(f.month, f.active, f.newly_at_risk, f.newly_lost, f.won_back)
+           for f in queries.monthly_figures(store.id, settings=settings, today=TODAY, zone=zone)]
+    expected = _figures_by_definition(visits, today=TODAY, zone=zone, at_risk=settings.at_risk_months,
+                                      lost=settings.lost_months)
+    assert got == expected
+    assert sum(row[1] for row in got) > 0 and sum(row[4] for row in got) > 0  # the data exercises the figures

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from dealer.auth.models import User
 from dealer.customers.models import Customer, Vehicle
+from dealer.database import UTCDateTime
 from dealer.extensions import db
 from dealer.members.models import MemberSettings
 from dealer.members.targeting import PAID, local_midnight, months_before, not_seen_for
@@ -115,36 +116,49 @@ class MonthFigures:
     won_back: int  # came in the month after more than the at-risk months away
 
 
+_BOUNDS = ("start_at", "end_at", "risk_start", "risk_end", "lost_start", "lost_end", "floor_at")
+
+
 def monthly_figures(store_id: int, *, settings: MemberSettings, today: date, zone, months: int = 12) -> list[MonthFigures]:
-    """The last `months` calendar months, the current one included, oldest first (one query a month, over the
-    owners with paid visits)."""
+    """The last `months` calendar months, the current one included, oldest first, in one query.
+
+    Each paid visit comes with the owner's previous and next visit (window functions over the store's paid
+    orders, read once): the visit that was an owner's last before a month's end is the one with `at < end <=
+    next`, and an owner came back in a month when a visit of theirs in the month follows one before the
+    at-risk months. The months are a small table of their bounds joined to the visits (a query a month read the
+    store's orders 12 times: 1.3 s at 1,000,000 orders)."""
     at_risk, lost = _months(settings)
-    figures = []
     first = today.replace(day=1)
+    days = []
     for back in range(months - 1, -1, -1):
         start_day = months_before(first, back)
         end_day = (start_day + timedelta(days=32)).replace(day=1)
-        start, end = local_midnight(start_day, zone), local_midnight(end_day, zone)
-        visit = sa.and_(RepairOrder.reversal_of_id.is_(None))
-        per_owner = (sa.select(
-            sa.func.max(sa.case((sa.and_(visit, RepairOrder.settled_at < start), RepairOrder.settled_at)))
-            .label("before"),
-            sa.func.max(sa.case((sa.and_(visit, RepairOrder.settled_at < end), RepairOrder.settled_at))).label("last"),
-            sa.func.max(sa.case((sa.and_(visit, RepairOrder.settled_at >= start, RepairOrder.settled_at < end), 1),
-                                else_=0)).label("came"))
-            .where(RepairOrder.store_id == store_id, RepairOrder.state.in_(PAID), RepairOrder.settled_at < end)
-            .group_by(RepairOrder.customer_id)).subquery()
-        risk_start = local_midnight(months_before(start_day, at_risk), zone)
-        risk_end = local_midnight(months_before(end_day, at_risk), zone)
-        lost_start = local_midnight(months_before(start_day, lost), zone)
-        lost_end = local_midnight(months_before(end_day, lost), zone)
+        risk_start, lost_start = months_before(start_day, at_risk), months_before(start_day, lost)
+        days.append((start_day, (start_day, end_day, risk_start, months_before(end_day, at_risk),
+                                 lost_start, months_before(end_day, lost), min(risk_start, lost_start))))
+    month = sa.union_all(*(
+        sa.select(sa.literal(index).label("number"),
+                  *(sa.literal(local_midnight(day, zone), UTCDateTime()).label(name) for name, day in zip(_BOUNDS, bounds)))
+        for index, (_start, bounds) in enumerate(days))).subquery("month")
+    # visits at the same moment may come in either order: lag and lead read the one ordering (index only)
+    by_owner = {"partition_by": RepairOrder.customer_id, "order_by": RepairOrder.settled_at}
+    visit = (sa.select(RepairOrder.settled_at.label("at"), sa.func.lag(RepairOrder.settled_at).over(**by_owner).label("prev"),
+                       sa.func.lead(RepairOrder.settled_at).over(**by_owner).label("next"))
+             .where(RepairOrder.store_id == store_id, RepairOrder.state.in_(PAID), RepairOrder.reversal_of_id.is_(None),
+                    RepairOrder.settled_at < local_midnight(days[-1][1][1], zone))).subquery("visit")
+    at, m = visit.c.at, month.c
+    # the owner's last visit before the month's end, when it is recent enough to count in any figure
+    last = sa.and_(at < m.end_at, sa.or_(visit.c.next.is_(None), visit.c.next >= m.end_at),
+                   at >= m.floor_at)
+    in_month = sa.and_(at >= m.start_at, at < m.end_at)
 
-        def counted(condition):
-            return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-        row = db.session.execute(sa.select(
-            counted(per_owner.c.last >= risk_end),
-            counted(sa.and_(per_owner.c.last >= risk_start, per_owner.c.last < risk_end)),
-            counted(sa.and_(per_owner.c.last >= lost_start, per_owner.c.last < lost_end)),
-            counted(sa.and_(per_owner.c.came == 1, per_owner.c.before < risk_start)))).one()
-        figures.append(MonthFigures(start_day, *(int(value) for value in row)))
-    return figures
+    def counted(condition):
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+    rows = db.session.execute(
+        sa.select(m.number, counted(sa.and_(last, at >= m.risk_end)),
+                  counted(sa.and_(last, at >= m.risk_start, at < m.risk_end)),
+                  counted(sa.and_(last, at >= m.lost_start, at < m.lost_end)),
+                  counted(sa.and_(in_month, visit.c.prev < m.risk_start)))
+        .select_from(month.join(visit, sa.or_(last, in_month))).group_by(m.number)).all()
+    found = {row[0]: tuple(int(value) for value in row[1:]) for row in rows}
+    return [MonthFigures(start_day, *found.get(index, (0, 0, 0, 0))) for index, (start_day, _bounds) in enumerate(days)]
