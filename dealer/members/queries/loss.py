@@ -59,32 +59,38 @@ def _months(settings: MemberSettings) -> tuple[int, int]:
     return settings.at_risk_months, settings.lost_months
 
 
-def _orders(store_id: int):
-    """Per owner: the last paid visit and the lifetime customer-paid spend (reversals count against it)."""
+def _orders(store_id: int, owners):
+    """Per owner of `owners` (a subquery of customer ids): the last paid visit and the lifetime customer-paid spend
+    (reversals count against it)."""
     return (sa.select(RepairOrder.customer_id.label("customer_id"),
                       sa.func.max(sa.case((RepairOrder.reversal_of_id.is_(None), RepairOrder.settled_at)))
                       .label("last_order_at"),
                       sa.func.coalesce(sa.func.sum(RepairOrder.customer_total_fen), 0).label("spend_fen"))
-            .where(RepairOrder.store_id == store_id, RepairOrder.state.in_(PAID))
+            .where(RepairOrder.store_id == store_id, RepairOrder.state.in_(PAID),
+                   RepairOrder.customer_id.in_(sa.select(owners.c.id)))
             .group_by(RepairOrder.customer_id)).subquery("paid")
 
 
-def _services(store_id: int):
-    """Per owner: the last maintenance of any of their cars (as recorded or imported)."""
+def _services(store_id: int, owners):
+    """Per owner of `owners`: the last maintenance of any of their cars (as recorded or imported)."""
     return (sa.select(Vehicle.owner_id.label("customer_id"),
                       sa.func.max(Vehicle.last_maintenance_date).label("last_service_on"))
-            .where(Vehicle.store_id == store_id).group_by(Vehicle.owner_id)).subquery("serviced")
+            .where(Vehicle.store_id == store_id, Vehicle.owner_id.in_(sa.select(owners.c.id)))
+            .group_by(Vehicle.owner_id)).subquery("serviced")
 
 
 def lost_owners(store_id: int, *, settings: MemberSettings, today: date, zone, status: str = AT_RISK,
                 sort: str = "last_visit", page: int = 1) -> LossPage:
     """A page of the owners at risk (not seen for the at-risk months but not yet the lost ones) or lost."""
     at_risk, lost = _months(settings)
-    paid, serviced = _orders(store_id), _services(store_id)
     conditions = [Customer.store_id == store_id,
                   not_seen_for(lost if status == LOST else at_risk, today=today, zone=zone, store_id=store_id)]
     if status != LOST:  # at risk only: not yet the lost ones
         conditions.append(~not_seen_for(lost, today=today, zone=zone, store_id=store_id))
+    # The owners of the list first, from indexes alone (a store's owners are spread over the whole customers
+    # table); then their rows, orders and cars only.
+    owners = sa.select(Customer.id).where(*conditions).cte("listed").prefix_with("MATERIALIZED")
+    paid, serviced = _orders(store_id, owners), _services(store_id, owners)
     spend = sa.func.coalesce(paid.c.spend_fen, 0)
     order = ((spend.desc(), Customer.id) if sort == "spend"
              else (sa.func.coalesce(paid.c.last_order_at, serviced.c.last_service_on, Customer.created_at).asc(),
@@ -93,7 +99,8 @@ def lost_owners(store_id: int, *, settings: MemberSettings, today: date, zone, s
         sa.select(Customer.id, Customer.name, Customer.mobile, sa.func.coalesce(User.full_name, ""),
                   paid.c.last_order_at, serviced.c.last_service_on, spend)
         .outerjoin(paid, paid.c.customer_id == Customer.id).outerjoin(serviced, serviced.c.customer_id == Customer.id)
-        .outerjoin(User, User.id == Customer.advisor_id).where(*conditions).order_by(*order)
+        .outerjoin(User, User.id == Customer.advisor_id)
+        .where(Customer.store_id == store_id, Customer.id.in_(sa.select(owners.c.id))).order_by(*order)
         .limit(PER_PAGE + 1).offset((max(page, 1) - 1) * PER_PAGE)).all()
     owners = [LostOwner(row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]), []) for row in rows[:PER_PAGE]]
     if owners:
