@@ -78,6 +78,22 @@ PAGES = (
          who="sz01-manager"),
     Page("supervision notes `/satisfaction/notes`", "/satisfaction/notes", who="sz01-cs", target="list"),
     Page("public complaint form `/f/complaint/SZ01`", "/f/complaint/SZ01", target="desk"),
+    # satisfaction (cs5): the rest of the module's pages and its API (issue 18: every page and endpoint joins the
+    # benchmark). Not the owner's feedback form `/f/<token>`: the demo's links expire after 7 days and answer 410.
+    Page("CS follow-ups `/satisfaction/follow-ups`", "/satisfaction/follow-ups", who="sz01-cs", target="list"),
+    Page("follow-up `/satisfaction/follow-ups/<id>`", "/satisfaction/follow-ups/{follow_up}", who="sz01-cs",
+         target="desk"),
+    Page("complaints `/satisfaction/complaints`", "/satisfaction/complaints", who="sz01-cs", target="list"),
+    Page("new complaint `/satisfaction/complaints/new`", "/satisfaction/complaints/new", who="sz01-cs",
+         target="desk"),
+    Page("complaint `/satisfaction/complaints/<id>`", "/satisfaction/complaints/{complaint}", who="sz01-cs",
+         target="desk"),
+    Page("month sheet Excel `/satisfaction/month.xlsx`", "/satisfaction/month.xlsx", who="sz01-cs", target="list"),
+    Page("satisfaction settings `/satisfaction/settings`", "/satisfaction/settings", who="sz01-cs", target="desk"),
+    Page("API `GET /api/v1/follow-ups`", "/api/v1/follow-ups", who="sz01-cs"),
+    Page("API `GET /api/v1/follow-ups/<id>`", "/api/v1/follow-ups/{follow_up}", who="sz01-cs"),
+    Page("API `GET /api/v1/complaints`", "/api/v1/complaints", who="sz01-cs"),
+    Page("API `GET /api/v1/complaints/<id>`", "/api/v1/complaints/{complaint}", who="sz01-cs"),
     Page("no business query `/account/tokens`", "/account/tokens"),
     # -- quick lane (issue 15): the board with 60 cars in the queue (bench.data.lane_queue), the lounge screen
     # (public), the figures and their export, closing the day, a car's extra-work page, the API --
@@ -158,4 +174,7 @@ SAMPLES = {
     "rescue_plate": "SELECT left(plate, 4) FROM vehicles WHERE store_id = :store ORDER BY random() LIMIT :n",
     # rescue, third slice: an accident call with a claim
     "rescue_claim": "SELECT call_id FROM rescue_claims WHERE store_id = :store ORDER BY random() LIMIT :n",
+    # satisfaction (cs5): the demo's follow-ups (its delivered orders') and complaint of the store
+    "follow_up": "SELECT id FROM follow_ups WHERE store_id = :store ORDER BY random() LIMIT :n",
+    "complaint": "SELECT id FROM complaints WHERE store_id = :store ORDER BY random() LIMIT :n",
 }

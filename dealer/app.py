@@ -90,6 +90,7 @@ from dealer.rescue.api import calls_blp as rescue_calls_api
 from dealer.rescue.api import units_blp as rescue_units_api
 from dealer.satisfaction import audit_log as satisfaction_audit_log
 from dealer.satisfaction import handlers as satisfaction_handlers
+from dealer.satisfaction import tasks as satisfaction_tasks  # cs5: the five assurances' monthly roll-up
 from dealer.satisfaction.api import complaints_blp as satisfaction_complaints_api
 from dealer.satisfaction.api import feedback_blp as satisfaction_feedback_api
 from dealer.satisfaction.api import follow_ups_blp as satisfaction_follow_ups_api
@@ -116,7 +117,8 @@ AUDIT_LOG = (auth_audit_log, booking_audit_log, customers_audit_log, members_aud
 TASKS = (members_tasks, reminders_tasks, repair_tasks, sms_tasks,
          booking_tasks,  # booking: the reminder the day before
          rescue_tasks,  # rescue: learning the arrival estimate
-         quicklane_tasks)  # quick lane: the reminder to close the day
+         quicklane_tasks,  # quick lane: the reminder to close the day
+         satisfaction_tasks)  # satisfaction (cs5): the five assurances' monthly roll-up
 
 # Content Security Policy: everything from this site (stores may be offline; no CDN is ever used).
 CSP = {

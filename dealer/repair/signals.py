@@ -31,6 +31,13 @@ Sender: the order (locked). Keywords: `jobs` (the declined jobs, with their line
 keeps each as a declined-work reminder for the vehicle, so the call list brings it back later.
 """)
 
+comeback_confirmed = _signals.signal("repair.comeback_confirmed", doc="""A job was confirmed a comeback (返修) of an earlier job.
+
+Sender: the order of the comeback (locked). Keywords: `job`, `earlier_order` (the order of the earlier job, whose
+first-time fix it undoes, perhaps months after it was settled), `actor`, `now`. Customer satisfaction marks the
+earlier order's month of its five assurances' roll-up stale.
+""")
+
 order_settled = _signals.signal("repair.order_settled", doc="""The bill was paid and the order locked (结算).
 
 Sender: the order, with its stored totals set. Keywords: `actor`, `now`.

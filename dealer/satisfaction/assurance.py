@@ -14,22 +14,25 @@
 
 A period is a store-local month. The figures of several months (the 12-month trend) or of several stores (the
 group ranking) come in one grouped query per measure: months are told apart by a CASE over their bounds, so each
-query is one index range on (store_id, time) whatever the number of rows.
+query is one index range on (store_id, time) whatever the number of rows. Closed months are read from the monthly
+roll-up (`rollup`: the same counts, written nightly) when it has them; the current month is always live.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from dealer.database import utcnow
 from dealer.dialect import seconds_between
 from dealer.extensions import db
 from dealer.repair import measures
 from dealer.repair.models import RepairOrder
 from dealer.rescue.models import CANCELLED as RESCUE_CANCELLED
 from dealer.rescue.models import OUTSIDE, TOWN, RescueCall, RescueSettings
+from dealer.satisfaction import rollup
 from dealer.satisfaction.models import (
     OPEN,
     QUICK_LANE,
@@ -120,6 +123,28 @@ class Figures:
     @property
     def arrived_pct(self):
         return pct(self.arrived_in_target, self.rescues)
+
+
+MEASURES = tuple(field.name for field in fields(Figures))  # what the roll-up keeps, one row each
+
+
+def counts(figure: Figures) -> dict[str, float | None]:
+    """What the roll-up keeps of a store-month: every field of its Figures (counts and sums, never a ratio)."""
+    return {name: getattr(figure, name) for name in MEASURES}
+
+
+def from_counts(values: dict[str, float | None]) -> Figures:
+    """The Figures of a rolled-up store-month (counts come back as whole numbers, sums as they were)."""
+    kept = {}
+    for field in fields(Figures):
+        value = values.get(field.name)
+        if field.type == "int":
+            kept[field.name] = int(value or 0)
+        elif field.type == "float":
+            kept[field.name] = float(value or 0)
+        else:
+            kept[field.name] = None if value is None else float(value)
+    return Figures(**kept)
 
 
 def period_index(column, bounds: list[datetime]):
@@ -267,6 +292,12 @@ def _bounds(store, months: list[date]) -> list[datetime]:
     return edges + [month_bounds(store, months[-1])[1]]
 
 
+def live_figures(store, months: list[date]) -> dict[date, Figures]:
+    """A store's figures for consecutive `months`, computed from the records (seven grouped queries)."""
+    found = figures([store.id], _bounds(store, months), months)
+    return {month: found.get((store.id, index), Figures()) for index, month in enumerate(months)}
+
+
 @dataclass(frozen=True)
 class Trend:
     store: object
@@ -290,23 +321,41 @@ SERIES = ("on_time_pct", "average_lateness_minutes", "within_pct", "first_time_f
           "arrival_p90")
 
 
-def store_trend(store, month: date, *, count: int = 12) -> Trend:
-    """A store's five assurances for `month` and the months before it (the 12-month trend)."""
+def store_trend(store, month: date, *, count: int = 12, now: datetime | None = None) -> Trend:
+    """A store's five assurances for `month` and the months before it (the 12-month trend).
+
+    Closed months come from the roll-up (one query); the current month, and any closed month not rolled up or
+    marked stale, are computed live (the span from the first to the last of them: seven grouped queries).
+    """
     months = months_ending(month, count)
-    found = figures([store.id], _bounds(store, months), months)
-    return Trend(store, months, [found.get((store.id, index), Figures()) for index in range(len(months))])
+    current = rollup.month_of(now or utcnow(), store)
+    stored = rollup.rolled_up([store.id], [m for m in months if m < current])
+    by_month = {m: from_counts(stored[(store.id, m)]) for m in months if (store.id, m) in stored}
+    live = [m for m in months if m not in by_month]
+    if live:
+        for m, figure in live_figures(store, months[months.index(live[0]):months.index(live[-1]) + 1]).items():
+            by_month.setdefault(m, figure)
+    return Trend(store, months, [by_month[m] for m in months])
 
 
-def ranking(stores, month: date) -> list[tuple[object, Figures]]:
-    """Every store's month side by side (a group manager's view): one set of queries per time zone."""
+def ranking(stores, month: date, *, now: datetime | None = None) -> list[tuple[object, Figures]]:
+    """Every store's month side by side (a group manager's view).
+
+    A closed month comes from the roll-up (one query for every store); the current month, and the stores whose
+    month is not rolled up or is stale, live: one set of grouped queries per time zone.
+    """
+    moment = now or utcnow()
+    stored = rollup.rolled_up([store.id for store in stores if month < rollup.month_of(moment, store)], [month])
+    found_by_store = {store.id: from_counts(stored[(store.id, month)]) for store in stores
+                      if (store.id, month) in stored}
     by_zone: dict[str, list] = {}
     for store in stores:
-        by_zone.setdefault(str(store_zone(store)), []).append(store)
-    rows = []
+        if store.id not in found_by_store:
+            by_zone.setdefault(str(store_zone(store)), []).append(store)
     for group in by_zone.values():
         found = figures([store.id for store in group], _bounds(group[0], [month]), [month])
-        rows.extend((store, found.get((store.id, 0), Figures())) for store in group)
-    return rows
+        found_by_store.update((store.id, found.get((store.id, 0), Figures())) for store in group)
+    return [(store, found_by_store[store.id]) for store in stores]
 
 
 RANK_BY = ("on_time_pct", "within_pct", "first_time_fix_pct", "first_pass_pct", "done_in_time_pct",

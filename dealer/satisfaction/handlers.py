@@ -14,8 +14,10 @@ from dealer.rescue import signals as rescue_signals
 from dealer.rescue.models import DISPATCHED, RescueEvent
 from dealer.satisfaction.models import QUICK_LANE, REPAIR_ORDER, RESCUE
 from dealer.satisfaction.queries import call_list
+from dealer.satisfaction.rollup import mark_stale, month_of
 from dealer.satisfaction.services import open_follow_up
 from dealer.signals import Panel
+from dealer.stores.models import Store
 from dealer.stores.services import visible_store_ids
 
 CALLS_ON_HOME = 10
@@ -31,6 +33,16 @@ def _follow_up_delivered(order, *, vehicle, now, **_):
     open_follow_up(store_id=order.store_id, source_kind=kind, source_ref=order.id, source_number=order.number,
                    customer=order.customer, vehicle=vehicle, handled_by_id=order.advisor_id, now=now,
                    link_base=public_base())
+
+
+@repair_signals.comeback_confirmed.connect
+def _comeback_found(order, *, earlier_order, **_):
+    """A comeback (返修) confirmed later undoes the earlier order's first-time fix in the month it was settled in:
+    that month's roll-up of the five assurances is no longer read (computed live until the night rewrites it)."""
+    if earlier_order.settled_at is None:
+        return
+    store = db.session.get(Store, earlier_order.store_id)
+    mark_stale(earlier_order.store_id, month_of(earlier_order.settled_at, store))
 
 
 @rescue_signals.call_completed.connect

@@ -346,3 +346,32 @@ class SupervisionNote(db.Model):
 
     concerns = relationship("User", foreign_keys=[concerns_id], lazy="raise_on_sql")
     recorded_by = relationship("User", foreign_keys=[recorded_by_id], lazy="raise_on_sql")
+
+
+class RollupMonth(db.Model):
+    """A store's closed month whose five assurances' counts are rolled up (`RollupFigure`), or marked stale.
+
+    The nightly task writes it; a late change to the month (a form, a case closed, a comeback confirmed) marks it
+    stale and the pages compute that month live until the next night rewrites it (docs/satisfaction.md).
+    """
+
+    __tablename__ = "satisfaction_rollup_months"
+
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)  # the store's local month, its 1st
+    stale: Mapped[bool] = mapped_column(default=True)
+    computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RollupFigure(db.Model):
+    """One count of one store-month's five assurances (`assurance.Figures`' fields: n, numerators, sums)."""
+
+    __tablename__ = "satisfaction_rollup_figures"
+    __table_args__ = (sa.ForeignKeyConstraint(["store_id", "month"], ["satisfaction_rollup_months.store_id",
+                                                                      "satisfaction_rollup_months.month"],
+                                              ondelete="CASCADE"),)
+
+    store_id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    measure: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[float | None] = mapped_column(sa.Double)  # a count, a sum of seconds or points, or None

@@ -1,16 +1,23 @@
-"""The owner's form sent twice at once (two taps, two tabs), on PostgreSQL: one form, the same for both."""
+"""On PostgreSQL: the owner's form sent twice at once (two taps, two tabs): one form, the same for both; a late form
+while the night rolls its month up."""
 from __future__ import annotations
+
+import threading
+import time
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
 from dealer.database import utcnow
 from dealer.extensions import db
-from dealer.satisfaction import services
-from dealer.satisfaction.models import FeedbackForm
+from dealer.satisfaction import assurance, services
+from dealer.satisfaction.models import FeedbackForm, RollupMonth
+from dealer.satisfaction.services.rollup import roll_up
+from dealer.stores.models import Store
 from tests.concurrency import at_once
 from tests.factories import StoreFactory, VehicleFactory
-from tests.helpers import count
+from tests.helpers import NOW, count
 from tests.satisfaction.builders import answers, token_of
 
 pytestmark = pytest.mark.postgres_only
@@ -34,3 +41,42 @@ def test_submit_feedback_twice_at_once_records_one_form(app, shared_db):
     assert all(isinstance(result, int) for result in results), results
     assert results[0] == results[1] and count(FeedbackForm) == 1
     assert db.session.scalar(sa.select(FeedbackForm.timeliness)) in (2, -2)
+
+
+def test_a_late_form_while_the_night_rolls_its_month_up_marks_it_stale_after(app, shared_db, monkeypatch):
+    """The night holds the month's row while it computes: a form that lands meanwhile waits, then marks the month
+    stale, so the roll-up written without it is not read (without the lock it would be, the form lost to it)."""
+    store = StoreFactory(code="SZ01")
+    vehicle = VehicleFactory(owner__store=store, store=store)
+    db.session.flush()
+    served = datetime(2026, 10, 20, 2, 0, tzinfo=timezone.utc)
+    follow_up = services.open_follow_up(store_id=store.id, source_kind="repair_order", source_ref=1,
+                                        source_number="RO-1", customer=vehicle.owner, vehicle=vehicle,
+                                        handled_by_id=None, now=served, link_base="http://127.0.0.1")
+    db.session.commit()
+    token, store_id, october = token_of(follow_up), store.id, date(2026, 10, 1)
+    computed = threading.Event()
+    live = assurance.live_figures
+
+    def slowly(store, months):  # the night has counted the month; the owner sends the form before it writes
+        found = live(store, months)
+        computed.set()
+        time.sleep(1.0)
+        return found
+
+    monkeypatch.setattr(assurance, "live_figures", slowly)
+
+    def night():
+        return roll_up(now=NOW, store_ids=[store_id])
+
+    def owner():
+        assert computed.wait(timeout=10)
+        return services.submit_feedback(token, answers(2, 2, 2), now=served + timedelta(days=2)).id
+
+    results = at_once(app, night, owner)
+
+    assert isinstance(results[0], int) and isinstance(results[1], int), results
+    assert db.session.scalar(sa.select(RollupMonth.stale).where(RollupMonth.store_id == store_id,
+                                                                RollupMonth.month == october)) is True
+    monkeypatch.setattr(assurance, "live_figures", live)
+    assert assurance.store_trend(db.session.get(Store, store_id), october, now=NOW).current.forms == 1

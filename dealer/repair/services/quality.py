@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 from dealer.actors import Actor
 from dealer.auth.models import User
 from dealer.extensions import db
-from dealer.repair import measures
+from dealer.repair import measures, signals
 from dealer.repair.errors import ComebackError
 from dealer.repair.models import (
     COMEBACK_CONFIRMED,
@@ -120,6 +120,7 @@ def confirm_comeback(job_id: int, *, earlier_job_id: int | None = None, actor: A
     record_event(order, "comeback_confirmed", to_state=order.state, actor=actor, now=now,
                  note=f"{earlier_order.number}: {earlier.concern}")
     reprice(order)
+    signals.comeback_confirmed.send(order, job=job, earlier_order=earlier_order, actor=actor, now=now)
     db.session.commit()
     return job
 

@@ -16,6 +16,7 @@ from dealer.actors import CS_SUPERVISOR, MANAGER, Actor
 from dealer.auth.models import User, UserRole
 from dealer.errors import Forbidden, NotFound
 from dealer.extensions import db
+from dealer.satisfaction import rollup
 from dealer.satisfaction.errors import FollowUpClosed, InvalidInput, LinkExpired, NotTheVerifier
 from dealer.satisfaction.models import (
     ANSWERED,
@@ -191,6 +192,7 @@ def _add_form(follow_up: FollowUp, form: FormInput, *, channel: str, actor: Acto
     follow_up.closed_at = now
     db.session.flush()
     _open_case_if_needed(follow_up, record, settings=settings, now=now)
+    rollup.mark_stale(follow_up.store_id, follow_up.service_month)  # a form after its month closed (late)
     return record
 
 
@@ -286,6 +288,9 @@ def close_case(case_id: int, *, outcome: str, actor: Actor, now: datetime) -> Sa
     if not outcome:
         raise InvalidInput(_l("Say what was done."), field="outcome")
     case.state, case.outcome, case.closed_at, case.closed_by_id = CLOSED, outcome[:500], now, actor.user_id
+    # The month's open cases (修后安心) change: its roll-up is no longer read.
+    rollup.mark_stale(case.store_id, db.session.scalar(sa.select(FollowUp.service_month).where(
+        FollowUp.id == case.follow_up_id, FollowUp.store_id == case.store_id)))
     audit.record("satisfaction_case_closed", case, actor=actor, changes={"outcome": case.outcome})
     db.session.commit()
     return case

@@ -1,0 +1,7 @@
+"""Customer satisfaction's part of each store's night: the five assurances' monthly roll-up of closed months."""
+from __future__ import annotations
+
+from dealer.satisfaction.services.rollup import roll_up
+from dealer.scheduler import nightly_task
+
+nightly_task("assurance_rollup", order=50)(roll_up)
