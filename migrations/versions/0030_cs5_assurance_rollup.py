@@ -1,7 +1,7 @@
 """satisfaction (客户满意): the five assurances' monthly roll-up (per store, month and measure: the counts)
 
-Revision ID: 0029_cs5
-Revises: 0028_rescue3
+Revision ID: 0030_cs5
+Revises: 0029_perf2
 Create Date: 2026-12-06 17:00:00
 
 """
@@ -11,8 +11,8 @@ import dealer.database
 
 
 # revision identifiers, used by Alembic.
-revision = '0029_cs5'
-down_revision = '0028_rescue3'
+revision = '0030_cs5'
+down_revision = '0029_perf2'
 branch_labels = None
 depends_on = None
 
