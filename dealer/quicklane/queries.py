@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import load_only
 
 from dealer.actors import MANAGER, SERVICE_ADVISOR, TECHNICIAN, Actor
 from dealer.auth.models import User
@@ -28,6 +29,14 @@ from dealer.timezones import store_zone
 
 LANE_ROLES = frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER})
 BOARD_LIMIT = 200  # a lane never holds more; the board stops there
+# What a card, the lounge, closing the day and the API's board read of a car (and the forecast, `as_car`); the
+# rest raises (its sale, the hand-over, leaving the lane), so a card that starts reading more says so.
+BOARD_LOADS = load_only(
+    LaneOrder.id, LaneOrder.store_id, LaneOrder.repair_order_id, LaneOrder.package_id, LaneOrder.package_name,
+    LaneOrder.plate, LaneOrder.key_tag, LaneOrder.stage, LaneOrder.version, LaneOrder.bay, LaneOrder.technician_id,
+    LaneOrder.key_at, LaneOrder.promised_at, LaneOrder.estimate_at, LaneOrder.in_bay_at, LaneOrder.washing_at,
+    LaneOrder.ready_at, LaneOrder.bay_minutes, LaneOrder.wash_minutes, LaneOrder.extra_minutes,
+    LaneOrder.extra_job_id, LaneOrder.carried_over_at, raiseload=True)
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,7 @@ def board(store_id: int, *, actor: Actor, now: datetime) -> Board:
     if not sees_store(actor, store_id):
         raise NotFound()
     rows = db.session.execute(
-        sa.select(LaneOrder, sa.func.coalesce(User.full_name, ""))
+        sa.select(LaneOrder, sa.func.coalesce(User.full_name, "")).options(BOARD_LOADS)
         .outerjoin(User, User.id == LaneOrder.technician_id)
         .where(LaneOrder.store_id == store_id, LaneOrder.stage.in_(IN_LANE))
         .order_by(LaneOrder.key_at, LaneOrder.id).limit(BOARD_LIMIT)).all()
