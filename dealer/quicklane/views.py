@@ -13,7 +13,7 @@ from dealer.forms import choices, managed_store_id, put_error_on_form
 from dealer.inputs import CALENDAR, whole_number
 from dealer.money import yuan
 from dealer.quicklane import bp, queries, services
-from dealer.quicklane.figures import group_workbook, month_figures, stores_side_by_side, workbook
+from dealer.quicklane.figures import extra_rows, group_workbook, month_figures, stores_side_by_side, workbook
 from dealer.quicklane.forms import (
     ITEM_ROWS,
     CloseDayForm,
@@ -26,6 +26,7 @@ from dealer.quicklane.forms import (
     StageForm,
 )
 from dealer.quicklane.models import DEFAULT_CLOSE_BY, LABOR, LEFT_LANE, PARTS
+from dealer.repair.forms.orders import JOB_APPROVAL_LABELS
 from dealer.timezones import store_zone
 
 DESK = (SERVICE_ADVISOR, MANAGER)
@@ -103,7 +104,7 @@ def move(lane_id):
 @roles_required(*queries.LANE_ROLES)
 def extra_work(lane_id):
     actor, now = current_actor(), utcnow()
-    lane, number, offer = queries.extra_work_page(lane_id, actor=actor, now=now)
+    lane, number, offer, pieces = queries.extra_work_page(lane_id, actor=actor, now=now)
     form = ExtraWorkForm()
     form.item.choices = choices([("", "-"), *services.catalogue_choices(lane.store_id)])
     if offer is None and form.validate_on_submit():
@@ -114,7 +115,8 @@ def extra_work(lane_id):
         else:
             flash(_("Extra work added: show the owner its price and the new ready time."), "success")
             return redirect(url_for("quicklane.extra_work", lane_id=lane.id, store=request.args.get("store") or None))
-    return render_template("quicklane/extra.html", lane=lane, number=number, offer=offer, form=form,
+    return render_template("quicklane/extra.html", lane=lane, number=number, offer=offer, pieces=pieces, form=form,
+                           approvals=JOB_APPROVAL_LABELS,
                            consent=ConsentForm(approved="1"), decline=ConsentForm(approved="0"),
                            may_answer=actor.has_any(DESK))
 
@@ -246,8 +248,8 @@ def _month():
 @bp.route("/figures")
 @roles_required(MANAGER)
 def figures():
-    return render_template("quicklane/figures.html", figures=month_figures(
-        managed_store_id(), _month(), actor=current_actor()))
+    figures = month_figures(managed_store_id(), _month(), actor=current_actor())
+    return render_template("quicklane/figures.html", figures=figures, extra_rows=extra_rows(figures.extra))
 
 
 @bp.route("/figures.xlsx")
