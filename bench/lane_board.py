@@ -58,9 +58,10 @@ def percentile(values: list[float], p: float) -> float:
 
 
 class Lane:
-    """The benchmark's store: its staff, package and the cars it took keys for."""
+    """The benchmark's store: its staff, package and the cars it took keys for (also the browser test's lane of
+    sixty cars on a wall screen: tests/browser/test_quick_lane_screens.py)."""
 
-    def __init__(self, now: datetime):
+    def __init__(self, now: datetime, *, password: str = PASSWORD):
         self.now = now
         self.code = f"LB{uuid.uuid4().hex[:6]}"
         store = Store(code=self.code, name="快修基准门店", timezone="Asia/Shanghai")
@@ -70,7 +71,7 @@ class Lane:
         users = {}
         for suffix, roles, name in (("manager", ["manager"], "王经理"), ("advisor", ["service_advisor"], "李顾问"),
                                     *((f"tech{n}", ["technician"], f"技师{n}") for n in range(1, BAYS + 1))):
-            users[suffix] = auth_services.create_user(f"{self.code.lower()}-{suffix}", password=PASSWORD,
+            users[suffix] = auth_services.create_user(f"{self.code.lower()}-{suffix}", password=password,
                                                       roles=roles, store_id=self.store_id, actor=SYSTEM,
                                                       full_name=name)
         self.manager, self.advisor = users["manager"].as_actor(), users["advisor"].as_actor()
