@@ -228,7 +228,7 @@ def _lounge(template: str, code: str):
     settings = services.lane_settings(store.id)
     with force_locale(settings.lounge_locale or "zh_Hans_CN"):
         return render_template(template, store=store, title=settings.lounge_name or store.name,
-                               cars=queries.lounge(store.id, now=utcnow()), labels=services.STAGE_LABELS)
+                               cars=queries.lounge(store.id, now=utcnow()), labels=stage_names())
 
 
 # -- the manager's screens -----------------------------------------------------------------------------
