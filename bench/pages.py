@@ -138,6 +138,15 @@ PAGES = (
     Page("rescue claim `/rescue/calls/<id>/claim`", "/rescue/calls/{rescue_claim}/claim", who="sz01-rescue",
          target="desk"),
     Page("API `GET /api/v1/rescue-calls/<id>/claim`", "/api/v1/rescue-calls/{rescue_claim}/claim", who="sz01-rescue"),
+    # quick lane, fourth slice (lane4): the lane's last pages to join, the desk taking a key (a car's plate, the
+    # package's quote as htmx asks it) and the manager's packages and settings
+    Page("quick-lane taking a key `/quick-lane/open?plate=`", "/quick-lane/open?plate={lane_plate}", target="desk"),
+    Page("quick-lane quote `/quick-lane/quote?package_id=` (htmx)", "/quick-lane/quote?package_id={lane_package}",
+         target="desk"),
+    Page("quick-lane packages `/quick-lane/packages`", "/quick-lane/packages", who="sz01-manager", target="list"),
+    Page("quick-lane package `/quick-lane/packages/<id>`", "/quick-lane/packages/{lane_package}",
+         who="sz01-manager", target="desk"),
+    Page("quick-lane settings `/quick-lane/settings`", "/quick-lane/settings", who="sz01-manager", target="desk"),
 )
 
 # placeholder -> SQL returning one column of values (:store is the signed-in store's id, :n how many).
@@ -177,4 +186,7 @@ SAMPLES = {
     # satisfaction (cs5): the demo's follow-ups (its delivered orders') and complaint of the store
     "follow_up": "SELECT id FROM follow_ups WHERE store_id = :store ORDER BY random() LIMIT :n",
     "complaint": "SELECT id FROM complaints WHERE store_id = :store ORDER BY random() LIMIT :n",
+    # quick lane, fourth slice: a car's plate as the desk types it; an express package of the store
+    "lane_plate": "SELECT plate FROM vehicles WHERE store_id = :store ORDER BY random() LIMIT :n",
+    "lane_package": "SELECT id FROM quick_lane_packages WHERE store_id = :store AND active ORDER BY random() LIMIT :n",
 }

@@ -436,27 +436,28 @@ PAGES = {
     "quicklane_api.list_packages": ("service_advisor", lambda w: "/api/v1/quick-lane/packages", 3),
     "quicklane_api.board": ("technician", lambda w: "/api/v1/quick-lane/board", 3),
     # -- quick lane, second slice (lane2) --
-    # extra work: the lane order, its repair order (ORDER_LOADS: the order and its selectin loads), the catalogue
-    # (parts, operations); the offer's price (VAT rate, the discount rules' reads) and the lane's queue and
-    # settings for the new ready time
-    "quicklane.extra_work": ("technician", lambda w: f"/quick-lane/{w.ids['lane']}/extra", 18),
+    # extra work: the lane order, its repair order (lane4: its row and its jobs with their lines, not its
+    # history), the catalogue (parts, operations); the price of every piece (VAT rate once, the discount rules'
+    # reads), the pieces with their stored minutes, and the lane's queue and settings for the new ready time
+    "quicklane.extra_work": ("technician", lambda w: f"/quick-lane/{w.ids['lane']}/extra", 16),
     # closing the day: the board's cars and the lane, as the board
     "quicklane.close_day": ("manager", lambda w: "/quick-lane/close-day", 4),
-    # the figures: the store, then the month's ready cars with their technicians and advisors joined (one query)
-    "quicklane.figures": ("manager", lambda w: "/quick-lane/figures?month=2026-11", 2),
-    "quicklane.export_figures": ("manager", lambda w: "/quick-lane/figures.xlsx?month=2026-11", 2),
+    # the figures: the store, then the month's ready cars with their technicians and advisors joined (one query),
+    # and (lane4) the month's extra work by the owner's answer (one grouped query)
+    "quicklane.figures": ("manager", lambda w: "/quick-lane/figures?month=2026-11", 3),
+    "quicklane.export_figures": ("manager", lambda w: "/quick-lane/figures.xlsx?month=2026-11", 3),
     # -- quick lane, third slice (lane3) --
     # the stores side by side: the request, the stores, then one grouped query per time zone of the stores
     "quicklane.stores_figures": ("manager", lambda w: "/quick-lane/figures/stores?month=2026-11", 3),
     "quicklane.export_stores_figures": ("manager", lambda w: "/quick-lane/figures/stores.xlsx?month=2026-11", 3),
     "quicklane_api.stores_figures": ("manager", lambda w: "/api/v1/quick-lane/figures/stores?month=2026-11", 3),
     # the month's figures in the API: the token, then as the page
-    "quicklane_api.month_figures": ("manager", lambda w: "/api/v1/quick-lane/figures?month=2026-11", 3),
+    "quicklane_api.month_figures": ("manager", lambda w: "/api/v1/quick-lane/figures?month=2026-11", 4),
     # the day still in the lane: its cars, the store's time zone
     "quicklane_api.lane_day": ("manager", lambda w: "/api/v1/quick-lane/day", 2),
-    # a car's extra work: as its page less the catalogue, plus the price of every piece
+    # a car's extra work: as its page less the catalogue
     "quicklane_api.list_extra_work": ("technician", lambda w: f"/api/v1/quick-lane/orders/{w.ids['lane']}/extra",
-                                      18),
+                                      14),
     # CS's board: the call list (follow-ups with customer, vehicle and store joined, the form's recorder), the open
     # cases with their responsible manager
     "satisfaction.index": ("cs_supervisor", lambda w: "/satisfaction/", 5),  # with the top-marks check

@@ -28,7 +28,7 @@ from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.inputs import CALENDAR
 from dealer.quicklane.errors import LaneError
-from dealer.quicklane.models import LaneOrder
+from dealer.quicklane.models import EXTRA_APPROVED, EXTRA_DECLINED, EXTRA_PENDING, LaneExtraWork, LaneOrder
 from dealer.quicklane.promise import AT_RISK_SHARE
 from dealer.stores.models import Store
 from dealer.stores.services import sees_store
@@ -47,6 +47,18 @@ class Row:
 
 
 @dataclass(frozen=True)
+class ExtraMinutes:
+    """The month's extra work found in the bay (增项), by the owner's answer: pieces and the minutes they add."""
+
+    approved: int = 0
+    approved_minutes: int = 0
+    declined: int = 0
+    declined_minutes: int = 0
+    pending: int = 0
+    pending_minutes: int = 0
+
+
+@dataclass(frozen=True)
 class Figures:
     store: Store
     month: date
@@ -55,6 +67,7 @@ class Figures:
     by_package: list[Row]
     by_technician: list[Row]
     by_advisor: list[Row]
+    extra: ExtraMinutes = ExtraMinutes()
 
 
 def _minutes(delta: timedelta) -> float:
@@ -125,7 +138,25 @@ def month_figures(store_id: int, month: date, *, actor: Actor) -> Figures:
     every = [(key, promised, ready) for key, promised, ready, *_ in rows]
     return Figures(store, month.replace(day=1), _row(_("Month"), every),
                    *[[_row(label, cars) for label, cars in sorted(groups[kind].items())]
-                     for kind in ("day", "package", "technician", "advisor")])
+                     for kind in ("day", "package", "technician", "advisor")],
+                   extra=_extra_minutes(store_id, start, end))
+
+
+def _extra_minutes(store_id: int, start: datetime, end: datetime) -> ExtraMinutes:
+    """The pieces of extra work proposed in [start, end) and their stored minutes, by the owner's answer."""
+    found = {answer: (int(pieces), int(minutes or 0)) for answer, pieces, minutes in db.session.execute(
+        sa.select(LaneExtraWork.answer, sa.func.count(), sa.func.sum(LaneExtraWork.minutes))
+        .where(LaneExtraWork.store_id == store_id, LaneExtraWork.proposed_at >= start,
+               LaneExtraWork.proposed_at < end).group_by(LaneExtraWork.answer))}
+    approved, declined, pending = (found.get(answer, (0, 0)) for answer in (EXTRA_APPROVED, EXTRA_DECLINED, EXTRA_PENDING))
+    return ExtraMinutes(*approved, *declined, *pending)
+
+
+def extra_rows(extra: ExtraMinutes) -> list[tuple[str, tuple[int, int]]]:
+    """The month's extra work as rows: approved, declined, waiting (pieces, minutes)."""
+    return [(_("Approved"), (extra.approved, extra.approved_minutes)),
+            (_("Declined"), (extra.declined, extra.declined_minutes)),
+            (_("Waiting for the owner"), (extra.pending, extra.pending_minutes))]
 
 
 def _heading() -> list[str]:
@@ -150,6 +181,13 @@ def workbook(figures: Figures) -> BytesIO:
             sheet.append([row.label, row.cars, row.median_minutes, row.p90_minutes, row.kept_pct, row.late,
                           row.warned_minutes])
         sheet.column_dimensions["A"].width = 24
+    sheet = book.create_sheet(_("Extra work"))
+    sheet.append([f"{figures.store.name} {figures.month:%Y-%m}", _("Pieces"), _("Minutes added in the bay")])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for label, (pieces, minutes) in extra_rows(figures.extra):
+        sheet.append([label, pieces, minutes])
+    sheet.column_dimensions["A"].width = 24
     out = BytesIO()
     book.save(out)
     out.seek(0)

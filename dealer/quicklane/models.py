@@ -159,7 +159,8 @@ class LaneOrder(db.Model):
     # The package's job on the repair order and its price then: the package discount keeps the owner's total.
     package_job_id: Mapped[int | None] = mapped_column(sa.Integer)
     package_price_fen: Mapped[int] = mapped_column(sa.Integer)
-    # Standard minutes as at opening, and extra minutes added since (work found in the bay).
+    # Standard minutes as at opening, and extra minutes added since: the approved pieces of extra work found in
+    # the bay (the sum of their `LaneExtraWork.minutes`, kept with each answer for the forecast of the queue).
     bay_minutes: Mapped[int] = mapped_column(sa.SmallInteger)
     wash_minutes: Mapped[int] = mapped_column(sa.SmallInteger)
     extra_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
@@ -173,9 +174,9 @@ class LaneOrder(db.Model):
     washing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Extra work found in the bay (增项), waiting for the owner: its pending job and the minutes it adds.
+    # Extra work found in the bay (增项), waiting for the owner: its pending job (the piece, with the minutes it
+    # adds, is its `LaneExtraWork` row; the board shows the badge from this column alone).
     extra_job_id: Mapped[int | None] = mapped_column(sa.Integer)
-    extra_pending_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
     # The owner approved it: the order left the lane then, with this new promise (the lane's stays as agreed).
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     new_promised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -184,6 +185,39 @@ class LaneOrder(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_reason: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+EXTRA_PENDING = "pending"
+EXTRA_APPROVED = "approved"
+EXTRA_DECLINED = "declined"
+EXTRA_ANSWERS = (EXTRA_PENDING, EXTRA_APPROVED, EXTRA_DECLINED)
+
+
+class LaneExtraWork(db.Model):
+    """One piece of extra work found in the bay (增项) of a lane order: its repair job, the minutes it adds in the
+    bay (its time impact, as proposed to the owner) and the owner's answer. At most one waits per car."""
+
+    __tablename__ = "quick_lane_extra_work"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "job_id"),
+        sa.Index("ix_quick_lane_extra_work_store_id_lane_order_id", "store_id", "lane_order_id"),
+        sa.Index("ix_quick_lane_extra_work_store_id_proposed_at", "store_id", "proposed_at"),
+        # One piece waits for the owner at a time: the database refuses a second.
+        sa.Index("uq_quick_lane_extra_work_store_id_lane_order_id_pending", "store_id", "lane_order_id",
+                 unique=True, sqlite_where=sa.text("answer = 'pending'"),
+                 postgresql_where=sa.text("answer = 'pending'")),
+        sa.CheckConstraint("minutes BETWEEN 1 AND 480", name="minutes_in_range"),
+        sa.CheckConstraint("answer IN ('pending', 'approved', 'declined')", name="answer_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    lane_order_id: Mapped[int] = mapped_column(sa.ForeignKey("quick_lane_orders.id"))
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("repair_jobs.id"))
+    minutes: Mapped[int] = mapped_column(sa.SmallInteger)
+    answer: Mapped[str] = mapped_column(sa.String(10), default=EXTRA_PENDING)
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DayReminder(db.Model):

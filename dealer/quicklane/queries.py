@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import load_only
 
 from dealer.actors import MANAGER, SERVICE_ADVISOR, TECHNICIAN, Actor
 from dealer.auth.models import User
@@ -16,18 +17,34 @@ from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
 from dealer.quicklane import promise as promises
 from dealer.quicklane.models import IN_LANE, READY, LaneOrder
-from dealer.quicklane.services.extra import ExtraOffer, extra_offer
+from dealer.quicklane.services.extra import ExtraOffer, extra_offer, pieces_of
 from dealer.quicklane.services.lane import as_car, lane_of
 from dealer.quicklane.services.stages import get_lane_order, next_stage
 from dealer.repair.models import JOB_APPROVED, JOB_DECLINED, JOB_ESTIMATE, JOB_PENDING
-from dealer.repair.services import get_order
+from dealer.repair.services import get_order_row
 from dealer.repair.services import price as repair_price
+from dealer.repair.services.common import jobs_of
 from dealer.stores.models import Store
 from dealer.stores.services import sees_store
 from dealer.timezones import store_zone
 
 LANE_ROLES = frozenset({SERVICE_ADVISOR, TECHNICIAN, MANAGER})
 BOARD_LIMIT = 200  # a lane never holds more; the board stops there
+# What a card, the lounge, closing the day and the API's board read of a car (and the forecast, `as_car`); the
+# rest raises (its sale, the hand-over, leaving the lane), so a card that starts reading more says so.
+BOARD_LOADS = load_only(
+    LaneOrder.id, LaneOrder.store_id, LaneOrder.repair_order_id, LaneOrder.package_id, LaneOrder.package_name,
+    LaneOrder.plate, LaneOrder.key_tag, LaneOrder.stage, LaneOrder.version, LaneOrder.bay, LaneOrder.technician_id,
+    LaneOrder.key_at, LaneOrder.promised_at, LaneOrder.estimate_at, LaneOrder.in_bay_at, LaneOrder.washing_at,
+    LaneOrder.ready_at, LaneOrder.bay_minutes, LaneOrder.wash_minutes, LaneOrder.extra_minutes,
+    LaneOrder.extra_job_id, LaneOrder.carried_over_at, raiseload=True)
+
+# Built once: a statement's cache key is computed once per statement object, not once per request (with the
+# columns above it was a tenth of the lounge's refresh).
+_BOARD_ROWS = (sa.select(LaneOrder, sa.func.coalesce(User.full_name, "")).options(BOARD_LOADS)
+               .outerjoin(User, User.id == LaneOrder.technician_id)
+               .where(LaneOrder.store_id == sa.bindparam("store_id"), LaneOrder.stage.in_(IN_LANE))
+               .order_by(LaneOrder.key_at, LaneOrder.id).limit(BOARD_LIMIT))
 
 
 @dataclass(frozen=True)
@@ -65,11 +82,7 @@ def board(store_id: int, *, actor: Actor, now: datetime) -> Board:
     """The cars in the lane (not handed over), in key order, each with its live estimate and flags."""
     if not sees_store(actor, store_id):
         raise NotFound()
-    rows = db.session.execute(
-        sa.select(LaneOrder, sa.func.coalesce(User.full_name, ""))
-        .outerjoin(User, User.id == LaneOrder.technician_id)
-        .where(LaneOrder.store_id == store_id, LaneOrder.stage.in_(IN_LANE))
-        .order_by(LaneOrder.key_at, LaneOrder.id).limit(BOARD_LIMIT)).all()
+    rows = db.session.execute(_BOARD_ROWS, {"store_id": store_id}).all()
     lane = lane_of(store_id)
     queue = [order for order, _ in rows if order.stage != READY]
     try:
@@ -135,10 +148,10 @@ def lounge_store(code: str) -> Store:
 
 
 def extra_work_page(lane_id: int, *, actor: Actor, now: datetime):
-    """The car, its repair order's number and the pending extra work as the owner is shown it (or None)."""
-    lane = get_lane_order(lane_id, actor=actor)
-    order = get_order(lane.repair_order_id, actor=actor)
-    return lane, order.number, extra_offer(lane, order, now=now)
+    """The car, its repair order's number, the pending extra work as the owner is shown it (or None) and every
+    piece of it so far (its concern, minutes and answer)."""
+    work = extra_work(lane_id, actor=actor, now=now)
+    return work.lane, work.number, work.pending, work.items
 
 
 # -- the API's reads of the third slice: extra work, the day still in the lane --------------------------------
@@ -149,6 +162,7 @@ class ExtraItem:
     concern: str
     approval: str
     price_fen: int
+    minutes: int | None  # the time impact stored when the lane proposed it (None: added on the order's page)
 
 
 @dataclass(frozen=True)
@@ -158,6 +172,7 @@ class ExtraWork:
     lane: LaneOrder
     pending: ExtraOffer | None
     items: list[ExtraItem]
+    number: str = ""  # the repair order's
 
 
 def extra_work(lane_id: int, *, actor: Actor, now: datetime) -> ExtraWork:
@@ -167,13 +182,17 @@ def extra_work(lane_id: int, *, actor: Actor, now: datetime) -> ExtraWork:
     lane = get_lane_order(lane_id, actor=actor)
     if lane.repair_order_id is None:
         return ExtraWork(lane, None, [])
-    order = get_order(lane.repair_order_id, actor=actor)
-    extra = [job for job in order.jobs if job.is_extra]
+    # The order's row and its jobs with their lines: what pricing and the pieces read (not its history).
+    order = get_order_row(lane.repair_order_id, actor=actor)
+    extra = [job for job in jobs_of(order) if job.is_extra]
     price = repair_price(order, (JOB_APPROVED, JOB_PENDING, JOB_DECLINED, JOB_ESTIMATE)) if extra else None
     net = {line.key: line.amount_fen - line.discount_fen for line in price.lines} if price else {}
-    items = [ExtraItem(job.id, job.concern, job.approval, sum(net.get(line.id, 0) for line in job.lines))
-             for job in extra]
-    return ExtraWork(lane, extra_offer(lane, order, now=now), items)
+    pieces = pieces_of(lane) if extra else []
+    minutes = {piece.job_id: piece.minutes for piece in pieces}
+    items = [ExtraItem(job.id, job.concern, job.approval, sum(net.get(line.id, 0) for line in job.lines),
+                       minutes.get(job.id)) for job in extra]
+    return ExtraWork(lane, extra_offer(lane, order, now=now, pieces=pieces,
+                                       vat_rate_bp=price.vat_rate_bp if price else None), items, order.number)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,9 @@ class ExtraItemOut(Schema):
     concern = fields.String()
     approval = fields.String(metadata={"enum": list(JOB_APPROVALS)})
     price_fen = fields.Integer()
+    minutes = fields.Integer(allow_none=True, metadata={
+        "description": "Its time impact: the minutes it adds in the bay, stored when the lane proposed it (None: "
+                       "added on the repair order's page)."})
 
 
 class ExtraOut(Schema):
@@ -117,6 +120,15 @@ class FigureRowOut(Schema):
         "description": "Median minutes the at-risk flag rose before a broken promise."})
 
 
+class ExtraMinutesOut(Schema):
+    approved = fields.Integer(metadata={"description": "Pieces the owner approved."})
+    approved_minutes = fields.Integer()
+    declined = fields.Integer()
+    declined_minutes = fields.Integer()
+    pending = fields.Integer(metadata={"description": "Still waiting for the owner's answer."})
+    pending_minutes = fields.Integer()
+
+
 class FiguresOut(Schema):
     store_id = fields.Integer(attribute="store.id")
     month = fields.String()
@@ -125,6 +137,8 @@ class FiguresOut(Schema):
     by_package = fields.List(fields.Nested(FigureRowOut))
     by_technician = fields.List(fields.Nested(FigureRowOut))
     by_advisor = fields.List(fields.Nested(FigureRowOut))
+    extra = fields.Nested(ExtraMinutesOut, metadata={
+        "description": "Extra work found in the bay in the month (by the day it was proposed), by the owner's answer."})
 
 
 class StoreFiguresOut(Schema):

@@ -70,8 +70,8 @@ def test_declined_the_car_goes_on_in_the_lane(shop, in_bay):
                                       actor=shop.advisor, now=minutes(20))
     order = repair.get_order(lane.repair_order_id, actor=shop.advisor)
     assert [job.approval for job in order.jobs] == ["approved", "declined"]
-    assert (lane.stage, lane.extra_job_id, lane.extra_pending_minutes, lane.promised_at) == (
-        "in_bay", None, 0, minutes(45))
+    assert (lane.stage, lane.extra_job_id, lane.extra_minutes, lane.promised_at) == ("in_bay", None, 0, minutes(45))
+    assert [(piece.minutes, piece.answer) for piece in services.pieces_of(lane)] == [(40, "declined")]
     lane = services.move(lane.id, to_stage="washing", version=lane.version, actor=shop.technician,
                          now=minutes(35))
     assert repair.get_order(lane.repair_order_id, actor=shop.advisor).state == "quality_check"

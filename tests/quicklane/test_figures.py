@@ -60,6 +60,7 @@ def test_the_manager_reads_the_figures_and_exports_them_to_excel(app, shop, pack
     assert page.count('data-testid="lane-figures-days-row"') == 2  # the month and its one day
     response = client.get("/quick-lane/figures.xlsx?month=2026-11")
     book = load_workbook(BytesIO(response.data))
-    assert book.sheetnames == ["按日", "按套餐", "按技师", "按服务顾问"]
+    assert book.sheetnames == ["按日", "按套餐", "按技师", "按服务顾问", "增项"]
+    assert [[cell.value for cell in row][1:] for row in book["增项"].iter_rows(min_row=2)] == [[0, 0]] * 3
     assert [cell.value for cell in book["按日"][2]][1:] == [3, 60, 90, 67, 1, 15]
     assert [cell.value for cell in book["按日"][3]][:2] == ["2026-11-23", 3]

@@ -12,6 +12,7 @@ from dealer.quicklane.services.extra import (  # noqa: F401
     ExtraOffer,
     answer_extra_work,
     extra_offer,
+    pieces_of,
     report_extra_work,
 )
 from dealer.quicklane.services.lane import (  # noqa: F401

@@ -4,13 +4,16 @@ workflow, with the new promise) or declined (the car goes on in the lane).
 
 The work is a pending job of the repair order (`repair.services.new_job`), approved or declined through
 repair's own cores (`accept_extra_work`, `refuse_extra_work`), so the approval records who consented, when and
-how, as for any order.
+how, as for any order. Each piece keeps its own time impact, the minutes it adds in the bay as the owner was
+shown them, and the owner's answer (`LaneExtraWork`): the new ready time is computed from them, and the figures
+count the minutes approved and declined.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from dealer.actors import TECHNICIAN, Actor
@@ -20,7 +23,17 @@ from dealer.extensions import db
 from dealer.inputs import text_problem
 from dealer.quicklane import promise as promises
 from dealer.quicklane.errors import LaneError
-from dealer.quicklane.models import IN_BAY, LABOR, LEFT_LANE, PARTS, LaneOrder
+from dealer.quicklane.models import (
+    EXTRA_APPROVED,
+    EXTRA_DECLINED,
+    EXTRA_PENDING,
+    IN_BAY,
+    LABOR,
+    LEFT_LANE,
+    PARTS,
+    LaneExtraWork,
+    LaneOrder,
+)
 from dealer.quicklane.services.lane import as_car, lane_of, queue_of, refresh_estimates
 from dealer.quicklane.services.packages import lock_lane
 from dealer.quicklane.services.stages import get_lane_order
@@ -101,7 +114,9 @@ def report_extra_work(lane_id: int, data: ExtraInput, *, actor: Actor, now: date
         else repair.LineInput(kind="labor", operation_id=data.operation_id, hours=data.hours)
     repair.new_line(order, job, line, actor=actor, now=now)
     repair.reprice(order)
-    lane.extra_job_id, lane.extra_pending_minutes = job.id, data.minutes
+    db.session.add(LaneExtraWork(store_id=lane.store_id, lane_order_id=lane.id, job_id=job.id, minutes=data.minutes,
+                                 answer=EXTRA_PENDING, proposed_at=now))
+    lane.extra_job_id = job.id
     lane.version += 1
     audit.record("quick_lane_extra_reported", lane, actor=actor,
                  changes={"concern": data.concern, "minutes": data.minutes})
@@ -109,26 +124,45 @@ def report_extra_work(lane_id: int, data: ExtraInput, *, actor: Actor, now: date
     return lane
 
 
-def extra_offer(lane: LaneOrder, order: RepairOrder, *, now: datetime) -> ExtraOffer | None:
-    """The pending extra work as the owner is shown it, with the new ready time; None when nothing waits."""
-    job = next((job for job in order.jobs if job.id == lane.extra_job_id and job.approval == JOB_PENDING), None)
-    if job is None:
+def pieces_of(lane: LaneOrder) -> list[LaneExtraWork]:
+    """The lane order's pieces of extra work, in the order they were found, each with its minutes and answer."""
+    return list(db.session.scalars(sa.select(LaneExtraWork).where(
+        LaneExtraWork.store_id == lane.store_id, LaneExtraWork.lane_order_id == lane.id)
+        .order_by(LaneExtraWork.proposed_at, LaneExtraWork.id)))
+
+
+def _pending_piece(lane: LaneOrder, pieces: list[LaneExtraWork] | None = None) -> LaneExtraWork | None:
+    if lane.extra_job_id is None:
         return None
-    price = repair.price(order, (JOB_PENDING,))
+    pieces = pieces_of(lane) if pieces is None else pieces
+    return next((piece for piece in pieces if piece.job_id == lane.extra_job_id and piece.answer == EXTRA_PENDING),
+                None)
+
+
+def extra_offer(lane: LaneOrder, order: RepairOrder, *, now: datetime, pieces: list[LaneExtraWork] | None = None,
+                vat_rate_bp: int | None = None) -> ExtraOffer | None:
+    """The pending extra work as the owner is shown it, with its stored minutes and the new ready time; None when
+    nothing waits. `pieces` and `vat_rate_bp`: the lane order's pieces and the store's rate when the caller read
+    them already."""
+    job = next((job for job in order.jobs if job.id == lane.extra_job_id and job.approval == JOB_PENDING), None)
+    piece = _pending_piece(lane, pieces) if job is not None else None
+    if job is None or piece is None:
+        return None
+    price = repair.price(order, (JOB_PENDING,), vat_rate_bp=vat_rate_bp)
     price_fen = sum(line.amount_fen - line.discount_fen for line in price.lines
                     if line.key in {stored.id for stored in job.lines})
-    estimate = _estimate_with(lane, now)
-    return ExtraOffer(lane, job.concern, price_fen, lane.extra_pending_minutes, estimate,
+    estimate = _estimate_with(lane, piece.minutes, now)
+    return ExtraOffer(lane, job.concern, price_fen, piece.minutes, estimate,
                       promises.round_up(estimate) if estimate else None)
 
 
-def _estimate_with(lane: LaneOrder, now: datetime) -> datetime | None:
-    """The car's ready time with its pending minutes, the rest of the lane as it is."""
+def _estimate_with(lane: LaneOrder, minutes: int, now: datetime) -> datetime | None:
+    """The car's ready time with the piece's minutes added, the rest of the lane as it is."""
     cars = []
     for other in queue_of(lane.store_id):
         car = as_car(other)
         if other.id == lane.id:
-            car = promises.Car(key=car.key, bay_minutes=car.bay_minutes + lane.extra_pending_minutes,
+            car = promises.Car(key=car.key, bay_minutes=car.bay_minutes + minutes,
                                wash_minutes=car.wash_minutes, in_bay_since=car.in_bay_since,
                                washing_since=car.washing_since)
         cars.append(car)
@@ -147,6 +181,7 @@ def answer_extra_work(lane_id: int, consent: Consent, *, actor: Actor, now: date
     if lane.extra_job_id is None:
         raise LaneError(_l("No extra work waits for the owner's answer."))
     order = repair.lock_order(lane.repair_order_id, actor=actor)
+    piece = _pending_piece(lane)
     if consent.approved:
         if consent.method not in CONSENT_METHODS:
             raise LaneError(_l("Choose how the owner consented: in person or by phone."), field="method")
@@ -156,7 +191,7 @@ def answer_extra_work(lane_id: int, consent: Consent, *, actor: Actor, now: date
             aftermarket_consent=True), actor=actor, now=now)
         new_promise = offer.new_promise if offer and offer.new_promise else lane.promised_at
         order.promised_at = new_promise
-        lane.extra_minutes += lane.extra_pending_minutes
+        lane.extra_minutes += piece.minutes if piece else 0
         lane.stage, lane.left_at, lane.new_promised_at = LEFT_LANE, now, new_promise
         repair.record_event(order, "left_quick_lane", to_state=order.state, actor=actor, now=now,
                             note=new_promise.isoformat())
@@ -166,7 +201,9 @@ def answer_extra_work(lane_id: int, consent: Consent, *, actor: Actor, now: date
     else:
         repair.refuse_extra_work(order, [lane.extra_job_id], reason=consent.reason or "", actor=actor, now=now)
         audit.record("quick_lane_extra_declined", lane, actor=actor, changes={"reason": consent.reason})
-    lane.extra_job_id, lane.extra_pending_minutes = None, 0
+    if piece is not None:
+        piece.answer, piece.answered_at = EXTRA_APPROVED if consent.approved else EXTRA_DECLINED, now
+    lane.extra_job_id = None
     lane.version += 1
     db.session.flush()
     refresh_estimates(lane.store_id, now)
