@@ -45,16 +45,18 @@ def campaign_workbook(results: queries.CampaignResults) -> bytes:
     summary.append([_("Extra visits"), round(results.extra_visits, 1)])
     summary.append([_("Extra revenue"), yuan(results.extra_revenue_fen)])
     summary.append([_("Discounts given"), yuan(results.discounts_fen)])
+    if campaign.gift_name:
+        summary.append([_("Gifts handed over"), f"{campaign.gifts_given} / {campaign.gift_stock}", campaign.gift_name])
     summary.append([])
     summary.append([_("Advisor"), _("Orders of the invited"), _("Their revenue (yuan)"), _("Orders of the held out"),
                     _("Their revenue (yuan)")])
     for name, orders, revenue, held_orders, held_revenue in results.by_advisor:
         summary.append([name or "-", orders, yuan(revenue), held_orders, yuan(held_revenue)])
     owners = book.create_sheet(_("Owners"))
-    owners.append([_("Name"), _("Mobile"), _("Group"), _("Came in"), _("Revenue (yuan)")])
-    for name, mobile, group, came, revenue in queries.export_rows(campaign):
+    owners.append([_("Name"), _("Mobile"), _("Group"), _("Came in"), _("Revenue (yuan)"), _("Gift handed over")])
+    for name, mobile, group, came, revenue, gift_at in queries.export_rows(campaign):
         owners.append([name, mobile, _("Invited") if group == INVITED else _("Held out"), _("Yes") if came else _("No"),
-                       yuan(int(revenue))])
+                       yuan(int(revenue)), _("Yes") if gift_at else ""])
     out = BytesIO()
     book.save(out)
     return out.getvalue()

@@ -121,6 +121,11 @@ class CampaignOut(Schema):
     offer_categories = fields.List(fields.String(), metadata={"description": "... and to these labor categories."})
     free_operations = fields.List(fields.String(), metadata={
         "description": "The free check package: labor operation codes an invited owner gets free, once per car."})
+    gift_name = fields.String(metadata={"description": "A gift handed over once per invited owner ('' for none)."})
+    gift_stock = fields.Integer(metadata={"description": "How many gifts the campaign has to hand over."})
+    gifts_given = fields.Integer(metadata={"description": "Gifts handed over so far."})
+    group_campaign_id = fields.Integer(allow_none=True, metadata={
+        "description": "The group's campaign over several stores this store's campaign is part of."})
     holdout_bp = fields.Integer(metadata={"description": "The share held out as the control group, basis points."})
     seed = fields.Integer(metadata={"description": "The seed of the holdout draw (0 until launched)."})
     launched_at = fields.DateTime(allow_none=True)

@@ -21,6 +21,7 @@ from dealer.members.models import (
     PAY,
     REDEEM,
     Campaign,
+    CampaignGift,
     CampaignTarget,
     Member,
     PointsEntry,
@@ -256,14 +257,20 @@ def last_year_of(campaign: Campaign) -> Campaign | None:
 
 
 def export_rows(campaign: Campaign, batch: int = 5_000):
-    """Each target owner (name, mobile, group, came, revenue), in batches (the Excel export streams them)."""
+    """Each target owner (name, mobile, group, came, revenue, when the gift was handed over), in batches (the Excel export streams them)."""
     owners = per_owner(campaign)
-    stmt = (sa.select(Customer.name, Customer.mobile, owners.c.target_group, owners.c.came, owners.c.revenue_fen)
+    stmt = (sa.select(Customer.name, Customer.mobile, owners.c.target_group, owners.c.came, owners.c.revenue_fen,
+                      CampaignGift.given_at)
             .join(Customer, sa.and_(Customer.store_id == campaign.store_id, Customer.id == owners.c.customer_id))
+            .outerjoin(CampaignGift, sa.and_(CampaignGift.store_id == campaign.store_id,
+                                             CampaignGift.campaign_id == campaign.id,
+                                             CampaignGift.customer_id == owners.c.customer_id))
             .order_by(owners.c.customer_id))
     yield from db.session.execute(stmt.execution_options(yield_per=batch))
 
 
+from dealer.members.queries.gifts import GiftOffer, gift_offers  # noqa: E402, F401
+from dealer.members.queries.groups import GroupResults, group_results, list_group_campaigns  # noqa: E402, F401
 from dealer.members.queries.loss import (  # noqa: E402, F401
     AT_RISK,
     LOST,

@@ -4,13 +4,16 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from dealer.actors import Actor
 from dealer.database import get_for_update
 from dealer.errors import NotFound
 from dealer.extensions import db
+from dealer.members.errors import MembershipError
 from dealer.members.models import DEFAULT_TIERS, Member, MemberSettings, MemberTier
+from dealer.repair.models import RepairOrder
 from dealer.stores.models import Store
 from dealer.timezones import local_date
 
@@ -94,3 +97,14 @@ def next_anniversary(joined_on: date, today: date) -> date:
         return start.replace(year=start.year + 1)
     except ValueError:
         return date(start.year + 1, 2, 28)
+
+
+def order_of_customer(store_id: int, customer_id: int, number: str) -> int:
+    """The id of the owner's order of that number in the store (not a reversal). Raises MembershipError."""
+    order_id = db.session.scalar(sa.select(RepairOrder.id).where(
+        RepairOrder.store_id == store_id, RepairOrder.customer_id == customer_id,
+        RepairOrder.number == number.strip(), RepairOrder.reversal_of_id.is_(None)))
+    if order_id is None:
+        raise MembershipError(_l("This owner has no order %(number)s at this store.", number=number.strip()),
+                              field="order_number")
+    return order_id
