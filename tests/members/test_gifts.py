@@ -10,7 +10,13 @@ import sqlalchemy as sa
 from dealer.customers.models import Customer
 from dealer.extensions import db
 from dealer.members import export, queries, services
-from dealer.members.errors import CampaignError, GiftAlreadyGiven, GiftOutOfStock, GiftRefused, MembershipError
+from dealer.members.errors import (
+    CampaignError,
+    GiftAlreadyGiven,
+    GiftOutOfStock,
+    GiftRefused,
+    MembershipError,
+)
 from dealer.members.models import HOLDOUT, INVITED, Campaign, CampaignGift, CampaignTarget, MemberSettings
 from dealer.repair import services as repair
 from tests.factories import CustomerFactory, VehicleFactory
