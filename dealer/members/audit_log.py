@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from dealer.audit import events
-from dealer.members.models import Campaign, Member
+from dealer.members.models import Campaign, GroupCampaign, Member
 
 events.record_kind("members", _l("Member"), endpoint="members.show", arg="member_id",
                    names=events.names_of(Member.id, Member.number))
@@ -38,6 +38,8 @@ events.sentence("member_campaign_gift_given", _l("Handed over the campaign's gif
                 lambda c: {"gift": c.get("gift", "")})
 events.sentence("member_free_check_given_back", _l("Gave a free check package back: its order %(order)s was reversed"),
                 lambda c: {"order": c.get("order", "")})
+events.record_kind("member_group_campaigns", _l("Campaign for several stores"), endpoint="members.group_campaign",
+                   arg="group_id", names=events.names_of(GroupCampaign.id, GroupCampaign.name))
 events.sentence("member_group_campaign_created", _l("Created the group campaign %(name)s for %(stores)s stores"),
                 lambda c: {"name": c.get("name", ""), "stores": c.get("stores", "")})
 events.sentence("member_group_campaign_launched", _l("Launched the group campaign: %(invited)s invited, %(held_out)s "

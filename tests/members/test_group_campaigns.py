@@ -17,7 +17,7 @@ from dealer.members.models import HOLDOUT, INVITED, LAUNCHED, Campaign, Campaign
 from dealer.repair import services as repair
 from dealer.sms.models import SmsMessage
 from tests.factories import CustomerFactory, VehicleFactory
-from tests.helpers import NOW, actor, audit_entries, login
+from tests.helpers import NOW, actor, audit_entries, bearer, login
 from tests.repair.builders import finished_order, pay
 
 SPRING = dict(name="集团春季关爱", season="spring", starts_on=date(2026, 11, 20), ends_on=date(2027, 1, 31),
@@ -209,3 +209,26 @@ def test_a_group_manager_creates_and_launches_a_group_campaign_through_the_pages
     page = client.get(f"/members/group-campaigns/{group_id}")
     assert page.status_code == 200 and page.text.count('data-testid="group-results-store"') == 2
     assert 'data-testid="group-invited">43<' in page.text
+
+
+def test_the_api_hands_over_a_gift_and_returns_a_group_campaign_per_store_and_together(client, shop, other_store,
+                                                                                      group_manager, staff,
+                                                                                      two_stores):
+    made = _group_campaign(shop, other_store, actor(group_manager))
+    draft = client.get(f"/api/v1/campaigns/groups/{made.id}", headers=bearer(group_manager))
+    assert draft.status_code == 200 and draft.json["results"] is None
+    assert [s["store_code"] for s in draft.json["stores"]] == ["SZ01", "GZ01"]
+    services.launch_group_campaign(made.id, actor=actor(group_manager), now=NOW, seed=42)
+    sz = next(c for c in _parts(made.id) if c.store_id == shop.store.id)
+    owner = db.session.scalar(sa.select(CampaignTarget.customer_id).where(
+        CampaignTarget.campaign_id == sz.id, CampaignTarget.target_group == INVITED).limit(1))
+    given = client.post(f"/api/v1/campaigns/{sz.id}/gifts", json={"customer_id": owner},
+                        headers=bearer(staff["service_advisor"]))
+    assert given.status_code == 201 and given.json["customer_id"] == owner
+    again = client.post(f"/api/v1/campaigns/{sz.id}/gifts", json={"customer_id": owner},
+                        headers=bearer(staff["cashier"]))
+    assert again.status_code == 409 and again.json["error"]["code"] == "members.gift_already_given"
+    launched = client.get(f"/api/v1/campaigns/groups/{made.id}", headers=bearer(group_manager)).json
+    assert launched["results"]["invited"]["owners"] == 43 and launched["results"]["gifts_given"] == 1
+    assert [s["results"]["gifts_given"] for s in launched["stores"]] == [1, 0]
+    assert client.get(f"/api/v1/campaigns/groups/{made.id}", headers=bearer(staff["manager"])).status_code == 404
