@@ -116,7 +116,6 @@ def get_group_campaign(group_id):
     group, campaigns = services.get_group_campaign(group_id, actor=current_actor())
     out = {name: getattr(group, name) for name in ("id", "name", "season", "starts_on", "ends_on", "state", "seed",
                                                    "launched_at")}
-    codes = queries.groups.store_codes(campaigns)
     if group.state == LAUNCHED:
         together = queries.group_results(group, campaigns)
         out["stores"] = [{"store_code": code, "campaign": _campaign_fields(results.campaign),
@@ -124,6 +123,7 @@ def get_group_campaign(group_id):
                          for code, results in together.stores]
         out["results"] = _results_out(together, together.gifts_given)
     else:
+        codes = queries.groups.store_codes(campaigns)
         out["stores"] = [{"store_code": codes.get(c.store_id, ""), "campaign": _campaign_fields(c), "results": None}
                          for c in campaigns]
         out["results"] = None

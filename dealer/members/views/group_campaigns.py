@@ -52,9 +52,9 @@ def new_group_campaign():
 
 def _group_page(group_id: int, status: int = 200, launch_form=None):
     group, campaigns = services.get_group_campaign(group_id, actor=current_actor())
-    codes = queries.groups.store_codes(campaigns)
     previews, results = [], None
     if group.state == DRAFT:
+        codes = queries.groups.store_codes(campaigns)
         for campaign in campaigns:
             matched, no_consent, capped = services.preview(campaign, now=utcnow())
             eligible = max(matched - no_consent - capped, 0)
