@@ -85,21 +85,21 @@ def test_hand_over_gift_to_a_held_out_or_uninvited_owner_is_refused(shop):
     spring = _launched(shop, holdout_bp=5000, n=5, gift_name="车载香薰", gift_stock=10)
     held = _group_of(spring, HOLDOUT)
     assert held
-    with pytest.raises(GiftRefused, match="control group"):
+    with pytest.raises(GiftRefused, match="对照组"):
         services.hand_over_gift(spring.id, held[0], actor=shop.advisor, now=NOW)
     stranger = CustomerFactory(store=shop.store)
     db.session.flush()
-    with pytest.raises(GiftRefused, match="not invited"):
+    with pytest.raises(GiftRefused, match="未受邀"):
         services.hand_over_gift(spring.id, stranger.id, actor=shop.advisor, now=NOW)
     assert count(CampaignGift) == 0
 
 
 def test_hand_over_gift_is_refused_without_a_gift_outside_the_days_or_on_another_owners_order(shop):
     plain = _launched(shop)
-    with pytest.raises(GiftRefused, match="no gift"):
+    with pytest.raises(GiftRefused, match="没有礼品"):
         services.hand_over_gift(plain.id, shop.vehicle.owner_id, actor=shop.advisor, now=NOW)
     spring = _launched(shop, n=0, gift_name="车载香薰", gift_stock=10)
-    with pytest.raises(GiftRefused, match="runs from"):
+    with pytest.raises(GiftRefused, match="活动时间为"):
         services.hand_over_gift(spring.id, shop.vehicle.owner_id, actor=shop.advisor, now=NOW + timedelta(days=90))
     someone = _group_of(spring, INVITED)[-1]
     order = finished_order(shop)  # the shop owner's order, not someone's
