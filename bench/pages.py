@@ -122,6 +122,13 @@ PAGES = (
     Page("rescue claim `/rescue/calls/<id>/claim`", "/rescue/calls/{rescue_claim}/claim", who="sz01-rescue",
          target="desk"),
     Page("API `GET /api/v1/rescue-calls/<id>/claim`", "/api/v1/rescue-calls/{rescue_claim}/claim", who="sz01-rescue"),
+    # membership, fourth slice (members4): the group's campaign over every store, a draft (seed-demo): each store's
+    # target counted; the new one's form; the API
+    Page("campaign for several stores `/members/group-campaigns/<id>` (each store's preview)",
+         "/members/group-campaigns/{group_campaign}", who="group", target="list"),
+    Page("new campaign for several stores `/members/group-campaigns/new`", "/members/group-campaigns/new",
+         who="group", target="list"),
+    Page("API `GET /api/v1/campaigns/groups/<id>`", "/api/v1/campaigns/groups/{group_campaign}", who="group"),
 )
 
 # placeholder -> SQL returning one column of values (:store is the signed-in store's id, :n how many).
@@ -158,4 +165,7 @@ SAMPLES = {
     "rescue_plate": "SELECT left(plate, 4) FROM vehicles WHERE store_id = :store ORDER BY random() LIMIT :n",
     # rescue, third slice: an accident call with a claim
     "rescue_claim": "SELECT call_id FROM rescue_claims WHERE store_id = :store ORDER BY random() LIMIT :n",
+    # membership, fourth slice: the demo's campaign for several stores (the group's, no store of its own)
+    "group_campaign": "SELECT id FROM member_group_campaigns WHERE CAST(:store AS integer) IS NOT NULL "
+                      "ORDER BY random() LIMIT :n",
 }
