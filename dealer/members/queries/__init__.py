@@ -105,6 +105,7 @@ class StatementSummary:
     card_paid_fen: int
     points_balance: int
     card_balance_fen: int
+    campaign_discount_fen: int = 0  # the campaigns' discounts on the bill (活动折扣: never on a line with the tier's)
 
 
 def statement_summary(order) -> StatementSummary | None:
@@ -122,10 +123,12 @@ def statement_summary(order) -> StatementSummary | None:
     card = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(-StoredValueEntry.paid_fen - StoredValueEntry.bonus_fen), 0))
                              .where(StoredValueEntry.store_id == order.store_id,
                                     StoredValueEntry.order_id == order.id, StoredValueEntry.kind == PAY))
-    discount = sum(line.discount_fen for line in lines_of(order, BILLED) if line.discount_source == MEMBER)
+    billed = lines_of(order, BILLED)
+    discount = sum(line.discount_fen for line in billed if line.discount_source == MEMBER)
+    campaign = sum(line.discount_fen for line in billed if line.discount_source == CAMPAIGN_SOURCE)
     tier = _summary_tier(member, order)
     return StatementSummary(member, tier.name, discount, int(redeemed), order.points_fen, int(earned), int(card),
-                            member.points_balance, member.card_balance_fen)
+                            member.points_balance, member.card_balance_fen, campaign)
 
 
 def _summary_tier(member: Member, order):
