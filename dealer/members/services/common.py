@@ -50,8 +50,8 @@ def member_id_of(store_id: int, customer_id: int) -> int | None:
                                                         Member.customer_id == customer_id))
 
 
-def tiers_of(store_id: int) -> list[MemberTier]:
-    """The store's tiers, lowest first: its own when it defined any, else the group's."""
+def tiers_of(store_id: int | None) -> list[MemberTier]:
+    """The store's tiers, lowest first: its own when it defined any, else the group's (None: the group's)."""
     own = list(db.session.scalars(sa.select(MemberTier).where(MemberTier.store_id == store_id)
                                   .order_by(MemberTier.rank)))
     if own:
