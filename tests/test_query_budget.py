@@ -520,10 +520,13 @@ for _endpoint in ("booking.progress_page", "booking.manage"):
 # membership (members4): the group's campaigns over several stores, a group-level manager's pages: the new one's form
 # (the request, the stores, the group's tiers); a launched one's results: the group, its store campaigns, their
 # stores' codes, then each store's results (the groups, the discounts, per advisor: three grouped queries) for the
-# two stores, and the same in the API. The customer file: the campaign gifts the owner may be handed (one query).
+# two stores, and the same in the API; the Excel also the owners' rows, streamed store by store. The customer
+# file: the campaign gifts the owner may be handed (one query).
 PAGES.update({
     "members.new_group_campaign": ("group_manager", lambda w: "/members/group-campaigns/new", 3),
     "members.group_campaign": ("group_manager", lambda w: f"/members/group-campaigns/{w.ids['group_campaign']}", 16),
+    "members.export_group_campaign": ("group_manager",
+                                      lambda w: f"/members/group-campaigns/{w.ids['group_campaign']}/export.xlsx", 20),
     "campaigns_api.get_group_campaign": ("group_manager",
                                          lambda w: f"/api/v1/campaigns/groups/{w.ids['group_campaign']}", 16),
 })

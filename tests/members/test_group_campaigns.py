@@ -4,9 +4,11 @@ store and together. A store's manager creates and sees only their store's campai
 from __future__ import annotations
 
 from datetime import date
+from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from dealer.customers.models import Customer
 from dealer.errors import NotFound
@@ -232,3 +234,18 @@ def test_the_api_hands_over_a_gift_and_returns_a_group_campaign_per_store_and_to
     assert launched["results"]["invited"]["owners"] == 43 and launched["results"]["gifts_given"] == 1
     assert [s["results"]["gifts_given"] for s in launched["stores"]] == [1, 0]
     assert client.get(f"/api/v1/campaigns/groups/{made.id}", headers=bearer(staff["manager"])).status_code == 404
+
+
+def test_the_group_campaigns_excel_has_each_store_together_and_every_owner(client, shop, other_store, group_manager,
+                                                                           two_stores):
+    made = _group_campaign(shop, other_store, actor(group_manager))
+    login(client, group_manager)
+    assert client.get(f"/members/group-campaigns/{made.id}/export.xlsx").status_code == 404  # a draft has none
+    services.launch_group_campaign(made.id, actor=actor(group_manager), now=NOW, seed=42)
+    response = client.get(f"/members/group-campaigns/{made.id}/export.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.data), read_only=True)
+    summary, owners = (list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets)
+    stores = [row for row in summary[4:] if row and row[0]]
+    assert [(row[0], row[1], row[2]) for row in stores] == [("SZ01", 19, 2), ("GZ01", 24, 6), ("合计", 43, 8)]
+    assert len(owners) == 1 + 51 and {row[0] for row in owners[1:]} == {"SZ01", "GZ01"}

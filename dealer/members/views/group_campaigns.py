@@ -2,7 +2,7 @@
 chosen, its page (each store's target counted, the launch; then the results per store and together)."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from dealer.access import current_actor, roles_required
@@ -11,9 +11,9 @@ from dealer.database import utcnow
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
 from dealer.forms import put_error_on_form
-from dealer.members import bp, forms, queries, services
+from dealer.members import bp, export, forms, queries, services
 from dealer.members.models import DRAFT
-from dealer.members.views.campaigns import campaign_input
+from dealer.members.views.campaigns import XLSX, campaign_input
 from dealer.stores.services import list_stores
 
 
@@ -90,3 +90,14 @@ def launch_group_campaign(group_id):
     flash(_("Launched: %(invited)s owners invited, %(held_out)s held out.",
             invited=sum(c.invited for c in campaigns), held_out=sum(c.held_out for c in campaigns)), "success")
     return redirect(url_for("members.group_campaign", group_id=group_id))
+
+
+@bp.route("/group-campaigns/<int:group_id>/export.xlsx")
+@roles_required(MANAGER)
+def export_group_campaign(group_id):
+    group, campaigns = services.get_group_campaign(group_id, actor=current_actor())
+    if group.state == DRAFT:
+        raise NotFound()
+    body = export.group_workbook(queries.group_results(group, campaigns))
+    return Response(body, mimetype=XLSX, headers={
+        "Content-Disposition": f"attachment; filename=group-campaign-{group.id}.xlsx"})
