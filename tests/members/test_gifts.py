@@ -142,3 +142,18 @@ def test_the_customer_panel_offers_the_gift_until_it_is_handed_over(shop):
     (offer,) = queries.gift_offers(shop.store.id, shop.vehicle.owner_id, today)
     assert (offer.left, offer.given_at) == (9, NOW)
     assert queries.gift_offers(shop.store.id, shop.vehicle.owner_id, date(2027, 2, 1)) == []
+
+
+def test_the_desk_hands_over_a_gift_from_the_customer_file_and_a_second_try_is_refused(shop, advisor_client):
+    spring = _launched(shop, gift_name="车载香薰", gift_stock=10)
+    owner = shop.vehicle.owner_id
+    page = advisor_client.get(f"/customers/{owner}")
+    assert 'data-testid="gift-form"' in page.text and "车载香薰" in page.text
+    given = advisor_client.post(f"/members/campaigns/{spring.id}/gifts/{owner}", data={"order_number": ""})
+    assert given.status_code == 302 and given.headers["Location"].endswith(f"/customers/{owner}")
+    assert 'data-testid="member-gift-given"' in advisor_client.get(f"/customers/{owner}").text
+    again = advisor_client.post(f"/members/campaigns/{spring.id}/gifts/{owner}", data={"order_number": ""},
+                                follow_redirects=True)
+    assert "已于" in again.text and count(CampaignGift) == 1
+    db.session.expire_all()
+    assert db.session.get(Campaign, spring.id).gifts_given == 1
