@@ -147,6 +147,13 @@ PAGES = (
     Page("quick-lane package `/quick-lane/packages/<id>`", "/quick-lane/packages/{lane_package}",
          who="sz01-manager", target="desk"),
     Page("quick-lane settings `/quick-lane/settings`", "/quick-lane/settings", who="sz01-manager", target="desk"),
+    # membership, fourth slice (members4): the group's campaign over every store, a draft (seed-demo): each store's
+    # target counted; the new one's form; the API
+    Page("campaign for several stores `/members/group-campaigns/<id>` (each store's preview)",
+         "/members/group-campaigns/{group_campaign}", who="group", target="list"),
+    Page("new campaign for several stores `/members/group-campaigns/new`", "/members/group-campaigns/new",
+         who="group", target="list"),
+    Page("API `GET /api/v1/campaigns/groups/<id>`", "/api/v1/campaigns/groups/{group_campaign}", who="group"),
 )
 
 # placeholder -> SQL returning one column of values (:store is the signed-in store's id, :n how many).
@@ -189,4 +196,7 @@ SAMPLES = {
     # quick lane, fourth slice: a car's plate as the desk types it; an express package of the store
     "lane_plate": "SELECT plate FROM vehicles WHERE store_id = :store ORDER BY random() LIMIT :n",
     "lane_package": "SELECT id FROM quick_lane_packages WHERE store_id = :store AND active ORDER BY random() LIMIT :n",
+    # membership, fourth slice: the demo's campaign for several stores (the group's, no store of its own)
+    "group_campaign": "SELECT id FROM member_group_campaigns WHERE CAST(:store AS integer) IS NOT NULL "
+                      "ORDER BY random() LIMIT :n",
 }

@@ -370,6 +370,15 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "quicklane_api.close_lane_order": frozenset({MANAGER}),
     "quicklane_api.month_figures": frozenset({MANAGER}),
     "quicklane_api.stores_figures": frozenset({MANAGER}),
+    # membership, fourth slice (members4): a campaign's gift handed over at the desk; the group's campaigns over
+    # several stores (a group-level manager's: a store's manager gets 404 from the service)
+    "members.hand_over_gift": frozenset({MANAGER, SERVICE_ADVISOR, CASHIER}),
+    "members.new_group_campaign": frozenset({MANAGER}),
+    "members.group_campaign": frozenset({MANAGER}),
+    "members.launch_group_campaign": frozenset({MANAGER}),
+    "members.export_group_campaign": frozenset({MANAGER}),
+    "campaigns_api.hand_over_gift": frozenset({MANAGER, SERVICE_ADVISOR, CASHIER}),
+    "campaigns_api.get_group_campaign": frozenset({MANAGER}),
 }
 
 # Static files are served by Flask and bootstrap-flask; they carry no data.

@@ -218,6 +218,7 @@ def _service_center(stores: list[Store], rng: random.Random) -> None:
         click.echo(f"{store.code}: {satisfaction.seed_complaints(store, now=now)} complaints added.")
         click.echo(f"{store.code}: {members_demo.seed_campaign(store, now=now)} campaigns added (drafts).")
         click.echo(f"{store.code}: {members_demo.seed_members(store, now=now)} members added.")
+    click.echo(f"{members_demo.seed_group_campaign(stores, now=now)} campaigns for several stores added (drafts).")
 
 
 def _rescue_units(stores: list[Store]) -> None:

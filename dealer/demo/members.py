@@ -12,7 +12,7 @@ from dealer.actors import MANAGER
 from dealer.auth.models import User, UserRole
 from dealer.extensions import db
 from dealer.members import services
-from dealer.members.models import Campaign, Member
+from dealer.members.models import Campaign, GroupCampaign, Member
 from dealer.repair.models import DELIVERED, SETTLED, RepairOrder
 from dealer.stores.models import Store
 
@@ -29,6 +29,22 @@ def seed_campaign(store: Store, *, now: datetime) -> int:
     services.create_campaign(store.id, services.CampaignInput(
         name="秋季关爱活动", season="autumn", starts_on=today, ends_on=today + timedelta(days=45), not_seen_months=6,
         labor_discount_bp=2000, offer="免费冬季检测"), actor=manager.as_actor(), now=now)
+    return 1
+
+
+def seed_group_campaign(stores: list[Store], *, now: datetime) -> int:
+    """Add the group's winter campaign over the stores once, as a draft with a gift (none when the group has one,
+    fewer than two stores, or no group-level manager). Returns the count."""
+    if len(stores) < 2 or db.session.scalar(sa.select(GroupCampaign.id).limit(1)) is not None:
+        return 0
+    manager = db.session.scalar(sa.select(User).join(UserRole, UserRole.user_id == User.id).where(
+        User.store_id.is_(None), UserRole.role == MANAGER).order_by(User.id).limit(1))
+    if manager is None:
+        return 0
+    today = stores[0].local_date(now)
+    services.create_group_campaign([store.id for store in stores], services.CampaignInput(
+        name="集团冬季关爱", season="other", starts_on=today, ends_on=today + timedelta(days=60), not_seen_months=6,
+        labor_discount_bp=1500, gift_name="车载香薰", gift_stock=200), actor=manager.as_actor(), now=now)
     return 1
 
 

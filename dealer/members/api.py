@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dealer.access import current_actor, roles_required
-from dealer.actors import CASHIER, CUSTOMER_READERS, CUSTOMER_WRITERS, MANAGER
+from dealer.actors import CASHIER, CUSTOMER_READERS, CUSTOMER_WRITERS, MANAGER, SERVICE_ADVISOR
 from dealer.api_base import ApiBlueprint
 from dealer.database import utcnow
 from dealer.members import queries, schemas, services
@@ -81,13 +81,54 @@ def list_campaigns():
 @campaigns_blp.response(200, schemas.CampaignDetailOut)
 def get_campaign(campaign_id):
     """Return a campaign with its results: invited against held out, the uplift with its 95% interval."""
-    campaign = services.get_campaign(campaign_id, actor=current_actor())
-    out = {name: getattr(campaign, name) for name in schemas.CampaignOut().fields}
-    if campaign.state == LAUNCHED:
-        results = queries.campaign_results(campaign, with_last_year=False)
-        out["results"] = {"invited": results.invited, "held_out": results.held_out,
-                          "visit_uplift": results.visit_uplift, "revenue_uplift": results.revenue_uplift,
-                          "discounts_fen": results.discounts_fen}
+    return _campaign_out(services.get_campaign(campaign_id, actor=current_actor()))
+
+
+def _campaign_out(campaign) -> dict:
+    out = _campaign_fields(campaign)
+    out["results"] = _results_out(queries.campaign_results(campaign, with_last_year=False), campaign.gifts_given) \
+        if campaign.state == LAUNCHED else None
+    return out
+
+
+def _results_out(results, gifts_given: int) -> dict:
+    return {"invited": results.invited, "held_out": results.held_out, "visit_uplift": results.visit_uplift,
+            "revenue_uplift": results.revenue_uplift, "discounts_fen": results.discounts_fen,
+            "gifts_given": gifts_given}
+
+
+@campaigns_blp.route("/<int:campaign_id>/gifts", methods=["POST"])
+@roles_required(MANAGER, SERVICE_ADVISOR, CASHIER)
+@campaigns_blp.arguments(schemas.GiftInSchema)
+@campaigns_blp.response(201, schemas.GiftOut)
+def hand_over_gift(data, campaign_id):
+    """Hand an invited owner the campaign's gift (once per owner, out of the campaign's stock)."""
+    return services.hand_over_gift(campaign_id, data["customer_id"], order_number=data["order_number"],
+                                   note=data["note"], actor=current_actor(), now=utcnow())
+
+
+@campaigns_blp.route("/groups/<int:group_id>", methods=["GET"])
+@roles_required(MANAGER)
+@campaigns_blp.response(200, schemas.GroupCampaignOut)
+def get_group_campaign(group_id):
+    """Return a campaign of the group over several stores: each store's campaign and results, and together (a
+    group-level manager's; 404 to a store's)."""
+    group, campaigns = services.get_group_campaign(group_id, actor=current_actor())
+    out = {name: getattr(group, name) for name in ("id", "name", "season", "starts_on", "ends_on", "state", "seed",
+                                                   "launched_at")}
+    if group.state == LAUNCHED:
+        together = queries.group_results(group, campaigns)
+        out["stores"] = [{"store_code": code, "campaign": _campaign_fields(results.campaign),
+                          "results": _results_out(results, results.campaign.gifts_given)}
+                         for code, results in together.stores]
+        out["results"] = _results_out(together, together.gifts_given)
     else:
+        codes = queries.groups.store_codes(campaigns)
+        out["stores"] = [{"store_code": codes.get(c.store_id, ""), "campaign": _campaign_fields(c), "results": None}
+                         for c in campaigns]
         out["results"] = None
     return out
+
+
+def _campaign_fields(campaign) -> dict:
+    return {name: getattr(campaign, name) for name in schemas.CampaignOut().fields}

@@ -56,3 +56,18 @@ class ImportRefused(DomainError):
     def __init__(self, rows: list[tuple[int, str]], message=None):
         self.rows = rows
         super().__init__(message)
+
+
+class GiftRefused(DomainError):
+    code = "members.gift_refused"
+    status = 409
+
+
+class GiftAlreadyGiven(DomainError):
+    code = "members.gift_already_given"
+    status = 409
+
+
+class GiftOutOfStock(DomainError):
+    code = "members.gift_out_of_stock"
+    status = 409

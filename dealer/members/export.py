@@ -45,16 +45,53 @@ def campaign_workbook(results: queries.CampaignResults) -> bytes:
     summary.append([_("Extra visits"), round(results.extra_visits, 1)])
     summary.append([_("Extra revenue"), yuan(results.extra_revenue_fen)])
     summary.append([_("Discounts given"), yuan(results.discounts_fen)])
+    if campaign.gift_name:
+        summary.append([_("Gifts handed over"), f"{campaign.gifts_given} / {campaign.gift_stock}", campaign.gift_name])
     summary.append([])
     summary.append([_("Advisor"), _("Orders of the invited"), _("Their revenue (yuan)"), _("Orders of the held out"),
                     _("Their revenue (yuan)")])
     for name, orders, revenue, held_orders, held_revenue in results.by_advisor:
         summary.append([name or "-", orders, yuan(revenue), held_orders, yuan(held_revenue)])
     owners = book.create_sheet(_("Owners"))
-    owners.append([_("Name"), _("Mobile"), _("Group"), _("Came in"), _("Revenue (yuan)")])
-    for name, mobile, group, came, revenue in queries.export_rows(campaign):
+    owners.append([_("Name"), _("Mobile"), _("Group"), _("Came in"), _("Revenue (yuan)"), _("Gift handed over")])
+    for name, mobile, group, came, revenue, gift_at in queries.export_rows(campaign):
         owners.append([name, mobile, _("Invited") if group == INVITED else _("Held out"), _("Yes") if came else _("No"),
-                       yuan(int(revenue))])
+                       yuan(int(revenue)), _("Yes") if gift_at else ""])
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def group_workbook(results: queries.GroupResults) -> bytes:
+    """A campaign over several stores: the summary (a row per store and the stores together) and one row per owner
+    of every store (streamed store by store)."""
+    group = results.group
+    book = Workbook(write_only=True)
+    summary = book.create_sheet(_("Summary"))
+    summary.append([_("Campaign"), group.name])
+    summary.append([_("Days"), f"{group.starts_on.isoformat()} ~ {group.ends_on.isoformat()}"])
+    summary.append([])
+    summary.append([_("Store"), _("Invited"), _("Held out"), f"{_('Came in')}: {_('Invited')}",
+                    f"{_('Came in')}: {_('Held out')}", f"{_('Response rate')}: {_('Invited')}",
+                    f"{_('Response rate')}: {_('Held out')}",
+                    _("Uplift in response rate (%(level)s interval)", level="95%"),
+                    _("Uplift in revenue per owner, yuan (%(level)s interval)", level="95%"),
+                    f"{_('Revenue (yuan)')}: {_('Invited')}", f"{_('Revenue (yuan)')}: {_('Held out')}",
+                    _("Discounts given"), _("Gifts handed over")])
+    rows = [(code, r, r.campaign.gifts_given) for code, r in results.stores] + [(_("Together"), results,
+                                                                                  results.gifts_given)]
+    for label, r, gifts in rows:
+        summary.append([label, r.invited.owners, r.held_out.owners, r.invited.came, r.held_out.came,
+                        _rate(r.invited.rate), _rate(r.held_out.rate), _interval(r.visit_uplift),
+                        _interval(r.revenue_uplift, money=True), yuan(r.invited.revenue_fen),
+                        yuan(r.held_out.revenue_fen), yuan(r.discounts_fen), gifts])
+    owners = book.create_sheet(_("Owners"))
+    owners.append([_("Store"), _("Name"), _("Mobile"), _("Group"), _("Came in"), _("Revenue (yuan)"),
+                   _("Gift handed over")])
+    for code, r in results.stores:
+        for name, mobile, target_group, came, revenue, gift_at in queries.export_rows(r.campaign):
+            owners.append([code, name, mobile, _("Invited") if target_group == INVITED else _("Held out"),
+                           _("Yes") if came else _("No"), yuan(int(revenue)), _("Yes") if gift_at else ""])
     out = BytesIO()
     book.save(out)
     return out.getvalue()

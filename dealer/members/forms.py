@@ -42,6 +42,7 @@ class RefundForm(FlaskForm):
 
 class FreeItemForm(FlaskForm):
     note = StringField(_l("Free item used (e.g. car wash)"), validators=[InputRequired(), TextRules(200)])
+    order_number = StringField(_l("On the order (number, optional)"), validators=[Optional(), TextRules(20)])
     submit = SubmitField(_l("Use a free item"))
 
 
@@ -126,7 +127,20 @@ class CampaignForm(FlaskForm):
                                      "by commas)"), validators=[Optional(), TextRules(400)])
     offer = StringField(_l("Also offered (e.g. free air-conditioning check, a gift)"),
                         validators=[Optional(), TextRules(60)])
+    gift_name = StringField(_l("Gift handed over to each invited owner (counted)"),
+                            validators=[Optional(), TextRules(40)])
+    gift_stock = WholeNumberField(_l("Gifts in stock"), validators=[Optional(), NumberRange(0, 1_000_000)],
+                                  render_kw=_NUMBER)
     submit = SubmitField(_l("Save the campaign"))
+
+
+class GroupCampaignForm(CampaignForm):
+    stores = MultiCheckboxField(_l("Stores"), coerce=bounded_int, choices=[])
+
+
+class GiftForm(FlaskForm):
+    order_number = StringField(_l("On the order (number, optional)"), validators=[Optional(), TextRules(20)])
+    submit = SubmitField(_l("Hand over the gift"))
 
 
 class LaunchForm(FlaskForm):

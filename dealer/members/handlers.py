@@ -10,8 +10,10 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from dealer import audit
 from dealer.actors import CUSTOMER_READERS
 from dealer.customers import signals as customer_signals
+from dealer.database import utcnow
 from dealer.dialect import upsert
 from dealer.extensions import db
 from dealer.members import discounts as _discounts  # noqa: F401  (registers the tier discount with pricing)
@@ -22,13 +24,16 @@ from dealer.members.models import (
     PAY,
     REDEEM,
     TOP_UP,
+    Campaign,
     CampaignFreeCheck,
+    FreeItemAllowance,
+    FreeItemUse,
     Member,
     MemberTier,
     PointsEntry,
     StoredValueEntry,
 )
-from dealer.members.services.common import lock_member, member_id_of, settings_for
+from dealer.members.services.common import lock_member, member_id_of, settings_for, store_today
 from dealer.members.services.membership import upgrade_if_qualified
 from dealer.money import yuan
 from dealer.repair import signals as repair_signals
@@ -123,13 +128,49 @@ def _reversed(original, *, reversal, actor, now, **_):
                             amount=yuan(back)), field="payments")
 
 
+@repair_signals.order_reversed.connect
+def _free_uses_given_back(original, *, reversal, actor, now, **_):
+    """Give back what the reversed order used for free: the members' free items (to their year's allowance) and
+    the cars' free check packages (the car may have the check free again)."""
+    give_back_free_uses(original.store_id, original.id, reversal_id=reversal.id, order_number=original.number,
+                        actor=actor)
+
+
+def give_back_free_uses(store_id: int, order_id: int, *, reversal_id: int, order_number: str, actor) -> tuple[int, int]:
+    """(free items, free checks) given back for a reversed order; once: a use given back is marked with the
+    reversal (a conditional UPDATE), a free check's row is gone, so a second call gives back nothing."""
+    items = 0
+    for use_id, allowance_id, member_id in db.session.execute(sa.select(
+            FreeItemUse.id, FreeItemUse.allowance_id, FreeItemUse.member_id).where(
+            FreeItemUse.store_id == store_id, FreeItemUse.order_id == order_id, FreeItemUse.given_back_by_id.is_(None))
+            .order_by(FreeItemUse.id)).all():
+        if db.session.execute(sa.update(FreeItemUse).where(
+                FreeItemUse.store_id == store_id, FreeItemUse.id == use_id, FreeItemUse.given_back_by_id.is_(None))
+                .values(given_back_by_id=reversal_id).execution_options(synchronize_session=False)).rowcount != 1:
+            continue
+        db.session.execute(sa.update(FreeItemAllowance).where(
+            FreeItemAllowance.store_id == store_id, FreeItemAllowance.id == allowance_id, FreeItemAllowance.used > 0)
+            .values(used=FreeItemAllowance.used - 1).execution_options(synchronize_session=False))
+        audit.record("member_free_item_given_back", db.session.get(Member, member_id), actor=actor,
+                     store_id=store_id, changes={"order": order_number})
+        items += 1
+    checks = db.session.execute(sa.delete(CampaignFreeCheck).where(
+        CampaignFreeCheck.store_id == store_id, CampaignFreeCheck.order_id == order_id)
+        .returning(CampaignFreeCheck.campaign_id).execution_options(synchronize_session=False)).scalars().all()
+    for campaign_id in checks:
+        audit.record("member_free_check_given_back", db.session.get(Campaign, campaign_id), actor=actor, store_id=store_id,
+                     entity_type="member_campaigns", changes={"order": order_number})
+    return items, len(checks)
+
+
 @customer_signals.customer_file_panels.connect
 def _member_panel(customer, *, actor, **_):
     """The customer's membership on their file: tier, points, card balance, free items left, or a join button."""
     if not actor.has_any(CUSTOMER_READERS):
         return None
+    gifts = queries.gift_offers(customer.store_id, customer.id, store_today(customer.store_id, utcnow()))
     return Panel(15, Markup(render_template("members/_customer_panel.html", customer=customer,
-                                            summary=queries.summary_of_customer(customer))))
+                                            summary=queries.summary_of_customer(customer), gifts=gifts)))
 
 
 @repair_signals.statement_panels.connect
@@ -145,7 +186,7 @@ def _statement_panel(order, *, actor, **_):
 # Also the month's campaigns (营销活动效果), through membership's own results query; and every table as rows too
 # (Panel.sheets), for the dashboard's workbook.
 from dealer.actors import MANAGER  # noqa: E402  (kept in this block: the dashboard's part)
-from dealer.members.models import LAUNCHED, Campaign  # noqa: E402
+from dealer.members.models import LAUNCHED  # noqa: E402
 
 MONTH_CAMPAIGNS = 5  # the launched campaigns a month shows at most (each is three grouped queries)
 

@@ -239,7 +239,8 @@ class FreeItemUse(db.Model):
     """One free item used, by whom and on which order."""
 
     __tablename__ = "free_item_uses"
-    __table_args__ = (sa.Index("ix_free_item_uses_store_id_member_id", "store_id", "member_id"),)
+    __table_args__ = (sa.Index("ix_free_item_uses_store_id_member_id", "store_id", "member_id"),
+                      sa.Index("ix_free_item_uses_store_id_order_id", "store_id", "order_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
@@ -249,6 +250,8 @@ class FreeItemUse(db.Model):
     note: Mapped[str] = mapped_column(sa.String(200), default="")
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The reversal (红冲) of the order that gave the item back to the allowance (once: set with the give-back).
+    given_back_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"))
 
 
 # Campaigns (季节性活动).
@@ -256,6 +259,28 @@ SPRING, AUTUMN, OTHER = "spring", "autumn", "other"
 SEASONS = (SPRING, AUTUMN, OTHER)
 DRAFT, LAUNCHED = "draft", "launched"
 INVITED, HOLDOUT = "invited", "holdout"  # the two groups of a campaign's target
+
+
+class GroupCampaign(Timestamps, db.Model):
+    """A campaign of the group over several stores (集团活动): one store campaign each (`Campaign.group_campaign_id`)
+    with the same rules and offer, launched together; each store's target, holdout and invitations are its own."""
+
+    __tablename__ = "member_group_campaigns"
+    __table_args__ = (
+        sa.CheckConstraint("season IN ('spring', 'autumn', 'other')", name="season_known"),
+        sa.CheckConstraint("state IN ('draft', 'launched')", name="state_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(40))
+    season: Mapped[str] = mapped_column(sa.String(8), default=OTHER)
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date] = mapped_column(sa.Date)
+    state: Mapped[str] = mapped_column(sa.String(10), default=DRAFT)
+    seed: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # each store's draw is seeded from it (recorded)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    launched_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
 class Campaign(Timestamps, db.Model):
@@ -269,6 +294,8 @@ class Campaign(Timestamps, db.Model):
         sa.CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
         sa.CheckConstraint("labor_discount_bp BETWEEN 0 AND 10000 AND parts_discount_bp BETWEEN 0 AND 10000 "
                            "AND holdout_bp BETWEEN 0 AND 5000", name="rates_in_range"),
+        sa.CheckConstraint("gifts_given >= 0 AND gifts_given <= gift_stock", name="gifts_within_stock"),
+        sa.Index("ix_member_campaigns_group_campaign_id", "group_campaign_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -300,6 +327,12 @@ class Campaign(Timestamps, db.Model):
     # A free check package (免费检测, e.g. the spring air-conditioning check): these labor operations (codes) cost
     # an invited owner nothing, once per car (CampaignFreeCheck).
     free_operations: Mapped[list] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
+    # A gift (礼品) counted out of a stock: handed over once per invited owner (CampaignGift).
+    gift_name: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    gift_stock: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    gifts_given: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    # The group's campaign this store's campaign is part of (launched with it, never alone).
+    group_campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("member_group_campaigns.id"))
     holdout_bp: Mapped[int] = mapped_column(sa.Integer, default=1000)  # the store's share, kept at launch
     seed: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # the holdout draw's seed (recorded)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -342,3 +375,18 @@ class CampaignFreeCheck(db.Model):
     vehicle_id: Mapped[int] = mapped_column(sa.ForeignKey("vehicles.id"), primary_key=True)
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("repair_orders.id"))
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CampaignGift(db.Model):
+    """A campaign's gift handed over to an invited owner: once per owner, with who, when and the order (or none: a
+    visit without an order)."""
+
+    __tablename__ = "member_campaign_gifts"
+
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("member_campaigns.id"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"), primary_key=True)
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"))
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -121,6 +121,11 @@ class CampaignOut(Schema):
     offer_categories = fields.List(fields.String(), metadata={"description": "... and to these labor categories."})
     free_operations = fields.List(fields.String(), metadata={
         "description": "The free check package: labor operation codes an invited owner gets free, once per car."})
+    gift_name = fields.String(metadata={"description": "A gift handed over once per invited owner ('' for none)."})
+    gift_stock = fields.Integer(metadata={"description": "How many gifts the campaign has to hand over."})
+    gifts_given = fields.Integer(metadata={"description": "Gifts handed over so far."})
+    group_campaign_id = fields.Integer(allow_none=True, metadata={
+        "description": "The group's campaign over several stores this store's campaign is part of."})
     holdout_bp = fields.Integer(metadata={"description": "The share held out as the control group, basis points."})
     seed = fields.Integer(metadata={"description": "The seed of the holdout draw (0 until launched)."})
     launched_at = fields.DateTime(allow_none=True)
@@ -139,6 +144,7 @@ class CampaignResultsOut(Schema):
     revenue_uplift = fields.Nested(IntervalOut, allow_none=True, metadata={
         "description": "The mean revenue per owner's uplift, in fen; null while a group is empty."})
     discounts_fen = fields.Integer(metadata={"description": "Campaign discounts given to the target. " + FEN})
+    gifts_given = fields.Integer(metadata={"description": "The campaign's gifts handed over."})
 
 
 class CampaignDetailOut(CampaignOut):
@@ -147,3 +153,40 @@ class CampaignDetailOut(CampaignOut):
 
 class CampaignListOut(Schema):
     items = fields.List(fields.Nested(CampaignOut))
+
+
+class GiftInSchema(Schema):
+    customer_id = Id(required=True, metadata={"description": "The invited owner who gets the gift."})
+    order_number = Text(load_default="", max_length=20, metadata={
+        "description": "The owner's order the gift goes with; empty for a visit without an order."})
+    note = Text(load_default="", max_length=200)
+
+
+class GiftOut(Schema):
+    campaign_id = fields.Integer()
+    customer_id = fields.Integer()
+    order_id = fields.Integer(allow_none=True)
+    note = fields.String()
+    actor_id = fields.Integer(allow_none=True, metadata={"description": "Who handed it over."})
+    given_at = fields.DateTime()
+
+
+class GroupStoreOut(Schema):
+    store_code = fields.String()
+    campaign = fields.Nested(CampaignOut, metadata={"description": "The store's campaign (its own target and holdout)."})
+    results = fields.Nested(CampaignResultsOut, allow_none=True, metadata={"description": "null for a draft."})
+
+
+class GroupCampaignOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    season = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    state = fields.String(metadata={"description": "draft or launched."})
+    seed = fields.Integer(metadata={"description": "The group's seed; each store's draw is seeded from it."})
+    launched_at = fields.DateTime(allow_none=True)
+    stores = fields.List(fields.Nested(GroupStoreOut))
+    results = fields.Nested(CampaignResultsOut, allow_none=True, metadata={
+        "description": "The stores together (figures added; the uplift each store's weighted by its invited owners); "
+                       "null for a draft."})

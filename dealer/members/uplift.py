@@ -61,3 +61,18 @@ def mean_uplift(total_invited: int, squares_invited: int, invited: int, total_he
                       + _variance(total_held_out, squares_held_out, held_out) / held_out)
     difference = mean1 - mean0
     return Interval(difference, difference - z * error, difference + z * error)
+
+
+def combined(parts: list[tuple[Interval | None, int]], z: float = Z_95) -> Interval | None:
+    """Several stores' uplifts as one (stratified): each store's difference weighted by its invited owners, the
+    standard error sqrt(sum(w^2 se^2)) (the stores' groups are independent). Pooling the owners instead would
+    mix stores whose held-out shares differ (Simpson's paradox). `parts` is (interval, invited) a store; stores
+    without a comparison (None) are left out; None when none has one."""
+    usable = [(interval, weight) for interval, weight in parts if interval is not None and weight > 0]
+    total = sum(weight for _interval, weight in usable)
+    if not total:
+        return None
+    difference = sum(interval.difference * weight for interval, weight in usable) / total
+    error = math.sqrt(sum(((interval.high - interval.low) / (2 * z) * weight / total) ** 2
+                          for interval, weight in usable))
+    return Interval(difference, difference - z * error, difference + z * error)

@@ -265,6 +265,9 @@ def test_a_line_gets_the_larger_of_the_tier_and_the_campaign_discount_never_both
     # labor: the campaign's 30% (18 yuan), not 30% + 10%; parts keep the tier's 5%
     settled = repair.settle(order.id, pay(order, (BILL - 1800 - 1530, "cash")), actor=shop.cashier, now=NOW)
     assert settled.customer_total_fen == BILL - 1800 - 1530
+    # the member's part of the statement says what each gave: the tier's 15.30 on parts, the campaign's 18 on labor
+    summary = queries.statement_summary(settled)
+    assert (summary.tier_discount_fen, summary.campaign_discount_fen) == (1530, 1800)
 
 
 def test_the_manager_sets_the_control_group_the_monthly_limit_and_the_loss_months(shop):

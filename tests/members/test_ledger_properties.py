@@ -11,8 +11,18 @@ from hypothesis import strategies as st
 
 from dealer.extensions import db
 from dealer.members import ledger
-from dealer.members.errors import NotEnoughPoints
-from dealer.members.models import ADJUST, CLAWBACK, EARN, Member, PointsEntry, PointsLot
+from dealer.members.errors import NotEnoughPoints, NotEnoughStoredValue
+from dealer.members.models import (
+    ADJUST,
+    CLAWBACK,
+    EARN,
+    REFUND,
+    TOP_UP,
+    Member,
+    PointsEntry,
+    PointsLot,
+    StoredValueEntry,
+)
 from dealer.members.services import tiers_of
 from tests.factories import CustomerFactory, RepairOrderFactory, VehicleFactory
 from tests.helpers import NOW
@@ -95,3 +105,59 @@ def test_any_sequence_keeps_the_balance_equal_to_the_ledger(db_session, store, s
         elif step == "clawback":
             ledger.clawback(member, amount, actor_id=None, now=now, reason="追回")
         _check(member)
+
+
+# -- the stored-value card (储值卡): top-ups with bonus, payments, refunds and reversals of payments --------------
+
+card_operations = st.lists(st.one_of(
+    st.tuples(st.just("top_up"), st.integers(1, 100_000), st.integers(0, 20_000)),  # paid, bonus (fen)
+    st.tuples(st.just("pay"), st.integers(1, 150_000), st.just(0)),
+    st.tuples(st.just("refund"), st.just(0), st.just(0)),
+    st.tuples(st.just("reverse"), st.integers(0, 30), st.just(0)),  # reverse the n-th payment still standing
+), max_size=25)
+
+
+def _check_card(member) -> None:
+    db.session.flush()
+    paid, bonus = db.session.execute(sa.select(
+        sa.func.coalesce(sa.func.sum(StoredValueEntry.paid_fen), 0),
+        sa.func.coalesce(sa.func.sum(StoredValueEntry.bonus_fen), 0)).where(
+        StoredValueEntry.member_id == member.id)).one()
+    assert (member.card_paid_fen, member.card_bonus_fen) == (paid, bonus)
+    assert member.card_paid_fen >= 0 and member.card_bonus_fen >= 0
+    last = db.session.scalars(sa.select(StoredValueEntry).where(StoredValueEntry.member_id == member.id)
+                              .order_by(StoredValueEntry.id.desc()).limit(1)).first()
+    if last is not None:
+        assert (last.paid_after_fen, last.bonus_after_fen) == (member.card_paid_fen, member.card_bonus_fen)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=card_operations)
+def test_any_sequence_keeps_the_card_equal_to_its_ledger(db_session, store, steps):
+    member, customer = _member(store)
+    vehicle = VehicleFactory(owner=customer, store=store)
+    payments: list[tuple[int, int]] = []  # (order, amount paid from the card)
+    for step, amount, bonus in steps:
+        if step == "top_up":
+            ledger.card_entry(member, TOP_UP, amount, bonus, actor_id=None, now=NOW, method="cash")
+        elif step == "pay":
+            order_id, before = _order(store, vehicle), member.card_balance_fen
+            try:
+                with db.session.begin_nested():
+                    ledger.pay(member, amount, order_id=order_id, actor_id=None, now=NOW)
+                payments.append((order_id, amount))
+                assert member.card_balance_fen == before - amount
+            except NotEnoughStoredValue:
+                db.session.refresh(member)
+                assert amount > before and member.card_balance_fen == before
+        elif step == "refund" and member.card_paid_fen > 0:
+            ledger.card_entry(member, REFUND, -member.card_paid_fen, -member.card_bonus_fen, actor_id=None, now=NOW,
+                              method="cash")
+            assert member.card_balance_fen == 0
+        elif step == "reverse" and payments:
+            order_id, paid = payments.pop(amount % len(payments))
+            before = member.card_balance_fen
+            assert ledger.reverse_payment(member, order_id=order_id, reversal_id=_order(store, vehicle),
+                                          actor_id=None, now=NOW) == paid
+            assert member.card_balance_fen == before + paid
+        _check_card(member)

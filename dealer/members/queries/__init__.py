@@ -21,6 +21,7 @@ from dealer.members.models import (
     PAY,
     REDEEM,
     Campaign,
+    CampaignGift,
     CampaignTarget,
     Member,
     PointsEntry,
@@ -104,6 +105,7 @@ class StatementSummary:
     card_paid_fen: int
     points_balance: int
     card_balance_fen: int
+    campaign_discount_fen: int = 0  # the campaigns' discounts on the bill (活动折扣: never on a line with the tier's)
 
 
 def statement_summary(order) -> StatementSummary | None:
@@ -121,10 +123,12 @@ def statement_summary(order) -> StatementSummary | None:
     card = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(-StoredValueEntry.paid_fen - StoredValueEntry.bonus_fen), 0))
                              .where(StoredValueEntry.store_id == order.store_id,
                                     StoredValueEntry.order_id == order.id, StoredValueEntry.kind == PAY))
-    discount = sum(line.discount_fen for line in lines_of(order, BILLED) if line.discount_source == MEMBER)
+    billed = lines_of(order, BILLED)
+    discount = sum(line.discount_fen for line in billed if line.discount_source == MEMBER)
+    campaign = sum(line.discount_fen for line in billed if line.discount_source == CAMPAIGN_SOURCE)
     tier = _summary_tier(member, order)
     return StatementSummary(member, tier.name, discount, int(redeemed), order.points_fen, int(earned), int(card),
-                            member.points_balance, member.card_balance_fen)
+                            member.points_balance, member.card_balance_fen, campaign)
 
 
 def _summary_tier(member: Member, order):
@@ -256,14 +260,20 @@ def last_year_of(campaign: Campaign) -> Campaign | None:
 
 
 def export_rows(campaign: Campaign, batch: int = 5_000):
-    """Each target owner (name, mobile, group, came, revenue), in batches (the Excel export streams them)."""
+    """Each target owner (name, mobile, group, came, revenue, when the gift was handed over), in batches (the Excel export streams them)."""
     owners = per_owner(campaign)
-    stmt = (sa.select(Customer.name, Customer.mobile, owners.c.target_group, owners.c.came, owners.c.revenue_fen)
+    stmt = (sa.select(Customer.name, Customer.mobile, owners.c.target_group, owners.c.came, owners.c.revenue_fen,
+                      CampaignGift.given_at)
             .join(Customer, sa.and_(Customer.store_id == campaign.store_id, Customer.id == owners.c.customer_id))
+            .outerjoin(CampaignGift, sa.and_(CampaignGift.store_id == campaign.store_id,
+                                             CampaignGift.campaign_id == campaign.id,
+                                             CampaignGift.customer_id == owners.c.customer_id))
             .order_by(owners.c.customer_id))
     yield from db.session.execute(stmt.execution_options(yield_per=batch))
 
 
+from dealer.members.queries.gifts import GiftOffer, gift_offers  # noqa: E402, F401
+from dealer.members.queries.groups import GroupResults, group_results, list_group_campaigns  # noqa: E402, F401
 from dealer.members.queries.loss import (  # noqa: E402, F401
     AT_RISK,
     LOST,

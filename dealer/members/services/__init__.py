@@ -28,6 +28,13 @@ from dealer.members.services.common import (  # noqa: F401
     store_today,
     tiers_of,
 )
+from dealer.members.services.gifts import hand_over_gift  # noqa: F401, E402
+from dealer.members.services.group_campaigns import (  # noqa: F401, E402
+    create_group_campaign,
+    get_group_campaign,
+    launch_group_campaign,
+    store_seed,
+)
 from dealer.members.services.membership import (  # noqa: F401
     MEMBER_JOIN,
     free_items_left,

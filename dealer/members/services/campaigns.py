@@ -67,6 +67,8 @@ class CampaignInput:
     offer_items: list[str] = field(default_factory=list)  # labor operation codes or part numbers
     offer_categories: list[str] = field(default_factory=list)  # labor categories
     free_operations: list[str] = field(default_factory=list)  # labor operation codes given free, once per car
+    gift_name: str = ""  # a gift handed over once per invited owner, out of a stock of gift_stock
+    gift_stock: int = 0
 
 
 def get_campaign(campaign_id: int, *, actor: Actor) -> Campaign:
@@ -101,6 +103,12 @@ def _check(store_id: int, data: CampaignInput, today: date) -> None:
         raise CampaignError(_l("Owners seen within a time must be not seen for less."), field="seen_within_months")
     if any(category not in LABOR_CATEGORIES for category in data.offer_categories):
         raise CampaignError(_l("No such labor category."), field="offer_categories")
+    if data.gift_name.strip() and data.gift_stock <= 0:
+        raise CampaignError(_l("Say how many gifts are in stock."), field="gift_stock")
+    if data.gift_stock and not data.gift_name.strip():
+        raise CampaignError(_l("Name the gift."), field="gift_name")
+    if not 0 <= data.gift_stock <= 1_000_000:
+        raise CampaignError(_l("At most 1,000,000 gifts."), field="gift_stock")
     ranks = {tier.rank for tier in tiers_of(store_id)}
     if any(rank not in ranks for rank in data.tier_ranks):
         raise CampaignError(_l("No such tier."), field="tier_ranks")
@@ -108,6 +116,16 @@ def _check(store_id: int, data: CampaignInput, today: date) -> None:
 
 def create_campaign(store_id: int, data: CampaignInput, *, actor: Actor, now: datetime) -> Campaign:
     """Save a campaign as a draft (nobody is targeted yet). Raises CampaignError."""
+    campaign = new_campaign(store_id, data, actor=actor, now=now)
+    campaign_id = campaign.id
+    db.session.commit()
+    return get_campaign(campaign_id, actor=actor)
+
+
+def new_campaign(store_id: int, data: CampaignInput, *, actor: Actor, now: datetime,
+                 group_campaign_id: int | None = None) -> Campaign:
+    """Add a draft campaign of the store (a group campaign's part when `group_campaign_id`); flushes, never
+    commits. Raises CampaignError."""
     _check(store_id, data, store_today(store_id, now))
     campaign = Campaign(
         store_id=store_id, name=data.name.strip(), season=data.season, starts_on=data.starts_on,
@@ -121,15 +139,15 @@ def create_campaign(store_id: int, data: CampaignInput, *, actor: Actor, now: da
         offer_items=sorted({item.strip().upper() for item in data.offer_items if item.strip()}),
         offer_categories=sorted(set(data.offer_categories)),
         free_operations=sorted({code.strip().upper() for code in data.free_operations if code.strip()}),
+        gift_name=data.gift_name.strip(), gift_stock=data.gift_stock, gifts_given=0,
+        group_campaign_id=group_campaign_id,
         holdout_bp=settings_for(store_id).holdout_bp, seed=0, created_by_id=actor.user_id, matched=0, no_consent=0,
         capped=0, invited=0, held_out=0, created_at=now, updated_at=now)
     db.session.add(campaign)
     db.session.flush()
     audit.record("member_campaign_created", campaign, actor=actor, store_id=store_id, entity_type="member_campaigns",
                  changes={"name": campaign.name})
-    campaign_id = campaign.id
-    db.session.commit()
-    return get_campaign(campaign_id, actor=actor)
+    return campaign
 
 
 def win_back_campaign(store_id: int, status: str, *, actor: Actor, now: datetime) -> Campaign:
@@ -169,12 +187,24 @@ def launch_campaign(campaign_id: int, *, actor: Actor, now: datetime, seed: int 
     """Target the campaign's owners, hold the store's share out at random and queue the invitations in one batch.
 
     `seed` fixes the draw (a random one otherwise); it is recorded on the campaign. Raises CampaignLaunched,
-    CampaignError (the last day has passed), EmptyTarget (nobody may be invited: the reason is in the message).
+    CampaignError (the last day has passed; a group campaign's part), EmptyTarget (nobody may be invited: the
+    reason is in the message).
     """
     campaign = get_for_update(Campaign, campaign_id, **({} if actor.store_id is None else
                                                          {"store_id": actor.store_id}))
     if campaign is None:
         raise NotFound()
+    if campaign.group_campaign_id is not None and campaign.state == DRAFT:
+        raise CampaignError(_l("This campaign is part of the group's campaign: it is launched with it."))
+    launch(campaign, actor=actor, now=now, seed=seed if seed is not None else secrets.randbits(62))
+    db.session.commit()
+    return get_campaign(campaign_id, actor=actor)
+
+
+def launch(campaign: Campaign, *, actor: Actor, now: datetime, seed: int, allow_empty: bool = False) -> None:
+    """Launch a locked draft campaign inside the caller's transaction (never commits): the target, the holdout
+    drawn with `seed`, the invitations. An empty target raises EmptyTarget unless `allow_empty` (a group campaign's
+    store where nobody may be invited: launched with nobody). Raises CampaignLaunched, CampaignError."""
     if campaign.state != DRAFT:
         raise CampaignLaunched(_l("The campaign is launched already."))
     store_id = campaign.store_id
@@ -184,31 +214,32 @@ def launch_campaign(campaign_id: int, *, actor: Actor, now: datetime, seed: int 
         raise CampaignError(_l("The campaign's last day has passed."), field="ends_on")
     cap = settings_for(store_id).marketing_per_month
     matched, no_consent, capped = targeting.target_counts(campaign, today=today, zone=zone, cap=cap)
+    held, queued = [], 0
+    campaign.seed = seed
     if matched - no_consent - capped <= 0:
-        raise EmptyTarget(_l("The campaign's target is empty: %(matched)s owners match its rules, %(no_consent)s "
-                             "of them without marketing consent, %(capped)s at this month's limit of marketing "
-                             "messages.", matched=matched, no_consent=no_consent, capped=capped))
-    _matching, eligible = targeting.eligibility(campaign, today=today, zone=zone, cap=cap)
-    db.session.execute(sa.insert(CampaignTarget).from_select(
-        ["store_id", "campaign_id", "customer_id", "target_group"],
-        sa.select(Customer.store_id, sa.literal(campaign.id), Customer.id, sa.literal(INVITED)).where(*eligible)))
-    ids = list(db.session.scalars(sa.select(CampaignTarget.customer_id).where(
-        CampaignTarget.store_id == store_id, CampaignTarget.campaign_id == campaign.id)))
-    campaign.seed = seed if seed is not None else secrets.randbits(62)
-    held = draw_holdout(ids, campaign.holdout_bp, campaign.seed)
-    for start in range(0, len(held), HOLDOUT_CHUNK):
-        db.session.execute(sa.update(CampaignTarget).where(
-            CampaignTarget.store_id == store_id, CampaignTarget.campaign_id == campaign.id,
-            CampaignTarget.customer_id.in_(held[start:start + HOLDOUT_CHUNK])).values(target_group=HOLDOUT)
-            .execution_options(synchronize_session=False))
-    queued = _queue_invitations(campaign, store, zone, now)
+        if not allow_empty:
+            raise EmptyTarget(_l("The campaign's target is empty: %(matched)s owners match its rules, %(no_consent)s "
+                                 "of them without marketing consent, %(capped)s at this month's limit of marketing "
+                                 "messages.", matched=matched, no_consent=no_consent, capped=capped))
+    else:
+        _matching, eligible = targeting.eligibility(campaign, today=today, zone=zone, cap=cap)
+        db.session.execute(sa.insert(CampaignTarget).from_select(
+            ["store_id", "campaign_id", "customer_id", "target_group"],
+            sa.select(Customer.store_id, sa.literal(campaign.id), Customer.id, sa.literal(INVITED)).where(*eligible)))
+        ids = list(db.session.scalars(sa.select(CampaignTarget.customer_id).where(
+            CampaignTarget.store_id == store_id, CampaignTarget.campaign_id == campaign.id)))
+        held = draw_holdout(ids, campaign.holdout_bp, campaign.seed)
+        for start in range(0, len(held), HOLDOUT_CHUNK):
+            db.session.execute(sa.update(CampaignTarget).where(
+                CampaignTarget.store_id == store_id, CampaignTarget.campaign_id == campaign.id,
+                CampaignTarget.customer_id.in_(held[start:start + HOLDOUT_CHUNK])).values(target_group=HOLDOUT)
+                .execution_options(synchronize_session=False))
+        queued = _queue_invitations(campaign, store, zone, now)
     campaign.state, campaign.launched_at, campaign.launched_by_id = LAUNCHED, now, actor.user_id
     campaign.matched, campaign.no_consent, campaign.capped = matched, no_consent, capped
     campaign.invited, campaign.held_out, campaign.updated_at = queued, len(held), now
     audit.record("member_campaign_launched", campaign, actor=actor, store_id=store_id,
                  entity_type="member_campaigns", changes={"invited": queued, "held_out": len(held)})
-    db.session.commit()
-    return get_campaign(campaign_id, actor=actor)
 
 
 def _period(campaign: Campaign) -> str:

@@ -4,13 +4,16 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from dealer.actors import Actor
 from dealer.database import get_for_update
 from dealer.errors import NotFound
 from dealer.extensions import db
+from dealer.members.errors import MembershipError
 from dealer.members.models import DEFAULT_TIERS, Member, MemberSettings, MemberTier
+from dealer.repair.models import RepairOrder
 from dealer.stores.models import Store
 from dealer.timezones import local_date
 
@@ -47,8 +50,8 @@ def member_id_of(store_id: int, customer_id: int) -> int | None:
                                                         Member.customer_id == customer_id))
 
 
-def tiers_of(store_id: int) -> list[MemberTier]:
-    """The store's tiers, lowest first: its own when it defined any, else the group's."""
+def tiers_of(store_id: int | None) -> list[MemberTier]:
+    """The store's tiers, lowest first: its own when it defined any, else the group's (None: the group's)."""
     own = list(db.session.scalars(sa.select(MemberTier).where(MemberTier.store_id == store_id)
                                   .order_by(MemberTier.rank)))
     if own:
@@ -94,3 +97,14 @@ def next_anniversary(joined_on: date, today: date) -> date:
         return start.replace(year=start.year + 1)
     except ValueError:
         return date(start.year + 1, 2, 28)
+
+
+def order_of_customer(store_id: int, customer_id: int, number: str) -> int:
+    """The id of the owner's order of that number in the store (not a reversal). Raises MembershipError."""
+    order_id = db.session.scalar(sa.select(RepairOrder.id).where(
+        RepairOrder.store_id == store_id, RepairOrder.customer_id == customer_id,
+        RepairOrder.number == number.strip(), RepairOrder.reversal_of_id.is_(None)))
+    if order_id is None:
+        raise MembershipError(_l("This owner has no order %(number)s at this store.", number=number.strip()),
+                              field="order_number")
+    return order_id

@@ -31,6 +31,7 @@ from dealer.members.services.common import (
     get_member,
     lock_member,
     next_anniversary,
+    order_of_customer,
     store_today,
     tiers_of,
 )
@@ -280,9 +281,13 @@ def free_items_left(member: Member, tier: MemberTier, today: date) -> int:
     return allowance.allowance - allowance.used
 
 
-def use_free_item(member_id: int, *, note: str, actor: Actor, now: datetime, order_id: int | None = None) -> Member:
-    """Use one of this membership year's free items (e.g. a car wash). Raises NoFreeItemsLeft."""
+def use_free_item(member_id: int, *, note: str, actor: Actor, now: datetime, order_id: int | None = None,
+                  order_number: str = "") -> Member:
+    """Use one of this membership year's free items (e.g. a car wash), on the order of that number when given (its
+    reversal gives the item back). Raises NoFreeItemsLeft, MembershipError (no such order of the member's)."""
     member = lock_member(member_id, actor=actor)
+    if order_number.strip():
+        order_id = order_of_customer(member.store_id, member.customer_id, order_number)
     today = store_today(member.store_id, now)
     tier = member.override_tier if member.effective_tier_id(today) != member.tier_id else member.tier
     start = anniversary_on_or_before(member.joined_on, today)

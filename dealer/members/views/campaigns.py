@@ -6,7 +6,7 @@ from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from dealer.access import current_actor, roles_required
-from dealer.actors import MANAGER
+from dealer.actors import CASHIER, MANAGER, SERVICE_ADVISOR
 from dealer.database import utcnow
 from dealer.errors import DomainError
 from dealer.extensions import db
@@ -18,6 +18,21 @@ from dealer.members.views.members import working_store_id
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def campaign_input(form: forms.CampaignForm) -> services.CampaignInput:
+    """The campaign form's fields as the services' input (lists typed with commas, Chinese ones too)."""
+    def items(text: str | None) -> list[str]:
+        return (text or "").replace("，", ",").split(",")
+
+    return services.CampaignInput(**{name: form[name].data for name in (
+        "name", "season", "starts_on", "ends_on", "members_only", "min_vehicle_age", "max_vehicle_age",
+        "not_seen_months", "maintenance_due", "declined_within_months")}, tier_ranks=form.tier_ranks.data or [],
+        model_families=items(form.model_families.data), labor_discount_bp=form.labor_discount_bp.data or 0,
+        parts_discount_bp=form.parts_discount_bp.data or 0, offer=form.offer.data or "",
+        offer_items=items(form.offer_items.data), offer_categories=form.offer_categories.data or [],
+        free_operations=items(form.free_operations.data), gift_name=form.gift_name.data or "",
+        gift_stock=form.gift_stock.data or 0)
+
+
 def _campaign_form(store_id: int) -> forms.CampaignForm:
     form = forms.CampaignForm()
     form.tier_ranks.choices = [(tier.rank, tier.name) for tier in services.tiers_of(store_id)]
@@ -27,7 +42,9 @@ def _campaign_form(store_id: int) -> forms.CampaignForm:
 @bp.route("/campaigns")
 @roles_required(MANAGER)
 def campaigns():
+    group_level = current_actor().store_id is None
     return render_template("members/campaigns.html", campaigns=queries.list_campaigns(current_actor().store_id),
+                           groups=queries.list_group_campaigns() if group_level else [], group_level=group_level,
                            seasons=forms.SEASON_LABELS)
 
 
@@ -37,15 +54,7 @@ def new_campaign():
     store_id = working_store_id()
     form = _campaign_form(store_id)
     if form.validate_on_submit():
-        data = services.CampaignInput(**{name: form[name].data for name in (
-            "name", "season", "starts_on", "ends_on", "members_only", "min_vehicle_age", "max_vehicle_age",
-            "not_seen_months", "maintenance_due", "declined_within_months")}, tier_ranks=form.tier_ranks.data or [],
-            model_families=(form.model_families.data or "").replace("，", ",").split(","),
-            labor_discount_bp=form.labor_discount_bp.data or 0, parts_discount_bp=form.parts_discount_bp.data or 0,
-            offer=form.offer.data or "",
-            offer_items=(form.offer_items.data or "").replace("，", ",").split(","),
-            offer_categories=form.offer_categories.data or [],
-            free_operations=(form.free_operations.data or "").replace("，", ",").split(","))
+        data = campaign_input(form)
         try:
             campaign = services.create_campaign(store_id, data, actor=current_actor(), now=utcnow())
         except DomainError as error:
@@ -55,7 +64,8 @@ def new_campaign():
             flash(_("The campaign is saved. Check its target, then launch it."), "success")
             return redirect(url_for("members.campaign", campaign_id=campaign.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("members/campaign_form.html", form=form, store_id=store_id), status
+    return render_template("members/campaign_form.html", form=form, title=_("New campaign"),
+                           action=url_for("members.new_campaign", store=store_id)), status
 
 
 def _campaign_page(campaign, status: int = 200, launch_form=None):
@@ -101,3 +111,17 @@ def export_campaign(campaign_id):
     body = export.campaign_workbook(queries.campaign_results(campaign))
     return Response(body, mimetype=XLSX, headers={
         "Content-Disposition": f"attachment; filename=campaign-{campaign.id}.xlsx"})
+
+
+@bp.route("/campaigns/<int:campaign_id>/gifts/<int:customer_id>", methods=["POST"])
+@roles_required(MANAGER, SERVICE_ADVISOR, CASHIER)
+def hand_over_gift(campaign_id, customer_id):
+    """The front desk hands an invited owner the campaign's gift (from the customer file's panel)."""
+    form = forms.GiftForm()
+    if form.validate_on_submit():
+        gift = services.hand_over_gift(campaign_id, customer_id, order_number=form.order_number.data or "",
+                                       actor=current_actor(), now=utcnow())
+        flash(_("The gift is handed over and recorded."), "success")
+        return redirect(url_for("customers.show_customer", customer_id=gift.customer_id))
+    flash(_("The gift was not handed over: the form has expired, please try again."), "danger")
+    return redirect(url_for("customers.show_customer", customer_id=customer_id))

@@ -92,7 +92,8 @@ def free_item(member_id):
     if not form.validate_on_submit():
         return _page(services.get_member(member_id, actor=current_actor()), 422, free_item=form)
     try:
-        services.use_free_item(member_id, note=form.note.data, actor=current_actor(), now=utcnow())
+        services.use_free_item(member_id, note=form.note.data, order_number=form.order_number.data or "",
+                               actor=current_actor(), now=utcnow())
     except DomainError as error:
         return _failed(form, error, member_id, "free_item")
     return _done(member_id, _("A free item is used."))
