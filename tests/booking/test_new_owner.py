@@ -15,8 +15,8 @@ from dealer.booking import checkin, owner, services
 from dealer.booking.errors import VinNeeded
 from dealer.booking.models import CHECKED_IN, Booking
 from dealer.booking.services import BOOKING
-from dealer.customers.errors import VinTaken
 from dealer.customers import vins
+from dealer.customers.errors import VinTaken
 from dealer.customers.models import Customer, Vehicle, VehicleOwnership
 from dealer.customers.validators import InvalidValue
 from dealer.demo import data
