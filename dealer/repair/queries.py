@@ -45,6 +45,7 @@ from dealer.repair.models import (
     RepairOrder,
     TimeEntry,
 )
+from dealer.repair.owner_view import OwnerOrder, owner_order  # noqa: F401  (the owner's progress page)
 from dealer.repair.services.common import (  # noqa: F401  (get_job, get_line: for the pages)
     BILLED,
     PROPOSED,
@@ -55,7 +56,6 @@ from dealer.repair.services.common import (  # noqa: F401  (get_job, get_line: f
 )
 from dealer.repair.services.parts_counter import CLOSED_STATES, ISSUE_STATES
 from dealer.repair.services.settings import OPERATION_LOADS, settings_for
-from dealer.repair.owner_view import OwnerOrder, owner_order  # noqa: F401  (the owner's progress page)
 from dealer.repair.totals import FIXED_STATES, PayerLines, Totals, display_totals, lines_by_payer  # noqa: F401
 from dealer.stores.models import Store
 from dealer.stores.services import narrowed_store_ids, visible_store_ids
