@@ -191,7 +191,7 @@ class Progress:
         return {photo_id for row in rows for photo_id in row.photo_ids}
 
 
-def _stages(order: RepairOrder, steps: list[repair_queries.Step]) -> list[Stage]:
+def _stages(order: RepairOrder, steps: list) -> list[Stage]:
     reached: dict[str, datetime] = {}
     for step in steps:
         if step.to_state in _STAGE_INDEX and step.to_state not in reached and step.action != "clock_on":
