@@ -39,9 +39,9 @@ from flask_migrate import upgrade  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from dealer import create_app  # noqa: E402
-from dealer.demo.cli import DEMO_PASSWORD  # noqa: E402
 from dealer.booking.models import ProgressLink  # noqa: E402
 from dealer.database import utcnow  # noqa: E402
+from dealer.demo.cli import DEMO_PASSWORD  # noqa: E402
 from dealer.extensions import db  # noqa: E402
 from dealer.members.models import Member  # noqa: E402
 from dealer.repair.models import RepairOrder  # noqa: E402
