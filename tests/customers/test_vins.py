@@ -15,9 +15,10 @@ from dealer.extensions import db
 from dealer.reminders.models import INSURANCE, Reminder
 from dealer.reminders.services import scan
 from dealer.repair.errors import RepairError
+from dealer.repair.models import RepairOrder
 from dealer.repair.services import OrderInput, open_order
 from tests.factories import CustomerFactory, VehicleFactory
-from tests.helpers import NOW, audit_entries, count, persist, text
+from tests.helpers import NOW, audit_entries, bearer, count, persist, text
 
 VIN = "LFV3A23C9J3012345"
 OTHER_VIN = "1M8GDM9AXKP042788"
@@ -127,3 +128,15 @@ def test_the_customer_pages_show_the_vin_to_be_filled_at_check_in(advisor_client
         body = text(advisor_client.get(page))
         assert 'data-testid="vin-pending"' in body and "待补录" in body, page
     assert re.search(r'data-testid="vehicle-source">网上预约<', text(advisor_client.get(f"/vehicles/{waiting.id}")))
+
+
+def test_the_front_desks_order_form_refuses_a_car_without_its_vin_and_opens_nothing(advisor_client, waiting):
+    response = advisor_client.post(f"/repair/vehicles/{waiting.id}/orders/new", data={
+        "concerns": "保养", "kind": "maintenance", "promised_at": "2031-01-05T17:30"})
+    assert response.status_code == 200 and "尚未登记车架号" in text(response) and "行驶证" in text(response)
+    assert count(RepairOrder) == 0
+
+
+def test_the_vehicles_api_gives_a_waiting_cars_vin_as_null(client, staff, waiting):
+    response = client.get(f"/api/v1/vehicles/{waiting.id}", headers=bearer(staff["service_advisor"]))
+    assert response.status_code == 200 and response.json["vin"] is None and response.json["plate"] == "粤B8C6K9"
