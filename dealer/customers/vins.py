@@ -39,8 +39,8 @@ def file_vehicle_without_vin(customer_id: int, *, plate: str, model: str, source
     _save_vehicle(vehicle, values)
     db.session.add(VehicleOwnership(store_id=vehicle.store_id, vehicle=vehicle, customer=customer, started_at=now))
     signals.vehicle_changed.send(vehicle, today=customer.store.local_date(now))
-    audit.record("vehicle_created", vehicle, actor=actor, changes={
-        "plate": vehicle.plate, "vin": None, "owner_id": customer.id, "source": vehicle.source})
+    audit.record("vehicle_filed_without_vin", vehicle, actor=actor, changes={
+        "plate": vehicle.plate, "model": vehicle.model, "owner_id": customer.id, "source": vehicle.source})
     return vehicle
 
 
