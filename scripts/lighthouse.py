@@ -39,8 +39,11 @@ from flask_migrate import upgrade  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from dealer import create_app  # noqa: E402
+from dealer.booking.models import ProgressLink  # noqa: E402
+from dealer.database import utcnow  # noqa: E402
 from dealer.demo.cli import DEMO_PASSWORD  # noqa: E402
 from dealer.extensions import db  # noqa: E402
+from dealer.members.models import Member  # noqa: E402
 from dealer.repair.models import RepairOrder  # noqa: E402
 from dealer.sms.models import SmsMessage  # noqa: E402
 from dealer.stores.models import Store  # noqa: E402
@@ -58,6 +61,7 @@ PAGES = {
     "login": (None, "/login"),
     "booking": (None, "/booking/book"),  # the owner's booking page, opened from an SMS or in WeChat
     "progress": (None, "/booking/p/{progress}"),  # the owner's repair progress, from the order's SMS link
+    "progress-member": (None, "/booking/p/{member_progress}"),  # the same page of a member: the member view shown
     "desk": ("sz01-advisor1", "/desk"),
     "order": ("sz01-advisor1", "/repair/orders/{order}"),
     "repair-orders": ("sz01-advisor1", "/repair/"),
@@ -89,12 +93,12 @@ def main() -> int:
         return 2
 
     with tempfile.TemporaryDirectory(prefix="lighthouse-") as folder:
-        base_url, order_id, progress = serve_demo_app(Path(folder))
+        base_url, order_id, progress, member_progress = serve_demo_app(Path(folder))
         failures = 0
         print(f"{'page':<14} {'perf':>5} {'a11y':>5} {'FCP':>7} {'LCP':>7}  url")
         for name in args.pages or PAGES:
             username, path = PAGES[name]
-            url = base_url + path.format(order=order_id, progress=progress)
+            url = base_url + path.format(order=order_id, progress=progress, member_progress=member_progress)
             cookie = sign_in(base_url, username) if username else None
             reports = [audit(url, cookie=cookie, chrome=chrome)]
             # Performance moves by a few points with the machine's load (Lighthouse's docs on variability): a page
@@ -109,9 +113,10 @@ def main() -> int:
     return 1 if failures else 0
 
 
-def serve_demo_app(folder: Path) -> tuple[str, int, str]:
-    """Build the app on a new SQLite database with demo data, serve it in a thread; return its URL, an open order
-    and that order's progress token (read back from its SMS: only the token's hash is stored)."""
+def serve_demo_app(folder: Path) -> tuple[str, int, str, str]:
+    """Build the app on a new SQLite database with demo data, serve it in a thread; return its URL, an open order,
+    that order's progress token (read back from its SMS: only the token's hash is stored) and the progress token of
+    an order of a member (the page shows the member view)."""
     app = create_app({"SECRET_KEY": "lighthouse", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite3'}",
                       "UPLOAD_FOLDER": str(folder / "uploads"), "LOGIN_RATE_LIMIT": "1000 per minute",
                       "SMS_BACKEND": "local", "SMS_LOCAL_LOG": str(folder / "sms.jsonl")})
@@ -126,10 +131,24 @@ def serve_demo_app(folder: Path) -> tuple[str, int, str]:
             sa.select(RepairOrder.id).join(Store, Store.id == RepairOrder.store_id)
             .where(Store.code == "SZ01", RepairOrder.state == "open").order_by(RepairOrder.id))
         link = db.session.scalar(sa.select(SmsMessage.params).where(SmsMessage.dedupe_key == f"progress:{order_id}"))
+        member_order_id = db.session.scalar(
+            sa.select(RepairOrder.id).join(Store, Store.id == RepairOrder.store_id)
+            .join(Member, sa.and_(Member.store_id == RepairOrder.store_id, Member.customer_id == RepairOrder.customer_id))
+            .join(ProgressLink, sa.and_(ProgressLink.store_id == RepairOrder.store_id,
+                                        ProgressLink.order_id == RepairOrder.id))
+            .where(Store.code == "SZ01", sa.or_(ProgressLink.expires_at.is_(None), ProgressLink.expires_at > utcnow()))
+            .order_by(RepairOrder.id.desc()))
+        if member_order_id is None:
+            raise SystemExit("the demo has no order of a member with a progress link (seed-demo's members)")
+        member_link = db.session.scalar(sa.select(SmsMessage.params).where(
+            SmsMessage.dedupe_key == f"progress:{member_order_id}"))
+    member_token = member_link["link"].rsplit("/", 1)[1]
+    if 'data-testid="member-view"' not in app.test_client().get(f"/booking/p/{member_token}").get_data(as_text=True):
+        raise SystemExit("the member's progress page shows no member view")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}", order_id, link["link"].rsplit("/", 1)[1]
+    return f"http://127.0.0.1:{server.server_port}", order_id, link["link"].rsplit("/", 1)[1], member_token
 
 
 def sign_in(base_url: str, username: str) -> str:

@@ -7,17 +7,21 @@ stated budget. An endpoint missing from BUDGETS fails the test, so a new page st
 """
 from __future__ import annotations
 
+import base64
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import MANYTOONE
 
 from dealer.actors import SYSTEM
 from dealer.booking import links as booking_links
+from dealer.booking import progress as booking_progress
 from dealer.booking import services as booking_services
 from dealer.booking.models import Booking, CheckInQuarter, SlotBucket
 from dealer.database import utcnow
@@ -27,6 +31,7 @@ from dealer.parts import services as parts
 from dealer.quicklane import services as quicklane
 from dealer.reminders.models import Reminder
 from dealer.repair import services as repair
+from dealer.repair.services import inspection, photos
 from dealer.rescue import services as rescue
 from dealer.rescue.models import RescueUnit
 from dealer.satisfaction import services as satisfaction
@@ -41,6 +46,7 @@ from tests.repair.builders import (
     add_part,
     approved_order,
     build_shop,
+    extra_work_order,
     finished_order,
     open_order,
     pay,
@@ -121,6 +127,7 @@ def build_world(store, prefix: str, n: int) -> World:
                        "booking_code": booking.code, "lane": lane_id,
                        "progress_token": progress_link["link"].rsplit("/", 1)[1]})
     _rescue_calls(world, n)
+    world.ids["progress_token"] = _progress_order(world, vehicles[1], n)  # booking 4
     return world
 
 
@@ -175,6 +182,36 @@ def _rescue_calls(world: World, n: int) -> None:
         caller_phone=world.customer.mobile, fault_type="accident"), store_id=world.store.id, actor=dispatcher, now=NOW)
     rescue.save_claim(crash.id, rescue.ClaimInput(insurer="人保", report_number="R1"), actor=dispatcher, now=NOW)
     world.ids.update(claim_call=crash.id)
+
+
+# booking (issue 16, session 4): the owner's progress page on an order showing n of everything it shows: n findings
+# (red and yellow), each with a photo and proposed as an extra item waiting for the owner (n items, each with its
+# labor), one item already approved online; the owner is a member (the member view).
+_PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGO4oKAARAwQCgAgjgRBUcmqiQAAAABJRU5ErkJggg==")
+
+
+def _progress_order(world: World, vehicle, n: int) -> str:
+    shop, store = world.shop, world.store
+    shop.vehicle = vehicle
+    order, brakes, _cabin_filter = extra_work_order(shop)
+    for line in order.jobs[0].lines:  # the approved work's parts issued: the parts counter's queue stays as it was
+        if line.kind == "parts":
+            repair.issue_to_line(line.id, quantity=line.quantity, actor=shop.clerk, now=NOW)
+    items = [inspection.add_item(store.id, inspection.ItemInput(code=f"OWNER{i}", name=f"检查项{i}"),
+                                 actor=shop.manager, now=NOW) for i in range(n)]
+    results = inspection.record_results(order.id, [
+        inspection.ResultInput(item.id, "red" if i % 2 else "yellow", "2 mm", "磨损") for i, item in enumerate(items)],
+        actor=shop.technician, now=NOW)
+    for result in results:
+        photos.add_photo(result.id, io.BytesIO(_PNG), folder=current_app.config["UPLOAD_FOLDER"], max_bytes=10_000,
+                         actor=shop.technician, now=NOW)
+        add_labor(shop, inspection.propose_work(result.id, actor=shop.technician, now=NOW))
+    shop.vehicle = world.vehicle
+    link = db.session.scalar(sa.select(SmsMessage.params).where(
+        SmsMessage.store_id == store.id, SmsMessage.dedupe_key == f"progress:{order.id}"))
+    token = link["link"].rsplit("/", 1)[1]
+    booking_progress.decide(token, brakes.id, "approved", now=NOW)
+    return token
 
 
 def _first_unit(world: World) -> int:
@@ -344,19 +381,21 @@ PAGES = {
     "booking.book": ("service_advisor", lambda w: f"/booking/book?store={w.store.id}", 11),
     # + the owners' no-shows (one aggregate); booking 3: what the cars are due for (their due dates, the open
     # declined-work reminders) and the quick-lane packages of the stores with a quick-lane booking (the lane's list)
-    "booking.index": ("service_advisor", lambda w: "/booking/", 8),
+    # booking 4: which booked cars wait for their VIN (one query, the check-in asks for it)
+    "booking.index": ("service_advisor", lambda w: "/booking/", 9),
     "booking.done": ("service_advisor", lambda w: f"/booking/done/{w.store.id}/{w.ids['booking_code']}", 2),
     "booking_api.slots": ("service_advisor",
                           lambda w: f"/api/v1/booking/slots?store={w.store.id}&service=maintenance&date="
                                     f"{utcnow().astimezone(ZoneInfo('Asia/Shanghai')).date().isoformat()}", 9),
     "bookings_api.get_booking": ("service_advisor", lambda w: f"/api/v1/bookings/{w.ids['booking']}", 2),
-    # booking (issue 16, session 2): the owner's progress page by its link, high for a fixed reason: it shows
-    # the whole order (the link; the order with ORDER_LOADS, a dozen selectin loads; the timeline's events and
-    # clock entries; the inspection's results, items, photos and unchecked count; the store's VAT for the
-    # prices), and writes the opening (two UPDATEs and, the first time, the order's history step); booking 3: the
-    # owner's online decisions with the time impact they were shown
-    "booking.progress_page": ("service_advisor", lambda w: f"/booking/p/{w.ids['progress_token']}", 32),
-    "progress_api.get_progress": ("service_advisor", lambda w: f"/api/v1/progress/{w.ids['progress_token']}", 32),
+    # booking (issue 16, session 4): the owner's progress page by its link, on an order with n findings, photos and
+    # extra items (_progress_order), read once through repair.queries.owner_order: the opening counted and the link
+    # read in one UPDATE ... RETURNING; the order with its store, car, customer, advisor and the store's VAT in one
+    # row; its jobs with their lines; its history's steps; the findings with items and photos; the member discount
+    # rule; the owner's online decisions (as they have decided an item); the first opening writes the history step.
+    # The page: + the member view (+5 below, membership's); the API: + the bearer token's lookup.
+    "booking.progress_page": ("service_advisor", lambda w: f"/booking/p/{w.ids['progress_token']}", 8),
+    "progress_api.get_progress": ("service_advisor", lambda w: f"/api/v1/progress/{w.ids['progress_token']}", 8),
     # the owner's booking by its link (the booking with its store; the store's rules and free times to move to)
     "booking.manage": ("service_advisor",
                        lambda w: f"/booking/m/{booking_links.token(w.store.id, w.ids['booking_code'])}", 14),

@@ -1,9 +1,9 @@
 """Check-in (到店接车): a booking becomes a repair order through the repair module's one way of opening orders.
 
-A new owner's car is filed here, not at booking: a vehicle's file needs its VIN (unique in the store, with its
-check digit, the key of reminders, warranty and search), which is on the registration (行驶证) the owner brings,
-rarely in their head on a phone. The car is filed under the booking's customer in the same transaction as the
-order opens.
+A car booked online is filed at booking with its plate and model; its VIN (unique in the store, with its check
+digit, the key of warranty and search, and what a repair order needs) is on the registration (行驶证) the owner
+brings, rarely in their head on a phone: the advisor fills it in here, in the same transaction as the order opens.
+A car with no file at all (a booking taken on the phone, a plate on another owner's car) is filed here with it.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from dealer.booking.forms import SERVICE_LABELS
 from dealer.booking.models import CHECKED_IN, PHONE, QUICK_LANE, Booking
 from dealer.booking.services import file_new_owner, lock_for_check_in
 from dealer.customers import services as customers
+from dealer.customers import vins
 from dealer.customers.models import DESK, ONLINE_BOOKING
 from dealer.quicklane import services as lane_services
 from dealer.quicklane.models import LaneOrder
@@ -39,8 +40,7 @@ def check_in(booking_id: int, *, actor: Actor, now: datetime, vin: str = "") -> 
     customers.file_vehicle raises (InvalidValue, VinTaken, PlateTaken), RepairError.
     """
     booking = lock_for_check_in(booking_id, actor=actor)
-    if booking.vehicle_id is None:
-        file_car(booking, vin, actor=actor, now=now)
+    ready_car(booking, vin, actor=actor, now=now)
     concern = str(SERVICE_LABELS[booking.service_kind]) + (f": {booking.note}" if booking.note else "")
     promised = max(now, booking.starts_at) + timedelta(minutes=booking.minutes) + MARGIN
     return open_order(booking.vehicle_id, OrderInput(
@@ -63,13 +63,25 @@ def check_in_lane(booking_id: int, *, package_id: int | None, key_tag: str, acto
         raise BookingError(_l("Only a quick-lane booking opens a quick-lane order."), field="package_id")
     if package_id is None:
         raise BookingError(_l("Choose the quick-lane package."), field="package_id")
-    if booking.vehicle_id is None:
-        file_car(booking, vin, actor=actor, now=now)
+    ready_car(booking, vin, actor=actor, now=now)
     offer = lane_services.quote(booking.store_id, package_id, actor=actor, now=now)
     booking.state, booking.changed_at = CHECKED_IN, now  # handlers._lane_checked_in names the order
     audit.record("booking_checked_in", booking, actor=actor, changes={"code": booking.code, "lane": True})
     return lane_services.open_lane_order(booking.vehicle_id, lane_services.LaneInput(
         package_id=package_id, key_tag=key_tag, promised_at=offer.promised_at), actor=actor, now=now)
+
+
+def ready_car(booking: Booking, vin: str, *, actor: Actor, now: datetime) -> None:
+    """Make sure the booked car has its file and its VIN before the order opens: file it, or fill in the VIN of
+    the car filed at booking (customers.vins). Never commits. Raises VinNeeded, InvalidValue, VinTaken, PlateTaken.
+    """
+    if booking.vehicle_id is None:
+        file_car(booking, vin, actor=actor, now=now)
+    elif vins.vehicles_without_vin([booking.store_id], [booking.vehicle_id]):
+        if not (vin or "").strip():
+            raise VinNeeded(_l("The car %(plate)s has no VIN on file yet: enter it from its registration "
+                               "certificate (行驶证) to check in.", plate=booking.plate), field="vin")
+        vins.fill_in_vin(booking.vehicle_id, vin, actor=actor, now=now)
 
 
 def file_car(booking: Booking, vin: str, *, actor: Actor, now: datetime) -> None:

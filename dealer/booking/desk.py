@@ -7,6 +7,7 @@ from datetime import date
 
 from dealer.actors import Actor
 from dealer.booking.models import BOOKED, QUICK_LANE, Booking
+from dealer.customers.vins import vehicles_without_vin
 from dealer.quicklane.services import packages_of
 from dealer.reminders import queries as reminders
 
@@ -24,3 +25,10 @@ def lane_packages(rows: list[Booking], *, actor: Actor) -> dict[int, list[tuple[
     stores = sorted({row.store_id for row in rows if row.service_kind == QUICK_LANE and row.state == BOOKED})
     return {store_id: [(package.id, package.name) for package in packages_of(store_id, actor=actor)]
             for store_id in stores}
+
+
+def vin_pending(rows: list[Booking]) -> set[int]:
+    """The booked cars still to check in that were filed without their VIN (the check-in asks for it): one query
+    for the whole list, none when every car to check in has its VIN or no file."""
+    waiting = [row for row in rows if row.vehicle_id and row.state == BOOKED]
+    return vehicles_without_vin(sorted({row.store_id for row in waiting}), [row.vehicle_id for row in waiting])

@@ -47,7 +47,7 @@ from dealer.repair.models import (
     SETTLED,
     RepairOrder,
 )
-from dealer.repair.services.inspection import InspectionSummary, inspection_summary
+from dealer.repair.services.inspection import InspectionSummary
 from dealer.repair.services.photos import photo_file
 from dealer.repair.totals import Totals, display_totals, lines_by_payer
 from dealer.sms import outbox
@@ -108,19 +108,42 @@ def end_link(order: RepairOrder, *, now: datetime) -> None:
                        .values(expires_at=now + timedelta(days=LINK_DAYS)))
 
 
-def _live_link(token: str, now: datetime) -> tuple[ProgressLink, RepairOrder]:
-    """The link of a token and its order (ORDER_LOADS), if the link still works. Raises NotFound."""
+def _link_of(token: str, now: datetime, *, count_open: bool = False) -> tuple[int, int, int, bool]:
+    """(link id, store id, order id, whether this is the owner's first opening) of a token whose link still works.
+
+    `count_open`: count the opening at once, in the same statement (UPDATE ... RETURNING): the counter, under the
+    row's lock, tells exactly one request that it is the first. Raises NotFound.
+    """
     store, dot, secret = (token or "").partition(".")
     if not (dot and secret and store.isdigit() and len(store) <= 9 and len(token) <= 64):
         raise NotFound()
-    link = db.session.scalar(sa.select(ProgressLink).where(ProgressLink.store_id == int(store),
-                                                           ProgressLink.token_hash == token_hash(token)))
-    if link is None or (link.expires_at is not None and link.expires_at <= now):
+    live = sa.and_(ProgressLink.store_id == int(store), ProgressLink.token_hash == token_hash(token),
+                   sa.or_(ProgressLink.expires_at.is_(None), ProgressLink.expires_at > now))
+    columns = (ProgressLink.id, ProgressLink.store_id, ProgressLink.order_id, ProgressLink.opens)
+    if count_open:
+        row = db.session.execute(sa.update(ProgressLink).where(live).values(
+            opens=ProgressLink.opens + 1, last_opened_at=now,
+            first_opened_at=sa.func.coalesce(ProgressLink.first_opened_at, now)).returning(*columns)).first()
+    else:
+        row = db.session.execute(sa.select(*columns).where(live)).first()
+    if row is None:
         raise NotFound()
-    order = repair.get_order(link.order_id, actor=owner_actor(link.store_id))
-    if order.state == CANCELLED and order.cancelled_at and order.cancelled_at + timedelta(days=LINK_DAYS) <= now:
+    return row.id, row.store_id, row.order_id, count_open and row.opens == 1
+
+
+def _ended(order: RepairOrder, now: datetime) -> bool:
+    """A cancelled order's link ends LINK_DAYS after the cancellation."""
+    return order.state == CANCELLED and order.cancelled_at is not None and \
+        order.cancelled_at + timedelta(days=LINK_DAYS) <= now
+
+
+def _live_link(token: str, now: datetime) -> RepairOrder:
+    """The order of a token whose link still works, with repair's ORDER_LOADS (to decide on). Raises NotFound."""
+    _, store_id, order_id, _ = _link_of(token, now)
+    order = repair.get_order(order_id, actor=owner_actor(store_id))
+    if _ended(order, now):
         raise NotFound()
-    return link, order
+    return order
 
 
 # -- what the page shows -------------------------------------------------------------------------------------
@@ -150,7 +173,7 @@ class PendingItem:
 @dataclass
 class Progress:
     order: RepairOrder
-    link: ProgressLink
+    link_id: int
     stages: list[Stage]
     promised_at: datetime | None
     promise_changes: int  # how often the promised time was moved
@@ -199,12 +222,19 @@ def ready_if_approved(order: RepairOrder, minutes: int, now: datetime) -> dateti
 
 def read_progress(token: str, *, now: datetime) -> Progress:
     """Return what the owner's page shows for a token. Reads only. Raises NotFound."""
-    link, order = _live_link(token, now)
-    actor = owner_actor(order.store_id)
-    steps = repair_queries.timeline(order.id, actor=actor)
-    summary = inspection_summary(order.id, actor=actor)
+    link_id, store_id, order_id, _ = _link_of(token, now)
+    return _progress(link_id, store_id, order_id, now)
+
+
+def _progress(link_id: int, store_id: int, order_id: int, now: datetime) -> Progress:
+    """What the page shows, read once through repair's seam for it (repair.queries.owner_order): a fixed number
+    of queries whatever the order's lines, steps, findings and photos. Raises NotFound."""
+    seen = repair_queries.owner_order(order_id, store_id=store_id)
+    order, steps, summary = seen.order, seen.steps, seen.inspection
+    if _ended(order, now):
+        raise NotFound()
     findings = {row.job_id: row for row in summary.red + summary.yellow + summary.green if row.job_id}
-    prices = repair.pending_prices(order)
+    prices = repair.pending_prices(order, vat_rate_bp=seen.vat_rate_bp)
     pending = []
     for job in order.jobs:
         if job.approval != JOB_PENDING:
@@ -217,28 +247,36 @@ def read_progress(token: str, *, now: datetime) -> Progress:
             ready_if_approved(order, minutes, now)))
     decided = {job.id: job.approval for job in order.jobs if job.is_extra and job.approval in (JOB_APPROVED,
                                                                                                 JOB_DECLINED)}
+    decisions = {}
+    if decided:  # the owner's online decisions, with the time impact they were shown
+        decisions = {row.job_id: row for row in db.session.scalars(sa.select(OnlineDecision).where(
+            OnlineDecision.store_id == order.store_id, OnlineDecision.order_id == order.id))}
     basis = repair.QUOTED if order.state in (OPEN, ESTIMATED) else repair.BILLED
-    return Progress(order=order, link=link, stages=_stages(order, steps), promised_at=order.promised_at,
+    return Progress(order=order, link_id=link_id, stages=_stages(order, steps), promised_at=order.promised_at,
                     promise_changes=sum(1 for step in steps if step.action == "promise_changed"),
-                    totals=display_totals(order), estimate=lines_by_payer(order, basis), inspection=summary,
-                    pending=pending, decided=decided, settled=order.state in (SETTLED, DELIVERED),
-                    decisions={row.job_id: row for row in db.session.scalars(sa.select(OnlineDecision).where(
-                        OnlineDecision.store_id == order.store_id, OnlineDecision.order_id == order.id))})
+                    totals=display_totals(order, vat_rate_bp=seen.vat_rate_bp), estimate=lines_by_payer(order, basis),
+                    inspection=summary, pending=pending, decided=decided, settled=order.state in (SETTLED, DELIVERED),
+                    decisions=decisions)
 
 
 def open_progress(token: str, *, now: datetime) -> Progress:
-    """Read the owner's page and note that the owner opened it (the advisor sees when). Raises NotFound."""
-    progress = read_progress(token, now=now)
-    link_id = progress.link.id
-    first = db.session.execute(sa.update(ProgressLink).where(ProgressLink.id == link_id,
-                                                             ProgressLink.first_opened_at.is_(None))
-                               .values(first_opened_at=now)).rowcount
-    db.session.execute(sa.update(ProgressLink).where(ProgressLink.id == link_id).values(
-        opens=ProgressLink.opens + 1, last_opened_at=now))
+    """Read the owner's page and count the opening (the advisor sees when the owner first and last opened it).
+
+    Raises NotFound (and counts nothing: the request rolls back).
+    """
+    link_id, store_id, order_id, first = _link_of(token, now, count_open=True)
+    progress = _progress(link_id, store_id, order_id, now)
     if first:  # the order's history tells the advisor, once, that the owner is following
         repair.record_event(progress.order, "owner_opened_progress", to_state=progress.order.state,
-                            actor=owner_actor(progress.order.store_id), now=now)
-    db.session.commit()
+                            actor=owner_actor(store_id), now=now)
+    # The page is drawn from what was just read: the commit (the opening's counter and step) keeps it as it is
+    # instead of expiring it, so the template, the API and the member view read it without loading it all again.
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
     return progress
 
 
@@ -262,7 +300,7 @@ def decide(token: str, job_id: int, decision: str, *, now: datetime) -> OnlineDe
     """
     if decision not in DECISIONS:
         raise NotFound()
-    link, order = _live_link(token, now)
+    order = _live_link(token, now)
     actor = owner_actor(order.store_id)
     order = repair.lock_order(order.id, actor=actor)
     earlier = db.session.scalar(sa.select(OnlineDecision).where(OnlineDecision.store_id == order.store_id,

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from dealer import audit
 from dealer.actors import SYSTEM, Actor
-from dealer.booking import links, queries, slots
+from dealer.booking import links, owners, queries, slots
 from dealer.booking.errors import BookingError, BookingStateError, CodeRefused, DayNotOpen, SlotFull
 from dealer.booking.models import (
     BOOKED,
@@ -208,7 +208,7 @@ def clean_input(data: BookingInput) -> dict:
 
 def match_owner(store_id: int, phone: str, plate: str) -> tuple[int | None, int | None, int | None]:
     """(customer, vehicle, advisor) of the store's owner with this mobile and plate; the customer alone when
-    the plate is not theirs yet; nothing for a new owner (the advisor files them at check-in)."""
+    the plate is not theirs yet; nothing for a new owner."""
     row = db.session.execute(
         sa.select(Customer.id, Customer.advisor_id, Vehicle.id.label("vehicle_id"))
         .outerjoin(Vehicle, sa.and_(Vehicle.store_id == Customer.store_id, Vehicle.owner_id == Customer.id,
@@ -221,7 +221,7 @@ def match_owner(store_id: int, phone: str, plate: str) -> tuple[int | None, int 
 
 def file_new_owner(store_id: int, name: str, phone: str, *, now: datetime, source: str = ONLINE_BOOKING) -> int:
     """Open the customer file of an owner no customer of the store has the verified mobile of, marked as from
-    online booking (customers.source); the car waits for check-in (its VIN). Never commits."""
+    online booking (customers.source); their car is filed next (owners.file_booked_car). Never commits."""
     try:
         return customers.file_customer(customers.CustomerInput(name=name, mobile=phone), store_id=store_id,
                                        actor=store_actor(store_id), now=now, source=source).id
@@ -283,6 +283,8 @@ def _book(data: BookingInput, *, check: verification.PhoneCheck, key: str, now: 
         bucket_id, quarter_id = _take_room(rules, data.service_kind, data.starts_at, holder=holder, now=now)
     customer_id, vehicle_id, own_advisor = match_owner(data.store_id, values["phone"], values["plate"])
     customer_id = customer_id or file_new_owner(data.store_id, values["name"], values["phone"], now=now)
+    vehicle_id = vehicle_id or owners.file_booked_car(customer_id, values["plate"], values["model"],
+                                                      actor=store_actor(data.store_id), now=now)
     booking = Booking(store_id=data.store_id, code=new_code(), customer_id=customer_id, vehicle_id=vehicle_id,
                       service_kind=data.service_kind, bucket_id=bucket_id, quarter_id=quarter_id,
                       starts_at=data.starts_at.astimezone(UTC), minutes=rules.minutes[data.service_kind],

@@ -26,6 +26,8 @@ events.sentence("customer_updated", _l("Changed the customer file: %(fields)s"),
 events.sentence("customer_deleted", _l("Deleted the customer file of %(name)s"), lambda c: {"name": c["name"]})
 events.sentence("vehicle_created", _l("Registered the vehicle %(plate)s (VIN %(vin)s)"),
                 lambda c: {"plate": c["plate"], "vin": c["vin"]})
+events.sentence("vehicle_filed_without_vin", _l("Filed the vehicle %(plate)s, its VIN to be filled at check-in"),
+                lambda c: {"plate": c["plate"]})  # booked online (customers.vins)
 events.sentence("vehicle_updated", _l("Changed the vehicle: %(fields)s"),
                 lambda c: {"fields": events.field_names(c, VEHICLE_FIELDS)})
 events.sentence("odometer_corrected", _l("Corrected the odometer from %(before)s to %(after)s: %(note)s"),

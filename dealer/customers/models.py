@@ -67,7 +67,9 @@ class Vehicle(Timestamps, db.Model):
     __tablename__ = "vehicles"
     __table_args__ = (
         sa.UniqueConstraint("store_id", "plate"),
-        sa.UniqueConstraint("store_id", "vin"),
+        # A car filed before its VIN is known (booked online, 待补录) has none: the VINs it has are unique.
+        sa.Index("uq_vehicles_store_id_vin", "store_id", "vin", unique=True,
+                 postgresql_where=sa.text("vin IS NOT NULL"), sqlite_where=sa.text("vin IS NOT NULL")),
         # The front-desk search: plate suffix (last 4) and VIN suffix (last 6) through reversed keys.
         sa.Index("ix_vehicles_store_id_plate_reversed", "store_id", "plate_reversed"),
         sa.Index("ix_vehicles_store_id_vin_reversed", "store_id", "vin_reversed"),
@@ -87,8 +89,10 @@ class Vehicle(Timestamps, db.Model):
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"))
     plate: Mapped[str] = mapped_column(SearchKey)
     plate_reversed: Mapped[str] = mapped_column(SearchKey)
-    vin: Mapped[str] = mapped_column(SearchKey)
-    vin_reversed: Mapped[str] = mapped_column(SearchKey)
+    # None until check-in for a car booked online (plate and model only, 待补录, source online_booking).
+    vin: Mapped[str | None] = mapped_column(SearchKey)
+    vin_reversed: Mapped[str | None] = mapped_column(SearchKey)
+    source: Mapped[str] = mapped_column(sa.String(20), default=DESK, server_default=DESK)  # CUSTOMER_SOURCES
     brand: Mapped[str] = mapped_column(sa.String(40), default="")
     model: Mapped[str] = mapped_column(sa.String(60), default="")
     model_year: Mapped[int | None] = mapped_column(sa.SmallInteger)
@@ -125,9 +129,9 @@ class Vehicle(Timestamps, db.Model):
         self.plate = plate
         self.plate_reversed = plate[::-1]
 
-    def set_vin(self, vin: str) -> None:
+    def set_vin(self, vin: str | None) -> None:
         self.vin = vin
-        self.vin_reversed = vin[::-1]
+        self.vin_reversed = vin[::-1] if vin else None
 
 
 class OdometerReading(db.Model):

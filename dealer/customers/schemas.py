@@ -33,7 +33,7 @@ class ServiceSmsSchema(Schema):
 class VehicleBriefSchema(Schema):
     id = fields.Integer()
     plate = fields.String()
-    vin = fields.String()
+    vin = fields.String(allow_none=True, metadata={"description": "null until filled in at check-in (booked online)"})
     brand = fields.String()
     model = fields.String()
 
@@ -95,7 +95,7 @@ class VehicleOutSchema(Schema):
     owner_id = fields.Integer()
     owner = fields.Nested(OwnerBriefSchema)
     plate = fields.String()
-    vin = fields.String()
+    vin = fields.String(allow_none=True, metadata={"description": "null until filled in at check-in (booked online)"})
     brand = fields.String()
     model = fields.String()
     model_year = fields.Integer(allow_none=True)

@@ -186,6 +186,7 @@ def show_vehicle(vehicle_id):
     return render_template("customers/vehicle.html", vehicle=vehicle, odometer_form=odometer_form,
                            transfer_form=TransferForm(), can_edit=actor.has_any(CUSTOMER_WRITERS),
                            show_phone=actor.has_any(PHONE_CALLERS), use_labels=USE_LABELS, class_labels=CLASS_LABELS,
+                           source_labels=SOURCE_LABELS,
                            panels=collect_panels(signals.vehicle_page_panels, vehicle, actor=actor))
 
 

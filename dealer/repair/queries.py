@@ -45,6 +45,7 @@ from dealer.repair.models import (
     RepairOrder,
     TimeEntry,
 )
+from dealer.repair.owner_view import OwnerOrder, owner_order  # noqa: F401  (the owner's progress page)
 from dealer.repair.services.common import (  # noqa: F401  (get_job, get_line: for the pages)
     BILLED,
     PROPOSED,

@@ -86,6 +86,19 @@ def test_the_link_ends_days_after_the_car_is_handed_over(shop):
         progress.read_progress(token, now=NOW + timedelta(days=progress.LINK_DAYS))
 
 
+def test_a_cancelled_orders_link_ends_days_after_and_an_ended_link_counts_no_opening(shop):
+    order = approved_order(shop)
+    token = token_of(order)
+    repair.cancel(order.id, reason="车主取消", actor=shop.advisor, now=NOW)
+    assert progress.read_progress(token, now=NOW + timedelta(days=progress.LINK_DAYS - 1)).order.id == order.id
+    with pytest.raises(NotFound):
+        progress.open_progress(token, now=NOW + timedelta(days=progress.LINK_DAYS))
+    db.session.rollback()  # as the request ends
+    link = fresh(ProgressLink, db.session.scalar(sa.select(ProgressLink.id)))
+    assert (link.opens, link.first_opened_at) == (0, None)
+    assert count(OrderEvent, OrderEvent.action == "owner_opened_progress") == 0
+
+
 def test_opening_the_page_is_counted_for_the_advisor(shop):
     order = approved_order(shop)
     progress.open_progress(token_of(order), now=NOW)

@@ -1,4 +1,5 @@
-"""The owner's online decision against a double tap and the advisor's own approval, at once on PostgreSQL."""
+"""The owner's online decision against a double tap and the advisor's own approval, and the first opening of the
+page from several tabs, at once on PostgreSQL."""
 from __future__ import annotations
 
 import pytest
@@ -7,10 +8,10 @@ import sqlalchemy as sa
 from dealer.actors import ROLES
 from dealer.booking import progress
 from dealer.booking.errors import ItemAlreadyDecided
-from dealer.booking.models import OnlineDecision
+from dealer.booking.models import OnlineDecision, ProgressLink
 from dealer.extensions import db
 from dealer.repair import services as repair
-from dealer.repair.models import JOB_APPROVED, Approval, RepairJob, RepairOrder
+from dealer.repair.models import JOB_APPROVED, Approval, OrderEvent, RepairJob, RepairOrder
 from dealer.repair.services import WorkflowError
 from dealer.sms.models import SmsMessage
 from tests.concurrency import at_once
@@ -62,3 +63,14 @@ def test_the_owner_online_and_the_advisor_at_the_desk_at_once_approve_once(app, 
     assert len(_extra_approvals(order_id)) == 1
     assert db.session.get(RepairJob, job_id).approval == JOB_APPROVED
     assert count(OnlineDecision) == (0 if isinstance(refused[0], ItemAlreadyDecided) else 1)
+
+
+def test_three_first_openings_at_once_tell_the_advisor_once(app, waiting):
+    _shop, order_id, _job_id, token = waiting
+    opened = lambda: progress.open_progress(token, now=NOW).order.id  # noqa: E731
+    results = at_once(app, opened, opened, opened)
+    assert results == [order_id] * 3, results
+    db.session.expire_all()
+    link = db.session.scalar(sa.select(ProgressLink).where(ProgressLink.order_id == order_id))
+    assert (link.opens, link.first_opened_at) == (3, NOW)
+    assert count(OrderEvent, OrderEvent.order_id == order_id, OrderEvent.action == "owner_opened_progress") == 1

@@ -96,9 +96,9 @@ def test_the_booking_code_sms_names_the_service_booked(shop):
     assert sent.params["service"] == "钣喷" and "钣喷" in sent.body and "保养" not in sent.body
 
 
-def test_a_new_owners_car_waits_for_its_vin_at_check_in(shop, manager):
+def test_a_new_owners_car_is_filed_at_booking_its_vin_waits_for_check_in(shop, manager):
     booking = _book(shop)
-    assert booking.customer_id is not None and booking.vehicle_id is None  # tests/booking/test_new_owner.py
+    assert booking.customer_id is not None and booking.vehicle_id is not None  # tests/booking/test_new_owner.py
     with pytest.raises(BookingStateError):
         checkin.check_in(booking.id, actor=manager, now=NOW)
 

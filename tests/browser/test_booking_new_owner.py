@@ -1,6 +1,7 @@
-"""A new owner booked online arrives: the advisor checks the car in from the day's bookings with the VIN off its
-registration (行驶证), after being told it is needed and that a mistyped one is wrong; the order opens for the car
-filed under the customer the booking opened, whose file says it came from online booking.
+"""A new owner booked online arrives: the car booked is on the customer's file (plate and model, its VIN 待补录);
+the advisor checks it in from the day's bookings with the VIN off its registration (行驶证), after being told it
+is needed and that a mistyped one is wrong; the order opens on that car, under the customer the booking opened,
+whose file says it came from online booking.
 """
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ def _book_new_owner(store) -> dict:
     booking = services.book(services.BookingInput(
         store_id=store.id, service_kind="maintenance", starts_at=starts_at, name="新车主", phone=PHONE, plate=PLATE,
         model="卡罗拉"), now=now, idempotency_key="browser-new-owner", check=verification.PhoneCheck(code=code))
-    return {"booking_id": booking.id, "customer_id": booking.customer_id,
+    return {"booking_id": booking.id, "customer_id": booking.customer_id, "vehicle_id": booking.vehicle_id,
             "day": starts_at.astimezone(rules.zone).date().isoformat()}
 
 
@@ -69,6 +70,9 @@ def test_the_advisor_checks_a_new_owner_in_with_the_vin_from_the_registration(br
     server = new_owner_server
     advisor = Device(browser, server["url"], "desk", "sz01-advisor1")
     page = advisor.page
+    page.goto(f"/customers/{server['customer_id']}")  # the car booked is filed, its VIN to come
+    expect(page.get_by_test_id("customer-vehicles")).to_contain_text(PLATE)
+    expect(page.get_by_test_id("vin-pending")).to_have_text("车架号待补录（到店接车时填写）")
     page.goto(f"/booking/?day={server['day']}")
     row = page.get_by_test_id("booking-row").filter(has_text=PLATE)
     expect(row.get_by_test_id("check-in-vin")).to_be_visible()
@@ -90,10 +94,12 @@ def test_the_advisor_checks_a_new_owner_in_with_the_vin_from_the_registration(br
     page.goto(f"/customers/{server['customer_id']}")
     expect(page.get_by_test_id("customer-source")).to_have_text("网上预约")
     expect(page.locator("main")).to_contain_text(VIN)
+    expect(page.get_by_test_id("vin-pending")).to_have_count(0)
     advisor.close("booking-new-owner")
 
     with server["app"].app_context():
         booking = db.session.get(Booking, server["booking_id"])
         car = db.session.get(Vehicle, booking.vehicle_id)
         assert (booking.state, car.vin, car.owner_id) == ("checked_in", VIN, server["customer_id"])
+        assert car.id == server["vehicle_id"] and car.source == "online_booking"  # the car filed at booking
         assert db.session.get(Customer, server["customer_id"]).source == "online_booking"

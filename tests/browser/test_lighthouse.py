@@ -2,8 +2,9 @@
 
 `scripts/lighthouse.py` serves the app with demo data and runs Lighthouse (npm, package.json's devDependencies)
 in Debian's Chromium on a mid-range phone over simulated slow 4G. The suite audits the three pages the issue
-timed, the desk, an open order and my-jobs, and the owner's booking and progress pages (issue 16; about two minutes); `make lighthouse` audits every role's
-main pages (docs/frontend.md).
+timed, the desk, an open order and my-jobs, and the owner's booking and progress pages (issue 16; the progress page
+of a member too, with the member view; about three minutes); `make lighthouse` audits every role's main pages
+(docs/frontend.md).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tests.config import missing
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-PAGES = ("desk", "order", "my-jobs", "booking", "progress")
+PAGES = ("desk", "order", "my-jobs", "booking", "progress", "progress-member")
 
 
 def test_the_desk_an_order_my_jobs_and_the_booking_page_pass_lighthouses_mobile_audit():

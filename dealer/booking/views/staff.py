@@ -37,7 +37,7 @@ def index():
     day, rows = queries.day_bookings(scope.store_ids, day=day, now=now)
     return render_template("booking/index.html", rows=rows, day=day, scope=scope, form=ActionForm(),
                            packages=desk.lane_packages(rows, actor=actor),
-                           due=desk.due_for(rows, today=day), due_labels=DUE_LABELS,
+                           due=desk.due_for(rows, today=day), due_labels=DUE_LABELS, vin_pending=desk.vin_pending(rows),
                            service_labels=SERVICE_LABELS, state_labels=STATE_LABELS, now=now,
                            zone=store_zone(None), may_overbook=MANAGER in actor.roles,
                            no_shows=queries.no_show_counts(scope.store_ids, [row.phone for row in rows]))

@@ -379,6 +379,20 @@ class InspectionSummary:
         return not self.checked
 
 
+def summary_of(order: RepairOrder, results: list[InspectionResult], jobs: dict[int, RepairJob]) -> InspectionSummary:
+    """Group findings (with their items and photos) red, yellow, green in checklist order; `jobs`: the jobs
+    proposed from them, by result id. Counts no unchecked items (the caller does when it shows them)."""
+    summary = InspectionSummary(order_id=order.id, editable=order.state in EDITABLE_STATES)
+    for result in sorted(results, key=lambda r: (r.item.position, r.item.id)):
+        job = jobs.get(result.id)
+        getattr(summary, result.status).append(SummaryRow(
+            result_id=result.id, code=result.item.code, name=result.item.name, hint=result.item.hint,
+            status=result.status, measurement=result.measurement, note=result.note,
+            photo_ids=[photo.id for photo in result.photos], job_id=job.id if job else None,
+            job_approval=job.approval if job else None))
+    return summary
+
+
 def inspection_summary(order_id: int, *, actor: Actor) -> InspectionSummary:
     """Return the order's findings grouped red, yellow, green, in checklist order, with their photo ids.
 
@@ -386,16 +400,8 @@ def inspection_summary(order_id: int, *, actor: Actor) -> InspectionSummary:
     a store (dealer.access.SYSTEM). Raises NotFound.
     """
     order = get_order(order_id, actor=actor)
-    results = sorted(_results(order), key=lambda r: (r.item.position, r.item.id))
-    jobs = _proposed_jobs(order)
-    summary = InspectionSummary(order_id=order.id, editable=order.state in EDITABLE_STATES)
-    for result in results:
-        job = jobs.get(result.id)
-        getattr(summary, result.status).append(SummaryRow(
-            result_id=result.id, code=result.item.code, name=result.item.name, hint=result.item.hint,
-            status=result.status, measurement=result.measurement, note=result.note,
-            photo_ids=[photo.id for photo in result.photos], job_id=job.id if job else None,
-            job_approval=job.approval if job else None))
+    results = _results(order)
+    summary = summary_of(order, results, _proposed_jobs(order))
     checked_items = {result.item_id for result in results}
     summary.unchecked = db.session.scalar(sa.select(sa.func.count()).select_from(InspectionItem).where(
         InspectionItem.store_id == order.store_id, InspectionItem.active.is_(True),

@@ -142,6 +142,9 @@ def open_order(vehicle_id: int, data: OrderInput, *, actor: Actor, now: datetime
     _check_source(source)
     vehicle = get_vehicle(vehicle_id, actor=actor)
     refresh_for_update(vehicle)  # one odometer reading at a time per vehicle
+    if vehicle.vin is None:  # a car booked online, filed by its plate (customers.vins): the order needs its VIN
+        raise RepairError(_l("The car %(plate)s has no VIN on file yet: fill it in from its registration "
+                             "certificate (行驶证) before opening an order.", plate=vehicle.plate), field="vin")
     concerns = [c.strip() for c in data.concerns if c and c.strip()]
     if not concerns:
         raise RepairError(_l("Write down at least one concern of the owner."), field="concerns")

@@ -61,13 +61,16 @@ def _price_lines(order: RepairOrder, lines: list[RepairLine], vat: int) -> prici
     return pricing.price_order(inputs, vat_rate_bp=vat, points_fen=order.points_fen, discounts=discounts)
 
 
-def pending_prices(order: RepairOrder) -> dict[int, int]:
+def pending_prices(order: RepairOrder, *, vat_rate_bp: int | None = None) -> dict[int, int]:
     """Return what each extra-work item (增项) waiting for the owner would add to their bill, VAT included, by
     job id: the bill with that item less the bill without it, so discounts and rounding count as they will.
 
-    The owner's progress page shows it beside each item (费用安心).
+    The owner's progress page shows it beside each item (费用安心). `vat_rate_bp`: as for price.
     """
-    vat = order.vat_rate_bp if order.vat_rate_bp is not None else settings_for(order.store_id).vat_rate_bp
+    if order.vat_rate_bp is not None:
+        vat = order.vat_rate_bp
+    else:
+        vat = vat_rate_bp if vat_rate_bp is not None else settings_for(order.store_id).vat_rate_bp
     billed = lines_of(order, BILLED)
     base = _price_lines(order, billed, vat).total_fen
     return {job.id: _price_lines(order, billed + list(job.lines), vat).total_fen - base
