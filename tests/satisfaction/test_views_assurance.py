@@ -41,7 +41,7 @@ def test_assurance_page_shows_each_figure_with_its_n_and_a_local_trend(client, s
               for raw in re.findall(r"data-chart='([^']*)'", page)]
     assert len(charts) == 5 and charts[0]["months"][-1] == "2026-11" and charts[0]["lines"][0]["values"][-1] == 50.0
     assert re.search(r'<script src="/static/vendor/echarts/echarts\.min[^"]*\.js" defer>', page)
-    assert re.search(r'<script src="/static/satisfaction/assurance[^"]*\.js" defer>', page)
+    assert re.search(r'<script src="/static/charts/line[^"]*\.js" defer>', page)
     assert "<script>" not in page and 'data-testid="ranking"' not in page  # one store: nothing to rank
 
 

@@ -2,8 +2,8 @@
 (vehicles.vin nullable, its unique key per store a partial index on the VINs given; vehicles.source says who
 filed the car: desk, online_booking, rescue, member_join)
 
-Revision ID: 0029_booking4
-Revises: 0028_rescue3
+Revision ID: 0033_booking4
+Revises: 0032_members4
 Create Date: 2026-12-06 17:00:00
 
 """
@@ -13,8 +13,8 @@ import dealer.database
 
 
 # revision identifiers, used by Alembic.
-revision = '0029_booking4'
-down_revision = '0028_rescue3'
+revision = '0033_booking4'
+down_revision = '0032_members4'
 branch_labels = None
 depends_on = None
 
