@@ -86,7 +86,7 @@ def main() -> int:
                         help="wrk's request timeout in seconds (gunicorn's worker timeout is 30 s)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (the README's 4)")
     parser.add_argument("--samples", type=int, default=20, help="sample paths per page (wrk cycles through them)")
-    parser.add_argument("--only", default="", help="run only pages whose label contains this text")
+    parser.add_argument("--only", default="", help="run only pages whose label contains this text (several: a|b|c)")
     parser.add_argument("--no-reminder-scan", action="store_true",
                         help="skip scripts/bench_reminder_scan.py (minutes at 1,000,000 vehicles)")
     parser.add_argument("--no-sms", action="store_true", help="skip the SMS sender's throughput")
@@ -111,7 +111,8 @@ def main() -> int:
     build_app = create_app({"SECRET_KEY": "bench"})
     dataset = data.build(build_app, stores=args.stores, vehicles=args.vehicles, orders=args.orders, seed=args.seed)
     timings["data (build or reuse)"] = time.perf_counter() - clock
-    pages = [p for p in PAGES if args.only.lower() in p.label.lower()]
+    wanted = [term for term in args.only.lower().split("|") if term] or [""]
+    pages = [p for p in PAGES if any(term in p.label.lower() for term in wanted)]
     with build_app.app_context():
         samples = _samples(pages, args.samples)
     results = [PageResult(page, paths) for page, paths in samples["pages"]]
