@@ -216,7 +216,10 @@ def _samples(pages: list[Page], n: int) -> dict:
 
     store = db.session.scalar(sa.text("SELECT id FROM stores WHERE code = 'SZ01'"))
     values = {}
+    used = {name for page in pages for name in SAMPLES if f"{{{name}}}" in page.path}  # the pages run (--only)
     for name, sql in SAMPLES.items():
+        if name not in used:
+            continue
         values[name] = [str(v) for v in db.session.scalars(sa.text(sql), {"store": store, "n": n})]
         if not values[name]:
             raise SystemExit(f"no sample for {{{name}}}: the data lacks it ({sql})")
