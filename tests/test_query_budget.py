@@ -479,7 +479,7 @@ PAGES = {
     "quicklane.board_cars": ("technician", lambda w: "/quick-lane/cars", 4),
     # the car by plate and with VEHICLE_LOADS, the packages with their items, the maintenance interval, then the
     # quote: the package again, its parts' stock, the lane, its queue and the promises per quarter hour
-    "quicklane.open_order": ("service_advisor", lambda w: f"/quick-lane/open?plate={w.vehicle.plate}", 14),
+    "quicklane.open_order": ("service_advisor", lambda w: f"/quick-lane/open?plate={w.vehicle.plate}", 12),  # the car with its store and owner only (was 14: its readings and owners over time)
     "quicklane.quote": ("service_advisor", lambda w: f"/quick-lane/quote?package_id={w.package.id}", 7),
     # (lane3: the lane's settings, for the screen's display name and language)
     "quicklane.lounge": ("service_advisor", lambda w: f"/quick-lane/lounge/{w.store.code}", 5),

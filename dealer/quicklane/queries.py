@@ -6,12 +6,12 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import joinedload, load_only
 
 from dealer.actors import MANAGER, SERVICE_ADVISOR, TECHNICIAN, Actor
 from dealer.auth.models import User
+from dealer.customers.models import Vehicle
 from dealer.customers.queries import vehicles_with
-from dealer.customers.services import get_vehicle
 from dealer.customers.validators import normalize_plate
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
@@ -128,7 +128,7 @@ def lounge(store_id: int, *, now: datetime) -> list[LoungeCar]:
     return [LoungeCar(mask_plate(car.lane.plate), car.position, car.lane.stage, car.estimate_at) for car in cars]
 
 
-def vehicle_by_plate(store_id: int, plate: str, *, actor: Actor):
+def vehicle_by_plate(store_id: int, plate: str):
     """The store's car with this plate (as typed: spaces, lower case), loaded for the desk; None when the
     plate is not one or no car of the store has it."""
     try:
@@ -136,7 +136,13 @@ def vehicle_by_plate(store_id: int, plate: str, *, actor: Actor):
     except DomainError:
         return None
     rows = vehicles_with(store_id, plate=plate, vin=None)
-    return get_vehicle(rows[0][0], actor=actor) if rows else None
+    if not rows:
+        return None
+    # what the desk shows and the package suggestion reads: the car's columns, its store (the local date) and
+    # owner; not the vehicle page's odometer history and owners over time
+    return db.session.scalars(sa.select(Vehicle).where(Vehicle.store_id == store_id, Vehicle.id == rows[0][0])
+                              .options(joinedload(Vehicle.store, innerjoin=True),
+                                       joinedload(Vehicle.owner, innerjoin=True))).one()
 
 
 def lounge_store(code: str) -> Store:

@@ -160,7 +160,7 @@ def open_order():
     store_id = managed_store_id()
     actor, now = current_actor(), utcnow()
     plate = (request.values.get("plate") or "").strip()
-    vehicle = queries.vehicle_by_plate(store_id, plate, actor=actor) if plate else None
+    vehicle = queries.vehicle_by_plate(store_id, plate) if plate else None
     form = OpenForm()
     packages = services.packages_of(store_id, actor=actor)
     form.package_id.choices = choices((p.id, f"{p.name} · ¥{yuan(p.price_fen)}") for p in packages)
