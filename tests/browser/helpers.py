@@ -97,3 +97,25 @@ def demo_app(folder, *, vehicles: int, **config):
     result = app.test_cli_runner().invoke(args=["seed-demo", "--vehicles", str(vehicles)])
     assert result.exit_code == 0, result.output
     return app
+
+
+def open_desks(browser, base_url: str, test_name: str):
+    """A fixture body: yields `open_desk(username)`, a signed-in page in a browser context of its own (own
+    cookies) on a front-desk monitor; afterwards screenshots every page and fails the test on a console error."""
+    contexts, errors = [], []
+
+    def open_desk(username: str):
+        context = browser.new_context(base_url=base_url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        watch_console(page, errors, username)
+        contexts.append((username, context, page))
+        sign_in(page, username)
+        return page
+
+    yield open_desk
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    for username, context, page in contexts:
+        page.screenshot(path=os.path.join(ARTIFACTS, f"{test_name}-{username}.png"), full_page=True)
+        context.close()
+    assert not errors, f"errors in the browser console: {errors}"

@@ -7,7 +7,6 @@ refused, and the campaign's results count the gift. A store's manager does not s
 """
 from __future__ import annotations
 
-import os
 import threading
 from datetime import timedelta
 
@@ -21,7 +20,7 @@ from dealer.extensions import db
 from dealer.members.models import INVITED, Campaign, CampaignTarget
 from dealer.stores.models import Store
 from dealer.timezones import local_date
-from tests.browser.helpers import ARTIFACTS, demo_app, sign_in, watch_console
+from tests.browser.helpers import demo_app, open_desks
 
 pytestmark = pytest.mark.browser
 
@@ -40,23 +39,7 @@ def live(tmp_path_factory):
 
 @pytest.fixture()
 def desks(browser, live, request):
-    contexts, errors = [], []
-
-    def open_desk(username: str):
-        context = browser.new_context(base_url=live["url"], locale="zh-CN", viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        watch_console(page, errors, username)
-        contexts.append((username, context, page))
-        sign_in(page, username)
-        return page
-
-    yield open_desk
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    for username, context, page in contexts:
-        page.screenshot(path=os.path.join(ARTIFACTS, f"{request.node.name}-{username}.png"), full_page=True)
-        context.close()
-    assert not errors, f"errors in the browser console: {errors}"
+    yield from open_desks(browser, live["url"], request.node.name)
 
 
 def test_a_group_campaign_over_two_stores_from_target_to_results_and_its_gift_at_the_desk(desks, live):

@@ -7,7 +7,6 @@ the card's payment; on the phone, the owner's progress page shows the member vie
 """
 from __future__ import annotations
 
-import os
 import threading
 
 import pytest
@@ -20,7 +19,7 @@ from dealer.extensions import db
 from dealer.repair.models import READY, RepairOrder
 from dealer.sms.models import SmsMessage
 from dealer.stores.models import Store
-from tests.browser.helpers import ARTIFACTS, demo_app, sign_in, watch_console
+from tests.browser.helpers import demo_app, open_desks
 
 pytestmark = pytest.mark.browser
 
@@ -48,24 +47,7 @@ def members_server(tmp_path_factory):
 
 @pytest.fixture()
 def desks(browser, members_server, request):
-    contexts, errors = [], []
-
-    def open_desk(username: str):
-        context = browser.new_context(base_url=members_server["url"], locale="zh-CN",
-                                      viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        watch_console(page, errors, username)
-        contexts.append((username, context, page))
-        sign_in(page, username)
-        return page
-
-    yield open_desk
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    for username, context, page in contexts:
-        page.screenshot(path=os.path.join(ARTIFACTS, f"{request.node.name}-{username}.png"), full_page=True)
-        context.close()
-    assert not errors, f"errors in the browser console: {errors}"
+    yield from open_desks(browser, members_server["url"], request.node.name)
 
 
 def test_a_member_pays_with_points_and_the_card_and_sees_it_on_the_statement(desks, members_server, browser):

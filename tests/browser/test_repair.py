@@ -8,7 +8,6 @@ the cashier settles with two payments and prints the statement with the total in
 """
 from __future__ import annotations
 
-import os
 import re
 import threading
 
@@ -25,7 +24,7 @@ from dealer.parts.models import Part
 from dealer.repair.models import LABOR_CATEGORIES, LaborOperation, LaborRate, RepairOrder
 from dealer.repair.services.orders import OPEN_STATES
 from dealer.stores.models import Store
-from tests.browser.helpers import ARTIFACTS, sign_in, watch_console
+from tests.browser.helpers import open_desks
 
 pytestmark = pytest.mark.browser
 
@@ -74,24 +73,7 @@ def repair_server(tmp_path_factory):
 @pytest.fixture()
 def desks(browser, repair_server, request):
     """Open a browser context per person (own cookies), each failing the test on a console error."""
-    contexts, errors = [], []
-
-    def open_desk(username: str):
-        context = browser.new_context(base_url=repair_server["url"], locale="zh-CN",
-                                      viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        watch_console(page, errors, username)
-        contexts.append((username, context, page))
-        sign_in(page, username)
-        return page
-
-    yield open_desk
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    for username, context, page in contexts:
-        page.screenshot(path=os.path.join(ARTIFACTS, f"{request.node.name}-{username}.png"), full_page=True)
-        context.close()
-    assert not errors, f"errors in the browser console: {errors}"
+    yield from open_desks(browser, repair_server["url"], request.node.name)
 
 
 def test_a_repair_from_key_handover_to_the_printed_statement(desks, repair_server):
