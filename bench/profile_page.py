@@ -19,7 +19,7 @@ from pyinstrument import Profiler
 from sqlalchemy import event
 from werkzeug.serving import make_server
 
-from bench.load import USER_AGENT
+from bench.load import USER_AGENT, owner_address
 from bench.server import api_token, auth_headers, production_env, sign_in
 from dealer.extensions import db
 from tests.redisserver import RedisServer, find_redis_server
@@ -31,6 +31,9 @@ def main() -> None:
     parser.add_argument("--as", dest="who", default="sz01-advisor1")
     parser.add_argument("-n", type=int, default=300)
     parser.add_argument("--interval", type=float, default=0.0002)
+    parser.add_argument("--owners", action="store_true",
+                        help="an owner's public page: each request from another address (its per-address rate "
+                             "limit would answer 429 after a few dozen requests from one)")
     parser.add_argument("--sql", action="store_true",
                         help="instead of profiling, list one request's statements with their times")
     args = parser.parse_args()
@@ -45,13 +48,17 @@ def main() -> None:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_port}"
         api = args.path.startswith("/api/")
-        cookie = None if api else sign_in(base, args.who)
-        token = api_token(base, args.who) if api else None
+        cookie = None if api or args.owners else sign_in(base, args.who)
+        token = api_token(base, args.who) if api and not args.owners else None
         server.shutdown()
-        headers = {"User-Agent": USER_AGENT, "X-Forwarded-Proto": "https", **auth_headers(api, cookie, token)}
+        signed = {"User-Agent": USER_AGENT, "X-Forwarded-Proto": "https", **auth_headers(api, cookie, token)}
+
+        def headers():  # an owner (--owners): no sign-in, another address each request
+            return {**signed, "X-Forwarded-For": owner_address()} if args.owners else signed
+
         client = app.test_client(use_cookies=False)
         for _ in range(20):
-            assert client.get(args.path, headers=headers).status_code == 200
+            assert client.get(args.path, headers=headers()).status_code == 200
         if args.sql:
             print_statements(app, client, args.path, headers)
             return
@@ -59,7 +66,7 @@ def main() -> None:
         clock = time.perf_counter()
         with profiler:
             for _ in range(args.n):
-                client.get(args.path, headers=headers)
+                client.get(args.path, headers=headers())
         elapsed = time.perf_counter() - clock
         print(profiler.output_text(unicode=True, color=False, show_all=bool(os.environ.get("PROFILE_ALL"))))
         print(f"{args.n} requests of {args.path}: {elapsed / args.n * 1000:.2f} ms each under the profiler")
@@ -67,7 +74,7 @@ def main() -> None:
         redis.stop()
 
 
-def print_statements(app, client, path: str, headers: dict) -> None:
+def print_statements(app, client, path: str, headers) -> None:
     """One request's statements in order, each with its time from execute to return (the median of 5 runs)."""
     runs: list[list[tuple[float, str]]] = []
 
@@ -85,7 +92,7 @@ def print_statements(app, client, path: str, headers: dict) -> None:
     for _ in range(5):
         runs.append([])
         clock = time.perf_counter()
-        client.get(path, headers=headers)
+        client.get(path, headers=headers())
         timings.append((time.perf_counter() - clock) * 1000)
     last = runs[-1]
     print(f"{path}: {sorted(timings)[2]:.1f} ms (median of 5), {len(last)} statements, "

@@ -40,7 +40,7 @@ import requests
 import sqlalchemy as sa
 
 from bench import data
-from bench.load import USER_AGENT, RssSampler, WrkResult, run_wrk
+from bench.load import USER_AGENT, RssSampler, WrkResult, owner_address, run_wrk
 from bench.pages import PAGES, SAMPLES, Page
 from bench.server import Gunicorn, api_token, auth_headers, production_env, sign_in
 from dealer import create_app
@@ -272,6 +272,8 @@ def _warm_up(base_url: str, results: list[PageResult], sessions: dict, tokens: d
         headers = {"User-Agent": USER_AGENT, "X-Forwarded-Proto": "https",
                    **auth_headers(result.page.api, sessions.get(result.page.who), tokens.get(result.page.who))}
         for path in result.paths:
+            if result.page.owners:  # another owner's address each request, as wrk's (bench.load.owner_address)
+                headers["X-Forwarded-For"] = owner_address()
             answer = requests.get(base_url + path, headers=headers, allow_redirects=False, timeout=120)
             if answer.status_code != 200:
                 result.error = f"{path} answered {answer.status_code} before the run"
@@ -319,8 +321,9 @@ def _in_process(results: list[PageResult], sessions: dict, tokens: dict, env_pro
         for result in results:
             headers = {"User-Agent": USER_AGENT, "X-Forwarded-Proto": "https",
                        **auth_headers(result.page.api, sessions.get(result.page.who), tokens.get(result.page.who))}
-            client.get(result.paths[0], headers=headers)  # warm: templates compiled, pool connected
+            client.get(result.paths[0], headers=_owner(result, headers))  # warm: templates compiled, pool connected
             for path in result.paths[:10]:
+                headers = _owner(result, headers)
                 statements.clear()
                 rendering.clear()
                 clock = time.perf_counter()
@@ -340,6 +343,11 @@ def _in_process(results: list[PageResult], sessions: dict, tokens: dict, env_pro
         flask.template_rendered.disconnect(render_ends, app)
         sa.event.remove(engine, "before_cursor_execute", before)
         sa.event.remove(engine, "after_cursor_execute", after)
+
+
+def _owner(result: PageResult, headers: dict) -> dict:
+    """The headers of one request to the page: an owner's public page from another owner's address each time."""
+    return {**headers, "X-Forwarded-For": owner_address()} if result.page.owners else headers
 
 
 def _ceiling_alone(paths: list[str]) -> float:
