@@ -23,6 +23,7 @@ from dealer.extensions import db
 from dealer.inputs import searchable
 from dealer.parts.models import Part
 from dealer.parts.services import get_part
+from dealer.repair.declined import DeclinedWork, declined_work_vehicles  # noqa: F401  (membership's campaigns)
 from dealer.repair.models import (
     APPROVED,
     CANCELLED,
@@ -30,7 +31,6 @@ from dealer.repair.models import (
     ESTIMATED,
     IN_PROGRESS,
     JOB_APPROVED,
-    JOB_DECLINED,
     OPEN,
     PARTS,
     QUALITY_CHECK,
@@ -405,35 +405,3 @@ def timeline(order_id: int, *, actor: Actor) -> list[TimelineEvent]:
         if ended_at is not None:
             steps.append(TimelineEvent(ended_at, "clock_off", None, IN_PROGRESS, concern, technician.display_name))
     return sorted(steps, key=lambda step: step.at)  # stable: events of one moment keep their order
-
-
-@dataclass(frozen=True)
-class DeclinedWork:
-    store_id: int
-    vehicle_id: int
-    customer_id: int  # the owner on the order the work was declined on
-    last_declined_at: datetime
-    items: int  # declined extra items on those orders
-
-
-def declined_work_vehicles(store_ids: list[int], since: datetime) -> list[DeclinedWork]:
-    """The cars whose owners declined recommended extra work (增项) since a moment, at the desk, on the phone, in
-    the quick lane or online: one row per car with the order's customer, the last refusal and how many items
-    (membership's campaign target "owners who declined recommended work"). One grouped query; it reads the
-    stores' order history by action and time, a batch read for a campaign, not for a page."""
-    if not store_ids:
-        return []
-    refused = (sa.select(OrderEvent.store_id, OrderEvent.order_id, sa.func.max(OrderEvent.created_at).label("at"))
-               .where(OrderEvent.store_id.in_(store_ids), OrderEvent.action == "extra_work_declined",
-                      OrderEvent.created_at >= since)
-               .group_by(OrderEvent.store_id, OrderEvent.order_id).subquery())
-    rows = db.session.execute(
-        sa.select(RepairOrder.store_id, RepairOrder.vehicle_id, RepairOrder.customer_id, sa.func.max(refused.c.at),
-                  sa.func.count(RepairJob.id))
-        .join(refused, sa.and_(refused.c.store_id == RepairOrder.store_id, refused.c.order_id == RepairOrder.id))
-        .join(RepairJob, sa.and_(RepairJob.store_id == RepairOrder.store_id, RepairJob.order_id == RepairOrder.id,
-                                 RepairJob.approval == JOB_DECLINED))
-        .where(RepairOrder.store_id.in_(store_ids))
-        .group_by(RepairOrder.store_id, RepairOrder.vehicle_id, RepairOrder.customer_id)
-        .order_by(RepairOrder.store_id, RepairOrder.vehicle_id))
-    return [DeclinedWork(*row) for row in rows]

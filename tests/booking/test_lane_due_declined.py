@@ -27,7 +27,7 @@ from dealer.sms import verification
 from dealer.sms.models import SmsMessage
 from tests.helpers import NOW, count
 from tests.quicklane.builders import build_package, on_shift, take_key
-from tests.repair.builders import build_shop, extra_work_order
+from tests.repair.builders import add_labor, build_shop, by_phone, extra_work_order, open_order
 
 
 @pytest.fixture()
@@ -127,3 +127,37 @@ def test_a_quick_lane_orders_wash_shows_the_lanes_own_time(shop):
     stages = {stage.state: stage for stage in progress.read_progress(link["link"].rsplit("/", 1)[1], now=NOW).stages}
     assert stages["washing"].at == NOW + timedelta(minutes=35) and stages["washing"].current
     assert not stages["ready"].current
+
+
+def _done_later(shop, concern: str, *, now, finish=True):
+    """Another order of the shop's car with one job of that concern, approved and (finish) its work done."""
+    order = open_order(shop, concern, now=now)
+    job = order.jobs[0]
+    add_labor(shop, job, now=now)
+    repair.submit_estimate(order.id, actor=shop.advisor, now=now)
+    repair.approve_estimate(order.id, by_phone(), actor=shop.advisor, now=now)
+    repair.assign_job(job.id, [shop.technician_user.id], actor=shop.advisor, now=now)
+    repair.dispatch(order.id, actor=shop.advisor, now=now)
+    if finish:
+        repair.clock_on(job.id, actor=shop.technician, now=now)
+        repair.mark_job_done(job.id, actor=shop.technician, now=now)
+    return job
+
+
+def test_declined_work_done_later_on_another_order_no_longer_counts(shop):
+    """Booking 5: an item declined, then done on the car's next order, left the campaign's list of declined work."""
+    order, brakes, filter_job = extra_work_order(shop)
+    repair.decline_extra_work(order.id, [brakes.id, filter_job.id], reason="", actor=shop.advisor, now=NOW)
+
+    def still_declined():
+        return [(row.vehicle_id, row.items) for row in
+                repair_queries.declined_work_vehicles([shop.store.id], NOW - timedelta(days=1))]
+
+    assert still_declined() == [(order.vehicle_id, 2)]
+    _done_later(shop, "空调滤芯脏", now=NOW + timedelta(days=2), finish=False)  # booked, not done yet
+    _done_later(shop, "更换雨刮", now=NOW + timedelta(days=2))  # other work done
+    assert still_declined() == [(order.vehicle_id, 2)]
+    _done_later(shop, " 前刹车片磨损", now=NOW + timedelta(days=3))  # the same work, done on another order
+    assert still_declined() == [(order.vehicle_id, 1)]
+    _done_later(shop, "空调滤芯脏", now=NOW + timedelta(days=4))
+    assert still_declined() == []
