@@ -95,14 +95,21 @@ class VehicleForm(FlaskForm):
     odometer_km = WholeNumberField(_l("Odometer (km)"), validators=[Optional(), NumberRange(0, 3_000_000)])
     submit = SubmitField(_l("Save"))
 
-    def __init__(self, *args, store=None, **kwargs):
+    def __init__(self, *args, store=None, vin_waiting=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.vin_waiting = vin_waiting
+        if vin_waiting:  # a car filed without its VIN (booked online) may be saved without it; once set it stays
+            self.vin.validators = [Optional(), TextRules(20)]
+            self.vin.flags.required = False
+            self.vin.description = _l("VIN to be filled at check-in")
         # The store's families; one the vehicle already has that is not among them stays a choice of its form.
         saved = getattr(kwargs.get("obj"), "model_family", None)
         self.model_family.choices = choices(family_choices(_l("(not set)"), families=families_of(store), keep=saved))
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
+        if self.vin_waiting and not (self.vin.data or "").strip():
+            self.vin.data = ""  # still waiting for it: nothing to check
         return check_formats(self, {"plate": normalize_plate, "vin": normalize_vin}) and valid
 
 

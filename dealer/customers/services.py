@@ -235,17 +235,19 @@ def store_advisors(store_id: int) -> list[User]:
 # -- vehicles ----------------------------------------------------------------------------------
 
 def _clean_vehicle(data: VehicleInput, today: date, *, store_id: int, vehicle_id: int | None = None,
-                   saved_family: str = "") -> dict:
+                   saved_family: str = "", vin_waiting: bool = False) -> dict:
     """Return the values to save. Raises every problem at once: InvalidValue, PlateTaken, VinTaken or
     ValidationFailed (a bad plate does not hide a wrong VIN). `saved_family`: the family the vehicle has,
-    kept even if it is not on the store's list (filed before the list existed, or the store took it off)."""
+    kept even if it is not on the store's list (filed before the list existed, or the store took it off).
+    `vin_waiting`: a car filed without its VIN (booked online) may stay without one; once set it stays."""
     errors = FieldErrors()
     values = asdict(data)
     values.pop("odometer_km")
     if data.vehicle_class not in VEHICLE_CLASSES:
         errors.add(InvalidValue(_l("Choose the vehicle's inspection class."), field="vehicle_class"))
     values["plate"] = errors.check(normalize_plate, data.plate)
-    values["vin"] = errors.check(normalize_vin, data.vin)
+    blank_vin = vin_waiting and not (data.vin or "").strip()
+    values["vin"] = None if blank_vin else errors.check(normalize_vin, data.vin)
     if data.use not in VEHICLE_USES:
         errors.add(InvalidValue(_l("Choose private or commercial use."), field="use"))
     this_year = today.year
@@ -334,7 +336,7 @@ def update_vehicle(vehicle_id: int, data: VehicleInput, *, actor: Actor, now: da
     vehicle = get_vehicle(vehicle_id, actor=actor)
     today = vehicle.store.local_date(now)
     values = _clean_vehicle(data, today, store_id=vehicle.store_id, vehicle_id=vehicle.id,
-                            saved_family=vehicle.model_family)
+                            saved_family=vehicle.model_family, vin_waiting=vehicle.vin is None)
     changes = audit.diff(vehicle, values)
     _save_vehicle(vehicle, values)
     signals.vehicle_changed.send(vehicle, today=today)

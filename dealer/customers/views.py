@@ -194,7 +194,7 @@ def show_vehicle(vehicle_id):
 @roles_required(*CUSTOMER_WRITERS)
 def edit_vehicle(vehicle_id):
     vehicle = services.get_vehicle(vehicle_id, actor=current_actor())
-    form = VehicleForm(obj=vehicle, store=vehicle.store)
+    form = VehicleForm(obj=vehicle, store=vehicle.store, vin_waiting=vehicle.vin is None)
     del form.odometer_km
     existing = None
     if form.validate_on_submit():

@@ -141,3 +141,36 @@ def test_the_front_desks_order_form_refuses_a_car_without_its_vin_and_opens_noth
 def test_the_vehicles_api_gives_a_waiting_cars_vin_as_null(client, staff, waiting):
     response = client.get(f"/api/v1/vehicles/{waiting.id}", headers=bearer(staff["service_advisor"]))
     assert response.status_code == 200 and response.json["vin"] is None and response.json["plate"] == "粤B8C6K9"
+
+
+def test_the_vehicle_form_saves_a_waiting_car_without_its_vin_until_one_is_set(advisor_client, waiting):
+    """Booking 5: the car's own form no longer asks for a VIN the owner has not brought yet; once set it stays."""
+    fields = {"plate": "粤B8C6K9", "use": "private", "vehicle_class": "small_passenger", "model": "速腾 1.4T"}
+    form = text(advisor_client.get(f"/vehicles/{waiting.id}/edit"))
+    assert "车架号待补录" in form and not re.search(r'<input[^>]*name="vin"[^>]*required', form)
+
+    response = advisor_client.post(f"/vehicles/{waiting.id}/edit", data={**fields, "vin": " "})
+    db.session.expire_all()
+    car = db.session.get(Vehicle, waiting.id)
+    assert response.status_code == 302 and (car.model, car.vin) == ("速腾 1.4T", None)
+
+    response = advisor_client.post(f"/vehicles/{waiting.id}/edit", data={**fields, "vin": "LFV3A23C0J3012345"})
+    assert response.status_code == 200 and "校验位" in text(response)  # still checked when given
+    assert advisor_client.post(f"/vehicles/{waiting.id}/edit", data={**fields, "vin": VIN}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Vehicle, waiting.id).vin == VIN
+
+    response = advisor_client.post(f"/vehicles/{waiting.id}/edit", data={**fields, "vin": ""})
+    db.session.expire_all()
+    assert response.status_code == 200 and db.session.get(Vehicle, waiting.id).vin == VIN  # once set, required
+
+
+def test_update_vehicle_keeps_a_waiting_car_without_vin_and_a_set_vin_required(ctx, advisor, waiting):
+    services.update_vehicle(waiting.id, services.VehicleInput(plate="粤B8C6K9", vin="", model="速腾"), actor=advisor,
+                            now=NOW)
+    assert db.session.get(Vehicle, waiting.id).vin is None
+    vins.fill_in_vin(waiting.id, VIN, actor=advisor, now=NOW)
+    persist()
+    with pytest.raises(InvalidValue) as refused:
+        services.update_vehicle(waiting.id, services.VehicleInput(plate="粤B8C6K9", vin=""), actor=advisor, now=NOW)
+    assert refused.value.field == "vin"
