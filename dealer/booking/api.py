@@ -210,7 +210,8 @@ class ProgressItemOut(Schema):
     photo_ids = fields.List(fields.Integer())
     aftermarket = fields.Boolean(metadata={"description": "Includes non-genuine parts (approving consents)."})
     lines = fields.List(fields.Nested(ProgressLineOut))
-    labor_minutes = fields.Integer(metadata={"description": "The item's labor (its lines' hours), in minutes."})
+    labor_minutes = fields.Integer(metadata={"description": "The time the item adds, in minutes: a quick-lane piece's minutes as the lane proposed them, "
+                       "otherwise its labor lines' hours."})
     ready_at = fields.DateTime(allow_none=True, metadata={
         "description": "The new ready time if approved: the current promise plus the item's labor."})
 

@@ -27,7 +27,7 @@ from dealer.booking.models import APPROVE, DECISIONS, OnlineDecision, ProgressLi
 from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.quicklane.models import WASHING as LANE_WASHING
-from dealer.quicklane.services import get_lane_order
+from dealer.quicklane.queries import OwnerLane, owner_lane
 from dealer.repair import queries as repair_queries
 from dealer.repair import services as repair
 from dealer.repair.models import (
@@ -191,14 +191,20 @@ class Progress:
         return {photo_id for row in rows for photo_id in row.photo_ids}
 
 
-def _stages(order: RepairOrder, steps: list) -> list[Stage]:
+def _lane_of(order: RepairOrder) -> OwnerLane | None:
+    """The quick-lane order a lane's repair order came from (its wash, its pieces' minutes), else None."""
+    if order.source_kind != QUICK_LANE or order.source_ref is None:
+        return None
+    return owner_lane(order.source_ref, store_id=order.store_id)
+
+
+def _stages(order: RepairOrder, steps: list, lane: OwnerLane | None) -> list[Stage]:
     reached: dict[str, datetime] = {}
     for step in steps:
         if step.to_state in _STAGE_INDEX and step.to_state not in reached and step.action != "clock_on":
             reached[step.to_state] = step.at
     current = _STAGE_INDEX.get(order.state, -1)
-    if order.source_kind == QUICK_LANE and order.source_ref is not None:  # the lane keeps the wash's time
-        lane = get_lane_order(order.source_ref, actor=owner_actor(order.store_id))
+    if lane is not None:  # the lane keeps the wash's time
         if lane.washing_at is not None:
             reached[WASHING] = lane.washing_at
         if lane.stage == LANE_WASHING:
@@ -207,8 +213,11 @@ def _stages(order: RepairOrder, steps: list) -> list[Stage]:
             for index, (state, label) in enumerate(STAGES)]
 
 
-def labor_minutes(job) -> int:
-    """The item's labor: its labor lines' hours (kept in hundredths of an hour), in minutes."""
+def labor_minutes(job, lane: OwnerLane | None = None) -> int:
+    """The item's time: a quick-lane piece's minutes as the lane proposed them to the owner (kept by the lane);
+    otherwise its labor lines' hours (kept in hundredths of an hour), in minutes."""
+    if lane is not None and job.id in lane.minutes:
+        return lane.minutes[job.id]
     return round(sum(line.hours or 0 for line in job.lines if line.kind == "labor") * 60 / 100)
 
 
@@ -235,11 +244,12 @@ def _progress(link_id: int, store_id: int, order_id: int, now: datetime) -> Prog
         raise NotFound()
     findings = {row.job_id: row for row in summary.red + summary.yellow + summary.green if row.job_id}
     prices = repair.pending_prices(order, vat_rate_bp=seen.vat_rate_bp)
+    lane = _lane_of(order)
     pending = []
     for job in order.jobs:
         if job.approval != JOB_PENDING:
             continue
-        finding, minutes = findings.get(job.id), labor_minutes(job)
+        finding, minutes = findings.get(job.id), labor_minutes(job, lane)
         pending.append(PendingItem(
             job.id, job.concern, list(job.lines), prices.get(job.id, 0), finding.note if finding else "",
             finding.photo_ids if finding else [],
@@ -252,7 +262,7 @@ def _progress(link_id: int, store_id: int, order_id: int, now: datetime) -> Prog
         decisions = {row.job_id: row for row in db.session.scalars(sa.select(OnlineDecision).where(
             OnlineDecision.store_id == order.store_id, OnlineDecision.order_id == order.id))}
     basis = repair.QUOTED if order.state in (OPEN, ESTIMATED) else repair.BILLED
-    return Progress(order=order, link_id=link_id, stages=_stages(order, steps), promised_at=order.promised_at,
+    return Progress(order=order, link_id=link_id, stages=_stages(order, steps, lane), promised_at=order.promised_at,
                     promise_changes=sum(1 for step in steps if step.action == "promise_changed"),
                     totals=display_totals(order, vat_rate_bp=seen.vat_rate_bp), estimate=lines_by_payer(order, basis),
                     inspection=summary, pending=pending, decided=decided, settled=order.state in (SETTLED, DELIVERED),
@@ -318,7 +328,7 @@ def decide(token: str, job_id: int, decision: str, *, now: datetime) -> OnlineDe
         raise ItemAlreadyDecided(_l("This item was already decided with your service advisor."))
     if decision == APPROVE and order.state not in repair.EXTRA_WORK_STATES:
         raise ItemAlreadyDecided(_l("Your car has moved on from the workshop: please call your service advisor."))
-    price_fen, minutes = repair.pending_prices(order).get(job.id, 0), labor_minutes(job)
+    price_fen, minutes = repair.pending_prices(order).get(job.id, 0), labor_minutes(job, _lane_of(order))
     made = OnlineDecision(store_id=order.store_id, order_id=order.id, job_id=job.id, decision=decision,
                           price_fen=price_fen, estimate_version=len(order.approvals),
                           approved_total_fen=order.approved_total_fen, decided_at=now, labor_minutes=minutes,

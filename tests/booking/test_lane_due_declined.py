@@ -161,3 +161,26 @@ def test_declined_work_done_later_on_another_order_no_longer_counts(shop):
     assert still_declined() == [(order.vehicle_id, 1)]
     _done_later(shop, "空调滤芯脏", now=NOW + timedelta(days=4))
     assert still_declined() == []
+
+
+def test_a_quick_lane_items_time_impact_is_the_lanes_stored_minutes_not_its_labor_hours(shop):
+    """Booking 5: the lane proposes a piece of extra work with the minutes it adds in the bay; the progress page
+    showed the labor lines' hours instead (the brake job's flat rate), a different time than the lane promised."""
+    on_shift(shop)
+    lane = take_key(shop, build_package(shop))
+    lane = lane_services.move(lane.id, to_stage="in_bay", version=lane.version, bay=1,
+                              technician_id=shop.technician_user.id, actor=shop.technician, now=NOW)
+    lane = lane_services.report_extra_work(lane.id, lane_services.ExtraInput(
+        concern="前刹车片磨损到限", minutes=25, kind="labor", operation_id=shop.brakes.id), actor=shop.technician,
+        now=NOW + timedelta(minutes=10))
+    token = db.session.scalar(sa.select(SmsMessage.params).where(
+        SmsMessage.kind == "order_progress_link", SmsMessage.dedupe_key == f"progress:{lane.repair_order_id}"))[
+        "link"].rsplit("/", 1)[1]
+    [item] = progress.read_progress(token, now=NOW + timedelta(minutes=11)).pending
+    order = repair.get_order(lane.repair_order_id, actor=shop.advisor)
+    job = next(job for job in order.jobs if job.id == item.job_id)
+    assert progress.labor_minutes(job) != 25  # the brake job's flat-rate hours
+    assert item.labor_minutes == 25 and item.ready_at == max(order.promised_at, NOW + timedelta(minutes=11)) + \
+        timedelta(minutes=25)
+    decided = progress.decide(token, job.id, "declined", now=NOW + timedelta(minutes=12))
+    assert decided.labor_minutes == 25
