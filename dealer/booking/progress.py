@@ -205,9 +205,9 @@ def _stages(order: RepairOrder, steps: list, lane: OwnerLane | None) -> list[Sta
             reached[step.to_state] = step.at
     current = _STAGE_INDEX.get(order.state, -1)
     if lane is not None:  # the lane keeps the wash's time
-        if lane.washing_at is not None:
-            reached[WASHING] = lane.washing_at
-        if lane.stage == LANE_WASHING:
+        if lane.lane.washing_at is not None:
+            reached[WASHING] = lane.lane.washing_at
+        if lane.lane.stage == LANE_WASHING:
             current = _STAGE_INDEX[WASHING]
     return [Stage(state, label, reached.get(state), index <= current or state in reached, index == current)
             for index, (state, label) in enumerate(STAGES)]
@@ -243,8 +243,8 @@ def _progress(link_id: int, store_id: int, order_id: int, now: datetime) -> Prog
     if _ended(order, now):
         raise NotFound()
     findings = {row.job_id: row for row in summary.red + summary.yellow + summary.green if row.job_id}
+    lane = _lane_of(order)  # before pricing: the lane's package discount uses the lane order read here
     prices = repair.pending_prices(order, vat_rate_bp=seen.vat_rate_bp)
-    lane = _lane_of(order)
     pending = []
     for job in order.jobs:
         if job.approval != JOB_PENDING:

@@ -238,24 +238,22 @@ def lane_day(store_id: int, *, actor: Actor, now: datetime) -> LaneDay:
 
 @dataclass(frozen=True)
 class OwnerLane:
-    """A lane order as the owner's progress page shows it: the stage, the wash's time, and the minutes each piece of
+    """A lane order as the owner's progress page shows it (its stage, the wash's time) and the minutes each piece of
     extra work adds in the bay as proposed to the owner (its time impact), by the piece's repair job."""
 
-    stage: str
-    washing_at: datetime | None
+    lane: LaneOrder  # held: the package discount prices the order from the lane order the session holds
     minutes: dict[int, int]
 
 
 def owner_lane(lane_id: int, *, store_id: int) -> OwnerLane | None:
-    """One column query, whatever the pieces; None for no lane order of the store with that id."""
+    """One query, whatever the pieces; None for no lane order of the store with that id."""
     from dealer.quicklane.models import LaneExtraWork  # noqa: PLC0415  (a block of its own: booking's seam)
 
     rows = db.session.execute(
-        sa.select(LaneOrder.stage, LaneOrder.washing_at, LaneExtraWork.job_id, LaneExtraWork.minutes)
+        sa.select(LaneOrder, LaneExtraWork.job_id, LaneExtraWork.minutes)
         .outerjoin(LaneExtraWork, sa.and_(LaneExtraWork.store_id == LaneOrder.store_id,
                                           LaneExtraWork.lane_order_id == LaneOrder.id))
         .where(LaneOrder.store_id == store_id, LaneOrder.id == lane_id)).all()
     if not rows:
         return None
-    return OwnerLane(rows[0].stage, rows[0].washing_at,
-                     {row.job_id: row.minutes for row in rows if row.job_id is not None})
+    return OwnerLane(rows[0][0], {job_id: minutes for _, job_id, minutes in rows if job_id is not None})

@@ -17,19 +17,26 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from dealer.auth.models import User
+from dealer.customers.models import Customer, Vehicle
 from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.repair.models import InspectionResult, OrderEvent, RepairJob, RepairOrder, RepairSettings
 from dealer.repair.services.inspection import InspectionSummary, summary_of
+from dealer.stores.models import Store
 
 # The store's VAT rate when it saved no settings (what settings_for gives).
 _DEFAULT_VAT_BP = RepairSettings.__table__.c.vat_rate_bp.default.arg
 
+# The store, the car, the owner and the advisor with the few columns the page and the prices read (booking 5: their dozens of
+# other columns cost more to load than the query itself); any other column raises instead of loading by itself.
 OWNER_LOADS = (
-    joinedload(RepairOrder.store, innerjoin=True),
-    joinedload(RepairOrder.vehicle, innerjoin=True),
-    joinedload(RepairOrder.customer, innerjoin=True),
-    joinedload(RepairOrder.advisor).raiseload(User.roles),  # the name is shown, the roles are not read
+    joinedload(RepairOrder.store, innerjoin=True).load_only(Store.id, Store.code, Store.name, Store.phone,
+                                                            Store.address, Store.timezone, raiseload=True),
+    joinedload(RepairOrder.vehicle, innerjoin=True).load_only(Vehicle.id, Vehicle.store_id, Vehicle.plate,
+                                                              raiseload=True),
+    joinedload(RepairOrder.customer, innerjoin=True).load_only(Customer.id, Customer.store_id, raiseload=True),
+    joinedload(RepairOrder.advisor).load_only(User.id, User.full_name, User.username, raiseload=True)
+    .raiseload(User.roles),  # the name is shown, the roles are not read
     selectinload(RepairOrder.jobs).joinedload(RepairJob.lines),
 )
 

@@ -65,16 +65,19 @@ def pending_prices(order: RepairOrder, *, vat_rate_bp: int | None = None) -> dic
     """Return what each extra-work item (增项) waiting for the owner would add to their bill, VAT included, by
     job id: the bill with that item less the bill without it, so discounts and rounding count as they will.
 
-    The owner's progress page shows it beside each item (费用安心). `vat_rate_bp`: as for price.
+    The owner's progress page shows it beside each item (费用安心). `vat_rate_bp`: as for price. Nothing waits:
+    nothing is priced (the discount rules' query is not asked).
     """
+    pending = [job for job in jobs_of(order) if job.approval == JOB_PENDING]
+    if not pending:
+        return {}
     if order.vat_rate_bp is not None:
         vat = order.vat_rate_bp
     else:
         vat = vat_rate_bp if vat_rate_bp is not None else settings_for(order.store_id).vat_rate_bp
     billed = lines_of(order, BILLED)
     base = _price_lines(order, billed, vat).total_fen
-    return {job.id: _price_lines(order, billed + list(job.lines), vat).total_fen - base
-            for job in jobs_of(order) if job.approval == JOB_PENDING}
+    return {job.id: _price_lines(order, billed + list(job.lines), vat).total_fen - base for job in pending}
 
 
 def reprice(order: RepairOrder) -> pricing.OrderTotals:
