@@ -108,6 +108,19 @@ def end_link(order: RepairOrder, *, now: datetime) -> None:
                        .values(expires_at=now + timedelta(days=LINK_DAYS)))
 
 
+# A token's live link, read or counted as opened: built once (the page is asked for more than anything else here).
+_NOW = sa.bindparam("now", type_=ProgressLink.expires_at.type)  # the store's UTC times, as every column here
+_LIVE = sa.and_(ProgressLink.store_id == sa.bindparam("link_store"),
+                ProgressLink.token_hash == sa.bindparam("link_hash"),
+                sa.or_(ProgressLink.expires_at.is_(None), ProgressLink.expires_at > _NOW))
+_LINK_COLUMNS = (ProgressLink.id, ProgressLink.store_id, ProgressLink.order_id, ProgressLink.opens)
+_READ_LINK = sa.select(*_LINK_COLUMNS).where(_LIVE)
+_OPEN_LINK = sa.update(ProgressLink).where(_LIVE).values(
+    opens=ProgressLink.opens + 1, last_opened_at=_NOW,
+    first_opened_at=sa.func.coalesce(ProgressLink.first_opened_at, _NOW)).returning(*_LINK_COLUMNS) \
+    .execution_options(synchronize_session=False)
+
+
 def _link_of(token: str, now: datetime, *, count_open: bool = False) -> tuple[int, int, int, bool]:
     """(link id, store id, order id, whether this is the owner's first opening) of a token whose link still works.
 
@@ -117,15 +130,8 @@ def _link_of(token: str, now: datetime, *, count_open: bool = False) -> tuple[in
     store, dot, secret = (token or "").partition(".")
     if not (dot and secret and store.isdigit() and len(store) <= 9 and len(token) <= 64):
         raise NotFound()
-    live = sa.and_(ProgressLink.store_id == int(store), ProgressLink.token_hash == token_hash(token),
-                   sa.or_(ProgressLink.expires_at.is_(None), ProgressLink.expires_at > now))
-    columns = (ProgressLink.id, ProgressLink.store_id, ProgressLink.order_id, ProgressLink.opens)
-    if count_open:
-        row = db.session.execute(sa.update(ProgressLink).where(live).values(
-            opens=ProgressLink.opens + 1, last_opened_at=now,
-            first_opened_at=sa.func.coalesce(ProgressLink.first_opened_at, now)).returning(*columns)).first()
-    else:
-        row = db.session.execute(sa.select(*columns).where(live)).first()
+    values = {"link_store": int(store), "link_hash": token_hash(token), "now": now}
+    row = db.session.execute(_OPEN_LINK if count_open else _READ_LINK, values).first()
     if row is None:
         raise NotFound()
     return row.id, row.store_id, row.order_id, count_open and row.opens == 1

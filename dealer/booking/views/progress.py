@@ -32,7 +32,8 @@ def progress_page(token):
         return render_template("booking/progress_missing.html"), 404
     zone = store_zone(shown.order.store)
     member_view = owner_member_view(shown.order.store_id, shown.order.customer_id, now=utcnow(), zone=zone)
-    return render_template("booking/progress.html", p=shown, token=token, form=ActionForm(),
+    # The decision forms' CSRF token only where an item waits (nothing else posts: no session is opened for it).
+    return render_template("booking/progress.html", p=shown, token=token, form=ActionForm() if shown.pending else None,
                            zone=zone, state_labels=STATE_LABELS, member_view=member_view)
 
 
