@@ -184,3 +184,22 @@ def test_the_wash_is_a_stage_done_once_the_car_is_ready_without_a_made_up_time(s
     ready = finished_order(shop)
     stages = {stage.state: stage for stage in progress.read_progress(token_of(ready), now=NOW).stages}
     assert stages["ready"].done and stages["washing"].done and stages["washing"].at is None
+
+
+def test_only_the_openings_transaction_skips_the_wait_for_the_disk_on_postgresql(shop):
+    """Booking 5: counting an opening sets its own transaction's synchronous_commit off (set_config(..., true): SET
+    LOCAL, gone with the transaction); reading the page alone leaves it as the server has it."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return  # SQLite has no such setting: the opening commits as any transaction
+    order = approved_order(shop)
+
+    def setting():
+        return db.session.execute(sa.text("SHOW synchronous_commit")).scalar()
+
+    db.session.execute(sa.text("SET LOCAL synchronous_commit TO on"))  # as in production (the test server runs off)
+    progress.read_progress(token_of(order), now=NOW)
+    assert setting() == "on"
+    progress._link_of(token_of(order), NOW, count_open=True)
+    assert setting() == "off"
+    db.session.commit()
+    assert fresh(ProgressLink, db.session.scalar(sa.select(ProgressLink.id))).opens == 1
