@@ -390,3 +390,21 @@ class CampaignGift(db.Model):
     note: Mapped[str] = mapped_column(sa.String(200), default="")
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LossMonth(db.Model):
+    """A closed month's customer-loss figures (客户流失), written by the nightly `member_loss_rollup` with the months
+    they were counted with: a closed month's figures only change when the store's months change (then the page
+    counts live until the next night)."""
+
+    __tablename__ = "member_loss_months"
+
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)  # its first day
+    at_risk_months: Mapped[int] = mapped_column(sa.SmallInteger)
+    lost_months: Mapped[int] = mapped_column(sa.SmallInteger)
+    active: Mapped[int] = mapped_column(sa.Integer)
+    newly_at_risk: Mapped[int] = mapped_column(sa.Integer)
+    newly_lost: Mapped[int] = mapped_column(sa.Integer)
+    won_back: Mapped[int] = mapped_column(sa.Integer)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

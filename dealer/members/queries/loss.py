@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from dealer.auth.models import User
 from dealer.customers.models import Customer, Vehicle
 from dealer.database import UTCDateTime
 from dealer.extensions import db
-from dealer.members.models import MemberSettings
+from dealer.members.models import LossMonth, MemberSettings
 from dealer.members.targeting import PAID, local_midnight, months_before, not_seen_for
 from dealer.repair.models import RepairOrder
 
@@ -126,15 +127,8 @@ class MonthFigures:
 _BOUNDS = ("start_at", "end_at", "risk_start", "risk_end", "lost_start", "lost_end", "floor_at")
 
 
-def monthly_figures(store_id: int, *, settings: MemberSettings, today: date, zone, months: int = 12) -> list[MonthFigures]:
-    """The last `months` calendar months, the current one included, oldest first, in one query.
-
-    Each paid visit comes with the owner's previous and next visit (window functions over the store's paid
-    orders, read once): the visit that was an owner's last before a month's end is the one with `at < end <=
-    next`, and an owner came back in a month when a visit of theirs in the month follows one before the
-    at-risk months. The months are a small table of their bounds joined to the visits (a query a month read the
-    store's orders 12 times: 1.3 s at 1,000,000 orders)."""
-    at_risk, lost = _months(settings)
+def _months_bounds(today: date, *, at_risk: int, lost: int, months: int) -> list[tuple[date, tuple[date, ...]]]:
+    """(first day, bounds as `_BOUNDS` names them) of the last `months` calendar months, oldest first."""
     first = today.replace(day=1)
     days = []
     for back in range(months - 1, -1, -1):
@@ -143,6 +137,24 @@ def monthly_figures(store_id: int, *, settings: MemberSettings, today: date, zon
         risk_start, lost_start = months_before(start_day, at_risk), months_before(start_day, lost)
         days.append((start_day, (start_day, end_day, risk_start, months_before(end_day, at_risk),
                                  lost_start, months_before(end_day, lost), min(risk_start, lost_start))))
+    return days
+
+
+def _paid_visits(store_id: int):
+    return [RepairOrder.store_id == store_id, RepairOrder.state.in_(PAID), RepairOrder.reversal_of_id.is_(None)]
+
+
+def monthly_figures(store_id: int, *, settings: MemberSettings, today: date, zone, months: int = 12) -> list[MonthFigures]:
+    """The last `months` calendar months, the current one included, oldest first, in one query (the definition:
+    the nightly roll-up writes it, and the page counts with it when the roll-up is missing or out of date).
+
+    Each paid visit comes with the owner's previous and next visit (window functions over the store's paid
+    orders, read once): the visit that was an owner's last before a month's end is the one with `at < end <=
+    next`, and an owner came back in a month when a visit of theirs in the month follows one before the
+    at-risk months. The months are a small table of their bounds joined to the visits (a query a month read the
+    store's orders 12 times: 1.3 s at 1,000,000 orders)."""
+    at_risk, lost = _months(settings)
+    days = _months_bounds(today, at_risk=at_risk, lost=lost, months=months)
     month = sa.union_all(*(
         sa.select(sa.literal(index).label("number"),
                   *(sa.literal(local_midnight(day, zone), UTCDateTime()).label(name) for name, day in zip(_BOUNDS, bounds)))
@@ -151,21 +163,70 @@ def monthly_figures(store_id: int, *, settings: MemberSettings, today: date, zon
     by_owner = {"partition_by": RepairOrder.customer_id, "order_by": RepairOrder.settled_at}
     visit = (sa.select(RepairOrder.settled_at.label("at"), sa.func.lag(RepairOrder.settled_at).over(**by_owner).label("prev"),
                        sa.func.lead(RepairOrder.settled_at).over(**by_owner).label("next"))
-             .where(RepairOrder.store_id == store_id, RepairOrder.state.in_(PAID), RepairOrder.reversal_of_id.is_(None),
-                    RepairOrder.settled_at < local_midnight(days[-1][1][1], zone))).subquery("visit")
+             .where(*_paid_visits(store_id), RepairOrder.settled_at < local_midnight(days[-1][1][1], zone))).subquery("visit")
     at, m = visit.c.at, month.c
     # the owner's last visit before the month's end, when it is recent enough to count in any figure
     last = sa.and_(at < m.end_at, sa.or_(visit.c.next.is_(None), visit.c.next >= m.end_at),
                    at >= m.floor_at)
     in_month = sa.and_(at >= m.start_at, at < m.end_at)
-
-    def counted(condition):
-        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
     rows = db.session.execute(
-        sa.select(m.number, counted(sa.and_(last, at >= m.risk_end)),
-                  counted(sa.and_(last, at >= m.risk_start, at < m.risk_end)),
-                  counted(sa.and_(last, at >= m.lost_start, at < m.lost_end)),
-                  counted(sa.and_(in_month, visit.c.prev < m.risk_start)))
+        sa.select(m.number, _counted(sa.and_(last, at >= m.risk_end)),
+                  _counted(sa.and_(last, at >= m.risk_start, at < m.risk_end)),
+                  _counted(sa.and_(last, at >= m.lost_start, at < m.lost_end)),
+                  _counted(sa.and_(in_month, visit.c.prev < m.risk_start)))
         .select_from(month.join(visit, sa.or_(last, in_month))).group_by(m.number)).all()
     found = {row[0]: tuple(int(value) for value in row[1:]) for row in rows}
     return [MonthFigures(start_day, *found.get(index, (0, 0, 0, 0))) for index, (start_day, _bounds) in enumerate(days)]
+
+
+def _counted(condition):
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def current_month(store_id: int, *, settings: MemberSettings, today: date, zone) -> MonthFigures:
+    """The current month's figures, live, from the visits since its floor (the lost months before it) alone: one
+    range of the store's paid visits grouped by owner, and a probe of the older visits only for the owners who
+    came this month with nothing in between (the won-back ones)."""
+    at_risk, lost = _months(settings)
+    start_day, bounds = _months_bounds(today, at_risk=at_risk, lost=lost, months=1)[0]
+    start, end, risk_start, risk_end, lost_start, lost_end, floor = (local_midnight(day, zone) for day in bounds)
+    at = RepairOrder.settled_at
+    owners = (sa.select(RepairOrder.customer_id.label("customer_id"), sa.func.max(at).label("last"),
+                        sa.func.max(sa.case((at < start, at))).label("before"),
+                        sa.func.max(sa.case((at >= start, 1), else_=0)).label("in_month"))
+              .where(*_paid_visits(store_id), at >= floor, at < end)
+              .group_by(RepairOrder.customer_id)).subquery("owner")
+    o = owners.c
+    older = aliased(RepairOrder)
+    came_before = sa.exists().where(older.store_id == store_id, older.customer_id == o.customer_id,
+                                    older.state.in_(PAID), older.reversal_of_id.is_(None), older.settled_at < floor)
+    won_back = sa.and_(o.in_month == 1, sa.or_(o.before < risk_start, sa.and_(o.before.is_(None), came_before)))
+    row = db.session.execute(sa.select(
+        _counted(o.last >= risk_end), _counted(sa.and_(o.last >= risk_start, o.last < risk_end)),
+        _counted(sa.and_(o.last >= lost_start, o.last < lost_end)), _counted(won_back))).one()
+    return MonthFigures(start_day, *(int(value) for value in row))
+
+
+@dataclass
+class LossFigures:
+    months: list[MonthFigures]
+    closed_at: datetime | None  # when the nightly roll-up counted the closed months (None: counted live now)
+
+
+def loss_figures(store_id: int, *, settings: MemberSettings, today: date, zone, months: int = 12) -> LossFigures:
+    """The page's 12 months: the closed ones from the nightly roll-up (`member_loss_months`, counted with the
+    store's months as they are now), the current one live; the whole definition live when a closed month is
+    missing (before the first night of a month, after the months were changed)."""
+    at_risk, lost = _months(settings)
+    wanted = [start for start, _bounds in _months_bounds(today, at_risk=at_risk, lost=lost, months=months)][:-1]
+    rows = db.session.execute(
+        sa.select(LossMonth.month, LossMonth.active, LossMonth.newly_at_risk, LossMonth.newly_lost,
+                  LossMonth.won_back, LossMonth.computed_at)
+        .where(LossMonth.store_id == store_id, LossMonth.month >= wanted[0], LossMonth.month <= wanted[-1],
+               LossMonth.at_risk_months == at_risk, LossMonth.lost_months == lost)
+        .order_by(LossMonth.month)).all()
+    if [row[0] for row in rows] != wanted:
+        return LossFigures(monthly_figures(store_id, settings=settings, today=today, zone=zone, months=months), None)
+    closed = [MonthFigures(*row[:5]) for row in rows]
+    return LossFigures([*closed, current_month(store_id, settings=settings, today=today, zone=zone)],
+                       min(row[5] for row in rows))

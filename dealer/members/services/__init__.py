@@ -35,6 +35,7 @@ from dealer.members.services.group_campaigns import (  # noqa: F401, E402
     launch_group_campaign,
     store_seed,
 )
+from dealer.members.services.loss import roll_up_loss  # noqa: F401, E402
 from dealer.members.services.membership import (  # noqa: F401
     MEMBER_JOIN,
     free_items_left,

@@ -1,0 +1,38 @@
+"""membership, session 5: customer loss's closed months rolled up nightly (member_loss_months)
+
+Revision ID: 0034_members5
+Revises: 0033_booking4
+Create Date: 2026-12-06 19:45:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+import dealer.database
+
+
+# revision identifiers, used by Alembic.
+revision = '0034_members5'
+down_revision = '0033_booking4'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # No backfill: the loss page counts every month live until the store's first night writes its rows.
+    op.create_table('member_loss_months',
+    sa.Column('store_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('at_risk_months', sa.SmallInteger(), nullable=False),
+    sa.Column('lost_months', sa.SmallInteger(), nullable=False),
+    sa.Column('active', sa.Integer(), nullable=False),
+    sa.Column('newly_at_risk', sa.Integer(), nullable=False),
+    sa.Column('newly_lost', sa.Integer(), nullable=False),
+    sa.Column('won_back', sa.Integer(), nullable=False),
+    sa.Column('computed_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_member_loss_months_store_id_stores')),
+    sa.PrimaryKeyConstraint('store_id', 'month', name=op.f('pk_member_loss_months'))
+    )
+
+
+def downgrade():
+    op.drop_table('member_loss_months')
