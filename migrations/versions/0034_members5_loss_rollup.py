@@ -1,4 +1,5 @@
-"""membership, session 5: customer loss's closed months rolled up nightly (member_loss_months)
+"""membership, session 5: customer loss's closed months rolled up nightly (member_loss_months); when each owner
+was last seen, counted nightly (member_owner_seen, member_owner_seen_runs)
 
 Revision ID: 0034_members5
 Revises: 0033_booking4
@@ -32,7 +33,26 @@ def upgrade():
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_member_loss_months_store_id_stores')),
     sa.PrimaryKeyConstraint('store_id', 'month', name=op.f('pk_member_loss_months'))
     )
+    # No backfill either: without a run of tonight the lists count live.
+    op.create_table('member_owner_seen',
+    sa.Column('store_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('seen_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_member_owner_seen_store_id_stores')),
+    sa.PrimaryKeyConstraint('store_id', 'customer_id', name=op.f('pk_member_owner_seen'))
+    )
+    op.create_index('ix_member_owner_seen_store_id_seen_at', 'member_owner_seen', ['store_id', 'seen_at', 'customer_id'],
+                    unique=False)
+    op.create_table('member_owner_seen_runs',
+    sa.Column('store_id', sa.Integer(), nullable=False),
+    sa.Column('computed_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_member_owner_seen_runs_store_id_stores')),
+    sa.PrimaryKeyConstraint('store_id', name=op.f('pk_member_owner_seen_runs'))
+    )
 
 
 def downgrade():
+    op.drop_table('member_owner_seen_runs')
+    op.drop_index('ix_member_owner_seen_store_id_seen_at', table_name='member_owner_seen')
+    op.drop_table('member_owner_seen')
     op.drop_table('member_loss_months')

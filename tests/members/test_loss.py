@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from dealer.customers.models import Customer, Vehicle
 from dealer.database import utcnow
 from dealer.extensions import db
-from dealer.members import queries, services
-from dealer.members.models import CampaignTarget
+from dealer.members import queries, services, targeting
+from dealer.members.models import CampaignTarget, OwnerSeenRun
 from dealer.members.targeting import local_midnight, months_before
 from dealer.parts import services as parts
 from dealer.repair import services as repair
@@ -272,3 +272,90 @@ def test_the_roll_up_is_a_nightly_task_and_the_page_says_when_it_counted(app, sh
     services.roll_up_loss(now=night, store_ids=[shop.store.id])
     html = client.get("/members/loss").get_data(as_text=True)
     assert counted in html.split('data-testid="loss-months-as-of"')[1]
+
+
+def _all_listed(store_id, status, zone):
+    found, page = [], 1
+    while True:
+        listing = queries.lost_owners(store_id, settings=services.settings_for(store_id), today=TODAY, zone=zone,
+                                      status=status, page=page)
+        found += [o.customer_id for o in listing.owners]
+        if not listing.has_next:
+            return found
+        page += 1
+
+
+def _expected(store_id, zone, visits, serviced, created):
+    """Each owner's status by the definition: last seen = the later of the last paid visit and the start of the cars'
+    last maintenance day, else the file's making."""
+    def cutoff(months):
+        return local_midnight(months_before(TODAY, months), zone)
+    status = {}
+    for customer_id, made in created.items():
+        times = list(visits.get(customer_id, [])) + [local_midnight(day, zone) for day in serviced.get(customer_id, [])]
+        seen = max(times) if times else made
+        status[customer_id] = "lost" if seen < cutoff(12) else "at_risk" if seen < cutoff(6) else None
+    return ({c for c, s in status.items() if s == "at_risk"}, {c for c, s in status.items() if s == "lost"})
+
+
+def test_the_lists_and_the_preview_from_tonights_counts_agree_with_the_definition_through_late_changes(shop):
+    """Random owners (visits, reversals, cars' maintenance as imported, files old and new): the at-risk and lost
+    lists and a win-back preview equal the definition before the night (live), after it (tonight's counts), after
+    a visit and a reversal today (at once), and after a car's maintenance imported today (from the next night)."""
+    store, zone = shop.store, zone_of_store(shop.store.id)
+    rng = random.Random(23)
+    visits = _random_history(shop, rng, owners=60)
+    serviced: dict[int, list[date]] = {}
+    for customer_id in visits:
+        if rng.random() < 0.4:
+            day = date(2024, 1, 1) + timedelta(days=rng.randint(0, 1050))
+            db.session.execute(sa.update(Vehicle).where(Vehicle.owner_id == customer_id)
+                               .values(last_maintenance_date=day))
+            serviced[customer_id] = [day]
+        made = at(date(2023, 6, 1)) if rng.random() < 0.7 else NOW - timedelta(days=rng.randint(0, 500))
+        db.session.execute(sa.update(Customer).where(Customer.id == customer_id).values(created_at=made))
+    created = dict(db.session.execute(sa.select(Customer.id, Customer.created_at).where(
+        Customer.store_id == store.id)).all())
+    db.session.flush()
+    win_back = services.create_campaign(store.id, services.CampaignInput(
+        name="挽回", season="other", starts_on=TODAY, ends_on=TODAY + timedelta(days=30), not_seen_months=6,
+        seen_within_months=12), actor=shop.manager, now=NOW)
+
+    def check():
+        at_risk, lost = _expected(store.id, zone, visits, serviced, created)
+        assert (set(_all_listed(store.id, "at_risk", zone)), set(_all_listed(store.id, "lost", zone))) == (at_risk, lost)
+        assert services.preview(win_back, now=NOW)[0] == len(at_risk)
+        return at_risk, lost
+
+    at_risk, lost = check()  # no night yet: live
+    assert len(at_risk) > 2 and len(lost) > 2  # the data exercises both lists
+    services.roll_up_loss(now=NOW - timedelta(hours=6), store_ids=[store.id])  # 04:00 in Shanghai
+    assert targeting.seen_counted_at(store.id, today=TODAY, zone=zone) == NOW - timedelta(hours=6)
+    check()
+    # today: a lost owner pays a visit (off the list at once); an at-risk one too, and that order is reversed (红冲:
+    # the visit was made, the owner stays seen)
+    for number, customer_id in enumerate((sorted(lost)[0], sorted(at_risk)[0])):
+        car = db.session.scalar(sa.select(Vehicle).where(Vehicle.owner_id == customer_id))
+        customer = db.session.get(Customer, customer_id)
+        order = RepairOrderFactory(store=store, vehicle=car, customer=customer, state="settled",
+                                   settled_at=NOW - timedelta(hours=1))
+        visits.setdefault(customer_id, []).append(NOW - timedelta(hours=1))
+        if number == 1:
+            RepairOrderFactory(store=store, vehicle=car, customer=customer, state="settled", reversal_of_id=order.id,
+                               settled_at=NOW)
+    db.session.flush()
+    check()
+    # a car's maintenance imported today (the previous system's record): the definition moves at once, the lists
+    # from the next night on (the page says they count maintenance from the night)
+    imported = sorted(lost)[1]
+    db.session.execute(sa.update(Vehicle).where(Vehicle.owner_id == imported)
+                       .values(last_maintenance_date=date(2026, 10, 1)))
+    serviced[imported] = [date(2026, 10, 1)]
+    db.session.flush()
+    assert imported in _all_listed(store.id, "lost", zone)  # a day's lag
+    services.roll_up_loss(now=NOW, store_ids=[store.id])
+    assert imported not in check()[1]
+    # a night of another day does not count for today: live again
+    db.session.execute(sa.update(OwnerSeenRun).values(computed_at=NOW - timedelta(days=1)))
+    assert targeting.seen_counted_at(store.id, today=TODAY, zone=zone) is None
+    check()

@@ -20,7 +20,7 @@ from dealer.customers.models import Customer, Vehicle
 from dealer.database import UTCDateTime
 from dealer.extensions import db
 from dealer.members.models import LossMonth, MemberSettings
-from dealer.members.targeting import PAID, local_midnight, months_before, not_seen_for
+from dealer.members.targeting import PAID, local_midnight, months_before, not_seen_for, seen_counted_at
 from dealer.repair.models import RepairOrder
 
 AT_RISK, LOST = "at_risk", "lost"
@@ -84,10 +84,11 @@ def lost_owners(store_id: int, *, settings: MemberSettings, today: date, zone, s
                 sort: str = "last_visit", page: int = 1) -> LossPage:
     """A page of the owners at risk (not seen for the at-risk months but not yet the lost ones) or lost."""
     at_risk, lost = _months(settings)
-    conditions = [Customer.store_id == store_id,
-                  not_seen_for(lost if status == LOST else at_risk, today=today, zone=zone, store_id=store_id)]
+    seen_at = seen_counted_at(store_id, today=today, zone=zone)  # tonight's counts, when the night ran
+    conditions = [Customer.store_id == store_id, not_seen_for(lost if status == LOST else at_risk, today=today,
+                                                              zone=zone, store_id=store_id, seen_at=seen_at)]
     if status != LOST:  # at risk only: not yet the lost ones
-        conditions.append(~not_seen_for(lost, today=today, zone=zone, store_id=store_id))
+        conditions.append(~not_seen_for(lost, today=today, zone=zone, store_id=store_id, seen_at=seen_at))
     # The owners of the list first, from indexes alone (a store's owners are spread over the whole customers
     # table); then their rows, orders and cars only.
     owners = sa.select(Customer.id).where(*conditions).cte("listed").prefix_with("MATERIALIZED")

@@ -167,9 +167,12 @@ def win_back_campaign(store_id: int, status: str, *, actor: Actor, now: datetime
 def preview(campaign: Campaign, *, now: datetime) -> tuple[int, int, int]:
     """(matching, without consent, at the month's cap) as a launch now would find them; changes nothing."""
     store = db.session.get(Store, campaign.store_id)
-    zone = zone_of_store(campaign.store_id)
-    return targeting.target_counts(campaign, today=store.local_date(now), zone=zone,
-                                   cap=settings_for(campaign.store_id).marketing_per_month)
+    zone, today = zone_of_store(campaign.store_id), store.local_date(now)
+    # the not-seen rules from tonight's counts when the store's night ran (the launch counts live)
+    seen_at = targeting.seen_counted_at(campaign.store_id, today=today, zone=zone) if (
+        campaign.not_seen_months or campaign.seen_within_months) else None
+    return targeting.target_counts(campaign, today=today, zone=zone,
+                                   cap=settings_for(campaign.store_id).marketing_per_month, seen_at=seen_at)
 
 
 def holdout_count(eligible: int, holdout_bp: int) -> int:
