@@ -83,22 +83,50 @@ def seen_counted_at(store_id: int, *, today: date, zone) -> datetime | None:
     return counted if counted is not None and counted >= local_midnight(today, zone) else None
 
 
-def not_seen_for(months: int, *, today: date, zone, store_id: int, seen_at: datetime | None = None):
+def not_seen_for(months: int, *, today: date, zone, store_id: int):
     """The owner (of the store `store_id`) was not seen for `months` (customer loss, 客户流失): nothing since the
     cut-off, and either some history before it or a file older than it (a new file with no history is not a
-    lost owner).
-
-    With `seen_at` (when tonight's `member_owner_seen` was counted, `seen_counted_at`): the owners last seen
-    before the cut-off as counted tonight (one index range), less those with a paid visit since (live); a car's
-    maintenance recorded or imported since counts from the next night."""
+    lost owner)."""
     cutoff = months_before(today, months)
-    if seen_at is not None:
-        return sa.and_(Customer.id.in_(sa.select(OwnerSeen.customer_id).where(
-            OwnerSeen.store_id == store_id, OwnerSeen.seen_at < local_midnight(cutoff, zone))),
-            ~_owners_paid_visit(store_id, seen_at - SETTLING))
     history = sa.or_(_owners_paid_visit(store_id), _owners_car(Vehicle.last_maintenance_date.is_not(None)))
     return sa.and_(~seen_since(cutoff, zone, store_id=store_id),
                    sa.or_(history, Customer.created_at < local_midnight(cutoff, zone)))
+
+
+def unseen(store_id: int, *, today: date, zone, not_seen_months: int | None = None,
+           seen_within_months: int | None = None, seen_at: datetime | None = None):
+    """Not seen for `not_seen_months` and (or only) seen within `seen_within_months` (the at-risk owners: not yet
+    the lost ones), as `not_seen_for` defines them live.
+
+    With `seen_at` (when tonight's `member_owner_seen` was counted, `seen_counted_at`): the owners last seen between
+    the two cut-offs as counted tonight (one index range, whose size the planner knows), less those with a paid
+    visit since (live); a car's maintenance recorded or imported since counts from the next night. An owner filed
+    since the night is not counted yet: nobody's loss, seen within any months, as live."""
+    if seen_at is None:
+        conditions = []
+        if not_seen_months:
+            conditions.append(not_seen_for(not_seen_months, today=today, zone=zone, store_id=store_id))
+        if seen_within_months:
+            conditions.append(~not_seen_for(seen_within_months, today=today, zone=zone, store_id=store_id))
+        return sa.and_(*conditions)
+    if not not_seen_months:  # seen within only: all but the owners not seen for those months
+        return Customer.id.not_in(unseen_counted(store_id, today=today, zone=zone, not_seen_months=seen_within_months,
+                                                 seen_at=seen_at).with_only_columns(OwnerSeen.customer_id))
+    return Customer.id.in_(unseen_counted(store_id, today=today, zone=zone, not_seen_months=not_seen_months,
+                                          seen_within_months=seen_within_months, seen_at=seen_at)
+                           .with_only_columns(OwnerSeen.customer_id))
+
+
+def unseen_counted(store_id: int, *, today: date, zone, not_seen_months: int, seen_within_months: int | None = None,
+                   seen_at: datetime):
+    """(customer_id, seen_at) of the owners last seen between the cut-offs as counted tonight, without a paid visit
+    since: one range of ix_member_owner_seen_store_id_seen_at, in its order."""
+    counted = [OwnerSeen.store_id == store_id,
+               OwnerSeen.seen_at < local_midnight(months_before(today, not_seen_months), zone)]
+    if seen_within_months:
+        counted.append(OwnerSeen.seen_at >= local_midnight(months_before(today, seen_within_months), zone))
+    return sa.select(OwnerSeen.customer_id, OwnerSeen.seen_at).where(
+        *counted, ~paid_visit(store_id, OwnerSeen.customer_id, seen_at - SETTLING))
 
 
 def declined_work(since: date, zone):
@@ -140,12 +168,9 @@ def rule_conditions(campaign: Campaign, *, today: date, zone, seen_at: datetime 
                                             *vehicle))
     if campaign.declined_within_months:
         conditions.append(declined_work(months_before(today, campaign.declined_within_months), zone))
-    if campaign.not_seen_months:
-        conditions.append(not_seen_for(campaign.not_seen_months, today=today, zone=zone, store_id=campaign.store_id,
-                                       seen_at=seen_at))
-    if campaign.seen_within_months:  # the at-risk owners of customer loss: not yet the lost ones
-        conditions.append(~not_seen_for(campaign.seen_within_months, today=today, zone=zone,
-                                         store_id=campaign.store_id, seen_at=seen_at))
+    if campaign.not_seen_months or campaign.seen_within_months:  # customer loss's rules (seen within: at risk)
+        conditions.append(unseen(campaign.store_id, today=today, zone=zone, not_seen_months=campaign.not_seen_months,
+                                 seen_within_months=campaign.seen_within_months, seen_at=seen_at))
     return conditions
 
 

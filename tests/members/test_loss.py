@@ -11,7 +11,8 @@ from dealer.customers.models import Customer, Vehicle
 from dealer.database import utcnow
 from dealer.extensions import db
 from dealer.members import queries, services, targeting
-from dealer.members.models import CampaignTarget, OwnerSeenRun
+from dealer.members.models import CampaignTarget, OwnerSeen, OwnerSeenRun
+from dealer.members.queries import loss
 from dealer.members.targeting import local_midnight, months_before
 from dealer.parts import services as parts
 from dealer.repair import services as repair
@@ -298,10 +299,12 @@ def _expected(store_id, zone, visits, serviced, created):
     return ({c for c, s in status.items() if s == "at_risk"}, {c for c, s in status.items() if s == "lost"})
 
 
-def test_the_lists_and_the_preview_from_tonights_counts_agree_with_the_definition_through_late_changes(shop):
+def test_the_lists_and_the_preview_from_tonights_counts_agree_with_the_definition_through_late_changes(shop,
+                                                                                                   monkeypatch):
     """Random owners (visits, reversals, cars' maintenance as imported, files old and new): the at-risk and lost
     lists and a win-back preview equal the definition before the night (live), after it (tonight's counts), after
     a visit and a reversal today (at once), and after a car's maintenance imported today (from the next night)."""
+    monkeypatch.setattr(loss, "PER_PAGE", 4)  # page after page
     store, zone = shop.store, zone_of_store(shop.store.id)
     rng = random.Random(23)
     visits = _random_history(shop, rng, owners=60)
@@ -323,7 +326,8 @@ def test_the_lists_and_the_preview_from_tonights_counts_agree_with_the_definitio
 
     def check():
         at_risk, lost = _expected(store.id, zone, visits, serviced, created)
-        assert (set(_all_listed(store.id, "at_risk", zone)), set(_all_listed(store.id, "lost", zone))) == (at_risk, lost)
+        listed = _all_listed(store.id, "lost", zone)
+        assert (set(_all_listed(store.id, "at_risk", zone)), set(listed)) == (at_risk, lost) and len(listed) == len(lost)
         assert services.preview(win_back, now=NOW)[0] == len(at_risk)
         return at_risk, lost
 
@@ -332,6 +336,9 @@ def test_the_lists_and_the_preview_from_tonights_counts_agree_with_the_definitio
     services.roll_up_loss(now=NOW - timedelta(hours=6), store_ids=[store.id])  # 04:00 in Shanghai
     assert targeting.seen_counted_at(store.id, today=TODAY, zone=zone) == NOW - timedelta(hours=6)
     check()
+    # tonight's counts list the oldest first by when the owner was last seen (the later of visit and maintenance)
+    seen = dict(db.session.execute(sa.select(OwnerSeen.customer_id, OwnerSeen.seen_at)).all())
+    assert _all_listed(store.id, "lost", zone) == sorted(lost, key=lambda c: (seen[c], c))
     # today: a lost owner pays a visit (off the list at once); an at-risk one too, and that order is reversed (红冲:
     # the visit was made, the owner stays seen)
     for number, customer_id in enumerate((sorted(lost)[0], sorted(at_risk)[0])):

@@ -19,8 +19,15 @@ from dealer.auth.models import User
 from dealer.customers.models import Customer, Vehicle
 from dealer.database import UTCDateTime
 from dealer.extensions import db
-from dealer.members.models import LossMonth, MemberSettings
-from dealer.members.targeting import PAID, local_midnight, months_before, not_seen_for, seen_counted_at
+from dealer.members.models import LossMonth, MemberSettings, OwnerSeen
+from dealer.members.targeting import (
+    PAID,
+    local_midnight,
+    months_before,
+    seen_counted_at,
+    unseen,
+    unseen_counted,
+)
 from dealer.repair.models import RepairOrder
 
 AT_RISK, LOST = "at_risk", "lost"
@@ -82,28 +89,47 @@ def _services(store_id: int, owners):
 
 def lost_owners(store_id: int, *, settings: MemberSettings, today: date, zone, status: str = AT_RISK,
                 sort: str = "last_visit", page: int = 1) -> LossPage:
-    """A page of the owners at risk (not seen for the at-risk months but not yet the lost ones) or lost."""
+    """A page of the owners at risk (not seen for the at-risk months but not yet the lost ones) or lost.
+
+    After the store's night (`seen_counted_at`), oldest first: the page's owners are the next rows of one range of
+    tonight's counts in their order (the paid visits since the night left out), then only their rows; by spend,
+    or before the night: every listed owner's spend and last visit, to sort them."""
     at_risk, lost = _months(settings)
+    months = {"not_seen_months": lost if status == LOST else at_risk,  # at risk: not yet the lost ones
+              "seen_within_months": None if status == LOST else lost}
     seen_at = seen_counted_at(store_id, today=today, zone=zone)  # tonight's counts, when the night ran
-    conditions = [Customer.store_id == store_id, not_seen_for(lost if status == LOST else at_risk, today=today,
-                                                              zone=zone, store_id=store_id, seen_at=seen_at)]
-    if status != LOST:  # at risk only: not yet the lost ones
-        conditions.append(~not_seen_for(lost, today=today, zone=zone, store_id=store_id, seen_at=seen_at))
-    # The owners of the list first, from indexes alone (a store's owners are spread over the whole customers
-    # table); then their rows, orders and cars only.
-    owners = sa.select(Customer.id).where(*conditions).cte("listed").prefix_with("MATERIALIZED")
-    paid, serviced = _orders(store_id, owners), _services(store_id, owners)
+    page = max(page, 1)
+    if seen_at is not None and sort == "last_visit":
+        counted = unseen_counted(store_id, today=today, zone=zone, seen_at=seen_at, **months)
+        ids = list(db.session.scalars(counted.with_only_columns(OwnerSeen.customer_id)
+                                      .order_by(OwnerSeen.seen_at, OwnerSeen.customer_id)
+                                      .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)))
+        shown = ids[:PER_PAGE]
+        listed = sa.select(Customer.id).where(Customer.store_id == store_id, Customer.id.in_(shown)).subquery("listed")
+        order = ()
+    else:
+        listed = (sa.select(Customer.id).where(Customer.store_id == store_id,
+                                               unseen(store_id, today=today, zone=zone, seen_at=seen_at, **months))
+                  .cte("listed").prefix_with("MATERIALIZED"))  # from indexes alone, then only their rows
+        ids = shown = None
+    paid, serviced = _orders(store_id, listed), _services(store_id, listed)
     spend = sa.func.coalesce(paid.c.spend_fen, 0)
-    order = ((spend.desc(), Customer.id) if sort == "spend"
-             else (sa.func.coalesce(paid.c.last_order_at, serviced.c.last_service_on, Customer.created_at).asc(),
-                   Customer.id))
-    rows = db.session.execute(
-        sa.select(Customer.id, Customer.name, Customer.mobile, sa.func.coalesce(User.full_name, ""),
-                  paid.c.last_order_at, serviced.c.last_service_on, spend)
-        .outerjoin(paid, paid.c.customer_id == Customer.id).outerjoin(serviced, serviced.c.customer_id == Customer.id)
-        .outerjoin(User, User.id == Customer.advisor_id)
-        .where(Customer.store_id == store_id, Customer.id.in_(sa.select(owners.c.id))).order_by(*order)
-        .limit(PER_PAGE + 1).offset((max(page, 1) - 1) * PER_PAGE)).all()
+    if shown is None:
+        order = ((spend.desc(), Customer.id) if sort == "spend"
+                 else (sa.func.coalesce(paid.c.last_order_at, serviced.c.last_service_on, Customer.created_at).asc(),
+                       Customer.id))
+    statement = (sa.select(Customer.id, Customer.name, Customer.mobile, sa.func.coalesce(User.full_name, ""),
+                           paid.c.last_order_at, serviced.c.last_service_on, spend)
+                 .outerjoin(paid, paid.c.customer_id == Customer.id)
+                 .outerjoin(serviced, serviced.c.customer_id == Customer.id)
+                 .outerjoin(User, User.id == Customer.advisor_id)
+                 .where(Customer.store_id == store_id, Customer.id.in_(sa.select(listed.c.id))))
+    if shown is None:
+        rows = db.session.execute(statement.order_by(*order).limit(PER_PAGE + 1)
+                                  .offset((page - 1) * PER_PAGE)).all()
+    else:
+        by_id = {row[0]: row for row in db.session.execute(statement)} if shown else {}
+        rows = [by_id[customer_id] for customer_id in ids if customer_id in by_id]
     owners = [LostOwner(row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]), []) for row in rows[:PER_PAGE]]
     if owners:
         plates: dict[int, list[str]] = {}
@@ -113,7 +139,8 @@ def lost_owners(store_id: int, *, settings: MemberSettings, today: date, zone, s
             plates.setdefault(owner_id, []).append(plate)
         for owner in owners:
             owner.plates = plates.get(owner.customer_id, [])
-    return LossPage(status, owners, max(page, 1), len(rows) > PER_PAGE, at_risk, lost)
+    has_next = len(ids) > PER_PAGE if ids is not None else len(rows) > PER_PAGE
+    return LossPage(status, owners, page, has_next, at_risk, lost)
 
 
 @dataclass
