@@ -1,5 +1,5 @@
 """membership, session 5: customer loss's closed months rolled up nightly (member_loss_months); when each owner
-was last seen, counted nightly (member_owner_seen, member_owner_seen_runs)
+was last seen, counted nightly (member_owner_seen, member_owner_seen_runs); an index of a store's marketing SMS by day
 
 Revision ID: 0034_members5
 Revises: 0033_booking4
@@ -43,6 +43,10 @@ def upgrade():
     )
     op.create_index('ix_member_owner_seen_store_id_seen_at', 'member_owner_seen', ['store_id', 'seen_at', 'customer_id'],
                     unique=False)
+    # the month's marketing messages of a store (a campaign's monthly limit in every preview): sms's table, one index
+    op.create_index('ix_sms_messages_store_id_marketing_created_at', 'sms_messages',
+                    ['store_id', 'created_at', 'customer_id'], unique=False,
+                    postgresql_where=sa.text("category = 'marketing'"), sqlite_where=sa.text("category = 'marketing'"))
     op.create_table('member_owner_seen_runs',
     sa.Column('store_id', sa.Integer(), nullable=False),
     sa.Column('computed_at', dealer.database.UTCDateTime(timezone=True), nullable=False),
@@ -52,6 +56,8 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_sms_messages_store_id_marketing_created_at', table_name='sms_messages',
+                  postgresql_where=sa.text("category = 'marketing'"), sqlite_where=sa.text("category = 'marketing'"))
     op.drop_table('member_owner_seen_runs')
     op.drop_index('ix_member_owner_seen_store_id_seen_at', table_name='member_owner_seen')
     op.drop_table('member_owner_seen')

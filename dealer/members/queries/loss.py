@@ -106,10 +106,13 @@ def lost_owners(store_id: int, *, settings: MemberSettings, today: date, zone, s
                                       .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)))
         shown = ids[:PER_PAGE]
         listed = sa.select(Customer.id).where(Customer.store_id == store_id, Customer.id.in_(shown)).subquery("listed")
-        order = ()
+    elif seen_at is not None:  # by spend: tonight's range as it is (the planner knows its size)
+        listed = (unseen_counted(store_id, today=today, zone=zone, seen_at=seen_at, **months)
+                  .with_only_columns(OwnerSeen.customer_id.label("id")).cte("listed").prefix_with("MATERIALIZED"))
+        ids = shown = None
     else:
         listed = (sa.select(Customer.id).where(Customer.store_id == store_id,
-                                               unseen(store_id, today=today, zone=zone, seen_at=seen_at, **months))
+                                               unseen(store_id, today=today, zone=zone, **months))
                   .cte("listed").prefix_with("MATERIALIZED"))  # from indexes alone, then only their rows
         ids = shown = None
     paid, serviced = _orders(store_id, listed), _services(store_id, listed)
