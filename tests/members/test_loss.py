@@ -270,9 +270,11 @@ def test_the_roll_up_is_a_nightly_task_and_the_page_says_when_it_counted(app, sh
     counted = night.astimezone(zone_of_store(shop.store.id)).strftime("%Y-%m-%d %H:%M")
     html = client.get("/members/loss").get_data(as_text=True)
     assert 'data-testid="loss-months-as-of"' in html and counted not in html  # no night yet: all live
+    assert 'data-testid="loss-counted-at"' not in html
     services.roll_up_loss(now=night, store_ids=[shop.store.id])
     html = client.get("/members/loss").get_data(as_text=True)
     assert counted in html.split('data-testid="loss-months-as-of"')[1]
+    assert 'data-testid="loss-counted-at"' in html and counted in html.split('data-testid="loss-counted-at"')[1]
 
 
 def _all_listed(store_id, status, zone):

@@ -61,6 +61,7 @@ class LossPage:
     has_next: bool
     at_risk_months: int
     lost_months: int
+    counted_at: datetime | None = None  # tonight's counts the list came from (None: counted live)
 
 
 def _months(settings: MemberSettings) -> tuple[int, int]:
@@ -143,7 +144,7 @@ def lost_owners(store_id: int, *, settings: MemberSettings, today: date, zone, s
         for owner in owners:
             owner.plates = plates.get(owner.customer_id, [])
     has_next = len(ids) > PER_PAGE if ids is not None else len(rows) > PER_PAGE
-    return LossPage(status, owners, page, has_next, at_risk, lost)
+    return LossPage(status, owners, page, has_next, at_risk, lost, seen_at)
 
 
 @dataclass
