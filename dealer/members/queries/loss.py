@@ -9,7 +9,7 @@ question, whatever the number of owners.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -45,12 +45,14 @@ class LostOwner:
     last_service_on: date | None
     spend_fen: int
     plates: list[str]
+    last_visit: date | None = field(init=False)  # the later of the last order's day and the last service
 
-    @property
-    def last_visit(self) -> date | None:
+    def __post_init__(self):
         order_day = self.last_order_at.date() if self.last_order_at is not None else None
-        days = [day for day in (order_day, self.last_service_on) if day is not None]
-        return max(days) if days else None
+        if order_day is None or self.last_service_on is None:
+            self.last_visit = order_day or self.last_service_on
+        else:
+            self.last_visit = max(order_day, self.last_service_on)
 
 
 @dataclass
