@@ -283,3 +283,18 @@ def test_group_results_compare_with_the_groups_campaign_of_the_same_season_last_
     assert client.get(f"/api/v1/campaigns/groups/{last.id}", headers=bearer(group_manager)).json["last_year"] is None
     other = _group_campaign(shop, other_store, group, name="其他", season="other")
     assert queries.group_results(*services.get_group_campaign(other.id, actor=group)).last_year is None
+
+
+def test_the_group_pages_previews_count_as_each_stores_preview(shop, other_store, group, two_stores):
+    """All the parts' stores, settings and night's counts read at once: the counts are each store's own preview's,
+    before the stores' night and after it (the not-seen rules from tonight's counts), with or without settings."""
+    for customer in two_stores[0][:5]:
+        customer.created_at = NOW - timedelta(days=400)
+    made = _group_campaign(shop, other_store, group, not_seen_months=6)
+    parts = _parts(made.id)
+    db.session.execute(sa.delete(MemberSettings).where(MemberSettings.store_id == other_store.id))  # defaults
+    db.session.flush()
+    each = [services.preview(campaign, now=NOW) for campaign in parts]
+    assert services.previews(parts, now=NOW) == each and sum(counts[0] for counts in each) == 5
+    services.roll_up_loss(now=NOW - timedelta(hours=1), store_ids=[shop.store.id])  # one store's night only
+    assert services.previews(parts, now=NOW) == [services.preview(campaign, now=NOW) for campaign in parts] == each

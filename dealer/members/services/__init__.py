@@ -17,6 +17,7 @@ from dealer.members.services.campaigns import (  # noqa: F401, E402
     holdout_count,
     launch_campaign,
     preview,
+    previews,
     win_back_campaign,
 )
 from dealer.members.services.common import (  # noqa: F401
