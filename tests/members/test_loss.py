@@ -368,3 +368,15 @@ def test_the_lists_and_the_preview_from_tonights_counts_agree_with_the_definitio
     db.session.execute(sa.update(OwnerSeenRun).values(computed_at=NOW - timedelta(days=1)))
     assert targeting.seen_counted_at(store.id, today=TODAY, zone=zone) is None
     check()
+
+
+def test_the_last_visit_is_the_stores_day_of_the_visit(shop):
+    """A visit at 01:00 in Shanghai (17:00 UTC the day before) was on the store's day, not UTC's."""
+    customer = owner(shop.store)
+    car = db.session.scalar(sa.select(Vehicle).where(Vehicle.owner_id == customer.id))
+    customer.created_at = at(date(2024, 1, 1))
+    RepairOrderFactory(store=shop.store, vehicle=car, customer=customer, state="settled",
+                       settled_at=datetime(2026, 5, 15, 17, 0, tzinfo=timezone.utc))
+    db.session.flush()
+    listed_owner = next(o for o in listed(shop, "at_risk") if o.customer_id == customer.id)
+    assert listed_owner.last_visit == date(2026, 5, 16)

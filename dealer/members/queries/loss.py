@@ -136,7 +136,8 @@ def lost_owners(store_id: int, *, settings: MemberSettings, today: date, zone, s
     else:
         by_id = {row[0]: row for row in db.session.execute(statement)} if shown else {}
         rows = [by_id[customer_id] for customer_id in ids if customer_id in by_id]
-    owners = [LostOwner(row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]), []) for row in rows[:PER_PAGE]]
+    owners = [LostOwner(row[0], row[1], row[2], row[3], row[4] and row[4].astimezone(zone), row[5], int(row[6]), [])
+              for row in rows[:PER_PAGE]]  # the last order in the store's time: its day is the store's
     if owners:
         plates: dict[int, list[str]] = {}
         for owner_id, plate in db.session.execute(sa.select(Vehicle.owner_id, Vehicle.plate).where(
