@@ -45,6 +45,7 @@ from dealer.booking import progress
 from dealer.customers.models import Vehicle
 from dealer.database import utcnow
 from dealer.demo import cli as demo
+from dealer.demo import members as members_demo
 from dealer.extensions import db
 from dealer.members import services as members
 from dealer.quicklane import models as lane_models
@@ -128,6 +129,10 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
                 seconds["rescue claims"] = _rescue_claims()
             if "member links" not in seconds:  # built before the member view on the progress page
                 seconds["member links"] = _member_links()
+            if "group campaign" not in seconds:  # built before membership's campaigns over several stores
+                seconds["group campaign"] = group_campaign(stores)
+            if "loss roll-up" not in seconds:  # built before customer loss's nightly roll-up of closed months
+                seconds["loss roll-up"] = loss_rollup()
             if seconds != marker.seconds:
                 db.session.execute(sa.text("UPDATE bench_dataset SET seconds = CAST(:t AS jsonb) WHERE id = 1"),
                                    {"t": _json(seconds)})
@@ -138,6 +143,8 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
         seconds["lane queue"] = lane_queue()
         seconds["rescue claims"] = _rescue_claims()
         seconds["member links"] = _member_links()
+        seconds["group campaign"] = group_campaign(stores)
+        seconds["loss roll-up"] = loss_rollup()
         db.session.execute(sa.text(
             "INSERT INTO bench_dataset (id, stores, vehicles, orders, seeded_on, built_at, seconds) "
             "VALUES (1, :s, :v, :o, :d, now(), CAST(:t AS jsonb)) ON CONFLICT (id) DO UPDATE SET "
@@ -233,6 +240,25 @@ def _modules(stores: int, seed: int) -> float:
     demo._rescue_units([store for store in group if store.code in demo.RESCUE_UNITS])  # the demo places units there
     db.session.commit()
     _log(f"the later modules' demo rows in {len(group)} stores")
+    return round(time.perf_counter() - started, 1)
+
+
+def group_campaign(stores: int) -> float:
+    """seed-demo's draft campaign over the stores (the group manager's, membership's fourth slice), for data built
+    before it (seed-demo adds it only where the group has none)."""
+    started = time.perf_counter()
+    group = list(db.session.scalars(sa.select(Store).where(Store.active).order_by(Store.id)))[:stores]
+    added = members_demo.seed_group_campaign(group, now=utcnow().replace(second=0, microsecond=0))
+    db.session.commit()
+    _log(f"{added} campaign for several stores added over {len(group)} stores")
+    return round(time.perf_counter() - started, 1)
+
+
+def loss_rollup() -> float:
+    """Customer loss's closed months, as each store's night writes them (member_loss_rollup)."""
+    started = time.perf_counter()
+    rows = members.roll_up_loss(now=utcnow())
+    _log(f"customer loss: {rows} closed months rolled up")
     return round(time.perf_counter() - started, 1)
 
 

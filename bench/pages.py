@@ -154,6 +154,10 @@ PAGES = (
     Page("new campaign for several stores `/members/group-campaigns/new`", "/members/group-campaigns/new",
          who="group", target="list"),
     Page("API `GET /api/v1/campaigns/groups/<id>`", "/api/v1/campaigns/groups/{group_campaign}", who="group"),
+    # membership, fifth slice (members5): customer loss's other tab and sort, from the nightly counts
+    Page("customer loss, at risk `/members/loss`", "/members/loss", who="sz01-manager", target="list"),
+    Page("customer loss by spend `/members/loss?sort=spend`", "/members/loss?status=lost&sort=spend",
+         who="sz01-manager", target="list"),
 )
 
 # placeholder -> SQL returning one column of values (:store is the signed-in store's id, :n how many).

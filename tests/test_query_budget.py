@@ -155,7 +155,8 @@ def _group_campaigns(store, staff) -> dict:
                                    ends_on=date(2027, 1, 31), gift_name="车载香薰", gift_stock=5)
     launched = members.create_group_campaign(stores, winter, actor=group_manager, now=NOW)
     members.launch_group_campaign(launched.id, actor=group_manager, now=NOW, seed=5)
-    return {"group_campaign": launched.id}
+    draft = members.create_group_campaign(stores, winter, actor=group_manager, now=NOW)  # members5: its preview
+    return {"group_campaign": launched.id, "group_campaign_draft": draft.id}
 
 
 def _rescue_calls(world: World, n: int) -> None:
@@ -576,6 +577,13 @@ PAGES.update({
                                          lambda w: f"/api/v1/campaigns/groups/{w.ids['group_campaign']}", 16),
 })
 PAGES["customers.show_customer"] = (*PAGES["customers.show_customer"][:2], PAGES["customers.show_customer"][2] + 1)
+# membership (members5): a second state of an endpoint measured above, under its own name. The draft group
+# campaign's page: the request, the group, its store campaigns, their stores' codes, then each store's preview (its
+# settings, its zone, the count: one query) for the two stores.
+PAGE_VARIANTS = {
+    "members.group_campaign (draft)": (
+        "group_manager", lambda w: f"/members/group-campaigns/{w.ids['group_campaign_draft']}", 10),
+}
 # The home page is the panels of the person's roles (auth.signals.home_panels), so it is measured as each role.
 # Every panel's queries are a fixed number (lists stop at a LIMIT, figures are aggregates by store).
 HOME_PAGES = {
@@ -635,7 +643,7 @@ def test_query_counts_do_not_grow_with_the_rows(app, db_session, store, other_st
 
     measured, problems = {}, []
     tables = store_tables()
-    for endpoint, (role, url_of, budget) in PAGES.items():
+    for endpoint, (role, url_of, budget) in [*PAGES.items(), *PAGE_VARIANTS.items()]:
         counts = []
         for world in (small, large):
             user = world.staff[role]

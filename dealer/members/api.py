@@ -122,11 +122,15 @@ def get_group_campaign(group_id):
                           "results": _results_out(results, results.campaign.gifts_given)}
                          for code, results in together.stores]
         out["results"] = _results_out(together, together.gifts_given)
+        last = together.last_year
+        out["last_year"] = None if last is None else {
+            **{name: getattr(last.group, name) for name in ("id", "name", "starts_on", "ends_on")},
+            "results": _results_out(last, last.gifts_given)}
     else:
         codes = queries.groups.store_codes(campaigns)
         out["stores"] = [{"store_code": codes.get(c.store_id, ""), "campaign": _campaign_fields(c), "results": None}
                          for c in campaigns]
-        out["results"] = None
+        out["results"] = out["last_year"] = None
     return out
 
 

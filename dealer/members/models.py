@@ -390,3 +390,45 @@ class CampaignGift(db.Model):
     note: Mapped[str] = mapped_column(sa.String(200), default="")
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LossMonth(db.Model):
+    """A closed month's customer-loss figures (客户流失), written by the nightly `member_loss_rollup` with the months
+    they were counted with: a closed month's figures only change when the store's months change (then the page
+    counts live until the next night)."""
+
+    __tablename__ = "member_loss_months"
+
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)  # its first day
+    at_risk_months: Mapped[int] = mapped_column(sa.SmallInteger)
+    lost_months: Mapped[int] = mapped_column(sa.SmallInteger)
+    active: Mapped[int] = mapped_column(sa.Integer)
+    newly_at_risk: Mapped[int] = mapped_column(sa.Integer)
+    newly_lost: Mapped[int] = mapped_column(sa.Integer)
+    won_back: Mapped[int] = mapped_column(sa.Integer)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OwnerSeen(db.Model):
+    """When each owner of a store was last seen (customer loss's "seen"), as the nightly `member_loss_rollup` counted
+    it: the later of the last paid visit and the start of the cars' last maintenance day, else the file's making.
+    A store's lists and previews read it as one index range, with the paid visits since the night live
+    (`targeting.not_seen_for`); maintenance recorded or imported since counts from the next night."""
+
+    __tablename__ = "member_owner_seen"
+    __table_args__ = (sa.Index("ix_member_owner_seen_store_id_seen_at", "store_id", "seen_at", "customer_id"),)
+
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(primary_key=True)  # no key to customers: rebuilt whole every night
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OwnerSeenRun(db.Model):
+    """When the store's `member_owner_seen` rows were counted (the lists use them only when counted since the
+    store's midnight)."""
+
+    __tablename__ = "member_owner_seen_runs"
+
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

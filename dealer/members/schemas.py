@@ -177,6 +177,14 @@ class GroupStoreOut(Schema):
     results = fields.Nested(CampaignResultsOut, allow_none=True, metadata={"description": "null for a draft."})
 
 
+class GroupLastYearOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    results = fields.Nested(CampaignResultsOut)
+
+
 class GroupCampaignOut(Schema):
     id = fields.Integer()
     name = fields.String()
@@ -190,3 +198,6 @@ class GroupCampaignOut(Schema):
     results = fields.Nested(CampaignResultsOut, allow_none=True, metadata={
         "description": "The stores together (figures added; the uplift each store's weighted by its invited owners); "
                        "null for a draft."})
+    last_year = fields.Nested(GroupLastYearOut, allow_none=True, metadata={
+        "description": "The group's launched campaign of the same season (spring, autumn) last year, its stores "
+                       "together; null when there is none or for a draft."})

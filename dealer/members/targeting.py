@@ -7,14 +7,14 @@ Also the months arithmetic shared with customer loss (客户流失).
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from dealer.customers.models import Customer, Vehicle
 from dealer.extensions import db
-from dealer.members.models import Campaign, Member, MemberTier
+from dealer.members.models import Campaign, Member, MemberTier, OwnerSeen, OwnerSeenRun
 from dealer.repair.models import DELIVERED, JOB_DECLINED, SETTLED, RepairJob, RepairOrder
 from dealer.sms.kinds import MARKETING
 from dealer.sms.models import CANCELLED, SmsMessage
@@ -71,6 +71,18 @@ def seen_since(day: date, zone, *, store_id: int):
                   _owners_car_maintained_since(store_id, day))
 
 
+# A settlement under way while the night counted may commit after it with an earlier time: the visits of this long
+# before the count are read live too (a visit months after the cut-off is a visit either way).
+SETTLING = timedelta(hours=1)
+
+
+def seen_counted_at(store_id: int, *, today: date, zone) -> datetime | None:
+    """When tonight's `member_owner_seen` rows of the store were counted; None before the store's night ran today
+    (then the lists count live)."""
+    counted = db.session.scalar(sa.select(OwnerSeenRun.computed_at).where(OwnerSeenRun.store_id == store_id))
+    return counted if counted is not None and counted >= local_midnight(today, zone) else None
+
+
 def not_seen_for(months: int, *, today: date, zone, store_id: int):
     """The owner (of the store `store_id`) was not seen for `months` (customer loss, 客户流失): nothing since the
     cut-off, and either some history before it or a file older than it (a new file with no history is not a
@@ -79,6 +91,42 @@ def not_seen_for(months: int, *, today: date, zone, store_id: int):
     history = sa.or_(_owners_paid_visit(store_id), _owners_car(Vehicle.last_maintenance_date.is_not(None)))
     return sa.and_(~seen_since(cutoff, zone, store_id=store_id),
                    sa.or_(history, Customer.created_at < local_midnight(cutoff, zone)))
+
+
+def unseen(store_id: int, *, today: date, zone, not_seen_months: int | None = None,
+           seen_within_months: int | None = None, seen_at: datetime | None = None):
+    """Not seen for `not_seen_months` and (or only) seen within `seen_within_months` (the at-risk owners: not yet
+    the lost ones), as `not_seen_for` defines them live.
+
+    With `seen_at` (when tonight's `member_owner_seen` was counted, `seen_counted_at`): the owners last seen between
+    the two cut-offs as counted tonight (one index range, whose size the planner knows), less those with a paid
+    visit since (live); a car's maintenance recorded or imported since counts from the next night. An owner filed
+    since the night is not counted yet: nobody's loss, seen within any months, as live."""
+    if seen_at is None:
+        conditions = []
+        if not_seen_months:
+            conditions.append(not_seen_for(not_seen_months, today=today, zone=zone, store_id=store_id))
+        if seen_within_months:
+            conditions.append(~not_seen_for(seen_within_months, today=today, zone=zone, store_id=store_id))
+        return sa.and_(*conditions)
+    if not not_seen_months:  # seen within only: all but the owners not seen for those months
+        return Customer.id.not_in(unseen_counted(store_id, today=today, zone=zone, not_seen_months=seen_within_months,
+                                                 seen_at=seen_at).with_only_columns(OwnerSeen.customer_id))
+    return Customer.id.in_(unseen_counted(store_id, today=today, zone=zone, not_seen_months=not_seen_months,
+                                          seen_within_months=seen_within_months, seen_at=seen_at)
+                           .with_only_columns(OwnerSeen.customer_id))
+
+
+def unseen_counted(store_id: int, *, today: date, zone, not_seen_months: int, seen_within_months: int | None = None,
+                   seen_at: datetime):
+    """(customer_id, seen_at) of the owners last seen between the cut-offs as counted tonight, without a paid visit
+    since: one range of ix_member_owner_seen_store_id_seen_at, in its order."""
+    counted = [OwnerSeen.store_id == store_id,
+               OwnerSeen.seen_at < local_midnight(months_before(today, not_seen_months), zone)]
+    if seen_within_months:
+        counted.append(OwnerSeen.seen_at >= local_midnight(months_before(today, seen_within_months), zone))
+    return sa.select(OwnerSeen.customer_id, OwnerSeen.seen_at).where(
+        *counted, ~paid_visit(store_id, OwnerSeen.customer_id, seen_at - SETTLING))
 
 
 def declined_work(since: date, zone):
@@ -92,8 +140,9 @@ def declined_work(since: date, zone):
                                                RepairJob.approval == JOB_DECLINED))
 
 
-def rule_conditions(campaign: Campaign, *, today: date, zone) -> list:
-    """The WHERE conditions on `Customer` that the campaign's rules make (the store's own customers)."""
+def rule_conditions(campaign: Campaign, *, today: date, zone, seen_at: datetime | None = None) -> list:
+    """The WHERE conditions on `Customer` that the campaign's rules make (the store's own customers); `seen_at`:
+    the not-seen rules from tonight's counts (`not_seen_for`)."""
     conditions = [Customer.store_id == campaign.store_id]
     if campaign.members_only or campaign.tier_ranks:
         earned, given = aliased(MemberTier), aliased(MemberTier)
@@ -119,11 +168,9 @@ def rule_conditions(campaign: Campaign, *, today: date, zone) -> list:
                                             *vehicle))
     if campaign.declined_within_months:
         conditions.append(declined_work(months_before(today, campaign.declined_within_months), zone))
-    if campaign.not_seen_months:
-        conditions.append(not_seen_for(campaign.not_seen_months, today=today, zone=zone, store_id=campaign.store_id))
-    if campaign.seen_within_months:  # the at-risk owners of customer loss: not yet the lost ones
-        conditions.append(~not_seen_for(campaign.seen_within_months, today=today, zone=zone,
-                                         store_id=campaign.store_id))
+    if campaign.not_seen_months or campaign.seen_within_months:  # customer loss's rules (seen within: at risk)
+        conditions.append(unseen(campaign.store_id, today=today, zone=zone, not_seen_months=campaign.not_seen_months,
+                                 seen_within_months=campaign.seen_within_months, seen_at=seen_at))
     return conditions
 
 
@@ -136,19 +183,20 @@ def capped_customers(store_id: int, *, month_start: datetime, cap: int):
             .group_by(SmsMessage.customer_id).having(sa.func.count() >= cap))
 
 
-def eligibility(campaign: Campaign, *, today: date, zone, cap: int):
+def eligibility(campaign: Campaign, *, today: date, zone, cap: int, seen_at: datetime | None = None):
     """(matching conditions, eligible conditions): who matches the rules, and who of them may be invited (marketing
     consent, under the month's cap of marketing messages)."""
-    matching = rule_conditions(campaign, today=today, zone=zone)
+    matching = rule_conditions(campaign, today=today, zone=zone, seen_at=seen_at)
     month_start = local_midnight(today.replace(day=1), zone)
     under_cap = (Customer.id.not_in(capped_customers(campaign.store_id, month_start=month_start, cap=cap))
                  if cap > 0 else sa.false())
     return matching, [*matching, Customer.marketing_consent.is_(True), under_cap]
 
 
-def target_counts(campaign: Campaign, *, today: date, zone, cap: int) -> tuple[int, int, int]:
+def target_counts(campaign: Campaign, *, today: date, zone, cap: int,
+                  seen_at: datetime | None = None) -> tuple[int, int, int]:
     """(matching, without marketing consent, at the month's cap) in one query."""
-    matching, _eligible = eligibility(campaign, today=today, zone=zone, cap=cap)
+    matching, _eligible = eligibility(campaign, today=today, zone=zone, cap=cap, seen_at=seen_at)
     month_start = local_midnight(today.replace(day=1), zone)
     capped = (Customer.id.in_(capped_customers(campaign.store_id, month_start=month_start, cap=cap))
               if cap > 0 else sa.true())

@@ -51,6 +51,10 @@ class SmsMessage(db.Model):
         sa.Index("ix_sms_messages_store_id_customer_id", "store_id", "customer_id"),
         sa.Index("ix_sms_messages_provider_id", "provider_id", postgresql_where=sa.text("provider_id IS NOT NULL"),
                  sqlite_where=sa.text("provider_id IS NOT NULL")),
+        # membership (members5): the month's marketing messages of a store's owners (a campaign's monthly limit, in
+        # every target preview): one short range instead of the store's messages by owner
+        sa.Index("ix_sms_messages_store_id_marketing_created_at", "store_id", "created_at", "customer_id",
+                 postgresql_where=sa.text("category = 'marketing'"), sqlite_where=sa.text("category = 'marketing'")),
         sa.CheckConstraint("state IN ('queued', 'sending', 'sent', 'delivered', 'failed', 'cancelled')",
                            name="state_known"),
     )

@@ -3,7 +3,7 @@ store's target, random holdout and invitations (its own signature and telephone)
 store and together. A store's manager creates and sees only their store's campaigns."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
@@ -249,3 +249,52 @@ def test_the_group_campaigns_excel_has_each_store_together_and_every_owner(clien
     stores = [row for row in summary[4:] if row and row[0]]
     assert [(row[0], row[1], row[2]) for row in stores] == [("SZ01", 19, 2), ("GZ01", 24, 6), ("合计", 43, 8)]
     assert len(owners) == 1 + 51 and {row[0] for row in owners[1:]} == {"SZ01", "GZ01"}
+
+
+def test_group_results_compare_with_the_groups_campaign_of_the_same_season_last_year(client, shop, other_store,
+                                                                                     group_manager, two_stores):
+    group = actor(group_manager)
+    year_ago = NOW - timedelta(days=365)
+    last = services.create_group_campaign([shop.store.id, other_store.id], services.CampaignInput(**{
+        **SPRING, "name": "去年集团春季", "starts_on": date(2025, 11, 20), "ends_on": date(2026, 1, 31)}),
+        actor=group, now=year_ago)
+    services.launch_group_campaign(last.id, actor=group, now=year_ago, seed=7)
+    # neither a draft of last year, nor another season, nor this year's other campaign is "last year"
+    services.create_group_campaign([shop.store.id, other_store.id], services.CampaignInput(**{
+        **SPRING, "name": "去年草稿", "starts_on": date(2025, 12, 1), "ends_on": date(2026, 1, 31)}), actor=group,
+        now=year_ago)
+    autumn = services.create_group_campaign([shop.store.id, other_store.id], services.CampaignInput(**{
+        **SPRING, "name": "去年秋季", "season": "autumn", "starts_on": date(2025, 9, 1), "ends_on": date(2025, 10, 31)}),
+        actor=group, now=year_ago - timedelta(days=90))
+    services.launch_group_campaign(autumn.id, actor=group, now=year_ago - timedelta(days=90), seed=7)
+    made = _group_campaign(shop, other_store, group)
+    services.launch_group_campaign(made.id, actor=group, now=NOW, seed=42)
+    results = queries.group_results(*services.get_group_campaign(made.id, actor=group))
+    assert results.last_year is not None and results.last_year.group.id == last.id
+    assert results.last_year.invited.owners == 43 and results.last_year.last_year is None
+    assert [code for code, _r in results.last_year.stores] == ["SZ01", "GZ01"]
+    login(client, group_manager)
+    page = client.get(f"/members/group-campaigns/{made.id}").text
+    assert 'data-testid="group-last-year"' in page and "去年集团春季" in page
+    api = client.get(f"/api/v1/campaigns/groups/{made.id}", headers=bearer(group_manager)).json
+    assert (api["last_year"]["id"], api["last_year"]["name"]) == (last.id, "去年集团春季")
+    assert api["last_year"]["results"]["invited"]["owners"] == 43
+    # last year's own page has no year before it; "other" season campaigns are never compared
+    assert client.get(f"/api/v1/campaigns/groups/{last.id}", headers=bearer(group_manager)).json["last_year"] is None
+    other = _group_campaign(shop, other_store, group, name="其他", season="other")
+    assert queries.group_results(*services.get_group_campaign(other.id, actor=group)).last_year is None
+
+
+def test_the_group_pages_previews_count_as_each_stores_preview(shop, other_store, group, two_stores):
+    """All the parts' stores, settings and night's counts read at once: the counts are each store's own preview's,
+    before the stores' night and after it (the not-seen rules from tonight's counts), with or without settings."""
+    for customer in two_stores[0][:5]:
+        customer.created_at = NOW - timedelta(days=400)
+    made = _group_campaign(shop, other_store, group, not_seen_months=6)
+    parts = _parts(made.id)
+    db.session.execute(sa.delete(MemberSettings).where(MemberSettings.store_id == other_store.id))  # defaults
+    db.session.flush()
+    each = [services.preview(campaign, now=NOW) for campaign in parts]
+    assert services.previews(parts, now=NOW) == each and sum(counts[0] for counts in each) == 5
+    services.roll_up_loss(now=NOW - timedelta(hours=1), store_ids=[shop.store.id])  # one store's night only
+    assert services.previews(parts, now=NOW) == [services.preview(campaign, now=NOW) for campaign in parts] == each

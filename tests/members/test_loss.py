@@ -8,9 +8,11 @@ from datetime import date, datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from dealer.customers.models import Customer, Vehicle
+from dealer.database import utcnow
 from dealer.extensions import db
-from dealer.members import queries, services
-from dealer.members.models import CampaignTarget
+from dealer.members import queries, services, targeting
+from dealer.members.models import CampaignTarget, OwnerSeen, OwnerSeenRun
+from dealer.members.queries import loss
 from dealer.members.targeting import local_midnight, months_before
 from dealer.parts import services as parts
 from dealer.repair import services as repair
@@ -143,14 +145,13 @@ def _figures_by_definition(visits: dict[int, list[datetime]], *, today: date, zo
     return figures
 
 
-def test_monthly_figures_agree_with_the_definition_over_many_owners_visits(shop):
+def _random_history(shop, rng, owners: int = 40) -> dict[int, list[datetime]]:
     """Random visits over three years (same-moment visits, reversals, unpaid and other stores' orders among them):
-    the one-query figures equal the month-by-month definition."""
-    rng = random.Random(17)
-    store, zone = shop.store, zone_of_store(shop.store.id)
+    each owner's paid visits, as the definition reads them."""
+    store = shop.store
     other = StoreFactory(code="SZ99")
     visits: dict[int, list[datetime]] = {}
-    for number in range(40):
+    for number in range(owners):
         customer = owner(store)
         car = db.session.scalar(sa.select(Vehicle).where(Vehicle.owner_id == customer.id))
         times = visits.setdefault(customer.id, [])
@@ -172,10 +173,210 @@ def test_monthly_figures_agree_with_the_definition_over_many_owners_visits(shop)
         if number % 10 == 0:  # an owner of another store with the same story: never counted here
             RepairOrderFactory(store=other, state="settled", settled_at=datetime(2026, 10, 1, tzinfo=timezone.utc))
     db.session.flush()
+    return visits
+
+
+def _rows(figures):
+    return [(f.month, f.active, f.newly_at_risk, f.newly_lost, f.won_back) for f in figures]
+
+
+def test_monthly_figures_agree_with_the_definition_over_many_owners_visits(shop):
+    """Random visits over three years: the one-query figures equal the month-by-month definition."""
+    store, zone = shop.store, zone_of_store(shop.store.id)
+    visits = _random_history(shop, random.Random(17))
     settings = services.settings_for(store.id)
-    got = [(f.month, f.active, f.newly_at_risk, f.newly_lost, f.won_back)
-           for f in queries.monthly_figures(store.id, settings=settings, today=TODAY, zone=zone)]
+    got = _rows(queries.monthly_figures(store.id, settings=settings, today=TODAY, zone=zone))
     expected = _figures_by_definition(visits, today=TODAY, zone=zone, at_risk=settings.at_risk_months,
                                       lost=settings.lost_months)
     assert got == expected
     assert sum(row[1] for row in got) > 0 and sum(row[4] for row in got) > 0  # the data exercises the figures
+
+
+def _page_figures(store_id, zone):
+    figures = queries.loss_figures(store_id, settings=services.settings_for(store_id), today=TODAY, zone=zone)
+    return _rows(figures.months), figures.closed_at
+
+
+def _definition(visits, store_id, zone):
+    settings = services.settings_for(store_id)
+    return _figures_by_definition(visits, today=TODAY, zone=zone, at_risk=settings.at_risk_months,
+                                  lost=settings.lost_months)
+
+
+def test_the_nightly_roll_up_and_the_live_month_agree_with_the_definition_through_late_changes(shop):
+    """The page's figures (the closed months from the nightly roll-up, the current one live) equal the definition
+    before the first night (all live), after it, after today's visits and a reversal (the current month moves at
+    once), and after history imported into a closed month (right from the next night)."""
+    store, zone = shop.store, zone_of_store(shop.store.id)
+    rng = random.Random(5)
+    visits = _random_history(shop, rng, owners=60)
+    assert _page_figures(store.id, zone) == (_definition(visits, store.id, zone), None)  # no night yet: all live
+    assert services.roll_up_loss(now=NOW, store_ids=[store.id]) == 11
+    got, closed_at = _page_figures(store.id, zone)
+    assert closed_at == NOW and got == _definition(visits, store.id, zone)
+    assert sum(row[4] for row in got) > 0 and sum(row[3] for row in got) > 0  # the data exercises the figures
+    # today: owners long away come back (won back, active), one pays twice; an order of today is reversed
+    away = [customer_id for customer_id, times in visits.items()
+            if times and max(times) < datetime(2026, 4, 1, tzinfo=timezone.utc)][:3]
+    assert away
+    for number, customer_id in enumerate(away):
+        car = db.session.scalar(sa.select(Vehicle).where(Vehicle.owner_id == customer_id))
+        customer = db.session.get(Customer, customer_id)
+        settled = NOW - timedelta(hours=2 + number)
+        order = RepairOrderFactory(store=store, vehicle=car, customer=customer, state="settled", settled_at=settled)
+        visits[customer_id].append(settled)
+        if number == 0:  # its reversal (红冲) is no visit: the figures stay as the visit made them
+            RepairOrderFactory(store=store, vehicle=car, customer=customer, state="settled", reversal_of_id=order.id,
+                               settled_at=NOW - timedelta(minutes=30))
+    db.session.flush()
+    got, closed_at = _page_figures(store.id, zone)
+    assert closed_at == NOW and got == _definition(visits, store.id, zone)
+    assert got[-1][4] >= len(away)  # the current month, live
+    # history imported late into a closed month (the previous system's orders): right from the next night on
+    late = next(customer_id for customer_id, times in visits.items() if not times)
+    car = db.session.scalar(sa.select(Vehicle).where(Vehicle.owner_id == late))
+    when = datetime(2026, 8, 10, 4, tzinfo=timezone.utc)
+    RepairOrderFactory(store=store, vehicle=car, customer=db.session.get(Customer, late), state="settled",
+                       settled_at=when)
+    visits[late].append(when)
+    db.session.flush()
+    assert services.roll_up_loss(now=NOW + timedelta(days=1), store_ids=[store.id]) == 11
+    got, closed_at = _page_figures(store.id, zone)
+    assert closed_at == NOW + timedelta(days=1) and got == _definition(visits, store.id, zone)
+
+
+def test_changed_months_count_live_until_the_next_night(shop):
+    store, zone = shop.store, zone_of_store(shop.store.id)
+    visits = _random_history(shop, random.Random(11), owners=30)
+    services.roll_up_loss(now=NOW, store_ids=[store.id])
+    settings = services.settings_for(store.id)
+    settings.at_risk_months, settings.lost_months = 3, 9
+    db.session.merge(settings)
+    db.session.flush()
+    assert _page_figures(store.id, zone) == (_definition(visits, store.id, zone), None)
+    services.roll_up_loss(now=NOW, store_ids=[store.id])
+    assert _page_figures(store.id, zone) == (_definition(visits, store.id, zone), NOW)
+
+
+def test_the_roll_up_is_a_nightly_task_and_the_page_says_when_it_counted(app, shop, staff):
+    from dealer.scheduler import nightly_tasks  # noqa: PLC0415
+
+    assert dict(nightly_tasks())["member_loss_rollup"] is services.roll_up_loss
+    people(shop)
+    db.session.commit()
+    client = isolated_client(app)
+    login(client, staff["manager"])
+    night = utcnow()  # the night counted for the page's own date
+    counted = night.astimezone(zone_of_store(shop.store.id)).strftime("%Y-%m-%d %H:%M")
+    html = client.get("/members/loss").get_data(as_text=True)
+    assert 'data-testid="loss-months-as-of"' in html and counted not in html  # no night yet: all live
+    assert 'data-testid="loss-counted-at"' not in html
+    services.roll_up_loss(now=night, store_ids=[shop.store.id])
+    html = client.get("/members/loss").get_data(as_text=True)
+    assert counted in html.split('data-testid="loss-months-as-of"')[1]
+    assert 'data-testid="loss-counted-at"' in html and counted in html.split('data-testid="loss-counted-at"')[1]
+
+
+def _all_listed(store_id, status, zone):
+    found, page = [], 1
+    while True:
+        listing = queries.lost_owners(store_id, settings=services.settings_for(store_id), today=TODAY, zone=zone,
+                                      status=status, page=page)
+        found += [o.customer_id for o in listing.owners]
+        if not listing.has_next:
+            return found
+        page += 1
+
+
+def _expected(store_id, zone, visits, serviced, created):
+    """Each owner's status by the definition: last seen = the later of the last paid visit and the start of the cars'
+    last maintenance day, else the file's making."""
+    def cutoff(months):
+        return local_midnight(months_before(TODAY, months), zone)
+    status = {}
+    for customer_id, made in created.items():
+        times = list(visits.get(customer_id, [])) + [local_midnight(day, zone) for day in serviced.get(customer_id, [])]
+        seen = max(times) if times else made
+        status[customer_id] = "lost" if seen < cutoff(12) else "at_risk" if seen < cutoff(6) else None
+    return ({c for c, s in status.items() if s == "at_risk"}, {c for c, s in status.items() if s == "lost"})
+
+
+def test_the_lists_and_the_preview_from_tonights_counts_agree_with_the_definition_through_late_changes(shop,
+                                                                                                   monkeypatch):
+    """Random owners (visits, reversals, cars' maintenance as imported, files old and new): the at-risk and lost
+    lists and a win-back preview equal the definition before the night (live), after it (tonight's counts), after
+    a visit and a reversal today (at once), and after a car's maintenance imported today (from the next night)."""
+    monkeypatch.setattr(loss, "PER_PAGE", 4)  # page after page
+    store, zone = shop.store, zone_of_store(shop.store.id)
+    rng = random.Random(23)
+    visits = _random_history(shop, rng, owners=60)
+    serviced: dict[int, list[date]] = {}
+    for customer_id in visits:
+        if rng.random() < 0.4:
+            day = date(2024, 1, 1) + timedelta(days=rng.randint(0, 1050))
+            db.session.execute(sa.update(Vehicle).where(Vehicle.owner_id == customer_id)
+                               .values(last_maintenance_date=day))
+            serviced[customer_id] = [day]
+        made = at(date(2023, 6, 1)) if rng.random() < 0.7 else NOW - timedelta(days=rng.randint(0, 500))
+        db.session.execute(sa.update(Customer).where(Customer.id == customer_id).values(created_at=made))
+    created = dict(db.session.execute(sa.select(Customer.id, Customer.created_at).where(
+        Customer.store_id == store.id)).all())
+    db.session.flush()
+    win_back = services.create_campaign(store.id, services.CampaignInput(
+        name="挽回", season="other", starts_on=TODAY, ends_on=TODAY + timedelta(days=30), not_seen_months=6,
+        seen_within_months=12), actor=shop.manager, now=NOW)
+
+    def check():
+        at_risk, lost = _expected(store.id, zone, visits, serviced, created)
+        listed = _all_listed(store.id, "lost", zone)
+        assert (set(_all_listed(store.id, "at_risk", zone)), set(listed)) == (at_risk, lost) and len(listed) == len(lost)
+        assert services.preview(win_back, now=NOW)[0] == len(at_risk)
+        return at_risk, lost
+
+    at_risk, lost = check()  # no night yet: live
+    assert len(at_risk) > 2 and len(lost) > 2  # the data exercises both lists
+    services.roll_up_loss(now=NOW - timedelta(hours=6), store_ids=[store.id])  # 04:00 in Shanghai
+    assert targeting.seen_counted_at(store.id, today=TODAY, zone=zone) == NOW - timedelta(hours=6)
+    check()
+    # tonight's counts list the oldest first by when the owner was last seen (the later of visit and maintenance)
+    seen = dict(db.session.execute(sa.select(OwnerSeen.customer_id, OwnerSeen.seen_at)).all())
+    assert _all_listed(store.id, "lost", zone) == sorted(lost, key=lambda c: (seen[c], c))
+    # today: a lost owner pays a visit (off the list at once); an at-risk one too, and that order is reversed (红冲:
+    # the visit was made, the owner stays seen)
+    for number, customer_id in enumerate((sorted(lost)[0], sorted(at_risk)[0])):
+        car = db.session.scalar(sa.select(Vehicle).where(Vehicle.owner_id == customer_id))
+        customer = db.session.get(Customer, customer_id)
+        order = RepairOrderFactory(store=store, vehicle=car, customer=customer, state="settled",
+                                   settled_at=NOW - timedelta(hours=1))
+        visits.setdefault(customer_id, []).append(NOW - timedelta(hours=1))
+        if number == 1:
+            RepairOrderFactory(store=store, vehicle=car, customer=customer, state="settled", reversal_of_id=order.id,
+                               settled_at=NOW)
+    db.session.flush()
+    check()
+    # a car's maintenance imported today (the previous system's record): the definition moves at once, the lists
+    # from the next night on (the page says they count maintenance from the night)
+    imported = sorted(lost)[1]
+    db.session.execute(sa.update(Vehicle).where(Vehicle.owner_id == imported)
+                       .values(last_maintenance_date=date(2026, 10, 1)))
+    serviced[imported] = [date(2026, 10, 1)]
+    db.session.flush()
+    assert imported in _all_listed(store.id, "lost", zone)  # a day's lag
+    services.roll_up_loss(now=NOW, store_ids=[store.id])
+    assert imported not in check()[1]
+    # a night of another day does not count for today: live again
+    db.session.execute(sa.update(OwnerSeenRun).values(computed_at=NOW - timedelta(days=1)))
+    assert targeting.seen_counted_at(store.id, today=TODAY, zone=zone) is None
+    check()
+
+
+def test_the_last_visit_is_the_stores_day_of_the_visit(shop):
+    """A visit at 01:00 in Shanghai (17:00 UTC the day before) was on the store's day, not UTC's."""
+    customer = owner(shop.store)
+    car = db.session.scalar(sa.select(Vehicle).where(Vehicle.owner_id == customer.id))
+    customer.created_at = at(date(2024, 1, 1))
+    RepairOrderFactory(store=shop.store, vehicle=car, customer=customer, state="settled",
+                       settled_at=datetime(2026, 5, 15, 17, 0, tzinfo=timezone.utc))
+    db.session.flush()
+    listed_owner = next(o for o in listed(shop, "at_risk") if o.customer_id == customer.id)
+    assert listed_owner.last_visit == date(2026, 5, 16)

@@ -277,8 +277,11 @@ from dealer.members.queries.groups import GroupResults, group_results, list_grou
 from dealer.members.queries.loss import (  # noqa: E402, F401
     AT_RISK,
     LOST,
+    LossFigures,
     LossPage,
     MonthFigures,
+    current_month,
+    loss_figures,
     lost_owners,
     monthly_figures,
 )

@@ -9,17 +9,25 @@ question, whatever the number of owners.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from dealer.auth.models import User
 from dealer.customers.models import Customer, Vehicle
 from dealer.database import UTCDateTime
 from dealer.extensions import db
-from dealer.members.models import MemberSettings
-from dealer.members.targeting import PAID, local_midnight, months_before, not_seen_for
+from dealer.members.models import LossMonth, MemberSettings, OwnerSeen
+from dealer.members.targeting import (
+    PAID,
+    local_midnight,
+    months_before,
+    seen_counted_at,
+    unseen,
+    unseen_counted,
+)
 from dealer.repair.models import RepairOrder
 
 AT_RISK, LOST = "at_risk", "lost"
@@ -37,12 +45,14 @@ class LostOwner:
     last_service_on: date | None
     spend_fen: int
     plates: list[str]
+    last_visit: date | None = field(init=False)  # the later of the last order's day and the last service
 
-    @property
-    def last_visit(self) -> date | None:
+    def __post_init__(self):
         order_day = self.last_order_at.date() if self.last_order_at is not None else None
-        days = [day for day in (order_day, self.last_service_on) if day is not None]
-        return max(days) if days else None
+        if order_day is None or self.last_service_on is None:
+            self.last_visit = order_day or self.last_service_on
+        else:
+            self.last_visit = max(order_day, self.last_service_on)
 
 
 @dataclass
@@ -53,6 +63,7 @@ class LossPage:
     has_next: bool
     at_risk_months: int
     lost_months: int
+    counted_at: datetime | None = None  # tonight's counts the list came from (None: counted live)
 
 
 def _months(settings: MemberSettings) -> tuple[int, int]:
@@ -81,28 +92,52 @@ def _services(store_id: int, owners):
 
 def lost_owners(store_id: int, *, settings: MemberSettings, today: date, zone, status: str = AT_RISK,
                 sort: str = "last_visit", page: int = 1) -> LossPage:
-    """A page of the owners at risk (not seen for the at-risk months but not yet the lost ones) or lost."""
+    """A page of the owners at risk (not seen for the at-risk months but not yet the lost ones) or lost.
+
+    After the store's night (`seen_counted_at`), oldest first: the page's owners are the next rows of one range of
+    tonight's counts in their order (the paid visits since the night left out), then only their rows; by spend,
+    or before the night: every listed owner's spend and last visit, to sort them."""
     at_risk, lost = _months(settings)
-    conditions = [Customer.store_id == store_id,
-                  not_seen_for(lost if status == LOST else at_risk, today=today, zone=zone, store_id=store_id)]
-    if status != LOST:  # at risk only: not yet the lost ones
-        conditions.append(~not_seen_for(lost, today=today, zone=zone, store_id=store_id))
-    # The owners of the list first, from indexes alone (a store's owners are spread over the whole customers
-    # table); then their rows, orders and cars only.
-    owners = sa.select(Customer.id).where(*conditions).cte("listed").prefix_with("MATERIALIZED")
-    paid, serviced = _orders(store_id, owners), _services(store_id, owners)
+    months = {"not_seen_months": lost if status == LOST else at_risk,  # at risk: not yet the lost ones
+              "seen_within_months": None if status == LOST else lost}
+    seen_at = seen_counted_at(store_id, today=today, zone=zone)  # tonight's counts, when the night ran
+    page = max(page, 1)
+    if seen_at is not None and sort == "last_visit":
+        counted = unseen_counted(store_id, today=today, zone=zone, seen_at=seen_at, **months)
+        ids = list(db.session.scalars(counted.with_only_columns(OwnerSeen.customer_id)
+                                      .order_by(OwnerSeen.seen_at, OwnerSeen.customer_id)
+                                      .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)))
+        shown = ids[:PER_PAGE]
+        listed = sa.select(Customer.id).where(Customer.store_id == store_id, Customer.id.in_(shown)).subquery("listed")
+    elif seen_at is not None:  # by spend: tonight's range as it is (the planner knows its size)
+        listed = (unseen_counted(store_id, today=today, zone=zone, seen_at=seen_at, **months)
+                  .with_only_columns(OwnerSeen.customer_id.label("id")).cte("listed").prefix_with("MATERIALIZED"))
+        ids = shown = None
+    else:
+        listed = (sa.select(Customer.id).where(Customer.store_id == store_id,
+                                               unseen(store_id, today=today, zone=zone, **months))
+                  .cte("listed").prefix_with("MATERIALIZED"))  # from indexes alone, then only their rows
+        ids = shown = None
+    paid, serviced = _orders(store_id, listed), _services(store_id, listed)
     spend = sa.func.coalesce(paid.c.spend_fen, 0)
-    order = ((spend.desc(), Customer.id) if sort == "spend"
-             else (sa.func.coalesce(paid.c.last_order_at, serviced.c.last_service_on, Customer.created_at).asc(),
-                   Customer.id))
-    rows = db.session.execute(
-        sa.select(Customer.id, Customer.name, Customer.mobile, sa.func.coalesce(User.full_name, ""),
-                  paid.c.last_order_at, serviced.c.last_service_on, spend)
-        .outerjoin(paid, paid.c.customer_id == Customer.id).outerjoin(serviced, serviced.c.customer_id == Customer.id)
-        .outerjoin(User, User.id == Customer.advisor_id)
-        .where(Customer.store_id == store_id, Customer.id.in_(sa.select(owners.c.id))).order_by(*order)
-        .limit(PER_PAGE + 1).offset((max(page, 1) - 1) * PER_PAGE)).all()
-    owners = [LostOwner(row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]), []) for row in rows[:PER_PAGE]]
+    if shown is None:
+        order = ((spend.desc(), Customer.id) if sort == "spend"
+                 else (sa.func.coalesce(paid.c.last_order_at, serviced.c.last_service_on, Customer.created_at).asc(),
+                       Customer.id))
+    statement = (sa.select(Customer.id, Customer.name, Customer.mobile, sa.func.coalesce(User.full_name, ""),
+                           paid.c.last_order_at, serviced.c.last_service_on, spend)
+                 .outerjoin(paid, paid.c.customer_id == Customer.id)
+                 .outerjoin(serviced, serviced.c.customer_id == Customer.id)
+                 .outerjoin(User, User.id == Customer.advisor_id)
+                 .where(Customer.store_id == store_id, Customer.id.in_(sa.select(listed.c.id))))
+    if shown is None:
+        rows = db.session.execute(statement.order_by(*order).limit(PER_PAGE + 1)
+                                  .offset((page - 1) * PER_PAGE)).all()
+    else:
+        by_id = {row[0]: row for row in db.session.execute(statement)} if shown else {}
+        rows = [by_id[customer_id] for customer_id in ids if customer_id in by_id]
+    owners = [LostOwner(row[0], row[1], row[2], row[3], row[4] and row[4].astimezone(zone), row[5], int(row[6]), [])
+              for row in rows[:PER_PAGE]]  # the last order in the store's time: its day is the store's
     if owners:
         plates: dict[int, list[str]] = {}
         for owner_id, plate in db.session.execute(sa.select(Vehicle.owner_id, Vehicle.plate).where(
@@ -111,7 +146,8 @@ def lost_owners(store_id: int, *, settings: MemberSettings, today: date, zone, s
             plates.setdefault(owner_id, []).append(plate)
         for owner in owners:
             owner.plates = plates.get(owner.customer_id, [])
-    return LossPage(status, owners, max(page, 1), len(rows) > PER_PAGE, at_risk, lost)
+    has_next = len(ids) > PER_PAGE if ids is not None else len(rows) > PER_PAGE
+    return LossPage(status, owners, page, has_next, at_risk, lost, seen_at)
 
 
 @dataclass
@@ -126,15 +162,8 @@ class MonthFigures:
 _BOUNDS = ("start_at", "end_at", "risk_start", "risk_end", "lost_start", "lost_end", "floor_at")
 
 
-def monthly_figures(store_id: int, *, settings: MemberSettings, today: date, zone, months: int = 12) -> list[MonthFigures]:
-    """The last `months` calendar months, the current one included, oldest first, in one query.
-
-    Each paid visit comes with the owner's previous and next visit (window functions over the store's paid
-    orders, read once): the visit that was an owner's last before a month's end is the one with `at < end <=
-    next`, and an owner came back in a month when a visit of theirs in the month follows one before the
-    at-risk months. The months are a small table of their bounds joined to the visits (a query a month read the
-    store's orders 12 times: 1.3 s at 1,000,000 orders)."""
-    at_risk, lost = _months(settings)
+def _months_bounds(today: date, *, at_risk: int, lost: int, months: int) -> list[tuple[date, tuple[date, ...]]]:
+    """(first day, bounds as `_BOUNDS` names them) of the last `months` calendar months, oldest first."""
     first = today.replace(day=1)
     days = []
     for back in range(months - 1, -1, -1):
@@ -143,6 +172,24 @@ def monthly_figures(store_id: int, *, settings: MemberSettings, today: date, zon
         risk_start, lost_start = months_before(start_day, at_risk), months_before(start_day, lost)
         days.append((start_day, (start_day, end_day, risk_start, months_before(end_day, at_risk),
                                  lost_start, months_before(end_day, lost), min(risk_start, lost_start))))
+    return days
+
+
+def _paid_visits(store_id: int):
+    return [RepairOrder.store_id == store_id, RepairOrder.state.in_(PAID), RepairOrder.reversal_of_id.is_(None)]
+
+
+def monthly_figures(store_id: int, *, settings: MemberSettings, today: date, zone, months: int = 12) -> list[MonthFigures]:
+    """The last `months` calendar months, the current one included, oldest first, in one query (the definition:
+    the nightly roll-up writes it, and the page counts with it when the roll-up is missing or out of date).
+
+    Each paid visit comes with the owner's previous and next visit (window functions over the store's paid
+    orders, read once): the visit that was an owner's last before a month's end is the one with `at < end <=
+    next`, and an owner came back in a month when a visit of theirs in the month follows one before the
+    at-risk months. The months are a small table of their bounds joined to the visits (a query a month read the
+    store's orders 12 times: 1.3 s at 1,000,000 orders)."""
+    at_risk, lost = _months(settings)
+    days = _months_bounds(today, at_risk=at_risk, lost=lost, months=months)
     month = sa.union_all(*(
         sa.select(sa.literal(index).label("number"),
                   *(sa.literal(local_midnight(day, zone), UTCDateTime()).label(name) for name, day in zip(_BOUNDS, bounds)))
@@ -151,21 +198,70 @@ def monthly_figures(store_id: int, *, settings: MemberSettings, today: date, zon
     by_owner = {"partition_by": RepairOrder.customer_id, "order_by": RepairOrder.settled_at}
     visit = (sa.select(RepairOrder.settled_at.label("at"), sa.func.lag(RepairOrder.settled_at).over(**by_owner).label("prev"),
                        sa.func.lead(RepairOrder.settled_at).over(**by_owner).label("next"))
-             .where(RepairOrder.store_id == store_id, RepairOrder.state.in_(PAID), RepairOrder.reversal_of_id.is_(None),
-                    RepairOrder.settled_at < local_midnight(days[-1][1][1], zone))).subquery("visit")
+             .where(*_paid_visits(store_id), RepairOrder.settled_at < local_midnight(days[-1][1][1], zone))).subquery("visit")
     at, m = visit.c.at, month.c
     # the owner's last visit before the month's end, when it is recent enough to count in any figure
     last = sa.and_(at < m.end_at, sa.or_(visit.c.next.is_(None), visit.c.next >= m.end_at),
                    at >= m.floor_at)
     in_month = sa.and_(at >= m.start_at, at < m.end_at)
-
-    def counted(condition):
-        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
     rows = db.session.execute(
-        sa.select(m.number, counted(sa.and_(last, at >= m.risk_end)),
-                  counted(sa.and_(last, at >= m.risk_start, at < m.risk_end)),
-                  counted(sa.and_(last, at >= m.lost_start, at < m.lost_end)),
-                  counted(sa.and_(in_month, visit.c.prev < m.risk_start)))
+        sa.select(m.number, _counted(sa.and_(last, at >= m.risk_end)),
+                  _counted(sa.and_(last, at >= m.risk_start, at < m.risk_end)),
+                  _counted(sa.and_(last, at >= m.lost_start, at < m.lost_end)),
+                  _counted(sa.and_(in_month, visit.c.prev < m.risk_start)))
         .select_from(month.join(visit, sa.or_(last, in_month))).group_by(m.number)).all()
     found = {row[0]: tuple(int(value) for value in row[1:]) for row in rows}
     return [MonthFigures(start_day, *found.get(index, (0, 0, 0, 0))) for index, (start_day, _bounds) in enumerate(days)]
+
+
+def _counted(condition):
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def current_month(store_id: int, *, settings: MemberSettings, today: date, zone) -> MonthFigures:
+    """The current month's figures, live, from the visits since its floor (the lost months before it) alone: one
+    range of the store's paid visits grouped by owner, and a probe of the older visits only for the owners who
+    came this month with nothing in between (the won-back ones)."""
+    at_risk, lost = _months(settings)
+    start_day, bounds = _months_bounds(today, at_risk=at_risk, lost=lost, months=1)[0]
+    start, end, risk_start, risk_end, lost_start, lost_end, floor = (local_midnight(day, zone) for day in bounds)
+    at = RepairOrder.settled_at
+    owners = (sa.select(RepairOrder.customer_id.label("customer_id"), sa.func.max(at).label("last"),
+                        sa.func.max(sa.case((at < start, at))).label("before"),
+                        sa.func.max(sa.case((at >= start, 1), else_=0)).label("in_month"))
+              .where(*_paid_visits(store_id), at >= floor, at < end)
+              .group_by(RepairOrder.customer_id)).subquery("owner")
+    o = owners.c
+    older = aliased(RepairOrder)
+    came_before = sa.exists().where(older.store_id == store_id, older.customer_id == o.customer_id,
+                                    older.state.in_(PAID), older.reversal_of_id.is_(None), older.settled_at < floor)
+    won_back = sa.and_(o.in_month == 1, sa.or_(o.before < risk_start, sa.and_(o.before.is_(None), came_before)))
+    row = db.session.execute(sa.select(
+        _counted(o.last >= risk_end), _counted(sa.and_(o.last >= risk_start, o.last < risk_end)),
+        _counted(sa.and_(o.last >= lost_start, o.last < lost_end)), _counted(won_back))).one()
+    return MonthFigures(start_day, *(int(value) for value in row))
+
+
+@dataclass
+class LossFigures:
+    months: list[MonthFigures]
+    closed_at: datetime | None  # when the nightly roll-up counted the closed months (None: counted live now)
+
+
+def loss_figures(store_id: int, *, settings: MemberSettings, today: date, zone, months: int = 12) -> LossFigures:
+    """The page's 12 months: the closed ones from the nightly roll-up (`member_loss_months`, counted with the
+    store's months as they are now), the current one live; the whole definition live when a closed month is
+    missing (before the first night of a month, after the months were changed)."""
+    at_risk, lost = _months(settings)
+    wanted = [start for start, _bounds in _months_bounds(today, at_risk=at_risk, lost=lost, months=months)][:-1]
+    rows = db.session.execute(
+        sa.select(LossMonth.month, LossMonth.active, LossMonth.newly_at_risk, LossMonth.newly_lost,
+                  LossMonth.won_back, LossMonth.computed_at)
+        .where(LossMonth.store_id == store_id, LossMonth.month >= wanted[0], LossMonth.month <= wanted[-1],
+               LossMonth.at_risk_months == at_risk, LossMonth.lost_months == lost)
+        .order_by(LossMonth.month)).all()
+    if [row[0] for row in rows] != wanted:
+        return LossFigures(monthly_figures(store_id, settings=settings, today=today, zone=zone, months=months), None)
+    closed = [MonthFigures(*row[:5]) for row in rows]
+    return LossFigures([*closed, current_month(store_id, settings=settings, today=today, zone=zone)],
+                       min(row[5] for row in rows))

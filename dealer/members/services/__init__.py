@@ -17,6 +17,7 @@ from dealer.members.services.campaigns import (  # noqa: F401, E402
     holdout_count,
     launch_campaign,
     preview,
+    previews,
     win_back_campaign,
 )
 from dealer.members.services.common import (  # noqa: F401
@@ -35,6 +36,7 @@ from dealer.members.services.group_campaigns import (  # noqa: F401, E402
     launch_group_campaign,
     store_seed,
 )
+from dealer.members.services.loss import roll_up_loss  # noqa: F401, E402
 from dealer.members.services.membership import (  # noqa: F401
     MEMBER_JOIN,
     free_items_left,

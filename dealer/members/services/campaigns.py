@@ -24,8 +24,19 @@ from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.members import targeting
 from dealer.members.errors import CampaignError, CampaignLaunched, EmptyTarget
-from dealer.members.models import DRAFT, HOLDOUT, INVITED, LAUNCHED, OTHER, SEASONS, Campaign, CampaignTarget
-from dealer.members.services.common import settings_for, store_today, tiers_of
+from dealer.members.models import (
+    DRAFT,
+    HOLDOUT,
+    INVITED,
+    LAUNCHED,
+    OTHER,
+    SEASONS,
+    Campaign,
+    CampaignTarget,
+    MemberSettings,
+    OwnerSeenRun,
+)
+from dealer.members.services.common import DEFAULT_MARKETING_PER_MONTH, settings_for, store_today, tiers_of
 from dealer.repair.models import LABOR_CATEGORIES
 from dealer.sms.kinds import KINDS as SMS_KINDS
 from dealer.sms.models import QUEUED, SmsMessage
@@ -39,6 +50,7 @@ from dealer.sms.outbox import (
 )
 from dealer.sms.outbox import settings_for as sms_settings_for
 from dealer.stores.models import Store
+from dealer.timezones import store_zone
 
 KIND = "campaign_invitation"
 HOLDOUT_CHUNK = 1000  # held-out ids per UPDATE (SQLite's limit of bound values is far above)
@@ -167,9 +179,33 @@ def win_back_campaign(store_id: int, status: str, *, actor: Actor, now: datetime
 def preview(campaign: Campaign, *, now: datetime) -> tuple[int, int, int]:
     """(matching, without consent, at the month's cap) as a launch now would find them; changes nothing."""
     store = db.session.get(Store, campaign.store_id)
-    zone = zone_of_store(campaign.store_id)
-    return targeting.target_counts(campaign, today=store.local_date(now), zone=zone,
-                                   cap=settings_for(campaign.store_id).marketing_per_month)
+    zone, today = zone_of_store(campaign.store_id), store.local_date(now)
+    # the not-seen rules from tonight's counts when the store's night ran (the launch counts live)
+    seen_at = targeting.seen_counted_at(campaign.store_id, today=today, zone=zone) if (
+        campaign.not_seen_months or campaign.seen_within_months) else None
+    return targeting.target_counts(campaign, today=today, zone=zone,
+                                   cap=settings_for(campaign.store_id).marketing_per_month, seen_at=seen_at)
+
+
+def previews(campaigns: list[Campaign], *, now: datetime) -> list[tuple[int, int, int]]:
+    """`preview` of several stores' campaigns (a group campaign's parts): their stores, settings and night's counts
+    read once for them all, then one count each."""
+    store_ids = sorted({campaign.store_id for campaign in campaigns})
+    stores = {store.id: store for store in db.session.scalars(sa.select(Store).where(Store.id.in_(store_ids)))}
+    caps = dict(db.session.execute(sa.select(MemberSettings.store_id, MemberSettings.marketing_per_month)
+                                   .where(MemberSettings.store_id.in_(store_ids))).all())
+    runs = dict(db.session.execute(sa.select(OwnerSeenRun.store_id, OwnerSeenRun.computed_at)
+                                   .where(OwnerSeenRun.store_id.in_(store_ids))).all())
+    counts = []
+    for campaign in campaigns:
+        store = stores[campaign.store_id]
+        zone, today = store_zone(store), store.local_date(now)
+        counted = runs.get(campaign.store_id)
+        seen_at = counted if counted is not None and counted >= targeting.local_midnight(today, zone) and (
+            campaign.not_seen_months or campaign.seen_within_months) else None
+        counts.append(targeting.target_counts(campaign, today=today, zone=zone, seen_at=seen_at,
+                                              cap=caps.get(campaign.store_id, DEFAULT_MARKETING_PER_MONTH)))
+    return counts
 
 
 def holdout_count(eligible: int, holdout_bp: int) -> int:

@@ -68,10 +68,13 @@ def tiers_of(store_id: int | None) -> list[MemberTier]:
     return group
 
 
+DEFAULT_MARKETING_PER_MONTH = 2  # marketing messages an owner gets a calendar month, when the store set none
+
+
 def settings_for(store_id: int) -> MemberSettings:
     """The store's points settings (the defaults when it kept none; not added to the session)."""
     return db.session.get(MemberSettings, store_id) or MemberSettings(
-        store_id=store_id, points_per_yuan=100, max_points_share_bp=5000, holdout_bp=1000, marketing_per_month=2,
+        store_id=store_id, points_per_yuan=100, max_points_share_bp=5000, holdout_bp=1000, marketing_per_month=DEFAULT_MARKETING_PER_MONTH,
         at_risk_months=6, lost_months=12)
 
 

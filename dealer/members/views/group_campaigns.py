@@ -55,8 +55,7 @@ def _group_page(group_id: int, status: int = 200, launch_form=None):
     previews, results = [], None
     if group.state == DRAFT:
         codes = queries.groups.store_codes(campaigns)
-        for campaign in campaigns:
-            matched, no_consent, capped = services.preview(campaign, now=utcnow())
+        for campaign, (matched, no_consent, capped) in zip(campaigns, services.previews(campaigns, now=utcnow())):
             eligible = max(matched - no_consent - capped, 0)
             previews.append((codes.get(campaign.store_id, ""), campaign, {
                 "matched": matched, "no_consent": no_consent, "capped": capped, "eligible": eligible,

@@ -26,8 +26,9 @@ def loss():
     today = services.store_today(store_id, now)
     listing = queries.lost_owners(store_id, settings=settings, today=today, zone=zone, status=status, sort=sort,
                                   page=page)
-    figures = queries.monthly_figures(store_id, settings=settings, today=today, zone=zone)
-    return render_template("members/loss.html", listing=listing, figures=figures, sort=sort, store_id=store_id,
+    figures = queries.loss_figures(store_id, settings=settings, today=today, zone=zone)
+    return render_template("members/loss.html", listing=listing, figures=figures.months,
+                           closed_at=figures.closed_at, zone=zone, sort=sort, store_id=store_id,
                            win_back_form=forms.WinBackForm(status=status))
 
 
