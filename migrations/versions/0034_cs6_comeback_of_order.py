@@ -1,0 +1,48 @@
+"""repair (返修): a comeback job keeps the earlier job's order, so "came back" reads an index, not the jobs
+
+Satisfaction's five assurances and repair's figures count an order as not fixed the first time when a confirmed
+comeback points at one of its jobs; with the earlier order beside the link, a month's orders read only their own
+comebacks. Backfilled from the links already made.
+
+Revision ID: 0034_cs6
+Revises: 0033_booking4
+Create Date: 2026-12-06 19:40:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0034_cs6'
+down_revision = '0033_booking4'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('repair_jobs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('comeback_of_order_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_repair_jobs_comeback_of_order_id_repair_orders'), 'repair_orders',
+                                    ['comeback_of_order_id'], ['id'])
+    op.execute("UPDATE repair_jobs SET comeback_of_order_id = (SELECT earlier.order_id FROM repair_jobs AS earlier "
+               "WHERE earlier.id = repair_jobs.comeback_of_id) WHERE comeback_of_id IS NOT NULL")
+    with op.batch_alter_table('repair_jobs', schema=None) as batch_op:
+        batch_op.create_index('ix_repair_jobs_store_id_came_back', ['store_id', 'comeback_of_order_id'], unique=False,
+                              postgresql_where=sa.text("comeback_state = 'confirmed'"),
+                              sqlite_where=sa.text("comeback_state = 'confirmed'"))
+        batch_op.create_index('ix_repair_jobs_store_id_order_id_comeback', ['store_id', 'order_id'], unique=False,
+                              postgresql_where=sa.text("comeback_state = 'confirmed'"),
+                              sqlite_where=sa.text("comeback_state = 'confirmed'"))
+
+
+def downgrade():
+    with op.batch_alter_table('repair_jobs', schema=None) as batch_op:
+        batch_op.drop_index('ix_repair_jobs_store_id_order_id_comeback',
+                            postgresql_where=sa.text("comeback_state = 'confirmed'"),
+                            sqlite_where=sa.text("comeback_state = 'confirmed'"))
+        batch_op.drop_index('ix_repair_jobs_store_id_came_back',
+                            postgresql_where=sa.text("comeback_state = 'confirmed'"),
+                            sqlite_where=sa.text("comeback_state = 'confirmed'"))
+        batch_op.drop_constraint(batch_op.f('fk_repair_jobs_comeback_of_order_id_repair_orders'), type_='foreignkey')
+        batch_op.drop_column('comeback_of_order_id')
