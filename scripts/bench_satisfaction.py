@@ -136,7 +136,7 @@ def main() -> int:
     from dealer.extensions import db
     app = create_app({"SECRET_KEY": "bench"})  # builds every module's models before their loads are defined
     from dealer.repair.models import LaborOperation, RepairOrder
-    from dealer.satisfaction import assurance, operations
+    from dealer.satisfaction import assurance, drill, operations
     from dealer.satisfaction.services.rollup import roll_up
     from dealer.stores.models import Store
 
@@ -185,7 +185,7 @@ def main() -> int:
                 list(db.session.scalars(sa.select(Store).order_by(Store.code))), month)),
             "group ranking, current month": lambda store: len(assurance.ranking(
                 list(db.session.scalars(sa.select(Store).order_by(Store.code))), this_month)),
-            "assurance records (quality)": lambda store: len(assurance.drill(store, month, "quality")),
+            "assurance records (quality)": lambda store: len(drill.drill(store, month, "quality")),
             "operations dashboard": lambda store: operations.operations(store, month).cars,
             # the dashboard's sections from the modules above (bookings, members, the month's campaigns with
             # membership's results query), as the page and its Excel collect them, over the demo's rows
