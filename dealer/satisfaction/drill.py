@@ -15,7 +15,14 @@ from dealer.repair.models import RepairOrder
 from dealer.rescue.models import CANCELLED as RESCUE_CANCELLED
 from dealer.rescue.models import RescueCall
 from dealer.satisfaction.assurance import arrival_in_target, dispatch_in_target, with_targets
-from dealer.satisfaction.models import OPEN, QUICK_LANE, REPAIR_ORDER, FeedbackForm, FollowUp, SatisfactionCase
+from dealer.satisfaction.models import (
+    OPEN,
+    QUICK_LANE,
+    REPAIR_ORDER,
+    FeedbackForm,
+    FollowUp,
+    SatisfactionCase,
+)
 from dealer.satisfaction.services.month import month_bounds
 
 DRILLS = ("time", "cost", "quality", "after_repair", "emergency")
