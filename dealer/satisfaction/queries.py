@@ -42,12 +42,24 @@ class Call:
 
 
 def call_list(store_ids: list[int], *, actor: Actor, limit: int = 200) -> list[Call]:
-    """Owners who have not answered (soonest due first), then forms waiting for a verification call."""
+    """Owners who have not answered (soonest due first), then forms waiting for a verification call.
+
+    One statement: the first `limit` of each kind, each read in its index's order (`(store_id, state, due_at)`
+    and the partial index of the pending verifications), then put in the list's order. A store keeps thousands
+    of follow-ups waiting (links the owners never opened); filtering the store's follow-ups by "waiting or pending"
+    and sorting them all read every follow-up of the store (20 ms at 50,000 a store).
+    """
+    waiting = (sa.select(FollowUp.id).where(FollowUp.store_id.in_(store_ids), FollowUp.state == WAITING)
+               .order_by(FollowUp.due_at, FollowUp.id).limit(limit).subquery())
+    pending = (sa.select(FollowUp.id).where(FollowUp.store_id.in_(store_ids), FollowUp.verify_state == "pending",
+                                            FollowUp.state != WAITING)
+               .order_by(FollowUp.state.desc(), FollowUp.due_at, FollowUp.id).limit(limit).subquery())
+    chosen = sa.union_all(sa.select(waiting.c.id), sa.select(pending.c.id)).subquery()
     stmt = (sa.select(FollowUp, FeedbackForm.recorded_by_id)
+            .join(chosen, chosen.c.id == FollowUp.id)
             .outerjoin(FeedbackForm, sa.and_(FeedbackForm.follow_up_id == FollowUp.id,
                                              FeedbackForm.store_id == FollowUp.store_id))
-            .where(FollowUp.store_id.in_(store_ids),
-                   sa.or_(FollowUp.state == WAITING, FollowUp.verify_state == "pending"))
+            .where(FollowUp.store_id.in_(store_ids))
             .options(*ROW_LOADS).order_by(FollowUp.state.desc(), FollowUp.due_at, FollowUp.id).limit(limit))
     calls = []
     for follow_up, recorded_by in db.session.execute(stmt):
