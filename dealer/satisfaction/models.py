@@ -118,6 +118,8 @@ class FollowUp(db.Model):
         sa.UniqueConstraint("token_hash"),
         sa.Index("ix_follow_ups_store_id_state_due_at", "store_id", "state", "due_at"),
         sa.Index("ix_follow_ups_store_id_service_month", "store_id", "service_month"),
+        # the follow-ups list, newest service first (queries.follow_up_page): a page, not the store's follow-ups sorted
+        sa.Index("ix_follow_ups_store_id_served_at", "store_id", "served_at"),
         # the forms drawn for a verification call, in the call list's order (queries.call_list): a few a store
         sa.Index("ix_follow_ups_store_id_verify_pending", "store_id", "state", "due_at",
                  postgresql_where=sa.text("verify_state = 'pending'"), sqlite_where=sa.text("verify_state = 'pending'")),

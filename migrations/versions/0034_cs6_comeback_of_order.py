@@ -3,7 +3,7 @@
 Satisfaction's five assurances and repair's figures count an order as not fixed the first time when a confirmed
 comeback points at one of its jobs; with the earlier order beside the link, a month's orders read only their own
 comebacks. Backfilled from the links already made. Satisfaction's call list: the forms drawn for a verification call, by a
-partial index (the list no longer reads every follow-up of the store).
+partial index (the list no longer reads every follow-up of the store); the follow-ups list by service time.
 
 Revision ID: 0034_cs6
 Revises: 0033_booking4
@@ -36,6 +36,7 @@ def upgrade():
                               postgresql_where=sa.text("comeback_state = 'confirmed'"),
                               sqlite_where=sa.text("comeback_state = 'confirmed'"))
     with op.batch_alter_table('follow_ups', schema=None) as batch_op:
+        batch_op.create_index('ix_follow_ups_store_id_served_at', ['store_id', 'served_at'], unique=False)
         batch_op.create_index('ix_follow_ups_store_id_verify_pending', ['store_id', 'state', 'due_at'], unique=False,
                               postgresql_where=sa.text("verify_state = 'pending'"),
                               sqlite_where=sa.text("verify_state = 'pending'"))
@@ -46,6 +47,7 @@ def downgrade():
         batch_op.drop_index('ix_follow_ups_store_id_verify_pending',
                             postgresql_where=sa.text("verify_state = 'pending'"),
                             sqlite_where=sa.text("verify_state = 'pending'"))
+        batch_op.drop_index('ix_follow_ups_store_id_served_at')
     with op.batch_alter_table('repair_jobs', schema=None) as batch_op:
         batch_op.drop_index('ix_repair_jobs_store_id_order_id_comeback',
                             postgresql_where=sa.text("comeback_state = 'confirmed'"),
