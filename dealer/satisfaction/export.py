@@ -17,7 +17,8 @@ def _yuan(fen: int) -> str:
 
 
 def month_workbook(sheet, follow_ups) -> BytesIO:
-    """Return the workbook of a month sheet (`services.Sheet`) and its answered follow-ups, ready to send."""
+    """Return the workbook of a month sheet (`services.Sheet`) and its answered follow-ups
+    (`queries.MonthForm`), ready to send."""
     book = Workbook()
     summary = book.active
     summary.title = _("Assessment")
@@ -60,14 +61,13 @@ def month_workbook(sheet, follow_ups) -> BytesIO:
     for cell in detail[1]:
         cell.font = Font(bold=True)
     zone = store_zone(sheet.store)
-    for follow_up in follow_ups:
-        form = follow_up.form
-        detail.append([follow_up.source_number, follow_up.vehicle.plate if follow_up.vehicle else "",
-                       follow_up.customer.name, GRADE_LETTERS[form.timeliness], GRADE_LETTERS[form.quality],
-                       GRADE_LETTERS[form.attitude], form.points, form.comment,
-                       _("CS, by phone") if form.channel == "phone" else _("Owner, by the SMS link"),
-                       form.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                       str(SOURCE_LABELS[follow_up.source_kind])])
+    by_phone, by_link = _("CS, by phone"), _("Owner, by the SMS link")  # translated once, not per row
+    sources = {kind: str(label) for kind, label in SOURCE_LABELS.items()}
+    for form in follow_ups:
+        detail.append([form.source_number, form.plate or "", form.owner, GRADE_LETTERS[form.timeliness],
+                       GRADE_LETTERS[form.quality], GRADE_LETTERS[form.attitude], form.points, form.comment,
+                       by_phone if form.channel == "phone" else by_link,
+                       form.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), sources[form.source_kind]])
         for cell in detail[detail.max_row]:
             if isinstance(cell.value, str):
                 # What people typed stays text: openpyxl would take "=..." for a formula (formula injection).
