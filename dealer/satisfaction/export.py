@@ -63,15 +63,17 @@ def month_workbook(sheet, follow_ups) -> BytesIO:
     zone = store_zone(sheet.store)
     by_phone, by_link = _("CS, by phone"), _("Owner, by the SMS link")  # translated once, not per row
     sources = {kind: str(label) for kind, label in SOURCE_LABELS.items()}
-    for form in follow_ups:
-        detail.append([form.source_number, form.plate or "", form.owner, GRADE_LETTERS[form.timeliness],
-                       GRADE_LETTERS[form.quality], GRADE_LETTERS[form.attitude], form.points, form.comment,
-                       by_phone if form.channel == "phone" else by_link,
-                       form.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), sources[form.source_kind]])
-        for cell in detail[detail.max_row]:
-            if isinstance(cell.value, str):
+    for row_number, form in enumerate(follow_ups, start=2):
+        values = [form.source_number, form.plate or "", form.owner, GRADE_LETTERS[form.timeliness],
+                  GRADE_LETTERS[form.quality], GRADE_LETTERS[form.attitude], form.points, form.comment,
+                  by_phone if form.channel == "phone" else by_link,
+                  form.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), sources[form.source_kind]]
+        detail.append(values)
+        # By position: detail[row] and detail.max_row measure every cell written so far (quadratic in the rows).
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, str):
                 # What people typed stays text: openpyxl would take "=..." for a formula (formula injection).
-                cell.data_type = "s"
+                detail.cell(row=row_number, column=column).data_type = "s"
     buffer = BytesIO()
     book.save(buffer)
     buffer.seek(0)
