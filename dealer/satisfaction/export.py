@@ -110,11 +110,13 @@ def operations_workbook(figures, labels: dict, panels=()) -> BytesIO:
         sheet.append([_cell(value) for value in header])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([_cell(value) for value in row])
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # a name someone typed (a campaign's) stays text, never a formula
+        for row_number, row in enumerate(rows, start=3):
+            values = [_cell(value) for value in row]
+            sheet.append(values)
+            for column, value in enumerate(values, start=1):  # by position, as the month's forms
+                if isinstance(value, str):
+                    # a name someone typed (a campaign's) stays text, never a formula
+                    sheet.cell(row=row_number, column=column).data_type = "s"
         sheet.column_dimensions["A"].width = 24
     buffer = BytesIO()
     book.save(buffer)
