@@ -40,4 +40,5 @@ def assurance_records(what):
     rows = drill.drill(store, month_start, what)
     return render_template("satisfaction/assurance_records.html", scope=scope, store=store, store_id=store_id,
                            month=month_start, what=what, rows=rows, titles=forms.ASSURANCE_LABELS,
-                           flag_labels=forms.DRILL_FLAG_LABELS, limit=200)
+                           flag_labels={flag: str(label) for flag, label in forms.DRILL_FLAG_LABELS.items()},
+                           limit=200)  # labels translated once, not per row
