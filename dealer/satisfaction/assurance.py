@@ -36,7 +36,6 @@ from dealer.satisfaction.models import (
     OPEN,
     QUICK_LANE,
     REPAIR_ORDER,
-    FeedbackForm,
     FollowUp,
     SatisfactionCase,
 )
@@ -198,14 +197,13 @@ def figures(store_ids: list[int], bounds: list[datetime], months: list[date]) ->
         figure.checked, figure.first_pass = int(checked or 0), int(checked or 0) - int(failed or 0)
 
     # After repair: follow-ups of repair and quick-lane orders by the month they were served in.
+    # The form's time and points are kept on the follow-up when the form is recorded (`answered_at`, `points`):
+    # the follow-ups alone, no join to the forms.
     month = _month_bucket(FollowUp.service_month, months)
-    in_time = sa.and_(FeedbackForm.id.is_not(None), FeedbackForm.submitted_at <= FollowUp.due_at)
+    in_time = sa.and_(FollowUp.answered_at.is_not(None), FollowUp.answered_at <= FollowUp.due_at)
     for store_id, index, n, done, forms, points in db.session.execute(
             sa.select(FollowUp.store_id, month, sa.func.count(FollowUp.id), count_if(in_time),
-                      sa.func.count(FeedbackForm.id),
-                      sa.func.sum(FeedbackForm.timeliness + FeedbackForm.quality + FeedbackForm.attitude))
-            .outerjoin(FeedbackForm, sa.and_(FeedbackForm.follow_up_id == FollowUp.id,
-                                             FeedbackForm.store_id == FollowUp.store_id))
+                      sa.func.count(FollowUp.answered_at), sa.func.sum(FollowUp.points))
             .where(FollowUp.store_id.in_(store_ids), FollowUp.service_month.in_(months),
                    FollowUp.source_kind.in_((REPAIR_ORDER, QUICK_LANE)))
             .group_by(FollowUp.store_id, month)):

@@ -146,6 +146,10 @@ class FollowUp(db.Model):
     verify_state: Mapped[str] = mapped_column(sa.String(12), default="none")
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The form's time and points (sum of the three items), kept here when the form is recorded (a form never
+    # changes): the five assurances' after-repair figures read the follow-ups alone (docs/satisfaction.md).
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    points: Mapped[int | None] = mapped_column(sa.SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     store = relationship("Store", lazy="raise_on_sql")

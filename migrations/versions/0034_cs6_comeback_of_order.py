@@ -3,7 +3,8 @@
 Satisfaction's five assurances and repair's figures count an order as not fixed the first time when a confirmed
 comeback points at one of its jobs; with the earlier order beside the link, a month's orders read only their own
 comebacks. Backfilled from the links already made. Satisfaction's call list: the forms drawn for a verification call, by a
-partial index (the list no longer reads every follow-up of the store); the follow-ups list by service time.
+partial index (the list no longer reads every follow-up of the store); the follow-ups list by service time; a
+follow-up keeps its form's time and points (backfilled), so the after-repair figures read the follow-ups alone.
 
 Revision ID: 0034_cs6
 Revises: 0033_booking4
@@ -12,6 +13,7 @@ Create Date: 2026-12-06 19:40:00
 """
 from alembic import op
 import sqlalchemy as sa
+import dealer.database
 
 
 # revision identifiers, used by Alembic.
@@ -36,6 +38,14 @@ def upgrade():
                               postgresql_where=sa.text("comeback_state = 'confirmed'"),
                               sqlite_where=sa.text("comeback_state = 'confirmed'"))
     with op.batch_alter_table('follow_ups', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('answered_at', dealer.database.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('points', sa.SmallInteger(), nullable=True))
+    op.execute("UPDATE follow_ups SET "
+               "answered_at = (SELECT f.submitted_at FROM feedback_forms AS f WHERE f.follow_up_id = follow_ups.id), "
+               "points = (SELECT f.timeliness + f.quality + f.attitude FROM feedback_forms AS f "
+               "WHERE f.follow_up_id = follow_ups.id) "
+               "WHERE EXISTS (SELECT 1 FROM feedback_forms AS f WHERE f.follow_up_id = follow_ups.id)")
+    with op.batch_alter_table('follow_ups', schema=None) as batch_op:
         batch_op.create_index('ix_follow_ups_store_id_served_at', ['store_id', 'served_at'], unique=False)
         batch_op.create_index('ix_follow_ups_store_id_verify_pending', ['store_id', 'state', 'due_at'], unique=False,
                               postgresql_where=sa.text("verify_state = 'pending'"),
@@ -48,6 +58,8 @@ def downgrade():
                             postgresql_where=sa.text("verify_state = 'pending'"),
                             sqlite_where=sa.text("verify_state = 'pending'"))
         batch_op.drop_index('ix_follow_ups_store_id_served_at')
+        batch_op.drop_column('points')
+        batch_op.drop_column('answered_at')
     with op.batch_alter_table('repair_jobs', schema=None) as batch_op:
         batch_op.drop_index('ix_repair_jobs_store_id_order_id_comeback',
                             postgresql_where=sa.text("comeback_state = 'confirmed'"),
