@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from dealer.database import utcnow
 from dealer.extensions import db
 from dealer.parts.models import Part
 from dealer.satisfaction import queries
 from dealer.satisfaction.models import UNREACHABLE, WAITING, FollowUp
-from tests.helpers import NOW
+from tests.helpers import NOW, login, persist, text
 from tests.satisfaction.builders import answered, delivered, follow_up_of
 
 
@@ -40,3 +41,14 @@ def test_call_list_is_the_waiting_then_the_pending_verifications_in_due_order(sh
     for limit in (1, 3, 4, 5, 8, 200):
         listed = queries.call_list([store_id], actor=cs, limit=limit)
         assert [(call.follow_up.id, call.purpose) for call in listed] == _by_definition(store_id, limit)
+
+
+def test_call_list_page_shows_the_owner_the_car_and_links_the_follow_up(client, staff, shop):
+    follow_up = follow_up_of(delivered(shop, now=utcnow()))
+    persist()
+    login(client, staff["cs_supervisor"])
+
+    page = text(client.get("/satisfaction/")).split('data-testid="calls"')[1]
+    shown = page.split(f'href="/satisfaction/follow-ups/{follow_up.id}"')[1].split("</tr>")[0]
+    assert shop.vehicle.plate in shown and shop.vehicle.owner.name in shown
+    assert f'href="tel:{shop.vehicle.owner.mobile}"' in shown
