@@ -29,10 +29,11 @@ from __future__ import annotations
 import importlib
 import json
 import random
+import secrets
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -42,7 +43,7 @@ from flask_migrate import upgrade
 from dealer.actors import SYSTEM
 from dealer.auth.models import User
 from dealer.booking import progress
-from dealer.customers.models import Vehicle
+from dealer.customers.models import Customer, Vehicle
 from dealer.database import utcnow
 from dealer.demo import cli as demo
 from dealer.demo import members as members_demo
@@ -55,6 +56,8 @@ from dealer.reminders.scan import scan
 from dealer.repair import services as repair
 from dealer.repair.models import RepairOrder
 from dealer.rescue import services as rescue
+from dealer.satisfaction.services.follow_ups import token_hash
+from dealer.sms.outbox import enqueue
 from dealer.stores import services as store_services
 from dealer.stores.models import Store
 
@@ -133,6 +136,8 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
                 seconds["group campaign"] = group_campaign(stores)
             if "loss roll-up" not in seconds:  # built before customer loss's nightly roll-up of closed months
                 seconds["loss roll-up"] = loss_rollup()
+            if not _fresh_feedback_links():  # the owner's feedback links expire after 7 days: new ones each week
+                seconds["feedback links"] = _feedback_links()
             if seconds != marker.seconds:
                 db.session.execute(sa.text("UPDATE bench_dataset SET seconds = CAST(:t AS jsonb) WHERE id = 1"),
                                    {"t": _json(seconds)})
@@ -145,6 +150,7 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
         seconds["member links"] = _member_links()
         seconds["group campaign"] = group_campaign(stores)
         seconds["loss roll-up"] = loss_rollup()
+        seconds["feedback links"] = _feedback_links()
         db.session.execute(sa.text(
             "INSERT INTO bench_dataset (id, stores, vehicles, orders, seeded_on, built_at, seconds) "
             "VALUES (1, :s, :v, :o, :d, now(), CAST(:t AS jsonb)) ON CONFLICT (id) DO UPDATE SET "
@@ -327,6 +333,46 @@ def _member_links(count: int = 20) -> float:
     for customer_id in customer_ids:
         members.join(customer_id, actor=advisor.as_actor(), now=now)
     _log(f"{len(customer_ids)} SZ01 owners with a progress link made members")
+    return round(time.perf_counter() - started, 1)
+
+
+# satisfaction (cs6): the owner's feedback form `/f/<token>` (its link lives 7 days)
+def _fresh_feedback_links(per_store: int = 50) -> bool:
+    """SZ01 has `per_store` feedback links (their SMS) valid for at least another day."""
+    return db.session.scalar(sa.text(
+        "SELECT count(*) FROM sms_messages m JOIN stores s ON s.id = m.store_id WHERE s.code = 'SZ01' "
+        "AND m.kind = 'feedback_link' AND m.expires_at > now() + interval '1 day'")) >= per_store
+
+
+def _feedback_links(per_store: int = 50) -> float:
+    """Give SZ01's latest follow-ups still waiting for their form a fresh link, as a resent SMS would carry it
+    (the benchmark reads the link back from the SMS: only the token's hash is stored). Every delivered order of
+    the generator already has its follow-up (scripts/bench_satisfaction.py), whose link expired a week after
+    the build; run again when the links are about to expire."""
+    started = time.perf_counter()
+    store_id = db.session.scalar(sa.select(Store.id).where(Store.code == "SZ01"))
+    rows = db.session.execute(sa.text(
+        "SELECT f.id, f.customer_id, f.vehicle_id FROM follow_ups f WHERE f.store_id = :s AND f.state = 'waiting' "
+        "AND f.link_expires_at < now() + interval '1 day' AND NOT EXISTS (SELECT 1 FROM feedback_forms ff "
+        "WHERE ff.store_id = f.store_id AND ff.follow_up_id = f.id) ORDER BY f.served_at DESC LIMIT :n"),
+        {"s": store_id, "n": per_store}).all()
+    now = datetime.now(timezone.utc)
+    made = 0
+    for follow_up_id, customer_id, vehicle_id in rows:
+        token = secrets.token_urlsafe(18)
+        customer, vehicle = db.session.get(Customer, customer_id), db.session.get(Vehicle, vehicle_id)
+        expires = now + timedelta(days=7)
+        message = enqueue("feedback_link", store_id=store_id, phone=customer.mobile, customer=customer,
+                          vehicle_id=vehicle_id, dedupe_key=f"feedback_link:{follow_up_id}:{now:%Y%m%d}",
+                          params={"name": customer.name, "plate": vehicle.plate if vehicle else "",
+                                  "link": f"http://localhost/f/{token}"}, now=now, expires_at=expires)
+        if message is None:  # the owner opted out of service SMS
+            continue
+        db.session.execute(sa.text("UPDATE follow_ups SET token_hash = :h, link_expires_at = :e WHERE id = :i"),
+                           {"h": token_hash(token), "e": expires, "i": follow_up_id})
+        made += 1
+    db.session.commit()
+    _log(f"fresh feedback links for {made} SZ01 follow-ups")
     return round(time.perf_counter() - started, 1)
 
 

@@ -90,6 +90,9 @@ PAGES = (
          target="desk"),
     Page("month sheet Excel `/satisfaction/month.xlsx`", "/satisfaction/month.xlsx", who="sz01-cs", target="list"),
     Page("satisfaction settings `/satisfaction/settings`", "/satisfaction/settings", who="sz01-cs", target="desk"),
+    # satisfaction (cs6): the owner's feedback form from the SMS link (public, a phone); GET only, the form's POST
+    # records once per follow-up
+    Page("owner's feedback form `/f/<token>`", "/f/{feedback_token}", target="desk", owners=True),
     Page("API `GET /api/v1/follow-ups`", "/api/v1/follow-ups", who="sz01-cs"),
     Page("API `GET /api/v1/follow-ups/<id>`", "/api/v1/follow-ups/{follow_up}", who="sz01-cs"),
     Page("API `GET /api/v1/complaints`", "/api/v1/complaints", who="sz01-cs"),
@@ -183,6 +186,9 @@ SAMPLES = {
     "booking_day": "SELECT CAST(current_date + d AS text) FROM generate_series(1, 13) AS d LIMIT :n",
     "progress_token": "SELECT split_part(params->>'link', '/booking/p/', 2) FROM sms_messages WHERE store_id = :store "
                       "AND kind = 'order_progress_link' ORDER BY random() LIMIT :n",
+    # satisfaction (cs6): the owner's feedback links still valid, as their SMS carried them (bench/data.py)
+    "feedback_token": "SELECT split_part(params->>'link', '/f/', 2) FROM sms_messages WHERE store_id = :store "
+                      "AND kind = 'feedback_link' AND expires_at > now() ORDER BY random() LIMIT :n",
     # membership: the demo's draft campaign of the store (seed-demo)
     "campaign": "SELECT id FROM member_campaigns WHERE store_id = :store ORDER BY random() LIMIT :n",
     # membership, session 3: a member; the progress links of members' orders

@@ -60,7 +60,7 @@ ORDER_COLS = ("id", "store_id", "number", "vehicle_id", "customer_id", "advisor_
               "points_fen", "customer_total_fen", "net_fen", "vat_fen", "vat_rate_bp", "reversal_of_id",
               "created_at", "updated_at", "source_kind", "source_ref")
 JOB_COLS = ("id", "store_id", "order_id", "vehicle_id", "position", "concern", "is_extra", "reported_by_id",
-            "approval", "work", "done_at", "comeback_of_id", "comeback_state", "under_warranty",
+            "approval", "work", "done_at", "comeback_of_id", "comeback_of_order_id", "comeback_state", "under_warranty",
             "inspection_result_id")
 LINE_COLS = ("id", "store_id", "order_id", "job_id", "kind", "payer", "description", "labor_operation_id",
              "operation_code", "category", "hours", "rate_fen", "part_id", "part_number", "unit", "quantity",
@@ -147,7 +147,7 @@ class StoreData:
             raise SystemExit(f"store {store.code} has no labor catalogue or parts: run seed-demo first")
         self.counters = counters  # (store_id, YYYYMMDD) -> last number given out, shared by the stores
         # vehicle id -> (job id, finished at, template) of its latest finished job, for comebacks
-        self.last_job: dict[int, tuple[int, datetime, tuple]] = {}
+        self.last_job: dict[int, tuple[int, datetime, tuple, int]] = {}  # job, finished, concern, order
 
     def number(self, opened_at: datetime) -> tuple[str, str]:
         day = opened_at.astimezone(self.zone).strftime("%Y%m%d")
@@ -283,7 +283,8 @@ class Generator:
             job_payer = payer
             self.jobs.append((job_id, store.id, order_id, vehicle_id, position, concern, extra,
                               rng.choice(store.technicians) if extra else None, approval, work_state, done_at,
-                              comeback_of[0] if comeback_state else None, comeback_state,
+                              comeback_of[0] if comeback_state else None,
+                              comeback_of[3] if comeback_state else None, comeback_state,
                               bool(under_warranty), None))
             if first_job is None and approval == "approved":
                 first_job = (job_id, concerns[position - 1][0])
@@ -324,7 +325,7 @@ class Generator:
                 for tech in techs:
                     self.assignments.append((job_id, tech, store.id, assigned_at))
         if finished and first_job is not None:
-            store.last_job[vehicle_id] = (first_job[0], delivered or settled, first_job[1])
+            store.last_job[vehicle_id] = (first_job[0], delivered or settled, first_job[1], order_id)
         customer_total = net = vat = vat_bp = None
         if finished:
             from dealer import money

@@ -77,6 +77,13 @@ def add_follow_ups(*, batch: int, explain: bool = False) -> int:
                CASE WHEN f.id % 3 = 0 THEN {spot} ELSE {later} END
         FROM follow_ups f
         WHERE f.id > :newer_than AND f.state = 'answered'"""
+    # the form's time and points kept on its follow-up, as the service does (the five assurances read them there)
+    answered = """
+        UPDATE follow_ups SET
+            answered_at = (SELECT x.submitted_at FROM feedback_forms x WHERE x.follow_up_id = follow_ups.id),
+            points = (SELECT x.timeliness + x.quality + x.attitude FROM feedback_forms x
+                      WHERE x.follow_up_id = follow_ups.id)
+        WHERE follow_ups.id > :newer_than AND follow_ups.state = 'answered'"""
     checks = """
         INSERT INTO repair_quality_checks (store_id, order_id, passed, checklist, reason, inspector_name, signed_at)
         SELECT o.store_id, o.id, false, '{}', 'bench', '', o.ready_at
@@ -95,6 +102,7 @@ def add_follow_ups(*, batch: int, explain: bool = False) -> int:
         else:
             db.session.execute(sa.text(follow_ups), keys)
         db.session.execute(sa.text(forms), {"newer_than": newer_than})
+        db.session.execute(sa.text(answered), {"newer_than": newer_than})
         db.session.execute(sa.text(checks), keys)
         db.session.commit()
         low += batch
@@ -136,7 +144,7 @@ def main() -> int:
     from dealer.extensions import db
     app = create_app({"SECRET_KEY": "bench"})  # builds every module's models before their loads are defined
     from dealer.repair.models import LaborOperation, RepairOrder
-    from dealer.satisfaction import assurance, operations
+    from dealer.satisfaction import assurance, drill, operations
     from dealer.satisfaction.services.rollup import roll_up
     from dealer.stores.models import Store
 
@@ -185,7 +193,7 @@ def main() -> int:
                 list(db.session.scalars(sa.select(Store).order_by(Store.code))), month)),
             "group ranking, current month": lambda store: len(assurance.ranking(
                 list(db.session.scalars(sa.select(Store).order_by(Store.code))), this_month)),
-            "assurance records (quality)": lambda store: len(assurance.drill(store, month, "quality")),
+            "assurance records (quality)": lambda store: len(drill.drill(store, month, "quality")),
             "operations dashboard": lambda store: operations.operations(store, month).cars,
             # the dashboard's sections from the modules above (bookings, members, the month's campaigns with
             # membership's results query), as the page and its Excel collect them, over the demo's rows

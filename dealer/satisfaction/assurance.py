@@ -23,7 +23,6 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from dealer.database import utcnow
 from dealer.dialect import seconds_between
@@ -37,7 +36,6 @@ from dealer.satisfaction.models import (
     OPEN,
     QUICK_LANE,
     REPAIR_ORDER,
-    FeedbackForm,
     FollowUp,
     SatisfactionCase,
 )
@@ -199,14 +197,13 @@ def figures(store_ids: list[int], bounds: list[datetime], months: list[date]) ->
         figure.checked, figure.first_pass = int(checked or 0), int(checked or 0) - int(failed or 0)
 
     # After repair: follow-ups of repair and quick-lane orders by the month they were served in.
+    # The form's time and points are kept on the follow-up when the form is recorded (`answered_at`, `points`):
+    # the follow-ups alone, no join to the forms.
     month = _month_bucket(FollowUp.service_month, months)
-    in_time = sa.and_(FeedbackForm.id.is_not(None), FeedbackForm.submitted_at <= FollowUp.due_at)
+    in_time = sa.and_(FollowUp.answered_at.is_not(None), FollowUp.answered_at <= FollowUp.due_at)
     for store_id, index, n, done, forms, points in db.session.execute(
             sa.select(FollowUp.store_id, month, sa.func.count(FollowUp.id), count_if(in_time),
-                      sa.func.count(FeedbackForm.id),
-                      sa.func.sum(FeedbackForm.timeliness + FeedbackForm.quality + FeedbackForm.attitude))
-            .outerjoin(FeedbackForm, sa.and_(FeedbackForm.follow_up_id == FollowUp.id,
-                                             FeedbackForm.store_id == FollowUp.store_id))
+                      sa.func.count(FollowUp.answered_at), sa.func.sum(FollowUp.points))
             .where(FollowUp.store_id.in_(store_ids), FollowUp.service_month.in_(months),
                    FollowUp.source_kind.in_((REPAIR_ORDER, QUICK_LANE)))
             .group_by(FollowUp.store_id, month)):
@@ -231,13 +228,13 @@ def _store_minutes(column):
     return sa.func.coalesce(column, column.default.arg)
 
 
-def _dispatch_in_target():
+def dispatch_in_target():
     seconds = seconds_between(RescueCall.dispatched_at, RescueCall.received_at)
     return sa.and_(RescueCall.dispatched_at.is_not(None),
                    seconds <= _store_minutes(RescueSettings.dispatch_target_minutes) * 60 + _SLACK)
 
 
-def _arrival_in_target():
+def arrival_in_target():
     """Arrived within the store's target for the area (town or outside; the expressway's leg is not ours)."""
     seconds = seconds_between(RescueCall.arrived_at, RescueCall.received_at)
     target = sa.case((RescueCall.area == TOWN, _store_minutes(RescueSettings.arrival_town_minutes)),
@@ -245,7 +242,7 @@ def _arrival_in_target():
     return sa.and_(RescueCall.area.in_((TOWN, OUTSIDE)), seconds <= target * 60 + _SLACK)
 
 
-def _with_targets(stmt):
+def with_targets(stmt):
     return stmt.outerjoin(RescueSettings, RescueSettings.store_id == RescueCall.store_id)
 
 
@@ -254,10 +251,10 @@ def _emergency(store_ids, bounds, at, count_if) -> None:
     index = period_index(call.received_at, bounds)
     where = (call.store_id.in_(store_ids), call.received_at >= bounds[0], call.received_at < bounds[-1],
              call.state != RESCUE_CANCELLED)
-    for store_id, bucket, n, in_target, arrived, arrived_in_target in db.session.execute(_with_targets(
-            sa.select(call.store_id, index, sa.func.count(), count_if(_dispatch_in_target()),
+    for store_id, bucket, n, in_target, arrived, arrived_in_target in db.session.execute(with_targets(
+            sa.select(call.store_id, index, sa.func.count(), count_if(dispatch_in_target()),
                       count_if(call.arrived_at.is_not(None)),
-                      count_if(sa.and_(call.arrived_at.is_not(None), _arrival_in_target()))))
+                      count_if(sa.and_(call.arrived_at.is_not(None), arrival_in_target()))))
             .where(*where).group_by(call.store_id, index)):
         figure = at(store_id, bucket)
         figure.rescues, figure.dispatched_in_target = int(n), int(in_target or 0)
@@ -366,73 +363,3 @@ def ranked(rows: list[tuple[object, Figures]], by: str) -> list[tuple[object, Fi
     """Best first by the measure `by` (higher is better for each of RANK_BY); stores without a base last."""
     key = by if by in RANK_BY else RANK_BY[0]
     return sorted(rows, key=lambda row: (getattr(row[1], key) is None, -(getattr(row[1], key) or 0), row[0].code))
-
-
-# -- the drill-down: the records behind a figure ------------------------------------------------------------
-
-DRILLS = ("time", "cost", "quality", "after_repair", "emergency")
-
-
-@dataclass(frozen=True)
-class DrillRow:
-    """One record behind a figure: `link` says its page (order, follow_up, rescue); `flags` what went wrong."""
-
-    link: str
-    id: int
-    number: str
-    at: datetime | None
-    flags: tuple[str, ...]
-
-
-def _flags(row, names) -> tuple[str, ...]:
-    return tuple(name for name, value in zip(names, row, strict=True) if value)
-
-
-def drill(store, month: date, what: str, *, limit: int = 200) -> list[DrillRow]:
-    """The records behind one assurance's figures for a store-month, the ones that missed first (one query)."""
-    start, end = month_bounds(store, month)
-    order = RepairOrder
-    if what == "time":
-        names = ("late",)
-        flags = (measures.late(),)
-        stmt = (sa.select(order.id, order.number, order.ready_at, *flags)
-                .where(order.store_id == store.id, measures.promised(), order.ready_at >= start,
-                       order.ready_at < end))
-        link, moment = "order", order.ready_at
-    elif what in ("cost", "quality"):
-        if what == "cost":
-            names = ("over_approval",)
-            flags = (sa.func.coalesce(order.customer_total_fen, 0) > order.approved_total_fen,)
-        else:
-            names = ("came_back", "comeback", "qc_failed")
-            flags = (measures.came_back([store.id]), measures.is_comeback([store.id]), measures.qc_checked(False))
-        stmt = (sa.select(order.id, order.number, order.settled_at, *flags)
-                .where(order.store_id == store.id, measures.counted(order.settled_at), order.settled_at >= start,
-                       order.settled_at < end))
-        link, moment = "order", order.settled_at
-    elif what == "after_repair":
-        names = ("not_in_time", "open_case")
-        case = aliased(SatisfactionCase)
-        flags = (sa.not_(sa.and_(FeedbackForm.id.is_not(None), FeedbackForm.submitted_at <= FollowUp.due_at)),
-                 sa.exists(sa.select(1).select_from(case).where(
-                     case.follow_up_id == FollowUp.id, case.store_id == FollowUp.store_id, case.state == OPEN)))
-        stmt = (sa.select(FollowUp.id, FollowUp.source_number, FollowUp.served_at, *flags)
-                .outerjoin(FeedbackForm, sa.and_(FeedbackForm.follow_up_id == FollowUp.id,
-                                                 FeedbackForm.store_id == FollowUp.store_id))
-                .where(FollowUp.store_id == store.id, FollowUp.service_month == month,
-                       FollowUp.source_kind.in_((REPAIR_ORDER, QUICK_LANE))))
-        link, moment = "follow_up", FollowUp.served_at
-    elif what == "emergency":
-        call = RescueCall
-        names = ("dispatch_late", "arrival_late")
-        flags = (sa.not_(_dispatch_in_target()), sa.not_(sa.and_(call.arrived_at.is_not(None), _arrival_in_target())))
-        stmt = (_with_targets(sa.select(call.id, sa.literal(""), call.received_at, *flags))
-                .where(call.store_id == store.id, call.received_at >= start, call.received_at < end,
-                       call.state != RESCUE_CANCELLED))
-        link, moment = "rescue", call.received_at
-    else:
-        return []
-    missed = sa.or_(*flags) if len(flags) > 1 else flags[0]
-    stmt = stmt.order_by(sa.case((missed, 0), else_=1), moment, stmt.selected_columns[0]).limit(limit)
-    return [DrillRow(link, row[0], row[1] or f"R{row[0]}", row[2], _flags(row[3:], names))
-            for row in db.session.execute(stmt)]

@@ -17,7 +17,8 @@ def _yuan(fen: int) -> str:
 
 
 def month_workbook(sheet, follow_ups) -> BytesIO:
-    """Return the workbook of a month sheet (`services.Sheet`) and its answered follow-ups, ready to send."""
+    """Return the workbook of a month sheet (`services.Sheet`) and its answered follow-ups
+    (`queries.MonthForm`), ready to send."""
     book = Workbook()
     summary = book.active
     summary.title = _("Assessment")
@@ -60,18 +61,19 @@ def month_workbook(sheet, follow_ups) -> BytesIO:
     for cell in detail[1]:
         cell.font = Font(bold=True)
     zone = store_zone(sheet.store)
-    for follow_up in follow_ups:
-        form = follow_up.form
-        detail.append([follow_up.source_number, follow_up.vehicle.plate if follow_up.vehicle else "",
-                       follow_up.customer.name, GRADE_LETTERS[form.timeliness], GRADE_LETTERS[form.quality],
-                       GRADE_LETTERS[form.attitude], form.points, form.comment,
-                       _("CS, by phone") if form.channel == "phone" else _("Owner, by the SMS link"),
-                       form.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                       str(SOURCE_LABELS[follow_up.source_kind])])
-        for cell in detail[detail.max_row]:
-            if isinstance(cell.value, str):
+    by_phone, by_link = _("CS, by phone"), _("Owner, by the SMS link")  # translated once, not per row
+    sources = {kind: str(label) for kind, label in SOURCE_LABELS.items()}
+    for row_number, form in enumerate(follow_ups, start=2):
+        values = [form.source_number, form.plate or "", form.owner, GRADE_LETTERS[form.timeliness],
+                  GRADE_LETTERS[form.quality], GRADE_LETTERS[form.attitude], form.points, form.comment,
+                  by_phone if form.channel == "phone" else by_link,
+                  form.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), sources[form.source_kind]]
+        detail.append(values)
+        # By position: detail[row] and detail.max_row measure every cell written so far (quadratic in the rows).
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, str):
                 # What people typed stays text: openpyxl would take "=..." for a formula (formula injection).
-                cell.data_type = "s"
+                detail.cell(row=row_number, column=column).data_type = "s"
     buffer = BytesIO()
     book.save(buffer)
     buffer.seek(0)
@@ -108,11 +110,13 @@ def operations_workbook(figures, labels: dict, panels=()) -> BytesIO:
         sheet.append([_cell(value) for value in header])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([_cell(value) for value in row])
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # a name someone typed (a campaign's) stays text, never a formula
+        for row_number, row in enumerate(rows, start=3):
+            values = [_cell(value) for value in row]
+            sheet.append(values)
+            for column, value in enumerate(values, start=1):  # by position, as the month's forms
+                if isinstance(value, str):
+                    # a name someone typed (a campaign's) stays text, never a formula
+                    sheet.cell(row=row_number, column=column).data_type = "s"
         sheet.column_dimensions["A"].width = 24
     buffer = BytesIO()
     book.save(buffer)

@@ -118,6 +118,11 @@ class FollowUp(db.Model):
         sa.UniqueConstraint("token_hash"),
         sa.Index("ix_follow_ups_store_id_state_due_at", "store_id", "state", "due_at"),
         sa.Index("ix_follow_ups_store_id_service_month", "store_id", "service_month"),
+        # the follow-ups list, newest service first (queries.follow_up_page): a page, not the store's follow-ups sorted
+        sa.Index("ix_follow_ups_store_id_served_at", "store_id", "served_at"),
+        # the forms drawn for a verification call, in the call list's order (queries.call_list): a few a store
+        sa.Index("ix_follow_ups_store_id_verify_pending", "store_id", "state", "due_at",
+                 postgresql_where=sa.text("verify_state = 'pending'"), sqlite_where=sa.text("verify_state = 'pending'")),
         sa.CheckConstraint("state IN ('waiting', 'answered', 'unreachable')", name="state_known"),
     )
 
@@ -141,6 +146,10 @@ class FollowUp(db.Model):
     verify_state: Mapped[str] = mapped_column(sa.String(12), default="none")
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The form's time and points (sum of the three items), kept here when the form is recorded (a form never
+    # changes): the five assurances' after-repair figures read the follow-ups alone (docs/satisfaction.md).
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    points: Mapped[int | None] = mapped_column(sa.SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     store = relationship("Store", lazy="raise_on_sql")

@@ -9,7 +9,7 @@ from dealer.extensions import db
 from dealer.repair.models import QualityCheck, RepairJob, RepairOrder
 from dealer.rescue import services as rescue
 from dealer.rescue.models import RescueSettings
-from dealer.satisfaction import assurance, services
+from dealer.satisfaction import assurance, drill, services
 from dealer.satisfaction.models import FollowUp
 from tests.factories import StoreFactory
 from tests.helpers import NOW, actor
@@ -38,7 +38,8 @@ def _november(shop, store, staff):
     _set(orders[1], customer_total_fen=orders[1].approved_total_fen + 100)
     first_job = db.session.scalar(sa.select(RepairJob.id).where(RepairJob.order_id == orders[0].id))
     db.session.execute(sa.update(RepairJob).where(RepairJob.order_id == orders[2].id)
-                       .values(comeback_of_id=first_job, comeback_state="confirmed"))
+                       .values(comeback_of_id=first_job, comeback_of_order_id=orders[0].id,
+                               comeback_state="confirmed"))
     # A failed check before the pass (inserted beside the delivered order's record, as QC had signed it).
     db.session.execute(sa.insert(QualityCheck).values(store_id=store.id, order_id=orders[3].id, passed=False,
                                                       checklist={}, reason="漏油", signed_at=NOW))
@@ -85,7 +86,7 @@ def test_emergency_is_measured_against_the_stores_own_rescue_targets(shop, store
     f = assurance.store_trend(store, NOVEMBER).current
 
     assert (f.rescues, f.dispatched_in_target, f.arrived_in_target) == (3, 3, 1)
-    emergency = assurance.drill(store, NOVEMBER, "emergency")
+    emergency = drill.drill(store, NOVEMBER, "emergency")
     assert sorted(row.flags for row in emergency) == [(), ("arrival_late",), ("arrival_late",)]
 
 
@@ -107,21 +108,21 @@ def test_store_trend_counts_each_month_apart_by_the_store_local_month(shop, stor
 def test_drill_lists_the_records_behind_a_figure_the_missed_ones_first(shop, store, staff):
     orders = _november(shop, store, staff)
 
-    time_rows = assurance.drill(store, NOVEMBER, "time")
+    time_rows = drill.drill(store, NOVEMBER, "time")
     assert [row.number for row in time_rows][0] == orders[0].number and time_rows[0].flags == ("late",)
     assert len(time_rows) == 4 and all(row.flags == () for row in time_rows[1:])
-    cost = assurance.drill(store, NOVEMBER, "cost")
+    cost = drill.drill(store, NOVEMBER, "cost")
     assert (cost[0].id, cost[0].flags) == (orders[1].id, ("over_approval",))
-    quality = {row.id: row.flags for row in assurance.drill(store, NOVEMBER, "quality")}
+    quality = {row.id: row.flags for row in drill.drill(store, NOVEMBER, "quality")}
     assert quality == {orders[0].id: ("came_back",), orders[2].id: ("comeback",), orders[3].id: ("qc_failed",),
                        orders[1].id: ()}
-    after = assurance.drill(store, NOVEMBER, "after_repair")
+    after = drill.drill(store, NOVEMBER, "after_repair")
     assert [row.flags for row in after] == [("not_in_time",), ("not_in_time",), (), ()]
     assert {row.id for row in after[:2]} == {follow_up_of(orders[2]).id, follow_up_of(orders[3]).id}
-    emergency = assurance.drill(store, NOVEMBER, "emergency")
+    emergency = drill.drill(store, NOVEMBER, "emergency")
     assert [row.flags for row in emergency] == [("arrival_late",), ("dispatch_late",), ()]
     assert emergency[0].link == "rescue" and emergency[0].number.startswith("R")
-    assert assurance.drill(store, NOVEMBER, "nonsense") == []
+    assert drill.drill(store, NOVEMBER, "nonsense") == []
 
 
 def test_ranking_puts_the_group_stores_side_by_side_best_first(shop, store, staff):

@@ -31,7 +31,8 @@ def test_both_pages_show_the_same_time_and_quality_figures(app, shop, staff):
     _set(orders[2], promised_at=None)  # nothing promised: counted by neither time figure
     first_job = db.session.scalar(sa.select(RepairJob.id).where(RepairJob.order_id == orders[0].id))
     db.session.execute(sa.update(RepairJob).where(RepairJob.order_id == orders[3].id)
-                       .values(comeback_of_id=first_job, comeback_state="confirmed"))
+                       .values(comeback_of_id=first_job, comeback_of_order_id=orders[0].id,
+                               comeback_state="confirmed"))
     delivered(shop, now=NOW.replace(month=10, day=20))  # October's: neither page counts it
     persist()
     client = isolated_client(app)

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from io import BytesIO
 
 import sqlalchemy as sa
+from markupsafe import Markup
 from openpyxl import load_workbook
 
 from dealer.extensions import db
@@ -12,6 +13,8 @@ from dealer.members import services as members
 from dealer.parts.models import Part
 from dealer.repair.models import RepairLine, RepairOrder, TimeEntry
 from dealer.satisfaction import operations
+from dealer.satisfaction.export import operations_workbook
+from dealer.signals import Panel
 from tests.factories import StoreFactory
 from tests.helpers import NOW, login, persist, text
 from tests.isolation import isolated_client
@@ -98,3 +101,17 @@ def test_the_excel_carries_the_sections_of_the_modules_above_as_rows(client, sho
     assert rows("会员")[3][:2] == ["本月发放积分", 0]
     assert rows("营销活动效果")[0][:4] == ["活动", "活动日期", "邀请组", "对照组"]
     assert len(rows("营销活动效果")) == 1  # no campaign this month: the header alone
+
+
+def test_operations_workbook_keeps_typed_names_as_text_in_every_row(app, store):
+    """A campaign's name someone typed stays text in the workbook, in the first row and the last alike (the cells
+    are found by position: reading the sheet's last row measured every cell written so far)."""
+    names = ['=HYPERLINK("http://evil.example","点我")', "春季保养", '=1+1']
+    panel = Panel(1, Markup(""), sheets=(("营销活动效果", ("活动", "邀请"), tuple((name, 3) for name in names)),))
+    with app.test_request_context():
+        book = load_workbook(operations_workbook(operations.Operations(store, date(2026, 11, 1)), {"lines": {}, "payers": {},
+                                                                                        "kinds": {}}, [panel]))
+    sheet = book["营销活动效果"]
+    cells = [sheet.cell(row=row, column=1) for row in range(3, 6)]
+    assert [cell.value for cell in cells] == names and {cell.data_type for cell in cells} == {"s"}
+    assert [sheet.cell(row=row, column=2).value for row in range(3, 6)] == [3, 3, 3]

@@ -39,7 +39,8 @@ def _month(shop, at, grades):
     _set(orders[1], customer_total_fen=orders[1].approved_total_fen + 100)
     first_job = db.session.scalar(sa.select(RepairJob.id).where(RepairJob.order_id == orders[0].id))
     db.session.execute(sa.update(RepairJob).where(RepairJob.order_id == orders[2].id)
-                       .values(comeback_of_id=first_job, comeback_state="confirmed"))
+                       .values(comeback_of_id=first_job, comeback_of_order_id=orders[0].id,
+                               comeback_state="confirmed"))
     db.session.execute(sa.insert(QualityCheck).values(store_id=shop.store.id, order_id=orders[2].id, passed=False,
                                                       checklist={}, reason="漏油", signed_at=at))
     for index, (order, (t, q, a)) in enumerate(zip(orders, grades, strict=False)):

@@ -207,6 +207,14 @@ class RepairJob(db.Model):
         sa.Index("ix_repair_jobs_store_id_comebacks", "store_id", "comeback_of_id",
                  postgresql_where=sa.text("comeback_of_id IS NOT NULL"),
                  sqlite_where=sa.text("comeback_of_id IS NOT NULL")),
+        # the confirmed comebacks, by the earlier order they point at and by their own order: one probe per order
+        # (dealer.repair.measures.came_back / is_comeback), a few hundred rows a store
+        sa.Index("ix_repair_jobs_store_id_came_back", "store_id", "comeback_of_order_id",
+                 postgresql_where=sa.text("comeback_state = 'confirmed'"),
+                 sqlite_where=sa.text("comeback_state = 'confirmed'")),
+        sa.Index("ix_repair_jobs_store_id_order_id_comeback", "store_id", "order_id",
+                 postgresql_where=sa.text("comeback_state = 'confirmed'"),
+                 sqlite_where=sa.text("comeback_state = 'confirmed'")),
         sa.CheckConstraint("approval IN ('estimate', 'approved', 'pending', 'declined')", name="approval_known"),
         sa.CheckConstraint("work IN ('waiting', 'started', 'done')", name="work_known"),
     )
@@ -224,11 +232,13 @@ class RepairJob(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The earlier job this one may be a comeback (返修) of, and whether the advisor confirmed it.
     comeback_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_jobs.id"))
+    # The earlier job's order, kept beside the link (set with it): an order's "came back" is one index probe.
+    comeback_of_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_orders.id"))
     comeback_state: Mapped[str | None] = mapped_column(sa.String(12))
     under_warranty: Mapped[bool] = mapped_column(default=False)  # a confirmed comeback the owner pays nothing for
     inspection_result_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inspection_results.id"))
 
-    order: Mapped[RepairOrder] = relationship(back_populates="jobs", lazy="raise_on_sql")
+    order: Mapped[RepairOrder] = relationship(back_populates="jobs", foreign_keys=[order_id], lazy="raise_on_sql")
     lines: Mapped[list[RepairLine]] = relationship(back_populates="job", order_by="RepairLine.id",
                                                    primaryjoin=store_join("RepairJob", "RepairLine", "job_id"),
                                                    cascade="all, delete-orphan", lazy="raise_on_sql")

@@ -76,7 +76,7 @@ def propose_comeback(job: RepairJob, line: RepairLine, order: RepairOrder, *, no
         sa.exists().where(RepairLine.job_id == RepairJob.id, RepairLine.kind == LABOR, same))
     match = db.session.scalars(stmt.limit(1)).first()
     if match is not None:
-        job.comeback_of_id = match.id
+        job.comeback_of_id, job.comeback_of_order_id = match.id, match.order_id
         job.comeback_state = COMEBACK_PROPOSED
 
 
@@ -109,7 +109,7 @@ def confirm_comeback(job_id: int, *, earlier_job_id: int | None = None, actor: A
     if earlier is None:
         raise ComebackError(_l("A comeback links to a job of this vehicle finished within the comeback window."),
                             field="earlier_job_id")
-    job.comeback_of_id = earlier.id
+    job.comeback_of_id, job.comeback_of_order_id = earlier.id, earlier.order_id
     job.comeback_state = COMEBACK_CONFIRMED
     earlier_order = db.session.get(RepairOrder, earlier.order_id)
     job.under_warranty = _under_warranty(order, earlier_order, now)

@@ -190,6 +190,7 @@ def _add_form(follow_up: FollowUp, form: FormInput, *, channel: str, actor: Acto
     db.session.add(record)
     follow_up.state = ANSWERED
     follow_up.closed_at = now
+    follow_up.answered_at, follow_up.points = now, record.points  # what the five assurances count, kept once
     db.session.flush()
     _open_case_if_needed(follow_up, record, settings=settings, now=now)
     rollup.mark_stale(follow_up.store_id, follow_up.service_month)  # a form after its month closed (late)

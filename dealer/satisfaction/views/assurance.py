@@ -6,7 +6,7 @@ from flask import abort, render_template, request
 
 from dealer.access import current_actor, roles_required
 from dealer.actors import ADMIN, CS_SUPERVISOR, MANAGER
-from dealer.satisfaction import assurance, bp, forms
+from dealer.satisfaction import assurance, bp, drill, forms
 from dealer.satisfaction.views.common import store_and_month
 from dealer.stores.services import get_store
 
@@ -33,11 +33,12 @@ def assurances():
 @bp.route("/assurance/<what>")
 @roles_required(*VIEWERS)
 def assurance_records(what):
-    if what not in assurance.DRILLS:
+    if what not in drill.DRILLS:
         abort(404)
     scope, store_id, month_start = store_and_month()
     store = get_store(store_id, actor=current_actor())
-    rows = assurance.drill(store, month_start, what)
+    rows = drill.drill(store, month_start, what)
     return render_template("satisfaction/assurance_records.html", scope=scope, store=store, store_id=store_id,
                            month=month_start, what=what, rows=rows, titles=forms.ASSURANCE_LABELS,
-                           flag_labels=forms.DRILL_FLAG_LABELS, limit=200)
+                           flag_labels={flag: str(label) for flag, label in forms.DRILL_FLAG_LABELS.items()},
+                           limit=200)  # labels translated once, not per row

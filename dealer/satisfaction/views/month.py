@@ -22,7 +22,13 @@ def month():
                            disagreements=queries.disagreements(store_id, month_start),
                            previous=services.previous_month(month_start), following=services.next_month(month_start),
                            letters=forms.GRADE_LETTERS, comparisons=forms.COMPARISON_LABELS,
-                           channels=forms.CHANNEL_LABELS, sources=forms.SOURCE_LABELS, sign_form=forms.SignForm())
+                           channels=_once(forms.CHANNEL_LABELS), sources=_once(forms.SOURCE_LABELS),
+                           sign_form=forms.SignForm())
+
+
+def _once(labels: dict) -> dict:
+    """Labels translated once for the request, not once per row of the month's forms."""
+    return {key: str(label) for key, label in labels.items()}
 
 
 @bp.route("/month.xlsx")
