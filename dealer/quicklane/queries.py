@@ -6,12 +6,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import load_only
 
 from dealer.actors import MANAGER, SERVICE_ADVISOR, TECHNICIAN, Actor
 from dealer.auth.models import User
-from dealer.customers.models import Vehicle
-from dealer.customers.queries import vehicles_with
+from dealer.customers.models import Customer, Vehicle
 from dealer.customers.validators import normalize_plate
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
@@ -128,21 +127,24 @@ def lounge(store_id: int, *, now: datetime) -> list[LoungeCar]:
     return [LoungeCar(mask_plate(car.lane.plate), car.position, car.lane.stage, car.estimate_at) for car in cars]
 
 
-def vehicle_by_plate(store_id: int, plate: str):
-    """The store's car with this plate (as typed: spaces, lower case), loaded for the desk; None when the
-    plate is not one or no car of the store has it."""
+# What the desk shows of a car and the package suggestion reads, in one query of plain columns: the car's, its
+# owner's name and its store's time zone (the local date); not the vehicle page's history.
+_DESK_CAR = (sa.select(Vehicle.id, Vehicle.plate, Vehicle.store_id, Vehicle.model_family, Vehicle.odometer_km,
+                       Vehicle.last_maintenance_km, Vehicle.next_maintenance_due, Customer.name.label("owner_name"),
+                       Store.timezone)
+             .join(Customer, sa.and_(Customer.store_id == Vehicle.store_id, Customer.id == Vehicle.owner_id))
+             .join(Store, Store.id == Vehicle.store_id)
+             .where(Vehicle.store_id == sa.bindparam("store_id"), Vehicle.plate == sa.bindparam("plate")))
+
+
+def vehicle_by_plate(store_id: int, plate: str) -> sa.Row | None:
+    """The store's car with this plate (as typed: spaces, lower case) as the desk reads it (`_DESK_CAR`'s
+    columns); None when the plate is not one or no car of the store has it."""
     try:
         plate = normalize_plate(plate)
     except DomainError:
         return None
-    rows = vehicles_with(store_id, plate=plate, vin=None)
-    if not rows:
-        return None
-    # what the desk shows and the package suggestion reads: the car's columns, its store (the local date) and
-    # owner; not the vehicle page's odometer history and owners over time
-    return db.session.scalars(sa.select(Vehicle).where(Vehicle.store_id == store_id, Vehicle.id == rows[0][0])
-                              .options(joinedload(Vehicle.store, innerjoin=True),
-                                       joinedload(Vehicle.owner, innerjoin=True))).one()
+    return db.session.execute(_DESK_CAR, {"store_id": store_id, "plate": plate}).one_or_none()
 
 
 def lounge_store(code: str) -> Store:
