@@ -19,10 +19,9 @@ from dealer.quicklane.models import IN_LANE, READY, LaneOrder
 from dealer.quicklane.services.extra import ExtraOffer, extra_offer, pieces_of
 from dealer.quicklane.services.lane import as_car, lane_of
 from dealer.quicklane.services.stages import get_lane_order, next_stage
-from dealer.repair.models import JOB_APPROVED, JOB_DECLINED, JOB_ESTIMATE, JOB_PENDING
-from dealer.repair.services import get_order_row
+from dealer.repair.models import JOB_APPROVED, JOB_DECLINED, JOB_ESTIMATE, JOB_PENDING, RepairJob, RepairOrder
+from dealer.repair.services import get_order_row, jobs_of
 from dealer.repair.services import price as repair_price
-from dealer.repair.services.common import jobs_of
 from dealer.stores.models import Store
 from dealer.stores.services import sees_store
 from dealer.timezones import store_zone
@@ -183,6 +182,11 @@ class ExtraWork:
     number: str = ""  # the repair order's
 
 
+_ORDER_EXTRA = sa.select(RepairOrder.number, sa.exists().where(
+    RepairJob.store_id == RepairOrder.store_id, RepairJob.order_id == RepairOrder.id, RepairJob.is_extra)).where(
+    RepairOrder.store_id == sa.bindparam("store_id"), RepairOrder.id == sa.bindparam("order_id"))
+
+
 def extra_work(lane_id: int, *, actor: Actor, now: datetime) -> ExtraWork:
     """The extra work (增项) of a lane order's repair order: each piece with its price (after any member
     discount, as the owner is shown it) and its answer; the pending one with the minutes and new ready time.
@@ -190,6 +194,12 @@ def extra_work(lane_id: int, *, actor: Actor, now: datetime) -> ExtraWork:
     lane = get_lane_order(lane_id, actor=actor)
     if lane.repair_order_id is None:
         return ExtraWork(lane, None, [])
+    # Most cars have no extra work: the order's number and whether any job of it is extra, in one query of
+    # plain columns, and nothing to price (the car's store is the order's: the lane order was checked).
+    number, has_extra = db.session.execute(_ORDER_EXTRA, {"store_id": lane.store_id,
+                                                          "order_id": lane.repair_order_id}).one()
+    if not has_extra:
+        return ExtraWork(lane, None, [], number)
     # The order's row and its jobs with their lines: what pricing and the pieces read (not its history).
     order = get_order_row(lane.repair_order_id, actor=actor)
     extra = [job for job in jobs_of(order) if job.is_extra]

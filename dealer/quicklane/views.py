@@ -26,7 +26,7 @@ from dealer.quicklane.forms import (
     ShiftForm,
     StageForm,
 )
-from dealer.quicklane.models import DEFAULT_CLOSE_BY, LABOR, LEFT_LANE, PARTS
+from dealer.quicklane.models import DEFAULT_CLOSE_BY, IN_BAY, LABOR, LEFT_LANE, PARTS
 from dealer.repair.forms.orders import JOB_APPROVAL_LABELS
 from dealer.timezones import local_date, store_zone
 
@@ -122,7 +122,8 @@ def extra_work(lane_id):
     actor, now = current_actor(), utcnow()
     lane, number, offer, pieces = queries.extra_work_page(lane_id, actor=actor, now=now)
     form = ExtraWorkForm()
-    form.item.choices = choices([("", "-"), *services.catalogue_choices(lane.store_id)])
+    if offer is None and lane.stage == IN_BAY:  # the form is shown: the catalogue to choose from
+        form.item.choices = choices([("", "-"), *services.catalogue_choices(lane.store_id)])
     if offer is None and form.validate_on_submit():
         try:
             services.report_extra_work(lane.id, _extra_input(form), actor=actor, now=now)
