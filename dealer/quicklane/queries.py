@@ -194,12 +194,13 @@ def extra_work(lane_id: int, *, actor: Actor, now: datetime) -> ExtraWork:
     lane = get_lane_order(lane_id, actor=actor)
     if lane.repair_order_id is None:
         return ExtraWork(lane, None, [])
-    # Most cars have no extra work: the order's number and whether any job of it is extra, in one query of
-    # plain columns, and nothing to price (the car's store is the order's: the lane order was checked).
-    number, has_extra = db.session.execute(_ORDER_EXTRA, {"store_id": lane.store_id,
-                                                          "order_id": lane.repair_order_id}).one()
-    if not has_extra:
-        return ExtraWork(lane, None, [], number)
+    if lane.extra_job_id is None:
+        # Most cars have no extra work: the order's number and whether any job of it is extra, in one query of
+        # plain columns, and nothing to price (the car's store is the order's: the lane order was checked).
+        number, has_extra = db.session.execute(_ORDER_EXTRA, {"store_id": lane.store_id,
+                                                              "order_id": lane.repair_order_id}).one()
+        if not has_extra:
+            return ExtraWork(lane, None, [], number)
     # The order's row and its jobs with their lines: what pricing and the pieces read (not its history).
     order = get_order_row(lane.repair_order_id, actor=actor)
     extra = [job for job in jobs_of(order) if job.is_extra]
