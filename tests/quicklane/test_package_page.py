@@ -1,4 +1,5 @@
-"""A package's page, its rows drawn from the catalogue's options rendered once: each row selects its own item."""
+"""The lane's forms drawn by templates/quicklane/_fields.html and a package's rows from the catalogue's options
+rendered once: each row selects its own item, each field is required only when the form requires it."""
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -9,6 +10,7 @@ from dealer.extensions import db
 from dealer.parts.models import Part
 from tests.helpers import field_has_error, inputs, login, page_text, persist
 from tests.isolation import isolated_client
+from tests.quicklane.builders import new_car
 
 
 class _Selects(HTMLParser):
@@ -63,6 +65,9 @@ def test_each_row_of_a_package_selects_its_own_item(manager, shop, package):
     assert selects["items-0-item"][0][:2] == ["", False]
     fields = inputs(manager.get(f"/quick-lane/packages/{package.id}"))
     assert (fields["items-0-quantity"]["value"], fields["code"]["value"]) == ("4.5", "Q5K")
+    # the browser requires what the form requires, nothing else (an optional field is not required="None")
+    assert {name for name, attributes in fields.items() if "required" in attributes} == {
+        "code", "name", "price", "bay_minutes"}
 
 
 def test_a_catalogue_name_is_escaped_in_the_rows(manager, shop):
@@ -81,3 +86,13 @@ def test_a_refused_field_is_marked_with_its_message(manager):
     assert field_has_error(response, "code") and field_has_error(response, "bay_minutes")
     assert not field_has_error(response, "name")
     assert page_text(response).count('class="invalid-feedback d-block"') >= 2
+
+
+def test_the_desk_s_form_requires_what_it_requires(app, shop, package, staff):
+    car = new_car(shop)
+    persist()
+    client = isolated_client(app)
+    login(client, staff["service_advisor"])
+    fields = inputs(client.get(f"/quick-lane/open?plate={car.plate}"))
+    assert "required" in fields["key_tag"] and "required" not in fields["odometer_km"]
+    assert fields["package_id"]["hx-get"].startswith("/quick-lane/quote")
