@@ -6,12 +6,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import load_only
 
 from dealer.actors import MANAGER, SERVICE_ADVISOR, TECHNICIAN, Actor
 from dealer.auth.models import User
-from dealer.customers.models import Vehicle
-from dealer.customers.queries import vehicles_with
+from dealer.customers.models import Customer, Vehicle
 from dealer.customers.validators import normalize_plate
 from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
@@ -20,10 +19,9 @@ from dealer.quicklane.models import IN_LANE, READY, LaneOrder
 from dealer.quicklane.services.extra import ExtraOffer, extra_offer, pieces_of
 from dealer.quicklane.services.lane import as_car, lane_of
 from dealer.quicklane.services.stages import get_lane_order, next_stage
-from dealer.repair.models import JOB_APPROVED, JOB_DECLINED, JOB_ESTIMATE, JOB_PENDING
-from dealer.repair.services import get_order_row
+from dealer.repair.models import JOB_APPROVED, JOB_DECLINED, JOB_ESTIMATE, JOB_PENDING, RepairJob, RepairOrder
+from dealer.repair.services import get_order_row, jobs_of
 from dealer.repair.services import price as repair_price
-from dealer.repair.services.common import jobs_of
 from dealer.stores.models import Store
 from dealer.stores.services import sees_store
 from dealer.timezones import store_zone
@@ -128,21 +126,24 @@ def lounge(store_id: int, *, now: datetime) -> list[LoungeCar]:
     return [LoungeCar(mask_plate(car.lane.plate), car.position, car.lane.stage, car.estimate_at) for car in cars]
 
 
-def vehicle_by_plate(store_id: int, plate: str):
-    """The store's car with this plate (as typed: spaces, lower case), loaded for the desk; None when the
-    plate is not one or no car of the store has it."""
+# What the desk shows of a car and the package suggestion reads, in one query of plain columns: the car's, its
+# owner's name and its store's time zone (the local date); not the vehicle page's history.
+_DESK_CAR = (sa.select(Vehicle.id, Vehicle.plate, Vehicle.store_id, Vehicle.model_family, Vehicle.odometer_km,
+                       Vehicle.last_maintenance_km, Vehicle.next_maintenance_due, Customer.name.label("owner_name"),
+                       Store.timezone)
+             .join(Customer, sa.and_(Customer.store_id == Vehicle.store_id, Customer.id == Vehicle.owner_id))
+             .join(Store, Store.id == Vehicle.store_id)
+             .where(Vehicle.store_id == sa.bindparam("store_id"), Vehicle.plate == sa.bindparam("plate")))
+
+
+def vehicle_by_plate(store_id: int, plate: str) -> sa.Row | None:
+    """The store's car with this plate (as typed: spaces, lower case) as the desk reads it (`_DESK_CAR`'s
+    columns); None when the plate is not one or no car of the store has it."""
     try:
         plate = normalize_plate(plate)
     except DomainError:
         return None
-    rows = vehicles_with(store_id, plate=plate, vin=None)
-    if not rows:
-        return None
-    # what the desk shows and the package suggestion reads: the car's columns, its store (the local date) and
-    # owner; not the vehicle page's odometer history and owners over time
-    return db.session.scalars(sa.select(Vehicle).where(Vehicle.store_id == store_id, Vehicle.id == rows[0][0])
-                              .options(joinedload(Vehicle.store, innerjoin=True),
-                                       joinedload(Vehicle.owner, innerjoin=True))).one()
+    return db.session.execute(_DESK_CAR, {"store_id": store_id, "plate": plate}).one_or_none()
 
 
 def lounge_store(code: str) -> Store:
@@ -181,6 +182,11 @@ class ExtraWork:
     number: str = ""  # the repair order's
 
 
+_ORDER_EXTRA = sa.select(RepairOrder.number, sa.exists().where(
+    RepairJob.store_id == RepairOrder.store_id, RepairJob.order_id == RepairOrder.id, RepairJob.is_extra)).where(
+    RepairOrder.store_id == sa.bindparam("store_id"), RepairOrder.id == sa.bindparam("order_id"))
+
+
 def extra_work(lane_id: int, *, actor: Actor, now: datetime) -> ExtraWork:
     """The extra work (增项) of a lane order's repair order: each piece with its price (after any member
     discount, as the owner is shown it) and its answer; the pending one with the minutes and new ready time.
@@ -188,6 +194,13 @@ def extra_work(lane_id: int, *, actor: Actor, now: datetime) -> ExtraWork:
     lane = get_lane_order(lane_id, actor=actor)
     if lane.repair_order_id is None:
         return ExtraWork(lane, None, [])
+    if lane.extra_job_id is None:
+        # Most cars have no extra work: the order's number and whether any job of it is extra, in one query of
+        # plain columns, and nothing to price (the car's store is the order's: the lane order was checked).
+        number, has_extra = db.session.execute(_ORDER_EXTRA, {"store_id": lane.store_id,
+                                                              "order_id": lane.repair_order_id}).one()
+        if not has_extra:
+            return ExtraWork(lane, None, [], number)
     # The order's row and its jobs with their lines: what pricing and the pieces read (not its history).
     order = get_order_row(lane.repair_order_id, actor=actor)
     extra = [job for job in jobs_of(order) if job.is_extra]

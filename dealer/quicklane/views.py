@@ -1,9 +1,11 @@
 """Quick lane pages: the board (tablet), the desk that takes a key, the lounge screen, the manager's screens."""
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale, format_time, get_timezone
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from dealer.access import current_actor, public, roles_required
 from dealer.actors import MANAGER, SERVICE_ADVISOR
@@ -25,9 +27,9 @@ from dealer.quicklane.forms import (
     ShiftForm,
     StageForm,
 )
-from dealer.quicklane.models import DEFAULT_CLOSE_BY, LABOR, LEFT_LANE, PARTS
+from dealer.quicklane.models import DEFAULT_CLOSE_BY, IN_BAY, LABOR, LEFT_LANE, PARTS
 from dealer.repair.forms.orders import JOB_APPROVAL_LABELS
-from dealer.timezones import store_zone
+from dealer.timezones import local_date, store_zone
 
 DESK = (SERVICE_ADVISOR, MANAGER)
 
@@ -39,9 +41,10 @@ def local_time(moment) -> str:
     looked up once per request, not once per time printed."""
     if not moment:
         return "-"
-    if "lane_zone" not in g:
-        g.lane_zone = get_timezone()
-    return moment.astimezone(g.lane_zone).strftime("%H:%M")
+    zone = g.get("lane_zone")
+    if zone is None:  # once per request; zoneinfo converts in C (pytz's fromutc was a tenth of the board's cards)
+        zone = g.lane_zone = ZoneInfo(str(get_timezone()))
+    return moment.astimezone(zone).strftime("%H:%M")
 
 
 # A sentinel id in a URL built once per page; each card, row or line puts its own id in its place.
@@ -53,6 +56,21 @@ def id_urls(key: str, endpoints: dict[str, str], **values) -> dict[str, str]:
     url_for once per page, not once per card (three per car were a tenth of the board with sixty cars)."""
     return {name: url_for(endpoint, **{key: _SENTINEL}, **values).replace("%", "%%").replace(str(_SENTINEL), "%d")
             for name, endpoint in endpoints.items()}
+
+
+def options_html(pairs) -> Markup:
+    """A select's <option>s rendered once per page, for every row whose select offers the same (a package's six
+    rows of the store's catalogue were each rendered option by option through WTForms)."""
+    return Markup("".join(f'<option value="{escape(value)}">{escape(label)}</option>' for value, label in pairs))
+
+
+@bp.app_template_filter("selecting")
+def selecting(options: Markup, value) -> Markup:
+    """The options of `options_html` with `value`'s selected (none when it is empty)."""
+    if value in (None, ""):
+        return options
+    needle = f'<option value="{escape(value)}">'
+    return Markup(str(options).replace(needle, needle[:-1] + " selected>", 1))
 
 
 def stage_names() -> dict[str, str]:
@@ -106,7 +124,8 @@ def extra_work(lane_id):
     actor, now = current_actor(), utcnow()
     lane, number, offer, pieces = queries.extra_work_page(lane_id, actor=actor, now=now)
     form = ExtraWorkForm()
-    form.item.choices = choices([("", "-"), *services.catalogue_choices(lane.store_id)])
+    if offer is None and lane.stage == IN_BAY:  # the form is shown: the catalogue to choose from
+        form.item.choices = choices([("", "-"), *services.catalogue_choices(lane.store_id)])
     if offer is None and form.validate_on_submit():
         try:
             services.report_extra_work(lane.id, _extra_input(form), actor=actor, now=now)
@@ -162,7 +181,7 @@ def open_order():
     plate = (request.values.get("plate") or "").strip()
     vehicle = queries.vehicle_by_plate(store_id, plate) if plate else None
     form = OpenForm()
-    packages = services.packages_of(store_id, actor=actor)
+    packages = services.package_choices(store_id, actor=actor)
     form.package_id.choices = choices((p.id, f"{p.name} · ¥{yuan(p.price_fen)}") for p in packages)
     if vehicle is not None and form.validate_on_submit():
         try:
@@ -176,7 +195,7 @@ def open_order():
                     time=format_time(lane.promised_at, "HH:mm")), "success")
             return redirect(url_for("quicklane.board", store=request.args.get("store") or None))
     if vehicle is not None and request.method == "GET":
-        suggested = services.suggest_package(vehicle, packages, now=now)
+        suggested = services.suggest_package(vehicle, packages, today=local_date(now, vehicle))
         if suggested is not None:
             form.package_id.data = suggested.id
     offer = _offer(store_id, form.package_id.data or (packages[0].id if packages else None)) if vehicle else None
@@ -322,11 +341,12 @@ def packages():
 @roles_required(MANAGER)
 def edit_package(package_id=None):
     store_id, actor = managed_store_id(), current_actor()
-    package = services.get_package(package_id, store_id=store_id, actor=actor) if package_id else None
+    package = services.get_package(package_id, store_id=store_id, actor=actor, items_only=True) if package_id else None
     form = PackageForm(obj=package) if request.method == "GET" and package else PackageForm()
-    catalogue = choices([("", "-"), *services.catalogue_choices(store_id)])
+    catalogue = [("", "-"), *services.catalogue_choices(store_id)]
+    offered = choices(catalogue)
     for row in form.items:
-        row.item.choices = catalogue
+        row.item.choices = offered
     if request.method == "GET" and package:
         form.price.data = package.price_fen
         for row, item in zip(form.items, package.items):
@@ -341,7 +361,8 @@ def edit_package(package_id=None):
         else:
             flash(_("Package %(name)s saved.", name=saved.name), "success")
             return redirect(url_for("quicklane.packages", store=request.args.get("store") or None))
-    return render_template("quicklane/package.html", form=form, package=package, rows=ITEM_ROWS)
+    return render_template("quicklane/package.html", form=form, package=package, rows=ITEM_ROWS,
+                           options=options_html(catalogue))
 
 
 def _package_input(form) -> services.PackageInput:

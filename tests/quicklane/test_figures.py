@@ -64,3 +64,19 @@ def test_the_manager_reads_the_figures_and_exports_them_to_excel(app, shop, pack
     assert [[cell.value for cell in row][1:] for row in book["增项"].iter_rows(min_row=2)] == [[0, 0]] * 3
     assert [cell.value for cell in book["按日"][2]][1:] == [3, 60, 90, 67, 1, 15]
     assert [cell.value for cell in book["按日"][3]][:2] == ["2026-11-23", 3]
+
+
+def test_the_workbooks_written_row_by_row_keep_their_bold_headings_and_widths(shop, package):
+    _three_cars(shop, package)
+    month = figures.month_figures(shop.store.id, NOVEMBER, actor=shop.manager)
+    book = load_workbook(figures.workbook(month))
+    for sheet in book.worksheets:
+        assert [cell.font.bold for cell in sheet[1]] == [True] * sheet.max_column
+        assert not sheet["A2"].font.bold
+        assert sheet.column_dimensions["A"].width == 24
+    assert book["按日"]["A1"].value == f"{shop.store.name} 2026-11"
+    stores = load_workbook(figures.group_workbook(NOVEMBER, figures.stores_side_by_side(
+        NOVEMBER, actor=shop.manager))).active
+    assert stores.title == "门店" and all(cell.font.bold for cell in stores[1])
+    assert stores.column_dimensions["B"].width == 28
+    assert [cell.value for cell in stores[2]][:3] == [1, f"{shop.store.code} {shop.store.name}", 3]

@@ -229,6 +229,7 @@ def test_suggest_package_preselects_the_due_maintenance_and_nothing_when_not_due
     later = new_car(shop)
     later.last_maintenance_km, later.next_maintenance_due = 15_000, NOW.date() + timedelta(days=90)
     db.session.flush()
-    packages = services.packages_of(shop.store.id, actor=shop.advisor)
-    assert services.suggest_package(due, packages, now=NOW) == package
-    assert services.suggest_package(later, packages, now=NOW) is None
+    packages = services.package_choices(shop.store.id, actor=shop.advisor)
+    today = shop.store.local_date(NOW)
+    assert services.suggest_package(due, packages, today=today).id == package.id
+    assert services.suggest_package(later, packages, today=today) is None

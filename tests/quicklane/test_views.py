@@ -1,6 +1,8 @@
 """The quick-lane pages: the manager's package screen, the desk taking a key, the board's taps, the lounge."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from dealer.extensions import db
@@ -199,3 +201,11 @@ def test_the_manager_closes_the_day_on_its_page(sign_in, shop, package):
     page = page_text(manager.get("/quick-lane/close-day"))
     assert page.count('data-testid="close-day-car"') == 1 and "已结转" in page
     assert sign_in("service_advisor").get("/quick-lane/close-day").status_code == 403
+
+
+def test_each_card_says_the_minutes_since_the_key_and_to_go(sign_in, shop, package):
+    take_key(shop, package)  # at NOW, long ago by the real clock; waiting: 30 min in the bay and 15 at the wash
+    persist()
+    board = page_text(sign_in("technician").get("/quick-lane/cars"))
+    times = [(int(e), int(r)) for e, r in re.findall(r"接钥匙后 (\d+) 分钟，还需 (\d+) 分钟", board)]
+    assert len(times) == 1 and times[0][0] > 60 and times[0][1] == 45

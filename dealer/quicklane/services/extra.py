@@ -34,7 +34,7 @@ from dealer.quicklane.models import (
     LaneExtraWork,
     LaneOrder,
 )
-from dealer.quicklane.services.lane import as_car, lane_of, queue_of, refresh_estimates
+from dealer.quicklane.services.lane import lane_of, lane_snapshot, refresh_estimates
 from dealer.quicklane.services.packages import lock_lane
 from dealer.quicklane.services.stages import get_lane_order
 from dealer.repair import services as repair
@@ -159,9 +159,8 @@ def extra_offer(lane: LaneOrder, order: RepairOrder, *, now: datetime, pieces: l
 def _estimate_with(lane: LaneOrder, minutes: int, now: datetime) -> datetime | None:
     """The car's ready time with the piece's minutes added, the rest of the lane as it is."""
     cars = []
-    for other in queue_of(lane.store_id):
-        car = as_car(other)
-        if other.id == lane.id:
+    for car in lane_snapshot(lane.store_id, now)[0]:  # the queue as plain columns, not lane orders
+        if car.key == lane.id:
             car = promises.Car(key=car.key, bay_minutes=car.bay_minutes + minutes,
                                wash_minutes=car.wash_minutes, in_bay_since=car.in_bay_since,
                                washing_since=car.washing_since)

@@ -17,13 +17,23 @@ from flask_babel import lazy_gettext as _l
 from dealer.actors import Actor
 from dealer.audit import services as audit
 from dealer.customers.services import get_vehicle
+from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.inputs import text_problem
 from dealer.parts.models import Part
 from dealer.quicklane import promise as promises
 from dealer.quicklane.errors import LaneClosedError, LaneError, PartsShort, PromiseMoved
-from dealer.quicklane.models import IN_BAY, IN_LANE, NOT_READY, PARTS, WASHING, ExpressPackage, LaneOrder
-from dealer.quicklane.services.packages import get_package, lane_now, lock_lane
+from dealer.quicklane.models import (
+    IN_BAY,
+    IN_LANE,
+    NOT_READY,
+    PARTS,
+    WASHING,
+    ExpressPackage,
+    LaneOrder,
+    PackageItem,
+)
+from dealer.quicklane.services.packages import lane_now, lock_lane
 from dealer.repair import services as repair
 from dealer.repair.models import MAINTENANCE, QUICK_LANE
 from dealer.stores.services import sees_store
@@ -60,17 +70,6 @@ def refresh_estimates(store_id: int, now: datetime) -> dict[int, datetime]:
     return estimates
 
 
-def promised_per_quarter(store_id: int, since: datetime) -> dict[datetime, int]:
-    """The promises still to keep from `since` on, counted by their quarter hour."""
-    counts: dict[datetime, int] = {}
-    for (promised_at,) in db.session.execute(sa.select(LaneOrder.promised_at).where(
-            LaneOrder.store_id == store_id, LaneOrder.stage.in_(IN_LANE),
-            LaneOrder.promised_at >= promises.quarter_of(since))):
-        quarter = promises.quarter_of(promised_at)
-        counts[quarter] = counts.get(quarter, 0) + 1
-    return counts
-
-
 # A quote stays good for the minutes the owner takes to agree: the clock moved on, the promise did not.
 QUOTE_GRACE = timedelta(minutes=3)
 
@@ -105,33 +104,67 @@ class Quote:
 
 
 def shortages_of(package: ExpressPackage) -> tuple[Shortage, ...]:
-    """The package's parts that stock cannot give (on hand less reserved), read now."""
-    needed = {item.part_id: item.quantity for item in package.items if item.kind == PARTS}
-    if not needed:
-        return ()
-    rows = db.session.execute(sa.select(Part.id, Part.part_number, Part.name, Part.on_hand - Part.reserved)
-                              .where(Part.store_id == package.store_id, Part.id.in_(needed)))
-    return tuple(Shortage(number, name, needed[part_id], max(0, free)) for part_id, number, name, free in rows
-                 if free < needed[part_id])
+    """The package's parts that stock cannot give (on hand less reserved), read now: one query of its part items
+    and their stock (a part listed twice needs both quantities, as opening reserves each line)."""
+    needed = sa.func.sum(PackageItem.quantity)
+    rows = db.session.execute(
+        sa.select(Part.part_number, Part.name, needed, Part.on_hand - Part.reserved)
+        .join(Part, sa.and_(Part.store_id == PackageItem.store_id, Part.id == PackageItem.part_id))
+        .where(PackageItem.store_id == package.store_id, PackageItem.package_id == package.id,
+               PackageItem.kind == PARTS)
+        .group_by(Part.id, Part.part_number, Part.name, Part.on_hand, Part.reserved)
+        .having(Part.on_hand - Part.reserved < needed).order_by(Part.part_number))
+    return tuple(Shortage(number, name, int(quantity), max(0, free)) for number, name, quantity, free in rows)
+
+
+# What the quote reads of the lane's cars in one query: the forecast's columns (`as_car`) and the promise.
+_LANE_CARS = (sa.select(LaneOrder.id, LaneOrder.stage, LaneOrder.bay_minutes, LaneOrder.extra_minutes,
+                        LaneOrder.wash_minutes, LaneOrder.in_bay_at, LaneOrder.washing_at, LaneOrder.promised_at)
+              .where(LaneOrder.store_id == sa.bindparam("store_id"), LaneOrder.stage.in_(IN_LANE))
+              .order_by(LaneOrder.key_at, LaneOrder.id))
+
+
+def lane_snapshot(store_id: int, since: datetime) -> tuple[list[promises.Car], dict[datetime, int]]:
+    """The queue (the cars not ready, in key order, as the forecast reads them) and the promises still to keep
+    from `since` on by quarter hour (`promised_per_quarter`), from one query of the lane's plain columns."""
+    queue, counts, first = [], {}, promises.quarter_of(since)
+    for row in db.session.execute(_LANE_CARS, {"store_id": store_id}):
+        if row.stage in NOT_READY:
+            queue.append(as_car(row))
+        if row.promised_at >= first:
+            quarter = promises.quarter_of(row.promised_at)
+            counts[quarter] = counts.get(quarter, 0) + 1
+    return queue, counts
+
+
+def quote_package(package_id: int, *, store_id: int, actor: Actor) -> ExpressPackage:
+    """The package's own columns for a quote (its items are not read: `shortages_of` asks stock for them).
+    Raises NotFound, LaneError."""
+    if not sees_store(actor, store_id):
+        raise NotFound()
+    package = db.session.scalars(sa.select(ExpressPackage).where(
+        ExpressPackage.store_id == store_id, ExpressPackage.id == package_id)).one_or_none()
+    if package is None:
+        raise NotFound()
+    if not package.active:
+        raise LaneError(_l("Choose a package the store offers."), field="package_id")
+    return package
 
 
 def quote(store_id: int, package_id: int, *, actor: Actor, now: datetime) -> Quote:
-    """Price the lane's time for a package now: the promise the owner would get. Raises NotFound,
-    LaneClosedError."""
-    package = get_package(package_id, store_id=store_id, actor=actor)
-    if not package.active:
-        raise LaneError(_l("Choose a package the store offers."), field="package_id")
+    """Price the lane's time for a package now: the promise the owner would get. Four queries: the package,
+    its shortages, the lane's bays and shift, its cars. Raises NotFound, LaneError, LaneClosedError."""
+    package = quote_package(package_id, store_id=store_id, actor=actor)
     shortages = shortages_of(package)
     if shortages:
         return Quote(package, shortages, None)
+    lane = lane_now(store_id)
+    queue, per_quarter = lane_snapshot(store_id, now)
     try:
-        lane = lane_now(store_id)
         estimate = promises.estimate_new(now, promises.Lane(bays=lane.bays, technicians=lane.technicians),
-                                         [as_car(order) for order in queue_of(store_id)], package.bay_minutes,
-                                         package.wash_minutes)
+                                         queue, package.bay_minutes, package.wash_minutes)
     except promises.LaneClosed:
         raise LaneClosedError(field="package_id") from None
-    per_quarter = promised_per_quarter(store_id, now)
     return Quote(package, (), promises.promise(estimate, promised_per_quarter=per_quarter, cap=lane.cap_per_quarter),
                  per_quarter, lane.cap_per_quarter)
 

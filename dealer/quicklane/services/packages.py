@@ -65,8 +65,10 @@ def _store(store_id: int, actor: Actor) -> int:
     return store_id
 
 
-def get_package(package_id: int, *, store_id: int, actor: Actor, read_back: bool = False) -> ExpressPackage:
-    """Return a package of the store with its items, parts and operations. Raises NotFound.
+def get_package(package_id: int, *, store_id: int, actor: Actor, read_back: bool = False,
+                items_only: bool = False) -> ExpressPackage:
+    """Return a package of the store with its items, parts and operations (`items_only`: its items alone, as
+    the package's form reads them). Raises NotFound.
 
     `read_back`: read again a package this transaction changed (populate_existing), which then also reloads
     it with its items after the commit."""
@@ -74,7 +76,8 @@ def get_package(package_id: int, *, store_id: int, actor: Actor, read_back: bool
     stmt = sa.select(ExpressPackage).where(ExpressPackage.store_id == store_id, ExpressPackage.id == package_id)
     if read_back:
         stmt = stmt.execution_options(populate_existing=True)
-    package = db.session.scalars(stmt.options(*PACKAGE_LOADS)).one_or_none()
+    loads = (selectinload(ExpressPackage.items),) if items_only else PACKAGE_LOADS
+    package = db.session.scalars(stmt.options(*loads)).one_or_none()
     if package is None:
         raise NotFound()
     return package
@@ -87,6 +90,15 @@ def packages_of(store_id: int, *, actor: Actor, active_only: bool = True) -> lis
     if active_only:
         stmt = stmt.where(ExpressPackage.active)
     return list(db.session.scalars(stmt.order_by(ExpressPackage.code)))
+
+
+def package_choices(store_id: int, *, actor: Actor) -> list[sa.Row]:
+    """The store's active packages as (id, name, price_fen, interval_km) rows, by code: what the desk chooses
+    from and the due maintenance is matched against (no items, no ORM objects)."""
+    _store(store_id, actor)
+    return list(db.session.execute(
+        sa.select(ExpressPackage.id, ExpressPackage.name, ExpressPackage.price_fen, ExpressPackage.interval_km)
+        .where(ExpressPackage.store_id == store_id, ExpressPackage.active).order_by(ExpressPackage.code)))
 
 
 def _check(store_id: int, data: PackageInput) -> None:
@@ -311,10 +323,9 @@ def suggested_package(packages: list[ExpressPackage], *, last_service_km: int | 
     return max(fitting, key=lambda p: p.interval_km, default=None)
 
 
-def suggest_package(vehicle, packages: list[ExpressPackage], *, now: datetime) -> ExpressPackage | None:
+def suggest_package(vehicle, packages: list, *, today: date) -> ExpressPackage | None:
     """The package to preselect for a car at the desk: its due maintenance (the vehicle's due date and the
-    store's interval for its family, `reminders.services.interval_for`), or None."""
+    store's interval for its family, `reminders.services.interval_for`), or None. `today`: the store's date."""
     _months, km = interval_for(vehicle.store_id, vehicle.model_family)
     return suggested_package(packages, last_service_km=vehicle.last_maintenance_km, interval_km=km,
-                             next_due=vehicle.next_maintenance_due, today=vehicle.store.local_date(now),
-                             odometer_km=vehicle.odometer_km)
+                             next_due=vehicle.next_maintenance_due, today=today, odometer_km=vehicle.odometer_km)

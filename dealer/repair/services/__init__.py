@@ -45,6 +45,7 @@ from dealer.repair.services.common import (  # noqa: F401
     get_line,
     get_order,
     get_order_row,
+    jobs_of,  # for the modules built on repair (quicklane's extra work): an order's jobs with their lines
     lock_order,
     record_event,
     require_state,
