@@ -8,6 +8,7 @@ settle prices many orders: one query, not one per order), and forgotten when the
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -57,36 +58,44 @@ class CampaignOffer:
         return (line.part_number or "").upper() in self.items
 
 
+@functools.cache
+def _rates_statement() -> sa.Select:
+    """The rates of some customers of one store (bound: store_id, ids, today), built once: a row per running
+    campaign that invited the customer, with the member's earned and given tiers."""
+    earned, given = aliased(MemberTier), aliased(MemberTier)
+    store_id, ids, today = sa.bindparam("store_id"), sa.bindparam("ids", expanding=True), sa.bindparam("today")
+    running = (sa.select(CampaignTarget.customer_id, Campaign.labor_discount_bp, Campaign.parts_discount_bp,
+                         Campaign.offer_items, Campaign.offer_categories, Campaign.id, Campaign.free_operations)
+               .join(Campaign, sa.and_(Campaign.store_id == CampaignTarget.store_id,
+                                       Campaign.id == CampaignTarget.campaign_id))
+               .where(CampaignTarget.store_id == store_id, CampaignTarget.customer_id.in_(ids),
+                      CampaignTarget.target_group == INVITED, Campaign.state == LAUNCHED,
+                      Campaign.starts_on <= today, Campaign.ends_on >= today)).subquery()
+    return (sa.select(Customer.id, Member.id, earned.labor_discount_bp, earned.parts_discount_bp,
+                      given.labor_discount_bp, given.parts_discount_bp, Member.override_until,
+                      running.c.labor_discount_bp, running.c.parts_discount_bp, running.c.offer_items,
+                      running.c.offer_categories, running.c.id, running.c.free_operations)
+            .select_from(Customer)
+            .outerjoin(Member, sa.and_(Member.store_id == Customer.store_id, Member.customer_id == Customer.id))
+            .outerjoin(earned, earned.id == Member.tier_id).outerjoin(given, given.id == Member.override_tier_id)
+            .outerjoin(running, running.c.customer_id == Customer.id)
+            .where(Customer.store_id == store_id, Customer.id.in_(ids)))
+
+
 def _rates_of(customers: list[Customer]) -> dict[int, tuple[tuple[int, int] | None, list[CampaignOffer]]]:
     """For each customer: (labor bp, parts bp) of the effective tier when a member, and the offers of the campaigns
     running today that invited them (the held-out group gets none: that is what makes it a control group). One
     query per store (a row per running campaign of the owner)."""
-    earned, given = aliased(MemberTier), aliased(MemberTier)
     by_store: dict[int, list[int]] = {}
     for customer in customers:
         by_store.setdefault(customer.store_id, []).append(customer.id)
     rates = {}
     for store_id, ids in by_store.items():
         today = local_date(utcnow(), db.session.get(Store, store_id))
-        running = (sa.select(CampaignTarget.customer_id, Campaign.labor_discount_bp, Campaign.parts_discount_bp,
-                             Campaign.offer_items, Campaign.offer_categories, Campaign.id, Campaign.free_operations)
-                   .join(Campaign, sa.and_(Campaign.store_id == CampaignTarget.store_id,
-                                           Campaign.id == CampaignTarget.campaign_id))
-                   .where(CampaignTarget.store_id == store_id, CampaignTarget.customer_id.in_(ids),
-                          CampaignTarget.target_group == INVITED, Campaign.state == LAUNCHED,
-                          Campaign.starts_on <= today, Campaign.ends_on >= today)).subquery()
         found: dict[int, tuple] = {}
         for (customer_id, member_id, labor, parts, given_labor, given_parts, until, campaign_labor, campaign_parts,
              items, categories, campaign_id, free) in db.session.execute(
-                    sa.select(Customer.id, Member.id, earned.labor_discount_bp, earned.parts_discount_bp,
-                              given.labor_discount_bp, given.parts_discount_bp, Member.override_until,
-                              running.c.labor_discount_bp, running.c.parts_discount_bp, running.c.offer_items,
-                              running.c.offer_categories, running.c.id, running.c.free_operations)
-                    .select_from(Customer)
-                    .outerjoin(Member, sa.and_(Member.store_id == Customer.store_id, Member.customer_id == Customer.id))
-                    .outerjoin(earned, earned.id == Member.tier_id).outerjoin(given, given.id == Member.override_tier_id)
-                    .outerjoin(running, running.c.customer_id == Customer.id)
-                    .where(Customer.store_id == store_id, Customer.id.in_(ids))):
+                    _rates_statement(), {"store_id": store_id, "ids": ids, "today": today}):
             member, offers = found.get(customer_id, (None, []))
             if member_id is not None:
                 overridden = until is not None and given_labor is not None and today <= until
