@@ -107,7 +107,9 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             raise SystemExit("the HTTP benchmark runs on PostgreSQL, as production does: set DATABASE_URL")
+        head = _revision()
         upgrade()
+        migrated = _revision() != head
         db.session.execute(sa.text(MARKER_DDL))
         db.session.commit()
         marker = db.session.execute(sa.text(
@@ -142,6 +144,11 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
                 db.session.execute(sa.text("UPDATE bench_dataset SET seconds = CAST(:t AS jsonb) WHERE id = 1"),
                                    {"t": _json(seconds)})
                 db.session.commit()
+            if migrated or seconds != marker.seconds:
+                # A migration's backfill or the rows just added leave pages of the tables not all-visible (and
+                # their statistics old) until autovacuum comes by: index-only scans then read the heap, and the
+                # run would measure that instead of the pages (the group ranking's comeback set: 36 -> 17 ms).
+                _log(f"vacuum analyze after the changes: {_vacuum_analyze():.0f} s")
             return _counted(marker.seeded_on, reused=True, seconds=seconds)
         seeded_on = date.today()  # the day seed-demo's generator sets the due dates around (its `today`)
         seconds = _build(app, stores=stores, vehicles=vehicles, orders=orders, seed=seed)
@@ -217,11 +224,25 @@ def _build(app, *, stores: int, vehicles: int, orders: int, seed: int) -> dict[s
     seconds["reminder scan"] = time.perf_counter() - started
     _log(f"reminder scan: {report.reminders:,} reminders, {report.messages:,} messages queued")
 
+    seconds["vacuum analyze"] = _vacuum_analyze()
+    return {k: round(v, 1) for k, v in seconds.items()}
+
+
+def _vacuum_analyze() -> float:
+    """VACUUM ANALYZE the whole database (outside a transaction); its seconds."""
     started = time.perf_counter()
+    db.session.commit()
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("VACUUM ANALYZE")
-    seconds["vacuum analyze"] = time.perf_counter() - started
-    return {k: round(v, 1) for k, v in seconds.items()}
+    return time.perf_counter() - started
+
+
+def _revision() -> str | None:
+    """The database's Alembic revision (None before the first migration)."""
+    with db.engine.connect() as connection:
+        if not sa.inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 # Each step of the workflow an order in a state has been through: (rank of the state it needs, action, from, to,
