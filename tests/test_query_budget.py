@@ -586,6 +586,9 @@ PAGES["customers.show_customer"] = (*PAGES["customers.show_customer"][:2], PAGES
 PAGE_VARIANTS = {
     "members.group_campaign (draft)": (
         "group_manager", lambda w: f"/members/group-campaigns/{w.ids['group_campaign_draft']}", 10),
+    # a store campaign's draft (its page counts the target instead of showing results): four statements whatever
+    # the store's owners (the HTTP benchmark's "campaign draft")
+    "members.campaign (draft)": ("manager", lambda w: f"/members/campaigns/{w.ids['draft_campaign']}", 4),
 }
 # The home page is the panels of the person's roles (auth.signals.home_panels), so it is measured as each role.
 # Every panel's queries are a fixed number (lists stop at a LIMIT, figures are aggregates by store).

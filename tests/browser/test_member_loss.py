@@ -15,24 +15,17 @@ from werkzeug.serving import make_server
 
 from dealer.database import utcnow
 from dealer.extensions import db
-from dealer.members import queries, services
+from dealer.members import services
 from dealer.sms.outbox import zone_of_store
 from dealer.stores.models import Store
 from tests.browser.helpers import demo_app, open_desks
+from tests.members.helpers import every_listed
 
 pytestmark = pytest.mark.browser
 
 
 def _listed(store_id: int, status: str) -> list[int]:
-    today, zone = services.store_today(store_id, utcnow()), zone_of_store(store_id)
-    found, page = [], 1
-    while True:
-        listing = queries.lost_owners(store_id, settings=services.settings_for(store_id), today=today, zone=zone,
-                                      status=status, page=page)
-        found += [owner.customer_id for owner in listing.owners]
-        if not listing.has_next:
-            return found
-        page += 1
+    return every_listed(store_id, status, today=services.store_today(store_id, utcnow()), zone=zone_of_store(store_id))
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from dealer.sms.outbox import zone_of_store
 from tests.factories import CustomerFactory, RepairOrderFactory, StoreFactory, VehicleFactory
 from tests.helpers import NOW, inputs, login
 from tests.isolation import isolated_client
+from tests.members.helpers import every_listed
 from tests.repair.builders import finished_order, pay
 
 BILL = 36600
@@ -277,17 +278,6 @@ def test_the_roll_up_is_a_nightly_task_and_the_page_says_when_it_counted(app, sh
     assert 'data-testid="loss-counted-at"' in html and counted in html.split('data-testid="loss-counted-at"')[1]
 
 
-def _all_listed(store_id, status, zone):
-    found, page = [], 1
-    while True:
-        listing = queries.lost_owners(store_id, settings=services.settings_for(store_id), today=TODAY, zone=zone,
-                                      status=status, page=page)
-        found += [o.customer_id for o in listing.owners]
-        if not listing.has_next:
-            return found
-        page += 1
-
-
 def _expected(store_id, zone, visits, serviced, created):
     """Each owner's status by the definition: last seen = the later of the last paid visit and the start of the cars'
     last maintenance day, else the file's making."""
@@ -328,8 +318,9 @@ def test_the_lists_and_the_preview_from_tonights_counts_agree_with_the_definitio
 
     def check():
         at_risk, lost = _expected(store.id, zone, visits, serviced, created)
-        listed = _all_listed(store.id, "lost", zone)
-        assert (set(_all_listed(store.id, "at_risk", zone)), set(listed)) == (at_risk, lost) and len(listed) == len(lost)
+        listed = every_listed(store.id, "lost", today=TODAY, zone=zone)
+        at_risk_listed = every_listed(store.id, "at_risk", today=TODAY, zone=zone)
+        assert (set(at_risk_listed), set(listed)) == (at_risk, lost) and len(listed) == len(lost)
         assert services.preview(win_back, now=NOW)[0] == len(at_risk)
         return at_risk, lost
 
@@ -340,7 +331,7 @@ def test_the_lists_and_the_preview_from_tonights_counts_agree_with_the_definitio
     check()
     # tonight's counts list the oldest first by when the owner was last seen (the later of visit and maintenance)
     seen = dict(db.session.execute(sa.select(OwnerSeen.customer_id, OwnerSeen.seen_at)).all())
-    assert _all_listed(store.id, "lost", zone) == sorted(lost, key=lambda c: (seen[c], c))
+    assert every_listed(store.id, "lost", today=TODAY, zone=zone) == sorted(lost, key=lambda c: (seen[c], c))
     # today: a lost owner pays a visit (off the list at once); an at-risk one too, and that order is reversed (红冲:
     # the visit was made, the owner stays seen)
     for number, customer_id in enumerate((sorted(lost)[0], sorted(at_risk)[0])):
@@ -361,7 +352,7 @@ def test_the_lists_and_the_preview_from_tonights_counts_agree_with_the_definitio
                        .values(last_maintenance_date=date(2026, 10, 1)))
     serviced[imported] = [date(2026, 10, 1)]
     db.session.flush()
-    assert imported in _all_listed(store.id, "lost", zone)  # a day's lag
+    assert imported in every_listed(store.id, "lost", today=TODAY, zone=zone)  # a day's lag
     services.roll_up_loss(now=NOW, store_ids=[store.id])
     assert imported not in check()[1]
     # a night of another day does not count for today: live again
