@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import importlib
+import threading
 from functools import partial
 from pathlib import Path
 
@@ -56,7 +57,7 @@ from dealer.customers import audit_log as customers_audit_log
 from dealer.customers import handlers as customers_handlers
 from dealer.customers.api import customers_blp, vehicles_blp
 from dealer.customers.validators import mask_phone
-from dealer.database import utcnow
+from dealer.database import READ_APART, utcnow
 from dealer.error_handlers import register_error_handlers
 from dealer.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from dealer.forms import BoundedIntConverter
@@ -275,15 +276,19 @@ def _configure_postgresql(engine) -> None:
         dbapi_connection.commit()
 
 
+SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for SQLite's write lock before "database is locked"
+
+
 def _configure_sqlite(engine) -> None:
     """Let pysqlite's transactions and SAVEPOINTs work as SQLAlchemy expects, and enforce foreign keys."""
+    writer = threading.Lock()  # this process's writers, in turn (see _on_begin)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
@@ -292,9 +297,28 @@ def _configure_sqlite(engine) -> None:
         # A transaction that read and then wants to write cannot wait for SQLite's write lock: SQLite answers
         # "database is locked" at once, whatever busy_timeout says. So every transaction that may write starts
         # as a writer (IMMEDIATE), which waits its turn up to busy_timeout. A page being read (GET, HEAD)
-        # starts deferred, so it never queues behind writers (WAL lets it read meanwhile).
-        reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
-        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        # starts deferred, so it never queues behind writers (WAL lets it read meanwhile); so does a read_apart.
+        reading = connection.get_execution_options().get(READ_APART) or (
+            has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"))
+        if reading:
+            connection.exec_driver_sql("BEGIN")
+            return
+        # SQLite's busy handler polls, sleeping up to 0.1 s between tries, so under load a waiting writer lost
+        # its turn to later ones again and again until busy_timeout ran out (8 desks at once: "database is
+        # locked"). This process's writers queue on a lock first, woken the moment it is free; SQLite's
+        # handler is left to wait for other processes.
+        connection.info["sqlite_writer"] = writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _end(connection)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(connection):
+        if connection.info.pop("sqlite_writer", False):
+            writer.release()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -84,6 +84,20 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
 
+READ_APART = "dealer_read_apart"  # the execution option of read_apart's connection (app._configure_sqlite)
+
+
+def read_apart(stmt) -> list:
+    """The rows of a read done on a connection of its own, outside the session's transaction; committed data.
+
+    On SQLite this read starts deferred whatever the request's method: it neither waits for the database's
+    write lock nor holds it. For slow work that needs a row before it writes (a password's hash is checked
+    for about 0.1 s), so every other writer does not wait for that work.
+    """
+    with db.engine.connect().execution_options(**{READ_APART: True}) as connection:
+        return connection.execute(stmt).all()
+
+
 def get_for_update(model, ident, *, options=(), read: bool = False, **filters):
     """Load one row and lock it until the transaction ends (SELECT ... FOR UPDATE on PostgreSQL; FOR SHARE
     with `read`).

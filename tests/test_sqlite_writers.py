@@ -9,15 +9,19 @@ its lease.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 import time
 from datetime import timedelta
 
 import pytest
+from werkzeug.security import generate_password_hash
 
+from dealer.auth import services
 from dealer.extensions import db
 from dealer.scheduler import SchedulerRunner
 from tests.factories import PASSWORD, StoreFactory, UserFactory
+from tests.helpers import NOW
 from tests.isolation import isolated_client
 
 DURATION = float(os.environ.get("DEALER_SQLITE_SOAK_SECONDS", "60"))
@@ -80,3 +84,44 @@ def test_desks_and_scheduler_share_the_embedded_database_without_an_error(app, c
     assert failures == []
     assert sum(requests) > DESKS * 4  # every desk got through whole rounds
     assert leadership and all(leadership)  # the lease was never lost
+
+
+@pytest.mark.sqlite_only
+def test_a_sign_in_leaves_the_write_lock_free_while_its_password_is_checked(app, committed_db):
+    # A password's hash takes about 0.1 s to check; a sign-in that held SQLite's write lock meanwhile kept every
+    # desk's form waiting, and 8 desks at once ran past busy_timeout. Here the hash is made slow (about 1 s)
+    # and another process's writer (a connection of its own, not waiting) tries the lock while it is checked.
+    user = UserFactory(username="slowhash", roles=["service_advisor"], store=StoreFactory(code="SZ01"))
+    user.password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:3000000")
+    db.session.commit()
+    db.session.remove()
+    outcome: list[object] = []
+
+    def sign_in():
+        with app.test_request_context("/login", method="POST"):
+            try:
+                outcome.append(services.sign_in("slowhash", PASSWORD, address="10.1.0.1", now=NOW).username)
+            except Exception as error:  # noqa: BLE001  (reported by the assertion below)
+                outcome.append(error)
+            finally:
+                db.session.remove()
+
+    other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
+    thread = threading.Thread(target=sign_in)
+    tries = free = 0
+    thread.start()
+    while thread.is_alive():
+        tries += 1
+        try:
+            other.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # database is locked
+            pass
+        else:
+            other.execute("ROLLBACK")
+            free += 1
+        time.sleep(0.02)
+    other.close()
+
+    assert outcome == ["slowhash"]
+    assert tries >= 20  # the check took its time
+    assert free >= tries * 0.8  # the lock was held only to write the sign-in, not while the hash was checked

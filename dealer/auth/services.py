@@ -25,7 +25,7 @@ from dealer.auth.errors import (
     WrongPassword,
 )
 from dealer.auth.models import ApiToken, User, UserRole, UserSession
-from dealer.database import utcnow
+from dealer.database import read_apart, utcnow
 from dealer.errors import Forbidden, NotFound
 from dealer.extensions import db, limiter
 from dealer.stores.models import Store
@@ -59,17 +59,24 @@ def _check_credentials(username: str, password: str, *, address: str | None) -> 
     (the same for an unknown user, a wrong password or a disabled account).
     """
     username = username.strip()
-    # Attempts on one account wait for each other here (a row lock on PostgreSQL), so each sees the
-    # failures counted before it and a burst of parallel guesses gets no more tries than the limit.
-    user = db.session.scalar(sa.select(User).where(User.username == username).with_for_update())
     counters = _failure_counters(username, address) if limiter.enabled else []
     spent = attempts.spent(counters)
     if spent:
         raise TooManyAttempts(attempts.retry_after(spent))
-    if user is None:
-        # Hash anyway, so an unknown username takes as long to refuse as a wrong password.
-        check_password_hash(_unknown_user_hash(), password)
-    if user is None or not user.check_password(password) or not user.active:
+    # The hash takes about 0.1 s to check: it is checked before any lock, on the hash read apart. On SQLite
+    # a lock is the whole database's write lock, and a sign-in holding it that long kept every desk waiting.
+    stored = read_apart(sa.select(User.password_hash).where(User.username == username))
+    checked_hash = stored[0].password_hash if stored else _unknown_user_hash()  # an unknown user takes as long
+    right = check_password_hash(checked_hash, password)
+    # Attempts on one account wait for each other here (a row lock on PostgreSQL) and answer in turn, each
+    # after the failures counted before it: a burst of parallel guesses gets no more answers than the limit.
+    user = db.session.scalar(sa.select(User).where(User.username == username).with_for_update())
+    spent = attempts.spent(counters)
+    if spent:
+        raise TooManyAttempts(attempts.retry_after(spent))
+    if user is not None and user.password_hash != checked_hash:
+        right = user.check_password(password)  # the password changed meanwhile
+    if user is None or not right or not user.active:
         attempts.hit(counters)
         raise InvalidCredentials()
     return user
