@@ -7,7 +7,7 @@ from markupsafe import Markup
 from dealer.actors import CUSTOMER_WRITERS, SERVICE_ADVISOR
 from dealer.auth import signals as auth_signals
 from dealer.customers import signals as customer_signals
-from dealer.reminders.declined import remember_declined_work
+from dealer.reminders.declined import close_if_done, remember_declined_work
 from dealer.reminders.forms import KIND_LABELS, InspectionForm, InsuranceForm, MaintenanceForm, OptOutForm
 from dealer.reminders.queries import reminder_visits
 from dealer.reminders.services import (
@@ -37,6 +37,13 @@ def _recompute_due_dates(vehicle, *, today, **_):
 def _declined_work_comes_back(order, *, jobs, now, **_):
     """Extra work the owner declined becomes a reminder for the car (the call list brings it back later)."""
     remember_declined_work(order, jobs, now=now)
+
+
+@repair_signals.order_delivered.connect
+def _declined_work_done(order, **_):
+    """The car is handed back with the work it had declined now done: nobody calls about it any more."""
+    if not order.is_reversal:
+        close_if_done(order)
 
 
 @customer_signals.advisor_changed.connect

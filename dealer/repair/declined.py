@@ -71,3 +71,19 @@ def declined_work_vehicles(store_ids: list[int], since: datetime) -> list[Declin
         .group_by(RepairOrder.store_id, RepairOrder.vehicle_id, RepairOrder.customer_id)
         .order_by(RepairOrder.store_id, RepairOrder.vehicle_id))
     return [DeclinedWork(*row) for row in rows]
+
+
+def declined_items_left(store_id: int, vehicle_id: int, since: datetime) -> int:
+    """How many extra items declined on the car since a moment are not done since (as `declined_work_vehicles`
+    counts them), for one car: its orders by (store_id, vehicle_id), their refusals by order."""
+    orders = sa.select(RepairOrder.id).where(RepairOrder.store_id == store_id, RepairOrder.vehicle_id == vehicle_id)
+    refused = (sa.select(OrderEvent.order_id, sa.func.max(OrderEvent.created_at).label("at"))
+               .where(OrderEvent.store_id == store_id, OrderEvent.order_id.in_(orders),
+                      OrderEvent.action == "extra_work_declined", OrderEvent.created_at >= since)
+               .group_by(OrderEvent.order_id).subquery())
+    finding = aliased(InspectionResult)
+    return db.session.scalar(
+        sa.select(sa.func.count(RepairJob.id))
+        .join(refused, sa.and_(RepairJob.store_id == store_id, RepairJob.order_id == refused.c.order_id))
+        .outerjoin(finding, finding.id == RepairJob.inspection_result_id)
+        .where(RepairJob.approval == JOB_DECLINED, ~_same_work(RepairJob, finding, refused.c.at)))

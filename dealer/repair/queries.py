@@ -23,7 +23,11 @@ from dealer.extensions import db
 from dealer.inputs import searchable
 from dealer.parts.models import Part
 from dealer.parts.services import get_part
-from dealer.repair.declined import DeclinedWork, declined_work_vehicles  # noqa: F401  (membership's campaigns)
+from dealer.repair.declined import (  # noqa: F401  (membership's campaigns; reminders: a car's items left)
+    DeclinedWork,
+    declined_items_left,
+    declined_work_vehicles,
+)
 from dealer.repair.models import (
     APPROVED,
     CANCELLED,

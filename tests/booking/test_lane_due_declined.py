@@ -23,11 +23,12 @@ from dealer.reminders.models import Reminder
 from dealer.repair import queries as repair_queries
 from dealer.repair import services as repair
 from dealer.repair.models import RepairOrder
+from dealer.repair.services import QC_ITEMS, QualityCheckInput
 from dealer.sms import verification
 from dealer.sms.models import SmsMessage
 from tests.helpers import NOW, count
 from tests.quicklane.builders import build_package, on_shift, take_key
-from tests.repair.builders import add_labor, build_shop, by_phone, extra_work_order, open_order
+from tests.repair.builders import add_labor, build_shop, by_phone, extra_work_order, open_order, pay
 
 
 @pytest.fixture()
@@ -184,3 +185,38 @@ def test_a_quick_lane_items_time_impact_is_the_lanes_stored_minutes_not_its_labo
         timedelta(minutes=25)
     decided = progress.decide(token, job.id, "declined", now=NOW + timedelta(minutes=12))
     assert decided.labor_minutes == 25
+
+
+def _hand_back(shop, order_id: int, *, now) -> None:
+    """QC passed, settled and delivered (交车), the order's work all done."""
+    repair.request_quality_check(order_id, actor=shop.technician, now=now)
+    repair.record_quality_check(order_id, QualityCheckInput(passed=True, checklist=dict.fromkeys(QC_ITEMS, True)),
+                                actor=shop.advisor, now=now)
+    order = repair.get_order(order_id, actor=shop.cashier)
+    repair.settle(order_id, pay(order, (repair.price(order).total_fen, "cash")), actor=shop.cashier, now=now)
+    repair.deliver(order_id, actor=shop.advisor, now=now)
+
+
+def test_the_declined_work_reminder_ends_when_the_car_is_handed_back_with_the_work_done(shop):
+    """Booking 6: the call list kept asking the owner about work done on a later visit."""
+    order, brakes, filter_job = extra_work_order(shop)
+    repair.decline_extra_work(order.id, [brakes.id, filter_job.id], reason="", actor=shop.advisor, now=NOW)
+    [job] = [job for job in repair.get_order(order.id, actor=shop.advisor).jobs if job.id not in (brakes.id,
+                                                                                                 filter_job.id)]
+    repair.clock_on(job.id, actor=shop.technician, now=NOW)
+    for line in job.lines:
+        if line.kind == "parts":
+            repair.issue_to_line(line.id, quantity=line.quantity, actor=shop.clerk, now=NOW)
+    repair.mark_job_done(job.id, actor=shop.technician, now=NOW)
+
+    def state():
+        return db.session.scalar(sa.select(Reminder.state).where(Reminder.kind == "declined_work"))
+
+    _hand_back(shop, order.id, now=NOW + timedelta(hours=2))  # the order it was declined on
+    assert state() == "open"
+    brakes_later = _done_later(shop, "前刹车片磨损", now=NOW + timedelta(days=3))
+    _hand_back(shop, brakes_later.order_id, now=NOW + timedelta(days=3, hours=1))
+    assert state() == "open"  # the cabin filter is still not done
+    filter_later = _done_later(shop, "空调滤芯脏", now=NOW + timedelta(days=5))
+    _hand_back(shop, filter_later.order_id, now=NOW + timedelta(days=5, hours=1))
+    assert state() == "done" and count(Reminder) == 1
