@@ -72,6 +72,9 @@ class LaneOrderIn(Schema):
         "description": "The promise the owner was quoted and agreed to (from the board's quote); refused with "
                        "quick_lane.promise_moved when the lane has changed since."})
     odometer_km = WholeNumber(allow_none=True, load_default=None, validate=validate.Range(min=0, max=3_000_000))
+    vin = Text(load_default="", max_length=17, metadata={
+        "description": "For a car filed without its VIN (booked online): the VIN off its registration (行驶证); "
+                       "refused with field vin when such a car comes without it."})
 
 
 class StageIn(Schema):
@@ -125,7 +128,7 @@ def open_order(data):
     """Open a quick-lane order: the car's repair order with the package's lines, at the promise agreed."""
     lane = services.open_lane_order(data["vehicle_id"], services.LaneInput(
         package_id=data["package_id"], key_tag=data["key_tag"], promised_at=data["promised_at"],
-        odometer_km=data["odometer_km"]), actor=current_actor(), now=utcnow())
+        odometer_km=data["odometer_km"], vin=data["vin"]), actor=current_actor(), now=utcnow())
     return services.get_lane_order(lane.id, actor=current_actor())
 
 

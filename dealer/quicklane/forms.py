@@ -74,6 +74,8 @@ class OpenForm(FlaskForm):
     package_id = SelectField(_l("Express package"), coerce=bounded_int, choices=[], validate_choice=False)
     key_tag = StringField(_l("Key tag number"), validators=[DataRequired(), TextRules(10)])
     odometer_km = WholeNumberField(_l("Odometer (km)"), validators=[Optional(), NumberRange(0, 3_000_000)])
+    # Shown for a car filed without its VIN (booked online): read off its registration certificate (行驶证).
+    vin = StringField(_l("VIN (from the registration certificate)"), validators=[Optional(), TextRules(17)])
     promised_at = StringField(widget=HiddenInput(), validators=[Optional(), TextRules(40)])
     submit = SubmitField(_l("The owner agrees: take the key"))
 

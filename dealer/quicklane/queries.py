@@ -129,7 +129,7 @@ def lounge(store_id: int, *, now: datetime) -> list[LoungeCar]:
 # What the desk shows of a car and the package suggestion reads, in one query of plain columns: the car's, its
 # owner's name and its store's time zone (the local date); not the vehicle page's history.
 _DESK_CAR = (sa.select(Vehicle.id, Vehicle.plate, Vehicle.store_id, Vehicle.model_family, Vehicle.odometer_km,
-                       Vehicle.last_maintenance_km, Vehicle.next_maintenance_due, Customer.name.label("owner_name"),
+                       Vehicle.last_maintenance_km, Vehicle.next_maintenance_due, Vehicle.vin, Customer.name.label("owner_name"),
                        Store.timezone)
              .join(Customer, sa.and_(Customer.store_id == Vehicle.store_id, Customer.id == Vehicle.owner_id))
              .join(Store, Store.id == Vehicle.store_id)

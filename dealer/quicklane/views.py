@@ -187,7 +187,7 @@ def open_order():
         try:
             lane = services.open_lane_order(vehicle.id, services.LaneInput(
                 package_id=form.package_id.data, key_tag=form.key_tag.data, odometer_km=form.odometer_km.data,
-                promised_at=_moment(form.promised_at.data)), actor=actor, now=now)
+                promised_at=_moment(form.promised_at.data), vin=form.vin.data or ""), actor=actor, now=now)
         except DomainError as error:
             put_error_on_form(form, error)
         else:

@@ -5,11 +5,14 @@ import re
 
 import pytest
 
+from dealer.customers import vins
+from dealer.customers.models import Vehicle
 from dealer.extensions import db
 from dealer.quicklane import services
 from dealer.quicklane.models import ExpressPackage, LaneOrder
 from dealer.repair.models import RepairOrder
-from tests.helpers import NOW, count, field_has_error, inputs, login, page_text, persist, text
+from tests.factories import CustomerFactory
+from tests.helpers import NOW, count, field_has_error, fresh, inputs, login, page_text, persist, text
 from tests.isolation import isolated_client
 from tests.quicklane.builders import new_car, take_key, to_ready
 
@@ -74,6 +77,30 @@ def test_a_bad_key_tag_is_shown_on_its_field_and_opens_nothing(sign_in, shop, pa
         "plate": car.plate, "package_id": package.id, "key_tag": "A\x07", "promised_at": promised})
     assert response.status_code == 200 and field_has_error(response, "key_tag")
     assert count(LaneOrder) == 0
+
+
+def test_a_car_booked_online_without_its_vin_gets_it_typed_when_its_key_is_taken(sign_in, shop, package, staff):
+    """Booking 6: a car filed by its plate (booked online) was refused by the lane with nowhere to type its VIN."""
+    owner = CustomerFactory(store=shop.store)
+    persist()
+    car = vins.file_vehicle_without_vin(owner.id, plate="粤B7Q2L5", model="速腾", source="online_booking",
+                                        actor=shop.advisor, now=NOW)
+    persist()
+    client = sign_in("service_advisor")
+    page = client.get(f"/quick-lane/open?plate={car.plate}")
+    promised = inputs(page)["promised_at"]["value"]
+    assert "vin" in inputs(page)
+    form = {"plate": car.plate, "package_id": package.id, "key_tag": "B2", "promised_at": promised}
+    response = client.post(f"/quick-lane/open?plate={car.plate}", data=form)
+    assert response.status_code == 200 and field_has_error(response, "vin")
+    response = client.post(f"/quick-lane/open?plate={car.plate}", data={**form, "vin": "LFV3A23C9J301234X"})
+    assert response.status_code == 200 and field_has_error(response, "vin")  # a wrong check digit
+    assert count(LaneOrder) == 0 and db.session.get(Vehicle, car.id).vin is None
+    response = client.post(f"/quick-lane/open?plate={car.plate}", data={**form, "vin": "lfv3a23c9j3012345"})
+    assert response.status_code == 302, text(response)[:2000]
+    lane = db.session.scalars(db.select(LaneOrder)).one()
+    assert lane.plate == "粤B7Q2L5" and fresh(Vehicle, car.id).vin == "LFV3A23C9J3012345"
+    assert "vin" not in inputs(client.get(f"/quick-lane/open?plate={car.plate}"))
 
 
 def test_two_taps_from_two_tablets_apply_once(sign_in, shop, package, staff):

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from dealer.actors import Actor
 from dealer.audit import services as audit
+from dealer.customers import vins
 from dealer.customers.services import get_vehicle
 from dealer.errors import NotFound
 from dealer.extensions import db
@@ -175,6 +176,7 @@ class LaneInput:
     key_tag: str
     promised_at: datetime | None  # the promise the owner was shown and agreed to
     odometer_km: int | None = None
+    vin: str = ""  # for a car filed without its VIN (booked online): read off its registration (行驶证)
 
 
 def _check_key_tag(store_id: int, key_tag: str) -> str:
@@ -200,6 +202,11 @@ def open_lane_order(vehicle_id: int, data: LaneInput, *, actor: Actor, now: date
     if not sees_store(actor, store_id):
         raise LaneError(_l("Choose a car of this store."))
     lock_lane(store_id)
+    if vehicle.vin is None:  # a car filed by its plate when booked online: the order needs its VIN
+        if not (data.vin or "").strip():
+            raise LaneError(_l("The car %(plate)s has no VIN on file yet: enter it from its registration "
+                               "certificate (行驶证) to take the key.", plate=vehicle.plate), field="vin")
+        vins.fill_in_vin(vehicle.id, data.vin, actor=actor, now=now)
     key_tag = _check_key_tag(store_id, data.key_tag)
     offer = quote(store_id, data.package_id, actor=actor, now=now)
     if offer.shortages:
