@@ -25,8 +25,23 @@ def _interval(interval, *, money: bool = False) -> str:
     return f"{_rate(interval.difference)} ({_rate(interval.low)} ~ {_rate(interval.high)})"
 
 
+def _last_year(summary, name: str, last) -> None:
+    """The campaign of the same season last year, as the page shows it beside this one's results."""
+    summary.append([])
+    summary.append([_("Same season last year"), name])
+    summary.append(["", _("Invited"), _("Held out")])
+    summary.append([_("Number of owners"), last.invited.owners, last.held_out.owners])
+    summary.append([_("Response rate"), _rate(last.invited.rate), _rate(last.held_out.rate)])
+    summary.append([_("Uplift in response rate (%(level)s interval)", level="95%"), _interval(last.visit_uplift)])
+    summary.append([_("Uplift in revenue per owner, yuan (%(level)s interval)", level="95%"),
+                    _interval(last.revenue_uplift, money=True)])
+    summary.append([_("Extra visits"), round(last.extra_visits, 1)])
+    summary.append([_("Extra revenue"), yuan(last.extra_revenue_fen)])
+
+
 def campaign_workbook(results: queries.CampaignResults) -> bytes:
-    """Two sheets: the summary (both groups, uplift with its 95% interval, per advisor) and one row per owner."""
+    """Two sheets: the summary (both groups, uplift with its 95% interval, per advisor; the same season last year)
+    and one row per owner."""
     campaign = results.campaign
     book = Workbook(write_only=True)
     summary = book.create_sheet(_("Summary"))
@@ -34,7 +49,7 @@ def campaign_workbook(results: queries.CampaignResults) -> bytes:
     summary.append([_("Days"), f"{campaign.starts_on.isoformat()} ~ {campaign.ends_on.isoformat()}"])
     summary.append([])
     summary.append(["", _("Invited"), _("Held out")])
-    for label, attribute in ((_("Owners"), "owners"), (_("Came in"), "came")):
+    for label, attribute in ((_("Number of owners"), "owners"), (_("Came in"), "came")):
         summary.append([label, getattr(results.invited, attribute), getattr(results.held_out, attribute)])
     summary.append([_("Response rate"), _rate(results.invited.rate), _rate(results.held_out.rate)])
     summary.append([_("Revenue (yuan)"), yuan(results.invited.revenue_fen), yuan(results.held_out.revenue_fen)])
@@ -52,7 +67,9 @@ def campaign_workbook(results: queries.CampaignResults) -> bytes:
                     _("Their revenue (yuan)")])
     for name, orders, revenue, held_orders, held_revenue in results.by_advisor:
         summary.append([name or "-", orders, yuan(revenue), held_orders, yuan(held_revenue)])
-    owners = book.create_sheet(_("Owners"))
+    if results.last_year is not None:
+        _last_year(summary, results.last_year.campaign.name, results.last_year)
+    owners = book.create_sheet(_("Target owners"))
     owners.append([_("Name"), _("Mobile"), _("Group"), _("Came in"), _("Revenue (yuan)"), _("Gift handed over")])
     for name, mobile, group, came, revenue, gift_at in queries.export_rows(campaign):
         owners.append([name, mobile, _("Invited") if group == INVITED else _("Held out"), _("Yes") if came else _("No"),
@@ -63,8 +80,8 @@ def campaign_workbook(results: queries.CampaignResults) -> bytes:
 
 
 def group_workbook(results: queries.GroupResults) -> bytes:
-    """A campaign over several stores: the summary (a row per store and the stores together) and one row per owner
-    of every store (streamed store by store)."""
+    """A campaign over several stores: the summary (a row per store and the stores together; the same season last
+    year) and one row per owner of every store (streamed store by store)."""
     group = results.group
     book = Workbook(write_only=True)
     summary = book.create_sheet(_("Summary"))
@@ -85,7 +102,9 @@ def group_workbook(results: queries.GroupResults) -> bytes:
                         _rate(r.invited.rate), _rate(r.held_out.rate), _interval(r.visit_uplift),
                         _interval(r.revenue_uplift, money=True), yuan(r.invited.revenue_fen),
                         yuan(r.held_out.revenue_fen), yuan(r.discounts_fen), gifts])
-    owners = book.create_sheet(_("Owners"))
+    if results.last_year is not None:
+        _last_year(summary, results.last_year.group.name, results.last_year)
+    owners = book.create_sheet(_("Target owners"))
     owners.append([_("Store"), _("Name"), _("Mobile"), _("Group"), _("Came in"), _("Revenue (yuan)"),
                    _("Gift handed over")])
     for code, r in results.stores:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 
 import sqlalchemy as sa
@@ -131,3 +131,29 @@ def test_the_api_lists_campaigns_and_gives_one_with_its_results(client, shop, st
     assert client.get(f"/api/v1/campaigns/{draft.id}", headers=headers).get_json()["results"] is None
     assert_error(client.get(f"/api/v1/campaigns/{spring.id}", headers=strangers), 404, "not_found")
     assert client.get("/api/v1/campaigns", headers=strangers).get_json()["items"] == []
+
+
+def test_a_campaign_shows_and_exports_the_same_season_last_year(app, shop, staff):
+    """Members 6: the page compared with last year's campaign of the season; the Excel left it out."""
+    consenting_owners(shop.store, 10)
+    year_ago = NOW - timedelta(days=365)
+    last = services.create_campaign(shop.store.id, services.CampaignInput(
+        name="去年春季", season="spring", starts_on=date(2025, 11, 1), ends_on=date(2026, 1, 31)),
+        actor=shop.manager, now=year_ago)
+    services.launch_campaign(last.id, actor=shop.manager, now=year_ago, seed=3)
+    spring = services.create_campaign(shop.store.id, services.CampaignInput(
+        name="春季", season="spring", starts_on=date(2026, 11, 1), ends_on=date(2027, 1, 31)),
+        actor=shop.manager, now=NOW)
+    services.launch_campaign(spring.id, actor=shop.manager, now=NOW, seed=9)
+    db.session.commit()
+    client = signed_in(app, staff["manager"])
+    html = client.get(f"/members/campaigns/{spring.id}").get_data(as_text=True)
+    assert 'data-testid="campaign-last-year"' in html and "去年春季" in html
+    summary = load_workbook(BytesIO(client.get(f"/members/campaigns/{spring.id}/export.xlsx").data)).worksheets[0]
+    rows = [[cell.value for cell in row] for row in summary.iter_rows()]
+    start = rows.index(["去年同季", "去年春季", None, None, None])
+    assert rows[start + 2][:3] == ["客户数", 9, 1]  # last year's invited and held-out owners
+    assert [row[0] for row in rows[start + 3:start + 8]] == [
+        "回复率", "到店率提升（95% 置信区间）", "人均客户付费提升，元（95% 置信区间）", "新增到店", "新增客户付费"]
+    last_page = load_workbook(BytesIO(client.get(f"/members/campaigns/{last.id}/export.xlsx").data)).worksheets[0]
+    assert "去年同季" not in [row[0].value for row in last_page.iter_rows()]  # no year before it

@@ -276,6 +276,10 @@ def test_group_results_compare_with_the_groups_campaign_of_the_same_season_last_
     login(client, group_manager)
     page = client.get(f"/members/group-campaigns/{made.id}").text
     assert 'data-testid="group-last-year"' in page and "去年集团春季" in page
+    book = load_workbook(BytesIO(client.get(f"/members/group-campaigns/{made.id}/export.xlsx").data), read_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    start = next(index for index, row in enumerate(rows) if row and row[0] == "去年同季")
+    assert rows[start][1] == "去年集团春季" and rows[start + 2][1] == 43  # last year's invited owners, every store
     api = client.get(f"/api/v1/campaigns/groups/{made.id}", headers=bearer(group_manager)).json
     assert (api["last_year"]["id"], api["last_year"]["name"]) == (last.id, "去年集团春季")
     assert api["last_year"]["results"]["invited"]["owners"] == 43
