@@ -314,11 +314,23 @@ def _configure_sqlite(engine) -> None:
             _end(connection)
             raise
 
+    def _release(info: dict) -> None:
+        if info.pop("sqlite_writer", False):
+            writer.release()
+
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def _end(connection):
-        if connection.info.pop("sqlite_writer", False):
-            writer.release()
+        _release(connection.info)
+
+    # A connection given back to the pool, or dropped, without its transaction ended: its turn ends too.
+    @event.listens_for(engine, "reset")
+    def _reset(_dbapi_connection, record, _reset_state):
+        _release(record.info)
+
+    @event.listens_for(engine, "invalidate")
+    def _invalidated(_dbapi_connection, record, _exception):
+        _release(record.info)
 
 
 def _register_blueprints(app: Flask) -> None:
