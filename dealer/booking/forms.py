@@ -13,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from dealer.forms import choices
 from dealer.inputs import CALENDAR, InSpan, TextRules, WholeNumberField, bounded_int
 
 SERVICE_LABELS = {"maintenance": _l("Maintenance"), "repair": _l("Repair"), "quick_lane": _l("Quick-lane package"),
@@ -66,7 +67,7 @@ class CheckInForm(ActionForm):
 class OverbookForm(FlaskForm):
     """A manager books a full time for an owner on the phone, with the reason on record (超额预约)."""
 
-    service_kind = SelectField(_l("Service"), choices=list(SERVICE_LABELS.items()))
+    service_kind = SelectField(_l("Service"), choices=choices(SERVICE_LABELS.items()))
     starts_at = DateTimeLocalField(_l("Time"), format="%Y-%m-%dT%H:%M",
                                    validators=[InputRequired(message=_l("Choose the time.")), InSpan(CALENDAR)])
     name = StringField(_l("Owner's name"), validators=[DataRequired(), TextRules(40)])
@@ -83,8 +84,8 @@ WEEKDAY_LABELS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), 
 class HoursForm(FlaskForm):
     """One day part of one weekday: open from, until (HH:MM), or closed."""
 
-    weekday = SelectField(_l("Weekday"), coerce=bounded_int, choices=list(enumerate(WEEKDAY_LABELS)))
-    day_part = SelectField(_l("Part of the day"), choices=list(DAY_PART_LABELS.items()))
+    weekday = SelectField(_l("Weekday"), coerce=bounded_int, choices=choices(enumerate(WEEKDAY_LABELS)))
+    day_part = SelectField(_l("Part of the day"), choices=choices(DAY_PART_LABELS.items()))
     opens = StringField(_l("Opens"), validators=[Optional(), TextRules(5)])
     closes = StringField(_l("Last start before"), validators=[Optional(), TextRules(5)])
     closed = BooleanField(_l("No bookings in this part"))
@@ -100,8 +101,8 @@ class ClosedDayForm(FlaskForm):
 class CapacityForm(FlaskForm):
     """What a day part offers one service: technician minutes and bays; the service's labor minutes."""
 
-    day_part = SelectField(_l("Part of the day"), choices=list(DAY_PART_LABELS.items()))
-    service_kind = SelectField(_l("Service"), choices=list(SERVICE_LABELS.items()))
+    day_part = SelectField(_l("Part of the day"), choices=choices(DAY_PART_LABELS.items()))
+    service_kind = SelectField(_l("Service"), choices=choices(SERVICE_LABELS.items()))
     capacity_minutes = WholeNumberField(_l("Technician minutes"), validators=[InputRequired(), NumberRange(0, 100_000)])
     bays = WholeNumberField(_l("Bays"), validators=[InputRequired(), NumberRange(0, 200)])
     labor_minutes = WholeNumberField(_l("Standard labor minutes"), validators=[InputRequired(), NumberRange(5, 1440)])
