@@ -91,6 +91,10 @@ def add_follow_ups(*, batch: int, explain: bool = False) -> int:
         WHERE o.id >= :low AND o.id < :high AND o.ready_at IS NOT NULL AND o.id % 25 = 0 AND NOT EXISTS (
             SELECT 1 FROM repair_quality_checks q WHERE q.store_id = o.store_id AND q.order_id = o.id
                                                     AND NOT q.passed)"""
+    # the outcome kept on the order, as the service does (QC first pass reads it there)
+    failed = """
+        UPDATE repair_orders SET qc_failed = true
+        WHERE id >= :low AND id < :high AND ready_at IS NOT NULL AND id % 25 = 0"""
     low, top = db.session.execute(sa.text("SELECT min(id), max(id) FROM repair_orders")).one()
     while low is not None and low <= top:
         keys = {"low": low, "high": low + batch}
@@ -104,6 +108,7 @@ def add_follow_ups(*, batch: int, explain: bool = False) -> int:
         db.session.execute(sa.text(forms), {"newer_than": newer_than})
         db.session.execute(sa.text(answered), {"newer_than": newer_than})
         db.session.execute(sa.text(checks), keys)
+        db.session.execute(sa.text(failed), keys)
         db.session.commit()
         low += batch
     return db.session.scalar(sa.text("SELECT count(*) FROM follow_ups")) - before

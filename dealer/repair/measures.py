@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from dealer.dialect import seconds_between
-from dealer.repair.models import COMEBACK_CONFIRMED, QualityCheck, RepairJob, RepairOrder
+from dealer.repair.models import COMEBACK_CONFIRMED, RepairJob, RepairOrder
 
 
 def pct(part: int, whole: int) -> float | None:
@@ -97,16 +97,9 @@ def job_is_comeback(job):
     return sa.and_(job.comeback_of_id.is_not(None), job.comeback_state == COMEBACK_CONFIRMED)
 
 
-def qc_checked(passed: bool | None = None, *, store_ids=None):
-    """The order had a QC check (None), or a failed one (False).
-
-    `store_ids` (optional) restates the stores the query counts inside the check: where the planner turns the
-    EXISTS into a hashed set (an EXISTS under OR, the drill-down's "missed first"), the set is then the stores'
-    checks read by their index, not every store's checks read whole.
-    """
-    conditions = [QualityCheck.order_id == RepairOrder.id, QualityCheck.store_id == RepairOrder.store_id]
-    if store_ids is not None:
-        conditions.append(QualityCheck.store_id.in_(list(store_ids)))
-    if passed is not None:
-        conditions.append(QualityCheck.passed == passed)
-    return sa.exists(sa.select(1).select_from(QualityCheck).where(*conditions))
+def qc_checked(passed: bool | None = None):
+    """The order had a QC check (None), or a failed one (False): the outcome the order keeps (`qc_failed`, set as
+    each check is signed), a column of the row read, not two probes of the checks per order."""
+    if passed is None:
+        return RepairOrder.qc_failed.is_not(None)
+    return RepairOrder.qc_failed.is_(not passed)

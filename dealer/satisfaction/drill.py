@@ -61,7 +61,7 @@ def drill(store, month: date, what: str, *, limit: int = 200) -> list[DrillRow]:
         else:
             names = ("came_back", "comeback", "qc_failed")
             flags = (measures.came_back([store.id]), measures.is_comeback([store.id]),
-                     measures.qc_checked(False, store_ids=[store.id]))
+                     measures.qc_checked(False))
         stmt = (sa.select(order.id, order.number, order.settled_at, *flags)
                 .where(order.store_id == store.id, measures.counted(order.settled_at), order.settled_at >= start,
                        order.settled_at < end))

@@ -245,6 +245,7 @@ def test_quality_check_needs_done_jobs_answered_extra_work_and_issued_parts(shop
 
 def test_failed_quality_check_goes_back_with_its_reason(shop):
     order = finished_order(shop)
+    assert order.qc_failed is False  # checked, every check passed (QC first pass reads it on the order)
     order.state = QUALITY_CHECK  # as if QC had not been recorded yet
     order.ready_at = None
     db.session.commit()
@@ -262,6 +263,15 @@ def test_failed_quality_check_goes_back_with_its_reason(shop):
     assert order.state == IN_PROGRESS and check.passed is False and check.reason == "机油尺未复位"
     assert order.jobs[0].work == WORK_WAITING
     assert order.events[-1].note == "机油尺未复位"
+    assert order.qc_failed is True
+    job = order.jobs[0]
+    services.clock_on(job.id, actor=shop.technician, now=NOW)
+    services.mark_job_done(job.id, actor=shop.technician, now=NOW)
+    services.request_quality_check(order.id, actor=shop.technician, now=NOW)
+    services.record_quality_check(order.id, QualityCheckInput(passed=True, checklist=ALL_QC), actor=shop.advisor,
+                                  now=NOW)
+    assert order.state == READY and order.qc_failed is True  # passed at the second check: not a first pass
+    assert approved_order(shop).qc_failed is None  # never checked
 
 
 def test_a_car_ready_sms_still_queued_at_delivery_is_cancelled_not_sent(shop):

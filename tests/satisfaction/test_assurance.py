@@ -43,6 +43,7 @@ def _november(shop, store, staff):
     # A failed check before the pass (inserted beside the delivered order's record, as QC had signed it).
     db.session.execute(sa.insert(QualityCheck).values(store_id=store.id, order_id=orders[3].id, passed=False,
                                                       checklist={}, reason="漏油", signed_at=NOW))
+    _set(orders[3], qc_failed=True)  # the outcome the order keeps, as signing the failed check sets it
     for order in orders[:2]:
         follow_up = follow_up_of(order)
         services.submit_feedback(token_of(follow_up), answers(2, 1, 2), now=follow_up.due_at - timedelta(hours=1))

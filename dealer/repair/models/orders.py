@@ -147,6 +147,9 @@ class RepairOrder(Timestamps, db.Model):
     promised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The quality checks' outcome (终检), kept as each is signed: None never checked, False every check passed, True
+    # a check failed. QC first pass (质量安心) reads it here, not two probes of the checks per order.
+    qc_failed: Mapped[bool | None] = mapped_column(default=None)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -282,6 +282,7 @@ def sign_quality_check(order: RepairOrder, data: QualityCheckInput, *, actor: Ac
     check = QualityCheck(store_id=order.store_id, order_id=order.id, passed=data.passed, checklist=checklist,
                          reason=reason[:300], inspector_id=actor.user_id, inspector_name=actor.name, signed_at=now)
     db.session.add(check)
+    order.qc_failed = bool(order.qc_failed) or not data.passed
     return check
 
 
