@@ -31,7 +31,7 @@ def _last_year(summary, name: str, last) -> None:
     summary.append([_("Same season last year"), name])
     summary.append(["", _("Invited"), _("Held out")])
     summary.append([_("Number of owners"), last.invited.owners, last.held_out.owners])
-    summary.append([_("Response rate"), _rate(last.invited.rate), _rate(last.held_out.rate)])
+    summary.append([_("Visit rate"), _rate(last.invited.rate), _rate(last.held_out.rate)])
     summary.append([_("Uplift in response rate (%(level)s interval)", level="95%"), _interval(last.visit_uplift)])
     summary.append([_("Uplift in revenue per owner, yuan (%(level)s interval)", level="95%"),
                     _interval(last.revenue_uplift, money=True)])
@@ -51,7 +51,7 @@ def campaign_workbook(results: queries.CampaignResults) -> bytes:
     summary.append(["", _("Invited"), _("Held out")])
     for label, attribute in ((_("Number of owners"), "owners"), (_("Came in"), "came")):
         summary.append([label, getattr(results.invited, attribute), getattr(results.held_out, attribute)])
-    summary.append([_("Response rate"), _rate(results.invited.rate), _rate(results.held_out.rate)])
+    summary.append([_("Visit rate"), _rate(results.invited.rate), _rate(results.held_out.rate)])
     summary.append([_("Revenue (yuan)"), yuan(results.invited.revenue_fen), yuan(results.held_out.revenue_fen)])
     summary.append([])
     summary.append([_("Uplift in response rate (%(level)s interval)", level="95%"), _interval(results.visit_uplift)])
@@ -89,8 +89,8 @@ def group_workbook(results: queries.GroupResults) -> bytes:
     summary.append([_("Days"), f"{group.starts_on.isoformat()} ~ {group.ends_on.isoformat()}"])
     summary.append([])
     summary.append([_("Store"), _("Invited"), _("Held out"), f"{_('Came in')}: {_('Invited')}",
-                    f"{_('Came in')}: {_('Held out')}", f"{_('Response rate')}: {_('Invited')}",
-                    f"{_('Response rate')}: {_('Held out')}",
+                    f"{_('Came in')}: {_('Held out')}", f"{_('Visit rate')}: {_('Invited')}",
+                    f"{_('Visit rate')}: {_('Held out')}",
                     _("Uplift in response rate (%(level)s interval)", level="95%"),
                     _("Uplift in revenue per owner, yuan (%(level)s interval)", level="95%"),
                     f"{_('Revenue (yuan)')}: {_('Invited')}", f"{_('Revenue (yuan)')}: {_('Held out')}",

@@ -249,7 +249,7 @@ def _month_sheets(tiers, figures, campaigns) -> tuple:
         (_l("Stored value paid on orders (paid + bonus, yuan)"), yuan(figures["paid"][0]), yuan(figures["paid"][1])))
     invited, held = _l("Invited"), _l("Held out")
     header = (_l("Campaign"), _l("Days"), invited, held, f"{_l('Came in')}: {invited}", f"{_l('Came in')}: {held}",
-              f"{_l('Response rate')}: {invited}", f"{_l('Response rate')}: {held}",
+              f"{_l('Visit rate')}: {invited}", f"{_l('Visit rate')}: {held}",
               _l("Uplift in response rate (%(level)s interval)", level="95%"), f"{_l('Revenue (yuan)')}: {invited}",
               f"{_l('Revenue (yuan)')}: {held}", _l("Extra revenue"), _l("Discounts given"))
     rows = tuple((r.campaign.name, f"{r.campaign.starts_on.isoformat()} ~ {r.campaign.ends_on.isoformat()}",

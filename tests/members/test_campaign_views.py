@@ -154,6 +154,6 @@ def test_a_campaign_shows_and_exports_the_same_season_last_year(app, shop, staff
     start = rows.index(["去年同季", "去年春季", None, None, None])
     assert rows[start + 2][:3] == ["客户数", 9, 1]  # last year's invited and held-out owners
     assert [row[0] for row in rows[start + 3:start + 8]] == [
-        "回复率", "到店率提升（95% 置信区间）", "人均客户付费提升，元（95% 置信区间）", "新增到店", "新增客户付费"]
+        "到店率", "到店率提升（95% 置信区间）", "人均客户付费提升，元（95% 置信区间）", "新增到店", "新增客户付费"]
     last_page = load_workbook(BytesIO(client.get(f"/members/campaigns/{last.id}/export.xlsx").data)).worksheets[0]
     assert "去年同季" not in [row[0].value for row in last_page.iter_rows()]  # no year before it
