@@ -18,7 +18,7 @@ from dealer.extensions import db
 from dealer.reminders.models import BOOKED, CALLED, DECLINED_WORK, DONE, OPEN, Reminder
 from dealer.repair import queries as repair_queries
 from dealer.stores.models import Store
-from dealer.timezones import zone_named
+from dealer.timezones import store_zone
 
 DECLINED_WORK_DAYS = 30
 
@@ -51,7 +51,7 @@ def close_if_done(order) -> int:
         Reminder.state.in_((OPEN, CALLED, BOOKED)))))
     if not standing:
         return 0
-    zone = zone_named(db.session.get(Store, order.store_id).timezone)
+    zone = store_zone(db.session.get(Store, order.store_id))
     since = datetime.combine(min(reminder.created_on for reminder in standing), time(0), tzinfo=zone)
     if repair_queries.declined_items_left(order.store_id, order.vehicle_id, since):
         return 0
