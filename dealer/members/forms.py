@@ -147,6 +147,10 @@ class LaunchForm(FlaskForm):
     submit = SubmitField(_l("Launch: hold out the control group and send the invitations"))
 
 
+class CountForm(FlaskForm):
+    submit = SubmitField(_l("Count again now"))
+
+
 class WinBackForm(FlaskForm):
     status = SelectField(choices=choices([("at_risk", _l("At risk of loss")), ("lost", _l("Lost"))]), default="at_risk")
     submit = SubmitField(_l("Win them back: a campaign for these owners"))

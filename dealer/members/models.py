@@ -339,10 +339,12 @@ class Campaign(Timestamps, db.Model):
     launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     launched_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # What the launch found: owners matching the rules, left out (no marketing consent; the month's cap
-    # reached), and the two groups.
+    # reached), and the two groups. A group campaign's draft part keeps its last count here (taken when saved,
+    # each night and on request: `services.count_drafts`), at `counted_at` (None: never counted).
     matched: Mapped[int] = mapped_column(sa.Integer, default=0)
     no_consent: Mapped[int] = mapped_column(sa.Integer, default=0)
     capped: Mapped[int] = mapped_column(sa.Integer, default=0)
+    counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     invited: Mapped[int] = mapped_column(sa.Integer, default=0)
     held_out: Mapped[int] = mapped_column(sa.Integer, default=0)
 

@@ -302,3 +302,54 @@ def test_the_group_pages_previews_count_as_each_stores_preview(shop, other_store
     assert services.previews(parts, now=NOW) == each and sum(counts[0] for counts in each) == 5
     services.roll_up_loss(now=NOW - timedelta(hours=1), store_ids=[shop.store.id])  # one store's night only
     assert services.previews(parts, now=NOW) == [services.preview(campaign, now=NOW) for campaign in parts] == each
+
+
+def _shown_counts(page) -> list[str]:
+    """The group page's 'Owners matching the rules' of each store, in order."""
+    rows = page.text.split('data-testid="group-preview-store"')[1:]
+    return [row.split('<td class="text-end">', 2)[1].split("<", 1)[0] for row in rows]
+
+
+def test_the_group_page_shows_the_counts_kept_and_counts_again_on_request_and_each_night(
+        client, shop, other_store, group_manager, two_stores):
+    """Each store's target is counted when the campaign is saved and kept (the page reads it: 20 live counts of a
+    dealer group's owners took 200 ms a view); a new owner shows after "count again" or the store's night; a part
+    never counted is counted live; a launched campaign is not counted again."""
+    group = actor(group_manager)
+    made = _group_campaign(shop, other_store, group)
+    parts = _parts(made.id)
+    assert [(c.matched, c.counted_at) for c in parts] == [(21, NOW), (30, NOW)]  # SZ01 with the shop's owner
+    login(client, group_manager)
+    page = client.get(f"/members/group-campaigns/{made.id}")
+    assert _shown_counts(page) == ["21", "30"] and 'data-testid="counted-at"' in page.text
+    _owners(shop.store, 2)
+    db.session.commit()
+    assert _shown_counts(client.get(f"/members/group-campaigns/{made.id}")) == ["21", "30"]  # kept
+    assert client.post(f"/members/group-campaigns/{made.id}/count").status_code == 302
+    db.session.expire_all()
+    assert [c.matched for c in _parts(made.id)] == [23, 30]
+    recounted = _parts(made.id)[0].counted_at
+    assert recounted > NOW and _parts(made.id)[1].counted_at == recounted
+    assert _shown_counts(client.get(f"/members/group-campaigns/{made.id}")) == ["23", "30"]
+
+    _owners(other_store, 1)  # the night: the store's parts still running are counted again
+    assert services.count_group_drafts(now=NOW + timedelta(days=1), store_ids=[other_store.id]) == 1
+    db.session.expire_all()
+    assert [(c.matched, c.counted_at) for c in _parts(made.id)] == [(23, recounted), (31, NOW + timedelta(days=1))]
+
+    db.session.execute(sa.update(Campaign).where(Campaign.group_campaign_id == made.id).values(counted_at=None))
+    _owners(shop.store, 1)
+    db.session.commit()  # never counted (saved before the counts were kept): counted live, nothing written
+    assert _shown_counts(client.get(f"/members/group-campaigns/{made.id}")) == ["24", "31"]
+    db.session.expire_all()
+    assert [c.counted_at for c in _parts(made.id)] == [None, None]
+
+    services.launch_group_campaign(made.id, actor=group, now=NOW, seed=1)
+    launched = [(c.matched, c.invited, c.counted_at) for c in _parts(made.id)]
+    refused = client.post(f"/members/group-campaigns/{made.id}/count", follow_redirects=True)
+    assert refused.status_code == 200 and 'data-testid="group-results"' in refused.text
+    db.session.expire_all()
+    assert [(c.matched, c.invited, c.counted_at) for c in _parts(made.id)] == launched
+    with pytest.raises(CampaignLaunched):
+        services.count_group_campaign(made.id, actor=group, now=NOW)
+    assert services.count_group_drafts(now=NOW, store_ids=[shop.store.id, other_store.id]) == 0

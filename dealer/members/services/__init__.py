@@ -11,6 +11,8 @@ from dealer.members.services.balances import (  # noqa: F401
 )
 from dealer.members.services.campaigns import (  # noqa: F401, E402
     CampaignInput,
+    count_drafts,
+    count_group_drafts,
     create_campaign,
     draw_holdout,
     get_campaign,
@@ -31,6 +33,7 @@ from dealer.members.services.common import (  # noqa: F401
 )
 from dealer.members.services.gifts import hand_over_gift  # noqa: F401, E402
 from dealer.members.services.group_campaigns import (  # noqa: F401, E402
+    count_group_campaign,
     create_group_campaign,
     get_group_campaign,
     launch_group_campaign,

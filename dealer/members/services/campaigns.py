@@ -208,6 +208,29 @@ def previews(campaigns: list[Campaign], *, now: datetime) -> list[tuple[int, int
     return counts
 
 
+def count_drafts(campaigns: list[Campaign], *, now: datetime) -> None:
+    """Count the targets of draft campaigns as `previews` does and keep the counts on them (matched, no_consent,
+    capped, counted_at); flushes, never commits. A launched campaign keeps what its launch found."""
+    drafts = [campaign for campaign in campaigns if campaign.state == DRAFT]
+    for campaign, (matched, no_consent, capped) in zip(drafts, previews(drafts, now=now)):
+        campaign.matched, campaign.no_consent, campaign.capped, campaign.counted_at = matched, no_consent, capped, now
+    db.session.flush()
+
+
+def count_group_drafts(*, now: datetime, day: date | None = None, store_ids: list[int] | None = None) -> int:
+    """The store's night: count again the store's parts of the group's draft campaigns still running (the not-seen
+    rules read the night's counts, made just before), so each morning's group page shows today's targets; commit.
+    Returns the campaigns counted."""
+    stmt = sa.select(Campaign).where(Campaign.state == DRAFT, Campaign.group_campaign_id.is_not(None))
+    if store_ids is not None:
+        stmt = stmt.where(Campaign.store_id.in_(store_ids))
+    campaigns = [campaign for campaign in db.session.scalars(stmt.order_by(Campaign.store_id, Campaign.id))
+                 if campaign.ends_on >= (day or store_today(campaign.store_id, now))]
+    count_drafts(campaigns, now=now)
+    db.session.commit()
+    return len(campaigns)
+
+
 def holdout_count(eligible: int, holdout_bp: int) -> int:
     """How many of `eligible` owners are held out: the share rounded half up."""
     return (eligible * holdout_bp + 5_000) // 10_000
@@ -272,7 +295,7 @@ def launch(campaign: Campaign, *, actor: Actor, now: datetime, seed: int, allow_
                 .execution_options(synchronize_session=False))
         queued = _queue_invitations(campaign, store, zone, now)
     campaign.state, campaign.launched_at, campaign.launched_by_id = LAUNCHED, now, actor.user_id
-    campaign.matched, campaign.no_consent, campaign.capped = matched, no_consent, capped
+    campaign.matched, campaign.no_consent, campaign.capped, campaign.counted_at = matched, no_consent, capped, now
     campaign.invited, campaign.held_out, campaign.updated_at = queued, len(held), now
     audit.record("member_campaign_launched", campaign, actor=actor, store_id=store_id,
                  entity_type="member_campaigns", changes={"invited": queued, "held_out": len(held)})

@@ -22,7 +22,7 @@ from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.members.errors import CampaignError, CampaignLaunched, EmptyTarget
 from dealer.members.models import DRAFT, LAUNCHED, Campaign, GroupCampaign
-from dealer.members.services.campaigns import CampaignInput, launch, new_campaign
+from dealer.members.services.campaigns import CampaignInput, count_drafts, launch, new_campaign
 from dealer.stores.models import Store
 
 SEED_RANGE = 2 ** 62
@@ -61,13 +61,27 @@ def create_group_campaign(store_ids: list[int], data: CampaignInput, *, actor: A
                           state=DRAFT, seed=0, created_by_id=actor.user_id, created_at=now, updated_at=now)
     db.session.add(group)
     db.session.flush()
-    for store_id in stores:
-        new_campaign(store_id, replace(data), actor=actor, now=now, group_campaign_id=group.id)
+    count_drafts([new_campaign(store_id, replace(data), actor=actor, now=now, group_campaign_id=group.id)
+                  for store_id in stores], now=now)
     audit.record("member_group_campaign_created", group, actor=actor, store_id=None,
                  entity_type="member_group_campaigns", changes={"name": group.name, "stores": len(stores)})
     group_id = group.id
     db.session.commit()
     return get_group_campaign(group_id, actor=actor)[0]
+
+
+def count_group_campaign(group_id: int, *, actor: Actor, now: datetime) -> GroupCampaign:
+    """Count each store's target of a draft group campaign again, now, and keep the counts; commit. Raises
+    NotFound, CampaignLaunched."""
+    _group_level(actor)
+    group = get_for_update(GroupCampaign, group_id)  # a launch meanwhile waits, or has already happened
+    if group is None:
+        raise NotFound()
+    if group.state != DRAFT:
+        raise CampaignLaunched(_l("The campaign is launched already."))
+    count_drafts(store_campaigns(group.id, lock=True), now=now)
+    db.session.commit()
+    return group
 
 
 def store_seed(group_seed: int, store_id: int) -> int:

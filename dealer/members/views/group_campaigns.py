@@ -12,6 +12,7 @@ from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
 from dealer.forms import put_error_on_form
 from dealer.members import bp, export, forms, queries, services
+from dealer.members.errors import CampaignLaunched
 from dealer.members.models import DRAFT
 from dealer.members.views.campaigns import XLSX, campaign_input
 from dealer.stores.services import list_stores
@@ -53,18 +54,24 @@ def new_group_campaign():
 def _group_page(group_id: int, status: int = 200, launch_form=None):
     group, campaigns = services.get_group_campaign(group_id, actor=current_actor())
     previews, results = [], None
+    counted_at = None
     if group.state == DRAFT:
         codes = queries.groups.store_codes(campaigns)
-        for campaign, (matched, no_consent, capped) in zip(campaigns, services.previews(campaigns, now=utcnow())):
+        # the counts kept (when saved, each night, on request); a part never counted is counted now, not kept
+        live = iter(services.previews([c for c in campaigns if c.counted_at is None], now=utcnow()))
+        for campaign in campaigns:
+            matched, no_consent, capped = (next(live) if campaign.counted_at is None else
+                                           (campaign.matched, campaign.no_consent, campaign.capped))
             eligible = max(matched - no_consent - capped, 0)
             previews.append((codes.get(campaign.store_id, ""), campaign, {
                 "matched": matched, "no_consent": no_consent, "capped": capped, "eligible": eligible,
                 "held_out": services.holdout_count(eligible, campaign.holdout_bp)}))
+        counted_at = min((c.counted_at for c in campaigns if c.counted_at is not None), default=None)
     else:
         results = queries.group_results(group, campaigns)
     return render_template("members/group_campaign.html", group=group, campaign=campaigns[0] if campaigns else None,
-                           previews=previews, results=results, seasons=forms.SEASON_LABELS,
-                           launch_form=launch_form or forms.LaunchForm()), status
+                           previews=previews, counted_at=counted_at, results=results, seasons=forms.SEASON_LABELS,
+                           launch_form=launch_form or forms.LaunchForm(), count_form=forms.CountForm()), status
 
 
 @bp.route("/group-campaigns/<int:group_id>")
@@ -88,6 +95,21 @@ def launch_group_campaign(group_id):
     campaigns = services.get_group_campaign(group.id, actor=current_actor())[1]
     flash(_("Launched: %(invited)s owners invited, %(held_out)s held out.",
             invited=sum(c.invited for c in campaigns), held_out=sum(c.held_out for c in campaigns)), "success")
+    return redirect(url_for("members.group_campaign", group_id=group_id))
+
+
+@bp.route("/group-campaigns/<int:group_id>/count", methods=["POST"])
+@roles_required(MANAGER)
+def count_group_campaign(group_id):
+    if not forms.CountForm().validate_on_submit():  # the CSRF token
+        return _group_page(group_id, 422)
+    try:
+        services.count_group_campaign(group_id, actor=current_actor(), now=utcnow())
+    except CampaignLaunched as error:  # launched meanwhile: the page shows its results
+        db.session.rollback()
+        flash(str(error.message), "warning")
+    else:
+        flash(_("Each store's target has been counted again."), "success")
     return redirect(url_for("members.group_campaign", group_id=group_id))
 
 
