@@ -138,6 +138,8 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
                 seconds["group campaign"] = group_campaign(stores)
             if "loss roll-up" not in seconds:  # built before customer loss's nightly roll-up of closed months
                 seconds["loss roll-up"] = loss_rollup()
+            if "group draft counts" not in seconds:  # built before a draft's counts were kept (migration 0037)
+                seconds["group draft counts"] = group_draft_counts()
             if not _fresh_feedback_links():  # the owner's feedback links expire after 7 days: new ones each week
                 seconds["feedback links"] = _feedback_links()
             if seconds != marker.seconds:
@@ -157,6 +159,7 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
         seconds["member links"] = _member_links()
         seconds["group campaign"] = group_campaign(stores)
         seconds["loss roll-up"] = loss_rollup()
+        seconds["group draft counts"] = group_draft_counts()
         seconds["feedback links"] = _feedback_links()
         db.session.execute(sa.text(
             "INSERT INTO bench_dataset (id, stores, vehicles, orders, seeded_on, built_at, seconds) "
@@ -278,6 +281,15 @@ def group_campaign(stores: int) -> float:
     added = members_demo.seed_group_campaign(group, now=utcnow().replace(second=0, microsecond=0))
     db.session.commit()
     _log(f"{added} campaign for several stores added over {len(group)} stores")
+    return round(time.perf_counter() - started, 1)
+
+
+def group_draft_counts() -> float:
+    """The draft group campaign's store targets counted as each store's night counts them (after the night's
+    last-seen counts, `member_group_draft_counts`): its page reads them."""
+    started = time.perf_counter()
+    counted = members.count_group_drafts(now=utcnow())
+    _log(f"group campaigns: {counted} draft store targets counted")
     return round(time.perf_counter() - started, 1)
 
 
