@@ -49,6 +49,7 @@ YEARS = 3
 VAT_BP = 1300
 COMEBACK_SHARE = 0.03
 CANCELLED_SHARE = 0.02
+QC_FAILED_SHARE = 0.04
 # Orders in the workshop now, per store and state (the rest of a store's orders are history).
 WORKSHOP = {"open": 40, "estimated": 40, "approved": 30, "in_progress": 150, "quality_check": 30, "ready": 80,
             "settled": 30}
@@ -58,7 +59,7 @@ ORDER_COLS = ("id", "store_id", "number", "vehicle_id", "customer_id", "advisor_
               "odometer_km", "fuel_eighths", "damage_notes", "valuables", "notes", "promised_at", "opened_at",
               "ready_at", "settled_at", "delivered_at", "cancelled_at", "cancel_reason", "approved_total_fen",
               "points_fen", "customer_total_fen", "net_fen", "vat_fen", "vat_rate_bp", "reversal_of_id",
-              "created_at", "updated_at", "source_kind", "source_ref")
+              "created_at", "updated_at", "source_kind", "source_ref", "qc_failed")
 JOB_COLS = ("id", "store_id", "order_id", "vehicle_id", "position", "concern", "is_extra", "reported_by_id",
             "approval", "work", "done_at", "comeback_of_id", "comeback_of_order_id", "comeback_state", "under_warranty",
             "inspection_result_id")
@@ -338,7 +339,9 @@ class Generator:
             order_id, store.id, number, vehicle_id, owner_id, rng.choice(store.advisors), kind, state,
             odometer, rng.randint(1, 8), "", "", "", promised, opened, ready, settled, delivered, cancelled,
             rng.choice(CANCEL_REASONS) if cancelled else "", approved_total, 0, customer_total, net, vat,
-            vat_bp, None, opened, last_change, "front_desk", None))
+            vat_bp, None, opened, last_change, "front_desk", None,
+            # the quality checks' outcome (终检, one failed in 25); none before the check
+            (rng.random() < QC_FAILED_SHARE) if ready is not None else None))
 
     def take(self) -> tuple[list, list, list, list, set]:
         batch = (self.orders, self.jobs, self.lines, self.assignments, self.touched_days)
