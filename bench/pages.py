@@ -206,7 +206,8 @@ SAMPLES = {
     # quick lane, fourth slice: a car's plate as the desk types it; an express package of the store
     "lane_plate": "SELECT plate FROM vehicles WHERE store_id = :store ORDER BY random() LIMIT :n",
     "lane_package": "SELECT id FROM quick_lane_packages WHERE store_id = :store AND active ORDER BY random() LIMIT :n",
-    # membership, fourth slice: the demo's campaign for several stores (the group's, no store of its own)
-    "group_campaign": "SELECT id FROM member_group_campaigns WHERE CAST(:store AS integer) IS NOT NULL "
-                      "ORDER BY random() LIMIT :n",
+    # membership, fourth slice: the campaign over the most stores (the group's, no store of its own)
+    "group_campaign": "SELECT group_campaign_id FROM member_campaigns WHERE group_campaign_id IS NOT NULL "
+                      "AND CAST(:store AS integer) IS NOT NULL GROUP BY group_campaign_id "
+                      "ORDER BY count(*) DESC, group_campaign_id LIMIT :n",
 }

@@ -32,10 +32,10 @@ def seed_campaign(store: Store, *, now: datetime) -> int:
     return 1
 
 
-def seed_group_campaign(stores: list[Store], *, now: datetime) -> int:
-    """Add the group's winter campaign over the stores once, as a draft with a gift (none when the group has one,
-    fewer than two stores, or no group-level manager). Returns the count."""
-    if len(stores) < 2 or db.session.scalar(sa.select(GroupCampaign.id).limit(1)) is not None:
+def seed_group_campaign(stores: list[Store], *, now: datetime, always: bool = False) -> int:
+    """Add the group's winter campaign over the stores once, as a draft with a gift (none when the group has one
+    unless `always`, fewer than two stores, or no group-level manager). Returns the count."""
+    if len(stores) < 2 or (not always and db.session.scalar(sa.select(GroupCampaign.id).limit(1)) is not None):
         return 0
     manager = db.session.scalar(sa.select(User).join(UserRole, UserRole.user_id == User.id).where(
         User.store_id.is_(None), UserRole.role == MANAGER).order_by(User.id).limit(1))
