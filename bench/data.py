@@ -57,6 +57,7 @@ from dealer.reminders.scan import scan
 from dealer.repair import services as repair
 from dealer.repair.models import RepairOrder
 from dealer.rescue import services as rescue
+from dealer.satisfaction.services import rollup as satisfaction_rollup
 from dealer.satisfaction.services.follow_ups import token_hash
 from dealer.sms.outbox import enqueue
 from dealer.stores import services as store_services
@@ -142,6 +143,8 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
             if "group campaign, every store" not in seconds:  # seed-demo's, made while the group had 2 stores
                 seconds["group campaign, every store"] = group_campaign(stores)
                 seconds.pop("group draft counts", None)
+            if "assurance roll-up" not in seconds:  # built before the five assurances' nightly roll-up was counted
+                seconds["assurance roll-up"] = assurance_rollup()
             if "group draft counts" not in seconds:  # built before a draft's counts were kept (migration 0037)
                 seconds["group draft counts"] = group_draft_counts()
             if not _fresh_feedback_links():  # the owner's feedback links expire after 7 days: new ones each week
@@ -163,6 +166,7 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
         seconds["member links"] = _member_links()
         seconds["group campaign"] = seconds["group campaign, every store"] = group_campaign(stores)
         seconds["loss roll-up"] = loss_rollup()
+        seconds["assurance roll-up"] = assurance_rollup()
         seconds["group draft counts"] = group_draft_counts()
         seconds["feedback links"] = _feedback_links()
         db.session.execute(sa.text(
@@ -299,6 +303,15 @@ def group_draft_counts() -> float:
     started = time.perf_counter()
     counted = members.count_group_drafts(now=utcnow())
     _log(f"group campaigns: {counted} draft store targets counted")
+    return round(time.perf_counter() - started, 1)
+
+
+def assurance_rollup() -> float:
+    """The five assurances' closed months, as each store's night writes them (satisfaction's roll-up): the pages
+    read them and count only the current month live."""
+    started = time.perf_counter()
+    rows = satisfaction_rollup.roll_up(now=utcnow())
+    _log(f"five assurances: {rows} closed store-months rolled up")
     return round(time.perf_counter() - started, 1)
 
 
