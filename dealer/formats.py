@@ -12,15 +12,21 @@ from datetime import date, datetime, timezone, tzinfo
 
 from babel import Locale
 from babel.dates import get_date_format, get_datetime_format, get_time_format, parse_pattern
-from flask_babel import format_date, format_decimal, get_locale, get_timezone
+from flask_babel import format_decimal, get_locale, get_timezone
 from flask_babel import gettext as _
 
 NAMED = ("short", "medium", "long", "full")
 
 
 def day(value: date | None) -> str:
-    """A date as people read it; '-' for none (a datetime is shown on the day it falls in the local zone)."""
-    return "-" if value is None else format_date(value, "medium")
+    """A date as people read it; '-' for none (a datetime is shown on the day it falls in the user's zone): what
+    Flask-Babel's format_date gives in "medium", with the locale's pattern parsed once (lists show hundreds)."""
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        value = (value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)).astimezone(get_timezone())
+    pattern, locale = _date_pattern(str(get_locale()), "medium")
+    return pattern.apply(value, locale)
 
 
 def km(value: int | None) -> str:
@@ -54,6 +60,12 @@ def _named_patterns(locale_name: str, format: str):
     locale = Locale.parse(locale_name)
     return (get_datetime_format(format, locale=locale).replace("'", ""), get_date_format(format, locale=locale),
             get_time_format(format, locale=locale), locale)
+
+
+@functools.lru_cache(maxsize=8)
+def _date_pattern(locale_name: str, format: str):
+    locale = Locale.parse(locale_name)
+    return get_date_format(format, locale=locale), locale
 
 
 @functools.lru_cache(maxsize=64)

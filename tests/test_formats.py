@@ -1,7 +1,7 @@
 """The `datetimeformat` filter: Flask-Babel's own output (the user's zone, the user's language), faster."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import flask_babel
 import pytest
@@ -27,3 +27,13 @@ def test_the_templates_datetimeformat_is_the_fast_one_with_the_same_output(app):
     with app.test_request_context("/"), force_locale("zh_Hans_CN"):
         shown = render_template_string("{{ m|datetimeformat('short') }} {{ m|datetimeformat('HH:mm') }}", m=MOMENTS[0])
         assert shown == "2026/12/6 13:30 13:30"  # Asia/Shanghai, the default zone
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans_CN", "en"])
+def test_day_reads_as_flask_babel_writes_a_medium_date(app, locale):
+    with app.test_request_context("/"), force_locale(locale):
+        for value in [*MOMENTS, date(2026, 12, 6), date(2027, 1, 1)]:
+            assert formats.day(value) == flask_babel.format_date(value, "medium")
+        assert formats.day(None) == "-"
+        # 2026-12-06 18:00 UTC is the 7th in Shanghai: the day the user's zone sees
+        assert formats.day(datetime(2026, 12, 6, 18, 0, tzinfo=timezone.utc)) == flask_babel.format_date(date(2026, 12, 7), "medium")
