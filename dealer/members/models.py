@@ -395,9 +395,10 @@ class CampaignGift(db.Model):
 
 
 class LossMonth(db.Model):
-    """A closed month's customer-loss figures (客户流失), written by the nightly `member_loss_rollup` with the months
-    they were counted with: a closed month's figures only change when the store's months change (then the page
-    counts live until the next night)."""
+    """A month's customer-loss figures (客户流失), written by the nightly `member_loss_rollup` with the months they
+    were counted with: a closed month's figures only change when the store's months change (then the page counts
+    live until the next night); the current month's row is the night's count, which the page brings up to date
+    with the owners who came since (`queries.loss.since_the_night`)."""
 
     __tablename__ = "member_loss_months"
 

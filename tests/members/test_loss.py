@@ -11,7 +11,7 @@ from dealer.customers.models import Customer, Vehicle
 from dealer.database import utcnow
 from dealer.extensions import db
 from dealer.members import queries, services, targeting
-from dealer.members.models import CampaignTarget, OwnerSeen, OwnerSeenRun
+from dealer.members.models import CampaignTarget, LossMonth, OwnerSeen, OwnerSeenRun
 from dealer.members.queries import loss
 from dealer.members.targeting import local_midnight, months_before
 from dealer.parts import services as parts
@@ -205,16 +205,20 @@ def _definition(visits, store_id, zone):
 
 
 def test_the_nightly_roll_up_and_the_live_month_agree_with_the_definition_through_late_changes(shop):
-    """The page's figures (the closed months from the nightly roll-up, the current one live) equal the definition
-    before the first night (all live), after it, after today's visits and a reversal (the current month moves at
-    once), and after history imported into a closed month (right from the next night)."""
+    """The page's figures (the closed months from the nightly roll-up, the current one as the night counted it and
+    brought up to date with the owners who came since) equal the definition before the first night (all live),
+    after it, after today's visits and a reversal (the current month moves at once), and after history imported
+    into a closed month (right from the next night)."""
     store, zone = shop.store, zone_of_store(shop.store.id)
     rng = random.Random(5)
     visits = _random_history(shop, rng, owners=60)
     assert _page_figures(store.id, zone) == (_definition(visits, store.id, zone), None)  # no night yet: all live
-    assert services.roll_up_loss(now=NOW, store_ids=[store.id]) == 11
+    night = NOW - timedelta(hours=8)  # 02:00 at the store: today's visits below come after it
+    assert services.roll_up_loss(now=night, store_ids=[store.id]) == 11
     got, closed_at = _page_figures(store.id, zone)
-    assert closed_at == NOW and got == _definition(visits, store.id, zone)
+    assert closed_at == night and got == _definition(visits, store.id, zone)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LossMonth).where(
+        LossMonth.store_id == store.id, LossMonth.month == date(2026, 11, 1))) == 1  # the current month counted too
     assert sum(row[4] for row in got) > 0 and sum(row[3] for row in got) > 0  # the data exercises the figures
     # today: owners long away come back (won back, active), one pays twice; an order of today is reversed
     away = [customer_id for customer_id, times in visits.items()
@@ -231,8 +235,8 @@ def test_the_nightly_roll_up_and_the_live_month_agree_with_the_definition_throug
                                settled_at=NOW - timedelta(minutes=30))
     db.session.flush()
     got, closed_at = _page_figures(store.id, zone)
-    assert closed_at == NOW and got == _definition(visits, store.id, zone)
-    assert got[-1][4] >= len(away)  # the current month, live
+    assert closed_at == night and got == _definition(visits, store.id, zone)
+    assert got[-1][4] >= len(away)  # the current month, up to date
     # history imported late into a closed month (the previous system's orders): right from the next night on
     late = next(customer_id for customer_id, times in visits.items() if not times)
     car = db.session.scalar(sa.select(Vehicle).where(Vehicle.owner_id == late))
@@ -244,6 +248,34 @@ def test_the_nightly_roll_up_and_the_live_month_agree_with_the_definition_throug
     assert services.roll_up_loss(now=NOW + timedelta(days=1), store_ids=[store.id]) == 11
     got, closed_at = _page_figures(store.id, zone)
     assert closed_at == NOW + timedelta(days=1) and got == _definition(visits, store.id, zone)
+
+
+def test_the_current_month_is_the_nights_count_with_the_owners_who_came_since(shop):
+    """The page reads the night's count of the current month (changed here by hand to tell them apart) and adds
+    the owners who came since; a visit recorded since with a time before the night (history imported late)
+    counts from the next night, as in the closed months."""
+    store, zone = shop.store, zone_of_store(shop.store.id)
+    visits = _random_history(shop, random.Random(23), owners=40)
+    night = NOW - timedelta(hours=8)
+    services.roll_up_loss(now=night, store_ids=[store.id])
+    current = (LossMonth.store_id == store.id, LossMonth.month == date(2026, 11, 1))
+    db.session.execute(sa.update(LossMonth).where(*current).values(active=LossMonth.active + 100))
+    got, definition = _page_figures(store.id, zone)[0], _definition(visits, store.id, zone)
+    assert got[:-1] == definition[:-1] and got[-1] == (definition[-1][0], definition[-1][1] + 100, *definition[-1][2:])
+    db.session.execute(sa.update(LossMonth).where(*current).values(active=LossMonth.active - 100))
+    # an owner away since March comes back "yesterday evening", recorded only now
+    away = next(customer_id for customer_id, times in visits.items()
+                if times and max(times) < datetime(2026, 3, 1, tzinfo=timezone.utc))
+    before = _page_figures(store.id, zone)[0]
+    RepairOrderFactory(store=store, vehicle=db.session.scalar(sa.select(Vehicle).where(Vehicle.owner_id == away)),
+                       customer=db.session.get(Customer, away), state="settled", settled_at=night - timedelta(hours=3))
+    visits[away].append(night - timedelta(hours=3))
+    db.session.flush()
+    definition = _definition(visits, store.id, zone)
+    assert _page_figures(store.id, zone)[0] == before != definition  # not yet
+    assert definition[-1][4] == before[-1][4] + 1  # won back, by the definition
+    services.roll_up_loss(now=night + timedelta(days=1), store_ids=[store.id])
+    assert _page_figures(store.id, zone)[0] == definition  # the next night
 
 
 def test_changed_months_count_live_until_the_next_night(shop):

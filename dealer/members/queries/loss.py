@@ -22,6 +22,7 @@ from dealer.extensions import db
 from dealer.members.models import LossMonth, MemberSettings, OwnerSeen
 from dealer.members.targeting import (
     PAID,
+    SETTLING,
     local_midnight,
     months_before,
     seen_counted_at,
@@ -179,7 +180,8 @@ def _paid_visits(store_id: int):
     return [RepairOrder.store_id == store_id, RepairOrder.state.in_(PAID), RepairOrder.reversal_of_id.is_(None)]
 
 
-def monthly_figures(store_id: int, *, settings: MemberSettings, today: date, zone, months: int = 12) -> list[MonthFigures]:
+def monthly_figures(store_id: int, *, settings: MemberSettings, today: date, zone, months: int = 12,
+                    before: datetime | None = None) -> list[MonthFigures]:
     """The last `months` calendar months, the current one included, oldest first, in one query (the definition:
     the nightly roll-up writes it, and the page counts with it when the roll-up is missing or out of date).
 
@@ -187,7 +189,10 @@ def monthly_figures(store_id: int, *, settings: MemberSettings, today: date, zon
     orders, read once): the visit that was an owner's last before a month's end is the one with `at < end <=
     next`, and an owner came back in a month when a visit of theirs in the month follows one before the
     at-risk months. The months are a small table of their bounds joined to the visits (a query a month read the
-    store's orders 12 times: 1.3 s at 1,000,000 orders)."""
+    store's orders 12 times: 1.3 s at 1,000,000 orders).
+
+    `before`: the visits settled before that moment only (the night's count of the current month, which the page
+    brings up to date with the visits since, `loss_figures`); the closed months are the same either way."""
     at_risk, lost = _months(settings)
     days = _months_bounds(today, at_risk=at_risk, lost=lost, months=months)
     month = sa.union_all(*(
@@ -198,7 +203,8 @@ def monthly_figures(store_id: int, *, settings: MemberSettings, today: date, zon
     by_owner = {"partition_by": RepairOrder.customer_id, "order_by": RepairOrder.settled_at}
     visit = (sa.select(RepairOrder.settled_at.label("at"), sa.func.lag(RepairOrder.settled_at).over(**by_owner).label("prev"),
                        sa.func.lead(RepairOrder.settled_at).over(**by_owner).label("next"))
-             .where(*_paid_visits(store_id), RepairOrder.settled_at < local_midnight(days[-1][1][1], zone))).subquery("visit")
+             .where(*_paid_visits(store_id), RepairOrder.settled_at < local_midnight(days[-1][1][1], zone),
+                    *([RepairOrder.settled_at < before] if before is not None else []))).subquery("visit")
     at, m = visit.c.at, month.c
     # the owner's last visit before the month's end, when it is recent enough to count in any figure
     last = sa.and_(at < m.end_at, sa.or_(visit.c.next.is_(None), visit.c.next >= m.end_at),
@@ -218,10 +224,13 @@ def _counted(condition):
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def current_month(store_id: int, *, settings: MemberSettings, today: date, zone) -> MonthFigures:
+def current_month(store_id: int, *, settings: MemberSettings, today: date, zone, owners: list[int] | None = None,
+                  before: datetime | None = None) -> MonthFigures:
     """The current month's figures, live, from the visits since its floor (the lost months before it) alone: one
     range of the store's paid visits grouped by owner, and a probe of the older visits only for the owners who
-    came this month with nothing in between (the won-back ones)."""
+    came this month with nothing in between (the won-back ones).
+
+    `owners`: these owners' part of the figures only; `before`: from their visits settled before that moment only."""
     at_risk, lost = _months(settings)
     start_day, bounds = _months_bounds(today, at_risk=at_risk, lost=lost, months=1)[0]
     start, end, risk_start, risk_end, lost_start, lost_end, floor = (local_midnight(day, zone) for day in bounds)
@@ -229,7 +238,9 @@ def current_month(store_id: int, *, settings: MemberSettings, today: date, zone)
     owners = (sa.select(RepairOrder.customer_id.label("customer_id"), sa.func.max(at).label("last"),
                         sa.func.max(sa.case((at < start, at))).label("before"),
                         sa.func.max(sa.case((at >= start, 1), else_=0)).label("in_month"))
-              .where(*_paid_visits(store_id), at >= floor, at < end)
+              .where(*_paid_visits(store_id), at >= floor, at < end,
+                     *([RepairOrder.customer_id.in_(owners)] if owners is not None else []),
+                     *([at < before] if before is not None else []))
               .group_by(RepairOrder.customer_id)).subquery("owner")
     o = owners.c
     older = aliased(RepairOrder)
@@ -249,19 +260,44 @@ class LossFigures:
 
 
 def loss_figures(store_id: int, *, settings: MemberSettings, today: date, zone, months: int = 12) -> LossFigures:
-    """The page's 12 months: the closed ones from the nightly roll-up (`member_loss_months`, counted with the
-    store's months as they are now), the current one live; the whole definition live when a closed month is
-    missing (before the first night of a month, after the months were changed)."""
+    """The page's 12 months from the nightly roll-up (`member_loss_months`, counted with the store's months as they
+    are now): the closed ones as counted; the current one as counted tonight brought up to date with the owners
+    who came since (`since_the_night`). The current month live when tonight's count is missing; the whole
+    definition live when a closed month is missing (before the first night of a month, after the months were
+    changed)."""
     at_risk, lost = _months(settings)
-    wanted = [start for start, _bounds in _months_bounds(today, at_risk=at_risk, lost=lost, months=months)][:-1]
+    wanted = [start for start, _bounds in _months_bounds(today, at_risk=at_risk, lost=lost, months=months)]
     rows = db.session.execute(
         sa.select(LossMonth.month, LossMonth.active, LossMonth.newly_at_risk, LossMonth.newly_lost,
                   LossMonth.won_back, LossMonth.computed_at)
         .where(LossMonth.store_id == store_id, LossMonth.month >= wanted[0], LossMonth.month <= wanted[-1],
                LossMonth.at_risk_months == at_risk, LossMonth.lost_months == lost)
         .order_by(LossMonth.month)).all()
-    if [row[0] for row in rows] != wanted:
+    closed_rows = [row for row in rows if row[0] < wanted[-1]]
+    if [row[0] for row in closed_rows] != wanted[:-1]:
         return LossFigures(monthly_figures(store_id, settings=settings, today=today, zone=zone, months=months), None)
-    closed = [MonthFigures(*row[:5]) for row in rows]
-    return LossFigures([*closed, current_month(store_id, settings=settings, today=today, zone=zone)],
-                       min(row[5] for row in rows))
+    closed = [MonthFigures(*row[:5]) for row in closed_rows]
+    tonight = next((row for row in rows if row[0] == wanted[-1] and row[5] >= local_midnight(today, zone)), None)
+    current = (since_the_night(store_id, MonthFigures(*tonight[:5]), counted_at=tonight[5], settings=settings,
+                               today=today, zone=zone) if tonight is not None
+               else current_month(store_id, settings=settings, today=today, zone=zone))
+    return LossFigures([*closed, current], min(row[5] for row in closed_rows))
+
+
+def since_the_night(store_id: int, counted: MonthFigures, *, counted_at: datetime, settings: MemberSettings,
+                    today: date, zone) -> MonthFigures:
+    """The current month as the night counted it (its visits settled before `counted_at` less SETTLING), brought
+    up to date: each figure is a sum over owners, so the owners with a visit since come off as they were and back
+    as they are (two counts of those few owners). A visit recorded since with a time before the cut (history
+    imported late) counts from the next night, as in the closed months."""
+    cut = counted_at - SETTLING
+    owners = list(db.session.scalars(sa.select(RepairOrder.customer_id.distinct()).where(
+        *_paid_visits(store_id), RepairOrder.settled_at >= cut)))
+    if not owners:
+        return counted
+    was = current_month(store_id, settings=settings, today=today, zone=zone, owners=owners, before=cut)
+    now = current_month(store_id, settings=settings, today=today, zone=zone, owners=owners)
+    return MonthFigures(counted.month, *(total - before + after for total, before, after in zip(
+        (counted.active, counted.newly_at_risk, counted.newly_lost, counted.won_back),
+        (was.active, was.newly_at_risk, was.newly_lost, was.won_back),
+        (now.active, now.newly_at_risk, now.newly_lost, now.won_back), strict=True)))

@@ -1,5 +1,5 @@
-"""Customer loss's nightly counts (客户流失): each store's closed months' figures, so the loss page counts only the
-current month live (the 12 months' definition reads every paid visit of the store: about 250 ms at 50,000 owners a
+"""Customer loss's nightly counts (客户流失): each store's months' figures, so the loss page counts only the owners
+who came since the night live (the 12 months' definition reads every paid visit of the store: about 250 ms at 50,000 owners a
 store); and when each owner was last seen, so the lists and the campaign preview read the not-seen owners as one
 index range (with the paid visits since the night live)."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dealer.extensions import db
 from dealer.members.models import LossMonth, OwnerSeen, OwnerSeenRun
 from dealer.members.queries.loss import monthly_figures
 from dealer.members.services.common import settings_for, store_today
-from dealer.members.targeting import PAID, local_midnight
+from dealer.members.targeting import PAID, SETTLING, local_midnight
 from dealer.repair.models import RepairOrder
 from dealer.sms.outbox import zone_of_store
 from dealer.stores.models import Store
@@ -22,23 +22,25 @@ MONTHS = 12
 
 
 def roll_up_loss(*, now: datetime, day: date | None = None, store_ids: list[int] | None = None) -> int:
-    """Count the last 11 closed months of each store with the definition (`queries.monthly_figures`) and its
+    """Count the last 11 closed months of each store and the current one (its visits settled up to SETTLING before
+    the count: the page adds the owners who came since) with the definition (`queries.monthly_figures`) and its
     months as they are tonight, and replace the store's rows; commit. Every night recounts them all, so a
-    change of the months (or history imported late) is right by the next night. Returns the rows written."""
+    change of the months (or history imported late) is right by the next night. Returns the closed months
+    written."""
     stores = store_ids if store_ids is not None else list(db.session.scalars(
         sa.select(Store.id).where(Store.active).order_by(Store.id)))
     written = 0
     for store_id in stores:
         settings, today = settings_for(store_id), day or store_today(store_id, now)
-        closed = monthly_figures(store_id, settings=settings, today=today, zone=zone_of_store(store_id),
-                                 months=MONTHS)[:-1]  # the current month is the page's, live
+        counted = monthly_figures(store_id, settings=settings, today=today, zone=zone_of_store(store_id),
+                                  months=MONTHS, before=now - SETTLING)
         db.session.execute(sa.delete(LossMonth).where(LossMonth.store_id == store_id))
         db.session.execute(sa.insert(LossMonth), [
             {"store_id": store_id, "month": figures.month, "at_risk_months": settings.at_risk_months,
              "lost_months": settings.lost_months, "active": figures.active, "newly_at_risk": figures.newly_at_risk,
              "newly_lost": figures.newly_lost, "won_back": figures.won_back, "computed_at": now}
-            for figures in closed])
-        written += len(closed)
+            for figures in counted])
+        written += len(counted) - 1
         count_seen(store_id, now=now)
         db.session.commit()
     return written
