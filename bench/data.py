@@ -143,6 +143,8 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
             if "group campaign, every store" not in seconds:  # seed-demo's, made while the group had 2 stores
                 seconds["group campaign, every store"] = group_campaign(stores)
                 seconds.pop("group draft counts", None)
+            if "loss roll-up, current month" not in seconds:  # built before the night counted the current month
+                seconds["loss roll-up, current month"] = loss_rollup()
             if "assurance roll-up" not in seconds:  # built before the five assurances' nightly roll-up was counted
                 seconds["assurance roll-up"] = assurance_rollup()
             if "group draft counts" not in seconds:  # built before a draft's counts were kept (migration 0037)
@@ -165,7 +167,7 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
         seconds["rescue claims"] = _rescue_claims()
         seconds["member links"] = _member_links()
         seconds["group campaign"] = seconds["group campaign, every store"] = group_campaign(stores)
-        seconds["loss roll-up"] = loss_rollup()
+        seconds["loss roll-up"] = seconds["loss roll-up, current month"] = loss_rollup()
         seconds["assurance roll-up"] = assurance_rollup()
         seconds["group draft counts"] = group_draft_counts()
         seconds["feedback links"] = _feedback_links()
