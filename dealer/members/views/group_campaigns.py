@@ -58,7 +58,8 @@ def _group_page(group_id: int, status: int = 200, launch_form=None):
     if group.state == DRAFT:
         codes = queries.groups.store_codes(campaigns)
         # the counts kept (when saved, each night, on request); a part never counted is counted now, not kept
-        live = iter(services.previews([c for c in campaigns if c.counted_at is None], now=utcnow()))
+        uncounted = [c for c in campaigns if c.counted_at is None]
+        live = iter(services.previews(uncounted, now=utcnow()) if uncounted else [])
         for campaign in campaigns:
             matched, no_consent, capped = (next(live) if campaign.counted_at is None else
                                            (campaign.matched, campaign.no_consent, campaign.capped))
