@@ -353,3 +353,11 @@ def test_the_group_page_shows_the_counts_kept_and_counts_again_on_request_and_ea
     with pytest.raises(CampaignLaunched):
         services.count_group_campaign(made.id, actor=group, now=NOW)
     assert services.count_group_drafts(now=NOW, store_ids=[shop.store.id, other_store.id]) == 0
+
+
+def test_the_draft_counts_are_a_nightly_task_after_the_nights_last_seen_counts(app):
+    from dealer.scheduler import nightly_tasks  # noqa: PLC0415 (the tasks are declared when the app is made)
+
+    names = [name for name, _function in nightly_tasks()]
+    assert dict(nightly_tasks())["member_group_draft_counts"] is services.count_group_drafts
+    assert names.index("member_loss_rollup") < names.index("member_group_draft_counts")
