@@ -566,6 +566,11 @@ PAGES["satisfaction.assurances"] = (_role, _url, _budget + 1)
 for _endpoint in ("booking.progress_page", "booking.manage"):
     _role, _url, _budget = PAGES[_endpoint]
     PAGES[_endpoint] = (_role, _url, _budget + 5)
+# booking (session 9): opening the owner's page (the page and its API) commits the opening's counter asynchronously
+# on PostgreSQL: `SET LOCAL synchronous_commit = off`, one statement that reads nothing (none on SQLite).
+for _endpoint in ("booking.progress_page", "progress_api.get_progress"):
+    _role, _url, _budget = PAGES[_endpoint]
+    PAGES[_endpoint] = (_role, _url, _budget + 1)
 # membership (members4): the group's campaigns over several stores, a group-level manager's pages: the new one's form
 # (the request, the stores, the group's tiers); a launched one's results: the group, its store campaigns, their
 # stores' codes, then each store's results (the groups, the discounts, per advisor: three grouped queries) for the

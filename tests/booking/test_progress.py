@@ -99,6 +99,24 @@ def test_a_cancelled_orders_link_ends_days_after_and_an_ended_link_counts_no_ope
     assert count(OrderEvent, OrderEvent.action == "owner_opened_progress") == 0
 
 
+def test_an_opening_commits_without_waiting_for_the_disk_on_postgresql(shop):
+    """The opening's counter is committed asynchronously on PostgreSQL (this transaction only) and still counted."""
+    order = approved_order(shop)
+    sent = []
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(" ".join(statement.split()))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        progress.open_progress(token_of(order), now=NOW)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    asynchronous = "SET LOCAL synchronous_commit = off" in sent
+    assert asynchronous == (db.engine.dialect.name == "postgresql")
+    assert fresh(ProgressLink, db.session.scalar(sa.select(ProgressLink.id))).opens == 1
+
+
 def test_opening_the_page_is_counted_for_the_advisor(shop):
     order = approved_order(shop)
     progress.open_progress(token_of(order), now=NOW)
