@@ -17,6 +17,7 @@ from dealer.members.services.campaigns import (  # noqa: F401, E402
     draw_holdout,
     get_campaign,
     holdout_count,
+    kept_counts,
     launch_campaign,
     preview,
     previews,

@@ -217,6 +217,17 @@ def count_drafts(campaigns: list[Campaign], *, now: datetime) -> None:
     db.session.flush()
 
 
+def kept_counts(campaigns: list[Campaign], *, now: datetime) -> tuple[list[tuple[int, int, int]], datetime | None]:
+    """(matching, without consent, at the month's cap) of each draft campaign as last counted and kept
+    (`count_drafts`), a campaign never counted counted now (`previews`, not kept); and the oldest count's time
+    (None: all counted now)."""
+    uncounted = [campaign for campaign in campaigns if campaign.counted_at is None]
+    live = iter(previews(uncounted, now=now) if uncounted else [])
+    counts = [next(live) if campaign.counted_at is None else (campaign.matched, campaign.no_consent, campaign.capped)
+              for campaign in campaigns]
+    return counts, min((c.counted_at for c in campaigns if c.counted_at is not None), default=None)
+
+
 def count_group_drafts(*, now: datetime, day: date | None = None, store_ids: list[int] | None = None) -> int:
     """The store's night: count again the store's parts of the group's draft campaigns still running (the not-seen
     rules read the night's counts, made just before), so each morning's group page shows today's targets; commit.

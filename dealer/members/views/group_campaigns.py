@@ -57,17 +57,12 @@ def _group_page(group_id: int, status: int = 200, launch_form=None):
     counted_at = None
     if group.state == DRAFT:
         codes = queries.groups.store_codes(campaigns)
-        # the counts kept (when saved, each night, on request); a part never counted is counted now, not kept
-        uncounted = [c for c in campaigns if c.counted_at is None]
-        live = iter(services.previews(uncounted, now=utcnow()) if uncounted else [])
-        for campaign in campaigns:
-            matched, no_consent, capped = (next(live) if campaign.counted_at is None else
-                                           (campaign.matched, campaign.no_consent, campaign.capped))
+        counts, counted_at = services.kept_counts(campaigns, now=utcnow())
+        for campaign, (matched, no_consent, capped) in zip(campaigns, counts, strict=True):
             eligible = max(matched - no_consent - capped, 0)
             previews.append((codes.get(campaign.store_id, ""), campaign, {
                 "matched": matched, "no_consent": no_consent, "capped": capped, "eligible": eligible,
                 "held_out": services.holdout_count(eligible, campaign.holdout_bp)}))
-        counted_at = min((c.counted_at for c in campaigns if c.counted_at is not None), default=None)
     else:
         results = queries.group_results(group, campaigns)
     return render_template("members/group_campaign.html", group=group, campaign=campaigns[0] if campaigns else None,
