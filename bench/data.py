@@ -149,6 +149,8 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
                 seconds["assurance roll-up"] = assurance_rollup()
             if "group draft counts" not in seconds:  # built before a draft's counts were kept (migration 0037)
                 seconds["group draft counts"] = group_draft_counts()
+            if "assurance roll-up, current month" not in seconds:  # before the night counted its part (0038)
+                seconds["assurance roll-up, current month"] = assurance_rollup()
             if not _fresh_feedback_links():  # the owner's feedback links expire after 7 days: new ones each week
                 seconds["feedback links"] = _feedback_links()
             if seconds != marker.seconds:
@@ -168,7 +170,7 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
         seconds["member links"] = _member_links()
         seconds["group campaign"] = seconds["group campaign, every store"] = group_campaign(stores)
         seconds["loss roll-up"] = seconds["loss roll-up, current month"] = loss_rollup()
-        seconds["assurance roll-up"] = assurance_rollup()
+        seconds["assurance roll-up"] = seconds["assurance roll-up, current month"] = assurance_rollup()
         seconds["group draft counts"] = group_draft_counts()
         seconds["feedback links"] = _feedback_links()
         db.session.execute(sa.text(
@@ -309,11 +311,11 @@ def group_draft_counts() -> float:
 
 
 def assurance_rollup() -> float:
-    """The five assurances' closed months, as each store's night writes them (satisfaction's roll-up): the pages
-    read them and count only the current month live."""
+    """The five assurances' closed months and the current month's orders up to midnight, as each store's night
+    writes them (satisfaction's roll-up): the pages read them and count only what came since live."""
     started = time.perf_counter()
     rows = satisfaction_rollup.roll_up(now=utcnow())
-    _log(f"five assurances: {rows} closed store-months rolled up")
+    _log(f"five assurances: {rows} store-months rolled up (the current month's part included)")
     return round(time.perf_counter() - started, 1)
 
 

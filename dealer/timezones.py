@@ -1,7 +1,7 @@
 """The store's time zone: stores keep their dates (today, opening hours, the month) in their own zone."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -21,3 +21,8 @@ def zone_named(name: str | None) -> ZoneInfo:
 def local_date(moment: datetime, store=None) -> date:
     """Return the date `moment` falls on at `store` (the default zone for none)."""
     return moment.astimezone(store_zone(store)).date()
+
+
+def day_start(day: date, store=None) -> datetime:
+    """The first instant of `day` at `store` (the default zone for none), in UTC."""
+    return datetime.combine(day, time(), store_zone(store)).astimezone(timezone.utc)

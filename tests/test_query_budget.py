@@ -594,6 +594,11 @@ PAGE_VARIANTS = {
     # a store campaign's draft (its page counts the target instead of showing results): four statements whatever
     # the store's owners (the HTTP benchmark's "campaign draft")
     "members.campaign (draft)": ("manager", lambda w: f"/members/campaigns/{w.ids['draft_campaign']}", 4),
+    # satisfaction (cs7): the five assurances of a group-level manager: the request, the roll-up (one query), then,
+    # nothing rolled up here, each zone's stores live over the months they need (seven grouped queries; the
+    # fixture's stores are in one zone): the store's trend and every store's month counted together
+    # (`assurance.overview`), not one set of queries for each
+    "satisfaction.assurances (group)": ("group_manager", lambda w: "/satisfaction/assurance?month=2026-11", 9),
 }
 # The home page is the panels of the person's roles (auth.signals.home_panels), so it is measured as each role.
 # Every panel's queries are a fixed number (lists stop at a LIMIT, figures are aggregates by store).

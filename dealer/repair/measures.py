@@ -61,7 +61,7 @@ _ORDER_JOB = aliased(RepairJob, name="comeback_order_jobs")
 _LATER = aliased(RepairJob, name="later_jobs")
 
 
-def came_back(store_ids):
+def came_back(store_ids, *, few: bool = False):
     """A later confirmed comeback (返修) points at one of the order's jobs: not a first-time fix.
 
     `store_ids`: the stores the query counts. The comeback job keeps the earlier job's order beside the link
@@ -69,19 +69,27 @@ def came_back(store_ids):
     partial index (store_id, comeback_of_order_id) of the confirmed comebacks (index only: a few hundred a store)
     and each order is looked up in it. Joining each comeback to the job it points at cost 130 ms for a group at
     1,000,000 orders, and an EXISTS per order grows with the month's orders (120 ms for a group's month); this
-    way 1-2 ms.
+    way 1-2 ms. `few`: the query counts few orders (the hours since the night: about 1,300 for a group of 20
+    stores), so each probes the same index (an EXISTS) instead of the stores' whole set being read and hashed
+    (10,700 confirmed comebacks: 3-4 ms a set).
     """
     again = _COMEBACK
+    if few:
+        return sa.exists().where(again.store_id == RepairOrder.store_id, again.comeback_state == COMEBACK_CONFIRMED,
+                                 again.comeback_of_order_id == RepairOrder.id)
     return RepairOrder.id.in_(
         sa.select(again.comeback_of_order_id)
         .where(again.store_id.in_(list(store_ids)), again.comeback_state == COMEBACK_CONFIRMED))
 
 
-def is_comeback(store_ids):
+def is_comeback(store_ids, *, few: bool = False):
     """The order is itself a confirmed comeback: one of its jobs was confirmed a comeback of an earlier job (a
     confirmed job always has its link: `services.quality.confirm_comeback` sets both). Read as `came_back`: the
-    stores' confirmed comebacks as a set, from the partial index (store_id, order_id)."""
+    stores' confirmed comebacks as a set, from the partial index (store_id, order_id); `few`: probed per order."""
     job = _ORDER_JOB
+    if few:
+        return sa.exists().where(job.store_id == RepairOrder.store_id, job.comeback_state == COMEBACK_CONFIRMED,
+                                 job.order_id == RepairOrder.id)
     return RepairOrder.id.in_(
         sa.select(job.order_id).where(job.store_id.in_(list(store_ids)), job.comeback_state == COMEBACK_CONFIRMED))
 

@@ -15,7 +15,8 @@
 A period is a store-local month. The figures of several months (the 12-month trend) or of several stores (the
 group ranking) come in one grouped query per measure: months are told apart by a CASE over their bounds, so each
 query is one index range on (store_id, time) whatever the number of rows. Closed months are read from the monthly
-roll-up (`rollup`: the same counts, written nightly) when it has them; the current month is always live.
+roll-up (`rollup`: the same counts, written nightly) when it has them; the current month's orders up to the night
+too, with the orders since and its follow-ups and rescues counted live (`month_figures`).
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ from dealer.satisfaction.models import (
     FollowUp,
     SatisfactionCase,
 )
-from dealer.satisfaction.services.month import month_bounds
+from dealer.satisfaction.services.month import month_bounds, next_month
 from dealer.timezones import store_zone
 
 # A moment compared with a target in seconds: julianday arithmetic on SQLite is a float a hair off.
@@ -124,6 +125,12 @@ class Figures:
 
 
 MEASURES = tuple(field.name for field in fields(Figures))  # what the roll-up keeps, one row each
+# What a partial month keeps (the orders' counts, `_orders`): each order's part is fixed once its time has passed
+# (ready only from a passed QC check, a bill fixed at settlement, a comeback confirmed only before its own
+# settlement, a reversal an order of its own), but for a comeback confirmed later against it, which marks its
+# month stale. A sum over orders, so the night's part and the part since add up.
+ORDER_MEASURES = ("ready", "on_time", "late_seconds", "settled", "within", "came_back", "comebacks", "checked",
+                  "first_pass")
 
 
 def counts(figure: Figures) -> dict[str, float | None]:
@@ -156,6 +163,10 @@ def _month_bucket(column, months: list[date]):
     return sa.case(*whens, else_=-1)
 
 
+def _count_if(condition):
+    return sa.func.sum(sa.case((condition, 1), else_=0))
+
+
 def figures(store_ids: list[int], bounds: list[datetime], months: list[date]) -> dict[tuple[int, int], Figures]:
     """The figures of each store and period: `bounds` the periods' UTC edges (n + 1), `months` their 1sts.
 
@@ -166,15 +177,21 @@ def figures(store_ids: list[int], bounds: list[datetime], months: list[date]) ->
     def at(store_id, index) -> Figures:
         return found.setdefault((int(store_id), int(index)), Figures())
 
-    def count_if(condition):
-        return sa.func.sum(sa.case((condition, 1), else_=0))
+    _orders(store_ids, bounds, at)
+    _after_repair(store_ids, months, at)
+    _emergency(store_ids, bounds, at)
+    return found
 
+
+def _orders(store_ids, bounds, at, *, few: bool = False) -> None:
+    """The orders' measures (ORDER_MEASURES) by the period their time falls in: two grouped queries. `few`: the
+    orders of the hours since the night (`measures.came_back`)."""
     order = RepairOrder
     start, end = bounds[0], bounds[-1]
     # Time: ready orders that had a promise (repair.measures, as repair's own figures).
     ready = period_index(order.ready_at, bounds)
     for store_id, index, n, on_time, late_seconds in db.session.execute(
-            sa.select(order.store_id, ready, sa.func.count(), count_if(sa.not_(measures.late())),
+            sa.select(order.store_id, ready, sa.func.count(), _count_if(sa.not_(measures.late())),
                       sa.func.sum(measures.late_seconds()))
             .where(order.store_id.in_(store_ids), measures.promised(), order.ready_at >= start, order.ready_at < end)
             .group_by(order.store_id, ready)):
@@ -185,9 +202,10 @@ def figures(store_ids: list[int], bounds: list[datetime], months: list[date]) ->
     settled = period_index(order.settled_at, bounds)
     for store_id, index, n, within, came_back, comebacks, checked, failed in db.session.execute(
             sa.select(order.store_id, settled, sa.func.count(),
-                      count_if(sa.func.coalesce(order.customer_total_fen, 0) <= order.approved_total_fen),
-                      count_if(measures.came_back(store_ids)), count_if(measures.is_comeback(store_ids)),
-                      count_if(measures.qc_checked()), count_if(measures.qc_checked(False)))
+                      _count_if(sa.func.coalesce(order.customer_total_fen, 0) <= order.approved_total_fen),
+                      _count_if(measures.came_back(store_ids, few=few)),
+                      _count_if(measures.is_comeback(store_ids, few=few)),
+                      _count_if(measures.qc_checked()), _count_if(measures.qc_checked(False)))
             .where(order.store_id.in_(store_ids), measures.counted(order.settled_at), order.settled_at >= start,
                    order.settled_at < end)
             .group_by(order.store_id, settled)):
@@ -196,13 +214,17 @@ def figures(store_ids: list[int], bounds: list[datetime], months: list[date]) ->
         figure.came_back, figure.comebacks = int(came_back or 0), int(comebacks or 0)
         figure.checked, figure.first_pass = int(checked or 0), int(checked or 0) - int(failed or 0)
 
-    # After repair: follow-ups of repair and quick-lane orders by the month they were served in.
-    # The form's time and points are kept on the follow-up when the form is recorded (`answered_at`, `points`):
-    # the follow-ups alone, no join to the forms.
+
+def _after_repair(store_ids, months, at) -> None:
+    """Follow-ups of repair and quick-lane orders by the month they were served in, and their open cases.
+
+    The form's time and points are kept on the follow-up when the form is recorded (`answered_at`, `points`):
+    the follow-ups alone, no join to the forms.
+    """
     month = _month_bucket(FollowUp.service_month, months)
     in_time = sa.and_(FollowUp.answered_at.is_not(None), FollowUp.answered_at <= FollowUp.due_at)
     for store_id, index, n, done, forms, points in db.session.execute(
-            sa.select(FollowUp.store_id, month, sa.func.count(FollowUp.id), count_if(in_time),
+            sa.select(FollowUp.store_id, month, sa.func.count(FollowUp.id), _count_if(in_time),
                       sa.func.count(FollowUp.answered_at), sa.func.sum(FollowUp.points))
             .where(FollowUp.store_id.in_(store_ids), FollowUp.service_month.in_(months),
                    FollowUp.source_kind.in_((REPAIR_ORDER, QUICK_LANE)))
@@ -219,8 +241,13 @@ def figures(store_ids: list[int], bounds: list[datetime], months: list[date]) ->
             .group_by(FollowUp.store_id, month)):
         at(store_id, index).open_cases = int(n)
 
-    _emergency(store_ids, bounds, at, count_if)
-    return found
+
+def order_counts(store_id: int, start: datetime, until: datetime) -> Figures:
+    """A store's orders' measures (ORDER_MEASURES; the rest zero) from `start` up to `until`: what the night
+    keeps of the current month."""
+    found: dict[int, Figures] = {}
+    _orders([store_id], [start, until], lambda _store_id, _index: found.setdefault(0, Figures()))
+    return found.get(0, Figures())
 
 
 def _store_minutes(column):
@@ -246,15 +273,15 @@ def with_targets(stmt):
     return stmt.outerjoin(RescueSettings, RescueSettings.store_id == RescueCall.store_id)
 
 
-def _emergency(store_ids, bounds, at, count_if) -> None:
+def _emergency(store_ids, bounds, at) -> None:
     call = RescueCall
     index = period_index(call.received_at, bounds)
     where = (call.store_id.in_(store_ids), call.received_at >= bounds[0], call.received_at < bounds[-1],
              call.state != RESCUE_CANCELLED)
     for store_id, bucket, n, in_target, arrived, arrived_in_target in db.session.execute(with_targets(
-            sa.select(call.store_id, index, sa.func.count(), count_if(dispatch_in_target()),
-                      count_if(call.arrived_at.is_not(None)),
-                      count_if(sa.and_(call.arrived_at.is_not(None), arrival_in_target()))))
+            sa.select(call.store_id, index, sa.func.count(), _count_if(dispatch_in_target()),
+                      _count_if(call.arrived_at.is_not(None)),
+                      _count_if(sa.and_(call.arrived_at.is_not(None), arrival_in_target()))))
             .where(*where).group_by(call.store_id, index)):
         figure = at(store_id, bucket)
         figure.rescues, figure.dispatched_in_target = int(n), int(in_target or 0)
@@ -319,40 +346,96 @@ SERIES = ("on_time_pct", "average_lateness_minutes", "within_pct", "first_time_f
 
 
 def store_trend(store, month: date, *, count: int = 12, now: datetime | None = None) -> Trend:
-    """A store's five assurances for `month` and the months before it (the 12-month trend).
-
-    Closed months come from the roll-up (one query); the current month, and any closed month not rolled up or
-    marked stale, are computed live (the span from the first to the last of them: seven grouped queries).
-    """
-    months = months_ending(month, count)
-    current = rollup.month_of(now or utcnow(), store)
-    stored = rollup.rolled_up([store.id], [m for m in months if m < current])
-    by_month = {m: from_counts(stored[(store.id, m)]) for m in months if (store.id, m) in stored}
-    live = [m for m in months if m not in by_month]
-    if live:
-        for m, figure in live_figures(store, months[months.index(live[0]):months.index(live[-1]) + 1]).items():
-            by_month.setdefault(m, figure)
-    return Trend(store, months, [by_month[m] for m in months])
+    """A store's five assurances for `month` and the months before it (the 12-month trend): `month_figures`."""
+    return overview(store, [store], month, count=count, now=now)[0]
 
 
 def ranking(stores, month: date, *, now: datetime | None = None) -> list[tuple[object, Figures]]:
-    """Every store's month side by side (a group manager's view).
+    """Every store's month side by side (a group manager's view): `month_figures`."""
+    found = month_figures([(stores, [month])], now=now or utcnow())
+    return [(store, found[(store.id, month)]) for store in stores]
 
-    A closed month comes from the roll-up (one query for every store); the current month, and the stores whose
-    month is not rolled up or is stale, live: one set of grouped queries per time zone.
+
+def overview(store, stores, month: date, *, count: int = 12, now: datetime | None = None
+             ) -> tuple[Trend, list[tuple[object, Figures]]]:
+    """A store's trend and the month of every one of `stores` side by side (the assurance page), counted
+    together: the store's month is one of the stores' (`month_figures` once)."""
+    months = months_ending(month, count)
+    found = month_figures([([store], months), (stores, [month])], now=now or utcnow())
+    return (Trend(store, months, [found[(store.id, m)] for m in months]),
+            [(each, found[(each.id, month)]) for each in stores])
+
+
+def month_figures(wanted, *, now: datetime) -> dict[tuple[int, date], Figures]:
+    """The figures of each store and month of `wanted` (pairs of stores and the consecutive months wanted of each
+    of them): {(store id, month): Figures}.
+
+    A month the roll-up keeps whole is read (one query for all). A partial one (the current month, or one closed
+    since the last night) is its orders' counts up to the night, plus the orders since and the month's follow-ups,
+    cases and rescues counted live: six grouped queries per set of stores with the same zone, month and night. Any
+    other month (not rolled up, or stale) is computed live: seven grouped queries per zone over the span of those
+    months.
     """
-    moment = now or utcnow()
-    stored = rollup.rolled_up([store.id for store in stores if month < rollup.month_of(moment, store)], [month])
-    found_by_store = {store.id: from_counts(stored[(store.id, month)]) for store in stores
-                      if (store.id, month) in stored}
-    by_zone: dict[str, list] = {}
+    months_of: dict[int, list[date]] = {}
+    stores_by_id = {}
+    for stores, months in wanted:
+        for store in stores:
+            stores_by_id[store.id] = store
+            months_of[store.id] = sorted(set(months_of.get(store.id, [])) | set(months))
+    kept = rollup.rolled_up([([store.id for store in stores], months) for stores, months in wanted], MEASURES)
+    found: dict[tuple[int, date], Figures] = {}
+    live: dict[str, list[tuple[object, list[date]]]] = {}
+    partial: dict[tuple[str, date, datetime], list] = {}
+    for store_id, months in months_of.items():
+        store = stores_by_id[store_id]
+        current, missing = rollup.month_of(now, store), []
+        for month in months:
+            row = kept.get((store.id, month))
+            if row is not None and row.until is None and month < current:
+                found[(store.id, month)] = from_counts(row.values)
+            elif row is not None and row.until is not None and month <= current:
+                partial.setdefault((str(store_zone(store)), month, row.until), []).append(store)
+            else:
+                missing.append(month)
+        if missing:
+            live.setdefault(str(store_zone(store)), []).append((store, missing))
+    for group in live.values():
+        span = _span(min(m[0] for _s, m in group), max(m[-1] for _s, m in group))
+        computed = figures([store.id for store, _m in group], _bounds(group[0][0], span), span)
+        for store, missing in group:
+            found.update(((store.id, m), computed.get((store.id, span.index(m)), Figures())) for m in missing)
+    for (_zone, month, until), group in partial.items():
+        found.update(_topped_up(group, month, until, kept))
+    return found
+
+
+def _span(first: date, last: date) -> list[date]:
+    """The months from `first` to `last`, both included."""
+    months = [first]
+    while months[-1] < last:
+        months.append(next_month(months[-1]))
+    return months
+
+
+def _topped_up(stores, month: date, until: datetime, kept) -> dict[tuple[int, date], Figures]:
+    """Partial months (the same zone, month and night): the night's order counts, plus the rest counted live."""
+    ids = [store.id for store in stores]
+    start, end = month_bounds(stores[0], month)
+    found: dict[int, Figures] = {}
+
+    def at(store_id, _index) -> Figures:
+        return found.setdefault(int(store_id), Figures())
+
+    _orders(ids, [until, end], at, few=True)
+    _after_repair(ids, [month], at)
+    _emergency(ids, [start, end], at)
+    topped = {}
     for store in stores:
-        if store.id not in found_by_store:
-            by_zone.setdefault(str(store_zone(store)), []).append(store)
-    for group in by_zone.values():
-        found = figures([store.id for store in group], _bounds(group[0], [month]), [month])
-        found_by_store.update((store.id, found.get((store.id, 0), Figures())) for store in group)
-    return [(store, found_by_store[store.id]) for store in stores]
+        figure, night = found.get(store.id, Figures()), from_counts(kept[(store.id, month)].values)
+        for name in ORDER_MEASURES:
+            setattr(figure, name, getattr(figure, name) + getattr(night, name))
+        topped[(store.id, month)] = figure
+    return topped
 
 
 RANK_BY = ("on_time_pct", "within_pct", "first_time_fix_pct", "first_pass_pct", "done_in_time_pct",

@@ -358,10 +358,13 @@ class SupervisionNote(db.Model):
 
 
 class RollupMonth(db.Model):
-    """A store's closed month whose five assurances' counts are rolled up (`RollupFigure`), or marked stale.
+    """A store's month whose five assurances' counts are rolled up (`RollupFigure`), or marked stale.
 
-    The nightly task writes it; a late change to the month (a form, a case closed, a comeback confirmed) marks it
-    stale and the pages compute that month live until the next night rewrites it (docs/satisfaction.md).
+    The nightly task writes it: a closed month whole (`until` None); the current month as far as the night (a
+    partial month: the orders' counts of what was ready or settled before `until`, the store's midnight; the pages
+    add the orders since, and count its follow-ups and rescues live). A late change to the month (a form, a case
+    closed, a comeback confirmed) marks it stale and the pages compute that month live until the next night
+    rewrites it (docs/satisfaction.md).
     """
 
     __tablename__ = "satisfaction_rollup_months"
@@ -370,6 +373,7 @@ class RollupMonth(db.Model):
     month: Mapped[date] = mapped_column(sa.Date, primary_key=True)  # the store's local month, its 1st
     stale: Mapped[bool] = mapped_column(default=True)
     computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a partial month: counted up to here (None: whole)
 
 
 class RollupFigure(db.Model):

@@ -43,17 +43,25 @@ def test_submit_feedback_twice_at_once_records_one_form(app, shared_db):
     assert db.session.scalar(sa.select(FeedbackForm.timeliness)) in (2, -2)
 
 
-def test_a_late_form_while_the_night_rolls_its_month_up_marks_it_stale_after(app, shared_db, monkeypatch):
+@pytest.mark.parametrize("part_before", [False, True], ids=["no-row-yet", "october-partial"])
+def test_a_late_form_while_the_night_rolls_its_month_up_marks_it_stale_after(app, shared_db, monkeypatch,
+                                                                             part_before):
     """The night holds the month's row while it computes: a form that lands meanwhile waits, then marks the month
-    stale, so the roll-up written without it is not read (without the lock it would be, the form lost to it)."""
+    stale, so the roll-up written without it is not read (without the lock it would be, the form lost to it).
+    Also when the row was October's part, written the night before (a partial month is never marked by a form,
+    but the mark still waits, and then finds the month whole)."""
     store = StoreFactory(code="SZ01")
     vehicle = VehicleFactory(owner__store=store, store=store)
     db.session.flush()
-    served = datetime(2026, 10, 20, 2, 0, tzinfo=timezone.utc)
+    served = datetime(2026, 10, 30, 2, 0, tzinfo=timezone.utc)
     follow_up = services.open_follow_up(store_id=store.id, source_kind="repair_order", source_ref=1,
                                         source_number="RO-1", customer=vehicle.owner, vehicle=vehicle,
                                         handled_by_id=None, now=served, link_base="http://127.0.0.1")
     db.session.commit()
+    if part_before:
+        roll_up(now=datetime(2026, 10, 30, 19, 0, tzinfo=timezone.utc), store_ids=[store.id])  # 31 Oct, 03:00
+        assert db.session.scalar(sa.select(RollupMonth.until).where(RollupMonth.month == date(2026, 10, 1)))
+    night_at = datetime(2026, 11, 1, 19, 0, tzinfo=timezone.utc)  # 2 November 03:00 at the store
     token, store_id, october = token_of(follow_up), store.id, date(2026, 10, 1)
     computed = threading.Event()
     live = assurance.live_figures
@@ -67,11 +75,11 @@ def test_a_late_form_while_the_night_rolls_its_month_up_marks_it_stale_after(app
     monkeypatch.setattr(assurance, "live_figures", slowly)
 
     def night():
-        return roll_up(now=NOW, store_ids=[store_id])
+        return roll_up(now=night_at, store_ids=[store_id])
 
     def owner():
         assert computed.wait(timeout=10)
-        return services.submit_feedback(token, answers(2, 2, 2), now=served + timedelta(days=2)).id
+        return services.submit_feedback(token, answers(2, 2, 2), now=night_at + timedelta(minutes=5)).id
 
     results = at_once(app, night, owner)
 

@@ -1,8 +1,9 @@
-"""The five assurances' monthly roll-up (月度汇总): the nightly task writes closed months, the trend and the ranking
-read them and agree with the live computation figure for figure; a late change to a closed month is picked up."""
+"""The five assurances' monthly roll-up (月度汇总): the nightly task writes closed months whole and the current month
+up to the night, the trend and the ranking read them and agree with the live computation figure for figure; a late
+change to a month is picked up."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -11,13 +12,14 @@ from dealer.extensions import db
 from dealer.repair import services as repair
 from dealer.repair.models import QualityCheck, RepairJob, RepairOrder
 from dealer.rescue import services as rescue
+from dealer.rescue.models import RescueUnit
 from dealer.satisfaction import assurance, services
 from dealer.satisfaction.models import FollowUp, RollupFigure, RollupMonth, SatisfactionCase
 from dealer.satisfaction.services.rollup import RECHECK_MONTHS, WINDOW_MONTHS, roll_up
 from dealer.scheduler import nightly_tasks, run_nightly
 from tests.factories import UserFactory
 from tests.helpers import NOW, ROLES, actor
-from tests.repair.builders import add_labor, build_shop, open_order, pay
+from tests.repair.builders import add_labor, build_shop, finished_order, open_order, pay
 from tests.rescue.builders import NANSHAN, link, take_call, unit
 from tests.satisfaction.builders import answers, delivered, follow_up_of, token_of
 
@@ -25,6 +27,8 @@ NOVEMBER, OCTOBER, SEPTEMBER = date(2026, 11, 1), date(2026, 10, 1), date(2026, 
 MONTHS = assurance.months_ending(NOVEMBER)
 # 2026-10-20 02:00 UTC: October at the store, its hand-overs and forms a month before NOW.
 IN_OCTOBER = NOW - timedelta(days=34)
+# The night of NOW (23 November at the store) counts November's orders up to the store's midnight.
+MIDNIGHT = datetime(2026, 11, 22, 16, 0, tzinfo=timezone.utc)
 
 
 def _set(order, **values):
@@ -90,12 +94,21 @@ def _fresh_months(store) -> set[date]:
                                                                      RollupMonth.stale.is_(False))))
 
 
+def _until(store, month):
+    return db.session.scalar(sa.select(RollupMonth.until).where(RollupMonth.store_id == store.id,
+                                                                RollupMonth.month == month))
+
+
 def test_roll_up_writes_closed_months_that_read_back_figure_for_figure_as_live(group_shops, store, other_store):
     written = roll_up(now=NOW)
 
-    assert written == 2 * WINDOW_MONTHS  # every closed month of the window, at both stores; never November
+    assert written == 2 * (WINDOW_MONTHS + 1)  # every closed month of the window and November's part, at both
     for each in (store, other_store):
-        assert NOVEMBER not in _fresh_months(each) and OCTOBER in _fresh_months(each)
+        assert {NOVEMBER, OCTOBER} <= _fresh_months(each)
+        assert _until(each, OCTOBER) is None and _until(each, NOVEMBER) == MIDNIGHT
+        kept = set(db.session.scalars(sa.select(RollupFigure.measure).where(RollupFigure.store_id == each.id,
+                                                                            RollupFigure.month == NOVEMBER)))
+        assert kept == set(assurance.ORDER_MEASURES)  # November's follow-ups and rescues are never kept
         trend = assurance.store_trend(each, NOVEMBER, now=NOW)
         assert trend.figures == _live(each)  # every count, sum, median and percentile of every month
         assert trend.series() == assurance.Trend(each, MONTHS, _live(each)).series()
@@ -117,10 +130,14 @@ def test_the_trend_and_ranking_read_the_roll_up_for_closed_months_and_november_l
                        .values(value=99))
     assert assurance.store_trend(store, NOVEMBER, now=NOW).figures[-2].ready == 99
     assert dict(assurance.ranking([store, other_store], OCTOBER, now=NOW))[store].ready == 99
-    # ... November, the current month, is always live: a roll-up row of it is never read.
-    db.session.add(RollupMonth(store_id=store.id, month=NOVEMBER, stale=False))
-    db.session.flush()
-    db.session.add(RollupFigure(store_id=store.id, month=NOVEMBER, measure="ready", value=77))
+    # ... November, the current month, is the night's part (its orders up to the store's midnight) ...
+    db.session.execute(sa.update(RollupFigure).where(RollupFigure.store_id == store.id,
+                                                     RollupFigure.month == NOVEMBER, RollupFigure.measure == "ready")
+                       .values(value=77))
+    assert assurance.store_trend(store, NOVEMBER, now=NOW).current.ready == 77
+    assert dict(assurance.ranking([store, other_store], NOVEMBER, now=NOW))[store].ready == 77
+    # ... and a row of the current month that says it is whole is never read: the month is not over.
+    db.session.execute(sa.update(RollupMonth).where(RollupMonth.month == NOVEMBER).values(until=None))
     assert assurance.store_trend(store, NOVEMBER, now=NOW).current.ready == 3
     assert dict(assurance.ranking([store, other_store], NOVEMBER, now=NOW))[store].ready == 3
     # A stale month is computed live.
@@ -128,13 +145,84 @@ def test_the_trend_and_ranking_read_the_roll_up_for_closed_months_and_november_l
     assert assurance.store_trend(store, NOVEMBER, now=NOW).figures == _live(store)
 
 
-def test_a_late_form_marks_its_closed_month_stale_and_the_next_night_rewrites_it(shop, store):
-    order = delivered(shop, now=IN_OCTOBER)
+def test_the_current_month_is_the_nights_orders_and_what_came_since_figure_for_figure(group_shops, shop, store,
+                                                                                     other_store, staff):
+    ready_before = finished_order(shop, now=MIDNIGHT - timedelta(hours=3))  # ready before the night's midnight
     roll_up(now=NOW)
+    before = assurance.store_trend(store, NOVEMBER, now=NOW).current
+    # Since the night: three orders handed over (a late one, one over its approval, a comeback of the first with a
+    # failed check), their forms and a case; the order ready before midnight settled; a rescue.
+    _month(shop, MIDNIGHT + timedelta(hours=2), [(2, 2, 2), (-2, 0, 0), (1, 1, 1)])
+    repair.settle(ready_before.id, pay(ready_before, (36600, "cash")), actor=shop.cashier, now=NOW)
+    van = db.session.scalar(sa.select(RescueUnit).where(RescueUnit.store_id == store.id))  # group_shops' van
+    _rescue(store, actor(staff["rescue_dispatcher"]), van, MIDNIGHT + timedelta(hours=5), dispatched_after=4, arrived_after=28)
+    db.session.flush()
+
+    assert {NOVEMBER, OCTOBER} <= _fresh_months(store)  # forms and cases of the month do not touch its part
+    trend = assurance.store_trend(store, NOVEMBER, now=NOW)
+    assert trend.figures == _live(store)
+    november = trend.current
+    assert (november.ready - before.ready, november.settled - before.settled) == (3, 4)
+    assert (november.forms - before.forms, november.open_cases, november.rescues) == (3, 1, 1)
+    ranked = dict((s.id, f) for s, f in assurance.ranking([store, other_store], NOVEMBER, now=NOW))
+    assert ranked == {store.id: _live(store, [NOVEMBER])[0], other_store.id: _live(other_store, [NOVEMBER])[0]}
+
+
+def test_a_comeback_against_an_order_of_the_nights_part_marks_the_current_month_stale(shop, store):
+    first = delivered(shop, now=NOW - timedelta(days=3))  # 20 November, before the night
+    roll_up(now=NOW)
+    assert NOVEMBER in _fresh_months(store)
+
+    order = open_order(shop, "机油渗漏", now=NOW)
+    add_labor(shop, order.jobs[0], now=NOW)
+    repair.confirm_comeback(order.jobs[0].id, actor=shop.advisor, now=NOW)
+
+    assert NOVEMBER not in _fresh_months(store)
+    november = assurance.store_trend(store, NOVEMBER, now=NOW).current
+    assert (november.settled, november.came_back) == (1, 1) and november == _live(store, [NOVEMBER])[0]
+    assert first.settled_at < MIDNIGHT
+    roll_up(now=NOW + timedelta(days=1))  # the next night counts it in its part
+    assert NOVEMBER in _fresh_months(store)
+    assert assurance.store_trend(store, NOVEMBER, now=NOW + timedelta(days=1)).current.came_back == 1
+
+
+def test_a_month_closed_since_the_night_is_its_part_and_the_rest_live_until_the_night_makes_it_whole(
+        group_shops, shop, store, other_store):
+    last_night = datetime(2026, 10, 30, 19, 0, tzinfo=timezone.utc)  # 31 October 03:00 at the store
+    roll_up(now=last_night, store_ids=[store.id])
+    assert _until(store, OCTOBER) == datetime(2026, 10, 30, 16, 0, tzinfo=timezone.utc)
+    # The last day of October, after that night; seen on 1 November before its night ran.
+    late = delivered(shop, now=datetime(2026, 10, 31, 4, 0, tzinfo=timezone.utc))
+    other = follow_up_of(delivered(shop, now=datetime(2026, 10, 31, 5, 0, tzinfo=timezone.utc)))
+    first_of_november = datetime(2026, 10, 31, 17, 0, tzinfo=timezone.utc)  # 01:00 at the store
+    october = assurance.store_trend(store, OCTOBER, now=first_of_november).current
+    assert october == _live(store, [OCTOBER])[0] and october.settled == 5
+    # other_store has no row at all: counted live beside the store's part.
+    ranked = dict((s.id, f) for s, f in assurance.ranking([store, other_store], OCTOBER, now=first_of_november))
+    assert ranked == {store.id: _live(store, [OCTOBER])[0], other_store.id: _live(other_store, [OCTOBER])[0]}
+
+    # A form of October now: the part counts its follow-ups live, so it stays read, and right.
+    follow_up = follow_up_of(late)
+    services.submit_feedback(token_of(follow_up), answers(1, 0, 1), now=first_of_november)
     assert OCTOBER in _fresh_months(store)
+    assert assurance.store_trend(store, OCTOBER, now=first_of_november).current == _live(store, [OCTOBER])[0]
+
+    # The night of 1 November makes October whole; a later form marks the whole month stale.
+    roll_up(now=first_of_november + timedelta(hours=2), store_ids=[store.id])
+    assert _until(store, OCTOBER) is None and OCTOBER in _fresh_months(store)
+    services.submit_feedback(token_of(other), answers(2, 2, 2), now=first_of_november + timedelta(days=1))
+    assert OCTOBER not in _fresh_months(store)
+    assert assurance.store_trend(store, NOVEMBER, now=NOW).figures == _live(store)
+
+
+def test_a_late_form_marks_its_closed_month_stale_and_the_next_night_rewrites_it(shop, store):
+    order = delivered(shop, now=datetime(2026, 10, 30, 2, 0, tzinfo=timezone.utc))
+    night = datetime(2026, 11, 1, 19, 0, tzinfo=timezone.utc)  # 2 November 03:00 at the store: October closed
+    roll_up(now=night)
+    assert OCTOBER in _fresh_months(store) and _until(store, OCTOBER) is None
 
     follow_up = follow_up_of(order)
-    services.submit_feedback(token_of(follow_up), answers(1, 1, 1), now=follow_up.due_at + timedelta(days=2))
+    services.submit_feedback(token_of(follow_up), answers(1, 1, 1), now=night + timedelta(days=1))
 
     assert OCTOBER not in _fresh_months(store)
     trend = assurance.store_trend(store, NOVEMBER, now=NOW)
@@ -206,3 +294,15 @@ def test_roll_up_is_a_nightly_task_of_every_store(shop, store):
     assert (store.id, "assurance_rollup", date(2026, 11, 23)) in runs
     assert OCTOBER in _fresh_months(store)
     assert db.session.scalar(sa.select(sa.func.count(FollowUp.id))) == 1
+
+
+def test_the_page_counts_a_stores_trend_and_the_stores_month_together_as_each_alone(group_shops, store,
+                                                                                   other_store):
+    roll_up(now=NOW)
+    db.session.execute(sa.update(RollupMonth).where(RollupMonth.month == SEPTEMBER).values(stale=True))
+    for month in (NOVEMBER, OCTOBER):
+        trend, side_by_side = assurance.overview(other_store, [store, other_store], month, now=NOW)
+        assert trend == assurance.store_trend(other_store, month, now=NOW)
+        assert trend.figures == _live(other_store, assurance.months_ending(month))
+        assert side_by_side == assurance.ranking([store, other_store], month, now=NOW)
+        assert side_by_side == [(each, _live(each, [month])[0]) for each in (store, other_store)]

@@ -193,7 +193,7 @@ def _add_form(follow_up: FollowUp, form: FormInput, *, channel: str, actor: Acto
     follow_up.answered_at, follow_up.points = now, record.points  # what the five assurances count, kept once
     db.session.flush()
     _open_case_if_needed(follow_up, record, settings=settings, now=now)
-    rollup.mark_stale(follow_up.store_id, follow_up.service_month)  # a form after its month closed (late)
+    rollup.follow_ups_changed(follow_up.store, follow_up.service_month, now=now)  # a form after its month closed
     return record
 
 
@@ -290,8 +290,9 @@ def close_case(case_id: int, *, outcome: str, actor: Actor, now: datetime) -> Sa
         raise InvalidInput(_l("Say what was done."), field="outcome")
     case.state, case.outcome, case.closed_at, case.closed_by_id = CLOSED, outcome[:500], now, actor.user_id
     # The month's open cases (修后安心) change: its roll-up is no longer read.
-    rollup.mark_stale(case.store_id, db.session.scalar(sa.select(FollowUp.service_month).where(
-        FollowUp.id == case.follow_up_id, FollowUp.store_id == case.store_id)))
+    rollup.follow_ups_changed(db.session.get(Store, case.store_id), db.session.scalar(
+        sa.select(FollowUp.service_month).where(FollowUp.id == case.follow_up_id,
+                                                FollowUp.store_id == case.store_id)), now=now)
     audit.record("satisfaction_case_closed", case, actor=actor, changes={"outcome": case.outcome})
     db.session.commit()
     return case

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime
 from fractions import Fraction
 
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ from dealer.satisfaction.models import (
 )
 from dealer.satisfaction.services.follow_ups import settings_for
 from dealer.stores.services import get_store
-from dealer.timezones import store_zone
+from dealer.timezones import day_start
 
 
 def previous_month(month: date) -> date:
@@ -54,10 +54,7 @@ def month_forms(store_id: int, months: tuple[date, ...]) -> dict[date, MonthForm
 
 def month_bounds(store, month: date) -> tuple[datetime, datetime]:
     """The month's first and last instants at the store, in UTC (start inclusive, end exclusive)."""
-    zone = store_zone(store)
-    start = datetime.combine(month, time(), zone).astimezone(timezone.utc)
-    end = datetime.combine(next_month(month), time(), zone).astimezone(timezone.utc)
-    return start, end
+    return day_start(month, store), day_start(next_month(month), store)
 
 
 @dataclass(frozen=True)

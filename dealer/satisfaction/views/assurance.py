@@ -19,10 +19,10 @@ VIEWERS = (CS_SUPERVISOR, MANAGER, ADMIN)
 def assurances():
     scope, store_id, month_start = store_and_month()
     store = get_store(store_id, actor=current_actor())
-    trend = assurance.store_trend(store, month_start)
     rank_by = request.args.get("rank", assurance.RANK_BY[0])
-    rows = (assurance.ranked(assurance.ranking(scope.stores, month_start), rank_by) if len(scope.stores) > 1
-            else [])
+    several = len(scope.stores) > 1
+    trend, side_by_side = assurance.overview(store, scope.stores if several else [store], month_start)
+    rows = assurance.ranked(side_by_side, rank_by) if several else []
     return render_template("satisfaction/assurance.html", scope=scope, store=store, store_id=store_id,
                            month=month_start, m=f"{month_start:%Y-%m}", trend=trend, series=trend.series(),
                            f=trend.current, ranking=rows,
