@@ -176,6 +176,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.add_template_filter(partial(money.scaled, scale=100), "percent")  # basis points -> '12.5'
     app.add_template_filter(formats.day, "day")  # the one date format: 2026年12月6日
     app.add_template_filter(formats.km, "km")  # 12,345 公里
+    app.add_template_filter(formats.share, "share")  # a share in percent: 93.5%, '-' without a base
     app.add_template_filter(formats.datetimeformat, "datetimeformat")  # Flask-Babel's, patterns parsed once
 
     def has_role(*roles: str) -> bool:

@@ -34,6 +34,12 @@ def km(value: int | None) -> str:
     return "-" if value is None else _("%(km)s km", km=format_decimal(value))
 
 
+def share(value: float | None) -> str:
+    """A share in percent as every figures page prints it (`repair.measures.pct`'s one decimal): '93.5%', '-'
+    without a base."""
+    return "-" if value is None else f"{value}%"
+
+
 def at(moment: datetime, zone: tzinfo, format: str = "short") -> str:
     """A moment on `zone`'s clock, in a named format of the user's language ("short", "medium", "long", "full")
     or a pattern ("HH:mm"): exactly what babel.dates.format_datetime gives (a naive moment is UTC's).

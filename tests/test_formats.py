@@ -1,4 +1,4 @@
-"""The `datetimeformat` filter: Flask-Babel's own output (the user's zone, the user's language), faster."""
+"""The template filters of formats: `datetimeformat` (Flask-Babel's own output, faster) and `share`."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -37,3 +37,10 @@ def test_day_reads_as_flask_babel_writes_a_medium_date(app, locale):
         assert formats.day(None) == "-"
         # 2026-12-06 18:00 UTC is the 7th in Shanghai: the day the user's zone sees
         assert formats.day(datetime(2026, 12, 6, 18, 0, tzinfo=timezone.utc)) == flask_babel.format_date(date(2026, 12, 7), "medium")
+
+
+def test_a_share_prints_as_the_figures_pages_print_it(app):
+    with app.test_request_context("/"):
+        shown = render_template_string("{{ a|share }} {{ b|share }} {{ c|share }} {{ d|share }}",
+                                       a=93.5, b=100.0, c=None, d=85)
+    assert shown == "93.5% 100.0% - 85%"

@@ -543,13 +543,13 @@ PAGES = {
     "satisfaction.assurance_records": ("manager", lambda w: "/satisfaction/assurance/quality?month=2026-11", 2),
     "feedback.complaint": ("cs_supervisor", lambda w: f"/f/complaint/{w.store.code}", 3),
     "satisfaction.notes": ("manager", lambda w: "/satisfaction/notes", 6),
-    # the operations dashboard: six grouped queries (revenue, cars per day, orders by kind, hours sold, hours
-    # clocked, stock value) and the technicians' names; then the sections of repair.signals.month_panels:
+    # the operations dashboard: five grouped queries (revenue, cars per day and orders by kind in one (cs7), hours
+    # sold, hours clocked, stock value) and the technicians' names; then the sections of repair.signals.month_panels:
     # booking's one grouped query, membership's three (members by tier, points, stored value) and (cs4) the month's
     # campaigns: their list and membership's results query (three grouped queries for each, five campaigns at most:
     # the fixture has one); the Excel collects the same sections, as rows
-    "satisfaction.operations_page": ("manager", lambda w: "/satisfaction/operations?month=2026-11", 16),
-    "satisfaction.export_operations": ("manager", lambda w: "/satisfaction/operations.xlsx?month=2026-11", 16),
+    "satisfaction.operations_page": ("manager", lambda w: "/satisfaction/operations?month=2026-11", 15),
+    "satisfaction.export_operations": ("manager", lambda w: "/satisfaction/operations.xlsx?month=2026-11", 15),
     "stores.index": ("admin", lambda w: "/stores/", 3),
     "stores.stations": ("admin", lambda w: "/stores/stations", 4),
     "stores.new_station": ("admin", lambda w: "/stores/stations/new", 4),

@@ -51,7 +51,7 @@ class Operations:
 
 
 def operations(store, month: date) -> Operations:
-    """The store's month of service operations: four grouped queries whatever the rows."""
+    """The store's month of service operations: six grouped queries whatever the rows."""
     start, end = month_bounds(store, month)
     figures = Operations(store, month)
     settled = (RepairOrder.store_id == store.id, RepairOrder.settled_at >= start, RepairOrder.settled_at < end)
@@ -65,17 +65,21 @@ def operations(store, month: date) -> Operations:
     days = _days(month)
     zone = store_zone(store)
     bounds = [datetime.combine(day, time(), zone).astimezone(timezone.utc) for day in days] + [end]
+    # Cars per day and orders by kind: one grouped query by day and kind, summed both ways here.
     index = period_index(RepairOrder.settled_at, bounds)
-    counted = dict(db.session.execute(
-        sa.select(index, sa.func.count()).where(*settled, RepairOrder.reversal_of_id.is_(None)).group_by(index)).all())
-    figures.days = [(day, int(counted.get(i, 0))) for i, day in enumerate(days)]
     paid = sa.func.coalesce(RepairOrder.customer_total_fen, 0)
-    rows = db.session.execute(
-        sa.select(RepairOrder.kind, sa.func.count(), sa.func.sum(paid), sa.func.sum(sa.case((paid > 0, 1), else_=0)))
-        .where(*settled, RepairOrder.reversal_of_id.is_(None)).group_by(RepairOrder.kind)
-        .order_by(RepairOrder.kind)).all()
-    figures.by_kind = [(kind, int(n), int(total or 0)) for kind, n, total, _paid in rows]
-    figures.paid_orders = sum(int(row[3] or 0) for row in rows)
+    cars: dict[int, int] = {}
+    kinds: dict[str, list[int]] = {}
+    for day_index, kind, n, total, paying in db.session.execute(
+            sa.select(index, RepairOrder.kind, sa.func.count(), sa.func.sum(paid),
+                      sa.func.sum(sa.case((paid > 0, 1), else_=0)))
+            .where(*settled, RepairOrder.reversal_of_id.is_(None)).group_by(index, RepairOrder.kind)):
+        cars[int(day_index)] = cars.get(int(day_index), 0) + int(n)
+        sums = kinds.setdefault(kind, [0, 0, 0])
+        sums[0], sums[1], sums[2] = sums[0] + int(n), sums[1] + int(total or 0), sums[2] + int(paying or 0)
+    figures.days = [(day, cars.get(i, 0)) for i, day in enumerate(days)]
+    figures.by_kind = [(kind, n, total) for kind, (n, total, _paying) in sorted(kinds.items())]
+    figures.paid_orders = sum(paying for _n, _total, paying in kinds.values())
     figures.paid_fen = sum(total for _kind, _n, total in figures.by_kind)
     figures.technicians = _technician_hours(settled)
     parts, value = db.session.execute(
@@ -90,17 +94,21 @@ def _technician_hours(settled) -> list[tuple[str, float, float]]:
     """Per technician, on the jobs of the month's settled orders: the labor hours sold (each line's hours shared
     equally among the job's technicians) and the hours they clocked on those jobs (工时 sold vs clocked)."""
     order, job, line, who = RepairOrder, RepairJob, RepairLine, JobAssignment
-    crew = sa.orm.aliased(JobAssignment)
-    others = sa.select(sa.func.count()).select_from(crew).where(
-        crew.store_id == job.store_id, crew.job_id == job.id).correlate(job).scalar_subquery()
+    # Each job's labor hours first, then shared among its crew: the crew counted once per job by a window over
+    # its assignments (not a count per line and technician).
+    job_hours = (sa.select(line.job_id, line.store_id, sa.func.sum(line.hours).label("hours"))
+                 .select_from(order)
+                 .join(job, sa.and_(job.order_id == order.id, job.store_id == order.store_id))
+                 .join(line, sa.and_(line.job_id == job.id, line.store_id == job.store_id))
+                 .where(*settled, order.reversal_of_id.is_(None), line.kind == "labor", line.hours.is_not(None))
+                 .group_by(line.job_id, line.store_id).subquery())
+    shares = (sa.select(who.technician_id, job_hours.c.hours,
+                        sa.func.count().over(partition_by=who.job_id).label("crew"))
+              .join(job_hours, sa.and_(who.job_id == job_hours.c.job_id, who.store_id == job_hours.c.store_id))
+              .subquery())
     sold = dict(db.session.execute(
-        sa.select(who.technician_id, sa.func.sum(line.hours * 1.0 / others))
-        .select_from(order)
-        .join(job, sa.and_(job.order_id == order.id, job.store_id == order.store_id))
-        .join(who, sa.and_(who.job_id == job.id, who.store_id == job.store_id))
-        .join(line, sa.and_(line.job_id == job.id, line.store_id == job.store_id))
-        .where(*settled, order.reversal_of_id.is_(None), line.kind == "labor", line.hours.is_not(None))
-        .group_by(who.technician_id)).all())
+        sa.select(shares.c.technician_id, sa.func.sum(shares.c.hours * 1.0 / shares.c.crew))
+        .group_by(shares.c.technician_id)).all())
     clocked = dict(db.session.execute(
         sa.select(TimeEntry.technician_id, sa.func.sum(seconds_between(TimeEntry.ended_at, TimeEntry.started_at)))
         .select_from(order)

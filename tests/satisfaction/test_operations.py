@@ -11,11 +11,11 @@ from openpyxl import load_workbook
 from dealer.extensions import db
 from dealer.members import services as members
 from dealer.parts.models import Part
-from dealer.repair.models import RepairLine, RepairOrder, TimeEntry
+from dealer.repair.models import JobAssignment, RepairLine, RepairOrder, TimeEntry
 from dealer.satisfaction import operations
 from dealer.satisfaction.export import operations_workbook
 from dealer.signals import Panel
-from tests.factories import StoreFactory
+from tests.factories import StoreFactory, UserFactory
 from tests.helpers import NOW, login, persist, text
 from tests.isolation import isolated_client
 from tests.satisfaction.builders import delivered
@@ -82,6 +82,25 @@ def test_operations_sets_hours_sold_against_hours_clocked_per_technician(shop, s
 
     assert name == staff["technician"].display_name
     assert (sold, clocked) == (round(sum(line.hours for line in labor) / 100, 2), 1.5)
+
+
+def test_a_jobs_hours_sold_are_shared_equally_by_its_crew(shop, store, staff):
+    first, second = delivered(shop), delivered(shop, now=NOW + timedelta(days=1))
+    helper = UserFactory(username="tech-2", roles=["technician"], store=store)
+    db.session.flush()
+    [job_id] = db.session.scalars(sa.select(RepairLine.job_id).where(RepairLine.order_id == first.id,
+                                                                     RepairLine.kind == "labor").distinct())
+    # A second technician on the first order's job (written as a row: the order is settled, and repair refuses
+    # any change to a settled order through the session).
+    db.session.execute(sa.insert(JobAssignment).values(job_id=job_id, technician_id=helper.id, store_id=store.id))
+    first_hours = sum(line.hours for line in _lines([first], "labor"))
+    second_hours = sum(line.hours for line in _lines([second], "labor"))
+
+    sold = {name: hours for name, hours, _clocked in operations.operations(store, NOVEMBER).technicians}
+
+    # The first order's job had two technicians: each sold half of it; the second's was the technician's alone.
+    assert sold == {staff["technician"].display_name: round((first_hours / 2 + second_hours) / 100, 2),
+                    helper.display_name: round(first_hours / 2 / 100, 2)}
 
 
 def test_the_excel_carries_the_sections_of_the_modules_above_as_rows(client, shop, staff):
