@@ -61,6 +61,11 @@ _ORDER_JOB = aliased(RepairJob, name="comeback_order_jobs")
 _LATER = aliased(RepairJob, name="later_jobs")
 
 
+def _ids(store_ids):
+    """Store ids as `in_` takes them: a list, or an expanding parameter of a statement built once."""
+    return store_ids if isinstance(store_ids, sa.BindParameter) else list(store_ids)
+
+
 def came_back(store_ids, *, few: bool = False):
     """A later confirmed comeback (返修) points at one of the order's jobs: not a first-time fix.
 
@@ -79,7 +84,7 @@ def came_back(store_ids, *, few: bool = False):
                                  again.comeback_of_order_id == RepairOrder.id)
     return RepairOrder.id.in_(
         sa.select(again.comeback_of_order_id)
-        .where(again.store_id.in_(list(store_ids)), again.comeback_state == COMEBACK_CONFIRMED))
+        .where(again.store_id.in_(_ids(store_ids)), again.comeback_state == COMEBACK_CONFIRMED))
 
 
 def is_comeback(store_ids, *, few: bool = False):
@@ -91,7 +96,7 @@ def is_comeback(store_ids, *, few: bool = False):
         return sa.exists().where(job.store_id == RepairOrder.store_id, job.comeback_state == COMEBACK_CONFIRMED,
                                  job.order_id == RepairOrder.id)
     return RepairOrder.id.in_(
-        sa.select(job.order_id).where(job.store_id.in_(list(store_ids)), job.comeback_state == COMEBACK_CONFIRMED))
+        sa.select(job.order_id).where(job.store_id.in_(_ids(store_ids)), job.comeback_state == COMEBACK_CONFIRMED))
 
 
 def job_came_back(job):

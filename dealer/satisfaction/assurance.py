@@ -20,6 +20,7 @@ too, with the orders since and its follow-ups and rescues counted live (`month_f
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
@@ -183,62 +184,93 @@ def figures(store_ids: list[int], bounds: list[datetime], months: list[date]) ->
     return found
 
 
+# The statements are built once for each shape (the number of periods or months, few or not) with their values as
+# parameters: building a dozen statements of CASEs and sums, and their cache keys, cost more than a page's SQL.
+_STORE_IDS = sa.bindparam("store_ids", expanding=True)
+
+
+def _edges(count: int, type_) -> list:
+    """The periods' edges as parameters edge_0 .. edge_{count - 1} (`_edge_values` gives their values)."""
+    return [sa.bindparam(f"edge_{index}", type_=type_) for index in range(count)]
+
+
+def _edge_values(store_ids, bounds) -> dict:
+    return {"store_ids": list(store_ids), **{f"edge_{index}": bound for index, bound in enumerate(bounds)}}
+
+
+@functools.cache
+def _ready_statement(edges: int):
+    """Time: ready orders that had a promise (repair.measures, as repair's own figures), by period."""
+    order = RepairOrder
+    bounds = _edges(edges, order.ready_at.type)
+    ready = period_index(order.ready_at, bounds)
+    return (sa.select(order.store_id, ready, sa.func.count(), _count_if(sa.not_(measures.late())),
+                      sa.func.sum(measures.late_seconds()))
+            .where(order.store_id.in_(_STORE_IDS), measures.promised(), order.ready_at >= bounds[0],
+                   order.ready_at < bounds[-1])
+            .group_by(order.store_id, ready))
+
+
+@functools.cache
+def _settled_statement(edges: int, few: bool):
+    """Cost and quality: settled orders, by period."""
+    order = RepairOrder
+    bounds = _edges(edges, order.settled_at.type)
+    settled = period_index(order.settled_at, bounds)
+    return (sa.select(order.store_id, settled, sa.func.count(),
+                      _count_if(sa.func.coalesce(order.customer_total_fen, 0) <= order.approved_total_fen),
+                      _count_if(measures.came_back(_STORE_IDS, few=few)),
+                      _count_if(measures.is_comeback(_STORE_IDS, few=few)),
+                      _count_if(measures.qc_checked()), _count_if(measures.qc_checked(False)))
+            .where(order.store_id.in_(_STORE_IDS), measures.counted(order.settled_at), order.settled_at >= bounds[0],
+                   order.settled_at < bounds[-1])
+            .group_by(order.store_id, settled))
+
+
 def _orders(store_ids, bounds, at, *, few: bool = False) -> None:
     """The orders' measures (ORDER_MEASURES) by the period their time falls in: two grouped queries. `few`: the
     orders of the hours since the night (`measures.came_back`)."""
-    order = RepairOrder
-    start, end = bounds[0], bounds[-1]
-    # Time: ready orders that had a promise (repair.measures, as repair's own figures).
-    ready = period_index(order.ready_at, bounds)
-    for store_id, index, n, on_time, late_seconds in db.session.execute(
-            sa.select(order.store_id, ready, sa.func.count(), _count_if(sa.not_(measures.late())),
-                      sa.func.sum(measures.late_seconds()))
-            .where(order.store_id.in_(store_ids), measures.promised(), order.ready_at >= start, order.ready_at < end)
-            .group_by(order.store_id, ready)):
+    values = _edge_values(store_ids, bounds)
+    for store_id, index, n, on_time, late_seconds in db.session.execute(_ready_statement(len(bounds)), values):
         figure = at(store_id, index)
         figure.ready, figure.on_time, figure.late_seconds = int(n), int(on_time or 0), float(late_seconds or 0)
-
-    # Cost and quality: settled orders.
-    settled = period_index(order.settled_at, bounds)
     for store_id, index, n, within, came_back, comebacks, checked, failed in db.session.execute(
-            sa.select(order.store_id, settled, sa.func.count(),
-                      _count_if(sa.func.coalesce(order.customer_total_fen, 0) <= order.approved_total_fen),
-                      _count_if(measures.came_back(store_ids, few=few)),
-                      _count_if(measures.is_comeback(store_ids, few=few)),
-                      _count_if(measures.qc_checked()), _count_if(measures.qc_checked(False)))
-            .where(order.store_id.in_(store_ids), measures.counted(order.settled_at), order.settled_at >= start,
-                   order.settled_at < end)
-            .group_by(order.store_id, settled)):
+            _settled_statement(len(bounds), few), values):
         figure = at(store_id, index)
         figure.settled, figure.within = int(n), int(within or 0)
         figure.came_back, figure.comebacks = int(came_back or 0), int(comebacks or 0)
         figure.checked, figure.first_pass = int(checked or 0), int(checked or 0) - int(failed or 0)
 
 
-def _after_repair(store_ids, months, at) -> None:
-    """Follow-ups of repair and quick-lane orders by the month they were served in, and their open cases.
-
-    The form's time and points are kept on the follow-up when the form is recorded (`answered_at`, `points`):
-    the follow-ups alone, no join to the forms.
-    """
+@functools.cache
+def _after_repair_statements(count: int):
+    """Follow-ups of repair and quick-lane orders by the month they were served in (`count` months), and their open
+    cases. The form's time and points are kept on the follow-up when the form is recorded (`answered_at`,
+    `points`): the follow-ups alone, no join to the forms."""
+    months = [sa.bindparam(f"month_{index}", type_=FollowUp.service_month.type) for index in range(count)]
     month = _month_bucket(FollowUp.service_month, months)
+    served = (FollowUp.store_id.in_(_STORE_IDS), FollowUp.service_month.in_(months),
+              FollowUp.source_kind.in_((REPAIR_ORDER, QUICK_LANE)))
     in_time = sa.and_(FollowUp.answered_at.is_not(None), FollowUp.answered_at <= FollowUp.due_at)
-    for store_id, index, n, done, forms, points in db.session.execute(
-            sa.select(FollowUp.store_id, month, sa.func.count(FollowUp.id), _count_if(in_time),
-                      sa.func.count(FollowUp.answered_at), sa.func.sum(FollowUp.points))
-            .where(FollowUp.store_id.in_(store_ids), FollowUp.service_month.in_(months),
-                   FollowUp.source_kind.in_((REPAIR_ORDER, QUICK_LANE)))
-            .group_by(FollowUp.store_id, month)):
+    follow_ups = (sa.select(FollowUp.store_id, month, sa.func.count(FollowUp.id), _count_if(in_time),
+                            sa.func.count(FollowUp.answered_at), sa.func.sum(FollowUp.points))
+                  .where(*served).group_by(FollowUp.store_id, month))
+    cases = (sa.select(FollowUp.store_id, month, sa.func.count(SatisfactionCase.id))
+             .join(SatisfactionCase, sa.and_(SatisfactionCase.follow_up_id == FollowUp.id,
+                                             SatisfactionCase.store_id == FollowUp.store_id))
+             .where(*served, SatisfactionCase.state == OPEN).group_by(FollowUp.store_id, month))
+    return follow_ups, cases
+
+
+def _after_repair(store_ids, months, at) -> None:
+    """Follow-ups of repair and quick-lane orders by the month they were served in, and their open cases."""
+    follow_ups, cases = _after_repair_statements(len(months))
+    values = {"store_ids": list(store_ids), **{f"month_{index}": month for index, month in enumerate(months)}}
+    for store_id, index, n, done, forms, points in db.session.execute(follow_ups, values):
         figure = at(store_id, index)
         figure.follow_ups, figure.done_in_time, figure.forms, figure.points = (
             int(n), int(done or 0), int(forms), int(points or 0))
-    for store_id, index, n in db.session.execute(
-            sa.select(FollowUp.store_id, month, sa.func.count(SatisfactionCase.id))
-            .join(SatisfactionCase, sa.and_(SatisfactionCase.follow_up_id == FollowUp.id,
-                                            SatisfactionCase.store_id == FollowUp.store_id))
-            .where(FollowUp.store_id.in_(store_ids), FollowUp.service_month.in_(months),
-                   FollowUp.source_kind.in_((REPAIR_ORDER, QUICK_LANE)), SatisfactionCase.state == OPEN)
-            .group_by(FollowUp.store_id, month)):
+    for store_id, index, n in db.session.execute(cases, values):
         at(store_id, index).open_cases = int(n)
 
 
@@ -273,30 +305,40 @@ def with_targets(stmt):
     return stmt.outerjoin(RescueSettings, RescueSettings.store_id == RescueCall.store_id)
 
 
-def _emergency(store_ids, bounds, at) -> None:
+@functools.cache
+def _emergency_statements(edges: int):
+    """Rescue calls received in each period, not cancelled: the counts, and the arrival's median and 90th
+    percentile, nearest rank (the least value whose rank reaches p * n)."""
     call = RescueCall
+    bounds = _edges(edges, call.received_at.type)
     index = period_index(call.received_at, bounds)
-    where = (call.store_id.in_(store_ids), call.received_at >= bounds[0], call.received_at < bounds[-1],
+    where = (call.store_id.in_(_STORE_IDS), call.received_at >= bounds[0], call.received_at < bounds[-1],
              call.state != RESCUE_CANCELLED)
-    for store_id, bucket, n, in_target, arrived, arrived_in_target in db.session.execute(with_targets(
-            sa.select(call.store_id, index, sa.func.count(), _count_if(dispatch_in_target()),
-                      _count_if(call.arrived_at.is_not(None)),
-                      _count_if(sa.and_(call.arrived_at.is_not(None), arrival_in_target()))))
-            .where(*where).group_by(call.store_id, index)):
-        figure = at(store_id, bucket)
-        figure.rescues, figure.dispatched_in_target = int(n), int(in_target or 0)
-        figure.arrived, figure.arrived_in_target = int(arrived or 0), int(arrived_in_target or 0)
-    # Median and 90th percentile of arrival, nearest rank: the least value whose rank reaches p * n.
+    counts = (with_targets(
+        sa.select(call.store_id, index, sa.func.count(), _count_if(dispatch_in_target()),
+                  _count_if(call.arrived_at.is_not(None)),
+                  _count_if(sa.and_(call.arrived_at.is_not(None), arrival_in_target()))))
+        .where(*where).group_by(call.store_id, index))
     seconds = seconds_between(call.arrived_at, call.received_at)
     ranked = (sa.select(call.store_id.label("store_id"), index.label("bucket"), seconds.label("seconds"),
                         sa.func.row_number().over(partition_by=(call.store_id, index), order_by=seconds).label("rank"),
                         sa.func.count().over(partition_by=(call.store_id, index)).label("n"))
               .where(*where, call.arrived_at.is_not(None)).subquery())
-    for store_id, bucket, median, p90 in db.session.execute(
-            sa.select(ranked.c.store_id, ranked.c.bucket,
-                      sa.func.min(sa.case((ranked.c.rank >= ranked.c.n * 0.5, ranked.c.seconds))),
-                      sa.func.min(sa.case((ranked.c.rank >= ranked.c.n * 0.9, ranked.c.seconds))))
-            .group_by(ranked.c.store_id, ranked.c.bucket)):
+    percentiles = (sa.select(ranked.c.store_id, ranked.c.bucket,
+                             sa.func.min(sa.case((ranked.c.rank >= ranked.c.n * 0.5, ranked.c.seconds))),
+                             sa.func.min(sa.case((ranked.c.rank >= ranked.c.n * 0.9, ranked.c.seconds))))
+                   .group_by(ranked.c.store_id, ranked.c.bucket))
+    return counts, percentiles
+
+
+def _emergency(store_ids, bounds, at) -> None:
+    counts, percentiles = _emergency_statements(len(bounds))
+    values = _edge_values(store_ids, bounds)
+    for store_id, bucket, n, in_target, arrived, arrived_in_target in db.session.execute(counts, values):
+        figure = at(store_id, bucket)
+        figure.rescues, figure.dispatched_in_target = int(n), int(in_target or 0)
+        figure.arrived, figure.arrived_in_target = int(arrived or 0), int(arrived_in_target or 0)
+    for store_id, bucket, median, p90 in db.session.execute(percentiles, values):
         figure = at(store_id, bucket)
         figure.arrival_median = round(float(median) / 60, 1) if median is not None else None
         figure.arrival_p90 = round(float(p90) / 60, 1) if p90 is not None else None

@@ -11,6 +11,7 @@ rewrites it.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -31,24 +32,34 @@ class Kept:
 
 def rolled_up(wanted: list[tuple[list[int], list[date]]], measures: tuple[str, ...]) -> dict[tuple[int, date], Kept]:
     """Every fresh rolled-up (store, month) of `wanted` (pairs of store ids and the months wanted of each):
-    {(store id, month): Kept with the `measures` it has}, in one query of a row per store-month (the measures'
-    rows turned into columns in SQL: a page reads a few dozen rows, not one per measure).
+    {(store id, month): Kept with the `measures`}, in one query of a row per store-month (the measures' rows turned
+    into columns in SQL: a page reads a few dozen rows, not one per measure). A measure the row does not keep (a
+    partial month keeps its orders' counts) reads as None, as one kept empty.
 
     A month not rolled up, or marked stale, is missing: the caller computes it live.
     """
-    asked = [sa.and_(RollupMonth.store_id.in_(ids), RollupMonth.month.in_(months)) for ids, months in wanted
-             if ids and months]
+    asked = [(list(ids), list(months)) for ids, months in wanted if ids and months]
     if not asked:
         return {}
-    # A measure the row does not keep (a partial month keeps its orders' counts) reads as None, as one kept empty.
+    values = {name: value for index, (ids, months) in enumerate(asked)
+              for name, value in ((f"ids_{index}", ids), (f"months_{index}", months))}
+    return {(int(store_id), month): Kept(until, dict(zip(measures, kept, strict=True)))
+            for store_id, month, until, *kept in db.session.execute(_rolled_up_statement(len(asked), measures),
+                                                                   values)}
+
+
+@functools.cache
+def _rolled_up_statement(pairs: int, measures: tuple[str, ...]):
+    """Built once for each number of (stores, months) pairs: its parameters ids_0, months_0, ..."""
+    asked = [sa.and_(RollupMonth.store_id.in_(sa.bindparam(f"ids_{index}", expanding=True)),
+                     RollupMonth.month.in_(sa.bindparam(f"months_{index}", expanding=True)))
+             for index in range(pairs)]
     columns = [sa.func.max(sa.case((RollupFigure.measure == measure, RollupFigure.value))) for measure in measures]
-    return {(int(store_id), month): Kept(until, dict(zip(measures, values, strict=True)))
-            for store_id, month, until, *values in db.session.execute(
-                sa.select(RollupMonth.store_id, RollupMonth.month, RollupMonth.until, *columns)
-                .join(RollupFigure, sa.and_(RollupMonth.store_id == RollupFigure.store_id,
-                                            RollupMonth.month == RollupFigure.month))
-                .where(sa.or_(*asked), RollupMonth.stale.is_(False))
-                .group_by(RollupMonth.store_id, RollupMonth.month, RollupMonth.until))}
+    return (sa.select(RollupMonth.store_id, RollupMonth.month, RollupMonth.until, *columns)
+            .join(RollupFigure, sa.and_(RollupMonth.store_id == RollupFigure.store_id,
+                                        RollupMonth.month == RollupFigure.month))
+            .where(sa.or_(*asked), RollupMonth.stale.is_(False))
+            .group_by(RollupMonth.store_id, RollupMonth.month, RollupMonth.until))
 
 
 def mark_stale(store_id: int, month: date) -> None:
