@@ -7,6 +7,7 @@ month, with its negative amounts, so a month's revenue is net of what was revers
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -54,26 +55,17 @@ def operations(store, month: date) -> Operations:
     """The store's month of service operations: six grouped queries whatever the rows."""
     start, end = month_bounds(store, month)
     figures = Operations(store, month)
-    settled = (RepairOrder.store_id == store.id, RepairOrder.settled_at >= start, RepairOrder.settled_at < end)
-    figures.revenue = [(kind, payer, int(amount or 0), int(discount or 0)) for kind, payer, amount, discount in
-                       db.session.execute(
-        sa.select(RepairLine.kind, RepairLine.payer, sa.func.sum(RepairLine.amount_fen),
-                  sa.func.sum(RepairLine.discount_fen))
-        .join(RepairOrder, sa.and_(RepairOrder.id == RepairLine.order_id, RepairOrder.store_id == RepairLine.store_id))
-        .where(RepairLine.store_id == store.id, *settled)
-        .group_by(RepairLine.kind, RepairLine.payer).order_by(RepairLine.kind, RepairLine.payer))]
     days = _days(month)
     zone = store_zone(store)
-    bounds = [datetime.combine(day, time(), zone).astimezone(timezone.utc) for day in days] + [end]
+    values = {"store_id": store.id, "start": start, "end": end,
+              **{f"day_{index}": datetime.combine(day, time(), zone).astimezone(timezone.utc)
+                 for index, day in enumerate(days)}}
+    figures.revenue = [(kind, payer, int(amount or 0), int(discount or 0)) for kind, payer, amount, discount in
+                       db.session.execute(_revenue_statement(), values)]
     # Cars per day and orders by kind: one grouped query by day and kind, summed both ways here.
-    index = period_index(RepairOrder.settled_at, bounds)
-    paid = sa.func.coalesce(RepairOrder.customer_total_fen, 0)
     cars: dict[int, int] = {}
     kinds: dict[str, list[int]] = {}
-    for day_index, kind, n, total, paying in db.session.execute(
-            sa.select(index, RepairOrder.kind, sa.func.count(), sa.func.sum(paid),
-                      sa.func.sum(sa.case((paid > 0, 1), else_=0)))
-            .where(*settled, RepairOrder.reversal_of_id.is_(None)).group_by(index, RepairOrder.kind)):
+    for day_index, kind, n, total, paying in db.session.execute(_days_statement(len(days)), values):
         cars[int(day_index)] = cars.get(int(day_index), 0) + int(n)
         sums = kinds.setdefault(kind, [0, 0, 0])
         sums[0], sums[1], sums[2] = sums[0] + int(n), sums[1] + int(total or 0), sums[2] + int(paying or 0)
@@ -81,41 +73,82 @@ def operations(store, month: date) -> Operations:
     figures.by_kind = [(kind, n, total) for kind, (n, total, _paying) in sorted(kinds.items())]
     figures.paid_orders = sum(paying for _n, _total, paying in kinds.values())
     figures.paid_fen = sum(total for _kind, _n, total in figures.by_kind)
-    figures.technicians = _technician_hours(settled)
-    parts, value = db.session.execute(
-        sa.select(sa.func.count(), sa.func.sum(Part.on_hand * Part.cost_fen))
-        .where(Part.store_id == store.id, Part.on_hand > 0)).one()
+    figures.technicians = _technician_hours(values)
+    parts, value = db.session.execute(_stock_statement(), values).one()
     figures.stock_parts = int(parts or 0)
     figures.stock_value_fen = money.round_half_up(Decimal(int(value or 0)) / 1000)  # on hand is in thousandths
     return figures
 
 
-def _technician_hours(settled) -> list[tuple[str, float, float]]:
-    """Per technician, on the jobs of the month's settled orders: the labor hours sold (each line's hours shared
-    equally among the job's technicians) and the hours they clocked on those jobs (工时 sold vs clocked)."""
+# The statements are built once (the days' one for each month length), their values as parameters: store_id,
+# start and end (the month's UTC edges), day_0 .. (each day's start).
+def _settled():
+    """The orders settled in the month at the store (a reversal included: revenue counts it, negative)."""
+    return (RepairOrder.store_id == sa.bindparam("store_id"),
+            RepairOrder.settled_at >= sa.bindparam("start", type_=RepairOrder.settled_at.type),
+            RepairOrder.settled_at < sa.bindparam("end", type_=RepairOrder.settled_at.type))
+
+
+@functools.cache
+def _revenue_statement():
+    return (sa.select(RepairLine.kind, RepairLine.payer, sa.func.sum(RepairLine.amount_fen),
+                      sa.func.sum(RepairLine.discount_fen))
+            .join(RepairOrder, sa.and_(RepairOrder.id == RepairLine.order_id,
+                                       RepairOrder.store_id == RepairLine.store_id))
+            .where(RepairLine.store_id == sa.bindparam("store_id"), *_settled())
+            .group_by(RepairLine.kind, RepairLine.payer).order_by(RepairLine.kind, RepairLine.payer))
+
+
+@functools.cache
+def _days_statement(days: int):
+    bounds = [sa.bindparam(f"day_{index}", type_=RepairOrder.settled_at.type) for index in range(days)]
+    index = period_index(RepairOrder.settled_at, [*bounds, sa.bindparam("end", type_=RepairOrder.settled_at.type)])
+    paid = sa.func.coalesce(RepairOrder.customer_total_fen, 0)
+    return (sa.select(index, RepairOrder.kind, sa.func.count(), sa.func.sum(paid),
+                      sa.func.sum(sa.case((paid > 0, 1), else_=0)))
+            .where(*_settled(), RepairOrder.reversal_of_id.is_(None)).group_by(index, RepairOrder.kind))
+
+
+@functools.cache
+def _stock_statement():
+    return (sa.select(sa.func.count(), sa.func.sum(Part.on_hand * Part.cost_fen))
+            .where(Part.store_id == sa.bindparam("store_id"), Part.on_hand > 0))
+
+
+@functools.cache
+def _hours_statements():
+    """Hours sold and hours clocked per technician on the jobs of the month's settled orders. Each job's labor hours
+    first, then shared among its crew: the crew counted once per job by a window over its assignments (not a count
+    per line and technician)."""
     order, job, line, who = RepairOrder, RepairJob, RepairLine, JobAssignment
-    # Each job's labor hours first, then shared among its crew: the crew counted once per job by a window over
-    # its assignments (not a count per line and technician).
     job_hours = (sa.select(line.job_id, line.store_id, sa.func.sum(line.hours).label("hours"))
                  .select_from(order)
                  .join(job, sa.and_(job.order_id == order.id, job.store_id == order.store_id))
                  .join(line, sa.and_(line.job_id == job.id, line.store_id == job.store_id))
-                 .where(*settled, order.reversal_of_id.is_(None), line.kind == "labor", line.hours.is_not(None))
+                 .where(*_settled(), order.reversal_of_id.is_(None), line.kind == "labor", line.hours.is_not(None))
                  .group_by(line.job_id, line.store_id).subquery())
     shares = (sa.select(who.technician_id, job_hours.c.hours,
                         sa.func.count().over(partition_by=who.job_id).label("crew"))
               .join(job_hours, sa.and_(who.job_id == job_hours.c.job_id, who.store_id == job_hours.c.store_id))
               .subquery())
-    sold = dict(db.session.execute(
-        sa.select(shares.c.technician_id, sa.func.sum(shares.c.hours * 1.0 / shares.c.crew))
-        .group_by(shares.c.technician_id)).all())
-    clocked = dict(db.session.execute(
-        sa.select(TimeEntry.technician_id, sa.func.sum(seconds_between(TimeEntry.ended_at, TimeEntry.started_at)))
-        .select_from(order)
-        .join(job, sa.and_(job.order_id == order.id, job.store_id == order.store_id))
-        .join(TimeEntry, sa.and_(TimeEntry.job_id == job.id, TimeEntry.store_id == job.store_id))
-        .where(*settled, order.reversal_of_id.is_(None), TimeEntry.ended_at.is_not(None))
-        .group_by(TimeEntry.technician_id)).all())
+    sold = (sa.select(shares.c.technician_id, sa.func.sum(shares.c.hours * 1.0 / shares.c.crew))
+            .group_by(shares.c.technician_id))
+    clocked = (sa.select(TimeEntry.technician_id,
+                         sa.func.sum(seconds_between(TimeEntry.ended_at, TimeEntry.started_at)))
+               .select_from(order)
+               .join(job, sa.and_(job.order_id == order.id, job.store_id == order.store_id))
+               .join(TimeEntry, sa.and_(TimeEntry.job_id == job.id, TimeEntry.store_id == job.store_id))
+               .where(*_settled(), order.reversal_of_id.is_(None), TimeEntry.ended_at.is_not(None))
+               .group_by(TimeEntry.technician_id))
+    return sold, clocked
+
+
+def _technician_hours(values: dict) -> list[tuple[str, float, float]]:
+    """Per technician, on the jobs of the month's settled orders: the labor hours sold (each line's hours shared
+    equally among the job's technicians) and the hours they clocked on those jobs (工时 sold vs clocked)."""
+    sold_statement, clocked_statement = _hours_statements()
+    sold = dict(db.session.execute(sold_statement, values).all())
+    clocked = dict(db.session.execute(clocked_statement, values).all())
     people = set(sold) | set(clocked)
     names = {row.id: row.full_name or row.username for row in db.session.execute(
         sa.select(User.id, User.full_name, User.username).where(User.id.in_(people)))} if people else {}
