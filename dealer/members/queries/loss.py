@@ -9,6 +9,7 @@ question, whatever the number of owners.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -233,24 +234,37 @@ def current_month(store_id: int, *, settings: MemberSettings, today: date, zone,
     `owners`: these owners' part of the figures only; `before`: from their visits settled before that moment only."""
     at_risk, lost = _months(settings)
     start_day, bounds = _months_bounds(today, at_risk=at_risk, lost=lost, months=1)[0]
-    start, end, risk_start, risk_end, lost_start, lost_end, floor = (local_midnight(day, zone) for day in bounds)
+    values = {"store_id": store_id, "owners": owners, "before": before,
+              **{name: local_midnight(day, zone) for name, day in zip(_BOUNDS, bounds, strict=True)}}
+    row = db.session.execute(_current_month_statement(owners is not None, before is not None), values).one()
+    return MonthFigures(start_day, *(int(value) for value in row))
+
+
+_OLDER = aliased(RepairOrder, name="older")  # made once: an alias made per call is adapted anew each time
+
+
+@functools.cache
+def _current_month_statement(some_owners: bool, before: bool):
+    """`current_month`'s statement, built once for each of its four shapes; its values as parameters (the store,
+    the month's bounds as `_BOUNDS` names them, the owners, the moment before which)."""
+    bound = {name: sa.bindparam(name, type_=UTCDateTime()) for name in _BOUNDS}
     at = RepairOrder.settled_at
     owners = (sa.select(RepairOrder.customer_id.label("customer_id"), sa.func.max(at).label("last"),
-                        sa.func.max(sa.case((at < start, at))).label("before"),
-                        sa.func.max(sa.case((at >= start, 1), else_=0)).label("in_month"))
-              .where(*_paid_visits(store_id), at >= floor, at < end,
-                     *([RepairOrder.customer_id.in_(owners)] if owners is not None else []),
-                     *([at < before] if before is not None else []))
+                        sa.func.max(sa.case((at < bound["start_at"], at))).label("before"),
+                        sa.func.max(sa.case((at >= bound["start_at"], 1), else_=0)).label("in_month"))
+              .where(*_paid_visits(sa.bindparam("store_id")), at >= bound["floor_at"], at < bound["end_at"],
+                     *([RepairOrder.customer_id.in_(sa.bindparam("owners", expanding=True))] if some_owners else []),
+                     *([at < sa.bindparam("before", type_=UTCDateTime())] if before else []))
               .group_by(RepairOrder.customer_id)).subquery("owner")
-    o = owners.c
-    older = aliased(RepairOrder)
-    came_before = sa.exists().where(older.store_id == store_id, older.customer_id == o.customer_id,
-                                    older.state.in_(PAID), older.reversal_of_id.is_(None), older.settled_at < floor)
-    won_back = sa.and_(o.in_month == 1, sa.or_(o.before < risk_start, sa.and_(o.before.is_(None), came_before)))
-    row = db.session.execute(sa.select(
-        _counted(o.last >= risk_end), _counted(sa.and_(o.last >= risk_start, o.last < risk_end)),
-        _counted(sa.and_(o.last >= lost_start, o.last < lost_end)), _counted(won_back))).one()
-    return MonthFigures(start_day, *(int(value) for value in row))
+    o, older = owners.c, _OLDER
+    came_before = sa.exists().where(older.store_id == sa.bindparam("store_id"), older.customer_id == o.customer_id,
+                                    older.state.in_(PAID), older.reversal_of_id.is_(None),
+                                    older.settled_at < bound["floor_at"])
+    won_back = sa.and_(o.in_month == 1, sa.or_(o.before < bound["risk_start"],
+                                               sa.and_(o.before.is_(None), came_before)))
+    return sa.select(_counted(o.last >= bound["risk_end"]),
+                     _counted(sa.and_(o.last >= bound["risk_start"], o.last < bound["risk_end"])),
+                     _counted(sa.and_(o.last >= bound["lost_start"], o.last < bound["lost_end"])), _counted(won_back))
 
 
 @dataclass
