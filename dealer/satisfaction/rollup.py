@@ -51,14 +51,18 @@ def rolled_up(wanted: list[tuple[list[int], list[date]]], measures: tuple[str, .
 @functools.cache
 def _rolled_up_statement(pairs: int, measures: tuple[str, ...]):
     """Built once for each number of (stores, months) pairs: its parameters ids_0, months_0, ..."""
-    asked = [sa.and_(RollupMonth.store_id.in_(sa.bindparam(f"ids_{index}", expanding=True)),
-                     RollupMonth.month.in_(sa.bindparam(f"months_{index}", expanding=True)))
-             for index in range(pairs)]
+    def asked(table):
+        return sa.or_(*(sa.and_(table.store_id.in_(sa.bindparam(f"ids_{index}", expanding=True)),
+                                table.month.in_(sa.bindparam(f"months_{index}", expanding=True)))
+                        for index in range(pairs)))
+
     columns = [sa.func.max(sa.case((RollupFigure.measure == measure, RollupFigure.value))) for measure in measures]
+    # The figures are asked for by the same stores and months as their months (not only joined to them), so that
+    # they are read from their key's index, not scanned whole (every store-month's 20 rows).
     return (sa.select(RollupMonth.store_id, RollupMonth.month, RollupMonth.until, *columns)
             .join(RollupFigure, sa.and_(RollupMonth.store_id == RollupFigure.store_id,
                                         RollupMonth.month == RollupFigure.month))
-            .where(sa.or_(*asked), RollupMonth.stale.is_(False))
+            .where(asked(RollupMonth), asked(RollupFigure), RollupMonth.stale.is_(False))
             .group_by(RollupMonth.store_id, RollupMonth.month, RollupMonth.until))
 
 
