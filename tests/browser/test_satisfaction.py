@@ -84,6 +84,13 @@ def test_group_manager_reads_the_five_assurances_with_drawn_trends_ranks_stores_
     ranking = page.get_by_test_id("ranking")
     expect(ranking).to_contain_text("SZ01")
     expect(ranking.locator("tbody tr")).not_to_have_count(0)
+    # Another store's name in the ranking opens that store's month.
+    shown = page.get_by_role("heading", level=1).inner_text()
+    links = ranking.locator("tbody tr a")
+    other = next(name for name in (links.nth(i).inner_text().split(" ", 1)[1] for i in range(links.count()))
+                 if name not in shown)
+    ranking.get_by_role("link", name=other).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(other)
     page.get_by_test_id("drill-time").click()
     expect(page.get_by_test_id("assurance-records")).to_be_visible()
     expect(page.get_by_role("heading")).to_contain_text("时间安心")
