@@ -1,11 +1,12 @@
-"""The month sheet as an Excel workbook (openpyxl): the assessment, then every form of the month."""
+"""The month sheet and the operations dashboard as Excel workbooks (XlsxWriter: it writes a workbook three to four
+times faster than openpyxl, which the module's imports still read with). What people typed stays text: no string
+is ever written as a formula, a number or a link."""
 from __future__ import annotations
 
 from io import BytesIO
 
+import xlsxwriter
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from dealer import money
 from dealer.satisfaction.forms import COMPARISON_LABELS, GRADE_LETTERS, SOURCE_LABELS
@@ -16,15 +17,43 @@ def _yuan(fen: int) -> str:
     return ("+" if fen > 0 else "") + money.yuan(fen)
 
 
+class _Sheet:
+    """A worksheet written row after row (XlsxWriter writes by position)."""
+
+    def __init__(self, book, title: str):
+        self.sheet, self.row = book.add_worksheet(title), 0
+
+    def append(self, values, style=None) -> None:
+        for column, value in enumerate(values):
+            value = _cell(value)
+            if isinstance(value, str):
+                self.sheet.write_string(self.row, column, value, style)
+            elif value is not None:
+                self.sheet.write_number(self.row, column, value, style)
+        self.row += 1
+
+
+def _book(buffer: BytesIO):
+    return xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                        "strings_to_numbers": False, "strings_to_urls": False})
+
+
+def _done(book, buffer: BytesIO) -> BytesIO:
+    book.close()
+    buffer.seek(0)
+    return buffer
+
+
 def month_workbook(sheet, follow_ups) -> BytesIO:
     """Return the workbook of a month sheet (`services.Sheet`) and its answered follow-ups
     (`queries.MonthForm`), ready to send."""
-    book = Workbook()
-    summary = book.active
-    summary.title = _("Assessment")
+    buffer = BytesIO()
+    book = _book(buffer)
+    bold = book.add_format({"bold": True})
+    summary = _Sheet(book, _("Assessment"))
     a = sheet.assessment
     summary.append([_("Monthly assessment"), sheet.store.name, f"{sheet.month:%Y-%m}"])
-    summary["A1"].font = Font(bold=True, size=14)
+    summary.sheet.write_string(0, 0, _("Monthly assessment"), book.add_format({"bold": True, "font_size": 14}))
     rows = [
         (_("Feedback forms (n)"), a.n),
         (_("Follow-ups of the month"), sheet.follow_ups),
@@ -53,42 +82,30 @@ def month_workbook(sheet, follow_ups) -> BytesIO:
         latest = sheet.versions[0]
         summary.append([_("Signed off"), f"v{latest.version}",
                         latest.signed_at.astimezone(store_zone(sheet.store)).strftime("%Y-%m-%d %H:%M")])
-    summary.column_dimensions["A"].width = 36
-    summary.column_dimensions["B"].width = 24
-    detail = book.create_sheet(_("Forms"))
+    summary.sheet.set_column(0, 0, 36)
+    summary.sheet.set_column(1, 1, 24)
+    detail = _Sheet(book, _("Forms"))
     detail.append([_("Order"), _("Plate"), _("Owner"), _("Timeliness"), _("Repair quality"), _("Attitude"),
-                   _("Score"), _("Comment"), _("Filled by"), _("Submitted"), _("Kind")])
-    for cell in detail[1]:
-        cell.font = Font(bold=True)
+                   _("Score"), _("Comment"), _("Filled by"), _("Submitted"), _("Kind")], bold)
     zone = store_zone(sheet.store)
     by_phone, by_link = _("CS, by phone"), _("Owner, by the SMS link")  # translated once, not per row
     sources = {kind: str(label) for kind, label in SOURCE_LABELS.items()}
-    for row_number, form in enumerate(follow_ups, start=2):
-        values = [form.source_number, form.plate or "", form.owner, GRADE_LETTERS[form.timeliness],
-                  GRADE_LETTERS[form.quality], GRADE_LETTERS[form.attitude], form.points, form.comment,
-                  by_phone if form.channel == "phone" else by_link,
-                  form.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), sources[form.source_kind]]
-        detail.append(values)
-        # By position: detail[row] and detail.max_row measure every cell written so far (quadratic in the rows).
-        for column, value in enumerate(values, start=1):
-            if isinstance(value, str):
-                # What people typed stays text: openpyxl would take "=..." for a formula (formula injection).
-                detail.cell(row=row_number, column=column).data_type = "s"
-    buffer = BytesIO()
-    book.save(buffer)
-    buffer.seek(0)
-    return buffer
+    for form in follow_ups:
+        detail.append([form.source_number, form.plate or "", form.owner, GRADE_LETTERS[form.timeliness],
+                       GRADE_LETTERS[form.quality], GRADE_LETTERS[form.attitude], form.points, form.comment,
+                       by_phone if form.channel == "phone" else by_link,
+                       form.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), sources[form.source_kind]])
+    return _done(book, buffer)
 
 
 def _cell(value):
-    """A value as openpyxl takes it: numbers stay numbers, anything else (a lazy translated label) is text."""
+    """A value as the workbook takes it: numbers stay numbers, anything else (a lazy translated label) is text."""
     return value if isinstance(value, int | float) or value is None else str(value)
 
 
 def operations_workbook(figures, labels: dict, panels=()) -> BytesIO:
     """The operations dashboard (`operations.Operations`) as a workbook: one sheet per table, amounts in yuan;
     then the sheets of the sections the modules above contributed (`Panel.sheets`: bookings, members, campaigns)."""
-    book = Workbook()
     sheets = [
         (_("Revenue"), [_("Kind"), _("Payer"), _("Amount (yuan)"), _("Discount (yuan)"), _("Net (yuan)")],
          [[str(labels["lines"].get(kind, kind)), str(labels["payers"].get(payer, payer)), money.yuan(amount),
@@ -103,25 +120,18 @@ def operations_workbook(figures, labels: dict, panels=()) -> BytesIO:
          [[figures.stock_parts, money.yuan(figures.stock_value_fen)]]),
     ]
     sheets += [section for panel in panels for section in panel.sheets]
-    book.remove(book.active)
-    for title, header, rows in sheets:
-        sheet = book.create_sheet(_sheet_title(str(title), book.sheetnames))
-        sheet.append([f"{figures.store.name} · {figures.month:%Y-%m}"])
-        sheet.append([_cell(value) for value in header])
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
-        for row_number, row in enumerate(rows, start=3):
-            values = [_cell(value) for value in row]
-            sheet.append(values)
-            for column, value in enumerate(values, start=1):  # by position, as the month's forms
-                if isinstance(value, str):
-                    # a name someone typed (a campaign's) stays text, never a formula
-                    sheet.cell(row=row_number, column=column).data_type = "s"
-        sheet.column_dimensions["A"].width = 24
     buffer = BytesIO()
-    book.save(buffer)
-    buffer.seek(0)
-    return buffer
+    book = _book(buffer)
+    bold, taken = book.add_format({"bold": True}), []
+    for title, header, rows in sheets:
+        taken.append(_sheet_title(str(title), taken))
+        sheet = _Sheet(book, taken[-1])
+        sheet.append([f"{figures.store.name} · {figures.month:%Y-%m}"])
+        sheet.append(header, bold)
+        for row in rows:
+            sheet.append(row)
+        sheet.sheet.set_column(0, 0, 24)
+    return _done(book, buffer)
 
 
 def _sheet_title(title: str, taken: list[str]) -> str:
