@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ from dealer.parts.models import Part
 from dealer.repair.models import JobAssignment, RepairJob, RepairLine, RepairOrder, TimeEntry
 from dealer.satisfaction.assurance import period_index
 from dealer.satisfaction.services.month import month_bounds, next_month
-from dealer.timezones import store_zone
+from dealer.timezones import day_start
 
 
 @dataclass
@@ -52,14 +52,12 @@ class Operations:
 
 
 def operations(store, month: date) -> Operations:
-    """The store's month of service operations: six grouped queries whatever the rows."""
+    """The store's month of service operations: five grouped queries and the technicians' names, whatever the rows."""
     start, end = month_bounds(store, month)
     figures = Operations(store, month)
     days = _days(month)
-    zone = store_zone(store)
     values = {"store_id": store.id, "start": start, "end": end,
-              **{f"day_{index}": datetime.combine(day, time(), zone).astimezone(timezone.utc)
-                 for index, day in enumerate(days)}}
+              **{f"day_{index}": day_start(day, store) for index, day in enumerate(days)}}
     figures.revenue = [(kind, payer, int(amount or 0), int(discount or 0)) for kind, payer, amount, discount in
                        db.session.execute(_revenue_statement(), values)]
     # Cars per day and orders by kind: one grouped query by day and kind, summed both ways here.
