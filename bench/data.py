@@ -151,6 +151,8 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
                 seconds["group draft counts"] = group_draft_counts()
             if "assurance roll-up, current month" not in seconds:  # before the night counted its part (0038)
                 seconds["assurance roll-up, current month"] = assurance_rollup()
+            if "loss roll-up, list figures" not in seconds:  # before the night kept the list's figures (0039)
+                seconds["loss roll-up, list figures"] = loss_rollup()
             if not _fresh_feedback_links():  # the owner's feedback links expire after 7 days: new ones each week
                 seconds["feedback links"] = _feedback_links()
             if seconds != marker.seconds:
@@ -169,7 +171,8 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
         seconds["rescue claims"] = _rescue_claims()
         seconds["member links"] = _member_links()
         seconds["group campaign"] = seconds["group campaign, every store"] = group_campaign(stores)
-        seconds["loss roll-up"] = seconds["loss roll-up, current month"] = loss_rollup()
+        seconds["loss roll-up"] = seconds["loss roll-up, current month"] = seconds["loss roll-up, list figures"] = (
+            loss_rollup())
         seconds["assurance roll-up"] = seconds["assurance roll-up, current month"] = assurance_rollup()
         seconds["group draft counts"] = group_draft_counts()
         seconds["feedback links"] = _feedback_links()

@@ -417,7 +417,11 @@ class OwnerSeen(db.Model):
     """When each owner of a store was last seen (customer loss's "seen"), as the nightly `member_loss_rollup` counted
     it: the later of the last paid visit and the start of the cars' last maintenance day, else the file's making.
     A store's lists and previews read it as one index range, with the paid visits since the night live
-    (`targeting.not_seen_for`); maintenance recorded or imported since counts from the next night."""
+    (`targeting.not_seen_for`); maintenance recorded or imported since counts from the next night.
+
+    With what the loss list shows of each owner, so a page of it reads only its own rows: the last paid visit and
+    the cars' last maintenance as counted, and the lifetime customer-paid spend of the orders settled before the
+    run's cut (`computed_at` less `targeting.SETTLING`: the list adds the orders settled since, reversals included)."""
 
     __tablename__ = "member_owner_seen"
     __table_args__ = (sa.Index("ix_member_owner_seen_store_id_seen_at", "store_id", "seen_at", "customer_id"),)
@@ -425,6 +429,9 @@ class OwnerSeen(db.Model):
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
     customer_id: Mapped[int] = mapped_column(primary_key=True)  # no key to customers: rebuilt whole every night
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_service_on: Mapped[date | None] = mapped_column(sa.Date)
+    spend_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
 
 class OwnerSeenRun(db.Model):

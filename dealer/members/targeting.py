@@ -121,12 +121,18 @@ def unseen_counted(store_id: int, *, today: date, zone, not_seen_months: int, se
                    seen_at: datetime):
     """(customer_id, seen_at) of the owners last seen between the cut-offs as counted tonight, without a paid visit
     since: one range of ix_member_owner_seen_store_id_seen_at, in its order."""
-    counted = [OwnerSeen.store_id == store_id,
-               OwnerSeen.seen_at < local_midnight(months_before(today, not_seen_months), zone)]
-    if seen_within_months:
-        counted.append(OwnerSeen.seen_at >= local_midnight(months_before(today, seen_within_months), zone))
-    return sa.select(OwnerSeen.customer_id, OwnerSeen.seen_at).where(
-        *counted, ~paid_visit(store_id, OwnerSeen.customer_id, seen_at - SETTLING))
+    return sa.select(OwnerSeen.customer_id, OwnerSeen.seen_at).where(*counted_range(
+        store_id, seen_before=local_midnight(months_before(today, not_seen_months), zone),
+        seen_from=local_midnight(months_before(today, seen_within_months), zone) if seen_within_months else None,
+        since=seen_at - SETTLING))
+
+
+def counted_range(store_id, *, seen_before, seen_from=None, since):
+    """The conditions on `OwnerSeen` of `unseen_counted`: last seen before `seen_before` (and from `seen_from`) as
+    counted, without a paid visit settled since `since` (the night's cut). Values or bound parameters."""
+    return [OwnerSeen.store_id == store_id, OwnerSeen.seen_at < seen_before,
+            *([OwnerSeen.seen_at >= seen_from] if seen_from is not None else []),
+            ~paid_visit(store_id, OwnerSeen.customer_id, since)]
 
 
 def declined_work(since: date, zone):

@@ -16,6 +16,7 @@ from dealer.members.queries import loss
 from dealer.members.targeting import local_midnight, months_before
 from dealer.parts import services as parts
 from dealer.repair import services as repair
+from dealer.repair.models import RepairOrder
 from dealer.sms.outbox import zone_of_store
 from tests.factories import CustomerFactory, RepairOrderFactory, StoreFactory, VehicleFactory
 from tests.helpers import NOW, inputs, login
@@ -403,3 +404,74 @@ def test_the_last_visit_is_the_stores_day_of_the_visit(shop):
     db.session.flush()
     listed_owner = next(o for o in listed(shop, "at_risk") if o.customer_id == customer.id)
     assert listed_owner.last_visit == date(2026, 5, 16)
+
+
+def _every_row(store_id: int, status: str, sort: str, *, zone):
+    """Every page of the list with `status` by `sort`: (owner, last visit, spend, cars, advisor), in its order."""
+    found, page = [], 1
+    while True:
+        listing = queries.lost_owners(store_id, settings=services.settings_for(store_id), today=TODAY, zone=zone,
+                                      status=status, sort=sort, page=page)
+        found += [(o.customer_id, o.last_visit, o.spend_fen, tuple(o.plates), o.advisor) for o in listing.owners]
+        if not listing.has_next:
+            return found
+        page += 1
+
+
+def test_the_lists_figures_from_tonights_counts_equal_the_live_ones_through_changes_since(shop, monkeypatch):
+    """Each listed owner's last visit, lifetime spend (reversals against it), cars and advisor as tonight's counts
+    carry them equal the live count's, before and after changes since the night: a reversal today of an old order
+    (the spend drops at once) and a visit today (off the list). By spend, in the same order."""
+    monkeypatch.setattr(loss, "PER_PAGE", 4)
+    store, zone = shop.store, zone_of_store(shop.store.id)
+    rng = random.Random(7)
+    _random_history(shop, rng, owners=50)
+    db.session.execute(sa.update(Customer).where(Customer.store_id == store.id).values(
+        created_at=at(date(2023, 6, 1)), advisor_id=shop.advisor.user_id))
+    orders = db.session.execute(sa.select(RepairOrder.id, RepairOrder.reversal_of_id).where(
+        RepairOrder.store_id == store.id).order_by(RepairOrder.reversal_of_id.is_not(None), RepairOrder.id)).all()
+    totals = {}
+    for order_id, reversal_of_id in orders:  # spends apart (ties would test only the tie-break), a reversal the
+        totals[order_id] = -totals[reversal_of_id] if reversal_of_id else rng.randint(1, 10**8)  # mirror of its order
+    db.session.execute(sa.update(RepairOrder.__table__).where(RepairOrder.__table__.c.id == sa.bindparam("order_id"))
+                       .values(customer_total_fen=sa.bindparam("total")),
+                       [{"order_id": order_id, "total": total} for order_id, total in totals.items()])
+    db.session.expire_all()
+
+    def live_and_counted():
+        db.session.execute(sa.update(OwnerSeenRun).values(computed_at=NOW - timedelta(days=2)))  # another day's
+        live = {(status, sort): _every_row(store.id, status, sort, zone=zone)
+                for status in ("at_risk", "lost") for sort in ("last_visit", "spend")}
+        db.session.execute(sa.update(OwnerSeenRun).values(computed_at=NOW - timedelta(hours=6)))
+        assert targeting.seen_counted_at(store.id, today=TODAY, zone=zone) is not None
+        for (status, sort), rows in live.items():
+            counted = _every_row(store.id, status, sort, zone=zone)
+            if sort == "spend":
+                assert counted == rows
+            else:  # tonight's counts list by when last seen, the live count by the last visit: the same rows
+                assert sorted(counted) == sorted(rows) and len(counted) == len({row[0] for row in counted})
+        return live
+
+    services.roll_up_loss(now=NOW - timedelta(hours=6), store_ids=[store.id])
+    live = live_and_counted()
+    at_risk = [row for row in live["at_risk", "spend"] if row[2] > 0]
+    assert len(at_risk) > 2 and len(live["lost", "spend"]) > 2 and all(row[4] for row in at_risk)
+    # today: an at-risk owner's old order is reversed (红冲: the visit stays made, the spend drops), a lost owner
+    # pays a visit (off the list)
+    reversed_owner, visitor = at_risk[0][0], live["lost", "spend"][0][0]
+    reversed_ids = sa.select(RepairOrder.reversal_of_id).where(RepairOrder.reversal_of_id.is_not(None))
+    old = db.session.scalars(sa.select(RepairOrder).where(
+        RepairOrder.customer_id == reversed_owner, RepairOrder.state.in_(("settled", "delivered")),
+        RepairOrder.reversal_of_id.is_(None), RepairOrder.id.not_in(reversed_ids)).order_by(RepairOrder.id)).first()
+    assert old is not None and old.customer_total_fen > 0
+    RepairOrderFactory(store=store, vehicle=db.session.get(Vehicle, old.vehicle_id),
+                       customer=db.session.get(Customer, reversed_owner), state="settled", reversal_of_id=old.id,
+                       settled_at=NOW - timedelta(minutes=5), customer_total_fen=-old.customer_total_fen)
+    car = db.session.scalar(sa.select(Vehicle).where(Vehicle.owner_id == visitor))
+    RepairOrderFactory(store=store, vehicle=car, customer=db.session.get(Customer, visitor), state="settled",
+                       settled_at=NOW - timedelta(hours=1), customer_total_fen=50_000)
+    db.session.flush()
+    after = live_and_counted()
+    spend = {row[0]: row[2] for row in after["at_risk", "spend"]}
+    assert spend[reversed_owner] == at_risk[0][2] - old.customer_total_fen
+    assert visitor not in {row[0] for row in after["lost", "spend"]}

@@ -24,11 +24,11 @@ from dealer.members.models import LossMonth, MemberSettings, OwnerSeen
 from dealer.members.targeting import (
     PAID,
     SETTLING,
+    counted_range,
     local_midnight,
     months_before,
     seen_counted_at,
     unseen,
-    unseen_counted,
 )
 from dealer.repair.models import RepairOrder
 
@@ -96,60 +96,81 @@ def lost_owners(store_id: int, *, settings: MemberSettings, today: date, zone, s
                 sort: str = "last_visit", page: int = 1) -> LossPage:
     """A page of the owners at risk (not seen for the at-risk months but not yet the lost ones) or lost.
 
-    After the store's night (`seen_counted_at`), oldest first: the page's owners are the next rows of one range of
-    tonight's counts in their order (the paid visits since the night left out), then only their rows; by spend,
-    or before the night: every listed owner's spend and last visit, to sort them."""
+    After the store's night (`seen_counted_at`): one range of tonight's counts, which carry what the list shows
+    (the paid visits since the night leave it; their reversals since add to the spend), oldest first in the
+    index's order or by spend. Before the night: every listed owner's spend and last visit, counted live."""
     at_risk, lost = _months(settings)
-    months = {"not_seen_months": lost if status == LOST else at_risk,  # at risk: not yet the lost ones
-              "seen_within_months": None if status == LOST else lost}
+    not_seen, seen_within = (lost, None) if status == LOST else (at_risk, lost)  # at risk: not yet the lost ones
     seen_at = seen_counted_at(store_id, today=today, zone=zone)  # tonight's counts, when the night ran
     page = max(page, 1)
-    if seen_at is not None and sort == "last_visit":
-        counted = unseen_counted(store_id, today=today, zone=zone, seen_at=seen_at, **months)
-        ids = list(db.session.scalars(counted.with_only_columns(OwnerSeen.customer_id)
-                                      .order_by(OwnerSeen.seen_at, OwnerSeen.customer_id)
-                                      .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)))
-        shown = ids[:PER_PAGE]
-        listed = sa.select(Customer.id).where(Customer.store_id == store_id, Customer.id.in_(shown)).subquery("listed")
-    elif seen_at is not None:  # by spend: tonight's range as it is (the planner knows its size)
-        listed = (unseen_counted(store_id, today=today, zone=zone, seen_at=seen_at, **months)
-                  .with_only_columns(OwnerSeen.customer_id.label("id")).cte("listed").prefix_with("MATERIALIZED"))
-        ids = shown = None
+    window = {"limit": PER_PAGE + 1, "offset": (page - 1) * PER_PAGE}
+    if seen_at is not None:
+        rows = db.session.execute(_counted_page(sort == "spend", seen_within is not None), {
+            "store_id": store_id, "seen_before": local_midnight(months_before(today, not_seen), zone),
+            "seen_from": local_midnight(months_before(today, seen_within), zone) if seen_within else None,
+            "since": seen_at - SETTLING, **window}).all()
     else:
-        listed = (sa.select(Customer.id).where(Customer.store_id == store_id,
-                                               unseen(store_id, today=today, zone=zone, **months))
-                  .cte("listed").prefix_with("MATERIALIZED"))  # from indexes alone, then only their rows
-        ids = shown = None
-    paid, serviced = _orders(store_id, listed), _services(store_id, listed)
-    spend = sa.func.coalesce(paid.c.spend_fen, 0)
-    if shown is None:
-        order = ((spend.desc(), Customer.id) if sort == "spend"
-                 else (sa.func.coalesce(paid.c.last_order_at, serviced.c.last_service_on, Customer.created_at).asc(),
-                       Customer.id))
-    statement = (sa.select(Customer.id, Customer.name, Customer.mobile, sa.func.coalesce(User.full_name, ""),
-                           paid.c.last_order_at, serviced.c.last_service_on, spend)
-                 .outerjoin(paid, paid.c.customer_id == Customer.id)
-                 .outerjoin(serviced, serviced.c.customer_id == Customer.id)
-                 .outerjoin(User, User.id == Customer.advisor_id)
-                 .where(Customer.store_id == store_id, Customer.id.in_(sa.select(listed.c.id))))
-    if shown is None:
-        rows = db.session.execute(statement.order_by(*order).limit(PER_PAGE + 1)
-                                  .offset((page - 1) * PER_PAGE)).all()
-    else:
-        by_id = {row[0]: row for row in db.session.execute(statement)} if shown else {}
-        rows = [by_id[customer_id] for customer_id in ids if customer_id in by_id]
+        rows = db.session.execute(_live_page(store_id, today=today, zone=zone, sort=sort, not_seen_months=not_seen,
+                                             seen_within_months=seen_within), window).all()
     owners = [LostOwner(row[0], row[1], row[2], row[3], row[4] and row[4].astimezone(zone), row[5], int(row[6]), [])
               for row in rows[:PER_PAGE]]  # the last order in the store's time: its day is the store's
     if owners:
         plates: dict[int, list[str]] = {}
-        for owner_id, plate in db.session.execute(sa.select(Vehicle.owner_id, Vehicle.plate).where(
-                Vehicle.store_id == store_id, Vehicle.owner_id.in_([o.customer_id for o in owners]))
-                .order_by(Vehicle.id)):
+        for owner_id, plate in db.session.execute(_PLATES, {"store_id": store_id,
+                                                            "owners": [o.customer_id for o in owners]}):
             plates.setdefault(owner_id, []).append(plate)
         for owner in owners:
             owner.plates = plates.get(owner.customer_id, [])
-    has_next = len(ids) > PER_PAGE if ids is not None else len(rows) > PER_PAGE
-    return LossPage(status, owners, page, has_next, at_risk, lost, seen_at)
+    return LossPage(status, owners, page, len(rows) > PER_PAGE, at_risk, lost, seen_at)
+
+
+_PLATES = (sa.select(Vehicle.owner_id, Vehicle.plate)
+           .where(Vehicle.store_id == sa.bindparam("store_id"), Vehicle.owner_id.in_(sa.bindparam("owners", expanding=True)))
+           .order_by(Vehicle.id))
+_PAGE_COLUMNS = (Customer.name, Customer.mobile, sa.func.coalesce(User.full_name, ""))
+
+
+@functools.cache
+def _counted_page(by_spend: bool, seen_within: bool):
+    """A page of tonight's counts (`targeting.counted_range`), built once for each shape; its values as parameters
+    (the store, the range's bounds `seen_before` and `seen_from`, the night's cut `since`, `limit` and `offset`).
+    The spend is the night's plus the orders settled since its cut (for the listed owners: reversals only)."""
+    store_id, since = sa.bindparam("store_id"), sa.bindparam("since", type_=UTCDateTime())
+    settled = (sa.select(RepairOrder.customer_id.label("customer_id"),
+                         sa.func.sum(RepairOrder.customer_total_fen).label("spend_fen"))
+               .where(RepairOrder.store_id == store_id, RepairOrder.state.in_(PAID), RepairOrder.settled_at >= since)
+               .group_by(RepairOrder.customer_id)).subquery("settled")
+    spend = OwnerSeen.spend_fen + sa.func.coalesce(settled.c.spend_fen, 0)
+    counted = counted_range(store_id, seen_before=sa.bindparam("seen_before", type_=UTCDateTime()),
+                            seen_from=sa.bindparam("seen_from", type_=UTCDateTime()) if seen_within else None,
+                            since=since)
+    return (sa.select(OwnerSeen.customer_id, *_PAGE_COLUMNS, OwnerSeen.last_order_at, OwnerSeen.last_service_on,
+                      spend)
+            .join(Customer, sa.and_(Customer.store_id == store_id, Customer.id == OwnerSeen.customer_id))
+            .outerjoin(User, User.id == Customer.advisor_id)
+            .outerjoin(settled, settled.c.customer_id == OwnerSeen.customer_id)
+            .where(*counted)
+            .order_by(*((spend.desc(), OwnerSeen.customer_id) if by_spend else (OwnerSeen.seen_at, OwnerSeen.customer_id)))
+            .limit(sa.bindparam("limit")).offset(sa.bindparam("offset")))
+
+
+def _live_page(store_id: int, *, today: date, zone, sort: str, not_seen_months: int, seen_within_months: int | None):
+    """A page of the owners not seen as `targeting.unseen` counts them live (before the store's night): the listed
+    owners from indexes alone, then their orders and cars; `limit` and `offset` as parameters."""
+    listed = (sa.select(Customer.id).where(Customer.store_id == store_id, unseen(
+        store_id, today=today, zone=zone, not_seen_months=not_seen_months, seen_within_months=seen_within_months))
+              .cte("listed").prefix_with("MATERIALIZED"))
+    paid, serviced = _orders(store_id, listed), _services(store_id, listed)
+    spend = sa.func.coalesce(paid.c.spend_fen, 0)
+    order = ((spend.desc(), Customer.id) if sort == "spend"
+             else (sa.func.coalesce(paid.c.last_order_at, serviced.c.last_service_on, Customer.created_at).asc(),
+                   Customer.id))
+    return (sa.select(Customer.id, *_PAGE_COLUMNS, paid.c.last_order_at, serviced.c.last_service_on, spend)
+            .outerjoin(paid, paid.c.customer_id == Customer.id)
+            .outerjoin(serviced, serviced.c.customer_id == Customer.id)
+            .outerjoin(User, User.id == Customer.advisor_id)
+            .where(Customer.store_id == store_id, Customer.id.in_(sa.select(listed.c.id)))
+            .order_by(*order).limit(sa.bindparam("limit")).offset(sa.bindparam("offset")))
 
 
 @dataclass
