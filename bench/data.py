@@ -57,6 +57,7 @@ from dealer.reminders.scan import scan
 from dealer.repair import services as repair
 from dealer.repair.models import RepairOrder
 from dealer.rescue import services as rescue
+from dealer.satisfaction.operations.rollup import roll_up_operations
 from dealer.satisfaction.services import rollup as satisfaction_rollup
 from dealer.satisfaction.services.follow_ups import token_hash
 from dealer.sms.outbox import enqueue
@@ -153,6 +154,8 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
                 seconds["assurance roll-up, current month"] = assurance_rollup()
             if "loss roll-up, list figures" not in seconds:  # before the night kept the list's figures (0039)
                 seconds["loss roll-up, list figures"] = loss_rollup()
+            if "operations roll-up" not in seconds:  # before the night rolled up the dashboard's days (0040)
+                seconds["operations roll-up"] = operations_rollup()
             if not _fresh_feedback_links():  # the owner's feedback links expire after 7 days: new ones each week
                 seconds["feedback links"] = _feedback_links()
             if seconds != marker.seconds:
@@ -175,6 +178,7 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
             loss_rollup())
         seconds["assurance roll-up"] = seconds["assurance roll-up, current month"] = assurance_rollup()
         seconds["group draft counts"] = group_draft_counts()
+        seconds["operations roll-up"] = operations_rollup()
         seconds["feedback links"] = _feedback_links()
         db.session.execute(sa.text(
             "INSERT INTO bench_dataset (id, stores, vehicles, orders, seeded_on, built_at, seconds) "
@@ -319,6 +323,14 @@ def assurance_rollup() -> float:
     started = time.perf_counter()
     rows = satisfaction_rollup.roll_up(now=utcnow())
     _log(f"five assurances: {rows} store-months rolled up (the current month's part included)")
+    return round(time.perf_counter() - started, 1)
+
+
+def operations_rollup() -> float:
+    """The service operations dashboard's closed days, as each store's first night writes them (its history)."""
+    started = time.perf_counter()
+    days = roll_up_operations(now=utcnow())
+    _log(f"service operations: {days} days rolled up")
     return round(time.perf_counter() - started, 1)
 
 

@@ -388,3 +388,53 @@ class RollupFigure(db.Model):
     month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     measure: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     value: Mapped[float | None] = mapped_column(sa.Double)  # a count, a sum of seconds or points, or None
+
+
+class OperationRun(db.Model):
+    """How far the service operations dashboard's days are rolled up for a store: every day before `through` (the
+    store's days), written by the night (`operations.rollup`); the dashboard counts the days from it live."""
+
+    __tablename__ = "satisfaction_operation_runs"
+
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    through: Mapped[date] = mapped_column(sa.Date)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OperationRevenue(db.Model):
+    """A store's day of revenue by line kind and payer (what `operations.counting` counts live)."""
+
+    __tablename__ = "satisfaction_operation_revenue"
+
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(10), primary_key=True)  # labor, parts
+    payer: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    discount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class OperationOrders(db.Model):
+    """A store's day of settled orders (reversals apart) by kind: how many, what the owners paid, how many paid."""
+
+    __tablename__ = "satisfaction_operation_orders"
+
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    orders: Mapped[int] = mapped_column(sa.Integer)
+    paid_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    paying: Mapped[int] = mapped_column(sa.Integer)
+
+
+class OperationHours(db.Model):
+    """A store's day of hours per technician on the jobs of the orders settled that day: sold (hundredths of an
+    hour, shared by the job's crew) and clocked (seconds)."""
+
+    __tablename__ = "satisfaction_operation_hours"
+
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    technician_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    sold: Mapped[float] = mapped_column(sa.Double)
+    clocked: Mapped[float] = mapped_column(sa.Double)

@@ -368,14 +368,18 @@ def test_jobs_done_are_counted_done(shop):
 
 
 def test_the_database_guard_refuses_any_change_to_a_settled_order(shop):
-    """Even code that bypasses the services cannot change a settled order, its lines or payments."""
+    """Even code that bypasses the services cannot change a settled order, its lines, payments or clocks (the
+    operations dashboard's closed days are counted once from them)."""
     order = finished_order(shop)
     services.settle(order.id, pay(order, (36600, "cash")), actor=shop.cashier, now=NOW)
     order = db.session.get(RepairOrder, order.id)
     for change in (lambda: setattr(order, "customer_total_fen", 1),
                    lambda: setattr(order.jobs[0].lines[0], "hours", 1),
                    lambda: setattr(order.payments[0], "amount_fen", 1),
-                   lambda: db.session.delete(order.payments[0])):
+                   lambda: db.session.delete(order.payments[0]),
+                   lambda: db.session.add(TimeEntry(store_id=order.store_id, job_id=order.jobs[0].id,
+                                                    technician_id=shop.technician.user_id, started_at=NOW,
+                                                    ended_at=NOW + timedelta(hours=1)))):
         change()
         with pytest.raises(OrderLocked):
             db.session.flush()

@@ -15,6 +15,7 @@ from dealer.repair.models.orders import (
     RepairJob,
     RepairLine,
     RepairOrder,
+    TimeEntry,
 )
 
 LOCKED_STATES = (SETTLED, DELIVERED)
@@ -49,7 +50,7 @@ def _order_of(obj) -> RepairOrder | None:
 
 @sa.event.listens_for(sa.orm.Session, "before_flush")
 def _refuse_changes_to_settled_orders(session, _context, _instances) -> None:
-    watched = (RepairOrder, RepairJob, RepairLine, Approval, Payment, QualityCheck, JobAssignment)
+    watched = (RepairOrder, RepairJob, RepairLine, Approval, Payment, QualityCheck, JobAssignment, TimeEntry)
     for obj in list(session.dirty) + list(session.deleted) + list(session.new):
         if not isinstance(obj, watched) or (obj in session.dirty and not session.is_modified(obj)):
             continue

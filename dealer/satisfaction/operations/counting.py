@@ -1,0 +1,105 @@
+"""The service operations dashboard's days counted from the records, live: revenue by line kind and payer, settled
+orders by kind, and hours sold and clocked per technician, each by the store's day the order was settled on (an
+order counts in the day it was settled, 结算; a reversal, 红冲, in its own day with its negative amounts).
+
+The night counts the closed days this way (`rollup`), the dashboard the days since (`operations`). Each statement is
+built once for each number of days, its values as parameters: store_id, start and end (the days' UTC edges), and
+day_0 .. (each day's start).
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from dealer.dialect import seconds_between
+from dealer.extensions import db
+from dealer.repair.models import JobAssignment, RepairJob, RepairLine, RepairOrder, TimeEntry
+from dealer.satisfaction.assurance import period_index
+from dealer.timezones import day_start
+
+
+@dataclass
+class Days:
+    """A store's days of operations as counted: each row by its day."""
+
+    revenue: list[tuple[date, str, str, int, int]] = field(default_factory=list)  # kind, payer, amount, discount
+    orders: list[tuple[date, str, int, int, int]] = field(default_factory=list)  # kind, orders, paid (fen), paying
+    hours: list[tuple[date, int, float, float]] = field(default_factory=list)  # technician, sold, clocked
+
+
+def count_days(store, days: list[date]) -> Days:
+    """The store's consecutive `days` (at most a month's), counted live: four grouped queries, whatever the rows."""
+    counted = Days()
+    if not days:
+        return counted
+    values = {"store_id": store.id, "start": day_start(days[0], store),
+              "end": day_start(days[-1] + timedelta(days=1), store),
+              **{f"day_{index}": day_start(day, store) for index, day in enumerate(days)}}
+    revenue, orders, sold, clocked = _statements(len(days))
+    counted.revenue = [(days[index], kind, payer, int(amount or 0), int(discount or 0))
+                       for index, kind, payer, amount, discount in db.session.execute(revenue, values)]
+    counted.orders = [(days[index], kind, int(n), int(paid or 0), int(paying or 0))
+                      for index, kind, n, paid, paying in db.session.execute(orders, values)]
+    hours: dict[tuple[int, int], list[float]] = {}
+    for index, technician_id, value in db.session.execute(sold, values):
+        hours.setdefault((int(index), technician_id), [0.0, 0.0])[0] = float(value or 0)
+    for index, technician_id, value in db.session.execute(clocked, values):
+        hours.setdefault((int(index), technician_id), [0.0, 0.0])[1] = float(value or 0)
+    counted.hours = [(days[index], technician_id, sold_hours, clocked_seconds)
+                     for (index, technician_id), (sold_hours, clocked_seconds) in sorted(hours.items())]
+    return counted
+
+
+def _settled():
+    """The orders settled in the days at the store."""
+    return (RepairOrder.store_id == sa.bindparam("store_id"),
+            RepairOrder.settled_at >= sa.bindparam("start", type_=RepairOrder.settled_at.type),
+            RepairOrder.settled_at < sa.bindparam("end", type_=RepairOrder.settled_at.type))
+
+
+@functools.cache
+def _statements(days: int):
+    """(revenue, orders, hours sold, hours clocked), each grouped by the day's index among `days` days."""
+    bounds = [sa.bindparam(f"day_{index}", type_=RepairOrder.settled_at.type) for index in range(days)]
+    day = period_index(RepairOrder.settled_at, [*bounds, sa.bindparam("end", type_=RepairOrder.settled_at.type)])
+    revenue = (sa.select(day, RepairLine.kind, RepairLine.payer, sa.func.sum(RepairLine.amount_fen),
+                         sa.func.sum(RepairLine.discount_fen))
+               .join(RepairOrder, sa.and_(RepairOrder.id == RepairLine.order_id,
+                                          RepairOrder.store_id == RepairLine.store_id))
+               .where(RepairLine.store_id == sa.bindparam("store_id"), *_settled())
+               .group_by(day, RepairLine.kind, RepairLine.payer))
+    paid = sa.func.coalesce(RepairOrder.customer_total_fen, 0)
+    orders = (sa.select(day, RepairOrder.kind, sa.func.count(), sa.func.sum(paid),
+                        sa.func.sum(sa.case((paid > 0, 1), else_=0)))
+              .where(*_settled(), RepairOrder.reversal_of_id.is_(None)).group_by(day, RepairOrder.kind))
+    return revenue, orders, *_hours_statements(day)
+
+
+def _hours_statements(day):
+    """Hours sold and hours clocked per technician and day on the jobs of the days' settled orders (reversals
+    apart). Each job's labor hours first, then shared among its crew: the crew counted once per job by a window over
+    its assignments (not a count per line and technician)."""
+    order, job, line, who = RepairOrder, RepairJob, RepairLine, JobAssignment
+    job_hours = (sa.select(line.job_id, line.store_id, day.label("day"), sa.func.sum(line.hours).label("hours"))
+                 .select_from(order)
+                 .join(job, sa.and_(job.order_id == order.id, job.store_id == order.store_id))
+                 .join(line, sa.and_(line.job_id == job.id, line.store_id == job.store_id))
+                 .where(*_settled(), order.reversal_of_id.is_(None), line.kind == "labor", line.hours.is_not(None))
+                 .group_by(line.job_id, line.store_id, day).subquery())
+    shares = (sa.select(who.technician_id, job_hours.c.day, job_hours.c.hours,
+                        sa.func.count().over(partition_by=who.job_id).label("crew"))
+              .join(job_hours, sa.and_(who.job_id == job_hours.c.job_id, who.store_id == job_hours.c.store_id))
+              .subquery())
+    sold = (sa.select(shares.c.day, shares.c.technician_id, sa.func.sum(shares.c.hours * 1.0 / shares.c.crew))
+            .group_by(shares.c.day, shares.c.technician_id))
+    clocked = (sa.select(day, TimeEntry.technician_id,
+                         sa.func.sum(seconds_between(TimeEntry.ended_at, TimeEntry.started_at)))
+               .select_from(order)
+               .join(job, sa.and_(job.order_id == order.id, job.store_id == order.store_id))
+               .join(TimeEntry, sa.and_(TimeEntry.job_id == job.id, TimeEntry.store_id == job.store_id))
+               .where(*_settled(), order.reversal_of_id.is_(None), TimeEntry.ended_at.is_not(None))
+               .group_by(day, TimeEntry.technician_id))
+    return sold, clocked
