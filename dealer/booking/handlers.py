@@ -74,22 +74,29 @@ from flask_babel import lazy_gettext as _l  # noqa: E402  (kept in this block: t
 
 
 @repair_signals.month_panels.connect
-def _month_bookings(store, *, start, end, **_):
+def _month_bookings(store, *, start, end, sheets=False, **_):
     """The month's bookings (by the time booked for) per service kind and state, and the no-show share: no-shows
     over the bookings that came to their time (checked in or no-show). One grouped query."""
     counts = {(kind, state): int(n) for kind, state, n in db.session.execute(
-        sa.select(Booking.service_kind, Booking.state, sa.func.count())
-        .where(Booking.store_id == store.id, Booking.starts_at >= start, Booking.starts_at < end)
-        .group_by(Booking.service_kind, Booking.state))}
+        _MONTH_BOOKINGS, {"store_id": store.id, "start": start, "end": end})}
     states = (BOOKED, CHECKED_IN, CANCELLED, NO_SHOW)
     rows = [(kind, [counts.get((kind, state), 0) for state in states]) for kind in SERVICE_KINDS
             if any(counts.get((kind, state)) for state in states)]
     totals = [sum(row[1][i] for row in rows) for i in range(len(states))]
     came_due = totals[1] + totals[3]
     share = round(100 * totals[3] / came_due, 1) if came_due else None
-    html = Markup(render_template("booking/_month_panel.html", rows=rows, totals=totals, share=share, states=states,
-                                  service_labels=SERVICE_LABELS, state_labels=STATE_LABELS))
+    if not sheets:
+        return Panel(20, Markup(render_template("booking/_month_panel.html", rows=rows, totals=totals, share=share,
+                                                states=states, service_labels=SERVICE_LABELS,
+                                                state_labels=STATE_LABELS)))
     header = (_l("Service"), *(STATE_LABELS[state] for state in states))
     table = (*((SERVICE_LABELS[kind], *counts) for kind, counts in rows), (_l("Total"), *totals),
              (_l("No-show share"), "-" if share is None else f"{share:.1f}%"))
-    return Panel(20, html, sheets=((_l("Bookings and no-shows"), header, table),))
+    return Panel(20, Markup(), sheets=((_l("Bookings and no-shows"), header, table),))
+
+
+_MONTH_BOOKINGS = (sa.select(Booking.service_kind, Booking.state, sa.func.count())
+                   .where(Booking.store_id == sa.bindparam("store_id"),
+                          Booking.starts_at >= sa.bindparam("start", type_=Booking.starts_at.type),
+                          Booking.starts_at < sa.bindparam("end", type_=Booking.starts_at.type))
+                   .group_by(Booking.service_kind, Booking.state))  # built once, its values as parameters

@@ -3,6 +3,7 @@ tier upgrade at once, the member's panel on the customer file and on the stateme
 receiver runs in the transaction of the step it answers, and a receiver that raises refuses the step."""
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -192,46 +193,57 @@ MONTH_CAMPAIGNS = 5  # the launched campaigns a month shows at most (each is thr
 
 
 @repair_signals.month_panels.connect
-def _month_members(store, *, actor, start, end, **_):
+def _month_members(store, *, actor, start, end, sheets=False, **_):
     """Members at the month's end by tier (the tier in force on its last day, a manager's override included),
     those who joined in the month, points earned and redeemed, stored value topped up and paid: three grouped
-    queries whatever the rows."""
+    queries whatever the rows (each built once, its values as parameters)."""
     zone = store_zone(store)
     first, last = start.astimezone(zone).date(), (end.astimezone(zone) - timedelta(days=1)).date()
-    in_force = sa.case((sa.and_(Member.override_tier_id.is_not(None), Member.override_until >= last),
-                        Member.override_tier_id), else_=Member.tier_id)
-    tiers = [(name, int(n), int(new or 0)) for _rank, name, n, new in db.session.execute(
-        sa.select(MemberTier.rank, MemberTier.name, sa.func.count(),
-                  sa.func.sum(sa.case((Member.joined_on >= first, 1), else_=0)))
-        .join(MemberTier, MemberTier.id == in_force)
-        .where(Member.store_id == store.id, Member.joined_on <= last)
-        .group_by(MemberTier.rank, MemberTier.name).order_by(MemberTier.rank.desc(), MemberTier.name))]
-    points = dict(db.session.execute(
-        sa.select(PointsEntry.kind, sa.func.sum(PointsEntry.points))
-        .where(PointsEntry.store_id == store.id, PointsEntry.created_at >= start, PointsEntry.created_at < end,
-               PointsEntry.kind.in_((EARN, REDEEM)))
-        .group_by(PointsEntry.kind)).all())
-    card = {kind: (int(paid or 0), int(bonus or 0)) for kind, paid, bonus in db.session.execute(
-        sa.select(StoredValueEntry.kind, sa.func.sum(StoredValueEntry.paid_fen), sa.func.sum(StoredValueEntry.bonus_fen))
-        .where(StoredValueEntry.store_id == store.id, StoredValueEntry.created_at >= start,
-               StoredValueEntry.created_at < end, StoredValueEntry.kind.in_((TOP_UP, PAY)))
-        .group_by(StoredValueEntry.kind))}
+    values = {"store_id": store.id, "first": first, "last": last, "start": start, "end": end}
+    tiers_statement, points_statement, card_statement, campaigns_statement = _month_statements()
+    tiers = [(name, int(n), int(new or 0)) for _rank, name, n, new in db.session.execute(tiers_statement, values)]
+    points = dict(db.session.execute(points_statement, values).all())
+    card = {kind: (int(paid or 0), int(bonus or 0)) for kind, paid, bonus in db.session.execute(card_statement, values)}
     figures = {"earned": int(points.get(EARN) or 0), "redeemed": -int(points.get(REDEEM) or 0),
                "topped_up": card.get(TOP_UP, (0, 0)), "paid": tuple(-v for v in card.get(PAY, (0, 0)))}
-    campaigns = _month_campaigns(store, first, last)
-    html = Markup(render_template("members/_month_panel.html", tiers=tiers, figures=figures)
-                  + render_template("members/_month_campaigns.html", campaigns=campaigns, limit=MONTH_CAMPAIGNS,
-                                    linked=MANAGER in actor.roles))  # the campaign's page is the managers'
-    return Panel(30, html, sheets=_month_sheets(tiers, figures, campaigns))
+    campaigns = [queries.campaign_results(campaign, with_last_year=False)
+                 for campaign in db.session.scalars(campaigns_statement, values)]
+    if sheets:
+        return Panel(30, Markup(), sheets=_month_sheets(tiers, figures, campaigns))
+    return Panel(30, Markup(render_template("members/_month_panel.html", tiers=tiers, figures=figures)
+                            + render_template("members/_month_campaigns.html", campaigns=campaigns,
+                                              limit=MONTH_CAMPAIGNS, linked=MANAGER in actor.roles)))
 
 
-def _month_campaigns(store, first, last) -> list:
-    """The launched campaigns whose days meet the month (the first MONTH_CAMPAIGNS by start), each with its results:
-    invited against held out, uplift, revenue and discounts (`queries.campaign_results`)."""
-    campaigns = db.session.scalars(sa.select(Campaign).where(
-        Campaign.store_id == store.id, Campaign.state == LAUNCHED, Campaign.starts_on <= last, Campaign.ends_on >= first)
-        .order_by(Campaign.starts_on, Campaign.id).limit(MONTH_CAMPAIGNS)).all()
-    return [queries.campaign_results(campaign, with_last_year=False) for campaign in campaigns]
+@functools.cache
+def _month_statements():
+    """The panel's statements: tiers, points, stored value, and the launched campaigns whose days meet the month
+    (the first MONTH_CAMPAIGNS by start; each then with its results, `queries.campaign_results`). Parameters:
+    store_id, first and last (the month's days), start and end (its UTC bounds)."""
+    store_id, first, last = sa.bindparam("store_id"), sa.bindparam("first", type_=sa.Date()), sa.bindparam(
+        "last", type_=sa.Date())
+    start, end = sa.bindparam("start", type_=PointsEntry.created_at.type), sa.bindparam(
+        "end", type_=PointsEntry.created_at.type)
+    in_force = sa.case((sa.and_(Member.override_tier_id.is_not(None), Member.override_until >= last),
+                        Member.override_tier_id), else_=Member.tier_id)
+    tiers = (sa.select(MemberTier.rank, MemberTier.name, sa.func.count(),
+                       sa.func.sum(sa.case((Member.joined_on >= first, 1), else_=0)))
+             .join(MemberTier, MemberTier.id == in_force)
+             .where(Member.store_id == store_id, Member.joined_on <= last)
+             .group_by(MemberTier.rank, MemberTier.name).order_by(MemberTier.rank.desc(), MemberTier.name))
+    points = (sa.select(PointsEntry.kind, sa.func.sum(PointsEntry.points))
+              .where(PointsEntry.store_id == store_id, PointsEntry.created_at >= start, PointsEntry.created_at < end,
+                     PointsEntry.kind.in_((EARN, REDEEM)))
+              .group_by(PointsEntry.kind))
+    card = (sa.select(StoredValueEntry.kind, sa.func.sum(StoredValueEntry.paid_fen),
+                      sa.func.sum(StoredValueEntry.bonus_fen))
+            .where(StoredValueEntry.store_id == store_id, StoredValueEntry.created_at >= start,
+                   StoredValueEntry.created_at < end, StoredValueEntry.kind.in_((TOP_UP, PAY)))
+            .group_by(StoredValueEntry.kind))
+    campaigns = (sa.select(Campaign).where(Campaign.store_id == store_id, Campaign.state == LAUNCHED,
+                                           Campaign.starts_on <= last, Campaign.ends_on >= first)
+                 .order_by(Campaign.starts_on, Campaign.id).limit(MONTH_CAMPAIGNS))
+    return tiers, points, card, campaigns
 
 
 def _month_sheets(tiers, figures, campaigns) -> tuple:

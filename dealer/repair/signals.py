@@ -57,11 +57,12 @@ payment and balance on the statement (结算单) without repair knowing it.
 
 month_panels = _signals.signal("repair.month_panels", doc="""Collect sections of a store's month for the operations dashboard.
 
-Sender: the store. Keywords: `actor`, `start`, `end` (the month's UTC bounds, end excluded). Each receiver returns
-a `dealer.signals.Panel` or None, built from a fixed number of grouped queries: booking shows the month's bookings
-and no-shows, membership its members, points, stored value and the month's campaign results, on satisfaction's
-dashboard (服务运营), which sits below both in the layers and so cannot read them. A panel's `sheets` give the same
-tables as rows (title, header, rows): the dashboard's Excel writes a sheet for each.
+Sender: the store. Keywords: `actor`, `start`, `end` (the month's UTC bounds, end excluded), `sheets` (True: the
+dashboard's Excel asks, and the panel's `sheets` are all it needs; False: the page, its `html` only). Each receiver
+returns a `dealer.signals.Panel` or None, built from a fixed number of grouped queries: booking shows the month's
+bookings and no-shows, membership its members, points, stored value and the month's campaign results, on
+satisfaction's dashboard (服务运营), which sits below both in the layers and so cannot read them. A panel's `sheets`
+give the same tables as rows (title, header, rows): the dashboard's Excel writes a sheet for each.
 """)
 
 order_panels = _signals.signal("repair.order_panels", doc="""Collect sections of an order's page (维修工单).

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from dealer import money
 from dealer.auth.models import User
+from dealer.database import utcnow
 from dealer.extensions import db
 from dealer.parts.models import Part
 from dealer.satisfaction.operations import counting, rollup
@@ -57,7 +58,8 @@ def operations(store, month: date) -> Operations:
     days = _days(month)
     through = rollup.counted_through(store.id)
     closed = [day for day in days if through is not None and day < through]
-    live = counting.count_days(store, days[len(closed):])
+    today = store.local_date(utcnow())  # nothing is settled after it: the days since the night up to it, live
+    live = counting.count_days(store, [day for day in days[len(closed):] if day <= today])
     kept = rollup.rolled(store.id, closed[0], closed[-1]) if closed else rollup.Rolled()
     revenue: dict[tuple[str, str], list[int]] = {}
     for kind, payer, amount, discount in [*kept.revenue, *((k, p, a, d) for _day, k, p, a, d in live.revenue)]:

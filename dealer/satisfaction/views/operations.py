@@ -35,7 +35,8 @@ def operations_page():
     scope, store_id, figures = _figures()
     start, end = month_bounds(figures.store, figures.month)
     # Sections of the modules above (bookings, members): satisfaction shows them without knowing them.
-    panels = collect_panels(repair_signals.month_panels, figures.store, actor=current_actor(), start=start, end=end)
+    panels = collect_panels(repair_signals.month_panels, figures.store, actor=current_actor(), start=start, end=end,
+                            sheets=False)
     return render_template("satisfaction/operations.html", scope=scope, store_id=store_id, o=figures,
                            m=f"{figures.month:%Y-%m}", labels=_labels(), panels=panels)
 
@@ -45,7 +46,8 @@ def operations_page():
 def export_operations():
     _scope, _store_id, figures = _figures()
     start, end = month_bounds(figures.store, figures.month)
-    panels = collect_panels(repair_signals.month_panels, figures.store, actor=current_actor(), start=start, end=end)
+    panels = collect_panels(repair_signals.month_panels, figures.store, actor=current_actor(), start=start, end=end,
+                            sheets=True)
     return send_file(operations_workbook(figures, _labels(), panels), as_attachment=True,
                      download_name=f"operations-{figures.store.code}-{figures.month:%Y-%m}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
