@@ -543,9 +543,9 @@ PAGES = {
     "satisfaction.assurance_records": ("manager", lambda w: "/satisfaction/assurance/quality?month=2026-11", 2),
     "feedback.complaint": ("cs_supervisor", lambda w: f"/f/complaint/{w.store.code}", 3),
     "satisfaction.notes": ("manager", lambda w: "/satisfaction/notes", 6),
-    # the operations dashboard: how far the night rolled its days up (cs8), the rolled-up days in one union (none
-    # here: no night ran), the days since counted live in four grouped queries (revenue, cars per day and orders by
-    # kind, hours sold, hours clocked), stock value and the technicians' names; then the sections of
+    # the operations dashboard: how far the night rolled its days up and those days (cs8: one union; none here, no
+    # night ran), the days since counted live in three statements (revenue, cars per day and orders by kind, hours
+    # sold and clocked in one), stock value and the technicians' names; then the sections of
     # repair.signals.month_panels:
     # booking's one grouped query, membership's three (members by tier, points, stored value) and (cs4) the month's
     # campaigns: their list and membership's results query (three grouped queries for each, five campaigns at most:

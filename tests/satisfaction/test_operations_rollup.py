@@ -26,7 +26,7 @@ NOVEMBER, OCTOBER = date(2026, 11, 1), date(2026, 10, 1)  # NOW is 2026-11-23 12
 def _live(monkeypatch, store, month):
     """The month counted live from the records alone (as before any night)."""
     with monkeypatch.context() as patched:
-        patched.setattr(rollup, "counted_through", lambda _store_id: None)
+        patched.setattr(rollup, "rolled", lambda _store_id, _first, _last: (None, rollup.Rolled()))
         return _figures(operations.operations(store, month))
 
 

@@ -64,7 +64,7 @@ def _bounds(store, months: list[date]) -> list[datetime]:
 
 
 def live_figures(store, months: list[date]) -> dict[date, Figures]:
-    """A store's figures for consecutive `months`, computed from the records (seven grouped queries)."""
+    """A store's figures for consecutive `months`, computed from the records (one statement, `counting.count_all`)."""
     found = figures([store.id], _bounds(store, months), months)
     return {month: found.get((store.id, index), Figures()) for index, month in enumerate(months)}
 
@@ -173,9 +173,7 @@ def _topped_up(stores, month: date, until: datetime, kept) -> dict[tuple[int, da
     def at(store_id, _index) -> Figures:
         return found.setdefault(int(store_id), Figures())
 
-    counting.orders(ids, [until, end], at, few=True)
-    counting.after_repair(ids, [month], at)
-    counting.emergency(ids, [start, end], at)
+    counting.count_all(ids, [until, end], [month], [start, end], at, few=True)
     topped = {}
     for store in stores:
         figure, night = found.get(store.id, Figures()), from_counts(kept[(store.id, month)].values)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from dealer.database import sections
 from dealer.dialect import seconds_between
 from dealer.extensions import db
 from dealer.repair import measures
@@ -45,17 +46,67 @@ def _count_if(condition):
 def figures(store_ids: list[int], bounds: list[datetime], months: list[date]) -> dict[tuple[int, int], Figures]:
     """The figures of each store and period: `bounds` the periods' UTC edges (n + 1), `months` their 1sts.
 
-    Seven grouped queries, whatever the rows, stores or periods.
+    One statement of six grouped queries (`count_all`), whatever the rows, stores or periods.
     """
     found: dict[tuple[int, int], Figures] = {}
 
     def at(store_id, index) -> Figures:
         return found.setdefault((int(store_id), int(index)), Figures())
 
-    orders(store_ids, bounds, at)
-    after_repair(store_ids, months, at)
-    emergency(store_ids, bounds, at)
+    count_all(store_ids, bounds, months, bounds, at)
     return found
+
+
+def count_all(store_ids, order_bounds, months, rescue_bounds, at, *, few: bool = False) -> None:
+    """`orders` by `order_bounds`, `after_repair` by `months` and `emergency` by `rescue_bounds`, as one statement
+    (`database.sections`: six grouped queries, one round trip)."""
+    values = {**_edge_values(store_ids, order_bounds), **{f"month_{index}": month for index, month in enumerate(months)},
+              **{f"rescue_edge_{index}": bound for index, bound in enumerate(rescue_bounds)}}
+    appliers = (_ready, _settled, _follow_ups, _cases, _rescues, _arrivals)
+    for section, *row in db.session.execute(_all_statement(len(order_bounds), len(months), len(rescue_bounds), few),
+                                            values):
+        appliers[section](at, *row)
+
+
+@functools.cache
+def _all_statement(order_edges: int, months: int, rescue_edges: int, few: bool):
+    return sections(_ready_statement(order_edges), _settled_statement(order_edges, few),
+                    *_after_repair_statements(months), *_emergency_statements(rescue_edges, "rescue_edge"))
+
+
+# Each statement's row into the figures (`at(store_id, period)`); a row of `count_all` may carry floats and padding.
+def _ready(at, store_id, index, n, on_time, late_seconds, *_padding) -> None:
+    figure = at(store_id, index)
+    figure.ready, figure.on_time, figure.late_seconds = int(n), int(on_time or 0), float(late_seconds or 0)
+
+
+def _settled(at, store_id, index, n, within, came_back, comebacks, checked, failed, *_padding) -> None:
+    figure = at(store_id, index)
+    figure.settled, figure.within = int(n), int(within or 0)
+    figure.came_back, figure.comebacks = int(came_back or 0), int(comebacks or 0)
+    figure.checked, figure.first_pass = int(checked or 0), int(checked or 0) - int(failed or 0)
+
+
+def _follow_ups(at, store_id, index, n, done, forms, points, *_padding) -> None:
+    figure = at(store_id, index)
+    figure.follow_ups, figure.done_in_time, figure.forms, figure.points = (
+        int(n), int(done or 0), int(forms), int(points or 0))
+
+
+def _cases(at, store_id, index, n, *_padding) -> None:
+    at(store_id, index).open_cases = int(n)
+
+
+def _rescues(at, store_id, bucket, n, in_target, arrived, arrived_in_target, *_padding) -> None:
+    figure = at(store_id, bucket)
+    figure.rescues, figure.dispatched_in_target = int(n), int(in_target or 0)
+    figure.arrived, figure.arrived_in_target = int(arrived or 0), int(arrived_in_target or 0)
+
+
+def _arrivals(at, store_id, bucket, median, p90, *_padding) -> None:
+    figure = at(store_id, bucket)
+    figure.arrival_median = round(float(median) / 60, 1) if median is not None else None
+    figure.arrival_p90 = round(float(p90) / 60, 1) if p90 is not None else None
 
 
 # The statements are built once for each shape (the number of periods or months, few or not) with their values as
@@ -63,9 +114,9 @@ def figures(store_ids: list[int], bounds: list[datetime], months: list[date]) ->
 _STORE_IDS = sa.bindparam("store_ids", expanding=True)
 
 
-def _edges(count: int, type_) -> list:
+def _edges(count: int, type_, prefix: str = "edge") -> list:
     """The periods' edges as parameters edge_0 .. edge_{count - 1} (`_edge_values` gives their values)."""
-    return [sa.bindparam(f"edge_{index}", type_=type_) for index in range(count)]
+    return [sa.bindparam(f"{prefix}_{index}", type_=type_) for index in range(count)]
 
 
 def _edge_values(store_ids, bounds) -> dict:
@@ -105,15 +156,10 @@ def orders(store_ids, bounds, at, *, few: bool = False) -> None:
     """The orders' measures (ORDER_MEASURES) by the period their time falls in: two grouped queries. `few`: the
     orders of the hours since the night (`measures.came_back`)."""
     values = _edge_values(store_ids, bounds)
-    for store_id, index, n, on_time, late_seconds in db.session.execute(_ready_statement(len(bounds)), values):
-        figure = at(store_id, index)
-        figure.ready, figure.on_time, figure.late_seconds = int(n), int(on_time or 0), float(late_seconds or 0)
-    for store_id, index, n, within, came_back, comebacks, checked, failed in db.session.execute(
-            _settled_statement(len(bounds), few), values):
-        figure = at(store_id, index)
-        figure.settled, figure.within = int(n), int(within or 0)
-        figure.came_back, figure.comebacks = int(came_back or 0), int(comebacks or 0)
-        figure.checked, figure.first_pass = int(checked or 0), int(checked or 0) - int(failed or 0)
+    for row in db.session.execute(_ready_statement(len(bounds)), values):
+        _ready(at, *row)
+    for row in db.session.execute(_settled_statement(len(bounds), few), values):
+        _settled(at, *row)
 
 
 @functools.cache
@@ -134,18 +180,6 @@ def _after_repair_statements(count: int):
                                              SatisfactionCase.store_id == FollowUp.store_id))
              .where(*served, SatisfactionCase.state == OPEN).group_by(FollowUp.store_id, month))
     return follow_ups, cases
-
-
-def after_repair(store_ids, months, at) -> None:
-    """Follow-ups of repair and quick-lane orders by the month they were served in, and their open cases."""
-    follow_ups, cases = _after_repair_statements(len(months))
-    values = {"store_ids": list(store_ids), **{f"month_{index}": month for index, month in enumerate(months)}}
-    for store_id, index, n, done, forms, points in db.session.execute(follow_ups, values):
-        figure = at(store_id, index)
-        figure.follow_ups, figure.done_in_time, figure.forms, figure.points = (
-            int(n), int(done or 0), int(forms), int(points or 0))
-    for store_id, index, n in db.session.execute(cases, values):
-        at(store_id, index).open_cases = int(n)
 
 
 def order_counts(store_id: int, start: datetime, until: datetime) -> Figures:
@@ -180,11 +214,11 @@ def with_targets(stmt):
 
 
 @functools.cache
-def _emergency_statements(edges: int):
+def _emergency_statements(edges: int, prefix: str = "edge"):
     """Rescue calls received in each period, not cancelled: the counts, and the arrival's median and 90th
-    percentile, nearest rank (the least value whose rank reaches p * n)."""
+    percentile, nearest rank (the least value whose rank reaches p * n). Its edges: parameters named `prefix`_i."""
     call = RescueCall
-    bounds = _edges(edges, call.received_at.type)
+    bounds = _edges(edges, call.received_at.type, prefix)
     index = period_index(call.received_at, bounds)
     where = (call.store_id.in_(_STORE_IDS), call.received_at >= bounds[0], call.received_at < bounds[-1],
              call.state != RESCUE_CANCELLED)
@@ -203,17 +237,3 @@ def _emergency_statements(edges: int):
                              sa.func.min(sa.case((ranked.c.rank >= ranked.c.n * 0.9, ranked.c.seconds))))
                    .group_by(ranked.c.store_id, ranked.c.bucket))
     return counts, percentiles
-
-
-def emergency(store_ids, bounds, at) -> None:
-    counts, percentiles = _emergency_statements(len(bounds))
-    values = _edge_values(store_ids, bounds)
-    for store_id, bucket, n, in_target, arrived, arrived_in_target in db.session.execute(counts, values):
-        figure = at(store_id, bucket)
-        figure.rescues, figure.dispatched_in_target = int(n), int(in_target or 0)
-        figure.arrived, figure.arrived_in_target = int(arrived or 0), int(arrived_in_target or 0)
-    for store_id, bucket, median, p90 in db.session.execute(percentiles, values):
-        figure = at(store_id, bucket)
-        figure.arrival_median = round(float(median) / 60, 1) if median is not None else None
-        figure.arrival_p90 = round(float(p90) / 60, 1) if p90 is not None else None
-

@@ -56,11 +56,10 @@ def operations(store, month: date) -> Operations:
     counted live (`counting`), then the stock and the technicians' names."""
     figures = Operations(store, month)
     days = _days(month)
-    through = rollup.counted_through(store.id)
+    through, kept = rollup.rolled(store.id, days[0], days[-1])
     closed = [day for day in days if through is not None and day < through]
     today = store.local_date(utcnow())  # nothing is settled after it: the days since the night up to it, live
     live = counting.count_days(store, [day for day in days[len(closed):] if day <= today])
-    kept = rollup.rolled(store.id, closed[0], closed[-1]) if closed else rollup.Rolled()
     revenue: dict[tuple[str, str], list[int]] = {}
     for kind, payer, amount, discount in [*kept.revenue, *((k, p, a, d) for _day, k, p, a, d in live.revenue)]:
         sums = revenue.setdefault((kind, payer), [0, 0])

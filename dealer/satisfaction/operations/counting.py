@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from dealer.database import sections
 from dealer.dialect import seconds_between
 from dealer.extensions import db
 from dealer.repair.models import JobAssignment, RepairJob, RepairLine, RepairOrder, TimeEntry
@@ -31,23 +32,22 @@ class Days:
 
 
 def count_days(store, days: list[date]) -> Days:
-    """The store's consecutive `days` (at most a month's), counted live: four grouped queries, whatever the rows."""
+    """The store's consecutive `days` (at most a month's), counted live: three statements (the hours sold and
+    clocked in one), whatever the rows."""
     counted = Days()
     if not days:
         return counted
     values = {"store_id": store.id, "start": day_start(days[0], store),
               "end": day_start(days[-1] + timedelta(days=1), store),
               **{f"day_{index}": day_start(day, store) for index, day in enumerate(days)}}
-    revenue, orders, sold, clocked = _statements(len(days))
+    revenue, orders, hours_statement = _statements(len(days))
     counted.revenue = [(days[index], kind, payer, int(amount or 0), int(discount or 0))
                        for index, kind, payer, amount, discount in db.session.execute(revenue, values)]
     counted.orders = [(days[index], kind, int(n), int(paid or 0), int(paying or 0))
                       for index, kind, n, paid, paying in db.session.execute(orders, values)]
     hours: dict[tuple[int, int], list[float]] = {}
-    for index, technician_id, value in db.session.execute(sold, values):
-        hours.setdefault((int(index), technician_id), [0.0, 0.0])[0] = float(value or 0)
-    for index, technician_id, value in db.session.execute(clocked, values):
-        hours.setdefault((int(index), technician_id), [0.0, 0.0])[1] = float(value or 0)
+    for section, index, technician_id, value in db.session.execute(hours_statement, values):  # 0 sold, 1 clocked
+        hours.setdefault((int(index), int(technician_id)), [0.0, 0.0])[section] = float(value or 0)
     counted.hours = [(days[index], technician_id, sold_hours, clocked_seconds)
                      for (index, technician_id), (sold_hours, clocked_seconds) in sorted(hours.items())]
     return counted
@@ -62,7 +62,7 @@ def _settled():
 
 @functools.cache
 def _statements(days: int):
-    """(revenue, orders, hours sold, hours clocked), each grouped by the day's index among `days` days."""
+    """(revenue, orders, hours sold and clocked in one), each grouped by the day's index among `days` days."""
     bounds = [sa.bindparam(f"day_{index}", type_=RepairOrder.settled_at.type) for index in range(days)]
     day = period_index(RepairOrder.settled_at, [*bounds, sa.bindparam("end", type_=RepairOrder.settled_at.type)])
     revenue = (sa.select(day, RepairLine.kind, RepairLine.payer, sa.func.sum(RepairLine.amount_fen),
@@ -75,7 +75,7 @@ def _statements(days: int):
     orders = (sa.select(day, RepairOrder.kind, sa.func.count(), sa.func.sum(paid),
                         sa.func.sum(sa.case((paid > 0, 1), else_=0)))
               .where(*_settled(), RepairOrder.reversal_of_id.is_(None)).group_by(day, RepairOrder.kind))
-    return revenue, orders, *_hours_statements(day)
+    return revenue, orders, sections(*_hours_statements(day))
 
 
 def _hours_statements(day):

@@ -82,50 +82,53 @@ class Rolled:
     hours: list[tuple[int, float, float]] = field(default_factory=list)
 
 
-def counted_through(store_id: int) -> date | None:
-    """The day before which the store's days are rolled up (None: never rolled up)."""
-    return db.session.scalar(_THROUGH, {"store_id": store_id})
-
-
-_THROUGH = sa.select(OperationRun.through).where(OperationRun.store_id == sa.bindparam("store_id"))
-
-
-def rolled(store_id: int, first: date, last: date) -> Rolled:
-    """The store's rolled-up days from `first` to `last` (both included), in one query."""
-    found = Rolled()
+def rolled(store_id: int, first: date, last: date) -> tuple[date | None, Rolled]:
+    """How far the store's days are rolled up (None: never), and its rolled-up days from `first` to `last` (both
+    included) before that, in one query."""
+    found, through = Rolled(), None
     for section, day, kind, payer, technician_id, a, b, c, sold, clocked in db.session.execute(
             _rolled_statement(), {"store_id": store_id, "first": first, "last": last}):
         if section == 0:
             found.revenue.append((kind, payer, int(a), int(b)))
         elif section == 1:
             found.orders.append((day, kind, int(a), int(b), int(c)))
-        else:
+        elif section == 2:
             found.hours.append((technician_id, float(sold), float(clocked)))
-    return found
+        else:
+            through = day
+    return through, found
 
 
 @functools.cache
 def _rolled_statement():
-    """The three tables' rows of the days asked, as one union: revenue and hours summed, orders by day."""
+    """The run's `through`, and the three tables' rows of the days asked before it, as one union: revenue and
+    hours summed, orders by day."""
     def days(table):
         return (table.store_id == sa.bindparam("store_id"), table.day >= sa.bindparam("first", type_=sa.Date()),
-                table.day <= sa.bindparam("last", type_=sa.Date()))
+                table.day <= sa.bindparam("last", type_=sa.Date()), table.day < OperationRun.through)
 
     def null(type_):
         return sa.null().cast(type_)
 
-    revenue = (sa.select(sa.literal(0).label("section"), null(sa.Date()).label("day"), OperationRevenue.kind,
-                         OperationRevenue.payer, null(sa.Integer()).label("technician_id"),
-                         sa.func.sum(OperationRevenue.amount_fen).label("a"),
-                         sa.func.sum(OperationRevenue.discount_fen).label("b"), null(sa.BigInteger()).label("c"),
-                         null(sa.Double()).label("sold"), null(sa.Double()).label("clocked"))
-               .where(*days(OperationRevenue)).group_by(OperationRevenue.kind, OperationRevenue.payer))
-    orders = sa.select(sa.literal(1), OperationOrders.day, OperationOrders.kind, null(sa.String()), null(sa.Integer()),
-                       sa.cast(OperationOrders.orders, sa.BigInteger()), OperationOrders.paid_fen,
-                       sa.cast(OperationOrders.paying, sa.BigInteger()), null(sa.Double()),
-                       null(sa.Double())).where(*days(OperationOrders))
-    hours = (sa.select(sa.literal(2), null(sa.Date()), null(sa.String()), null(sa.String()),
-                       OperationHours.technician_id, null(sa.BigInteger()), null(sa.BigInteger()),
-                       null(sa.BigInteger()), sa.func.sum(OperationHours.sold), sa.func.sum(OperationHours.clocked))
-             .where(*days(OperationHours)).group_by(OperationHours.technician_id))
-    return sa.union_all(revenue, orders, hours)
+    def counted(select, table):
+        return select.join(OperationRun, OperationRun.store_id == table.store_id).where(*days(table))
+
+    revenue = counted(sa.select(sa.literal(0).label("section"), null(sa.Date()).label("day"), OperationRevenue.kind,
+                                OperationRevenue.payer, null(sa.Integer()).label("technician_id"),
+                                sa.func.sum(OperationRevenue.amount_fen).label("a"),
+                                sa.func.sum(OperationRevenue.discount_fen).label("b"), null(sa.BigInteger()).label("c"),
+                                null(sa.Double()).label("sold"), null(sa.Double()).label("clocked")),
+                      OperationRevenue).group_by(OperationRevenue.kind, OperationRevenue.payer)
+    orders = counted(sa.select(sa.literal(1), OperationOrders.day, OperationOrders.kind, null(sa.String()),
+                               null(sa.Integer()), sa.cast(OperationOrders.orders, sa.BigInteger()),
+                               OperationOrders.paid_fen, sa.cast(OperationOrders.paying, sa.BigInteger()),
+                               null(sa.Double()), null(sa.Double())), OperationOrders)
+    hours = counted(sa.select(sa.literal(2), null(sa.Date()), null(sa.String()), null(sa.String()),
+                              OperationHours.technician_id, null(sa.BigInteger()), null(sa.BigInteger()),
+                              null(sa.BigInteger()), sa.func.sum(OperationHours.sold),
+                              sa.func.sum(OperationHours.clocked)),
+                    OperationHours).group_by(OperationHours.technician_id)
+    through = sa.select(sa.literal(3), OperationRun.through, null(sa.String()), null(sa.String()), null(sa.Integer()),
+                        null(sa.BigInteger()), null(sa.BigInteger()), null(sa.BigInteger()), null(sa.Double()),
+                        null(sa.Double())).where(OperationRun.store_id == sa.bindparam("store_id"))
+    return sa.union_all(revenue, orders, hours, through)
