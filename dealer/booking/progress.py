@@ -24,7 +24,6 @@ from flask_babel import lazy_gettext as _l
 from dealer.actors import Actor
 from dealer.booking.errors import ItemAlreadyDecided
 from dealer.booking.models import APPROVE, DECISIONS, OnlineDecision, ProgressLink
-from dealer.dialect import is_postgresql
 from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.quicklane.models import WASHING as LANE_WASHING
@@ -114,11 +113,19 @@ _NOW = sa.bindparam("now", type_=ProgressLink.expires_at.type)  # the store's UT
 _LIVE = sa.and_(ProgressLink.store_id == sa.bindparam("link_store"),
                 ProgressLink.token_hash == sa.bindparam("link_hash"),
                 sa.or_(ProgressLink.expires_at.is_(None), ProgressLink.expires_at > _NOW))
-_LINK_COLUMNS = (ProgressLink.id, ProgressLink.store_id, ProgressLink.order_id, ProgressLink.opens)
+_LINK_COLUMNS = (ProgressLink.id, ProgressLink.store_id, ProgressLink.order_id, ProgressLink.opens,
+                 ProgressLink.last_opened_at)
 _READ_LINK = sa.select(*_LINK_COLUMNS).where(_LIVE)
-_OPEN_LINK = sa.update(ProgressLink).where(_LIVE).values(
-    opens=ProgressLink.opens + 1, last_opened_at=_NOW,
-    first_opened_at=sa.func.coalesce(ProgressLink.first_opened_at, _NOW)).execution_options(synchronize_session=False)
+# An opening is a visit: a reload within SAME_OPENING of the last counted one (a phone's browser reloads the page it
+# comes back to) is the same opening, neither counted again nor written, so the page is read without locking the
+# link's row. The UPDATE checks it again under the row's lock: of openings at once, one counts.
+SAME_OPENING = timedelta(minutes=1)
+_OPEN_LINK = sa.update(ProgressLink).where(
+    _LIVE, sa.or_(ProgressLink.last_opened_at.is_(None),
+                  ProgressLink.last_opened_at <= sa.bindparam("again", type_=ProgressLink.last_opened_at.type))
+).values(opens=ProgressLink.opens + 1, last_opened_at=_NOW,
+         first_opened_at=sa.func.coalesce(ProgressLink.first_opened_at, _NOW)).execution_options(
+    synchronize_session=False)
 # On PostgreSQL an opening is worth a counter, not a wait for the disk: the same statement sets this transaction's
 # synchronous_commit off (set_config(..., true) is SET LOCAL), so its commit does not wait for the WAL to be flushed
 # (2-3 ms of the page on the shared machine). A crash of the server could lose the last fraction of a second of
@@ -130,21 +137,22 @@ _OPEN_LINK = _OPEN_LINK.returning(*_LINK_COLUMNS)
 def _link_of(token: str, now: datetime, *, count_open: bool = False) -> tuple[int, int, int, bool]:
     """(link id, store id, order id, whether this is the owner's first opening) of a token whose link still works.
 
-    `count_open`: count the opening at once, in the same statement (UPDATE ... RETURNING): the counter, under the
-    row's lock, tells exactly one request that it is the first. Raises NotFound.
+    `count_open`: count the opening, unless it is a reload of the last one (SAME_OPENING): UPDATE ... RETURNING,
+    whose counter, under the row's lock, tells exactly one request that it is the first. Raises NotFound.
     """
     store, dot, secret = (token or "").partition(".")
     if not (dot and secret and store.isdigit() and len(store) <= 9 and len(token) <= 64):
         raise NotFound()
     values = {"link_store": int(store), "link_hash": token_hash(token), "now": now}
-    if count_open:
-        opening = _OPEN_LINK_PG if db.session.get_bind().dialect.name == "postgresql" else _OPEN_LINK
-        row = db.session.execute(opening, values).first()
-    else:
-        row = db.session.execute(_READ_LINK, values).first()
+    row = db.session.execute(_READ_LINK, values).first()
     if row is None:
         raise NotFound()
-    return row.id, row.store_id, row.order_id, count_open and row.opens == 1
+    again = now - SAME_OPENING
+    if not count_open or (row.last_opened_at is not None and row.last_opened_at > again):
+        return row.id, row.store_id, row.order_id, False
+    opening = _OPEN_LINK_PG if db.session.get_bind().dialect.name == "postgresql" else _OPEN_LINK
+    counted = db.session.execute(opening, {**values, "again": again}).first()
+    return row.id, row.store_id, row.order_id, counted is not None and counted.opens == 1
 
 
 def _ended(order: RepairOrder, now: datetime) -> bool:
@@ -286,7 +294,8 @@ def _progress(link_id: int, store_id: int, order_id: int, now: datetime) -> Prog
 
 
 def open_progress(token: str, *, now: datetime) -> Progress:
-    """Read the owner's page and count the opening (the advisor sees when the owner first and last opened it).
+    """Read the owner's page and count the opening (the advisor sees when the owner first and last opened it; a
+    reload within SAME_OPENING is the same opening).
 
     Raises NotFound (and counts nothing: the request rolls back).
     """
@@ -295,11 +304,6 @@ def open_progress(token: str, *, now: datetime) -> Progress:
     if first:  # the order's history tells the advisor, once, that the owner is following
         repair.record_event(progress.order, "owner_opened_progress", to_state=progress.order.state,
                             actor=owner_actor(store_id), now=now)
-    # An opening is worth a counter, not a wait for the disk: PostgreSQL's asynchronous commit for this transaction
-    # only (it is atomic and in order as any; a crash may lose the last fraction of a second of openings). The
-    # flush of the WAL cost each view about 2 ms, and under load the views queued for it.
-    if is_postgresql():
-        db.session.execute(sa.text("SET LOCAL synchronous_commit = off"))
     # The page is drawn from what was just read: the commit (the opening's counter and step) keeps it as it is
     # instead of expiring it, so the template, the API and the member view read it without loading it all again.
     session = db.session()

@@ -112,9 +112,34 @@ def test_an_opening_commits_without_waiting_for_the_disk_on_postgresql(shop):
         progress.open_progress(token_of(order), now=NOW)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
-    asynchronous = "SET LOCAL synchronous_commit = off" in sent
+    [counting] = [statement for statement in sent if statement.startswith("UPDATE booking_progress_links")]
+    asynchronous = "set_config(" in counting  # set_config('synchronous_commit', 'off', true): SET LOCAL
     assert asynchronous == (db.engine.dialect.name == "postgresql")
     assert fresh(ProgressLink, db.session.scalar(sa.select(ProgressLink.id))).opens == 1
+
+
+def test_a_reload_within_a_minute_is_the_same_opening_and_writes_nothing(shop):
+    """A phone's browser reloads the page it comes back to: within SAME_OPENING of the last counted opening it is
+    the same opening (read only, no write, no lock on the link); after it, a new one."""
+    order = approved_order(shop)
+    token = token_of(order)
+    progress.open_progress(token, now=NOW)
+    sent = []
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(" ".join(statement.split()))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert progress.open_progress(token, now=NOW + timedelta(seconds=59)).order.id == order.id
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert not [statement for statement in sent if statement.split()[0] in ("UPDATE", "INSERT", "DELETE")], sent
+    link = fresh(ProgressLink, db.session.scalar(sa.select(ProgressLink.id)))
+    assert (link.opens, link.last_opened_at) == (1, NOW)
+    progress.open_progress(token, now=NOW + progress.SAME_OPENING)
+    link = fresh(ProgressLink, db.session.scalar(sa.select(ProgressLink.id)))
+    assert (link.opens, link.first_opened_at, link.last_opened_at) == (2, NOW, NOW + progress.SAME_OPENING)
 
 
 def test_opening_the_page_is_counted_for_the_advisor(shop):
