@@ -23,13 +23,14 @@ class _Sheet:
     def __init__(self, book, title: str):
         self.sheet, self.row = book.add_worksheet(title), 0
 
-    def append(self, values, style=None) -> None:
+    def append(self, values, style=None, *, first=None) -> None:
+        """Write a row; `first`: the first cell's own format (a title)."""
         for column, value in enumerate(values):
-            value = _cell(value)
+            value, cell_style = _cell(value), first if column == 0 and first is not None else style
             if isinstance(value, str):
-                self.sheet.write_string(self.row, column, value, style)
+                self.sheet.write_string(self.row, column, value, cell_style)
             elif value is not None:
-                self.sheet.write_number(self.row, column, value, style)
+                self.sheet.write_number(self.row, column, value, cell_style)
         self.row += 1
 
 
@@ -52,8 +53,8 @@ def month_workbook(sheet, follow_ups) -> BytesIO:
     bold = book.add_format({"bold": True})
     summary = _Sheet(book, _("Assessment"))
     a = sheet.assessment
-    summary.append([_("Monthly assessment"), sheet.store.name, f"{sheet.month:%Y-%m}"])
-    summary.sheet.write_string(0, 0, _("Monthly assessment"), book.add_format({"bold": True, "font_size": 14}))
+    summary.append([_("Monthly assessment"), sheet.store.name, f"{sheet.month:%Y-%m}"],
+                   first=book.add_format({"bold": True, "font_size": 14}))
     rows = [
         (_("Feedback forms (n)"), a.n),
         (_("Follow-ups of the month"), sheet.follow_ups),

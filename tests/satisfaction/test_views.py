@@ -132,6 +132,9 @@ def test_month_sheet_shows_n_and_average_and_exports_to_excel(client, staff, sho
     assert 'data-testid="n">1' in page and 'data-testid="average">4.00' in page and 'data-testid="thin"' in page
     assert export.status_code == 200 and export.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(BytesIO(export.data))
+    title = book.worksheets[0]["A1"]  # the assessment's title, in its own format, beside the store and the month
+    assert (title.font.b, title.font.sz) == (True, 14) and title.value
+    assert [cell.value for cell in book.worksheets[0][1]][1:3] == [shop.store.name, month]
     forms_sheet = book.worksheets[1]
     assert [cell.value for cell in forms_sheet[2]][:7] == [follow_up.source_number, shop.vehicle.plate,
                                                             shop.vehicle.owner.name, "A", "B", "B", 4]

@@ -183,7 +183,8 @@ def test_real_scheduler_stores_its_jobs_in_the_database(app, committed_db):
                                                                    "reminders_nightly_scan",
                                                                    "inspection_photo_cleanup",
                                                                    "rescue_learn_eta",
-                                                                   "quick_lane_close_day_reminder"}
+                                                                   "quick_lane_close_day_reminder",
+                                                                   "assurance_current_month"}
     finally:
         scheduler = leader.scheduler
         leader.stop()
