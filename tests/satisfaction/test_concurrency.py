@@ -1,5 +1,5 @@
 """On PostgreSQL: the owner's form sent twice at once (two taps, two tabs): one form, the same for both; a late form
-while the night rolls its month up."""
+while the night rolls its month up; a comeback while the hour moves the current month forward."""
 from __future__ import annotations
 
 import threading
@@ -13,7 +13,8 @@ from dealer.database import utcnow
 from dealer.extensions import db
 from dealer.satisfaction import assurance, services
 from dealer.satisfaction.models import FeedbackForm, RollupMonth
-from dealer.satisfaction.services.rollup import roll_up
+from dealer.satisfaction.rollup import mark_stale
+from dealer.satisfaction.services.rollup import advance_current_months, roll_up
 from dealer.stores.models import Store
 from tests.concurrency import at_once
 from tests.factories import StoreFactory, VehicleFactory
@@ -88,3 +89,43 @@ def test_a_late_form_while_the_night_rolls_its_month_up_marks_it_stale_after(app
                                                                 RollupMonth.month == october)) is True
     monkeypatch.setattr(assurance, "live_figures", live)
     assert assurance.store_trend(db.session.get(Store, store_id), october, now=NOW).current.forms == 1
+
+
+def test_a_comeback_while_the_hour_moves_the_month_forward_marks_it_stale_after(app, shared_db, monkeypatch):
+    """The hourly part holds the current month's row while it counts, as the night does: a comeback confirmed
+    meanwhile (its mark, `rollup.mark_stale`, in its own transaction) waits, then marks the month stale, so the part
+    written without it is not read (without the lock the part, counted afresh, would clear the mark: the comeback
+    lost)."""
+    store = StoreFactory(code="SZ01")
+    db.session.commit()
+    store_id, november = store.id, date(2026, 11, 1)
+    night = datetime(2026, 11, 22, 19, 0, tzinfo=timezone.utc)  # 23 November 03:00 at the store
+    roll_up(now=night, store_ids=[store_id])
+    mark_stale(store_id, november)  # an earlier comeback: the hour counts the month afresh and clears the mark
+    db.session.commit()
+    counted = threading.Event()
+    order_counts = assurance.order_counts
+
+    def slowly(*args):  # the hour has counted the month's orders; the comeback is confirmed before it writes
+        found = order_counts(*args)
+        counted.set()
+        time.sleep(1.0)
+        return found
+
+    monkeypatch.setattr(assurance, "order_counts", slowly)
+
+    def hour():
+        return advance_current_months(now=night + timedelta(hours=3), store_ids=[store_id])
+
+    def comeback():
+        assert counted.wait(timeout=10)
+        mark_stale(store_id, november)
+        db.session.commit()
+        return True
+
+    results = at_once(app, hour, comeback)
+
+    assert results == [1, True], results
+    row = db.session.scalar(sa.select(RollupMonth).where(RollupMonth.store_id == store_id,
+                                                         RollupMonth.month == november))
+    assert (row.stale, row.until) == (True, night + timedelta(hours=2))
