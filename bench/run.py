@@ -13,7 +13,7 @@
    alone;
 5. outside HTTP: the nightly reminder scan (scripts/bench_reminder_scan.py) and the SMS sender's
    throughput with two senders to the loopback stand-in (bench/sms_throughput.py);
-6. writes bench/reports/<date>-<commit>.md and prints it.
+6. writes bench/reports/<date>-<commit>.md (-2, -3, ... for another run of the same commit that day) and prints it.
 """
 from __future__ import annotations
 
@@ -187,7 +187,9 @@ def main() -> int:
                      ceiling=ceiling, app_rss=app_rss, ceiling_rss=ceiling_rss, outside=outside, timings=timings,
                      ceiling_alone=ceiling_alone)
     REPORTS.mkdir(parents=True, exist_ok=True)
-    path = REPORTS / f"{started_at:%Y-%m-%d}-{commit[0]}.md"
+    path, again = REPORTS / f"{started_at:%Y-%m-%d}-{commit[0]}.md", 2
+    while path.exists():  # another run of the same commit that day: keep both
+        path, again = REPORTS / f"{started_at:%Y-%m-%d}-{commit[0]}-{again}.md", again + 1
     path.write_text(report)
     print(report)
     print(f"(written to {path.relative_to(ROOT)})", file=sys.stderr)
