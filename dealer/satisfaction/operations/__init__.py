@@ -11,7 +11,7 @@ month, with its negative amounts, so a month's revenue is net of what was revers
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -51,14 +51,14 @@ class Operations:
         return sum(amount - discount for k, _payer, amount, discount in self.revenue if kind in (None, k))
 
 
-def operations(store, month: date) -> Operations:
-    """The store's month of service operations: its days rolled up by the night (`rollup`) and the days since
-    counted live (`counting`), then the stock and the technicians' names."""
+def operations(store, month: date, *, now: datetime | None = None) -> Operations:
+    """The store's month of service operations: its days rolled up by the night (`rollup`) and the days since, up to
+    the store's day of `now`, counted live (`counting`), then the stock and the technicians' names."""
     figures = Operations(store, month)
     days = _days(month)
     through, kept = rollup.rolled(store.id, days[0], days[-1])
     closed = [day for day in days if through is not None and day < through]
-    today = store.local_date(utcnow())  # nothing is settled after it: the days since the night up to it, live
+    today = store.local_date(now or utcnow())  # nothing is settled after it: the days since the night up to it
     live = counting.count_days(store, [day for day in days[len(closed):] if day <= today])
     revenue: dict[tuple[str, str], list[int]] = {}
     for kind, payer, amount, discount in [*kept.revenue, *((k, p, a, d) for _day, k, p, a, d in live.revenue)]:

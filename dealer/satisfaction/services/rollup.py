@@ -63,8 +63,7 @@ def _roll_up_store(store, *, now: datetime, day: date | None) -> int:
     db.session.execute(sa.insert(RollupFigure), [
         {"store_id": store.id, "month": month, "measure": measure, "value": value}
         for month in due for measure, value in assurance.counts(found[month]).items()] + [
-        {"store_id": store.id, "month": current, "measure": measure, "value": getattr(night, measure)}
-        for measure in assurance.ORDER_MEASURES])
+        *_part_rows(store.id, current, night)])
     db.session.execute(sa.update(RollupMonth).where(RollupMonth.store_id == store.id, RollupMonth.month.in_(due))
                        .values(stale=False, computed_at=now, until=None))
     db.session.execute(sa.update(RollupMonth).where(RollupMonth.store_id == store.id, RollupMonth.month == current)
@@ -93,10 +92,15 @@ def advance_current_months(*, now: datetime, store_ids: list[int] | None = None)
             continue
         counts = assurance.order_counts(store.id, start, until)
         db.session.execute(sa.delete(RollupFigure).where(RollupFigure.store_id == store.id, RollupFigure.month == month))
-        db.session.execute(sa.insert(RollupFigure), [
-            {"store_id": store.id, "month": month, "measure": measure, "value": getattr(counts, measure)}
-            for measure in assurance.ORDER_MEASURES])
+        db.session.execute(sa.insert(RollupFigure), _part_rows(store.id, month, counts))
         row.until, row.stale, row.computed_at = until, False, now
         db.session.commit()
         moved += 1
     return moved
+
+
+def _part_rows(store_id: int, month: date, counts) -> list[dict]:
+    """The rows of a partial month (the orders' counts, `assurance.ORDER_MEASURES`), as the night and the hour
+    write them."""
+    return [{"store_id": store_id, "month": month, "measure": measure, "value": getattr(counts, measure)}
+            for measure in assurance.ORDER_MEASURES]

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from dealer.access import current_actor, roles_required
 from dealer.actors import ADMIN, MANAGER
+from dealer.database import utcnow
 from dealer.repair import signals as repair_signals
 from dealer.repair.forms import KIND_LABELS, PAYER_LABELS
 from dealer.satisfaction import bp, operations
@@ -22,7 +23,7 @@ LINE_LABELS = {"labor": _l("Labor"), "parts": _l("Parts")}
 def _figures():
     scope, store_id, month_start = store_and_month()
     store = get_store(store_id, actor=current_actor())
-    return scope, store_id, operations.operations(store, month_start)
+    return scope, store_id, operations.operations(store, month_start, now=utcnow())
 
 
 def _labels() -> dict:
