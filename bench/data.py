@@ -143,13 +143,13 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
                 seconds["loss roll-up"] = loss_rollup()
             if "group campaign, every store" not in seconds:  # seed-demo's, made while the group had 2 stores
                 seconds["group campaign, every store"] = group_campaign(stores)
-                seconds.pop("group draft counts", None)
+                seconds.pop("draft counts", None)
             if "loss roll-up, current month" not in seconds:  # built before the night counted the current month
                 seconds["loss roll-up, current month"] = loss_rollup()
             if "assurance roll-up" not in seconds:  # built before the five assurances' nightly roll-up was counted
                 seconds["assurance roll-up"] = assurance_rollup()
-            if "group draft counts" not in seconds:  # built before a draft's counts were kept (migration 0037)
-                seconds["group draft counts"] = group_draft_counts()
+            if "draft counts" not in seconds:  # built before a draft's counts were kept (0037; a store's own: later)
+                seconds["draft counts"] = draft_counts()
             if "assurance roll-up, current month" not in seconds:  # before the night counted its part (0038)
                 seconds["assurance roll-up, current month"] = assurance_rollup()
             if "loss roll-up, list figures" not in seconds:  # before the night kept the list's figures (0039)
@@ -178,7 +178,7 @@ def build(app, *, stores: int, vehicles: int, orders: int, seed: int = 2026) -> 
         seconds["loss roll-up"] = seconds["loss roll-up, current month"] = seconds["loss roll-up, list figures"] = (
             loss_rollup())
         seconds["assurance roll-up"] = seconds["assurance roll-up, current month"] = assurance_rollup()
-        seconds["group draft counts"] = group_draft_counts()
+        seconds["draft counts"] = draft_counts()
         seconds["operations roll-up"] = operations_rollup()
         seconds["feedback links"] = _feedback_links()
         db.session.execute(sa.text(
@@ -309,12 +309,12 @@ def group_campaign(stores: int) -> float:
     return round(time.perf_counter() - started, 1)
 
 
-def group_draft_counts() -> float:
-    """The draft group campaign's store targets counted as each store's night counts them (after the night's
-    last-seen counts, `member_group_draft_counts`): its page reads them."""
+def draft_counts() -> float:
+    """The draft campaigns' targets (each store's own and its parts of the group's) counted as each store's night
+    counts them (after the night's last-seen counts, `member_draft_counts`): their pages read them."""
     started = time.perf_counter()
-    counted = members.count_group_drafts(now=utcnow())
-    _log(f"group campaigns: {counted} draft store targets counted")
+    counted = members.count_kept_drafts(now=utcnow())
+    _log(f"campaigns: {counted} draft targets counted")
     return round(time.perf_counter() - started, 1)
 
 

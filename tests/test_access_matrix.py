@@ -377,6 +377,7 @@ MATRIX: dict[str, str | frozenset[str]] = {
     "members.group_campaign": frozenset({MANAGER}),
     "members.launch_group_campaign": frozenset({MANAGER}),
     "members.count_group_campaign": frozenset({MANAGER}),
+    "members.count_campaign": frozenset({MANAGER}),
     "members.export_group_campaign": frozenset({MANAGER}),
     "campaigns_api.hand_over_gift": frozenset({MANAGER, SERVICE_ADVISOR, CASHIER}),
     "campaigns_api.get_group_campaign": frozenset({MANAGER}),

@@ -157,3 +157,68 @@ def test_a_campaign_shows_and_exports_the_same_season_last_year(app, shop, staff
         "到店率", "到店率提升（95% 置信区间）", "人均客户付费提升，元（95% 置信区间）", "新增到店", "新增客户付费"]
     last_page = load_workbook(BytesIO(client.get(f"/members/campaigns/{last.id}/export.xlsx").data)).worksheets[0]
     assert "去年同季" not in [row[0].value for row in last_page.iter_rows()]  # no year before it
+
+
+def _shown_matched(client, campaign_id) -> str:
+    html = client.get(f"/members/campaigns/{campaign_id}").get_data(as_text=True)
+    assert 'data-testid="counted-at"' in html
+    return html.split('data-testid="preview-matched">', 1)[1].split("<", 1)[0]
+
+
+def test_a_drafts_target_is_kept_when_saved_and_counted_again_on_request_and_each_night(app, shop, staff):
+    """The draft's page reads the counts kept at the save (a live count read 50,000 owners a view); a new owner
+    shows after "count again" or the night; a draft never counted is counted live and nothing is written; once
+    launched it is not counted again."""
+    consenting_owners(shop.store, 3)
+    draft = services.create_campaign(shop.store.id, services.CampaignInput(
+        name="冬季", season="other", starts_on=date(2026, 12, 1), ends_on=date(2027, 1, 31), model_families=["suv"]),
+        actor=shop.manager, now=NOW)
+    assert (draft.matched, draft.counted_at) == (3, NOW)
+    client = signed_in(app, staff["manager"])
+    consenting_owners(shop.store, 2)
+    db.session.commit()
+    assert _shown_matched(client, draft.id) == "3"  # kept
+    url = f"/members/campaigns/{draft.id}"
+    assert client.post(f"{url}/count", data={"csrf_token": csrf(client, url)}).status_code == 302
+    db.session.expire_all()
+    counted = db.session.get(Campaign, draft.id)
+    assert counted.matched == 5 and counted.counted_at > NOW and _shown_matched(client, draft.id) == "5"
+
+    consenting_owners(shop.store, 1)  # the store's night
+    assert services.count_kept_drafts(now=NOW + timedelta(days=1), store_ids=[shop.store.id]) == 1
+    db.session.expire_all()
+    assert (db.session.get(Campaign, draft.id).matched, db.session.get(Campaign, draft.id).counted_at) == (
+        6, NOW + timedelta(days=1))
+
+    db.session.execute(sa.update(Campaign).where(Campaign.id == draft.id).values(counted_at=None))
+    consenting_owners(shop.store, 1)
+    db.session.commit()  # never counted (saved before the counts were kept): counted live, nothing written
+    assert _shown_matched(client, draft.id) == "7"
+    db.session.expire_all()
+    assert db.session.get(Campaign, draft.id).counted_at is None
+
+    token = csrf(client, url)
+    services.launch_campaign(draft.id, actor=shop.manager, now=NOW, seed=1)
+    launched = db.session.get(Campaign, draft.id)
+    found = (launched.matched, launched.invited, launched.counted_at)
+    refused = client.post(f"{url}/count", data={"csrf_token": token}, follow_redirects=True)
+    assert refused.status_code == 200 and 'data-testid="campaign-results"' in refused.get_data(as_text=True)
+    db.session.expire_all()
+    launched = db.session.get(Campaign, draft.id)
+    assert (launched.matched, launched.invited, launched.counted_at) == found
+    assert services.count_kept_drafts(now=NOW, store_ids=[shop.store.id]) == 0
+
+
+def test_another_stores_manager_cannot_count_a_draft(app, shop, staff, other_store):
+    draft = services.create_campaign(shop.store.id, services.CampaignInput(
+        name="冬季", season="other", starts_on=date(2026, 12, 1), ends_on=date(2027, 1, 31)), actor=shop.manager,
+        now=NOW)
+    stranger = UserFactory(store=other_store, roles=["manager"])
+    db.session.commit()
+    client = signed_in(app, stranger)
+    token = csrf(client, "/members/campaigns")
+    refused = client.post(f"/members/campaigns/{draft.id}/count", data={"csrf_token": token})
+    assert refused.status_code == 302 and f"/members/campaigns/{draft.id}" not in refused.location  # back, not found
+    assert client.get(f"/members/campaigns/{draft.id}").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Campaign, draft.id).counted_at == NOW

@@ -333,7 +333,7 @@ def test_the_group_page_shows_the_counts_kept_and_counts_again_on_request_and_ea
     assert _shown_counts(client.get(f"/members/group-campaigns/{made.id}")) == ["23", "30"]
 
     _owners(other_store, 1)  # the night: the store's parts still running are counted again
-    assert services.count_group_drafts(now=NOW + timedelta(days=1), store_ids=[other_store.id]) == 1
+    assert services.count_kept_drafts(now=NOW + timedelta(days=1), store_ids=[other_store.id]) == 1
     db.session.expire_all()
     assert [(c.matched, c.counted_at) for c in _parts(made.id)] == [(23, recounted), (31, NOW + timedelta(days=1))]
 
@@ -352,12 +352,12 @@ def test_the_group_page_shows_the_counts_kept_and_counts_again_on_request_and_ea
     assert [(c.matched, c.invited, c.counted_at) for c in _parts(made.id)] == launched
     with pytest.raises(CampaignLaunched):
         services.count_group_campaign(made.id, actor=group, now=NOW)
-    assert services.count_group_drafts(now=NOW, store_ids=[shop.store.id, other_store.id]) == 0
+    assert services.count_kept_drafts(now=NOW, store_ids=[shop.store.id, other_store.id]) == 0
 
 
 def test_the_draft_counts_are_a_nightly_task_after_the_nights_last_seen_counts(app):
     from dealer.scheduler import nightly_tasks  # noqa: PLC0415 (the tasks are declared when the app is made)
 
     names = [name for name, _function in nightly_tasks()]
-    assert dict(nightly_tasks())["member_group_draft_counts"] is services.count_group_drafts
-    assert names.index("member_loss_rollup") < names.index("member_group_draft_counts")
+    assert dict(nightly_tasks())["member_draft_counts"] is services.count_kept_drafts
+    assert names.index("member_loss_rollup") < names.index("member_draft_counts")

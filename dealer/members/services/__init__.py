@@ -11,8 +11,9 @@ from dealer.members.services.balances import (  # noqa: F401
 )
 from dealer.members.services.campaigns import (  # noqa: F401, E402
     CampaignInput,
+    count_campaign,
     count_drafts,
-    count_group_drafts,
+    count_kept_drafts,
     create_campaign,
     draw_holdout,
     get_campaign,

@@ -127,8 +127,10 @@ def _check(store_id: int, data: CampaignInput, today: date) -> None:
 
 
 def create_campaign(store_id: int, data: CampaignInput, *, actor: Actor, now: datetime) -> Campaign:
-    """Save a campaign as a draft (nobody is targeted yet). Raises CampaignError."""
+    """Save a campaign as a draft (nobody is targeted yet), its target counted and kept (`count_drafts`). Raises
+    CampaignError."""
     campaign = new_campaign(store_id, data, actor=actor, now=now)
+    count_drafts([campaign], now=now)
     campaign_id = campaign.id
     db.session.commit()
     return get_campaign(campaign_id, actor=actor)
@@ -228,11 +230,25 @@ def kept_counts(campaigns: list[Campaign], *, now: datetime) -> tuple[list[tuple
     return counts, min((c.counted_at for c in campaigns if c.counted_at is not None), default=None)
 
 
-def count_group_drafts(*, now: datetime, day: date | None = None, store_ids: list[int] | None = None) -> int:
-    """The store's night: count again the store's parts of the group's draft campaigns still running (the not-seen
-    rules read the night's counts, made just before), so each morning's group page shows today's targets; commit.
-    Returns the campaigns counted."""
-    stmt = sa.select(Campaign).where(Campaign.state == DRAFT, Campaign.group_campaign_id.is_not(None))
+def count_campaign(campaign_id: int, *, actor: Actor, now: datetime) -> Campaign:
+    """Count a draft campaign's target again, now, and keep the counts ("Count again now"); commit. Under the
+    campaign's row lock: a launch meanwhile waits, or has happened. Raises NotFound, CampaignLaunched."""
+    campaign = get_for_update(Campaign, campaign_id, **({} if actor.store_id is None else
+                                                         {"store_id": actor.store_id}))
+    if campaign is None:
+        raise NotFound()
+    if campaign.state != DRAFT:
+        raise CampaignLaunched(_l("The campaign is launched already."))
+    count_drafts([campaign], now=now)
+    db.session.commit()
+    return campaign
+
+
+def count_kept_drafts(*, now: datetime, day: date | None = None, store_ids: list[int] | None = None) -> int:
+    """The store's night: count again the store's draft campaigns still running, its own and its parts of the
+    group's (the not-seen rules read the night's counts, made just before), so each morning's draft pages show
+    today's targets; commit. Returns the campaigns counted."""
+    stmt = sa.select(Campaign).where(Campaign.state == DRAFT)
     if store_ids is not None:
         stmt = stmt.where(Campaign.store_id.in_(store_ids))
     campaigns = [campaign for campaign in db.session.scalars(stmt.order_by(Campaign.store_id, Campaign.id))

@@ -12,6 +12,7 @@ from dealer.errors import DomainError
 from dealer.extensions import db
 from dealer.forms import put_error_on_form
 from dealer.members import bp, export, forms, queries, services
+from dealer.members.errors import CampaignLaunched
 from dealer.members.models import DRAFT
 from dealer.members.views.members import working_store_id
 
@@ -69,14 +70,14 @@ def new_campaign():
 
 
 def _campaign_page(campaign, status: int = 200, launch_form=None):
-    if campaign.state == DRAFT:
-        matched, no_consent, capped = services.preview(campaign, now=utcnow())
+    if campaign.state == DRAFT:  # the target as counted and kept (at the save, each night, on request)
+        [(matched, no_consent, capped)], counted_at = services.kept_counts([campaign], now=utcnow())
         eligible = max(matched - no_consent - capped, 0)
         return render_template(
             "members/campaign.html", campaign=campaign, seasons=forms.SEASON_LABELS, results=None,
             preview={"matched": matched, "no_consent": no_consent, "capped": capped, "eligible": eligible,
-                     "held_out": services.holdout_count(eligible, campaign.holdout_bp)},
-            launch_form=launch_form or forms.LaunchForm()), status
+                     "held_out": services.holdout_count(eligible, campaign.holdout_bp)}, counted_at=counted_at,
+            launch_form=launch_form or forms.LaunchForm(), count_form=forms.CountForm()), status
     return render_template("members/campaign.html", campaign=campaign, seasons=forms.SEASON_LABELS,
                            results=queries.campaign_results(campaign), preview=None, launch_form=None), status
 
@@ -101,6 +102,21 @@ def launch_campaign(campaign_id):
         return _campaign_page(services.get_campaign(campaign_id, actor=current_actor()), 422, form)
     flash(_("Launched: %(invited)s owners invited, %(held_out)s held out.", invited=launched.invited,
             held_out=launched.held_out), "success")
+    return redirect(url_for("members.campaign", campaign_id=campaign_id))
+
+
+@bp.route("/campaigns/<int:campaign_id>/count", methods=["POST"])
+@roles_required(MANAGER)
+def count_campaign(campaign_id):
+    if not forms.CountForm().validate_on_submit():  # the CSRF token
+        return _campaign_page(services.get_campaign(campaign_id, actor=current_actor()), 422)
+    try:
+        services.count_campaign(campaign_id, actor=current_actor(), now=utcnow())
+    except CampaignLaunched as error:  # launched meanwhile: the page shows its results
+        db.session.rollback()
+        flash(str(error.message), "warning")
+    else:
+        flash(_("The target has been counted again."), "success")
     return redirect(url_for("members.campaign", campaign_id=campaign_id))
 
 
