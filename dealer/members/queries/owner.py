@@ -63,9 +63,7 @@ def owner_member_view(store_id: int, customer_id: int | None, *, now: datetime, 
     """
     if customer_id is None:
         return None
-    member = db.session.scalars(sa.select(Member).where(Member.store_id == store_id, Member.customer_id == customer_id)
-                                .options(joinedload(Member.tier, innerjoin=True), joinedload(Member.override_tier))
-                                ).one_or_none()
+    member = db.session.scalars(_MEMBER, {"store_id": store_id, "customer_id": customer_id}).one_or_none()
     if member is None:
         return None
     today = store_today(store_id, now)
@@ -115,7 +113,12 @@ def _ledgers():
     return sa.union_all(*(sa.select(*part.c) for part in (lots, points, card)))
 
 
-_LEDGERS = _ledgers()  # built once (the progress page is asked for more than any other public page)
+# Built once, their values as parameters (the progress page is asked for more than any other public page: a
+# statement's cache key is computed once per object, and the member's loader options cost a build each time).
+_LEDGERS = _ledgers()
+_MEMBER = (sa.select(Member)
+           .where(Member.store_id == sa.bindparam("store_id"), Member.customer_id == sa.bindparam("customer_id"))
+           .options(joinedload(Member.tier, innerjoin=True), joinedload(Member.override_tier)))
 
 
 def _day(moment: datetime, zone) -> date:
