@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgresql://... .venv/bin/python -m bench.alone quick-lane [-n 30]
 
-Takes the pages of bench/pages.py whose label contains the filter (and the front desk `/desk?q=` plate),
+Takes the pages of bench/pages.py whose label matches the filter (a regular expression) (and the front desk `/desk?q=` plate),
 fills their placeholders from SAMPLES, signs in each account once (as bench.profile_page), then asks the
 pages round-robin, n rounds, each request alone through the Flask test client: the medians of its wall time,
 its statements' time (driver and server), its render_template time and the rest. The machine being shared, the
@@ -34,10 +34,10 @@ DESK = "front desk `/desk?q=` plate, last 4"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("only", help="pages whose label contains this")
+    parser.add_argument("only", help="pages whose label matches this regular expression (as bench.run --only)")
     parser.add_argument("-n", type=int, default=30, help="rounds")
     args = parser.parse_args()
-    pages = [page for page in PAGES if page.label == DESK or args.only in page.label]
+    pages = [page for page in PAGES if page.label == DESK or re.search(args.only, page.label)]
     redis = RedisServer(find_redis_server()).start()
     try:
         env = production_env(os.environ["DATABASE_URL"], secrets.token_urlsafe(32), redis.url)
