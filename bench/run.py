@@ -7,7 +7,9 @@
 2. starts the app under gunicorn as in production (bench/server.py) and the ceiling app (bench/ceiling.py)
    with the same settings, signs in once per account (session cookie; a bearer token for the API);
 3. drives the ceiling, then each page, then the ceiling again with wrk (bench/load.py), sampling the
-   workers' RSS;
+   workers' RSS; when other pages run with the front desk, the desk's searches run again at the end too (the
+   pages are measured against the desk in the same run, and the machine's capacity drifts over a run: the
+   ceiling has moved by a fifth between its two ends);
 4. runs each page's sample paths once more in-process (Flask test client, same cookie or token, same
    database), counting the statements with SQLAlchemy's before_cursor_execute and timing each request
    alone;
@@ -30,7 +32,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
@@ -51,6 +53,8 @@ from tests.redisserver import RedisServer, find_redis_server
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "bench" / "reports"
 CEILING_PATH = "/vehicles/{ceiling_vehicle}"
+DESK = "front desk"  # the pages every other page's share of the ceiling is compared with
+AGAIN = ", again at the end of the run"
 TARGETS = {"desk": "≥ 50% of the ceiling, p99 < 100 ms", "list": "p99 < 300 ms"}
 
 
@@ -116,6 +120,9 @@ def main() -> int:
     with build_app.app_context():
         samples = _samples(pages, args.samples)
     results = [PageResult(page, paths) for page, paths in samples["pages"]]
+    desk = [r for r in results if r.page.label.startswith(DESK)]
+    if desk and len(desk) < len(results):  # the reference at both ends of the run, as the ceiling
+        results += [PageResult(replace(r.page, label=r.page.label + AGAIN), r.paths) for r in desk]
 
     secret_key = secrets.token_urlsafe(48)
     redis_server = find_redis_server()

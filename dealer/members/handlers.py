@@ -14,7 +14,7 @@ from markupsafe import Markup
 from dealer import audit
 from dealer.actors import CUSTOMER_READERS
 from dealer.customers import signals as customer_signals
-from dealer.database import utcnow
+from dealer.database import sections, utcnow
 from dealer.dialect import upsert
 from dealer.extensions import db
 from dealer.members import discounts as _discounts  # noqa: F401  (registers the tier discount with pricing)
@@ -195,15 +195,22 @@ MONTH_CAMPAIGNS = 5  # the launched campaigns a month shows at most (each is thr
 @repair_signals.month_panels.connect
 def _month_members(store, *, actor, start, end, sheets=False, **_):
     """Members at the month's end by tier (the tier in force on its last day, a manager's override included),
-    those who joined in the month, points earned and redeemed, stored value topped up and paid: three grouped
-    queries whatever the rows (each built once, its values as parameters)."""
+    those who joined in the month, points earned and redeemed, stored value topped up and paid: one statement of
+    three grouped sections whatever the rows, and the month's campaigns (each built once, its values as
+    parameters)."""
     zone = store_zone(store)
     first, last = start.astimezone(zone).date(), (end.astimezone(zone) - timedelta(days=1)).date()
     values = {"store_id": store.id, "first": first, "last": last, "start": start, "end": end}
-    tiers_statement, points_statement, card_statement, campaigns_statement = _month_statements()
-    tiers = [(name, int(n), int(new or 0)) for _rank, name, n, new in db.session.execute(tiers_statement, values)]
-    points = dict(db.session.execute(points_statement, values).all())
-    card = {kind: (int(paid or 0), int(bonus or 0)) for kind, paid, bonus in db.session.execute(card_statement, values)}
+    figures_statement, campaigns_statement = _month_statements()
+    ranked, points, card = [], {}, {}
+    for section, name, a, b, c in db.session.execute(figures_statement, values):
+        if section == 0:  # a tier: its rank, members, joined in the month
+            ranked.append((-int(a), name, int(b), int(c or 0)))
+        elif section == 1:  # points by kind
+            points[name] = a
+        else:  # stored value by kind: paid, bonus
+            card[name] = (int(a or 0), int(b or 0))
+    tiers = [(name, n, new) for _rank, name, n, new in sorted(ranked)]  # the highest tier first
     figures = {"earned": int(points.get(EARN) or 0), "redeemed": -int(points.get(REDEEM) or 0),
                "topped_up": card.get(TOP_UP, (0, 0)), "paid": tuple(-v for v in card.get(PAY, (0, 0)))}
     campaigns = [queries.campaign_results(campaign, with_last_year=False)
@@ -217,20 +224,22 @@ def _month_members(store, *, actor, start, end, sheets=False, **_):
 
 @functools.cache
 def _month_statements():
-    """The panel's statements: tiers, points, stored value, and the launched campaigns whose days meet the month
-    (the first MONTH_CAMPAIGNS by start; each then with its results, `queries.campaign_results`). Parameters:
-    store_id, first and last (the month's days), start and end (its UTC bounds)."""
+    """The panel's statements: its figures (tiers, points, stored value: three sections of one statement, one round
+    trip) and the launched campaigns whose days meet the month (the first MONTH_CAMPAIGNS by start; each then with
+    its results, `queries.campaign_results`). Parameters: store_id, first and last (the month's days), start and
+    end (its UTC bounds)."""
     store_id, first, last = sa.bindparam("store_id"), sa.bindparam("first", type_=sa.Date()), sa.bindparam(
         "last", type_=sa.Date())
     start, end = sa.bindparam("start", type_=PointsEntry.created_at.type), sa.bindparam(
         "end", type_=PointsEntry.created_at.type)
     in_force = sa.case((sa.and_(Member.override_tier_id.is_not(None), Member.override_until >= last),
                         Member.override_tier_id), else_=Member.tier_id)
-    tiers = (sa.select(MemberTier.rank, MemberTier.name, sa.func.count(),
+    # (name or kind, then the figures): the same types in each column across the sections
+    tiers = (sa.select(MemberTier.name, MemberTier.rank, sa.func.count(),
                        sa.func.sum(sa.case((Member.joined_on >= first, 1), else_=0)))
              .join(MemberTier, MemberTier.id == in_force)
              .where(Member.store_id == store_id, Member.joined_on <= last)
-             .group_by(MemberTier.rank, MemberTier.name).order_by(MemberTier.rank.desc(), MemberTier.name))
+             .group_by(MemberTier.rank, MemberTier.name))
     points = (sa.select(PointsEntry.kind, sa.func.sum(PointsEntry.points))
               .where(PointsEntry.store_id == store_id, PointsEntry.created_at >= start, PointsEntry.created_at < end,
                      PointsEntry.kind.in_((EARN, REDEEM)))
@@ -243,7 +252,7 @@ def _month_statements():
     campaigns = (sa.select(Campaign).where(Campaign.store_id == store_id, Campaign.state == LAUNCHED,
                                            Campaign.starts_on <= last, Campaign.ends_on >= first)
                  .order_by(Campaign.starts_on, Campaign.id).limit(MONTH_CAMPAIGNS))
-    return tiers, points, card, campaigns
+    return sections(tiers, points, card), campaigns
 
 
 def _month_sheets(tiers, figures, campaigns) -> tuple:

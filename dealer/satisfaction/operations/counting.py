@@ -2,7 +2,7 @@
 orders by kind, and hours sold and clocked per technician, each by the store's day the order was settled on (an
 order counts in the day it was settled, 结算; a reversal, 红冲, in its own day with its negative amounts).
 
-The night counts the closed days this way (`rollup`), the dashboard the days since (`operations`). Each statement is
+The night counts the closed days this way (`rollup`), the dashboard the days since (`operations`). The statement is
 built once for each number of days, its values as parameters: store_id, start and end (the days' UTC edges), and
 day_0 .. (each day's start).
 """
@@ -14,7 +14,6 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from dealer.database import sections
 from dealer.dialect import seconds_between
 from dealer.extensions import db
 from dealer.repair.models import JobAssignment, RepairJob, RepairLine, RepairOrder, TimeEntry
@@ -32,25 +31,29 @@ class Days:
 
 
 def count_days(store, days: list[date]) -> Days:
-    """The store's consecutive `days` (at most a month's), counted live: three statements (the hours sold and
-    clocked in one), whatever the rows."""
+    """The store's consecutive `days` (at most a month's), counted live: one statement (revenue, orders, hours sold
+    and hours clocked as its four sections), whatever the rows."""
     counted = Days()
     if not days:
         return counted
     values = {"store_id": store.id, "start": day_start(days[0], store),
               "end": day_start(days[-1] + timedelta(days=1), store),
               **{f"day_{index}": day_start(day, store) for index, day in enumerate(days)}}
-    revenue, orders, hours_statement = _statements(len(days))
-    counted.revenue = [(days[index], kind, payer, int(amount or 0), int(discount or 0))
-                       for index, kind, payer, amount, discount in db.session.execute(revenue, values)]
-    counted.orders = [(days[index], kind, int(n), int(paid or 0), int(paying or 0))
-                      for index, kind, n, paid, paying in db.session.execute(orders, values)]
     hours: dict[tuple[int, int], list[float]] = {}
-    for section, index, technician_id, value in db.session.execute(hours_statement, values):  # 0 sold, 1 clocked
-        hours.setdefault((int(index), int(technician_id)), [0.0, 0.0])[section] = float(value or 0)
+    for section, index, kind, payer, technician_id, a, b, c, value in db.session.execute(
+            _statement(len(days)), values):
+        if section == REVENUE:
+            counted.revenue.append((days[index], kind, payer, int(a or 0), int(b or 0)))
+        elif section == ORDERS:
+            counted.orders.append((days[index], kind, int(a), int(b or 0), int(c or 0)))
+        else:  # hours sold, hours clocked
+            hours.setdefault((int(index), int(technician_id)), [0.0, 0.0])[section - SOLD] = float(value or 0)
     counted.hours = [(days[index], technician_id, sold_hours, clocked_seconds)
                      for (index, technician_id), (sold_hours, clocked_seconds) in sorted(hours.items())]
     return counted
+
+
+REVENUE, ORDERS, SOLD, CLOCKED = range(4)  # the statement's sections
 
 
 def _settled():
@@ -60,22 +63,37 @@ def _settled():
             RepairOrder.settled_at < sa.bindparam("end", type_=RepairOrder.settled_at.type))
 
 
+def _null(type_):
+    return sa.null().cast(type_)
+
+
 @functools.cache
-def _statements(days: int):
-    """(revenue, orders, hours sold and clocked in one), each grouped by the day's index among `days` days."""
+def _statement(days: int):
+    """Revenue, orders, hours sold and hours clocked, each grouped by the day's index among `days` days, as the four
+    sections of one union (one round trip): (section, day index, kind, payer, technician, a, b, c, hours), each
+    column of one type across the sections."""
     bounds = [sa.bindparam(f"day_{index}", type_=RepairOrder.settled_at.type) for index in range(days)]
     day = period_index(RepairOrder.settled_at, [*bounds, sa.bindparam("end", type_=RepairOrder.settled_at.type)])
-    revenue = (sa.select(day, RepairLine.kind, RepairLine.payer, sa.func.sum(RepairLine.amount_fen),
-                         sa.func.sum(RepairLine.discount_fen))
+    no_text, no_technician, no_figure, no_hours = (_null(sa.String()), _null(sa.Integer()), _null(sa.BigInteger()),
+                                                  _null(sa.Double()))
+    revenue = (sa.select(sa.literal(REVENUE), day, RepairLine.kind, RepairLine.payer, no_technician,
+                         sa.func.sum(RepairLine.amount_fen), sa.func.sum(RepairLine.discount_fen), no_figure, no_hours)
                .join(RepairOrder, sa.and_(RepairOrder.id == RepairLine.order_id,
                                           RepairOrder.store_id == RepairLine.store_id))
                .where(RepairLine.store_id == sa.bindparam("store_id"), *_settled())
                .group_by(day, RepairLine.kind, RepairLine.payer))
     paid = sa.func.coalesce(RepairOrder.customer_total_fen, 0)
-    orders = (sa.select(day, RepairOrder.kind, sa.func.count(), sa.func.sum(paid),
-                        sa.func.sum(sa.case((paid > 0, 1), else_=0)))
+    orders = (sa.select(sa.literal(ORDERS), day, RepairOrder.kind, no_text, no_technician, sa.func.count(),
+                        sa.func.sum(paid), sa.func.sum(sa.case((paid > 0, 1), else_=0)), no_hours)
               .where(*_settled(), RepairOrder.reversal_of_id.is_(None)).group_by(day, RepairOrder.kind))
-    return revenue, orders, sections(*_hours_statements(day))
+
+    def hours(number, select):  # (day index, technician, value) in the union's columns
+        index, technician_id, value = select.selected_columns
+        return select.with_only_columns(sa.literal(number), index, no_text, no_text, technician_id, no_figure,
+                                        no_figure, no_figure, value, maintain_column_froms=True)
+
+    return sa.union_all(revenue, orders, *(hours(number, select)
+                                           for number, select in zip((SOLD, CLOCKED), _hours_statements(day))))
 
 
 def _hours_statements(day):
