@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=30, help="rounds")
     args = parser.parse_args()
     pages = [page for page in PAGES if page.label == DESK or re.search(args.only, page.label)]
+    pages.sort(key=lambda page: page.label != DESK)  # the reference first, the rest in their order
     redis = RedisServer(find_redis_server()).start()
     try:
         env = production_env(os.environ["DATABASE_URL"], secrets.token_urlsafe(32), redis.url)
