@@ -159,6 +159,42 @@ def worker_pids(master_pid: int) -> list[int]:
     return children
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """Each process's CPU time so far, user and system, in seconds (/proc/<pid>/stat); a process gone is left out."""
+    seconds = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as file:
+                fields = file.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14 and 15 of stat)
+    return seconds
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """The CPU seconds the processes present at both samples spent between them."""
+    return sum(after[pid] - before[pid] for pid in before if pid in after)
+
+
+def server_pids(pid: int | None, *, children: bool = False) -> list[int]:
+    """A PostgreSQL server's processes on this machine: the postmaster (the parent of `pid`, one of its backends;
+    `children`: `pid` is the postmaster) and its children now; none when `pid` is not a process here (a server on
+    another machine)."""
+    if pid is None:
+        return []
+    if not children:
+        try:
+            with open(f"/proc/{pid}/status") as file:
+                pid = next(int(line.split()[1]) for line in file if line.startswith("PPid:"))
+        except (OSError, StopIteration):
+            return []
+    return [pid, *worker_pids(pid)]
+
+
 def rss_mb(pid: int) -> float | None:
     """Resident set size in MB (psutil when installed, else /proc/<pid>/status VmRSS)."""
     try:

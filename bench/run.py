@@ -42,7 +42,17 @@ import requests
 import sqlalchemy as sa
 
 from bench import data
-from bench.load import USER_AGENT, RssSampler, WrkResult, owner_address, run_wrk
+from bench.load import (
+    USER_AGENT,
+    RssSampler,
+    WrkResult,
+    cpu_seconds,
+    cpu_spent,
+    owner_address,
+    run_wrk,
+    server_pids,
+    worker_pids,
+)
 from bench.pages import PAGES, SAMPLES, Page
 from bench.server import Gunicorn, api_token, auth_headers, production_env, sign_in
 from dealer import create_app
@@ -74,6 +84,7 @@ class PageResult:
     sql_ms: list[float] = field(default_factory=list)  # each request's statements, summed (driver and server)
     template_ms: list[float] = field(default_factory=list)  # each request's render_template, alone
     slowest_sql: str = ""
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU per answered request: app, PostgreSQL, Redis
 
 
 def main() -> int:
@@ -119,6 +130,10 @@ def main() -> int:
     pages = [p for p in PAGES if any(term in p.label.lower() for term in wanted)]
     with build_app.app_context():
         samples = _samples(pages, args.samples)
+        # the database server's processes, when it runs on this machine (its backends come and go: listed per page)
+        local = db.engine.url.host in (None, "", "127.0.0.1", "localhost", "::1")
+        postmaster = (server_pids(db.session.scalar(sa.text("SELECT pg_backend_pid()"))) or [None])[0] if local else None
+        db.session.rollback()
     results = [PageResult(page, paths) for page, paths in samples["pages"]]
     desk = [r for r in results if r.page.label.startswith(DESK)]
     if desk and len(desk) < len(results):  # the reference at both ends of the run, as the ceiling
@@ -158,6 +173,9 @@ def main() -> int:
                 result.load_before = _loadavg()
                 app_rss.label = result.page.label
                 headers = auth_headers(result.page.api, sessions.get(result.page.who), tokens.get(result.page.who))
+                processes = {"app": worker_pids(app_server.process.pid), "PostgreSQL": server_pids(postmaster, children=True),
+                             "Redis": [redis.process.pid]}
+                cpu_before = {name: cpu_seconds(pids) for name, pids in processes.items()}
                 try:
                     result.wrk = run_wrk(app_server.url, result.paths, headers, owners=result.page.owners,
                                          **wrk_options)
@@ -166,6 +184,9 @@ def main() -> int:
                 result.rss_peak_mb = app_rss.peaks.get(result.page.label, 0.0)
                 _progress(result.page.label, result.wrk)
                 result.drain_seconds = _drain(app_server.url, "/login")
+                if result.wrk is not None and result.wrk.requests:  # the queued ones drained are in it: a few
+                    result.cpu_ms = {name: cpu_spent(cpu_before[name], cpu_seconds(pids)) * 1000 / result.wrk.requests
+                                     for name, pids in processes.items()}
             app_rss.label = ""
             ceiling_rss.label = "ceiling, after"
             ceiling["after"] = run_wrk(ceiling_server.url, samples["ceiling"], {}, **wrk_options)
@@ -538,6 +559,20 @@ def _report(*, args, command, commit, started_at, dataset, results, ceiling, app
             out.append(f"| {r.page.label} | {r.wrk.requests:,} | "
                        f"{', '.join(f'{k}: {v:,}' for k, v in sorted(r.wrk.statuses.items()))} | "
                        f"{r.load_before.split()[0] if r.load_before else ''} | {r.drain_seconds:.1f} s |")
+    costly = max((sum(r.cpu_ms.values()) for r in results if r.page.label.startswith(DESK) and r.cpu_ms), default=0)
+    if any(r.cpu_ms for r in results):
+        out += ["", "CPU per request under load: the CPU time the app's workers, the database server's processes (when "
+                "it runs on this machine) and Redis spent while the page ran, divided by the answers wrk counted "
+                "(the few still queued when it stopped are in the time). Less drift-prone than requests/s on a "
+                "shared machine: a page's figure is its cost, whenever in the run it ran. × the desk: to the front "
+                "desk's costliest search in this run.", "",
+                "| page | app | PostgreSQL | Redis | total | × the desk |", "|---|---|---|---|---|---|"]
+        for r in results:
+            if r.cpu_ms:
+                total = sum(r.cpu_ms.values())
+                out.append(f"| {r.page.label} | {r.cpu_ms['app']:.1f} ms | {r.cpu_ms['PostgreSQL']:.1f} ms | "
+                           f"{r.cpu_ms['Redis']:.2f} ms | {total:.1f} ms | "
+                           f"{total / costly if costly else 0:.2f} |")
     out += ["", "The slowest statement of each page (in-process, the request where it was slowest):", "",
             "| page | ms | statement |", "|---|---|---|"]
     for r in results:
