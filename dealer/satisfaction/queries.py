@@ -4,6 +4,7 @@ Every query names its stores and says what it loads; lists stop at a LIMIT or ar
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -66,13 +67,25 @@ def call_list(store_ids: list[int], *, actor: Actor, limit: int = 200) -> list[C
     and sorting them all read every follow-up of the store (20 ms at 50,000 a store). The rows are plain columns,
     with the owner's name and mobile and the plate, not follow-ups with their customer, vehicle and store objects.
     """
+    calls = []
+    for *shown, handled_by, recorded_by in db.session.execute(_call_list(limit), {"store_ids": store_ids}):
+        follow_up = CallFollowUp(*shown)
+        purpose = "follow_up" if follow_up.state == WAITING else VERIFICATION
+        calls.append(Call(follow_up, purpose, actor.user_id not in (handled_by, recorded_by)))
+    return calls
+
+
+@functools.cache
+def _call_list(limit: int):
+    """`call_list`'s statement, built once for each limit (parameter: store_ids)."""
+    store_ids = sa.bindparam("store_ids", expanding=True)
     waiting = (sa.select(FollowUp.id).where(FollowUp.store_id.in_(store_ids), FollowUp.state == WAITING)
                .order_by(FollowUp.due_at, FollowUp.id).limit(limit).subquery())
     pending = (sa.select(FollowUp.id).where(FollowUp.store_id.in_(store_ids), FollowUp.verify_state == "pending",
                                             FollowUp.state != WAITING)
                .order_by(FollowUp.state.desc(), FollowUp.due_at, FollowUp.id).limit(limit).subquery())
     chosen = sa.union_all(sa.select(waiting.c.id), sa.select(pending.c.id)).subquery()
-    stmt = (sa.select(FollowUp.id, FollowUp.store_id, FollowUp.source_number, FollowUp.state, FollowUp.due_at,
+    return (sa.select(FollowUp.id, FollowUp.store_id, FollowUp.source_number, FollowUp.state, FollowUp.due_at,
                       FollowUp.tries, Vehicle.plate, Customer.name, Customer.mobile, FollowUp.handled_by_id,
                       FeedbackForm.recorded_by_id)
             .join(chosen, chosen.c.id == FollowUp.id)
@@ -82,12 +95,6 @@ def call_list(store_ids: list[int], *, actor: Actor, limit: int = 200) -> list[C
                                              FeedbackForm.store_id == FollowUp.store_id))
             .where(FollowUp.store_id.in_(store_ids))
             .order_by(FollowUp.state.desc(), FollowUp.due_at, FollowUp.id).limit(limit))
-    calls = []
-    for *shown, handled_by, recorded_by in db.session.execute(stmt):
-        follow_up = CallFollowUp(*shown)
-        purpose = "follow_up" if follow_up.state == WAITING else VERIFICATION
-        calls.append(Call(follow_up, purpose, actor.user_id not in (handled_by, recorded_by)))
-    return calls
 
 
 def follow_up_page(store_ids: list[int], *, state: str | None = None, month: date | None = None, page: int = 1,
@@ -104,10 +111,16 @@ def follow_up_page(store_ids: list[int], *, state: str | None = None, month: dat
 
 def open_cases(store_ids: list[int], *, limit: int = 200) -> list[SatisfactionCase]:
     """Open cases, soonest deadline first, with the responsible manager."""
-    return list(db.session.scalars(
-        sa.select(SatisfactionCase).where(SatisfactionCase.store_id.in_(store_ids), SatisfactionCase.state == OPEN)
-        .options(joinedload(SatisfactionCase.responsible))
-        .order_by(SatisfactionCase.deadline_at, SatisfactionCase.id).limit(limit)))
+    return list(db.session.scalars(_open_cases(limit), {"store_ids": store_ids}))
+
+
+@functools.cache
+def _open_cases(limit: int):
+    return (sa.select(SatisfactionCase)
+            .where(SatisfactionCase.store_id.in_(sa.bindparam("store_ids", expanding=True)),
+                   SatisfactionCase.state == OPEN)
+            .options(joinedload(SatisfactionCase.responsible))
+            .order_by(SatisfactionCase.deadline_at, SatisfactionCase.id).limit(limit))
 
 
 def complaint_page(store_ids: list[int], *, open_only: bool = False, technician_id: int | None = None,
@@ -241,27 +254,36 @@ def top_marks_flags(store_ids: list[int], *, now: datetime) -> list[TopMarks]:
     them, with the store's share or more filled within its minutes of the hand-over. One grouped query."""
     since = now - timedelta(days=TOP_MARKS_DAYS)
     first_month = (since - timedelta(days=1)).date().replace(day=1)  # local months start up to a day apart
-    settings = sa.orm.aliased(SatisfactionSettings)
-    minutes = sa.func.coalesce(settings.on_the_spot_minutes, 30)
-    on_the_spot = seconds_between(FeedbackForm.submitted_at, FollowUp.served_at) <= minutes * 60
-    top = sa.and_(FeedbackForm.timeliness == 2, FeedbackForm.quality == 2, FeedbackForm.attitude == 2)
-    rows = db.session.execute(
-        sa.select(FollowUp.store_id, FollowUp.handled_by_id, User.full_name, User.username,
-                  sa.func.count(FeedbackForm.id),
-                  sa.func.sum(sa.case((top, 1), else_=0)), sa.func.sum(sa.case((on_the_spot, 1), else_=0)),
-                  sa.func.coalesce(settings.top_marks_min_forms, 5), sa.func.coalesce(settings.on_the_spot_share_pct, 50))
-        .join(FeedbackForm, sa.and_(FeedbackForm.follow_up_id == FollowUp.id, FeedbackForm.store_id == FollowUp.store_id))
-        .join(User, User.id == FollowUp.handled_by_id)
-        .outerjoin(settings, settings.store_id == FollowUp.store_id)
-        .where(FollowUp.store_id.in_(store_ids), FollowUp.service_month >= first_month, FollowUp.served_at >= since)
-        .group_by(FollowUp.store_id, FollowUp.handled_by_id, User.full_name, User.username,
-                  settings.top_marks_min_forms, settings.on_the_spot_share_pct)
-        .order_by(FollowUp.store_id, User.username))
+    rows = db.session.execute(_top_marks(), {"store_ids": store_ids, "since": since, "first_month": first_month})
     flags = []
     for store_id, advisor_id, full_name, username, forms, tops, spot, minimum, share in rows:
         if forms >= minimum and tops == forms and 100 * (spot or 0) >= share * forms:
             flags.append(TopMarks(store_id, advisor_id, full_name or username, int(forms), int(spot or 0)))
     return flags
+
+
+@functools.cache
+def _top_marks():
+    """`top_marks_flags`' statement, built once (parameters: store_ids, since, first_month)."""
+    settings = sa.orm.aliased(SatisfactionSettings)
+    minutes = sa.func.coalesce(settings.on_the_spot_minutes, 30)
+    on_the_spot = seconds_between(FeedbackForm.submitted_at, FollowUp.served_at) <= minutes * 60
+    top = sa.and_(FeedbackForm.timeliness == 2, FeedbackForm.quality == 2, FeedbackForm.attitude == 2)
+    return (sa.select(FollowUp.store_id, FollowUp.handled_by_id, User.full_name, User.username,
+                      sa.func.count(FeedbackForm.id),
+                      sa.func.sum(sa.case((top, 1), else_=0)), sa.func.sum(sa.case((on_the_spot, 1), else_=0)),
+                      sa.func.coalesce(settings.top_marks_min_forms, 5),
+                      sa.func.coalesce(settings.on_the_spot_share_pct, 50))
+            .join(FeedbackForm, sa.and_(FeedbackForm.follow_up_id == FollowUp.id,
+                                        FeedbackForm.store_id == FollowUp.store_id))
+            .join(User, User.id == FollowUp.handled_by_id)
+            .outerjoin(settings, settings.store_id == FollowUp.store_id)
+            .where(FollowUp.store_id.in_(sa.bindparam("store_ids", expanding=True)),
+                   FollowUp.service_month >= sa.bindparam("first_month", type_=sa.Date()),
+                   FollowUp.served_at >= sa.bindparam("since", type_=FollowUp.served_at.type))
+            .group_by(FollowUp.store_id, FollowUp.handled_by_id, User.full_name, User.username,
+                      settings.top_marks_min_forms, settings.on_the_spot_share_pct)
+            .order_by(FollowUp.store_id, User.username))
 
 
 def note_page(store_ids: list[int], *, kind: str | None = None, page: int = 1, per_page: int = 50):
