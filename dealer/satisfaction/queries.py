@@ -178,17 +178,24 @@ class Disagreement:
 
 def disagreements(store_id: int, month: date, *, limit: int = 200) -> list[Disagreement]:
     """Forms whose verification call (reached) heard other grades than the form says: one query."""
-    call = aliased(CallAttempt)
-    rows = db.session.execute(
-        sa.select(FollowUp.id, FollowUp.source_number, FeedbackForm.timeliness, FeedbackForm.quality,
-                  FeedbackForm.attitude, call.timeliness, call.quality, call.attitude)
-        .join(FeedbackForm, sa.and_(FeedbackForm.follow_up_id == FollowUp.id, FeedbackForm.store_id == FollowUp.store_id))
-        .join(call, sa.and_(call.follow_up_id == FollowUp.id, call.store_id == FollowUp.store_id))
-        .where(FollowUp.store_id == store_id, FollowUp.service_month == month, call.purpose == VERIFICATION,
-               call.reached, sa.or_(call.timeliness != FeedbackForm.timeliness, call.quality != FeedbackForm.quality,
-                                    call.attitude != FeedbackForm.attitude))
-        .order_by(FollowUp.id).limit(limit))
+    rows = db.session.execute(_disagreements(limit), {"store_id": store_id, "month": month})
     return [Disagreement(row[0], row[1], (row[2], row[3], row[4]), (row[5], row[6], row[7])) for row in rows]
+
+
+@functools.cache
+def _disagreements(limit: int):
+    """`disagreements`' statement, built once for each limit (parameters: store_id, month)."""
+    call = aliased(CallAttempt)
+    return (sa.select(FollowUp.id, FollowUp.source_number, FeedbackForm.timeliness, FeedbackForm.quality,
+                      FeedbackForm.attitude, call.timeliness, call.quality, call.attitude)
+            .join(FeedbackForm, sa.and_(FeedbackForm.follow_up_id == FollowUp.id,
+                                        FeedbackForm.store_id == FollowUp.store_id))
+            .join(call, sa.and_(call.follow_up_id == FollowUp.id, call.store_id == FollowUp.store_id))
+            .where(FollowUp.store_id == sa.bindparam("store_id"),
+                   FollowUp.service_month == sa.bindparam("month", type_=sa.Date()), call.purpose == VERIFICATION,
+                   call.reached, sa.or_(call.timeliness != FeedbackForm.timeliness,
+                                        call.quality != FeedbackForm.quality, call.attitude != FeedbackForm.attitude))
+            .order_by(FollowUp.id).limit(limit))
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,17 +225,23 @@ def month_forms_list(store_id: int, month: date, *, limit: int = 2000) -> list[M
     Plain columns, not objects: a month holds a thousand forms or more, and the sheet shows eleven values of each
     (as objects with their customer and vehicle, the rows took most of the page's time).
     """
-    rows = db.session.execute(
-        sa.select(FollowUp.id, FollowUp.source_number, FollowUp.source_kind, Vehicle.plate, Customer.name,
-                  FeedbackForm.timeliness, FeedbackForm.quality, FeedbackForm.attitude, FeedbackForm.comment,
-                  FeedbackForm.channel, FeedbackForm.submitted_at)
-        .join(FeedbackForm, sa.and_(FeedbackForm.follow_up_id == FollowUp.id,
-                                    FeedbackForm.store_id == FollowUp.store_id))
-        .join(Customer, Customer.id == FollowUp.customer_id)
-        .outerjoin(Vehicle, Vehicle.id == FollowUp.vehicle_id)
-        .where(FollowUp.store_id == store_id, FollowUp.service_month == month)
-        .order_by(FeedbackForm.submitted_at, FollowUp.id).limit(limit))
+    rows = db.session.execute(_month_forms_list(limit), {"store_id": store_id, "month": month})
     return [MonthForm(*row) for row in rows]
+
+
+@functools.cache
+def _month_forms_list(limit: int):
+    """`month_forms_list`'s statement, built once for each limit (parameters: store_id, month)."""
+    return (sa.select(FollowUp.id, FollowUp.source_number, FollowUp.source_kind, Vehicle.plate, Customer.name,
+                      FeedbackForm.timeliness, FeedbackForm.quality, FeedbackForm.attitude, FeedbackForm.comment,
+                      FeedbackForm.channel, FeedbackForm.submitted_at)
+            .join(FeedbackForm, sa.and_(FeedbackForm.follow_up_id == FollowUp.id,
+                                        FeedbackForm.store_id == FollowUp.store_id))
+            .join(Customer, Customer.id == FollowUp.customer_id)
+            .outerjoin(Vehicle, Vehicle.id == FollowUp.vehicle_id)
+            .where(FollowUp.store_id == sa.bindparam("store_id"),
+                   FollowUp.service_month == sa.bindparam("month", type_=sa.Date()))
+            .order_by(FeedbackForm.submitted_at, FollowUp.id).limit(limit))
 
 
 @dataclass(frozen=True)

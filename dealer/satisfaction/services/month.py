@@ -38,16 +38,7 @@ def next_month(month: date) -> date:
 
 def month_forms(store_id: int, months: tuple[date, ...]) -> dict[date, MonthForms]:
     """The forms of each month (by the service's month), summed in SQL: one query."""
-    top = sa.and_(FeedbackForm.timeliness == 2, FeedbackForm.quality == 2, FeedbackForm.attitude == 2)
-    bottom = sa.and_(FeedbackForm.timeliness == -2, FeedbackForm.quality == -2, FeedbackForm.attitude == -2)
-    rows = db.session.execute(
-        sa.select(FollowUp.service_month, sa.func.count(FeedbackForm.id),
-                  sa.func.sum(FeedbackForm.timeliness + FeedbackForm.quality + FeedbackForm.attitude),
-                  sa.func.sum(sa.case((top, 1), else_=0)), sa.func.sum(sa.case((bottom, 1), else_=0)))
-        .join(FeedbackForm, sa.and_(FeedbackForm.follow_up_id == FollowUp.id,
-                                    FeedbackForm.store_id == FollowUp.store_id))
-        .where(FollowUp.store_id == store_id, FollowUp.service_month.in_(months))
-        .group_by(FollowUp.service_month))
+    rows = db.session.execute(_MONTH_FORMS, {"store_id": store_id, "months": list(months)})
     found = {row[0]: MonthForms(int(row[1]), int(row[2] or 0), int(row[3] or 0), int(row[4] or 0)) for row in rows}
     return {month: found.get(month, MonthForms()) for month in months}
 
@@ -83,13 +74,7 @@ def round_average(total: int, n: int):
 
 def by_source(store_id: int, month: date) -> list[SourceFigures]:
     """The month's follow-ups, unreachable ones and forms per kind of service, in one grouped query."""
-    rows = db.session.execute(
-        sa.select(FollowUp.source_kind, sa.func.count(FollowUp.id),
-                  sa.func.sum(sa.case((FollowUp.state == UNREACHABLE, 1), else_=0)), sa.func.count(FeedbackForm.id),
-                  sa.func.sum(FeedbackForm.timeliness + FeedbackForm.quality + FeedbackForm.attitude))
-        .outerjoin(FeedbackForm, sa.and_(FeedbackForm.follow_up_id == FollowUp.id,
-                                         FeedbackForm.store_id == FollowUp.store_id))
-        .where(FollowUp.store_id == store_id, FollowUp.service_month == month).group_by(FollowUp.source_kind))
+    rows = db.session.execute(_BY_SOURCE, {"store_id": store_id, "month": month})
     found = {row[0]: SourceFigures(row[0], int(row[1]), int(row[2] or 0), int(row[3]), int(row[4] or 0))
              for row in rows}
     return [found.get(kind, SourceFigures(kind)) for kind in SOURCE_KINDS]
@@ -111,6 +96,35 @@ class Sheet:
     sources: list[SourceFigures]  # repair orders, quick lane, rescues apart
 
 
+# The sheet's statements, built once, their values as parameters (a statement's construction and cache key cost
+# more than its SQL here).
+_TOP = sa.and_(FeedbackForm.timeliness == 2, FeedbackForm.quality == 2, FeedbackForm.attitude == 2)
+_BOTTOM = sa.and_(FeedbackForm.timeliness == -2, FeedbackForm.quality == -2, FeedbackForm.attitude == -2)
+_FORM = sa.and_(FeedbackForm.follow_up_id == FollowUp.id, FeedbackForm.store_id == FollowUp.store_id)
+_POINTS = FeedbackForm.timeliness + FeedbackForm.quality + FeedbackForm.attitude
+_MONTH_FORMS = (sa.select(FollowUp.service_month, sa.func.count(FeedbackForm.id), sa.func.sum(_POINTS),
+                          sa.func.sum(sa.case((_TOP, 1), else_=0)), sa.func.sum(sa.case((_BOTTOM, 1), else_=0)))
+                .join(FeedbackForm, _FORM)
+                .where(FollowUp.store_id == sa.bindparam("store_id"),
+                       FollowUp.service_month.in_(sa.bindparam("months", expanding=True, type_=sa.Date())))
+                .group_by(FollowUp.service_month))
+_BY_SOURCE = (sa.select(FollowUp.source_kind, sa.func.count(FollowUp.id),
+                        sa.func.sum(sa.case((FollowUp.state == UNREACHABLE, 1), else_=0)),
+                        sa.func.count(FeedbackForm.id), sa.func.sum(_POINTS))
+              .outerjoin(FeedbackForm, _FORM)
+              .where(FollowUp.store_id == sa.bindparam("store_id"),
+                     FollowUp.service_month == sa.bindparam("month", type_=sa.Date()))
+              .group_by(FollowUp.source_kind))
+_COMPLAINTS = sa.select(sa.func.count(Complaint.id)).where(  # a suggestion (建议) is not a complaint
+    Complaint.store_id == sa.bindparam("store_id"),
+    Complaint.received_at >= sa.bindparam("start", type_=Complaint.received_at.type),
+    Complaint.received_at < sa.bindparam("end", type_=Complaint.received_at.type), Complaint.kind == COMPLAINT)
+_VERSIONS = (sa.select(MonthAssessment)
+             .where(MonthAssessment.store_id == sa.bindparam("store_id"),
+                    MonthAssessment.month == sa.bindparam("month", type_=sa.Date()))
+             .options(joinedload(MonthAssessment.signed_by)).order_by(MonthAssessment.version.desc()))
+
+
 def month_sheet(store_id: int, month: date, *, actor: Actor) -> Sheet:
     """The store's month: live assessment, n and response rate, and its signed versions. Raises NotFound."""
     store = get_store(store_id, actor=actor)
@@ -118,15 +132,11 @@ def month_sheet(store_id: int, month: date, *, actor: Actor) -> Sheet:
     rules = Rules.of(settings)
     forms = month_forms(store_id, (month, previous_month(month)))
     start, end = month_bounds(store, month)
-    complaints = db.session.scalar(sa.select(sa.func.count(Complaint.id)).where(
-        Complaint.store_id == store_id, Complaint.received_at >= start, Complaint.received_at < end,
-        Complaint.kind == COMPLAINT))  # a suggestion (建议) is not a complaint
+    complaints = db.session.scalar(_COMPLAINTS, {"store_id": store_id, "start": start, "end": end})
     sources = by_source(store_id, month)
     follow_ups, unreachable = sum(s.follow_ups for s in sources), sum(s.unreachable for s in sources)
     assessment = assess(forms[month], forms[previous_month(month)], int(complaints or 0), rules)
-    versions = list(db.session.scalars(sa.select(MonthAssessment).where(
-        MonthAssessment.store_id == store_id, MonthAssessment.month == month)
-        .options(joinedload(MonthAssessment.signed_by)).order_by(MonthAssessment.version.desc())))
+    versions = list(db.session.scalars(_VERSIONS, {"store_id": store_id, "month": month}))
     return Sheet(store=store, month=month, assessment=assessment, follow_ups=follow_ups, unreachable=unreachable,
                  response_rate_pct=round(100 * assessment.n / follow_ups) if follow_ups else None,
                  thin=assessment.n < settings.thin_month_minimum, minimum=settings.thin_month_minimum,
