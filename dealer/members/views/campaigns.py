@@ -108,16 +108,26 @@ def launch_campaign(campaign_id):
 @bp.route("/campaigns/<int:campaign_id>/count", methods=["POST"])
 @roles_required(MANAGER)
 def count_campaign(campaign_id):
-    if not forms.CountForm().validate_on_submit():  # the CSRF token
-        return _campaign_page(services.get_campaign(campaign_id, actor=current_actor()), 422)
+    return recount(lambda: services.count_campaign(campaign_id, actor=current_actor(), now=utcnow()),
+                   lambda status: _campaign_page(services.get_campaign(campaign_id, actor=current_actor()), status),
+                   done=_("The target has been counted again."),
+                   back=url_for("members.campaign", campaign_id=campaign_id))
+
+
+def recount(count, page, *, done: str, back: str):
+    """A "Count again now" post (a draft's target, a group campaign's stores): without its CSRF token the page
+    again (422); else count, and back to the page (launched meanwhile: the warning, and the page shows the
+    results)."""
+    if not forms.CountForm().validate_on_submit():
+        return page(422)
     try:
-        services.count_campaign(campaign_id, actor=current_actor(), now=utcnow())
-    except CampaignLaunched as error:  # launched meanwhile: the page shows its results
+        count()
+    except CampaignLaunched as error:
         db.session.rollback()
         flash(str(error.message), "warning")
     else:
-        flash(_("The target has been counted again."), "success")
-    return redirect(url_for("members.campaign", campaign_id=campaign_id))
+        flash(done, "success")
+    return redirect(back)
 
 
 @bp.route("/campaigns/<int:campaign_id>/export.xlsx")

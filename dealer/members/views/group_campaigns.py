@@ -12,9 +12,8 @@ from dealer.errors import DomainError, NotFound
 from dealer.extensions import db
 from dealer.forms import put_error_on_form
 from dealer.members import bp, export, forms, queries, services
-from dealer.members.errors import CampaignLaunched
 from dealer.members.models import DRAFT
-from dealer.members.views.campaigns import XLSX, campaign_input
+from dealer.members.views.campaigns import XLSX, campaign_input, recount
 from dealer.stores.services import list_stores
 
 
@@ -97,16 +96,9 @@ def launch_group_campaign(group_id):
 @bp.route("/group-campaigns/<int:group_id>/count", methods=["POST"])
 @roles_required(MANAGER)
 def count_group_campaign(group_id):
-    if not forms.CountForm().validate_on_submit():  # the CSRF token
-        return _group_page(group_id, 422)
-    try:
-        services.count_group_campaign(group_id, actor=current_actor(), now=utcnow())
-    except CampaignLaunched as error:  # launched meanwhile: the page shows its results
-        db.session.rollback()
-        flash(str(error.message), "warning")
-    else:
-        flash(_("Each store's target has been counted again."), "success")
-    return redirect(url_for("members.group_campaign", group_id=group_id))
+    return recount(lambda: services.count_group_campaign(group_id, actor=current_actor(), now=utcnow()),
+                   lambda status: _group_page(group_id, status), done=_("Each store's target has been counted again."),
+                   back=url_for("members.group_campaign", group_id=group_id))
 
 
 @bp.route("/group-campaigns/<int:group_id>/export.xlsx")
