@@ -6,6 +6,7 @@ indexes lead with `store_id`. The receivers that render them are in handlers.py.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
@@ -68,18 +69,25 @@ def front_desk(*, actor: Actor, limit: int = HOME_ROWS) -> FrontDesk:
     """Return the store's cars in the workshop (earliest promise first), waiting for the owner's approval (the
     estimate or extra work) and ready to hand over (ready, or paid and not yet delivered). Three queries.
     """
-    stores = visible_store_ids(actor)
+    values = {"store_ids": visible_store_ids(actor)}
+    in_workshop, waiting_approval, to_hand_over = _front_desk_statements(limit)
+    return FrontDesk(in_workshop=list(db.session.scalars(in_workshop, values)),
+                     waiting_approval=list(db.session.scalars(waiting_approval, values)),
+                     to_hand_over=list(db.session.scalars(to_hand_over, values)))
 
-    def orders(*conditions, order_by) -> list[RepairOrder]:
-        return list(db.session.scalars(sa.select(RepairOrder).where(RepairOrder.store_id.in_(stores), *conditions)
-                                       .options(*HOME_ROW_LOADS).order_by(*order_by, RepairOrder.id).limit(limit)))
 
-    return FrontDesk(
-        in_workshop=orders(RepairOrder.state.in_(IN_WORKSHOP),
-                           order_by=(RepairOrder.promised_at.asc().nulls_last(),)),
-        waiting_approval=orders(_waiting_approval(), order_by=(RepairOrder.opened_at,)),
-        to_hand_over=orders(RepairOrder.state.in_((READY, SETTLED)), order_by=(RepairOrder.ready_at,)),
-    )
+@functools.cache
+def _front_desk_statements(limit: int):
+    """`front_desk`'s three statements, built once for each limit (parameter: store_ids): the home page is every
+    advisor's first page, and the rows' loader options made each statement's construction cost more than its SQL."""
+    def orders(*conditions, order_by):
+        return (sa.select(RepairOrder)
+                .where(RepairOrder.store_id.in_(sa.bindparam("store_ids", expanding=True)), *conditions)
+                .options(*HOME_ROW_LOADS).order_by(*order_by, RepairOrder.id).limit(limit))
+
+    return (orders(RepairOrder.state.in_(IN_WORKSHOP), order_by=(RepairOrder.promised_at.asc().nulls_last(),)),
+            orders(_waiting_approval(), order_by=(RepairOrder.opened_at,)),
+            orders(RepairOrder.state.in_((READY, SETTLED)), order_by=(RepairOrder.ready_at,)))
 
 
 @dataclass
