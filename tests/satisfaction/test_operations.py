@@ -15,6 +15,7 @@ from dealer.repair.models import JobAssignment, RepairLine, RepairOrder, TimeEnt
 from dealer.satisfaction import operations
 from dealer.satisfaction.export import operations_workbook
 from dealer.signals import Panel
+from dealer.timezones import store_zone
 from tests.factories import StoreFactory, UserFactory
 from tests.helpers import NOW, login, persist, text
 from tests.isolation import isolated_client
@@ -134,3 +135,30 @@ def test_operations_workbook_keeps_typed_names_as_text_in_every_row(app, store):
     cells = [sheet.cell(row=row, column=1) for row in range(3, 6)]
     assert [cell.value for cell in cells] == names and {cell.data_type for cell in cells} == {"s"}
     assert [sheet.cell(row=row, column=2).value for row in range(3, 6)] == [3, 3, 3]
+
+
+def test_the_live_days_run_with_the_generic_plan_and_the_setting_is_put_back(shop, store):
+    """PostgreSQL: the live days' statement alone runs with plan_cache_mode = force_generic_plan (its custom plan
+    was made anew on every view); the transaction's setting, whatever it was, is back after. SQLite: untouched."""
+    orders = [delivered(shop)]
+    day = orders[0].settled_at.astimezone(store_zone(store)).date()
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        db.session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    seen = []
+
+    def mode(*_args) -> None:
+        if postgres and "sum(repair_lines.amount_fen)" in _args[2]:  # the live days' statement, as it runs
+            seen.append(_args[1].connection.execute("SHOW plan_cache_mode").fetchone()[0])
+
+    sa.event.listen(db.engine, "before_cursor_execute", mode)
+    try:
+        counted = operations.counting.count_days(store, [day])
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", mode)
+    assert [order for _day, _kind, order, _paid, _paying in counted.orders] == [1]
+    if postgres:
+        assert seen == ["force_generic_plan"]
+        assert db.session.scalar(sa.text("SHOW plan_cache_mode")) == "force_custom_plan"
+    else:
+        assert seen == []
