@@ -2,11 +2,12 @@
 
     DATABASE_URL=postgresql://... .venv/bin/python -m bench.alone quick-lane [-n 30]
 
-Takes the pages of bench/pages.py whose label matches the filter (a regular expression) (and the front desk `/desk?q=` plate),
-fills their placeholders from SAMPLES, signs in each account once (as bench.profile_page), then asks the
-pages round-robin, n rounds, each request alone through the Flask test client: the medians of its wall time,
-its statements' time (driver and server), its render_template time and the rest. The machine being shared, the
-front desk asked in the same rounds is the reference the bar is measured against (within about 1.3x of it).
+Takes the pages of bench/pages.py whose label matches the filter, a regular expression (and the front desk's
+`/desk?q=` plate search, the reference, first), fills their placeholders from SAMPLES, signs in each account once
+(as bench.profile_page), then asks the pages round-robin, n rounds, each request alone through the Flask test
+client: the medians of its wall time, its statements' time (driver and server), its render_template time and the
+rest. The machine being shared, the front desk asked in the same rounds is the reference (its own slowest search,
+the mobile number's, is about 1.2x the plate's). An owner's public page is asked from another address each time.
 """
 from __future__ import annotations
 

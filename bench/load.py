@@ -180,19 +180,19 @@ def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(after[pid] - before[pid] for pid in before if pid in after)
 
 
-def server_pids(pid: int | None, *, children: bool = False) -> list[int]:
-    """A PostgreSQL server's processes on this machine: the postmaster (the parent of `pid`, one of its backends;
-    `children`: `pid` is the postmaster) and its children now; none when `pid` is not a process here (a server on
-    another machine)."""
-    if pid is None:
-        return []
-    if not children:
-        try:
-            with open(f"/proc/{pid}/status") as file:
-                pid = next(int(line.split()[1]) for line in file if line.startswith("PPid:"))
-        except (OSError, StopIteration):
-            return []
-    return [pid, *worker_pids(pid)]
+def postmaster_of(backend_pid: int) -> int | None:
+    """The PostgreSQL server process of one of its backends (its parent), when the backend is a process on this
+    machine; else None."""
+    try:
+        with open(f"/proc/{backend_pid}/status") as file:
+            return next(int(line.split()[1]) for line in file if line.startswith("PPid:"))
+    except (OSError, StopIteration):
+        return None
+
+
+def server_pids(postmaster: int | None) -> list[int]:
+    """A PostgreSQL server's processes now: the postmaster and its children (none without a postmaster)."""
+    return [] if postmaster is None else [postmaster, *worker_pids(postmaster)]
 
 
 def rss_mb(pid: int) -> float | None:

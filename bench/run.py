@@ -49,6 +49,7 @@ from bench.load import (
     cpu_seconds,
     cpu_spent,
     owner_address,
+    postmaster_of,
     run_wrk,
     server_pids,
     worker_pids,
@@ -132,7 +133,7 @@ def main() -> int:
         samples = _samples(pages, args.samples)
         # the database server's processes, when it runs on this machine (its backends come and go: listed per page)
         local = db.engine.url.host in (None, "", "127.0.0.1", "localhost", "::1")
-        postmaster = (server_pids(db.session.scalar(sa.text("SELECT pg_backend_pid()"))) or [None])[0] if local else None
+        postmaster = postmaster_of(db.session.scalar(sa.text("SELECT pg_backend_pid()"))) if local else None
         db.session.rollback()
     results = [PageResult(page, paths) for page, paths in samples["pages"]]
     desk = [r for r in results if r.page.label.startswith(DESK)]
@@ -173,7 +174,7 @@ def main() -> int:
                 result.load_before = _loadavg()
                 app_rss.label = result.page.label
                 headers = auth_headers(result.page.api, sessions.get(result.page.who), tokens.get(result.page.who))
-                processes = {"app": worker_pids(app_server.process.pid), "PostgreSQL": server_pids(postmaster, children=True),
+                processes = {"app": worker_pids(app_server.process.pid), "PostgreSQL": server_pids(postmaster),
                              "Redis": [redis.process.pid]}
                 cpu_before = {name: cpu_seconds(pids) for name, pids in processes.items()}
                 try:

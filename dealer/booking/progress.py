@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from dealer.actors import Actor
 from dealer.booking.errors import ItemAlreadyDecided
 from dealer.booking.models import APPROVE, DECISIONS, OnlineDecision, ProgressLink
+from dealer.dialect import is_postgresql
 from dealer.errors import NotFound
 from dealer.extensions import db
 from dealer.quicklane.models import WASHING as LANE_WASHING
@@ -150,7 +151,7 @@ def _link_of(token: str, now: datetime, *, count_open: bool = False) -> tuple[in
     again = now - SAME_OPENING
     if not count_open or (row.last_opened_at is not None and row.last_opened_at > again):
         return row.id, row.store_id, row.order_id, False
-    opening = _OPEN_LINK_PG if db.session.get_bind().dialect.name == "postgresql" else _OPEN_LINK
+    opening = _OPEN_LINK_PG if is_postgresql() else _OPEN_LINK
     counted = db.session.execute(opening, {**values, "again": again}).first()
     return row.id, row.store_id, row.order_id, counted is not None and counted.opens == 1
 
